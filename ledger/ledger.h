@@ -1,0 +1,216 @@
+// The ledger: organisations' promotions, codes, customers, wallets and redemptions, sharded
+// by key hash with one mutex per shard (lock striping). Every mutating call runs
+// decide -> stage(event) -> apply(event) inside the critical section of the shards it
+// touches, so operations on one code are linearizable and log order equals apply order.
+//
+// Thread safety: every public method may be called from any thread. Promotion settings are
+// read lock-free on the hot path (immutable versions published through atomics).
+// Determinism: the ledger never reads a clock or a random source; time comes in Op::now_ms
+// and randomness as an explicit seed.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "ledger/events.h"
+#include "ledger/types.h"
+
+namespace codeledger::ledger {
+
+// Who acts, when, through which API. visible_lsn is an out-parameter: the highest LSN of
+// any state the call read or wrote. In `sync` durability the server waits until that LSN
+// is durable before it answers, so no response shows state that could still be lost.
+struct Op {
+  OrgId org = 0;
+  std::string_view api_key;
+  TimeMs now_ms = 0;
+  Dialect dialect = Dialect::kCapillary;
+  Lsn visible_lsn = 0;
+};
+
+// Named limits, unit last. Exceeding one is ErrorCode::kLimitExceeded (or 400) with the
+// limit named in the message.
+struct LedgerLimits {
+  std::size_t codes_per_call_max = 10'000;         // import, get, history
+  std::size_t codes_per_generate_max = 1'000'000;  // one generate call
+  std::size_t codes_per_event_max = 16'384;        // generate commits in batches of this
+  std::size_t customers_per_issue_max = 1'000;     // issueBulk
+  std::size_t items_per_redemption_max = 20;
+  std::size_t earn_ids_per_revoke_max = 1'000;
+  std::size_t profiles_per_upsert_max = 1'000;
+  std::size_t promotions_per_org_max = 4'096;
+  std::size_t organisations_max = 1'024;
+  std::size_t name_bytes_max = 128;
+  std::size_t identifier_bytes_max = 128;          // transactionIdentifier, contextId, ...
+  std::size_t export_page_max = 10'000;
+};
+
+struct LedgerOptions {
+  std::size_t shard_count = 64;  // power of two
+  LedgerLimits limits;
+};
+
+struct CodeImportOptions {
+  TimeMs redeemable_from_ms = 0;  // 0 = promotion's valid_from (or creation)
+  TimeMs valid_till_ms = 0;       // 0 = promotion's valid_till
+};
+
+struct CodeRejection {
+  std::string code;               // as given
+  ErrorCode error = ErrorCode::kOk;
+  std::string message;
+};
+
+// An import is all or nothing: when `rejected` is non-empty nothing was imported.
+struct ImportReport {
+  std::size_t imported = 0;
+  std::vector<CodeRejection> rejected;
+};
+
+struct GenerateSpec {
+  std::size_t count = 0;
+  std::size_t length = 8;                                 // total, prefix included
+  std::string prefix;                                     // uppercase alphanumeric
+  std::string alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";  // no 0/O/1/I look-alikes
+  CodeImportOptions validity;
+};
+
+struct GenerateReport {
+  std::size_t generated = 0;
+  std::vector<std::string> sample;  // the first few codes, for the caller to show
+};
+
+struct CodePage {
+  std::vector<CodeView> codes;
+  std::string next_cursor;          // empty when done
+};
+
+struct RedeemRequest {
+  CustomerId customer = 0;
+  std::string transaction_identifier;   // idempotency key, per organisation and customer
+  std::string transaction_number;
+  TimeMs transaction_date_ms = 0;
+  std::int64_t amount = 0;
+  std::vector<RedemptionItem> items;
+};
+
+struct RedeemOutcome {
+  RedemptionView redemption;
+  bool replayed = false;            // same transactionIdentifier seen before: first result
+};
+
+struct IssueResult {
+  CustomerId customer = 0;
+  Result<EarnedView> earned;
+};
+
+struct EarnRevokeRequest {
+  ObjectId promotion_id;
+  std::vector<ObjectId> earn_ids;
+};
+
+struct RevokeResult {
+  ObjectId promotion_id;
+  ObjectId earn_id;
+  Status status;                    // ok, 729, 730 or 731
+};
+
+enum class MatchBy : std::uint8_t { kCustomerId, kExternalId, kEmail, kPhone, kCustomField };
+struct CustomerMatch {
+  MatchBy by = MatchBy::kCustomerId;
+  std::string value;                // the id, email, phone or custom field value
+  std::string field_name;           // kCustomField only
+};
+
+struct OrgStats {
+  OrgId org = 0;
+  std::uint64_t codes = 0;
+  std::uint64_t customers = 0;
+  std::uint64_t promotions = 0;
+  std::uint64_t redemptions = 0;
+};
+
+class Ledger {
+ public:
+  // sink may be nullptr: events are then numbered in memory and go nowhere.
+  explicit Ledger(LedgerOptions options = {}, EventSink* sink = nullptr);
+  ~Ledger();
+  Ledger(const Ledger&) = delete;
+  Ledger& operator=(const Ledger&) = delete;
+
+  const LedgerOptions& options() const;
+
+  // Organisations come from configuration, not from events.
+  Status configure_org(OrgId org, const OrgSettings& settings);
+  std::optional<OrgSettings> org_settings(OrgId org) const;
+
+  // Promotions.
+  Result<PromotionView> create_promotion(Op& op, const PromotionSpec& spec);
+  Result<PromotionView> update_promotion(Op& op, const ObjectId& id, const PromotionPatch& patch);
+  Result<PromotionView> get_promotion(Op& op, const ObjectId& id) const;
+  Result<PromotionView> get_promotion_by_number(Op& op, std::uint32_t number) const;
+  std::vector<PromotionView> list_promotions(Op& op) const;
+
+  // Codes.
+  Result<ImportReport> import_codes(Op& op, const ObjectId& promotion,
+                                    std::span<const std::string> codes,
+                                    const CodeImportOptions& options);
+  Result<GenerateReport> generate_codes(Op& op, const ObjectId& promotion,
+                                        const GenerateSpec& spec, std::uint64_t seed);
+  Result<CodePage> export_codes(Op& op, const ObjectId& promotion, std::string_view cursor,
+                                std::size_t limit) const;
+
+  // Seed 000: link is idempotent for the same customer; 1001, 1002, 1004, 1005, 1006.
+  Result<CodeView> link_code(Op& op, Mode mode, std::string_view code, CustomerId customer);
+  // Seed 002: one result per requested code, in request order.
+  std::vector<Result<CodeView>> get_codes(Op& op, Mode mode, std::span<const std::string> codes,
+                                          bool include_redemptions) const;
+  Result<RedeemOutcome> redeem(Op& op, const RedeemRequest& request);
+  Result<RedemptionView> reverse_redemption(Op& op, CustomerId customer,
+                                            std::string_view transaction_identifier);
+  std::vector<Result<std::vector<RedemptionView>>> redemption_history(
+      Op& op, Mode mode, std::span<const std::string> codes) const;
+
+  // Seed 003: per-customer results; the call itself fails only for request-wide errors.
+  Result<std::vector<IssueResult>> issue(Op& op, const ObjectId& promotion,
+                                         std::string_view context_id,
+                                         std::span<const CustomerId> customers);
+  Result<std::vector<RevokeResult>> revoke_earns(Op& op, CustomerId customer,
+                                                 std::span<const EarnRevokeRequest> requests);
+  Result<std::vector<EarnedView>> wallet(Op& op, CustomerId customer) const;
+
+  // Customers.
+  Result<std::size_t> upsert_customers(Op& op, std::span<const CustomerProfile> profiles);
+  Result<CustomerProfile> find_customer(Op& op, const CustomerMatch& match) const;
+
+  // Altcraft operations on codes.
+  Result<CodeView> unlink_code(Op& op, Mode mode, std::string_view code, CustomerId customer);
+  Result<CodeView> update_code(Op& op, Mode mode, std::string_view code,
+                               std::optional<TimeMs> valid_till_ms, std::optional<bool> active);
+  // One free (unlinked, unredeemed, active) code of the promotion, linked to the customer.
+  Result<CodeView> attach_from_pool(Op& op, const ObjectId& promotion, CustomerId customer);
+
+  // Replay and recovery: the same apply() live traffic uses, without a sink. Events must
+  // arrive in LSN order; the ledger's last_lsn() follows them.
+  Status apply(const Event& event);
+  Lsn last_lsn() const;
+
+  // Snapshot: the whole state as bytes (versioned), and back into an empty ledger.
+  void encode_snapshot(std::string& out) const;
+  Status decode_snapshot(std::string_view bytes);
+  // Order-independent digest of the whole state, for replay-determinism tests.
+  std::uint64_t state_hash() const;
+
+  std::vector<OrgStats> stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace codeledger::ledger

@@ -1,0 +1,165 @@
+// Value types of the domain: identifiers, codes, promotion settings and the read views the
+// ledger hands out. Plain data; no locks, no I/O.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ledger/status.h"
+
+namespace codeledger::ledger {
+
+using OrgId = std::uint64_t;       // tenant (Capillary orgId)
+using CustomerId = std::uint64_t;  // > 0; 0 means "no customer"
+using TimeMs = std::int64_t;       // epoch milliseconds, UTC
+using Lsn = std::uint64_t;         // log sequence number; 0 = nothing logged
+
+inline constexpr TimeMs kNoTime = 0;
+
+enum class Mode : std::uint8_t { kDiscount = 0, kPaymentVoucher = 1 };
+enum class PromotionKind : std::uint8_t { kCodeLinked = 0, kIssuable = 1 };
+enum class RedemptionStrategy : std::uint8_t { kWithoutCartEvaluation = 0, kWithCartEvaluation = 1 };
+
+std::string_view to_string(Mode m);                      // "DISCOUNT" | "PAYMENT_VOUCHER"
+std::optional<Mode> parse_mode(std::string_view s);
+std::string_view to_string(PromotionKind k);             // "CODE_LINKED" | "ISSUABLE"
+std::optional<PromotionKind> parse_kind(std::string_view s);
+
+// 12-byte identifier printed as 24 lowercase hex characters (Mongo ObjectId shape, as in the
+// seeds). Ids are minted inside commands and carried in events, so replay reproduces them.
+struct ObjectId {
+  std::array<std::uint8_t, 12> bytes{};
+  std::string hex() const;
+  static std::optional<ObjectId> parse(std::string_view hex24);
+  bool operator==(const ObjectId&) const = default;
+  bool is_zero() const;
+};
+
+// A validated code: uppercase ASCII letters and digits, 6..39 characters, stored inline
+// (no heap string per code). Construct only through CodeKey::make.
+class CodeKey {
+ public:
+  static constexpr std::size_t kMinLength = 6;
+  static constexpr std::size_t kMaxLength = 39;
+
+  CodeKey() = default;
+  // 902 non-alphanumeric, 903 too short, 904 too long, 905 lowercase letters.
+  static Result<CodeKey> make(std::string_view text);
+
+  std::string_view view() const { return {data_.data(), len_}; }
+  std::size_t size() const { return len_; }
+  bool operator==(const CodeKey& o) const { return view() == o.view(); }
+
+ private:
+  std::array<char, kMaxLength> data_{};
+  std::uint8_t len_ = 0;
+};
+
+// Everything a promotion is configured with. Limits of 0 mean "unlimited".
+struct PromotionSpec {
+  std::string name;                            // 1..128 bytes
+  Mode mode = Mode::kDiscount;
+  PromotionKind kind = PromotionKind::kCodeLinked;
+  TimeMs valid_from_ms = kNoTime;              // 0 = from creation
+  TimeMs valid_till_ms = kNoTime;              // 0 = never expires
+  bool active = true;
+  std::uint32_t per_code_redemptions_max = 1;  // 1 = single use
+  std::uint32_t per_customer_redemptions_max = 0;
+  std::uint32_t per_customer_earns_max = 0;
+  TimeMs earn_validity_ms = 0;                 // issued entries valid this long (0 = promotion end)
+};
+
+// Optional fields of an update; unset fields keep their value.
+struct PromotionPatch {
+  std::optional<std::string> name;
+  std::optional<TimeMs> valid_from_ms, valid_till_ms;
+  std::optional<bool> active;
+  std::optional<std::uint32_t> per_code_redemptions_max, per_customer_redemptions_max,
+      per_customer_earns_max;
+  std::optional<TimeMs> earn_validity_ms;
+};
+
+struct PromotionView {
+  ObjectId id;
+  OrgId org = 0;
+  PromotionSpec spec;
+  TimeMs created_ms = 0;
+  TimeMs updated_ms = 0;
+  std::uint64_t code_count = 0;
+};
+
+struct RedemptionItem {
+  std::optional<CodeKey> code;               // either a code (with mode) ...
+  Mode mode = Mode::kDiscount;
+  std::optional<ObjectId> earned_promotion_id;  // ... or an earned promotion
+  ObjectId promotion_id;                     // filled by the ledger
+  std::int64_t discount = 0;                 // minor units
+  std::uint32_t count = 1;                   // redemptionCount
+};
+
+struct RedemptionView {
+  ObjectId id;
+  OrgId org = 0;
+  CustomerId customer = 0;
+  std::string transaction_identifier;
+  std::string transaction_number;
+  TimeMs transaction_date_ms = 0;
+  std::int64_t amount = 0;
+  TimeMs redeemed_ms = 0;
+  bool reversed = false;
+  TimeMs reversed_ms = 0;
+  std::vector<RedemptionItem> items;
+  std::string promotion_name;                // of the first item, for the history response
+};
+
+struct CodeView {
+  ObjectId id;
+  OrgId org = 0;
+  ObjectId promotion_id;
+  std::string promotion_name;
+  CodeKey code;
+  CustomerId customer = 0;                   // 0 = not linked
+  bool active = true;
+  TimeMs created_ms = 0;
+  TimeMs valid_till_ms = 0;
+  TimeMs redeemable_from_ms = 0;
+  Mode mode = Mode::kDiscount;
+  std::uint32_t redemption_count = 0;
+  std::uint32_t redemptions_max = 1;
+  std::vector<RedemptionView> redemptions;   // filled only when asked for
+};
+
+enum class EarnStatus : std::uint8_t { kActive = 0, kRedeemed = 1, kRevoked = 2 };
+std::string_view to_string(EarnStatus s);    // "ACTIVE" | "REDEEMED" | "REVOKED"
+
+struct EarnedView {
+  ObjectId id;
+  CustomerId customer = 0;
+  ObjectId promotion_id;
+  std::string promotion_name;
+  std::string earned_from_id;                // contextId
+  TimeMs event_time_ms = 0;
+  TimeMs valid_till_ms = 0;
+  EarnStatus status = EarnStatus::kActive;
+};
+
+// Customer identifiers kept so that Altcraft's `matching` modes can find a profile.
+struct CustomerProfile {
+  CustomerId id = 0;
+  std::string external_id;                   // Altcraft profile_id
+  std::string email;
+  std::string phone;
+  std::vector<std::pair<std::string, std::string>> custom_fields;
+};
+
+struct OrgSettings {
+  RedemptionStrategy strategy = RedemptionStrategy::kWithoutCartEvaluation;
+  std::string time_zone = "UTC";             // IANA name; used by server/ for *ISO fields
+  std::uint32_t active_promotions_max = 1000;  // 705 beyond this
+};
+
+}  // namespace codeledger::ledger

@@ -1,0 +1,87 @@
+// The contract between the HTTP layer (session, router, auth) and the dialect handlers.
+// A handler is a free function from an authenticated, parsed request to a Reply: no
+// sockets, no Asio, so handlers are tested by calling them.
+#pragma once
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <boost/beast/http/status.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "ledger/ledger.h"
+
+namespace codeledger::server {
+
+namespace http = boost::beast::http;
+using HttpRequest = http::request<http::string_body>;
+
+enum class Scope : std::uint8_t { kRead = 1, kWrite = 2, kAdmin = 4 };
+
+// Who is calling: resolved by auth before any handler runs. Constant for the request.
+struct Caller {
+  ledger::OrgId org = 0;
+  std::string key_name;        // the API key's public name (events record it)
+  std::uint8_t scopes = 0;     // bit set of Scope
+  bool has(Scope s) const { return (scopes & static_cast<std::uint8_t>(s)) != 0; }
+};
+
+// Decoded `?a=b&c=d` (percent-decoded); repeated names keep every value in order.
+class QueryParams {
+ public:
+  void add(std::string name, std::string value) { items_.emplace_back(std::move(name), std::move(value)); }
+  const std::string* find(std::string_view name) const {
+    for (const auto& [n, v] : items_) if (n == name) return &v;
+    return nullptr;
+  }
+  const std::vector<std::pair<std::string, std::string>>& items() const { return items_; }
+ private:
+  std::vector<std::pair<std::string, std::string>> items_;
+};
+
+// `{name}` segments of the matched route pattern, in pattern order.
+class PathParams {
+ public:
+  void add(std::string_view name, std::string_view value) { items_.emplace_back(name, value); }
+  std::string_view get(std::string_view name) const {
+    for (const auto& [n, v] : items_) if (n == name) return v;
+    return {};
+  }
+ private:
+  std::vector<std::pair<std::string_view, std::string_view>> items_;
+};
+
+struct RequestContext {
+  const HttpRequest& request;
+  const Caller& caller;
+  const QueryParams& query;
+  const PathParams& path;
+  ledger::Ledger& ledger;
+  ledger::TimeMs now_ms = 0;
+};
+
+struct Reply {
+  http::status status = http::status::ok;
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;  // extra response headers
+  // Highest LSN the answer reveals (Op::visible_lsn). The session holds the response
+  // until that LSN is durable when durability is `sync`.
+  ledger::Lsn await_lsn = 0;
+};
+
+using Handler = Reply (*)(RequestContext& ctx);
+
+struct Route {
+  http::verb method;
+  std::string pattern;   // e.g. "/api_gateway/v1/promotions/{promotionId}/issueBulk"
+  Handler handler;
+  Scope scope;           // scope the caller's key must hold
+};
+
+}  // namespace codeledger::server
