@@ -1,0 +1,27 @@
+// The embedded demo: what `./dev run` serves on an empty data directory so that the seeds'
+// curl lines work as printed. Every object is created through the ledger's ordinary commands
+// (so it is logged and durable like any other data), deterministically.
+#pragma once
+
+#include <string_view>
+
+#include "ledger/ledger.h"
+
+namespace codeledger::server::capillary {
+
+inline constexpr ledger::OrgId kDemoOrgId = 100737;          // seed 000's orgId
+inline constexpr std::string_view kDemoKeyName = "demo";
+inline constexpr std::string_view kDemoPassword = "demo-secret";
+inline constexpr std::string_view kDemoTimeZone = "UTC";
+inline constexpr std::string_view kDemoCode = "DQCV73";          // seeds 000 and 002
+inline constexpr std::string_view kDemoCodePromotionName = "code_linked promotion";
+inline constexpr std::string_view kDemoIssuablePromotionName = "issuable promotion";
+inline constexpr std::size_t kDemoGeneratedCodes = 300;
+inline constexpr std::uint64_t kDemoGenerateSeed = 20251111;
+inline constexpr ledger::TimeMs kDemoValidityMs = 365LL * 24 * 3600 * 1000;
+
+// Creates the demo promotions and codes in `org` (configuring it with defaults when it is
+// not configured yet). Call it only on an empty ledger; it checks its own success.
+void seed_demo(ledger::Ledger& ledger, ledger::OrgId org, ledger::TimeMs now_ms);
+
+}  // namespace codeledger::server::capillary
