@@ -1,0 +1,42 @@
+// ISO-8601 timestamps for the Capillary `*ISO` fields: epoch milliseconds shown in the
+// organisation's IANA time zone at seconds precision, `Z` when the offset is zero
+// (`2025-11-11T06:05:49Z`), `+05:30` style otherwise (`2026-02-04T14:23:21+05:30`).
+// Milliseconds are truncated, as the seeds show.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "ledger/types.h"
+
+namespace date {
+class time_zone;
+}
+
+namespace codeledger::server::wire {
+
+// Timestamps are clamped to years 0000..9999 so every answer has the 4-digit-year shape.
+inline constexpr ledger::TimeMs kIsoTimeMinMs = -62'167'219'200'000;  // 0000-01-01T00:00:00Z
+inline constexpr ledger::TimeMs kIsoTimeMaxMs = 253'402'300'799'999;  // 9999-12-31T23:59:59Z
+
+class IsoZone {
+ public:
+  IsoZone() = default;  // UTC
+
+  // The zone named `iana` ("UTC", "Asia/Kolkata"), or nullopt when the system's tz database
+  // does not know it. Lookups are cached per thread, so the hot path takes no lock.
+  static std::optional<IsoZone> find(std::string_view iana);
+  // find(), falling back to UTC for unknown names (configuration is validated at start).
+  static IsoZone find_or_utc(std::string_view iana);
+
+  void append(std::string& out, ledger::TimeMs ms) const;
+  std::string format(ledger::TimeMs ms) const;
+  bool is_utc() const { return zone_ == nullptr; }
+
+ private:
+  explicit IsoZone(const date::time_zone* zone) : zone_(zone) {}
+  const date::time_zone* zone_ = nullptr;  // nullptr = UTC: no offset lookup at all
+};
+
+}  // namespace codeledger::server::wire
