@@ -1,0 +1,199 @@
+#include "wal/fault_fs.h"
+
+#include <algorithm>
+
+namespace codeledger::wal {
+namespace {
+
+std::string parent_of(const std::string& path) {
+  auto pos = path.rfind('/');
+  return pos == std::string::npos ? std::string() : path.substr(0, pos);
+}
+std::string base_of(const std::string& path) {
+  auto pos = path.rfind('/');
+  return pos == std::string::npos ? path : path.substr(pos + 1);
+}
+Status injected(const char* what, const std::string& path) {
+  return Status(Code::kIoError, std::string(what) + " " + path + ": injected fault");
+}
+
+}  // namespace
+
+class FaultFile final : public WritableFile {
+ public:
+  FaultFile(FaultFs* fs, FaultFs::InodePtr inode, std::string path)
+      : fs_(fs), inode_(std::move(inode)), path_(std::move(path)) {}
+  Status append(std::string_view data) override { return fs_->do_append(inode_, data); }
+  Status sync() override { return fs_->do_sync(inode_); }
+  Status close() override { return Status::Ok(); }
+  std::uint64_t size_bytes() const override {
+    std::lock_guard lock(fs_->mu_);
+    return inode_->data.size();
+  }
+
+ private:
+  FaultFs* fs_;
+  FaultFs::InodePtr inode_;
+  std::string path_;
+};
+
+void FaultFs::inject(Fault fault) {
+  std::lock_guard lock(mu_);
+  faults_[static_cast<int>(fault.op)] = fault;
+  since_fault_[static_cast<int>(fault.op)] = 0;
+}
+void FaultFs::clear_faults() {
+  std::lock_guard lock(mu_);
+  faults_.clear();
+}
+std::uint64_t FaultFs::calls(FaultOp op) const {
+  std::lock_guard lock(mu_);
+  return calls_[static_cast<int>(op)];
+}
+void FaultFs::set_failed_write_keeps_bytes(std::size_t n) {
+  std::lock_guard lock(mu_);
+  failed_write_keep_bytes_ = n;
+}
+void FaultFs::set_now_ms(std::int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  now_ms_ = now_ms;
+}
+
+bool FaultFs::should_fail_locked(FaultOp op) {
+  int i = static_cast<int>(op);
+  ++calls_[i];
+  ++since_fault_[i];
+  auto it = faults_.find(i);
+  if (it == faults_.end()) return false;
+  const Fault& f = it->second;
+  return since_fault_[i] == f.nth || (f.persistent && since_fault_[i] > f.nth);
+}
+
+Status FaultFs::do_append(const InodePtr& inode, std::string_view data) {
+  std::lock_guard lock(mu_);
+  if (should_fail_locked(FaultOp::kWrite)) {
+    inode->data.append(data.substr(0, std::min(failed_write_keep_bytes_, data.size())));
+    return injected("write", "(fault fs)");
+  }
+  inode->data.append(data);
+  inode->mtime_ms = now_ms_;
+  return Status::Ok();
+}
+
+Status FaultFs::do_sync(const InodePtr& inode) {
+  std::lock_guard lock(mu_);
+  // A failed fsync persists nothing we could rely on; model it as persisting nothing.
+  if (should_fail_locked(FaultOp::kSync)) return injected("fdatasync", "(fault fs)");
+  inode->synced = inode->data;
+  return Status::Ok();
+}
+
+void FaultFs::crash(std::size_t torn_tail_keep_bytes) {
+  std::lock_guard lock(mu_);
+  names_ = durable_names_;
+  for (auto& [name, inode] : names_) {
+    std::string& d = inode->data;
+    const std::string& s = inode->synced;
+    bool appended = d.size() > s.size() && d.compare(0, s.size(), s) == 0;
+    std::string tail = appended ? d.substr(s.size(), torn_tail_keep_bytes) : std::string();
+    d = s + tail;
+    inode->synced = d;
+  }
+}
+
+std::string FaultFs::contents(const std::string& path) const {
+  std::lock_guard lock(mu_);
+  auto it = names_.find(path);
+  return it == names_.end() ? std::string() : it->second->data;
+}
+
+void FaultFs::write_raw(const std::string& path, std::string bytes) {
+  std::lock_guard lock(mu_);
+  auto& inode = names_[path];
+  if (!inode) inode = std::make_shared<Inode>();
+  inode->data = std::move(bytes);
+  inode->synced = inode->data;
+  durable_names_[path] = inode;
+}
+
+Result<std::unique_ptr<WritableFile>> FaultFs::open_append(const std::string& path,
+                                                           bool truncate_existing) {
+  std::lock_guard lock(mu_);
+  auto& inode = names_[path];
+  if (!inode) {
+    inode = std::make_shared<Inode>();
+    inode->mtime_ms = now_ms_;
+  }
+  if (truncate_existing) inode->data.clear();
+  return std::unique_ptr<WritableFile>(new FaultFile(this, inode, path));
+}
+
+Status FaultFs::rename(const std::string& from, const std::string& to) {
+  std::lock_guard lock(mu_);
+  if (should_fail_locked(FaultOp::kRename)) return injected("rename", from);
+  auto it = names_.find(from);
+  if (it == names_.end()) return Status(Code::kNotFound, "rename " + from + ": no such file");
+  names_[to] = it->second;
+  names_.erase(from);
+  return Status::Ok();
+}
+
+Status FaultFs::sync_dir(const std::string& dir) {
+  std::lock_guard lock(mu_);
+  if (should_fail_locked(FaultOp::kSyncDir)) return injected("fsync dir", dir);
+  for (auto it = durable_names_.begin(); it != durable_names_.end();) {
+    it = parent_of(it->first) == dir && !names_.contains(it->first) ? durable_names_.erase(it)
+                                                                    : std::next(it);
+  }
+  for (auto& [name, inode] : names_) {
+    if (parent_of(name) == dir) durable_names_[name] = inode;
+  }
+  return Status::Ok();
+}
+
+Status FaultFs::create_dir(const std::string&) { return Status::Ok(); }
+
+Result<std::vector<DirEntry>> FaultFs::list(const std::string& dir) {
+  std::lock_guard lock(mu_);
+  std::vector<DirEntry> out;
+  for (auto& [name, inode] : names_) {
+    if (parent_of(name) == dir) out.push_back({base_of(name), inode->data.size(), inode->mtime_ms});
+  }
+  return out;
+}
+
+Status FaultFs::remove(const std::string& path) {
+  std::lock_guard lock(mu_);
+  if (names_.erase(path) == 0) return Status(Code::kNotFound, "unlink " + path + ": no such file");
+  return Status::Ok();
+}
+
+Result<std::string> FaultFs::read_file(const std::string& path) {
+  return read_range(path, 0, UINT64_MAX);
+}
+
+Result<std::string> FaultFs::read_range(const std::string& path, std::uint64_t offset,
+                                        std::uint64_t length) {
+  std::lock_guard lock(mu_);
+  auto it = names_.find(path);
+  if (it == names_.end()) return Status(Code::kNotFound, "open " + path + ": no such file");
+  const std::string& d = it->second->data;
+  if (offset >= d.size()) return std::string();
+  return d.substr(offset, length);
+}
+
+Status FaultFs::truncate(const std::string& path, std::uint64_t size_bytes) {
+  std::lock_guard lock(mu_);
+  auto it = names_.find(path);
+  if (it == names_.end()) return Status(Code::kNotFound, "truncate " + path + ": no such file");
+  it->second->data.resize(std::min<std::uint64_t>(size_bytes, it->second->data.size()));
+  it->second->synced = it->second->data;
+  return Status::Ok();
+}
+
+bool FaultFs::exists(const std::string& path) {
+  std::lock_guard lock(mu_);
+  return names_.contains(path);
+}
+
+}  // namespace codeledger::wal

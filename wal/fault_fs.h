@@ -1,0 +1,88 @@
+// An in-memory FileSystem for tests that fails chosen calls and simulates a crash.
+//
+// Crash model (what ext4/xfs promise, no more): a file's bytes survive a crash only up to
+// its last successful sync(); a name created, renamed or removed survives only after a
+// successful sync_dir() of its directory. crash() drops everything else and may keep a
+// torn prefix of each file's unsynced tail, as a power cut in the middle of a write would.
+//
+// Thread safety: every method may be called from any thread (one mutex).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "wal/file.h"
+
+namespace codeledger::wal {
+
+enum class FaultOp : std::uint8_t { kWrite = 0, kSync, kRename, kSyncDir };
+inline constexpr int kFaultOpCount = 4;
+
+struct Fault {
+  FaultOp op = FaultOp::kWrite;
+  std::uint64_t nth = 1;    // 1-based count of calls of this op since the fault was injected
+  bool persistent = false;  // fail the nth call and every later one
+};
+
+class FaultFs final : public FileSystem {
+ public:
+  FaultFs() = default;
+
+  // Arms one fault; counts of its op restart at zero.
+  void inject(Fault fault);
+  void clear_faults();
+  // Calls of op so far (successful or failed), counted since construction.
+  std::uint64_t calls(FaultOp op) const;
+  // A failed write leaves this many bytes of its data in the file (a partial write).
+  void set_failed_write_keeps_bytes(std::size_t n);
+  void set_now_ms(std::int64_t now_ms);
+
+  // Power cut: keeps synced bytes and synced names; of each file's unsynced tail keeps
+  // torn_tail_keep_bytes bytes (0 = none).
+  void crash(std::size_t torn_tail_keep_bytes = 0);
+
+  // Test access to raw bytes (write_raw makes them durable at once).
+  std::string contents(const std::string& path) const;
+  void write_raw(const std::string& path, std::string bytes);
+
+  Result<std::unique_ptr<WritableFile>> open_append(const std::string& path,
+                                                    bool truncate_existing) override;
+  Status rename(const std::string& from, const std::string& to) override;
+  Status sync_dir(const std::string& dir) override;
+  Status create_dir(const std::string& dir) override;
+  Result<std::vector<DirEntry>> list(const std::string& dir) override;
+  Status remove(const std::string& path) override;
+  Result<std::string> read_file(const std::string& path) override;
+  Result<std::string> read_range(const std::string& path, std::uint64_t offset,
+                                 std::uint64_t length) override;
+  Status truncate(const std::string& path, std::uint64_t size_bytes) override;
+  bool exists(const std::string& path) override;
+
+ private:
+  friend class FaultFile;
+  struct Inode {
+    std::string data;    // what reads see now
+    std::string synced;  // what survives a crash
+    std::int64_t mtime_ms = 0;
+  };
+  using InodePtr = std::shared_ptr<Inode>;
+
+  // Counts a call of op and says whether it must fail. Requires mu_.
+  bool should_fail_locked(FaultOp op);
+  Status do_append(const InodePtr& inode, std::string_view data);
+  Status do_sync(const InodePtr& inode);
+
+  mutable std::mutex mu_;
+  std::map<std::string, InodePtr> names_;          // guarded by mu_
+  std::map<std::string, InodePtr> durable_names_;  // guarded by mu_
+  std::uint64_t calls_[kFaultOpCount] = {};        // guarded by mu_
+  std::uint64_t since_fault_[kFaultOpCount] = {};  // guarded by mu_
+  std::map<int, Fault> faults_;                    // guarded by mu_, by op
+  std::size_t failed_write_keep_bytes_ = 0;        // guarded by mu_
+  std::int64_t now_ms_ = 0;                        // guarded by mu_
+};
+
+}  // namespace codeledger::wal

@@ -1,0 +1,65 @@
+// The File seam: every byte wal/ reads or writes goes through a FileSystem, so tests can
+// swap the POSIX one for FaultFs (wal/fault_fs.h), which fails chosen calls and "crashes".
+//
+// Thread safety: a FileSystem may be called from any thread; one WritableFile is used by one
+// thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "wal/status.h"
+
+namespace codeledger::wal {
+
+class WritableFile {
+ public:
+  virtual ~WritableFile() = default;
+  // Appends all of data or fails (a failed append may have written a prefix).
+  virtual Status append(std::string_view data) = 0;
+  // fdatasync: the bytes appended so far survive a crash once this returns ok.
+  virtual Status sync() = 0;
+  virtual Status close() = 0;
+  virtual std::uint64_t size_bytes() const = 0;
+};
+
+struct DirEntry {
+  std::string name;          // file name only, no directory
+  std::uint64_t size_bytes = 0;
+  std::int64_t mtime_ms = 0;
+};
+
+class FileSystem {
+ public:
+  virtual ~FileSystem() = default;
+  // Opens for append, creating the file when missing; truncate_existing empties it first.
+  virtual Result<std::unique_ptr<WritableFile>> open_append(const std::string& path,
+                                                            bool truncate_existing) = 0;
+  virtual Status rename(const std::string& from, const std::string& to) = 0;
+  // fsync of a directory: created, renamed and removed names in it survive a crash.
+  virtual Status sync_dir(const std::string& dir) = 0;
+  virtual Status create_dir(const std::string& dir) = 0;
+  virtual Result<std::vector<DirEntry>> list(const std::string& dir) = 0;
+  virtual Status remove(const std::string& path) = 0;
+  virtual Result<std::string> read_file(const std::string& path) = 0;
+  virtual Result<std::string> read_range(const std::string& path, std::uint64_t offset,
+                                         std::uint64_t length) = 0;
+  // Cuts the file to size_bytes and fsyncs it, so the cut itself survives a crash.
+  virtual Status truncate(const std::string& path, std::uint64_t size_bytes) = 0;
+  virtual bool exists(const std::string& path) = 0;
+};
+
+// The real one (POSIX calls). Stateless: one shared instance.
+FileSystem& posix_fs();
+
+inline std::string join_path(const std::string& dir, std::string_view name) {
+  std::string p = dir;
+  if (!p.empty() && p.back() != '/') p.push_back('/');
+  p.append(name);
+  return p;
+}
+
+}  // namespace codeledger::wal

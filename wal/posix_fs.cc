@@ -1,0 +1,170 @@
+// FileSystem over POSIX calls. Errors carry the path and strerror so the operator can act.
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "wal/file.h"
+
+namespace codeledger::wal {
+namespace {
+
+Status io_error(const char* what, const std::string& path, int err) {
+  return Status(Code::kIoError, std::string(what) + " " + path + ": " + std::strerror(err));
+}
+
+class PosixFile final : public WritableFile {
+ public:
+  PosixFile(int fd, std::string path, std::uint64_t size)
+      : fd_(fd), path_(std::move(path)), size_(size) {}
+  ~PosixFile() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  Status append(std::string_view data) override {
+    while (!data.empty()) {
+      ssize_t n = ::write(fd_, data.data(), data.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return io_error("write", path_, errno);
+      }
+      size_ += static_cast<std::uint64_t>(n);
+      data.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return Status::Ok();
+  }
+  Status sync() override {
+    if (::fdatasync(fd_) != 0) return io_error("fdatasync", path_, errno);
+    return Status::Ok();
+  }
+  Status close() override {
+    if (fd_ < 0) return Status::Ok();
+    int rc = ::close(fd_);
+    fd_ = -1;
+    if (rc != 0) return io_error("close", path_, errno);
+    return Status::Ok();
+  }
+  std::uint64_t size_bytes() const override { return size_; }
+
+ private:
+  int fd_;
+  std::string path_;
+  std::uint64_t size_;
+};
+
+class PosixFs final : public FileSystem {
+ public:
+  Result<std::unique_ptr<WritableFile>> open_append(const std::string& path,
+                                                    bool truncate_existing) override {
+    int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (truncate_existing ? O_TRUNC : 0);
+    int fd = ::open(path.c_str(), flags, 0644);
+    if (fd < 0) return io_error("open", path, errno);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+      int err = errno;
+      ::close(fd);
+      return io_error("fstat", path, err);
+    }
+    return std::unique_ptr<WritableFile>(
+        new PosixFile(fd, path, static_cast<std::uint64_t>(st.st_size)));
+  }
+  Status rename(const std::string& from, const std::string& to) override {
+    if (::rename(from.c_str(), to.c_str()) != 0) return io_error("rename", from, errno);
+    return Status::Ok();
+  }
+  Status sync_dir(const std::string& dir) override {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return io_error("open dir", dir, errno);
+    int rc = ::fsync(fd);
+    int err = errno;
+    ::close(fd);
+    if (rc != 0) return io_error("fsync dir", dir, err);
+    return Status::Ok();
+  }
+  Status create_dir(const std::string& dir) override {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return Status(Code::kIoError, "mkdir " + dir + ": " + ec.message());
+    return Status::Ok();
+  }
+  Result<std::vector<DirEntry>> list(const std::string& dir) override {
+    DIR* d = ::opendir(dir.c_str());
+    if (d == nullptr) return io_error("opendir", dir, errno);
+    std::vector<DirEntry> out;
+    while (dirent* e = ::readdir(d)) {
+      std::string name = e->d_name;
+      if (name == "." || name == "..") continue;
+      struct stat st {};
+      if (::stat(join_path(dir, name).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+      out.push_back({name, static_cast<std::uint64_t>(st.st_size),
+                     static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000 +
+                         st.st_mtim.tv_nsec / 1'000'000});
+    }
+    ::closedir(d);
+    return out;
+  }
+  Status remove(const std::string& path) override {
+    if (::unlink(path.c_str()) != 0) return io_error("unlink", path, errno);
+    return Status::Ok();
+  }
+  Result<std::string> read_file(const std::string& path) override {
+    return read_range(path, 0, UINT64_MAX);
+  }
+  Result<std::string> read_range(const std::string& path, std::uint64_t offset,
+                                 std::uint64_t length) override;
+  Status truncate(const std::string& path, std::uint64_t size_bytes) override {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return io_error("open", path, errno);
+    Status st;
+    if (::ftruncate(fd, static_cast<off_t>(size_bytes)) != 0) st = io_error("ftruncate", path, errno);
+    else if (::fsync(fd) != 0) st = io_error("fsync", path, errno);
+    ::close(fd);
+    return st;
+  }
+  bool exists(const std::string& path) override {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0;
+  }
+};
+
+Result<std::string> PosixFs::read_range(const std::string& path, std::uint64_t offset,
+                                        std::uint64_t length) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return io_error("open", path, errno);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    return io_error("fstat", path, err);
+  }
+  auto size = static_cast<std::uint64_t>(st.st_size);
+  std::uint64_t begin = offset < size ? offset : size;
+  std::uint64_t n = length < size - begin ? length : size - begin;
+  std::string out(n, '\0');
+  std::uint64_t done = 0;
+  while (done < n) {
+    ssize_t r = ::pread(fd, out.data() + done, n - done, static_cast<off_t>(begin + done));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      int err = r < 0 ? errno : EIO;
+      ::close(fd);
+      return io_error("read", path, err);
+    }
+    done += static_cast<std::uint64_t>(r);
+  }
+  ::close(fd);
+  return out;
+}
+
+}  // namespace
+
+FileSystem& posix_fs() {
+  static PosixFs fs;
+  return fs;
+}
+
+}  // namespace codeledger::wal

@@ -1,0 +1,77 @@
+// Reading the log back: every record across segments in LSN order, with a named policy for
+// what to do with bytes that are not a valid record.
+//
+//   kStrict       any bad or torn record is an error naming file and offset; nothing changes.
+//   kTruncateTail (start-up default) a torn or bad record that is the last thing in the last
+//                 segment is cut off and reported (a crash mid-write leaves exactly that);
+//                 a bad record with a valid record after it, or in an older segment, refuses
+//                 with file and offset (that is damage, not a crash, and needs a human).
+//   kPointInTime  (operator flag) keep the longest valid prefix: cut at the first bad record,
+//                 set later segments aside as *.dropped, and report what was dropped.
+//
+// A record is valid when its crc matches, its length is within record_payload_bytes_max,
+// its type is not 0 and its LSN is the previous one + 1. No other record is ever delivered.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "wal/file.h"
+#include "wal/function_ref.h"
+#include "wal/status.h"
+
+namespace codeledger::wal {
+
+enum class RecoveryPolicy : std::uint8_t { kStrict, kTruncateTail, kPointInTime };
+std::string_view to_string(RecoveryPolicy p);  // "strict" | "truncate-tail" | "point-in-time"
+std::optional<RecoveryPolicy> parse_recovery_policy(std::string_view s);
+
+struct SegmentInfo {
+  std::uint64_t first_lsn = 0;
+  std::string name;
+  std::uint64_t size_bytes = 0;
+  std::int64_t mtime_ms = 0;
+};
+// Segment files of dir sorted by first LSN (other files are ignored).
+Result<std::vector<SegmentInfo>> list_segments(FileSystem& fs, const std::string& dir);
+
+struct ReadOptions {
+  RecoveryPolicy policy = RecoveryPolicy::kTruncateTail;
+  std::uint64_t from_lsn = 1;  // records below are checked only where their segment is read
+  bool repair = true;          // false: report what the policy would cut, change nothing
+};
+
+struct RecordRef {
+  std::uint64_t lsn = 0;
+  std::int64_t time_ms = 0;
+  std::uint8_t type = 0;
+  std::string_view payload;
+  std::string_view file;       // segment file name
+  std::uint64_t offset = 0;    // of the record header in that file
+};
+
+struct ReadReport {
+  std::uint64_t first_lsn = 0;   // first valid record read (0: none)
+  std::uint64_t last_lsn = 0;    // last valid record (0: none)
+  std::uint64_t records = 0;     // valid records read
+  std::uint64_t delivered = 0;   // of those, handed to the visitor (lsn >= from_lsn)
+  std::uint64_t segments = 0;    // segment files read
+  bool cut = false;              // something after last_lsn was (or would be) cut
+  std::string cut_file;
+  std::uint64_t cut_offset = 0;
+  std::uint64_t bytes_dropped = 0;
+  std::uint64_t records_dropped = 0;  // valid-looking records found after the cut
+  std::vector<std::string> notes;     // one line per thing the operator should know
+  std::string summary() const;
+};
+
+// A visitor error stops the read and is returned as is.
+using RecordVisitor = FunctionRef<Status(const RecordRef&)>;
+
+Result<ReadReport> read_wal(FileSystem& fs, const std::string& dir, const ReadOptions& options,
+                            RecordVisitor visit);
+
+}  // namespace codeledger::wal

@@ -1,0 +1,167 @@
+#include "wal/snapshot.h"
+
+#include <algorithm>
+
+#include "wal/crc32c.h"
+#include "wal/format.h"
+#include "wal/record.h"
+
+namespace codeledger::wal {
+namespace {
+
+// Checks the header (and the payload when bytes hold it) and fills info.
+void check_snapshot_bytes(std::string_view b, std::uint64_t file_bytes, bool verify_payload,
+                          SnapshotInfo& info) {
+  if (b.size() < format::kSnapshotHeaderBytes) {
+    info.problem = "shorter than the header";
+    return;
+  }
+  if (b.substr(0, format::kSnapshotMagic.size()) != format::kSnapshotMagic) {
+    info.problem = "bad magic";
+    return;
+  }
+  if (get_u32(b.data() + format::kSnapshotHeaderCrcOffset) !=
+      crc32c(b.data(), format::kSnapshotHeaderCrcOffset)) {
+    info.problem = "header checksum mismatch";
+    return;
+  }
+  if (get_u32(b.data() + 8) != format::kSnapshotVersion) {
+    info.problem = "unknown version";
+    return;
+  }
+  info.covered_lsn = get_u64(b.data() + 16);
+  info.time_ms = static_cast<std::int64_t>(get_u64(b.data() + 24));
+  info.payload_bytes = get_u64(b.data() + 32);
+  info.payload_crc = get_u32(b.data() + 40);
+  if (info.payload_bytes != file_bytes - format::kSnapshotHeaderBytes) {
+    info.problem = "payload length " + std::to_string(info.payload_bytes) +
+                   " does not match the file size";
+    return;
+  }
+  if (verify_payload &&
+      crc32c(b.data() + format::kSnapshotHeaderBytes, info.payload_bytes) != info.payload_crc) {
+    info.problem = "payload checksum mismatch";
+    return;
+  }
+  info.valid = true;
+}
+
+}  // namespace
+
+Status write_snapshot(FileSystem& fs, const std::string& dir, std::uint64_t covered_lsn,
+                      std::int64_t time_ms, std::string_view payload) {
+  if (payload.size() > format::kSnapshotPayloadBytesMax) {
+    return Status(Code::kInvalidArgument, "snapshot payload above snapshot_payload_bytes_max");
+  }
+  std::string header;
+  header.append(format::kSnapshotMagic);
+  put_u32(header, format::kSnapshotVersion);
+  put_u32(header, 0);
+  put_u64(header, covered_lsn);
+  put_u64(header, static_cast<std::uint64_t>(time_ms));
+  put_u64(header, payload.size());
+  put_u32(header, crc32c(payload));
+  put_u32(header, crc32c(header.data(), format::kSnapshotHeaderCrcOffset));
+
+  const std::string name = snapshot_name(covered_lsn);
+  const std::string tmp = join_path(dir, name + std::string(format::kTempSuffix));
+  auto file = fs.open_append(tmp, true);
+  if (!file.ok()) return file.status();
+  WritableFile& f = **file;
+  Status st = f.append(header);
+  if (st.ok()) st = f.append(payload);
+  if (st.ok()) st = f.sync();
+  Status closed = f.close();
+  if (st.ok()) st = closed;
+  if (st.ok()) st = fs.rename(tmp, join_path(dir, name));
+  if (st.ok()) st = fs.sync_dir(dir);
+  if (!st.ok()) (void)fs.remove(tmp);  // best effort; prune_snapshots also sweeps temp files
+  return st;
+}
+
+Result<SnapshotInfo> inspect_snapshot(FileSystem& fs, const std::string& path) {
+  auto bytes = fs.read_file(path);
+  if (!bytes.ok()) return bytes.status();
+  SnapshotInfo info;
+  auto slash = path.rfind('/');
+  info.name = slash == std::string::npos ? path : path.substr(slash + 1);
+  check_snapshot_bytes(*bytes, bytes->size(), true, info);
+  return info;
+}
+
+Result<std::vector<SnapshotInfo>> list_snapshots(FileSystem& fs, const std::string& dir,
+                                                 bool verify_payload) {
+  auto entries = fs.list(dir);
+  if (!entries.ok()) return entries.status();
+  std::vector<SnapshotInfo> out;
+  for (const auto& e : *entries) {
+    auto lsn = parse_snapshot_name(e.name);
+    if (!lsn) continue;
+    auto bytes = verify_payload
+                     ? fs.read_file(join_path(dir, e.name))
+                     : fs.read_range(join_path(dir, e.name), 0, format::kSnapshotHeaderBytes);
+    if (!bytes.ok()) return bytes.status();
+    SnapshotInfo info;
+    info.name = e.name;
+    std::uint64_t file_bytes = verify_payload ? bytes->size() : e.size_bytes;
+    check_snapshot_bytes(*bytes, file_bytes, verify_payload, info);
+    if (info.valid && info.covered_lsn != *lsn) {
+      info.valid = false;
+      info.problem = "covered lsn does not match the file name";
+    }
+    out.push_back(std::move(info));
+  }
+  std::sort(out.begin(), out.end(), [](const SnapshotInfo& a, const SnapshotInfo& b) {
+    return parse_snapshot_name(a.name) > parse_snapshot_name(b.name);
+  });
+  return out;
+}
+
+Result<std::optional<LoadedSnapshot>> load_newest_snapshot(FileSystem& fs, const std::string& dir,
+                                                           std::vector<std::string>* skipped) {
+  auto all = list_snapshots(fs, dir, false);
+  if (!all.ok()) return all.status();
+  for (const auto& candidate : *all) {
+    auto bytes = fs.read_file(join_path(dir, candidate.name));
+    if (!bytes.ok()) return bytes.status();
+    LoadedSnapshot loaded;
+    loaded.info.name = candidate.name;
+    check_snapshot_bytes(*bytes, bytes->size(), true, loaded.info);
+    if (loaded.info.valid && parse_snapshot_name(candidate.name) != loaded.info.covered_lsn) {
+      loaded.info.valid = false;
+      loaded.info.problem = "covered lsn does not match the file name";
+    }
+    if (!loaded.info.valid) {
+      if (skipped) skipped->push_back(candidate.name + ": " + loaded.info.problem);
+      continue;
+    }
+    loaded.payload = bytes->substr(format::kSnapshotHeaderBytes);
+    if (skipped) loaded.skipped = *skipped;
+    return std::optional<LoadedSnapshot>(std::move(loaded));
+  }
+  return std::optional<LoadedSnapshot>();
+}
+
+Status prune_snapshots(FileSystem& fs, const std::string& dir, std::size_t keep_count) {
+  auto entries = fs.list(dir);
+  if (!entries.ok()) return entries.status();
+  for (const auto& e : *entries) {
+    if (e.name.starts_with(format::kSnapshotPrefix) && e.name.ends_with(format::kTempSuffix)) {
+      if (Status st = fs.remove(join_path(dir, e.name)); !st.ok()) return st;
+    }
+  }
+  auto all = list_snapshots(fs, dir, true);
+  if (!all.ok()) return all.status();
+  std::size_t kept = 0;
+  for (const auto& s : *all) {
+    if (s.valid && kept < keep_count) {
+      ++kept;
+      continue;
+    }
+    if (kept < keep_count) continue;  // keep corrupt ones until enough good ones are newer
+    if (Status st = fs.remove(join_path(dir, s.name)); !st.ok()) return st;
+  }
+  return Status::Ok();
+}
+
+}  // namespace codeledger::wal

@@ -1,0 +1,51 @@
+// Snapshot files: an opaque payload (the layer above's encoded state) with a header that
+// says which LSN it covers and a checksum. Written as temp file -> fsync -> rename -> fsync of
+// the directory, so a crash leaves either the old set of snapshots or the new one, never a
+// half-written file under a snapshot name.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "wal/file.h"
+#include "wal/status.h"
+
+namespace codeledger::wal {
+
+struct SnapshotInfo {
+  std::string name;
+  std::uint64_t covered_lsn = 0;
+  std::int64_t time_ms = 0;
+  std::uint64_t payload_bytes = 0;
+  std::uint32_t payload_crc = 0;
+  bool valid = false;
+  std::string problem;  // why it is not valid
+};
+
+struct LoadedSnapshot {
+  SnapshotInfo info;
+  std::string payload;
+  std::vector<std::string> skipped;  // newer snapshots that were corrupt, and why
+};
+
+Status write_snapshot(FileSystem& fs, const std::string& dir, std::uint64_t covered_lsn,
+                      std::int64_t time_ms, std::string_view payload);
+
+// Newest snapshot whose header and payload check out; corrupt newer ones are skipped and
+// named in `skipped`. nullopt (with skipped filled) when there is no valid one.
+Result<std::optional<LoadedSnapshot>> load_newest_snapshot(FileSystem& fs, const std::string& dir,
+                                                           std::vector<std::string>* skipped);
+
+// Every snapshot file of dir, newest first; verify_payload also checks the payload crc.
+Result<std::vector<SnapshotInfo>> list_snapshots(FileSystem& fs, const std::string& dir,
+                                                 bool verify_payload);
+// One file, any name: header fields and whether it is valid.
+Result<SnapshotInfo> inspect_snapshot(FileSystem& fs, const std::string& path);
+
+// Keeps the newest keep_count valid snapshots, removes older ones and leftover temp files.
+Status prune_snapshots(FileSystem& fs, const std::string& dir, std::size_t keep_count);
+
+}  // namespace codeledger::wal

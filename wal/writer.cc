@@ -1,0 +1,323 @@
+#include "wal/writer.h"
+
+#include <chrono>
+#include <future>
+#include <vector>
+
+#include "wal/record.h"
+
+namespace codeledger::wal {
+
+std::string_view to_string(Durability d) {
+  switch (d) {
+    case Durability::kSync: return "sync";
+    case Durability::kAsync: return "async";
+    case Durability::kNone: return "none";
+  }
+  return "?";
+}
+
+std::optional<Durability> parse_durability(std::string_view s) {
+  for (auto d : {Durability::kSync, Durability::kAsync, Durability::kNone}) {
+    if (s == to_string(d)) return d;
+  }
+  return {};
+}
+
+WalWriter::WalWriter(FileSystem& fs, WalOptions options, std::uint64_t next_lsn)
+    : fs_(fs),
+      options_(std::move(options)),
+      next_lsn_(next_lsn),
+      staged_last_lsn_(next_lsn - 1),
+      durable_lsn_(next_lsn - 1) {}
+
+Result<std::unique_ptr<WalWriter>> WalWriter::open(FileSystem& fs, WalOptions options,
+                                                   std::uint64_t next_lsn) {
+  if (next_lsn == 0) return Status(Code::kInvalidArgument, "next_lsn must be at least 1");
+  if (options.segment_bytes_max < format::kSegmentBytesMin) {
+    return Status(Code::kInvalidArgument, "segment_bytes_max below segment_bytes_min");
+  }
+  if (!options.clock_ms) {
+    options.clock_ms = [] {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+          .count();
+    };
+  }
+  if (Status st = fs.create_dir(options.dir); !st.ok()) return st;
+  std::unique_ptr<WalWriter> w(new WalWriter(fs, std::move(options), next_lsn));
+  if (Status st = w->start_segment(next_lsn); !st.ok()) return st;
+  w->thread_ = std::thread([p = w.get()] { p->run(); });
+  return w;
+}
+
+WalWriter::~WalWriter() { (void)close(); }
+
+Status WalWriter::start_segment(std::uint64_t first_lsn) {
+  const bool syncing = options_.durability != Durability::kNone;
+  if (file_) {
+    // The sealed segment must be complete on disk before records go to the next one, so the
+    // reader may treat a short sealed segment as damage rather than a torn tail.
+    if (syncing) {
+      if (Status st = file_->sync(); !st.ok()) return st;
+    }
+    if (Status st = file_->close(); !st.ok()) return st;
+    file_.reset();
+  }
+  // A file already named first_lsn holds no record recovery kept (else next_lsn would be
+  // past it), so it is rewritten from empty.
+  auto file = fs_.open_append(join_path(options_.dir, segment_name(first_lsn)), true);
+  if (!file.ok()) return file.status();
+  file_ = std::move(*file);
+  std::string header;
+  encode_segment_header(first_lsn, header);
+  if (Status st = file_->append(header); !st.ok()) return st;
+  if (syncing) {
+    if (Status st = file_->sync(); !st.ok()) return st;
+    if (Status st = fs_.sync_dir(options_.dir); !st.ok()) return st;
+  }
+  segment_first_lsn_ = first_lsn;
+  segment_bytes_ = header.size();
+  segment_has_records_ = false;
+  std::lock_guard lock(stats_mu_);
+  ++stats_.segments_created;
+  return Status::Ok();
+}
+
+Result<std::uint64_t> WalWriter::append(std::uint8_t type, std::int64_t time_ms,
+                                        Encoder encode) {
+  if (type == format::kRecordTypeInvalid || type > format::kRecordTypeUserMax) {
+    return Status(Code::kInvalidArgument, "record type out of range");
+  }
+  bool wake = false;
+  std::uint64_t lsn = 0;
+  {
+    std::unique_lock lock(mu_);
+    while (staging_.size() >= options_.staging_bytes_max && !stop_ && healthy()) {
+      space_cv_.wait(lock);
+    }
+    if (!healthy()) return failure();
+    if (stop_) return Status(Code::kFailed, "wal writer is closed");
+    const std::size_t start = begin_record(staging_);
+    lsn = next_lsn_;
+    encode(lsn, staging_);
+    if (staging_.size() - start - format::kRecordHeaderBytes > format::kRecordPayloadBytesMax) {
+      staging_.resize(start);  // nothing staged, no LSN consumed
+      return Status(Code::kInvalidArgument, "record payload above record_payload_bytes_max");
+    }
+    finish_record(staging_, start, lsn, time_ms, type);
+    ++next_lsn_;
+    staged_last_lsn_ = lsn;
+    // kAsync batches by time, so only a big backlog wakes the writer early.
+    wake = writer_waiting_ && (options_.durability != Durability::kAsync ||
+                               staging_.size() >= options_.async_batch_bytes);
+    if (wake) writer_waiting_ = false;
+  }
+  if (wake) work_cv_.notify_one();
+  return lsn;
+}
+
+std::uint64_t WalWriter::last_lsn() const {
+  std::lock_guard lock(mu_);
+  return staged_last_lsn_;
+}
+
+Status WalWriter::failure() const {
+  std::lock_guard lock(waiters_mu_);
+  return failure_;
+}
+
+WalStats WalWriter::stats() const {
+  std::lock_guard lock(stats_mu_);
+  return stats_;
+}
+
+void WalWriter::on_durable(std::uint64_t lsn, std::function<void(Status)> done) {
+  Status decided;
+  bool now = false;
+  {
+    std::lock_guard lock(waiters_mu_);
+    if (lsn <= durable_lsn_.load(std::memory_order_acquire)) {
+      now = true;
+    } else if (!failure_.ok()) {
+      now = true;
+      decided = failure_;
+    } else {
+      waiters_.emplace(lsn, std::move(done));
+    }
+  }
+  if (now) {
+    done(decided);
+    return;
+  }
+  if (options_.durability == Durability::kAsync) {
+    // Someone is waiting: do not make them sit out the whole fsync interval.
+    {
+      std::lock_guard lock(mu_);
+      flush_requested_ = true;
+    }
+    work_cv_.notify_one();
+  }
+}
+
+Status WalWriter::wait_durable(std::uint64_t lsn) {
+  auto promise = std::make_shared<std::promise<Status>>();
+  auto future = promise->get_future();
+  on_durable(lsn, [promise](Status st) { promise->set_value(std::move(st)); });
+  return future.get();
+}
+
+Status WalWriter::flush() { return wait_durable(last_lsn()); }
+
+void WalWriter::set_snapshot_lsn(std::uint64_t lsn) {
+  snapshot_lsn_.store(lsn, std::memory_order_release);
+  {
+    std::lock_guard lock(mu_);
+    retention_requested_ = true;
+  }
+  work_cv_.notify_one();
+}
+
+Status WalWriter::close() {
+  std::call_once(closed_, [this] {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    work_cv_.notify_one();
+    space_cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    if (file_) (void)file_->close();
+  });
+  return failure();
+}
+
+// Waits until there is something to do; false when the thread should exit.
+bool WalWriter::wait_for_work(std::unique_lock<std::mutex>& lock) {
+  auto ready = [&] { return stop_ || retention_requested_ || !staging_.empty(); };
+  if (options_.durability == Durability::kAsync) {
+    auto deadline = std::chrono::steady_clock::now() +
+                    std::chrono::milliseconds(options_.fsync_interval_ms);
+    auto urgent = [&] {
+      return stop_ || retention_requested_ || flush_requested_ ||
+             staging_.size() >= options_.async_batch_bytes;
+    };
+    while (!urgent()) {
+      writer_waiting_ = true;
+      if (work_cv_.wait_until(lock, deadline) == std::cv_status::timeout) break;
+    }
+    writer_waiting_ = false;
+    flush_requested_ = false;
+  } else {
+    while (!ready()) {
+      writer_waiting_ = true;
+      work_cv_.wait(lock);
+    }
+    writer_waiting_ = false;
+  }
+  return !(stop_ && staging_.empty());
+}
+
+void WalWriter::run() {
+  std::string batch;
+  for (;;) {
+    std::uint64_t batch_last = 0;
+    bool retention = false;
+    {
+      std::unique_lock lock(mu_);
+      if (!wait_for_work(lock)) break;
+      batch.clear();
+      batch.swap(staging_);
+      batch_last = staged_last_lsn_;
+      retention = std::exchange(retention_requested_, false);
+    }
+    space_cv_.notify_all();
+    if (!batch.empty()) {
+      Status st = write_batch(batch);
+      if (st.ok() && options_.durability != Durability::kNone) {
+        st = file_->sync();
+        std::lock_guard lock(stats_mu_);
+        ++stats_.fsyncs;
+      }
+      if (!st.ok()) {
+        fail(st);
+        return;
+      }
+      publish(batch_last);
+    }
+    if (retention) apply_retention();
+  }
+}
+
+// Records of batch (from its start) that fit in the current segment; at least one record
+// when the segment has none yet, so an oversized record still gets written.
+std::size_t WalWriter::fitting_prefix(std::string_view batch) const {
+  std::size_t take = 0;
+  while (take < batch.size()) {
+    std::size_t n = format::kRecordHeaderBytes +
+                    get_u32(batch.data() + take + format::kRecordLengthOffset);
+    bool must_take = !segment_has_records_ && take == 0;
+    if (!must_take && segment_bytes_ + take + n > options_.segment_bytes_max) break;
+    take += n;
+  }
+  return take;
+}
+
+Status WalWriter::write_batch(std::string_view batch) {
+  std::uint64_t records = 0;
+  const std::size_t total = batch.size();
+  while (!batch.empty()) {
+    std::size_t take = fitting_prefix(batch);
+    if (take == 0) {
+      bool had_retention = options_.retention.age_ms_max > 0 || options_.retention.total_bytes_max > 0;
+      if (Status st = start_segment(get_u64(batch.data() + format::kRecordLsnOffset)); !st.ok()) {
+        return st;
+      }
+      if (had_retention) apply_retention();
+      continue;
+    }
+    if (Status st = file_->append(batch.substr(0, take)); !st.ok()) return st;
+    for (std::size_t at = 0; at < take; ++records) {
+      at += format::kRecordHeaderBytes + get_u32(batch.data() + at + format::kRecordLengthOffset);
+    }
+    segment_bytes_ += take;
+    segment_has_records_ = true;
+    batch.remove_prefix(take);
+  }
+  std::lock_guard lock(stats_mu_);
+  ++stats_.batches;
+  stats_.records += records;
+  stats_.bytes += total;
+  return Status::Ok();
+}
+
+void WalWriter::publish(std::uint64_t lsn) {
+  std::vector<std::function<void(Status)>> ready;
+  durable_lsn_.store(lsn, std::memory_order_release);
+  {
+    std::lock_guard lock(waiters_mu_);
+    auto end = waiters_.upper_bound(lsn);
+    for (auto it = waiters_.begin(); it != end; ++it) ready.push_back(std::move(it->second));
+    waiters_.erase(waiters_.begin(), end);
+  }
+  for (auto& done : ready) done(Status::Ok());
+}
+
+void WalWriter::fail(const Status& cause) {
+  std::multimap<std::uint64_t, std::function<void(Status)>> pending;
+  Status sticky(Code::kFailed, "wal failed, writes refused until restart: " + cause.message());
+  {
+    std::lock_guard lock(waiters_mu_);
+    failure_ = sticky;
+    failed_.store(true, std::memory_order_release);
+    pending.swap(waiters_);
+  }
+  {
+    std::lock_guard lock(mu_);
+    staging_.clear();  // never written: those records were never acknowledged
+  }
+  space_cv_.notify_all();
+  for (auto& [lsn, done] : pending) done(sticky);
+}
+
+}  // namespace codeledger::wal

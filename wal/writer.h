@@ -1,0 +1,154 @@
+// The group-commit writer. Callers append records from any thread (the store does it inside
+// ledger critical sections, so append only copies into a staging buffer: no syscalls); one
+// writer thread takes everything staged, writes it, fdatasyncs once per batch, publishes the
+// durable LSN and completes the waiters.
+//
+// Durability modes: kSync (fsync every batch; the caller acks after on_durable), kAsync
+// (fsync at least every fsync_interval_ms; the caller acks at once), kNone (write, never
+// fsync). In every mode on_durable / wait_durable mean "as durable as this mode makes it".
+//
+// A failed write or fsync is sticky: from then on every append and every wait returns the
+// failure, and the log is never written or fsynced again (a retried fsync can report success
+// for pages the kernel already dropped). healthy() / failure() report it.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "wal/file.h"
+#include "wal/format.h"
+#include "wal/function_ref.h"
+#include "wal/status.h"
+
+namespace codeledger::wal {
+
+enum class Durability : std::uint8_t { kSync, kAsync, kNone };
+std::string_view to_string(Durability d);  // "sync" | "async" | "none"
+std::optional<Durability> parse_durability(std::string_view s);
+
+// Which sealed segments may be deleted. Zero means "no limit"; both zero keeps everything
+// (the default: the log is the audit trail). A segment is never deleted while it holds a
+// record after the newest snapshot's LSN, nor while it is being written.
+struct RetentionPolicy {
+  std::int64_t age_ms_max = 0;         // delete sealed segments older than this
+  std::uint64_t total_bytes_max = 0;   // delete the oldest until the log is below this
+};
+
+struct WalOptions {
+  std::string dir;
+  Durability durability = Durability::kSync;
+  std::int64_t fsync_interval_ms = 10;                   // kAsync: longest time between fsyncs
+  std::uint64_t segment_bytes_max = format::kSegmentBytesMaxDefault;
+  std::size_t staging_bytes_max = 256u << 20;            // appends wait beyond this (backpressure)
+  std::size_t async_batch_bytes = 1u << 20;              // kAsync: write early past this
+  RetentionPolicy retention;
+  std::function<std::int64_t()> clock_ms;                // for retention by age; default: system
+};
+
+struct WalStats {
+  std::uint64_t batches = 0;
+  std::uint64_t fsyncs = 0;
+  std::uint64_t records = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t segments_created = 0;
+  std::uint64_t segments_deleted = 0;
+};
+
+class WalWriter {
+ public:
+  using Encoder = FunctionRef<void(std::uint64_t lsn, std::string& out)>;
+
+  // Starts a new segment named next_lsn in options.dir (next_lsn: one past the last record
+  // recovery kept, or past the newest snapshot when that is later).
+  static Result<std::unique_ptr<WalWriter>> open(FileSystem& fs, WalOptions options,
+                                                 std::uint64_t next_lsn);
+  ~WalWriter();
+  WalWriter(const WalWriter&) = delete;
+  WalWriter& operator=(const WalWriter&) = delete;
+
+  // Assigns the next LSN under the staging mutex and lets encode append the payload for it
+  // into the staging buffer. type: 1..record_type_user_max. Fails when the writer is in
+  // sticky failure or closed, or the payload exceeds record_payload_bytes_max (then no LSN
+  // is consumed). encode must not call back into this writer.
+  Result<std::uint64_t> append(std::uint8_t type, std::int64_t time_ms, Encoder encode);
+
+  // done(ok) once lsn is durable, done(failure) if the writer fails first. Called inline
+  // when already decided, otherwise from the writer thread: post to your own executor and
+  // return quickly.
+  void on_durable(std::uint64_t lsn, std::function<void(Status)> done);
+  Status wait_durable(std::uint64_t lsn);
+  // Waits until everything appended so far is durable.
+  Status flush();
+
+  std::uint64_t durable_lsn() const { return durable_lsn_.load(std::memory_order_acquire); }
+  std::uint64_t last_lsn() const;  // last LSN handed out by append
+  bool healthy() const { return !failed_.load(std::memory_order_acquire); }
+  Status failure() const;
+  Durability durability() const { return options_.durability; }
+  WalStats stats() const;
+
+  // The newest snapshot covers every record up to lsn: segments holding only records up to
+  // it may go, if the retention policy says so. Retention runs on the writer thread.
+  void set_snapshot_lsn(std::uint64_t lsn);
+
+  // Drains what is staged, fsyncs (unless kNone) and stops the writer thread. Idempotent.
+  Status close();
+
+ private:
+  WalWriter(FileSystem& fs, WalOptions options, std::uint64_t next_lsn);
+  Status start_segment(std::uint64_t first_lsn);
+  void run();
+  bool wait_for_work(std::unique_lock<std::mutex>& lock);
+  Status write_batch(std::string_view batch);
+  std::size_t fitting_prefix(std::string_view batch) const;
+  void publish(std::uint64_t lsn);
+  void fail(const Status& cause);
+  void apply_retention();
+
+  // Constant after construction.
+  FileSystem& fs_;
+  const WalOptions options_;
+
+  // Staging: guarded by mu_.
+  mutable std::mutex mu_;
+  std::condition_variable work_cv_;   // writer waits for staged bytes
+  std::condition_variable space_cv_;  // appenders wait for staging room
+  std::string staging_;
+  std::uint64_t next_lsn_;
+  std::uint64_t staged_last_lsn_;
+  bool writer_waiting_ = false;
+  bool flush_requested_ = false;
+  bool stop_ = false;
+  bool retention_requested_ = false;
+
+  // Waiters and failure: guarded by waiters_mu_ (durable_lsn_ and failed_ are stored before
+  // it is taken, and read under it, so no waiter is missed).
+  mutable std::mutex waiters_mu_;
+  std::multimap<std::uint64_t, std::function<void(Status)>> waiters_;
+  Status failure_;
+  std::atomic<std::uint64_t> durable_lsn_;
+  std::atomic<bool> failed_{false};
+  std::atomic<std::uint64_t> snapshot_lsn_{0};
+
+  // Owned by the writer thread (and by open() before it starts).
+  std::unique_ptr<WritableFile> file_;
+  std::uint64_t segment_first_lsn_ = 0;
+  std::uint64_t segment_bytes_ = 0;
+  bool segment_has_records_ = false;
+
+  mutable std::mutex stats_mu_;
+  WalStats stats_;  // guarded by stats_mu_
+
+  std::thread thread_;
+  std::once_flag closed_;
+};
+
+}  // namespace codeledger::wal
