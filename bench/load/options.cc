@@ -1,0 +1,156 @@
+#include "bench/load/options.h"
+
+#include <charconv>
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <string_view>
+
+#include "bench/load/target.h"
+
+namespace codeledger::bench {
+namespace {
+
+using Setter = std::function<bool(std::string_view)>;
+
+template <class T>
+Setter number(T* dst, double lo, double hi) {
+  return [dst, lo, hi](std::string_view v) {
+    char* end = nullptr;
+    const std::string s(v);
+    const double d = std::strtod(s.c_str(), &end);
+    if (end != s.c_str() + s.size() || s.empty() || d < lo || d > hi) return false;
+    *dst = static_cast<T>(d);
+    return true;
+  };
+}
+
+Setter text(std::string* dst) {
+  return [dst](std::string_view v) { *dst = v; return true; };
+}
+
+bool parse_mix(std::string_view v, Mix* mix) {
+  Mix m{0, 0, 0, 0};
+  while (!v.empty()) {
+    const auto comma = v.find(',');
+    const std::string_view item = v.substr(0, comma);
+    v = comma == std::string_view::npos ? std::string_view{} : v.substr(comma + 1);
+    const auto eq = item.find('=');
+    if (eq == std::string_view::npos) return false;
+    const std::string_view name = item.substr(0, eq), num = item.substr(eq + 1);
+    std::uint32_t pct = 0;
+    auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), pct);
+    if (ec != std::errc() || p != num.data() + num.size()) return false;
+    if (name == "lookup") m.lookup = pct;
+    else if (name == "link") m.link = pct;
+    else if (name == "redeem") m.redeem = pct;
+    else if (name == "issue") m.issue = pct;
+    else return false;
+  }
+  if (m.lookup + m.link + m.redeem + m.issue != 100) return false;
+  *mix = m;
+  return true;
+}
+
+bool parse_scenario(std::string_view v, Scenario* s) {
+  for (Scenario c : {Scenario::kPeakSale, Scenario::kHotCode, Scenario::kLink, Scenario::kRedeem,
+                     Scenario::kLookup}) {
+    if (scenario_name(c) == v) { *s = c; return true; }
+  }
+  return false;
+}
+
+std::map<std::string_view, Setter> setters(Options& o) {
+  return {
+      {"--host", text(&o.host)},
+      {"--port", number(&o.port, 1, 65535)},
+      {"--target", [&o](std::string_view v) {
+         if (v != "http" && v != "redis") return false;
+         o.target = v == "http" ? Target::kHttp : Target::kRedis;
+         return true; }},
+      {"--scenario", [&o](std::string_view v) { return parse_scenario(v, &o.scenario); }},
+      {"--connections", number(&o.connections, 1, kConnectionsMax)},
+      {"--threads", number(&o.threads, 1, kThreadsMax)},
+      {"--duration", number(&o.duration_s, 0.1, kDurationSMax)},
+      {"--requests", number(&o.requests_max, 0, static_cast<double>(kRequestsMax))},
+      {"--rate", number(&o.rate_rps, 0, kRateRpsMax)},
+      {"--mix", [&o](std::string_view v) { return parse_mix(v, &o.mix); }},
+      {"--zipf", number(&o.zipf_s, 0.01, 10)},
+      {"--codes", number(&o.codes, 1, kCodesMax)},
+      {"--hot-codes", number(&o.hot_codes, 1, 1000)},
+      {"--code-limit", number(&o.code_limit, 1, kCodeLimitMax)},
+      {"--key", text(&o.key)},
+      {"--secret", text(&o.secret)},
+      {"--setup", [&o](std::string_view v) {
+         o.setup = v;
+         return v == "import" || v == "generate"; }},
+      {"--json", text(&o.json_path)},
+      {"--html", text(&o.html_path)},
+      {"--redis-scripts", text(&o.redis_scripts)},
+      {"--label", text(&o.label)},
+      {"--seed", number(&o.seed, 0, 1e18)},
+  };
+}
+
+}  // namespace
+
+std::string_view scenario_name(Scenario s) {
+  switch (s) {
+    case Scenario::kPeakSale: return "peak-sale";
+    case Scenario::kHotCode: return "hot-code";
+    case Scenario::kLink: return "link";
+    case Scenario::kRedeem: return "redeem";
+    case Scenario::kLookup: return "lookup";
+  }
+  return "?";
+}
+
+std::string usage() {
+  return R"(usage: ledger-load [options]
+  --target http|redis        what to drive (default http: codeledgerd or ceiling-server)
+  --host H --port P          loopback only: 127.0.0.0/8, ::1, localhost (default 127.0.0.1:8080)
+  --scenario S               peak-sale | hot-code | link | redeem | lookup (default peak-sale)
+  --connections N            keep-alive connections (default 64, max 4096)
+  --threads N                client threads, each with its own io_context (default 2)
+  --duration S               seconds of load (default 10, max 3600)
+  --requests N               stop after N requests (default: duration only)
+  --rate R                   open loop at R requests/s in total, latency from intended send
+                             time; 0 = closed loop (default)
+  --mix lookup=60,link=20,redeem=15,issue=5   peak-sale mix in percent
+  --zipf S                   Zipf exponent for peak-sale code choice (default 0.99)
+  --codes N                  codes created in set-up (default 100000, max 10000000)
+  --hot-codes N              codes the hot-code scenario races on (default 8)
+  --code-limit N             per-code redemption limit (default 1; hot-code: 100)
+  --key K --secret S         admin API key (default: codeledgerd's --demo key)
+  --setup import|generate    import self-made codes, or generate + export them (default import)
+  --json FILE --html FILE    reports (default ledger-load.json / ledger-load.html)
+  --redis-scripts DIR        directory holding link.lua, redeem.lua, issue.lua
+  --label TEXT               shown in the reports
+  --seed N                   random seed (default: clock)
+  --no-progress --no-verify
+)";
+}
+
+std::variant<Options, std::string> parse_options(int argc, const char* const* argv) {
+  Options o;
+  auto table = setters(o);
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--help" || arg == "-h") return std::string("help");
+    if (arg == "--no-progress") { o.progress = false; continue; }
+    if (arg == "--no-verify") { o.verify = false; continue; }
+    const auto it = table.find(arg);
+    if (it == table.end()) return "unknown option " + std::string(arg);
+    if (i + 1 >= argc) return "missing value for " + std::string(arg);
+    if (!it->second(argv[++i])) return "bad value for " + std::string(arg) + ": " + argv[i];
+  }
+  auto address = loopback_address(o.host);
+  if (!address) return "refusing non-loopback target " + o.host + " (127.0.0.0/8, ::1, localhost only)";
+  o.address = *address;
+  if (o.connections < o.threads) o.threads = o.connections;
+  if (o.scenario == Scenario::kHotCode) o.codes = o.hot_codes;
+  if (o.code_limit == 0) o.code_limit = o.scenario == Scenario::kHotCode ? 100 : 1;
+  return o;
+}
+
+}  // namespace codeledger::bench

@@ -1,0 +1,61 @@
+// What one ledger-load run measured, and its two renderings: JSON with every figure and a
+// self-contained HTML page with inline SVG charts (no scripts, no network).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "bench/load/histogram.h"
+
+namespace codeledger::bench {
+
+// Latency figures in microseconds.
+struct LatencySummary {
+  std::uint64_t count = 0;
+  double mean_us = 0, p50_us = 0, p90_us = 0, p99_us = 0, p999_us = 0, max_us = 0;
+};
+LatencySummary summarize(const Histogram& nanoseconds);
+
+struct OpReport {
+  std::string name;
+  std::uint64_t requests = 0, ok = 0, expected_rejections = 0, errors = 0;
+  LatencySummary latency;
+};
+
+struct SecondPoint {
+  double t_s = 0;
+  std::uint64_t requests = 0;
+  std::uint64_t errors = 0;
+  double p99_us = 0;
+};
+
+struct VerifyReport {
+  bool ran = false;
+  std::uint64_t codes_checked = 0;
+  std::uint64_t double_redemptions = 0;  // codes redeemed more often than their limit allows
+  std::uint64_t lost_acks = 0;           // acknowledged redemptions the server does not show
+  std::vector<std::string> notes;
+};
+
+struct Report {
+  std::vector<std::pair<std::string, std::string>> config;  // name -> value, shown as given
+  double elapsed_s = 0;
+  double throughput_rps = 0;
+  std::uint64_t requests = 0, ok = 0, expected_rejections = 0, errors = 0;
+  LatencySummary latency;
+  std::vector<OpReport> ops;
+  std::map<std::string, std::uint64_t> outcomes;  // outcome class -> count
+  std::vector<SecondPoint> timeline;
+  VerifyReport verify;
+  std::vector<std::string> error_samples;  // first few unexpected answers, for diagnosis
+};
+
+std::string report_json(const Report& r);
+std::string report_html(const Report& r);
+// Quotes and escapes s as a JSON string.
+std::string json_quote(std::string_view s);
+
+}  // namespace codeledger::bench

@@ -1,0 +1,115 @@
+#include "bench/load/report.h"
+
+#include <cmath>
+#include <cstdio>
+
+namespace codeledger::bench {
+namespace {
+
+std::string num(double v) {
+  if (!std::isfinite(v)) return "0";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", v);
+  std::string s(buf);
+  while (s.back() == '0') s.pop_back();  // trim trailing zeros, keep integers integral
+  if (s.back() == '.') s.pop_back();
+  return s;
+}
+
+std::string num(std::uint64_t v) { return std::to_string(v); }
+
+std::string latency_json(const LatencySummary& l) {
+  return "{\"count\":" + num(l.count) + ",\"mean_us\":" + num(l.mean_us) + ",\"p50_us\":" +
+         num(l.p50_us) + ",\"p90_us\":" + num(l.p90_us) + ",\"p99_us\":" + num(l.p99_us) +
+         ",\"p999_us\":" + num(l.p999_us) + ",\"max_us\":" + num(l.max_us) + "}";
+}
+
+std::string ops_json(const std::vector<OpReport>& ops) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    const OpReport& o = ops[i];
+    if (i) s += ",";
+    s += "{\"name\":" + json_quote(o.name) + ",\"requests\":" + num(o.requests) +
+         ",\"ok\":" + num(o.ok) + ",\"expected_rejections\":" + num(o.expected_rejections) +
+         ",\"errors\":" + num(o.errors) + ",\"latency\":" + latency_json(o.latency) + "}";
+  }
+  return s + "]";
+}
+
+std::string timeline_json(const std::vector<SecondPoint>& points) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    const SecondPoint& p = points[i];
+    if (i) s += ",";
+    s += "{\"t_s\":" + num(p.t_s) + ",\"requests\":" + num(p.requests) + ",\"errors\":" +
+         num(p.errors) + ",\"p99_us\":" + num(p.p99_us) + "}";
+  }
+  return s + "]";
+}
+
+std::string strings_json(const std::vector<std::string>& v) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + json_quote(v[i]);
+  return s + "]";
+}
+
+std::string verify_json(const VerifyReport& v) {
+  return std::string("{\"ran\":") + (v.ran ? "true" : "false") + ",\"codes_checked\":" +
+         num(v.codes_checked) + ",\"double_redemptions\":" + num(v.double_redemptions) +
+         ",\"lost_acks\":" + num(v.lost_acks) + ",\"notes\":" + strings_json(v.notes) + "}";
+}
+
+}  // namespace
+
+std::string json_quote(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+LatencySummary summarize(const Histogram& h) {
+  constexpr double kNsPerUs = 1000.0;
+  LatencySummary l;
+  l.count = h.count();
+  l.mean_us = h.mean() / kNsPerUs;
+  l.p50_us = static_cast<double>(h.percentile(50)) / kNsPerUs;
+  l.p90_us = static_cast<double>(h.percentile(90)) / kNsPerUs;
+  l.p99_us = static_cast<double>(h.percentile(99)) / kNsPerUs;
+  l.p999_us = static_cast<double>(h.percentile(99.9)) / kNsPerUs;
+  l.max_us = static_cast<double>(h.max()) / kNsPerUs;
+  return l;
+}
+
+std::string report_json(const Report& r) {
+  std::string s = "{\"config\":{";
+  for (std::size_t i = 0; i < r.config.size(); ++i) {
+    s += (i ? "," : "") + json_quote(r.config[i].first) + ":" + json_quote(r.config[i].second);
+  }
+  s += "},\"elapsed_s\":" + num(r.elapsed_s) + ",\"throughput_rps\":" + num(r.throughput_rps);
+  s += ",\"requests\":" + num(r.requests) + ",\"ok\":" + num(r.ok) +
+       ",\"expected_rejections\":" + num(r.expected_rejections) + ",\"errors\":" + num(r.errors);
+  s += ",\"latency\":" + latency_json(r.latency) + ",\"ops\":" + ops_json(r.ops);
+  s += ",\"outcomes\":{";
+  bool first = true;
+  for (const auto& [name, count] : r.outcomes) {
+    s += (first ? "" : ",") + json_quote(name) + ":" + num(count);
+    first = false;
+  }
+  s += "},\"timeline\":" + timeline_json(r.timeline) + ",\"verify\":" + verify_json(r.verify);
+  s += ",\"error_samples\":" + strings_json(r.error_samples) + "}\n";
+  return s;
+}
+
+}  // namespace codeledger::bench

@@ -1,0 +1,74 @@
+#include "bench/load/report.h"
+
+#include <gtest/gtest.h>
+
+#include "bench/load/resp.h"
+
+namespace codeledger::bench {
+namespace {
+
+Report SampleReport() {
+  Report r;
+  r.config = {{"scenario", "peak-sale"}, {"label", "quote\" <tag>"}};
+  r.elapsed_s = 2;
+  r.requests = 10;
+  r.ok = 8;
+  r.expected_rejections = 1;
+  r.errors = 1;
+  r.throughput_rps = 5;
+  Histogram h;
+  for (int i = 1; i <= 10; ++i) h.record(static_cast<std::uint64_t>(i) * 1000);
+  r.latency = summarize(h);
+  r.ops.push_back({"redeem", 10, 8, 1, 1, r.latency});
+  r.outcomes["ok"] = 8;
+  r.timeline = {{1, 5, 0, 9.0}, {2, 5, 1, 10.0}};
+  r.verify.ran = true;
+  r.verify.codes_checked = 3;
+  return r;
+}
+
+TEST(ReportJson, HasEveryTopLevelFigure) {
+  const std::string json = report_json(SampleReport());
+  for (const char* key :
+       {"\"config\":{", "\"elapsed_s\":2", "\"throughput_rps\":5", "\"requests\":10",
+        "\"ok\":8", "\"expected_rejections\":1", "\"errors\":1", "\"latency\":{",
+        "\"p50_us\":5", "\"p90_us\":9", "\"p99_us\":10", "\"p999_us\":10", "\"max_us\":10",
+        "\"ops\":[{\"name\":\"redeem\"", "\"outcomes\":{\"ok\":8}", "\"timeline\":[{\"t_s\":1",
+        "\"verify\":{\"ran\":true,\"codes_checked\":3,\"double_redemptions\":0",
+        "\"lost_acks\":0", "\"error_samples\":[]"}) {
+    EXPECT_NE(json.find(key), std::string::npos) << key << " missing in " << json;
+  }
+  EXPECT_NE(json.find(R"("quote\" <tag>")"), std::string::npos);
+  EXPECT_EQ(json.back(), '\n');
+}
+
+TEST(ReportHtml, SelfContainedWithThreeCharts) {
+  const std::string html = report_html(SampleReport());
+  std::size_t charts = 0;
+  for (std::size_t at = html.find("<svg"); at != std::string::npos; at = html.find("<svg", at + 1)) {
+    ++charts;
+  }
+  EXPECT_EQ(charts, 3u);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find("src="), std::string::npos);  // nothing fetched: no scripts, images, links
+  EXPECT_EQ(html.find("href="), std::string::npos);
+  EXPECT_NE(html.find("quote&quot; &lt;tag&gt;"), std::string::npos);
+}
+
+TEST(Resp, ParsesCompleteAndIncompleteReplies) {
+  resp::Reply r;
+  EXPECT_EQ(resp::parse(":1004\r\n", &r), 7u);
+  EXPECT_EQ(r.kind, resp::Kind::kInteger);
+  EXPECT_EQ(r.integer, 1004);
+  EXPECT_EQ(resp::parse(":10", &r), 0u);
+  EXPECT_EQ(resp::parse("*2\r\n$4\r\nleft\r\n$1\r\n1\r\n", &r), 21u);
+  EXPECT_EQ(r.kind, resp::Kind::kArray);
+  EXPECT_EQ(r.integer, 2);
+  EXPECT_EQ(resp::parse("*2\r\n$4\r\nleft\r\n$1\r", &r), 0u);
+  EXPECT_EQ(resp::parse("-NOSCRIPT x\r\n", &r), 13u);
+  EXPECT_EQ(r.kind, resp::Kind::kError);
+  EXPECT_EQ(resp::parse("?bad\r\n", &r), resp::kMalformed);
+}
+
+}  // namespace
+}  // namespace codeledger::bench
