@@ -20,8 +20,18 @@ inline constexpr std::size_t kDemoGeneratedCodes = 300;
 inline constexpr std::uint64_t kDemoGenerateSeed = 20251111;
 inline constexpr ledger::TimeMs kDemoValidityMs = 365LL * 24 * 3600 * 1000;
 
-// Creates the demo promotions and codes in `org` (configuring it with defaults when it is
-// not configured yet). Call it only on an empty ledger; it checks its own success.
-void seed_demo(ledger::Ledger& ledger, ledger::OrgId org, ledger::TimeMs now_ms);
+// The seeds' customers (000/002 link 566881933; 003 issues to both), created as profiles.
+inline constexpr ledger::CustomerId kDemoCustomers[] = {566881933, 566135941};
+
+// What seed_demo created, for the start-up banner's curl lines.
+struct DemoIds {
+  ledger::ObjectId code_promotion;      // DISCOUNT, code-linked, holds kDemoCode
+  ledger::ObjectId issuable_promotion;  // DISCOUNT, issuable (issueBulk / earn)
+};
+
+// Creates the demo promotions, codes and customers in `org` (configuring the organisation
+// with kDemoTimeZone when it is not configured yet). Call it only on an empty ledger: it
+// checks its own success, and a failure there is a programming error.
+DemoIds seed_demo(ledger::Ledger& ledger, ledger::OrgId org, ledger::TimeMs now_ms);
 
 }  // namespace codeledger::server::capillary

@@ -1,0 +1,133 @@
+#include "server/capillary/views.h"
+
+#include "server/capillary/common.h"
+
+namespace codeledger::server::capillary {
+namespace {
+
+void write_item(wire::JsonWriter& w, const ledger::RedemptionItem& item) {
+  w.begin_object();
+  if (item.code) w.field("code", item.code->view()).field("mode", ledger::to_string(item.mode));
+  if (item.earned_promotion_id) w.field("earnedPromotionId", item.earned_promotion_id->hex());
+  w.field("promotionId", item.promotion_id.hex())
+      .field("discount", item.discount)
+      .field("redemptionCount", item.count)
+      .end_object();
+}
+
+// The item of `r` that redeemed `code` (the first one when it appears twice).
+const ledger::RedemptionItem* item_for(const ledger::RedemptionView& r, std::string_view code) {
+  for (const auto& item : r.items) {
+    if (item.code && item.code->view() == code) return &item;
+  }
+  return r.items.empty() ? nullptr : &r.items.front();
+}
+
+}  // namespace
+
+void write_code(wire::JsonWriter& w, const ledger::CodeView& c, const wire::IsoZone& zone,
+                bool with_redemptions) {
+  w.begin_object()
+      .field("id", c.id.hex())
+      .field("orgId", c.org)
+      .field("promotionId", c.promotion_id.hex())
+      .field("promotionName", c.promotion_name)
+      .field("code", c.code.view());
+  if (c.customer != 0) w.field("customerId", c.customer);
+  w.field("active", c.active);
+  write_time(w, "createdOn", c.created_ms, zone);
+  write_time(w, "validTill", c.valid_till_ms, zone);
+  w.field("mode", ledger::to_string(c.mode));
+  write_time(w, "redeemableFrom", c.redeemable_from_ms, zone);
+  if (with_redemptions) {
+    w.field("redemptionCount", c.redemption_count).field("redemptionLimit", c.redemptions_max);
+    w.key("redemptions").begin_array();
+    for (const auto& r : c.redemptions) write_history_row(w, r, c.code.view(), zone);
+    w.end_array();
+  }
+  w.end_object();
+}
+
+void write_redemption(wire::JsonWriter& w, const ledger::RedemptionView& r,
+                      const wire::IsoZone& zone) {
+  w.begin_object()
+      .field("id", r.id.hex())
+      .field("orgId", r.org)
+      .field("customerId", r.customer)
+      .field("transactionIdentifier", r.transaction_identifier)
+      .field("transactionNumber", r.transaction_number);
+  write_time(w, "transactionDate", r.transaction_date_ms, zone);
+  w.field("amount", r.amount);
+  write_time(w, "redemptionDate", r.redeemed_ms, zone);
+  w.field("reversed", r.reversed);
+  if (r.reversed) write_time(w, "reversedOn", r.reversed_ms, zone);
+  w.key("redemptions").begin_array();
+  for (const auto& item : r.items) write_item(w, item);
+  w.end_array().end_object();
+}
+
+void write_history_row(wire::JsonWriter& w, const ledger::RedemptionView& r,
+                       std::string_view code, const wire::IsoZone& zone) {
+  const ledger::RedemptionItem* item = item_for(r, code);
+  w.begin_object()
+      .field("id", r.id.hex())
+      .field("orgId", r.org)
+      .field("promotionId", item ? item->promotion_id.hex() : std::string())
+      .field("customerId", r.customer);
+  write_time(w, "redemptionDate", r.redeemed_ms, zone);
+  w.field("transactionIdentifier", r.transaction_identifier)
+      .field("transactionNumber", r.transaction_number)
+      .field("promotionName", r.promotion_name)
+      .field("promoCode", code)
+      .field("discount", item ? item->discount : 0)
+      .field("reversed", r.reversed)
+      .end_object();
+}
+
+void write_issued(wire::JsonWriter& w, const ledger::EarnedView& e) {
+  w.begin_object()
+      .field("id", e.id.hex())
+      .field("customerId", e.customer)
+      .field("promotionId", e.promotion_id.hex())
+      .field("earnedFromId", e.earned_from_id)
+      .field("eventTime", e.event_time_ms)
+      .field("validTill", e.valid_till_ms)
+      .end_object();
+}
+
+void write_wallet_entry(wire::JsonWriter& w, const ledger::EarnedView& e,
+                        const wire::IsoZone& zone) {
+  w.begin_object()
+      .field("id", e.id.hex())
+      .field("customerId", e.customer)
+      .field("promotionId", e.promotion_id.hex())
+      .field("promotionName", e.promotion_name)
+      .field("earnedFromId", e.earned_from_id);
+  write_time(w, "eventTime", e.event_time_ms, zone);
+  write_time(w, "validTill", e.valid_till_ms, zone);
+  w.field("status", ledger::to_string(e.status)).end_object();
+}
+
+void write_promotion(wire::JsonWriter& w, const ledger::PromotionView& p,
+                     const wire::IsoZone& zone) {
+  const ledger::PromotionSpec& s = p.spec;
+  w.begin_object()
+      .field("id", p.id.hex())
+      .field("orgId", p.org)
+      .field("name", s.name)
+      .field("mode", ledger::to_string(s.mode))
+      .field("kind", ledger::to_string(s.kind));
+  write_time(w, "validFrom", s.valid_from_ms, zone);
+  write_time(w, "validTill", s.valid_till_ms, zone);
+  w.field("active", s.active)
+      .field("perCodeRedemptionLimit", s.per_code_redemptions_max)
+      .field("perCustomerRedemptionLimit", s.per_customer_redemptions_max)
+      .field("perCustomerEarnLimit", s.per_customer_earns_max)
+      .field("earnValidityMs", s.earn_validity_ms)
+      .field("codeCount", p.code_count);
+  write_time(w, "createdOn", p.created_ms, zone);
+  write_time(w, "updatedOn", p.updated_ms, zone);
+  w.end_object();
+}
+
+}  // namespace codeledger::server::capillary

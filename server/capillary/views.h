@@ -1,0 +1,31 @@
+// The Capillary JSON shapes of the ledger's read views. Field names are the seeds' (000, 002,
+// 003); every epoch-ms field has an `*ISO` twin in the organisation's time zone.
+#pragma once
+
+#include <string_view>
+
+#include "ledger/types.h"
+#include "server/wire/iso_time.h"
+#include "server/wire/json_writer.h"
+
+namespace codeledger::server::capillary {
+
+// Seed 000/002 code record. customerId is omitted while the code is not linked; with
+// `with_redemptions` a "redemptions" array follows (GET code ?includeRedemptions=true).
+void write_code(wire::JsonWriter& w, const ledger::CodeView& code, const wire::IsoZone& zone,
+                bool with_redemptions);
+// POST redemptions / reverse: the whole redemption with its items.
+void write_redemption(wire::JsonWriter& w, const ledger::RedemptionView& r,
+                      const wire::IsoZone& zone);
+// GET redemptions: one history row for `code` within redemption `r`.
+void write_history_row(wire::JsonWriter& w, const ledger::RedemptionView& r,
+                       std::string_view code, const wire::IsoZone& zone);
+// Seed 003 issue record (exactly the documented fields).
+void write_issued(wire::JsonWriter& w, const ledger::EarnedView& e);
+// Wallet entry: the issue record plus promotionName, status and *ISO fields.
+void write_wallet_entry(wire::JsonWriter& w, const ledger::EarnedView& e,
+                        const wire::IsoZone& zone);
+void write_promotion(wire::JsonWriter& w, const ledger::PromotionView& p,
+                     const wire::IsoZone& zone);
+
+}  // namespace codeledger::server::capillary
