@@ -21,10 +21,12 @@ Status injected(const char* what, const std::string& path) {
 
 class FaultFile final : public WritableFile {
  public:
-  FaultFile(FaultFs* fs, FaultFs::InodePtr inode, std::string path)
-      : fs_(fs), inode_(std::move(inode)), path_(std::move(path)) {}
-  Status append(std::string_view data) override { return fs_->do_append(inode_, data); }
-  Status sync() override { return fs_->do_sync(inode_); }
+  FaultFile(FaultFs* fs, FaultFs::InodePtr inode, std::uint64_t generation)
+      : fs_(fs), inode_(std::move(inode)), generation_(generation) {}
+  Status append(std::string_view data) override {
+    return fs_->do_append(inode_, generation_, data);
+  }
+  Status sync() override { return fs_->do_sync(inode_, generation_); }
   Status close() override { return Status::Ok(); }
   std::uint64_t size_bytes() const override {
     std::lock_guard lock(fs_->mu_);
@@ -34,7 +36,7 @@ class FaultFile final : public WritableFile {
  private:
   FaultFs* fs_;
   FaultFs::InodePtr inode_;
-  std::string path_;
+  std::uint64_t generation_;
 };
 
 void FaultFs::inject(Fault fault) {
@@ -69,8 +71,10 @@ bool FaultFs::should_fail_locked(FaultOp op) {
   return since_fault_[i] == f.nth || (f.persistent && since_fault_[i] > f.nth);
 }
 
-Status FaultFs::do_append(const InodePtr& inode, std::string_view data) {
+Status FaultFs::do_append(const InodePtr& inode, std::uint64_t generation,
+                          std::string_view data) {
   std::lock_guard lock(mu_);
+  if (generation != generation_) return Status(Code::kIoError, "write after crash");
   if (should_fail_locked(FaultOp::kWrite)) {
     inode->data.append(data.substr(0, std::min(failed_write_keep_bytes_, data.size())));
     return injected("write", "(fault fs)");
@@ -80,8 +84,9 @@ Status FaultFs::do_append(const InodePtr& inode, std::string_view data) {
   return Status::Ok();
 }
 
-Status FaultFs::do_sync(const InodePtr& inode) {
+Status FaultFs::do_sync(const InodePtr& inode, std::uint64_t generation) {
   std::lock_guard lock(mu_);
+  if (generation != generation_) return Status(Code::kIoError, "fdatasync after crash");
   // A failed fsync persists nothing we could rely on; model it as persisting nothing.
   if (should_fail_locked(FaultOp::kSync)) return injected("fdatasync", "(fault fs)");
   inode->synced = inode->data;
@@ -90,6 +95,7 @@ Status FaultFs::do_sync(const InodePtr& inode) {
 
 void FaultFs::crash(std::size_t torn_tail_keep_bytes) {
   std::lock_guard lock(mu_);
+  ++generation_;
   names_ = durable_names_;
   for (auto& [name, inode] : names_) {
     std::string& d = inode->data;
@@ -125,7 +131,7 @@ Result<std::unique_ptr<WritableFile>> FaultFs::open_append(const std::string& pa
     inode->mtime_ms = now_ms_;
   }
   if (truncate_existing) inode->data.clear();
-  return std::unique_ptr<WritableFile>(new FaultFile(this, inode, path));
+  return std::unique_ptr<WritableFile>(new FaultFile(this, inode, generation_));
 }
 
 Status FaultFs::rename(const std::string& from, const std::string& to) {

@@ -41,7 +41,8 @@ class FaultFs final : public FileSystem {
   void set_now_ms(std::int64_t now_ms);
 
   // Power cut: keeps synced bytes and synced names; of each file's unsynced tail keeps
-  // torn_tail_keep_bytes bytes (0 = none).
+  // torn_tail_keep_bytes bytes (0 = none). Files open before the crash are dead after it:
+  // their appends and syncs fail and change nothing, as a process killed by the cut would.
   void crash(std::size_t torn_tail_keep_bytes = 0);
 
   // Test access to raw bytes (write_raw makes them durable at once).
@@ -72,8 +73,8 @@ class FaultFs final : public FileSystem {
 
   // Counts a call of op and says whether it must fail. Requires mu_.
   bool should_fail_locked(FaultOp op);
-  Status do_append(const InodePtr& inode, std::string_view data);
-  Status do_sync(const InodePtr& inode);
+  Status do_append(const InodePtr& inode, std::uint64_t generation, std::string_view data);
+  Status do_sync(const InodePtr& inode, std::uint64_t generation);
 
   mutable std::mutex mu_;
   std::map<std::string, InodePtr> names_;          // guarded by mu_
@@ -83,6 +84,7 @@ class FaultFs final : public FileSystem {
   std::map<int, Fault> faults_;                    // guarded by mu_, by op
   std::size_t failed_write_keep_bytes_ = 0;        // guarded by mu_
   std::int64_t now_ms_ = 0;                        // guarded by mu_
+  std::uint64_t generation_ = 0;                   // guarded by mu_, bumped by crash()
 };
 
 }  // namespace codeledger::wal
