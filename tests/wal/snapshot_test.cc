@@ -1,0 +1,97 @@
+#include "wal/snapshot.h"
+
+#include <gtest/gtest.h>
+
+#include "wal/fault_fs.h"
+#include "wal/format.h"
+#include "wal/record.h"
+
+namespace codeledger::wal {
+namespace {
+
+const std::string kDir = "/data/wal";
+
+TEST(Snapshot, WriteThenLoadNewest) {
+  FaultFs fs;
+  ASSERT_TRUE(write_snapshot(fs, kDir, 10, 111, "state at ten").ok());
+  ASSERT_TRUE(write_snapshot(fs, kDir, 20, 222, "state at twenty").ok());
+  std::vector<std::string> skipped;
+  auto s = load_newest_snapshot(fs, kDir, &skipped);
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE(s->has_value());
+  EXPECT_EQ((*s)->info.covered_lsn, 20u);
+  EXPECT_EQ((*s)->info.time_ms, 222);
+  EXPECT_EQ((*s)->payload, "state at twenty");
+  EXPECT_TRUE(skipped.empty());
+}
+
+TEST(Snapshot, CorruptNewestIsSkippedAndNamed) {
+  FaultFs fs;
+  ASSERT_TRUE(write_snapshot(fs, kDir, 10, 0, "good").ok());
+  ASSERT_TRUE(write_snapshot(fs, kDir, 20, 0, "soon bad").ok());
+  const std::string path = join_path(kDir, snapshot_name(20));
+  for (std::size_t byte = 0; byte < fs.contents(path).size(); ++byte) {
+    FaultFs copy;
+    copy.write_raw(join_path(kDir, snapshot_name(10)),
+                   fs.contents(join_path(kDir, snapshot_name(10))));
+    std::string bad = fs.contents(path);
+    bad[byte] ^= 0x01;
+    copy.write_raw(path, bad);
+    std::vector<std::string> skipped;
+    auto s = load_newest_snapshot(copy, kDir, &skipped);
+    ASSERT_TRUE(s.ok() && s->has_value()) << byte;
+    EXPECT_EQ((*s)->info.covered_lsn, 10u) << byte;
+    ASSERT_EQ(skipped.size(), 1u);
+    EXPECT_NE(skipped[0].find(snapshot_name(20)), std::string::npos);
+  }
+}
+
+TEST(Snapshot, TruncatedAndTempFilesAreNeverLoaded) {
+  FaultFs fs;
+  ASSERT_TRUE(write_snapshot(fs, kDir, 5, 0, "five").ok());
+  fs.write_raw(join_path(kDir, snapshot_name(9) + ".tmp"), "half written");
+  std::string whole;
+  ASSERT_TRUE(write_snapshot(fs, kDir, 7, 0, "seven").ok());
+  std::string seven = fs.contents(join_path(kDir, snapshot_name(7)));
+  fs.write_raw(join_path(kDir, snapshot_name(7)), seven.substr(0, seven.size() - 1));
+  auto s = load_newest_snapshot(fs, kDir, nullptr);
+  ASSERT_TRUE(s.ok() && s->has_value());
+  EXPECT_EQ((*s)->payload, "five");
+  ASSERT_TRUE(prune_snapshots(fs, kDir, 1).ok());
+  EXPECT_FALSE(fs.exists(join_path(kDir, snapshot_name(9) + ".tmp")));
+  // A corrupt snapshot newer than every good one is kept as evidence for the operator.
+  EXPECT_TRUE(fs.exists(join_path(kDir, snapshot_name(7))));
+  EXPECT_TRUE(fs.exists(join_path(kDir, snapshot_name(5))));
+}
+
+TEST(Snapshot, FailedRenameOrDirSyncLeavesTheOldSnapshotLoadableAfterCrash) {
+  for (FaultOp op : {FaultOp::kWrite, FaultOp::kSync, FaultOp::kRename, FaultOp::kSyncDir}) {
+    FaultFs fs;
+    ASSERT_TRUE(write_snapshot(fs, kDir, 1, 0, "one").ok());
+    fs.inject({op, 1, false});
+    EXPECT_FALSE(write_snapshot(fs, kDir, 2, 0, "two").ok());
+    fs.crash(7);
+    auto s = load_newest_snapshot(fs, kDir, nullptr);
+    ASSERT_TRUE(s.ok() && s->has_value());
+    EXPECT_EQ((*s)->payload, "one");
+  }
+}
+
+TEST(Snapshot, PruneKeepsTheNewestValid) {
+  FaultFs fs;
+  for (std::uint64_t lsn = 1; lsn <= 5; ++lsn) {
+    ASSERT_TRUE(write_snapshot(fs, kDir, lsn, 0, "s" + std::to_string(lsn)).ok());
+  }
+  ASSERT_TRUE(prune_snapshots(fs, kDir, 2).ok());
+  auto all = list_snapshots(fs, kDir, true);
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].covered_lsn, 5u);
+  EXPECT_EQ((*all)[1].covered_lsn, 4u);
+  auto info = inspect_snapshot(fs, join_path(kDir, snapshot_name(5)));
+  ASSERT_TRUE(info.ok());
+  EXPECT_TRUE(info->valid);
+  EXPECT_EQ(info->payload_bytes, 2u);
+}
+
+}  // namespace
+}  // namespace codeledger::wal

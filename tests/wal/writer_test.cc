@@ -1,0 +1,184 @@
+// The group-commit writer: LSN assignment, group commit, modes, rotation, retention and the
+// sticky failure.
+#include <gtest/gtest.h>
+
+#include <future>
+#include <thread>
+
+#include "wal/fault_fs.h"
+#include "wal/record.h"
+#include "wal_test_util.h"
+
+namespace codeledger::wal {
+namespace {
+
+using testing::append_payload;
+using testing::kDir;
+using testing::options_for;
+using testing::payload_for;
+using testing::read_all;
+
+TEST(Writer, ConcurrentAppendsGetConsecutiveLsnsAndGroupCommit) {
+  FaultFs fs;
+  auto w = WalWriter::open(fs, options_for(), 1);
+  ASSERT_TRUE(w.ok());
+  constexpr int kThreads = 4, kEach = 500;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kEach; ++i) {
+        auto lsn = append_payload(**w);
+        ASSERT_TRUE(lsn.ok());
+        ASSERT_TRUE((*w)->wait_durable(*lsn).ok());
+        EXPECT_GE((*w)->durable_lsn(), *lsn);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_TRUE((*w)->close().ok());
+  WalStats stats = (*w)->stats();
+  EXPECT_EQ(stats.records, std::uint64_t{kThreads * kEach});
+  EXPECT_LE(stats.fsyncs, stats.records);
+  auto rb = read_all(fs, RecoveryPolicy::kStrict);
+  ASSERT_TRUE(rb.status.ok());
+  ASSERT_EQ(rb.lsns.size(), std::size_t{kThreads * kEach});
+  for (std::size_t i = 0; i < rb.lsns.size(); ++i) {
+    EXPECT_EQ(rb.lsns[i], i + 1);
+    EXPECT_EQ(rb.payloads[i], payload_for(i + 1));  // encode saw the LSN it was given
+  }
+}
+
+TEST(Writer, OnDurableCallsBackOnceTheBatchIsSynced) {
+  FaultFs fs;
+  auto w = WalWriter::open(fs, options_for(), 10);
+  ASSERT_TRUE(w.ok());
+  auto lsn = append_payload(**w);
+  ASSERT_EQ(*lsn, 10u);
+  std::promise<Status> done;
+  (*w)->on_durable(*lsn, [&](Status st) { done.set_value(std::move(st)); });
+  EXPECT_TRUE(done.get_future().get().ok());
+  EXPECT_GE(fs.calls(FaultOp::kSync), 2u);  // the segment header, then the batch
+  bool inline_called = false;
+  (*w)->on_durable(*lsn, [&](Status st) { inline_called = st.ok(); });
+  EXPECT_TRUE(inline_called);
+}
+
+TEST(Writer, AsyncModeSyncsWithinTheInterval) {
+  FaultFs fs;
+  WalOptions o = options_for(Durability::kAsync);
+  o.fsync_interval_ms = 5;
+  auto w = WalWriter::open(fs, o, 1);
+  ASSERT_TRUE(w.ok());
+  auto lsn = append_payload(**w);
+  for (int i = 0; i < 200 && (*w)->durable_lsn() < *lsn; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ((*w)->durable_lsn(), *lsn);
+  EXPECT_TRUE((*w)->wait_durable(*append_payload(**w)).ok());
+}
+
+TEST(Writer, NoneModeNeverSyncs) {
+  FaultFs fs;
+  auto w = WalWriter::open(fs, options_for(Durability::kNone), 1);
+  ASSERT_TRUE(w.ok());
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(append_payload(**w).ok());
+  ASSERT_TRUE((*w)->flush().ok());
+  ASSERT_TRUE((*w)->close().ok());
+  EXPECT_EQ(fs.calls(FaultOp::kSync), 0u);
+  EXPECT_EQ(fs.calls(FaultOp::kSyncDir), 0u);
+  EXPECT_EQ(read_all(fs, RecoveryPolicy::kStrict).lsns.size(), 50u);
+}
+
+TEST(Writer, OversizedPayloadIsRefusedWithoutConsumingAnLsn) {
+  FaultFs fs;
+  auto w = WalWriter::open(fs, options_for(), 1);
+  auto big = (*w)->append(format::kRecordTypeData, 0, [](std::uint64_t, std::string& out) {
+    out.append(format::kRecordPayloadBytesMax + 1, 'x');
+  });
+  EXPECT_EQ(big.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(*append_payload(**w), 1u);
+  EXPECT_EQ((*w)->append(0, 0, [](std::uint64_t, std::string&) {}).status().code(),
+            Code::kInvalidArgument);
+}
+
+TEST(Writer, RotatesBySizeAndNamesSegmentsByFirstLsn) {
+  FaultFs fs;
+  WalOptions o = options_for();
+  o.segment_bytes_max = format::kSegmentBytesMin;
+  auto w = WalWriter::open(fs, o, 1);
+  for (int i = 0; i < 300; ++i) ASSERT_TRUE(append_payload(**w).ok());
+  ASSERT_TRUE((*w)->close().ok());
+  auto segs = list_segments(fs, kDir);
+  ASSERT_TRUE(segs.ok());
+  ASSERT_GE(segs->size(), 4u);
+  for (const auto& s : *segs) {
+    EXPECT_LE(s.size_bytes, o.segment_bytes_max) << s.name;
+    std::string bytes = fs.contents(join_path(kDir, s.name));
+    RecordView v;
+    std::size_t n = 0;
+    ASSERT_EQ(parse_record(bytes, format::kSegmentHeaderBytes, &v, &n), Parse::kOk);
+    EXPECT_EQ(v.lsn, s.first_lsn);
+  }
+  EXPECT_EQ(read_all(fs, RecoveryPolicy::kStrict).lsns.size(), 300u);
+}
+
+TEST(Writer, RetentionBySizeNeverDeletesWhatTheSnapshotDoesNotCover) {
+  FaultFs fs;
+  WalOptions o = options_for();
+  o.segment_bytes_max = format::kSegmentBytesMin;
+  o.retention.total_bytes_max = 3 * format::kSegmentBytesMin;
+  auto w = WalWriter::open(fs, o, 1);
+  for (int i = 0; i < 600; ++i) ASSERT_TRUE(append_payload(**w).ok());
+  ASSERT_TRUE((*w)->flush().ok());
+  EXPECT_EQ((*w)->stats().segments_deleted, 0u);  // no snapshot yet: everything is needed
+  (*w)->set_snapshot_lsn(400);
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(append_payload(**w).ok());
+  ASSERT_TRUE((*w)->close().ok());
+  EXPECT_GT((*w)->stats().segments_deleted, 0u);
+  auto rb = read_all(fs, RecoveryPolicy::kStrict, 401);
+  ASSERT_TRUE(rb.status.ok()) << rb.status.message();
+  EXPECT_EQ(rb.lsns.size(), 300u);
+  EXPECT_LE(rb.report.first_lsn, 401u);
+}
+
+TEST(Writer, RetentionByAge) {
+  FaultFs fs;
+  std::atomic<std::int64_t> now{0};
+  WalOptions o = options_for();
+  o.segment_bytes_max = format::kSegmentBytesMin;
+  o.retention.age_ms_max = 1000;
+  o.clock_ms = [&] { return now.load(); };
+  auto w = WalWriter::open(fs, o, 1);
+  for (int i = 0; i < 200; ++i) ASSERT_TRUE(append_payload(**w).ok());
+  ASSERT_TRUE((*w)->flush().ok());
+  (*w)->set_snapshot_lsn(200);
+  ASSERT_TRUE((*w)->wait_durable(*append_payload(**w)).ok());
+  EXPECT_EQ((*w)->stats().segments_deleted, 0u);  // young
+  now = 5000;
+  (*w)->set_snapshot_lsn(201);
+  ASSERT_TRUE((*w)->close().ok());
+  auto segs = list_segments(fs, kDir);
+  ASSERT_EQ(segs->size(), 1u);  // only the active one survives
+}
+
+TEST(Writer, FailedFsyncIsStickyAndNeverRetried) {
+  FaultFs fs;
+  auto w = WalWriter::open(fs, options_for(), 1);
+  ASSERT_TRUE((*w)->wait_durable(*append_payload(**w)).ok());
+  fs.inject({FaultOp::kSync, 1, false});
+  auto lsn = append_payload(**w);
+  ASSERT_TRUE(lsn.ok());
+  Status st = (*w)->wait_durable(*lsn);
+  EXPECT_EQ(st.code(), Code::kFailed);
+  EXPECT_FALSE((*w)->healthy());
+  EXPECT_EQ((*w)->failure().code(), Code::kFailed);
+  const std::uint64_t syncs = fs.calls(FaultOp::kSync);
+  EXPECT_EQ(append_payload(**w).status().code(), Code::kFailed);
+  EXPECT_EQ((*w)->wait_durable(1).code(), Code::kOk);  // durable before the failure stays so
+  EXPECT_EQ((*w)->close().code(), Code::kFailed);
+  EXPECT_EQ(fs.calls(FaultOp::kSync), syncs);
+  EXPECT_EQ((*w)->durable_lsn(), 1u);
+}
+
+}  // namespace
+}  // namespace codeledger::wal
