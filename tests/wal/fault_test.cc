@@ -1,0 +1,166 @@
+// Fault injection over a reference workload: fail the Nth write, fsync, rename or directory
+// fsync, once and persistently, for every N the workload reaches; then crash and recover.
+// Nothing acknowledged may be lost, nothing unacknowledged may be half visible (every record
+// read back is whole and in order), and a failed writer stays failed.
+#include <gtest/gtest.h>
+
+#include "wal/fault_fs.h"
+#include "wal/format.h"
+#include "wal/snapshot.h"
+#include "wal_test_util.h"
+
+namespace codeledger::wal {
+namespace {
+
+using testing::append_payload;
+using testing::kDir;
+using testing::payload_for;
+using testing::read_all;
+
+constexpr int kWorkloadRecords = 150;
+constexpr int kAckEvery = 3;
+constexpr int kSnapshotEvery = 50;
+
+struct Outcome {
+  std::uint64_t acked_lsn = 0;       // highest LSN whose wait_durable returned ok
+  std::uint64_t acked_snapshot = 0;  // highest snapshot LSN whose write returned ok
+  bool wal_failed = false;
+};
+
+WalOptions workload_options() {
+  WalOptions o = testing::options_for();
+  o.segment_bytes_max = format::kSegmentBytesMin;  // several rotations in the workload
+  return o;
+}
+
+// After a failure: appends and waits keep failing and the log is never fsynced again.
+void expect_sticky(FaultFs& fs, WalWriter& w) {
+  EXPECT_FALSE(w.healthy());
+  const std::uint64_t syncs = fs.calls(FaultOp::kSync);
+  const std::uint64_t writes = fs.calls(FaultOp::kWrite);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(append_payload(w).status().code(), Code::kFailed);
+    EXPECT_FALSE(w.wait_durable(w.last_lsn()).ok() && w.last_lsn() > w.durable_lsn());
+  }
+  EXPECT_EQ(fs.calls(FaultOp::kSync), syncs);
+  EXPECT_EQ(fs.calls(FaultOp::kWrite), writes);
+}
+
+Outcome run_workload(FaultFs& fs) {
+  Outcome out;
+  auto opened = WalWriter::open(fs, workload_options(), 1);
+  if (!opened.ok()) return out;
+  WalWriter& w = **opened;
+  for (int i = 1; i <= kWorkloadRecords; ++i) {
+    auto lsn = append_payload(w);
+    if (!lsn.ok()) {
+      out.wal_failed = true;
+      break;
+    }
+    if (i % kAckEvery == 0) {
+      if (!w.wait_durable(*lsn).ok()) {
+        out.wal_failed = true;
+        break;
+      }
+      out.acked_lsn = *lsn;
+    }
+    if (i % kSnapshotEvery == 0 &&
+        write_snapshot(fs, kDir, out.acked_lsn, 0, payload_for(out.acked_lsn)).ok()) {
+      out.acked_snapshot = out.acked_lsn;
+    }
+  }
+  if (out.wal_failed) expect_sticky(fs, w);
+  return out;
+}
+
+// Recovery after the crash: a whole prefix, at least everything acknowledged.
+std::uint64_t expect_recovered(FaultFs& fs, const Outcome& out, const std::string& what) {
+  auto rb = read_all(fs, RecoveryPolicy::kTruncateTail);
+  EXPECT_TRUE(rb.status.ok()) << what << ": " << rb.status.message();
+  EXPECT_GE(rb.lsns.size(), out.acked_lsn) << what;
+  for (std::size_t i = 0; i < rb.lsns.size(); ++i) {
+    EXPECT_EQ(rb.lsns[i], i + 1) << what;
+    EXPECT_EQ(rb.payloads[i], payload_for(i + 1)) << what;
+  }
+  auto snap = load_newest_snapshot(fs, kDir, nullptr);
+  EXPECT_TRUE(snap.ok()) << what;
+  if (out.acked_snapshot > 0) {
+    EXPECT_TRUE(snap->has_value()) << what;
+    if (snap->has_value()) {
+      EXPECT_GE((*snap)->info.covered_lsn, out.acked_snapshot) << what;
+    }
+  }
+  return rb.lsns.size();
+}
+
+// The log stays usable after recovery: a new writer continues at the next LSN.
+void expect_restart_continues(FaultFs& fs, std::uint64_t recovered, const std::string& what) {
+  fs.clear_faults();
+  auto w = WalWriter::open(fs, workload_options(), recovered + 1);
+  ASSERT_TRUE(w.ok()) << what;
+  std::uint64_t last = 0;
+  for (int i = 0; i < 4; ++i) last = *append_payload(**w);
+  ASSERT_TRUE((*w)->wait_durable(last).ok()) << what;
+  fs.crash();
+  w->reset();
+  auto rb = read_all(fs, RecoveryPolicy::kStrict);
+  ASSERT_TRUE(rb.status.ok()) << what << ": " << rb.status.message();
+  EXPECT_EQ(rb.lsns.size(), recovered + 4) << what;
+}
+
+std::uint64_t clean_run_calls(FaultOp op) {
+  FaultFs fs;
+  run_workload(fs);
+  return fs.calls(op);
+}
+
+void fault_every_n(FaultOp op, const char* name) {
+  const std::uint64_t calls = clean_run_calls(op);
+  ASSERT_GT(calls, 0u) << name;
+  std::uint64_t wal_failures = 0;
+  for (bool persistent : {false, true}) {
+    for (std::uint64_t n = 1; n <= calls + 1; ++n) {
+      for (std::size_t torn : {std::size_t{0}, std::size_t{45}}) {
+        std::string what = std::string(name) + " n=" + std::to_string(n) +
+                           (persistent ? " persistent" : " once") + " torn=" +
+                           std::to_string(torn);
+        FaultFs fs;
+        fs.set_failed_write_keeps_bytes(torn / 2);
+        fs.inject({op, n, persistent});
+        Outcome out = run_workload(fs);
+        wal_failures += out.wal_failed;
+        fs.crash(torn);
+        std::uint64_t recovered = expect_recovered(fs, out, what);
+        if (::testing::Test::HasFailure()) return;
+        expect_restart_continues(fs, recovered, what);
+      }
+    }
+  }
+  // Renames belong to snapshots only; every other op is on the log's path.
+  if (op == FaultOp::kRename) {
+    EXPECT_EQ(wal_failures, 0u);
+  } else {
+    EXPECT_GT(wal_failures, calls) << name;
+  }
+}
+
+TEST(Fault, FailedNthWriteLosesNothingAcknowledged) { fault_every_n(FaultOp::kWrite, "write"); }
+TEST(Fault, FailedNthFsyncLosesNothingAcknowledged) { fault_every_n(FaultOp::kSync, "fsync"); }
+TEST(Fault, FailedNthRenameLosesNothingAcknowledged) { fault_every_n(FaultOp::kRename, "rename"); }
+TEST(Fault, FailedNthDirFsyncLosesNothingAcknowledged) {
+  fault_every_n(FaultOp::kSyncDir, "dir fsync");
+}
+
+TEST(Fault, CrashWithoutFaultsKeepsEveryAcknowledgedRecord) {
+  for (std::size_t torn : {0, 1, 27, 28, 29, 100}) {
+    FaultFs fs;
+    Outcome out = run_workload(fs);
+    ASSERT_FALSE(out.wal_failed);
+    fs.crash(torn);
+    std::uint64_t recovered = expect_recovered(fs, out, "torn=" + std::to_string(torn));
+    EXPECT_GE(recovered, std::uint64_t{kWorkloadRecords / kAckEvery * kAckEvery});
+  }
+}
+
+}  // namespace
+}  // namespace codeledger::wal
