@@ -1,0 +1,292 @@
+// apply(event): the only code that changes the ledger's state. Live commands call it after
+// staging, replay calls it through Ledger::apply; both hold the same locks. apply trusts
+// the event (commands validated it) but never crashes on one that names a missing
+// code or customer: it skips that element, so a semantically odd log cannot corrupt memory.
+#include <algorithm>
+
+#include "ledger/internal.h"
+
+namespace codeledger::ledger::detail {
+
+namespace {
+template <class... Fs>
+struct Overloaded : Fs... {
+  using Fs::operator()...;
+};
+template <class... Fs>
+Overloaded(Fs...) -> Overloaded<Fs...>;
+
+void touch(Shard& s, Lsn lsn) { s.applied_lsn = std::max(s.applied_lsn, lsn); }
+
+void lower_pool_hint(Shard& s, std::uint16_t slot, std::uint32_t number, std::uint32_t idx) {
+  auto it = s.pool_hints.find(std::uint64_t{slot} << 32 | number);
+  if (it != s.pool_hints.end() && it->second > idx) it.value() = idx;
+}
+}  // namespace
+
+CodeRecord* Impl::locked_code(OrgState& org, Mode mode, const CodeKey& code,
+                              std::uint32_t* shard_index, std::uint32_t* index) {
+  std::uint64_t h = code_hash(org.id, mode, code.view());
+  *shard_index = shard_of(h);
+  Shard& s = shard(*shard_index);
+  std::uint32_t idx = s.codes.find(CodeLookup{org.slot, mode, code.view(), h});
+  if (index != nullptr) *index = idx;
+  return idx == CodeTable::kNone ? nullptr : &s.codes.at(idx);
+}
+
+void Impl::apply_locked(const Event& event) {
+  OrgState* org = find_org(event.header.org);
+  CL_CHECK(org != nullptr);
+  const EventHeader& h = event.header;
+  std::visit(Overloaded{
+                 [&](const PromotionCreated& e) { apply_promotion(h, *org, e); },
+                 [&](const PromotionUpdated& e) { apply_promotion(h, *org, e); },
+                 [&](const CodesAdded& e) { apply_codes(h, *org, e); },
+                 [&](const CodeLinked& e) {
+                   std::uint32_t si = 0;
+                   if (CodeRecord* r = locked_code(*org, e.mode, e.code, &si)) {
+                     r->customer = e.customer;
+                     touch(shard(si), h.lsn);
+                   }
+                 },
+                 [&](const CodeUnlinked& e) {
+                   std::uint32_t si = 0, idx = 0;
+                   if (CodeRecord* r = locked_code(*org, e.mode, e.code, &si, &idx)) {
+                     r->customer = 0;
+                     Shard& s = shard(si);
+                     lower_pool_hint(s, org->slot, r->promo_number, idx);
+                     touch(s, h.lsn);
+                   }
+                 },
+                 [&](const CodeUpdated& e) {
+                   std::uint32_t si = 0;
+                   if (CodeRecord* r = locked_code(*org, e.mode, e.code, &si)) {
+                     if (e.set_valid_till) r->valid_till_ms = e.valid_till_ms;
+                     if (e.set_active) r->active = e.active ? 1 : 0;
+                     // Reactivated or extended codes may be free again: rescan the pool.
+                     shard(si).pool_hints.clear();
+                     touch(shard(si), h.lsn);
+                   }
+                 },
+                 [&](const Redeemed& e) { apply_redeemed(h, *org, e); },
+                 [&](const RedemptionReversed& e) { apply_reversed(h, *org, e); },
+                 [&](const PromotionsEarned& e) { apply_earned(h, *org, e); },
+                 [&](const EarnsRevoked& e) { apply_revoked(h, *org, e); },
+                 [&](const CustomersUpserted& e) { apply_upserted(h, *org, e); },
+             },
+             event.body);
+  note_lsn(h.lsn);
+}
+
+void Impl::apply_promotion(const EventHeader& h, OrgState& org, const PromotionCreated& e) {
+  if (e.number == 0 || e.number > org.promotions_max) return;
+  auto p = std::make_unique<PromotionState>();
+  p->id = e.id;
+  p->number = e.number;
+  p->spec = e.spec;
+  p->created_ms = h.time_ms;
+  p->updated_ms = h.time_ms;
+  p->lsn = h.lsn;
+  org.promotions[e.number - 1].store(p.get(), std::memory_order_release);
+  org.versions.push_back(std::move(p));
+  if (e.number > org.promotion_count.load(std::memory_order_relaxed)) {
+    org.promotion_count.store(e.number, std::memory_order_release);
+  }
+}
+
+void Impl::apply_promotion(const EventHeader& h, OrgState& org, const PromotionUpdated& e) {
+  const PromotionState* old = org.find_promotion(e.id);
+  if (old == nullptr) return;
+  auto p = std::make_unique<PromotionState>(*old);
+  p->spec = e.spec;
+  p->updated_ms = h.time_ms;
+  p->lsn = h.lsn;
+  // Old versions stay alive until the ledger is destroyed: readers may still hold them.
+  org.promotions[p->number - 1].store(p.get(), std::memory_order_release);
+  org.versions.push_back(std::move(p));
+}
+
+void Impl::apply_codes(const EventHeader& h, OrgState& org, const CodesAdded& e) {
+  const PromotionState* p = org.find_promotion(e.promotion_id);
+  if (p == nullptr) return;
+  Mode mode = p->spec.mode;
+  CodeRecord r;
+  r.org_slot = org.slot;
+  r.mode = static_cast<std::uint8_t>(mode);
+  r.promo_number = p->number;
+  r.created_ms = h.time_ms;
+  r.redeemable_from_ms = e.redeemable_from_ms;
+  r.valid_till_ms = e.valid_till_ms;
+  std::uint64_t added = 0;
+  for (const CodeKey& k : e.codes) {
+    std::uint64_t hash = code_hash(org.id, mode, k.view());
+    Shard& s = shard(shard_of(hash));
+    if (s.codes.find(CodeLookup{org.slot, mode, k.view(), hash}) != CodeTable::kNone) continue;
+    r.key = k;
+    s.codes.insert(r);
+    touch(s, h.lsn);
+    ++added;
+  }
+  org.code_counts[p->number - 1].fetch_add(added, std::memory_order_relaxed);
+  org.codes.fetch_add(added, std::memory_order_relaxed);
+}
+
+void Impl::apply_redeemed(const EventHeader& h, OrgState& org, const Redeemed& e) {
+  const RedemptionView& v = e.redemption;
+  Shard& cs = shard(customer_shard(org.id, v.customer));
+  Customer& c = cs.customer_or_create(org, v.customer);
+  for (const RedemptionItem& item : v.items) {
+    const PromotionState* p = org.find_promotion(item.promotion_id);
+    std::uint32_t number = p != nullptr ? p->number : 0;
+    if (item.code) {
+      std::uint32_t si = 0;
+      if (CodeRecord* r = locked_code(org, item.mode, *item.code, &si)) {
+        Shard& s = shard(si);
+        r->redemption_count += item.count;
+        s.links.push_back(RedemptionLink{r->last_link, v.customer, v.transaction_identifier});
+        r->last_link = static_cast<std::uint32_t>(s.links.size());
+        touch(s, h.lsn);
+      }
+    } else if (item.earned_promotion_id) {
+      if (EarnedRecord* er = c.find_earned(*item.earned_promotion_id)) {
+        er->status = EarnStatus::kRedeemed;
+      }
+    }
+    if (number != 0) c.counter(number).redemptions += item.count;
+  }
+  c.redemptions.insert_or_assign(v.transaction_identifier, v);
+  org.redemptions.fetch_add(1, std::memory_order_relaxed);
+  touch(cs, h.lsn);
+}
+
+void Impl::apply_reversed(const EventHeader& h, OrgState& org, const RedemptionReversed& e) {
+  Shard& cs = shard(customer_shard(org.id, e.customer));
+  Customer* c = cs.customer(org.id, e.customer);
+  if (c == nullptr) return;
+  auto it = c->redemptions.find(e.transaction_identifier);
+  if (it == c->redemptions.end() || it->second.reversed) return;
+  RedemptionView& v = it.value();
+  for (const RedemptionItem& item : v.items) {
+    const PromotionState* p = org.find_promotion(item.promotion_id);
+    if (item.code) {
+      std::uint32_t si = 0, idx = 0;
+      if (CodeRecord* r = locked_code(org, item.mode, *item.code, &si, &idx)) {
+        r->redemption_count -= std::min(r->redemption_count, item.count);
+        Shard& s = shard(si);
+        if (r->redemption_count == 0) lower_pool_hint(s, org.slot, r->promo_number, idx);
+        touch(s, h.lsn);
+      }
+    } else if (item.earned_promotion_id) {
+      if (EarnedRecord* er = c->find_earned(*item.earned_promotion_id)) {
+        er->status = EarnStatus::kActive;
+      }
+    }
+    if (p != nullptr) {
+      PromoCounter& pc = c->counter(p->number);
+      pc.redemptions -= std::min(pc.redemptions, item.count);
+    }
+  }
+  v.reversed = true;
+  v.reversed_ms = h.time_ms;
+  touch(cs, h.lsn);
+}
+
+void Impl::apply_earned(const EventHeader& h, OrgState& org, const PromotionsEarned& e) {
+  const PromotionState* p = org.find_promotion(e.promotion_id);
+  if (p == nullptr) return;
+  for (const EarnedEntry& entry : e.entries) {
+    Shard& cs = shard(customer_shard(org.id, entry.customer));
+    Customer& c = cs.customer_or_create(org, entry.customer);
+    c.earned.push_back(EarnedRecord{entry.id, p->number, e.context_id, h.time_ms,
+                                    entry.valid_till_ms, EarnStatus::kActive});
+    c.counter(p->number).earns += 1;
+    touch(cs, h.lsn);
+  }
+}
+
+void Impl::apply_revoked(const EventHeader& h, OrgState& org, const EarnsRevoked& e) {
+  Shard& cs = shard(customer_shard(org.id, e.customer));
+  Customer* c = cs.customer(org.id, e.customer);
+  if (c == nullptr) return;
+  for (const ObjectId& id : e.earn_ids) {
+    if (EarnedRecord* er = c->find_earned(id)) er->status = EarnStatus::kRevoked;
+  }
+  touch(cs, h.lsn);
+}
+
+void index_profile(CustomerIndexes& ix, const CustomerProfile& p, bool add) {
+  auto update = [&](tsl::robin_map<std::string, CustomerId>& m, const std::string& key) {
+    if (key.empty()) return;
+    if (add) {
+      m.insert_or_assign(key, p.id);
+      return;
+    }
+    auto it = m.find(key);
+    if (it != m.end() && it->second == p.id) m.erase(it);
+  };
+  update(ix.by_external, p.external_id);
+  update(ix.by_email, p.email);
+  update(ix.by_phone, p.phone);
+  for (const auto& [name, value] : p.custom_fields) {
+    update(ix.by_custom, name + '\0' + value);
+  }
+}
+
+void Impl::apply_upserted(const EventHeader& h, OrgState& org, const CustomersUpserted& e) {
+  std::lock_guard lock(org.index_mu);
+  for (const CustomerProfile& p : e.profiles) {
+    Shard& cs = shard(customer_shard(org.id, p.id));
+    Customer& c = cs.customer_or_create(org, p.id);
+    index_profile(org.indexes, c.profile, false);
+    c.profile = p;
+    index_profile(org.indexes, c.profile, true);
+    touch(cs, h.lsn);
+  }
+}
+
+std::vector<std::uint32_t> Impl::shards_for(const Event& event, OrgState& org) {
+  std::vector<std::uint32_t> out;
+  auto add_code = [&](Mode m, const CodeKey& k) { out.push_back(code_shard(org.id, m, k.view())); };
+  auto add_customer = [&](CustomerId c) { out.push_back(customer_shard(org.id, c)); };
+  std::visit(
+      Overloaded{
+          [&](const PromotionCreated&) {}, [&](const PromotionUpdated&) {},
+          [&](const CodesAdded& e) {
+            const PromotionState* p = org.find_promotion(e.promotion_id);
+            Mode m = p != nullptr ? p->spec.mode : Mode::kDiscount;
+            for (const auto& k : e.codes) add_code(m, k);
+          },
+          [&](const CodeLinked& e) { add_code(e.mode, e.code); },
+          [&](const CodeUnlinked& e) { add_code(e.mode, e.code); },
+          [&](const CodeUpdated& e) { add_code(e.mode, e.code); },
+          [&](const Redeemed& e) {
+            add_customer(e.redemption.customer);
+            for (const auto& item : e.redemption.items) {
+              if (item.code) add_code(item.mode, *item.code);
+            }
+          },
+          [&](const RedemptionReversed& e) {
+            add_customer(e.customer);
+            Shard& cs = shard(out.back());
+            std::lock_guard lock(cs.mu);
+            Customer* c = cs.customer(org.id, e.customer);
+            if (c == nullptr) return;
+            auto it = c->redemptions.find(e.transaction_identifier);
+            if (it == c->redemptions.end()) return;
+            for (const auto& item : it->second.items) {
+              if (item.code) add_code(item.mode, *item.code);
+            }
+          },
+          [&](const PromotionsEarned& e) {
+            for (const auto& entry : e.entries) add_customer(entry.customer);
+          },
+          [&](const EarnsRevoked& e) { add_customer(e.customer); },
+          [&](const CustomersUpserted& e) {
+            for (const auto& p : e.profiles) add_customer(p.id);
+          },
+      },
+      event.body);
+  return out;
+}
+
+}  // namespace codeledger::ledger::detail

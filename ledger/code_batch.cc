@@ -1,0 +1,280 @@
+// Bulk code commands: import (all or nothing), generate (seeded, in batched events) and
+// export (cursor pages).
+#include <algorithm>
+#include <charconv>
+
+#include "ledger/internal.h"
+
+namespace codeledger::ledger {
+
+using detail::CodeRecord;
+using detail::CodeTable;
+using detail::OrgState;
+using detail::PromotionState;
+using detail::Shard;
+
+namespace {
+
+Result<const PromotionState*> code_promotion(const detail::Impl& impl, OrgId org_id,
+                                             const ObjectId& promotion, OrgState** org) {
+  *org = impl.find_org(org_id);
+  const PromotionState* p = *org != nullptr ? (*org)->find_promotion(promotion) : nullptr;
+  if (p == nullptr) {
+    return Result<const PromotionState*>(ErrorCode::kNotFound,
+                                         "promotion " + promotion.hex() + " not found");
+  }
+  if (p->spec.kind != PromotionKind::kCodeLinked) {
+    return Result<const PromotionState*>(
+        ErrorCode::kPromotionTypeNotSupported,
+        "promotion " + promotion.hex() + " is ISSUABLE: it holds no codes");
+  }
+  return p;
+}
+
+Status check_validity(const CodeImportOptions& o) {
+  if (o.redeemable_from_ms < 0 || o.valid_till_ms < 0) {
+    return Status(ErrorCode::kInvalidRequest, "redeemableFrom and validTill must not be negative");
+  }
+  if (o.valid_till_ms != kNoTime && o.redeemable_from_ms > o.valid_till_ms) {
+    return Status(ErrorCode::kInvalidRequest, "redeemableFrom is after validTill");
+  }
+  return Status::Ok();
+}
+
+CodesAdded codes_event(const PromotionState& p, const CodeImportOptions& o, TimeMs now) {
+  CodesAdded e;
+  e.promotion_id = p.id;
+  e.redeemable_from_ms = o.redeemable_from_ms != kNoTime ? o.redeemable_from_ms
+                         : p.spec.valid_from_ms != kNoTime ? p.spec.valid_from_ms
+                                                           : now;
+  e.valid_till_ms = o.valid_till_ms != kNoTime ? o.valid_till_ms : p.spec.valid_till_ms;
+  return e;
+}
+
+// Distinct shards of a batch, ascending, without sorting the whole batch.
+std::vector<std::uint32_t> distinct_shards(const detail::Impl& impl,
+                                           const std::vector<std::uint64_t>& hashes) {
+  std::vector<bool> mark(impl.shard_count(), false);
+  for (auto h : hashes) mark[impl.shard_of(h)] = true;
+  std::vector<std::uint32_t> out;
+  for (std::uint32_t i = 0; i < mark.size(); ++i) {
+    if (mark[i]) out.push_back(i);
+  }
+  return out;
+}
+
+bool upper_alnum(char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+
+}  // namespace
+
+Result<ImportReport> Ledger::import_codes(Op& op, const ObjectId& promotion,
+                                          std::span<const std::string> codes,
+                                          const CodeImportOptions& options) {
+  const LedgerLimits& limits = impl_->options.limits;
+  if (codes.empty()) return Status(ErrorCode::kInvalidRequest, "codes must not be empty");
+  if (codes.size() > limits.codes_per_call_max) {
+    return Status(ErrorCode::kLimitExceeded, "more than codes_per_call_max (" +
+                                                 std::to_string(limits.codes_per_call_max) +
+                                                 ") codes in one import");
+  }
+  if (Status s = check_validity(options); !s.ok()) return s;
+  OrgState* org = nullptr;
+  auto p = code_promotion(*impl_, op.org, promotion, &org);
+  if (!p.ok()) return p.status();
+  Mode mode = (*p)->spec.mode;
+  ImportReport report;
+  CodesAdded body = codes_event(**p, options, op.now_ms);
+  std::vector<std::uint64_t> hashes;
+  tsl::robin_set<std::string_view> seen;
+  for (const std::string& text : codes) {
+    auto key = CodeKey::make(text);
+    if (!key.ok()) {
+      report.rejected.push_back({text, key.status().code(), key.status().message()});
+    } else if (!seen.insert(text).second) {
+      report.rejected.push_back(
+          {text, ErrorCode::kConflict, "code '" + text + "' appears twice in the request"});
+    } else {
+      body.codes.push_back(*key);
+      hashes.push_back(detail::code_hash(org->id, mode, text));
+    }
+  }
+  detail::ShardGuard guard(*impl_, distinct_shards(*impl_, hashes));
+  detail::raise_lsn(op, guard.max_lsn());
+  for (std::size_t i = 0; i < body.codes.size(); ++i) {
+    const CodeKey& k = body.codes[i];
+    Shard& s = impl_->shard(impl_->shard_of(hashes[i]));
+    if (s.codes.find(detail::CodeLookup{org->slot, mode, k.view(), hashes[i]}) != CodeTable::kNone) {
+      report.rejected.push_back({std::string(k.view()), ErrorCode::kConflict,
+                                 "code '" + std::string(k.view()) + "' already exists"});
+    }
+  }
+  if (!report.rejected.empty()) return report;  // all or nothing
+  std::size_t n = body.codes.size();
+  Event ev{impl_->header(op), std::move(body)};
+  if (Status s = impl_->commit(op, ev); !s.ok()) return s;
+  report.imported = n;
+  return report;
+}
+
+namespace {
+
+struct SplitMix64 {
+  std::uint64_t state;
+  std::uint64_t next() {
+    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+};
+
+Status check_generate_spec(const GenerateSpec& g, const LedgerLimits& limits) {
+  if (g.count == 0) return Status(ErrorCode::kInvalidRequest, "count must be positive");
+  if (g.count > limits.codes_per_generate_max) {
+    return Status(ErrorCode::kLimitExceeded, "count exceeds codes_per_generate_max (" +
+                                                 std::to_string(limits.codes_per_generate_max) + ")");
+  }
+  if (g.length < CodeKey::kMinLength || g.length > CodeKey::kMaxLength) {
+    return Status(ErrorCode::kInvalidRequest, "length must be 6..39");
+  }
+  if (g.prefix.size() >= g.length) {
+    return Status(ErrorCode::kInvalidRequest, "prefix must be shorter than length");
+  }
+  if (!std::all_of(g.prefix.begin(), g.prefix.end(), upper_alnum)) {
+    return Status(ErrorCode::kInvalidRequest, "prefix must be uppercase alphanumeric");
+  }
+  bool used[256] = {};
+  if (g.alphabet.size() < 2) {
+    return Status(ErrorCode::kInvalidRequest, "alphabet needs at least 2 characters");
+  }
+  for (char c : g.alphabet) {
+    if (!upper_alnum(c) || used[static_cast<unsigned char>(c)]) {
+      return Status(ErrorCode::kInvalidRequest,
+                    "alphabet must be distinct uppercase letters and digits");
+    }
+    used[static_cast<unsigned char>(c)] = true;
+  }
+  // Refuse instead of looping: past half the space, random draws mostly collide.
+  double space = 1;
+  for (std::size_t i = g.prefix.size(); i < g.length && space < 1e30; ++i) {
+    space *= static_cast<double>(g.alphabet.size());
+  }
+  if (static_cast<double>(g.count) > space / 2) {
+    return Status(ErrorCode::kInvalidRequest,
+                  "code space too small: " + std::to_string(g.count) + " codes requested but only " +
+                      std::to_string(static_cast<std::uint64_t>(space)) +
+                      " exist for this length, prefix and alphabet (at most half may be used)");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<GenerateReport> Ledger::generate_codes(Op& op, const ObjectId& promotion,
+                                              const GenerateSpec& spec, std::uint64_t seed) {
+  const LedgerLimits& limits = impl_->options.limits;
+  if (Status s = check_generate_spec(spec, limits); !s.ok()) return s;
+  if (Status s = check_validity(spec.validity); !s.ok()) return s;
+  OrgState* org = nullptr;
+  auto p = code_promotion(*impl_, op.org, promotion, &org);
+  if (!p.ok()) return p.status();
+  const PromotionState& promo = **p;
+  Mode mode = promo.spec.mode;
+  // Mixing in the promotion's code count makes a repeated seed still produce fresh codes.
+  SplitMix64 rng{detail::mix64(seed ^ detail::mix64(promo.number)) ^
+                 org->code_counts[promo.number - 1].load(std::memory_order_relaxed)};
+  GenerateReport report;
+  std::size_t attempts_left = spec.count * 4 + 1024;
+  std::string buf = spec.prefix;
+  buf.resize(spec.length);
+  const std::size_t alpha = spec.alphabet.size();
+  tsl::robin_set<std::uint64_t> seen;
+  std::vector<std::uint64_t> hashes;
+  while (report.generated < spec.count && attempts_left > 0) {
+    std::size_t need = std::min(spec.count - report.generated, limits.codes_per_event_max);
+    CodesAdded body = codes_event(promo, spec.validity, op.now_ms);
+    body.codes.reserve(need);
+    seen.clear();
+    hashes.clear();
+    while (body.codes.size() < need && attempts_left > 0) {
+      --attempts_left;
+      for (std::size_t i = spec.prefix.size(); i < spec.length; ++i) {
+        buf[i] = spec.alphabet[rng.next() % alpha];
+      }
+      std::uint64_t h = detail::code_hash(org->id, mode, buf);
+      if (!seen.insert(h).second) continue;
+      body.codes.push_back(*CodeKey::make(buf));
+      hashes.push_back(h);
+    }
+    detail::ShardGuard guard(*impl_, distinct_shards(*impl_, hashes));
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < body.codes.size(); ++i) {
+      Shard& s = impl_->shard(impl_->shard_of(hashes[i]));
+      detail::CodeLookup k{org->slot, mode, body.codes[i].view(), hashes[i]};
+      if (s.codes.find(k) == CodeTable::kNone) body.codes[kept++] = body.codes[i];
+    }
+    body.codes.resize(kept);
+    if (kept == 0) continue;
+    for (std::size_t i = 0; i < kept && report.sample.size() < 10; ++i) {
+      report.sample.emplace_back(body.codes[i].view());
+    }
+    Event ev{impl_->header(op), std::move(body)};
+    if (Status s = impl_->commit(op, ev); !s.ok()) return s;
+    report.generated += kept;
+  }
+  if (report.generated < spec.count) {
+    return Status(ErrorCode::kConflict, "code space exhausted: generated " +
+                                            std::to_string(report.generated) + " of " +
+                                            std::to_string(spec.count) + " codes");
+  }
+  return report;
+}
+
+namespace {
+
+bool parse_cursor(std::string_view c, std::uint32_t* shard, std::uint32_t* index) {
+  if (c.empty()) {
+    *shard = 0;
+    *index = 0;
+    return true;
+  }
+  auto dot = c.find('.');
+  if (c[0] != 'c' || dot == std::string_view::npos) return false;
+  auto r1 = std::from_chars(c.data() + 1, c.data() + dot, *shard);
+  auto r2 = std::from_chars(c.data() + dot + 1, c.data() + c.size(), *index);
+  return r1.ec == std::errc() && r1.ptr == c.data() + dot && r2.ec == std::errc() &&
+         r2.ptr == c.data() + c.size();
+}
+
+}  // namespace
+
+Result<CodePage> Ledger::export_codes(Op& op, const ObjectId& promotion, std::string_view cursor,
+                                      std::size_t limit) const {
+  std::size_t page_max = impl_->options.limits.export_page_max;
+  limit = (limit == 0 || limit > page_max) ? page_max : limit;
+  std::uint32_t si = 0, idx = 0;
+  if (!parse_cursor(cursor, &si, &idx) || si > impl_->shard_count()) {
+    return Status(ErrorCode::kInvalidRequest, "cursor is not valid");
+  }
+  OrgState* org = nullptr;
+  auto p = code_promotion(*impl_, op.org, promotion, &org);
+  if (!p.ok()) return p.status();
+  CodePage page;
+  for (; si < impl_->shard_count(); ++si, idx = 0) {
+    Shard& s = impl_->shard(si);
+    std::lock_guard lock(s.mu);
+    detail::raise_lsn(op, s.applied_lsn);
+    for (std::uint32_t i = idx; i < s.codes.size(); ++i) {
+      const CodeRecord& r = s.codes.at(i);
+      if (r.org_slot != org->slot || r.promo_number != (*p)->number) continue;
+      page.codes.push_back(impl_->code_view(*org, r));
+      if (page.codes.size() == limit) {
+        page.next_cursor = "c" + std::to_string(si) + "." + std::to_string(i + 1);
+        return page;
+      }
+    }
+  }
+  return page;
+}
+
+}  // namespace codeledger::ledger

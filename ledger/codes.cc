@@ -1,0 +1,237 @@
+// Commands on single codes: link (seed 000), get (seed 002), history, and the Altcraft
+// unlink / update / attach-from-pool.
+#include "ledger/internal.h"
+
+namespace codeledger::ledger {
+
+using detail::CodeRecord;
+using detail::CodeTable;
+using detail::CodeTarget;
+using detail::OrgState;
+using detail::PromotionState;
+using detail::Shard;
+
+namespace detail {
+
+Status code_not_found(std::string_view text) {
+  return Status(ErrorCode::kInvalidCode, "code '" + std::string(text) + "' not found");
+}
+
+Result<CodeTarget> resolve_code(const Impl& impl, OrgId org, Mode mode, std::string_view text) {
+  auto key = CodeKey::make(text);
+  if (!key.ok()) return key.status();
+  CodeTarget t;
+  t.org = impl.find_org(org);
+  if (t.org == nullptr) return code_not_found(text);
+  t.mode = mode;
+  t.key = *key;
+  t.hash = code_hash(org, mode, text);
+  t.shard = impl.shard_of(t.hash);
+  return t;
+}
+
+}  // namespace detail
+
+namespace {
+
+Status code_inactive(std::string_view text) {
+  return Status(ErrorCode::kInvalidCode, "code '" + std::string(text) + "' is not active");
+}
+
+Status code_expired_status(std::string_view text) {
+  return Status(ErrorCode::kCodeExpired, "code '" + std::string(text) + "' has expired");
+}
+
+// Seed 000's checks, in its order of precedence. The caller handles the idempotent re-link.
+Status check_linkable(const CodeRecord& r, const PromotionState* p, TimeMs now) {
+  std::string_view text = r.key.view();
+  if (p == nullptr || !p->spec.active || r.active == 0) return code_inactive(text);
+  if (detail::code_expired(r, *p, now)) return code_expired_status(text);
+  std::uint32_t max = p->spec.per_code_redemptions_max;
+  if (max != 0 && r.redemption_count >= max) {
+    return Status(ErrorCode::kCodeAlreadyRedeemed,
+                  "code '" + std::string(text) + "' has already been fully redeemed");
+  }
+  if (r.customer != 0) {
+    return Status(ErrorCode::kCodeLinkedToAnotherCustomer,
+                  "code '" + std::string(text) + "' is linked to another customer");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<CodeView> Ledger::link_code(Op& op, Mode mode, std::string_view code, CustomerId customer) {
+  if (customer == 0) return Status(ErrorCode::kInvalidCustomer, "customerId must be positive");
+  auto t = detail::resolve_code(*impl_, op.org, mode, code);
+  if (!t.ok()) return t.status();
+  Shard& s = impl_->shard(t->shard);
+  std::lock_guard lock(s.mu);
+  detail::raise_lsn(op, s.applied_lsn);
+  std::uint32_t idx = s.codes.find(t->lookup());
+  if (idx == CodeTable::kNone) return detail::code_not_found(code);
+  CodeRecord& r = s.codes.at(idx);
+  const PromotionState* p = t->org->promotion(r.promo_number);
+  if (p != nullptr) detail::raise_lsn(op, p->lsn);
+  if (r.customer == customer) return impl_->code_view(*t->org, r);  // idempotent re-link
+  if (Status st = check_linkable(r, p, op.now_ms); !st.ok()) return st;
+  Event ev{impl_->header(op), CodeLinked{mode, r.key, customer}};
+  if (Status st = impl_->commit(op, ev); !st.ok()) return st;
+  return impl_->code_view(*t->org, r);
+}
+
+std::vector<Result<CodeView>> Ledger::get_codes(Op& op, Mode mode,
+                                                std::span<const std::string> codes,
+                                                bool include_redemptions) const {
+  std::vector<Result<CodeView>> out;
+  if (codes.size() > impl_->options.limits.codes_per_call_max) {
+    out.emplace_back(ErrorCode::kLimitExceeded,
+                     "more than codes_per_call_max (" +
+                         std::to_string(impl_->options.limits.codes_per_call_max) + ") codes");
+    return out;
+  }
+  out.reserve(codes.size());
+  for (const std::string& text : codes) {
+    auto t = detail::resolve_code(*impl_, op.org, mode, text);
+    if (!t.ok()) {
+      out.emplace_back(t.status());
+      continue;
+    }
+    Shard& s = impl_->shard(t->shard);
+    std::unique_lock lock(s.mu);
+    detail::raise_lsn(op, s.applied_lsn);
+    std::uint32_t idx = s.codes.find(t->lookup());
+    if (idx == CodeTable::kNone) {
+      out.emplace_back(detail::code_not_found(text));
+      continue;
+    }
+    CodeView v = impl_->code_view(*t->org, s.codes.at(idx));
+    lock.unlock();
+    if (include_redemptions) {
+      v.redemptions = impl_->code_redemptions(*t->org, t->shard, t->lookup(), op.visible_lsn);
+    }
+    out.emplace_back(std::move(v));
+  }
+  return out;
+}
+
+std::vector<Result<std::vector<RedemptionView>>> Ledger::redemption_history(
+    Op& op, Mode mode, std::span<const std::string> codes) const {
+  std::vector<Result<std::vector<RedemptionView>>> out;
+  if (codes.size() > impl_->options.limits.codes_per_call_max) {
+    out.emplace_back(ErrorCode::kLimitExceeded,
+                     "more than codes_per_call_max (" +
+                         std::to_string(impl_->options.limits.codes_per_call_max) + ") codes");
+    return out;
+  }
+  for (const std::string& text : codes) {
+    auto t = detail::resolve_code(*impl_, op.org, mode, text);
+    if (!t.ok()) {
+      out.emplace_back(t.status());
+      continue;
+    }
+    {
+      Shard& s = impl_->shard(t->shard);
+      std::lock_guard lock(s.mu);
+      detail::raise_lsn(op, s.applied_lsn);
+      if (s.codes.find(t->lookup()) == CodeTable::kNone) {
+        out.emplace_back(detail::code_not_found(text));
+        continue;
+      }
+    }
+    out.emplace_back(impl_->code_redemptions(*t->org, t->shard, t->lookup(), op.visible_lsn));
+  }
+  return out;
+}
+
+Result<CodeView> Ledger::unlink_code(Op& op, Mode mode, std::string_view code,
+                                     CustomerId customer) {
+  auto t = detail::resolve_code(*impl_, op.org, mode, code);
+  if (!t.ok()) return t.status();
+  Shard& s = impl_->shard(t->shard);
+  std::lock_guard lock(s.mu);
+  detail::raise_lsn(op, s.applied_lsn);
+  std::uint32_t idx = s.codes.find(t->lookup());
+  if (idx == CodeTable::kNone) return detail::code_not_found(code);
+  CodeRecord& r = s.codes.at(idx);
+  if (r.customer == 0) return impl_->code_view(*t->org, r);  // already free: nothing to do
+  if (customer != 0 && r.customer != customer) {
+    return Status(ErrorCode::kCodeLinkedToAnotherCustomer,
+                  "code '" + std::string(code) + "' is linked to another customer");
+  }
+  Event ev{impl_->header(op), CodeUnlinked{mode, r.key}};
+  if (Status st = impl_->commit(op, ev); !st.ok()) return st;
+  return impl_->code_view(*t->org, r);
+}
+
+Result<CodeView> Ledger::update_code(Op& op, Mode mode, std::string_view code,
+                                     std::optional<TimeMs> valid_till_ms,
+                                     std::optional<bool> active) {
+  if (!valid_till_ms && !active) {
+    return Status(ErrorCode::kInvalidRequest, "nothing to update: give validTill or active");
+  }
+  if (valid_till_ms && *valid_till_ms < 0) {
+    return Status(ErrorCode::kInvalidRequest, "validTill must not be negative");
+  }
+  auto t = detail::resolve_code(*impl_, op.org, mode, code);
+  if (!t.ok()) return t.status();
+  Shard& s = impl_->shard(t->shard);
+  std::lock_guard lock(s.mu);
+  detail::raise_lsn(op, s.applied_lsn);
+  std::uint32_t idx = s.codes.find(t->lookup());
+  if (idx == CodeTable::kNone) return detail::code_not_found(code);
+  CodeRecord& r = s.codes.at(idx);
+  bool same = (!valid_till_ms || *valid_till_ms == r.valid_till_ms) &&
+              (!active || *active == (r.active != 0));
+  if (same) return impl_->code_view(*t->org, r);
+  CodeUpdated body{mode, r.key, valid_till_ms.has_value(), valid_till_ms.value_or(0),
+                   active.has_value(), active.value_or(true)};
+  Event ev{impl_->header(op), body};
+  if (Status st = impl_->commit(op, ev); !st.ok()) return st;
+  return impl_->code_view(*t->org, r);
+}
+
+namespace {
+bool free_in_pool(const CodeRecord& r, std::uint16_t slot, const PromotionState& p, TimeMs now) {
+  return r.org_slot == slot && r.promo_number == p.number && r.active != 0 && r.customer == 0 &&
+         r.redemption_count == 0 && !detail::code_expired(r, p, now);
+}
+}  // namespace
+
+Result<CodeView> Ledger::attach_from_pool(Op& op, const ObjectId& promotion, CustomerId customer) {
+  if (customer == 0) return Status(ErrorCode::kInvalidCustomer, "customerId must be positive");
+  OrgState* org = impl_->find_org(op.org);
+  const PromotionState* p = org != nullptr ? org->find_promotion(promotion) : nullptr;
+  if (p == nullptr) {
+    return Status(ErrorCode::kNotFound, "promotion " + promotion.hex() + " not found");
+  }
+  detail::raise_lsn(op, p->lsn);
+  if (!p->spec.active) {
+    return Status(ErrorCode::kInvalidCode, "promotion " + promotion.hex() + " is not active");
+  }
+  if (detail::promotion_ended(p->spec, op.now_ms)) {
+    return Status(ErrorCode::kCodeExpired, "promotion " + promotion.hex() + " has ended");
+  }
+  // Start at a shard chosen by the customer so concurrent attaches spread over the shards.
+  std::size_t n = impl_->shard_count();
+  std::size_t start = detail::customer_hash(org->id, customer) & (n - 1);
+  std::uint64_t hint_key = std::uint64_t{org->slot} << 32 | p->number;
+  for (std::size_t k = 0; k < n; ++k) {
+    Shard& s = impl_->shard(static_cast<std::uint32_t>((start + k) & (n - 1)));
+    std::lock_guard lock(s.mu);
+    detail::raise_lsn(op, s.applied_lsn);
+    std::uint32_t& hint = s.pool_hints[hint_key];
+    for (std::uint32_t i = hint; i < s.codes.size(); ++i) {
+      CodeRecord& r = s.codes.at(i);
+      if (!free_in_pool(r, org->slot, *p, op.now_ms)) continue;
+      hint = i;
+      Event ev{impl_->header(op), CodeLinked{p->spec.mode, r.key, customer}};
+      if (Status st = impl_->commit(op, ev); !st.ok()) return st;
+      return impl_->code_view(*org, r);
+    }
+    hint = s.codes.size();
+  }
+  return Status(ErrorCode::kNotFound, "no free code in pool of promotion " + promotion.hex());
+}
+
+}  // namespace codeledger::ledger

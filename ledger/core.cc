@@ -1,0 +1,324 @@
+// Building blocks: organisations, the chunked code table, customers, shard locking, the
+// commit path and the read views.
+#include <algorithm>
+
+#include "ledger/internal.h"
+
+namespace codeledger::ledger::detail {
+
+OrgState::OrgState(OrgId id_in, std::uint16_t slot_in, std::size_t promotions_max_in)
+    : id(id_in),
+      slot(slot_in),
+      promotions_max(promotions_max_in),
+      promotions(new std::atomic<const PromotionState*>[promotions_max_in]),
+      code_counts(new std::atomic<std::uint64_t>[promotions_max_in]) {
+  for (std::size_t i = 0; i < promotions_max; ++i) {
+    promotions[i].store(nullptr, std::memory_order_relaxed);
+    code_counts[i].store(0, std::memory_order_relaxed);
+  }
+}
+
+OrgState::~OrgState() = default;
+
+const PromotionState* OrgState::find_promotion(const ObjectId& pid) const {
+  std::uint32_t number = std::uint32_t{pid.bytes[8]} << 24 | std::uint32_t{pid.bytes[9]} << 16 |
+                         std::uint32_t{pid.bytes[10]} << 8 | pid.bytes[11];
+  const PromotionState* p = promotion(number);
+  return (p != nullptr && p->id == pid) ? p : nullptr;
+}
+
+static void put_be32(std::uint8_t* out, std::uint32_t v) {
+  out[0] = static_cast<std::uint8_t>(v >> 24);
+  out[1] = static_cast<std::uint8_t>(v >> 16);
+  out[2] = static_cast<std::uint8_t>(v >> 8);
+  out[3] = static_cast<std::uint8_t>(v);
+}
+
+ObjectId mint_promotion_id(TimeMs now, OrgId org, std::uint32_t number) {
+  ObjectId id;
+  put_be32(id.bytes.data(), static_cast<std::uint32_t>(now / 1000));
+  put_be32(id.bytes.data() + 4, static_cast<std::uint32_t>(mix64(org ^ 0x6f7267ULL)));
+  put_be32(id.bytes.data() + 8, number);
+  return id;
+}
+
+ObjectId mint_id(TimeMs now, std::uint64_t salt) {
+  ObjectId id;
+  put_be32(id.bytes.data(), static_cast<std::uint32_t>(now / 1000));
+  std::uint64_t h = mix64(salt ^ static_cast<std::uint64_t>(now));
+  for (int i = 0; i < 8; ++i) id.bytes[4 + i] = static_cast<std::uint8_t>(h >> (56 - 8 * i));
+  return id;
+}
+
+std::string code_text(const CodeKey& k) { return std::string(k.view()); }
+
+// ---- CodeTable ----
+
+CodeTable::CodeTable(const OrgId* slot_org_ids)
+    : slot_org_ids_(slot_org_ids), index_(0, Hash{this}, Eq{this}) {
+  index_.max_load_factor(0.85f);
+}
+
+std::size_t CodeTable::Hash::operator()(std::uint32_t i) const {
+  const CodeRecord& r = t->at(i);
+  return code_hash(t->slot_org_ids_[r.org_slot], static_cast<Mode>(r.mode), r.key.view());
+}
+
+bool CodeTable::Eq::operator()(const CodeLookup& k, std::uint32_t i) const {
+  const CodeRecord& r = t->at(i);
+  return r.org_slot == k.org_slot && r.mode == static_cast<std::uint8_t>(k.mode) &&
+         r.key.view() == k.code;
+}
+
+std::uint32_t CodeTable::find(const CodeLookup& k) const {
+  auto it = index_.find(k, static_cast<std::size_t>(k.hash));
+  return it == index_.end() ? kNone : *it;
+}
+
+std::uint32_t CodeTable::insert(const CodeRecord& r) {
+  std::uint32_t i = size_;
+  if (i % kChunkRecords == 0) {
+    chunks_.emplace_back(new CodeRecord[kChunkRecords]);
+  }
+  at(i) = r;
+  ++size_;
+  index_.insert(i);
+  return i;
+}
+
+// ---- Customers ----
+
+PromoCounter& Customer::counter(std::uint32_t number) {
+  for (auto& c : counters) {
+    if (c.number == number) return c;
+  }
+  counters.push_back(PromoCounter{number, 0, 0});
+  return counters.back();
+}
+
+PromoCounter Customer::counter_value(std::uint32_t number) const {
+  for (const auto& c : counters) {
+    if (c.number == number) return c;
+  }
+  return PromoCounter{number, 0, 0};
+}
+
+EarnedRecord* Customer::find_earned(const ObjectId& eid) {
+  for (auto& e : earned) {
+    if (e.id == eid) return &e;
+  }
+  return nullptr;
+}
+
+Customer& Shard::customer_or_create(OrgState& org, CustomerId id) {
+  auto [it, inserted] = customers.try_emplace(CustomerKey{org.id, id});
+  if (inserted) {
+    it.value() = std::make_unique<Customer>();
+    it.value()->profile.id = id;
+    org.customers.fetch_add(1, std::memory_order_relaxed);
+  }
+  return *it->second;
+}
+
+// ---- ShardGuard ----
+
+ShardGuard::ShardGuard(Impl& impl, std::vector<std::uint32_t> shards)
+    : impl_(impl), shards_(std::move(shards)) {
+  std::sort(shards_.begin(), shards_.end());
+  shards_.erase(std::unique(shards_.begin(), shards_.end()), shards_.end());
+  for (auto s : shards_) impl_.shard(s).mu.lock();
+}
+
+ShardGuard::~ShardGuard() { release(); }
+
+void ShardGuard::release() {
+  if (!held_) return;
+  held_ = false;
+  for (auto it = shards_.rbegin(); it != shards_.rend(); ++it) impl_.shard(*it).mu.unlock();
+}
+
+Lsn ShardGuard::max_lsn() const {
+  Lsn m = 0;
+  for (auto s : shards_) m = std::max(m, impl_.shard(s).applied_lsn);
+  return m;
+}
+
+// ---- Impl ----
+
+static unsigned log2_exact(std::size_t n) {
+  CL_CHECK(n != 0 && (n & (n - 1)) == 0);
+  unsigned b = 0;
+  while ((std::size_t{1} << b) < n) ++b;
+  return b;
+}
+
+Impl::Impl(LedgerOptions opts, EventSink* s)
+    : options(std::move(opts)), sink(s), shard_bits(log2_exact(options.shard_count)) {
+  CL_CHECK(options.limits.organisations_max > 0 && options.limits.organisations_max <= 65535);
+  std::size_t orgs_max = options.limits.organisations_max;
+  slot_org_ids_.reset(new OrgId[orgs_max]());
+  slot_orgs_.reset(new std::atomic<OrgState*>[orgs_max]);
+  for (std::size_t i = 0; i < orgs_max; ++i) slot_orgs_[i].store(nullptr);
+  std::size_t cap = 1;
+  while (cap < orgs_max * 2) cap <<= 1;
+  org_hash_.reset(new std::atomic<OrgState*>[cap]);
+  for (std::size_t i = 0; i < cap; ++i) org_hash_[i].store(nullptr);
+  org_hash_mask_ = cap - 1;
+  for (std::size_t i = 0; i < options.shard_count; ++i) {
+    shards_.push_back(std::make_unique<Shard>(slot_org_ids_.get()));
+  }
+}
+
+Impl::~Impl() = default;
+
+OrgState* Impl::find_org(OrgId org) const {
+  for (std::size_t i = mix64(org) & org_hash_mask_;; i = (i + 1) & org_hash_mask_) {
+    OrgState* o = org_hash_[i].load(std::memory_order_acquire);
+    if (o == nullptr || o->id == org) return o;
+  }
+}
+
+Result<OrgState*> Impl::get_or_create_org(OrgId org) {
+  if (OrgState* o = find_org(org)) return o;
+  std::lock_guard lock(orgs_mu_);
+  if (OrgState* o = find_org(org)) return o;
+  if (orgs_.size() >= options.limits.organisations_max) {
+    return Result<OrgState*>(ErrorCode::kLimitExceeded,
+                             "organisations_max (" +
+                                 std::to_string(options.limits.organisations_max) + ") reached");
+  }
+  auto slot = static_cast<std::uint16_t>(orgs_.size());
+  orgs_.push_back(std::make_unique<OrgState>(org, slot, options.limits.promotions_per_org_max));
+  OrgState* o = orgs_.back().get();
+  slot_org_ids_[slot] = org;
+  slot_orgs_[slot].store(o, std::memory_order_release);
+  std::size_t i = mix64(org) & org_hash_mask_;
+  while (org_hash_[i].load(std::memory_order_relaxed) != nullptr) i = (i + 1) & org_hash_mask_;
+  org_hash_[i].store(o, std::memory_order_release);
+  return o;
+}
+
+std::vector<OrgState*> Impl::all_orgs() const {
+  std::lock_guard lock(orgs_mu_);
+  std::vector<OrgState*> out;
+  for (const auto& o : orgs_) out.push_back(o.get());
+  return out;
+}
+
+EventHeader Impl::header(const Op& op) const {
+  EventHeader h;
+  h.time_ms = op.now_ms;
+  h.org = op.org;
+  h.api_key = std::string(op.api_key);
+  h.dialect = op.dialect;
+  return h;
+}
+
+Status Impl::commit(Op& op, Event& event) {
+  if (sink != nullptr) {
+    Status s = sink->stage(event);
+    if (!s.ok()) return s;
+  } else {
+    event.header.lsn = next_lsn_.fetch_add(1, std::memory_order_relaxed) + 1;
+  }
+  apply_locked(event);
+  op.visible_lsn = std::max(op.visible_lsn, event.header.lsn);
+  return Status::Ok();
+}
+
+void Impl::note_lsn(Lsn lsn) {
+  Lsn cur = last_lsn_.load(std::memory_order_relaxed);
+  while (cur < lsn && !last_lsn_.compare_exchange_weak(cur, lsn, std::memory_order_acq_rel)) {
+  }
+  cur = next_lsn_.load(std::memory_order_relaxed);
+  while (cur < lsn && !next_lsn_.compare_exchange_weak(cur, lsn, std::memory_order_acq_rel)) {
+  }
+}
+
+void Impl::set_last_lsn(Lsn lsn) {
+  last_lsn_.store(lsn, std::memory_order_release);
+  next_lsn_.store(lsn, std::memory_order_release);
+  for (auto& s : shards_) {
+    std::lock_guard lock(s->mu);
+    s->applied_lsn = lsn;
+  }
+}
+
+CodeView Impl::code_view(const OrgState& org, const CodeRecord& r) const {
+  CodeView v;
+  v.org = org.id;
+  std::uint64_t salt = code_hash(org.id, static_cast<Mode>(r.mode), r.key.view());
+  v.id = mint_id(r.created_ms, salt);
+  if (const PromotionState* p = org.promotion(r.promo_number)) {
+    v.promotion_id = p->id;
+    v.promotion_name = p->spec.name;
+    v.redemptions_max = p->spec.per_code_redemptions_max;
+  }
+  v.code = r.key;
+  v.customer = r.customer;
+  v.active = r.active != 0;
+  v.created_ms = r.created_ms;
+  v.valid_till_ms = r.valid_till_ms;
+  v.redeemable_from_ms = r.redeemable_from_ms;
+  v.mode = static_cast<Mode>(r.mode);
+  v.redemption_count = r.redemption_count;
+  return v;
+}
+
+PromotionView Impl::promotion_view(const OrgState& org, const PromotionState& p) const {
+  PromotionView v;
+  v.id = p.id;
+  v.org = org.id;
+  v.spec = p.spec;
+  v.created_ms = p.created_ms;
+  v.updated_ms = p.updated_ms;
+  v.code_count = org.code_counts[p.number - 1].load(std::memory_order_relaxed);
+  return v;
+}
+
+EarnedView Impl::earned_view(const OrgState& org, CustomerId customer,
+                             const EarnedRecord& e) const {
+  EarnedView v;
+  v.id = e.id;
+  v.customer = customer;
+  if (const PromotionState* p = org.promotion(e.promo_number)) {
+    v.promotion_id = p->id;
+    v.promotion_name = p->spec.name;
+  }
+  v.earned_from_id = e.context_id;
+  v.event_time_ms = e.event_time_ms;
+  v.valid_till_ms = e.valid_till_ms;
+  v.status = e.status;
+  return v;
+}
+
+// Collects a code's redemption links under its shard lock, then reads each redemption
+// under its customer's shard lock (one lock at a time, so no ordering concern).
+std::vector<RedemptionView> Impl::code_redemptions(OrgState& org, std::uint32_t shard_index,
+                                                   const CodeLookup& key, Lsn& seen_lsn) {
+  std::vector<std::pair<CustomerId, std::string>> refs;
+  {
+    Shard& sh = shard(shard_index);
+    std::lock_guard lock(sh.mu);
+    seen_lsn = std::max(seen_lsn, sh.applied_lsn);
+    std::uint32_t idx = sh.codes.find(key);
+    if (idx == CodeTable::kNone) return {};
+    for (std::uint32_t l = sh.codes.at(idx).last_link; l != 0; l = sh.links[l - 1].prev) {
+      refs.emplace_back(sh.links[l - 1].customer, sh.links[l - 1].transaction_identifier);
+    }
+  }
+  std::reverse(refs.begin(), refs.end());  // oldest first
+  std::vector<RedemptionView> out;
+  for (const auto& [cust, txn] : refs) {
+    Shard& cs = shard(customer_shard(org.id, cust));
+    std::lock_guard lock(cs.mu);
+    seen_lsn = std::max(seen_lsn, cs.applied_lsn);
+    if (Customer* c = cs.customer(org.id, cust)) {
+      auto it = c->redemptions.find(txn);
+      if (it != c->redemptions.end()) out.push_back(it->second);
+    }
+  }
+  return out;
+}
+
+}  // namespace codeledger::ledger::detail

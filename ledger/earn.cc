@@ -1,0 +1,264 @@
+// Seed 003: issue (earn) into wallets, revoke earns, the wallet; and customer profiles.
+#include <algorithm>
+#include <charconv>
+
+#include "ledger/internal.h"
+
+namespace codeledger::ledger {
+
+using detail::Customer;
+using detail::EarnedRecord;
+using detail::OrgState;
+using detail::PromotionState;
+using detail::Shard;
+
+namespace {
+
+Status check_issuable(const OrgState& org, const PromotionState& p, TimeMs now) {
+  if (p.spec.kind == PromotionKind::kCodeLinked) {
+    return Status(ErrorCode::kEarnNotSupported,
+                  "earn is not supported for CODE_LINKED promotion " + p.id.hex());
+  }
+  // 707 for an issuable promotion that cannot be issued right now because it is inactive.
+  if (!p.spec.active) {
+    return Status(ErrorCode::kPromotionTypeNotSupported,
+                  "promotion " + p.id.hex() + " is not active and cannot be issued");
+  }
+  if (detail::promotion_ended(p.spec, now)) {
+    return Status(ErrorCode::kPromotionExpired, "promotion " + p.id.hex() + " has expired");
+  }
+  std::uint32_t active_max;
+  {
+    std::lock_guard lock(org.settings_mu);
+    active_max = org.settings.active_promotions_max;
+  }
+  std::uint32_t active = 0;
+  std::uint32_t n = org.promotion_count.load(std::memory_order_acquire);
+  for (std::uint32_t i = 1; i <= n; ++i) {
+    const PromotionState* q = org.promotion(i);
+    if (q != nullptr && q->spec.active && !detail::promotion_ended(q->spec, now)) ++active;
+  }
+  if (active > active_max) {
+    return Status(ErrorCode::kActivePromotionsExceeded,
+                  "organisation has " + std::to_string(active) +
+                      " active promotions, more than active_promotions_max (" +
+                      std::to_string(active_max) + ")");
+  }
+  return Status::Ok();
+}
+
+TimeMs earned_valid_till(const PromotionSpec& s, TimeMs now) {
+  TimeMs till = s.valid_till_ms;
+  if (s.earn_validity_ms > 0) {
+    TimeMs by_validity = now + s.earn_validity_ms;
+    till = till == kNoTime ? by_validity : std::min(till, by_validity);
+  }
+  return till;
+}
+
+Status not_found_promotion(const ObjectId& id) {
+  return Status(ErrorCode::kNotFound, "promotion " + id.hex() + " not found");
+}
+
+}  // namespace
+
+Result<std::vector<IssueResult>> Ledger::issue(Op& op, const ObjectId& promotion,
+                                               std::string_view context_id,
+                                               std::span<const CustomerId> customers) {
+  const LedgerLimits& limits = impl_->options.limits;
+  if (context_id.empty() || context_id.size() > limits.identifier_bytes_max) {
+    return Status(ErrorCode::kInvalidRequest,
+                  "contextId must be 1.." + std::to_string(limits.identifier_bytes_max) + " bytes");
+  }
+  if (customers.empty()) return Status(ErrorCode::kInvalidCustomer, "customer id list is empty");
+  if (customers.size() > limits.customers_per_issue_max) {
+    return Status(ErrorCode::kLimitExceeded, "more than customers_per_issue_max (" +
+                                                 std::to_string(limits.customers_per_issue_max) +
+                                                 ") customers");
+  }
+  if (std::find(customers.begin(), customers.end(), CustomerId{0}) != customers.end()) {
+    return Status(ErrorCode::kInvalidCustomer, "customer id list contains an invalid id 0");
+  }
+  OrgState* org = impl_->find_org(op.org);
+  const PromotionState* p = org != nullptr ? org->find_promotion(promotion) : nullptr;
+  if (p == nullptr) return not_found_promotion(promotion);
+  detail::raise_lsn(op, p->lsn);
+  if (Status s = check_issuable(*org, *p, op.now_ms); !s.ok()) return s;
+
+  std::vector<CustomerId> unique;
+  std::vector<std::uint32_t> shards;
+  for (CustomerId c : customers) {
+    if (std::find(unique.begin(), unique.end(), c) != unique.end()) continue;
+    unique.push_back(c);
+    shards.push_back(impl_->customer_shard(org->id, c));
+  }
+  detail::ShardGuard guard(*impl_, std::move(shards));
+  detail::raise_lsn(op, guard.max_lsn());
+  Event ev{impl_->header(op), PromotionsEarned{p->id, std::string(context_id), {}}};
+  auto& body = std::get<PromotionsEarned>(ev.body);
+  std::vector<IssueResult> results;
+  TimeMs till = earned_valid_till(p->spec, op.now_ms);
+  for (CustomerId cid : unique) {
+    const Customer* c = impl_->shard(impl_->customer_shard(org->id, cid)).customer(org->id, cid);
+    std::uint32_t earns = c != nullptr ? c->counter_value(p->number).earns : 0;
+    std::uint32_t max = p->spec.per_customer_earns_max;
+    if (max != 0 && earns >= max) {
+      results.push_back({cid, Result<EarnedView>(ErrorCode::kLimitExceeded,
+                                                 "customer " + std::to_string(cid) +
+                                                     " reached the per-customer earn limit (" +
+                                                     std::to_string(max) + ")")});
+      continue;
+    }
+    std::uint64_t salt = detail::hash_bytes(
+        context_id, detail::customer_hash(org->id, cid) ^ (std::uint64_t{p->number} << 40) ^
+                        (c != nullptr ? c->earned.size() : 0));
+    EarnedEntry entry{detail::mint_id(op.now_ms, salt), cid, till};
+    EarnedView v{entry.id, cid, p->id, p->spec.name, std::string(context_id), op.now_ms, till,
+                 EarnStatus::kActive};
+    body.entries.push_back(entry);
+    results.push_back({cid, std::move(v)});
+  }
+  if (!body.entries.empty()) {
+    if (Status s = impl_->commit(op, ev); !s.ok()) return s;
+  }
+  return results;
+}
+
+Result<std::vector<RevokeResult>> Ledger::revoke_earns(
+    Op& op, CustomerId customer, std::span<const EarnRevokeRequest> requests) {
+  if (customer == 0) return Status(ErrorCode::kInvalidCustomer, "customerId must be positive");
+  std::size_t total = 0;
+  for (const auto& r : requests) total += r.earn_ids.size();
+  if (total == 0) return Status(ErrorCode::kInvalidRequest, "no earned promotion ids given");
+  if (total > impl_->options.limits.earn_ids_per_revoke_max) {
+    return Status(ErrorCode::kLimitExceeded, "more than earn_ids_per_revoke_max (" +
+                                                 std::to_string(impl_->options.limits.earn_ids_per_revoke_max) +
+                                                 ") ids");
+  }
+  std::vector<RevokeResult> results;
+  OrgState* org = impl_->find_org(op.org);
+  Customer* c = nullptr;
+  std::unique_lock<std::mutex> lock;
+  if (org != nullptr) {
+    Shard& cs = impl_->shard(impl_->customer_shard(org->id, customer));
+    lock = std::unique_lock(cs.mu);
+    detail::raise_lsn(op, cs.applied_lsn);
+    c = cs.customer(org->id, customer);
+  }
+  Event ev{impl_->header(op), EarnsRevoked{customer, {}}};
+  auto& ids = std::get<EarnsRevoked>(ev.body).earn_ids;
+  for (const EarnRevokeRequest& req : requests) {
+    const PromotionState* p = org != nullptr ? org->find_promotion(req.promotion_id) : nullptr;
+    for (const ObjectId& eid : req.earn_ids) {
+      EarnedRecord* e = (c != nullptr && p != nullptr) ? c->find_earned(eid) : nullptr;
+      Status st;
+      if (e == nullptr || e->promo_number != p->number) {
+        st = Status(ErrorCode::kEarnedPromotionNotFound, "earned promotion " + eid.hex() + " not found");
+      } else if (e->status == EarnStatus::kRedeemed) {
+        st = Status(ErrorCode::kEarnedPromotionRedeemed, "earned promotion " + eid.hex() + " is redeemed");
+      } else if (e->status == EarnStatus::kRevoked ||
+                 std::find(ids.begin(), ids.end(), eid) != ids.end()) {
+        st = Status(ErrorCode::kEarnedPromotionRevoked, "earned promotion " + eid.hex() + " is already revoked");
+      } else {
+        ids.push_back(eid);
+      }
+      results.push_back({req.promotion_id, eid, std::move(st)});
+    }
+  }
+  if (!ids.empty()) {
+    if (Status s = impl_->commit(op, ev); !s.ok()) return s;
+  }
+  return results;
+}
+
+Result<std::vector<EarnedView>> Ledger::wallet(Op& op, CustomerId customer) const {
+  if (customer == 0) return Status(ErrorCode::kInvalidCustomer, "customerId must be positive");
+  std::vector<EarnedView> out;
+  OrgState* org = impl_->find_org(op.org);
+  if (org == nullptr) return out;
+  Shard& cs = impl_->shard(impl_->customer_shard(org->id, customer));
+  std::lock_guard lock(cs.mu);
+  detail::raise_lsn(op, cs.applied_lsn);
+  if (const Customer* c = cs.customer(org->id, customer)) {
+    for (const EarnedRecord& e : c->earned) out.push_back(impl_->earned_view(*org, customer, e));
+  }
+  return out;
+}
+
+namespace {
+Status check_profile(const CustomerProfile& p, std::size_t bytes_max) {
+  if (p.id == 0) return Status(ErrorCode::kInvalidCustomer, "customerId must be positive");
+  auto too_long = [&](const std::string& s) { return s.size() > bytes_max; };
+  if (too_long(p.external_id) || too_long(p.email) || too_long(p.phone)) {
+    return Status(ErrorCode::kInvalidRequest, "customer " + std::to_string(p.id) +
+                                                  ": identifiers are limited to " +
+                                                  std::to_string(bytes_max) + " bytes");
+  }
+  for (const auto& [name, value] : p.custom_fields) {
+    if (name.empty() || too_long(name) || too_long(value) || name.find('\0') != std::string::npos) {
+      return Status(ErrorCode::kInvalidRequest,
+                    "customer " + std::to_string(p.id) + ": custom field name or value is invalid");
+    }
+  }
+  return Status::Ok();
+}
+}  // namespace
+
+Result<std::size_t> Ledger::upsert_customers(Op& op, std::span<const CustomerProfile> profiles) {
+  const LedgerLimits& limits = impl_->options.limits;
+  if (profiles.empty()) return Status(ErrorCode::kInvalidRequest, "profiles must not be empty");
+  if (profiles.size() > limits.profiles_per_upsert_max) {
+    return Status(ErrorCode::kLimitExceeded, "more than profiles_per_upsert_max (" +
+                                                 std::to_string(limits.profiles_per_upsert_max) +
+                                                 ") profiles");
+  }
+  for (const auto& p : profiles) {
+    if (Status s = check_profile(p, limits.identifier_bytes_max); !s.ok()) return s;
+  }
+  OrgState* org = impl_->find_org(op.org);
+  if (org == nullptr) {
+    return Status(ErrorCode::kNotFound, "organisation " + std::to_string(op.org) + " is not configured");
+  }
+  std::vector<std::uint32_t> shards;
+  for (const auto& p : profiles) shards.push_back(impl_->customer_shard(org->id, p.id));
+  detail::ShardGuard guard(*impl_, std::move(shards));
+  detail::raise_lsn(op, guard.max_lsn());
+  Event ev{impl_->header(op),
+           CustomersUpserted{std::vector<CustomerProfile>(profiles.begin(), profiles.end())}};
+  if (Status s = impl_->commit(op, ev); !s.ok()) return s;
+  return profiles.size();
+}
+
+Result<CustomerProfile> Ledger::find_customer(Op& op, const CustomerMatch& match) const {
+  Status not_found(ErrorCode::kNotFound, "customer '" + match.value + "' not found");
+  OrgState* org = impl_->find_org(op.org);
+  if (org == nullptr) return not_found;
+  CustomerId id = 0;
+  if (match.by == MatchBy::kCustomerId) {
+    auto r = std::from_chars(match.value.data(), match.value.data() + match.value.size(), id);
+    if (r.ec != std::errc() || r.ptr != match.value.data() + match.value.size() || id == 0) {
+      return Status(ErrorCode::kInvalidCustomer, "customerId '" + match.value + "' is not valid");
+    }
+  } else {
+    std::lock_guard lock(org->index_mu);
+    const detail::CustomerIndexes& ix = org->indexes;
+    const tsl::robin_map<std::string, CustomerId>* m =
+        match.by == MatchBy::kExternalId ? &ix.by_external
+        : match.by == MatchBy::kEmail    ? &ix.by_email
+        : match.by == MatchBy::kPhone    ? &ix.by_phone
+                                         : &ix.by_custom;
+    std::string key = match.by == MatchBy::kCustomField ? match.field_name + '\0' + match.value
+                                                        : match.value;
+    auto it = m->find(key);
+    if (it == m->end()) return not_found;
+    id = it->second;
+  }
+  Shard& cs = impl_->shard(impl_->customer_shard(org->id, id));
+  std::lock_guard lock(cs.mu);
+  detail::raise_lsn(op, cs.applied_lsn);
+  const Customer* c = cs.customer(org->id, id);
+  if (c == nullptr) return not_found;
+  return c->profile;
+}
+
+}  // namespace codeledger::ledger

@@ -1,0 +1,355 @@
+// Internal state of the ledger, shared by its .cc files. Not part of the public contract.
+//
+// Ownership and threads:
+//  - Impl::shards_[i] is guarded by its own Shard::mu: the code table, the customers and the
+//    redemption links of that shard. A command locks every shard it touches in ascending
+//    index order (ShardGuard), so commands never deadlock.
+//  - OrgState: constant after construction (id, slot); promotions are immutable versions
+//    published through atomics (readers never lock); writers hold OrgState::promo_mu.
+//  - Secondary customer indexes of an org: OrgState::index_mu, always taken after shard locks.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <tsl/robin_map.h>
+#include <tsl/robin_set.h>
+
+#include "ledger/ledger.h"
+
+namespace codeledger::ledger::detail {
+
+inline std::uint64_t mix64(std::uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return x;
+}
+
+// Fast 64-bit hash of bytes: 8 bytes at a time, finished with mix64.
+inline std::uint64_t hash_bytes(std::string_view s, std::uint64_t seed) {
+  std::uint64_t h = seed ^ (s.size() * 0x9e3779b97f4a7c15ULL);
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    h = (h ^ mix64(w)) * 0x9e3779b97f4a7c15ULL;
+  }
+  std::uint64_t tail = 0;
+  std::memcpy(&tail, s.data() + i, s.size() - i);
+  h = (h ^ mix64(tail ^ 0x5bd1e995ULL)) * 0x9e3779b97f4a7c15ULL;
+  return mix64(h);
+}
+
+inline std::uint64_t code_hash(OrgId org, Mode mode, std::string_view code) {
+  return hash_bytes(code, mix64(org * 2 + static_cast<std::uint64_t>(mode) + 0x1234567ULL));
+}
+inline std::uint64_t customer_hash(OrgId org, CustomerId id) {
+  return mix64(mix64(org + 0x51ed27ULL) ^ id);
+}
+
+// One immutable version of a promotion. Published through OrgState::promotions.
+struct PromotionState {
+  ObjectId id;
+  std::uint32_t number = 0;  // 1-based
+  PromotionSpec spec;
+  TimeMs created_ms = 0;
+  TimeMs updated_ms = 0;
+  Lsn lsn = 0;  // event that produced this version (reads make it visible)
+};
+
+struct CustomerIndexes {
+  tsl::robin_map<std::string, CustomerId> by_external, by_email, by_phone, by_custom;
+};
+
+struct OrgState {
+  OrgState(OrgId id_in, std::uint16_t slot_in, std::size_t promotions_max_in);
+  ~OrgState();
+
+  const OrgId id;
+  const std::uint16_t slot;
+  const std::size_t promotions_max;
+
+  std::atomic<std::uint8_t> strategy{0};  // RedemptionStrategy, read on every redeem
+  mutable std::mutex settings_mu;
+  OrgSettings settings;  // guarded by settings_mu
+
+  std::mutex promo_mu;  // serialises promotion writes of this org
+  std::unique_ptr<std::atomic<const PromotionState*>[]> promotions;  // [number - 1]
+  std::unique_ptr<std::atomic<std::uint64_t>[]> code_counts;         // [number - 1]
+  std::atomic<std::uint32_t> promotion_count{0};
+  std::vector<std::unique_ptr<const PromotionState>> versions;  // guarded by promo_mu
+
+  std::atomic<std::uint64_t> codes{0}, customers{0}, redemptions{0};
+
+  mutable std::mutex index_mu;
+  CustomerIndexes indexes;  // guarded by index_mu
+
+  const PromotionState* promotion(std::uint32_t number) const {
+    if (number == 0 || number > promotion_count.load(std::memory_order_acquire)) return nullptr;
+    return promotions[number - 1].load(std::memory_order_acquire);
+  }
+  const PromotionState* find_promotion(const ObjectId& pid) const;
+};
+
+// Promotion ids: 4 bytes creation seconds, 4 bytes of the org's hash, 4 bytes number, so a
+// lookup is a parse, a bounds check and a compare; another org's id never matches.
+ObjectId mint_promotion_id(TimeMs now, OrgId org, std::uint32_t number);
+ObjectId mint_id(TimeMs now, std::uint64_t salt);
+
+// A code, 88 bytes, stored in fixed chunks (never reallocated, so indices stay valid).
+struct CodeRecord {
+  CodeKey key;
+  std::uint16_t org_slot = 0;
+  std::uint8_t mode = 0;
+  std::uint8_t active = 1;
+  std::uint32_t promo_number = 0;
+  CustomerId customer = 0;
+  TimeMs created_ms = 0;
+  TimeMs redeemable_from_ms = 0;
+  TimeMs valid_till_ms = 0;
+  std::uint32_t redemption_count = 0;
+  std::uint32_t last_link = 0;  // 1-based index into Shard::links, 0 = never redeemed
+};
+static_assert(sizeof(CodeRecord) == 88, "CodeRecord layout drives the memory budget");
+
+struct CodeLookup {
+  std::uint16_t org_slot;
+  Mode mode;
+  std::string_view code;
+  std::uint64_t hash;
+};
+
+class Impl;
+
+// Per-shard code table: chunked records plus an index set of record numbers with
+// heterogeneous lookup by CodeLookup.
+class CodeTable {
+ public:
+  static constexpr std::uint32_t kNone = 0xffffffffu;
+  static constexpr std::uint32_t kChunkRecords = 4096;
+
+  explicit CodeTable(const OrgId* slot_org_ids);
+  CodeTable(const CodeTable&) = delete;
+  CodeTable& operator=(const CodeTable&) = delete;
+
+  std::uint32_t find(const CodeLookup& k) const;
+  std::uint32_t insert(const CodeRecord& r);  // the key must be absent
+  CodeRecord& at(std::uint32_t i) { return chunks_[i / kChunkRecords][i % kChunkRecords]; }
+  const CodeRecord& at(std::uint32_t i) const {
+    return chunks_[i / kChunkRecords][i % kChunkRecords];
+  }
+  std::uint32_t size() const { return size_; }
+  void reserve(std::size_t n) { index_.reserve(n); }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    const CodeTable* t;
+    std::size_t operator()(std::uint32_t i) const;
+    std::size_t operator()(const CodeLookup& k) const { return k.hash; }
+  };
+  struct Eq {
+    using is_transparent = void;
+    const CodeTable* t;
+    bool operator()(std::uint32_t a, std::uint32_t b) const { return a == b; }
+    bool operator()(const CodeLookup& k, std::uint32_t i) const;
+    bool operator()(std::uint32_t i, const CodeLookup& k) const { return (*this)(k, i); }
+  };
+
+  const OrgId* slot_org_ids_;
+  std::vector<std::unique_ptr<CodeRecord[]>> chunks_;
+  std::uint32_t size_ = 0;
+  tsl::robin_set<std::uint32_t, Hash, Eq, std::allocator<std::uint32_t>, true> index_;
+};
+
+// One redemption of a code, chained newest-first per code; the redemption itself lives
+// with the customer (same org as the code).
+struct RedemptionLink {
+  std::uint32_t prev = 0;  // 1-based, 0 = end
+  CustomerId customer = 0;
+  std::string transaction_identifier;
+};
+
+struct EarnedRecord {
+  ObjectId id;
+  std::uint32_t promo_number = 0;
+  std::string context_id;
+  TimeMs event_time_ms = 0;
+  TimeMs valid_till_ms = 0;
+  EarnStatus status = EarnStatus::kActive;
+};
+
+struct PromoCounter {
+  std::uint32_t number = 0;
+  std::uint32_t redemptions = 0;
+  std::uint32_t earns = 0;
+};
+
+struct Customer {
+  CustomerProfile profile;  // profile.id always set
+  std::vector<EarnedRecord> earned;
+  std::vector<PromoCounter> counters;
+  tsl::robin_map<std::string, RedemptionView> redemptions;  // by transaction identifier
+
+  PromoCounter& counter(std::uint32_t number);
+  PromoCounter counter_value(std::uint32_t number) const;
+  EarnedRecord* find_earned(const ObjectId& id);
+};
+
+struct CustomerKey {
+  OrgId org = 0;
+  CustomerId id = 0;
+  bool operator==(const CustomerKey&) const = default;
+};
+struct CustomerKeyHash {
+  std::size_t operator()(const CustomerKey& k) const { return customer_hash(k.org, k.id); }
+};
+
+struct alignas(64) Shard {
+  explicit Shard(const OrgId* slot_org_ids) : codes(slot_org_ids) {}
+  std::mutex mu;
+  Lsn applied_lsn = 0;  // guarded by mu
+  CodeTable codes;      // guarded by mu
+  tsl::robin_map<CustomerKey, std::unique_ptr<Customer>, CustomerKeyHash> customers;
+  std::vector<RedemptionLink> links;
+  // Where attach_from_pool resumes scanning per (org slot, promotion): not state, a hint.
+  tsl::robin_map<std::uint64_t, std::uint32_t> pool_hints;
+
+  Customer* customer(OrgId org, CustomerId id) {
+    auto it = customers.find(CustomerKey{org, id});
+    return it == customers.end() ? nullptr : it->second.get();
+  }
+  Customer& customer_or_create(OrgState& org, CustomerId id);
+};
+
+// Locks a set of shards in ascending order; unlocks on destruction.
+class ShardGuard {
+ public:
+  ShardGuard(Impl& impl, std::vector<std::uint32_t> shards);
+  ~ShardGuard();
+  ShardGuard(const ShardGuard&) = delete;
+  ShardGuard& operator=(const ShardGuard&) = delete;
+  Lsn max_lsn() const;  // highest applied LSN of the locked shards
+  void release();
+
+ private:
+  Impl& impl_;
+  std::vector<std::uint32_t> shards_;
+  bool held_ = true;
+};
+
+class Impl {
+ public:
+  Impl(LedgerOptions options, EventSink* sink);
+  ~Impl();
+
+  const LedgerOptions options;
+  EventSink* const sink;
+  const unsigned shard_bits;
+
+  std::uint32_t shard_of(std::uint64_t hash) const {
+    return shard_bits == 0 ? 0 : static_cast<std::uint32_t>(hash >> (64 - shard_bits));
+  }
+  std::uint32_t code_shard(OrgId org, Mode mode, std::string_view code) const {
+    return shard_of(code_hash(org, mode, code));
+  }
+  std::uint32_t customer_shard(OrgId org, CustomerId id) const {
+    return shard_of(customer_hash(org, id));
+  }
+  Shard& shard(std::uint32_t i) { return *shards_[i]; }
+  std::size_t shard_count() const { return shards_.size(); }
+
+  OrgState* find_org(OrgId org) const;
+  OrgState* org_by_slot(std::uint16_t slot) const {
+    return slot_orgs_[slot].load(std::memory_order_acquire);
+  }
+  Result<OrgState*> get_or_create_org(OrgId org);
+  std::vector<OrgState*> all_orgs() const;
+
+  // Commit path, with every lock the event needs held: stage (assigns the LSN) then apply.
+  Status commit(Op& op, Event& event);
+  EventHeader header(const Op& op) const;
+  // The one function that changes state. Locks are held by the caller.
+  void apply_locked(const Event& event);
+  // Shards an event touches (for the replay path, which has no command to tell it).
+  std::vector<std::uint32_t> shards_for(const Event& event, OrgState& org);
+  void note_lsn(Lsn lsn);
+  Lsn last_lsn() const { return last_lsn_.load(std::memory_order_acquire); }
+  void set_last_lsn(Lsn lsn);
+
+  // Read helpers (shard locked by the caller).
+  CodeView code_view(const OrgState& org, const CodeRecord& r) const;
+  PromotionView promotion_view(const OrgState& org, const PromotionState& p) const;
+  EarnedView earned_view(const OrgState& org, CustomerId customer, const EarnedRecord& e) const;
+  std::vector<RedemptionView> code_redemptions(OrgState& org, std::uint32_t shard_index,
+                                               const CodeLookup& key, Lsn& seen_lsn);
+
+ private:
+  void apply_promotion(const EventHeader& h, OrgState& org, const PromotionCreated& e);
+  void apply_promotion(const EventHeader& h, OrgState& org, const PromotionUpdated& e);
+  void apply_codes(const EventHeader& h, OrgState& org, const CodesAdded& e);
+  void apply_redeemed(const EventHeader& h, OrgState& org, const Redeemed& e);
+  void apply_reversed(const EventHeader& h, OrgState& org, const RedemptionReversed& e);
+  void apply_earned(const EventHeader& h, OrgState& org, const PromotionsEarned& e);
+  void apply_revoked(const EventHeader& h, OrgState& org, const EarnsRevoked& e);
+  void apply_upserted(const EventHeader& h, OrgState& org, const CustomersUpserted& e);
+  CodeRecord* locked_code(OrgState& org, Mode mode, const CodeKey& code, std::uint32_t* shard,
+                          std::uint32_t* index = nullptr);
+
+  std::vector<std::unique_ptr<Shard>> shards_;
+  std::unique_ptr<OrgId[]> slot_org_ids_;  // slot -> OrgId, written once per slot
+  std::unique_ptr<std::atomic<OrgState*>[]> slot_orgs_;
+  std::unique_ptr<std::atomic<OrgState*>[]> org_hash_;  // open addressing by OrgId
+  std::size_t org_hash_mask_ = 0;
+  mutable std::mutex orgs_mu_;
+  std::vector<std::unique_ptr<OrgState>> orgs_;  // guarded by orgs_mu_, index = slot
+  std::atomic<Lsn> next_lsn_{0};
+  std::atomic<Lsn> last_lsn_{0};
+
+  friend class ShardGuard;
+};
+
+// Validity helpers shared by commands.
+inline bool promotion_ended(const PromotionSpec& s, TimeMs now) {
+  return s.valid_till_ms != kNoTime && now > s.valid_till_ms;
+}
+std::string code_text(const CodeKey& k);
+// Adds (or removes) a profile's identifiers to the org's secondary indexes (index_mu held).
+void index_profile(CustomerIndexes& ix, const CustomerProfile& p, bool add);
+inline bool code_expired(const CodeRecord& r, const PromotionState& p, TimeMs now) {
+  return (r.valid_till_ms != kNoTime && now > r.valid_till_ms) || promotion_ended(p.spec, now);
+}
+inline void raise_lsn(Op& op, Lsn lsn) {
+  if (lsn > op.visible_lsn) op.visible_lsn = lsn;
+}
+
+// A code named by a request: validated text, its org, hash and shard.
+struct CodeTarget {
+  OrgState* org = nullptr;
+  Mode mode = Mode::kDiscount;
+  CodeKey key;
+  std::uint64_t hash = 0;
+  std::uint32_t shard = 0;
+  CodeLookup lookup() const { return CodeLookup{org->slot, mode, key.view(), hash}; }
+};
+// 902..905 for bad text, 1001 when the org is unknown.
+Result<CodeTarget> resolve_code(const Impl& impl, OrgId org, Mode mode, std::string_view text);
+Status code_not_found(std::string_view text);
+
+}  // namespace codeledger::ledger::detail
+
+namespace codeledger::ledger {
+// Ledger::Impl is the detail::Impl; the public class only forwards.
+struct Ledger::Impl : detail::Impl {
+  using detail::Impl::Impl;
+};
+}  // namespace codeledger::ledger

@@ -1,0 +1,184 @@
+// Ledger: organisations, promotions, the replay entry point and statistics.
+#include <algorithm>
+
+#include "ledger/internal.h"
+
+namespace codeledger::ledger {
+
+using detail::OrgState;
+using detail::PromotionState;
+
+Ledger::Ledger(LedgerOptions options, EventSink* sink)
+    : impl_(std::make_unique<Impl>(std::move(options), sink)) {}
+
+Ledger::~Ledger() = default;
+
+const LedgerOptions& Ledger::options() const { return impl_->options; }
+
+Status Ledger::configure_org(OrgId org, const OrgSettings& settings) {
+  if (org == 0) return Status(ErrorCode::kInvalidRequest, "orgId must be positive");
+  auto o = impl_->get_or_create_org(org);
+  if (!o.ok()) return o.status();
+  OrgState& st = **o;
+  std::lock_guard lock(st.settings_mu);
+  st.settings = settings;
+  st.strategy.store(static_cast<std::uint8_t>(settings.strategy), std::memory_order_release);
+  return Status::Ok();
+}
+
+std::optional<OrgSettings> Ledger::org_settings(OrgId org) const {
+  OrgState* o = impl_->find_org(org);
+  if (o == nullptr) return std::nullopt;
+  std::lock_guard lock(o->settings_mu);
+  return o->settings;
+}
+
+namespace {
+
+Status validate_spec(const PromotionSpec& s, const LedgerLimits& limits) {
+  if (s.name.empty() || s.name.size() > limits.name_bytes_max) {
+    return Status(ErrorCode::kInvalidRequest,
+                  "name must be 1.." + std::to_string(limits.name_bytes_max) + " bytes");
+  }
+  if (s.valid_from_ms < 0 || s.valid_till_ms < 0 || s.earn_validity_ms < 0) {
+    return Status(ErrorCode::kInvalidRequest,
+                  "validFrom, validTill and earnValidity must not be negative");
+  }
+  if (s.valid_till_ms != kNoTime && s.valid_from_ms > s.valid_till_ms) {
+    return Status(ErrorCode::kInvalidRequest, "validFrom is after validTill");
+  }
+  return Status::Ok();
+}
+
+Status org_not_configured(OrgId org) {
+  return Status(ErrorCode::kNotFound, "organisation " + std::to_string(org) + " is not configured");
+}
+
+bool name_taken(const OrgState& org, std::string_view name, std::uint32_t except_number) {
+  std::uint32_t n = org.promotion_count.load(std::memory_order_acquire);
+  for (std::uint32_t i = 1; i <= n; ++i) {
+    const PromotionState* p = org.promotion(i);
+    if (p != nullptr && i != except_number && p->spec.name == name) return true;
+  }
+  return false;
+}
+
+void raise(Op& op, Lsn lsn) { op.visible_lsn = std::max(op.visible_lsn, lsn); }
+
+}  // namespace
+
+Result<PromotionView> Ledger::create_promotion(Op& op, const PromotionSpec& spec) {
+  if (Status s = validate_spec(spec, impl_->options.limits); !s.ok()) return s;
+  OrgState* org = impl_->find_org(op.org);
+  if (org == nullptr) return org_not_configured(op.org);
+  std::lock_guard lock(org->promo_mu);
+  std::uint32_t count = org->promotion_count.load(std::memory_order_relaxed);
+  if (count >= org->promotions_max) {
+    return Status(ErrorCode::kLimitExceeded, "promotions_per_org_max (" +
+                                                 std::to_string(org->promotions_max) + ") reached");
+  }
+  if (name_taken(*org, spec.name, 0)) {
+    return Status(ErrorCode::kConflict, "promotion name '" + spec.name + "' is already taken");
+  }
+  Event ev{impl_->header(op), PromotionCreated{}};
+  auto& body = std::get<PromotionCreated>(ev.body);
+  body.number = count + 1;
+  body.id = detail::mint_promotion_id(op.now_ms, org->id, body.number);
+  body.spec = spec;
+  if (Status s = impl_->commit(op, ev); !s.ok()) return s;
+  return impl_->promotion_view(*org, *org->promotion(body.number));
+}
+
+Result<PromotionView> Ledger::update_promotion(Op& op, const ObjectId& id,
+                                               const PromotionPatch& patch) {
+  OrgState* org = impl_->find_org(op.org);
+  if (org == nullptr) return org_not_configured(op.org);
+  std::lock_guard lock(org->promo_mu);
+  const PromotionState* cur = org->find_promotion(id);
+  if (cur == nullptr) return Status(ErrorCode::kNotFound, "promotion " + id.hex() + " not found");
+  PromotionSpec spec = cur->spec;
+  if (patch.name) spec.name = *patch.name;
+  if (patch.valid_from_ms) spec.valid_from_ms = *patch.valid_from_ms;
+  if (patch.valid_till_ms) spec.valid_till_ms = *patch.valid_till_ms;
+  if (patch.active) spec.active = *patch.active;
+  if (patch.per_code_redemptions_max) spec.per_code_redemptions_max = *patch.per_code_redemptions_max;
+  if (patch.per_customer_redemptions_max) {
+    spec.per_customer_redemptions_max = *patch.per_customer_redemptions_max;
+  }
+  if (patch.per_customer_earns_max) spec.per_customer_earns_max = *patch.per_customer_earns_max;
+  if (patch.earn_validity_ms) spec.earn_validity_ms = *patch.earn_validity_ms;
+  if (Status s = validate_spec(spec, impl_->options.limits); !s.ok()) return s;
+  if (name_taken(*org, spec.name, cur->number)) {
+    return Status(ErrorCode::kConflict, "promotion name '" + spec.name + "' is already taken");
+  }
+  Event ev{impl_->header(op), PromotionUpdated{id, spec}};
+  if (Status s = impl_->commit(op, ev); !s.ok()) return s;
+  return impl_->promotion_view(*org, *org->find_promotion(id));
+}
+
+Result<PromotionView> Ledger::get_promotion(Op& op, const ObjectId& id) const {
+  OrgState* org = impl_->find_org(op.org);
+  const PromotionState* p = org != nullptr ? org->find_promotion(id) : nullptr;
+  if (p == nullptr) return Status(ErrorCode::kNotFound, "promotion " + id.hex() + " not found");
+  raise(op, p->lsn);
+  return impl_->promotion_view(*org, *p);
+}
+
+Result<PromotionView> Ledger::get_promotion_by_number(Op& op, std::uint32_t number) const {
+  OrgState* org = impl_->find_org(op.org);
+  const PromotionState* p = org != nullptr ? org->promotion(number) : nullptr;
+  if (p == nullptr) {
+    return Status(ErrorCode::kNotFound, "promotion number " + std::to_string(number) + " not found");
+  }
+  raise(op, p->lsn);
+  return impl_->promotion_view(*org, *p);
+}
+
+std::vector<PromotionView> Ledger::list_promotions(Op& op) const {
+  std::vector<PromotionView> out;
+  OrgState* org = impl_->find_org(op.org);
+  if (org == nullptr) return out;
+  std::uint32_t n = org->promotion_count.load(std::memory_order_acquire);
+  for (std::uint32_t i = 1; i <= n; ++i) {
+    if (const PromotionState* p = org->promotion(i)) {
+      raise(op, p->lsn);
+      out.push_back(impl_->promotion_view(*org, *p));
+    }
+  }
+  return out;
+}
+
+Status Ledger::apply(const Event& event) {
+  auto org = impl_->get_or_create_org(event.header.org);
+  if (!org.ok()) return org.status();
+  OrgState& o = **org;
+  bool promotion_event = std::holds_alternative<PromotionCreated>(event.body) ||
+                         std::holds_alternative<PromotionUpdated>(event.body);
+  if (promotion_event) {
+    std::lock_guard lock(o.promo_mu);
+    impl_->apply_locked(event);
+    return Status::Ok();
+  }
+  detail::ShardGuard guard(*impl_, impl_->shards_for(event, o));
+  impl_->apply_locked(event);
+  return Status::Ok();
+}
+
+Lsn Ledger::last_lsn() const { return impl_->last_lsn(); }
+
+std::vector<OrgStats> Ledger::stats() const {
+  std::vector<OrgStats> out;
+  for (OrgState* o : impl_->all_orgs()) {
+    OrgStats s;
+    s.org = o->id;
+    s.codes = o->codes.load(std::memory_order_relaxed);
+    s.customers = o->customers.load(std::memory_order_relaxed);
+    s.promotions = o->promotion_count.load(std::memory_order_relaxed);
+    s.redemptions = o->redemptions.load(std::memory_order_relaxed);
+    out.push_back(s);
+  }
+  std::sort(out.begin(), out.end(), [](const OrgStats& a, const OrgStats& b) { return a.org < b.org; });
+  return out;
+}
+
+}  // namespace codeledger::ledger

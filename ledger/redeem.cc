@@ -1,0 +1,242 @@
+// Redeem (all items or nothing, idempotent by transactionIdentifier) and its reversal.
+#include <algorithm>
+
+#include "ledger/internal.h"
+
+namespace codeledger::ledger {
+
+using detail::CodeRecord;
+using detail::CodeTable;
+using detail::Customer;
+using detail::EarnedRecord;
+using detail::OrgState;
+using detail::PromotionState;
+using detail::Shard;
+
+namespace {
+
+Status check_request(const RedeemRequest& req, const LedgerLimits& limits) {
+  if (req.customer == 0) return Status(ErrorCode::kInvalidCustomer, "customerId must be positive");
+  if (req.transaction_identifier.empty() ||
+      req.transaction_identifier.size() > limits.identifier_bytes_max) {
+    return Status(ErrorCode::kInvalidRequest,
+                  "transactionIdentifier must be 1.." +
+                      std::to_string(limits.identifier_bytes_max) + " bytes");
+  }
+  if (req.transaction_number.size() > limits.identifier_bytes_max) {
+    return Status(ErrorCode::kInvalidRequest, "transactionNumber is too long");
+  }
+  if (req.items.empty()) return Status(ErrorCode::kInvalidRequest, "redemptions must not be empty");
+  if (req.items.size() > limits.items_per_redemption_max) {
+    return Status(ErrorCode::kLimitExceeded,
+                  "more than items_per_redemption_max (" +
+                      std::to_string(limits.items_per_redemption_max) + ") redemptions");
+  }
+  for (const RedemptionItem& item : req.items) {
+    if (item.code.has_value() == item.earned_promotion_id.has_value()) {
+      return Status(ErrorCode::kInvalidRequest,
+                    "each redemption names either a code or an earnedPromotionId");
+    }
+    if (item.count == 0) return Status(ErrorCode::kInvalidRequest, "redemptionCount must be positive");
+    if (item.earned_promotion_id && item.count != 1) {
+      return Status(ErrorCode::kInvalidRequest, "an earned promotion is redeemed once (count 1)");
+    }
+  }
+  return Status::Ok();
+}
+
+// What a redemption would use, summed over its items (two items may name the same code).
+struct Pending {
+  std::vector<std::pair<const CodeRecord*, std::uint32_t>> codes;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> promos;  // number, uses
+  std::vector<const EarnedRecord*> earned;
+
+  template <class K>
+  static std::uint32_t& slot(std::vector<std::pair<K, std::uint32_t>>& v, K k) {
+    for (auto& [key, n] : v) {
+      if (key == k) return n;
+    }
+    v.emplace_back(k, 0);
+    return v.back().second;
+  }
+};
+
+Status check_customer_limit(const PromotionState& p, const Customer* c, Pending& pend,
+                            std::uint32_t count) {
+  std::uint32_t& pp = Pending::slot(pend.promos, p.number);
+  std::uint32_t max = p.spec.per_customer_redemptions_max;
+  std::uint32_t used = c != nullptr ? c->counter_value(p.number).redemptions : 0;
+  if (max != 0 && used + pp + count > max) {
+    return Status(ErrorCode::kRedemptionValidationFailed,
+                  "customer reached the per-customer redemption limit (" + std::to_string(max) +
+                      ") of promotion '" + p.spec.name + "'");
+  }
+  pp += count;
+  return Status::Ok();
+}
+
+// A code item: seed 002's errors. Before redeemableFrom is refused with 1002 ("not yet
+// redeemable"): the code's validity window has not started, which is what 1002 describes.
+Status decide_code(const CodeRecord* r, const PromotionState* p, const RedeemRequest& req,
+                   std::string_view text, TimeMs now) {
+  if (r == nullptr) return detail::code_not_found(text);
+  if (p == nullptr || !p->spec.active || r->active == 0) {
+    return Status(ErrorCode::kInvalidCode, "code '" + std::string(text) + "' is not active");
+  }
+  if (now < r->redeemable_from_ms || now < p->spec.valid_from_ms) {
+    return Status(ErrorCode::kCodeExpired, "code '" + std::string(text) + "' is not yet redeemable");
+  }
+  if (detail::code_expired(*r, *p, now)) {
+    return Status(ErrorCode::kCodeExpired, "code '" + std::string(text) + "' has expired");
+  }
+  if (r->customer != 0 && r->customer != req.customer) {
+    return Status(ErrorCode::kCodeLinkedToAnotherCustomer,
+                  "code '" + std::string(text) + "' is linked to another customer");
+  }
+  return Status::Ok();
+}
+
+Status decide_code_uses(const CodeRecord& r, const PromotionState& p, std::uint32_t count,
+                        const Customer* c, Pending& pend) {
+  std::uint32_t& pc = Pending::slot(pend.codes, &r);
+  std::uint32_t max = p.spec.per_code_redemptions_max;
+  if (max != 0 && r.redemption_count + pc + count > max) {
+    return Status(ErrorCode::kCodeAlreadyRedeemed,
+                  "code '" + std::string(r.key.view()) + "' has already been fully redeemed");
+  }
+  pc += count;
+  return check_customer_limit(p, c, pend, count);
+}
+
+Status decide_earned(const OrgState& org, Customer* c, const ObjectId& eid, TimeMs now,
+                     Pending& pend, RedemptionItem& item) {
+  EarnedRecord* e = c != nullptr ? c->find_earned(eid) : nullptr;
+  if (e == nullptr) {
+    return Status(ErrorCode::kEarnedPromotionNotFound, "earned promotion " + eid.hex() + " not found");
+  }
+  bool twice = std::find(pend.earned.begin(), pend.earned.end(), e) != pend.earned.end();
+  if (e->status == EarnStatus::kRedeemed || twice) {
+    return Status(ErrorCode::kEarnedPromotionRedeemed,
+                  "earned promotion " + eid.hex() + " is already redeemed");
+  }
+  if (e->status == EarnStatus::kRevoked) {
+    return Status(ErrorCode::kEarnedPromotionRevoked, "earned promotion " + eid.hex() + " is revoked");
+  }
+  const PromotionState* p = org.promotion(e->promo_number);
+  if (p == nullptr || !p->spec.active) {
+    return Status(ErrorCode::kInvalidCode, "promotion of earned " + eid.hex() + " is not active");
+  }
+  if ((e->valid_till_ms != kNoTime && now > e->valid_till_ms) || detail::promotion_ended(p->spec, now)) {
+    return Status(ErrorCode::kCodeExpired, "earned promotion " + eid.hex() + " has expired");
+  }
+  pend.earned.push_back(e);
+  item.promotion_id = p->id;
+  item.mode = p->spec.mode;
+  return check_customer_limit(*p, c, pend, item.count);
+}
+
+}  // namespace
+
+Result<RedeemOutcome> Ledger::redeem(Op& op, const RedeemRequest& req) {
+  if (Status s = check_request(req, impl_->options.limits); !s.ok()) return s;
+  OrgState* org = impl_->find_org(op.org);
+  if (org == nullptr) return Status(ErrorCode::kInvalidCode, "no such code or earned promotion");
+  bool has_code = std::any_of(req.items.begin(), req.items.end(),
+                              [](const RedemptionItem& i) { return i.code.has_value(); });
+  if (has_code && org->strategy.load(std::memory_order_acquire) ==
+                      static_cast<std::uint8_t>(RedemptionStrategy::kWithCartEvaluation)) {
+    return Status(ErrorCode::kCartEvaluationRequired,
+                  "organisation requires cart evaluation: redemption without it is not enabled");
+  }
+  std::uint32_t cshard = impl_->customer_shard(org->id, req.customer);
+  std::vector<std::uint64_t> hashes(req.items.size(), 0);
+  std::vector<std::uint32_t> shards{cshard};
+  for (std::size_t i = 0; i < req.items.size(); ++i) {
+    if (!req.items[i].code) continue;
+    hashes[i] = detail::code_hash(org->id, req.items[i].mode, req.items[i].code->view());
+    shards.push_back(impl_->shard_of(hashes[i]));
+  }
+  detail::ShardGuard guard(*impl_, std::move(shards));
+  detail::raise_lsn(op, guard.max_lsn());
+  Customer* c = impl_->shard(cshard).customer(org->id, req.customer);
+  if (c != nullptr) {
+    auto it = c->redemptions.find(req.transaction_identifier);
+    if (it != c->redemptions.end()) return RedeemOutcome{it->second, true};
+  }
+  Event ev{impl_->header(op), Redeemed{}};
+  RedemptionView& v = std::get<Redeemed>(ev.body).redemption;
+  v.items = req.items;
+  Pending pend;
+  for (std::size_t i = 0; i < v.items.size(); ++i) {
+    RedemptionItem& item = v.items[i];
+    if (item.earned_promotion_id) {
+      Status s = decide_earned(*org, c, *item.earned_promotion_id, op.now_ms, pend, item);
+      if (!s.ok()) return s;
+      continue;
+    }
+    Shard& s = impl_->shard(impl_->shard_of(hashes[i]));
+    std::uint32_t idx = s.codes.find({org->slot, item.mode, item.code->view(), hashes[i]});
+    const CodeRecord* r = idx == CodeTable::kNone ? nullptr : &s.codes.at(idx);
+    const PromotionState* p = r != nullptr ? org->promotion(r->promo_number) : nullptr;
+    if (p != nullptr) detail::raise_lsn(op, p->lsn);
+    Status st = decide_code(r, p, req, item.code->view(), op.now_ms);
+    if (st.ok()) st = decide_code_uses(*r, *p, item.count, c, pend);
+    if (!st.ok()) return st;
+    item.promotion_id = p->id;
+  }
+  v.id = detail::mint_id(op.now_ms, detail::hash_bytes(req.transaction_identifier,
+                                                       detail::customer_hash(org->id, req.customer)));
+  v.org = org->id;
+  v.customer = req.customer;
+  v.transaction_identifier = req.transaction_identifier;
+  v.transaction_number = req.transaction_number;
+  v.transaction_date_ms = req.transaction_date_ms;
+  v.amount = req.amount;
+  v.redeemed_ms = op.now_ms;
+  if (const PromotionState* p = org->find_promotion(v.items.front().promotion_id)) {
+    v.promotion_name = p->spec.name;
+  }
+  if (Status s = impl_->commit(op, ev); !s.ok()) return s;
+  return RedeemOutcome{std::move(v), false};
+}
+
+Result<RedemptionView> Ledger::reverse_redemption(Op& op, CustomerId customer,
+                                                  std::string_view transaction_identifier) {
+  if (customer == 0) return Status(ErrorCode::kInvalidCustomer, "customerId must be positive");
+  if (transaction_identifier.empty()) {
+    return Status(ErrorCode::kInvalidRequest, "transactionIdentifier is required");
+  }
+  Status not_found(ErrorCode::kNotFound, "no redemption with transactionIdentifier '" +
+                                             std::string(transaction_identifier) +
+                                             "' for this customer");
+  OrgState* org = impl_->find_org(op.org);
+  if (org == nullptr) return not_found;
+  std::uint32_t cshard = impl_->customer_shard(org->id, customer);
+  std::vector<std::uint32_t> shards{cshard};
+  const std::string txn(transaction_identifier);
+  // Items never change after a redemption, so the shard set read here stays right.
+  {
+    Shard& cs = impl_->shard(cshard);
+    std::lock_guard lock(cs.mu);
+    Customer* c = cs.customer(org->id, customer);
+    if (c == nullptr) return not_found;
+    auto it = c->redemptions.find(txn);
+    if (it == c->redemptions.end()) return not_found;
+    for (const RedemptionItem& item : it->second.items) {
+      if (item.code) shards.push_back(impl_->code_shard(org->id, item.mode, item.code->view()));
+    }
+  }
+  detail::ShardGuard guard(*impl_, std::move(shards));
+  detail::raise_lsn(op, guard.max_lsn());
+  Customer* c = impl_->shard(cshard).customer(org->id, customer);
+  auto it = c->redemptions.find(txn);
+  if (it->second.reversed) {
+    return Status(ErrorCode::kInvalidRequest,
+                  "redemption '" + txn + "' has already been reversed");
+  }
+  Event ev{impl_->header(op), RedemptionReversed{customer, txn}};
+  if (Status s = impl_->commit(op, ev); !s.ok()) return s;
+  return c->redemptions.find(txn)->second;
+}
+
+}  // namespace codeledger::ledger
