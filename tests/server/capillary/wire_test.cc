@@ -1,0 +1,205 @@
+// server/wire: JSON writer escaping, ISO-8601 in IANA zones, request field readers.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "server/wire/iso_time.h"
+#include "server/wire/json_reader.h"
+#include "server/wire/json_writer.h"
+
+namespace codeledger::server::wire {
+namespace {
+
+std::string quoted(std::string_view text) {
+  std::string out;
+  append_json_string(out, text);
+  return out;
+}
+
+TEST(JsonWriter, EscapesQuotesBackslashesAndControlCharacters) {
+  EXPECT_EQ(quoted("a\"b\\c"), R"("a\"b\\c")");
+  EXPECT_EQ(quoted("\n\r\t\b\f"), R"("\n\r\t\b\f")");
+  EXPECT_EQ(quoted(std::string_view("\x00\x01\x1f", 3)), R"("\u0000\u0001\u001f")");
+  EXPECT_EQ(quoted("/\x7f"), "\"/\x7f\"");
+}
+
+TEST(JsonWriter, PassesValidUtf8Through) {
+  EXPECT_EQ(quoted("Привет €𝄞"), "\"Привет €𝄞\"");
+}
+
+TEST(JsonWriter, ReplacesInvalidUtf8WithReplacementCharacter) {
+  EXPECT_EQ(quoted("a\xff" "b"), "\"a\xEF\xBF\xBD" "b\"");
+  EXPECT_EQ(quoted("\xC0\xAF"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");       // overlong '/'
+  EXPECT_EQ(quoted("\xED\xA0\x80"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");  // surrogate
+  EXPECT_EQ(quoted("\xE2\x82"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");       // truncated
+  EXPECT_EQ(quoted("ok\"\xff"), "\"ok\\\"\xEF\xBF\xBD\"");
+}
+
+TEST(JsonWriter, WritesNestedStructuresWithCommas) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().field("a", 1).field("b", true).key("c").begin_array().value(-5).value("x")
+      .null().begin_object().end_object().end_array().field("d", std::uint64_t{18446744073709551615u})
+      .key("e", "ISO").value(false).end_object();
+  EXPECT_EQ(out, R"({"a":1,"b":true,"c":[-5,"x",null,{}],"d":18446744073709551615,"eISO":false})");
+}
+
+TEST(JsonWriter, AppendsToExistingBuffer) {
+  std::string out = "prefix:";
+  JsonWriter(out).begin_array().value(INT64_MIN).end_array();
+  EXPECT_EQ(out, "prefix:[-9223372036854775808]");
+}
+
+TEST(IsoTime, UtcUsesZuluAtSecondsPrecision) {
+  const IsoZone utc = *IsoZone::find("UTC");
+  EXPECT_TRUE(utc.is_utc());
+  EXPECT_EQ(utc.format(1762841149535), "2025-11-11T06:05:49Z");  // seed 000 createdOn
+  EXPECT_EQ(utc.format(1767205799999), "2025-12-31T18:29:59Z");  // seed 000 validTill
+  EXPECT_EQ(utc.format(1763787599999), "2025-11-22T04:59:59Z");  // seed 002 validTill
+  EXPECT_EQ(utc.format(0), "1970-01-01T00:00:00Z");
+}
+
+TEST(IsoTime, KolkataUsesPlusFiveThirty) {
+  const auto ist = IsoZone::find("Asia/Kolkata");
+  ASSERT_TRUE(ist.has_value());
+  EXPECT_FALSE(ist->is_utc());
+  EXPECT_EQ(ist->format(1762841149535), "2025-11-11T11:35:49+05:30");
+  // seed 000's own example pair: 08:53:21Z is 14:23:21+05:30
+  EXPECT_EQ(ist->format(1770195201000), "2026-02-04T14:23:21+05:30");
+}
+
+TEST(IsoTime, NegativeOffsetsAndDaylightSavingTime) {
+  const auto ny = IsoZone::find("America/New_York");
+  ASSERT_TRUE(ny.has_value());
+  EXPECT_EQ(ny->format(1762841149535), "2025-11-11T01:05:49-05:00");  // EST
+  EXPECT_EQ(ny->format(1751522911573), "2025-07-03T02:08:31-04:00");  // EDT
+  const auto london = IsoZone::find("Europe/London");
+  EXPECT_EQ(london->format(1762841149535), "2025-11-11T06:05:49Z");  // GMT: zero offset
+}
+
+TEST(IsoTime, BeforeEpochAndOutOfRangeAreClamped) {
+  const IsoZone utc;
+  EXPECT_EQ(utc.format(-1), "1969-12-31T23:59:59Z");  // floor, not truncation toward zero
+  EXPECT_EQ(utc.format(INT64_MAX), "9999-12-31T23:59:59Z");
+  EXPECT_EQ(utc.format(INT64_MIN), "0000-01-01T00:00:00Z");
+}
+
+TEST(IsoTime, UnknownZoneIsReportedAndFallsBackToUtc) {
+  EXPECT_FALSE(IsoZone::find("Mars/Olympus_Mons").has_value());
+  EXPECT_TRUE(IsoZone::find_or_utc("Mars/Olympus_Mons").is_utc());
+  EXPECT_FALSE(IsoZone::find("Mars/Olympus_Mons").has_value());  // cached negative
+}
+
+TEST(JsonReader, MalformedJsonIsA400NamingTheProblem) {
+  auto r = parse_json(R"({"a": 1,})");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kInvalidRequest);
+  EXPECT_NE(r.status().message().find("malformed JSON"), std::string::npos);
+  auto empty = parse_json("   ");
+  ASSERT_FALSE(empty.ok());
+  EXPECT_NE(empty.status().message().find("empty"), std::string::npos);
+}
+
+TEST(JsonReader, DuplicateKeysAreRejectedAtAnyDepth) {
+  auto top = parse_json(R"({"code":"A","code":"B"})");
+  ASSERT_FALSE(top.ok());
+  EXPECT_NE(top.status().message().find("duplicate key \"code\""), std::string::npos);
+  auto nested = parse_json(R"({"r":[{"x":1},{"y":1,"y":2}]})");
+  ASSERT_FALSE(nested.ok());
+  EXPECT_NE(nested.status().message().find("\"y\""), std::string::npos);
+}
+
+TEST(JsonReader, NestingBeyondDepthMaxIsRejected) {
+  JsonLimits limits;
+  limits.depth_max = 4;
+  EXPECT_TRUE(parse_json("[[[1]]]", limits).ok());
+  auto deep = parse_json("[[[[[[1]]]]]]", limits);
+  ASSERT_FALSE(deep.ok());
+  EXPECT_NE(deep.status().message().find("depth_max"), std::string::npos);
+  EXPECT_TRUE(parse_json("[[[[[[1]]]]]]").ok());  // default limit is per call
+}
+
+TEST(JsonReader, TooManyMembersAreRejected) {
+  JsonLimits limits;
+  limits.object_members_max = 2;
+  EXPECT_FALSE(parse_json(R"({"a":1,"b":2,"c":3})", limits).ok());
+}
+
+TEST(JsonReader, FieldsNameTheFieldInEveryFailure) {
+  auto doc = parse_json(R"({"s":1,"i":"x","b":"true","m":"CASH","o":"zz","a":[1,2,3]})");
+  ASSERT_TRUE(doc.ok());
+  const dom::object obj(*doc);
+  const auto first_error = [&](auto read) {
+    Fields f(obj, "req.");
+    read(f);
+    return f.status();
+  };
+  EXPECT_EQ(first_error([](Fields& f) { (void)f.string("s", Need::kRequired, 10); }).message(),
+            "req.s must be a string, got a number");
+  EXPECT_EQ(first_error([](Fields& f) { (void)f.integer("i", Need::kRequired, 0, 9); }).message(),
+            "req.i must be an integer, got a string");
+  EXPECT_EQ(first_error([](Fields& f) { (void)f.boolean("b", Need::kRequired); }).message(),
+            "req.b must be a boolean, got a string");
+  EXPECT_EQ(first_error([](Fields& f) { (void)f.mode("m", Need::kRequired); }).message(),
+            "req.m must be DISCOUNT or PAYMENT_VOUCHER");
+  EXPECT_EQ(first_error([](Fields& f) { (void)f.object_id("o", Need::kRequired); }).message(),
+            "req.o must be a 24-character hexadecimal id");
+  EXPECT_EQ(first_error([](Fields& f) { (void)f.array("a", Need::kRequired, 2); }).message(),
+            "req.a has more than 2 items");
+  EXPECT_EQ(first_error([](Fields& f) { (void)f.string("missing", Need::kRequired, 2); }).message(),
+            "req.missing is required");
+  EXPECT_TRUE(first_error([](Fields& f) { (void)f.string("missing", Need::kOptional, 2); }).ok());
+}
+
+TEST(JsonReader, FirstFailureSticks) {
+  auto doc = parse_json(R"({"a":"x","b":"y"})");
+  ASSERT_TRUE(doc.ok());
+  Fields f{dom::object(*doc)};
+  EXPECT_FALSE(f.integer("a", Need::kRequired, 0, 1).has_value());
+  EXPECT_FALSE(f.string("b", Need::kRequired, 10).has_value());  // not read after a failure
+  EXPECT_EQ(f.status().message(), "a must be an integer, got a string");
+}
+
+TEST(JsonReader, CustomerIdAcceptsNumberOrNumericString) {
+  auto doc = parse_json(
+      R"([566881933,"566135941",0,-4,"12a","",null,1.5,true,{},9223372036854775808])");
+  ASSERT_TRUE(doc.ok());
+  std::vector<Status> results;
+  std::vector<ledger::CustomerId> ids;
+  for (dom::element e : dom::array(*doc)) {
+    ledger::CustomerId id = 0;
+    results.push_back(read_customer_id(e, "customerId", id));
+    ids.push_back(id);
+  }
+  EXPECT_TRUE(results[0].ok());
+  EXPECT_EQ(ids[0], 566881933u);
+  EXPECT_TRUE(results[1].ok());
+  EXPECT_EQ(ids[1], 566135941u);
+  for (std::size_t i : {2, 3, 4, 5, 6, 7, 10}) {
+    EXPECT_EQ(results[i].code(), ErrorCode::kInvalidCustomer) << i;
+    EXPECT_NE(results[i].message().find("customerId must be a positive integer"),
+              std::string::npos);
+  }
+  EXPECT_EQ(results[8].code(), ErrorCode::kInvalidRequest);  // wrong JSON type
+  EXPECT_EQ(results[9].code(), ErrorCode::kInvalidRequest);
+}
+
+TEST(JsonReader, IntegersAcceptWholeDecimalsOnly) {
+  auto doc = parse_json(R"([1000.0, 10.5, 18446744073709551615, 7])");
+  ASSERT_TRUE(doc.ok());
+  std::vector<std::int64_t> v(4);
+  std::vector<Status> s;
+  std::size_t i = 0;
+  for (dom::element e : dom::array(*doc)) {
+    s.push_back(read_integer(e, "amount", 0, 5000, v[i]));
+    ++i;
+  }
+  EXPECT_TRUE(s[0].ok());
+  EXPECT_EQ(v[0], 1000);
+  EXPECT_EQ(s[1].message(), "amount must be an integer");
+  EXPECT_EQ(s[2].message(), "amount is too large");
+  EXPECT_TRUE(s[3].ok());
+}
+
+}  // namespace
+}  // namespace codeledger::server::wire
