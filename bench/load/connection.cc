@@ -1,0 +1,181 @@
+#include "bench/load/connection.h"
+
+#include <algorithm>
+
+namespace codeledger::bench {
+namespace {
+
+namespace http = boost::beast::http;
+constexpr std::uint64_t kResponseBytesMax = 4 * 1024 * 1024;  // export pages are the largest
+constexpr std::size_t kRedisReadBytes = 16 * 1024;
+constexpr auto kReconnectDelay = std::chrono::milliseconds(100);
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Connection::Connection(net::io_context& ioc, RunControl& run, ThreadStats& stats,
+                       Workload& workload, Clock::duration slot_offset, Clock::duration interval)
+    : socket_(ioc),
+      timer_(ioc),
+      run_(run),
+      stats_(stats),
+      workload_(workload),
+      slot_offset_(slot_offset),
+      interval_(interval) {}
+
+void Connection::start() { connect(); }
+
+void Connection::close() {
+  boost::system::error_code ignored;
+  timer_.cancel();
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+}
+
+void Connection::connect() {
+  socket_.async_connect(run_.endpoint, [self = shared_from_this()](boost::system::error_code ec) {
+    self->on_connect(ec);
+  });
+}
+
+void Connection::on_connect(boost::system::error_code ec) {
+  if (ec) return fail(ec, "connect");
+  socket_.set_option(tcp::no_delay(true), ec);
+  buffer_.clear();
+  redis_used_ = 0;
+  next();
+}
+
+void Connection::next() {
+  if (run_.stop.load(std::memory_order_relaxed)) return close();
+  const std::uint64_t cap = run_.options.requests_max;
+  if (cap != 0 && run_.issued.fetch_add(1, std::memory_order_relaxed) >= cap) {
+    run_.stop.store(true);
+    return close();
+  }
+  const auto now = Clock::now();
+  if (interval_ == Clock::duration::zero()) {
+    intended_ = now;
+    return send();
+  }
+  intended_ = run_.start + slot_offset_ + static_cast<std::int64_t>(slot_++) * interval_;
+  if (intended_ <= now) return send();  // behind schedule: send at once, latency keeps the debt
+  timer_.expires_at(intended_);
+  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (ec) return self->close();
+    self->send();
+  });
+}
+
+void Connection::send() {
+  op_ = workload_.next();
+  workload_.render(op_, out_, wall_ms());
+  net::async_write(socket_, net::buffer(out_),
+                   [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                     self->on_write(ec);
+                   });
+}
+
+void Connection::on_write(boost::system::error_code ec) {
+  if (ec) return fail(ec, "write");
+  if (run_.plan.target == Target::kRedis) return read_redis();
+  read_http();
+}
+
+void Connection::read_http() {
+  parser_.emplace();
+  parser_->body_limit(kResponseBytesMax);
+  http::async_read(socket_, buffer_, *parser_,
+                   [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                     if (ec) return self->fail(ec, "read");
+                     const auto& res = self->parser_->get();
+                     const std::string& body = res.body();
+                     self->padded_.assign(body);
+                     self->padded_.resize(body.size() + simdjson::SIMDJSON_PADDING, '\0');
+                     const std::string_view view(self->padded_.data(), body.size());
+                     const Classified c = classify_http(res.result_int(), view, self->json_);
+                     self->reconnect_ = !res.keep_alive();
+                     self->finish(c, view);
+                   });
+}
+
+void Connection::read_redis() {
+  resp::Reply reply;
+  const std::string_view have(redis_in_.data(), redis_used_);
+  const std::size_t used = resp::parse(have, &reply);
+  if (used == resp::kMalformed) return fail(boost::asio::error::invalid_argument, "resp");
+  if (used != 0) {
+    const Classified c = classify_redis(op_.kind, reply);
+    const std::string text(have.substr(0, std::min<std::size_t>(used, 200)));
+    redis_in_.erase(0, used);
+    redis_used_ -= used;
+    return finish(c, text);
+  }
+  if (redis_in_.size() < redis_used_ + kRedisReadBytes) redis_in_.resize(redis_used_ + kRedisReadBytes);
+  socket_.async_read_some(
+      net::buffer(redis_in_.data() + redis_used_, redis_in_.size() - redis_used_),
+      [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+        if (ec) return self->fail(ec, "read");
+        self->redis_used_ += n;
+        self->read_redis();
+      });
+}
+
+void Connection::finish(const Classified& result, std::string_view body) {
+  const auto now = Clock::now();
+  const auto latency_ns = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(now - intended_).count());
+  const auto op = static_cast<std::size_t>(op_.kind);
+  const auto second = std::min<std::size_t>(
+      static_cast<std::size_t>(std::chrono::duration_cast<std::chrono::seconds>(now - run_.start).count()),
+      stats_.per_second.size() - 1);
+  stats_.all.record(latency_ns);
+  stats_.by_op[op].record(latency_ns);
+  stats_.per_second[second].record(latency_ns);
+  ++stats_.outcomes[op][static_cast<std::size_t>(result.outcome)];
+  if (result.outcome == Outcome::kOk && op_.kind == OpKind::kRedeem) ++stats_.redeemed[op_.code];
+  if (expected(run_.plan.scenario, op_.kind, result.outcome)) {
+    if (result.outcome != Outcome::kOk) ++stats_.expected_rejections[op];
+  } else {
+    ++stats_.errors[op];
+    ++stats_.errors_per_second[second];
+    stats_.failed.fetch_add(1, std::memory_order_relaxed);
+    if (stats_.error_samples.size() < kErrorSamplesMax) {
+      stats_.error_samples.push_back(std::string(op_name(op_.kind)) + " " +
+                                     run_.plan.codes[op_.code] + " -> " +
+                                     std::string(body.substr(0, 300)));
+    }
+  }
+  stats_.completed.fetch_add(1, std::memory_order_relaxed);
+  if (!reconnect_) return next();
+  // The server asked to close (Connection: close): not an error, just a new connection.
+  reconnect_ = false;
+  close();
+  socket_ = tcp::socket(timer_.get_executor());
+  connect();
+}
+
+void Connection::fail(boost::system::error_code ec, const char* where) {
+  close();
+  if (run_.stop.load(std::memory_order_relaxed)) return;
+  const auto op = static_cast<std::size_t>(op_.kind);
+  ++stats_.outcomes[op][static_cast<std::size_t>(Outcome::kTransport)];
+  ++stats_.errors[op];
+  stats_.failed.fetch_add(1, std::memory_order_relaxed);
+  if (stats_.error_samples.size() < kErrorSamplesMax) {
+    stats_.error_samples.push_back(std::string(where) + ": " + ec.message());
+  }
+  // A fresh socket after a short pause, so a restarting server does not spin us.
+  socket_ = tcp::socket(timer_.get_executor());
+  timer_.expires_after(kReconnectDelay);
+  timer_.async_wait([self = shared_from_this()](boost::system::error_code wait_ec) {
+    if (!wait_ec && !self->run_.stop.load()) self->connect();
+  });
+}
+
+}  // namespace codeledger::bench

@@ -1,0 +1,76 @@
+// One keep-alive client connection: send a request, read its answer, classify and time it,
+// then send the next one, either at once (closed loop) or at its slot in a fixed schedule
+// (open loop). Open-loop latency runs from the slot's intended send time, so a slow answer
+// that delays later sends shows up in their latency too (no coordinated omission).
+#pragma once
+
+#include <boost/asio.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "bench/load/stats.h"
+#include "bench/load/workload.h"
+
+namespace codeledger::bench {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+// Run-wide settings and stop flag, shared by every connection of every thread.
+struct RunControl {
+  const Options& options;
+  const Plan& plan;
+  tcp::endpoint endpoint;
+  Clock::time_point start;
+  std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> issued{0};
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  // `slot_offset` and `interval` place this connection's requests in the open-loop schedule
+  // (interval zero: closed loop).
+  Connection(net::io_context& ioc, RunControl& run, ThreadStats& stats, Workload& workload,
+             Clock::duration slot_offset, Clock::duration interval);
+
+  void start();
+  void close();
+
+ private:
+  void connect();
+  void on_connect(boost::system::error_code ec);
+  void next();
+  void send();
+  void on_write(boost::system::error_code ec);
+  void read_http();
+  void read_redis();
+  void finish(const Classified& result, std::string_view body);
+  void fail(boost::system::error_code ec, const char* where);
+
+  tcp::socket socket_;
+  net::steady_timer timer_;
+  RunControl& run_;
+  ThreadStats& stats_;
+  Workload& workload_;
+  Clock::duration slot_offset_, interval_;
+  std::uint64_t slot_ = 0;
+  bool reconnect_ = false;  // the last answer said Connection: close
+  Clock::time_point intended_;
+  Op op_;
+  std::string out_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>> parser_;
+  std::string redis_in_;
+  std::size_t redis_used_ = 0;
+  simdjson::ondemand::parser json_;
+  std::string padded_;  // body copy with simdjson padding
+};
+
+}  // namespace codeledger::bench

@@ -1,0 +1,127 @@
+// ledger-load: drives codeledgerd (or the ceiling server, or Redis with Lua) with a scenario,
+// checks every answer, and writes a JSON and an HTML report. See docs/benchmarks.md.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <random>
+
+#include "bench/load/runner.h"
+#include "bench/load/setup.h"
+#include "server/capillary/demo.h"
+
+namespace codeledger::bench {
+namespace {
+
+constexpr std::size_t kRunTagChars = 6;
+
+std::string make_run_tag(std::uint64_t seed) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  std::mt19937_64 rng(seed ^ static_cast<std::uint64_t>(std::random_device{}()));
+  std::string tag;
+  for (std::size_t i = 0; i < kRunTagChars; ++i) tag.push_back(kAlphabet[rng() % 36]);
+  return tag;
+}
+
+void make_plan(const Options& o, Plan& plan) {
+  plan.scenario = o.scenario;
+  plan.target = o.target;
+  plan.mix = o.mix;
+  plan.zipf_s = o.zipf_s;
+  plan.code_limit = o.code_limit;
+  plan.run_tag = make_run_tag(o.seed);
+  plan.redis_prefix = "bench:" + plan.run_tag;
+  const bool v6 = o.address.find(':') != std::string::npos;
+  plan.host_header = (v6 ? "[" + o.address + "]" : o.address) + ":" + std::to_string(o.port);
+  const std::string key = o.key.empty() ? std::string(server::capillary::kDemoKeyName) : o.key;
+  const std::string secret = o.key.empty() ? std::string(server::capillary::kDemoPassword) : o.secret;
+  plan.authorization = api::basic_authorization(key, secret);
+}
+
+std::vector<std::pair<std::string, std::string>> describe(const Options& o, const Plan& plan) {
+  std::string mix = "lookup=" + std::to_string(o.mix.lookup) + ",link=" + std::to_string(o.mix.link) +
+                    ",redeem=" + std::to_string(o.mix.redeem) + ",issue=" + std::to_string(o.mix.issue);
+  return {{"target", o.target == Target::kRedis ? "redis" : "http"},
+          {"address", plan.host_header},
+          {"scenario", std::string(scenario_name(o.scenario))},
+          {"label", o.label},
+          {"loop", o.rate_rps > 0 ? "open" : "closed"},
+          {"rate_rps", std::to_string(o.rate_rps)},
+          {"connections", std::to_string(o.connections)},
+          {"threads", std::to_string(o.threads)},
+          {"duration_s", std::to_string(o.duration_s)},
+          {"requests_max", std::to_string(o.requests_max)},
+          {"codes", std::to_string(plan.codes.size())},
+          {"code_limit", std::to_string(o.code_limit)},
+          {"mix", o.scenario == Scenario::kPeakSale ? mix : "-"},
+          {"zipf_s", std::to_string(o.zipf_s)},
+          {"run_tag", plan.run_tag}};
+}
+
+bool write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  return static_cast<bool>(out);
+}
+
+int run(const Options& o) {
+  Plan plan;
+  make_plan(o, plan);
+  try {
+    if (o.target == Target::kRedis) setup_redis(o, plan); else setup_http(o, plan);
+  } catch (const std::exception& e) {
+    std::cerr << "ledger-load: set-up failed: " << e.what() << "\n";
+    return 2;
+  }
+  std::cerr << "ledger-load: " << plan.codes.size() << " codes ready, " << o.connections
+            << " connections, " << scenario_name(o.scenario) << " for " << o.duration_s << " s\n";
+  const RunResult result = run_load(o, plan);
+  Report report;
+  report.config = describe(o, plan);
+  fill_report(result, report);
+  const bool redeems = o.scenario == Scenario::kPeakSale || o.scenario == Scenario::kHotCode ||
+                       o.scenario == Scenario::kRedeem;
+  if (o.verify && redeems) {
+    try {
+      report.verify = verify_redemptions(o, plan, merged_redeems(result));
+    } catch (const std::exception& e) {
+      report.verify.ran = true;
+      report.verify.notes.push_back(std::string("verification failed: ") + e.what());
+      ++report.errors;
+    }
+  }
+  if (!write_file(o.json_path, report_json(report)) || !write_file(o.html_path, report_html(report))) {
+    std::cerr << "ledger-load: cannot write " << o.json_path << " / " << o.html_path << "\n";
+    return 2;
+  }
+  std::printf("RESULT scenario=%s target=%s label=%s rps=%.0f p50_us=%.1f p99_us=%.1f p999_us=%.1f "
+              "max_us=%.1f requests=%llu errors=%llu double_redemptions=%llu lost_acks=%llu\n",
+              std::string(scenario_name(o.scenario)).c_str(), o.target == Target::kRedis ? "redis" : "http",
+              o.label.empty() ? "-" : o.label.c_str(), report.throughput_rps, report.latency.p50_us,
+              report.latency.p99_us, report.latency.p999_us, report.latency.max_us,
+              static_cast<unsigned long long>(report.requests), static_cast<unsigned long long>(report.errors),
+              static_cast<unsigned long long>(report.verify.double_redemptions),
+              static_cast<unsigned long long>(report.verify.lost_acks));
+  for (const std::string& e : report.error_samples) std::cerr << "  error sample: " << e << "\n";
+  for (const std::string& n : report.verify.notes) std::cerr << "  verify: " << n << "\n";
+  const bool clean = report.errors == 0 && report.verify.double_redemptions == 0 && report.verify.lost_acks == 0;
+  return clean ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace codeledger::bench
+
+int main(int argc, char** argv) {
+  using namespace codeledger::bench;
+  auto parsed = parse_options(argc, argv);
+  if (auto* error = std::get_if<std::string>(&parsed)) {
+    if (*error == "help") {
+      std::cout << usage();
+      return 0;
+    }
+    std::cerr << "ledger-load: " << *error << "\n" << usage();
+    return 2;
+  }
+  Options o = std::get<Options>(parsed);
+  if (o.redis_scripts.empty()) o.redis_scripts = CODELEDGER_REDIS_SCRIPTS_DIR;
+  return run(o);
+}

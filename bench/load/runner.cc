@@ -1,0 +1,149 @@
+#include "bench/load/runner.h"
+
+#include <cmath>
+#include <cstdio>
+#include <thread>
+
+#include "bench/load/connection.h"
+
+namespace codeledger::bench {
+namespace {
+
+constexpr auto kDrainMax = std::chrono::seconds(3);   // in-flight answers after the deadline
+constexpr std::size_t kSecondsSlack = 5;              // timeline slots past the duration
+constexpr auto kProgressEvery = std::chrono::seconds(1);
+constexpr auto kPollEvery = std::chrono::milliseconds(20);
+
+struct ThreadTotals {
+  std::uint64_t completed = 0, failed = 0;
+};
+
+ThreadTotals totals(const std::vector<std::unique_ptr<ThreadStats>>& stats) {
+  ThreadTotals t;
+  for (const auto& s : stats) {
+    t.completed += s->completed.load(std::memory_order_relaxed);
+    t.failed += s->failed.load(std::memory_order_relaxed);
+  }
+  return t;
+}
+
+// Sleeps through the measured window, printing one progress line a second.
+Clock::time_point watch(const Options& o, RunControl& run,
+                        const std::vector<std::unique_ptr<ThreadStats>>& stats) {
+  const auto deadline = run.start + std::chrono::duration_cast<Clock::duration>(
+                                        std::chrono::duration<double>(o.duration_s));
+  auto tick = run.start + kProgressEvery;
+  std::uint64_t last = 0;
+  while (!run.stop.load() && Clock::now() < deadline) {
+    std::this_thread::sleep_for(kPollEvery);
+    if (Clock::now() < tick) continue;
+    const ThreadTotals t = totals(stats);
+    if (o.progress) {
+      std::fprintf(stderr, "[%4lds] %9llu req/s  total %11llu  errors %llu\n",
+                   static_cast<long>(std::chrono::duration_cast<std::chrono::seconds>(tick - run.start).count()),
+                   static_cast<unsigned long long>(t.completed - last),
+                   static_cast<unsigned long long>(t.completed),
+                   static_cast<unsigned long long>(t.failed));
+    }
+    last = t.completed;
+    tick += kProgressEvery;
+  }
+  const auto stopped = Clock::now();
+  run.stop.store(true);
+  return stopped;
+}
+
+}  // namespace
+
+RunResult run_load(const Options& o, const Plan& plan) {
+  RunResult result;
+  const std::size_t seconds = static_cast<std::size_t>(std::ceil(o.duration_s)) + kSecondsSlack;
+  RunControl run{o, plan, tcp::endpoint(net::ip::make_address(o.address), o.port), Clock::now()};
+  std::vector<std::unique_ptr<net::io_context>> iocs;
+  std::vector<std::unique_ptr<Workload>> workloads;
+  const std::uint64_t seed = o.seed != 0 ? o.seed : static_cast<std::uint64_t>(Clock::now().time_since_epoch().count());
+  for (unsigned t = 0; t < o.threads; ++t) {
+    iocs.push_back(std::make_unique<net::io_context>(1));
+    workloads.push_back(std::make_unique<Workload>(plan, seed + t * 7919, t));
+    result.threads.push_back(std::make_unique<ThreadStats>(seconds));
+  }
+  // Open loop: each connection owns every C-th slot of the total schedule.
+  const auto interval = o.rate_rps > 0
+      ? std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.connections / o.rate_rps))
+      : Clock::duration::zero();
+  run.start = Clock::now();
+  for (std::uint32_t c = 0; c < o.connections; ++c) {
+    const unsigned t = c % o.threads;
+    std::make_shared<Connection>(*iocs[t], run, *result.threads[t], *workloads[t],
+                                 interval * c / o.connections, interval)->start();
+  }
+  std::atomic<unsigned> finished{0};
+  std::vector<std::thread> threads;
+  for (unsigned t = 0; t < o.threads; ++t) {
+    threads.emplace_back([&, t] { iocs[t]->run(); finished.fetch_add(1); });
+  }
+  const auto stopped = watch(o, run, result.threads);
+  while (finished.load() < o.threads && Clock::now() < stopped + kDrainMax) {
+    std::this_thread::sleep_for(kPollEvery);
+  }
+  for (auto& ioc : iocs) ioc->stop();
+  for (auto& th : threads) th.join();
+  result.elapsed_s = std::chrono::duration<double>(stopped - run.start).count();
+  return result;
+}
+
+std::unordered_map<std::uint32_t, std::uint32_t> merged_redeems(const RunResult& result) {
+  std::unordered_map<std::uint32_t, std::uint32_t> all;
+  for (const auto& t : result.threads) {
+    for (const auto& [code, n] : t->redeemed) all[code] += n;
+  }
+  return all;
+}
+
+void fill_report(const RunResult& result, Report& r) {
+  Histogram all;
+  std::array<Histogram, kOpKindCount> by_op;
+  std::array<std::uint64_t, kOpKindCount> expected{}, errors{}, ok{}, transport{};
+  std::vector<Histogram> seconds(result.threads.front()->per_second.size());
+  std::vector<std::uint64_t> second_errors(seconds.size(), 0);
+  for (const auto& t : result.threads) {
+    all.merge(t->all);
+    for (int op = 0; op < kOpKindCount; ++op) {
+      by_op[op].merge(t->by_op[op]);
+      expected[op] += t->expected_rejections[op];
+      errors[op] += t->errors[op];
+      ok[op] += t->outcomes[op][static_cast<std::size_t>(Outcome::kOk)];
+      transport[op] += t->outcomes[op][static_cast<std::size_t>(Outcome::kTransport)];
+      for (int k = 0; k < kOutcomeCount; ++k) {
+        if (t->outcomes[op][k] != 0) r.outcomes[std::string(outcome_name(static_cast<Outcome>(k)))] += t->outcomes[op][k];
+      }
+    }
+    for (std::size_t s = 0; s < seconds.size(); ++s) {
+      seconds[s].merge(t->per_second[s]);
+      second_errors[s] += t->errors_per_second[s];
+    }
+    for (const auto& e : t->error_samples) {
+      if (r.error_samples.size() < kErrorSamplesMax) r.error_samples.push_back(e);
+    }
+  }
+  r.elapsed_s = result.elapsed_s;
+  r.latency = summarize(all);
+  for (int op = 0; op < kOpKindCount; ++op) {
+    const std::uint64_t n = by_op[op].count() + transport[op];  // failed sends carry no latency
+    if (by_op[op].count() == 0 && errors[op] == 0) continue;
+    r.ops.push_back({std::string(op_name(static_cast<OpKind>(op))), n, ok[op], expected[op],
+                     errors[op], summarize(by_op[op])});
+    r.requests += n;
+    r.ok += ok[op];
+    r.expected_rejections += expected[op];
+    r.errors += errors[op];
+  }
+  r.throughput_rps = r.elapsed_s > 0 ? static_cast<double>(r.requests) / r.elapsed_s : 0;
+  const auto last = static_cast<std::size_t>(std::ceil(r.elapsed_s));
+  for (std::size_t s = 0; s < seconds.size() && s < last; ++s) {
+    r.timeline.push_back({static_cast<double>(s + 1), seconds[s].count(), second_errors[s],
+                          static_cast<double>(seconds[s].percentile(99)) / 1000.0});
+  }
+}
+
+}  // namespace codeledger::bench

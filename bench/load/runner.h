@@ -1,0 +1,27 @@
+// Runs the load: N client threads, each with its own io_context and its share of the
+// connections, plus the controlling thread that prints the progress line once a second and
+// stops everything at the deadline or the request cap.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "bench/load/options.h"
+#include "bench/load/report.h"
+#include "bench/load/stats.h"
+#include "bench/load/workload.h"
+
+namespace codeledger::bench {
+
+struct RunResult {
+  std::vector<std::unique_ptr<ThreadStats>> threads;
+  double elapsed_s = 0;
+};
+
+RunResult run_load(const Options& options, const Plan& plan);
+// Merges the threads' figures into the report (everything but config and verify).
+void fill_report(const RunResult& result, Report& report);
+// Successful redeems per code, over all threads.
+std::unordered_map<std::uint32_t, std::uint32_t> merged_redeems(const RunResult& result);
+
+}  // namespace codeledger::bench
