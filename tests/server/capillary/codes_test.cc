@@ -1,0 +1,264 @@
+// Seed 000 (link) and seed 002 (get codes): the examples, their fields and every error.
+#include "fixture.h"
+
+namespace codeledger::server::capillary::testing {
+namespace {
+
+constexpr std::string_view kLink = "/api_gateway/v1/promotions/code/link";
+constexpr std::string_view kGet = "/api_gateway/v1/promotions/code";
+
+std::string link_body(std::string_view customer, std::string_view code,
+                      std::string_view mode = "DISCOUNT") {
+  return "{\"customerId\":" + std::string(customer) + ",\"code\":\"" + std::string(code) +
+         "\",\"mode\":\"" + std::string(mode) + "\"}";
+}
+
+class CodesTest : public CapillaryTest {
+ protected:
+  void SetUp() override {
+    CapillaryTest::SetUp();
+    add_customers();
+    promotion_ = make_code_promotion({kSeedCode, "OTHER1", "USED01"});
+  }
+  Reply link(std::string_view body) { return call(&link_code, http::verb::post, kLink, body); }
+  std::string promotion_;
+};
+
+void expect_seed_code_record(dom::element d, std::string_view promotion, bool linked) {
+  EXPECT_EQ(std::string_view(d["id"]).size(), 24u);
+  EXPECT_EQ(std::int64_t(d["orgId"]), static_cast<std::int64_t>(kOrgA));
+  EXPECT_EQ(std::string_view(d["promotionId"]), promotion);
+  EXPECT_EQ(std::string_view(d["promotionName"]), "code_linked promotion");
+  EXPECT_EQ(std::string_view(d["code"]), kSeedCode);
+  if (linked) {
+    EXPECT_EQ(std::int64_t(d["customerId"]), static_cast<std::int64_t>(kCustomer));
+  } else {
+    EXPECT_EQ(d["customerId"].error(), simdjson::NO_SUCH_FIELD);
+  }
+  EXPECT_TRUE(bool(d["active"]));
+  EXPECT_TRUE(d["createdOn"].is_int64());
+  EXPECT_EQ(std::int64_t(d["createdOn"]), kNow);
+  EXPECT_EQ(std::string_view(d["createdOnISO"]), "2025-11-11T06:05:49Z");
+  EXPECT_EQ(std::int64_t(d["validTill"]), kValidTill);
+  EXPECT_EQ(std::string_view(d["validTillISO"]), "2025-12-31T18:29:59Z");
+  EXPECT_EQ(std::string_view(d["mode"]), "DISCOUNT");
+  EXPECT_TRUE(d["redeemableFrom"].is_int64());
+  EXPECT_TRUE(is_iso_utc(std::string_view(d["redeemableFromISO"])));
+}
+
+TEST_F(CodesTest, SeedLinkExampleReturnsTheDocumentedRecord) {
+  Reply r = link(R"({"customerId": 566881933, "code": "DQCV73", "mode": "DISCOUNT"})");
+  ASSERT_EQ(r.status, http::status::ok) << r.body;
+  EXPECT_EQ(r.content_type, "application/json");
+  expect_seed_code_record(data(r), promotion_, true);
+  EXPECT_TRUE(error_codes(r).empty());
+  EXPECT_GT(r.await_lsn, 0u);
+}
+
+TEST_F(CodesTest, LinkAcceptsCustomerIdAsNumericString) {
+  Reply r = link(link_body("\"566881933\"", kSeedCode));
+  ASSERT_EQ(r.status, http::status::ok) << r.body;
+  EXPECT_EQ(std::int64_t(data(r)["customerId"]), static_cast<std::int64_t>(kCustomer));
+}
+
+TEST_F(CodesTest, LinkingTheSameCustomerAgainIsIdempotent) {
+  ASSERT_EQ(link(link_body("566881933", kSeedCode)).status, http::status::ok);
+  const auto before = ledger_.state_hash();
+  Reply again = link(link_body("566881933", kSeedCode));
+  EXPECT_EQ(again.status, http::status::ok) << again.body;
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+TEST_F(CodesTest, LinkErrorsCarryTheDocumentedCodes) {
+  struct Case { std::string body; int code; };
+  const Case cases[] = {
+      {link_body("566881933", "NOSUCH"), 1001},
+      {link_body("0", kSeedCode), 1006},
+      {link_body("-5", kSeedCode), 1006},
+      {link_body("\"abc\"", kSeedCode), 1006},
+      {link_body("null", kSeedCode), 1006},
+      {link_body("566881933", "DQ-V73"), 902},
+      {link_body("566881933", "DQCV7"), 903},
+      {link_body("566881933", std::string(40, 'A')), 904},
+      {link_body("566881933", "dqcv73"), 905},
+      {R"({"code":"DQCV73","mode":"DISCOUNT"})", 400},
+      {R"({"customerId":566881933,"mode":"DISCOUNT"})", 400},
+      {R"({"customerId":566881933,"code":"DQCV73"})", 400},
+      {R"({"customerId":566881933,"code":"DQCV73","mode":"CASH"})", 400},
+      {R"({"customerId":566881933,"code":12,"mode":"DISCOUNT"})", 400},
+      {R"({"customerId":true,"code":"DQCV73","mode":"DISCOUNT"})", 400},
+  };
+  const auto before = ledger_.state_hash();
+  for (const Case& c : cases) {
+    Reply r = link(c.body);
+    EXPECT_EQ(r.status, http::status::bad_request) << c.body << " -> " << r.body;
+    ASSERT_EQ(error_codes(r), std::vector<std::int64_t>{c.code}) << c.body << " -> " << r.body;
+  }
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+TEST_F(CodesTest, LinkErrorMessagesNameTheField) {
+  EXPECT_NE(first_message(link(R"({"code":"DQCV73","mode":"DISCOUNT"})")).find("customerId"),
+            std::string::npos);
+  EXPECT_NE(first_message(link(link_body("0", kSeedCode))).find("customerId"), std::string::npos);
+  EXPECT_NE(first_message(link(R"({"customerId":1,"code":[],"mode":"DISCOUNT"})")).find("code"),
+            std::string::npos);
+  EXPECT_NE(first_message(link(link_body("566881933", "NOSUCH"))).find("NOSUCH"),
+            std::string::npos);
+}
+
+TEST_F(CodesTest, LinkToAnotherCustomerIs1005) {
+  ASSERT_EQ(link(link_body("566881933", kSeedCode)).status, http::status::ok);
+  const auto before = ledger_.state_hash();
+  Reply r = link(link_body("566135941", kSeedCode));
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{1005}) << r.body;
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+TEST_F(CodesTest, LinkExpiredCodeIs1002) {
+  now_ = kValidTill + 1;
+  Reply r = link(link_body("566881933", kSeedCode));
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{1002}) << r.body;
+}
+
+TEST_F(CodesTest, LinkRedeemedCodeIs1004) {
+  Reply redeemed = call(&redeem, http::verb::post, "/api_gateway/v1/promotions/redemptions",
+                        R"({"customerId":566881933,"transactionIdentifier":"t-1",)"
+                        R"("redemptions":[{"code":"USED01","mode":"DISCOUNT"}]})");
+  ASSERT_EQ(redeemed.status, http::status::ok) << redeemed.body;
+  Reply r = link(link_body("566135941", "USED01"));
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{1004}) << r.body;
+}
+
+TEST_F(CodesTest, LinkWithWrongModeDoesNotFindTheCode) {
+  Reply r = link(link_body("566881933", kSeedCode, "PAYMENT_VOUCHER"));
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{1001}) << r.body;
+}
+
+TEST_F(CodesTest, MalformedBodiesAre400AndChangeNothing) {
+  const auto before = ledger_.state_hash();
+  for (std::string_view body : {"", "{", "[1,2]", "\"x\"", R"({"customerId":1,})",
+                                R"({"customerId":566881933,"customerId":1,"code":"DQCV73","mode":"DISCOUNT"})"}) {
+    Reply r = link(body);
+    EXPECT_EQ(r.status, http::status::bad_request) << body;
+    EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{400}) << body << " -> " << r.body;
+  }
+  EXPECT_NE(first_message(link("[1]")).find("request body must be an object"), std::string::npos);
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+TEST_F(CodesTest, SeedGetExampleReturnsAnArrayOfRecords) {
+  ASSERT_EQ(link(link_body("566881933", kSeedCode)).status, http::status::ok);
+  Reply r = call(&get_codes, http::verb::get, std::string(kGet) + "?codes=DQCV73&mode=DISCOUNT");
+  ASSERT_EQ(r.status, http::status::ok) << r.body;
+  dom::array arr = data(r).get_array();
+  ASSERT_EQ(arr.size(), 1u);
+  expect_seed_code_record(arr.at(0), promotion_, true);
+  EXPECT_TRUE(error_codes(r).empty());
+}
+
+TEST_F(CodesTest, GetOmitsCustomerIdWhileUnlinked) {
+  Reply r = call(&get_codes, http::verb::get, std::string(kGet) + "?codes=DQCV73&mode=DISCOUNT");
+  ASSERT_EQ(r.status, http::status::ok) << r.body;
+  expect_seed_code_record(data(r).at(0), promotion_, false);
+}
+
+TEST_F(CodesTest, GetManyCodesReportsUnknownOnesPerRecord) {
+  Reply r = call(&get_codes, http::verb::get,
+                 std::string(kGet) + "?codes=DQCV73,NOSUCH&codes=OTHER1&codes=bad-1&mode=DISCOUNT");
+  ASSERT_EQ(r.status, http::status::ok) << r.body;
+  dom::array arr = data(r).get_array();
+  ASSERT_EQ(arr.size(), 2u);
+  EXPECT_EQ(std::string_view(arr.at(0)["code"]), "DQCV73");
+  EXPECT_EQ(std::string_view(arr.at(1)["code"]), "OTHER1");
+  EXPECT_EQ(error_codes(r), (std::vector<std::int64_t>{1001, 902}));
+  EXPECT_NE(first_message(r).find("NOSUCH"), std::string::npos);
+}
+
+TEST_F(CodesTest, GetValidationErrorsPerCode) {
+  Reply r = call(&get_codes, http::verb::get,
+                 std::string(kGet) + "?codes=AB-CD1,ABC," + std::string(40, 'Z') + ",abcdef&mode=DISCOUNT");
+  EXPECT_EQ(r.status, http::status::bad_request) << r.body;
+  EXPECT_EQ(error_codes(r), (std::vector<std::int64_t>{902, 903, 904, 905}));
+  EXPECT_EQ(data(r).get_array().size(), 0u);
+}
+
+TEST_F(CodesTest, GetOnlyUnknownCodeAnswersItsError) {
+  Reply r = call(&get_codes, http::verb::get, std::string(kGet) + "?codes=NOSUCH&mode=DISCOUNT");
+  EXPECT_EQ(r.status, http::status::bad_request);
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{1001});
+}
+
+TEST_F(CodesTest, GetRequestErrorsAre400) {
+  for (std::string q : {"?codes=DQCV73", "?codes=DQCV73&mode=CASH", "?mode=DISCOUNT",
+                        "?codes=,,&mode=DISCOUNT",
+                        "?codes=DQCV73&mode=DISCOUNT&includeRedemptions=maybe"}) {
+    Reply r = call(&get_codes, http::verb::get, std::string(kGet) + q);
+    EXPECT_EQ(r.status, http::status::bad_request) << q;
+    EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{400}) << q << " -> " << r.body;
+  }
+}
+
+TEST_F(CodesTest, GetTooManyCodesIs400NamingTheLimit) {
+  std::string q = std::string(kGet) + "?mode=DISCOUNT&codes=";
+  for (std::size_t i = 0; i <= ledger_.options().limits.codes_per_call_max; ++i) q += "ABCDEF,";
+  Reply r = call(&get_codes, http::verb::get, q);
+  EXPECT_EQ(r.status, http::status::bad_request);
+  EXPECT_NE(first_message(r).find("codes"), std::string::npos);
+}
+
+TEST_F(CodesTest, GetWithRedemptionsListsThem) {
+  Reply redeemed = call(&redeem, http::verb::post, "/api_gateway/v1/promotions/redemptions",
+                        R"({"customerId":566881933,"transactionIdentifier":"t-9",)"
+                        R"("transactionNumber":"N9","amount":1000,)"
+                        R"("redemptions":[{"code":"USED01","mode":"DISCOUNT","discount":150}]})");
+  ASSERT_EQ(redeemed.status, http::status::ok) << redeemed.body;
+  Reply r = call(&get_codes, http::verb::get,
+                 std::string(kGet) + "?codes=USED01&mode=DISCOUNT&includeRedemptions=true");
+  ASSERT_EQ(r.status, http::status::ok) << r.body;
+  dom::element rec = data(r).at(0);
+  EXPECT_EQ(std::int64_t(rec["redemptionCount"]), 1);
+  dom::array history = rec["redemptions"].get_array();
+  ASSERT_EQ(history.size(), 1u);
+  EXPECT_EQ(std::string_view(history.at(0)["transactionIdentifier"]), "t-9");
+  EXPECT_EQ(std::string_view(history.at(0)["promoCode"]), "USED01");
+  EXPECT_EQ(std::int64_t(history.at(0)["discount"]), 150);
+  Reply plain = call(&get_codes, http::verb::get, std::string(kGet) + "?codes=USED01&mode=DISCOUNT");
+  EXPECT_EQ(data(plain).at(0)["redemptions"].error(), simdjson::NO_SUCH_FIELD);
+}
+
+TEST_F(CodesTest, KolkataOrganisationSeesPlusFiveThirty) {
+  // Org B's own promotion and code: its *ISO fields are in Asia/Kolkata.
+  Reply created = call_b(&create_promotion, http::verb::post, "/api_gateway/v1/promotions",
+                         R"({"name":"ist","mode":"DISCOUNT","validTill":1767205799999})");
+  ASSERT_EQ(created.status, http::status::ok) << created.body;
+  const std::string id(std::string_view(data(created)["id"]));
+  EXPECT_EQ(std::string_view(data(created)["createdOnISO"]), "2025-11-11T11:35:49+05:30");
+  Reply imported = call_b(&import_codes, http::verb::post, "/x", R"({"codes":["ISTCODE1"]})",
+                          {{"promotionId", id}});
+  ASSERT_EQ(imported.status, http::status::ok) << imported.body;
+  add_customers(&caller_b_);
+  Reply r = call_b(&link_code, http::verb::post, kLink, link_body("566881933", "ISTCODE1"));
+  ASSERT_EQ(r.status, http::status::ok) << r.body;
+  dom::element d = data(r);
+  EXPECT_EQ(std::string_view(d["createdOnISO"]), "2025-11-11T11:35:49+05:30");
+  EXPECT_EQ(std::string_view(d["validTillISO"]), "2025-12-31T23:59:59+05:30");
+  EXPECT_TRUE(is_iso_offset(std::string_view(d["redeemableFromISO"]), "+05:30"));
+  EXPECT_EQ(std::int64_t(d["orgId"]), static_cast<std::int64_t>(kOrgB));
+}
+
+TEST_F(CodesTest, OtherOrganisationNeitherSeesNorLinksTheCodes) {
+  add_customers(&caller_b_);
+  const auto before = ledger_.state_hash();
+  Reply linked = call_b(&link_code, http::verb::post, kLink, link_body("566881933", kSeedCode));
+  EXPECT_EQ(error_codes(linked), std::vector<std::int64_t>{1001}) << linked.body;
+  Reply got = call_b(&get_codes, http::verb::get, std::string(kGet) + "?codes=DQCV73&mode=DISCOUNT");
+  EXPECT_EQ(error_codes(got), std::vector<std::int64_t>{1001}) << got.body;
+  EXPECT_EQ(data(got).get_array().size(), 0u);
+  EXPECT_EQ(ledger_.state_hash(), before);
+  Reply mine = call(&get_codes, http::verb::get, std::string(kGet) + "?codes=DQCV73&mode=DISCOUNT");
+  EXPECT_EQ(data(mine).at(0)["customerId"].error(), simdjson::NO_SUCH_FIELD);
+}
+
+}  // namespace
+}  // namespace codeledger::server::capillary::testing

@@ -1,0 +1,251 @@
+// Redeem, redemption history and reversal: shapes, idempotency and every error code.
+#include "fixture.h"
+
+namespace codeledger::server::capillary::testing {
+namespace {
+
+constexpr std::string_view kRedeem = "/api_gateway/v1/promotions/redemptions";
+constexpr std::string_view kReverse = "/api_gateway/v1/promotions/redemptions/reverse";
+
+std::string redeem_body(std::string_view txn, std::string_view code,
+                        std::string_view customer = "566881933", std::string_view extra = {}) {
+  std::string body = "{\"customerId\":" + std::string(customer) +
+                     ",\"transactionIdentifier\":\"" + std::string(txn) +
+                     "\",\"transactionNumber\":\"N-" + std::string(txn) +
+                     "\",\"transactionDate\":1762841149000,\"amount\":2500,"
+                     "\"redemptions\":[{\"code\":\"" + std::string(code) +
+                     "\",\"mode\":\"DISCOUNT\",\"discount\":250}]";
+  if (!extra.empty()) body.append(",").append(extra);
+  return body + "}";
+}
+
+class RedemptionsTest : public CapillaryTest {
+ protected:
+  void SetUp() override {
+    CapillaryTest::SetUp();
+    add_customers();
+    promotion_ = make_code_promotion({kSeedCode, "SECOND1", "THIRD01"});
+  }
+  Reply redeem_now(std::string_view body) {
+    return call(&redeem, http::verb::post, kRedeem, body);
+  }
+  Reply history(std::string_view query) {
+    return call(&redemption_history, http::verb::get, std::string(kRedeem) + std::string(query));
+  }
+  std::string promotion_;
+};
+
+TEST_F(RedemptionsTest, RedeemReturnsTheRedemptionRecord) {
+  Reply r = redeem_now(redeem_body("txn-1", kSeedCode));
+  ASSERT_EQ(r.status, http::status::ok) << r.body;
+  dom::element d = data(r);
+  EXPECT_EQ(std::string_view(d["id"]).size(), 24u);
+  EXPECT_EQ(std::int64_t(d["orgId"]), static_cast<std::int64_t>(kOrgA));
+  EXPECT_EQ(std::int64_t(d["customerId"]), static_cast<std::int64_t>(kCustomer));
+  EXPECT_EQ(std::string_view(d["transactionIdentifier"]), "txn-1");
+  EXPECT_EQ(std::string_view(d["transactionNumber"]), "N-txn-1");
+  EXPECT_EQ(std::int64_t(d["transactionDate"]), 1762841149000);
+  EXPECT_EQ(std::int64_t(d["amount"]), 2500);
+  EXPECT_EQ(std::int64_t(d["redemptionDate"]), kNow);
+  EXPECT_EQ(std::string_view(d["redemptionDateISO"]), "2025-11-11T06:05:49Z");
+  EXPECT_FALSE(bool(d["reversed"]));
+  dom::array items = d["redemptions"].get_array();
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(std::string_view(items.at(0)["code"]), kSeedCode);
+  EXPECT_EQ(std::string_view(items.at(0)["promotionId"]), promotion_);
+  EXPECT_EQ(std::int64_t(items.at(0)["discount"]), 250);
+  EXPECT_GT(r.await_lsn, 0u);
+}
+
+TEST_F(RedemptionsTest, SameTransactionAgainReturnsTheFirstResult) {
+  Reply first = redeem_now(redeem_body("txn-1", kSeedCode));
+  ASSERT_EQ(first.status, http::status::ok) << first.body;
+  const std::string id(std::string_view(data(first)["id"]));
+  const auto before = ledger_.state_hash();
+  Reply again = redeem_now(redeem_body("txn-1", kSeedCode));
+  ASSERT_EQ(again.status, http::status::ok) << again.body;
+  EXPECT_EQ(std::string_view(data(again)["id"]), id);
+  EXPECT_EQ(ledger_.state_hash(), before);
+  bool replay_header = false;
+  for (const auto& [name, value] : again.headers) replay_header |= name == "Idempotent-Replayed";
+  EXPECT_TRUE(replay_header);
+}
+
+TEST_F(RedemptionsTest, CustomerIdAsStringIsAccepted) {
+  Reply r = redeem_now(redeem_body("txn-s", kSeedCode, "\"566881933\""));
+  EXPECT_EQ(r.status, http::status::ok) << r.body;
+}
+
+TEST_F(RedemptionsTest, SecondRedeemOfSingleUseCodeIs1004) {
+  ASSERT_EQ(redeem_now(redeem_body("txn-1", kSeedCode)).status, http::status::ok);
+  Reply r = redeem_now(redeem_body("txn-2", kSeedCode));
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{1004}) << r.body;
+}
+
+TEST_F(RedemptionsTest, CodeLinkedToSomeoneElseIs1005) {
+  Reply linked = call(&link_code, http::verb::post, "/api_gateway/v1/promotions/code/link",
+                      R"({"customerId":566135941,"code":"SECOND1","mode":"DISCOUNT"})");
+  ASSERT_EQ(linked.status, http::status::ok) << linked.body;
+  Reply r = redeem_now(redeem_body("txn-1", "SECOND1"));
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{1005}) << r.body;
+}
+
+TEST_F(RedemptionsTest, ExpiredCodeIs1002) {
+  now_ = kValidTill + 1;
+  Reply r = redeem_now(redeem_body("txn-1", kSeedCode));
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{1002}) << r.body;
+}
+
+TEST_F(RedemptionsTest, UnknownCodeIs1001AndBadCodesAre90x) {
+  EXPECT_EQ(error_codes(redeem_now(redeem_body("t", "NOSUCH"))), std::vector<std::int64_t>{1001});
+  EXPECT_EQ(error_codes(redeem_now(redeem_body("t", "AB-CD1"))), std::vector<std::int64_t>{902});
+  EXPECT_EQ(error_codes(redeem_now(redeem_body("t", "ABC"))), std::vector<std::int64_t>{903});
+  EXPECT_EQ(error_codes(redeem_now(redeem_body("t", std::string(40, 'Q')))),
+            std::vector<std::int64_t>{904});
+  EXPECT_EQ(error_codes(redeem_now(redeem_body("t", "abcdef"))), std::vector<std::int64_t>{905});
+}
+
+TEST_F(RedemptionsTest, InvalidCustomerIs1006) {
+  for (std::string_view c : {"0", "\"x1\"", "null", "-1"}) {
+    Reply r = redeem_now(redeem_body("txn-1", kSeedCode, c));
+    EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{1006}) << c << " -> " << r.body;
+    EXPECT_NE(first_message(r).find("customerId"), std::string::npos);
+  }
+}
+
+TEST_F(RedemptionsTest, OrgWithCartEvaluationIs1008) {
+  ledger::OrgSettings s = *ledger_.org_settings(kOrgA);
+  s.strategy = ledger::RedemptionStrategy::kWithCartEvaluation;
+  ASSERT_TRUE(ledger_.configure_org(kOrgA, s).ok());
+  Reply r = redeem_now(redeem_body("txn-1", kSeedCode));
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{1008}) << r.body;
+}
+
+TEST_F(RedemptionsTest, DiscountAboveAmountIs1009) {
+  Reply r = redeem_now(R"({"customerId":566881933,"transactionIdentifier":"t","amount":100,)"
+                       R"("redemptions":[{"code":"DQCV73","mode":"DISCOUNT","discount":500}]})");
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{1009}) << r.body;
+}
+
+TEST_F(RedemptionsTest, BadBodiesAre400NamingTheFieldAndChangeNothing) {
+  struct Case { std::string body; std::string field; };
+  const Case cases[] = {
+      {R"({"customerId":566881933,"redemptions":[{"code":"DQCV73"}]})", "transactionIdentifier"},
+      {R"({"customerId":566881933,"transactionIdentifier":"","redemptions":[{"code":"DQCV73"}]})",
+       "transactionIdentifier"},
+      {R"({"customerId":566881933,"transactionIdentifier":"t"})", "redemptions"},
+      {R"({"customerId":566881933,"transactionIdentifier":"t","redemptions":[]})", "redemptions"},
+      {R"({"customerId":566881933,"transactionIdentifier":"t","redemptions":{}})", "redemptions"},
+      {R"({"customerId":566881933,"transactionIdentifier":"t","redemptions":[7]})", "redemptions[0]"},
+      {R"({"customerId":566881933,"transactionIdentifier":"t","redemptions":[{"mode":"DISCOUNT"}]})",
+       "redemptions[0]"},
+      {R"({"customerId":566881933,"transactionIdentifier":"t","redemptions":[{"code":"DQCV73",)"
+       R"("earnedPromotionId":"0123456789abcdef01234567"}]})", "redemptions[0]"},
+      {R"({"customerId":566881933,"transactionIdentifier":"t","redemptions":[{"code":"DQCV73",)"
+       R"("mode":"CASH"}]})", "redemptions[0].mode"},
+      {R"({"customerId":566881933,"transactionIdentifier":"t","amount":"12",)"
+       R"("redemptions":[{"code":"DQCV73"}]})", "amount"},
+      {R"({"customerId":566881933,"transactionIdentifier":"t","amount":-1,)"
+       R"("redemptions":[{"code":"DQCV73"}]})", "amount"},
+      {R"({"customerId":566881933,"transactionIdentifier":"t","transactionDate":"today",)"
+       R"("redemptions":[{"code":"DQCV73"}]})", "transactionDate"},
+      {R"({"customerId":566881933,"transactionIdentifier":"t","redemptions":[{"code":"DQCV73",)"
+       R"("redemptionCount":0}]})", "redemptions[0].redemptionCount"},
+      {R"({"customerId":566881933,"transactionIdentifier":"t","redemptions":[{"code":"DQCV73",)"
+       R"("discount":1.5}]})", "redemptions[0].discount"},
+      {R"({"customerId":566881933,"transactionIdentifier":"t","redemptions":[{"earnedPromotionId":"xyz"}]})",
+       "redemptions[0].earnedPromotionId"},
+      {R"({"customerId":566881933,"transactionIdentifier":)" "\"" + std::string(129, 't') +
+       R"(","redemptions":[{"code":"DQCV73"}]})", "transactionIdentifier"},
+  };
+  const auto before = ledger_.state_hash();
+  for (const Case& c : cases) {
+    Reply r = redeem_now(c.body);
+    EXPECT_EQ(r.status, http::status::bad_request) << c.body;
+    EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{400}) << c.body << " -> " << r.body;
+    EXPECT_NE(first_message(r).find(c.field), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+TEST_F(RedemptionsTest, TooManyItemsIs400) {
+  std::string items;
+  for (std::size_t i = 0; i <= ledger_.options().limits.items_per_redemption_max; ++i) {
+    items += std::string(i ? "," : "") + R"({"code":"DQCV73"})";
+  }
+  const auto before = ledger_.state_hash();
+  Reply r = redeem_now(R"({"customerId":1,"transactionIdentifier":"t","redemptions":[)" + items +
+                       "]}");
+  EXPECT_EQ(r.status, http::status::bad_request);
+  EXPECT_NE(first_message(r).find("redemptions has more than"), std::string::npos);
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+TEST_F(RedemptionsTest, HistoryListsRedemptionsPerCode) {
+  ASSERT_EQ(redeem_now(redeem_body("txn-1", kSeedCode)).status, http::status::ok);
+  Reply r = history("?codes=DQCV73,THIRD01,NOSUCH&mode=DISCOUNT");
+  ASSERT_EQ(r.status, http::status::ok) << r.body;
+  dom::array rows = data(r).get_array();
+  ASSERT_EQ(rows.size(), 1u);
+  dom::element row = rows.at(0);
+  EXPECT_EQ(std::string_view(row["id"]).size(), 24u);
+  EXPECT_EQ(std::int64_t(row["orgId"]), static_cast<std::int64_t>(kOrgA));
+  EXPECT_EQ(std::string_view(row["promotionId"]), promotion_);
+  EXPECT_EQ(std::int64_t(row["customerId"]), static_cast<std::int64_t>(kCustomer));
+  EXPECT_EQ(std::int64_t(row["redemptionDate"]), kNow);
+  EXPECT_EQ(std::string_view(row["redemptionDateISO"]), "2025-11-11T06:05:49Z");
+  EXPECT_EQ(std::string_view(row["transactionIdentifier"]), "txn-1");
+  EXPECT_EQ(std::string_view(row["transactionNumber"]), "N-txn-1");
+  EXPECT_EQ(std::string_view(row["promotionName"]), "code_linked promotion");
+  EXPECT_EQ(std::string_view(row["promoCode"]), kSeedCode);
+  EXPECT_EQ(std::int64_t(row["discount"]), 250);
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{1001});
+  EXPECT_NE(first_message(r).find("NOSUCH"), std::string::npos);
+}
+
+TEST_F(RedemptionsTest, HistoryRequestErrorsAre400) {
+  EXPECT_EQ(error_codes(history("?codes=DQCV73")), std::vector<std::int64_t>{400});
+  EXPECT_EQ(error_codes(history("?mode=DISCOUNT")), std::vector<std::int64_t>{400});
+  EXPECT_EQ(error_codes(history("?codes=abcdef&mode=DISCOUNT")), std::vector<std::int64_t>{905});
+}
+
+TEST_F(RedemptionsTest, ReverseGivesTheUseBack) {
+  ASSERT_EQ(redeem_now(redeem_body("txn-1", kSeedCode)).status, http::status::ok);
+  Reply r = call(&reverse_redemption, http::verb::post, kReverse,
+                 R"({"customerId":566881933,"transactionIdentifier":"txn-1"})");
+  ASSERT_EQ(r.status, http::status::ok) << r.body;
+  EXPECT_TRUE(bool(data(r)["reversed"]));
+  EXPECT_TRUE(is_iso_utc(std::string_view(data(r)["reversedOnISO"])));
+  Reply again = redeem_now(redeem_body("txn-2", kSeedCode));
+  EXPECT_EQ(again.status, http::status::ok) << again.body;
+}
+
+TEST_F(RedemptionsTest, ReverseErrors) {
+  Reply unknown = call(&reverse_redemption, http::verb::post, kReverse,
+                       R"({"customerId":566881933,"transactionIdentifier":"nope"})");
+  EXPECT_NE(unknown.status, http::status::ok) << unknown.body;
+  EXPECT_EQ(error_codes(call(&reverse_redemption, http::verb::post, kReverse,
+                             R"({"customerId":566881933})")),
+            std::vector<std::int64_t>{400});
+  EXPECT_EQ(error_codes(call(&reverse_redemption, http::verb::post, kReverse,
+                             R"({"customerId":0,"transactionIdentifier":"t"})")),
+            std::vector<std::int64_t>{1006});
+}
+
+TEST_F(RedemptionsTest, OtherOrganisationCannotRedeemSeeOrReverse) {
+  ASSERT_EQ(redeem_now(redeem_body("txn-1", "SECOND1")).status, http::status::ok);
+  add_customers(&caller_b_);
+  const auto before = ledger_.state_hash();
+  Reply r = call_b(&redeem, http::verb::post, kRedeem, redeem_body("txn-b", kSeedCode));
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{1001}) << r.body;
+  Reply h = call_b(&redemption_history, http::verb::get,
+                   std::string(kRedeem) + "?codes=SECOND1&mode=DISCOUNT");
+  EXPECT_EQ(error_codes(h), std::vector<std::int64_t>{1001}) << h.body;
+  Reply rev = call_b(&reverse_redemption, http::verb::post, kReverse,
+                     R"({"customerId":566881933,"transactionIdentifier":"txn-1"})");
+  EXPECT_NE(rev.status, http::status::ok) << rev.body;
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+}  // namespace
+}  // namespace codeledger::server::capillary::testing
