@@ -20,4 +20,16 @@ Reply capillary_error(http::status status, int code, std::string_view message);
 // Same, mapping a domain Status (must not be ok) through http_status_for.
 Reply capillary_error(const Status& status);
 
+// Altcraft envelope (routes under /api/v1.1/): {"data":null,"error":N,"error_text":"..."}.
+// Altcraft answers with HTTP 200 and the error in the body unless the transport failed, so
+// the caller picks the status.
+Reply altcraft_error(int error, std::string_view text, http::status status = http::status::ok);
+
+// The envelope for an error raised by the HTTP layer itself (routing, auth, limits): Altcraft
+// for paths under /api/v1.1/, Capillary otherwise. The numeric code is the HTTP status.
+Reply envelope_error(std::string_view path, http::status status, std::string_view message);
+
+// Appends `text` as a JSON string literal (quotes included), escaping per RFC 8259.
+void append_json_string(std::string& out, std::string_view text);
+
 }  // namespace codeledger::server

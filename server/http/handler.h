@@ -9,6 +9,7 @@
 #include <boost/beast/http/status.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -56,6 +57,19 @@ class PathParams {
   std::vector<std::pair<std::string_view, std::string_view>> items_;
 };
 
+// Resolves an access token (a bearer token, or Altcraft's `token` body field) to its caller.
+// Implemented by server/http/auth.h; thread-safe.
+class TokenAuthority {
+ public:
+  virtual std::optional<Caller> authenticate_token(std::string_view token) const = 0;
+
+ protected:
+  ~TokenAuthority() = default;
+};
+
+// Routes under /api/v1.1/ (Altcraft) reach their handler without an Authorization header:
+// the caller is then empty (org 0) and the handler resolves the body's `token` through
+// `tokens` and checks the scope itself. Every other route is authenticated before it runs.
 struct RequestContext {
   const HttpRequest& request;
   const Caller& caller;
@@ -63,6 +77,7 @@ struct RequestContext {
   const PathParams& path;
   ledger::Ledger& ledger;
   ledger::TimeMs now_ms = 0;
+  const TokenAuthority* tokens = nullptr;
 };
 
 struct Reply {

@@ -1,0 +1,162 @@
+#include "server/http/auth.h"
+
+#include <boost/beast/core/detail/base64.hpp>
+
+#include <algorithm>
+#include <chrono>
+
+#include "server/http/crypto.h"
+
+namespace codeledger::server {
+namespace {
+
+constexpr std::size_t kTokenBytes = 32;
+
+bool iequals_prefix(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+  }
+  return true;
+}
+
+bool is_md5_hex(std::string_view s) {
+  return s.size() == 32 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+         });
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string token_digest(std::string_view token) {
+  const Sha256Digest d = sha256(token);
+  return std::string(reinterpret_cast<const char*>(d.data()), d.size());
+}
+
+}  // namespace
+
+ledger::TimeMs system_clock_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+Auth::Auth(const Config& config, Clock clock)
+    : clock_(std::move(clock)),
+      token_ttl_s_(config.token_ttl_s),
+      tokens_per_stripe_max_(std::max<std::size_t>(1, config.tokens_max / kStripes)) {
+  for (const ApiKeyConfig& k : config.api_keys) {
+    Key key;
+    key.caller = Caller{k.org, k.name, k.scopes};
+    CL_CHECK(from_hex(k.salt_hex, key.salt));  // validated by the config parser
+    key.secret_hex = lower(k.secret_sha256_hex);
+    keys_.emplace(k.name, std::move(key));
+  }
+  decoy_.salt = random_bytes(16);
+  decoy_.secret_hex = std::string(64, '0');
+}
+
+std::optional<Caller> Auth::check_key(std::string_view key,
+                                      std::string_view md5hex_password) const {
+  const auto it = keys_.find(std::string(key));
+  const Key& k = it == keys_.end() ? decoy_ : it->second;
+  // Clients may send the digest in either case; the stored hash is over lowercase hex.
+  const std::string presented = salted_secret_hash(k.salt, lower(md5hex_password));
+  const bool equal = constant_time_equal(presented, k.secret_hex);
+  if (it == keys_.end() || !equal) return std::nullopt;
+  return k.caller;
+}
+
+AuthResult Auth::authenticate(std::string_view authorization) const {
+  if (authorization.empty()) return {std::nullopt, "missing Authorization header"};
+  if (iequals_prefix(authorization, "basic ")) {
+    namespace b64 = boost::beast::detail::base64;
+    std::string_view encoded = authorization.substr(6);
+    while (!encoded.empty() && encoded.front() == ' ') encoded.remove_prefix(1);
+    std::string decoded(b64::decoded_size(encoded.size()), '\0');
+    const auto [written, read] = b64::decode(decoded.data(), encoded.data(), encoded.size());
+    if (read != encoded.size()) return {std::nullopt, "malformed Basic credentials"};
+    decoded.resize(written);
+    const auto colon = decoded.find(':');
+    if (colon == std::string::npos) return {std::nullopt, "malformed Basic credentials"};
+    const std::string_view password = std::string_view(decoded).substr(colon + 1);
+    if (!is_md5_hex(password)) {
+      return {std::nullopt, "Basic password must be md5hex(password) (Capillary style)"};
+    }
+    auto caller = check_key(std::string_view(decoded).substr(0, colon), password);
+    if (!caller) return {std::nullopt, "invalid API key or password"};
+    return {std::move(caller), {}};
+  }
+  if (iequals_prefix(authorization, "bearer ")) {
+    std::string_view token = authorization.substr(7);
+    while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+    auto caller = authenticate_token(token);
+    if (!caller) return {std::nullopt, "invalid or expired access token"};
+    return {std::move(caller), {}};
+  }
+  return {std::nullopt, "unsupported Authorization scheme (Basic or Bearer)"};
+}
+
+Auth::Stripe& Auth::stripe_for(std::string_view digest) const {
+  // The digest is uniformly random already: its first byte spreads tokens over stripes.
+  return stripes_[static_cast<unsigned char>(digest[0]) % kStripes];
+}
+
+void Auth::make_room(Stripe& s, std::size_t capacity, ledger::TimeMs now_ms) {
+  if (s.tokens.size() < capacity) return;
+  std::erase_if(s.tokens, [&](const auto& kv) { return kv.second.expires_ms <= now_ms; });
+  if (s.tokens.size() < capacity) return;
+  // Still full of live tokens: the one closest to expiry goes, so issuing never fails.
+  auto oldest = std::min_element(s.tokens.begin(), s.tokens.end(), [](const auto& a, const auto& b) {
+    return a.second.expires_ms < b.second.expires_ms;
+  });
+  s.tokens.erase(oldest);
+}
+
+std::optional<IssuedToken> Auth::generate_token(std::string_view key, std::string_view secret) {
+  auto caller = check_key(key, is_md5_hex(secret) ? std::string(secret) : md5_hex(secret));
+  if (!caller && is_md5_hex(secret)) caller = check_key(key, md5_hex(secret));
+  if (!caller) return std::nullopt;
+  const std::string raw = random_bytes(kTokenBytes);
+  IssuedToken issued;
+  issued.access_token = to_hex(reinterpret_cast<const std::uint8_t*>(raw.data()), raw.size());
+  issued.expires_in_s = token_ttl_s_;
+  const std::string digest = token_digest(issued.access_token);
+  const ledger::TimeMs now = clock_();
+  Stripe& s = stripe_for(digest);
+  std::lock_guard lock(s.mu);
+  make_room(s, tokens_per_stripe_max_, now);
+  s.tokens[digest] = TokenEntry{std::move(*caller), now + ledger::TimeMs{token_ttl_s_} * 1000};
+  return issued;
+}
+
+std::optional<Caller> Auth::authenticate_token(std::string_view token) const {
+  if (token.size() != kTokenBytes * 2) return std::nullopt;
+  // Lookup by digest: the map never holds a usable token, and hashing first makes the
+  // lookup time independent of how much of a guessed token is right.
+  const std::string digest = token_digest(token);
+  const ledger::TimeMs now = clock_();
+  Stripe& s = stripe_for(digest);
+  std::lock_guard lock(s.mu);
+  const auto it = s.tokens.find(digest);
+  if (it == s.tokens.end()) return std::nullopt;
+  if (it->second.expires_ms <= now) {
+    s.tokens.erase(it);
+    return std::nullopt;
+  }
+  return it->second.caller;
+}
+
+std::size_t Auth::token_count() const {
+  std::size_t n = 0;
+  for (auto& s : stripes_) {
+    std::lock_guard lock(s.mu);
+    n += s.tokens.size();
+  }
+  return n;
+}
+
+}  // namespace codeledger::server

@@ -1,0 +1,84 @@
+// API keys and access tokens. A key belongs to one organisation and holds scopes; its secret
+// is known only as hex(SHA-256(salt || md5hex(password))) and every comparison is constant
+// time. Accepted credentials:
+//   Authorization: Basic base64(key:md5hex(password))   (Capillary)
+//   Authorization: Bearer <token>   token from POST /v3/oauth/token/generate {key, secret}
+//   Altcraft's body `token` field, resolved by its handler through authenticate_token().
+// Tokens are random (RAND_bytes), kept only as SHA-256 digests in a striped map with expiry.
+//
+// Thread safety: keys are constant after construction; the token map is guarded per stripe,
+// so every method may be called from any io thread.
+#pragma once
+
+#include <array>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "server/http/config.h"
+#include "server/http/handler.h"
+
+namespace codeledger::server {
+
+using Clock = std::function<ledger::TimeMs()>;
+ledger::TimeMs system_clock_ms();
+
+struct AuthResult {
+  std::optional<Caller> caller;  // set on success
+  std::string_view error;        // static text for the 401 message otherwise
+};
+
+struct IssuedToken {
+  std::string access_token;
+  std::uint32_t expires_in_s = 0;
+};
+
+class Auth final : public TokenAuthority {
+ public:
+  explicit Auth(const Config& config, Clock clock = system_clock_ms);
+
+  // Resolves an Authorization header (Basic or Bearer). Empty header: error "missing".
+  AuthResult authenticate(std::string_view authorization) const;
+
+  // Key + secret -> a new bearer token. `secret` is the password or its md5hex.
+  std::optional<IssuedToken> generate_token(std::string_view key, std::string_view secret);
+
+  std::optional<Caller> authenticate_token(std::string_view token) const override;
+
+  // Key + md5hex(password), compared in constant time; unknown keys cost the same.
+  std::optional<Caller> check_key(std::string_view key, std::string_view md5hex_password) const;
+
+  std::size_t token_count() const;
+
+ private:
+  struct Key {
+    Caller caller;
+    std::string salt;         // raw bytes
+    std::string secret_hex;   // lowercase hex SHA-256
+  };
+  struct TokenEntry {
+    Caller caller;
+    ledger::TimeMs expires_ms = 0;
+  };
+  static constexpr std::size_t kStripes = 16;
+  struct Stripe {
+    mutable std::mutex mu;
+    std::unordered_map<std::string, TokenEntry> tokens;  // guarded by mu; key = raw digest
+  };
+  Stripe& stripe_for(std::string_view digest) const;
+  static void make_room(Stripe& s, std::size_t capacity, ledger::TimeMs now_ms);
+
+  // Constant after construction.
+  std::unordered_map<std::string, Key> keys_;
+  Key decoy_;                  // hashed for unknown key names so timing does not reveal them
+  Clock clock_;
+  std::uint32_t token_ttl_s_;
+  std::size_t tokens_per_stripe_max_;
+
+  mutable std::array<Stripe, kStripes> stripes_;
+};
+
+}  // namespace codeledger::server

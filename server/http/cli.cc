@@ -1,0 +1,143 @@
+// Command line and listen-address parsing (declared in config.h).
+#include <charconv>
+#include <cstdlib>
+#include <string>
+
+#include "server/http/config.h"
+
+namespace codeledger::server {
+namespace {
+
+Status bad_flag(std::string_view flag, std::string_view what) {
+  return {ErrorCode::kInvalidRequest, std::string(flag) + ": " + std::string(what)};
+}
+
+// Accepts "--name value" and "--name=value".
+bool take_value(std::string_view arg, std::string_view name, int& i, int argc,
+                const char* const* argv, std::optional<std::string>& out, Status& error) {
+  if (arg == name) {
+    if (i + 1 >= argc) {
+      error = bad_flag(name, "missing value");
+      return true;
+    }
+    out = argv[++i];
+    return true;
+  }
+  if (arg.size() > name.size() && arg.starts_with(name) && arg[name.size()] == '=') {
+    out = std::string(arg.substr(name.size() + 1));
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Status parse_listen(std::string_view text, std::string& host, std::uint16_t& port) {
+  std::string_view h, p;
+  if (text.starts_with('[')) {
+    const auto close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      return {ErrorCode::kInvalidRequest, "expected [IPV6]:PORT, got '" + std::string(text) + "'"};
+    }
+    h = text.substr(1, close - 1);
+    p = text.substr(close + 2);
+  } else {
+    const auto colon = text.rfind(':');
+    if (colon == std::string_view::npos) {
+      return {ErrorCode::kInvalidRequest, "expected HOST:PORT, got '" + std::string(text) + "'"};
+    }
+    h = text.substr(0, colon);
+    p = text.substr(colon + 1);
+  }
+  unsigned value = 0;
+  auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
+  if (h.empty() || p.empty() || ec != std::errc() || ptr != p.data() + p.size() || value > 65535) {
+    return {ErrorCode::kInvalidRequest, "expected HOST:PORT with a port 0..65535, got '" +
+                                            std::string(text) + "'"};
+  }
+  host.assign(h);
+  port = static_cast<std::uint16_t>(value);
+  return {};
+}
+
+Result<CommandLine> parse_command_line(int argc, const char* const* argv) {
+  CommandLine cli;
+  Status error;
+  for (int i = 1; i < argc && error.ok(); ++i) {
+    const std::string_view arg = argv[i];
+    std::optional<std::string> threads;
+    if (arg == "--help" || arg == "-h") {
+      cli.help = true;
+    } else if (arg == "--demo") {
+      cli.demo = true;
+    } else if (take_value(arg, "--listen", i, argc, argv, cli.listen, error) ||
+               take_value(arg, "--data-dir", i, argc, argv, cli.data_dir, error) ||
+               take_value(arg, "--config", i, argc, argv, cli.config_path, error)) {
+    } else if (take_value(arg, "--threads", i, argc, argv, threads, error)) {
+      unsigned n = 0;
+      if (error.ok()) {
+        auto [ptr, ec] = std::from_chars(threads->data(), threads->data() + threads->size(), n);
+        if (ec != std::errc() || ptr != threads->data() + threads->size() || n < 1 || n > 1024) {
+          error = bad_flag("--threads", "expected an integer 1..1024");
+        }
+        cli.threads = n;
+      }
+    } else {
+      error = bad_flag(arg, "unknown option (see --help)");
+    }
+  }
+  if (!error.ok()) return error;
+  return cli;
+}
+
+std::string usage() {
+  return R"(codeledgerd: in-memory, durable promotion-code ledger (Capillary and Altcraft APIs)
+
+Usage: codeledgerd [--listen HOST:PORT] [--data-dir DIR] [--config FILE] [--threads N] [--demo]
+
+  --listen HOST:PORT  address to serve HTTP on (default 127.0.0.1:8080; [::1]:8080 for IPv6;
+                      port 0 picks a free port). Overrides the config file's "listen".
+  --data-dir DIR      directory for the write-ahead log and snapshots (default ./data).
+                      Overrides the config file's "data_dir".
+  --config FILE       JSON configuration: organisations, API keys (salted SHA-256 secrets
+                      only), limits, durability. Without it the embedded demo configuration
+                      is used: organisation 100737 and API key "demo" (password printed at
+                      start), and the demo promotions are seeded into an empty ledger.
+  --threads N         I/O threads, each with its own acceptor on the port (default: one per
+                      hardware thread). Overrides the config file's "threads".
+  --demo              seed the demo organisation, key and promotions even with --config.
+  --help              this text.
+
+Exit codes: 0 clean shutdown (SIGTERM/SIGINT), 1 runtime failure, 2 bad flags or config.
+)";
+}
+
+Result<Config> resolve_config(const CommandLine& cli) {
+  Config config;
+  if (cli.config_path) {
+    Result<Config> loaded = load_config_file(*cli.config_path);
+    if (!loaded.ok()) return loaded.status();
+    config = std::move(loaded).value();
+  } else {
+    config = demo_config();
+  }
+  if (cli.demo && !config.demo) {
+    const Config demo = demo_config();
+    config.demo = true;
+    bool has_org = false;
+    for (const auto& org : config.organisations) has_org = has_org || org.org == demo.organisations[0].org;
+    if (!has_org) config.organisations.push_back(demo.organisations[0]);
+    bool has_key = false;
+    for (const auto& key : config.api_keys) has_key = has_key || key.name == demo.api_keys[0].name;
+    if (!has_key) config.api_keys.push_back(demo.api_keys[0]);
+  }
+  if (cli.listen) {
+    Status st = parse_listen(*cli.listen, config.listen_host, config.listen_port);
+    if (!st.ok()) return Status(ErrorCode::kInvalidRequest, "--listen: " + st.message());
+  }
+  if (cli.data_dir) config.data_dir = *cli.data_dir;
+  if (cli.threads) config.threads = *cli.threads;
+  return config;
+}
+
+}  // namespace codeledger::server

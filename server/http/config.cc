@@ -1,0 +1,326 @@
+#include "server/http/config.h"
+
+#include <simdjson.h>
+
+#include <charconv>
+#include <fstream>
+#include <initializer_list>
+#include <limits>
+#include <sstream>
+
+#include "server/capillary/demo.h"
+#include "server/http/crypto.h"
+#include "server/http/handler.h"
+#include "server/wire/iso_time.h"
+
+namespace codeledger::server {
+namespace {
+
+namespace dom = simdjson::dom;
+
+// Validation context: every error names the source and the dotted field path.
+class Reader {
+ public:
+  explicit Reader(std::string_view source) : source_(source) {}
+
+  Status fail(std::string_view field, std::string_view what) const {
+    std::string msg = "config ";
+    msg += source_;
+    msg += ": field '";
+    msg += field;
+    msg += "': ";
+    msg += what;
+    return {ErrorCode::kInvalidRequest, std::move(msg)};
+  }
+
+  Status check_keys(dom::object obj, std::string_view path,
+                    std::initializer_list<std::string_view> allowed) const {
+    for (auto field : obj) {
+      bool known = false;
+      for (auto a : allowed) known = known || field.key == a;
+      if (!known) return fail(join(path, field.key), "unknown field");
+    }
+    return {};
+  }
+
+  template <class T>
+  Status get_uint(dom::object obj, std::string_view path, std::string_view key, T& out,
+                  std::uint64_t min = 0, std::uint64_t max = std::numeric_limits<T>::max()) const {
+    dom::element e;
+    if (obj[key].get(e) != simdjson::SUCCESS) return {};
+    std::uint64_t v = 0;
+    if (e.get_uint64().get(v) != simdjson::SUCCESS) {
+      return fail(join(path, key), "expected a non-negative integer");
+    }
+    if (v < min || v > max) {
+      return fail(join(path, key), "must be between " + std::to_string(min) + " and " +
+                                       std::to_string(max));
+    }
+    out = static_cast<T>(v);
+    return {};
+  }
+
+  Status get_string(dom::object obj, std::string_view path, std::string_view key,
+                    std::string& out, bool required = false) const {
+    dom::element e;
+    if (obj[key].get(e) != simdjson::SUCCESS) {
+      return required ? fail(join(path, key), "required") : Status{};
+    }
+    std::string_view v;
+    if (e.get_string().get(v) != simdjson::SUCCESS) return fail(join(path, key), "expected a string");
+    out.assign(v);
+    return {};
+  }
+
+  static std::string join(std::string_view path, std::string_view key) {
+    if (path.empty()) return std::string(key);
+    std::string s(path);
+    s += '.';
+    s += key;
+    return s;
+  }
+
+ private:
+  std::string source_;
+};
+
+#define CL_TRY(expr)                   \
+  do {                                 \
+    Status st_ = (expr);               \
+    if (!st_.ok()) return st_;         \
+  } while (0)
+
+Status read_limits(const Reader& r, dom::object root, Config& c) {
+  dom::object o;
+  if (root["limits"].get(o) != simdjson::SUCCESS) {
+    dom::element e;
+    return root["limits"].get(e) == simdjson::SUCCESS ? r.fail("limits", "expected an object")
+                                                       : Status{};
+  }
+  CL_TRY(r.check_keys(o, "limits", {"body_bytes_max", "header_bytes_max", "read_timeout_ms",
+                                    "idle_timeout_ms", "connections_max", "pipeline_depth_max"}));
+  HttpLimits& l = c.limits;
+  CL_TRY(r.get_uint(o, "limits", "body_bytes_max", l.body_bytes_max, 1, 1ull << 30));
+  CL_TRY(r.get_uint(o, "limits", "header_bytes_max", l.header_bytes_max, 256, 1ull << 20));
+  CL_TRY(r.get_uint(o, "limits", "read_timeout_ms", l.read_timeout_ms, 1, 3'600'000));
+  CL_TRY(r.get_uint(o, "limits", "idle_timeout_ms", l.idle_timeout_ms, 1, 86'400'000));
+  CL_TRY(r.get_uint(o, "limits", "connections_max", l.connections_max, 1, 10'000'000));
+  CL_TRY(r.get_uint(o, "limits", "pipeline_depth_max", l.pipeline_depth_max, 1, 1'000'000));
+  return {};
+}
+
+Status read_durability(const Reader& r, dom::object root, Config& c) {
+  dom::object o;
+  if (root["durability"].get(o) != simdjson::SUCCESS) {
+    dom::element e;
+    return root["durability"].get(e) == simdjson::SUCCESS
+               ? r.fail("durability", "expected an object")
+               : Status{};
+  }
+  CL_TRY(r.check_keys(o, "durability", {"mode", "fsync_interval_ms"}));
+  std::string mode = "sync";
+  CL_TRY(r.get_string(o, "durability", "mode", mode));
+  if (mode == "sync") c.durability = DurabilityMode::kSync;
+  else if (mode == "async") c.durability = DurabilityMode::kAsync;
+  else if (mode == "none") c.durability = DurabilityMode::kNone;
+  else return r.fail("durability.mode", "expected \"sync\", \"async\" or \"none\"");
+  return r.get_uint(o, "durability", "fsync_interval_ms", c.fsync_interval_ms, 1, 60'000);
+}
+
+Status read_auth(const Reader& r, dom::object root, Config& c) {
+  dom::object o;
+  if (root["auth"].get(o) != simdjson::SUCCESS) {
+    dom::element e;
+    return root["auth"].get(e) == simdjson::SUCCESS ? r.fail("auth", "expected an object")
+                                                     : Status{};
+  }
+  CL_TRY(r.check_keys(o, "auth", {"token_ttl_s", "tokens_max"}));
+  CL_TRY(r.get_uint(o, "auth", "token_ttl_s", c.token_ttl_s, 1, 7 * 86'400));
+  return r.get_uint(o, "auth", "tokens_max", c.tokens_max, 1, 100'000'000);
+}
+
+Status read_org(const Reader& r, dom::element e, const std::string& path, Config& c) {
+  dom::object o;
+  if (e.get_object().get(o) != simdjson::SUCCESS) return r.fail(path, "expected an object");
+  CL_TRY(r.check_keys(o, path, {"org_id", "time_zone", "redemption_strategy",
+                                "active_promotions_max"}));
+  OrgConfig org;
+  dom::element id;
+  if (o["org_id"].get(id) != simdjson::SUCCESS) return r.fail(path + ".org_id", "required");
+  CL_TRY(r.get_uint(o, path, "org_id", org.org, 1));
+  CL_TRY(r.get_string(o, path, "time_zone", org.settings.time_zone));
+  if (!wire::IsoZone::find(org.settings.time_zone)) {
+    return r.fail(path + ".time_zone", "unknown IANA time zone '" + org.settings.time_zone + "'");
+  }
+  std::string strategy = "WITHOUT_CART_EVALUATION";
+  CL_TRY(r.get_string(o, path, "redemption_strategy", strategy));
+  if (strategy == "WITHOUT_CART_EVALUATION") {
+    org.settings.strategy = ledger::RedemptionStrategy::kWithoutCartEvaluation;
+  } else if (strategy == "WITH_CART_EVALUATION") {
+    org.settings.strategy = ledger::RedemptionStrategy::kWithCartEvaluation;
+  } else {
+    return r.fail(path + ".redemption_strategy",
+                  "expected WITHOUT_CART_EVALUATION or WITH_CART_EVALUATION");
+  }
+  CL_TRY(r.get_uint(o, path, "active_promotions_max", org.settings.active_promotions_max, 1));
+  for (const auto& other : c.organisations) {
+    if (other.org == org.org) return r.fail(path + ".org_id", "duplicate organisation");
+  }
+  c.organisations.push_back(std::move(org));
+  return {};
+}
+
+Status read_scopes(const Reader& r, dom::object o, const std::string& path, std::uint8_t& out) {
+  dom::array scopes;
+  if (o["scopes"].get(scopes) != simdjson::SUCCESS) {
+    dom::element e;
+    if (o["scopes"].get(e) == simdjson::SUCCESS) return r.fail(path + ".scopes", "expected an array");
+    out = static_cast<std::uint8_t>(Scope::kRead) | static_cast<std::uint8_t>(Scope::kWrite);
+    return {};
+  }
+  out = 0;
+  for (dom::element s : scopes) {
+    std::string_view name;
+    if (s.get_string().get(name) != simdjson::SUCCESS) return r.fail(path + ".scopes", "expected strings");
+    if (name == "read") out |= static_cast<std::uint8_t>(Scope::kRead);
+    else if (name == "write") out |= static_cast<std::uint8_t>(Scope::kWrite);
+    else if (name == "admin") out |= static_cast<std::uint8_t>(Scope::kAdmin);
+    else return r.fail(path + ".scopes", "unknown scope '" + std::string(name) + "' (read, write, admin)");
+  }
+  return {};
+}
+
+Status read_key(const Reader& r, dom::element e, const std::string& path, Config& c) {
+  dom::object o;
+  if (e.get_object().get(o) != simdjson::SUCCESS) return r.fail(path, "expected an object");
+  CL_TRY(r.check_keys(o, path, {"name", "org_id", "scopes", "salt", "secret_sha256",
+                                "rate_limit_per_minute", "rate_limit_burst"}));
+  ApiKeyConfig key;
+  CL_TRY(r.get_string(o, path, "name", key.name, true));
+  if (key.name.empty() || key.name.find(':') != std::string::npos) {
+    return r.fail(path + ".name", "must be non-empty and contain no ':'");
+  }
+  dom::element id;
+  if (o["org_id"].get(id) != simdjson::SUCCESS) return r.fail(path + ".org_id", "required");
+  CL_TRY(r.get_uint(o, path, "org_id", key.org, 1));
+  CL_TRY(read_scopes(r, o, path, key.scopes));
+  CL_TRY(r.get_string(o, path, "salt", key.salt_hex, true));
+  std::string bytes;
+  if (key.salt_hex.size() < 16 || !from_hex(key.salt_hex, bytes)) {
+    return r.fail(path + ".salt", "expected at least 16 hex characters");
+  }
+  CL_TRY(r.get_string(o, path, "secret_sha256", key.secret_sha256_hex, true));
+  if (key.secret_sha256_hex.size() != 64 || !from_hex(key.secret_sha256_hex, bytes)) {
+    return r.fail(path + ".secret_sha256", "expected 64 hex characters (a SHA-256 digest)");
+  }
+  for (auto& ch : key.secret_sha256_hex) ch = static_cast<char>(std::tolower(ch));
+  CL_TRY(r.get_uint(o, path, "rate_limit_per_minute", key.rate_limit_per_minute, 1));
+  CL_TRY(r.get_uint(o, path, "rate_limit_burst", key.rate_limit_burst, 1));
+  for (const auto& other : c.api_keys) {
+    if (other.name == key.name) return r.fail(path + ".name", "duplicate key name");
+  }
+  c.api_keys.push_back(std::move(key));
+  return {};
+}
+
+template <class Fn>
+Status read_array(const Reader& r, dom::object root, std::string_view name, Fn&& each) {
+  dom::element e;
+  if (root[name].get(e) != simdjson::SUCCESS) return {};
+  dom::array items;
+  if (e.get_array().get(items) != simdjson::SUCCESS) return r.fail(name, "expected an array");
+  std::size_t i = 0;
+  for (dom::element item : items) {
+    CL_TRY(each(item, std::string(name) + "[" + std::to_string(i++) + "]"));
+  }
+  return {};
+}
+
+Status read_top(const Reader& r, dom::object root, Config& c) {
+  CL_TRY(r.check_keys(root, "", {"listen", "threads", "data_dir", "durability", "limits", "auth",
+                                 "organisations", "api_keys", "demo"}));
+  std::string listen;
+  CL_TRY(r.get_string(root, "", "listen", listen));
+  if (!listen.empty()) {
+    Status st = parse_listen(listen, c.listen_host, c.listen_port);
+    if (!st.ok()) return r.fail("listen", st.message());
+  }
+  CL_TRY(r.get_uint(root, "", "threads", c.threads, 0, 1024));
+  CL_TRY(r.get_string(root, "", "data_dir", c.data_dir));
+  dom::element demo;
+  if (root["demo"].get(demo) == simdjson::SUCCESS && demo.get_bool().get(c.demo) != simdjson::SUCCESS) {
+    return r.fail("demo", "expected true or false");
+  }
+  CL_TRY(read_durability(r, root, c));
+  CL_TRY(read_limits(r, root, c));
+  return read_auth(r, root, c);
+}
+
+}  // namespace
+
+std::string_view to_string(DurabilityMode mode) {
+  switch (mode) {
+    case DurabilityMode::kSync: return "sync";
+    case DurabilityMode::kAsync: return "async";
+    case DurabilityMode::kNone: return "none";
+  }
+  return "sync";
+}
+
+Result<Config> parse_config(std::string_view json, std::string_view source) {
+  Reader r(source);
+  dom::parser parser;
+  dom::element doc;
+  if (auto err = parser.parse(json.data(), json.size()).get(doc); err != simdjson::SUCCESS) {
+    return Status(ErrorCode::kInvalidRequest, "config " + std::string(source) +
+                                                  ": not valid JSON: " + simdjson::error_message(err));
+  }
+  dom::object root;
+  if (doc.get_object().get(root) != simdjson::SUCCESS) return r.fail("(root)", "expected an object");
+  Config c;
+  CL_TRY(read_top(r, root, c));
+  CL_TRY(read_array(r, root, "organisations",
+                    [&](dom::element e, const std::string& p) { return read_org(r, e, p, c); }));
+  CL_TRY(read_array(r, root, "api_keys",
+                    [&](dom::element e, const std::string& p) { return read_key(r, e, p, c); }));
+  for (std::size_t i = 0; i < c.api_keys.size(); ++i) {
+    bool found = false;
+    for (const auto& org : c.organisations) found = found || org.org == c.api_keys[i].org;
+    if (!found) {
+      return r.fail("api_keys[" + std::to_string(i) + "].org_id", "no such organisation in 'organisations'");
+    }
+  }
+  return c;
+}
+
+Result<Config> load_config_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status(ErrorCode::kInvalidRequest, "config " + path + ": cannot open file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return Status(ErrorCode::kInvalidRequest, "config " + path + ": read error");
+  return parse_config(text.str(), path);
+}
+
+Config demo_config() {
+  Config c;
+  c.demo = true;
+  OrgConfig org;
+  org.org = capillary::kDemoOrgId;
+  org.settings.time_zone = std::string(capillary::kDemoTimeZone);
+  c.organisations.push_back(org);
+  ApiKeyConfig key;
+  key.name = std::string(capillary::kDemoKeyName);
+  key.org = capillary::kDemoOrgId;
+  key.scopes = static_cast<std::uint8_t>(Scope::kRead) | static_cast<std::uint8_t>(Scope::kWrite) |
+               static_cast<std::uint8_t>(Scope::kAdmin);
+  // A fixed salt keeps the demo reproducible; the password is public (printed at start).
+  key.salt_hex = "9f1c2a7be04d4c58a1e3f6b2d8c07a15";
+  std::string salt;
+  CL_CHECK(from_hex(key.salt_hex, salt));
+  key.secret_sha256_hex = salted_secret_hash(salt, md5_hex(capillary::kDemoPassword));
+  c.api_keys.push_back(std::move(key));
+  return c;
+}
+
+}  // namespace codeledger::server

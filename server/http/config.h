@@ -1,0 +1,99 @@
+// codeledgerd's configuration: a JSON file (or the embedded demo), then command-line flags on
+// top. Everything is validated up front; an error names the file and the field.
+//
+// File shape (every field optional except where noted):
+//   { "listen": "127.0.0.1:8080", "threads": 4, "data_dir": "./data",
+//     "durability": {"mode": "sync" | "async" | "none", "fsync_interval_ms": 5},
+//     "limits": {"body_bytes_max": 1048576, "header_bytes_max": 16384,
+//                "read_timeout_ms": 10000, "idle_timeout_ms": 60000,
+//                "connections_max": 10000, "pipeline_depth_max": 64},
+//     "auth": {"token_ttl_s": 3600, "tokens_max": 100000},
+//     "organisations": [{"org_id": 100737 (required), "time_zone": "UTC",
+//                        "redemption_strategy": "WITHOUT_CART_EVALUATION",
+//                        "active_promotions_max": 1000}],
+//     "api_keys": [{"name": "demo" (required), "org_id": 100737 (required),
+//                   "scopes": ["read", "write", "admin"], "salt": "<hex>" (required),
+//                   "secret_sha256": "<64 hex>" (required),
+//                   "rate_limit_per_minute": 1000, "rate_limit_burst": 100}] }
+// secret_sha256 = hex(SHA-256(salt bytes || md5hex(password))): plaintext never stored.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ledger/status.h"
+#include "ledger/types.h"
+
+namespace codeledger::server {
+
+enum class DurabilityMode : std::uint8_t { kSync, kAsync, kNone };
+std::string_view to_string(DurabilityMode mode);
+
+struct HttpLimits {
+  std::size_t body_bytes_max = 1 << 20;
+  std::size_t header_bytes_max = 16 << 10;
+  std::uint32_t read_timeout_ms = 10'000;   // first byte of a request to its last byte
+  std::uint32_t idle_timeout_ms = 60'000;   // keep-alive connection waiting for a request
+  std::size_t connections_max = 10'000;     // per server, over all threads
+  // Requests answered back to back from bytes already buffered (pipelined) before the
+  // connection is closed after the current answer: bounds the work one client can queue.
+  std::size_t pipeline_depth_max = 64;
+};
+
+struct OrgConfig {
+  ledger::OrgId org = 0;
+  ledger::OrgSettings settings;
+};
+
+struct ApiKeyConfig {
+  std::string name;
+  ledger::OrgId org = 0;
+  std::uint8_t scopes = 0;        // bit set of Scope
+  std::string salt_hex;
+  std::string secret_sha256_hex;  // hex(SHA-256(salt || md5hex(password)))
+  std::uint32_t rate_limit_per_minute = 1'000;
+  std::uint32_t rate_limit_burst = 100;
+};
+
+struct Config {
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 8080;
+  unsigned threads = 0;           // 0 = one per hardware thread
+  std::string data_dir = "./data";
+  DurabilityMode durability = DurabilityMode::kSync;
+  std::uint32_t fsync_interval_ms = 5;
+  HttpLimits limits;
+  std::uint32_t token_ttl_s = 3'600;
+  std::size_t tokens_max = 100'000;
+  std::vector<OrgConfig> organisations;
+  std::vector<ApiKeyConfig> api_keys;
+  bool demo = false;              // seed the demo data when the ledger is empty
+};
+
+// Parses a config document; `source` names it in error messages (a path or "<embedded>").
+Result<Config> parse_config(std::string_view json, std::string_view source);
+Result<Config> load_config_file(const std::string& path);
+
+// The embedded default: the demo organisation and the demo API key (server/capillary/demo.h),
+// demo = true.
+Config demo_config();
+
+// "HOST:PORT" (IPv6 as "[::1]:8080"). Port 0 asks for an ephemeral port.
+Status parse_listen(std::string_view text, std::string& host, std::uint16_t& port);
+
+struct CommandLine {
+  std::optional<std::string> listen, data_dir, config_path;
+  std::optional<unsigned> threads;
+  bool demo = false;
+  bool help = false;
+};
+Result<CommandLine> parse_command_line(int argc, const char* const* argv);
+std::string usage();
+
+// The config file (or the embedded demo without one), then the flags over it.
+Result<Config> resolve_config(const CommandLine& cli);
+
+}  // namespace codeledger::server

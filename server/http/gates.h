@@ -1,0 +1,38 @@
+// Interfaces the HTTP layer waits on, implemented elsewhere (server/store) and plugged in at
+// construction. Both default to "nothing to wait for".
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "ledger/types.h"
+
+namespace codeledger::server {
+
+// Holds a response until the state it reveals is durable. when_durable() may call `done`
+// at once (on the calling thread) or later from any thread; the session posts back to its
+// own executor either way. `done` must be called exactly once, also when the server stops.
+class DurabilityGate {
+ public:
+  virtual ~DurabilityGate() = default;
+  virtual void when_durable(ledger::Lsn lsn, std::function<void()> done) = 0;
+};
+
+// Durability `none`/tests: everything is as durable as it will get.
+class ImmediateDurability final : public DurabilityGate {
+ public:
+  void when_durable(ledger::Lsn, std::function<void()> done) override { done(); }
+};
+
+// What /healthz and /readyz report beyond "the server answers".
+class HealthProbe {
+ public:
+  virtual ~HealthProbe() = default;
+  // A sticky storage failure (failed fsync): the process is alive but refuses writes.
+  virtual std::optional<std::string> storage_failure() const = 0;
+  // Recovery finished and the store accepts traffic.
+  virtual bool ready() const = 0;
+};
+
+}  // namespace codeledger::server

@@ -1,0 +1,74 @@
+#include "server/http/listener.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+
+#include <sys/socket.h>
+
+namespace codeledger::server {
+namespace {
+
+using reuse_port = net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+// The whole answer to a connection over connections_max, written without a session.
+constexpr std::string_view kOverCapacity =
+    "HTTP/1.1 503 Service Unavailable\r\n"
+    "Content-Type: application/json\r\n"
+    "Connection: close\r\n"
+    "Retry-After: 1\r\n"
+    "Content-Length: 88\r\n"
+    "\r\n"
+    R"J({"data":null,"errors":[{"code":503,"message":"too many connections (connections_max)"}]})J";
+
+}  // namespace
+
+Listener::Listener(net::io_context& ioc, const tcp::endpoint& endpoint, ServerState& state,
+                   WorkerState& worker)
+    : ioc_(ioc), acceptor_(ioc), state_(state), worker_(worker) {
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(net::socket_base::reuse_address(true));
+  acceptor_.set_option(reuse_port(true));
+  acceptor_.bind(endpoint);
+  acceptor_.listen(net::socket_base::max_listen_connections);
+}
+
+void Listener::run() { do_accept(); }
+
+void Listener::stop() {
+  net::post(ioc_, [self = shared_from_this()] {
+    beast::error_code ec;
+    self->acceptor_.close(ec);
+  });
+}
+
+void Listener::do_accept() {
+  acceptor_.async_accept(ioc_, beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+}
+
+void Listener::refuse(tcp::socket& socket) {
+  // Best effort and never blocking: a refused client must not cost us a thread.
+  beast::error_code ec;
+  socket.non_blocking(true, ec);
+  socket.write_some(net::buffer(kOverCapacity.data(), kOverCapacity.size()), ec);
+  socket.shutdown(tcp::socket::shutdown_both, ec);
+  socket.close(ec);
+}
+
+void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
+  if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
+  if (!ec) {
+    socket.set_option(tcp::no_delay(true), ec);
+    // Count first, then check: exact under concurrent accepts on other threads.
+    const std::size_t before = state_.connections.fetch_add(1, std::memory_order_acq_rel);
+    if (before >= state_.limits.connections_max || state_.stopping.load()) {
+      state_.connections.fetch_sub(1, std::memory_order_acq_rel);
+      refuse(socket);
+    } else {
+      std::make_shared<Session>(std::move(socket), state_, worker_)->run();
+    }
+  }
+  // Accept errors (EMFILE, ECONNABORTED) are per connection: keep listening.
+  do_accept();
+}
+
+}  // namespace codeledger::server

@@ -1,0 +1,34 @@
+// Accepts connections on one io thread. Every io thread has its own Listener with its own
+// SO_REUSEPORT socket on the same port, so the kernel spreads new connections over threads
+// and no accept lock or cross-thread hand-off exists.
+#pragma once
+
+#include <memory>
+
+#include "server/http/session.h"
+
+namespace codeledger::server {
+
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  // Opens, binds and listens; throws boost::system::system_error when the port is taken.
+  Listener(net::io_context& ioc, const tcp::endpoint& endpoint, ServerState& state,
+           WorkerState& worker);
+
+  void run();
+  // Stops accepting (from any thread); connections already accepted carry on.
+  void stop();
+  tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+
+ private:
+  void do_accept();
+  void on_accept(beast::error_code ec, tcp::socket socket);
+  void refuse(tcp::socket& socket);
+
+  net::io_context& ioc_;
+  tcp::acceptor acceptor_;
+  ServerState& state_;
+  WorkerState& worker_;
+};
+
+}  // namespace codeledger::server

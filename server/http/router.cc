@@ -1,0 +1,149 @@
+#include "server/http/router.h"
+
+#include <utility>
+
+namespace codeledger::server {
+namespace {
+
+// Splits "/a/b/c" into {"a","b","c"}; the leading slash is implied.
+std::vector<std::string> split_pattern(std::string_view pattern) {
+  std::vector<std::string> out;
+  if (pattern.starts_with('/')) pattern.remove_prefix(1);
+  while (true) {
+    const auto slash = pattern.find('/');
+    out.emplace_back(pattern.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    pattern.remove_prefix(slash + 1);
+  }
+  return out;
+}
+
+bool is_param(std::string_view segment) {
+  return segment.size() >= 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+void Router::add(Endpoint endpoint) {
+  CL_CHECK(endpoint.pattern.starts_with('/'));
+  CL_CHECK(static_cast<bool>(endpoint.call));
+  Compiled c;
+  c.segments = split_pattern(endpoint.pattern);
+  c.endpoint = std::move(endpoint);
+  endpoints_.push_back(std::move(c));
+}
+
+void Router::add(const Route& route) {
+  CL_CHECK(route.handler != nullptr);
+  add(Endpoint{route.method, route.pattern, route.handler, route.scope, Access::kScoped});
+}
+
+bool Router::matches(const Compiled& c, std::string_view path, PathParams* params) {
+  if (!path.starts_with('/')) return false;
+  path.remove_prefix(1);
+  for (std::size_t i = 0; i < c.segments.size(); ++i) {
+    const auto slash = path.find('/');
+    const bool last = i + 1 == c.segments.size();
+    if (last != (slash == std::string_view::npos)) return false;
+    const std::string_view segment = path.substr(0, slash);
+    const std::string& want = c.segments[i];
+    if (is_param(want)) {
+      if (segment.empty()) return false;
+      if (params) params->add(std::string_view(want).substr(1, want.size() - 2), segment);
+    } else if (segment != want) {
+      return false;
+    }
+    if (!last) path.remove_prefix(slash + 1);
+  }
+  return true;
+}
+
+RouteMatch Router::match(http::verb method, std::string_view path, PathParams& params) const {
+  RouteMatch result;
+  // Literal patterns win over parameterised ones ("/promotions/customer/{id}" is not
+  // "/promotions/{promotionId}/..."): try the most literal candidates first.
+  const Compiled* best = nullptr;
+  std::size_t best_literals = 0;
+  for (const Compiled& c : endpoints_) {
+    if (!matches(c, path, nullptr)) continue;
+    if (c.endpoint.method != method) {
+      const std::string_view name = http::to_string(c.endpoint.method);
+      if (result.allow.find(name) == std::string::npos) {
+        if (!result.allow.empty()) result.allow += ", ";
+        result.allow += name;
+      }
+      continue;
+    }
+    std::size_t literals = 0;
+    for (const auto& s : c.segments) literals += is_param(s) ? 0 : 1;
+    if (!best || literals > best_literals) {
+      best = &c;
+      best_literals = literals;
+    }
+  }
+  if (best) {
+    matches(*best, path, &params);
+    result.kind = RouteMatch::Kind::kFound;
+    result.endpoint = &best->endpoint;
+    result.allow.clear();
+  } else if (!result.allow.empty()) {
+    result.kind = RouteMatch::Kind::kMethodNotAllowed;
+  }
+  return result;
+}
+
+Target split_target(std::string_view target) {
+  const auto q = target.find('?');
+  if (q == std::string_view::npos) return {target, {}};
+  return {target.substr(0, q), target.substr(q + 1)};
+}
+
+bool percent_decode(std::string_view in, std::string& out) {
+  out.clear();
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const char c = in[i];
+    if (c == '+') {
+      out.push_back(' ');
+    } else if (c != '%') {
+      out.push_back(c);
+    } else {
+      if (i + 2 >= in.size()) return false;
+      const int hi = hex_value(in[i + 1]);
+      const int lo = hex_value(in[i + 2]);
+      if (hi < 0 || lo < 0) return false;
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    }
+  }
+  return true;
+}
+
+bool parse_query(std::string_view query, QueryParams& params) {
+  std::string name, value;
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    const auto eq = pair.find('=');
+    if (!percent_decode(pair.substr(0, eq), name)) return false;
+    if (!percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1),
+                        value)) {
+      return false;
+    }
+    params.add(std::move(name), std::move(value));
+    name = {};
+    value = {};
+  }
+  return true;
+}
+
+}  // namespace codeledger::server

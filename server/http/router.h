@@ -1,0 +1,68 @@
+// Maps (method, path) to an endpoint. Patterns are literal segments and `{name}` segments;
+// a path that matches some pattern under another method is a 405 with an Allow header,
+// one that matches none is a 404. Built once before the server starts, then read-only, so
+// every io thread matches without locks.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/http/handler.h"
+
+namespace codeledger::server {
+
+// Who may call an endpoint.
+enum class Access : std::uint8_t {
+  kScoped,   // authenticated key holding `scope`
+  kPublic,   // no authentication (health, token generation)
+};
+
+struct Endpoint {
+  http::verb method = http::verb::get;
+  std::string pattern;
+  std::function<Reply(RequestContext&)> call;
+  Scope scope = Scope::kRead;
+  Access access = Access::kScoped;
+};
+
+struct RouteMatch {
+  enum class Kind : std::uint8_t { kFound, kNotFound, kMethodNotAllowed } kind = Kind::kNotFound;
+  const Endpoint* endpoint = nullptr;
+  std::string allow;  // kMethodNotAllowed: "GET, POST"
+};
+
+class Router {
+ public:
+  void add(Endpoint endpoint);
+  void add(const Route& route);
+  // `path` must outlive `params`: they point into it.
+  RouteMatch match(http::verb method, std::string_view path, PathParams& params) const;
+  std::size_t size() const { return endpoints_.size(); }
+
+ private:
+  struct Compiled {
+    Endpoint endpoint;
+    std::vector<std::string> segments;  // "{name}" kept verbatim
+  };
+  static bool matches(const Compiled& c, std::string_view path, PathParams* params);
+  std::vector<Compiled> endpoints_;
+};
+
+// Splits a request target into path and query (without '?').
+struct Target {
+  std::string_view path;
+  std::string_view query;
+};
+Target split_target(std::string_view target);
+
+// Percent-decodes `in` into `out`; '+' becomes a space (form encoding, as query strings use).
+// False on a malformed escape ("%G1", a trailing "%").
+bool percent_decode(std::string_view in, std::string& out);
+
+// Parses `a=b&c=d` into params (names and values percent-decoded). False on a bad escape.
+bool parse_query(std::string_view query, QueryParams& params);
+
+}  // namespace codeledger::server

@@ -1,0 +1,75 @@
+// The HTTP server: N io threads, each with its own io_context, its own SO_REUSEPORT
+// acceptor on the shared port and its own sessions (no cross-thread hand-offs on the hot
+// path). Handlers run on the io thread that read the request.
+//
+//   Server server(config, ledger, capillary_routes(), gate);
+//   std::uint16_t port = server.start();   // binds; port 0 in config -> ephemeral
+//   ...
+//   server.stop();                         // stop accepting, finish in-flight, close
+//
+// start() and stop() are called from one controlling thread; everything else is internal.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "server/http/auth.h"
+#include "server/http/config.h"
+#include "server/http/dispatcher.h"
+#include "server/http/gates.h"
+#include "server/http/session.h"
+#include "server/http/router.h"
+
+namespace codeledger::server {
+
+struct ServerHooks {
+  Clock clock = system_clock_ms;            // handlers' now_ms and token expiry
+  const HealthProbe* health = nullptr;      // /healthz and /readyz; null = always healthy
+  std::vector<Endpoint> extra_endpoints;    // e.g. /metrics, test routes
+  std::uint32_t stop_timeout_ms = 10'000;   // in-flight requests get this long at stop()
+};
+
+class Server {
+ public:
+  // Every reference must outlive the Server. `routes` are the dialects' routes; the
+  // server adds /healthz, /readyz and /v3/oauth/token/generate itself.
+  Server(Config config, ledger::Ledger& ledger, const std::vector<Route>& routes,
+         DurabilityGate& gate, ServerHooks hooks = {});
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds every thread's acceptor and starts the threads. Returns the bound port. Throws
+  // boost::system::system_error when the address cannot be bound.
+  std::uint16_t start();
+  // Graceful: stop accepting, close idle connections, let in-flight requests answer (up to
+  // stop_timeout_ms), then stop the threads. Idempotent.
+  void stop();
+
+  std::uint16_t port() const { return port_; }
+  unsigned threads() const { return thread_count_; }
+  std::size_t connections() const { return state_.connections.load(); }
+  Auth& auth() { return auth_; }
+  const Config& config() const { return config_; }
+
+ private:
+  struct Worker;
+
+  Config config_;
+  ServerHooks hooks_;
+  Auth auth_;
+  std::atomic<bool> ready_{false};
+  std::unique_ptr<Dispatcher> dispatcher_;
+  ServerState state_;
+  unsigned thread_count_ = 1;
+  std::uint16_t port_ = 0;
+  bool started_ = false;
+  bool stopped_ = false;
+  // Declared last: workers own the io_contexts whose handlers reference everything above.
+  std::vector<std::unique_ptr<Worker>> workers_;
+};
+
+}  // namespace codeledger::server

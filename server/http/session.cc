@@ -1,0 +1,224 @@
+#include "server/http/session.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <ctime>
+
+#include "server/http/errors.h"
+#include "server/http/head_screen.h"
+
+namespace codeledger::server {
+namespace {
+
+// After an error answer we stop reading requests but keep draining what the client still
+// sends for a moment: closing a socket with unread input makes the kernel send RST, which
+// can destroy our answer before the client reads it.
+constexpr auto kLingerTimeout = std::chrono::milliseconds(500);
+constexpr std::size_t kLingerBytesMax = 1 << 20;
+constexpr std::size_t kReadChunkBytes = 16 << 10;
+
+// The path of "METHOD SP target SP version", for choosing the error envelope.
+std::string_view path_of_head(std::string_view head) {
+  const auto sp1 = head.find(' ');
+  if (sp1 == std::string_view::npos) return {};
+  const auto sp2 = head.find(' ', sp1 + 1);
+  if (sp2 == std::string_view::npos) return {};
+  return split_target(head.substr(sp1 + 1, sp2 - sp1 - 1)).path;
+}
+
+std::string_view as_view(const beast::flat_buffer& b) {
+  return {static_cast<const char*>(b.data().data()), b.size()};
+}
+
+}  // namespace
+
+void DateCache::refresh() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  std::strftime(text_, sizeof text_, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+Session::Session(tcp::socket&& socket, ServerState& state, WorkerState& worker)
+    : stream_(std::move(socket)),
+      // Room for one full head plus one read chunk; pipelined input beyond waits in the kernel.
+      buffer_(state.limits.header_bytes_max + kReadChunkBytes),
+      state_(state),
+      worker_(worker) {
+  std::lock_guard lock(worker_.mu);
+  worker_.sessions.insert(this);
+}
+
+Session::~Session() {
+  {
+    std::lock_guard lock(worker_.mu);
+    worker_.sessions.erase(this);
+  }
+  state_.connections.fetch_sub(1, std::memory_order_acq_rel);
+}
+
+void Session::run() {
+  net::dispatch(stream_.get_executor(),
+                beast::bind_front_handler(&Session::do_read, shared_from_this()));
+}
+
+void Session::shutdown() {
+  net::post(stream_.get_executor(), [weak = weak_from_this()] {
+    auto self = weak.lock();
+    if (!self) return;
+    // Busy sessions see state_.stopping when they answer and close afterwards.
+    if (self->phase_ == Phase::kReading && !self->head_started_) self->stream_.close();
+  });
+}
+
+void Session::do_read() {
+  phase_ = Phase::kReading;
+  if (state_.stopping.load(std::memory_order_acquire)) return do_close();
+  parser_.emplace();
+  parser_->body_limit(state_.limits.body_bytes_max);
+  parser_->header_limit(static_cast<std::uint32_t>(state_.limits.header_bytes_max));
+  head_scanned_ = 0;
+  if (buffer_.size() > 0) {
+    ++pipelined_;
+    head_started_ = true;
+    request_deadline_ = Clock::now() + std::chrono::milliseconds(state_.limits.read_timeout_ms);
+  } else {
+    pipelined_ = 0;
+    head_started_ = false;
+  }
+  read_head();
+}
+
+void Session::read_head() {
+  const std::string_view data = as_view(buffer_);
+  if (const std::size_t end = find_head_end(data, head_scanned_); end != 0) return on_head(end);
+  head_scanned_ = data.size();
+  if (data.size() >= state_.limits.header_bytes_max) {
+    return fail_and_close(http::status::request_header_fields_too_large, path_of_head(data),
+                          "request head exceeds header_bytes_max");
+  }
+  if (head_started_) {
+    stream_.expires_at(request_deadline_);
+  } else {
+    stream_.expires_after(std::chrono::milliseconds(state_.limits.idle_timeout_ms));
+  }
+  const std::size_t room = buffer_.max_size() - buffer_.size();
+  stream_.async_read_some(buffer_.prepare(std::min(room, kReadChunkBytes)),
+                          beast::bind_front_handler(&Session::on_read_some, shared_from_this()));
+}
+
+void Session::on_read_some(beast::error_code ec, std::size_t bytes) {
+  // Timeouts, resets, EOF and graceful-stop cancellation all end the connection quietly:
+  // there is no request to answer.
+  if (ec) return stream_.close();
+  buffer_.commit(bytes);
+  if (!head_started_) {
+    head_started_ = true;
+    request_deadline_ = Clock::now() + std::chrono::milliseconds(state_.limits.read_timeout_ms);
+  }
+  read_head();
+}
+
+void Session::on_head(std::size_t head_bytes) {
+  const std::string_view head = as_view(buffer_).substr(0, head_bytes);
+  if (head_bytes > state_.limits.header_bytes_max) {
+    return fail_and_close(http::status::request_header_fields_too_large, path_of_head(head),
+                          "request head exceeds header_bytes_max");
+  }
+  if (const std::string_view reason = screen_request_head(head); !reason.empty()) {
+    return fail_and_close(http::status::bad_request, path_of_head(head), reason);
+  }
+  stream_.expires_at(request_deadline_);
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&Session::on_read, shared_from_this()));
+}
+
+void Session::on_read(beast::error_code ec, std::size_t) {
+  if (ec == http::error::body_limit) {
+    return fail_and_close(http::status::payload_too_large, parser_->get().target(),
+                          "request body exceeds body_bytes_max (" +
+                              std::to_string(state_.limits.body_bytes_max) + " bytes)");
+  }
+  if (ec == http::error::header_limit) {
+    return fail_and_close(http::status::request_header_fields_too_large, {},
+                          "request head exceeds header_bytes_max");
+  }
+  if (ec && ec.category() == http::make_error_code(http::error::bad_target).category() &&
+      ec != http::error::end_of_stream && ec != http::error::partial_message) {
+    return fail_and_close(http::status::bad_request, {}, "malformed HTTP request");
+  }
+  if (ec) return stream_.close();
+  phase_ = Phase::kHandling;
+  // A durability wait must not count against the client's read deadline.
+  stream_.expires_never();
+  reply_ = state_.dispatcher->handle(parser_->get());
+  keep_alive_ = parser_->get().keep_alive() && pipelined_ < state_.limits.pipeline_depth_max;
+  if (reply_.await_lsn == 0) return on_handled();
+  state_.gate->when_durable(reply_.await_lsn, [self = shared_from_this()] {
+    auto executor = self->stream_.get_executor();
+    net::post(executor, [self = std::move(self)] { self->on_handled(); });
+  });
+}
+
+void Session::on_handled() {
+  if (state_.stopping.load(std::memory_order_acquire)) keep_alive_ = false;
+  response_.clear();
+  response_.result(reply_.status);
+  response_.version(11);
+  response_.set(http::field::server, "codeledger");
+  response_.set(http::field::date, worker_.date.view());
+  response_.set(http::field::content_type, reply_.content_type);
+  for (const auto& [name, value] : reply_.headers) response_.set(name, value);
+  response_.keep_alive(keep_alive_);
+  response_.body() = std::move(reply_.body);
+  response_.prepare_payload();
+  do_write();
+}
+
+void Session::do_write() {
+  phase_ = Phase::kWriting;
+  // A client that stops reading its answers gets the same patience as a slow sender.
+  stream_.expires_after(std::chrono::milliseconds(state_.limits.read_timeout_ms));
+  http::async_write(stream_, response_,
+                    beast::bind_front_handler(&Session::on_write, shared_from_this()));
+}
+
+void Session::on_write(beast::error_code ec, std::size_t) {
+  if (ec) return stream_.close();
+  // Keep the body's capacity for the next answer; drop its content.
+  response_.body().clear();
+  if (!keep_alive_) return do_close();
+  do_read();
+}
+
+void Session::fail_and_close(http::status status, std::string_view path, std::string_view message) {
+  reply_ = envelope_error(path, status, message);
+  keep_alive_ = false;
+  on_handled();
+}
+
+void Session::do_close() {
+  phase_ = Phase::kClosing;
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (ec) return stream_.close();
+  buffer_.clear();
+  drained_bytes_ = 0;
+  stream_.expires_after(kLingerTimeout);
+  stream_.async_read_some(buffer_.prepare(std::min(buffer_.max_size(), kReadChunkBytes)),
+                          beast::bind_front_handler(&Session::on_drain, shared_from_this()));
+}
+
+void Session::on_drain(beast::error_code ec, std::size_t bytes) {
+  drained_bytes_ += bytes;
+  if (ec || drained_bytes_ > kLingerBytesMax) return stream_.close();
+  stream_.async_read_some(buffer_.prepare(std::min(buffer_.max_size(), kReadChunkBytes)),
+                          beast::bind_front_handler(&Session::on_drain, shared_from_this()));
+}
+
+}  // namespace codeledger::server

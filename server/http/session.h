@@ -1,0 +1,111 @@
+// One HTTP/1.1 connection, in Beast's advanced-server shape: do_read -> on_read -> (handler,
+// durability wait) -> do_write -> on_write -> do_read. One request at a time: the next
+// request is read only after the previous response is written, so pipelined requests wait
+// in the connection's buffer, bounded by its size and by pipeline_depth_max.
+//
+// Reading is two-phase so each timeout means one thing: the head is collected with
+// async_read_some (idle_timeout_ms while nothing of a request has arrived, then a deadline of
+// read_timeout_ms from its first byte), screened for smuggling shapes, and only then handed
+// to Beast's parser, which reads the body under the same deadline.
+//
+// Thread ownership: a session lives on its worker's single-threaded io_context; every member
+// is touched only from that thread (durability completions are posted back to it).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <unordered_set>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+
+#include "server/http/config.h"
+#include "server/http/dispatcher.h"
+#include "server/http/gates.h"
+
+namespace codeledger::server {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+using tcp = net::ip::tcp;
+
+// "Sun, 06 Nov 1994 08:49:37 GMT", refreshed once a second by its worker's timer.
+class DateCache {
+ public:
+  DateCache() { refresh(); }
+  void refresh();
+  std::string_view view() const { return {text_, kLength}; }
+
+ private:
+  static constexpr std::size_t kLength = 29;
+  char text_[kLength + 1] = {};
+};
+
+class Session;
+
+// Shared by every session of a server. Constant after start except the atomics.
+struct ServerState {
+  HttpLimits limits;
+  const Dispatcher* dispatcher = nullptr;
+  DurabilityGate* gate = nullptr;
+  std::atomic<std::size_t> connections{0};
+  std::atomic<bool> stopping{false};
+};
+
+// Per io thread: its sessions (for graceful stop) and its Date header.
+struct WorkerState {
+  DateCache date;
+  std::mutex mu;
+  std::unordered_set<Session*> sessions;  // guarded by mu
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  // The caller has already counted this connection in state.connections.
+  Session(tcp::socket&& socket, ServerState& state, WorkerState& worker);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  void run();
+  // Graceful stop: an idle connection closes now, a busy one after its response.
+  void shutdown();
+
+ private:
+  enum class Phase : std::uint8_t { kReading, kHandling, kWriting, kClosing };
+  using Clock = std::chrono::steady_clock;
+
+  void do_read();
+  void read_head();
+  void on_read_some(beast::error_code ec, std::size_t bytes);
+  void on_head(std::size_t head_bytes);
+  void on_read(beast::error_code ec, std::size_t bytes);
+  void on_handled();
+  void do_write();
+  void on_write(beast::error_code ec, std::size_t bytes);
+  void fail_and_close(http::status status, std::string_view path, std::string_view message);
+  void do_close();
+  void on_drain(beast::error_code ec, std::size_t bytes);
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> response_;
+  Reply reply_;
+  ServerState& state_;
+  WorkerState& worker_;
+  Phase phase_ = Phase::kReading;
+  bool keep_alive_ = true;
+  bool head_started_ = false;          // some byte of the current request has arrived
+  std::size_t head_scanned_ = 0;       // bytes of buffer_ already searched for the head's end
+  std::size_t pipelined_ = 0;          // requests answered back to back from buffered bytes
+  std::size_t drained_bytes_ = 0;
+  Clock::time_point request_deadline_{};
+};
+
+}  // namespace codeledger::server
