@@ -1,0 +1,233 @@
+#include <set>
+#include <thread>
+
+#include "tests/ledger/fixture.h"
+
+namespace codeledger::ledger::testing {
+namespace {
+
+TEST(CodeKeyTest, ValidationErrorsMatchTheSeed) {
+  EXPECT_TRUE(CodeKey::make("DQCV73").ok());
+  EXPECT_CODE(CodeKey::make("DQ-V73"), kCodeNotAlphanumeric);
+  EXPECT_CODE(CodeKey::make("ABC12"), kCodeTooShort);
+  EXPECT_CODE(CodeKey::make(std::string(40, 'A')), kCodeTooLong);
+  EXPECT_TRUE(CodeKey::make(std::string(39, 'A')).ok());
+  EXPECT_CODE(CodeKey::make("dqcv73"), kCodeNotUppercase);
+}
+
+TEST(ObjectIdTest, HexRoundTrip) {
+  auto id = ObjectId::parse("6912d23dd39e256f754a8411");
+  ASSERT_TRUE(id.has_value());
+  EXPECT_EQ(id->hex(), "6912d23dd39e256f754a8411");
+  EXPECT_FALSE(ObjectId::parse("6912d23dd39e256f754a841").has_value());
+  EXPECT_FALSE(ObjectId::parse("6912d23dd39e256f754a841z").has_value());
+}
+
+TEST_F(LedgerTest, LinkCodeReturnsTheSeedShape) {
+  auto p = promotion("code_linked promotion");
+  import(p, {"DQCV73"});
+  Op o = op();
+  auto r = ledger_.link_code(o, Mode::kDiscount, "DQCV73", 566881933);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->customer, 566881933u);
+  EXPECT_EQ(r->org, kOrg);
+  EXPECT_EQ(r->promotion_id, p.id);
+  EXPECT_EQ(r->promotion_name, "code_linked promotion");
+  EXPECT_EQ(r->code.view(), "DQCV73");
+  EXPECT_EQ(r->created_ms, kNow);
+  EXPECT_EQ(r->redeemable_from_ms, kNow);
+  EXPECT_GT(o.visible_lsn, 0u);
+}
+
+TEST_F(LedgerTest, LinkAgainToSameCustomerIsIdempotent) {
+  auto p = promotion("p");
+  import(p, {"DQCV73"});
+  Op o = op();
+  ASSERT_TRUE(ledger_.link_code(o, Mode::kDiscount, "DQCV73", 7).ok());
+  auto events = sink_.events().size();
+  auto again = ledger_.link_code(o, Mode::kDiscount, "DQCV73", 7);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(sink_.events().size(), events);
+}
+
+TEST_F(LedgerTest, LinkErrorsCoverEverySeedCode) {
+  PromotionSpec spec;
+  spec.valid_till_ms = kNow + kDay;
+  auto p = promotion("p", spec);
+  import(p, {"LINKED1", "SPENT01", "FRESH01"});
+  Op o = op();
+  EXPECT_CODE(ledger_.link_code(o, Mode::kDiscount, "FRESH01", 0), kInvalidCustomer);
+  EXPECT_CODE(ledger_.link_code(o, Mode::kDiscount, "NOSUCH1", 5), kInvalidCode);
+  EXPECT_CODE(ledger_.link_code(o, Mode::kPaymentVoucher, "FRESH01", 5), kInvalidCode);
+  EXPECT_CODE(ledger_.link_code(o, Mode::kDiscount, "bad-code", 5), kCodeNotAlphanumeric);
+  ASSERT_TRUE(ledger_.link_code(o, Mode::kDiscount, "LINKED1", 5).ok());
+  EXPECT_CODE(ledger_.link_code(o, Mode::kDiscount, "LINKED1", 6), kCodeLinkedToAnotherCustomer);
+  ASSERT_TRUE(redeem_code("SPENT01", 9, "t1").ok());
+  EXPECT_CODE(ledger_.link_code(o, Mode::kDiscount, "SPENT01", 9), kCodeAlreadyRedeemed);
+  Op late = op(kOrg, kNow + 2 * kDay);
+  EXPECT_CODE(ledger_.link_code(late, Mode::kDiscount, "FRESH01", 5), kCodeExpired);
+  ASSERT_TRUE(ledger_.update_code(o, Mode::kDiscount, "FRESH01", std::nullopt, false).ok());
+  EXPECT_CODE(ledger_.link_code(o, Mode::kDiscount, "FRESH01", 5), kInvalidCode);
+}
+
+TEST_F(LedgerTest, GetCodesAnswersPerRecordInRequestOrder) {
+  auto p = promotion("p");
+  import(p, {"AAAAAA1", "BBBBBB2"});
+  Op o = op();
+  std::vector<std::string> req{"BBBBBB2", "MISSING", "abc", "AAAAAA1"};
+  auto r = ledger_.get_codes(o, Mode::kDiscount, req, false);
+  ASSERT_EQ(r.size(), 4u);
+  EXPECT_EQ(r[0]->code.view(), "BBBBBB2");
+  EXPECT_CODE(r[1], kInvalidCode);
+  EXPECT_CODE(r[2], kCodeTooShort);
+  EXPECT_EQ(r[3]->code.view(), "AAAAAA1");
+}
+
+TEST_F(LedgerTest, GetCodesIncludesRedemptionsWhenAsked) {
+  PromotionSpec spec;
+  spec.per_code_redemptions_max = 3;
+  auto p = promotion("p", spec);
+  import(p, {"MULTI01"});
+  ASSERT_TRUE(redeem_code("MULTI01", 1, "a").ok());
+  ASSERT_TRUE(redeem_code("MULTI01", 2, "b").ok());
+  Op o = op();
+  std::vector<std::string> req{"MULTI01"};
+  auto r = ledger_.get_codes(o, Mode::kDiscount, req, true);
+  ASSERT_TRUE(r[0].ok());
+  EXPECT_EQ(r[0]->redemption_count, 2u);
+  ASSERT_EQ(r[0]->redemptions.size(), 2u);
+  EXPECT_EQ(r[0]->redemptions[0].transaction_identifier, "a");
+  auto h = ledger_.redemption_history(o, Mode::kDiscount, req);
+  ASSERT_TRUE(h[0].ok());
+  EXPECT_EQ(h[0]->size(), 2u);
+}
+
+TEST_F(LedgerTest, ImportIsAllOrNothing) {
+  auto p = promotion("p");
+  import(p, {"EXIST01"});
+  Op o = op();
+  std::vector<std::string> codes{"NEW0001", "EXIST01", "NEW0001", "bad!", "NEW0002"};
+  auto r = ledger_.import_codes(o, p.id, codes, {});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->imported, 0u);
+  ASSERT_EQ(r->rejected.size(), 3u);
+  std::vector<std::string> probe{"NEW0001", "NEW0002"};
+  for (auto& g : ledger_.get_codes(o, Mode::kDiscount, probe, false)) EXPECT_CODE(g, kInvalidCode);
+  EXPECT_EQ(ledger_.stats()[0].codes + ledger_.stats()[1].codes, 1u);
+}
+
+TEST_F(LedgerTest, ImportRejectsOversizeAndEmptyAndIssuable) {
+  auto p = promotion("p");
+  auto q = issuable("q");
+  Op o = op();
+  std::vector<std::string> none;
+  EXPECT_CODE(ledger_.import_codes(o, p.id, none, {}), kInvalidRequest);
+  std::vector<std::string> many(ledger_.options().limits.codes_per_call_max + 1, "AAAAAA");
+  EXPECT_CODE(ledger_.import_codes(o, p.id, many, {}), kLimitExceeded);
+  std::vector<std::string> one{"AAAAAA"};
+  EXPECT_CODE(ledger_.import_codes(o, q.id, one, {}), kPromotionTypeNotSupported);
+  EXPECT_CODE(ledger_.import_codes(o, ObjectId{}, one, {}), kNotFound);
+}
+
+TEST_F(LedgerTest, GenerateMakesUniqueCodesWithPrefix) {
+  auto p = promotion("p");
+  Op o = op();
+  GenerateSpec g;
+  g.count = 5000;
+  g.length = 10;
+  g.prefix = "SALE";
+  auto r = ledger_.generate_codes(o, p.id, g, 42);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->generated, 5000u);
+  std::set<std::string> seen;
+  std::string cursor;
+  do {
+    auto page = ledger_.export_codes(o, p.id, cursor, 777);
+    ASSERT_TRUE(page.ok());
+    for (auto& c : page->codes) {
+      EXPECT_EQ(c.code.view().substr(0, 4), "SALE");
+      EXPECT_EQ(c.code.size(), 10u);
+      seen.insert(std::string(c.code.view()));
+    }
+    cursor = page->next_cursor;
+  } while (!cursor.empty());
+  EXPECT_EQ(seen.size(), 5000u);
+  EXPECT_EQ(ledger_.get_promotion(o, p.id)->code_count, 5000u);
+}
+
+TEST_F(LedgerTest, GenerateRefusesTooSmallCodeSpace) {
+  auto p = promotion("p");
+  Op o = op();
+  GenerateSpec g;
+  g.count = 600;
+  g.length = 7;
+  g.prefix = "ABCD";
+  g.alphabet = "0123456789";  // 1000 codes: 600 is more than half
+  auto r = ledger_.generate_codes(o, p.id, g, 1);
+  EXPECT_CODE(r, kInvalidRequest);
+  EXPECT_NE(r.status().message().find("code space too small"), std::string::npos);
+  g.alphabet = "aB";
+  EXPECT_CODE(ledger_.generate_codes(o, p.id, g, 1), kInvalidRequest);
+  g.count = 0;
+  EXPECT_CODE(ledger_.generate_codes(o, p.id, g, 1), kInvalidRequest);
+  g.count = ledger_.options().limits.codes_per_generate_max + 1;
+  EXPECT_CODE(ledger_.generate_codes(o, p.id, g, 1), kLimitExceeded);
+}
+
+TEST_F(LedgerTest, ExportRejectsGarbageCursor) {
+  auto p = promotion("p");
+  Op o = op();
+  EXPECT_CODE(ledger_.export_codes(o, p.id, "zz", 10), kInvalidRequest);
+  EXPECT_CODE(ledger_.export_codes(o, ObjectId{}, "", 10), kNotFound);
+}
+
+TEST_F(LedgerTest, UnlinkAndUpdateCode) {
+  auto p = promotion("p");
+  import(p, {"CODE001"});
+  Op o = op();
+  ASSERT_TRUE(ledger_.link_code(o, Mode::kDiscount, "CODE001", 5).ok());
+  EXPECT_CODE(ledger_.unlink_code(o, Mode::kDiscount, "CODE001", 6), kCodeLinkedToAnotherCustomer);
+  EXPECT_CODE(ledger_.unlink_code(o, Mode::kDiscount, "NOCODE1", 6), kInvalidCode);
+  auto u = ledger_.unlink_code(o, Mode::kDiscount, "CODE001", 5);
+  ASSERT_TRUE(u.ok());
+  EXPECT_EQ(u->customer, 0u);
+  EXPECT_CODE(ledger_.update_code(o, Mode::kDiscount, "CODE001", std::nullopt, std::nullopt),
+              kInvalidRequest);
+  auto upd = ledger_.update_code(o, Mode::kDiscount, "CODE001", kNow + 5, std::nullopt);
+  ASSERT_TRUE(upd.ok());
+  EXPECT_EQ(upd->valid_till_ms, kNow + 5);
+  EXPECT_CODE(ledger_.update_code(o, Mode::kDiscount, "NOCODE1", kNow, std::nullopt), kInvalidCode);
+}
+
+TEST_F(LedgerTest, AttachFromPoolHandsOutFreeCodesThenReportsExhaustion) {
+  auto p = promotion("p");
+  import(p, {"POOL001", "POOL002"});
+  Op o = op();
+  auto a = ledger_.attach_from_pool(o, p.id, 1);
+  auto b = ledger_.attach_from_pool(o, p.id, 2);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_NE(a->code.view(), b->code.view());
+  auto c = ledger_.attach_from_pool(o, p.id, 3);
+  EXPECT_CODE(c, kNotFound);
+  EXPECT_NE(c.status().message().find("no free code in pool"), std::string::npos);
+  ASSERT_TRUE(ledger_.unlink_code(o, Mode::kDiscount, a->code.view(), 1).ok());
+  auto d = ledger_.attach_from_pool(o, p.id, 3);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->code.view(), a->code.view());
+  EXPECT_CODE(ledger_.attach_from_pool(o, p.id, 0), kInvalidCustomer);
+  EXPECT_CODE(ledger_.attach_from_pool(o, ObjectId{}, 3), kNotFound);
+}
+
+TEST_F(LedgerTest, StorageFailureAbortsAndChangesNothing) {
+  auto p = promotion("p");
+  import(p, {"CODE001"});
+  auto before = ledger_.state_hash();
+  sink_.set_fail(true);
+  Op o = op();
+  EXPECT_CODE(ledger_.link_code(o, Mode::kDiscount, "CODE001", 5), kStorageUnavailable);
+  EXPECT_CODE(redeem_code("CODE001", 5, "t"), kStorageUnavailable);
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+}  // namespace
+}  // namespace codeledger::ledger::testing

@@ -1,0 +1,159 @@
+#include "tests/ledger/fixture.h"
+
+namespace codeledger::ledger::testing {
+namespace {
+
+TEST_F(LedgerTest, IssueBulkFillsWallets) {
+  PromotionSpec spec;
+  spec.valid_till_ms = kNow + 10 * kDay;
+  spec.earn_validity_ms = kDay;
+  auto p = issuable("earn", spec);
+  Op o = op();
+  std::vector<CustomerId> cust{566881933, 566135941, 566881933};
+  auto r = ledger_.issue(o, p.id, "68fb1c9731d91c625a8d9e80", cust);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r->size(), 2u);
+  const EarnedView& e = *(*r)[0].earned;
+  EXPECT_EQ(e.customer, 566881933u);
+  EXPECT_EQ(e.promotion_id, p.id);
+  EXPECT_EQ(e.earned_from_id, "68fb1c9731d91c625a8d9e80");
+  EXPECT_EQ(e.event_time_ms, kNow);
+  EXPECT_EQ(e.valid_till_ms, kNow + kDay);
+  auto w = ledger_.wallet(o, 566881933);
+  ASSERT_TRUE(w.ok());
+  ASSERT_EQ(w->size(), 1u);
+  EXPECT_EQ((*w)[0].id, e.id);
+}
+
+TEST_F(LedgerTest, IssueRequestWideErrors) {
+  PromotionSpec ended;
+  ended.valid_till_ms = kNow - 1;
+  ended.valid_from_ms = kNow - 10;
+  auto code_linked = promotion("cl");
+  auto old = issuable("old", ended);
+  PromotionSpec off;
+  off.active = false;
+  auto inactive = issuable("off", off);
+  auto ok = issuable("ok");
+  Op o = op();
+  std::vector<CustomerId> one{1}, none, zero{1, 0};
+  EXPECT_CODE(ledger_.issue(o, ok.id, "", one), kInvalidRequest);
+  EXPECT_CODE(ledger_.issue(o, ObjectId{}, "c", one), kNotFound);
+  EXPECT_CODE(ledger_.issue(o, code_linked.id, "c", one), kEarnNotSupported);
+  EXPECT_CODE(ledger_.issue(o, inactive.id, "c", one), kPromotionTypeNotSupported);
+  EXPECT_CODE(ledger_.issue(o, old.id, "c", one), kPromotionExpired);
+  EXPECT_CODE(ledger_.issue(o, ok.id, "c", none), kInvalidCustomer);
+  EXPECT_CODE(ledger_.issue(o, ok.id, "c", zero), kInvalidCustomer);
+  std::vector<CustomerId> many(ledger_.options().limits.customers_per_issue_max + 1, 3);
+  EXPECT_CODE(ledger_.issue(o, ok.id, "c", many), kLimitExceeded);
+  OrgSettings s;
+  s.active_promotions_max = 1;  // cl and ok are active: 2 > 1
+  ASSERT_TRUE(ledger_.configure_org(kOrg, s).ok());
+  EXPECT_CODE(ledger_.issue(o, ok.id, "c", one), kActivePromotionsExceeded);
+}
+
+TEST_F(LedgerTest, PerCustomerEarnLimitFailsOnlyThatCustomer) {
+  PromotionSpec spec;
+  spec.per_customer_earns_max = 1;
+  auto p = issuable("earn", spec);
+  Op o = op();
+  std::vector<CustomerId> first{1};
+  ASSERT_TRUE(ledger_.issue(o, p.id, "c", first).ok());
+  std::vector<CustomerId> both{1, 2};
+  auto r = ledger_.issue(o, p.id, "c", both);
+  ASSERT_TRUE(r.ok());
+  EXPECT_CODE((*r)[0].earned, kLimitExceeded);
+  EXPECT_TRUE((*r)[1].earned.ok());
+}
+
+TEST_F(LedgerTest, RevokeEarnsReportsEachOutcome) {
+  auto p = issuable("earn");
+  Op o = op();
+  std::vector<CustomerId> cust{1};
+  ObjectId a = (*ledger_.issue(o, p.id, "c", cust))[0].earned->id;
+  ObjectId b = (*ledger_.issue(o, p.id, "d", cust))[0].earned->id;
+  RedeemRequest req;
+  req.customer = 1;
+  req.transaction_identifier = "t";
+  RedemptionItem item;
+  item.earned_promotion_id = b;
+  req.items.push_back(item);
+  ASSERT_TRUE(ledger_.redeem(o, req).ok());
+  std::vector<EarnRevokeRequest> rr{{p.id, {a, b, ObjectId{}}}};
+  auto r = ledger_.revoke_earns(o, 1, rr);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE((*r)[0].status.ok());
+  EXPECT_EQ((*r)[1].status.code(), ErrorCode::kEarnedPromotionRedeemed);
+  EXPECT_EQ((*r)[2].status.code(), ErrorCode::kEarnedPromotionNotFound);
+  auto again = ledger_.revoke_earns(o, 1, rr);
+  EXPECT_EQ((*again)[0].status.code(), ErrorCode::kEarnedPromotionRevoked);
+  std::vector<EarnRevokeRequest> other{{p.id, {a}}};
+  EXPECT_EQ((*ledger_.revoke_earns(o, 2, other))[0].status.code(), ErrorCode::kEarnedPromotionNotFound);
+  EXPECT_CODE(ledger_.revoke_earns(o, 0, other), kInvalidCustomer);
+  std::vector<EarnRevokeRequest> empty;
+  EXPECT_CODE(ledger_.revoke_earns(o, 1, empty), kInvalidRequest);
+  req.transaction_identifier = "t2";
+  item.earned_promotion_id = a;
+  req.items = {item};
+  EXPECT_CODE(ledger_.redeem(o, req), kEarnedPromotionRevoked);
+  EXPECT_CODE(ledger_.wallet(o, 0), kInvalidCustomer);
+}
+
+TEST_F(LedgerTest, CustomersAreFoundByEveryIdentifier) {
+  Op o = op();
+  CustomerProfile p;
+  p.id = 42;
+  p.external_id = "ext-42";
+  p.email = "x@y.z";
+  p.phone = "+100";
+  p.custom_fields = {{"card", "C-1"}};
+  std::vector<CustomerProfile> profs{p};
+  ASSERT_EQ(*ledger_.upsert_customers(o, profs), 1u);
+  EXPECT_EQ(ledger_.find_customer(o, {MatchBy::kExternalId, "ext-42", ""})->id, 42u);
+  EXPECT_EQ(ledger_.find_customer(o, {MatchBy::kEmail, "x@y.z", ""})->id, 42u);
+  EXPECT_EQ(ledger_.find_customer(o, {MatchBy::kPhone, "+100", ""})->id, 42u);
+  EXPECT_EQ(ledger_.find_customer(o, {MatchBy::kCustomField, "C-1", "card"})->email, "x@y.z");
+  EXPECT_EQ(ledger_.find_customer(o, {MatchBy::kCustomerId, "42", ""})->phone, "+100");
+  EXPECT_CODE(ledger_.find_customer(o, {MatchBy::kCustomerId, "4x", ""}), kInvalidCustomer);
+  p.email = "new@y.z";
+  profs = {p};
+  ASSERT_TRUE(ledger_.upsert_customers(o, profs).ok());
+  EXPECT_CODE(ledger_.find_customer(o, {MatchBy::kEmail, "x@y.z", ""}), kNotFound);
+  std::vector<CustomerProfile> bad{CustomerProfile{}};
+  EXPECT_CODE(ledger_.upsert_customers(o, bad), kInvalidCustomer);
+  std::vector<CustomerProfile> none;
+  EXPECT_CODE(ledger_.upsert_customers(o, none), kInvalidRequest);
+  Op unknown = op(999);
+  EXPECT_CODE(ledger_.upsert_customers(unknown, profs), kNotFound);
+}
+
+TEST_F(LedgerTest, PromotionAdministration) {
+  Op o = op();
+  auto p = promotion("first");
+  EXPECT_EQ(ledger_.get_promotion_by_number(o, 1)->id, p.id);
+  EXPECT_CODE(ledger_.get_promotion_by_number(o, 2), kNotFound);
+  PromotionSpec dup;
+  dup.name = "first";
+  EXPECT_CODE(ledger_.create_promotion(o, dup), kConflict);
+  dup.name = "";
+  EXPECT_CODE(ledger_.create_promotion(o, dup), kInvalidRequest);
+  PromotionPatch patch;
+  patch.name = "renamed";
+  auto u = ledger_.update_promotion(o, p.id, patch);
+  ASSERT_TRUE(u.ok());
+  EXPECT_EQ(u->spec.name, "renamed");
+  EXPECT_EQ(ledger_.list_promotions(o).size(), 1u);
+  Op none = op(999);
+  dup.name = "x";
+  EXPECT_CODE(ledger_.create_promotion(none, dup), kNotFound);
+  LedgerOptions opts = small_options();
+  opts.limits.promotions_per_org_max = 1;
+  Ledger small(opts);
+  ASSERT_TRUE(small.configure_org(kOrg, {}).ok());
+  ASSERT_TRUE(small.create_promotion(o, dup).ok());
+  dup.name = "y";
+  EXPECT_CODE(small.create_promotion(o, dup), kLimitExceeded);
+}
+
+}  // namespace
+}  // namespace codeledger::ledger::testing

@@ -1,0 +1,180 @@
+#include "tests/ledger/fixture.h"
+
+namespace codeledger::ledger::testing {
+namespace {
+
+TEST_F(LedgerTest, SecondRedeemOfSingleUseCodeFails) {
+  auto p = promotion("p");
+  import(p, {"ONCE001"});
+  auto first = redeem_code("ONCE001", 1, "t1");
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  EXPECT_FALSE(first->replayed);
+  EXPECT_EQ(first->redemption.items[0].promotion_id, p.id);
+  EXPECT_CODE(redeem_code("ONCE001", 1, "t2"), kCodeAlreadyRedeemed);
+}
+
+TEST_F(LedgerTest, SameTransactionReplaysFirstResult) {
+  PromotionSpec spec;
+  spec.per_code_redemptions_max = 5;
+  auto p = promotion("p", spec);
+  import(p, {"MULTI01", "OTHER01"});
+  auto first = redeem_code("MULTI01", 1, "txn-1");
+  ASSERT_TRUE(first.ok());
+  auto events = sink_.events().size();
+  auto again = redeem_code("OTHER01", 1, "txn-1", 3);  // different body, same key
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->replayed);
+  EXPECT_EQ(again->redemption.id, first->redemption.id);
+  EXPECT_EQ(sink_.events().size(), events);
+  Op o = op();
+  std::vector<std::string> req{"MULTI01", "OTHER01"};
+  auto codes = ledger_.get_codes(o, Mode::kDiscount, req, false);
+  EXPECT_EQ(codes[0]->redemption_count, 1u);
+  EXPECT_EQ(codes[1]->redemption_count, 0u);
+}
+
+TEST_F(LedgerTest, RedeemValidationErrors) {
+  PromotionSpec spec;
+  spec.valid_till_ms = kNow + kDay;
+  spec.per_code_redemptions_max = 0;
+  spec.per_customer_redemptions_max = 2;
+  auto p = promotion("p", spec);
+  CodeImportOptions later;
+  later.redeemable_from_ms = kNow + 1000;
+  import(p, {"CODE001", "CODE002"});
+  import(p, {"LATER01"}, kOrg, later);
+  EXPECT_CODE(redeem_code("CODE001", 0, "t"), kInvalidCustomer);
+  EXPECT_CODE(redeem_code("CODE001", 1, ""), kInvalidRequest);
+  EXPECT_CODE(redeem_code("NOCODE1", 1, "t"), kInvalidCode);
+  EXPECT_CODE(redeem_code("LATER01", 1, "t"), kCodeExpired);
+  EXPECT_CODE(redeem_code("CODE001", 1, "t", 1, kOrg, kNow + 2 * kDay), kCodeExpired);
+  Op o = op();
+  ASSERT_TRUE(ledger_.link_code(o, Mode::kDiscount, "CODE002", 77).ok());
+  EXPECT_CODE(redeem_code("CODE002", 1, "t"), kCodeLinkedToAnotherCustomer);
+  ASSERT_TRUE(redeem_code("CODE001", 1, "a", 2).ok());
+  EXPECT_CODE(redeem_code("CODE001", 1, "b"), kRedemptionValidationFailed);
+  RedeemRequest empty;
+  empty.customer = 1;
+  empty.transaction_identifier = "x";
+  EXPECT_CODE(ledger_.redeem(o, empty), kInvalidRequest);
+  RedeemRequest too_many = empty;
+  too_many.items.resize(ledger_.options().limits.items_per_redemption_max + 1);
+  for (auto& i : too_many.items) i.code = *CodeKey::make("CODE001");
+  EXPECT_CODE(ledger_.redeem(o, too_many), kLimitExceeded);
+  PromotionPatch off;
+  off.active = false;
+  ASSERT_TRUE(ledger_.update_promotion(o, p.id, off).ok());
+  EXPECT_CODE(redeem_code("CODE001", 3, "c"), kInvalidCode);
+}
+
+TEST_F(LedgerTest, MultiItemRedeemIsAllOrNothing) {
+  auto p = promotion("p");
+  import(p, {"GOOD001", "USED001"});
+  ASSERT_TRUE(redeem_code("USED001", 1, "first").ok());
+  RedeemRequest req;
+  req.customer = 2;
+  req.transaction_identifier = "both";
+  for (auto c : {"GOOD001", "USED001"}) {
+    RedemptionItem i;
+    i.code = *CodeKey::make(c);
+    req.items.push_back(i);
+  }
+  Op o = op();
+  EXPECT_CODE(ledger_.redeem(o, req), kCodeAlreadyRedeemed);
+  std::vector<std::string> probe{"GOOD001"};
+  EXPECT_EQ(ledger_.get_codes(o, Mode::kDiscount, probe, false)[0]->redemption_count, 0u);
+  req.items[1] = req.items[0];  // the same single-use code twice in one request
+  EXPECT_CODE(ledger_.redeem(o, req), kCodeAlreadyRedeemed);
+}
+
+TEST_F(LedgerTest, CartEvaluationOrgRefusesCodeRedemption) {
+  OrgSettings s;
+  s.strategy = RedemptionStrategy::kWithCartEvaluation;
+  ASSERT_TRUE(ledger_.configure_org(kOrg, s).ok());
+  auto p = promotion("p");
+  import(p, {"CODE001"});
+  EXPECT_CODE(redeem_code("CODE001", 1, "t"), kCartEvaluationRequired);
+}
+
+TEST_F(LedgerTest, ReverseGivesTheUseBack) {
+  auto p = promotion("p");
+  import(p, {"ONCE001"});
+  ASSERT_TRUE(redeem_code("ONCE001", 1, "t1").ok());
+  Op o = op();
+  auto rev = ledger_.reverse_redemption(o, 1, "t1");
+  ASSERT_TRUE(rev.ok()) << rev.status().message();
+  EXPECT_TRUE(rev->reversed);
+  EXPECT_CODE(ledger_.reverse_redemption(o, 1, "t1"), kInvalidRequest);
+  EXPECT_CODE(ledger_.reverse_redemption(o, 1, "nope"), kNotFound);
+  EXPECT_CODE(ledger_.reverse_redemption(o, 0, "t1"), kInvalidCustomer);
+  EXPECT_CODE(ledger_.reverse_redemption(o, 1, ""), kInvalidRequest);
+  ASSERT_TRUE(redeem_code("ONCE001", 2, "t2").ok());
+  auto replay = redeem_code("ONCE001", 1, "t1");  // reversed key still replays the first result
+  ASSERT_TRUE(replay.ok());
+  EXPECT_TRUE(replay->replayed);
+}
+
+TEST_F(LedgerTest, EarnedPromotionRedeemsOnceAndReverseRestoresIt) {
+  auto p = issuable("earn");
+  Op o = op();
+  std::vector<CustomerId> cust{5};
+  auto issued = ledger_.issue(o, p.id, "ctx", cust);
+  ASSERT_TRUE(issued.ok());
+  ObjectId eid = (*issued)[0].earned->id;
+  RedeemRequest req;
+  req.customer = 5;
+  req.transaction_identifier = "e1";
+  RedemptionItem item;
+  item.earned_promotion_id = eid;
+  req.items.push_back(item);
+  ASSERT_TRUE(ledger_.redeem(o, req).ok());
+  req.transaction_identifier = "e2";
+  EXPECT_CODE(ledger_.redeem(o, req), kEarnedPromotionRedeemed);
+  req.customer = 6;
+  EXPECT_CODE(ledger_.redeem(o, req), kEarnedPromotionNotFound);
+  ASSERT_TRUE(ledger_.reverse_redemption(o, 5, "e1").ok());
+  EXPECT_EQ((*ledger_.wallet(o, 5))[0].status, EarnStatus::kActive);
+}
+
+TEST_F(LedgerTest, CrossOrganisationSeesNothing) {
+  auto p = promotion("p");
+  auto q = issuable("q");
+  import(p, {"MINE001"});
+  Op o = op();
+  std::vector<CustomerId> cust{5};
+  ASSERT_TRUE(ledger_.issue(o, q.id, "ctx", cust).ok());
+  ASSERT_TRUE(redeem_code("MINE001", 5, "t").ok());
+  CustomerProfile prof;
+  prof.id = 5;
+  prof.email = "a@b.c";
+  std::vector<CustomerProfile> profs{prof};
+  ASSERT_TRUE(ledger_.upsert_customers(o, profs).ok());
+  auto before = ledger_.state_hash();
+  Op x = op(kOtherOrg);
+  std::vector<std::string> codes{"MINE001"};
+  EXPECT_CODE(ledger_.get_codes(x, Mode::kDiscount, codes, true)[0], kInvalidCode);
+  EXPECT_CODE(ledger_.link_code(x, Mode::kDiscount, "MINE001", 9), kInvalidCode);
+  EXPECT_CODE(redeem_code("MINE001", 9, "t9", 1, kOtherOrg), kInvalidCode);
+  EXPECT_CODE(ledger_.reverse_redemption(x, 5, "t"), kNotFound);
+  EXPECT_CODE(ledger_.get_promotion(x, p.id), kNotFound);
+  EXPECT_CODE(ledger_.update_promotion(x, p.id, {}), kNotFound);
+  EXPECT_CODE(ledger_.issue(x, q.id, "ctx", cust), kNotFound);
+  EXPECT_CODE(ledger_.import_codes(x, p.id, codes, {}), kNotFound);
+  EXPECT_CODE(ledger_.export_codes(x, p.id, "", 10), kNotFound);
+  EXPECT_CODE(ledger_.attach_from_pool(x, p.id, 9), kNotFound);
+  EXPECT_CODE(ledger_.unlink_code(x, Mode::kDiscount, "MINE001", 5), kInvalidCode);
+  EXPECT_CODE(ledger_.update_code(x, Mode::kDiscount, "MINE001", 1, std::nullopt), kInvalidCode);
+  EXPECT_CODE(ledger_.redemption_history(x, Mode::kDiscount, codes)[0], kInvalidCode);
+  EXPECT_TRUE(ledger_.wallet(x, 5)->empty());
+  EXPECT_CODE(ledger_.find_customer(x, {MatchBy::kEmail, "a@b.c", ""}), kNotFound);
+  EXPECT_CODE(ledger_.find_customer(x, {MatchBy::kCustomerId, "5", ""}), kNotFound);
+  std::vector<EarnRevokeRequest> rr{{q.id, {(*ledger_.wallet(o, 5))[0].id}}};
+  auto rv = ledger_.revoke_earns(x, 5, rr);
+  ASSERT_TRUE(rv.ok());
+  EXPECT_EQ((*rv)[0].status.code(), ErrorCode::kEarnedPromotionNotFound);
+  EXPECT_TRUE(ledger_.list_promotions(x).empty());
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+}  // namespace
+}  // namespace codeledger::ledger::testing
