@@ -74,7 +74,7 @@ bool FaultFs::should_fail_locked(FaultOp op) {
 Status FaultFs::do_append(const InodePtr& inode, std::uint64_t generation,
                           std::string_view data) {
   std::lock_guard lock(mu_);
-  if (generation != generation_) return Status(Code::kIoError, "write after crash");
+  if (generation != generation_ || powered_off_) return Status(Code::kIoError, "write after crash");
   if (should_fail_locked(FaultOp::kWrite)) {
     inode->data.append(data.substr(0, std::min(failed_write_keep_bytes_, data.size())));
     return injected("write", "(fault fs)");
@@ -86,16 +86,24 @@ Status FaultFs::do_append(const InodePtr& inode, std::uint64_t generation,
 
 Status FaultFs::do_sync(const InodePtr& inode, std::uint64_t generation) {
   std::lock_guard lock(mu_);
-  if (generation != generation_) return Status(Code::kIoError, "fdatasync after crash");
+  if (generation != generation_ || powered_off_) {
+    return Status(Code::kIoError, "fdatasync after crash");
+  }
   // A failed fsync persists nothing we could rely on; model it as persisting nothing.
   if (should_fail_locked(FaultOp::kSync)) return injected("fdatasync", "(fault fs)");
   inode->synced = inode->data;
   return Status::Ok();
 }
 
+void FaultFs::power_off() {
+  std::lock_guard lock(mu_);
+  powered_off_ = true;
+}
+
 void FaultFs::crash(std::size_t torn_tail_keep_bytes) {
   std::lock_guard lock(mu_);
   ++generation_;
+  powered_off_ = false;
   names_ = durable_names_;
   for (auto& [name, inode] : names_) {
     std::string& d = inode->data;
@@ -125,6 +133,7 @@ void FaultFs::write_raw(const std::string& path, std::string bytes) {
 Result<std::unique_ptr<WritableFile>> FaultFs::open_append(const std::string& path,
                                                            bool truncate_existing) {
   std::lock_guard lock(mu_);
+  if (powered_off_) return Status(Code::kIoError, "powered off: " + path);
   auto& inode = names_[path];
   if (!inode) {
     inode = std::make_shared<Inode>();
@@ -136,6 +145,7 @@ Result<std::unique_ptr<WritableFile>> FaultFs::open_append(const std::string& pa
 
 Status FaultFs::rename(const std::string& from, const std::string& to) {
   std::lock_guard lock(mu_);
+  if (powered_off_) return Status(Code::kIoError, "powered off: " + from);
   if (should_fail_locked(FaultOp::kRename)) return injected("rename", from);
   auto it = names_.find(from);
   if (it == names_.end()) return Status(Code::kNotFound, "rename " + from + ": no such file");
@@ -146,6 +156,7 @@ Status FaultFs::rename(const std::string& from, const std::string& to) {
 
 Status FaultFs::sync_dir(const std::string& dir) {
   std::lock_guard lock(mu_);
+  if (powered_off_) return Status(Code::kIoError, "powered off: " + dir);
   if (should_fail_locked(FaultOp::kSyncDir)) return injected("fsync dir", dir);
   for (auto it = durable_names_.begin(); it != durable_names_.end();) {
     it = parent_of(it->first) == dir && !names_.contains(it->first) ? durable_names_.erase(it)
@@ -170,6 +181,7 @@ Result<std::vector<DirEntry>> FaultFs::list(const std::string& dir) {
 
 Status FaultFs::remove(const std::string& path) {
   std::lock_guard lock(mu_);
+  if (powered_off_) return Status(Code::kIoError, "powered off: " + path);
   if (names_.erase(path) == 0) return Status(Code::kNotFound, "unlink " + path + ": no such file");
   return Status::Ok();
 }
@@ -190,6 +202,7 @@ Result<std::string> FaultFs::read_range(const std::string& path, std::uint64_t o
 
 Status FaultFs::truncate(const std::string& path, std::uint64_t size_bytes) {
   std::lock_guard lock(mu_);
+  if (powered_off_) return Status(Code::kIoError, "powered off: " + path);
   auto it = names_.find(path);
   if (it == names_.end()) return Status(Code::kNotFound, "truncate " + path + ": no such file");
   it->second->data.resize(std::min<std::uint64_t>(size_bytes, it->second->data.size()));

@@ -44,6 +44,10 @@ class FaultFs final : public FileSystem {
   // torn_tail_keep_bytes bytes (0 = none). Files open before the crash are dead after it:
   // their appends and syncs fail and change nothing, as a process killed by the cut would.
   void crash(std::size_t torn_tail_keep_bytes = 0);
+  // The moment of the power cut, before crash(): every later write, sync, rename, remove and
+  // directory sync fails and changes nothing, so objects destroyed afterwards (which flush on
+  // the way out) cannot touch the disk image. crash() powers back on.
+  void power_off();
 
   // Test access to raw bytes (write_raw makes them durable at once).
   std::string contents(const std::string& path) const;
@@ -85,6 +89,7 @@ class FaultFs final : public FileSystem {
   std::size_t failed_write_keep_bytes_ = 0;        // guarded by mu_
   std::int64_t now_ms_ = 0;                        // guarded by mu_
   std::uint64_t generation_ = 0;                   // guarded by mu_, bumped by crash()
+  bool powered_off_ = false;                       // guarded by mu_
 };
 
 }  // namespace codeledger::wal

@@ -112,7 +112,7 @@ Result<ReadReport> Reader::run() {
                                          std::to_string(opt_.from_lsn));
   }
   expected_ = segs_[start].first_lsn;
-  for (std::size_t i = start; i < segs_.size() && !done_; ++i) {
+  for (std::size_t i = start; i < segs_.size() && !done_ && expected_ <= opt_.until_lsn; ++i) {
     if (Status st = read_segment(i); !st.ok()) return st;
   }
   return report_;
@@ -132,6 +132,10 @@ Status Reader::read_segment(std::size_t i) {
   }
   std::size_t offset = format::kSegmentHeaderBytes;
   while (offset < data.size()) {
+    if (expected_ > opt_.until_lsn) {
+      done_ = true;
+      return Status::Ok();
+    }
     RecordView v;
     std::size_t n = 0;
     Parse p = parse_record(data, offset, &v, &n);

@@ -42,6 +42,9 @@ struct ReadOptions {
   RecoveryPolicy policy = RecoveryPolicy::kTruncateTail;
   std::uint64_t from_lsn = 1;  // records below are checked only where their segment is read
   bool repair = true;          // false: report what the policy would cut, change nothing
+  // Stop after this record and look no further: a live log may hold a half-written record
+  // past it (background snapshots, `replay --until`).
+  std::uint64_t until_lsn = UINT64_MAX;
 };
 
 struct RecordRef {
