@@ -2,6 +2,7 @@
 // export (cursor pages).
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 
 #include "ledger/internal.h"
 
@@ -269,7 +270,10 @@ Result<CodePage> Ledger::export_codes(Op& op, const ObjectId& promotion, std::st
       if (r.org_slot != org->slot || r.promo_number != (*p)->number) continue;
       page.codes.push_back(impl_->code_view(*org, r));
       if (page.codes.size() == limit) {
-        page.next_cursor = "c" + std::to_string(si) + "." + std::to_string(i + 1);
+        // Formatted with snprintf: GCC 12 -O3 reports a false -Wrestrict on string appends.
+        char buf[32];
+        int n = std::snprintf(buf, sizeof buf, "c%u.%u", si, i + 1);
+        page.next_cursor.assign(buf, static_cast<std::size_t>(n));
         return page;
       }
     }
