@@ -70,9 +70,17 @@ Result<ledger::RedeemRequest> read_redeem(wire::dom::object body, const RequestC
   req.transaction_date_ms = txn_date.value_or(ctx.now_ms);
   req.amount = amount.value_or(0);
   std::size_t index = 0;
+  std::int64_t discounts = 0;
   for (wire::dom::element e : *items) {
     ledger::RedemptionItem& item = req.items.emplace_back();
     if (Status s = read_item(e, index++, item); !s.ok()) return s;
+    discounts += item.discount;  // each is at most kAmountMax and items are few: no overflow
+  }
+  // Without cart evaluation the caller's own figures are all there is to validate.
+  if (amount && discounts > *amount) {
+    return Status(ErrorCode::kRedemptionValidationFailed,
+                  "redemptions[].discount adds up to " + std::to_string(discounts) +
+                      ", more than amount " + std::to_string(*amount));
   }
   return req;
 }

@@ -91,9 +91,11 @@ std::string CapillaryTest::first_message(const Reply& r) {
 }
 
 std::string CapillaryTest::make_code_promotion(std::initializer_list<std::string_view> codes,
-                                               std::string_view extra_fields) {
-  std::string body = R"({"name":"code_linked promotion","mode":"DISCOUNT","kind":"CODE_LINKED",)"
-                     R"("validTill":)" + std::to_string(kValidTill);
+                                               std::string_view extra_fields,
+                                               std::string_view name) {
+  std::string body = R"({"name":")" + std::string(name) +
+                     R"(","mode":"DISCOUNT","kind":"CODE_LINKED","validTill":)" +
+                     std::to_string(kValidTill);
   if (!extra_fields.empty()) body.append(",").append(extra_fields);
   body.append("}");
   Reply created = call(&create_promotion, http::verb::post, "/api_gateway/v1/promotions", body);

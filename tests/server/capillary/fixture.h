@@ -52,7 +52,8 @@ class CapillaryTest : public ::testing::Test {
 
   // A code-linked DISCOUNT promotion in org A holding `codes` (created through the handlers).
   std::string make_code_promotion(std::initializer_list<std::string_view> codes,
-                                  std::string_view extra_fields = {});
+                                  std::string_view extra_fields = {},
+                                  std::string_view name = "code_linked promotion");
   std::string make_issuable_promotion(std::string_view extra_fields = {});
   // Makes sure kCustomer and kCustomer2 exist as profiles in `caller`'s org.
   void add_customers(const Caller* caller = nullptr);

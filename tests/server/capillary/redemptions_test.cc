@@ -127,6 +127,13 @@ TEST_F(RedemptionsTest, DiscountAboveAmountIs1009) {
   EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{1009}) << r.body;
 }
 
+TEST_F(RedemptionsTest, PerCustomerRedemptionLimitIs1009) {
+  make_code_promotion({"LIMIT01", "LIMIT02"}, R"("perCustomerRedemptionLimit":1)", "limited");
+  ASSERT_EQ(redeem_now(redeem_body("txn-1", "LIMIT01")).status, http::status::ok);
+  Reply r = redeem_now(redeem_body("txn-2", "LIMIT02"));
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{1009}) << r.body;
+}
+
 TEST_F(RedemptionsTest, BadBodiesAre400NamingTheFieldAndChangeNothing) {
   struct Case { std::string body; std::string field; };
   const Case cases[] = {

@@ -1,0 +1,283 @@
+// Promotion and code administration and the customer upsert: shapes, errors, all-or-nothing
+// imports, export paging, and organisation isolation.
+#include <set>
+
+#include "fixture.h"
+
+namespace codeledger::server::capillary::testing {
+namespace {
+
+constexpr std::string_view kPromotions = "/api_gateway/v1/promotions";
+
+class AdminTest : public CapillaryTest {
+ protected:
+  Reply create(std::string_view body, const Caller* caller = nullptr) {
+    return call(&create_promotion, http::verb::post, kPromotions, body, {}, caller);
+  }
+  Reply on(Handler h, http::verb verb, std::string_view id, std::string_view suffix = {},
+           std::string_view body = {}, const Caller* caller = nullptr) {
+    return call(h, verb, std::string(kPromotions) + "/" + std::string(id) + std::string(suffix),
+                body, {{"promotionId", id}}, caller);
+  }
+};
+
+TEST_F(AdminTest, CreateReturnsThePromotion) {
+  Reply r = create(R"({"name":"Summer","mode":"PAYMENT_VOUCHER","kind":"ISSUABLE","validFrom":1762841149535,)"
+                   R"("validTill":1767205799999,"perCodeRedemptionLimit":3,"perCustomerRedemptionLimit":2,)"
+                   R"("perCustomerEarnLimit":1,"earnValidityMs":86400000})");
+  ASSERT_EQ(r.status, http::status::ok) << r.body;
+  dom::element d = data(r);
+  EXPECT_EQ(std::string_view(d["id"]).size(), 24u);
+  EXPECT_EQ(std::int64_t(d["orgId"]), static_cast<std::int64_t>(kOrgA));
+  EXPECT_EQ(std::string_view(d["name"]), "Summer");
+  EXPECT_EQ(std::string_view(d["mode"]), "PAYMENT_VOUCHER");
+  EXPECT_EQ(std::string_view(d["kind"]), "ISSUABLE");
+  EXPECT_EQ(std::string_view(d["validFromISO"]), "2025-11-11T06:05:49Z");
+  EXPECT_EQ(std::string_view(d["validTillISO"]), "2025-12-31T18:29:59Z");
+  EXPECT_TRUE(bool(d["active"]));
+  EXPECT_EQ(std::int64_t(d["perCodeRedemptionLimit"]), 3);
+  EXPECT_EQ(std::int64_t(d["perCustomerRedemptionLimit"]), 2);
+  EXPECT_EQ(std::int64_t(d["perCustomerEarnLimit"]), 1);
+  EXPECT_EQ(std::int64_t(d["earnValidityMs"]), 86400000);
+  EXPECT_EQ(std::int64_t(d["codeCount"]), 0);
+  EXPECT_EQ(std::int64_t(d["createdOn"]), kNow);
+}
+
+TEST_F(AdminTest, CreateDefaultsAndNoEndIsNull) {
+  Reply r = create(R"({"name":"Plain","mode":"DISCOUNT"})");
+  ASSERT_EQ(r.status, http::status::ok) << r.body;
+  EXPECT_EQ(std::string_view(data(r)["kind"]), "CODE_LINKED");
+  EXPECT_EQ(std::int64_t(data(r)["perCodeRedemptionLimit"]), 1);
+  EXPECT_TRUE(data(r)["validTill"].is_null());
+  EXPECT_TRUE(data(r)["validTillISO"].is_null());
+}
+
+TEST_F(AdminTest, CreateErrorsNameTheField) {
+  struct Case { std::string body; std::string field; };
+  const Case cases[] = {
+      {R"({"mode":"DISCOUNT"})", "name"},
+      {R"({"name":"","mode":"DISCOUNT"})", "name"},
+      {R"({"name":"x"})", "mode"},
+      {R"({"name":"x","mode":"DISCOUNT","kind":"FREE"})", "kind"},
+      {R"({"name":"x","mode":"DISCOUNT","validTill":"soon"})", "validTill"},
+      {R"({"name":"x","mode":"DISCOUNT","validFrom":100,"validTill":50})", "validTill"},
+      {R"({"name":"x","mode":"DISCOUNT","active":"yes"})", "active"},
+      {R"({"name":"x","mode":"DISCOUNT","perCodeRedemptionLimit":-1})", "perCodeRedemptionLimit"},
+      {R"({"name":"x","mode":"DISCOUNT","perCustomerEarnLimit":5000000000})", "perCustomerEarnLimit"},
+      {R"({"name":")" + std::string(129, 'n') + R"(","mode":"DISCOUNT"})", "name"},
+  };
+  const auto before = ledger_.state_hash();
+  for (const Case& c : cases) {
+    Reply r = create(c.body);
+    EXPECT_EQ(r.status, http::status::bad_request) << c.body;
+    EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{400}) << c.body << " -> " << r.body;
+    EXPECT_NE(first_message(r).find(c.field), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+TEST_F(AdminTest, DuplicateNameIsAConflict) {
+  ASSERT_EQ(create(R"({"name":"Same","mode":"DISCOUNT"})").status, http::status::ok);
+  Reply r = create(R"({"name":"Same","mode":"DISCOUNT"})");
+  EXPECT_EQ(r.status, http::status::conflict);
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{409});
+}
+
+TEST_F(AdminTest, UpdateActivateDeactivateGetAndList) {
+  const std::string id(std::string_view(data(create(R"({"name":"P","mode":"DISCOUNT"})"))["id"]));
+  Reply up = on(&update_promotion, http::verb::put, id, {}, R"({"name":"P2","perCodeRedemptionLimit":5})");
+  ASSERT_EQ(up.status, http::status::ok) << up.body;
+  EXPECT_EQ(std::string_view(data(up)["name"]), "P2");
+  EXPECT_EQ(std::int64_t(data(up)["perCodeRedemptionLimit"]), 5);
+  Reply off = on(&deactivate_promotion, http::verb::post, id, "/deactivate");
+  EXPECT_FALSE(bool(data(off)["active"]));
+  Reply got = on(&get_promotion, http::verb::get, id);
+  EXPECT_FALSE(bool(data(got)["active"]));
+  Reply again = on(&activate_promotion, http::verb::post, id, "/activate");
+  EXPECT_TRUE(bool(data(again)["active"]));
+  Reply list = call(&list_promotions, http::verb::get, kPromotions);
+  ASSERT_EQ(data(list).get_array().size(), 1u);
+  EXPECT_EQ(std::string_view(data(list).at(0)["name"]), "P2");
+}
+
+TEST_F(AdminTest, UpdateErrors) {
+  const std::string id(std::string_view(data(create(R"({"name":"P","mode":"DISCOUNT"})"))["id"]));
+  const auto before = ledger_.state_hash();
+  EXPECT_EQ(error_codes(on(&update_promotion, http::verb::put, id, {}, R"({"mode":"DISCOUNT"})")),
+            std::vector<std::int64_t>{400});
+  EXPECT_EQ(error_codes(on(&update_promotion, http::verb::put, id, {}, R"({"active":1})")),
+            std::vector<std::int64_t>{400});
+  EXPECT_EQ(error_codes(on(&update_promotion, http::verb::put, "0123456789abcdef01234567", {},
+                           R"({"name":"Q"})")),
+            std::vector<std::int64_t>{404});
+  EXPECT_EQ(error_codes(on(&get_promotion, http::verb::get, "zz")), std::vector<std::int64_t>{400});
+  EXPECT_EQ(error_codes(on(&get_promotion, http::verb::get, "0123456789abcdef01234567")),
+            std::vector<std::int64_t>{404});
+  EXPECT_EQ(error_codes(on(&activate_promotion, http::verb::post, "0123456789abcdef01234567")),
+            std::vector<std::int64_t>{404});
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+TEST_F(AdminTest, ImportIsAllOrNothing) {
+  const std::string id = make_code_promotion({"EXIST1"});
+  const auto before = ledger_.state_hash();
+  Reply r = on(&import_codes, http::verb::post, id, "/codes",
+               R"({"codes":["GOOD01","bad-1","ABC","EXIST1","GOOD01","lower1",")" +
+                   std::string(40, 'X') + R"("]})");
+  EXPECT_EQ(r.status, http::status::bad_request) << r.body;
+  EXPECT_EQ(std::int64_t(data(r)["imported"]), 0);
+  const auto codes = error_codes(r);
+  const std::set<std::int64_t> got(codes.begin(), codes.end());
+  EXPECT_EQ(got, (std::set<std::int64_t>{409, 902, 903, 904, 905})) << r.body;
+  EXPECT_EQ(ledger_.state_hash(), before);
+  Reply get = call(&get_codes, http::verb::get, "/x?codes=GOOD01&mode=DISCOUNT");
+  EXPECT_EQ(error_codes(get), std::vector<std::int64_t>{1001});
+}
+
+TEST_F(AdminTest, ImportReportsCountAndValidity) {
+  const std::string id = make_code_promotion({});
+  Reply r = on(&import_codes, http::verb::post, id, "/codes",
+               R"({"codes":["NEW001","NEW002"],"redeemableFrom":1762841150000,"validTill":1763787599999})");
+  ASSERT_EQ(r.status, http::status::ok) << r.body;
+  EXPECT_EQ(std::int64_t(data(r)["imported"]), 2);
+  Reply get = call(&get_codes, http::verb::get, "/x?codes=NEW001&mode=DISCOUNT");
+  EXPECT_EQ(std::string_view(data(get).at(0)["validTillISO"]), "2025-11-22T04:59:59Z");
+  EXPECT_EQ(std::int64_t(data(get).at(0)["redeemableFrom"]), 1762841150000);
+}
+
+TEST_F(AdminTest, ImportErrors) {
+  const std::string id = make_code_promotion({});
+  const std::string issuable = make_issuable_promotion();
+  const auto before = ledger_.state_hash();
+  EXPECT_EQ(error_codes(on(&import_codes, http::verb::post, id, "/codes", R"({"codes":[]})")),
+            std::vector<std::int64_t>{400});
+  EXPECT_EQ(error_codes(on(&import_codes, http::verb::post, id, "/codes", R"({"codes":[1]})")),
+            std::vector<std::int64_t>{400});
+  EXPECT_NE(first_message(on(&import_codes, http::verb::post, id, "/codes", R"({"codes":[1]})"))
+                .find("codes[0]"),
+            std::string::npos);
+  EXPECT_EQ(error_codes(on(&import_codes, http::verb::post, "0123456789abcdef01234567", "/codes",
+                           R"({"codes":["ABCDEF"]})")),
+            std::vector<std::int64_t>{404});
+  EXPECT_EQ(error_codes(on(&import_codes, http::verb::post, issuable, "/codes",
+                           R"({"codes":["ABCDEF"]})")),
+            std::vector<std::int64_t>{707});
+  std::string many = R"({"codes":[)";
+  for (std::size_t i = 0; i <= ledger_.options().limits.codes_per_call_max; ++i) {
+    many += std::string(i ? "," : "") + "\"C" + std::to_string(100000 + i) + "\"";
+  }
+  Reply big = on(&import_codes, http::verb::post, id, "/codes", many + "]}");
+  EXPECT_EQ(error_codes(big), std::vector<std::int64_t>{400});
+  EXPECT_NE(first_message(big).find("codes has more than"), std::string::npos);
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+TEST_F(AdminTest, GenerateIsDeterministicForASeedAndExportPagesThroughAll) {
+  const std::string id = make_code_promotion({});
+  Reply g = on(&generate_codes, http::verb::post, id, "/codes/generate",
+               R"({"count":25,"length":10,"prefix":"GN","seed":42})");
+  ASSERT_EQ(g.status, http::status::ok) << g.body;
+  EXPECT_EQ(std::int64_t(data(g)["generated"]), 25);
+  for (dom::element s : data(g)["sample"].get_array()) {
+    const std::string_view code(s);
+    EXPECT_EQ(code.size(), 10u);
+    EXPECT_EQ(code.substr(0, 2), "GN");
+  }
+  std::set<std::string> seen;
+  std::string cursor;
+  for (int page = 0; page < 10; ++page) {
+    Reply e = on(&export_codes, http::verb::get, id, "/codes?limit=10" +
+                 (cursor.empty() ? std::string() : "&cursor=" + cursor));
+    ASSERT_EQ(e.status, http::status::ok) << e.body;
+    for (dom::element c : data(e)["codes"].get_array()) seen.emplace(std::string_view(c["code"]));
+    if (data(e)["nextCursor"].is_null()) break;
+    cursor = std::string(std::string_view(data(e)["nextCursor"]));
+  }
+  EXPECT_EQ(seen.size(), 25u);
+}
+
+TEST_F(AdminTest, GenerateAndExportErrors) {
+  const std::string id = make_code_promotion({});
+  const auto before = ledger_.state_hash();
+  const auto gen = [&](std::string_view body) {
+    return error_codes(on(&generate_codes, http::verb::post, id, "/codes/generate", body));
+  };
+  EXPECT_EQ(gen(R"({})"), std::vector<std::int64_t>{400});
+  EXPECT_EQ(gen(R"({"count":0})"), std::vector<std::int64_t>{400});
+  EXPECT_EQ(gen(R"({"count":5,"length":5})"), std::vector<std::int64_t>{400});
+  EXPECT_EQ(gen(R"({"count":5,"alphabet":"A"})"), std::vector<std::int64_t>{400});
+  EXPECT_EQ(gen(R"({"count":5,"prefix":"lower"})"), std::vector<std::int64_t>{400});
+  EXPECT_EQ(gen(R"({"count":100,"length":6,"prefix":"ABCDE","alphabet":"AB"})"),
+            std::vector<std::int64_t>{409});  // code space too small: refused, not looped
+  const auto exp = [&](std::string_view q) {
+    return error_codes(on(&export_codes, http::verb::get, id, q));
+  };
+  EXPECT_EQ(exp("/codes?limit=0"), std::vector<std::int64_t>{400});
+  EXPECT_EQ(exp("/codes?limit=ten"), std::vector<std::int64_t>{400});
+  EXPECT_EQ(exp("/codes?cursor=%00garbage"), std::vector<std::int64_t>{400});
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+TEST_F(AdminTest, CustomersBulkUpsert) {
+  Reply r = call(&upsert_customers, http::verb::post, "/api_gateway/v1/customers/bulk",
+                 R"([{"customerId":566881933,"externalId":"ext-1","email":"a@example.com",)"
+                 R"("phone":"+911234","customFields":{"tier":"gold"}},{"customerId":"42"}])");
+  ASSERT_EQ(r.status, http::status::ok) << r.body;
+  EXPECT_EQ(std::int64_t(data(r)["upserted"]), 2);
+  ledger::Op op{kOrgA, "t", kNow, ledger::Dialect::kCapillary, 0};
+  auto found = ledger_.find_customer(op, {ledger::MatchBy::kEmail, "a@example.com", ""});
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->id, kCustomer);
+  EXPECT_EQ(found->custom_fields.size(), 1u);
+}
+
+TEST_F(AdminTest, CustomersBulkErrorsNameTheField) {
+  struct Case { std::string body; int code; std::string field; };
+  const Case cases[] = {
+      {"[]", 400, "at least one"},
+      {R"({"customerId":1})", 400, "request body"},
+      {R"([{"email":"x"}])", 400, "customers[0].customerId"},
+      {R"([{"customerId":0}])", 1006, "customers[0].customerId"},
+      {R"([{"customerId":1,"email":5}])", 400, "customers[0].email"},
+      {R"([{"customerId":1},{"customerId":2,"customFields":[]}])", 400, "customers[1].customFields"},
+      {R"([{"customerId":1,"customFields":{"tier":1}}])", 400, "customers[0].customFields.tier"},
+  };
+  const auto before = ledger_.state_hash();
+  for (const Case& c : cases) {
+    Reply r = call(&upsert_customers, http::verb::post, "/x", c.body);
+    EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{c.code}) << c.body << " -> " << r.body;
+    EXPECT_NE(first_message(r).find(c.field), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+TEST_F(AdminTest, OtherOrganisationNeverSeesOrChangesPromotions) {
+  const std::string id = make_code_promotion({"ORGA01"});
+  const auto before = ledger_.state_hash();
+  const std::vector<std::int64_t> not_found{404};
+  EXPECT_EQ(error_codes(on(&get_promotion, http::verb::get, id, {}, {}, &caller_b_)), not_found);
+  EXPECT_EQ(error_codes(on(&update_promotion, http::verb::put, id, {}, R"({"name":"mine"})", &caller_b_)),
+            not_found);
+  EXPECT_EQ(error_codes(on(&deactivate_promotion, http::verb::post, id, "/deactivate", {}, &caller_b_)),
+            not_found);
+  EXPECT_EQ(error_codes(on(&activate_promotion, http::verb::post, id, "/activate", {}, &caller_b_)),
+            not_found);
+  EXPECT_EQ(error_codes(on(&import_codes, http::verb::post, id, "/codes", R"({"codes":["ORGB01"]})",
+                           &caller_b_)),
+            not_found);
+  EXPECT_EQ(error_codes(on(&generate_codes, http::verb::post, id, "/codes/generate", R"({"count":3})",
+                           &caller_b_)),
+            not_found);
+  EXPECT_EQ(error_codes(on(&export_codes, http::verb::get, id, "/codes", {}, &caller_b_)), not_found);
+  EXPECT_EQ(data(call_b(&list_promotions, http::verb::get, kPromotions)).get_array().size(), 0u);
+  EXPECT_EQ(ledger_.state_hash(), before);
+  // B's own upsert of the same customer id does not touch A's profile.
+  ASSERT_EQ(call_b(&upsert_customers, http::verb::post, "/x",
+                   R"([{"customerId":566881933,"email":"b@example.com"}])").status,
+            http::status::ok);
+  ledger::Op op{kOrgA, "t", kNow, ledger::Dialect::kCapillary, 0};
+  EXPECT_FALSE(ledger_.find_customer(op, {ledger::MatchBy::kEmail, "b@example.com", ""}).ok());
+}
+
+}  // namespace
+}  // namespace codeledger::server::capillary::testing

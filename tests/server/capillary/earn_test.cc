@@ -1,0 +1,221 @@
+// Seed 003 issueBulk, single earn, revokeEarn and the wallet: shapes and every error code.
+#include "fixture.h"
+
+namespace codeledger::server::capillary::testing {
+namespace {
+
+constexpr std::string_view kContext = "68fb1c9731d91c625a8d9e80";  // seed 003 contextId
+
+class EarnTest : public CapillaryTest {
+ protected:
+  void SetUp() override {
+    CapillaryTest::SetUp();
+    promotion_ = make_issuable_promotion();
+  }
+  Reply issue(std::string_view body, std::string_view promotion = {},
+              std::string_view context = kContext, const Caller* caller = nullptr) {
+    const std::string id(promotion.empty() ? std::string_view(promotion_) : promotion);
+    std::string target = "/api_gateway/v1/promotions/" + id + "/issueBulk";
+    if (!context.empty()) target += "?contextId=" + std::string(context);
+    return call(&issue_bulk, http::verb::post, target, body, {{"promotionId", id}}, caller);
+  }
+  Reply earn_one(std::string_view body) {
+    return call(&earn, http::verb::post,
+                "/api_gateway/v1/promotions/" + promotion_ + "/earn?contextId=ctx-1", body,
+                {{"promotionId", promotion_}});
+  }
+  Reply revoke(std::string_view body, const Caller* caller = nullptr) {
+    return call(&revoke_earn, http::verb::post, "/api_gateway/v1/promotions/revokeEarn", body, {},
+                caller);
+  }
+  Reply wallet_of(std::string_view customer, const Caller* caller = nullptr) {
+    return call(&customer_wallet, http::verb::get,
+                "/api_gateway/v1/promotions/customer/" + std::string(customer), {},
+                {{"customerId", customer}}, caller);
+  }
+  std::string revoke_body(std::string_view earn_id) {
+    return R"({"customerId":566881933,"earnRevokeDetails":[{"promotionId":")" + promotion_ +
+           R"(","earnIds":[")" + std::string(earn_id) + R"("]}]})";
+  }
+  std::string promotion_;
+};
+
+TEST_F(EarnTest, SeedIssueBulkExampleReturnsAMapByCustomer) {
+  Reply r = issue("[\n  566881933, 566135941\n]");
+  ASSERT_EQ(r.status, http::status::ok) << r.body;
+  dom::object d = data(r).get_object();
+  ASSERT_EQ(d.size(), 2u);
+  for (auto [key, rec] : d) {
+    EXPECT_TRUE(key == "566881933" || key == "566135941");
+    EXPECT_EQ(std::string_view(rec["id"]).size(), 24u);
+    EXPECT_EQ(std::to_string(std::int64_t(rec["customerId"])), key);
+    EXPECT_EQ(std::string_view(rec["promotionId"]), promotion_);
+    EXPECT_EQ(std::string_view(rec["earnedFromId"]), kContext);
+    EXPECT_EQ(std::int64_t(rec["eventTime"]), kNow);
+    EXPECT_EQ(std::int64_t(rec["validTill"]), kValidTill);
+  }
+  EXPECT_TRUE(error_codes(r).empty());
+  EXPECT_GT(r.await_lsn, 0u);
+}
+
+TEST_F(EarnTest, SingleCustomerSeedExample) {
+  Reply r = issue("[\n  566881933\n]");
+  ASSERT_EQ(r.status, http::status::ok) << r.body;
+  EXPECT_EQ(std::int64_t(data(r)["566881933"]["customerId"]), static_cast<std::int64_t>(kCustomer));
+}
+
+TEST_F(EarnTest, PerCustomerFailuresAreReportedByName) {
+  Reply created = call(&create_promotion, http::verb::post, "/api_gateway/v1/promotions",
+                       R"({"name":"once","mode":"DISCOUNT","kind":"ISSUABLE","perCustomerEarnLimit":1})");
+  const std::string once(std::string_view(data(created)["id"]));
+  ASSERT_EQ(issue("[566881933]", once).status, http::status::ok);
+  Reply r = issue("[566881933, 566135941]", once);
+  ASSERT_EQ(r.status, http::status::ok) << r.body;
+  EXPECT_EQ(data(r).get_object().size(), 1u);
+  EXPECT_EQ(error_codes(r).size(), 1u);
+  EXPECT_NE(first_message(r).find("566881933"), std::string::npos);
+  Reply all_failed = issue("[566881933]", once);
+  EXPECT_EQ(all_failed.status, http::status::bad_request) << all_failed.body;
+}
+
+TEST_F(EarnTest, IssueErrorsCarryTheDocumentedCodes) {
+  const std::string coded = make_code_promotion({kSeedCode});
+  Reply expired_p = call(&create_promotion, http::verb::post, "/api_gateway/v1/promotions",
+                         R"({"name":"old","mode":"DISCOUNT","kind":"ISSUABLE","validFrom":1,"validTill":1000})");
+  const std::string expired(std::string_view(data(expired_p)["id"]));
+  Reply inactive_p = call(&create_promotion, http::verb::post, "/api_gateway/v1/promotions",
+                          R"({"name":"off","mode":"DISCOUNT","kind":"ISSUABLE","active":false})");
+  const std::string inactive(std::string_view(data(inactive_p)["id"]));
+  const auto before = ledger_.state_hash();
+  EXPECT_EQ(error_codes(issue("[566881933]", "0123456789abcdef01234567")),
+            std::vector<std::int64_t>{404});
+  EXPECT_EQ(issue("[566881933]", "0123456789abcdef01234567").status, http::status::not_found);
+  EXPECT_EQ(error_codes(issue("[566881933]", "not-an-id")), std::vector<std::int64_t>{400});
+  EXPECT_EQ(error_codes(issue("[566881933]", {}, "")), std::vector<std::int64_t>{400});
+  EXPECT_EQ(error_codes(issue("[566881933]", expired)), std::vector<std::int64_t>{706});
+  EXPECT_EQ(error_codes(issue("[566881933]", inactive)), std::vector<std::int64_t>{707});
+  EXPECT_EQ(error_codes(issue("[566881933]", coded)), std::vector<std::int64_t>{714});
+  EXPECT_EQ(error_codes(issue("[]")), std::vector<std::int64_t>{1006});
+  EXPECT_EQ(error_codes(issue("[null]")), std::vector<std::int64_t>{1006});
+  EXPECT_EQ(error_codes(issue("[566881933, 0]")), std::vector<std::int64_t>{1006});
+  EXPECT_EQ(error_codes(issue("[\"abc\"]")), std::vector<std::int64_t>{1006});
+  EXPECT_EQ(error_codes(issue("{\"customerIds\":[1]}")), std::vector<std::int64_t>{400});
+  EXPECT_EQ(error_codes(issue("[566881933")), std::vector<std::int64_t>{400});
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+TEST_F(EarnTest, TooManyActivePromotionsIs705) {
+  ledger::OrgSettings s = *ledger_.org_settings(kOrgA);
+  s.active_promotions_max = 1;
+  ASSERT_TRUE(ledger_.configure_org(kOrgA, s).ok());
+  make_code_promotion({});  // a second active promotion
+  Reply r = issue("[566881933]");
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{705}) << r.body;
+}
+
+TEST_F(EarnTest, OversizeCustomerListIs400) {
+  std::string body = "[";
+  for (std::size_t i = 0; i <= ledger_.options().limits.customers_per_issue_max; ++i) {
+    body += (i ? "," : "") + std::to_string(1000 + i);
+  }
+  body += "]";
+  const auto before = ledger_.state_hash();
+  Reply r = issue(body);
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{400});
+  EXPECT_NE(first_message(r).find("more than"), std::string::npos);
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+TEST_F(EarnTest, SingleEarnReturnsTheIssuedRecord) {
+  Reply r = earn_one(R"({"customerId":"566881933"})");
+  ASSERT_EQ(r.status, http::status::ok) << r.body;
+  EXPECT_EQ(std::int64_t(data(r)["customerId"]), static_cast<std::int64_t>(kCustomer));
+  EXPECT_EQ(std::string_view(data(r)["earnedFromId"]), "ctx-1");
+  EXPECT_EQ(error_codes(earn_one(R"({})")), std::vector<std::int64_t>{400});
+  EXPECT_EQ(error_codes(earn_one(R"({"customerId":0})")), std::vector<std::int64_t>{1006});
+}
+
+TEST_F(EarnTest, WalletListsEarnedPromotions) {
+  ASSERT_EQ(issue("[566881933]").status, http::status::ok);
+  Reply r = wallet_of("566881933");
+  ASSERT_EQ(r.status, http::status::ok) << r.body;
+  dom::array entries = data(r).get_array();
+  ASSERT_EQ(entries.size(), 1u);
+  dom::element e = entries.at(0);
+  EXPECT_EQ(std::string_view(e["promotionId"]), promotion_);
+  EXPECT_EQ(std::string_view(e["promotionName"]), "issuable promotion");
+  EXPECT_EQ(std::string_view(e["status"]), "ACTIVE");
+  EXPECT_EQ(std::string_view(e["eventTimeISO"]), "2025-11-11T06:05:49Z");
+  EXPECT_EQ(std::string_view(e["validTillISO"]), "2025-12-31T18:29:59Z");
+  EXPECT_EQ(error_codes(wallet_of("abc")), std::vector<std::int64_t>{1006});
+  EXPECT_EQ(error_codes(wallet_of("0")), std::vector<std::int64_t>{1006});
+  EXPECT_EQ(data(wallet_of("42")).get_array().size(), 0u);
+}
+
+TEST_F(EarnTest, RevokeThenRevokeAgainIs731) {
+  Reply issued = issue("[566881933]");
+  const std::string earn_id(std::string_view(data(issued)["566881933"]["id"]));
+  Reply r = revoke(revoke_body(earn_id));
+  ASSERT_EQ(r.status, http::status::ok) << r.body;
+  EXPECT_EQ(std::string_view(data(r).at(0)["earnId"]), earn_id);
+  EXPECT_EQ(std::string_view(data(r).at(0)["status"]), "REVOKED");
+  Reply again = revoke(revoke_body(earn_id));
+  EXPECT_EQ(error_codes(again), std::vector<std::int64_t>{731}) << again.body;
+  EXPECT_NE(first_message(again).find(earn_id), std::string::npos);
+  EXPECT_EQ(std::string_view(data(wallet_of("566881933")).at(0)["status"]), "REVOKED");
+}
+
+TEST_F(EarnTest, RevokeUnknownIs729AndRedeemedIs730) {
+  EXPECT_EQ(error_codes(revoke(revoke_body("0123456789abcdef01234567"))),
+            std::vector<std::int64_t>{729});
+  Reply issued = issue("[566881933]");
+  const std::string earn_id(std::string_view(data(issued)["566881933"]["id"]));
+  Reply redeemed = call(&redeem, http::verb::post, "/api_gateway/v1/promotions/redemptions",
+                        R"({"customerId":566881933,"transactionIdentifier":"e-1",)"
+                        R"("redemptions":[{"earnedPromotionId":")" + earn_id + R"("}]})");
+  ASSERT_EQ(redeemed.status, http::status::ok) << redeemed.body;
+  EXPECT_EQ(std::string_view(data(redeemed)["redemptions"].at(0)["earnedPromotionId"]), earn_id);
+  EXPECT_EQ(error_codes(revoke(revoke_body(earn_id))), std::vector<std::int64_t>{730});
+}
+
+TEST_F(EarnTest, RevokeBadBodiesAre400NamingTheField) {
+  struct Case { std::string body; std::string field; };
+  const Case cases[] = {
+      {R"({"customerId":566881933})", "earnRevokeDetails"},
+      {R"({"customerId":566881933,"earnRevokeDetails":[]})", "earnRevokeDetails"},
+      {R"({"customerId":566881933,"earnRevokeDetails":[{"earnIds":["0123456789abcdef01234567"]}]})",
+       "earnRevokeDetails[0].promotionId"},
+      {R"({"customerId":566881933,"earnRevokeDetails":[{"promotionId":"0123456789abcdef01234567","earnIds":[]}]})",
+       "earnRevokeDetails[0].earnIds"},
+      {R"({"customerId":566881933,"earnRevokeDetails":[{"promotionId":"0123456789abcdef01234567","earnIds":[5]}]})",
+       "earnRevokeDetails[0].earnIds[0]"},
+  };
+  const auto before = ledger_.state_hash();
+  for (const Case& c : cases) {
+    Reply r = revoke(c.body);
+    EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{400}) << c.body << " -> " << r.body;
+    EXPECT_NE(first_message(r).find(c.field), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(error_codes(revoke(R"({"customerId":0,"earnRevokeDetails":[]})")),
+            std::vector<std::int64_t>{1006});
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+TEST_F(EarnTest, OtherOrganisationCannotIssueRevokeOrSeeWallets) {
+  Reply issued = issue("[566881933]");
+  const std::string earn_id(std::string_view(data(issued)["566881933"]["id"]));
+  const auto before = ledger_.state_hash();
+  Reply b_issue = issue("[566881933]", {}, kContext, &caller_b_);
+  EXPECT_EQ(error_codes(b_issue), std::vector<std::int64_t>{404}) << b_issue.body;
+  Reply b_revoke = revoke(revoke_body(earn_id), &caller_b_);
+  EXPECT_EQ(error_codes(b_revoke), std::vector<std::int64_t>{729}) << b_revoke.body;
+  Reply b_wallet = wallet_of("566881933", &caller_b_);
+  EXPECT_EQ(data(b_wallet).get_array().size(), 0u);
+  Reply b_earn = call_b(&earn, http::verb::post, "/x?contextId=c", R"({"customerId":1})",
+                        {{"promotionId", promotion_}});
+  EXPECT_EQ(error_codes(b_earn), std::vector<std::int64_t>{404});
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+}  // namespace
+}  // namespace codeledger::server::capillary::testing
