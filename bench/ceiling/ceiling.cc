@@ -47,26 +47,24 @@ int main(int argc, char** argv) {
 
   auto cli = server::parse_command_line(argc, argv);
   if (!cli.ok() || cli->help) {
-    std::cerr << "usage: ceiling-server [--listen HOST:PORT] [--threads N]\n";
+    std::cerr << "usage: ceiling-server [--config FILE] [--listen HOST:PORT] [--threads N]\n";
     return cli.ok() ? 0 : 2;
   }
-  server::Config config = server::demo_config();  // the demo key, as codeledgerd --demo
-  if (cli->listen) {
-    if (auto s = server::parse_listen(*cli->listen, config.listen_host, config.listen_port); !s.ok()) {
-      std::cerr << "ceiling-server: " << s.message() << "\n";
-      return 2;
-    }
+  // Same configuration path as codeledgerd (config file or the embedded demo, then flags),
+  // so keys, rate limits, threads and HTTP limits match the server it is compared with.
+  auto config = server::resolve_config(*cli);
+  if (!config.ok()) {
+    std::cerr << "ceiling-server: " << config.status().message() << "\n";
+    return 2;
   }
-  if (cli->threads) config.threads = *cli->threads;
-  config.demo = false;
 
   std::vector<server::Route> routes = server::capillary::capillary_routes();
   for (server::Route& r : routes) r.handler = &fixed_reply;
   ledger::Ledger ledger;
   server::ImmediateDurability gate;
-  server::Server srv(config, ledger, routes, gate);
+  server::Server srv(*config, ledger, routes, gate);
   const std::uint16_t port = srv.start();
-  std::printf("ceiling-server listening on %s:%u with %u threads\n", config.listen_host.c_str(),
+  std::printf("ceiling-server listening on %s:%u with %u threads\n", config->listen_host.c_str(),
               port, srv.threads());
   std::fflush(stdout);
   wait_for_signal();

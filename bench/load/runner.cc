@@ -139,7 +139,8 @@ void fill_report(const RunResult& result, Report& r) {
     r.errors += errors[op];
   }
   r.throughput_rps = r.elapsed_s > 0 ? static_cast<double>(r.requests) / r.elapsed_s : 0;
-  const auto last = static_cast<std::size_t>(std::ceil(r.elapsed_s));
+  // Whole seconds only: a last partial second would draw as a false drop in throughput.
+  const auto last = std::max<std::size_t>(1, static_cast<std::size_t>(r.elapsed_s + 0.01));
   for (std::size_t s = 0; s < seconds.size() && s < last; ++s) {
     r.timeline.push_back({static_cast<double>(s + 1), seconds[s].count(), second_errors[s],
                           static_cast<double>(seconds[s].percentile(99)) / 1000.0});

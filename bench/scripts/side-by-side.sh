@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# Side by side on this machine, in one run, with the same connection and request counts:
+#   the ceiling (codeledgerd's HTTP stack, fixed answers), codeledgerd with durability
+#   none / async / sync, and Redis + Lua with AOF off / everysec / always;
+# then an open-loop run at half of codeledgerd's measured redeem rate and a peak-sale run.
+# Prints each throughput and p99 and the ratios codeledgerd/ceiling and codeledgerd/Redis.
+# Every process it starts is stopped on exit (trap EXIT). Loopback only.
+#
+# usage: bench/scripts/side-by-side.sh [--quick] [--requests N] [--connections N]
+#          [--peak-duration S] [--build-dir DIR] [--out DIR]
+# env:   SERVER_THREADS (default 1), CLIENT_THREADS (default 1): on a 2-core machine one core
+#        each for the server and the load generator, as single-threaded Redis gets.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=$ROOT/build/release
+OUT=$ROOT/build/bench-report
+REQUESTS=200000          # per closed-loop run (each target and scenario)
+CONNECTIONS=64
+RUN_CAP_S=30             # a closed-loop run stops at this many seconds even if short of REQUESTS
+OPEN_DURATION_S=10
+PEAK_DURATION_S=20
+SERVER_THREADS=${SERVER_THREADS:-1}
+CLIENT_THREADS=${CLIENT_THREADS:-1}
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) REQUESTS=20000; CONNECTIONS=16; RUN_CAP_S=5; OPEN_DURATION_S=3; PEAK_DURATION_S=3 ;;
+    --requests) REQUESTS=$2; shift ;;
+    --connections) CONNECTIONS=$2; shift ;;
+    --peak-duration) PEAK_DURATION_S=$2; shift ;;
+    --build-dir) BUILD=$2; shift ;;
+    --out) OUT=$2; shift ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    *) echo "side-by-side: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+LOAD=$BUILD/bench/ledger-load
+CEILING=$BUILD/bench/ceiling/ceiling-server
+DAEMON=$BUILD/server/codeledgerd
+WORK=$(mktemp -d /tmp/codeledger-bench.XXXXXX)
+mkdir -p "$OUT"
+RESULTS=$OUT/results.txt
+: > "$RESULTS"
+PIDS=()
+
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+ensure_tools() {
+  if [ ! -x "$LOAD" ] || [ ! -x "$CEILING" ] || [ ! -x "$DAEMON" ]; then
+    echo "side-by-side: building ledger-load, ceiling-server and codeledgerd in $BUILD"
+    cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCODELEDGER_TESTS=OFF >/dev/null
+    cmake --build "$BUILD" --target ledger-load ceiling-server codeledgerd -j "$(nproc)"
+  fi
+  if ! command -v redis-server >/dev/null; then
+    echo "side-by-side: installing redis-server"
+    as_root apt-get install -y -qq redis-server >/dev/null
+  fi
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+wait_port() {  # $1 port, $2 pid: until something accepts, or the process died
+  for _ in $(seq 1 200); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    kill -0 "$2" 2>/dev/null || { echo "side-by-side: process $2 exited" >&2; return 1; }
+    sleep 0.05
+  done
+  echo "side-by-side: port $1 never opened" >&2
+  return 1
+}
+
+stop_pid() {
+  kill "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+
+# A key of our own with rate limits far above any load here: the demo key is limited to
+# 1000 requests a minute, which would measure the limiter, not the ledger.
+# Six characters: "benchk:" + 32 hex digits is 39 bytes, so its base64 needs no '=' padding
+# (the server's Basic parser currently refuses padded credentials).
+KEY=benchk
+SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(12))')
+SALT=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
+SECRET_SHA=$(python3 -c 'import hashlib,sys; s=bytes.fromhex(sys.argv[1]); m=hashlib.md5(sys.argv[2].encode()).hexdigest(); print(hashlib.sha256(s+m.encode()).hexdigest())' "$SALT" "$SECRET")
+
+write_config() {  # $1 durability mode, $2 data dir -> prints the config path
+  local path=$WORK/config-$1.json
+  cat > "$path" <<JSON
+{"threads": $SERVER_THREADS, "data_dir": "$2", "demo": false,
+ "durability": {"mode": "$1", "fsync_interval_ms": 5},
+ "organisations": [{"org_id": 100737, "time_zone": "UTC"}],
+ "api_keys": [{"name": "$KEY", "org_id": 100737, "scopes": ["read", "write", "admin"],
+               "salt": "$SALT", "secret_sha256": "$SECRET_SHA",
+               "rate_limit_per_minute": 4000000000, "rate_limit_burst": 100000000}]}
+JSON
+  echo "$path"
+}
+
+load() {  # $1 name, rest: ledger-load flags; appends the RESULT line to $RESULTS
+  local name=$1; shift
+  echo "== $name"
+  local line
+  line=$("$LOAD" --connections "$CONNECTIONS" --threads "$CLIENT_THREADS" --no-progress \
+           --json "$OUT/$name.json" --html "$OUT/$name.html" "$@" | grep '^RESULT' || true)
+  [ -n "$line" ] || line="RESULT failed=1"
+  echo "$line"
+  echo "$name $line" >> "$RESULTS"
+}
+
+closed_runs() {  # $1 target name, rest: connection flags
+  local name=$1; shift
+  local scenario
+  for scenario in link redeem; do
+    load "$name-$scenario" "$@" --scenario "$scenario" --requests "$REQUESTS" \
+      --duration "$RUN_CAP_S" --codes "$REQUESTS"
+  done
+}
+
+run_ceiling() {
+  local port cfg pid
+  port=$(free_port); cfg=$(write_config none "$WORK/ceiling")
+  "$CEILING" --config "$cfg" --listen "127.0.0.1:$port" > "$WORK/ceiling.log" 2>&1 &
+  pid=$!; PIDS+=("$pid"); wait_port "$port" "$pid"
+  closed_runs ceiling --port "$port" --key "$KEY" --secret "$SECRET" --no-verify
+  stop_pid "$pid"
+}
+
+run_codeledgerd() {  # $1 durability
+  local port cfg pid data=$WORK/data-$1
+  mkdir -p "$data"
+  port=$(free_port); cfg=$(write_config "$1" "$data")
+  "$DAEMON" --config "$cfg" --listen "127.0.0.1:$port" > "$WORK/codeledgerd-$1.log" 2>&1 &
+  pid=$!; PIDS+=("$pid"); wait_port "$port" "$pid"
+  closed_runs "codeledgerd-$1" --port "$port" --key "$KEY" --secret "$SECRET" --label "durability=$1"
+  if [ "$1" = sync ]; then
+    local rps half
+    rps=$(awk '$1=="codeledgerd-sync-redeem" {for(i=2;i<=NF;i++) if ($i ~ /^rps=/) print substr($i,5)}' "$RESULTS")
+    half=$(awk -v r="${rps:-0}" 'BEGIN {printf "%d", r / 2}')
+    if [ "${half:-0}" -gt 0 ]; then
+      load codeledgerd-sync-redeem-open-half --port "$port" --key "$KEY" --secret "$SECRET" \
+        --scenario redeem --rate "$half" --duration "$OPEN_DURATION_S" \
+        --codes "$(( half * OPEN_DURATION_S + 1000 ))" --label "open loop at $half req/s"
+    fi
+    load codeledgerd-sync-peak-sale --port "$port" --key "$KEY" --secret "$SECRET" \
+      --scenario peak-sale --duration "$PEAK_DURATION_S" --codes 100000 --label "durability=sync"
+  fi
+  stop_pid "$pid"
+}
+
+run_redis() {  # $1 off|everysec|always
+  local port pid dir=$WORK/redis-$1 aof=(--appendonly no)
+  mkdir -p "$dir"
+  [ "$1" != off ] && aof=(--appendonly yes --appendfsync "$1")
+  port=$(free_port)
+  redis-server --bind 127.0.0.1 --port "$port" --save '' "${aof[@]}" --dir "$dir" \
+    --daemonize no --logfile "$dir/redis.log" &
+  pid=$!; PIDS+=("$pid"); wait_port "$port" "$pid"
+  closed_runs "redis-aof-$1" --target redis --port "$port" --label "aof=$1"
+  stop_pid "$pid"
+}
+
+summary() {
+  python3 - "$RESULTS" <<'PY'
+import sys
+rows = {}
+for line in open(sys.argv[1]):
+    name, _, rest = line.strip().partition(" ")
+    kv = dict(p.split("=", 1) for p in rest.split()[1:] if "=" in p)
+    rows[name] = kv
+def f(name, key):
+    try: return float(rows[name][key])
+    except (KeyError, ValueError): return None
+print("\n%-36s %10s %10s %10s %8s" % ("run", "req/s", "p99 us", "p99.9 us", "errors"))
+for name, kv in rows.items():
+    print("%-36s %10s %10s %10s %8s" % (name, kv.get("rps", "-"), kv.get("p99_us", "-"),
+                                        kv.get("p999_us", "-"), kv.get("errors", "-")))
+print()
+for op in ("link", "redeem"):
+    ceil = f("ceiling-" + op, "rps")
+    for mode, aof in (("none", "off"), ("async", "everysec"), ("sync", "always")):
+        cl = f("codeledgerd-%s-%s" % (mode, op), "rps")
+        rd = f("redis-aof-%s-%s" % (aof, op), "rps")
+        ratio = lambda a, b: "%.2fx" % (a / b) if a and b else "n/a"
+        print("%-6s durability=%-5s codeledgerd/ceiling %-6s codeledgerd/redis(aof=%s) %s"
+              % (op, mode, ratio(cl, ceil), aof, ratio(cl, rd)))
+PY
+}
+
+ensure_tools
+echo "side-by-side: $CONNECTIONS connections, $REQUESTS requests per closed-loop run, reports in $OUT"
+run_ceiling
+for mode in none async sync; do run_codeledgerd "$mode"; done
+for aof in off everysec always; do run_redis "$aof"; done
+summary | tee "$OUT/summary.txt"
