@@ -1,0 +1,135 @@
+// Recovery: newest valid snapshot, then the WAL after it through Ledger::apply (the same
+// code live traffic runs). Also used by the background snapshot builder.
+#include <chrono>
+
+#include "server/store/store.h"
+#include "server/store/wal_sink.h"
+#include "wal/record.h"
+#include "wal/snapshot.h"
+
+namespace codeledger::store {
+namespace {
+
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+std::string RecoveryReport::summary() const {
+  std::string s = snapshot_lsn ? "snapshot " + snapshot_name : std::string("no snapshot");
+  s += ", replayed " + std::to_string(replayed) + " wal records, last lsn " +
+       std::to_string(last_lsn) + " in " + std::to_string(elapsed_ms) + " ms";
+  for (const auto& n : snapshots_skipped) s += "; skipped snapshot " + n;
+  for (const auto& n : wal.notes) s += "; " + n;
+  return s;
+}
+
+// A fresh ledger holding the newest snapshot that both checks out on disk and decodes;
+// a snapshot that fails to decode is skipped like a corrupt one (the next older is tried).
+Result<std::unique_ptr<ledger::Ledger>> Store::load_snapshot_into_new_ledger(
+    ledger::EventSink* sink, std::uint64_t* lsn, std::string* name,
+    std::vector<std::string>* skipped) {
+  *lsn = 0;
+  auto all = wal::list_snapshots(*fs_, options_.data_dir, false);
+  if (!all.ok()) return Status(ErrorCode::kInternal, all.status().message());
+  for (const auto& candidate : *all) {
+    auto info = wal::inspect_snapshot(*fs_, wal::join_path(options_.data_dir, candidate.name));
+    if (!info.ok()) return Status(ErrorCode::kInternal, info.status().message());
+    if (!info->valid) {
+      skipped->push_back(candidate.name + ": " + info->problem);
+      continue;
+    }
+    auto bytes = fs_->read_range(wal::join_path(options_.data_dir, candidate.name),
+                                 wal::format::kSnapshotHeaderBytes, info->payload_bytes);
+    if (!bytes.ok()) return Status(ErrorCode::kInternal, bytes.status().message());
+    auto target = std::make_unique<ledger::Ledger>(options_.ledger, sink);
+    Status st = target->decode_snapshot(*bytes);
+    if (!st.ok()) {
+      skipped->push_back(candidate.name + ": does not decode: " + st.message());
+      continue;
+    }
+    *lsn = info->covered_lsn;
+    *name = candidate.name;
+    return target;
+  }
+  return std::make_unique<ledger::Ledger>(options_.ledger, sink);
+}
+
+Status Store::replay_wal(ledger::Ledger& target, std::uint64_t from_lsn, std::uint64_t until_lsn,
+                         wal::RecoveryPolicy policy, bool repair, wal::ReadReport* report) {
+  wal::ReadOptions ro;
+  ro.policy = policy;
+  ro.from_lsn = from_lsn;
+  ro.until_lsn = until_lsn;
+  ro.repair = repair;
+  const std::int64_t started = steady_ms();
+  std::uint64_t replayed = 0;
+  Status apply_error;
+  auto visit = [&](const wal::RecordRef& rec) -> wal::Status {
+    auto event = ledger::decode_event(rec.payload);
+    const std::string where = std::string(rec.file) + " at offset " + std::to_string(rec.offset);
+    if (!event.ok()) {
+      return wal::Status(wal::Code::kCorruption, "record lsn " + std::to_string(rec.lsn) +
+                                                     " does not decode (" + where +
+                                                     "): " + event.status().message());
+    }
+    if (event->header.lsn != rec.lsn) {
+      return wal::Status(wal::Code::kCorruption, "event lsn differs from record lsn at " + where);
+    }
+    if (Status st = target.apply(*event); !st.ok()) {
+      return wal::Status(wal::Code::kCorruption, "apply of lsn " + std::to_string(rec.lsn) +
+                                                     " failed: " + st.message());
+    }
+    if (++replayed % options_.progress_every_records == 0 && options_.on_progress) {
+      options_.on_progress({replayed, rec.lsn, steady_ms() - started});
+    }
+    return wal::Status::Ok();
+  };
+  auto r = wal::read_wal(*fs_, options_.data_dir, ro, visit);
+  if (!r.ok()) return Status(ErrorCode::kInternal, r.status().message());
+  if (report) *report = *r;
+  return Status::Ok();
+}
+
+Status Store::recover() {
+  const std::int64_t started = steady_ms();
+  if (wal::Status st = fs_->create_dir(options_.data_dir); !st.ok()) {
+    return Status(ErrorCode::kInternal, st.message());
+  }
+  std::uint64_t snap_lsn = 0;
+  auto loaded = load_snapshot_into_new_ledger(sink_.get(), &snap_lsn, &recovery_.snapshot_name,
+                                               &recovery_.snapshots_skipped);
+  if (!loaded.ok()) return loaded.status();
+  ledger_ = std::move(*loaded);
+  recovery_.snapshot_lsn = snap_lsn;
+  if (Status st = replay_wal(*ledger_, snap_lsn + 1, UINT64_MAX, options_.recovery, true,
+                             &recovery_.wal);
+      !st.ok()) {
+    return st;
+  }
+  recovery_.replayed = recovery_.wal.delivered;
+  for (const auto& [org, settings] : options_.orgs) {
+    if (Status st = configure_org(org, settings); !st.ok()) return st;
+  }
+  recovery_.last_lsn = std::max({recovery_.wal.last_lsn, snap_lsn, ledger_->last_lsn()});
+  wal::WalOptions wo;
+  wo.dir = options_.data_dir;
+  wo.durability = options_.durability;
+  wo.fsync_interval_ms = options_.fsync_interval_ms;
+  wo.segment_bytes_max = options_.segment_bytes_max;
+  wo.retention = options_.retention;
+  wo.clock_ms = options_.clock_ms;
+  auto writer = wal::WalWriter::open(*fs_, std::move(wo), recovery_.last_lsn + 1);
+  if (!writer.ok()) return Status(ErrorCode::kStorageUnavailable, writer.status().message());
+  writer_ = std::move(*writer);
+  writer_->set_snapshot_lsn(snap_lsn);
+  recovery_.elapsed_ms = steady_ms() - started;
+  std::lock_guard lock(mu_);
+  stats_.last_snapshot_lsn = snap_lsn;
+  return Status::Ok();
+}
+
+}  // namespace codeledger::store

@@ -1,0 +1,189 @@
+#include "server/store/store.h"
+
+#include <chrono>
+
+#include "server/store/wal_sink.h"
+#include "wal/snapshot.h"
+
+namespace codeledger::store {
+namespace {
+
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+Status unavailable(const wal::Status& st) {
+  return st.ok() ? Status::Ok() : Status(ErrorCode::kStorageUnavailable, st.message());
+}
+
+}  // namespace
+
+Store::Store(StoreOptions options)
+    : options_(std::move(options)),
+      fs_(options_.fs ? options_.fs : &wal::posix_fs()),
+      sink_(std::make_unique<WalSink>()) {
+  if (!options_.clock_ms) {
+    options_.clock_ms = [] {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+          .count();
+    };
+  }
+  if (options_.progress_every_records == 0) options_.progress_every_records = 1;
+}
+
+Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
+  if (options.data_dir.empty()) return Status(ErrorCode::kInvalidRequest, "data_dir is empty");
+  std::unique_ptr<Store> s(new Store(std::move(options)));
+  if (Status st = s->recover(); !st.ok()) return st;
+  s->sink_->attach(s->writer_.get());
+  if (s->options_.snapshot_interval_ms > 0) {
+    s->snapshot_thread_ = std::thread([p = s.get()] { p->snapshot_loop(); });
+  }
+  return s;
+}
+
+Store::~Store() { (void)close(); }
+
+Status Store::configure_org(ledger::OrgId org, const ledger::OrgSettings& settings) {
+  Status st = ledger_->configure_org(org, settings);
+  if (st.ok()) {
+    std::lock_guard lock(orgs_mu_);
+    orgs_[org] = settings;
+  }
+  return st;
+}
+
+void Store::on_durable(std::uint64_t lsn, std::function<void(Status)> done) {
+  if (options_.durability != wal::Durability::kSync) {
+    // async / none acknowledge at once, unless the log has already failed.
+    done(failure());
+    return;
+  }
+  writer_->on_durable(lsn, [done = std::move(done)](wal::Status st) { done(unavailable(st)); });
+}
+
+Status Store::wait_durable(std::uint64_t lsn) { return unavailable(writer_->wait_durable(lsn)); }
+
+Status Store::failure() const { return unavailable(writer_->failure()); }
+
+StoreStats Store::stats() const {
+  std::lock_guard lock(mu_);
+  StoreStats s = stats_;
+  s.wal = writer_->stats();
+  return s;
+}
+
+Status Store::write_snapshot_bytes(std::uint64_t lsn, const std::string& bytes) {
+  wal::Status st = wal::write_snapshot(*fs_, options_.data_dir, lsn, now_ms(), bytes);
+  if (st.ok()) st = wal::prune_snapshots(*fs_, options_.data_dir, options_.snapshots_kept_count);
+  if (!st.ok()) {
+    std::lock_guard lock(mu_);
+    stats_.last_snapshot_error = st.message();
+    return Status(ErrorCode::kInternal, "snapshot at lsn " + std::to_string(lsn) + ": " +
+                                            st.message());
+  }
+  // Only now may retention drop segments the snapshot covers.
+  writer_->set_snapshot_lsn(lsn);
+  std::lock_guard lock(mu_);
+  ++stats_.snapshots_written;
+  stats_.last_snapshot_lsn = lsn;
+  return Status::Ok();
+}
+
+Result<std::uint64_t> Store::snapshot_now() {
+  std::lock_guard build(snapshot_build_mu_);
+  const std::int64_t started = steady_ms();
+  const std::uint64_t target = writer_->durable_lsn();
+  std::uint64_t base = 0;
+  {
+    std::lock_guard lock(mu_);
+    base = stats_.last_snapshot_lsn;
+  }
+  if (target <= base) return base;
+  // Private ledger: last snapshot + durable WAL up to target. No live lock is taken.
+  std::uint64_t loaded_lsn = 0;
+  std::string name;
+  std::vector<std::string> skipped;
+  auto shadow = load_snapshot_into_new_ledger(nullptr, &loaded_lsn, &name, &skipped);
+  if (!shadow.ok()) return shadow.status();
+  if (Status st = replay_wal(**shadow, loaded_lsn + 1, target, wal::RecoveryPolicy::kStrict,
+                             false, nullptr);
+      !st.ok()) {
+    return st;
+  }
+  if ((*shadow)->last_lsn() != target) {
+    return Status(ErrorCode::kInternal, "snapshot replay reached lsn " +
+                                            std::to_string((*shadow)->last_lsn()) +
+                                            ", wanted " + std::to_string(target));
+  }
+  {
+    std::lock_guard lock(orgs_mu_);
+    for (const auto& [org, settings] : orgs_) {
+      if (Status st = (*shadow)->configure_org(org, settings); !st.ok()) return st;
+    }
+  }
+  std::string bytes;
+  (*shadow)->encode_snapshot(bytes);
+  shadow->reset();  // give the memory back before the write
+  if (Status st = write_snapshot_bytes(target, bytes); !st.ok()) return st;
+  std::lock_guard lock(mu_);
+  stats_.last_snapshot_build_ms = steady_ms() - started;
+  return target;
+}
+
+void Store::request_snapshot() {
+  {
+    std::lock_guard lock(mu_);
+    snapshot_requested_ = true;
+  }
+  cv_.notify_all();
+}
+
+void Store::snapshot_loop() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait_for(lock, std::chrono::milliseconds(options_.snapshot_interval_ms),
+                 [&] { return stop_ || snapshot_requested_; });
+    if (stop_) return;
+    snapshot_requested_ = false;
+    lock.unlock();
+    auto r = snapshot_now();
+    lock.lock();
+    if (!r.ok()) stats_.last_snapshot_error = r.status().message();
+  }
+}
+
+Status Store::close() {
+  std::call_once(closed_, [this] {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (snapshot_thread_.joinable()) snapshot_thread_.join();
+    if (!writer_) return;
+    close_status_ = unavailable(writer_->flush());
+    // Traffic has stopped: the live ledger is at exactly the last staged LSN.
+    const std::uint64_t last = writer_->last_lsn();
+    std::uint64_t base = 0;
+    {
+      std::lock_guard lock(mu_);
+      base = stats_.last_snapshot_lsn;
+    }
+    if (close_status_.ok() && options_.snapshot_on_close && last > base &&
+        ledger_->last_lsn() == last) {
+      std::string bytes;
+      ledger_->encode_snapshot(bytes);
+      close_status_ = write_snapshot_bytes(last, bytes);
+    }
+    sink_->attach(nullptr);
+    Status wal_closed = unavailable(writer_->close());
+    if (close_status_.ok()) close_status_ = wal_closed;
+  });
+  return close_status_;
+}
+
+}  // namespace codeledger::store

@@ -1,0 +1,155 @@
+// The store: the ledger wired to the write-ahead log. It owns the Ledger and the WalWriter,
+// recovers at open (newest valid snapshot, then the WAL after it), and takes snapshots in
+// the background. Boost-free, so tools and benchmarks link it without the HTTP layer.
+//
+// Commit path: every ledger command stages its event through WalSink inside the critical
+// section of the keys it touches; WalSink assigns the LSN inside WalWriter::append and
+// encodes the event into the staging buffer there (no syscall under the shard lock). The
+// server then waits for op.visible_lsn with on_durable before it answers.
+//
+// Snapshots are built by replay, not by walking the live ledger: a background thread loads
+// the newest snapshot into a private ledger, replays the durable WAL after it up to the
+// durable LSN, and writes that. The live ledger's locks are never taken, so traffic never
+// pauses, and the snapshot is exactly the state at one LSN (no fuzzy cut to reconcile).
+// The price is a transient second copy of the state and the replay CPU; see
+// docs/wal-format.md for the reasons. Only the clean-shutdown snapshot encodes the live
+// ledger, when traffic has stopped.
+//
+// Thread safety: every public method may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "ledger/ledger.h"
+#include "wal/file.h"
+#include "wal/reader.h"
+#include "wal/writer.h"
+
+namespace codeledger::store {
+
+struct ReplayProgress {
+  std::uint64_t records = 0;   // replayed so far
+  std::uint64_t lsn = 0;       // last replayed
+  std::int64_t elapsed_ms = 0;
+};
+
+struct StoreOptions {
+  std::string data_dir;                      // segments and snapshots live here
+  wal::Durability durability = wal::Durability::kSync;
+  std::int64_t fsync_interval_ms = 10;       // async mode
+  std::uint64_t segment_bytes_max = wal::format::kSegmentBytesMaxDefault;
+  wal::RetentionPolicy retention;            // keep everything by default
+  std::int64_t snapshot_interval_ms = 0;     // 0: no periodic snapshots
+  std::size_t snapshots_kept_count = 2;
+  bool snapshot_on_close = true;
+  wal::RecoveryPolicy recovery = wal::RecoveryPolicy::kTruncateTail;
+  ledger::LedgerOptions ledger;
+  std::vector<std::pair<ledger::OrgId, ledger::OrgSettings>> orgs;  // from configuration
+  // Called every progress_every_records records of a replay (recovery or snapshot build).
+  std::function<void(const ReplayProgress&)> on_progress;
+  std::uint64_t progress_every_records = 1'000'000;
+  wal::FileSystem* fs = nullptr;             // nullptr: the real file system
+  std::function<std::int64_t()> clock_ms;    // snapshot timestamps; default: system clock
+};
+
+struct RecoveryReport {
+  std::uint64_t snapshot_lsn = 0;            // 0: started without a snapshot
+  std::string snapshot_name;
+  std::vector<std::string> snapshots_skipped;  // corrupt ones, and why
+  wal::ReadReport wal;                       // what the reader found and cut
+  std::uint64_t replayed = 0;                // WAL records applied after the snapshot
+  std::uint64_t last_lsn = 0;
+  std::int64_t elapsed_ms = 0;
+  std::string summary() const;
+};
+
+struct StoreStats {
+  wal::WalStats wal;
+  std::uint64_t snapshots_written = 0;
+  std::uint64_t last_snapshot_lsn = 0;
+  std::int64_t last_snapshot_build_ms = 0;
+  std::string last_snapshot_error;
+};
+
+class WalSink;
+
+class Store {
+ public:
+  static Result<std::unique_ptr<Store>> open(StoreOptions options);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  ledger::Ledger& ledger() { return *ledger_; }
+  const ledger::Ledger& ledger() const { return *ledger_; }
+  const RecoveryReport& recovery() const { return recovery_; }
+  wal::Durability durability() const { return options_.durability; }
+
+  // Configures the organisation in the ledger and remembers it for snapshot builds.
+  Status configure_org(ledger::OrgId org, const ledger::OrgSettings& settings);
+
+  // done(ok) once a response that shows lsn may be sent: after the fsync in sync mode, at
+  // once in async and none; done(503 status) when the log has failed. Runs inline or on
+  // the WAL writer thread: post to your own executor.
+  void on_durable(std::uint64_t lsn, std::function<void(Status)> done);
+  // Blocking form for tools and tests (waits for the real fsync in every mode but none).
+  Status wait_durable(std::uint64_t lsn);
+  std::uint64_t durable_lsn() const { return writer_->durable_lsn(); }
+  bool healthy() const { return writer_->healthy(); }
+  Status failure() const;
+
+  // Builds and writes a snapshot at the current durable LSN (by replay, off the live
+  // ledger); returns its LSN. request_snapshot() does the same on the background thread.
+  Result<std::uint64_t> snapshot_now();
+  void request_snapshot();
+
+  // Stops the snapshot thread, drains the log and (snapshot_on_close, traffic stopped)
+  // writes a final snapshot of the live ledger. Idempotent; the destructor calls it.
+  Status close();
+  StoreStats stats() const;
+
+ private:
+  explicit Store(StoreOptions options);
+  Status recover();
+  Result<std::unique_ptr<ledger::Ledger>> load_snapshot_into_new_ledger(
+      ledger::EventSink* sink, std::uint64_t* lsn, std::string* name,
+      std::vector<std::string>* skipped);
+  Status replay_wal(ledger::Ledger& target, std::uint64_t from_lsn, std::uint64_t until_lsn,
+                    wal::RecoveryPolicy policy, bool repair, wal::ReadReport* report);
+  Status write_snapshot_bytes(std::uint64_t lsn, const std::string& bytes);
+  void snapshot_loop();
+  std::int64_t now_ms() const { return options_.clock_ms(); }
+
+  // Constant after open().
+  StoreOptions options_;
+  wal::FileSystem* fs_;
+  std::unique_ptr<WalSink> sink_;
+  std::unique_ptr<ledger::Ledger> ledger_;
+  std::unique_ptr<wal::WalWriter> writer_;
+  RecoveryReport recovery_;
+
+  mutable std::mutex orgs_mu_;
+  std::map<ledger::OrgId, ledger::OrgSettings> orgs_;  // guarded by orgs_mu_
+
+  std::mutex snapshot_build_mu_;  // one snapshot build at a time
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;                 // guarded by mu_
+  bool snapshot_requested_ = false;   // guarded by mu_
+  StoreStats stats_;                  // guarded by mu_ (wal part filled on read)
+  std::thread snapshot_thread_;
+  std::once_flag closed_;
+  Status close_status_;
+};
+
+}  // namespace codeledger::store

@@ -1,0 +1,225 @@
+// The store over the fault-injecting file system: acknowledged state survives crashes,
+// a failed log refuses writes but serves reads, and replay is deterministic.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "store_test_util.h"
+#include "wal/record.h"
+
+namespace codeledger::store {
+namespace {
+
+using testing::kOrg;
+using testing::open_store;
+using testing::options_on;
+using testing::Workload;
+
+// Simulates the power cut: the store object dies without touching the disk image.
+void crash(wal::FaultFs& fs, std::unique_ptr<Store>& store, std::size_t torn = 0) {
+  fs.power_off();
+  store.reset();
+  fs.crash(torn);
+  fs.clear_faults();
+}
+
+TEST(Store, AcknowledgedWritesSurviveACrash) {
+  wal::FaultFs fs;
+  auto store = open_store(fs, options_on(fs));
+  Workload w(1);
+  ASSERT_EQ(w.run(*store, 120), 120) << w.last_error().message();
+  const std::uint64_t hash = store->ledger().state_hash();
+  EXPECT_EQ(hash, w.acked_hash());
+  crash(fs, store, 17);
+  store = open_store(fs, options_on(fs));
+  ASSERT_TRUE(store);
+  EXPECT_EQ(store->ledger().state_hash(), hash);
+  EXPECT_EQ(store->recovery().snapshot_lsn, 0u);
+  EXPECT_GT(store->recovery().replayed, 40u);
+  EXPECT_EQ(store->recovery().replayed, store->recovery().last_lsn);
+  // The log continues where it stopped.
+  ASSERT_EQ(w.run(*store, 20), 20) << w.last_error().message();
+}
+
+TEST(Store, RecoveryFromSnapshotPlusWalEqualsWalOnly) {
+  wal::FaultFs fs;
+  auto store = open_store(fs, options_on(fs));
+  Workload w(2);
+  ASSERT_EQ(w.run(*store, 80), 80);
+  auto snap = store->snapshot_now();
+  ASSERT_TRUE(snap.ok()) << snap.status().message();
+  EXPECT_EQ(*snap, store->durable_lsn());
+  ASSERT_EQ(w.run(*store, 80), 80);
+  const std::uint64_t hash = store->ledger().state_hash();
+  crash(fs, store);
+
+  wal::FaultFs wal_only;  // the same disk without its snapshots
+  auto entries = fs.list("/data");
+  for (const auto& e : *entries) {
+    if (!wal::parse_snapshot_name(e.name)) {
+      wal_only.write_raw("/data/" + e.name, fs.contents("/data/" + e.name));
+    }
+  }
+  store = open_store(fs, options_on(fs));
+  EXPECT_EQ(store->recovery().snapshot_lsn, *snap);
+  EXPECT_EQ(store->ledger().state_hash(), hash);
+  auto replayed = open_store(wal_only, options_on(wal_only));
+  EXPECT_EQ(replayed->recovery().snapshot_lsn, 0u);
+  EXPECT_EQ(replayed->ledger().state_hash(), hash);
+}
+
+TEST(Store, CleanCloseWritesASnapshotAndReopensWithoutReplay) {
+  wal::FaultFs fs;
+  auto store = open_store(fs, options_on(fs));
+  Workload w(3);
+  ASSERT_EQ(w.run(*store, 50), 50);
+  const std::uint64_t hash = store->ledger().state_hash();
+  const std::uint64_t last = store->ledger().last_lsn();
+  ASSERT_TRUE(store->close().ok());
+  store = open_store(fs, options_on(fs));
+  EXPECT_EQ(store->recovery().snapshot_lsn, last);
+  EXPECT_EQ(store->recovery().replayed, 0u);
+  EXPECT_EQ(store->ledger().state_hash(), hash);
+}
+
+TEST(Store, StickyFailureRefusesWritesWhileReadsWork) {
+  wal::FaultFs fs;
+  auto store = open_store(fs, options_on(fs));
+  Workload w(4);
+  ASSERT_EQ(w.run(*store, 60), 60);
+  const std::uint64_t acked = w.acked_hash();
+  fs.inject({wal::FaultOp::kSync, 1, true});
+  for (int i = 0; i < 50 && w.step(*store); ++i) {
+  }
+  EXPECT_EQ(w.last_error().code(), ErrorCode::kStorageUnavailable);
+  EXPECT_FALSE(store->healthy());
+  EXPECT_EQ(store->failure().code(), ErrorCode::kStorageUnavailable);
+  ledger::Op op = w.op();
+  ledger::PromotionSpec spec;
+  spec.name = "refused";
+  auto created = store->ledger().create_promotion(op, spec);
+  EXPECT_EQ(created.status().code(), ErrorCode::kStorageUnavailable);
+  std::vector<std::string> codes = {testing::code_name(1)};
+  auto read = store->ledger().get_codes(op, ledger::Mode::kDiscount, codes, false);
+  ASSERT_EQ(read.size(), 1u);
+  EXPECT_TRUE(read[0].ok());
+  std::atomic<int> called{0};
+  store->on_durable(store->ledger().last_lsn(), [&](Status st) {
+    EXPECT_EQ(st.code(), ErrorCode::kStorageUnavailable);
+    ++called;
+  });
+  EXPECT_EQ(called.load(), 1);
+  crash(fs, store);
+  store = open_store(fs, options_on(fs));
+  EXPECT_EQ(store->ledger().state_hash(), acked);  // the failed batch was never acknowledged
+}
+
+// Every Nth fsync or write of the reference workload fails: after the crash the store holds
+// exactly the acknowledged state.
+TEST(Store, FaultAtEveryNthFsyncOrWriteKeepsExactlyTheAcknowledgedState) {
+  constexpr int kSteps = 60;
+  for (wal::FaultOp op : {wal::FaultOp::kSync, wal::FaultOp::kWrite}) {
+    std::uint64_t calls = 0;
+    {
+      wal::FaultFs fs;
+      auto store = open_store(fs, options_on(fs));
+      Workload w(5);
+      ASSERT_EQ(w.run(*store, kSteps), kSteps);
+      calls = fs.calls(op);
+    }
+    for (std::uint64_t n = 1; n <= calls; n += 3) {
+      wal::FaultFs fs;
+      fs.set_failed_write_keeps_bytes(11);
+      auto store = open_store(fs, options_on(fs));
+      const std::uint64_t empty = store->ledger().state_hash();
+      Workload w(5);
+      fs.inject({op, n, false});
+      w.run(*store, kSteps);
+      const std::uint64_t acked = w.acked() ? w.acked_hash() : empty;
+      if (w.acked() < kSteps) {
+        EXPECT_FALSE(store->healthy()) << n;
+      }
+      crash(fs, store, 23);
+      store = open_store(fs, options_on(fs));
+      ASSERT_TRUE(store) << n;
+      EXPECT_EQ(store->ledger().state_hash(), acked) << "fault at call " << n;
+    }
+  }
+}
+
+TEST(Store, BackgroundSnapshotWhileWritersRun) {
+  wal::FaultFs fs;
+  StoreOptions o = options_on(fs);
+  o.snapshot_interval_ms = 5;
+  auto store = open_store(fs, o);
+  Workload w(6);
+  ASSERT_EQ(w.run(*store, 40), 40);
+  std::atomic<bool> stop{false};
+  std::thread snapshots([&] {
+    while (!stop) {
+      store->request_snapshot();
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  });
+  ASSERT_EQ(w.run(*store, 150), 150);
+  stop = true;
+  snapshots.join();
+  EXPECT_GT(store->stats().snapshots_written, 0u);
+  EXPECT_TRUE(store->stats().last_snapshot_error.empty()) << store->stats().last_snapshot_error;
+  const std::uint64_t hash = store->ledger().state_hash();
+  crash(fs, store);
+  store = open_store(fs, options_on(fs));
+  EXPECT_GT(store->recovery().snapshot_lsn, 0u);
+  EXPECT_EQ(store->ledger().state_hash(), hash);
+}
+
+TEST(Store, LongReplayReportsProgressAndTornTail) {
+  wal::FaultFs fs;
+  auto store = open_store(fs, options_on(fs));
+  Workload w(7);
+  ASSERT_EQ(w.run(*store, 100), 100);
+  // An unacknowledged command whose fsync fails leaves a torn record behind.
+  fs.inject({wal::FaultOp::kSync, 1, true});
+  ledger::Op op = w.op();
+  ledger::PromotionSpec spec;
+  spec.name = "never acknowledged";
+  ASSERT_TRUE(store->ledger().create_promotion(op, spec).ok());
+  EXPECT_FALSE(store->wait_durable(op.visible_lsn).ok());
+  crash(fs, store, 9);
+  StoreOptions o = options_on(fs);
+  std::vector<ReplayProgress> progress;
+  o.progress_every_records = 10;
+  o.on_progress = [&](const ReplayProgress& p) { progress.push_back(p); };
+  store = open_store(fs, o);
+  EXPECT_EQ(progress.size(), store->recovery().replayed / 10);
+  EXPECT_TRUE(store->recovery().wal.cut);
+  EXPECT_EQ(store->ledger().state_hash(), w.acked_hash());
+  EXPECT_FALSE(store->recovery().summary().empty());
+}
+
+TEST(Store, MidLogCorruptionRefusesToOpenUnlessPointInTime) {
+  wal::FaultFs fs;
+  auto store = open_store(fs, options_on(fs));
+  Workload w(8);
+  ASSERT_EQ(w.run(*store, 300), 300);
+  crash(fs, store);
+  auto segs = wal::list_segments(fs, "/data");
+  ASSERT_GE(segs->size(), 2u);
+  const std::string first = "/data/" + (*segs)[0].name;
+  std::string bytes = fs.contents(first);
+  bytes[bytes.size() / 2] ^= 0x10;
+  fs.write_raw(first, bytes);
+  auto refused = Store::open(options_on(fs));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find((*segs)[0].name), std::string::npos);
+  StoreOptions pit = options_on(fs);
+  pit.recovery = wal::RecoveryPolicy::kPointInTime;
+  store = open_store(fs, pit);
+  ASSERT_TRUE(store);
+  EXPECT_TRUE(store->recovery().wal.cut);
+  EXPECT_GT(store->recovery().wal.records_dropped, 0u);
+}
+
+}  // namespace
+}  // namespace codeledger::store

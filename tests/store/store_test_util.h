@@ -1,0 +1,124 @@
+// A store on the fault-injecting file system plus a small deterministic workload of real
+// ledger commands (create promotion, import codes, link, redeem, unlink).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "server/store/store.h"
+#include "wal/fault_fs.h"
+
+namespace codeledger::store::testing {
+
+inline constexpr ledger::OrgId kOrg = 7;
+
+inline StoreOptions options_on(wal::FaultFs& fs) {
+  StoreOptions o;
+  o.data_dir = "/data";
+  o.fs = &fs;
+  o.segment_bytes_max = 4096;  // several segments in a short test
+  o.ledger.shard_count = 8;
+  o.orgs.push_back({kOrg, ledger::OrgSettings{}});
+  o.clock_ms = [] { return std::int64_t{1'700'000'000'000}; };
+  return o;
+}
+
+inline std::unique_ptr<Store> open_store(wal::FaultFs& /*fs*/, StoreOptions o) {
+  auto s = Store::open(std::move(o));
+  EXPECT_TRUE(s.ok()) << s.status().message();
+  return s.ok() ? std::move(*s) : nullptr;
+}
+
+inline std::string code_name(int i) { return "CODE" + std::to_string(100000 + i); }
+
+// Drives commands and waits for each to be durable; tracks the state hash of everything
+// acknowledged so far.
+class Workload {
+ public:
+  explicit Workload(std::uint32_t seed) : rng_(seed) {}
+
+  ledger::Op op() {
+    ledger::Op o;
+    o.org = kOrg;
+    o.api_key = "test-key";
+    o.now_ms = now_ms_ += 1000;
+    return o;
+  }
+
+  // One command; true when it was acknowledged (applied and durable).
+  bool step(Store& s) {
+    ledger::Op o = op();
+    Status st = run_one(s, o);
+    // Business errors (code linked elsewhere, already redeemed) are answers too; only a
+    // storage error or a failed wait means "not acknowledged".
+    if (st.code() != ErrorCode::kStorageUnavailable) st = s.wait_durable(o.visible_lsn);
+    if (!st.ok()) {
+      last_error_ = st;
+      return false;
+    }
+    acked_hash_ = s.ledger().state_hash();
+    ++acked_;
+    return true;
+  }
+
+  // Runs until n commands are acknowledged or one fails.
+  int run(Store& s, int n) {
+    int done = 0;
+    while (done < n && step(s)) ++done;
+    return done;
+  }
+
+  std::uint64_t acked_hash() const { return acked_hash_; }
+  int acked() const { return acked_; }
+  const Status& last_error() const { return last_error_; }
+
+ private:
+  Status run_one(Store& s, ledger::Op& o) {
+    ledger::Ledger& l = s.ledger();
+    if (!promotion_) {
+      ledger::PromotionSpec spec;
+      spec.name = "spring sale";
+      spec.per_code_redemptions_max = 1;
+      auto p = l.create_promotion(o, spec);
+      if (!p.ok()) return p.status();
+      promotion_ = p->id;
+      return Status::Ok();
+    }
+    if (imported_ < 40) {
+      std::vector<std::string> codes;
+      for (int i = 0; i < 10; ++i) codes.push_back(code_name(imported_++));
+      auto r = l.import_codes(o, *promotion_, codes, {});
+      return r.status();
+    }
+    std::string code = code_name(static_cast<int>(rng_() % imported_));
+    ledger::CustomerId customer = 1 + rng_() % 5;
+    switch (rng_() % 3) {
+      case 0: return l.link_code(o, ledger::Mode::kDiscount, code, customer).status();
+      case 1: return l.unlink_code(o, ledger::Mode::kDiscount, code, customer).status();
+      default: {
+        ledger::RedeemRequest rq;
+        rq.customer = customer;
+        rq.transaction_identifier = "txn-" + std::to_string(rng_() % 1000);
+        rq.amount = 1000;
+        ledger::RedemptionItem item;
+        item.code = *ledger::CodeKey::make(code);
+        item.discount = 100;
+        rq.items.push_back(item);
+        return l.redeem(o, rq).status();
+      }
+    }
+  }
+
+  std::mt19937 rng_;
+  std::int64_t now_ms_ = 1'700'000'000'000;
+  std::optional<ledger::ObjectId> promotion_;
+  int imported_ = 0;
+  int acked_ = 0;
+  std::uint64_t acked_hash_ = 0;
+  Status last_error_;
+};
+
+}  // namespace codeledger::store::testing
