@@ -165,7 +165,7 @@ void Impl::apply_reversed(const EventHeader& h, OrgState& org, const RedemptionR
   if (c == nullptr) return;
   auto it = c->redemptions.find(e.transaction_identifier);
   if (it == c->redemptions.end() || it->second.reversed) return;
-  RedemptionView& v = it.value();
+  RedemptionView& v = it->second;
   for (const RedemptionItem& item : v.items) {
     const PromotionState* p = org.find_promotion(item.promotion_id);
     if (item.code) {

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <tsl/robin_map.h>
@@ -198,7 +199,9 @@ struct Customer {
   CustomerProfile profile;  // profile.id always set
   std::vector<EarnedRecord> earned;
   std::vector<PromoCounter> counters;
-  tsl::robin_map<std::string, RedemptionView> redemptions;  // by transaction identifier
+  // By transaction identifier. Node-based on purpose: most customers hold a handful of
+  // redemptions, and an open-addressing table of ~250-byte values costs kilobytes each.
+  std::unordered_map<std::string, RedemptionView> redemptions;
 
   PromoCounter& counter(std::uint32_t number);
   PromoCounter counter_value(std::uint32_t number) const;
