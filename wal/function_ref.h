@@ -1,4 +1,5 @@
-// A non-owning reference to a callable: no allocation, two words. Used on the append path,
+// A non-owning reference to a callable object (a lambda, not a plain function pointer):
+// no allocation, two words. Used on the append path,
 // where std::function could allocate for a lambda with a few captures.
 #pragma once
 
