@@ -119,7 +119,8 @@ std::string line_chart(const std::vector<SecondPoint>& points, bool p99, std::st
   for (int i = 0; i <= 4; ++i) {  // x ticks: seconds since the start of the run
     const double x = kLeftPx + plot_w * i / 4.0;
     s += "<text x='" + fmt(x) + "' y='" + fmt(kHeightPx - kBottomPx + 14) +
-         "' text-anchor='middle'>" + fmt(t_max * i / 4.0, "%.0f") + "</text>";
+         "' text-anchor='middle'>" + fmt(t_max * i / 4.0, t_max >= 8 ? "%.0f" : "%.1f") +
+         "</text>";
   }
   s += "<text x='" + fmt(kLeftPx + plot_w / 2) + "' y='" + fmt(kHeightPx - 6) +
        "' text-anchor='middle'>seconds since start</text>";
