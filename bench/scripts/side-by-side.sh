@@ -195,6 +195,23 @@ for op in ("link", "redeem"):
         ratio = lambda a, b: "%.2fx" % (a / b) if a and b else "n/a"
         print("%-6s durability=%-5s codeledgerd/ceiling %-6s codeledgerd/redis(aof=%s) %s"
               % (op, mode, ratio(cl, ceil), aof, ratio(cl, rd)))
+print("\nissue 6 targets:")
+def verdict(ok): return "n/a" if ok is None else ("met" if ok else "NOT met")
+for op in ("link", "redeem"):
+    cl, ceil = f("codeledgerd-sync-" + op, "rps"), f("ceiling-" + op, "rps")
+    rd = f("redis-aof-always-" + op, "rps")
+    print("  %-6s sync >= 0.8x ceiling: %-7s  sync >= 1.2x redis aof=always: %s"
+          % (op, verdict(cl / ceil >= 0.8 if cl and ceil else None),
+             verdict(cl / rd >= 1.2 if cl and rd else None)))
+p99, p999 = f("codeledgerd-sync-redeem-open-half", "p99_us"), f("codeledgerd-sync-redeem-open-half", "p999_us")
+print("  open loop at half rate: p99 %s us (<= 2000: %s), p99.9 %s us (<= 5000: %s)"
+      % (p99, verdict(p99 <= 2000 if p99 is not None else None),
+         p999, verdict(p999 <= 5000 if p999 is not None else None)))
+peak = rows.get("codeledgerd-sync-peak-sale", {})
+clean = all(peak.get(k) == "0" for k in ("errors", "double_redemptions", "lost_acks")) if peak else None
+print("  peak-sale: errors %s, double redemptions %s, lost acks %s (zero: %s)"
+      % (peak.get("errors", "-"), peak.get("double_redemptions", "-"), peak.get("lost_acks", "-"),
+         verdict(clean)))
 PY
 }
 
