@@ -1,0 +1,214 @@
+#include "server/altcraft/call.h"
+
+
+namespace codeledger::server::altcraft {
+
+namespace {
+
+constexpr std::size_t kTokenBytesMax = 512;
+constexpr std::size_t kMatchingBytesMax = 32;
+
+Status bad(std::string message) { return Status(ErrorCode::kInvalidRequest, std::move(message)); }
+Status not_found(std::string message) { return Status(ErrorCode::kNotFound, std::move(message)); }
+
+std::optional<Format> parse_format(std::string_view text) {
+  if (text == "json" || text == "JSON") return Format::kJson;
+  if (text == "xml" || text == "XML") return Format::kXml;
+  return std::nullopt;
+}
+
+// "Bearer <token>" (scheme case-insensitive), or empty.
+std::string_view bearer_token(std::string_view authorization) {
+  constexpr std::string_view kScheme = "bearer ";
+  if (authorization.size() <= kScheme.size()) return {};
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    const char c = authorization[i];
+    if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) != kScheme[i]) return {};
+  }
+  std::string_view token = authorization.substr(kScheme.size());
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  return token;
+}
+
+std::string scope_name(Scope scope) {
+  switch (scope) {
+    case Scope::kRead: return "read";
+    case Scope::kWrite: return "write";
+    case Scope::kAdmin: return "admin";
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+std::optional<Reply> Call::open(Scope scope) {
+  // The answer format is known before the body is read only from the query string
+  // (Altcraft lets `format` travel in the URL); a body that cannot be read is answered in it.
+  if (const std::string* f = ctx_.query.find("format")) {
+    format_ = parse_format(*f).value_or(Format::kJson);
+  }
+  auto parsed = Params::parse(ctx_.request.body());
+  if (!parsed.ok()) return fail(parsed.status());
+  params_ = std::move(*parsed);
+  if (Status s = read_format(); !s.ok()) return fail(s);
+  return authenticate(scope);
+}
+
+Status Call::read_format() {
+  std::optional<std::string_view> text = params_.text("format", Need::kOptional, 16);
+  if (!params_.ok()) return params_.status();
+  if (!text) {
+    const std::string* q = ctx_.query.find("format");
+    if (q == nullptr) return Status::Ok();
+    text = *q;
+  }
+  const auto f = parse_format(*text);
+  if (!f) return bad("format must be json or xml");
+  format_ = *f;
+  return Status::Ok();
+}
+
+std::optional<Reply> Call::authenticate(Scope scope) {
+  if (ctx_.caller.org != 0) {
+    caller_ = ctx_.caller;  // the HTTP layer authenticated an Authorization header
+  } else {
+    std::optional<std::string_view> token = params_.text("token", Need::kOptional, kTokenBytesMax);
+    if (!params_.ok()) return fail(params_.status());
+    if (!token) {
+      const std::string_view from_header = bearer_token(ctx_.request[http::field::authorization]);
+      if (!from_header.empty()) token = from_header;
+    }
+    if (!token) {
+      return error_reply(format_, kTokenRequired, "API token required",
+                         http::status::unauthorized);
+    }
+    if (ctx_.tokens == nullptr) {  // a wiring fault of the server, not the client's
+      return error_reply(format_, static_cast<int>(ErrorCode::kInternal),
+                         "token authentication is not available", http::status::internal_server_error);
+    }
+    const std::optional<Caller> found = ctx_.tokens->authenticate_token(*token);
+    if (!found) {
+      return error_reply(format_, kTokenRequired, "API token is invalid or expired",
+                         http::status::unauthorized);
+    }
+    caller_ = *found;
+  }
+  if (!caller_.has(scope)) {
+    return error_reply(format_, kForbidden,
+                       "API key '" + caller_.key_name + "' lacks the " + scope_name(scope) +
+                           " scope this method needs",
+                       http::status::forbidden);
+  }
+  op_.org = caller_.org;
+  op_.api_key = caller_.key_name;
+  op_.now_ms = ctx_.now_ms;
+  op_.dialect = ledger::Dialect::kAltcraft;
+  return std::nullopt;
+}
+
+Reply Call::ok(const Value& data, const Extras& extras) const {
+  Reply reply = success(format_, data, extras);
+  reply.await_lsn = op_.visible_lsn;
+  return reply;
+}
+
+Reply Call::fail(const Status& status) const {
+  Reply reply = error_reply(format_, status);
+  reply.await_lsn = op_.visible_lsn;
+  return reply;
+}
+
+std::string Call::rfc3339(ledger::TimeMs ms) const {
+  if (!zone_) {
+    const auto settings = ctx_.ledger.org_settings(op_.org);
+    zone_ = settings ? wire::IsoZone::find_or_utc(settings->time_zone) : wire::IsoZone();
+  }
+  return zone_->format(ms);
+}
+
+Status check_database(Call& call) {
+  const auto db = call.params().integer("db_id", Need::kRequired, INT64_MIN, INT64_MAX);
+  if (!call.params().ok()) return call.params().status();
+  if (*db != kDefaultDatabaseId) return not_found("database " + std::to_string(*db) + " not found");
+  return Status::Ok();
+}
+
+Result<Program> loyalty_program(Call& call) {
+  const auto id = call.params().integer("loyalty_id", Need::kRequired, INT64_MIN, INT64_MAX);
+  if (!call.params().ok()) return call.params().status();
+  const std::string name = "loyalty program " + std::to_string(*id);
+  if (*id <= 0 || *id > UINT32_MAX) return not_found(name + " not found");
+  const auto number = static_cast<std::uint32_t>(*id);
+  auto view = call.ledger().get_promotion_by_number(call.op(), number);
+  if (!view.ok()) {
+    if (view.status().code() == ErrorCode::kNotFound) return not_found(name + " not found");
+    return view.status();
+  }
+  if (view->spec.kind != ledger::PromotionKind::kCodeLinked) {
+    return Status(ErrorCode::kPromotionTypeNotSupported,
+                  name + " is an issuable promotion: it holds no promo codes");
+  }
+  return Program{std::move(*view), number};
+}
+
+Result<ledger::CustomerId> match_profile(Call& call) {
+  Params& p = call.params();
+  const std::size_t bytes_max = call.ledger().options().limits.identifier_bytes_max;
+  const std::string_view mode = p.text("matching", Need::kOptional, kMatchingBytesMax)
+                                    .value_or("profile_id");
+  if (!p.ok()) return p.status();
+  ledger::CustomerMatch m;
+  std::string described;
+  if (mode == "profile_id" || mode == "email" || mode == "phone") {
+    m.by = mode == "profile_id" ? ledger::MatchBy::kExternalId
+           : mode == "email"    ? ledger::MatchBy::kEmail
+                                : ledger::MatchBy::kPhone;
+    const auto value = p.text(mode, Need::kRequired, bytes_max);
+    if (!p.ok()) return p.status();
+    m.value = std::string(*value);
+    described = std::string(mode) + " '" + m.value + "'";
+  } else if (mode == "custom") {
+    m.by = ledger::MatchBy::kCustomField;
+    const auto name = p.text("field_name", Need::kRequired, bytes_max);
+    const auto value = p.text("field_value", Need::kRequired, bytes_max);
+    if (!p.ok()) return p.status();
+    m.field_name = std::string(*name);
+    m.value = std::string(*value);
+    described = "field " + m.field_name + " = '" + m.value + "'";
+  } else {
+    return bad("matching must be one of profile_id, email, phone, custom");
+  }
+  auto found = call.ledger().find_customer(call.op(), m);
+  if (!found.ok()) {
+    if (found.status().code() == ErrorCode::kNotFound) {
+      return not_found("no profile with " + described + " in database " +
+                       std::to_string(kDefaultDatabaseId));
+    }
+    return found.status();
+  }
+  return found->id;
+}
+
+Result<std::optional<std::string>> code_param(Call& call, Need need) {
+  const auto text = call.params().text("code", need, kCodeTextBytesMax);
+  if (!call.params().ok()) return call.params().status();
+  if (!text) return std::optional<std::string>();
+  auto key = ledger::CodeKey::make(*text);
+  if (!key.ok()) return key.status();
+  return std::optional<std::string>(std::string(*text));
+}
+
+Result<ledger::CodeView> code_in_program(Call& call, const Program& program,
+                                         const std::string& code, bool with_redemptions) {
+  const std::string codes[] = {code};
+  auto found = call.ledger().get_codes(call.op(), program.view.spec.mode, codes, with_redemptions);
+  CL_CHECK(found.size() == 1);
+  const bool missing = !found[0].ok() && found[0].status().code() == ErrorCode::kInvalidCode;
+  if (missing || (found[0].ok() && !(found[0]->promotion_id == program.view.id))) {
+    return not_found("promo code '" + code + "' not found in loyalty program " +
+                     std::to_string(program.number));
+  }
+  return std::move(found[0]);
+}
+
+}  // namespace codeledger::server::altcraft

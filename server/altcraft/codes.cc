@@ -1,0 +1,153 @@
+// get, activate and update: one code of a loyalty program.
+#include <date/date.h>
+
+#include <chrono>
+#include <sstream>
+
+#include "server/altcraft/call.h"
+#include "server/altcraft/handlers.h"
+
+namespace codeledger::server::altcraft {
+
+namespace {
+
+constexpr std::size_t kDateBytesMax = 64;
+
+// RFC 3339 date-time ("2018-08-25T08:00:00Z", "2018-08-25T11:00:00.5+03:00") to epoch ms.
+std::optional<ledger::TimeMs> parse_rfc3339(std::string_view text) {
+  std::string s(text);
+  // date::parse's %Ez wants a numeric offset; RFC 3339 also allows Z and lowercase t/z.
+  if (!s.empty() && (s.back() == 'Z' || s.back() == 'z')) {
+    s.pop_back();
+    s += "+00:00";
+  }
+  if (s.size() > 10 && s[10] == 't') s[10] = 'T';
+  std::istringstream in(s);
+  date::sys_time<std::chrono::milliseconds> tp;
+  in >> date::parse("%FT%T%Ez", tp);
+  if (in.fail() || in.peek() != std::char_traits<char>::eof()) return std::nullopt;
+  return tp.time_since_epoch().count();
+}
+
+// The time of the code's first redemption that still stands (kNoTime when none).
+ledger::TimeMs first_activation(const ledger::CodeView& v) {
+  for (const ledger::RedemptionView& r : v.redemptions) {
+    if (!r.reversed) return r.redeemed_ms;
+  }
+  return ledger::kNoTime;
+}
+
+// Altcraft's profile_id: the profile's external id, or its customer id when it has none
+// (profiles created through the Capillary dialect may carry only the numeric id).
+std::string profile_id(Call& call, ledger::CustomerId customer) {
+  ledger::CustomerMatch m{ledger::MatchBy::kCustomerId, std::to_string(customer), {}};
+  auto found = call.ledger().find_customer(call.op(), m);
+  if (found.ok() && !found->external_id.empty()) return found->external_id;
+  return m.value;
+}
+
+Value code_info(Call& call, const Program& program, const ledger::CodeView& v) {
+  const ledger::TimeMs till =
+      v.valid_till_ms != ledger::kNoTime ? v.valid_till_ms : program.view.spec.valid_till_ms;
+  const bool expired = till != ledger::kNoTime && call.op().now_ms > till;
+  const ledger::TimeMs activated = first_activation(v);
+  auto time_or_empty = [&](ledger::TimeMs ms, bool show) {
+    return Value::string(show && ms != ledger::kNoTime ? call.rfc3339(ms) : std::string());
+  };
+  Value data = Value::object();
+  data.add("code", Value::string(std::string(v.code.view())))
+      .add("loyalty_id", Value::integer(program.number))
+      .add("created", time_or_empty(v.created_ms, true))
+      .add("is_attached", Value::boolean(v.customer != 0))
+      .add("attached", Value::string(""))  // the ledger keeps who, not when
+      .add("is_activated", Value::boolean(v.redemption_count > 0))
+      .add("activated", time_or_empty(activated, v.redemption_count > 0))
+      .add("is_expired", Value::boolean(expired))
+      .add("expired", time_or_empty(till, expired))
+      .add("expire_date", time_or_empty(till, true));
+  if (v.customer != 0) {
+    data.add("database_id", Value::integer(kDefaultDatabaseId))
+        .add("profile_id", Value::string(profile_id(call, v.customer)));
+  }
+  return data;
+}
+
+}  // namespace
+
+Reply get_code(RequestContext& ctx) {
+  Call call(ctx);
+  if (auto refused = call.open(Scope::kRead)) return std::move(*refused);
+  auto program = loyalty_program(call);
+  if (!program.ok()) return call.fail(program.status());
+  auto code = code_param(call, Need::kRequired);
+  if (!code.ok()) return call.fail(code.status());
+  auto v = code_in_program(call, *program, **code, /*with_redemptions=*/true);
+  if (!v.ok()) return call.fail(v.status());
+  return call.ok(code_info(call, *program, *v));
+}
+
+// A redemption by the attached profile. Its idempotency key is the code and the use it
+// makes ("altcraft:activate:CODE:1" for the first use), so a retried activate whose answer
+// was lost is answered from the first redemption instead of using the code twice, while a
+// multi-use code can still be activated once per use.
+Reply activate(RequestContext& ctx) {
+  Call call(ctx);
+  if (auto refused = call.open(Scope::kWrite)) return std::move(*refused);
+  auto program = loyalty_program(call);
+  if (!program.ok()) return call.fail(program.status());
+  auto code = code_param(call, Need::kRequired);
+  if (!code.ok()) return call.fail(code.status());
+  auto v = code_in_program(call, *program, **code);
+  if (!v.ok()) return call.fail(v.status());
+  if (v->customer == 0) {
+    return call.fail(Status(ErrorCode::kInvalidRequest,
+                            "promo code '" + **code +
+                                "' is not attached to a profile: attach it before activating"));
+  }
+  ledger::RedeemRequest req;
+  req.customer = v->customer;
+  req.transaction_identifier =
+      "altcraft:activate:" + **code + ":" + std::to_string(v->redemption_count + 1);
+  req.transaction_date_ms = call.op().now_ms;
+  ledger::RedemptionItem item;
+  item.code = v->code;
+  item.mode = program->view.spec.mode;
+  req.items.push_back(item);
+  auto redeemed = call.ledger().redeem(call.op(), req);
+  if (!redeemed.ok()) return call.fail(redeemed.status());
+  return call.ok(Value());
+}
+
+// `activated` is the code's active flag (Altcraft: "promo code activation or
+// deactivation"), not a redemption; `expire_date` is its validTill.
+Reply update(RequestContext& ctx) {
+  Call call(ctx);
+  if (auto refused = call.open(Scope::kWrite)) return std::move(*refused);
+  auto program = loyalty_program(call);
+  if (!program.ok()) return call.fail(program.status());
+  auto code = code_param(call, Need::kRequired);
+  if (!code.ok()) return call.fail(code.status());
+  const auto date_text = call.params().text("expire_date", Need::kOptional, kDateBytesMax);
+  const auto active = call.params().boolean("activated", Need::kOptional);
+  if (!call.params().ok()) return call.fail(call.params().status());
+  if (!date_text && !active) {
+    return call.fail(Status(ErrorCode::kInvalidRequest,
+                            "give expire_date, activated or both: there is nothing to update"));
+  }
+  std::optional<ledger::TimeMs> till;
+  if (date_text) {
+    till = parse_rfc3339(*date_text);
+    if (!till || *till <= 0) {
+      return call.fail(Status(ErrorCode::kInvalidRequest,
+                              "expire_date must be an RFC 3339 date-time after 1970, such as "
+                              "2018-08-25T08:00:00Z"));
+    }
+  }
+  auto v = code_in_program(call, *program, **code);
+  if (!v.ok()) return call.fail(v.status());
+  auto updated = call.ledger().update_code(call.op(), program->view.spec.mode, **code, till, active);
+  if (!updated.ok()) return call.fail(updated.status());
+  return call.ok(Value());
+}
+
+}  // namespace codeledger::server::altcraft

@@ -1,0 +1,264 @@
+#include "server/altcraft/params.h"
+
+#include <pugixml.hpp>
+
+#include <charconv>
+
+namespace codeledger::server::altcraft {
+
+namespace {
+
+Status bad(std::string_view field, std::string_view what) {
+  std::string msg(field);
+  msg.append(" ").append(what);
+  return Status(ErrorCode::kInvalidRequest, std::move(msg));
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+}  // namespace
+
+bool body_is_xml(std::string_view body) {
+  body = trim(body);
+  return !body.empty() && body.front() == '<';
+}
+
+// Fills a Params from either body format; the only code that touches Params' entries.
+class ParamsBuilder {
+ public:
+  explicit ParamsBuilder(Params& p) : p_(p) {}
+
+  Status from_json(std::string_view body);
+  Status from_xml(std::string_view body);
+
+ private:
+  using Entry = Params::Entry;
+  using Shape = Params::Shape;
+
+  Status json_scalar(wire::dom::element e, std::string_view field, std::string& out);
+  Status json_member(std::string_view name, wire::dom::element value);
+  Entry& entry(std::string_view name);
+
+  Params& p_;
+};
+
+Params::Entry& ParamsBuilder::entry(std::string_view name) {
+  for (Entry& e : p_.entries_) {
+    if (e.name == name) return e;
+  }
+  p_.entries_.push_back(Entry{std::string(name), Shape::kScalar, {}});
+  return p_.entries_.back();
+}
+
+Status ParamsBuilder::json_scalar(wire::dom::element e, std::string_view field, std::string& out) {
+  using wire::dom::element_type;
+  switch (e.type()) {
+    case element_type::STRING: {
+      std::string_view text;
+      if (Status s = wire::read_string(e, field, kValueBytesMax, text); !s.ok()) return s;
+      out.assign(text);
+      return Status::Ok();
+    }
+    case element_type::INT64:
+    case element_type::UINT64: {
+      std::int64_t v = 0;
+      if (Status s = wire::read_integer(e, field, INT64_MIN, INT64_MAX, v); !s.ok()) return s;
+      out = std::to_string(v);
+      return Status::Ok();
+    }
+    case element_type::BOOL: {
+      bool b = false;
+      if (Status s = wire::read_bool(e, field, b); !s.ok()) return s;
+      out = b ? "true" : "false";
+      return Status::Ok();
+    }
+    default:
+      return bad(field, "must be a string, an integer or a boolean, not " +
+                            std::string(wire::json_type_name(e)));
+  }
+}
+
+Status ParamsBuilder::json_member(std::string_view name, wire::dom::element value) {
+  using wire::dom::element_type;
+  if (value.type() == element_type::NULL_VALUE) return Status::Ok();  // null = not given
+  if (value.type() == element_type::OBJECT) {
+    entry(name).shape = Shape::kNested;
+    return Status::Ok();
+  }
+  if (value.type() != element_type::ARRAY) {
+    Entry& e = entry(name);
+    e.values.emplace_back();
+    return json_scalar(value, name, e.values.back());
+  }
+  wire::dom::array items;
+  if (Status s = wire::read_array(value, name, kListItemsMax, items); !s.ok()) return s;
+  Entry& e = entry(name);
+  e.shape = Shape::kList;
+  std::size_t index = 0;
+  for (wire::dom::element item : items) {
+    const std::string field = std::string(name) + "[" + std::to_string(index++) + "]";
+    e.values.emplace_back();
+    if (Status s = json_scalar(item, field, e.values.back()); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status ParamsBuilder::from_json(std::string_view body) {
+  auto root = wire::parse_json(body);
+  if (!root.ok()) return root.status();
+  wire::dom::object obj;
+  if (Status s = wire::read_object(*root, "request body", obj); !s.ok()) return s;
+  for (auto [name, value] : obj) {
+    if (Status s = json_member(name, value); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status ParamsBuilder::from_xml(std::string_view body) {
+  pugi::xml_document doc;
+  // parse_default: no DOCTYPE processing, so no entity expansion beyond the five built-ins.
+  const pugi::xml_parse_result parsed =
+      doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8);
+  if (!parsed) {
+    return Status(ErrorCode::kInvalidRequest, std::string("request body is not well-formed XML: ") +
+                                                  parsed.description() + " at byte " +
+                                                  std::to_string(parsed.offset));
+  }
+  const pugi::xml_node root = doc.document_element();
+  if (std::string_view(root.name()) != "xml") {
+    return bad("request body", "must be an <xml> document, not <" + std::string(root.name()) + ">");
+  }
+  std::size_t count = 0;
+  for (pugi::xml_node child : root.children()) {
+    if (child.type() != pugi::node_element) continue;
+    if (++count > kListItemsMax) return bad("request body", "has too many elements");
+    Entry& e = entry(child.name());
+    if (child.find_child([](pugi::xml_node n) { return n.type() == pugi::node_element; })) {
+      e.shape = Shape::kNested;
+      continue;
+    }
+    std::string_view text = child.child_value();
+    if (text.size() > kValueBytesMax) {
+      return bad(child.name(), "is longer than " + std::to_string(kValueBytesMax) + " bytes");
+    }
+    e.values.emplace_back(text);
+    if (e.values.size() > 1 && e.shape == Shape::kScalar) e.shape = Shape::kList;
+  }
+  return Status::Ok();
+}
+
+Result<Params> Params::parse(std::string_view body) {
+  Params p;
+  if (trim(body).empty()) return p;
+  ParamsBuilder b(p);
+  Status s = body_is_xml(body) ? b.from_xml(body) : b.from_json(body);
+  if (!s.ok()) return s;
+  return p;
+}
+
+const Params::Entry* Params::find(std::string_view name) const {
+  for (const Entry& e : entries_) {
+    if (e.name == name) return &e;
+  }
+  return nullptr;
+}
+
+bool Params::has(std::string_view name) const {
+  const Entry* e = find(name);
+  if (e == nullptr) return false;
+  for (const std::string& v : e->values) {
+    if (!trim(v).empty()) return true;
+  }
+  return e->shape == Shape::kNested;
+}
+
+void Params::fail(Status status) {
+  if (status_.ok()) status_ = std::move(status);
+}
+
+const Params::Entry* Params::required(std::string_view name, Need need) {
+  if (!ok()) return nullptr;
+  if (!has(name)) {
+    if (need == Need::kRequired) fail(bad(name, "is required"));
+    return nullptr;
+  }
+  return find(name);
+}
+
+std::optional<std::string_view> Params::scalar(std::string_view name, Need need,
+                                               std::size_t bytes_max) {
+  const Entry* e = required(name, need);
+  if (e == nullptr) return std::nullopt;
+  if (e->shape == Shape::kNested) {
+    fail(bad(name, "must be a single value, not a nested object"));
+    return std::nullopt;
+  }
+  if (e->values.size() != 1) {
+    fail(bad(name, "must be a single value, not a list"));
+    return std::nullopt;
+  }
+  std::string_view v = trim(e->values.front());
+  if (v.size() > bytes_max) {
+    fail(bad(name, "is longer than " + std::to_string(bytes_max) + " bytes"));
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<std::string_view> Params::text(std::string_view name, Need need,
+                                             std::size_t bytes_max) {
+  return scalar(name, need, bytes_max);
+}
+
+std::optional<std::int64_t> Params::integer(std::string_view name, Need need, std::int64_t min,
+                                            std::int64_t max) {
+  const auto v = scalar(name, need, kValueBytesMax);
+  if (!v) return std::nullopt;
+  std::int64_t out = 0;
+  const auto r = std::from_chars(v->data(), v->data() + v->size(), out);
+  if (r.ec != std::errc() || r.ptr != v->data() + v->size() || out < min || out > max) {
+    fail(bad(name, "must be an integer from " + std::to_string(min) + " to " + std::to_string(max)));
+    return std::nullopt;
+  }
+  return out;
+}
+
+std::optional<bool> Params::boolean(std::string_view name, Need need) {
+  const auto v = scalar(name, need, kValueBytesMax);
+  if (!v) return std::nullopt;
+  if (*v == "true" || *v == "1") return true;
+  if (*v == "false" || *v == "0") return false;
+  fail(bad(name, "must be true or false"));
+  return std::nullopt;
+}
+
+std::optional<std::vector<std::string_view>> Params::list(std::string_view name, Need need,
+                                                          std::size_t bytes_max) {
+  const Entry* e = required(name, need);
+  if (e == nullptr) return std::nullopt;
+  if (e->shape == Shape::kNested) {
+    fail(bad(name, "must be a list of values, not a nested object"));
+    return std::nullopt;
+  }
+  std::vector<std::string_view> out;
+  out.reserve(e->values.size());
+  for (const std::string& raw : e->values) {
+    std::string_view v = trim(raw);
+    if (v.size() > bytes_max) {
+      fail(bad(name, "has a value longer than " + std::to_string(bytes_max) + " bytes"));
+      return std::nullopt;
+    }
+    out.push_back(v);
+  }
+  return out;
+}
+
+}  // namespace codeledger::server::altcraft

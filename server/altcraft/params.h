@@ -1,0 +1,79 @@
+// Altcraft request parameters. Altcraft clients send the same fields either as a JSON object
+// or as an <xml>...</xml> document; both are read into one flat list of named values, so a
+// handler reads a field the same way whatever the body's format was.
+//
+// The body's format is decided by its first non-space byte ('<' is XML, anything else JSON):
+// clients are known to send XML labelled application/json and the reverse, and the first byte
+// cannot lie. XML is parsed by pugixml (no DTD, no external entities), JSON by server/wire.
+//
+// Reads follow wire::Fields: the first failure sticks (a 400 naming the field), later reads
+// return nullopt, and the handler checks ok() once.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ledger/status.h"
+#include "server/http/handler.h"
+#include "server/wire/json_reader.h"
+
+namespace codeledger::server::altcraft {
+
+using wire::Need;
+
+// Longest single value read from a body; longer values are a 400 naming the field.
+inline constexpr std::size_t kValueBytesMax = 1'024;
+// Most items one list field (`codes`) may hold before the request is refused outright. The
+// per-call import limit is smaller; items beyond it are reported as discarded_by_limit.
+inline constexpr std::size_t kListItemsMax = 100'000;
+
+enum class Format : std::uint8_t { kJson, kXml };
+
+// True when the body is an XML document (its first non-space byte is '<').
+bool body_is_xml(std::string_view body);
+
+class Params {
+ public:
+  // Reads a JSON object or an <xml> document. An empty body gives no parameters.
+  static Result<Params> parse(std::string_view body);
+
+  // A scalar value as text (JSON numbers and booleans are given as their text). Empty
+  // values count as absent. A list or nested value is a 400.
+  std::optional<std::string_view> text(std::string_view name, Need need,
+                                       std::size_t bytes_max = kValueBytesMax);
+  // An integer given as a number or as numeric text ("5" and 5 are the same loyalty_id).
+  std::optional<std::int64_t> integer(std::string_view name, Need need, std::int64_t min,
+                                      std::int64_t max);
+  // true/false (JSON booleans, or the text true, false, 1, 0).
+  std::optional<bool> boolean(std::string_view name, Need need);
+  // A JSON array of scalars or a repeated XML element; a single scalar is a list of one.
+  std::optional<std::vector<std::string_view>> list(std::string_view name, Need need,
+                                                    std::size_t bytes_max = kValueBytesMax);
+
+  bool has(std::string_view name) const;
+  void fail(Status status);
+  bool ok() const { return status_.ok(); }
+  const Status& status() const { return status_; }
+
+ private:
+  enum class Shape : std::uint8_t { kScalar, kList, kNested };
+  struct Entry {
+    std::string name;
+    Shape shape = Shape::kScalar;
+    std::vector<std::string> values;
+  };
+  friend class ParamsBuilder;
+
+  const Entry* find(std::string_view name) const;
+  const Entry* required(std::string_view name, Need need);
+  std::optional<std::string_view> scalar(std::string_view name, Need need, std::size_t bytes_max);
+
+  std::vector<Entry> entries_;
+  Status status_;
+};
+
+}  // namespace codeledger::server::altcraft

@@ -1,0 +1,23 @@
+#include "server/altcraft/routes.h"
+
+#include "server/altcraft/handlers.h"
+
+namespace codeledger::server::altcraft {
+
+// Scopes follow the Capillary routes: reading one code is `read`, changing a code or its
+// attachment is `write`, and bulk import and export of a whole program are `admin`.
+std::vector<Route> altcraft_routes() {
+  using http::verb;
+  const std::string p = "/api/v1.1/promocodes/";
+  return {
+      {verb::post, p + "attach", &attach, Scope::kWrite},
+      {verb::post, p + "detach", &detach, Scope::kWrite},
+      {verb::post, p + "get", &get_code, Scope::kRead},
+      {verb::post, p + "activate", &activate, Scope::kWrite},
+      {verb::post, p + "update", &update, Scope::kWrite},
+      {verb::post, p + "import", &import_codes, Scope::kAdmin},
+      {verb::post, p + "export_all", &export_all, Scope::kAdmin},
+  };
+}
+
+}  // namespace codeledger::server::altcraft

@@ -1,0 +1,194 @@
+// get, activate and update in both formats, and their errors.
+#include "fixture.h"
+
+namespace codeledger::server::altcraft::testing {
+namespace {
+
+class CodesTest : public AltcraftTest {
+ protected:
+  Reply get_json(std::string_view code) {
+    return call(&get_code, json(R"("loyalty_id":1,"code":")" + std::string(code) + "\""));
+  }
+  Reply activate_json(std::string_view code, std::string_view loyalty = "1") {
+    return call(&activate, json(R"("loyalty_id":)" + std::string(loyalty) + R"(,"code":")" +
+                                std::string(code) + "\""));
+  }
+  void redeem_directly(std::string_view code, ledger::CustomerId customer) {
+    ledger::Op op = admin_op(kOrgA);
+    ledger::RedeemRequest req;
+    req.customer = customer;
+    req.transaction_identifier = "direct";
+    ledger::RedemptionItem item;
+    item.code = *ledger::CodeKey::make(code);
+    req.items.push_back(item);
+    ASSERT_TRUE(ledger_->redeem(op, req).ok());
+  }
+};
+
+TEST_F(CodesTest, GetOfAnUnattachedCodeHasAltcraftsFields) {
+  Reply r = get_json("AAA111");
+  ASSERT_EQ(error(r), 0) << r.body;
+  dom::element d = data(r);
+  EXPECT_EQ(std::string_view(d["code"]), "AAA111");
+  EXPECT_EQ(std::int64_t(d["loyalty_id"]), 1);
+  EXPECT_EQ(std::string_view(d["created"]), "2025-11-11T06:05:49Z");
+  EXPECT_FALSE(bool(d["is_attached"]));
+  EXPECT_FALSE(bool(d["is_activated"]));
+  EXPECT_FALSE(bool(d["is_expired"]));
+  EXPECT_EQ(std::string_view(d["attached"]), "");
+  EXPECT_EQ(std::string_view(d["activated"]), "");
+  EXPECT_EQ(std::string_view(d["expired"]), "");
+  EXPECT_EQ(std::string_view(d["expire_date"]), "2025-12-31T18:29:59Z");
+  EXPECT_EQ(d["profile_id"].error(), simdjson::NO_SUCH_FIELD);
+  EXPECT_EQ(d["database_id"].error(), simdjson::NO_SUCH_FIELD);
+}
+
+TEST_F(CodesTest, GetOfAnAttachedActivatedCodeNamesTheProfile) {
+  link("AAA111", kCustomer1);
+  redeem_directly("AAA111", kCustomer1);
+  dom::element d = data(get_json("AAA111"));
+  EXPECT_TRUE(bool(d["is_attached"]));
+  EXPECT_TRUE(bool(d["is_activated"]));
+  EXPECT_EQ(std::string_view(d["activated"]), "2025-11-11T06:05:49Z");
+  EXPECT_EQ(std::int64_t(d["database_id"]), 1);
+  EXPECT_EQ(std::string_view(d["profile_id"]), "prof-1");
+}
+
+TEST_F(CodesTest, GetInXml) {
+  link("AAA111", kCustomer1);
+  Reply r = call(&get_code, xml("<code>AAA111</code><loyalty_id>1</loyalty_id><format>xml</format>"));
+  ASSERT_EQ(error(r), 0) << r.body;
+  pugi::xml_node d = xml_data(r);
+  EXPECT_STREQ(d.child("code").text().as_string(), "AAA111");
+  EXPECT_EQ(d.child("loyalty_id").text().as_int(), 1);
+  EXPECT_STREQ(d.child("is_attached").text().as_string(), "true");
+  EXPECT_STREQ(d.child("is_activated").text().as_string(), "false");
+  EXPECT_STREQ(d.child("profile_id").text().as_string(), "prof-1");
+  EXPECT_STREQ(d.child("expire_date").text().as_string(), "2025-12-31T18:29:59Z");
+  EXPECT_NE(r.body.find("<activated></activated>"), std::string::npos) << r.body;
+}
+
+TEST_F(CodesTest, TimesAreInTheOrganisationsZone) {
+  Reply r = call(&get_code, json(R"("loyalty_id":1,"code":"BBB111")", kTokenB));
+  ASSERT_EQ(error(r), 0) << r.body;
+  EXPECT_EQ(std::string_view(data(r)["created"]), "2025-11-11T11:35:49+05:30");
+}
+
+TEST_F(CodesTest, GetOfAnExpiredCodeSaysSo) {
+  now_ = kValidTill + 1;
+  dom::element d = data(get_json("AAA111"));
+  EXPECT_TRUE(bool(d["is_expired"]));
+  EXPECT_EQ(std::string_view(d["expired"]), "2025-12-31T18:29:59Z");
+}
+
+TEST_F(CodesTest, GetErrors) {
+  EXPECT_EQ(answer(get_json("ZZZ999")).error_text, "promo code 'ZZZ999' not found in loyalty program 1");
+  EXPECT_EQ(error(get_json("ZZZ999")), 404);
+  make_program(kOrgA, {"OTHER1"});
+  EXPECT_EQ(error(get_json("OTHER1")), 404);
+  EXPECT_EQ(error(call(&get_code, json(R"("loyalty_id":1)"))), 400);
+  EXPECT_EQ(error(get_json("bad-code")), 902);
+}
+
+TEST_F(CodesTest, ActivateRedeemsAnAttachedCode) {
+  link("AAA111", kCustomer1);
+  Reply r = activate_json("AAA111");
+  EXPECT_EQ(r.body, R"({"data":null,"error":0,"error_text":"Successful operation"})");
+  EXPECT_EQ(code_view("AAA111").redemption_count, 1u);
+}
+
+TEST_F(CodesTest, ActivateInXml) {
+  link("AAA111", kCustomer1);
+  Reply r = call(&activate, xml("<code>AAA111</code><loyalty_id>1</loyalty_id><format>xml</format>"));
+  Answer a = answer(r);
+  EXPECT_TRUE(a.xml);
+  EXPECT_EQ(a.error, 0);
+  EXPECT_EQ(code_view("AAA111").redemption_count, 1u);
+}
+
+TEST_F(CodesTest, ActivatingAnUnattachedCodeIs400) {
+  Answer a = answer(activate_json("AAA111"));
+  EXPECT_EQ(a.error, 400);
+  EXPECT_EQ(a.error_text, "promo code 'AAA111' is not attached to a profile: attach it before activating");
+  EXPECT_EQ(code_view("AAA111").redemption_count, 0u);
+}
+
+TEST_F(CodesTest, SecondActivationOfASingleUseCodeIs1004) {
+  link("AAA111", kCustomer1);
+  ASSERT_EQ(error(activate_json("AAA111")), 0);
+  EXPECT_EQ(error(activate_json("AAA111")), 1004);
+  EXPECT_EQ(code_view("AAA111").redemption_count, 1u);
+}
+
+TEST_F(CodesTest, MultiUseCodeIsActivatedOncePerCall) {
+  const std::uint32_t n = make_program(kOrgA, {"MULTI1"}, 3);
+  link("MULTI1", kCustomer1);
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(error(activate_json("MULTI1", std::to_string(n))), 0);
+  EXPECT_EQ(error(activate_json("MULTI1", std::to_string(n))), 1004);
+  EXPECT_EQ(code_view("MULTI1").redemption_count, 3u);
+}
+
+TEST_F(CodesTest, ActivatingAnInactiveOrExpiredCodeIs1001Or1002) {
+  link("AAA111", kCustomer1);
+  link("AAA222", kCustomer1);
+  ledger::Op op = admin_op(kOrgA);
+  ASSERT_TRUE(ledger_->update_code(op, ledger::Mode::kDiscount, "AAA111", std::nullopt, false).ok());
+  ASSERT_TRUE(ledger_->update_code(op, ledger::Mode::kDiscount, "AAA222", kNow - 1, std::nullopt).ok());
+  EXPECT_EQ(error(activate_json("AAA111")), 1001);
+  EXPECT_EQ(error(activate_json("AAA222")), 1002);
+}
+
+TEST_F(CodesTest, PerCustomerLimitIs1009) {
+  ledger::Op op = admin_op(kOrgA);
+  ledger::PromotionPatch patch;
+  patch.per_customer_redemptions_max = 1;
+  ASSERT_TRUE(ledger_->update_promotion(op, program_id(kOrgA, 1), patch).ok());
+  link("AAA111", kCustomer1);
+  link("AAA222", kCustomer1);
+  ASSERT_EQ(error(activate_json("AAA111")), 0);
+  EXPECT_EQ(error(activate_json("AAA222")), 1009);
+}
+
+TEST_F(CodesTest, CartEvaluationOrganisationRefusesActivationWith1008) {
+  ledger::OrgSettings s;
+  s.strategy = ledger::RedemptionStrategy::kWithCartEvaluation;
+  ASSERT_TRUE(ledger_->configure_org(kOrgA, s).ok());
+  link("AAA111", kCustomer1);
+  EXPECT_EQ(error(activate_json("AAA111")), 1008);
+}
+
+TEST_F(CodesTest, UpdateSetsExpireDateAndActiveFlag) {
+  Reply r = call(&update, json(R"("loyalty_id":1,"code":"AAA111","activated":false,)"
+                               R"("expire_date":"2026-08-25T08:00:00Z")"));
+  ASSERT_EQ(error(r), 0) << r.body;
+  ledger::CodeView v = code_view("AAA111");
+  EXPECT_FALSE(v.active);
+  EXPECT_EQ(v.valid_till_ms, 1787644800000);
+  EXPECT_EQ(std::string_view(data(get_json("AAA111"))["expire_date"]), "2026-08-25T08:00:00Z");
+}
+
+TEST_F(CodesTest, UpdateInXmlAcceptsOffsetsAndFractions) {
+  Reply r = call(&update, xml("<code>AAA111</code><loyalty_id>1</loyalty_id>"
+                              "<expire_date>2026-08-25T11:00:00.250+03:00</expire_date>"
+                              "<activated>true</activated><format>xml</format>"));
+  ASSERT_EQ(error(r), 0) << r.body;
+  EXPECT_EQ(code_view("AAA111").valid_till_ms, 1787644800250);
+}
+
+TEST_F(CodesTest, DeactivatedCodeCannotBeAttached) {
+  ASSERT_EQ(error(call(&update, json(R"("loyalty_id":1,"code":"AAA111","activated":"false")"))), 0);
+  Reply r = call(&attach, json(R"("db_id":1,"loyalty_id":1,"profile_id":"prof-1","code":"AAA111")"));
+  EXPECT_EQ(error(r), 1001);
+}
+
+TEST_F(CodesTest, UpdateErrors) {
+  EXPECT_EQ(answer(call(&update, json(R"("loyalty_id":1,"code":"AAA111")"))).error_text,
+            "give expire_date, activated or both: there is nothing to update");
+  EXPECT_EQ(error(call(&update, json(R"("loyalty_id":1,"code":"AAA111","expire_date":"25.08.2026")"))), 400);
+  EXPECT_EQ(error(call(&update, json(R"("loyalty_id":1,"code":"AAA111","expire_date":"2026-08-25T08:00:00")"))), 400);
+  EXPECT_EQ(error(call(&update, json(R"("loyalty_id":1,"code":"AAA111","activated":"maybe")"))), 400);
+  EXPECT_EQ(error(call(&update, json(R"("loyalty_id":1,"code":"ZZZ999","activated":true)"))), 404);
+}
+
+}  // namespace
+}  // namespace codeledger::server::altcraft::testing

@@ -1,0 +1,136 @@
+// import and export_all in both formats.
+#include <map>
+#include <set>
+
+#include "fixture.h"
+
+namespace codeledger::server::altcraft::testing {
+namespace {
+
+using PoolTest = AltcraftTest;
+
+TEST_F(PoolTest, ImportInsertsNewCodesAndReportsEachOne) {
+  Reply r = call(&import_codes,
+                 json(R"("loyalty_id":1,"codes":["NEW001","AAA111","bad-1","NEW001","NEW002"])"));
+  ASSERT_EQ(r.status, http::status::ok);
+  dom::element root = parse(r);
+  EXPECT_EQ(std::int64_t(root["error"]), 0);
+  EXPECT_EQ(std::string_view(root["error_text"]), "Successful operation");
+  EXPECT_EQ(std::int64_t(root["inserted"]), 2);
+  EXPECT_EQ(std::int64_t(root["duplicated"]), 2);
+  EXPECT_EQ(std::int64_t(root["discarded_by_limit"]), 0);
+  dom::array items = root["data"].get_array();
+  ASSERT_EQ(items.size(), 5u);
+  const std::int64_t expected[] = {0, 409, 902, 409, 0};
+  std::size_t i = 0;
+  for (dom::element item : items) {
+    EXPECT_EQ(std::int64_t(item["error"]), expected[i]) << i;
+    if (expected[i] == 0) {
+      EXPECT_EQ(std::string_view(item["error_text"]), "");
+    }
+    ++i;
+  }
+  EXPECT_EQ(code_view("NEW001").promotion_id, program_id(kOrgA, 1));
+  EXPECT_EQ(code_view("NEW002").promotion_id, program_id(kOrgA, 1));
+}
+
+TEST_F(PoolTest, ImportInXmlTakesRepeatedCodesElements) {
+  Reply r = call(&import_codes, xml("<codes>NEW001</codes><codes>NEW002</codes>"
+                                    "<loyalty_id>1</loyalty_id><format>xml</format>"));
+  ASSERT_EQ(error(r), 0) << r.body;
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_buffer(r.body.data(), r.body.size()));
+  pugi::xml_node root = doc.child("xml");
+  EXPECT_EQ(root.child("inserted").text().as_int(), 2);
+  int items = 0;
+  for (pugi::xml_node d : root.children("data")) {
+    EXPECT_EQ(d.child("error").text().as_int(-1), 0);
+    ++items;
+  }
+  EXPECT_EQ(items, 2);
+  code_view("NEW002");
+}
+
+TEST_F(PoolTest, ImportNeedsCodes) {
+  EXPECT_EQ(answer(call(&import_codes, json(R"("loyalty_id":1)"))).error_text, "codes is required");
+  EXPECT_EQ(error(call(&import_codes, json(R"("loyalty_id":1,"codes":[{"a":1}])"))), 400);
+  EXPECT_EQ(error(call(&import_codes, json(R"("loyalty_id":7,"codes":["NEW001"])"))), 404);
+}
+
+TEST_F(PoolTest, ExportAllListsTheProgramsCodes) {
+  link("AAA111", kCustomer1);
+  Reply r = call(&export_all, json(R"("loyalty_id":1)"));
+  ASSERT_EQ(error(r), 0) << r.body;
+  dom::element root = parse(r);
+  EXPECT_EQ(std::string_view(root["next_cursor"]), "");
+  std::map<std::string, bool> attached;
+  for (dom::element item : root["data"].get_array()) {
+    attached[std::string(std::string_view(item["code"]))] = bool(item["is_attached"]);
+    EXPECT_EQ(std::string_view(item["expire_date"]), "2025-12-31T18:29:59Z");
+  }
+  EXPECT_EQ(attached, (std::map<std::string, bool>{{"AAA111", true}, {"AAA222", false},
+                                                   {"AAA333", false}}));
+}
+
+TEST_F(PoolTest, ExportAllInXmlRepeatsDataPerCode) {
+  Reply r = call(&export_all, xml("<loyalty_id>1</loyalty_id><format>xml</format>"));
+  ASSERT_EQ(error(r), 0) << r.body;
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_buffer(r.body.data(), r.body.size()));
+  int n = 0;
+  for (pugi::xml_node d : doc.child("xml").children("data")) {
+    EXPECT_EQ(std::string_view(d.child("code").text().as_string()).substr(0, 3), "AAA");
+    ++n;
+  }
+  EXPECT_EQ(n, 3);
+}
+
+TEST_F(PoolTest, ExportAllPagesWithCursor) {
+  std::set<std::string> seen;
+  std::string cursor;
+  for (int page = 0; page < 5; ++page) {
+    std::string fields = R"("loyalty_id":1,"limit":2)";
+    if (!cursor.empty()) fields += R"(,"cursor":")" + cursor + "\"";
+    Reply r = call(&export_all, json(fields));
+    ASSERT_EQ(error(r), 0) << r.body;
+    dom::element root = parse(r);
+    for (dom::element item : root["data"].get_array()) {
+      seen.insert(std::string(std::string_view(item["code"])));
+    }
+    cursor = std::string(std::string_view(root["next_cursor"]));
+    if (cursor.empty()) break;
+  }
+  EXPECT_EQ(seen, (std::set<std::string>{"AAA111", "AAA222", "AAA333"}));
+  EXPECT_EQ(error(call(&export_all, json(R"("loyalty_id":1,"limit":0)"))), 400);
+  EXPECT_EQ(error(call(&export_all, json(R"("loyalty_id":1,"cursor":"nonsense")"))), 400);
+}
+
+TEST_F(PoolTest, ImportAndExportNeedTheAdminScope) {
+  Answer a = answer(call(&import_codes, json(R"("loyalty_id":1,"codes":["NEW001"])", kTokenAWrite)));
+  EXPECT_EQ(a.error, 403);
+  EXPECT_EQ(error(call(&export_all, json(R"("loyalty_id":1)", kTokenAWrite))), 403);
+}
+
+class SmallLimitPoolTest : public AltcraftTest {
+ protected:
+  static ledger::LedgerOptions small() {
+    ledger::LedgerOptions o;
+    o.limits.codes_per_call_max = 2;
+    return o;
+  }
+  SmallLimitPoolTest() : AltcraftTest(small(), nullptr) {}
+};
+
+TEST_F(SmallLimitPoolTest, CodesBeyondThePerCallLimitAreDiscardedAndCounted) {
+  Reply r = call(&import_codes, json(R"("loyalty_id":1,"codes":["NEW001","NEW002","NEW003"])"));
+  ASSERT_EQ(error(r), 0) << r.body;
+  dom::element root = parse(r);
+  EXPECT_EQ(std::int64_t(root["inserted"]), 2);
+  EXPECT_EQ(std::int64_t(root["discarded_by_limit"]), 1);
+  ledger::Op op = admin_op(kOrgA);
+  const std::string missing[] = {"NEW003"};
+  EXPECT_FALSE(ledger_->get_codes(op, ledger::Mode::kDiscount, missing, false)[0].ok());
+}
+
+}  // namespace
+}  // namespace codeledger::server::altcraft::testing
