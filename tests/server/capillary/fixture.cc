@@ -62,7 +62,7 @@ Reply CapillaryTest::call(Handler h, http::verb verb, std::string_view target,
   const QueryParams query = parse_query(target);
   PathParams params;
   for (const auto& [name, value] : path) params.add(name, value);
-  RequestContext ctx{req, caller ? *caller : caller_a_, query, params, ledger_, now_};
+  RequestContext ctx{req, caller ? *caller : caller_a_, query, params, ledger_, now_, nullptr};
   return h(ctx);
 }
 
