@@ -78,7 +78,10 @@ AuthResult Auth::authenticate(std::string_view authorization) const {
     while (!encoded.empty() && encoded.front() == ' ') encoded.remove_prefix(1);
     std::string decoded(b64::decoded_size(encoded.size()), '\0');
     const auto [written, read] = b64::decode(decoded.data(), encoded.data(), encoded.size());
-    if (read != encoded.size()) return {std::nullopt, "malformed Basic credentials"};
+    // Beast stops at the '=' padding: everything before it must be base64.
+    std::size_t unpadded = encoded.size();
+    while (unpadded > 0 && encoded.size() - unpadded < 2 && encoded[unpadded - 1] == '=') --unpadded;
+    if (read != unpadded) return {std::nullopt, "malformed Basic credentials"};
     decoded.resize(written);
     const auto colon = decoded.find(':');
     if (colon == std::string::npos) return {std::nullopt, "malformed Basic credentials"};

@@ -1,0 +1,389 @@
+// The HTTP server over real sockets on 127.0.0.1 (ephemeral port): keep-alive, pipelining,
+// limits, smuggling shapes, timeouts, routing and auth. Uses its own test routes, not the
+// dialect handlers.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "server/http/errors.h"
+#include "tests/support/test_server.h"
+
+namespace codeledger::testing {
+namespace {
+
+using server::Reply;
+using server::RequestContext;
+using server::Route;
+using server::Scope;
+using namespace std::chrono_literals;
+
+Reply echo(RequestContext& ctx) {
+  Reply r;
+  const std::string* q = ctx.query.find("q");
+  r.body = "{\"name\":\"" + std::string(ctx.path.get("name")) + "\",\"q\":\"" + (q ? *q : "") +
+           "\",\"org\":" + std::to_string(ctx.caller.org) + "}";
+  return r;
+}
+Reply write_route(RequestContext& ctx) {
+  Reply r;
+  r.body = "{\"bytes\":" + std::to_string(ctx.request.body().size()) + "}";
+  return r;
+}
+Reply admin_route(RequestContext&) { return Reply{}; }
+Reply altcraft_route(RequestContext& ctx) {
+  Reply r;
+  r.body = "{\"org\":" + std::to_string(ctx.caller.org) + ",\"tokens\":" +
+           (ctx.tokens ? "true" : "false") + "}";
+  return r;
+}
+Reply durable_route(RequestContext&) {
+  Reply r;
+  r.body = "{\"durable\":true}";
+  r.await_lsn = 42;
+  return r;
+}
+
+std::vector<Route> test_routes() {
+  return {
+      {http::verb::get, "/t/echo/{name}", &echo, Scope::kRead},
+      {http::verb::post, "/t/write", &write_route, Scope::kWrite},
+      {http::verb::get, "/t/admin", &admin_route, Scope::kAdmin},
+      {http::verb::post, "/api/v1.1/t/ping", &altcraft_route, Scope::kRead},
+      {http::verb::get, "/t/durable", &durable_route, Scope::kRead},
+  };
+}
+
+TestServer::Options with_limits(std::function<void(server::HttpLimits&)> f) {
+  TestServer::Options o;
+  o.tweak = [f](server::Config& c) { f(c.limits); };
+  return o;
+}
+
+std::string get_line(std::string_view target, const TestKey& key = kAliceRw) {
+  return "GET " + std::string(target) + " HTTP/1.1\r\nHost: t\r\nAuthorization: " +
+         TestServer::basic(key) + "\r\n\r\n";
+}
+
+TEST(HttpSession, KeepAliveServesManyRequestsOnOneConnection) {
+  TestServer srv(test_routes());
+  HttpClient c = srv.client();
+  c.set_default_headers(TestServer::auth_headers(kAliceRw));
+  for (int i = 0; i < 20; ++i) {
+    auto r = c.get("/t/echo/n" + std::to_string(i) + "?q=v");
+    ASSERT_EQ(r.result_int(), 200) << r.body();
+    EXPECT_EQ(r.body(), "{\"name\":\"n" + std::to_string(i) + "\",\"q\":\"v\",\"org\":7001}");
+    EXPECT_TRUE(r.keep_alive());
+    EXPECT_FALSE(r[http::field::date].empty());
+  }
+  EXPECT_EQ(srv.server().connections(), 1u);
+}
+
+TEST(HttpSession, PipelinedRequestsInOneWriteAreAnsweredInOrder) {
+  TestServer srv(test_routes());
+  HttpClient c = srv.client();
+  std::string batch;
+  for (int i = 0; i < 8; ++i) batch += get_line("/t/echo/p" + std::to_string(i));
+  ASSERT_TRUE(c.send_raw(batch));
+  for (int i = 0; i < 8; ++i) {
+    auto r = c.read_response();
+    ASSERT_TRUE(r) << i;
+    EXPECT_NE(r->body().find("\"p" + std::to_string(i) + "\""), std::string::npos);
+  }
+}
+
+TEST(HttpSession, PipelineDepthIsBoundedThenTheConnectionCloses) {
+  TestServer srv(test_routes(), with_limits([](auto& l) { l.pipeline_depth_max = 2; }));
+  HttpClient c = srv.client();
+  std::string batch;
+  for (int i = 0; i < 6; ++i) batch += get_line("/t/echo/p" + std::to_string(i));
+  ASSERT_TRUE(c.send_raw(batch));
+  int answered = 0;
+  while (auto r = c.read_response()) {
+    ++answered;
+    if (!r->keep_alive()) break;
+  }
+  EXPECT_EQ(answered, 3);  // the first from the socket plus pipeline_depth_max from the buffer
+  EXPECT_TRUE(c.closed_by_peer());
+}
+
+TEST(HttpSession, OversizeBodyIs413AndCloses) {
+  TestServer srv(test_routes(), with_limits([](auto& l) { l.body_bytes_max = 1024; }));
+  HttpClient c = srv.client();
+  ASSERT_TRUE(c.send_raw("POST /t/write HTTP/1.1\r\nHost: t\r\nAuthorization: " +
+                         TestServer::basic(kAliceRw) + "\r\nContent-Length: 4096\r\n\r\n" +
+                         std::string(512, 'x')));
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 413);
+  EXPECT_NE(r->body().find("\"code\":413"), std::string::npos);
+  EXPECT_FALSE(r->keep_alive());
+  EXPECT_TRUE(c.closed_by_peer());
+  // At the limit is fine.
+  HttpClient ok = srv.client();
+  auto fits = ok.post("/t/write", std::string(1024, 'y'), TestServer::auth_headers(kAliceRw));
+  EXPECT_EQ(fits.result_int(), 200);
+  EXPECT_EQ(fits.body(), "{\"bytes\":1024}");
+}
+
+TEST(HttpSession, OversizeHeadIs431AndCloses) {
+  TestServer srv(test_routes(), with_limits([](auto& l) { l.header_bytes_max = 2048; }));
+  HttpClient c = srv.client();
+  ASSERT_TRUE(c.send_raw("GET /t/echo/a HTTP/1.1\r\nHost: t\r\nX-Big: " + std::string(4096, 'h') +
+                         "\r\n\r\n"));
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 431);
+  EXPECT_TRUE(c.closed_by_peer());
+}
+
+struct SmugglingCase {
+  const char* name;
+  std::string head;
+};
+
+TEST(HttpSession, EachSmugglingShapeIsRejectedAndTheConnectionClosed) {
+  TestServer srv(test_routes());
+  const std::string auth = "Authorization: " + TestServer::basic(kAliceRw) + "\r\n";
+  const std::vector<SmugglingCase> cases = {
+      {"chunked", "POST /t/write HTTP/1.1\r\nHost: t\r\n" + auth +
+                      "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"},
+      {"te-and-cl", "POST /t/write HTTP/1.1\r\nHost: t\r\n" + auth +
+                        "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"},
+      {"te-identity", "POST /t/write HTTP/1.1\r\nHost: t\r\n" + auth +
+                          "Transfer-Encoding: identity\r\nContent-Length: 5\r\n\r\nhello"},
+      {"two-cl-same", "POST /t/write HTTP/1.1\r\nHost: t\r\n" + auth +
+                          "Content-Length: 5\r\nContent-Length: 5\r\n\r\nhello"},
+      {"two-cl-differ", "POST /t/write HTTP/1.1\r\nHost: t\r\n" + auth +
+                            "Content-Length: 5\r\nContent-Length: 0\r\n\r\nhello"},
+      {"cl-list", "POST /t/write HTTP/1.1\r\nHost: t\r\n" + auth + "Content-Length: 5, 5\r\n\r\nhello"},
+      {"cl-plus", "POST /t/write HTTP/1.1\r\nHost: t\r\n" + auth + "Content-Length: +5\r\n\r\nhello"},
+      {"cl-hex", "POST /t/write HTTP/1.1\r\nHost: t\r\n" + auth + "Content-Length: 0x5\r\n\r\nhello"},
+      {"obs-fold", "GET /t/echo/a HTTP/1.1\r\nHost: t\r\n" + auth + "X-Folded: one\r\n two\r\n\r\n"},
+      {"obs-fold-cl", "POST /t/write HTTP/1.1\r\nHost: t\r\n" + auth +
+                          "X-A: 1\r\n\tContent-Length: 5\r\n\r\nhello"},
+      {"bare-lf", "GET /t/echo/a HTTP/1.1\nHost: t\r\n" + auth + "\r\n"},
+  };
+  for (const auto& tc : cases) {
+    HttpClient c = srv.client();
+    ASSERT_TRUE(c.send_raw(tc.head)) << tc.name;
+    auto r = c.read_response();
+    ASSERT_TRUE(r) << tc.name;
+    EXPECT_EQ(r->result_int(), 400) << tc.name;
+    EXPECT_FALSE(r->keep_alive()) << tc.name;
+    EXPECT_TRUE(c.closed_by_peer()) << tc.name;
+  }
+}
+
+TEST(HttpSession, SlowlorisIsCutOffWhileANormalClientIsServed) {
+  TestServer srv(test_routes(), with_limits([](auto& l) {
+                   l.read_timeout_ms = 400;
+                   l.idle_timeout_ms = 400;
+                 }));
+  HttpClient slow = srv.client();
+  HttpClient normal = srv.client();
+  normal.set_default_headers(TestServer::auth_headers(kAliceRw));
+  const std::string head = get_line("/t/echo/slow");
+  const auto start = std::chrono::steady_clock::now();
+  bool cut = false;
+  for (std::size_t i = 0; i < head.size() && !cut; ++i) {
+    cut = !slow.send_raw(head.substr(i, 1));
+    EXPECT_EQ(normal.get("/t/echo/fast").result_int(), 200);
+    std::this_thread::sleep_for(50ms);
+    cut = cut || std::chrono::steady_clock::now() - start > 2s;
+  }
+  EXPECT_TRUE(slow.closed_by_peer());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  EXPECT_EQ(normal.get("/t/echo/still").result_int(), 200);
+}
+
+TEST(HttpSession, IdleKeepAliveConnectionIsClosed) {
+  TestServer srv(test_routes(), with_limits([](auto& l) { l.idle_timeout_ms = 200; }));
+  HttpClient c = srv.client();
+  c.set_default_headers(TestServer::auth_headers(kAliceRw));
+  EXPECT_EQ(c.get("/t/echo/a").result_int(), 200);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(c.closed_by_peer());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+}
+
+TEST(HttpSession, ConnectionsOverTheLimitGet503AndClose) {
+  TestServer srv(test_routes(), with_limits([](auto& l) { l.connections_max = 2; }));
+  HttpClient a = srv.client();
+  HttpClient b = srv.client();
+  EXPECT_EQ(a.get("/healthz").result_int(), 200);
+  EXPECT_EQ(b.get("/healthz").result_int(), 200);
+  HttpClient c = srv.client();
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 503);
+  EXPECT_TRUE(c.closed_by_peer());
+  EXPECT_EQ(srv.server().connections(), 2u);
+}
+
+TEST(HttpRouting, UnknownPathIs404AndWrongMethodIs405WithAllow) {
+  TestServer srv(test_routes());
+  HttpClient c = srv.client();
+  c.set_default_headers(TestServer::auth_headers(kAliceRw));
+  auto nf = c.get("/nope");
+  EXPECT_EQ(nf.result_int(), 404);
+  EXPECT_NE(nf.body().find("\"errors\":[{\"code\":404"), std::string::npos);
+  auto na = c.request(http::verb::delete_, "/t/echo/x");
+  EXPECT_EQ(na.result_int(), 405);
+  EXPECT_EQ(na[http::field::allow], "GET");
+  auto alt = c.get("/api/v1.1/nope");
+  EXPECT_EQ(alt.result_int(), 404);
+  EXPECT_NE(alt.body().find("\"error_text\""), std::string::npos);
+  EXPECT_EQ(c.get("/t/echo/a?q=%ZZ").result_int(), 400);
+  auto decoded = c.get("/t/echo/a?q=x%2By+z");
+  EXPECT_NE(decoded.body().find("\"q\":\"x+y z\""), std::string::npos);
+}
+
+TEST(HttpAuth, BasicCredentialsOkBadAndMissing) {
+  TestServer srv(test_routes());
+  HttpClient c = srv.client();
+  EXPECT_EQ(c.get("/t/echo/a", TestServer::auth_headers(kAliceRw)).result_int(), 200);
+  auto bad = c.get("/t/echo/a", {{"Authorization", basic_auth("alice-rw", "wrong")}});
+  EXPECT_EQ(bad.result_int(), 401);
+  EXPECT_NE(bad.body().find("\"code\":401"), std::string::npos);
+  EXPECT_FALSE(bad[http::field::www_authenticate].empty());
+  auto missing = c.get("/t/echo/a");
+  EXPECT_EQ(missing.result_int(), 401);
+  // Other organisation's key: served, but as its own organisation.
+  EXPECT_NE(c.get("/t/echo/a", TestServer::auth_headers(kBobRw)).body().find("\"org\":7002"),
+            std::string::npos);
+}
+
+TEST(HttpAuth, KeyWithoutTheRouteScopeGets403) {
+  TestServer srv(test_routes());
+  HttpClient c = srv.client();
+  EXPECT_EQ(c.get("/t/echo/a", TestServer::auth_headers(kAliceRo)).result_int(), 200);
+  auto w = c.post("/t/write", "{}", TestServer::auth_headers(kAliceRo));
+  EXPECT_EQ(w.result_int(), 403);
+  EXPECT_NE(w.body().find("\"code\":403"), std::string::npos);
+  EXPECT_EQ(c.get("/t/admin", TestServer::auth_headers(kAliceRo)).result_int(), 403);
+  EXPECT_EQ(c.get("/t/admin", TestServer::auth_headers(kAliceRw)).result_int(), 200);
+}
+
+TEST(HttpAuth, BearerTokenFlowGenerateUseExpireAndGarbage) {
+  auto now = std::make_shared<std::atomic<ledger::TimeMs>>(1'700'000'000'000);
+  TestServer::Options o;
+  o.hooks.clock = [now] { return now->load(); };
+  o.tweak = [](server::Config& c) { c.token_ttl_s = 60; };
+  TestServer srv(test_routes(), std::move(o));
+  HttpClient c = srv.client();
+  auto bad = c.post("/v3/oauth/token/generate", R"({"key":"alice-rw","secret":"nope"})");
+  EXPECT_EQ(bad.result_int(), 401);
+  EXPECT_EQ(c.post("/v3/oauth/token/generate", "not json").result_int(), 400);
+  auto gen = c.post("/v3/oauth/token/generate", R"({"key":"alice-rw","secret":"alice-secret"})");
+  ASSERT_EQ(gen.result_int(), 200) << gen.body();
+  const auto at = gen.body().find("\"accessToken\":\"");
+  ASSERT_NE(at, std::string::npos);
+  const std::string token = gen.body().substr(at + 15, 64);
+  EXPECT_NE(gen.body().find("\"expiresIn\":60"), std::string::npos);
+  const Headers bearer = {{"Authorization", "Bearer " + token}};
+  EXPECT_EQ(c.get("/t/echo/a", bearer).result_int(), 200);
+  EXPECT_EQ(c.get("/t/echo/a", {{"Authorization", "Bearer garbage"}}).result_int(), 401);
+  now->fetch_add(61'000);
+  EXPECT_EQ(c.get("/t/echo/a", bearer).result_int(), 401);
+}
+
+TEST(HttpAuth, AltcraftRouteWithoutHeaderReachesItsHandlerUnauthenticated) {
+  TestServer srv(test_routes());
+  HttpClient c = srv.client();
+  auto r = c.post("/api/v1.1/t/ping", R"({"token":"x"})");
+  EXPECT_EQ(r.result_int(), 200);
+  EXPECT_EQ(r.body(), "{\"org\":0,\"tokens\":true}");
+  auto bad = c.post("/api/v1.1/t/ping", "{}", {{"Authorization", "Bearer nope"}});
+  EXPECT_EQ(bad.result_int(), 401);
+  EXPECT_NE(bad.body().find("\"error\":401"), std::string::npos);
+}
+
+TEST(HttpHealth, HealthzAndReadyzNeedNoCredentials) {
+  TestServer srv(test_routes());
+  HttpClient c = srv.client();
+  auto h = c.get("/healthz");
+  EXPECT_EQ(h.result_int(), 200);
+  EXPECT_EQ(h.body(), "{\"status\":\"ok\"}");
+  EXPECT_EQ(c.get("/readyz").result_int(), 200);
+}
+
+// Holds callbacks until the test releases them from its own thread, like a WAL would.
+class HeldGate final : public server::DurabilityGate {
+ public:
+  void when_durable(ledger::Lsn lsn, std::function<void()> done) override {
+    std::lock_guard lock(mu_);
+    last_lsn_ = lsn;
+    held_.push_back(std::move(done));
+  }
+  std::size_t held() {
+    std::lock_guard lock(mu_);
+    return held_.size();
+  }
+  void release_all() {
+    std::vector<std::function<void()>> out;
+    {
+      std::lock_guard lock(mu_);
+      out.swap(held_);
+    }
+    for (auto& f : out) f();
+  }
+  ledger::Lsn last_lsn() {
+    std::lock_guard lock(mu_);
+    return last_lsn_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::function<void()>> held_;
+  ledger::Lsn last_lsn_ = 0;
+};
+
+TEST(HttpDurability, ResponseWaitsUntilItsLsnIsDurable) {
+  HeldGate gate;
+  TestServer::Options o;
+  o.gate = &gate;
+  TestServer srv(test_routes(), std::move(o));
+  HttpClient c = srv.client();
+  ASSERT_TRUE(c.send_raw(get_line("/t/durable")));
+  for (int i = 0; i < 200 && gate.held() == 0; ++i) std::this_thread::sleep_for(5ms);
+  ASSERT_EQ(gate.held(), 1u);
+  EXPECT_EQ(gate.last_lsn(), 42u);
+  std::thread releaser([&] {
+    std::this_thread::sleep_for(50ms);
+    gate.release_all();
+  });
+  auto r = c.read_response();
+  releaser.join();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body(), "{\"durable\":true}");
+  // Requests with nothing to wait for never touch the gate.
+  EXPECT_EQ(c.get("/t/echo/a", TestServer::auth_headers(kAliceRw)).result_int(), 200);
+  EXPECT_EQ(gate.held(), 0u);
+}
+
+TEST(HttpShutdown, StopFinishesAnInFlightRequestThenCloses) {
+  HeldGate gate;
+  TestServer::Options o;
+  o.gate = &gate;
+  TestServer srv(test_routes(), std::move(o));
+  HttpClient busy = srv.client();
+  HttpClient idle = srv.client();
+  EXPECT_EQ(idle.get("/healthz").result_int(), 200);
+  ASSERT_TRUE(busy.send_raw(get_line("/t/durable")));
+  for (int i = 0; i < 200 && gate.held() == 0; ++i) std::this_thread::sleep_for(5ms);
+  ASSERT_EQ(gate.held(), 1u);
+  std::thread stopper([&] { srv.server().stop(); });
+  EXPECT_TRUE(idle.closed_by_peer());
+  gate.release_all();
+  auto r = busy.read_response();
+  stopper.join();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 200);
+  EXPECT_FALSE(r->keep_alive());
+  EXPECT_TRUE(busy.closed_by_peer());
+}
+
+}  // namespace
+}  // namespace codeledger::testing

@@ -1,0 +1,146 @@
+// Socket-free pieces: router, query decoding, envelopes, the smuggling screen.
+#include <gtest/gtest.h>
+
+#include "server/http/errors.h"
+#include "server/http/head_screen.h"
+#include "server/http/router.h"
+
+namespace codeledger::server {
+namespace {
+
+Reply ok_reply(RequestContext&) { return {}; }
+
+Router sample_router() {
+  Router r;
+  r.add(Route{http::verb::get, "/api_gateway/v1/promotions/code", &ok_reply, Scope::kRead});
+  r.add(Route{http::verb::get, "/api_gateway/v1/promotions/{promotionId}", &ok_reply, Scope::kRead});
+  r.add(Route{http::verb::put, "/api_gateway/v1/promotions/{promotionId}", &ok_reply, Scope::kAdmin});
+  r.add(Route{http::verb::post, "/api_gateway/v1/promotions/{promotionId}/issueBulk", &ok_reply,
+              Scope::kWrite});
+  return r;
+}
+
+TEST(Router, LiteralSegmentWinsOverParameter) {
+  Router r = sample_router();
+  PathParams params;
+  auto m = r.match(http::verb::get, "/api_gateway/v1/promotions/code", params);
+  ASSERT_EQ(m.kind, RouteMatch::Kind::kFound);
+  EXPECT_EQ(m.endpoint->pattern, "/api_gateway/v1/promotions/code");
+}
+
+TEST(Router, ParameterSegmentsAreCaptured) {
+  Router r = sample_router();
+  PathParams params;
+  const std::string path = "/api_gateway/v1/promotions/69117663b1cfc114606fd7fb/issueBulk";
+  auto m = r.match(http::verb::post, path, params);
+  ASSERT_EQ(m.kind, RouteMatch::Kind::kFound);
+  EXPECT_EQ(params.get("promotionId"), "69117663b1cfc114606fd7fb");
+}
+
+TEST(Router, UnknownPathIsNotFound) {
+  Router r = sample_router();
+  PathParams params;
+  EXPECT_EQ(r.match(http::verb::get, "/nope", params).kind, RouteMatch::Kind::kNotFound);
+  EXPECT_EQ(r.match(http::verb::get, "/api_gateway/v1/promotions/x/y/z", params).kind,
+            RouteMatch::Kind::kNotFound);
+  EXPECT_EQ(r.match(http::verb::get, "/api_gateway/v1/promotions/", params).kind,
+            RouteMatch::Kind::kNotFound);
+}
+
+TEST(Router, KnownPathWithWrongMethodListsAllowedMethodsOnce) {
+  Router r = sample_router();
+  PathParams params;
+  auto m = r.match(http::verb::delete_, "/api_gateway/v1/promotions/code", params);
+  ASSERT_EQ(m.kind, RouteMatch::Kind::kMethodNotAllowed);
+  EXPECT_EQ(m.allow, "GET, PUT");
+}
+
+TEST(QueryDecoding, PercentEscapesAndPlusAreDecoded) {
+  QueryParams q;
+  ASSERT_TRUE(parse_query("codes=DQCV73%2CABC123&mode=DISCOUNT&name=a+b%20c&flag&codes=X", q));
+  ASSERT_EQ(q.items().size(), 5u);
+  EXPECT_EQ(*q.find("codes"), "DQCV73,ABC123");
+  EXPECT_EQ(*q.find("name"), "a b c");
+  EXPECT_EQ(*q.find("flag"), "");
+  EXPECT_EQ(q.items()[4].second, "X");
+}
+
+TEST(QueryDecoding, BadEscapesAreRejected) {
+  QueryParams q;
+  EXPECT_FALSE(parse_query("a=%G1", q));
+  EXPECT_FALSE(parse_query("a=%4", q));
+  EXPECT_FALSE(parse_query("a=%", q));
+  EXPECT_FALSE(parse_query("%zz=1", q));
+}
+
+TEST(QueryDecoding, TargetSplitsAtFirstQuestionMark) {
+  auto t = split_target("/a/b?x=1?y");
+  EXPECT_EQ(t.path, "/a/b");
+  EXPECT_EQ(t.query, "x=1?y");
+}
+
+TEST(Envelope, CapillaryErrorEscapesTheMessage) {
+  Reply r = capillary_error(http::status::bad_request, 1001, "bad \"code\"\n\\ \x01");
+  EXPECT_EQ(r.status, http::status::bad_request);
+  EXPECT_EQ(r.body, R"({"data":null,"errors":[{"code":1001,"message":"bad \"code\"\n\\ \u0001"}]})");
+}
+
+TEST(Envelope, AltcraftErrorShape) {
+  Reply r = altcraft_error(3, "Profile not found");
+  EXPECT_EQ(r.body, R"({"data":null,"error":3,"error_text":"Profile not found"})");
+}
+
+TEST(Envelope, PathPrefixChoosesTheDialect) {
+  EXPECT_NE(envelope_error("/api/v1.1/promocodes/attach", http::status::not_found, "x").body.find("error_text"),
+            std::string::npos);
+  EXPECT_NE(envelope_error("/api_gateway/v1/x", http::status::not_found, "x").body.find("\"errors\""),
+            std::string::npos);
+}
+
+TEST(Envelope, DomainErrorsMapToHttpStatus) {
+  EXPECT_EQ(http_status_for(ErrorCode::kInvalidCode), http::status::bad_request);
+  EXPECT_EQ(http_status_for(ErrorCode::kEarnedPromotionRevoked), http::status::bad_request);
+  EXPECT_EQ(http_status_for(ErrorCode::kCodeTooLong), http::status::bad_request);
+  EXPECT_EQ(http_status_for(ErrorCode::kLimitExceeded), http::status::bad_request);
+  EXPECT_EQ(http_status_for(ErrorCode::kNotFound), http::status::not_found);
+  EXPECT_EQ(http_status_for(ErrorCode::kConflict), http::status::conflict);
+  EXPECT_EQ(http_status_for(ErrorCode::kInternal), http::status::internal_server_error);
+  EXPECT_EQ(http_status_for(ErrorCode::kStorageUnavailable), http::status::service_unavailable);
+  Reply r = capillary_error(Status(ErrorCode::kCodeLinkedToAnotherCustomer, "linked"));
+  EXPECT_EQ(r.status, http::status::bad_request);
+  EXPECT_NE(r.body.find("\"code\":1005"), std::string::npos);
+}
+
+constexpr std::string_view kGoodHead = "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 12\r\n\r\n";
+
+TEST(SmugglingScreen, OrdinaryHeadPasses) { EXPECT_EQ(screen_request_head(kGoodHead), ""); }
+
+TEST(SmugglingScreen, TransferEncodingIsRejected) {
+  EXPECT_NE(screen_request_head("POST /x HTTP/1.1\r\nHost: a\r\ntransfer-encoding: chunked\r\n\r\n"), "");
+  EXPECT_NE(screen_request_head("POST /x HTTP/1.1\r\nTransfer-Encoding: identity\r\n\r\n"), "");
+}
+
+TEST(SmugglingScreen, DuplicateOrMalformedContentLengthIsRejected) {
+  EXPECT_NE(screen_request_head("POST /x HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n"), "");
+  EXPECT_NE(screen_request_head("POST /x HTTP/1.1\r\nContent-Length: 5, 5\r\n\r\n"), "");
+  EXPECT_NE(screen_request_head("POST /x HTTP/1.1\r\nContent-Length: +5\r\n\r\n"), "");
+  EXPECT_NE(screen_request_head("POST /x HTTP/1.1\r\nContent-Length: 0x10\r\n\r\n"), "");
+  EXPECT_NE(screen_request_head("POST /x HTTP/1.1\r\nContent-Length:\r\n\r\n"), "");
+}
+
+TEST(SmugglingScreen, ObsoleteLineFoldingAndBareLineEndsAreRejected) {
+  EXPECT_NE(screen_request_head("GET /x HTTP/1.1\r\nX-A: 1\r\n 2\r\n\r\n"), "");
+  EXPECT_NE(screen_request_head("GET /x HTTP/1.1\r\nX-A: 1\r\n\t2\r\n\r\n"), "");
+  EXPECT_NE(screen_request_head("GET /x HTTP/1.1\nX-A: 1\r\n\r\n"), "");
+  EXPECT_NE(screen_request_head("GET /x HTTP/1.1\r\nX-A: 1\r2\r\n\r\n"), "");
+}
+
+TEST(SmugglingScreen, HeadEndIsFoundAcrossReads) {
+  const std::string data = "GET / HTTP/1.1\r\nA: b\r\n\r\nrest";
+  EXPECT_EQ(find_head_end(data, 0), data.size() - 4);
+  EXPECT_EQ(find_head_end(data, 22), data.size() - 4);
+  EXPECT_EQ(find_head_end("GET / HTTP/1.1\r\nA: b\r\n\r", 0), 0u);
+}
+
+}  // namespace
+}  // namespace codeledger::server
