@@ -8,6 +8,7 @@
 namespace codeledger::server {
 namespace {
 
+constexpr auto kAcceptBackoff = std::chrono::milliseconds(50);
 using reuse_port = net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
 // The whole answer to a connection over connections_max, written without a session.
@@ -24,7 +25,7 @@ constexpr std::string_view kOverCapacity =
 
 Listener::Listener(net::io_context& ioc, const tcp::endpoint& endpoint, ServerState& state,
                    WorkerState& worker)
-    : ioc_(ioc), acceptor_(ioc), state_(state), worker_(worker) {
+    : ioc_(ioc), acceptor_(ioc), backoff_(ioc), state_(state), worker_(worker) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(net::socket_base::reuse_address(true));
   acceptor_.set_option(reuse_port(true));
@@ -38,6 +39,7 @@ void Listener::stop() {
   net::post(ioc_, [self = shared_from_this()] {
     beast::error_code ec;
     self->acceptor_.close(ec);
+    self->backoff_.cancel();
   });
 }
 
@@ -67,8 +69,13 @@ void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
       std::make_shared<Session>(std::move(socket), state_, worker_)->run();
     }
   }
-  // Accept errors (EMFILE, ECONNABORTED) are per connection: keep listening.
-  do_accept();
+  if (!ec) return do_accept();
+  // Out of descriptors or memory: the next accept would fail at once, so wait a little and
+  // let closing connections free resources instead of spinning on the error.
+  backoff_.expires_after(kAcceptBackoff);
+  backoff_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
+    if (!wait_ec && self->acceptor_.is_open()) self->do_accept();
+  });
 }
 
 }  // namespace codeledger::server

@@ -5,6 +5,8 @@
 
 #include <memory>
 
+#include <boost/asio/steady_timer.hpp>
+
 #include "server/http/session.h"
 
 namespace codeledger::server {
@@ -27,6 +29,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
   net::io_context& ioc_;
   tcp::acceptor acceptor_;
+  net::steady_timer backoff_;  // after an accept error (EMFILE): retry later, do not spin
   ServerState& state_;
   WorkerState& worker_;
 };
