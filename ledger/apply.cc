@@ -34,7 +34,16 @@ CodeRecord* Impl::locked_code(OrgState& org, Mode mode, const CodeKey& code,
   return idx == CodeTable::kNone ? nullptr : &s.codes.at(idx);
 }
 
-void Impl::apply_locked(const Event& event) {
+CodeRecord* Impl::hinted_code(const ApplyHint& hint, std::size_t k, OrgState& org, Mode mode,
+                              const CodeKey& code, std::uint32_t* shard_index) {
+  if (k < hint.code_count) {
+    *shard_index = hint.codes[k].shard;
+    return hint.codes[k].record;
+  }
+  return locked_code(org, mode, code, shard_index);
+}
+
+void Impl::apply_locked(const Event& event, const ApplyHint& hint) {
   OrgState* org = find_org(event.header.org);
   CL_CHECK(org != nullptr);
   const EventHeader& h = event.header;
@@ -44,7 +53,7 @@ void Impl::apply_locked(const Event& event) {
                  [&](const CodesAdded& e) { apply_codes(h, *org, e); },
                  [&](const CodeLinked& e) {
                    std::uint32_t si = 0;
-                   if (CodeRecord* r = locked_code(*org, e.mode, e.code, &si)) {
+                   if (CodeRecord* r = hinted_code(hint, 0, *org, e.mode, e.code, &si)) {
                      r->customer = e.customer;
                      touch(shard(si), h.lsn);
                    }
@@ -68,14 +77,20 @@ void Impl::apply_locked(const Event& event) {
                      touch(shard(si), h.lsn);
                    }
                  },
-                 [&](const Redeemed& e) { apply_redeemed(h, *org, e); },
+                 [&](const Redeemed& e) { apply_redeemed(h, *org, e, hint); },
                  [&](const RedemptionReversed& e) { apply_reversed(h, *org, e); },
                  [&](const PromotionsEarned& e) { apply_earned(h, *org, e); },
                  [&](const EarnsRevoked& e) { apply_revoked(h, *org, e); },
                  [&](const CustomersUpserted& e) { apply_upserted(h, *org, e); },
              },
              event.body);
-  note_lsn(h.lsn);
+  if (hint.publish != nullptr) {
+    if (h.lsn > hint.publish->published_lsn.load(std::memory_order_relaxed)) {
+      hint.publish->published_lsn.store(h.lsn, std::memory_order_release);
+    }
+  } else {
+    note_lsn(h.lsn);
+  }
 }
 
 void Impl::apply_promotion(const EventHeader& h, OrgState& org, const PromotionCreated& e) {
@@ -131,16 +146,18 @@ void Impl::apply_codes(const EventHeader& h, OrgState& org, const CodesAdded& e)
   org.codes.fetch_add(added, std::memory_order_relaxed);
 }
 
-void Impl::apply_redeemed(const EventHeader& h, OrgState& org, const Redeemed& e) {
+void Impl::apply_redeemed(const EventHeader& h, OrgState& org, const Redeemed& e,
+                          const ApplyHint& hint) {
   const RedemptionView& v = e.redemption;
   Shard& cs = shard(customer_shard(org.id, v.customer));
   Customer& c = cs.customer_or_create(org, v.customer);
+  std::size_t code_k = 0;
   for (const RedemptionItem& item : v.items) {
     const PromotionState* p = org.find_promotion(item.promotion_id);
     std::uint32_t number = p != nullptr ? p->number : 0;
     if (item.code) {
       std::uint32_t si = 0;
-      if (CodeRecord* r = locked_code(org, item.mode, *item.code, &si)) {
+      if (CodeRecord* r = hinted_code(hint, code_k++, org, item.mode, *item.code, &si)) {
         Shard& s = shard(si);
         r->redemption_count += item.count;
         s.links.push_back(RedemptionLink{r->last_link, v.customer, v.transaction_identifier});
@@ -154,7 +171,7 @@ void Impl::apply_redeemed(const EventHeader& h, OrgState& org, const Redeemed& e
     }
     if (number != 0) c.counter(number).redemptions += item.count;
   }
-  c.redemptions.insert_or_assign(v.transaction_identifier, v);
+  cs.put_redemption(org.id, c, v);
   org.redemptions.fetch_add(1, std::memory_order_relaxed);
   touch(cs, h.lsn);
 }
@@ -163,9 +180,9 @@ void Impl::apply_reversed(const EventHeader& h, OrgState& org, const RedemptionR
   Shard& cs = shard(customer_shard(org.id, e.customer));
   Customer* c = cs.customer(org.id, e.customer);
   if (c == nullptr) return;
-  auto it = c->redemptions.find(e.transaction_identifier);
-  if (it == c->redemptions.end() || it->second.reversed) return;
-  RedemptionView& v = it->second;
+  RedemptionView* found = cs.find_redemption(org.id, *c, e.transaction_identifier);
+  if (found == nullptr || found->reversed) return;
+  RedemptionView& v = *found;
   for (const RedemptionItem& item : v.items) {
     const PromotionState* p = org.find_promotion(item.promotion_id);
     if (item.code) {
@@ -271,9 +288,9 @@ std::vector<std::uint32_t> Impl::shards_for(const Event& event, OrgState& org) {
             std::lock_guard lock(cs.mu);
             Customer* c = cs.customer(org.id, e.customer);
             if (c == nullptr) return;
-            auto it = c->redemptions.find(e.transaction_identifier);
-            if (it == c->redemptions.end()) return;
-            for (const auto& item : it->second.items) {
+            const RedemptionView* v = cs.find_redemption(org.id, *c, e.transaction_identifier);
+            if (v == nullptr) return;
+            for (const auto& item : v->items) {
               if (item.code) add_code(item.mode, *item.code);
             }
           },

@@ -120,12 +120,34 @@ Customer& Shard::customer_or_create(OrgState& org, CustomerId id) {
   return *it->second;
 }
 
+void Shard::put_redemption(OrgId org, Customer& c, RedemptionView v) {
+  // The store indexes by the view's own org and customer: make them the owner's, so a
+  // snapshot that disagrees cannot leave a redemption its customer cannot find.
+  v.org = org;
+  v.customer = c.profile.id;
+  if (RedemptionView* old = find_redemption(org, c, v.transaction_identifier)) {
+    *old = std::move(v);
+    return;
+  }
+  c.last_redemption = redemptions.append(std::move(v), c.last_redemption);
+  ++c.redemption_count;
+}
+
 // ---- ShardGuard ----
 
-ShardGuard::ShardGuard(Impl& impl, std::vector<std::uint32_t> shards)
-    : impl_(impl), shards_(std::move(shards)) {
+ShardGuard::ShardGuard(Impl& impl, const ShardList& shards) : impl_(impl), shards_(shards) {
+  lock_all();
+}
+
+ShardGuard::ShardGuard(Impl& impl, const std::vector<std::uint32_t>& shards) : impl_(impl) {
+  for (auto s : shards) shards_.push_back(s);
+  lock_all();
+}
+
+void ShardGuard::lock_all() {
   std::sort(shards_.begin(), shards_.end());
-  shards_.erase(std::unique(shards_.begin(), shards_.end()), shards_.end());
+  shards_.shrink(static_cast<std::size_t>(std::unique(shards_.begin(), shards_.end()) -
+                                          shards_.begin()));
   for (auto s : shards_) impl_.shard(s).mu.lock();
 }
 
@@ -134,7 +156,7 @@ ShardGuard::~ShardGuard() { release(); }
 void ShardGuard::release() {
   if (!held_) return;
   held_ = false;
-  for (auto it = shards_.rbegin(); it != shards_.rend(); ++it) impl_.shard(*it).mu.unlock();
+  for (std::size_t i = shards_.size(); i-- > 0;) impl_.shard(shards_[i]).mu.unlock();
 }
 
 Lsn ShardGuard::max_lsn() const {
@@ -209,19 +231,22 @@ EventHeader Impl::header(const Op& op) const {
   EventHeader h;
   h.time_ms = op.now_ms;
   h.org = op.org;
-  h.api_key = std::string(op.api_key);
+  // The key only travels to the log; without a sink nothing reads it (saves a copy).
+  if (sink != nullptr) h.api_key = std::string(op.api_key);
   h.dialect = op.dialect;
   return h;
 }
 
-Status Impl::commit(Op& op, Event& event) {
+Status Impl::commit(Op& op, Event& event, const ApplyHint& hint) {
   if (sink != nullptr) {
     Status s = sink->stage(event);
     if (!s.ok()) return s;
   } else {
+    // Without a sink this counter is the one shared word a mutation writes (with a sink,
+    // the sink's own LSN counter is).
     event.header.lsn = next_lsn_.fetch_add(1, std::memory_order_relaxed) + 1;
   }
-  apply_locked(event);
+  apply_locked(event, hint);
   op.visible_lsn = std::max(op.visible_lsn, event.header.lsn);
   return Status::Ok();
 }
@@ -241,14 +266,27 @@ void Impl::set_last_lsn(Lsn lsn) {
   for (auto& s : shards_) {
     std::lock_guard lock(s->mu);
     s->applied_lsn = lsn;
+    s->published_lsn.store(lsn, std::memory_order_release);
   }
 }
 
+// Commands publish their LSN in a shard they hold (see Shard::published_lsn); events with
+// no such shard (promotions, replay) in last_lsn_. Without a sink, next_lsn_ leads them all.
+Lsn Impl::last_lsn() const {
+  Lsn m = std::max(last_lsn_.load(std::memory_order_acquire),
+                   next_lsn_.load(std::memory_order_acquire));
+  for (const auto& s : shards_) m = std::max(m, s->published_lsn.load(std::memory_order_acquire));
+  return m;
+}
+
 CodeView Impl::code_view(const OrgState& org, const CodeRecord& r) const {
+  return code_view(org, r, code_hash(org.id, static_cast<Mode>(r.mode), r.key.view()));
+}
+
+CodeView Impl::code_view(const OrgState& org, const CodeRecord& r, std::uint64_t hash) const {
   CodeView v;
   v.org = org.id;
-  std::uint64_t salt = code_hash(org.id, static_cast<Mode>(r.mode), r.key.view());
-  v.id = mint_id(r.created_ms, salt);
+  v.id = mint_id(r.created_ms, hash);
   if (const PromotionState* p = org.promotion(r.promo_number)) {
     v.promotion_id = p->id;
     v.promotion_name = p->spec.name;
@@ -314,8 +352,7 @@ std::vector<RedemptionView> Impl::code_redemptions(OrgState& org, std::uint32_t 
     std::lock_guard lock(cs.mu);
     seen_lsn = std::max(seen_lsn, cs.applied_lsn);
     if (Customer* c = cs.customer(org.id, cust)) {
-      auto it = c->redemptions.find(txn);
-      if (it != c->redemptions.end()) out.push_back(it->second);
+      if (const RedemptionView* v = cs.find_redemption(org.id, *c, txn)) out.push_back(*v);
     }
   }
   return out;

@@ -9,20 +9,23 @@
 //  - Secondary customer indexes of an org: OrgState::index_mu, always taken after shard locks.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <atomic>
+#include <initializer_list>
 #include <cstdint>
 #include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include <tsl/robin_map.h>
 #include <tsl/robin_set.h>
 
 #include "ledger/ledger.h"
+#include "ledger/redemption_store.h"
 
 namespace codeledger::ledger::detail {
 
@@ -172,6 +175,55 @@ class CodeTable {
   tsl::robin_set<std::uint32_t, Hash, Eq, std::allocator<std::uint32_t>, true> index_;
 };
 
+// A vector of trivially copyable values that lives inline up to N elements and only
+// touches the heap beyond that: per-request scratch (shards, hashes, pending uses) of a
+// redeem, which almost always names one or two codes.
+template <class T, std::size_t N>
+class InlineVec {
+ public:
+  InlineVec() = default;
+  InlineVec(std::initializer_list<T> init) {
+    for (const T& v : init) push_back(v);
+  }
+  void push_back(const T& v) {
+    if (size_ < N) {
+      inline_[size_++] = v;
+      return;
+    }
+    if (heap_.empty()) heap_.assign(inline_.begin(), inline_.end());
+    heap_.push_back(v);
+    ++size_;
+  }
+  T* data() { return size_ <= N ? inline_.data() : heap_.data(); }
+  const T* data() const { return size_ <= N ? inline_.data() : heap_.data(); }
+  T& operator[](std::size_t i) { return data()[i]; }
+  const T& operator[](std::size_t i) const { return data()[i]; }
+  T& back() { return data()[size_ - 1]; }
+  T* begin() { return data(); }
+  T* end() { return data() + size_; }
+  const T* begin() const { return data(); }
+  const T* end() const { return data() + size_; }
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  void shrink(std::size_t n) {
+    if (n >= size_) return;
+    if (size_ > N && n <= N) {
+      std::copy(heap_.begin(), heap_.begin() + static_cast<std::ptrdiff_t>(n), inline_.begin());
+      heap_.clear();
+    } else if (size_ > N) {
+      heap_.resize(n);
+    }
+    size_ = n;
+  }
+
+ private:
+  std::array<T, N> inline_{};
+  std::vector<T> heap_;
+  std::size_t size_ = 0;
+};
+
+using ShardList = InlineVec<std::uint32_t, 8>;
+
 // One redemption of a code, chained newest-first per code; the redemption itself lives
 // with the customer (same org as the code).
 struct RedemptionLink {
@@ -199,9 +251,10 @@ struct Customer {
   CustomerProfile profile;  // profile.id always set
   std::vector<EarnedRecord> earned;
   std::vector<PromoCounter> counters;
-  // By transaction identifier. Node-based on purpose: most customers hold a handful of
-  // redemptions, and an open-addressing table of ~250-byte values costs kilobytes each.
-  std::unordered_map<std::string, RedemptionView> redemptions;
+  // The customer's redemptions live in its shard's RedemptionStore, chained newest-first
+  // from here (no table per customer; see redemption_store.h).
+  std::uint32_t last_redemption = 0;  // 1-based index into Shard::redemptions, 0 = none
+  std::uint32_t redemption_count = 0;
 
   PromoCounter& counter(std::uint32_t number);
   PromoCounter counter_value(std::uint32_t number) const;
@@ -221,8 +274,13 @@ struct alignas(64) Shard {
   explicit Shard(const OrgId* slot_org_ids) : codes(slot_org_ids) {}
   std::mutex mu;
   Lsn applied_lsn = 0;  // guarded by mu
+  // Highest LSN a command committed here, written under mu, read lock-free by last_lsn().
+  // It shares the mutex's cache line, so publishing costs no extra line per op (a global
+  // "last LSN" word would be written by every thread on every mutation).
+  std::atomic<Lsn> published_lsn{0};
   CodeTable codes;      // guarded by mu
   tsl::robin_map<CustomerKey, std::unique_ptr<Customer>, CustomerKeyHash> customers;
+  RedemptionStore redemptions;
   std::vector<RedemptionLink> links;
   // Where attach_from_pool resumes scanning per (org slot, promotion): not state, a hint.
   tsl::robin_map<std::uint64_t, std::uint32_t> pool_hints;
@@ -232,12 +290,32 @@ struct alignas(64) Shard {
     return it == customers.end() ? nullptr : it->second.get();
   }
   Customer& customer_or_create(OrgState& org, CustomerId id);
+
+  // A customer's redemption by transaction identifier, or nullptr.
+  RedemptionView* find_redemption(OrgId org, const Customer& c, std::string_view txn) {
+    if (c.redemption_count == 0) return nullptr;
+    std::uint32_t i = redemptions.find(org, c.profile.id, txn);
+    return i == 0 ? nullptr : &redemptions.at(i).view;
+  }
+  // Adds or (same transaction identifier) replaces a redemption of the customer.
+  void put_redemption(OrgId org, Customer& c, RedemptionView v);
+  // The customer's redemptions, oldest first.
+  template <class F>
+  void for_each_redemption(const Customer& c, F&& f) const {
+    InlineVec<std::uint32_t, 16> order;
+    for (std::uint32_t i = c.last_redemption; i != 0; i = redemptions.at(i).prev) {
+      order.push_back(i);
+    }
+    for (std::size_t k = order.size(); k-- > 0;) f(redemptions.at(order[k]).view);
+  }
 };
+
 
 // Locks a set of shards in ascending order; unlocks on destruction.
 class ShardGuard {
  public:
-  ShardGuard(Impl& impl, std::vector<std::uint32_t> shards);
+  ShardGuard(Impl& impl, const ShardList& shards);
+  ShardGuard(Impl& impl, const std::vector<std::uint32_t>& shards);
   ~ShardGuard();
   ShardGuard(const ShardGuard&) = delete;
   ShardGuard& operator=(const ShardGuard&) = delete;
@@ -245,9 +323,24 @@ class ShardGuard {
   void release();
 
  private:
+  void lock_all();
+
   Impl& impl_;
-  std::vector<std::uint32_t> shards_;
+  ShardList shards_;
   bool held_ = true;
+};
+
+// A code record the command already found, under the same locks, for the k-th code the
+// event names: apply uses it instead of hashing and probing again.
+struct CodeHit {
+  CodeRecord* record = nullptr;
+  std::uint32_t shard = 0;
+  std::uint32_t index = 0;
+};
+struct ApplyHint {
+  const CodeHit* codes = nullptr;
+  std::size_t code_count = 0;
+  Shard* publish = nullptr;  // a locked shard the event touches: carries the LSN (see Shard)
 };
 
 class Impl {
@@ -279,18 +372,20 @@ class Impl {
   std::vector<OrgState*> all_orgs() const;
 
   // Commit path, with every lock the event needs held: stage (assigns the LSN) then apply.
-  Status commit(Op& op, Event& event);
+  Status commit(Op& op, Event& event, const ApplyHint& hint = {});
   EventHeader header(const Op& op) const;
   // The one function that changes state. Locks are held by the caller.
-  void apply_locked(const Event& event);
+  void apply_locked(const Event& event, const ApplyHint& hint = {});
   // Shards an event touches (for the replay path, which has no command to tell it).
   std::vector<std::uint32_t> shards_for(const Event& event, OrgState& org);
   void note_lsn(Lsn lsn);
-  Lsn last_lsn() const { return last_lsn_.load(std::memory_order_acquire); }
+  Lsn last_lsn() const;
   void set_last_lsn(Lsn lsn);
 
   // Read helpers (shard locked by the caller).
   CodeView code_view(const OrgState& org, const CodeRecord& r) const;
+  // Same, with the record's code_hash already known (saves hashing the key again).
+  CodeView code_view(const OrgState& org, const CodeRecord& r, std::uint64_t hash) const;
   PromotionView promotion_view(const OrgState& org, const PromotionState& p) const;
   EarnedView earned_view(const OrgState& org, CustomerId customer, const EarnedRecord& e) const;
   std::vector<RedemptionView> code_redemptions(OrgState& org, std::uint32_t shard_index,
@@ -300,13 +395,16 @@ class Impl {
   void apply_promotion(const EventHeader& h, OrgState& org, const PromotionCreated& e);
   void apply_promotion(const EventHeader& h, OrgState& org, const PromotionUpdated& e);
   void apply_codes(const EventHeader& h, OrgState& org, const CodesAdded& e);
-  void apply_redeemed(const EventHeader& h, OrgState& org, const Redeemed& e);
+  void apply_redeemed(const EventHeader& h, OrgState& org, const Redeemed& e,
+                      const ApplyHint& hint);
   void apply_reversed(const EventHeader& h, OrgState& org, const RedemptionReversed& e);
   void apply_earned(const EventHeader& h, OrgState& org, const PromotionsEarned& e);
   void apply_revoked(const EventHeader& h, OrgState& org, const EarnsRevoked& e);
   void apply_upserted(const EventHeader& h, OrgState& org, const CustomersUpserted& e);
   CodeRecord* locked_code(OrgState& org, Mode mode, const CodeKey& code, std::uint32_t* shard,
                           std::uint32_t* index = nullptr);
+  CodeRecord* hinted_code(const ApplyHint& hint, std::size_t k, OrgState& org, Mode mode,
+                          const CodeKey& code, std::uint32_t* shard);
 
   std::vector<std::unique_ptr<Shard>> shards_;
   std::unique_ptr<OrgId[]> slot_org_ids_;  // slot -> OrgId, written once per slot
@@ -336,13 +434,14 @@ inline void raise_lsn(Op& op, Lsn lsn) {
 }
 
 // A code named by a request: validated text, its org, hash and shard.
+// The text is the caller's (valid for the call): no CodeKey copy on the read path.
 struct CodeTarget {
   OrgState* org = nullptr;
   Mode mode = Mode::kDiscount;
-  CodeKey key;
+  std::string_view text;
   std::uint64_t hash = 0;
   std::uint32_t shard = 0;
-  CodeLookup lookup() const { return CodeLookup{org->slot, mode, key.view(), hash}; }
+  CodeLookup lookup() const { return CodeLookup{org->slot, mode, text, hash}; }
 };
 // 902..905 for bad text, 1001 when the org is unknown.
 Result<CodeTarget> resolve_code(const Impl& impl, OrgId org, Mode mode, std::string_view text);

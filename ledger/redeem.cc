@@ -46,17 +46,18 @@ Status check_request(const RedeemRequest& req, const LedgerLimits& limits) {
 }
 
 // What a redemption would use, summed over its items (two items may name the same code).
+// Inline storage: a redemption rarely names more than a few items, so no heap per call.
 struct Pending {
-  std::vector<std::pair<const CodeRecord*, std::uint32_t>> codes;
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> promos;  // number, uses
-  std::vector<const EarnedRecord*> earned;
+  detail::InlineVec<std::pair<const CodeRecord*, std::uint32_t>, 4> codes;
+  detail::InlineVec<std::pair<std::uint32_t, std::uint32_t>, 4> promos;  // number, uses
+  detail::InlineVec<const EarnedRecord*, 4> earned;
 
-  template <class K>
-  static std::uint32_t& slot(std::vector<std::pair<K, std::uint32_t>>& v, K k) {
+  template <class K, std::size_t N>
+  static std::uint32_t& slot(detail::InlineVec<std::pair<K, std::uint32_t>, N>& v, K k) {
     for (auto& [key, n] : v) {
       if (key == k) return n;
     }
-    v.emplace_back(k, 0);
+    v.push_back({k, 0});
     return v.back().second;
   }
 };
@@ -149,24 +150,27 @@ Result<RedeemOutcome> Ledger::redeem(Op& op, const RedeemRequest& req) {
                   "organisation requires cart evaluation: redemption without it is not enabled");
   }
   std::uint32_t cshard = impl_->customer_shard(org->id, req.customer);
-  std::vector<std::uint64_t> hashes(req.items.size(), 0);
-  std::vector<std::uint32_t> shards{cshard};
-  for (std::size_t i = 0; i < req.items.size(); ++i) {
-    if (!req.items[i].code) continue;
-    hashes[i] = detail::code_hash(org->id, req.items[i].mode, req.items[i].code->view());
-    shards.push_back(impl_->shard_of(hashes[i]));
+  detail::InlineVec<std::uint64_t, 4> hashes;
+  detail::ShardList shards{cshard};
+  for (const RedemptionItem& item : req.items) {
+    std::uint64_t h = item.code ? detail::code_hash(org->id, item.mode, item.code->view()) : 0;
+    hashes.push_back(h);
+    if (item.code) shards.push_back(impl_->shard_of(h));
   }
-  detail::ShardGuard guard(*impl_, std::move(shards));
+  detail::ShardGuard guard(*impl_, shards);
   detail::raise_lsn(op, guard.max_lsn());
   Customer* c = impl_->shard(cshard).customer(org->id, req.customer);
   if (c != nullptr) {
-    auto it = c->redemptions.find(req.transaction_identifier);
-    if (it != c->redemptions.end()) return RedeemOutcome{it->second, true};
+    if (const RedemptionView* first = impl_->shard(cshard).find_redemption(
+            org->id, *c, req.transaction_identifier)) {
+      return RedeemOutcome{*first, true};
+    }
   }
   Event ev{impl_->header(op), Redeemed{}};
   RedemptionView& v = std::get<Redeemed>(ev.body).redemption;
   v.items = req.items;
   Pending pend;
+  detail::InlineVec<detail::CodeHit, 4> hits;  // code items in order, handed to apply
   for (std::size_t i = 0; i < v.items.size(); ++i) {
     RedemptionItem& item = v.items[i];
     if (item.earned_promotion_id) {
@@ -174,15 +178,17 @@ Result<RedeemOutcome> Ledger::redeem(Op& op, const RedeemRequest& req) {
       if (!s.ok()) return s;
       continue;
     }
-    Shard& s = impl_->shard(impl_->shard_of(hashes[i]));
+    std::uint32_t si = impl_->shard_of(hashes[i]);
+    Shard& s = impl_->shard(si);
     std::uint32_t idx = s.codes.find({org->slot, item.mode, item.code->view(), hashes[i]});
-    const CodeRecord* r = idx == CodeTable::kNone ? nullptr : &s.codes.at(idx);
+    CodeRecord* r = idx == CodeTable::kNone ? nullptr : &s.codes.at(idx);
     const PromotionState* p = r != nullptr ? org->promotion(r->promo_number) : nullptr;
     if (p != nullptr) detail::raise_lsn(op, p->lsn);
     Status st = decide_code(r, p, req, item.code->view(), op.now_ms);
     if (st.ok()) st = decide_code_uses(*r, *p, item.count, c, pend);
     if (!st.ok()) return st;
     item.promotion_id = p->id;
+    hits.push_back({r, si, idx});
   }
   v.id = detail::mint_id(op.now_ms, detail::hash_bytes(req.transaction_identifier,
                                                        detail::customer_hash(org->id, req.customer)));
@@ -196,7 +202,8 @@ Result<RedeemOutcome> Ledger::redeem(Op& op, const RedeemRequest& req) {
   if (const PromotionState* p = org->find_promotion(v.items.front().promotion_id)) {
     v.promotion_name = p->spec.name;
   }
-  if (Status s = impl_->commit(op, ev); !s.ok()) return s;
+  detail::ApplyHint hint{hits.data(), hits.size(), &impl_->shard(cshard)};
+  if (Status s = impl_->commit(op, ev, hint); !s.ok()) return s;
   return RedeemOutcome{std::move(v), false};
 }
 
@@ -212,7 +219,7 @@ Result<RedemptionView> Ledger::reverse_redemption(Op& op, CustomerId customer,
   OrgState* org = impl_->find_org(op.org);
   if (org == nullptr) return not_found;
   std::uint32_t cshard = impl_->customer_shard(org->id, customer);
-  std::vector<std::uint32_t> shards{cshard};
+  detail::ShardList shards{cshard};
   const std::string txn(transaction_identifier);
   // Items never change after a redemption, so the shard set read here stays right.
   {
@@ -220,23 +227,23 @@ Result<RedemptionView> Ledger::reverse_redemption(Op& op, CustomerId customer,
     std::lock_guard lock(cs.mu);
     Customer* c = cs.customer(org->id, customer);
     if (c == nullptr) return not_found;
-    auto it = c->redemptions.find(txn);
-    if (it == c->redemptions.end()) return not_found;
-    for (const RedemptionItem& item : it->second.items) {
+    const RedemptionView* v = cs.find_redemption(org->id, *c, txn);
+    if (v == nullptr) return not_found;
+    for (const RedemptionItem& item : v->items) {
       if (item.code) shards.push_back(impl_->code_shard(org->id, item.mode, item.code->view()));
     }
   }
-  detail::ShardGuard guard(*impl_, std::move(shards));
+  detail::ShardGuard guard(*impl_, shards);
   detail::raise_lsn(op, guard.max_lsn());
   Customer* c = impl_->shard(cshard).customer(org->id, customer);
-  auto it = c->redemptions.find(txn);
-  if (it->second.reversed) {
+  Shard& cs = impl_->shard(cshard);
+  if (cs.find_redemption(org->id, *c, txn)->reversed) {
     return Status(ErrorCode::kInvalidRequest,
                   "redemption '" + txn + "' has already been reversed");
   }
   Event ev{impl_->header(op), RedemptionReversed{customer, txn}};
   if (Status s = impl_->commit(op, ev); !s.ok()) return s;
-  return c->redemptions.find(txn)->second;
+  return *cs.find_redemption(org->id, *c, txn);
 }
 
 }  // namespace codeledger::ledger

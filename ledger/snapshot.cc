@@ -123,10 +123,11 @@ void Ledger::encode_snapshot(std::string& out) const {
   }
   w.varint(customers);
   for (std::size_t i = 0; i < impl_->shard_count(); ++i) {
-    for (const auto& [key, c] : impl_->shard(static_cast<std::uint32_t>(i)).customers) {
+    const Shard& s = impl_->shard(static_cast<std::uint32_t>(i));
+    for (const auto& [key, c] : s.customers) {
       put_customer_core(w, key.org, *c);
-      w.varint(c->redemptions.size());
-      for (const auto& [txn, v] : c->redemptions) detail::put_redemption(w, v);
+      w.varint(c->redemption_count);
+      s.for_each_redemption(*c, [&](const RedemptionView& v) { detail::put_redemption(w, v); });
     }
   }
 }
@@ -160,11 +161,11 @@ std::uint64_t Ledger::state_hash() const {
       Writer w(buf);
       put_customer_core(w, key.org, *c);
       add(3);
-      for (const auto& [txn, v] : c->redemptions) {
+      s.for_each_redemption(*c, [&](const RedemptionView& v) {
         w.varint(key.org);
         detail::put_redemption(w, v);
         add(4);
-      }
+      });
     }
   }
   return sum;

@@ -164,8 +164,7 @@ Status SnapshotLoader::customers() {
       RedemptionView v;
       if (!detail::get_redemption(r_, v)) return malformed("redemption");
       st.redemptions.fetch_add(1);
-      std::string txn = v.transaction_identifier;
-      c.redemptions.insert_or_assign(std::move(txn), std::move(v));
+      s.put_redemption(st.id, c, std::move(v));
     }
   }
   return Status::Ok();
