@@ -1,0 +1,142 @@
+// `ledgerctl keys add | list | revoke` on a codeledgerd config file. The stored hash is
+// checked with an independent implementation of the server's scheme:
+//   secret_sha256 = hex(SHA-256(salt bytes || md5hex(secret)))
+#include <openssl/evp.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "fixture.h"
+
+namespace codeledger::tools::testing {
+namespace {
+
+std::string hex(const unsigned char* p, unsigned n) {
+  static const char* d = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < n; ++i) {
+    out += d[p[i] >> 4];
+    out += d[p[i] & 15];
+  }
+  return out;
+}
+
+std::string digest(const EVP_MD* md, const std::string& data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned n = 0;
+  EXPECT_EQ(EVP_Digest(data.data(), data.size(), out, &n, md, nullptr), 1);
+  return hex(out, n);
+}
+
+std::string unhex(const std::string& h) {
+  std::string out;
+  for (std::size_t i = 0; i + 1 < h.size(); i += 2) {
+    out += static_cast<char>(std::stoi(h.substr(i, 2), nullptr, 16));
+  }
+  return out;
+}
+
+// The value of "field": "..." in the entry that follows "name": "<name>".
+std::string field_of(const std::string& config, const std::string& name, const std::string& field) {
+  auto at = config.find("\"name\": \"" + name + "\"");
+  if (at == std::string::npos) return "";
+  auto f = config.find("\"" + field + "\": \"", at);
+  if (f == std::string::npos) return "";
+  f += field.size() + 5;
+  return config.substr(f, config.find('"', f) - f);
+}
+
+std::string secret_of(const RunResult& r) {
+  auto at = r.out.find("secret  ");
+  return at == std::string::npos ? "" : r.out.substr(at + 8, r.out.find('\n', at) - at - 8);
+}
+
+constexpr const char* kExisting = R"({
+  "listen": "0.0.0.0:9090",
+  "durability": {"mode": "async", "fsync_interval_ms": 7},
+  "organisations": [{"org_id": 100737, "time_zone": "Asia/Kolkata"}],
+  "api_keys": []
+})";
+
+TEST(Keys, AddListRevokeRoundTripStoresOnlyTheHash) {
+  const std::string dir = make_temp_dir();
+  const std::string config = dir + "/codeledger.json";
+  std::ofstream(config) << kExisting;
+  auto add = run_ledgerctl({"keys", "add", "--config", config, "--name", "checkout-eu", "--org",
+                            "100737", "--scopes", "read,write,admin", "--rate-per-minute", "6000",
+                            "--burst", "200"});
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  const std::string secret = secret_of(add);
+  ASSERT_EQ(secret.size(), 48u) << add.out;
+  const std::string text = read_file(config);
+  EXPECT_EQ(text.find(secret), std::string::npos) << "secret stored in plain text";
+  const std::string salt = field_of(text, "checkout-eu", "salt");
+  const std::string stored = field_of(text, "checkout-eu", "secret_sha256");
+  ASSERT_EQ(salt.size(), 32u) << text;
+  EXPECT_EQ(stored, digest(EVP_sha256(), unhex(salt) + digest(EVP_md5(), secret)));
+  EXPECT_NE(stored, digest(EVP_sha256(), unhex(salt) + digest(EVP_md5(), secret + "x")));
+  // Everything else is carried over.
+  EXPECT_NE(text.find("\"listen\": \"0.0.0.0:9090\""), std::string::npos) << text;
+  EXPECT_NE(text.find("\"fsync_interval_ms\": 7"), std::string::npos) << text;
+  EXPECT_NE(text.find("\"time_zone\": \"Asia/Kolkata\""), std::string::npos) << text;
+  EXPECT_NE(text.find("\"scopes\": [\"read\", \"write\", \"admin\"]"), std::string::npos) << text;
+  EXPECT_NE(text.find("\"rate_limit_per_minute\": 6000"), std::string::npos) << text;
+
+  auto second = run_ledgerctl({"keys", "add", "--config", config, "--name", "reports", "--org", "100737",
+                               "--scopes", "read"});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_NE(secret_of(second), secret);
+  auto list = run_ledgerctl({"keys", "list", "--config", config});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find("checkout-eu"), std::string::npos);
+  EXPECT_NE(list.out.find("read,write,admin"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("reports"), std::string::npos);
+  EXPECT_EQ(list.out.find(secret), std::string::npos);
+  EXPECT_EQ(list.out.find(stored), std::string::npos);
+
+  auto revoke = run_ledgerctl({"keys", "revoke", "--config", config, "--name", "checkout-eu"});
+  ASSERT_EQ(revoke.exit_code, 0) << revoke.err;
+  const std::string after = read_file(config);
+  EXPECT_EQ(after.find("checkout-eu"), std::string::npos) << after;
+  EXPECT_NE(after.find("\"name\": \"reports\""), std::string::npos) << after;
+  EXPECT_EQ(run_ledgerctl({"keys", "revoke", "--config", config, "--name", "checkout-eu"}).exit_code, 2);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Keys, NewConfigIsPrivateAndGetsTheOrganisation) {
+  const std::string dir = make_temp_dir();
+  const std::string config = dir + "/new.json";
+  auto add = run_ledgerctl({"keys", "add", "--config", config, "--name", "k1", "--org", "5"});
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  struct stat st{};
+  ASSERT_EQ(::stat(config.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  const std::string text = read_file(config);
+  EXPECT_NE(text.find("\"organisations\": [\n    {\"org_id\": 5}\n  ]"), std::string::npos) << text;
+  // No temp file is left behind.
+  std::size_t files = 0;
+  for (auto& e : std::filesystem::directory_iterator(dir)) files += e.is_regular_file();
+  EXPECT_EQ(files, 1u);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Keys, RejectsDuplicatesBadScopesAndBrokenConfig) {
+  const std::string dir = make_temp_dir();
+  const std::string config = dir + "/c.json";
+  ASSERT_EQ(run_ledgerctl({"keys", "add", "--config", config, "--name", "a", "--org", "1"}).exit_code, 0);
+  const std::string before = read_file(config);
+  EXPECT_EQ(run_ledgerctl({"keys", "add", "--config", config, "--name", "a", "--org", "1"}).exit_code, 2);
+  EXPECT_EQ(run_ledgerctl({"keys", "add", "--config", config, "--name", "b", "--org", "1", "--scopes",
+                           "read,root"}).exit_code, 2);
+  EXPECT_EQ(run_ledgerctl({"keys", "add", "--config", config, "--name", "c:d", "--org", "1"}).exit_code, 2);
+  EXPECT_EQ(read_file(config), before);
+  std::ofstream(config) << "{ not json";
+  auto broken = run_ledgerctl({"keys", "list", "--config", config});
+  EXPECT_EQ(broken.exit_code, 2);
+  EXPECT_NE(broken.err.find("not valid JSON"), std::string::npos) << broken.err;
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace codeledger::tools::testing

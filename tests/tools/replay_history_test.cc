@@ -1,0 +1,134 @@
+// `replay --until`, `history` and `snapshot inspect` against the history the Store wrote.
+#include <cinttypes>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "fixture.h"
+
+namespace codeledger::tools::testing {
+namespace {
+
+std::string hash_hex(std::uint64_t h) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%016" PRIx64, h);
+  return buf;
+}
+
+std::string summary_hash(const RunResult& r) {
+  auto at = r.out.find("state hash   ");
+  return at == std::string::npos ? "" : r.out.substr(at + 13, 16);
+}
+
+TEST(Replay, UntilEveryLsnEqualsTheLiveLedgerAfterThatPrefix) {
+  const auto& h = LedgerHistory::get();
+  for (const auto& step : h.steps()) {
+    auto r = run_ledgerctl({"replay", "--until", std::to_string(step.lsn), "--summary",
+                            "--data-dir", h.data_dir()});
+    ASSERT_EQ(r.exit_code, 0) << step.what << ": " << r.err;
+    EXPECT_EQ(summary_hash(r), hash_hex(step.state_hash)) << step.what << "\n" << r.out;
+    // Before the snapshot the WAL alone is replayed; at or after it, snapshot + WAL.
+    const bool from_snapshot = step.lsn >= h.snapshot_lsn();
+    EXPECT_EQ(r.err.find("from no snapshot") == std::string::npos, from_snapshot) << r.err;
+  }
+}
+
+TEST(Replay, UntilTimeStopsAtTheLastEventNotAfterIt) {
+  const auto& h = LedgerHistory::get();
+  const Step& redeem = h.step("redeem");
+  // Half a minute after the redemption: the reversal (a minute after) is not included.
+  auto r = run_ledgerctl({"replay", "--until", "2023-11-14T22:17:50Z", "--data-dir", h.data_dir()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(summary_hash(r), hash_hex(redeem.state_hash)) << r.out;
+  EXPECT_NE(r.out.find("last lsn     " + std::to_string(redeem.lsn)), std::string::npos);
+  // Per-org summary: org 7 has 1 promotion, 10 codes, 1 linked code, 1 redemption.
+  EXPECT_NE(r.out.find("7                     1           10            1            1"),
+            std::string::npos) << r.out;
+}
+
+TEST(Replay, WriteSnapshotThenInspectShowsTheSameState) {
+  const auto& h = LedgerHistory::get();
+  const Step& step = h.step("unlink2");
+  const std::string dir = make_temp_dir();
+  const std::string file = dir + "/asof.snap";
+  auto w = run_ledgerctl({"replay", "--until", std::to_string(step.lsn), "--write-snapshot", file,
+                          "--data-dir", h.data_dir()});
+  ASSERT_EQ(w.exit_code, 0) << w.err;
+  EXPECT_NE(w.out.find("state hash " + hash_hex(step.state_hash)), std::string::npos) << w.out;
+  auto i = run_ledgerctl({"snapshot", "inspect", file});
+  ASSERT_EQ(i.exit_code, 0) << i.err;
+  EXPECT_NE(i.out.find("covered lsn  " + std::to_string(step.lsn) + "\n"), std::string::npos);
+  EXPECT_NE(i.out.find("checksum     ok"), std::string::npos) << i.out;
+  EXPECT_EQ(summary_hash(i), hash_hex(step.state_hash)) << i.out;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Replay, BeyondTheEndOfTheLogIsAnError) {
+  auto r = run_ledgerctl({"replay", "--until", "999999", "--data-dir", LedgerHistory::get().data_dir()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("the log ends at lsn"), std::string::npos) << r.err;
+}
+
+TEST(History, ListsLinkRedeemReverseWithKeyNames) {
+  const auto& h = LedgerHistory::get();
+  auto r = run_ledgerctl({"history", "SPRING100001", "--data-dir", h.data_dir()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto lines = lines_of(r.out);
+  ASSERT_EQ(lines.size(), 5u) << r.out;  // header + imported, linked, redeemed, reversed
+  EXPECT_NE(lines[1].find("admin-1"), std::string::npos);
+  EXPECT_NE(lines[1].find("imported  promotion"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[2].find("checkout-eu"), std::string::npos);
+  EXPECT_NE(lines[2].find("42        linked    to customer 42"), std::string::npos) << lines[2];
+  EXPECT_NE(lines[3].find("redeemed  transaction T-1 (number N-T-1), amount 5000, discount 500"),
+            std::string::npos) << lines[3];
+  EXPECT_NE(lines[4].find("checkout-us"), std::string::npos);
+  EXPECT_NE(lines[4].find("reversed  transaction T-1"), std::string::npos) << lines[4];
+}
+
+TEST(History, UnlinkNamesTheCustomerAndFiltersApply) {
+  const auto& h = LedgerHistory::get();
+  auto r = run_ledgerctl({"history", "SPRING100002", "--json", "--org", "7", "--mode", "DISCOUNT",
+                          "--data-dir", h.data_dir()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto lines = lines_of(r.out);
+  ASSERT_EQ(lines.size(), 3u) << r.out;
+  EXPECT_NE(lines[2].find("\"api_key\":\"altcraft-1\",\"dialect\":\"altcraft\",\"type\":"
+                          "\"code_unlinked\",\"change\":\"unlinked\",\"detail\":\"from customer 43\""),
+            std::string::npos) << lines[2];
+  auto other_org = run_ledgerctl({"history", "SPRING100002", "--org", "8", "--data-dir", h.data_dir()});
+  EXPECT_EQ(lines_of(other_org.out).size(), 1u) << other_org.out;  // header only
+  auto voucher = run_ledgerctl({"history", "SPRING100002", "--mode", "PAYMENT_VOUCHER",
+                                "--data-dir", h.data_dir()});
+  EXPECT_EQ(lines_of(voucher.out).size(), 1u) << voucher.out;
+}
+
+TEST(SnapshotInspect, NewestSnapshotShowsHeaderAndPerOrgCounts) {
+  const auto& h = LedgerHistory::get();
+  auto r = run_ledgerctl({"snapshot", "inspect", "--data-dir", h.data_dir()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("covered lsn  " + std::to_string(h.snapshot_lsn()) + "\n"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("checksum     ok"), std::string::npos);
+  EXPECT_EQ(summary_hash(r), hash_hex(h.step("link").state_hash)) << r.out;
+}
+
+TEST(SnapshotInspect, CorruptPayloadExitsOne) {
+  const auto& h = LedgerHistory::get();
+  const std::string dir = make_temp_dir();
+  char name[64];
+  std::snprintf(name, sizeof name, "snap-%016" PRIx64 ".snap", h.snapshot_lsn());
+  const std::string file = dir + "/" + name;
+  std::filesystem::copy_file(h.data_dir() + "/" + name, file);
+  {
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(60);  // inside the payload, after the 48-byte header
+    f.put('\x7f');
+  }
+  auto r = run_ledgerctl({"snapshot", "inspect", file});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("checksum     BAD"), std::string::npos) << r.out;
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace codeledger::tools::testing

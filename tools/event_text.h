@@ -1,0 +1,38 @@
+// How ledgerctl shows an event: one field list per event, rendered either as a human line
+// or as a JSON object, so `wal dump`, `wal dump --json` and `history` never disagree.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ledger/events.h"
+
+namespace codeledger::tools {
+
+// A field carries both renderings: JSON text for machines, short text for people (long lists
+// are abbreviated there, never in JSON).
+struct Field {
+  std::string key;
+  std::string json;
+  std::string human;
+};
+
+std::string json_quote(std::string_view s);
+
+Field str_field(std::string key, std::string_view value);
+Field num_field(std::string key, std::int64_t value);
+Field unum_field(std::string key, std::uint64_t value);
+Field bool_field(std::string key, bool value);
+Field time_field(std::string key, std::int64_t ms);
+Field list_field(std::string key, const std::vector<std::string>& values);
+
+// "code_linked", "redeemed", ...: stable names scripts may match on.
+std::string_view event_type(const ledger::EventBody& body);
+// The body's fields (not the header's).
+std::vector<Field> body_fields(const ledger::Event& event);
+
+std::string render_human(const ledger::Event& event, const std::vector<Field>& fields);
+std::string render_json(const ledger::Event& event, const std::vector<Field>& fields);
+
+}  // namespace codeledger::tools

@@ -1,0 +1,73 @@
+// `history <code>`: every event that touched one code, oldest first, with who did it.
+#include <cinttypes>
+#include <cstdio>
+
+#include "tools/cli.h"
+#include "tools/code_tracker.h"
+#include "tools/commands.h"
+#include "tools/event_text.h"
+#include "tools/scan.h"
+
+namespace codeledger::tools {
+namespace {
+
+CodeTarget history_target(const Args& args) {
+  const std::string& code = args.single_positional("code");
+  auto key = ledger::CodeKey::make(code);
+  if (!key.ok()) throw CliError("'" + code + "' is not a code: " + key.status().message());
+  CodeTarget t{code, args.get_u64("org"), std::nullopt};
+  if (auto m = args.get("mode")) {
+    t.mode = ledger::parse_mode(*m);
+    if (!t.mode) throw CliError("--mode: expected DISCOUNT or PAYMENT_VOUCHER, got '" + *m + "'");
+  }
+  return t;
+}
+
+void print_human(const ledger::Event& e, const CodeTouch& t) {
+  const auto& h = e.header;
+  const std::string customer = t.customer ? std::to_string(t.customer) : "-";
+  std::printf("%-24s %8" PRIu64 " %8" PRIu64 "  %-16s %-9s %-9s %-9s %s\n",
+              format_iso_time(h.time_ms).c_str(), h.lsn, h.org,
+              h.api_key.empty() ? "-" : h.api_key.c_str(),
+              std::string(ledger::to_string(h.dialect)).c_str(), customer.c_str(), t.change.c_str(),
+              t.detail.c_str());
+}
+
+void print_json(const ledger::Event& e, const CodeTouch& t) {
+  std::vector<Field> fields{str_field("change", t.change), str_field("detail", t.detail)};
+  for (auto& f : body_fields(e)) fields.push_back(std::move(f));
+  std::printf("%s\n", render_json(e, fields).c_str());
+}
+
+}  // namespace
+
+int run_history(const Words& words) {
+  Args args(words, {"data-dir", "org", "mode"}, {"json"});
+  CodeTracker tracker(history_target(args));
+  const bool json = args.has("json");
+  ScanOptions so;
+  so.data_dir = args.get_or("data-dir", std::string(kDefaultDataDir));
+  so.progress_what = "history";
+  if (!json) {
+    std::printf("%-24s %8s %8s  %-16s %-9s %-9s %-9s %s\n", "TIME", "LSN", "ORG", "API KEY",
+                "DIALECT", "CUSTOMER", "CHANGE", "DETAIL");
+  }
+  std::uint64_t found = 0;
+  scan_events(so, [&](const ledger::Event& e, const wal::RecordRef&) {
+    auto touch = tracker.observe(e);
+    if (!touch) return true;
+    json ? print_json(e, *touch) : print_human(e, *touch);
+    ++found;
+    return true;
+  });
+  std::fflush(stdout);
+  const std::uint64_t first = first_retained_lsn(so.data_dir);
+  std::fprintf(stderr, "ledgerctl: %" PRIu64 " events touched %s%s\n", found,
+               args.positional().front().c_str(),
+               first > 1 ? (" (the log begins at lsn " + std::to_string(first) +
+                            "; older events were removed by retention)").c_str()
+                         : "");
+  return kExitOk;
+}
+
+}  // namespace codeledger::tools

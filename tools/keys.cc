@@ -1,0 +1,131 @@
+// `keys add | list | revoke`: API keys in codeledgerd's config file. A new secret is printed
+// once and only its salted hash is stored (scheme in tools/key_crypto.h).
+#include <algorithm>
+#include <cstdio>
+
+#include "tools/cli.h"
+#include "tools/commands.h"
+#include "tools/key_crypto.h"
+#include "tools/keys_config.h"
+
+namespace codeledger::tools {
+namespace {
+
+constexpr std::size_t kSaltBytes = 16;
+// 24 bytes print as 48 hex characters: never mistaken for a 32-character md5hex, which the
+// token endpoint would otherwise try to use as a digest first.
+constexpr std::size_t kSecretBytes = 24;
+
+std::vector<std::string> parse_scopes(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    std::string s = text.substr(start, comma - start);
+    if (s != "read" && s != "write" && s != "admin") {
+      throw CliError("--scopes: unknown scope '" + s + "' (read, write, admin)");
+    }
+    if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+
+std::string config_path(const Args& args) {
+  auto p = args.get("config");
+  if (!p) throw CliError("keys: --config FILE is required");
+  return *p;
+}
+
+std::string required_name(const Args& args) {
+  auto name = args.get("name");
+  if (!name || name->empty() || name->find(':') != std::string::npos) {
+    throw CliError("--name: required, non-empty and without ':' (Basic auth splits on it)");
+  }
+  return *name;
+}
+
+int keys_add(const Args& args) {
+  KeysConfig config = KeysConfig::load(config_path(args));
+  KeyEntry key;
+  key.name = required_name(args);
+  for (const auto& k : config.keys()) {
+    if (k.name == key.name) throw CliError("a key named '" + key.name + "' already exists");
+  }
+  key.org = args.get_u64("org").value_or(0);
+  if (key.org == 0) throw CliError("--org: a positive organisation id is required");
+  key.scopes = parse_scopes(args.get_or("scopes", "read,write"));
+  key.rate_limit_per_minute = args.get_u64("rate-per-minute").value_or(1000);
+  key.rate_limit_burst = args.get_u64("burst").value_or(100);
+  if (*key.rate_limit_per_minute == 0 || *key.rate_limit_burst == 0) {
+    throw CliError("--rate-per-minute and --burst must be at least 1");
+  }
+  const std::string salt = random_bytes(kSaltBytes);
+  const std::string secret = to_hex(random_bytes(kSecretBytes));
+  key.salt_hex = to_hex(salt);
+  key.secret_sha256_hex = salted_secret_hash(salt, md5_hex(secret));
+  if (!config.has_org(key.org)) {
+    config.add_org(key.org);
+    std::fprintf(stderr, "ledgerctl: organisation %llu added to 'organisations' with defaults\n",
+                 static_cast<unsigned long long>(key.org));
+  }
+  config.keys().push_back(key);
+  config.save();
+  std::printf("name    %s\norg     %llu\nscopes  %s\nlimit   %llu/min, burst %llu\nsecret  %s\n",
+              key.name.c_str(), static_cast<unsigned long long>(key.org), join(*key.scopes).c_str(),
+              static_cast<unsigned long long>(*key.rate_limit_per_minute),
+              static_cast<unsigned long long>(*key.rate_limit_burst), secret.c_str());
+  std::fprintf(stderr,
+               "ledgerctl: the secret is shown only now; %s keeps its salted hash. "
+               "Reload codeledgerd (SIGHUP) to use the key.\n",
+               config_path(args).c_str());
+  return kExitOk;
+}
+
+int keys_list(const Args& args) {
+  const KeysConfig config = KeysConfig::load(config_path(args));
+  std::printf("%-24s %12s  %-16s %10s %8s\n", "NAME", "ORG", "SCOPES", "RATE/MIN", "BURST");
+  for (const auto& k : config.keys()) {
+    std::printf("%-24s %12llu  %-16s %10llu %8llu\n", k.name.c_str(),
+                static_cast<unsigned long long>(k.org),
+                k.scopes ? join(*k.scopes).c_str() : "read,write",
+                static_cast<unsigned long long>(k.rate_limit_per_minute.value_or(1000)),
+                static_cast<unsigned long long>(k.rate_limit_burst.value_or(100)));
+  }
+  return kExitOk;
+}
+
+int keys_revoke(const Args& args) {
+  KeysConfig config = KeysConfig::load(config_path(args));
+  const std::string name = required_name(args);
+  auto& keys = config.keys();
+  auto it = std::find_if(keys.begin(), keys.end(), [&](const KeyEntry& k) { return k.name == name; });
+  if (it == keys.end()) throw CliError("no key named '" + name + "' in " + config_path(args));
+  keys.erase(it);
+  config.save();
+  std::printf("revoked %s\n", name.c_str());
+  std::fprintf(stderr, "ledgerctl: reload codeledgerd (SIGHUP) to refuse the key\n");
+  return kExitOk;
+}
+
+}  // namespace
+
+int run_keys(const Words& words) {
+  if (words.empty()) throw CliError("keys: expected 'add', 'list' or 'revoke'");
+  const Words rest(words.begin() + 1, words.end());
+  Args args(rest, {"config", "name", "org", "scopes", "rate-per-minute", "burst"}, {});
+  if (!args.positional().empty()) throw CliError("keys takes no positional arguments");
+  if (words[0] == "add") return keys_add(args);
+  if (words[0] == "list") return keys_list(args);
+  if (words[0] == "revoke") return keys_revoke(args);
+  throw CliError("keys: unknown subcommand '" + std::string(words[0]) + "'");
+}
+
+}  // namespace codeledger::tools

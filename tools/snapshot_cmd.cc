@@ -1,0 +1,59 @@
+// `snapshot inspect [FILE]`: header, covered LSN, size, checksum and per-org counts.
+#include <cinttypes>
+#include <cstdio>
+#include <filesystem>
+
+#include "tools/cli.h"
+#include "tools/commands.h"
+#include "tools/ledger_summary.h"
+#include "tools/snapshot_io.h"
+
+namespace codeledger::tools {
+namespace {
+
+// Without FILE: the newest snapshot file of the data directory, valid or not (a corrupt
+// newest one is exactly what the operator wants to see).
+std::string newest_snapshot(const std::string& dir) {
+  auto snaps = wal::list_snapshots(wal::posix_fs(), dir, false);
+  if (!snaps.ok()) throw CliError("cannot list snapshots in " + dir + ": " + snaps.status().message());
+  if (snaps->empty()) throw CliError("no snapshot files in " + dir);
+  return wal::join_path(dir, snaps->front().name);
+}
+
+int inspect(const std::string& path) {
+  std::error_code ec;
+  const auto file_bytes = std::filesystem::file_size(path, ec);
+  if (ec) throw CliError("cannot read snapshot " + path + ": " + ec.message());
+  const wal::SnapshotInfo info = inspect_snapshot_file(path);
+  std::printf("file         %s\n", path.c_str());
+  std::printf("size         %ju bytes\n", static_cast<std::uintmax_t>(file_bytes));
+  std::printf("covered lsn  %" PRIu64 "\n", info.covered_lsn);
+  std::printf("taken        %s\n", format_iso_time(info.time_ms).c_str());
+  std::printf("payload      %" PRIu64 " bytes, crc32c %08" PRIx32 "\n", info.payload_bytes,
+              info.payload_crc);
+  std::printf("checksum     %s\n", info.valid ? "ok" : ("BAD: " + info.problem).c_str());
+  if (!info.valid) return kExitProblems;
+  ledger::Ledger ledger;
+  std::string problem;
+  if (!load_snapshot_file(path, info, ledger, &problem)) {
+    std::printf("payload      BAD: %s\n", problem.c_str());
+    return kExitProblems;
+  }
+  print_summary(ledger, stdout);
+  return kExitOk;
+}
+
+}  // namespace
+
+int run_snapshot(const Words& words) {
+  if (words.empty() || words[0] != "inspect") throw CliError("snapshot: expected 'inspect'");
+  Args args(Words(words.begin() + 1, words.end()), {"data-dir"}, {});
+  if (args.positional().size() > 1) throw CliError("snapshot inspect takes at most one FILE");
+  const std::string path =
+      args.positional().empty()
+          ? newest_snapshot(args.get_or("data-dir", std::string(kDefaultDataDir)))
+          : args.positional().front();
+  return inspect(path);
+}
+
+}  // namespace codeledger::tools
