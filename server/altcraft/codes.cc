@@ -87,9 +87,10 @@ Reply get_code(RequestContext& ctx) {
 }
 
 // A redemption by the attached profile. Its idempotency key is the code and the use it
-// makes ("altcraft:activate:CODE:1" for the first use), so a retried activate whose answer
-// was lost is answered from the first redemption instead of using the code twice, while a
-// multi-use code can still be activated once per use.
+// makes ("altcraft:activate:CODE:1" for the first use, counting reversed uses too so a key
+// is never reused), so a retried activate whose answer was lost is answered from the first
+// redemption instead of using the code twice, while a multi-use code can still be activated
+// once per use.
 Reply activate(RequestContext& ctx) {
   Call call(ctx);
   if (auto refused = call.open(Scope::kWrite)) return std::move(*refused);
@@ -97,7 +98,7 @@ Reply activate(RequestContext& ctx) {
   if (!program.ok()) return call.fail(program.status());
   auto code = code_param(call, Need::kRequired);
   if (!code.ok()) return call.fail(code.status());
-  auto v = code_in_program(call, *program, **code);
+  auto v = code_in_program(call, *program, **code, /*with_redemptions=*/true);
   if (!v.ok()) return call.fail(v.status());
   if (v->customer == 0) {
     return call.fail(Status(ErrorCode::kInvalidRequest,
@@ -107,7 +108,7 @@ Reply activate(RequestContext& ctx) {
   ledger::RedeemRequest req;
   req.customer = v->customer;
   req.transaction_identifier =
-      "altcraft:activate:" + **code + ":" + std::to_string(v->redemption_count + 1);
+      "altcraft:activate:" + **code + ":" + std::to_string(v->redemptions.size() + 1);
   req.transaction_date_ms = call.op().now_ms;
   ledger::RedemptionItem item;
   item.code = v->code;

@@ -201,7 +201,7 @@ std::optional<std::string_view> Params::scalar(std::string_view name, Need need,
     fail(bad(name, "must be a single value, not a nested object"));
     return std::nullopt;
   }
-  if (e->values.size() != 1) {
+  if (e->shape == Shape::kList || e->values.size() != 1) {
     fail(bad(name, "must be a single value, not a list"));
     return std::nullopt;
   }
