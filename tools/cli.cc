@@ -21,15 +21,15 @@ Args::Args(std::vector<std::string_view> words, const std::set<std::string_view>
       name = name.substr(0, eq);
     }
     if (bool_flags.count(name)) {
-      if (inline_value) throw CliError("--" + std::string(name) + " takes no value");
+      if (inline_value) throw CliError::usage("--" + std::string(name) + " takes no value");
       values_[std::string(name)] = "";
     } else if (value_flags.count(name)) {
       if (!inline_value && i + 1 >= words.size()) {
-        throw CliError("--" + std::string(name) + " needs a value");
+        throw CliError::usage("--" + std::string(name) + " needs a value");
       }
       values_[std::string(name)] = std::string(inline_value ? *inline_value : words[++i]);
     } else {
-      throw CliError("unknown flag --" + std::string(name));
+      throw CliError::usage("unknown flag --" + std::string(name));
     }
   }
 }
@@ -52,7 +52,7 @@ std::optional<std::uint64_t> Args::get_u64(std::string_view flag) const {
 }
 
 const std::string& Args::single_positional(std::string_view what) const {
-  if (positional_.size() != 1) throw CliError("expected exactly one " + std::string(what));
+  if (positional_.size() != 1) throw CliError::usage("expected exactly one " + std::string(what));
   return positional_.front();
 }
 

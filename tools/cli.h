@@ -25,10 +25,18 @@ class CliError : public std::runtime_error {
  public:
   explicit CliError(const std::string& message, int code = kExitUsage)
       : std::runtime_error(message), code_(code) {}
+  // A malformed command line: main adds a pointer to --help.
+  static CliError usage(const std::string& message) {
+    CliError e(message);
+    e.usage_ = true;
+    return e;
+  }
   int code() const { return code_; }
+  bool is_usage() const { return usage_; }
 
  private:
   int code_;
+  bool usage_ = false;
 };
 
 // "--name value" and "--name=value" flags plus positional words, checked against the flags

@@ -67,8 +67,9 @@ std::optional<CodeTouch> CodeTracker::observe(const ledger::Event& event) {
     if (!is_target(up->code) || !wanted(org, up->mode)) return std::nullopt;
     std::string detail;
     if (up->set_valid_till) detail += "valid till " + format_iso_time(up->valid_till_ms);
-    if (up->set_active) detail += std::string(detail.empty() ? "" : ", ") +
-                                  (up->active ? "activated" : "deactivated");
+    if (up->set_active)
+      detail +=
+          std::string(detail.empty() ? "" : ", ") + (up->active ? "activated" : "deactivated");
     return CodeTouch{"updated", detail, linked_[{org, up->mode}]};
   } else if (auto* r = std::get_if<ledger::Redeemed>(&event.body)) {
     return on_redeemed(org, *r);

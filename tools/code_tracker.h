@@ -21,8 +21,8 @@ struct CodeTarget {
 };
 
 struct CodeTouch {
-  std::string change;             // "linked", "redeemed", ... (history's column)
-  std::string detail;             // the rest, for people
+  std::string change;  // "linked", "redeemed", ... (history's column)
+  std::string detail;  // the rest, for people
   ledger::CustomerId customer = 0;
 };
 
@@ -36,8 +36,8 @@ class CodeTracker {
     ledger::Mode mode = ledger::Mode::kDiscount;
     std::string name;
   };
-  using PromoKey = std::pair<ledger::OrgId, std::string>;      // org, promotion id hex
-  using CodeSlot = std::pair<ledger::OrgId, ledger::Mode>;     // where the code lives
+  using PromoKey = std::pair<ledger::OrgId, std::string>;   // org, promotion id hex
+  using CodeSlot = std::pair<ledger::OrgId, ledger::Mode>;  // where the code lives
   using TxnKey = std::tuple<ledger::OrgId, ledger::CustomerId, std::string>;
 
   bool wanted(ledger::OrgId org, std::optional<ledger::Mode> mode) const;
@@ -49,7 +49,7 @@ class CodeTracker {
   CodeTarget target_;
   std::map<PromoKey, Promotion> promotions_;
   std::map<CodeSlot, ledger::CustomerId> linked_;
-  std::set<TxnKey> redemptions_;   // transactions that redeemed the code
+  std::set<TxnKey> redemptions_;  // transactions that redeemed the code
 };
 
 }  // namespace codeledger::tools

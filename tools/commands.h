@@ -12,7 +12,7 @@ using Words = std::vector<std::string_view>;
 
 inline constexpr std::string_view kDefaultDataDir = "./data";
 
-int run_wal(const Words& words);       // wal dump | wal verify
+int run_wal(const Words& words);  // wal dump | wal verify
 int run_replay(const Words& words);
 int run_history(const Words& words);
 int run_snapshot(const Words& words);  // snapshot inspect

@@ -52,8 +52,9 @@ Field items_field(const std::vector<ledger::RedemptionItem>& items) {
               ",\"promotion_id\":" + json_quote(it.promotion_id.hex()) +
               ",\"discount\":" + std::to_string(it.discount) +
               ",\"count\":" + std::to_string(it.count) + "}";
-    f.human += (i ? "," : "") + what + "/" + mode_text(it.mode) + "/discount " +
-               std::to_string(it.discount) + "x" + std::to_string(it.count);
+    f.human += (i ? "," : "") + what + "(" + mode_text(it.mode) +
+               ",discount=" + std::to_string(it.discount) + ",count=" + std::to_string(it.count) +
+               ")";
   }
   f.json += "]";
   return f;
@@ -96,7 +97,9 @@ std::string json_quote(std::string_view s) {
 }
 
 Field str_field(std::string key, std::string_view v) {
-  return {std::move(key), json_quote(v), std::string(v)};
+  // Quoted for people only when a space or emptiness would make "key=value" ambiguous.
+  const bool plain = !v.empty() && v.find(' ') == std::string_view::npos;
+  return {std::move(key), json_quote(v), plain ? std::string(v) : json_quote(v)};
 }
 Field num_field(std::string key, std::int64_t v) {
   return {std::move(key), std::to_string(v), std::to_string(v)};
@@ -126,8 +129,8 @@ Field list_field(std::string key, const std::vector<std::string>& values) {
 
 std::string_view event_type(const ledger::EventBody& body) {
   static constexpr std::string_view kNames[] = {
-      "promotion_created", "promotion_updated", "codes_added",   "code_linked",
-      "code_unlinked",     "code_updated",      "redeemed",      "redemption_reversed",
+      "promotion_created", "promotion_updated", "codes_added",       "code_linked",
+      "code_unlinked",     "code_updated",      "redeemed",          "redemption_reversed",
       "promotions_earned", "earns_revoked",     "customers_upserted"};
   static_assert(std::size(kNames) == std::variant_size_v<ledger::EventBody>);
   return kNames[body.index()];
@@ -135,76 +138,74 @@ std::string_view event_type(const ledger::EventBody& body) {
 
 std::vector<Field> body_fields(const ledger::Event& event) {
   std::vector<Field> f;
-  std::visit(
-      Overloaded{
-          [&](const ledger::PromotionCreated& e) {
-            f.push_back(str_field("promotion_id", e.id.hex()));
-            f.push_back(unum_field("number", e.number));
-            add_spec(f, e.spec);
-          },
-          [&](const ledger::PromotionUpdated& e) {
-            f.push_back(str_field("promotion_id", e.id.hex()));
-            add_spec(f, e.spec);
-          },
-          [&](const ledger::CodesAdded& e) {
-            f.push_back(str_field("promotion_id", e.promotion_id.hex()));
-            f.push_back(time_field("redeemable_from", e.redeemable_from_ms));
-            f.push_back(time_field("valid_till", e.valid_till_ms));
-            f.push_back(unum_field("count", e.codes.size()));
-            f.push_back(list_field("codes", code_texts(e.codes)));
-          },
-          [&](const ledger::CodeLinked& e) {
-            f.push_back(str_field("mode", mode_text(e.mode)));
-            f.push_back(str_field("code", e.code.view()));
-            f.push_back(unum_field("customer", e.customer));
-          },
-          [&](const ledger::CodeUnlinked& e) {
-            f.push_back(str_field("mode", mode_text(e.mode)));
-            f.push_back(str_field("code", e.code.view()));
-          },
-          [&](const ledger::CodeUpdated& e) {
-            f.push_back(str_field("mode", mode_text(e.mode)));
-            f.push_back(str_field("code", e.code.view()));
-            if (e.set_valid_till) f.push_back(time_field("valid_till", e.valid_till_ms));
-            if (e.set_active) f.push_back(bool_field("active", e.active));
-          },
-          [&](const ledger::Redeemed& e) { add_redemption(f, e.redemption); },
-          [&](const ledger::RedemptionReversed& e) {
-            f.push_back(unum_field("customer", e.customer));
-            f.push_back(str_field("transaction_identifier", e.transaction_identifier));
-          },
-          [&](const ledger::PromotionsEarned& e) {
-            f.push_back(str_field("promotion_id", e.promotion_id.hex()));
-            f.push_back(str_field("context_id", e.context_id));
-            std::vector<std::string> customers, ids;
-            for (const auto& en : e.entries) {
-              customers.push_back(std::to_string(en.customer));
-              ids.push_back(en.id.hex());
-            }
-            f.push_back(list_field("customers", customers));
-            f.push_back(list_field("earn_ids", ids));
-          },
-          [&](const ledger::EarnsRevoked& e) {
-            f.push_back(unum_field("customer", e.customer));
-            f.push_back(list_field("earn_ids", id_texts(e.earn_ids)));
-          },
-          [&](const ledger::CustomersUpserted& e) {
-            std::vector<std::string> ids;
-            for (const auto& p : e.profiles) ids.push_back(std::to_string(p.id));
-            f.push_back(list_field("customers", ids));
-          },
-      },
-      event.body);
+  std::visit(Overloaded{
+                 [&](const ledger::PromotionCreated& e) {
+                   f.push_back(str_field("promotion_id", e.id.hex()));
+                   f.push_back(unum_field("number", e.number));
+                   add_spec(f, e.spec);
+                 },
+                 [&](const ledger::PromotionUpdated& e) {
+                   f.push_back(str_field("promotion_id", e.id.hex()));
+                   add_spec(f, e.spec);
+                 },
+                 [&](const ledger::CodesAdded& e) {
+                   f.push_back(str_field("promotion_id", e.promotion_id.hex()));
+                   f.push_back(time_field("redeemable_from", e.redeemable_from_ms));
+                   f.push_back(time_field("valid_till", e.valid_till_ms));
+                   f.push_back(unum_field("count", e.codes.size()));
+                   f.push_back(list_field("codes", code_texts(e.codes)));
+                 },
+                 [&](const ledger::CodeLinked& e) {
+                   f.push_back(str_field("mode", mode_text(e.mode)));
+                   f.push_back(str_field("code", e.code.view()));
+                   f.push_back(unum_field("customer", e.customer));
+                 },
+                 [&](const ledger::CodeUnlinked& e) {
+                   f.push_back(str_field("mode", mode_text(e.mode)));
+                   f.push_back(str_field("code", e.code.view()));
+                 },
+                 [&](const ledger::CodeUpdated& e) {
+                   f.push_back(str_field("mode", mode_text(e.mode)));
+                   f.push_back(str_field("code", e.code.view()));
+                   if (e.set_valid_till) f.push_back(time_field("valid_till", e.valid_till_ms));
+                   if (e.set_active) f.push_back(bool_field("active", e.active));
+                 },
+                 [&](const ledger::Redeemed& e) { add_redemption(f, e.redemption); },
+                 [&](const ledger::RedemptionReversed& e) {
+                   f.push_back(unum_field("customer", e.customer));
+                   f.push_back(str_field("transaction_identifier", e.transaction_identifier));
+                 },
+                 [&](const ledger::PromotionsEarned& e) {
+                   f.push_back(str_field("promotion_id", e.promotion_id.hex()));
+                   f.push_back(str_field("context_id", e.context_id));
+                   std::vector<std::string> customers, ids;
+                   for (const auto& en : e.entries) {
+                     customers.push_back(std::to_string(en.customer));
+                     ids.push_back(en.id.hex());
+                   }
+                   f.push_back(list_field("customers", customers));
+                   f.push_back(list_field("earn_ids", ids));
+                 },
+                 [&](const ledger::EarnsRevoked& e) {
+                   f.push_back(unum_field("customer", e.customer));
+                   f.push_back(list_field("earn_ids", id_texts(e.earn_ids)));
+                 },
+                 [&](const ledger::CustomersUpserted& e) {
+                   std::vector<std::string> ids;
+                   for (const auto& p : e.profiles) ids.push_back(std::to_string(p.id));
+                   f.push_back(list_field("customers", ids));
+                 },
+             },
+             event.body);
   return f;
 }
 
 std::string render_human(const ledger::Event& event, const std::vector<Field>& fields) {
   const auto& h = event.header;
-  std::string line = "lsn " + std::to_string(h.lsn) + "  " + format_iso_time(h.time_ms) +
-                     "  org " + std::to_string(h.org) + "  key " +
-                     (h.api_key.empty() ? std::string("-") : h.api_key) + "  " +
-                     std::string(ledger::to_string(h.dialect)) + "  " +
-                     std::string(event_type(event.body));
+  std::string line =
+      "lsn " + std::to_string(h.lsn) + "  " + format_iso_time(h.time_ms) + "  org " +
+      std::to_string(h.org) + "  key " + (h.api_key.empty() ? std::string("-") : h.api_key) + "  " +
+      std::string(ledger::to_string(h.dialect)) + "  " + std::string(event_type(event.body));
   for (const auto& f : fields) line += " " + f.key + "=" + f.human;
   return line;
 }

@@ -65,7 +65,8 @@ int run_history(const Words& words) {
   std::fprintf(stderr, "ledgerctl: %" PRIu64 " events touched %s%s\n", found,
                args.positional().front().c_str(),
                first > 1 ? (" (the log begins at lsn " + std::to_string(first) +
-                            "; older events were removed by retention)").c_str()
+                            "; older events were removed by retention)")
+                               .c_str()
                          : "");
   return kExitOk;
 }

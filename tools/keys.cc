@@ -106,7 +106,8 @@ int keys_revoke(const Args& args) {
   KeysConfig config = KeysConfig::load(config_path(args));
   const std::string name = required_name(args);
   auto& keys = config.keys();
-  auto it = std::find_if(keys.begin(), keys.end(), [&](const KeyEntry& k) { return k.name == name; });
+  auto it =
+      std::find_if(keys.begin(), keys.end(), [&](const KeyEntry& k) { return k.name == name; });
   if (it == keys.end()) throw CliError("no key named '" + name + "' in " + config_path(args));
   keys.erase(it);
   config.save();
@@ -118,14 +119,14 @@ int keys_revoke(const Args& args) {
 }  // namespace
 
 int run_keys(const Words& words) {
-  if (words.empty()) throw CliError("keys: expected 'add', 'list' or 'revoke'");
+  if (words.empty()) throw CliError::usage("keys: expected 'add', 'list' or 'revoke'");
   const Words rest(words.begin() + 1, words.end());
   Args args(rest, {"config", "name", "org", "scopes", "rate-per-minute", "burst"}, {});
-  if (!args.positional().empty()) throw CliError("keys takes no positional arguments");
+  if (!args.positional().empty()) throw CliError::usage("keys takes no positional arguments");
   if (words[0] == "add") return keys_add(args);
   if (words[0] == "list") return keys_list(args);
   if (words[0] == "revoke") return keys_revoke(args);
-  throw CliError("keys: unknown subcommand '" + std::string(words[0]) + "'");
+  throw CliError::usage("keys: unknown subcommand '" + std::string(words[0]) + "'");
 }
 
 }  // namespace codeledger::tools

@@ -33,16 +33,21 @@ bool is_scalar(dom::element e) {
 
 std::string scalar_text(dom::element e) {
   switch (e.type()) {
-    case dom::element_type::INT64: return std::to_string(int64_t(e));
-    case dom::element_type::UINT64: return std::to_string(uint64_t(e));
+    case dom::element_type::INT64:
+      return std::to_string(int64_t(e));
+    case dom::element_type::UINT64:
+      return std::to_string(uint64_t(e));
     case dom::element_type::DOUBLE: {
       char buf[64];
       auto r = std::to_chars(buf, buf + sizeof buf, double(e));  // shortest exact form
       return std::string(buf, r.ptr);
     }
-    case dom::element_type::STRING: return json_quote(std::string_view(e));
-    case dom::element_type::BOOL: return bool(e) ? "true" : "false";
-    default: return "null";
+    case dom::element_type::STRING:
+      return json_quote(std::string_view(e));
+    case dom::element_type::BOOL:
+      return bool(e) ? "true" : "false";
+    default:
+      return "null";
   }
 }
 
@@ -80,7 +85,8 @@ std::string emit_key(const KeyEntry& k, int indent) {
                                  "\"org_id\": " + std::to_string(k.org)};
   if (k.scopes) {
     std::string s = "\"scopes\": [";
-    for (std::size_t i = 0; i < k.scopes->size(); ++i) s += (i ? ", " : "") + json_quote((*k.scopes)[i]);
+    for (std::size_t i = 0; i < k.scopes->size(); ++i)
+      s += (i ? ", " : "") + json_quote((*k.scopes)[i]);
     lines.push_back(s + "]");
   }
   lines.push_back("\"salt\": " + json_quote(k.salt_hex));
@@ -88,9 +94,11 @@ std::string emit_key(const KeyEntry& k, int indent) {
   if (k.rate_limit_per_minute) {
     lines.push_back("\"rate_limit_per_minute\": " + std::to_string(*k.rate_limit_per_minute));
   }
-  if (k.rate_limit_burst) lines.push_back("\"rate_limit_burst\": " + std::to_string(*k.rate_limit_burst));
+  if (k.rate_limit_burst)
+    lines.push_back("\"rate_limit_burst\": " + std::to_string(*k.rate_limit_burst));
   std::string out = "{";
-  for (std::size_t i = 0; i < lines.size(); ++i) out += (i ? ",\n" : "\n") + pad(indent + 1) + lines[i];
+  for (std::size_t i = 0; i < lines.size(); ++i)
+    out += (i ? ",\n" : "\n") + pad(indent + 1) + lines[i];
   return out + "\n" + pad(indent) + "}";
 }
 
@@ -134,7 +142,9 @@ class EntryReader {
 
 KeyEntry read_entry(const std::string& path, std::size_t index, dom::element e) {
   dom::object o;
-  if (e.get(o)) throw CliError("config " + path + ": api_keys[" + std::to_string(index) + "]: expected an object");
+  if (e.get(o))
+    throw CliError("config " + path + ": api_keys[" + std::to_string(index) +
+                   "]: expected an object");
   EntryReader r(path, index, o);
   KeyEntry k;
   k.name = r.str("name", true);
@@ -183,7 +193,9 @@ KeysConfig KeysConfig::load(const std::string& path) {
 }
 
 bool KeysConfig::has_org(std::uint64_t org) const {
-  return std::count(orgs_.begin(), orgs_.end(), org) + std::count(orgs_added_.begin(), orgs_added_.end(), org) > 0;
+  return std::count(orgs_.begin(), orgs_.end(), org) +
+             std::count(orgs_added_.begin(), orgs_added_.end(), org) >
+         0;
 }
 
 void KeysConfig::add_org(std::uint64_t org) { orgs_added_.push_back(org); }
@@ -192,13 +204,17 @@ std::string KeysConfig::render() const {
   std::vector<std::pair<std::string, std::string>> fields;  // key, rendered value
   auto render_keys = [&] {
     std::string out = "[";
-    for (std::size_t i = 0; i < keys_.size(); ++i) out += (i ? ",\n" : "\n") + pad(2) + emit_key(keys_[i], 2);
+    for (std::size_t i = 0; i < keys_.size(); ++i)
+      out += (i ? ",\n" : "\n") + pad(2) + emit_key(keys_[i], 2);
     return out + (keys_.empty() ? "]" : "\n" + pad(1) + "]");
   };
   auto render_orgs = [&](std::optional<dom::array> original) {
     std::string out = "[";
     bool first = true;
-    auto add = [&](const std::string& item) { out += (first ? "\n" : ",\n") + pad(2) + item; first = false; };
+    auto add = [&](const std::string& item) {
+      out += (first ? "\n" : ",\n") + pad(2) + item;
+      first = false;
+    };
     if (original) {
       for (dom::element e : *original) {
         std::string item;
@@ -225,7 +241,8 @@ std::string KeysConfig::render() const {
       fields.emplace_back(std::string(field.key), std::move(value));
     }
   }
-  if (!saw_orgs && !orgs_added_.empty()) fields.emplace_back("organisations", render_orgs(std::nullopt));
+  if (!saw_orgs && !orgs_added_.empty())
+    fields.emplace_back("organisations", render_orgs(std::nullopt));
   if (!saw_keys) fields.emplace_back("api_keys", render_keys());
   std::string out = "{";
   for (std::size_t i = 0; i < fields.size(); ++i) {
@@ -239,7 +256,7 @@ void KeysConfig::save() const {
   const std::string text = render();
   const fs::path target = fs::absolute(path_);
   const std::string tmp = target.string() + ".tmp." + std::to_string(::getpid());
-  struct stat st{};
+  struct stat st {};
   const mode_t mode = ::stat(target.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0600;
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) throw CliError("cannot create " + tmp + ": " + std::strerror(errno));

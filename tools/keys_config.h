@@ -46,7 +46,7 @@ class KeysConfig {
   std::string path_;
   std::unique_ptr<Doc> doc_;  // the parsed original (absent for a new file)
   std::vector<KeyEntry> keys_;
-  std::vector<std::uint64_t> orgs_;        // org_ids already configured
+  std::vector<std::uint64_t> orgs_;  // org_ids already configured
   std::vector<std::uint64_t> orgs_added_;
 };
 

@@ -34,8 +34,9 @@ void print_summary(const ledger::Ledger& ledger, std::FILE* out) {
   std::fprintf(out, "%-12s %10s %12s %12s %12s %10s\n", "org", "promotions", "codes", "linked",
                "redemptions", "customers");
   for (const auto& o : summarize(ledger)) {
-    std::fprintf(out, "%-12" PRIu64 " %10" PRIu64 " %12" PRIu64 " %12" PRIu64 " %12" PRIu64
-                      " %10" PRIu64 "\n",
+    std::fprintf(out,
+                 "%-12" PRIu64 " %10" PRIu64 " %12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %10" PRIu64
+                 "\n",
                  o.stats.org, o.stats.promotions, o.stats.codes, o.linked_codes,
                  o.stats.redemptions, o.stats.customers);
   }

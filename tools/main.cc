@@ -38,7 +38,7 @@ int dispatch(const Words& words) {
   if (cmd == "history") return run_history(rest);
   if (cmd == "snapshot") return run_snapshot(rest);
   if (cmd == "keys") return run_keys(rest);
-  throw CliError("unknown command '" + std::string(cmd) + "'");
+  throw CliError::usage("unknown command '" + std::string(cmd) + "'");
 }
 
 }  // namespace
@@ -56,9 +56,7 @@ int main(int argc, char** argv) {
   } catch (const CliError& e) {
     std::fflush(stdout);
     std::fprintf(stderr, "ledgerctl: %s\n", e.what());
-    if (e.code() == kExitUsage && std::string_view(e.what()).find("usage") == std::string_view::npos) {
-      std::fputs("(ledgerctl --help for usage)\n", stderr);
-    }
+    if (e.is_usage()) std::fputs("(ledgerctl --help for usage)\n", stderr);
     return e.code();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ledgerctl: %s\n", e.what());

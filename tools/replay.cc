@@ -47,7 +47,8 @@ struct Rebuilt {
 // skipped, like recovery does.
 Rebuilt load_base(const std::string& dir, std::uint64_t target) {
   auto snaps = wal::list_snapshots(wal::posix_fs(), dir, false);
-  if (!snaps.ok()) throw CliError("cannot list snapshots in " + dir + ": " + snaps.status().message());
+  if (!snaps.ok())
+    throw CliError("cannot list snapshots in " + dir + ": " + snaps.status().message());
   for (const auto& s : *snaps) {
     if (s.covered_lsn > target) continue;
     const std::string path = wal::join_path(dir, s.name);
@@ -68,9 +69,10 @@ Rebuilt rebuild(const std::string& dir, std::uint64_t target) {
   if (r.snapshot_lsn == target) return r;
   const std::uint64_t first = first_retained_lsn(dir);
   if (first == 0 || first > r.snapshot_lsn + 1) {
-    throw CliError("cannot rebuild lsn " + std::to_string(target) + ": no snapshot at or before it " +
-                   "and the log " + (first ? "begins at lsn " + std::to_string(first) : "is empty") +
-                   (r.snapshot_lsn ? " (snapshot covers lsn " + std::to_string(r.snapshot_lsn) + ")" : ""));
+    throw CliError(
+        "cannot rebuild lsn " + std::to_string(target) + ": no snapshot at or before it " +
+        "and the log " + (first ? "begins at lsn " + std::to_string(first) : "is empty") +
+        (r.snapshot_lsn ? " (snapshot covers lsn " + std::to_string(r.snapshot_lsn) + ")" : ""));
   }
   ScanOptions so;
   so.data_dir = dir;
@@ -81,7 +83,8 @@ Rebuilt rebuild(const std::string& dir, std::uint64_t target) {
   scan_events(so, [&](const ledger::Event& e, const wal::RecordRef& rec) {
     if (e.header.lsn != rec.lsn) {
       throw CliError("record lsn " + std::to_string(rec.lsn) + " carries event lsn " +
-                     std::to_string(e.header.lsn), kExitProblems);
+                         std::to_string(e.header.lsn),
+                     kExitProblems);
     }
     if (Status st = ledger.apply(e); !st.ok()) {
       throw CliError("apply of lsn " + std::to_string(rec.lsn) + " failed: " + st.message(),
@@ -103,11 +106,11 @@ Rebuilt rebuild(const std::string& dir, std::uint64_t target) {
 
 int run_replay(const Words& words) {
   Args args(words, {"data-dir", "until", "write-snapshot"}, {"summary"});
-  if (!args.positional().empty()) throw CliError("replay takes no positional arguments");
+  if (!args.positional().empty()) throw CliError::usage("replay takes no positional arguments");
   auto until = args.get("until");
-  if (!until) throw CliError("replay needs --until <ISO time|LSN>");
+  if (!until) throw CliError::usage("replay needs --until <ISO time|LSN>");
   if (args.has("write-snapshot") && args.has("summary")) {
-    throw CliError("choose one of --write-snapshot FILE and --summary");
+    throw CliError::usage("choose one of --write-snapshot FILE and --summary");
   }
   const std::string dir = args.get_or("data-dir", std::string(kDefaultDataDir));
   const std::uint64_t target = all_digits(*until)

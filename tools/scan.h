@@ -15,9 +15,9 @@ namespace codeledger::tools {
 
 struct ScanOptions {
   std::string data_dir;
-  std::uint64_t from_lsn = 1;      // raised to the first retained segment when older
+  std::uint64_t from_lsn = 1;  // raised to the first retained segment when older
   std::uint64_t until_lsn = UINT64_MAX;
-  std::string progress_what;       // names the run in progress lines
+  std::string progress_what;  // names the run in progress lines
 };
 
 // Return false to stop the scan early (not an error).

@@ -15,7 +15,8 @@ namespace {
 // newest one is exactly what the operator wants to see).
 std::string newest_snapshot(const std::string& dir) {
   auto snaps = wal::list_snapshots(wal::posix_fs(), dir, false);
-  if (!snaps.ok()) throw CliError("cannot list snapshots in " + dir + ": " + snaps.status().message());
+  if (!snaps.ok())
+    throw CliError("cannot list snapshots in " + dir + ": " + snaps.status().message());
   if (snaps->empty()) throw CliError("no snapshot files in " + dir);
   return wal::join_path(dir, snaps->front().name);
 }
@@ -46,9 +47,10 @@ int inspect(const std::string& path) {
 }  // namespace
 
 int run_snapshot(const Words& words) {
-  if (words.empty() || words[0] != "inspect") throw CliError("snapshot: expected 'inspect'");
+  if (words.empty() || words[0] != "inspect") throw CliError::usage("snapshot: expected 'inspect'");
   Args args(Words(words.begin() + 1, words.end()), {"data-dir"}, {});
-  if (args.positional().size() > 1) throw CliError("snapshot inspect takes at most one FILE");
+  if (args.positional().size() > 1)
+    throw CliError::usage("snapshot inspect takes at most one FILE");
   const std::string path =
       args.positional().empty()
           ? newest_snapshot(args.get_or("data-dir", std::string(kDefaultDataDir)))

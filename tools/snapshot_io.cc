@@ -18,8 +18,8 @@ wal::SnapshotInfo inspect_snapshot_file(const std::string& path) {
 
 bool load_snapshot_file(const std::string& path, const wal::SnapshotInfo& info,
                         ledger::Ledger& into, std::string* problem) {
-  auto bytes = wal::posix_fs().read_range(path, wal::format::kSnapshotHeaderBytes,
-                                          info.payload_bytes);
+  auto bytes =
+      wal::posix_fs().read_range(path, wal::format::kSnapshotHeaderBytes, info.payload_bytes);
   if (!bytes.ok()) throw CliError("cannot read snapshot " + path + ": " + bytes.status().message());
   Status st = into.decode_snapshot(*bytes);
   if (!st.ok()) *problem = "does not decode: " + st.message();
@@ -45,7 +45,8 @@ void write_snapshot_file(const std::string& path, std::uint64_t covered_lsn, std
     fail(st.message());
   }
   const fs::path written = staging / wal::snapshot_name(covered_lsn);
-  if (wal::Status st = posix.rename(written.string(), target.string()); !st.ok()) fail(st.message());
+  if (wal::Status st = posix.rename(written.string(), target.string()); !st.ok())
+    fail(st.message());
   if (wal::Status st = posix.sync_dir(target.parent_path().string()); !st.ok()) fail(st.message());
   fs::remove_all(staging, ec);
 }

@@ -51,7 +51,7 @@ bool selected(DumpFilter& f, const ledger::Event& e) {
 }
 
 int wal_dump(const Args& args) {
-  if (!args.positional().empty()) throw CliError("wal dump takes no positional arguments");
+  if (!args.positional().empty()) throw CliError::usage("wal dump takes no positional arguments");
   DumpFilter filter = dump_filter(args);
   const bool json = args.has("json");
   ScanOptions so;
@@ -105,8 +105,8 @@ int wal_verify(const Args& args) {
     progress.tick(rec.lsn);
     auto e = ledger::decode_event(rec.payload);
     if (e.ok() && e->header.lsn == rec.lsn) return wal::Status::Ok();
-    undecodable = "record lsn " + std::to_string(rec.lsn) + " in " +
-                  wal::join_path(dir, rec.file) + " at offset " + std::to_string(rec.offset) +
+    undecodable = "record lsn " + std::to_string(rec.lsn) + " in " + wal::join_path(dir, rec.file) +
+                  " at offset " + std::to_string(rec.offset) +
                   (e.ok() ? " carries event lsn " + std::to_string(e->header.lsn)
                           : " does not decode: " + e.status().message());
     return wal::Status(wal::Code::kCorruption, undecodable);
@@ -125,19 +125,19 @@ int wal_verify(const Args& args) {
 }  // namespace
 
 int run_wal(const Words& words) {
-  if (words.empty()) throw CliError("wal: expected 'dump' or 'verify'");
+  if (words.empty()) throw CliError::usage("wal: expected 'dump' or 'verify'");
   const Words rest(words.begin() + 1, words.end());
   if (words[0] == "dump") {
-    return wal_dump(Args(rest, {"data-dir", "from-lsn", "to-lsn", "since", "until", "org", "code",
-                                "mode"},
-                         {"json"}));
+    return wal_dump(
+        Args(rest, {"data-dir", "from-lsn", "to-lsn", "since", "until", "org", "code", "mode"},
+             {"json"}));
   }
   if (words[0] == "verify") {
     Args args(rest, {"data-dir"}, {});
-    if (!args.positional().empty()) throw CliError("wal verify takes no arguments");
+    if (!args.positional().empty()) throw CliError::usage("wal verify takes no arguments");
     return wal_verify(args);
   }
-  throw CliError("wal: unknown subcommand '" + std::string(words[0]) + "'");
+  throw CliError::usage("wal: unknown subcommand '" + std::string(words[0]) + "'");
 }
 
 }  // namespace codeledger::tools

@@ -21,13 +21,13 @@ std::string shell_quote(const std::string& s) {
 }
 
 std::string ledgerctl_path() {
-  if (const char* dir = std::getenv("CODELEDGER_BIN_DIR")) return std::string(dir) + "/tools/ledgerctl";
+  if (const char* dir = std::getenv("CODELEDGER_BIN_DIR"))
+    return std::string(dir) + "/tools/ledgerctl";
   // Run by hand: the test binary lives in <build>/tests.
   return (std::filesystem::read_symlink("/proc/self/exe").parent_path().parent_path() / "tools" /
           "ledgerctl")
       .string();
 }
-
 
 }  // namespace
 
@@ -90,8 +90,8 @@ std::string LedgerHistory::segment_name(std::size_t i) const {
 LedgerHistory::LedgerHistory() : dir_(make_temp_dir() + "/data") {
   store::StoreOptions o;
   o.data_dir = dir_;
-  o.segment_bytes_max = 4096;  // several segments
-  o.snapshot_on_close = false; // the only snapshot is the one taken in the middle
+  o.segment_bytes_max = 4096;   // several segments
+  o.snapshot_on_close = false;  // the only snapshot is the one taken in the middle
   o.orgs = {{kOrg, {}}, {kOtherOrg, {}}};
   o.clock_ms = [] { return kStartMs; };
   auto s = store::Store::open(std::move(o));
@@ -103,7 +103,13 @@ LedgerHistory::LedgerHistory() : dir_(make_temp_dir() + "/data") {
   EXPECT_TRUE((*s)->close().ok());
 }
 
+// CODELEDGER_KEEP_TOOLS_DATA=1 keeps the data directory for a look by hand (the example
+// session in docs/ledgerctl.md was run on it).
 LedgerHistory::~LedgerHistory() {
+  if (std::getenv("CODELEDGER_KEEP_TOOLS_DATA") != nullptr) {
+    std::fprintf(stderr, "kept %s\n", dir_.c_str());
+    return;
+  }
   std::error_code ec;
   std::filesystem::remove_all(std::filesystem::path(dir_).parent_path(), ec);
 }

@@ -19,7 +19,7 @@ inline constexpr std::int64_t kStepMs = 60'000;              // one command a mi
 
 struct Step {
   std::string what;
-  std::uint64_t lsn = 0;         // the ledger's last LSN after the step
+  std::uint64_t lsn = 0;  // the ledger's last LSN after the step
   std::int64_t time_ms = 0;
   std::uint64_t state_hash = 0;  // of the live ledger after the step
 };

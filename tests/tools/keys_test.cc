@@ -83,8 +83,8 @@ TEST(Keys, AddListRevokeRoundTripStoresOnlyTheHash) {
   EXPECT_NE(text.find("\"scopes\": [\"read\", \"write\", \"admin\"]"), std::string::npos) << text;
   EXPECT_NE(text.find("\"rate_limit_per_minute\": 6000"), std::string::npos) << text;
 
-  auto second = run_ledgerctl({"keys", "add", "--config", config, "--name", "reports", "--org", "100737",
-                               "--scopes", "read"});
+  auto second = run_ledgerctl({"keys", "add", "--config", config, "--name", "reports", "--org",
+                               "100737", "--scopes", "read"});
   ASSERT_EQ(second.exit_code, 0) << second.err;
   EXPECT_NE(secret_of(second), secret);
   auto list = run_ledgerctl({"keys", "list", "--config", config});
@@ -100,7 +100,8 @@ TEST(Keys, AddListRevokeRoundTripStoresOnlyTheHash) {
   const std::string after = read_file(config);
   EXPECT_EQ(after.find("checkout-eu"), std::string::npos) << after;
   EXPECT_NE(after.find("\"name\": \"reports\""), std::string::npos) << after;
-  EXPECT_EQ(run_ledgerctl({"keys", "revoke", "--config", config, "--name", "checkout-eu"}).exit_code, 2);
+  EXPECT_EQ(
+      run_ledgerctl({"keys", "revoke", "--config", config, "--name", "checkout-eu"}).exit_code, 2);
   std::filesystem::remove_all(dir);
 }
 
@@ -109,7 +110,7 @@ TEST(Keys, NewConfigIsPrivateAndGetsTheOrganisation) {
   const std::string config = dir + "/new.json";
   auto add = run_ledgerctl({"keys", "add", "--config", config, "--name", "k1", "--org", "5"});
   ASSERT_EQ(add.exit_code, 0) << add.err;
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat(config.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   const std::string text = read_file(config);
@@ -124,12 +125,18 @@ TEST(Keys, NewConfigIsPrivateAndGetsTheOrganisation) {
 TEST(Keys, RejectsDuplicatesBadScopesAndBrokenConfig) {
   const std::string dir = make_temp_dir();
   const std::string config = dir + "/c.json";
-  ASSERT_EQ(run_ledgerctl({"keys", "add", "--config", config, "--name", "a", "--org", "1"}).exit_code, 0);
+  ASSERT_EQ(
+      run_ledgerctl({"keys", "add", "--config", config, "--name", "a", "--org", "1"}).exit_code, 0);
   const std::string before = read_file(config);
-  EXPECT_EQ(run_ledgerctl({"keys", "add", "--config", config, "--name", "a", "--org", "1"}).exit_code, 2);
-  EXPECT_EQ(run_ledgerctl({"keys", "add", "--config", config, "--name", "b", "--org", "1", "--scopes",
-                           "read,root"}).exit_code, 2);
-  EXPECT_EQ(run_ledgerctl({"keys", "add", "--config", config, "--name", "c:d", "--org", "1"}).exit_code, 2);
+  EXPECT_EQ(
+      run_ledgerctl({"keys", "add", "--config", config, "--name", "a", "--org", "1"}).exit_code, 2);
+  EXPECT_EQ(run_ledgerctl({"keys", "add", "--config", config, "--name", "b", "--org", "1",
+                           "--scopes", "read,root"})
+                .exit_code,
+            2);
+  EXPECT_EQ(
+      run_ledgerctl({"keys", "add", "--config", config, "--name", "c:d", "--org", "1"}).exit_code,
+      2);
   EXPECT_EQ(read_file(config), before);
   std::ofstream(config) << "{ not json";
   auto broken = run_ledgerctl({"keys", "list", "--config", config});

@@ -23,8 +23,8 @@ std::string summary_hash(const RunResult& r) {
 TEST(Replay, UntilEveryLsnEqualsTheLiveLedgerAfterThatPrefix) {
   const auto& h = LedgerHistory::get();
   for (const auto& step : h.steps()) {
-    auto r = run_ledgerctl({"replay", "--until", std::to_string(step.lsn), "--summary",
-                            "--data-dir", h.data_dir()});
+    auto r = run_ledgerctl(
+        {"replay", "--until", std::to_string(step.lsn), "--summary", "--data-dir", h.data_dir()});
     ASSERT_EQ(r.exit_code, 0) << step.what << ": " << r.err;
     EXPECT_EQ(summary_hash(r), hash_hex(step.state_hash)) << step.what << "\n" << r.out;
     // Before the snapshot the WAL alone is replayed; at or after it, snapshot + WAL.
@@ -43,7 +43,8 @@ TEST(Replay, UntilTimeStopsAtTheLastEventNotAfterIt) {
   EXPECT_NE(r.out.find("last lsn     " + std::to_string(redeem.lsn)), std::string::npos);
   // Per-org summary: org 7 has 1 promotion, 10 codes, 1 linked code, 1 redemption.
   EXPECT_NE(r.out.find("7                     1           10            1            1"),
-            std::string::npos) << r.out;
+            std::string::npos)
+      << r.out;
 }
 
 TEST(Replay, WriteSnapshotThenInspectShowsTheSameState) {
@@ -64,7 +65,8 @@ TEST(Replay, WriteSnapshotThenInspectShowsTheSameState) {
 }
 
 TEST(Replay, BeyondTheEndOfTheLogIsAnError) {
-  auto r = run_ledgerctl({"replay", "--until", "999999", "--data-dir", LedgerHistory::get().data_dir()});
+  auto r =
+      run_ledgerctl({"replay", "--until", "999999", "--data-dir", LedgerHistory::get().data_dir()});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("the log ends at lsn"), std::string::npos) << r.err;
 }
@@ -80,7 +82,8 @@ TEST(History, ListsLinkRedeemReverseWithKeyNames) {
   EXPECT_NE(lines[2].find("checkout-eu"), std::string::npos);
   EXPECT_NE(lines[2].find("42        linked    to customer 42"), std::string::npos) << lines[2];
   EXPECT_NE(lines[3].find("redeemed  transaction T-1 (number N-T-1), amount 5000, discount 500"),
-            std::string::npos) << lines[3];
+            std::string::npos)
+      << lines[3];
   EXPECT_NE(lines[4].find("checkout-us"), std::string::npos);
   EXPECT_NE(lines[4].find("reversed  transaction T-1"), std::string::npos) << lines[4];
 }
@@ -92,13 +95,16 @@ TEST(History, UnlinkNamesTheCustomerAndFiltersApply) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto lines = lines_of(r.out);
   ASSERT_EQ(lines.size(), 3u) << r.out;
-  EXPECT_NE(lines[2].find("\"api_key\":\"altcraft-1\",\"dialect\":\"altcraft\",\"type\":"
-                          "\"code_unlinked\",\"change\":\"unlinked\",\"detail\":\"from customer 43\""),
-            std::string::npos) << lines[2];
-  auto other_org = run_ledgerctl({"history", "SPRING100002", "--org", "8", "--data-dir", h.data_dir()});
+  EXPECT_NE(
+      lines[2].find("\"api_key\":\"altcraft-1\",\"dialect\":\"altcraft\",\"type\":"
+                    "\"code_unlinked\",\"change\":\"unlinked\",\"detail\":\"from customer 43\""),
+      std::string::npos)
+      << lines[2];
+  auto other_org =
+      run_ledgerctl({"history", "SPRING100002", "--org", "8", "--data-dir", h.data_dir()});
   EXPECT_EQ(lines_of(other_org.out).size(), 1u) << other_org.out;  // header only
-  auto voucher = run_ledgerctl({"history", "SPRING100002", "--mode", "PAYMENT_VOUCHER",
-                                "--data-dir", h.data_dir()});
+  auto voucher = run_ledgerctl(
+      {"history", "SPRING100002", "--mode", "PAYMENT_VOUCHER", "--data-dir", h.data_dir()});
   EXPECT_EQ(lines_of(voucher.out).size(), 1u) << voucher.out;
 }
 
@@ -106,7 +112,8 @@ TEST(SnapshotInspect, NewestSnapshotShowsHeaderAndPerOrgCounts) {
   const auto& h = LedgerHistory::get();
   auto r = run_ledgerctl({"snapshot", "inspect", "--data-dir", h.data_dir()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("covered lsn  " + std::to_string(h.snapshot_lsn()) + "\n"), std::string::npos)
+  EXPECT_NE(r.out.find("covered lsn  " + std::to_string(h.snapshot_lsn()) + "\n"),
+            std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("checksum     ok"), std::string::npos);
   EXPECT_EQ(summary_hash(r), hash_hex(h.step("link").state_hash)) << r.out;
