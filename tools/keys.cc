@@ -84,7 +84,7 @@ int keys_add(const Args& args) {
               static_cast<unsigned long long>(*key.rate_limit_burst), secret.c_str());
   std::fprintf(stderr,
                "ledgerctl: the secret is shown only now; %s keeps its salted hash. "
-               "Reload codeledgerd (SIGHUP) to use the key.\n",
+               "codeledgerd uses the key after a key reload or a restart.\n",
                config_path(args).c_str());
   return kExitOk;
 }
@@ -112,7 +112,7 @@ int keys_revoke(const Args& args) {
   keys.erase(it);
   config.save();
   std::printf("revoked %s\n", name.c_str());
-  std::fprintf(stderr, "ledgerctl: reload codeledgerd (SIGHUP) to refuse the key\n");
+  std::fprintf(stderr, "ledgerctl: codeledgerd refuses the key after a key reload or a restart\n");
   return kExitOk;
 }
 
