@@ -114,5 +114,32 @@ TEST_F(AltcraftSocketTest, AnotherOrganisationsTokenSeesNothingOfOrgA) {
   EXPECT_EQ(error_of(r.body()), 404) << r.body();
 }
 
+TEST(AltcraftSocketRateTest, BodyTokenOverTheKeysRateLimitIs429) {
+  TestServer::Options options;
+  options.tweak = [](server::Config& c) {
+    for (auto& k : c.api_keys) {
+      k.rate_limit_per_minute = 1;
+      k.rate_limit_burst = 1;
+    }
+  };
+  TestServer srv(altcraft_routes(), std::move(options));
+  HttpClient c = srv.client();
+  auto gen = c.post("/v3/oauth/token/generate", R"({"key":"bob-rw","secret":"bob-secret"})");
+  ASSERT_EQ(gen.result_int(), 200) << gen.body();
+  simdjson::dom::parser parser;
+  const std::string gen_body = gen.body();
+  const std::string t(parser.parse(gen_body)["data"]["accessToken"].get_string().value_unsafe());
+  const std::string body = R"({"token":")" + t + R"(","loyalty_id":1,"code":"SOCK01"})";
+  auto first = c.post(std::string(kBase) + "get", body);
+  EXPECT_NE(first.result_int(), 429) << first.body();
+  auto second = c.post(std::string(kBase) + "get", body);
+  EXPECT_EQ(second.result_int(), 429) << second.body();
+  const std::string second_body = second.body();
+  std::int64_t e = -1;
+  EXPECT_EQ(parser.parse(second_body)["error"].get(e), simdjson::SUCCESS);
+  EXPECT_EQ(e, 429);
+  EXPECT_FALSE(second[boost::beast::http::field::retry_after].empty());
+}
+
 }  // namespace
 }  // namespace codeledger::server::altcraft
