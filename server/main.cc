@@ -1,4 +1,6 @@
-// codeledgerd: flags and config -> ledger -> HTTP server; SIGTERM/SIGINT stop it gracefully.
+// codeledgerd: flags and config -> store (recovery: snapshot + WAL) -> HTTP server.
+// SIGTERM/SIGINT stop it gracefully: stop accepting, finish in-flight requests, final fsync
+// and snapshot.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/system/system_error.hpp>
@@ -9,12 +11,15 @@
 #include <string>
 
 #include "ledger/ledger.h"
+#include "server/altcraft/routes.h"
 #include "server/capillary/demo.h"
 #include "server/capillary/routes.h"
 #include "server/http/auth.h"
 #include "server/http/config.h"
 #include "server/http/crypto.h"
 #include "server/http/server.h"
+#include "server/http/store_bridge.h"
+#include "server/store/store.h"
 
 namespace {
 
@@ -64,21 +69,53 @@ void print_demo_help(const std::string& base, const std::string& issuable_id) {
             << "/v3/oauth/token/generate\n";
 }
 
-int run(const server::Config& config) {
-  ledger::Ledger ledger;
-  for (const auto& org : config.organisations) {
-    if (Status st = ledger.configure_org(org.org, org.settings); !st.ok()) {
-      std::cerr << "codeledgerd: organisation " << org.org << ": " << st.message() << "\n";
-      return kExitUsage;
-    }
-  }
-  std::string issuable_id;
-  if (config.demo) issuable_id = seed_demo_if_empty(ledger);
+store::StoreOptions store_options(const server::Config& config) {
+  store::StoreOptions o;
+  o.data_dir = config.data_dir;
+  o.durability = config.durability;
+  o.fsync_interval_ms = config.fsync_interval_ms;
+  o.snapshot_interval_ms = config.snapshot_interval_ms;
+  o.recovery = config.recovery;
+  for (const auto& org : config.organisations) o.orgs.emplace_back(org.org, org.settings);
+  o.on_progress = [](const store::ReplayProgress& p) {
+    std::cerr << "codeledgerd: replayed " << p.records << " records (lsn " << p.lsn << ", "
+              << p.elapsed_ms << " ms)\n";
+  };
+  return o;
+}
 
-  // The WAL-backed gate (server/store) replaces this once the store is wired in; until then
-  // acknowledgements come from memory.
-  server::ImmediateDurability durability;
-  server::Server srv(config, ledger, cap::capillary_routes(), durability);
+std::vector<server::Route> dialect_routes() {
+  std::vector<server::Route> routes = cap::capillary_routes();
+  for (auto& r : server::altcraft::altcraft_routes()) routes.push_back(std::move(r));
+  return routes;
+}
+
+// POST /admin/snapshot: a snapshot is built in the background (by replay, off the live
+// ledger), so the request answers 202 at once instead of holding an I/O thread.
+server::Endpoint snapshot_endpoint(store::Store& store) {
+  return server::Endpoint{
+      server::http::verb::post, "/admin/snapshot",
+      [&store](server::RequestContext&) {
+        store.request_snapshot();
+        server::Reply reply;
+        reply.status = server::http::status::accepted;
+        reply.body = R"({"data":{"snapshot":"requested","durableLsn":)" +
+                     std::to_string(store.durable_lsn()) + "}}";
+        return reply;
+      },
+      server::Scope::kAdmin};
+}
+
+int serve(const server::Config& config, store::Store& store) {
+  std::string issuable_id;
+  if (config.demo) issuable_id = seed_demo_if_empty(store.ledger());
+
+  server::StoreBridge bridge(store);
+  server::ServerHooks hooks;
+  hooks.health = &bridge;
+  hooks.extra_endpoints.push_back(snapshot_endpoint(store));
+  const std::vector<server::Route> routes = dialect_routes();
+  server::Server srv(config, store.ledger(), routes, bridge, std::move(hooks));
   std::uint16_t port = 0;
   try {
     port = srv.start();
@@ -89,7 +126,7 @@ int run(const server::Config& config) {
   }
   const std::string base = "http://" + host_port(config, port);
   std::cout << "codeledgerd listening on " << base << " (" << srv.threads() << " threads, data_dir "
-            << config.data_dir << ")\n";
+            << config.data_dir << ", durability " << wal::to_string(config.durability) << ")\n";
   if (config.demo) print_demo_help(base, issuable_id);
   std::cout.flush();
 
@@ -101,8 +138,26 @@ int run(const server::Config& config) {
     srv.stop();
   });
   signals_ioc.run();
-  std::cout << "codeledgerd: stopped\n";
   return 0;
+}
+
+int run(const server::Config& config) {
+  auto opened = store::Store::open(store_options(config));
+  if (!opened.ok()) {
+    std::cerr << "codeledgerd: cannot open data dir " << config.data_dir << ": "
+              << opened.status().message() << "\n";
+    return kExitRuntime;
+  }
+  std::unique_ptr<store::Store> store = std::move(opened).value();
+  std::cout << "codeledgerd: recovered: " << store->recovery().summary() << "\n";
+  const int rc = serve(config, *store);
+  // Traffic has stopped: drain the log (final fsync) and write the shutdown snapshot.
+  if (Status st = store->close(); !st.ok()) {
+    std::cerr << "codeledgerd: close: " << st.message() << "\n";
+    return rc == 0 ? kExitRuntime : rc;
+  }
+  std::cout << "codeledgerd: stopped\n";
+  return rc;
 }
 
 }  // namespace

@@ -86,11 +86,40 @@ Reply get_code(RequestContext& ctx) {
   return call.ok(code_info(call, *program, *v));
 }
 
-// A redemption by the attached profile. Its idempotency key is the code and the use it
-// makes ("altcraft:activate:CODE:1" for the first use, counting reversed uses too so a key
-// is never reused), so a retried activate whose answer was lost is answered from the first
-// redemption instead of using the code twice, while a multi-use code can still be activated
-// once per use.
+// Altcraft's activate carries no idempotency key, so each activate is one new use. The
+// ledger's transaction key is the code and the use number it claims ("altcraft:activate:
+// CODE:1" for the first use, counting reversed uses too so a key is never reused). Two
+// racing activates may claim the same number: the ledger then answers the loser with the
+// winner's redemption (replayed), which is NOT the loser's success, so it re-reads the code
+// and claims the next use, and a used-up code answers 1004. Bounded by the code's use
+// limit, plus one attempt per concurrent winner we can tolerate.
+constexpr int kActivateAttemptsMax = 16;
+
+Result<ledger::RedeemOutcome> redeem_next_use(Call& call, const Program& program,
+                                              const std::string& code) {
+  for (int attempt = 0; attempt < kActivateAttemptsMax; ++attempt) {
+    auto v = code_in_program(call, program, code, /*with_redemptions=*/true);
+    if (!v.ok()) return v.status();
+    if (v->customer == 0) {
+      return Status(ErrorCode::kInvalidRequest, "promo code '" + code +
+                        "' is not attached to a profile: attach it before activating");
+    }
+    ledger::RedeemRequest req;
+    req.customer = v->customer;
+    req.transaction_identifier =
+        "altcraft:activate:" + code + ":" + std::to_string(v->redemptions.size() + 1);
+    req.transaction_date_ms = call.op().now_ms;
+    ledger::RedemptionItem item;
+    item.code = v->code;
+    item.mode = program.view.spec.mode;
+    req.items.push_back(item);
+    auto redeemed = call.ledger().redeem(call.op(), req);
+    if (!redeemed.ok() || !redeemed->replayed) return redeemed;
+  }
+  return Status(ErrorCode::kCodeAlreadyRedeemed,
+                "promo code '" + code + "' is being activated concurrently; try again");
+}
+
 Reply activate(RequestContext& ctx) {
   Call call(ctx);
   if (auto refused = call.open(Scope::kWrite)) return std::move(*refused);
@@ -98,23 +127,7 @@ Reply activate(RequestContext& ctx) {
   if (!program.ok()) return call.fail(program.status());
   auto code = code_param(call, Need::kRequired);
   if (!code.ok()) return call.fail(code.status());
-  auto v = code_in_program(call, *program, **code, /*with_redemptions=*/true);
-  if (!v.ok()) return call.fail(v.status());
-  if (v->customer == 0) {
-    return call.fail(Status(ErrorCode::kInvalidRequest,
-                            "promo code '" + **code +
-                                "' is not attached to a profile: attach it before activating"));
-  }
-  ledger::RedeemRequest req;
-  req.customer = v->customer;
-  req.transaction_identifier =
-      "altcraft:activate:" + **code + ":" + std::to_string(v->redemptions.size() + 1);
-  req.transaction_date_ms = call.op().now_ms;
-  ledger::RedemptionItem item;
-  item.code = v->code;
-  item.mode = program->view.spec.mode;
-  req.items.push_back(item);
-  auto redeemed = call.ledger().redeem(call.op(), req);
+  auto redeemed = redeem_next_use(call, *program, **code);
   if (!redeemed.ok()) return call.fail(redeemed.status());
   return call.ok(Value());
 }

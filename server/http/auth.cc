@@ -48,25 +48,34 @@ Auth::Auth(const Config& config, Clock clock)
     : clock_(std::move(clock)),
       token_ttl_s_(config.token_ttl_s),
       tokens_per_stripe_max_(std::max<std::size_t>(1, config.tokens_max / kStripes)) {
+  decoy_.salt = random_bytes(16);
+  decoy_.secret_hex = std::string(64, '0');
+  reload_keys(config);
+}
+
+void Auth::reload_keys(const Config& config) {
+  auto table = std::make_unique<KeyTable>();
   for (const ApiKeyConfig& k : config.api_keys) {
     Key key;
     key.caller = Caller{k.org, k.name, k.scopes};
     CL_CHECK(from_hex(k.salt_hex, key.salt));  // validated by the config parser
     key.secret_hex = lower(k.secret_sha256_hex);
-    keys_.emplace(k.name, std::move(key));
+    table->emplace(k.name, std::move(key));
   }
-  decoy_.salt = random_bytes(16);
-  decoy_.secret_hex = std::string(64, '0');
+  std::lock_guard lock(reload_mu_);
+  keys_.store(table.get(), std::memory_order_release);
+  key_tables_.push_back(std::move(table));
 }
 
 std::optional<Caller> Auth::check_key(std::string_view key,
                                       std::string_view md5hex_password) const {
-  const auto it = keys_.find(std::string(key));
-  const Key& k = it == keys_.end() ? decoy_ : it->second;
+  const KeyTable& keys = *keys_.load(std::memory_order_acquire);
+  const auto it = keys.find(key);
+  const Key& k = it == keys.end() ? decoy_ : it->second;
   // Clients may send the digest in either case; the stored hash is over lowercase hex.
   const std::string presented = salted_secret_hash(k.salt, lower(md5hex_password));
   const bool equal = constant_time_equal(presented, k.secret_hex);
-  if (it == keys_.end() || !equal) return std::nullopt;
+  if (it == keys.end() || !equal) return std::nullopt;
   return k.caller;
 }
 
@@ -150,7 +159,14 @@ std::optional<Caller> Auth::authenticate_token(std::string_view token) const {
     s.tokens.erase(it);
     return std::nullopt;
   }
-  return it->second.caller;
+  // A reload may have revoked the key or changed its scopes since the token was issued.
+  const KeyTable& keys = *keys_.load(std::memory_order_acquire);
+  const auto key = keys.find(it->second.caller.key_name);
+  if (key == keys.end()) {
+    s.tokens.erase(it);
+    return std::nullopt;
+  }
+  return key->second.caller;
 }
 
 std::size_t Auth::token_count() const {

@@ -6,11 +6,16 @@
 //   Altcraft's body `token` field, resolved by its handler through authenticate_token().
 // Tokens are random (RAND_bytes), kept only as SHA-256 digests in a striped map with expiry.
 //
-// Thread safety: keys are constant after construction; the token map is guarded per stripe,
-// so every method may be called from any io thread.
+// Thread safety: the key table is immutable once published; reload_keys() publishes a new
+// one atomically (in-flight lookups finish on the old table, which is retired, not freed,
+// until the Auth is destroyed). The token map is guarded per stripe, so every method may be
+// called from any io thread.
 #pragma once
 
 #include <array>
+#include <atomic>
+#include <memory>
+#include <vector>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -53,6 +58,10 @@ class Auth final : public TokenAuthority {
 
   std::size_t token_count() const;
 
+  // Replaces the keys (names, secrets, scopes) with config.api_keys. Tokens of keys that are
+  // gone stop working; tokens of keys that remain answer with the key's new scopes.
+  void reload_keys(const Config& config);
+
  private:
   struct Key {
     Caller caller;
@@ -71,8 +80,17 @@ class Auth final : public TokenAuthority {
   Stripe& stripe_for(std::string_view digest) const;
   static void make_room(Stripe& s, std::size_t capacity, ledger::TimeMs now_ms);
 
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using KeyTable = std::unordered_map<std::string, Key, NameHash, std::equal_to<>>;
+
+  std::atomic<const KeyTable*> keys_{nullptr};
+  std::mutex reload_mu_;
+  std::vector<std::unique_ptr<KeyTable>> key_tables_;  // guarded by reload_mu_; last is current
+
   // Constant after construction.
-  std::unordered_map<std::string, Key> keys_;
   Key decoy_;                  // hashed for unknown key names so timing does not reveal them
   Clock clock_;
   std::uint32_t token_ttl_s_;

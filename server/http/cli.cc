@@ -70,9 +70,12 @@ Result<CommandLine> parse_command_line(int argc, const char* const* argv) {
       cli.help = true;
     } else if (arg == "--demo") {
       cli.demo = true;
+    } else if (arg == "--point-in-time-recovery") {
+      cli.point_in_time_recovery = true;
     } else if (take_value(arg, "--listen", i, argc, argv, cli.listen, error) ||
                take_value(arg, "--data-dir", i, argc, argv, cli.data_dir, error) ||
-               take_value(arg, "--config", i, argc, argv, cli.config_path, error)) {
+               take_value(arg, "--config", i, argc, argv, cli.config_path, error) ||
+               take_value(arg, "--durability", i, argc, argv, cli.durability, error)) {
     } else if (take_value(arg, "--threads", i, argc, argv, threads, error)) {
       unsigned n = 0;
       if (error.ok()) {
@@ -94,6 +97,7 @@ std::string usage() {
   return R"(codeledgerd: in-memory, durable promotion-code ledger (Capillary and Altcraft APIs)
 
 Usage: codeledgerd [--listen HOST:PORT] [--data-dir DIR] [--config FILE] [--threads N] [--demo]
+                   [--durability sync|async|none] [--point-in-time-recovery]
 
   --listen HOST:PORT  address to serve HTTP on (default 127.0.0.1:8080; [::1]:8080 for IPv6;
                       port 0 picks a free port). Overrides the config file's "listen".
@@ -106,6 +110,13 @@ Usage: codeledgerd [--listen HOST:PORT] [--data-dir DIR] [--config FILE] [--thre
   --threads N         I/O threads, each with its own acceptor on the port (default: one per
                       hardware thread). Overrides the config file's "threads".
   --demo              seed the demo organisation, key and promotions even with --config.
+  --durability MODE   sync (default: answer after fdatasync), async (answer at once, fsync
+                      at least every fsync_interval_ms) or none (no fsync). Overrides the
+                      config file's "durability.mode".
+  --point-in-time-recovery
+                      start even when the WAL is corrupt before its tail: keep the longest
+                      valid prefix and report what was dropped (later segments are renamed
+                      *.dropped, not deleted). Without it such a log refuses to start.
   --help              this text.
 
 Exit codes: 0 clean shutdown (SIGTERM/SIGINT), 1 runtime failure, 2 bad flags or config.
@@ -137,6 +148,12 @@ Result<Config> resolve_config(const CommandLine& cli) {
   }
   if (cli.data_dir) config.data_dir = *cli.data_dir;
   if (cli.threads) config.threads = *cli.threads;
+  if (cli.durability) {
+    const auto mode = wal::parse_durability(*cli.durability);
+    if (!mode) return bad_flag("--durability", "expected sync, async or none");
+    config.durability = *mode;
+  }
+  if (cli.point_in_time_recovery) config.recovery = wal::RecoveryPolicy::kPointInTime;
   return config;
 }
 

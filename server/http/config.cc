@@ -117,13 +117,14 @@ Status read_durability(const Reader& r, dom::object root, Config& c) {
                ? r.fail("durability", "expected an object")
                : Status{};
   }
-  CL_TRY(r.check_keys(o, "durability", {"mode", "fsync_interval_ms"}));
+  CL_TRY(r.check_keys(o, "durability", {"mode", "fsync_interval_ms", "snapshot_interval_ms"}));
   std::string mode = "sync";
   CL_TRY(r.get_string(o, "durability", "mode", mode));
-  if (mode == "sync") c.durability = DurabilityMode::kSync;
-  else if (mode == "async") c.durability = DurabilityMode::kAsync;
-  else if (mode == "none") c.durability = DurabilityMode::kNone;
-  else return r.fail("durability.mode", "expected \"sync\", \"async\" or \"none\"");
+  const auto parsed = wal::parse_durability(mode);
+  if (!parsed) return r.fail("durability.mode", "expected \"sync\", \"async\" or \"none\"");
+  c.durability = *parsed;
+  CL_TRY(r.get_uint(o, "durability", "snapshot_interval_ms", c.snapshot_interval_ms, 0,
+                    86'400'000));
   return r.get_uint(o, "durability", "fsync_interval_ms", c.fsync_interval_ms, 1, 60'000);
 }
 
@@ -257,15 +258,6 @@ Status read_top(const Reader& r, dom::object root, Config& c) {
 }
 
 }  // namespace
-
-std::string_view to_string(DurabilityMode mode) {
-  switch (mode) {
-    case DurabilityMode::kSync: return "sync";
-    case DurabilityMode::kAsync: return "async";
-    case DurabilityMode::kNone: return "none";
-  }
-  return "sync";
-}
 
 Result<Config> parse_config(std::string_view json, std::string_view source) {
   Reader r(source);

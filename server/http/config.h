@@ -3,7 +3,8 @@
 //
 // File shape (every field optional except where noted):
 //   { "listen": "127.0.0.1:8080", "threads": 4, "data_dir": "./data",
-//     "durability": {"mode": "sync" | "async" | "none", "fsync_interval_ms": 5},
+//     "durability": {"mode": "sync" | "async" | "none", "fsync_interval_ms": 5,
+//                    "snapshot_interval_ms": 300000},
 //     "limits": {"body_bytes_max": 1048576, "header_bytes_max": 16384,
 //                "read_timeout_ms": 10000, "idle_timeout_ms": 60000,
 //                "connections_max": 10000, "pipeline_depth_max": 64},
@@ -26,11 +27,11 @@
 
 #include "ledger/status.h"
 #include "ledger/types.h"
+#include "wal/reader.h"
+#include "wal/writer.h"
 
 namespace codeledger::server {
 
-enum class DurabilityMode : std::uint8_t { kSync, kAsync, kNone };
-std::string_view to_string(DurabilityMode mode);
 
 struct HttpLimits {
   std::size_t body_bytes_max = 1 << 20;
@@ -63,8 +64,12 @@ struct Config {
   std::uint16_t listen_port = 8080;
   unsigned threads = 0;           // 0 = one per hardware thread
   std::string data_dir = "./data";
-  DurabilityMode durability = DurabilityMode::kSync;
-  std::uint32_t fsync_interval_ms = 5;
+  wal::Durability durability = wal::Durability::kSync;
+  std::uint32_t fsync_interval_ms = 5;          // async: the longest an ack waits for disk
+  std::uint32_t snapshot_interval_ms = 300'000;  // background snapshots; 0 = only on demand/stop
+  // kTruncateTail cuts a torn tail and refuses mid-log corruption; kPointInTime (operator
+  // flag --point-in-time-recovery) keeps the longest valid prefix.
+  wal::RecoveryPolicy recovery = wal::RecoveryPolicy::kTruncateTail;
   HttpLimits limits;
   std::uint32_t token_ttl_s = 3'600;
   std::size_t tokens_max = 100'000;
@@ -87,6 +92,8 @@ Status parse_listen(std::string_view text, std::string& host, std::uint16_t& por
 struct CommandLine {
   std::optional<std::string> listen, data_dir, config_path;
   std::optional<unsigned> threads;
+  std::optional<std::string> durability;
+  bool point_in_time_recovery = false;
   bool demo = false;
   bool help = false;
 };

@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <exception>
 
 #include "server/http/errors.h"
@@ -16,12 +17,90 @@ Reply with_header(Reply reply, std::string name, std::string value) {
 
 bool is_altcraft(std::string_view path) { return path.starts_with("/api/v1.1/"); }
 
+
+// Resolves Altcraft body tokens for the handler and applies the same address and key limits
+// as the header path; the dispatcher turns a refusal into a 429 after the handler returns
+// (the handler stops at its failed authentication, before touching the ledger).
+class LimitingTokens final : public TokenAuthority {
+ public:
+  LimitingTokens(const Auth& auth, RateLimiter* limiter, HttpMetrics* metrics,
+                 const ClientAddress& client)
+      : auth_(auth), limiter_(limiter), metrics_(metrics), client_(client) {}
+
+  std::optional<Caller> authenticate_token(std::string_view token) const override {
+    if (limiter_) {
+      if (RateDecision d = limiter_->check_address(client_); !d.admitted) {
+        return refuse(d, limiter_->failure_policy_header(), "authentication failures");
+      }
+    }
+    std::optional<Caller> caller = auth_.authenticate_token(token);
+    if (!caller) {
+      if (metrics_) metrics_->auth_failure();
+      if (limiter_) {
+        if (RateDecision d = limiter_->charge_failure(client_); !d.admitted) {
+          return refuse(d, limiter_->failure_policy_header(), "authentication failures");
+        }
+      }
+      return std::nullopt;
+    }
+    if (limiter_) {
+      decision = limiter_->admit_key(caller->key_name);
+      policy = limiter_->key_policy_header(caller->key_name);
+      if (!decision.admitted) return refuse(decision, policy, "API key '" + caller->key_name + "'");
+    }
+    return caller;
+  }
+
+  mutable RateDecision decision;        // the key's decision once a token resolved
+  mutable std::string_view policy;      // its RateLimit-Policy value
+  mutable std::optional<Reply> refusal;  // 429 to answer instead of the handler's reply
+  mutable std::string refusal_path;
+
+ private:
+  std::nullopt_t refuse(const RateDecision& d, std::string_view policy_header,
+                        const std::string& who) const {
+    refusal = too_many_requests(refusal_path, policy_header, d, "rate limit exceeded for " + who);
+    return std::nullopt;
+  }
+
+  const Auth& auth_;
+  RateLimiter* limiter_;
+  HttpMetrics* metrics_;
+  ClientAddress client_;
+};
+
 }  // namespace
 
-Dispatcher::Dispatcher(ledger::Ledger& ledger, Auth& auth, Router router, Clock clock)
-    : ledger_(ledger), auth_(auth), router_(std::move(router)), clock_(std::move(clock)) {}
+Reply too_many_requests(std::string_view path, std::string_view policy_header,
+                        const RateDecision& decision, std::string_view message) {
+  const std::int64_t retry_s = std::max<std::int64_t>(1, ceil_seconds(decision.retry_after_ns));
+  Reply reply = envelope_error(path, http::status::too_many_requests,
+                               std::string(message) + "; retry after " + std::to_string(retry_s) + " s");
+  reply.headers.emplace_back("Retry-After", std::to_string(retry_s));
+  add_rate_headers(reply, policy_header, decision);
+  return reply;
+}
 
-Reply Dispatcher::handle(const HttpRequest& request) const {
+void add_rate_headers(Reply& reply, std::string_view policy_header, const RateDecision& decision) {
+  if (!decision.limited || policy_header.empty()) return;
+  reply.headers.emplace_back("RateLimit-Policy", std::string(policy_header));
+  // The policy's name is the quoted string that opens its header value.
+  const std::string_view name = policy_header.substr(1, policy_header.find('"', 1) - 1);
+  reply.headers.emplace_back("RateLimit", rate_limit_header(name, decision));
+}
+
+Dispatcher::Dispatcher(ledger::Ledger& ledger, Auth& auth, Router router, Clock clock,
+                       RateLimiter* limiter, HttpMetrics* metrics)
+    : ledger_(ledger),
+      auth_(auth),
+      router_(std::move(router)),
+      clock_(std::move(clock)),
+      limiter_(limiter),
+      metrics_(metrics) {}
+
+Reply Dispatcher::handle(const HttpRequest& request, RequestInfo& info) const {
+  // Unrouted answers are counted under the route one past the router's endpoints.
+  info.route = router_.size();
   const Target target = split_target(request.target());
   QueryParams query;
   if (!parse_query(target.query, query)) {
@@ -38,8 +117,9 @@ Reply Dispatcher::handle(const HttpRequest& request) const {
                                       "method not allowed; allowed: " + match.allow),
                        "Allow", match.allow);
   }
+  info.route = match.index;
   try {
-    return call(*match.endpoint, request, target.path, query, params);
+    return call(*match.endpoint, request, target.path, query, params, info);
   } catch (const std::exception&) {
     // Handlers report errors as values; an exception here is a bug or bad_alloc. The
     // connection survives, the client gets a 500 rather than a reset.
@@ -47,26 +127,91 @@ Reply Dispatcher::handle(const HttpRequest& request) const {
   }
 }
 
+Reply Dispatcher::call_checking_credentials(const Endpoint& endpoint, const HttpRequest& request,
+                                            const QueryParams& query, const PathParams& params,
+                                            std::string_view path, const RequestInfo& info) const {
+  const std::string_view failures = "rate limit exceeded for authentication failures";
+  if (limiter_) {
+    if (RateDecision d = limiter_->check_address(info.client); !d.admitted) {
+      return too_many_requests(path, limiter_->failure_policy_header(), d, failures);
+    }
+  }
+  const Caller nobody;
+  RequestContext ctx{request, nobody, query, params, ledger_, clock_(), &auth_};
+  Reply reply = endpoint.call(ctx);
+  if (reply.status != http::status::unauthorized) return reply;
+  if (metrics_) metrics_->auth_failure();
+  if (limiter_) {
+    if (RateDecision d = limiter_->charge_failure(info.client); !d.admitted) {
+      return too_many_requests(path, limiter_->failure_policy_header(), d, failures);
+    }
+  }
+  return reply;
+}
+
+std::optional<Reply> Dispatcher::authenticate(std::string_view authorization, std::string_view path,
+                                              const ClientAddress& client, Caller& caller) const {
+  // Refused before hashing anything: failed attempts must not buy CPU time.
+  if (limiter_) {
+    if (RateDecision d = limiter_->check_address(client); !d.admitted) {
+      return too_many_requests(path, limiter_->failure_policy_header(), d,
+                               "rate limit exceeded for authentication failures");
+    }
+  }
+  AuthResult auth = auth_.authenticate(authorization);
+  if (auth.caller) {
+    caller = std::move(*auth.caller);
+    return std::nullopt;
+  }
+  if (metrics_) metrics_->auth_failure();
+  if (limiter_) {
+    if (RateDecision d = limiter_->charge_failure(client); !d.admitted) {
+      return too_many_requests(path, limiter_->failure_policy_header(), d,
+                               "rate limit exceeded for authentication failures");
+    }
+  }
+  return with_header(envelope_error(path, http::status::unauthorized, auth.error),
+                     "WWW-Authenticate", "Basic realm=\"codeledger\"");
+}
+
 Reply Dispatcher::call(const Endpoint& endpoint, const HttpRequest& request, std::string_view path,
-                       const QueryParams& query, const PathParams& params) const {
+                       const QueryParams& query, const PathParams& params,
+                       const RequestInfo& info) const {
   Caller caller;
+  RateDecision rate;
+  std::string_view policy;
   const auto authorization = request[http::field::authorization];
   // Altcraft clients put the token in the body; their handler resolves it (handler.h).
   const bool deferred = is_altcraft(path) && authorization.empty();
   if (endpoint.access == Access::kScoped && !deferred) {
-    AuthResult auth = auth_.authenticate(authorization);
-    if (!auth.caller) {
-      return with_header(envelope_error(path, http::status::unauthorized, auth.error),
-                         "WWW-Authenticate", "Basic realm=\"codeledger\"");
+    if (auto refused = authenticate(authorization, path, info.client, caller)) return std::move(*refused);
+    if (limiter_) {
+      rate = limiter_->admit_key(caller.key_name);
+      policy = limiter_->key_policy_header(caller.key_name);
+      if (!rate.admitted) {
+        return too_many_requests(path, policy, rate,
+                                 "rate limit exceeded for API key '" + caller.key_name + "'");
+      }
     }
-    caller = std::move(*auth.caller);
     if (!caller.has(endpoint.scope)) {
-      return envelope_error(path, http::status::forbidden,
-                            "API key '" + caller.key_name + "' lacks the scope this endpoint needs");
+      Reply r = envelope_error(path, http::status::forbidden,
+                               "API key '" + caller.key_name + "' lacks the scope this endpoint needs");
+      add_rate_headers(r, policy, rate);
+      return r;
     }
   }
-  RequestContext ctx{request, caller, query, params, ledger_, clock_(), &auth_};
-  return endpoint.call(ctx);
+  if (endpoint.checks_credentials) return call_checking_credentials(endpoint, request, query, params, path, info);
+  LimitingTokens tokens(auth_, limiter_, metrics_, info.client);
+  tokens.refusal_path = std::string(path);
+  RequestContext ctx{request, caller, query, params, ledger_, clock_(), &tokens};
+  Reply reply = endpoint.call(ctx);
+  if (tokens.refusal) return std::move(*tokens.refusal);
+  if (deferred) {
+    rate = tokens.decision;
+    policy = tokens.policy;
+  }
+  add_rate_headers(reply, policy, rate);
+  return reply;
 }
 
 namespace {
@@ -130,7 +275,7 @@ std::vector<Endpoint> builtin_endpoints(Auth& auth, const HealthProbe* probe,
   std::vector<Endpoint> out;
   out.push_back(Endpoint{http::verb::post, "/v3/oauth/token/generate",
                          [&auth](RequestContext& ctx) { return generate_token(auth, ctx); },
-                         Scope::kRead, Access::kPublic});
+                         Scope::kRead, Access::kPublic, /*checks_credentials=*/true});
   out.push_back(Endpoint{http::verb::get, "/healthz",
                          [probe](RequestContext&) { return healthz(probe); }, Scope::kRead,
                          Access::kPublic});

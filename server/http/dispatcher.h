@@ -1,34 +1,69 @@
-// From a parsed request to a Reply, without sockets: routing, query decoding, auth, scope
-// check, the handler call. The session only reads, calls handle() and writes.
+// From a parsed request to a Reply, without sockets: routing, query decoding, auth, the rate
+// limit, scope check, the handler call. The session only reads, calls handle() and writes.
+//
+// Order for a scoped route: a client address that failed authentication too often is
+// refused (429) before any credential is hashed; then the credentials (401, charged to the
+// address); then the key's rate limit (429); then the scope (403). Admitted answers carry
+// RateLimit-Policy and RateLimit headers. Altcraft routes whose token is in the body are
+// limited the same way when their handler resolves the token (LimitingTokens, .cc).
 //
 // Thread safety: handle() is called concurrently from every io thread; everything here is
-// constant after construction except what Auth and the Ledger guard themselves.
+// constant after construction except what Auth, RateLimiter, HttpMetrics and the Ledger
+// guard themselves.
 #pragma once
 
 #include <atomic>
 
 #include "server/http/auth.h"
 #include "server/http/gates.h"
+#include "server/http/metrics.h"
+#include "server/http/rate_limit.h"
 #include "server/http/router.h"
 
 namespace codeledger::server {
 
+// What the session knows about a request beyond its bytes, and what it learns back.
+struct RequestInfo {
+  ClientAddress client{};  // the peer's address (rate limit of failed authentication)
+  std::size_t route = 0;   // set by handle(): router index, or the metrics' unmatched route
+};
+
 class Dispatcher {
  public:
-  Dispatcher(ledger::Ledger& ledger, Auth& auth, Router router, Clock clock);
+  // `limiter` and `metrics` may be null (no limits, no counting).
+  Dispatcher(ledger::Ledger& ledger, Auth& auth, Router router, Clock clock,
+             RateLimiter* limiter = nullptr, HttpMetrics* metrics = nullptr);
 
-  Reply handle(const HttpRequest& request) const;
+  Reply handle(const HttpRequest& request, RequestInfo& info) const;
+  Reply handle(const HttpRequest& request) const {
+    RequestInfo info;
+    return handle(request, info);
+  }
   const Router& router() const { return router_; }
 
  private:
   Reply call(const Endpoint& endpoint, const HttpRequest& request, std::string_view path,
-             const QueryParams& query, const PathParams& params) const;
+             const QueryParams& query, const PathParams& params, const RequestInfo& info) const;
+  Reply call_checking_credentials(const Endpoint& endpoint, const HttpRequest& request,
+                                  const QueryParams& query, const PathParams& params,
+                                  std::string_view path, const RequestInfo& info) const;
+  // The 401 or 429 answer when the Authorization header does not authenticate.
+  std::optional<Reply> authenticate(std::string_view authorization, std::string_view path,
+                                    const ClientAddress& client, Caller& caller) const;
 
   ledger::Ledger& ledger_;
   Auth& auth_;
   Router router_;
   Clock clock_;
+  RateLimiter* limiter_;
+  HttpMetrics* metrics_;
 };
+
+// 429 in the path's dialect with Retry-After, RateLimit-Policy and RateLimit.
+Reply too_many_requests(std::string_view path, std::string_view policy_header,
+                        const RateDecision& decision, std::string_view message);
+// Adds RateLimit-Policy and RateLimit to an admitted answer (nothing when not limited).
+void add_rate_headers(Reply& reply, std::string_view policy_header, const RateDecision& decision);
 
 // The server's own endpoints: GET /healthz, GET /readyz, POST /v3/oauth/token/generate.
 // `probe` may be null; `ready` is the server's "accepting traffic" flag. All references must

@@ -13,16 +13,19 @@ namespace codeledger::server {
 // Holds a response until the state it reveals is durable. when_durable() may call `done`
 // at once (on the calling thread) or later from any thread; the session posts back to its
 // own executor either way. `done` must be called exactly once, also when the server stops.
+// done(false) means the log failed before `lsn` became durable: the handler's answer must
+// not be sent (the state it shows may be lost), the client gets 503 instead.
+using DurableCallback = std::function<void(bool durable)>;
 class DurabilityGate {
  public:
   virtual ~DurabilityGate() = default;
-  virtual void when_durable(ledger::Lsn lsn, std::function<void()> done) = 0;
+  virtual void when_durable(ledger::Lsn lsn, DurableCallback done) = 0;
 };
 
 // Durability `none`/tests: everything is as durable as it will get.
 class ImmediateDurability final : public DurabilityGate {
  public:
-  void when_durable(ledger::Lsn, std::function<void()> done) override { done(); }
+  void when_durable(ledger::Lsn, DurableCallback done) override { done(true); }
 };
 
 // What /healthz and /readyz report beyond "the server answers".

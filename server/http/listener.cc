@@ -64,6 +64,7 @@ void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
     const std::size_t before = state_.connections.fetch_add(1, std::memory_order_acq_rel);
     if (before >= state_.limits.connections_max || state_.stopping.load()) {
       state_.connections.fetch_sub(1, std::memory_order_acq_rel);
+      state_.connections_refused.fetch_add(1, std::memory_order_relaxed);
       refuse(socket);
     } else {
       std::make_shared<Session>(std::move(socket), state_, worker_)->run();

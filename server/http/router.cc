@@ -92,6 +92,7 @@ RouteMatch Router::match(http::verb method, std::string_view path, PathParams& p
     matches(*best, path, &params);
     result.kind = RouteMatch::Kind::kFound;
     result.endpoint = &best->endpoint;
+    result.index = static_cast<std::size_t>(best - endpoints_.data());
     result.allow.clear();
   } else if (!result.allow.empty()) {
     result.kind = RouteMatch::Kind::kMethodNotAllowed;

@@ -26,11 +26,15 @@ struct Endpoint {
   std::function<Reply(RequestContext&)> call;
   Scope scope = Scope::kRead;
   Access access = Access::kScoped;
+  // A public endpoint that checks credentials itself (token generation): its 401 answers
+  // count as authentication failures of the client address, like a failed header.
+  bool checks_credentials = false;
 };
 
 struct RouteMatch {
   enum class Kind : std::uint8_t { kFound, kNotFound, kMethodNotAllowed } kind = Kind::kNotFound;
   const Endpoint* endpoint = nullptr;
+  std::size_t index = 0;  // kFound: the endpoint's position in the router (metrics label)
   std::string allow;  // kMethodNotAllowed: "GET, POST"
 };
 
@@ -41,6 +45,7 @@ class Router {
   // `path` must outlive `params`: they point into it.
   RouteMatch match(http::verb method, std::string_view path, PathParams& params) const;
   std::size_t size() const { return endpoints_.size(); }
+  const Endpoint& endpoint(std::size_t i) const { return endpoints_[i].endpoint; }
 
  private:
   struct Compiled {

@@ -5,9 +5,24 @@
 
 #include <chrono>
 
+#include "server/http/errors.h"
 #include "server/http/listener.h"
 
 namespace codeledger::server {
+namespace {
+
+Reply json_reply(http::status status, std::string body) {
+  Reply r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+}  // namespace
+
+// Failed authentication per client address: enough for a person mistyping a password, far
+// too few to make brute force or hashing floods worthwhile.
+constexpr RatePolicy kAuthFailurePolicy{60, 20};
 
 struct Server::Worker {
   WorkerState state;  // before ioc: sessions destroyed with ioc unregister from it
@@ -28,15 +43,28 @@ struct Server::Worker {
 
 Server::Server(Config config, ledger::Ledger& ledger, const std::vector<Route>& routes,
                DurabilityGate& gate, ServerHooks hooks)
-    : config_(std::move(config)), hooks_(std::move(hooks)), auth_(config_, hooks_.clock) {
+    : config_(std::move(config)),
+      hooks_(std::move(hooks)),
+      auth_(config_, hooks_.clock),
+      limiter_(config_.api_keys, kAuthFailurePolicy, hooks_.rate_clock),
+      ledger_(ledger) {
   Router router;
   for (const Route& r : routes) router.add(r);
   for (Endpoint& e : builtin_endpoints(auth_, hooks_.health, ready_)) router.add(std::move(e));
+  for (Endpoint& e : own_endpoints()) router.add(std::move(e));
   for (Endpoint& e : hooks_.extra_endpoints) router.add(std::move(e));
   hooks_.extra_endpoints.clear();
-  dispatcher_ = std::make_unique<Dispatcher>(ledger, auth_, std::move(router), hooks_.clock);
+  std::vector<std::string> labels;
+  for (std::size_t i = 0; i < router.size(); ++i) {
+    const Endpoint& e = router.endpoint(i);
+    labels.push_back(std::string(http::to_string(e.method)) + " " + e.pattern);
+  }
+  metrics_ = std::make_unique<HttpMetrics>(std::move(labels));
+  dispatcher_ = std::make_unique<Dispatcher>(ledger, auth_, std::move(router), hooks_.clock,
+                                             &limiter_, metrics_.get());
   state_.limits = config_.limits;
   state_.dispatcher = dispatcher_.get();
+  state_.metrics = metrics_.get();
   state_.gate = &gate;
   thread_count_ = config_.threads != 0 ? config_.threads
                                        : std::max(1u, std::thread::hardware_concurrency());
@@ -90,6 +118,102 @@ void Server::stop() {
   for (auto& w : workers_) {
     if (w->thread.joinable()) w->thread.join();
   }
+}
+
+}  // namespace codeledger::server
+
+namespace codeledger::server {
+
+std::vector<Endpoint> Server::own_endpoints() {
+  std::vector<Endpoint> out;
+  out.push_back(Endpoint{http::verb::get, "/metrics",
+                         [this](RequestContext&) {
+                           Reply r;
+                           r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+                           append_metrics(r.body);
+                           return r;
+                         },
+                         Scope::kRead, Access::kPublic});
+  out.push_back(Endpoint{http::verb::post, "/admin/reload",
+                         [this](RequestContext&) {
+                           if (!hooks_.reload_source) {
+                             return capillary_error(http::status::conflict, 409,
+                                                    "reload needs a configuration source: the "
+                                                    "server was started without one");
+                           }
+                           const Status st = reload_from_source();
+                           if (!st.ok()) return capillary_error(http::status::bad_request, 400, st.message());
+                           return json_reply(http::status::ok, R"({"data":{"reloaded":true},"errors":[]})");
+                         },
+                         Scope::kAdmin, Access::kScoped});
+  return out;
+}
+
+Status Server::reload(const Config& next) {
+  std::lock_guard lock(reload_mu_);
+  for (std::size_t i = 0; i < next.api_keys.size(); ++i) {
+    bool known = false;
+    for (const OrgConfig& org : config_.organisations) known = known || org.org == next.api_keys[i].org;
+    if (!known) {
+      reloads_failed_.fetch_add(1, std::memory_order_relaxed);
+      return {ErrorCode::kInvalidRequest,
+              "reload: api_keys[" + std::to_string(i) + "] ('" + next.api_keys[i].name +
+                  "') names organisation " + std::to_string(next.api_keys[i].org) +
+                  ", which this server was not started with (organisations need a restart)"};
+    }
+  }
+  // Limits first: a key that appears is limited from its first authenticated request.
+  limiter_.reload(next.api_keys);
+  auth_.reload_keys(next);
+  reloads_ok_.fetch_add(1, std::memory_order_relaxed);
+  return {};
+}
+
+Status Server::reload_from_source() {
+  if (!hooks_.reload_source) {
+    return {ErrorCode::kInvalidRequest, "reload: no configuration source (started without a config file)"};
+  }
+  Result<Config> next = hooks_.reload_source();
+  if (!next.ok()) {
+    reloads_failed_.fetch_add(1, std::memory_order_relaxed);
+    return next.status();
+  }
+  return reload(*next);
+}
+
+void Server::append_metrics(std::string& out) const {
+  out.reserve(16 << 10);
+  metrics_->append(out);
+  limiter_.append_metrics(out);
+  prom::family(out, "codeledger_http_connections_open", "gauge", "Open HTTP connections.");
+  prom::sample(out, "codeledger_http_connections_open", "",
+               static_cast<std::uint64_t>(state_.connections.load(std::memory_order_relaxed)));
+  prom::family(out, "codeledger_http_connections_refused_total", "counter",
+               "Connections closed at accept because connections_max was reached.");
+  prom::sample(out, "codeledger_http_connections_refused_total", "",
+               state_.connections_refused.load(std::memory_order_relaxed));
+  prom::family(out, "codeledger_config_reloads_total", "counter",
+               "Key and limit reloads (SIGHUP, POST /admin/reload), by result.");
+  prom::sample(out, "codeledger_config_reloads_total", "result=\"ok\"",
+               reloads_ok_.load(std::memory_order_relaxed));
+  prom::sample(out, "codeledger_config_reloads_total", "result=\"error\"",
+               reloads_failed_.load(std::memory_order_relaxed));
+  const auto stats = ledger_.stats();
+  const auto per_org = [&](std::string_view name, std::string_view help, auto field) {
+    prom::family(out, name, "gauge", help);
+    std::string labels;
+    for (const auto& st : stats) {
+      labels.clear();
+      prom::label(labels, "org", std::to_string(st.org));
+      prom::sample(out, name, labels, st.*field);
+    }
+  };
+  per_org("codeledger_ledger_codes", "Promotion codes, by organisation.", &ledger::OrgStats::codes);
+  per_org("codeledger_ledger_customers", "Customers, by organisation.", &ledger::OrgStats::customers);
+  per_org("codeledger_ledger_promotions", "Promotions, by organisation.", &ledger::OrgStats::promotions);
+  per_org("codeledger_ledger_redemptions", "Redemptions, by organisation.",
+          &ledger::OrgStats::redemptions);
+  for (const MetricsSource* source : hooks_.metrics_sources) source->append_metrics(out);
 }
 
 }  // namespace codeledger::server

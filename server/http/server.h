@@ -12,7 +12,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -20,6 +23,8 @@
 #include "server/http/config.h"
 #include "server/http/dispatcher.h"
 #include "server/http/gates.h"
+#include "server/http/metrics.h"
+#include "server/http/rate_limit.h"
 #include "server/http/session.h"
 #include "server/http/router.h"
 
@@ -27,8 +32,14 @@ namespace codeledger::server {
 
 struct ServerHooks {
   Clock clock = system_clock_ms;            // handlers' now_ms and token expiry
+  NanoClock rate_clock = steady_clock_ns;   // the rate limiter's time (monotonic)
   const HealthProbe* health = nullptr;      // /healthz and /readyz; null = always healthy
-  std::vector<Endpoint> extra_endpoints;    // e.g. /metrics, test routes
+  std::vector<Endpoint> extra_endpoints;    // e.g. test routes
+  // Appended to GET /metrics (the store's WAL and snapshot figures); must outlive the Server.
+  std::vector<const MetricsSource*> metrics_sources;
+  // Re-reads the configuration (file, environment, flags) for SIGHUP and POST /admin/reload;
+  // null: reload_from_source() refuses.
+  std::function<Result<Config>()> reload_source;
   std::uint32_t stop_timeout_ms = 10'000;   // in-flight requests get this long at stop()
 };
 
@@ -49,6 +60,15 @@ class Server {
   // stop_timeout_ms), then stop the threads. Idempotent.
   void stop();
 
+  // Swaps API keys (secrets, scopes) and rate limits for `next`'s, atomically and without
+  // touching connections; rate-limit state of keys that remain is kept. Everything else in
+  // `next` (listen, threads, limits, durability) needs a restart and is ignored. Refused,
+  // with nothing changed, when a key names an organisation the server was not started with.
+  // Thread-safe (SIGHUP thread, admin endpoint).
+  Status reload(const Config& next);
+  // reload(hooks.reload_source()): what SIGHUP and POST /admin/reload do.
+  Status reload_from_source();
+
   std::uint16_t port() const { return port_; }
   unsigned threads() const { return thread_count_; }
   std::size_t connections() const { return state_.connections.load(); }
@@ -57,12 +77,19 @@ class Server {
 
  private:
   struct Worker;
+  std::vector<Endpoint> own_endpoints();
+  void append_metrics(std::string& out) const;
 
   Config config_;
   ServerHooks hooks_;
   Auth auth_;
+  RateLimiter limiter_;
+  ledger::Ledger& ledger_;
   std::atomic<bool> ready_{false};
+  std::unique_ptr<HttpMetrics> metrics_;
   std::unique_ptr<Dispatcher> dispatcher_;
+  std::mutex reload_mu_;  // one reload at a time
+  std::atomic<std::uint64_t> reloads_ok_{0}, reloads_failed_{0};
   ServerState state_;
   unsigned thread_count_ = 1;
   std::uint16_t port_ = 0;

@@ -9,6 +9,7 @@
 
 #include <ctime>
 
+#include "server/http/access_log.h"
 #include "server/http/errors.h"
 #include "server/http/head_screen.h"
 
@@ -50,6 +51,13 @@ Session::Session(tcp::socket&& socket, ServerState& state, WorkerState& worker)
       buffer_(state.limits.header_bytes_max + kReadChunkBytes),
       state_(state),
       worker_(worker) {
+  beast::error_code ec;
+  const tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
+  if (!ec) {
+    const net::ip::address a = peer.address();
+    client_ = a.is_v4() ? net::ip::make_address_v6(net::ip::v4_mapped, a.to_v4()).to_bytes()
+                        : a.to_v6().to_bytes();
+  }
   std::lock_guard lock(worker_.mu);
   worker_.sessions.insert(this);
 }
@@ -156,13 +164,26 @@ void Session::on_read(beast::error_code ec, std::size_t) {
   phase_ = Phase::kHandling;
   // A durability wait must not count against the client's read deadline.
   stream_.expires_never();
-  reply_ = state_.dispatcher->handle(parser_->get());
+  read_done_ = Clock::now();
+  RequestInfo info;
+  info.client = client_;
+  reply_ = state_.dispatcher->handle(parser_->get(), info);
+  route_ = info.route;
   keep_alive_ = parser_->get().keep_alive() && pipelined_ < state_.limits.pipeline_depth_max;
   if (reply_.await_lsn == 0) return on_handled();
-  state_.gate->when_durable(reply_.await_lsn, [self = shared_from_this()] {
+  state_.gate->when_durable(reply_.await_lsn, [self = shared_from_this()](bool durable) {
     auto executor = self->stream_.get_executor();
-    net::post(executor, [self = std::move(self)] { self->on_handled(); });
+    net::post(executor, [self = std::move(self), durable] {
+      if (!durable) self->reply_not_durable();
+      self->on_handled();
+    });
   });
+}
+
+// The answer was computed from state the log failed to make durable: it must not be sent.
+void Session::reply_not_durable() {
+  reply_ = envelope_error(parser_->get().target(), http::status::service_unavailable,
+                          "storage unavailable: the write was not made durable");
 }
 
 void Session::on_handled() {
@@ -188,7 +209,8 @@ void Session::do_write() {
                     beast::bind_front_handler(&Session::on_write, shared_from_this()));
 }
 
-void Session::on_write(beast::error_code ec, std::size_t) {
+void Session::on_write(beast::error_code ec, std::size_t bytes) {
+  account(bytes);
   if (ec) return stream_.close();
   // Keep the body's capacity for the next answer; drop its content.
   response_.body().clear();
@@ -197,9 +219,22 @@ void Session::on_write(beast::error_code ec, std::size_t) {
 }
 
 void Session::fail_and_close(http::status status, std::string_view path, std::string_view message) {
+  read_done_ = Clock::now();
+  route_ = state_.metrics ? state_.metrics->unmatched_route() : 0;
   reply_ = envelope_error(path, status, message);
   keep_alive_ = false;
   on_handled();
+}
+
+void Session::account(std::size_t bytes_written) {
+  const auto latency = Clock::now() - read_done_;
+  const auto latency_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(latency).count();
+  const unsigned status = response_.result_int();
+  if (state_.metrics) state_.metrics->record(route_, status, latency_ns);
+  const std::uint64_t threshold = state_.access_log_threshold.load(std::memory_order_relaxed);
+  if (threshold != 0 && sample_draw() < threshold) {
+    write_access_log(client_, parser_->get(), status, bytes_written, latency_ns);
+  }
 }
 
 void Session::do_close() {

@@ -27,6 +27,8 @@
 #include "server/http/config.h"
 #include "server/http/dispatcher.h"
 #include "server/http/gates.h"
+#include "server/http/metrics.h"
+#include "server/http/rate_limit.h"
 
 namespace codeledger::server {
 
@@ -53,7 +55,11 @@ struct ServerState {
   HttpLimits limits;
   const Dispatcher* dispatcher = nullptr;
   DurabilityGate* gate = nullptr;
+  HttpMetrics* metrics = nullptr;
   std::atomic<std::size_t> connections{0};
+  std::atomic<std::uint64_t> connections_refused{0};
+  // Access log: a request is logged when a random 32-bit draw is below this (0 = off).
+  std::atomic<std::uint64_t> access_log_threshold{0};
   std::atomic<bool> stopping{false};
 };
 
@@ -86,11 +92,13 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_head(std::size_t head_bytes);
   void on_read(beast::error_code ec, std::size_t bytes);
   void on_handled();
+  void reply_not_durable();
   void do_write();
   void on_write(beast::error_code ec, std::size_t bytes);
   void fail_and_close(http::status status, std::string_view path, std::string_view message);
   void do_close();
   void on_drain(beast::error_code ec, std::size_t bytes);
+  void account(std::size_t bytes_written);
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
@@ -106,6 +114,10 @@ class Session : public std::enable_shared_from_this<Session> {
   std::size_t pipelined_ = 0;          // requests answered back to back from buffered bytes
   std::size_t drained_bytes_ = 0;
   Clock::time_point request_deadline_{};
+  // Metrics and access log of the request being answered.
+  ClientAddress client_{};
+  std::size_t route_ = 0;
+  Clock::time_point read_done_{};
 };
 
 }  // namespace codeledger::server

@@ -53,7 +53,7 @@ inline server::Config test_config() {
   c.listen_port = 0;
   c.threads = 2;
   c.data_dir = "";
-  c.durability = server::DurabilityMode::kNone;
+  c.durability = wal::Durability::kNone;
   server::OrgConfig a;
   a.org = kOrgA;
   server::OrgConfig b;

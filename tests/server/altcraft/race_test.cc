@@ -14,6 +14,15 @@ namespace {
 constexpr int kThreads = 16;
 constexpr int kPoolCodes = 5;
 
+// The envelope's error number; -1 when the body is not JSON. Parsed per call (threads).
+std::int64_t error_of(const Reply& r) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  const std::string copy = r.body;
+  if (parser.parse(copy).get(root) != simdjson::SUCCESS) return -1;
+  return root["error"].get_int64().value_unsafe();
+}
+
 class PoolRaceTest : public AltcraftTest {
  protected:
   void SetUp() override {
@@ -100,6 +109,30 @@ TEST_F(PoolRaceTest, ConcurrentAttachesOfOneUnknownCodeImportItOnceAndAttachOnce
   EXPECT_EQ(errors[0], 1);
   EXPECT_EQ(errors[1005], kThreads - 1);
   EXPECT_GE(code_view("FRESH1").customer, 900000u);
+}
+
+// Activate has no idempotency key of its own: racing activates of a single-use code must
+// give exactly one success; the losers are told the code is used up (1004), never "ok".
+TEST_F(PoolRaceTest, ConcurrentActivatesOfASingleUseCodeHaveExactlyOneWinner) {
+  ASSERT_EQ(error_of(call(&attach, json(R"("db_id":1,"loyalty_id":)" + std::to_string(number_) +
+                                        R"(,"code":"RACE00","profile_id":"racer-0")"))),
+            0);
+  std::mutex mu;
+  std::map<std::int64_t, int> errors;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&] {
+      Reply r = call(&activate, json(R"("loyalty_id":)" + std::to_string(number_) +
+                                     R"(,"code":"RACE00")"));
+      const std::int64_t err = error_of(r);
+      std::lock_guard lock(mu);
+      ++errors[err];
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(errors[0], 1);
+  EXPECT_EQ(errors[1004], kThreads - 1);
+  EXPECT_EQ(code_view("RACE00").redemption_count, 1u);
 }
 
 }  // namespace

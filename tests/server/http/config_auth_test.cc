@@ -37,7 +37,7 @@ TEST(ConfigParsing, FullDocumentIsRead) {
   EXPECT_EQ(c.listen_host, "0.0.0.0");
   EXPECT_EQ(c.listen_port, 9090);
   EXPECT_EQ(c.threads, 3u);
-  EXPECT_EQ(c.durability, DurabilityMode::kAsync);
+  EXPECT_EQ(c.durability, wal::Durability::kAsync);
   EXPECT_EQ(c.fsync_interval_ms, 7u);
   EXPECT_EQ(c.limits.body_bytes_max, 2048u);
   EXPECT_EQ(c.limits.pipeline_depth_max, 4u);

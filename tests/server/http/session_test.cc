@@ -312,7 +312,7 @@ TEST(HttpHealth, HealthzAndReadyzNeedNoCredentials) {
 // Holds callbacks until the test releases them from its own thread, like a WAL would.
 class HeldGate final : public server::DurabilityGate {
  public:
-  void when_durable(ledger::Lsn lsn, std::function<void()> done) override {
+  void when_durable(ledger::Lsn lsn, server::DurableCallback done) override {
     std::lock_guard lock(mu_);
     last_lsn_ = lsn;
     held_.push_back(std::move(done));
@@ -321,13 +321,13 @@ class HeldGate final : public server::DurabilityGate {
     std::lock_guard lock(mu_);
     return held_.size();
   }
-  void release_all() {
-    std::vector<std::function<void()>> out;
+  void release_all(bool durable = true) {
+    std::vector<server::DurableCallback> out;
     {
       std::lock_guard lock(mu_);
       out.swap(held_);
     }
-    for (auto& f : out) f();
+    for (auto& f : out) f(durable);
   }
   ledger::Lsn last_lsn() {
     std::lock_guard lock(mu_);
@@ -336,7 +336,7 @@ class HeldGate final : public server::DurabilityGate {
 
  private:
   std::mutex mu_;
-  std::vector<std::function<void()>> held_;
+  std::vector<server::DurableCallback> held_;
   ledger::Lsn last_lsn_ = 0;
 };
 
@@ -361,6 +361,23 @@ TEST(HttpDurability, ResponseWaitsUntilItsLsnIsDurable) {
   // Requests with nothing to wait for never touch the gate.
   EXPECT_EQ(c.get("/t/echo/a", TestServer::auth_headers(kAliceRw)).result_int(), 200);
   EXPECT_EQ(gate.held(), 0u);
+}
+
+TEST(HttpDurability, AnswerIsReplacedBy503WhenTheLogFailsBeforeItsLsnIsDurable) {
+  HeldGate gate;
+  TestServer::Options o;
+  o.gate = &gate;
+  TestServer srv(test_routes(), std::move(o));
+  HttpClient c = srv.client();
+  ASSERT_TRUE(c.send_raw(get_line("/t/durable")));
+  for (int i = 0; i < 200 && gate.held() == 0; ++i) std::this_thread::sleep_for(5ms);
+  ASSERT_EQ(gate.held(), 1u);
+  gate.release_all(/*durable=*/false);
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 503);
+  EXPECT_EQ(r->body().find("durable\":true"), std::string::npos);
+  EXPECT_NE(r->body().find("not made durable"), std::string::npos);
 }
 
 TEST(HttpShutdown, StopFinishesAnInFlightRequestThenCloses) {

@@ -1,0 +1,197 @@
+#include "server/http/rate_limit.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "ledger/status.h"
+#include "server/http/metrics.h"
+
+namespace codeledger::server {
+namespace {
+
+constexpr std::int64_t kMinuteNs = 60'000'000'000;
+constexpr std::int64_t kSecondNs = 1'000'000'000;
+constexpr std::string_view kKeyPolicyName = "default";
+constexpr std::string_view kFailurePolicyName = "auth-failures";
+
+// FNV-1a over the address bytes: cheap and spreads neighbouring addresses.
+std::uint64_t address_hash(const ClientAddress& a) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (std::uint8_t b : a) {
+    h ^= b;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+}  // namespace
+
+std::int64_t steady_clock_ns() {
+  using namespace std::chrono;
+  return duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+GcraParams GcraParams::from(const RatePolicy& policy) {
+  CL_CHECK(policy.per_minute > 0 && policy.burst > 0);
+  GcraParams p;
+  // Rounded up: a fraction of a nanosecond per request errs on the strict side.
+  p.interval_ns = (kMinuteNs + policy.per_minute - 1) / policy.per_minute;
+  p.tolerance_ns = static_cast<std::int64_t>(policy.burst - 1) * p.interval_ns;
+  p.burst = policy.burst;
+  return p;
+}
+
+RateDecision GcraCell::take(std::int64_t now_ns, const GcraParams& p) {
+  RateDecision d;
+  d.limited = true;
+  std::int64_t tat = tat_ns_.load(std::memory_order_relaxed);
+  while (true) {
+    const std::int64_t base = std::max(tat, now_ns);
+    if (base - now_ns > p.tolerance_ns) {
+      d.admitted = false;
+      d.remaining = 0;
+      d.retry_after_ns = base - now_ns - p.tolerance_ns;
+      d.reset_ns = base - now_ns;
+      return d;
+    }
+    const std::int64_t next = base + p.interval_ns;
+    // Relaxed is enough: the TAT is the only state, no other memory is published with it.
+    if (tat_ns_.compare_exchange_weak(tat, next, std::memory_order_relaxed)) {
+      d.admitted = true;
+      d.remaining = static_cast<std::uint32_t>(
+          (p.tolerance_ns + p.interval_ns - (next - now_ns)) / p.interval_ns);
+      d.reset_ns = next - now_ns;
+      return d;
+    }
+  }
+}
+
+RateDecision GcraCell::peek(std::int64_t now_ns, const GcraParams& p) const {
+  RateDecision d;
+  d.limited = true;
+  const std::int64_t base = std::max(tat_ns_.load(std::memory_order_relaxed), now_ns);
+  d.reset_ns = base - now_ns;
+  if (base - now_ns > p.tolerance_ns) {
+    d.admitted = false;
+    d.retry_after_ns = base - now_ns - p.tolerance_ns;
+  } else {
+    d.remaining = static_cast<std::uint32_t>((p.tolerance_ns - (base - now_ns)) / p.interval_ns + 1);
+  }
+  return d;
+}
+
+std::int64_t ceil_seconds(std::int64_t ns) {
+  if (ns <= 0) return 0;
+  return (ns + kSecondNs - 1) / kSecondNs;
+}
+
+std::string rate_limit_policy_header(std::string_view name, const RatePolicy& policy) {
+  std::string out = "\"";
+  out += name;
+  out += "\";q=";
+  out += std::to_string(policy.per_minute);
+  out += ";w=60";
+  return out;
+}
+
+std::string rate_limit_header(std::string_view name, const RateDecision& d) {
+  std::string out = "\"";
+  out += name;
+  out += "\";r=";
+  out += std::to_string(d.remaining);
+  out += ";t=";
+  out += std::to_string(ceil_seconds(d.reset_ns));
+  return out;
+}
+
+RateLimiter::RateLimiter(const std::vector<ApiKeyConfig>& keys, RatePolicy auth_failures,
+                         NanoClock clock)
+    : clock_(std::move(clock)),
+      failure_params_(GcraParams::from(auth_failures)),
+      failure_policy_header_(rate_limit_policy_header(kFailurePolicyName, auth_failures)),
+      address_cells_(std::make_unique<GcraCell[]>(kAddressCells)) {
+  reload(keys);
+}
+
+RateLimiter::~RateLimiter() = default;
+
+void RateLimiter::reload(const std::vector<ApiKeyConfig>& keys) {
+  std::lock_guard lock(reload_mu_);
+  const Table* old = table_.load(std::memory_order_acquire);
+  auto table = std::make_unique<Table>();
+  for (const ApiKeyConfig& k : keys) {
+    const RatePolicy policy{k.rate_limit_per_minute, k.rate_limit_burst};
+    KeyEntry entry{GcraParams::from(policy), nullptr,
+                   rate_limit_policy_header(kKeyPolicyName, policy)};
+    if (old) {
+      if (auto it = old->find(k.name); it != old->end()) entry.cell = it->second.cell;
+    }
+    if (!entry.cell) entry.cell = std::make_shared<KeyCell>();
+    table->emplace(k.name, std::move(entry));
+  }
+  table_.store(table.get(), std::memory_order_release);
+  tables_.push_back(std::move(table));
+}
+
+const RateLimiter::KeyEntry* RateLimiter::find(std::string_view key) const {
+  const Table* t = table_.load(std::memory_order_acquire);
+  const auto it = t->find(key);  // transparent: no temporary string
+  return it == t->end() ? nullptr : &it->second;
+}
+
+RateDecision RateLimiter::admit_key(std::string_view key) const {
+  const KeyEntry* e = find(key);
+  if (!e) return {};
+  RateDecision d = e->cell->gcra.take(clock_(), e->params);
+  (d.admitted ? e->cell->admitted_total : e->cell->limited_total)
+      .fetch_add(1, std::memory_order_relaxed);
+  return d;
+}
+
+std::string_view RateLimiter::key_policy_header(std::string_view key) const {
+  const KeyEntry* e = find(key);
+  return e ? std::string_view(e->policy_header) : std::string_view{};
+}
+
+GcraCell& RateLimiter::address_cell(const ClientAddress& client) const {
+  return address_cells_[address_hash(client) & (kAddressCells - 1)];
+}
+
+RateDecision RateLimiter::check_address(const ClientAddress& client) const {
+  RateDecision d = address_cell(client).peek(clock_(), failure_params_);
+  if (!d.admitted) failures_limited_total_.fetch_add(1, std::memory_order_relaxed);
+  return d;
+}
+
+RateDecision RateLimiter::charge_failure(const ClientAddress& client) {
+  RateDecision d = address_cell(client).take(clock_(), failure_params_);
+  if (!d.admitted) failures_limited_total_.fetch_add(1, std::memory_order_relaxed);
+  return d;
+}
+
+void RateLimiter::append_metrics(std::string& out) const {
+  const Table* t = table_.load(std::memory_order_acquire);
+  std::vector<const Table::value_type*> rows;
+  for (const auto& row : *t) rows.push_back(&row);
+  std::sort(rows.begin(), rows.end(), [](auto* a, auto* b) { return a->first < b->first; });
+  std::string labels;
+  const auto per_key = [&](std::string_view name, std::string_view help, auto counter) {
+    prom::family(out, name, "counter", help);
+    for (const auto* row : rows) {
+      labels.clear();
+      prom::label(labels, "key", row->first);
+      prom::sample(out, name, labels, (row->second.cell.get()->*counter).load(std::memory_order_relaxed));
+    }
+  };
+  per_key("codeledger_rate_limited_requests_total", "Requests refused with 429, by API key.",
+          &KeyCell::limited_total);
+  per_key("codeledger_rate_admitted_requests_total", "Requests the rate limiter admitted, by API key.",
+          &KeyCell::admitted_total);
+  prom::family(out, "codeledger_auth_failures_rate_limited_total", "counter",
+               "Requests refused with 429 because their client address failed authentication "
+               "too often.");
+  prom::sample(out, "codeledger_auth_failures_rate_limited_total", "",
+               failures_limited_total_.load(std::memory_order_relaxed));
+}
+
+}  // namespace codeledger::server

@@ -1,0 +1,138 @@
+// Per-API-key rate limiting with GCRA (the generic cell rate algorithm, equivalent to a token
+// bucket of `burst` tokens refilled at `per_minute`), plus a per-client-address limit on
+// failed authentication.
+//
+// Each key has one 64-bit theoretical arrival time (TAT, nanoseconds) updated by a CAS loop:
+// no lock, and two keys never touch the same cache line's state, so unrelated keys never
+// serialise. The key table is immutable once published; reload() publishes a new table that
+// shares the cells of keys that remain (their state survives) and retires the old table
+// until the limiter is destroyed (reloads are rare operator actions, so retired tables cost
+// a few hundred bytes per key per reload and readers never need a reference count).
+//
+// Failed authentication is charged to a fixed array of cells indexed by a hash of the
+// client address: bounded memory whatever the number of attacking addresses; colliding
+// addresses share a cell, which can only make the limit stricter.
+//
+// Thread safety: every method may be called from any thread; reload() calls are
+// serialised by reload_mu_.
+#pragma once
+
+#include <atomic>
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "server/http/config.h"
+
+namespace codeledger::server {
+
+using NanoClock = std::function<std::int64_t()>;
+std::int64_t steady_clock_ns();
+
+// The long-run rate and the burst (bucket size) of one policy.
+struct RatePolicy {
+  std::uint32_t per_minute = 1'000;
+  std::uint32_t burst = 100;
+};
+
+struct GcraParams {
+  std::int64_t interval_ns = 0;   // emission interval: 60 s / per_minute
+  std::int64_t tolerance_ns = 0;  // (burst - 1) * interval_ns
+  std::uint32_t burst = 1;
+  static GcraParams from(const RatePolicy& policy);
+};
+
+struct RateDecision {
+  bool limited = false;             // true: no policy applied (unknown key)
+  bool admitted = true;
+  std::uint32_t remaining = 0;      // requests still admissible right now
+  std::int64_t retry_after_ns = 0;  // rejected: wait this long for the next admission
+  std::int64_t reset_ns = 0;        // time until the bucket is full again
+};
+
+// One GCRA state word.
+class GcraCell {
+ public:
+  RateDecision take(std::int64_t now_ns, const GcraParams& p);
+  // What take() would answer for admission, without consuming.
+  RateDecision peek(std::int64_t now_ns, const GcraParams& p) const;
+
+ private:
+  // Far in the past: a fresh cell admits a full burst whatever the clock's origin.
+  std::atomic<std::int64_t> tat_ns_{INT64_MIN / 4};
+};
+
+// Renders `"name";q=<per_minute>;w=60` (RateLimit-Policy) and
+// `"name";r=<remaining>;t=<seconds>` (RateLimit), draft-ietf-httpapi-ratelimit-headers.
+std::string rate_limit_policy_header(std::string_view name, const RatePolicy& policy);
+std::string rate_limit_header(std::string_view name, const RateDecision& d);
+// Whole seconds, rounded up, never below 1 for a positive duration (Retry-After, t=).
+std::int64_t ceil_seconds(std::int64_t ns);
+
+// A client address as 16 bytes (IPv4 mapped into IPv6).
+using ClientAddress = std::array<std::uint8_t, 16>;
+
+class RateLimiter {
+ public:
+  RateLimiter(const std::vector<ApiKeyConfig>& keys, RatePolicy auth_failures,
+              NanoClock clock = steady_clock_ns);
+  ~RateLimiter();
+  RateLimiter(const RateLimiter&) = delete;
+  RateLimiter& operator=(const RateLimiter&) = delete;
+
+  // Charges one request to `key`. Unknown keys are not limited (limited = false).
+  RateDecision admit_key(std::string_view key) const;
+  // The RateLimit-Policy value for `key` (empty for unknown keys).
+  std::string_view key_policy_header(std::string_view key) const;
+
+  // Failed authentication from `client`: check_address() peeks before the expensive
+  // credential check, charge_failure() consumes after a failure.
+  RateDecision check_address(const ClientAddress& client) const;
+  RateDecision charge_failure(const ClientAddress& client);
+  const std::string& failure_policy_header() const { return failure_policy_header_; }
+
+  // Publishes new per-key limits; keys that remain keep their state and counters.
+  void reload(const std::vector<ApiKeyConfig>& keys);
+
+  // codeledger_rate_limited_requests_total{key=...} and friends, Prometheus text.
+  void append_metrics(std::string& out) const;
+
+ private:
+  // One cache line per key: keys updated from different threads never share one.
+  struct alignas(64) KeyCell {
+    GcraCell gcra;
+    std::atomic<std::uint64_t> admitted_total{0};
+    std::atomic<std::uint64_t> limited_total{0};
+  };
+  struct KeyEntry {
+    GcraParams params;
+    std::shared_ptr<KeyCell> cell;
+    std::string policy_header;
+  };
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using Table = std::unordered_map<std::string, KeyEntry, NameHash, std::equal_to<>>;
+  static constexpr std::size_t kAddressCells = 4096;  // power of two
+
+  const KeyEntry* find(std::string_view key) const;
+  GcraCell& address_cell(const ClientAddress& client) const;
+
+  NanoClock clock_;
+  GcraParams failure_params_;
+  std::string failure_policy_header_;
+  std::atomic<const Table*> table_{nullptr};
+  std::mutex reload_mu_;
+  std::vector<std::unique_ptr<Table>> tables_;  // guarded by reload_mu_; last is current
+  mutable std::unique_ptr<GcraCell[]> address_cells_;
+  mutable std::atomic<std::uint64_t> failures_limited_total_{0};
+};
+
+}  // namespace codeledger::server

@@ -1,0 +1,194 @@
+// The front door over real sockets: per-key rate limits and their headers, failed
+// authentication limited per address, reload of keys and limits, and GET /metrics.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include "server/http/errors.h"
+#include "tests/support/test_server.h"
+
+namespace codeledger::testing {
+namespace {
+
+using server::Reply;
+using server::RequestContext;
+using server::Route;
+using server::Scope;
+using namespace std::chrono_literals;
+
+Reply ok_route(RequestContext& ctx) {
+  Reply r;
+  r.body = "{\"org\":" + std::to_string(ctx.caller.org) + "}";
+  return r;
+}
+Reply altcraft_route(RequestContext& ctx) {
+  // Resolves a body-less token from the query, as Altcraft handlers resolve the body's.
+  const std::string* token = ctx.query.find("token");
+  if (ctx.caller.org == 0 && (!token || !ctx.tokens->authenticate_token(*token))) {
+    return server::altcraft_error(401, "API token is invalid or expired", http::status::unauthorized);
+  }
+  return Reply{};
+}
+
+std::vector<Route> routes() {
+  return {{http::verb::get, "/t/ok", &ok_route, Scope::kRead},
+          {http::verb::get, "/api/v1.1/t/ok", &altcraft_route, Scope::kRead}};
+}
+
+TestServer::Options limited(std::uint32_t per_minute, std::uint32_t burst) {
+  TestServer::Options o;
+  o.tweak = [=](server::Config& c) {
+    for (auto& k : c.api_keys) {
+      if (k.name == kAliceRw.name) {
+        k.rate_limit_per_minute = per_minute;
+        k.rate_limit_burst = burst;
+      }
+    }
+  };
+  return o;
+}
+
+TEST(FrontDoorRateLimit, OverTheLimitIs429WithRetryAfterAndDraftHeaders) {
+  TestServer srv(routes(), limited(60, 3));
+  HttpClient c = srv.client();
+  c.set_default_headers(TestServer::auth_headers(kAliceRw));
+  for (int i = 0; i < 3; ++i) {
+    auto r = c.get("/t/ok");
+    ASSERT_EQ(r.result_int(), 200) << r.body();
+    EXPECT_EQ(r["RateLimit-Policy"], "\"default\";q=60;w=60");
+    EXPECT_EQ(r["RateLimit"], "\"default\";r=" + std::to_string(2 - i) + ";t=" + std::to_string(i + 1));
+  }
+  auto r = c.get("/t/ok");
+  ASSERT_EQ(r.result_int(), 429);
+  EXPECT_EQ(r["Retry-After"], "1");
+  EXPECT_EQ(r["RateLimit-Policy"], "\"default\";q=60;w=60");
+  EXPECT_EQ(r["RateLimit"].substr(0, 15), "\"default\";r=0;t");
+  EXPECT_NE(r.body().find(R"("errors":[{"code":429,"message":"rate limit exceeded for API key 'alice-rw')"),
+            std::string::npos)
+      << r.body();
+  EXPECT_TRUE(r.keep_alive());
+  // Another key of the same organisation is not affected.
+  auto other = c.get("/t/ok", TestServer::auth_headers(kAliceRo));
+  EXPECT_EQ(other.result_int(), 200);
+}
+
+TEST(FrontDoorRateLimit, AltcraftPathsGetTheAltcraftEnvelope) {
+  TestServer srv(routes(), limited(60, 1));
+  HttpClient c = srv.client();
+  c.set_default_headers(TestServer::auth_headers(kAliceRw));
+  EXPECT_EQ(c.get("/api/v1.1/t/ok").result_int(), 200);
+  auto r = c.get("/api/v1.1/t/ok");
+  ASSERT_EQ(r.result_int(), 429);
+  EXPECT_NE(r.body().find(R"("error":429,"error_text":"rate limit exceeded)"), std::string::npos) << r.body();
+  EXPECT_FALSE(r["Retry-After"].empty());
+}
+
+TEST(FrontDoorRateLimit, AltcraftBodyTokensAreLimitedToo) {
+  TestServer srv(routes(), limited(60, 2));
+  auto token = srv.server().auth().generate_token(kAliceRw.name, kAliceRw.password);
+  ASSERT_TRUE(token);
+  HttpClient c = srv.client();
+  const std::string target = "/api/v1.1/t/ok?token=" + token->access_token;
+  EXPECT_EQ(c.get(target).result_int(), 200);
+  auto second = c.get(target);
+  EXPECT_EQ(second.result_int(), 200);
+  EXPECT_EQ(second["RateLimit"], "\"default\";r=0;t=2");
+  auto r = c.get(target);
+  EXPECT_EQ(r.result_int(), 429) << r.body();
+  EXPECT_NE(r.body().find(R"("error":429)"), std::string::npos) << r.body();
+}
+
+TEST(FrontDoorRateLimit, RealHttpAdmissionIsWithinTwoPercentOfRateTimesTimePlusBurst) {
+  constexpr std::uint32_t kPerMinute = 3'000;  // 50 per second
+  constexpr std::uint32_t kBurst = 10;
+  TestServer srv(routes(), limited(kPerMinute, kBurst));
+  HttpClient c = srv.client();
+  c.set_default_headers(TestServer::auth_headers(kAliceRw));
+  HttpClient other = srv.client();
+  other.set_default_headers(TestServer::auth_headers(kBobRw));
+  // Ten times the rate: one request every 2 ms for 4 s; Bob at half his default rate.
+  const auto period = 2ms;
+  const auto start = std::chrono::steady_clock::now();
+  auto next = start;
+  auto last_sent = start;
+  int admitted = 0, refused = 0, other_refused = 0, i = 0;
+  while (next < start + 4s) {
+    std::this_thread::sleep_until(next);
+    last_sent = std::chrono::steady_clock::now();
+    const int status = c.get("/t/ok").result_int();
+    ASSERT_TRUE(status == 200 || status == 429) << status;
+    (status == 200 ? admitted : refused)++;
+    if (++i % 100 == 0 && other.get("/t/ok").result_int() != 200) ++other_refused;
+    next += period;
+  }
+  const double seconds = std::chrono::duration<double>(last_sent - start).count();
+  const double expected = kPerMinute / 60.0 * seconds + kBurst;
+  std::cout << "[ rate limit ] " << admitted << " admitted, " << refused << " refused in "
+            << seconds << " s; expected " << expected << "\n";
+  EXPECT_GT(refused, admitted) << "the client did not drive the key over its rate";
+  EXPECT_NEAR(admitted, expected, expected * 0.02);
+  EXPECT_EQ(other_refused, 0);
+}
+
+TEST(FrontDoorAuth, FailedAuthenticationIsLimitedPerClientAddress) {
+  TestServer srv(routes());
+  HttpClient c = srv.client();
+  const Headers bad = {{"Authorization", basic_auth(kAliceRw.name, "wrong")}};
+  int unauthorized = 0;
+  HttpResponse r;
+  for (int i = 0; i < 100; ++i) {
+    r = c.get("/t/ok", bad);
+    if (r.result_int() != 401) break;
+    ++unauthorized;
+  }
+  EXPECT_EQ(unauthorized, 20) << "the auth-failure burst";
+  ASSERT_EQ(r.result_int(), 429) << r.body();
+  EXPECT_EQ(r["RateLimit-Policy"], "\"auth-failures\";q=60;w=60");
+  EXPECT_FALSE(r["Retry-After"].empty());
+  // Refused before the credentials are checked: good ones from this address wait too.
+  EXPECT_EQ(c.get("/t/ok", TestServer::auth_headers(kAliceRw)).result_int(), 429);
+  // So does token generation, which checks credentials itself.
+  EXPECT_EQ(c.post("/v3/oauth/token/generate", R"({"key":"alice-rw","secret":"x"})").result_int(), 429);
+}
+
+TEST(FrontDoorReload, KeysAndLimitsAreSwappedWithoutDroppingConnections) {
+  server::Config next = test_config();
+  TestServer::Options o = limited(60, 2);
+  o.hooks.reload_source = [&next]() -> Result<server::Config> { return next; };
+  TestServer srv(routes(), std::move(o));
+  HttpClient c = srv.client();
+  c.set_default_headers(TestServer::auth_headers(kAliceRw));
+  EXPECT_EQ(c.get("/t/ok").result_int(), 200);
+  EXPECT_EQ(c.get("/t/ok").result_int(), 200);
+  EXPECT_EQ(c.get("/t/ok").result_int(), 429);
+  // Next config: alice-rw keeps a 60/min, burst 3 limit; alice-ro is revoked.
+  next.api_keys.erase(next.api_keys.begin() + 1);
+  next.api_keys[0].rate_limit_per_minute = 60;
+  next.api_keys[0].rate_limit_burst = 3;
+  auto reload = c.post("/admin/reload", "", TestServer::auth_headers(kBobRw));
+  ASSERT_EQ(reload.result_int(), 200) << reload.body();
+  // Same connection; alice's state was kept (2 used of the new burst of 3, plus refill).
+  auto r = c.get("/t/ok");
+  EXPECT_EQ(r.result_int(), 200) << r.body();
+  EXPECT_EQ(r["RateLimit-Policy"], "\"default\";q=60;w=60");
+  EXPECT_EQ(c.get("/t/ok", TestServer::auth_headers(kAliceRo)).result_int(), 401);
+  EXPECT_EQ(srv.server().connections(), 1u);
+  // A key for an organisation the server was not started with is refused, nothing changes.
+  next.api_keys[0].org = 9999;
+  auto refused = c.post("/admin/reload", "", TestServer::auth_headers(kBobRw));
+  EXPECT_EQ(refused.result_int(), 400);
+  EXPECT_NE(refused.body().find("organisation 9999"), std::string::npos) << refused.body();
+  EXPECT_EQ(c.get("/t/ok", TestServer::auth_headers(kBobRw)).result_int(), 200);
+}
+
+TEST(FrontDoorReload, ReloadNeedsTheAdminScopeAndASource) {
+  TestServer srv(routes());
+  HttpClient c = srv.client();
+  EXPECT_EQ(c.post("/admin/reload", "", TestServer::auth_headers(kAliceRo)).result_int(), 403);
+  EXPECT_EQ(c.post("/admin/reload", "", TestServer::auth_headers(kAliceRw)).result_int(), 409);
+}
+
+}  // namespace
+}  // namespace codeledger::testing
