@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The long crash loop (issue 3): the Release codeledgerd under concurrent link / redeem /
+# issueBulk load, SIGKILLed at a random moment each cycle, restarted on the same data dir and
+# checked against the clients' log of acknowledged operations (tests/crash/crash_loop_test.cc).
+# Builds the Release codeledgerd and crash_tests when missing (or with --build), then runs
+# the sync crash loop for N cycles. Prints the totals line that goes into docs/benchmarks.md;
+# the exit status is the test's (non-zero on any violation). Loopback only; the test kills
+# every server it starts.
+#
+# usage: bench/scripts/crash-loop.sh [--cycles N] [--seconds S] [--build-dir DIR] [--build]
+#   --cycles N     crash cycles (default 1000)
+#   --seconds S    stop starting new cycles after S seconds (default 3600)
+#   --build-dir    default build/release (configured Release, tests on)
+#   --build        rebuild even when the binaries exist
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=$ROOT/build/release
+CYCLES=1000
+SECONDS_MAX=3600
+FORCE_BUILD=0
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --cycles) CYCLES=$2; shift ;;
+    --seconds) SECONDS_MAX=$2; shift ;;
+    --build-dir) BUILD=$2; shift ;;
+    --build) FORCE_BUILD=1 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    *) echo "crash-loop: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+if [ $FORCE_BUILD = 1 ] || [ ! -x "$BUILD/server/codeledgerd" ] || [ ! -x "$BUILD/tests/crash_tests" ]; then
+  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release
+  cmake --build "$BUILD" --target codeledgerd crash_tests -j2
+fi
+
+echo "crash-loop: $CYCLES cycles (at most $SECONDS_MAX s), binaries from $BUILD"
+start=$(date +%s)
+set +e
+CODELEDGER_CRASH_CYCLES=$CYCLES CODELEDGER_CRASH_SECONDS=$SECONDS_MAX CODELEDGER_BIN_DIR=$BUILD \
+  "$BUILD/tests/crash_tests" --gtest_filter='CrashLoop.AcknowledgedOperationsSurviveSigkill'
+rc=$?
+set -e
+echo "crash-loop: exit status $rc, wall time $(( $(date +%s) - start )) s"
+exit $rc
