@@ -6,6 +6,7 @@
 #include <boost/system/system_error.hpp>
 
 #include <csignal>
+#include <functional>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -106,7 +107,9 @@ server::Endpoint snapshot_endpoint(store::Store& store) {
       server::Scope::kAdmin};
 }
 
-int serve(const server::Config& config, store::Store& store) {
+using ReloadSource = std::function<Result<server::Config>()>;
+
+int serve(const server::Config& config, store::Store& store, ReloadSource reload) {
   std::string issuable_id;
   if (config.demo) issuable_id = seed_demo_if_empty(store.ledger());
 
@@ -114,6 +117,9 @@ int serve(const server::Config& config, store::Store& store) {
   server::ServerHooks hooks;
   hooks.health = &bridge;
   hooks.extra_endpoints.push_back(snapshot_endpoint(store));
+  server::StoreMetrics store_metrics(store);
+  hooks.metrics_sources.push_back(&store_metrics);
+  hooks.reload_source = std::move(reload);
   const std::vector<server::Route> routes = dialect_routes();
   server::Server srv(config, store.ledger(), routes, bridge, std::move(hooks));
   std::uint16_t port = 0;
@@ -131,17 +137,26 @@ int serve(const server::Config& config, store::Store& store) {
   std::cout.flush();
 
   boost::asio::io_context signals_ioc;
-  boost::asio::signal_set signals(signals_ioc, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
-    if (ec) return;
-    std::cout << "codeledgerd: signal " << signo << ", stopping\n" << std::flush;
-    srv.stop();
-  });
+  boost::asio::signal_set signals(signals_ioc, SIGINT, SIGTERM, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int signo) {
+        if (ec) return;
+        if (signo == SIGHUP) {  // keys and limits from the config file; connections stay
+          const Status st = srv.reload_from_source();
+          std::cout << "codeledgerd: SIGHUP: " << (st.ok() ? "keys and limits reloaded" : st.message())
+                    << "\n" << std::flush;
+          signals.async_wait(on_signal);
+          return;
+        }
+        std::cout << "codeledgerd: signal " << signo << ", stopping\n" << std::flush;
+        srv.stop();
+      };
+  signals.async_wait(on_signal);
   signals_ioc.run();
   return 0;
 }
 
-int run(const server::Config& config) {
+int run(const server::Config& config, ReloadSource reload) {
   auto opened = store::Store::open(store_options(config));
   if (!opened.ok()) {
     std::cerr << "codeledgerd: cannot open data dir " << config.data_dir << ": "
@@ -150,7 +165,7 @@ int run(const server::Config& config) {
   }
   std::unique_ptr<store::Store> store = std::move(opened).value();
   std::cout << "codeledgerd: recovered: " << store->recovery().summary() << "\n";
-  const int rc = serve(config, *store);
+  const int rc = serve(config, *store, std::move(reload));
   // Traffic has stopped: drain the log (final fsync) and write the shutdown snapshot.
   if (Status st = store->close(); !st.ok()) {
     std::cerr << "codeledgerd: close: " << st.message() << "\n";
@@ -177,5 +192,6 @@ int main(int argc, char** argv) {
     std::cerr << "codeledgerd: " << config.status().message() << "\n";
     return kExitUsage;
   }
-  return run(*config);
+  // SIGHUP and POST /admin/reload read the same sources again: file, environment, flags.
+  return run(*config, [cli = *cli] { return server::resolve_config(cli); });
 }

@@ -119,14 +119,73 @@ Usage: codeledgerd [--listen HOST:PORT] [--data-dir DIR] [--config FILE] [--thre
                       *.dropped, not deleted). Without it such a log refuses to start.
   --help              this text.
 
+Environment (applied over the config file; flags apply over the environment; unset or
+empty variables are ignored):
+  CODELEDGER_CONFIG                  config file when --config is not given
+  CODELEDGER_LISTEN                  HOST:PORT, as --listen
+  CODELEDGER_DATA_DIR                as --data-dir
+  CODELEDGER_THREADS                 as --threads
+  CODELEDGER_DURABILITY              sync, async or none, as --durability
+  CODELEDGER_ACCESS_LOG_SAMPLE_RATE  0..1: fraction of requests logged to stderr
+                                     (config "access_log": {"sample_rate": 0.0}, default off)
+
+Signals: SIGTERM/SIGINT stop gracefully (stop accepting, finish in-flight requests, final
+fsync and snapshot); SIGHUP reloads API keys and rate limits from the config file without
+dropping connections (as POST /admin/reload). Every config field, limit and metric is in
+docs/operations.md.
+
 Exit codes: 0 clean shutdown (SIGTERM/SIGINT), 1 runtime failure, 2 bad flags or config.
 )";
 }
 
-Result<Config> resolve_config(const CommandLine& cli) {
+std::optional<std::string> process_env(const char* name) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return std::nullopt;
+  return std::string(v);
+}
+
+namespace {
+
+// The environment over the file: each variable is validated like its flag and named in
+// the error.
+Status apply_environment(const EnvLookup& env, Config& config) {
+  if (auto v = env("CODELEDGER_LISTEN")) {
+    Status st = parse_listen(*v, config.listen_host, config.listen_port);
+    if (!st.ok()) return bad_flag("CODELEDGER_LISTEN", st.message());
+  }
+  if (auto v = env("CODELEDGER_DATA_DIR")) config.data_dir = *v;
+  if (auto v = env("CODELEDGER_THREADS")) {
+    unsigned n = 0;
+    auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+    if (ec != std::errc() || ptr != v->data() + v->size() || n < 1 || n > 1024) {
+      return bad_flag("CODELEDGER_THREADS", "expected an integer 1..1024");
+    }
+    config.threads = n;
+  }
+  if (auto v = env("CODELEDGER_DURABILITY")) {
+    const auto mode = wal::parse_durability(*v);
+    if (!mode) return bad_flag("CODELEDGER_DURABILITY", "expected sync, async or none");
+    config.durability = *mode;
+  }
+  if (auto v = env("CODELEDGER_ACCESS_LOG_SAMPLE_RATE")) {
+    char* end = nullptr;
+    const double rate = std::strtod(v->c_str(), &end);
+    if (end != v->c_str() + v->size() || !(rate >= 0 && rate <= 1)) {
+      return bad_flag("CODELEDGER_ACCESS_LOG_SAMPLE_RATE", "expected a number from 0 to 1");
+    }
+    config.access_log_sample_rate = rate;
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<Config> resolve_config(const CommandLine& cli, const EnvLookup& env) {
   Config config;
-  if (cli.config_path) {
-    Result<Config> loaded = load_config_file(*cli.config_path);
+  std::optional<std::string> config_path = cli.config_path;
+  if (!config_path) config_path = env("CODELEDGER_CONFIG");
+  if (config_path) {
+    Result<Config> loaded = load_config_file(*config_path);
     if (!loaded.ok()) return loaded.status();
     config = std::move(loaded).value();
   } else {
@@ -142,6 +201,7 @@ Result<Config> resolve_config(const CommandLine& cli) {
     for (const auto& key : config.api_keys) has_key = has_key || key.name == demo.api_keys[0].name;
     if (!has_key) config.api_keys.push_back(demo.api_keys[0]);
   }
+  if (Status st = apply_environment(env, config); !st.ok()) return st;
   if (cli.listen) {
     Status st = parse_listen(*cli.listen, config.listen_host, config.listen_port);
     if (!st.ok()) return Status(ErrorCode::kInvalidRequest, "--listen: " + st.message());

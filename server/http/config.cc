@@ -140,6 +140,31 @@ Status read_auth(const Reader& r, dom::object root, Config& c) {
   return r.get_uint(o, "auth", "tokens_max", c.tokens_max, 1, 100'000'000);
 }
 
+// "rate_limits" and "access_log": the front door's own knobs.
+Status read_front_door(const Reader& r, dom::object root, Config& c) {
+  dom::element e;
+  if (root["rate_limits"].get(e) == simdjson::SUCCESS) {
+    dom::object o;
+    if (e.get_object().get(o) != simdjson::SUCCESS) return r.fail("rate_limits", "expected an object");
+    CL_TRY(r.check_keys(o, "rate_limits", {"auth_failures_per_minute", "auth_failures_burst"}));
+    CL_TRY(r.get_uint(o, "rate_limits", "auth_failures_per_minute", c.auth_failures_per_minute, 1));
+    CL_TRY(r.get_uint(o, "rate_limits", "auth_failures_burst", c.auth_failures_burst, 1));
+  }
+  if (root["access_log"].get(e) == simdjson::SUCCESS) {
+    dom::object o;
+    if (e.get_object().get(o) != simdjson::SUCCESS) return r.fail("access_log", "expected an object");
+    CL_TRY(r.check_keys(o, "access_log", {"sample_rate"}));
+    dom::element rate;
+    if (o["sample_rate"].get(rate) == simdjson::SUCCESS) {
+      if (rate.get_double().get(c.access_log_sample_rate) != simdjson::SUCCESS ||
+          !(c.access_log_sample_rate >= 0 && c.access_log_sample_rate <= 1)) {
+        return r.fail("access_log.sample_rate", "expected a number from 0 to 1");
+      }
+    }
+  }
+  return {};
+}
+
 Status read_org(const Reader& r, dom::element e, const std::string& path, Config& c) {
   dom::object o;
   if (e.get_object().get(o) != simdjson::SUCCESS) return r.fail(path, "expected an object");
@@ -239,7 +264,8 @@ Status read_array(const Reader& r, dom::object root, std::string_view name, Fn&&
 
 Status read_top(const Reader& r, dom::object root, Config& c) {
   CL_TRY(r.check_keys(root, "", {"listen", "threads", "data_dir", "durability", "limits", "auth",
-                                 "organisations", "api_keys", "demo"}));
+                                 "organisations", "api_keys", "demo", "rate_limits",
+                                 "access_log"}));
   std::string listen;
   CL_TRY(r.get_string(root, "", "listen", listen));
   if (!listen.empty()) {
@@ -254,6 +280,7 @@ Status read_top(const Reader& r, dom::object root, Config& c) {
   }
   CL_TRY(read_durability(r, root, c));
   CL_TRY(read_limits(r, root, c));
+  CL_TRY(read_front_door(r, root, c));
   return read_auth(r, root, c);
 }
 

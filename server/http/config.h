@@ -9,6 +9,8 @@
 //                "read_timeout_ms": 10000, "idle_timeout_ms": 60000,
 //                "connections_max": 10000, "pipeline_depth_max": 64},
 //     "auth": {"token_ttl_s": 3600, "tokens_max": 100000},
+//     "rate_limits": {"auth_failures_per_minute": 60, "auth_failures_burst": 20},
+//     "access_log": {"sample_rate": 0.0},
 //     "organisations": [{"org_id": 100737 (required), "time_zone": "UTC",
 //                        "redemption_strategy": "WITHOUT_CART_EVALUATION",
 //                        "active_promotions_max": 1000}],
@@ -20,6 +22,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -73,6 +76,11 @@ struct Config {
   HttpLimits limits;
   std::uint32_t token_ttl_s = 3'600;
   std::size_t tokens_max = 100'000;
+  // Failed authentication per client address (rate_limit.h): enough for a person mistyping
+  // a password, far too few to make brute force or hashing floods worthwhile.
+  std::uint32_t auth_failures_per_minute = 60;
+  std::uint32_t auth_failures_burst = 20;
+  double access_log_sample_rate = 0.0;  // fraction of requests logged to stderr; 0 = off
   std::vector<OrgConfig> organisations;
   std::vector<ApiKeyConfig> api_keys;
   bool demo = false;              // seed the demo data when the ledger is empty
@@ -100,7 +108,14 @@ struct CommandLine {
 Result<CommandLine> parse_command_line(int argc, const char* const* argv);
 std::string usage();
 
-// The config file (or the embedded demo without one), then the flags over it.
-Result<Config> resolve_config(const CommandLine& cli);
+// Reads an environment variable; nullopt when unset or empty. Injected so tests need not
+// touch the process environment.
+using EnvLookup = std::function<std::optional<std::string>(const char* name)>;
+std::optional<std::string> process_env(const char* name);
+
+// The config file (--config, else CODELEDGER_CONFIG, else the embedded demo), then the
+// environment (CODELEDGER_LISTEN, _DATA_DIR, _THREADS, _DURABILITY,
+// _ACCESS_LOG_SAMPLE_RATE) over it, then the flags over both.
+Result<Config> resolve_config(const CommandLine& cli, const EnvLookup& env = process_env);
 
 }  // namespace codeledger::server

@@ -5,6 +5,7 @@
 
 #include <chrono>
 
+#include "server/http/access_log.h"
 #include "server/http/errors.h"
 #include "server/http/listener.h"
 
@@ -19,10 +20,6 @@ Reply json_reply(http::status status, std::string body) {
 }
 
 }  // namespace
-
-// Failed authentication per client address: enough for a person mistyping a password, far
-// too few to make brute force or hashing floods worthwhile.
-constexpr RatePolicy kAuthFailurePolicy{60, 20};
 
 struct Server::Worker {
   WorkerState state;  // before ioc: sessions destroyed with ioc unregister from it
@@ -46,7 +43,9 @@ Server::Server(Config config, ledger::Ledger& ledger, const std::vector<Route>& 
     : config_(std::move(config)),
       hooks_(std::move(hooks)),
       auth_(config_, hooks_.clock),
-      limiter_(config_.api_keys, kAuthFailurePolicy, hooks_.rate_clock),
+      limiter_(config_.api_keys,
+               RatePolicy{config_.auth_failures_per_minute, config_.auth_failures_burst},
+               hooks_.rate_clock),
       ledger_(ledger) {
   Router router;
   for (const Route& r : routes) router.add(r);
@@ -65,6 +64,7 @@ Server::Server(Config config, ledger::Ledger& ledger, const std::vector<Route>& 
   state_.limits = config_.limits;
   state_.dispatcher = dispatcher_.get();
   state_.metrics = metrics_.get();
+  state_.access_log_threshold.store(access_log_threshold(config_.access_log_sample_rate));
   state_.gate = &gate;
   thread_count_ = config_.threads != 0 ? config_.threads
                                        : std::max(1u, std::thread::hardware_concurrency());
@@ -165,6 +165,8 @@ Status Server::reload(const Config& next) {
   // Limits first: a key that appears is limited from its first authenticated request.
   limiter_.reload(next.api_keys);
   auth_.reload_keys(next);
+  state_.access_log_threshold.store(access_log_threshold(next.access_log_sample_rate),
+                                    std::memory_order_relaxed);
   reloads_ok_.fetch_add(1, std::memory_order_relaxed);
   return {};
 }

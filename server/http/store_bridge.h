@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "server/http/gates.h"
+#include "server/http/metrics.h"
 #include "server/store/store.h"
 
 namespace codeledger::server {
@@ -31,6 +32,45 @@ class StoreBridge final : public DurabilityGate, public HealthProbe {
 
  private:
   store::Store& store_;
+};
+
+// The store's figures on GET /metrics. Read at scrape time from Store::stats() and
+// durable_lsn(), nothing on the hot path.
+class StoreMetrics final : public MetricsSource {
+ public:
+  explicit StoreMetrics(const store::Store& store) : store_(store) {}
+
+  void append_metrics(std::string& out) const override {
+    const store::StoreStats st = store_.stats();
+    const std::uint64_t durable = store_.durable_lsn();
+    const auto counter = [&](std::string_view name, std::string_view help, std::uint64_t v) {
+      prom::family(out, name, "counter", help);
+      prom::sample(out, name, "", v);
+    };
+    const auto gauge = [&](std::string_view name, std::string_view help, std::uint64_t v) {
+      prom::family(out, name, "gauge", help);
+      prom::sample(out, name, "", v);
+    };
+    counter("codeledger_wal_batches_total", "Group-commit batches written.", st.wal.batches);
+    counter("codeledger_wal_records_total", "WAL records written (records / batches = mean batch size).",
+            st.wal.records);
+    counter("codeledger_wal_bytes_total", "WAL bytes written.", st.wal.bytes);
+    counter("codeledger_wal_fsyncs_total", "fdatasync calls on WAL segments.", st.wal.fsyncs);
+    counter("codeledger_wal_segments_created_total", "WAL segments created.", st.wal.segments_created);
+    gauge("codeledger_wal_durable_lsn", "Highest LSN known to be on disk.", durable);
+    counter("codeledger_snapshots_written_total", "Snapshots written.", st.snapshots_written);
+    gauge("codeledger_snapshot_lsn", "LSN covered by the newest snapshot.", st.last_snapshot_lsn);
+    gauge("codeledger_snapshot_age_records",
+          "Records a restart would replay after the newest snapshot (durable LSN - snapshot LSN).",
+          durable >= st.last_snapshot_lsn ? durable - st.last_snapshot_lsn : 0);
+    gauge("codeledger_snapshot_last_build_ms", "Milliseconds the last snapshot build took.",
+          static_cast<std::uint64_t>(st.last_snapshot_build_ms));
+    gauge("codeledger_storage_healthy", "1 while the store accepts writes, 0 after a sticky failure.",
+          store_.healthy() ? 1 : 0);
+  }
+
+ private:
+  const store::Store& store_;
 };
 
 }  // namespace codeledger::server
