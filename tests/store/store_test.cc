@@ -163,6 +163,12 @@ TEST(Store, BackgroundSnapshotWhileWritersRun) {
     }
   });
   ASSERT_EQ(w.run(*store, 150), 150);
+  // On a loaded machine the writers can finish before the first snapshot is built: keep
+  // writing (bounded) until one has been written while they ran.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (store->stats().snapshots_written == 0 && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_EQ(w.run(*store, 10), 10);
+  }
   stop = true;
   snapshots.join();
   EXPECT_GT(store->stats().snapshots_written, 0u);
