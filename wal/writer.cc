@@ -215,7 +215,8 @@ bool WalWriter::wait_for_work(std::unique_lock<std::mutex>& lock) {
     }
     writer_waiting_ = false;
   }
-  return !(stop_ && staging_.empty());
+  // A retention request that raced with close() still runs before the thread stops.
+  return !(stop_ && staging_.empty() && !retention_requested_);
 }
 
 void WalWriter::run() {
@@ -235,9 +236,13 @@ void WalWriter::run() {
     if (!batch.empty()) {
       Status st = write_batch(batch);
       if (st.ok() && options_.durability != Durability::kNone) {
+        const auto started = std::chrono::steady_clock::now();
         st = file_->sync();
+        const auto took = std::chrono::steady_clock::now() - started;
         std::lock_guard lock(stats_mu_);
         ++stats_.fsyncs;
+        stats_.fsync_us.add(static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::microseconds>(took).count()));
       }
       if (!st.ok()) {
         fail(st);
@@ -286,6 +291,7 @@ Status WalWriter::write_batch(std::string_view batch) {
   }
   std::lock_guard lock(stats_mu_);
   ++stats_.batches;
+  stats_.batch_records.add(records);
   stats_.records += records;
   stats_.bytes += total;
   return Status::Ok();

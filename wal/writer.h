@@ -12,6 +12,7 @@
 // for pages the kernel already dropped). healthy() / failure() report it.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -53,7 +54,33 @@ struct WalOptions {
   std::function<std::int64_t()> clock_ms;                // for retention by age; default: system
 };
 
+// A fixed-bucket histogram: counts[i] counts values <= kBounds[i], the last slot the rest.
+// Plain counters under the writer's stats mutex; /metrics turns them into a Prometheus
+// histogram.
+template <const auto& kBounds>
+struct FixedHistogram {
+  static constexpr const auto& bounds = kBounds;
+  std::array<std::uint64_t, kBounds.size() + 1> counts{};
+  std::uint64_t sum = 0;
+  void add(std::uint64_t value) {
+    std::size_t i = 0;
+    while (i < kBounds.size() && value > kBounds[i]) ++i;
+    ++counts[i];
+    sum += value;
+  }
+};
+
+// fdatasync latency, microseconds (a spinning disk is 5-20 ms, NVMe tens of microseconds).
+inline constexpr std::array<std::uint64_t, 14> kFsyncBucketsUs = {
+    50, 100, 250, 500, 1'000, 2'500, 5'000, 10'000, 25'000, 50'000, 100'000, 250'000,
+    1'000'000, 5'000'000};
+// Records per group-commit batch.
+inline constexpr std::array<std::uint64_t, 13> kBatchBucketsRecords = {
+    1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1'024, 4'096, 16'384};
+
 struct WalStats {
+  FixedHistogram<kFsyncBucketsUs> fsync_us;
+  FixedHistogram<kBatchBucketsRecords> batch_records;
   std::uint64_t batches = 0;
   std::uint64_t fsyncs = 0;
   std::uint64_t records = 0;

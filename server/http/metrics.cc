@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <numeric>
 
 #include "ledger/status.h"
 
@@ -56,6 +57,25 @@ void label(std::string& out, std::string_view key, std::string_view value) {
     else out += c;
   }
   out += '"';
+}
+
+void histogram(std::string& out, std::string_view name, std::string_view labels,
+               std::span<const double> upper_bounds, std::span<const std::uint64_t> counts,
+               double sum) {
+  const std::string bucket_name = std::string(name) + "_bucket";
+  std::string bucket_labels;
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    cumulative += counts[i];
+    bucket_labels.assign(labels);
+    if (!bucket_labels.empty()) bucket_labels += ',';
+    char le[32] = "+Inf";
+    if (i < upper_bounds.size()) std::snprintf(le, sizeof le, "%g", upper_bounds[i]);
+    label(bucket_labels, "le", le);
+    sample(out, bucket_name, bucket_labels, cumulative);
+  }
+  sample(out, std::string(name) + "_sum", labels, sum);
+  sample(out, std::string(name) + "_count", labels, cumulative);
 }
 
 }  // namespace prom
@@ -132,25 +152,14 @@ void HttpMetrics::append(std::string& out) const {
                "Time from a request's last byte read to its answer's last byte written "
                "(durability wait included), by route.");
   for (std::size_t r = 0; r < n; ++r) {
-    std::uint64_t total = 0;
-    for (std::size_t i = 0; i <= kBuckets; ++i) total += bucket[r * (kBuckets + 1) + i];
-    if (total == 0) continue;  // routes never called: no series until their first request
-    std::uint64_t cumulative = 0;
-    for (std::size_t i = 0; i <= kBuckets; ++i) {
-      cumulative += bucket[r * (kBuckets + 1) + i];
-      labels.clear();
-      prom::label(labels, "route", routes_[r]);
-      labels += ',';
-      char le[32];
-      if (i < kBuckets) std::snprintf(le, sizeof le, "%g", kBucketsS[i]);
-      prom::label(labels, "le", i < kBuckets ? std::string_view(le) : std::string_view("+Inf"));
-      prom::sample(out, "codeledger_http_request_duration_seconds_bucket", labels, cumulative);
+    const std::span<const std::uint64_t> counts(&bucket[r * (kBuckets + 1)], kBuckets + 1);
+    if (std::reduce(counts.begin(), counts.end(), std::uint64_t{0}) == 0) {
+      continue;  // routes never called: no series until their first request
     }
     labels.clear();
     prom::label(labels, "route", routes_[r]);
-    prom::sample(out, "codeledger_http_request_duration_seconds_sum", labels,
-                 static_cast<double>(sum[r]) / 1e9);
-    prom::sample(out, "codeledger_http_request_duration_seconds_count", labels, cumulative);
+    prom::histogram(out, "codeledger_http_request_duration_seconds", labels, kBucketsS, counts,
+                    static_cast<double>(sum[r]) / 1e9);
   }
   prom::family(out, "codeledger_auth_failures_total", "counter",
                "Requests whose credentials were missing, malformed or wrong.");

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,11 @@ void sample(std::string& out, std::string_view name, std::string_view labels, do
 void sample(std::string& out, std::string_view name, std::string_view labels, std::uint64_t value);
 // Appends `key="escaped value"` (backslash, quote and newline escaped).
 void label(std::string& out, std::string_view key, std::string_view value);
+// A histogram's samples: name_bucket{labels,le="bound"} (cumulative), name_sum, name_count.
+// counts holds one slot per upper bound plus the +Inf slot, not cumulative.
+void histogram(std::string& out, std::string_view name, std::string_view labels,
+               std::span<const double> upper_bounds, std::span<const std::uint64_t> counts,
+               double sum);
 }  // namespace prom
 
 class HttpMetrics {

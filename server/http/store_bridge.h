@@ -3,6 +3,7 @@
 // done by the time the server can ask whether it is ready.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <utility>
@@ -63,13 +64,30 @@ class StoreMetrics final : public MetricsSource {
     gauge("codeledger_snapshot_age_records",
           "Records a restart would replay after the newest snapshot (durable LSN - snapshot LSN).",
           durable >= st.last_snapshot_lsn ? durable - st.last_snapshot_lsn : 0);
+    prom::family(out, "codeledger_snapshot_age_seconds", "gauge",
+                 "Seconds since the newest snapshot was written (since start when there is none).");
+    prom::sample(out, "codeledger_snapshot_age_seconds", "", static_cast<double>(st.snapshot_age_ms) / 1e3);
     gauge("codeledger_snapshot_last_build_ms", "Milliseconds the last snapshot build took.",
           static_cast<std::uint64_t>(st.last_snapshot_build_ms));
+    histogram(out, "codeledger_wal_fsync_seconds", "fdatasync latency of WAL batches.", st.wal.fsync_us,
+              1e-6);
+    histogram(out, "codeledger_wal_batch_records", "Records per group-commit batch.",
+              st.wal.batch_records, 1);
     gauge("codeledger_storage_healthy", "1 while the store accepts writes, 0 after a sticky failure.",
           store_.healthy() ? 1 : 0);
   }
 
  private:
+  // A WAL histogram in Prometheus units: bounds and sum multiplied by scale.
+  template <typename Histogram>
+  static void histogram(std::string& out, std::string_view name, std::string_view help,
+                        const Histogram& h, double scale) {
+    std::array<double, Histogram::bounds.size()> bounds{};
+    for (std::size_t i = 0; i < bounds.size(); ++i) bounds[i] = static_cast<double>(Histogram::bounds[i]) * scale;
+    prom::family(out, name, "histogram", help);
+    prom::histogram(out, name, "", bounds, h.counts, static_cast<double>(h.sum) * scale);
+  }
+
   const store::Store& store_;
 };
 

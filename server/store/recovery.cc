@@ -30,9 +30,8 @@ std::string RecoveryReport::summary() const {
 // A fresh ledger holding the newest snapshot that both checks out on disk and decodes;
 // a snapshot that fails to decode is skipped like a corrupt one (the next older is tried).
 Result<std::unique_ptr<ledger::Ledger>> Store::load_snapshot_into_new_ledger(
-    ledger::EventSink* sink, std::uint64_t* lsn, std::string* name,
-    std::vector<std::string>* skipped) {
-  *lsn = 0;
+    ledger::EventSink* sink, wal::SnapshotInfo* loaded, std::vector<std::string>* skipped) {
+  *loaded = wal::SnapshotInfo{};
   auto all = wal::list_snapshots(*fs_, options_.data_dir, false);
   if (!all.ok()) return Status(ErrorCode::kInternal, all.status().message());
   for (const auto& candidate : *all) {
@@ -51,8 +50,8 @@ Result<std::unique_ptr<ledger::Ledger>> Store::load_snapshot_into_new_ledger(
       skipped->push_back(candidate.name + ": does not decode: " + st.message());
       continue;
     }
-    *lsn = info->covered_lsn;
-    *name = candidate.name;
+    *loaded = *info;
+    loaded->name = candidate.name;
     return target;
   }
   return std::make_unique<ledger::Ledger>(options_.ledger, sink);
@@ -99,11 +98,12 @@ Status Store::recover() {
   if (wal::Status st = fs_->create_dir(options_.data_dir); !st.ok()) {
     return Status(ErrorCode::kInternal, st.message());
   }
-  std::uint64_t snap_lsn = 0;
-  auto loaded = load_snapshot_into_new_ledger(sink_.get(), &snap_lsn, &recovery_.snapshot_name,
-                                               &recovery_.snapshots_skipped);
+  wal::SnapshotInfo snapshot;
+  auto loaded = load_snapshot_into_new_ledger(sink_.get(), &snapshot, &recovery_.snapshots_skipped);
   if (!loaded.ok()) return loaded.status();
   ledger_ = std::move(*loaded);
+  const std::uint64_t snap_lsn = snapshot.covered_lsn;
+  recovery_.snapshot_name = snapshot.name;
   recovery_.snapshot_lsn = snap_lsn;
   if (Status st = replay_wal(*ledger_, snap_lsn + 1, UINT64_MAX, options_.recovery, true,
                              &recovery_.wal);
@@ -129,6 +129,7 @@ Status Store::recover() {
   recovery_.elapsed_ms = steady_ms() - started;
   std::lock_guard lock(mu_);
   stats_.last_snapshot_lsn = snap_lsn;
+  stats_.last_snapshot_time_ms = snapshot.time_ms;
   return Status::Ok();
 }
 

@@ -1,5 +1,6 @@
 #include "server/store/store.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "server/store/wal_sink.h"
@@ -32,6 +33,7 @@ Store::Store(StoreOptions options)
     };
   }
   if (options_.progress_every_records == 0) options_.progress_every_records = 1;
+  opened_ms_ = options_.clock_ms();
 }
 
 Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
@@ -73,11 +75,14 @@ StoreStats Store::stats() const {
   std::lock_guard lock(mu_);
   StoreStats s = stats_;
   s.wal = writer_->stats();
+  const std::int64_t since = s.last_snapshot_time_ms ? s.last_snapshot_time_ms : opened_ms_;
+  s.snapshot_age_ms = std::max<std::int64_t>(0, now_ms() - since);
   return s;
 }
 
 Status Store::write_snapshot_bytes(std::uint64_t lsn, const std::string& bytes) {
-  wal::Status st = wal::write_snapshot(*fs_, options_.data_dir, lsn, now_ms(), bytes);
+  const std::int64_t written_ms = now_ms();
+  wal::Status st = wal::write_snapshot(*fs_, options_.data_dir, lsn, written_ms, bytes);
   if (st.ok()) st = wal::prune_snapshots(*fs_, options_.data_dir, options_.snapshots_kept_count);
   if (!st.ok()) {
     std::lock_guard lock(mu_);
@@ -90,6 +95,7 @@ Status Store::write_snapshot_bytes(std::uint64_t lsn, const std::string& bytes) 
   std::lock_guard lock(mu_);
   ++stats_.snapshots_written;
   stats_.last_snapshot_lsn = lsn;
+  stats_.last_snapshot_time_ms = written_ms;
   return Status::Ok();
 }
 
@@ -104,12 +110,11 @@ Result<std::uint64_t> Store::snapshot_now() {
   }
   if (target <= base) return base;
   // Private ledger: last snapshot + durable WAL up to target. No live lock is taken.
-  std::uint64_t loaded_lsn = 0;
-  std::string name;
+  wal::SnapshotInfo loaded;
   std::vector<std::string> skipped;
-  auto shadow = load_snapshot_into_new_ledger(nullptr, &loaded_lsn, &name, &skipped);
+  auto shadow = load_snapshot_into_new_ledger(nullptr, &loaded, &skipped);
   if (!shadow.ok()) return shadow.status();
-  if (Status st = replay_wal(**shadow, loaded_lsn + 1, target, wal::RecoveryPolicy::kStrict,
+  if (Status st = replay_wal(**shadow, loaded.covered_lsn + 1, target, wal::RecoveryPolicy::kStrict,
                              false, nullptr);
       !st.ok()) {
     return st;

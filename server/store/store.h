@@ -32,6 +32,7 @@
 #include "ledger/ledger.h"
 #include "wal/file.h"
 #include "wal/reader.h"
+#include "wal/snapshot.h"
 #include "wal/writer.h"
 
 namespace codeledger::store {
@@ -76,7 +77,11 @@ struct StoreStats {
   wal::WalStats wal;
   std::uint64_t snapshots_written = 0;
   std::uint64_t last_snapshot_lsn = 0;
+  std::int64_t last_snapshot_time_ms = 0;   // clock_ms when the newest snapshot was written; 0: none
   std::int64_t last_snapshot_build_ms = 0;
+  // How stale a restart's starting point is: now - last_snapshot_time_ms, or the time since
+  // the store opened when there is no snapshot yet (filled by stats()).
+  std::int64_t snapshot_age_ms = 0;
   std::string last_snapshot_error;
 };
 
@@ -121,8 +126,7 @@ class Store {
   explicit Store(StoreOptions options);
   Status recover();
   Result<std::unique_ptr<ledger::Ledger>> load_snapshot_into_new_ledger(
-      ledger::EventSink* sink, std::uint64_t* lsn, std::string* name,
-      std::vector<std::string>* skipped);
+      ledger::EventSink* sink, wal::SnapshotInfo* loaded, std::vector<std::string>* skipped);
   Status replay_wal(ledger::Ledger& target, std::uint64_t from_lsn, std::uint64_t until_lsn,
                     wal::RecoveryPolicy policy, bool repair, wal::ReadReport* report);
   Status write_snapshot_bytes(std::uint64_t lsn, const std::string& bytes);
@@ -136,6 +140,7 @@ class Store {
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<wal::WalWriter> writer_;
   RecoveryReport recovery_;
+  std::int64_t opened_ms_ = 0;
 
   mutable std::mutex orgs_mu_;
   std::map<ledger::OrgId, ledger::OrgSettings> orgs_;  // guarded by orgs_mu_

@@ -1,0 +1,106 @@
+// Front-door micro benchmarks: the per-key rate limiter (one key per thread, and two threads
+// racing on one key), request JSON parsing (a Capillary redemption body through the wire
+// readers) and response serialisation (a seed-002 code record with *ISO fields). Run from the
+// Release build:
+//   micro_bench --benchmark_filter='RateLimit|RequestJson|ResponseCode'
+#include <benchmark/benchmark.h>
+
+#include <string>
+#include <vector>
+
+#include "server/capillary/views.h"
+#include "server/http/rate_limit.h"
+#include "server/wire/json_reader.h"
+#include "server/wire/json_writer.h"
+
+namespace {
+
+using namespace codeledger;
+using server::wire::Need;
+
+std::vector<server::ApiKeyConfig> bench_keys(int count) {
+  std::vector<server::ApiKeyConfig> keys;
+  for (int i = 0; i < count; ++i) {
+    server::ApiKeyConfig k;
+    k.name = "key-" + std::to_string(i);
+    k.org = 1;
+    k.rate_limit_per_minute = 1'000'000'000;  // never limited: the admitted path is measured
+    k.rate_limit_burst = 1'000'000;
+    keys.push_back(k);
+  }
+  return keys;
+}
+
+const server::RateLimiter& limiter() {
+  static const server::RateLimiter instance(bench_keys(64), server::RatePolicy{});
+  return instance;
+}
+
+// Each thread charges its own key: unrelated keys must not serialise.
+void BM_RateLimitAdmitOwnKey(benchmark::State& state) {
+  const std::string key = "key-" + std::to_string(state.thread_index());
+  for (auto _ : state) benchmark::DoNotOptimize(limiter().admit_key(key));
+}
+BENCHMARK(BM_RateLimitAdmitOwnKey)->Threads(1)->Threads(2)->UseRealTime();
+
+// Every thread charges one key: the CAS loop's contended cost.
+void BM_RateLimitAdmitSharedKey(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(limiter().admit_key("key-0"));
+}
+BENCHMARK(BM_RateLimitAdmitSharedKey)->Threads(2)->UseRealTime();
+
+constexpr std::string_view kRedeemBody = R"({
+  "transactionIdentifier": "TXN-2026-11-22-000123",
+  "transactionNumber": "B-778812",
+  "transactionDate": "2026-11-22 10:15:00",
+  "amount": 1299.5,
+  "customerId": 554433,
+  "redemptions": [{"code": "DQCV73", "mode": "DISCOUNT", "discount": 100.0}]
+})";
+
+// What the redeem handler does before it reaches the ledger: parse, then read each field.
+void BM_RequestJsonParseRedeem(benchmark::State& state) {
+  for (auto _ : state) {
+    auto doc = server::wire::parse_json(kRedeemBody);
+    if (!doc.ok()) state.SkipWithError("parse failed");
+    server::wire::Fields f(doc->get_object().value());
+    benchmark::DoNotOptimize(f.string("transactionIdentifier", Need::kRequired, 128));
+    benchmark::DoNotOptimize(f.string("transactionNumber", Need::kOptional, 128));
+    benchmark::DoNotOptimize(f.customer_id("customerId", Need::kRequired));
+    auto items = f.array("redemptions", Need::kRequired, 100);
+    for (auto item : *items) {
+      server::wire::Fields r(item.get_object().value(), "redemptions[0].");
+      benchmark::DoNotOptimize(r.string("code", Need::kRequired, 64));
+      benchmark::DoNotOptimize(r.mode("mode", Need::kOptional));
+    }
+    if (!f.ok()) state.SkipWithError("field read failed");
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * kRedeemBody.size()));
+}
+BENCHMARK(BM_RequestJsonParseRedeem);
+
+// One seed-002 code record in a non-UTC zone (every *ISO field goes through the tz rules).
+void BM_ResponseCodeSerialise(benchmark::State& state) {
+  ledger::CodeView code;
+  code.id = *ledger::ObjectId::parse("5f1a2b3c4d5e6f7a8b9c0d1e");
+  code.org = 100737;
+  code.promotion_id = *ledger::ObjectId::parse("5f1a2b3c4d5e6f7a8b9c0d1f");
+  code.promotion_name = "Black Friday";
+  code.code = *ledger::CodeKey::make("DQCV73");
+  code.customer = 554433;
+  code.created_ms = 1'763'800'000'000;
+  code.valid_till_ms = 1'767'000'000'000;
+  code.redeemable_from_ms = 1'763'800'000'000;
+  const auto zone = server::wire::IsoZone::find_or_utc("Asia/Kolkata");
+  std::string out;
+  for (auto _ : state) {
+    out.clear();
+    server::wire::JsonWriter w(out);
+    server::capillary::write_code(w, code, zone, false);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * out.size()));
+}
+BENCHMARK(BM_ResponseCodeSerialise);
+
+}  // namespace

@@ -1,0 +1,160 @@
+// Recovery speed (issue 3's targets: at most 1 s per million WAL records replayed, at most
+// 0.5 s per million codes loaded from a snapshot). Each benchmark prepares a data directory
+// through the real Store (durability none, so preparation does not wait on the disk), then
+// times Store::open on it: directory scan, snapshot load and decode, WAL read, CRC checks,
+// event decode and Ledger::apply, exactly what codeledgerd does at start.
+//
+// Run (Release; CODELEDGER_BENCH_RECORDS overrides the 1M default):
+//   micro_bench --benchmark_filter=Recovery
+// The counters s_per_M_records / s_per_M_codes are the figures to compare with the targets.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "server/store/store.h"
+
+namespace {
+
+using namespace codeledger;
+using namespace codeledger::ledger;
+
+constexpr OrgId kOrg = 7;
+
+std::size_t record_count() {
+  const char* env = std::getenv("CODELEDGER_BENCH_RECORDS");
+  const std::size_t v = env != nullptr ? std::strtoull(env, nullptr, 10) : 0;
+  return v >= 1'000 ? v : std::size_t{1'000'000};
+}
+
+std::string fresh_dir(const char* name) {
+  auto dir = std::filesystem::temp_directory_path() / (std::string("codeledger-recovery-") + name);
+  std::filesystem::remove_all(dir);
+  return dir.string();
+}
+
+store::StoreOptions options_in(const std::string& dir, bool snapshot_on_close) {
+  store::StoreOptions o;
+  o.data_dir = dir;
+  o.durability = wal::Durability::kNone;
+  o.snapshot_on_close = snapshot_on_close;
+  o.orgs.push_back({kOrg, OrgSettings{}});
+  return o;
+}
+
+std::unique_ptr<store::Store> open_or_die(store::StoreOptions o) {
+  auto s = store::Store::open(std::move(o));
+  if (!s.ok()) {
+    std::fprintf(stderr, "recovery bench: %s\n", s.status().message().c_str());
+    std::abort();
+  }
+  return std::move(*s);
+}
+
+Op make_op(TimeMs now) {
+  Op o;
+  o.org = kOrg;
+  o.api_key = "bench";
+  o.now_ms = now;
+  return o;
+}
+
+std::string code_name(std::size_t i) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "RB%09zu", i);
+  return buf;
+}
+
+// One promotion holding `codes` codes, imported 10,000 per command (one WAL record each).
+std::vector<std::string> import_codes(Ledger& l, std::size_t codes) {
+  PromotionSpec spec;
+  spec.name = "recovery bench";
+  spec.per_code_redemptions_max = 1;
+  Op op = make_op(1'762'000'000'000);
+  const ObjectId promotion = l.create_promotion(op, spec)->id;
+  std::vector<std::string> names;
+  names.reserve(codes);
+  for (std::size_t i = 0; i < codes; ++i) names.push_back(code_name(i));
+  for (std::size_t i = 0; i < codes; i += 10'000) {
+    const std::size_t n = std::min<std::size_t>(10'000, codes - i);
+    auto r = l.import_codes(op, promotion,
+                            std::span<const std::string>(names.data() + i, n), {});
+    if (!r.ok()) std::abort();
+  }
+  return names;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+// WAL replay: a log of `record_count()` link records (plus the few import records that
+// create their codes), no snapshot. Each record is one event a checkout service sent.
+void BM_RecoveryWalReplay(benchmark::State& state) {
+  const std::string dir = fresh_dir("wal");
+  const std::size_t records = record_count();
+  {
+    auto s = open_or_die(options_in(dir, false));
+    const auto names = import_codes(s->ledger(), records);
+    for (std::size_t i = 0; i < records; ++i) {
+      Op o = make_op(1'762'000'000'000 + static_cast<TimeMs>(i));
+      if (!s->ledger().link_code(o, Mode::kDiscount, names[i], i + 1).ok()) std::abort();
+    }
+    if (!s->close().ok()) std::abort();
+  }
+  std::uint64_t replayed = 0;
+  double total_s = 0;
+  for (auto _ : state) {
+    const auto started = std::chrono::steady_clock::now();
+    auto s = open_or_die(options_in(dir, false));
+    const double took = seconds_since(started);
+    state.SetIterationTime(took);
+    total_s += took;
+    replayed = s->recovery().replayed;
+  }
+  const double open_s = total_s / static_cast<double>(state.iterations());
+  state.counters["records"] = static_cast<double>(replayed);
+  state.counters["s_per_M_records"] = open_s / (static_cast<double>(replayed) / 1e6);
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_RecoveryWalReplay)->UseManualTime()->Iterations(3)->Unit(benchmark::kMillisecond);
+
+// Snapshot load: `record_count()` codes, half of them linked, written by the clean-close
+// snapshot; the WAL after it is empty, so the time is the snapshot's.
+void BM_RecoverySnapshotLoad(benchmark::State& state) {
+  const std::string dir = fresh_dir("snapshot");
+  const std::size_t codes = record_count();
+  {
+    auto s = open_or_die(options_in(dir, true));
+    const auto names = import_codes(s->ledger(), codes);
+    for (std::size_t i = 0; i < codes; i += 2) {
+      Op o = make_op(1'762'000'000'000);
+      if (!s->ledger().link_code(o, Mode::kDiscount, names[i], i + 1).ok()) std::abort();
+    }
+    if (!s->close().ok()) std::abort();
+  }
+  std::uint64_t replayed = 0;
+  double total_s = 0;
+  for (auto _ : state) {
+    const auto started = std::chrono::steady_clock::now();
+    auto s = open_or_die(options_in(dir, false));
+    const double took = seconds_since(started);
+    state.SetIterationTime(took);
+    total_s += took;
+    replayed = s->recovery().replayed;
+  }
+  const double open_s = total_s / static_cast<double>(state.iterations());
+  if (replayed != 0) state.SkipWithError("expected an empty WAL tail after the snapshot");
+  state.counters["codes"] = static_cast<double>(codes);
+  state.counters["s_per_M_codes"] = open_s / (static_cast<double>(codes) / 1e6);
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_RecoverySnapshotLoad)->UseManualTime()->Iterations(3)->Unit(benchmark::kMillisecond);
+
+}  // namespace

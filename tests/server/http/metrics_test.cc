@@ -1,0 +1,106 @@
+// GET /metrics: the HTTP families over a real socket (requests by route and status, latency
+// histogram, auth failures, rate-limited requests by key, connections, per-organisation
+// ledger figures) and the store's families (WAL fsync latency and batch-size histograms,
+// durable LSN, snapshot age in seconds) rendered from a real store.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <string>
+
+#include "server/http/store_bridge.h"
+#include "tests/store/store_test_util.h"
+#include "tests/support/test_server.h"
+
+namespace codeledger::testing {
+namespace {
+
+using server::Reply;
+using server::RequestContext;
+using server::Route;
+using server::Scope;
+
+std::vector<Route> routes() {
+  return {{http::verb::get, "/t/ok", [](RequestContext&) { return Reply{}; }, Scope::kRead}};
+}
+
+// The value of the sample line that starts with `series ` (name plus labels), or -1.
+double sample_value(const std::string& text, const std::string& series) {
+  const std::string head = series + " ";
+  for (std::size_t at = text.find(head); at != std::string::npos; at = text.find(head, at + 1)) {
+    if (at == 0 || text[at - 1] == '\n') return std::stod(text.substr(at + head.size()));
+  }
+  return -1;
+}
+
+TEST(Metrics, HttpFamiliesCountRoutesStatusesAuthFailuresAndRateLimits) {
+  TestServer::Options o;
+  o.tweak = [](server::Config& c) {
+    for (auto& k : c.api_keys) {
+      if (k.name == kAliceRw.name) {
+        k.rate_limit_per_minute = 60;
+        k.rate_limit_burst = 3;
+      }
+    }
+  };
+  TestServer srv(routes(), o);
+  HttpClient c = srv.client();
+  const Headers alice = TestServer::auth_headers(kAliceRw);
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(c.get("/t/ok", alice).result_int(), 200);
+  ASSERT_EQ(c.get("/t/ok", alice).result_int(), 429);
+  ASSERT_EQ(c.get("/t/ok", {{"Authorization", basic_auth("alice-rw", "wrong")}}).result_int(), 401);
+  ASSERT_EQ(c.get("/no/such/path", alice).result_int(), 404);
+
+  auto r = c.get("/metrics");
+  ASSERT_EQ(r.result_int(), 200);
+  EXPECT_EQ(r[http::field::content_type], "text/plain; version=0.0.4; charset=utf-8");
+  const std::string& m = r.body();
+  EXPECT_EQ(sample_value(m, R"(codeledger_http_requests_total{route="GET /t/ok",status="200"})"), 3);
+  EXPECT_EQ(sample_value(m, R"(codeledger_http_requests_total{route="GET /t/ok",status="429"})"), 1);
+  EXPECT_EQ(sample_value(m, R"(codeledger_http_requests_total{route="unmatched",status="404"})"), 1);
+  EXPECT_EQ(sample_value(m, R"(codeledger_http_request_duration_seconds_bucket{route="GET /t/ok",le="+Inf"})"),
+            5);
+  EXPECT_EQ(sample_value(m, R"(codeledger_http_request_duration_seconds_count{route="GET /t/ok"})"), 5);
+  EXPECT_GT(sample_value(m, R"(codeledger_http_request_duration_seconds_sum{route="GET /t/ok"})"), 0);
+  EXPECT_EQ(sample_value(m, "codeledger_auth_failures_total"), 1);
+  EXPECT_EQ(sample_value(m, R"(codeledger_rate_limited_requests_total{key="alice-rw"})"), 1);
+  EXPECT_EQ(sample_value(m, "codeledger_http_connections_open"), 1);
+  EXPECT_EQ(sample_value(m, R"(codeledger_ledger_codes{org="7001"})"), 0);
+}
+
+TEST(Metrics, StoreFamiliesShowFsyncLatencyBatchSizesAndSnapshotAgeInSeconds) {
+  wal::FaultFs fs;
+  std::atomic<std::int64_t> now{1'700'000'000'000};
+  store::StoreOptions so = store::testing::options_on(fs);
+  so.clock_ms = [&] { return now.load(); };
+  auto opened = store::Store::open(std::move(so));
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  store::Store& st = **opened;
+  store::testing::Workload w(3);
+  ASSERT_EQ(w.run(st, 30), 30);
+  const server::StoreMetrics metrics(st);
+
+  now += 90'000;  // no snapshot yet: the age counts from the store's start
+  std::string m;
+  metrics.append_metrics(m);
+  const store::StoreStats s = st.stats();
+  ASSERT_GT(s.wal.fsyncs, 0u);
+  EXPECT_EQ(sample_value(m, "codeledger_wal_fsync_seconds_count"), s.wal.fsyncs);
+  EXPECT_EQ(sample_value(m, R"(codeledger_wal_fsync_seconds_bucket{le="+Inf"})"), s.wal.fsyncs);
+  EXPECT_EQ(sample_value(m, "codeledger_wal_batch_records_count"), s.wal.batches);
+  EXPECT_EQ(sample_value(m, "codeledger_wal_batch_records_sum"), s.wal.records);
+  // One writer that waits for each command's fsync before the next: one record per batch.
+  EXPECT_EQ(sample_value(m, R"(codeledger_wal_batch_records_bucket{le="1"})"), s.wal.batches);
+  EXPECT_EQ(sample_value(m, "codeledger_wal_durable_lsn"), st.durable_lsn());
+  EXPECT_EQ(sample_value(m, "codeledger_snapshot_age_seconds"), 90);
+
+  ASSERT_TRUE(st.snapshot_now().ok());
+  now += 5'500;
+  m.clear();
+  metrics.append_metrics(m);
+  EXPECT_EQ(sample_value(m, "codeledger_snapshot_age_seconds"), 5.5);
+  EXPECT_EQ(sample_value(m, "codeledger_snapshot_lsn"), st.durable_lsn());
+  EXPECT_EQ(sample_value(m, "codeledger_snapshots_written_total"), 1);
+}
+
+}  // namespace
+}  // namespace codeledger::testing
