@@ -54,14 +54,20 @@ std::string code_text(const CodeKey& k) { return std::string(k.view()); }
 
 // ---- CodeTable ----
 
-CodeTable::CodeTable(const OrgId* slot_org_ids)
-    : slot_org_ids_(slot_org_ids), index_(0, Hash{this}, Eq{this}) {
+CodeTable::CodeTable(const OrgId* slot_org_ids, ChunkArena& arena)
+    : slot_org_ids_(slot_org_ids), arena_(arena), index_(0, Hash{this}, Eq{this}) {
   index_.max_load_factor(0.85f);
 }
 
 std::size_t CodeTable::Hash::operator()(std::uint32_t i) const {
   const CodeRecord& r = t->at(i);
   return code_hash(t->slot_org_ids_[r.org_slot], static_cast<Mode>(r.mode), r.key.view());
+}
+
+bool CodeTable::Eq::operator()(std::uint32_t a, std::uint32_t b) const {
+  const CodeRecord& x = t->at(a);
+  const CodeRecord& y = t->at(b);
+  return x.org_slot == y.org_slot && x.mode == y.mode && x.key.view() == y.key.view();
 }
 
 bool CodeTable::Eq::operator()(const CodeLookup& k, std::uint32_t i) const {
@@ -75,14 +81,15 @@ std::uint32_t CodeTable::find(const CodeLookup& k) const {
   return it == index_.end() ? kNone : *it;
 }
 
-std::uint32_t CodeTable::insert(const CodeRecord& r) {
-  std::uint32_t i = size_;
-  if (i % kChunkRecords == 0) {
-    chunks_.emplace_back(new CodeRecord[kChunkRecords]);
+std::uint32_t CodeTable::insert_if_absent(const CodeRecord& r) {
+  const std::uint32_t i = size_;
+  if (i % kChunkRecords == 0 && i / kChunkRecords == chunks_.size()) {
+    chunks_.push_back(static_cast<CodeRecord*>(arena_.allocate()));
   }
-  at(i) = r;
+  // Written into the next free slot first: the index hashes and compares records by number.
+  new (&at(i)) CodeRecord(r);
+  if (!index_.insert(i).second) return kNone;  // the slot is reused by the next insert
   ++size_;
-  index_.insert(i);
   return i;
 }
 
@@ -187,7 +194,7 @@ Impl::Impl(LedgerOptions opts, EventSink* s)
   for (std::size_t i = 0; i < cap; ++i) org_hash_[i].store(nullptr);
   org_hash_mask_ = cap - 1;
   for (std::size_t i = 0; i < options.shard_count; ++i) {
-    shards_.push_back(std::make_unique<Shard>(slot_org_ids_.get()));
+    shards_.push_back(std::make_unique<Shard>(slot_org_ids_.get(), arena_));
   }
 }
 

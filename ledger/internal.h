@@ -19,11 +19,13 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include <tsl/robin_map.h>
 #include <tsl/robin_set.h>
 
+#include "ledger/chunk_arena.h"
 #include "ledger/ledger.h"
 #include "ledger/redemption_store.h"
 
@@ -124,6 +126,9 @@ struct CodeRecord {
   std::uint32_t last_link = 0;  // 1-based index into Shard::links, 0 = never redeemed
 };
 static_assert(sizeof(CodeRecord) == 88, "CodeRecord layout drives the memory budget");
+// Chunks are raw arena memory: records are placement-constructed and never destroyed.
+static_assert(std::is_trivially_destructible_v<CodeRecord>);
+static_assert(std::is_trivially_copyable_v<CodeRecord>);
 
 struct CodeLookup {
   std::uint16_t org_slot;
@@ -141,18 +146,26 @@ class CodeTable {
   static constexpr std::uint32_t kNone = 0xffffffffu;
   static constexpr std::uint32_t kChunkRecords = 4096;
 
-  explicit CodeTable(const OrgId* slot_org_ids);
+  CodeTable(const OrgId* slot_org_ids, ChunkArena& arena);
   CodeTable(const CodeTable&) = delete;
   CodeTable& operator=(const CodeTable&) = delete;
 
   std::uint32_t find(const CodeLookup& k) const;
-  std::uint32_t insert(const CodeRecord& r);  // the key must be absent
+  // Adds r unless a record with its key (org slot, mode, code) is present: one probe of
+  // the index. Returns the new record number, or kNone for a duplicate (nothing changes).
+  std::uint32_t insert_if_absent(const CodeRecord& r);
   CodeRecord& at(std::uint32_t i) { return chunks_[i / kChunkRecords][i % kChunkRecords]; }
   const CodeRecord& at(std::uint32_t i) const {
     return chunks_[i / kChunkRecords][i % kChunkRecords];
   }
   std::uint32_t size() const { return size_; }
-  void reserve(std::size_t n) { index_.reserve(n); }
+  // Room for n records without growing. robin_set rebuilds on every reserve() call, even
+  // to its current size, so only ask when the current buckets would not do.
+  void reserve(std::size_t n) {
+    if (static_cast<float>(n) > static_cast<float>(index_.bucket_count()) * index_.max_load_factor()) {
+      index_.reserve(n);
+    }
+  }
 
  private:
   struct Hash {
@@ -164,13 +177,14 @@ class CodeTable {
   struct Eq {
     using is_transparent = void;
     const CodeTable* t;
-    bool operator()(std::uint32_t a, std::uint32_t b) const { return a == b; }
+    bool operator()(std::uint32_t a, std::uint32_t b) const;  // same key, not same number
     bool operator()(const CodeLookup& k, std::uint32_t i) const;
     bool operator()(std::uint32_t i, const CodeLookup& k) const { return (*this)(k, i); }
   };
 
   const OrgId* slot_org_ids_;
-  std::vector<std::unique_ptr<CodeRecord[]>> chunks_;
+  ChunkArena& arena_;
+  std::vector<CodeRecord*> chunks_;  // kChunkRecords each, owned by arena_
   std::uint32_t size_ = 0;
   tsl::robin_set<std::uint32_t, Hash, Eq, std::allocator<std::uint32_t>, true> index_;
 };
@@ -271,7 +285,7 @@ struct CustomerKeyHash {
 };
 
 struct alignas(64) Shard {
-  explicit Shard(const OrgId* slot_org_ids) : codes(slot_org_ids) {}
+  Shard(const OrgId* slot_org_ids, ChunkArena& arena) : codes(slot_org_ids, arena) {}
   std::mutex mu;
   Lsn applied_lsn = 0;  // guarded by mu
   // Highest LSN a command committed here, written under mu, read lock-free by last_lsn().
@@ -406,6 +420,7 @@ class Impl {
   CodeRecord* hinted_code(const ApplyHint& hint, std::size_t k, OrgState& org, Mode mode,
                           const CodeKey& code, std::uint32_t* shard);
 
+  ChunkArena arena_{sizeof(CodeRecord) * CodeTable::kChunkRecords};  // outlives shards_
   std::vector<std::unique_ptr<Shard>> shards_;
   std::unique_ptr<OrgId[]> slot_org_ids_;  // slot -> OrgId, written once per slot
   std::unique_ptr<std::atomic<OrgState*>[]> slot_orgs_;

@@ -32,6 +32,13 @@ class SnapshotLoader {
  private:
   Result<OrgState*> org(OrgId id) { return impl_.get_or_create_org(id); }
   bool link(Shard& s, CodeRecord& rec);
+  // Sizes every shard's index once for its share of n codes (hashing spreads them evenly;
+  // a shard that gets more grows as usual).
+  void reserve_codes(std::uint64_t n) {
+    const std::size_t shards = impl_.shard_count();
+    const std::size_t share = n / shards + n / (8 * shards) + 8;
+    for (std::size_t i = 0; i < shards; ++i) impl_.shard(static_cast<std::uint32_t>(i)).codes.reserve(share);
+  }
 
   detail::Impl& impl_;
   Reader& r_;
@@ -94,6 +101,7 @@ bool SnapshotLoader::link(Shard& s, CodeRecord& rec) {
 Status SnapshotLoader::codes() {
   std::uint64_t n = 0;
   if (!r_.count(n)) return malformed("code count");
+  reserve_codes(n);
   for (std::uint64_t i = 0; i < n; ++i) {
     OrgId id = 0;
     CodeRecord rec;
@@ -109,14 +117,10 @@ Status SnapshotLoader::codes() {
     if (st.promotion(rec.promo_number) == nullptr) return malformed("code of unknown promotion");
     rec.org_slot = st.slot;
     Mode mode = static_cast<Mode>(rec.mode);
-    std::uint64_t h = detail::code_hash(id, mode, rec.key.view());
-    Shard& s = impl_.shard(impl_.shard_of(h));
-    if (s.codes.find(detail::CodeLookup{st.slot, mode, rec.key.view(), h}) !=
-        detail::CodeTable::kNone) {
-      return malformed("duplicate code");
-    }
+    Shard& s = impl_.shard(impl_.shard_of(detail::code_hash(id, mode, rec.key.view())));
     if (!link(s, rec)) return malformed("code redemption links");
-    s.codes.insert(rec);
+    // A duplicate fails the whole load, so the links it pushed are discarded with the ledger.
+    if (s.codes.insert_if_absent(rec) == detail::CodeTable::kNone) return malformed("duplicate code");
     st.code_counts[rec.promo_number - 1].fetch_add(1);
     st.codes.fetch_add(1);
   }

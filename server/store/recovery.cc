@@ -1,6 +1,10 @@
 // Recovery: newest valid snapshot, then the WAL after it through Ledger::apply (the same
 // code live traffic runs). Also used by the background snapshot builder.
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 
 #include "server/store/store.h"
 #include "server/store/wal_sink.h"
@@ -57,6 +61,75 @@ Result<std::unique_ptr<ledger::Ledger>> Store::load_snapshot_into_new_ledger(
   return std::make_unique<ledger::Ledger>(options_.ledger, sink);
 }
 
+namespace {
+
+// Decoded events handed from the reading thread to the applying one, in log order.
+class EventQueue {
+ public:
+  static constexpr std::size_t kBatchEvents = 512;
+  static constexpr std::size_t kBatchesMax = 8;  // bounds the memory read ahead
+
+  // Reader side. False once the consumer has stopped (it failed): stop reading.
+  bool push(std::vector<ledger::Event>&& batch) {
+    std::unique_lock lock(mu_);
+    space_.wait(lock, [&] { return batches_.size() < kBatchesMax || stopped_; });
+    if (stopped_) return false;
+    batches_.push_back(std::move(batch));
+    ready_.notify_one();
+    return true;
+  }
+  void finish() {
+    std::lock_guard lock(mu_);
+    finished_ = true;
+    ready_.notify_one();
+  }
+  // Applier side. False when the reader has finished and everything was taken.
+  bool pop(std::vector<ledger::Event>& batch) {
+    std::unique_lock lock(mu_);
+    ready_.wait(lock, [&] { return !batches_.empty() || finished_; });
+    if (batches_.empty()) return false;
+    batch = std::move(batches_.front());
+    batches_.pop_front();
+    space_.notify_one();
+    return true;
+  }
+  void stop() {
+    std::lock_guard lock(mu_);
+    stopped_ = true;
+    space_.notify_one();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable ready_, space_;
+  std::deque<std::vector<ledger::Event>> batches_;
+  bool finished_ = false, stopped_ = false;
+};
+
+// Applies what the reader queued, in order, reporting progress every progress_every_records.
+Status apply_events(ledger::Ledger& target, EventQueue& queue, const StoreOptions& options) {
+  const std::int64_t started = steady_ms();
+  std::uint64_t replayed = 0;
+  std::vector<ledger::Event> batch;
+  while (queue.pop(batch)) {
+    for (const ledger::Event& event : batch) {
+      if (Status st = target.apply(event); !st.ok()) {
+        return Status(ErrorCode::kInternal, "apply of lsn " + std::to_string(event.header.lsn) +
+                                                " failed: " + st.message());
+      }
+      if (++replayed % options.progress_every_records == 0 && options.on_progress) {
+        options.on_progress({replayed, event.header.lsn, steady_ms() - started});
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+// Two threads: one reads, checks and decodes records (file I/O, CRC, event decode), this one
+// applies them in log order. Apply is mostly cache misses in the code index, decode mostly
+// arithmetic, so the overlap roughly halves the wall time of a long replay.
 Status Store::replay_wal(ledger::Ledger& target, std::uint64_t from_lsn, std::uint64_t until_lsn,
                          wal::RecoveryPolicy policy, bool repair, wal::ReadReport* report) {
   wal::ReadOptions ro;
@@ -64,34 +137,43 @@ Status Store::replay_wal(ledger::Ledger& target, std::uint64_t from_lsn, std::ui
   ro.from_lsn = from_lsn;
   ro.until_lsn = until_lsn;
   ro.repair = repair;
-  const std::int64_t started = steady_ms();
-  std::uint64_t replayed = 0;
-  Status apply_error;
-  auto visit = [&](const wal::RecordRef& rec) -> wal::Status {
-    auto event = ledger::decode_event(rec.payload);
-    const std::string where = std::string(rec.file) + " at offset " + std::to_string(rec.offset);
-    if (!event.ok()) {
-      return wal::Status(wal::Code::kCorruption, "record lsn " + std::to_string(rec.lsn) +
-                                                     " does not decode (" + where +
-                                                     "): " + event.status().message());
-    }
-    if (event->header.lsn != rec.lsn) {
-      return wal::Status(wal::Code::kCorruption, "event lsn differs from record lsn at " + where);
-    }
-    if (Status st = target.apply(*event); !st.ok()) {
-      return wal::Status(wal::Code::kCorruption, "apply of lsn " + std::to_string(rec.lsn) +
-                                                     " failed: " + st.message());
-    }
-    if (++replayed % options_.progress_every_records == 0 && options_.on_progress) {
-      options_.on_progress({replayed, rec.lsn, steady_ms() - started});
-    }
-    return wal::Status::Ok();
-  };
-  auto r = wal::read_wal(*fs_, options_.data_dir, ro, visit);
-  if (!r.ok()) return Status(ErrorCode::kInternal, r.status().message());
-  if (report) *report = *r;
+  EventQueue queue;
+  wal::Result<wal::ReadReport> read = wal::ReadReport{};
+  std::thread reader([&] {
+    std::vector<ledger::Event> batch;
+    bool consumer_stopped = false;
+    auto visit = [&](const wal::RecordRef& rec) -> wal::Status {
+      auto event = ledger::decode_event(rec.payload);
+      const std::string where = std::string(rec.file) + " at offset " + std::to_string(rec.offset);
+      if (!event.ok()) {
+        return wal::Status(wal::Code::kCorruption, "record lsn " + std::to_string(rec.lsn) +
+                                                       " does not decode (" + where +
+                                                       "): " + event.status().message());
+      }
+      if (event->header.lsn != rec.lsn) {
+        return wal::Status(wal::Code::kCorruption, "event lsn differs from record lsn at " + where);
+      }
+      batch.push_back(std::move(*event));
+      if (batch.size() == EventQueue::kBatchEvents) {
+        consumer_stopped = !queue.push(std::move(batch));
+        batch.clear();
+        if (consumer_stopped) return wal::Status(wal::Code::kFailed, "replay stopped");
+      }
+      return wal::Status::Ok();
+    };
+    read = wal::read_wal(*fs_, options_.data_dir, ro, visit);
+    if (!batch.empty() && !consumer_stopped) queue.push(std::move(batch));
+    queue.finish();
+  });
+  Status applied = apply_events(target, queue, options_);
+  if (!applied.ok()) queue.stop();
+  reader.join();
+  if (!applied.ok()) return applied;
+  if (!read.ok()) return Status(ErrorCode::kInternal, read.status().message());
+  if (report) *report = *read;
   return Status::Ok();
 }
+
 
 Status Store::recover() {
   const std::int64_t started = steady_ms();
