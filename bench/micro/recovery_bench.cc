@@ -114,10 +114,14 @@ const std::string& link_log_dir() {
   return dir;
 }
 
-// Whole recovery of the link log: read, check, decode and apply (Store::open).
-void BM_RecoveryWalReplay(benchmark::State& state) {
-  const std::string& dir = link_log_dir();
-  std::uint64_t replayed = 0;
+struct TimedOpens {
+  double mean_s = 0;          // per Store::open
+  std::uint64_t replayed = 0; // WAL records the last open replayed
+};
+
+// Store::open on dir once per iteration, each timed by hand (manual time).
+TimedOpens time_opens(benchmark::State& state, const std::string& dir) {
+  TimedOpens out;
   double total_s = 0;
   for (auto _ : state) {
     const auto started = std::chrono::steady_clock::now();
@@ -125,11 +129,18 @@ void BM_RecoveryWalReplay(benchmark::State& state) {
     const double took = seconds_since(started);
     state.SetIterationTime(took);
     total_s += took;
-    replayed = s->recovery().replayed;
+    out.replayed = s->recovery().replayed;
   }
-  const double open_s = total_s / static_cast<double>(state.iterations());
-  state.counters["records"] = static_cast<double>(replayed);
-  state.counters["s_per_M_records"] = open_s / (static_cast<double>(replayed) / 1e6);
+  out.mean_s = total_s / static_cast<double>(state.iterations());
+  return out;
+}
+
+// Whole recovery of the link log: read, check, decode and apply (Store::open).
+void BM_RecoveryWalReplay(benchmark::State& state) {
+  const std::string& dir = link_log_dir();
+  const TimedOpens opens = time_opens(state, dir);
+  state.counters["records"] = static_cast<double>(opens.replayed);
+  state.counters["s_per_M_records"] = opens.mean_s / (static_cast<double>(opens.replayed) / 1e6);
 }
 BENCHMARK(BM_RecoveryWalReplay)->UseManualTime()->Iterations(3)->Unit(benchmark::kMillisecond);
 
@@ -167,20 +178,10 @@ void BM_RecoverySnapshotLoad(benchmark::State& state) {
     }
     if (!s->close().ok()) std::abort();
   }
-  std::uint64_t replayed = 0;
-  double total_s = 0;
-  for (auto _ : state) {
-    const auto started = std::chrono::steady_clock::now();
-    auto s = open_or_die(options_in(dir, false));
-    const double took = seconds_since(started);
-    state.SetIterationTime(took);
-    total_s += took;
-    replayed = s->recovery().replayed;
-  }
-  const double open_s = total_s / static_cast<double>(state.iterations());
-  if (replayed != 0) state.SkipWithError("expected an empty WAL tail after the snapshot");
+  const TimedOpens opens = time_opens(state, dir);
+  if (opens.replayed != 0) state.SkipWithError("expected an empty WAL tail after the snapshot");
   state.counters["codes"] = static_cast<double>(codes);
-  state.counters["s_per_M_codes"] = open_s / (static_cast<double>(codes) / 1e6);
+  state.counters["s_per_M_codes"] = opens.mean_s / (static_cast<double>(codes) / 1e6);
   std::filesystem::remove_all(dir);
 }
 BENCHMARK(BM_RecoverySnapshotLoad)->UseManualTime()->Iterations(3)->Unit(benchmark::kMillisecond);
