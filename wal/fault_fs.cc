@@ -24,13 +24,23 @@ class FaultFile final : public WritableFile {
   FaultFile(FaultFs* fs, FaultFs::InodePtr inode, std::uint64_t generation)
       : fs_(fs), inode_(std::move(inode)), generation_(generation) {}
   Status append(std::string_view data) override {
-    return fs_->do_append(inode_, generation_, data);
+    return fs_->do_write(inode_, generation_, FaultOp::kWrite, FaultFs::kAtEnd, data);
+  }
+  Status write_at(std::uint64_t offset, std::string_view data) override {
+    return fs_->do_write(inode_, generation_, FaultOp::kWrite, offset, data);
   }
   Status sync() override { return fs_->do_sync(inode_, generation_); }
+  Status truncate(std::uint64_t size_bytes) override {
+    return fs_->do_truncate(inode_, generation_, size_bytes);
+  }
   Status close() override { return Status::Ok(); }
   std::uint64_t size_bytes() const override {
     std::lock_guard lock(fs_->mu_);
     return inode_->data.size();
+  }
+  // For create_zeroed, which writes through the same path with its own fault op.
+  Status write_zeros(std::uint64_t offset, std::string_view zeros) {
+    return fs_->do_write(inode_, generation_, FaultOp::kZeroFill, offset, zeros);
   }
 
  private:
@@ -71,27 +81,70 @@ bool FaultFs::should_fail_locked(FaultOp op) {
   return since_fault_[i] == f.nth || (f.persistent && since_fault_[i] > f.nth);
 }
 
-Status FaultFs::do_append(const InodePtr& inode, std::uint64_t generation,
-                          std::string_view data) {
-  std::lock_guard lock(mu_);
-  if (generation != generation_ || powered_off_) return Status(Code::kIoError, "write after crash");
-  if (should_fail_locked(FaultOp::kWrite)) {
-    inode->data.append(data.substr(0, std::min(failed_write_keep_bytes_, data.size())));
-    return injected("write", "(fault fs)");
+Status FaultFs::check_alive_locked(std::uint64_t generation, const char* what) const {
+  if (generation != generation_ || powered_off_) {
+    return Status(Code::kIoError, std::string(what) + " after crash");
   }
-  inode->data.append(data);
-  inode->mtime_ms = now_ms_;
+  return Status::Ok();
+}
+
+Status FaultFs::do_write(const InodePtr& inode, std::uint64_t generation, FaultOp op,
+                         std::uint64_t offset, std::string_view data) {
+  std::lock_guard lock(mu_);
+  if (Status st = check_alive_locked(generation, "write"); !st.ok()) return st;
+  const bool fail = should_fail_locked(op);
+  if (fail) data = data.substr(0, std::min(failed_write_keep_bytes_, data.size()));
+  std::string& d = inode->data;
+  const std::uint64_t at = offset == kAtEnd ? d.size() : offset;
+  if (!data.empty()) {
+    if (d.size() < at + data.size()) d.resize(at + data.size());  // a gap reads as zeros
+    d.replace(at, data.size(), data);
+    inode->dirty_from = std::min(inode->dirty_from, at);
+    inode->dirty_to = std::max<std::uint64_t>(inode->dirty_to, at + data.size());
+    inode->mtime_ms = now_ms_;
+  }
+  if (fail) return injected(op == FaultOp::kZeroFill ? "zero fill" : "write", "(fault fs)");
   return Status::Ok();
 }
 
 Status FaultFs::do_sync(const InodePtr& inode, std::uint64_t generation) {
   std::lock_guard lock(mu_);
-  if (generation != generation_ || powered_off_) {
-    return Status(Code::kIoError, "fdatasync after crash");
-  }
+  if (Status st = check_alive_locked(generation, "fdatasync"); !st.ok()) return st;
   // A failed fsync persists nothing we could rely on; model it as persisting nothing.
   if (should_fail_locked(FaultOp::kSync)) return injected("fdatasync", "(fault fs)");
-  inode->synced = inode->data;
+  mark_synced(*inode);
+  return Status::Ok();
+}
+
+// synced = data, copying only what changed since the last sync: a preallocated segment is
+// large, and the writer syncs it after every batch.
+void FaultFs::mark_synced(Inode& inode) {
+  std::string& s = inode.synced;
+  const std::string& d = inode.data;
+  if (inode.emptied || s.size() > d.size()) {
+    s = d;
+  } else {
+    s.resize(d.size());  // bytes past the old end were written since, or are a gap of zeros
+    const std::uint64_t to = std::min<std::uint64_t>(inode.dirty_to, d.size());
+    const std::uint64_t from = inode.dirty_from;
+    if (from < to) s.replace(from, to - from, d, from, to - from);
+  }
+  inode.mark_clean();
+}
+
+Status FaultFs::do_truncate(const InodePtr& inode, std::uint64_t generation,
+                            std::uint64_t size_bytes) {
+  std::lock_guard lock(mu_);
+  if (Status st = check_alive_locked(generation, "ftruncate"); !st.ok()) return st;
+  return truncate_locked(*inode, size_bytes, "(fault fs)");
+}
+
+// ftruncate + fsync. A failure is modelled as changing nothing: what was unsynced before
+// stays unsynced (and may tear at a crash).
+Status FaultFs::truncate_locked(Inode& inode, std::uint64_t size_bytes, const std::string& what) {
+  if (should_fail_locked(FaultOp::kTruncate)) return injected("ftruncate", what);
+  inode.data.resize(size_bytes);
+  mark_synced(inode);
   return Status::Ok();
 }
 
@@ -100,18 +153,26 @@ void FaultFs::power_off() {
   powered_off_ = true;
 }
 
+std::string FaultFs::surviving_bytes(const Inode& inode, std::size_t torn_keep) {
+  std::string out = inode.synced;
+  const std::uint64_t from = inode.dirty_from;
+  const std::uint64_t to = std::min<std::uint64_t>(inode.dirty_to, inode.data.size());
+  if (inode.emptied || from >= to) return out;
+  const std::size_t keep = std::min<std::uint64_t>(torn_keep, to - from);
+  if (out.size() < from + keep) out.resize(from + keep);
+  out.replace(from, keep, inode.data, from, keep);
+  return out;
+}
+
 void FaultFs::crash(std::size_t torn_tail_keep_bytes) {
   std::lock_guard lock(mu_);
   ++generation_;
   powered_off_ = false;
   names_ = durable_names_;
   for (auto& [name, inode] : names_) {
-    std::string& d = inode->data;
-    const std::string& s = inode->synced;
-    bool appended = d.size() > s.size() && d.compare(0, s.size(), s) == 0;
-    std::string tail = appended ? d.substr(s.size(), torn_tail_keep_bytes) : std::string();
-    d = s + tail;
-    inode->synced = d;
+    inode->data = surviving_bytes(*inode, torn_tail_keep_bytes);
+    inode->synced = inode->data;
+    inode->mark_clean();
   }
 }
 
@@ -127,6 +188,7 @@ void FaultFs::write_raw(const std::string& path, std::string bytes) {
   if (!inode) inode = std::make_shared<Inode>();
   inode->data = std::move(bytes);
   inode->synced = inode->data;
+  inode->mark_clean();
   durable_names_[path] = inode;
 }
 
@@ -139,8 +201,25 @@ Result<std::unique_ptr<WritableFile>> FaultFs::open_append(const std::string& pa
     inode = std::make_shared<Inode>();
     inode->mtime_ms = now_ms_;
   }
-  if (truncate_existing) inode->data.clear();
+  if (truncate_existing && !inode->data.empty()) {
+    inode->data.clear();
+    inode->emptied = true;
+  }
   return std::unique_ptr<WritableFile>(new FaultFile(this, inode, generation_));
+}
+
+Result<std::unique_ptr<WritableFile>> FaultFs::create_zeroed(const std::string& path,
+                                                             std::uint64_t size_bytes) {
+  auto file = open_append(path, true);
+  if (!file.ok()) return file;
+  auto& f = static_cast<FaultFile&>(**file);
+  const std::string zeros(std::min<std::uint64_t>(size_bytes, kZeroFillChunkBytes), '\0');
+  for (std::uint64_t at = 0; at < size_bytes; at += zeros.size()) {
+    const std::uint64_t n = std::min<std::uint64_t>(zeros.size(), size_bytes - at);
+    if (Status st = f.write_zeros(at, std::string_view(zeros).substr(0, n)); !st.ok()) return st;
+  }
+  if (Status st = f.sync(); !st.ok()) return st;
+  return file;
 }
 
 Status FaultFs::rename(const std::string& from, const std::string& to) {
@@ -205,9 +284,7 @@ Status FaultFs::truncate(const std::string& path, std::uint64_t size_bytes) {
   if (powered_off_) return Status(Code::kIoError, "powered off: " + path);
   auto it = names_.find(path);
   if (it == names_.end()) return Status(Code::kNotFound, "truncate " + path + ": no such file");
-  it->second->data.resize(std::min<std::uint64_t>(size_bytes, it->second->data.size()));
-  it->second->synced = it->second->data;
-  return Status::Ok();
+  return truncate_locked(*it->second, size_bytes, path);
 }
 
 bool FaultFs::exists(const std::string& path) {

@@ -1,9 +1,13 @@
 // An in-memory FileSystem for tests that fails chosen calls and simulates a crash.
 //
-// Crash model (what ext4/xfs promise, no more): a file's bytes survive a crash only up to
-// its last successful sync(); a name created, renamed or removed survives only after a
-// successful sync_dir() of its directory. crash() drops everything else and may keep a
-// torn prefix of each file's unsynced tail, as a power cut in the middle of a write would.
+// Crash model (what ext4/xfs promise, no more): a file's bytes survive a crash only as of
+// its last successful sync() (or truncate(), which fsyncs; create_zeroed syncs its zeros);
+// a name created, renamed or removed survives only after a successful sync_dir() of its
+// directory. crash() drops everything else, except that it may keep a torn prefix of each
+// file's unsynced writes (counted from the lowest offset written since the last sync, so
+// an append's tail and an in-place overwrite of preallocated zeros tear alike), as a power
+// cut in the middle of a write would. A file emptied by open_append(truncate_existing) and
+// not synced since comes back as it was at its last sync.
 //
 // Thread safety: every method may be called from any thread (one mutex).
 #pragma once
@@ -18,8 +22,11 @@
 
 namespace codeledger::wal {
 
-enum class FaultOp : std::uint8_t { kWrite = 0, kSync, kRename, kSyncDir };
-inline constexpr int kFaultOpCount = 4;
+// kWrite: append and write_at; kZeroFill: each kZeroFillChunkBytes piece create_zeroed
+// writes (its closing fsync counts as kSync); kTruncate: WritableFile::truncate and
+// FileSystem::truncate.
+enum class FaultOp : std::uint8_t { kWrite = 0, kSync, kRename, kSyncDir, kZeroFill, kTruncate };
+inline constexpr int kFaultOpCount = 6;
 
 struct Fault {
   FaultOp op = FaultOp::kWrite;
@@ -36,12 +43,13 @@ class FaultFs final : public FileSystem {
   void clear_faults();
   // Calls of op so far (successful or failed), counted since construction.
   std::uint64_t calls(FaultOp op) const;
-  // A failed write leaves this many bytes of its data in the file (a partial write).
+  // A failed write or zero-fill piece leaves this many bytes of its data in the file (a
+  // partial write). A failed truncate changes nothing.
   void set_failed_write_keeps_bytes(std::size_t n);
   void set_now_ms(std::int64_t now_ms);
 
-  // Power cut: keeps synced bytes and synced names; of each file's unsynced tail keeps
-  // torn_tail_keep_bytes bytes (0 = none). Files open before the crash are dead after it:
+  // Power cut: keeps synced bytes and synced names; of each file's unsynced writes keeps
+  // torn_tail_keep_bytes bytes from the lowest one on (0 = none). Files open before the crash are dead after it:
   // their appends and syncs fail and change nothing, as a process killed by the cut would.
   void crash(std::size_t torn_tail_keep_bytes = 0);
   // The moment of the power cut, before crash(): every later write, sync, rename, remove and
@@ -55,6 +63,8 @@ class FaultFs final : public FileSystem {
 
   Result<std::unique_ptr<WritableFile>> open_append(const std::string& path,
                                                     bool truncate_existing) override;
+  Result<std::unique_ptr<WritableFile>> create_zeroed(const std::string& path,
+                                                      std::uint64_t size_bytes) override;
   Status rename(const std::string& from, const std::string& to) override;
   Status sync_dir(const std::string& dir) override;
   Status create_dir(const std::string& dir) override;
@@ -68,17 +78,35 @@ class FaultFs final : public FileSystem {
 
  private:
   friend class FaultFile;
+  static constexpr std::uint64_t kAtEnd = UINT64_MAX;
   struct Inode {
     std::string data;    // what reads see now
     std::string synced;  // what survives a crash
     std::int64_t mtime_ms = 0;
+    std::uint64_t dirty_from = kAtEnd;  // lowest offset written since the last sync
+    std::uint64_t dirty_to = 0;         // one past the highest one
+    bool emptied = false;               // emptied by open_append since the last sync
+    void mark_clean() {
+      dirty_from = kAtEnd;
+      dirty_to = 0;
+      emptied = false;
+    }
   };
   using InodePtr = std::shared_ptr<Inode>;
 
   // Counts a call of op and says whether it must fail. Requires mu_.
   bool should_fail_locked(FaultOp op);
-  Status do_append(const InodePtr& inode, std::uint64_t generation, std::string_view data);
+  // Requires mu_: the checks every call on an open file makes first.
+  Status check_alive_locked(std::uint64_t generation, const char* what) const;
+  // offset kAtEnd: append. op: kWrite or kZeroFill.
+  Status do_write(const InodePtr& inode, std::uint64_t generation, FaultOp op,
+                  std::uint64_t offset, std::string_view data);
   Status do_sync(const InodePtr& inode, std::uint64_t generation);
+  Status do_truncate(const InodePtr& inode, std::uint64_t generation, std::uint64_t size_bytes);
+  static void mark_synced(Inode& inode);
+  Status truncate_locked(Inode& inode, std::uint64_t size_bytes, const std::string& what);
+  // What of inode survives a power cut that keeps torn_keep bytes of its unsynced writes.
+  static std::string surviving_bytes(const Inode& inode, std::size_t torn_keep);
 
   mutable std::mutex mu_;
   std::map<std::string, InodePtr> names_;          // guarded by mu_

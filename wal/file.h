@@ -5,6 +5,7 @@
 // thread at a time.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -15,13 +16,24 @@
 
 namespace codeledger::wal {
 
+// Zero fill (FileSystem::create_zeroed) is written in pieces of this size: large enough that
+// 64 MiB takes few syscalls, small enough to allocate for each fill. Fault injection counts
+// pieces.
+inline constexpr std::size_t kZeroFillChunkBytes = 1u << 20;
+
 class WritableFile {
  public:
   virtual ~WritableFile() = default;
-  // Appends all of data or fails (a failed append may have written a prefix).
+  // Appends all of data at the end of the file or fails (a failure may have written a prefix).
   virtual Status append(std::string_view data) = 0;
-  // fdatasync: the bytes appended so far survive a crash once this returns ok.
+  // Writes all of data at offset (pwrite), overwriting what is there and growing the file
+  // when it ends before offset + data.size(); a failure may have written a prefix.
+  virtual Status write_at(std::uint64_t offset, std::string_view data) = 0;
+  // fdatasync: the bytes written so far survive a crash once this returns ok.
   virtual Status sync() = 0;
+  // Cuts (or extends with zeros) the file to size_bytes and fsyncs it: the new length and
+  // every byte written before survive a crash once this returns ok.
+  virtual Status truncate(std::uint64_t size_bytes) = 0;
   virtual Status close() = 0;
   virtual std::uint64_t size_bytes() const = 0;
 };
@@ -38,6 +50,13 @@ class FileSystem {
   // Opens for append, creating the file when missing; truncate_existing empties it first.
   virtual Result<std::unique_ptr<WritableFile>> open_append(const std::string& path,
                                                             bool truncate_existing) = 0;
+  // Creates path (emptying an existing file), writes size_bytes zero bytes into it in
+  // kZeroFillChunkBytes pieces and fsyncs it, so the zeros and the length survive a crash
+  // (the name itself still needs sync_dir). Real zeros, not fallocate: an unwritten extent
+  // turns into a written one on the first write, and that is a metadata change each
+  // fdatasync would have to commit.
+  virtual Result<std::unique_ptr<WritableFile>> create_zeroed(const std::string& path,
+                                                              std::uint64_t size_bytes) = 0;
   virtual Status rename(const std::string& from, const std::string& to) = 0;
   // fsync of a directory: created, renamed and removed names in it survive a crash.
   virtual Status sync_dir(const std::string& dir) = 0;

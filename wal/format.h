@@ -15,6 +15,10 @@ namespace codeledger::wal::format {
 inline constexpr std::string_view kSegmentPrefix = "wal-";
 inline constexpr std::string_view kSegmentSuffix = ".log";
 inline constexpr std::size_t kSegmentNameDigits = 16;
+// The next segment, zero-filled ahead of time to segment_bytes_max and fsynced; rotation
+// writes its header and renames it to its segment name. Not a segment name, so readers,
+// retention and snapshot pruning ignore it; a writer recreates it on open.
+inline constexpr std::string_view kPreparedSegmentName = "wal-prepared.tmp";
 
 // Segment header (segment_header_bytes):
 //   0  magic        8 bytes  "CLWALSEG"
@@ -44,6 +48,8 @@ inline constexpr std::size_t kRecordTypeOffset = 24;
 inline constexpr std::size_t kRecordReservedOffset = 25;
 inline constexpr std::size_t kRecordCrcCoverOffset = 4;  // the crc covers everything after itself
 
+// A segment being written (or left unsealed by a crash) ends in zero fill: from a record
+// boundary to the end of the file, nothing but 0x00 (preallocated space, a clean end).
 inline constexpr std::uint8_t kRecordTypeInvalid = 0;
 inline constexpr std::uint8_t kRecordTypeData = 1;      // an opaque payload from the layer above
 inline constexpr std::uint8_t kRecordTypeUserMax = 127; // types above are reserved for wal/

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -17,6 +18,8 @@ Status io_error(const char* what, const std::string& path, int err) {
   return Status(Code::kIoError, std::string(what) + " " + path + ": " + std::strerror(err));
 }
 
+// Writes go to explicit offsets (pwrite), never O_APPEND: Linux ignores pwrite's offset on an
+// O_APPEND descriptor, and the writer overwrites preallocated zeros in place.
 class PosixFile final : public WritableFile {
  public:
   PosixFile(int fd, std::string path, std::uint64_t size)
@@ -25,20 +28,51 @@ class PosixFile final : public WritableFile {
     if (fd_ >= 0) ::close(fd_);
   }
 
-  Status append(std::string_view data) override {
+  Status append(std::string_view data) override { return write_at(size_, data); }
+  Status write_at(std::uint64_t offset, std::string_view data) override {
     while (!data.empty()) {
-      ssize_t n = ::write(fd_, data.data(), data.size());
+      ssize_t n = ::pwrite(fd_, data.data(), data.size(), static_cast<off_t>(offset));
       if (n < 0) {
         if (errno == EINTR) continue;
         return io_error("write", path_, errno);
       }
-      size_ += static_cast<std::uint64_t>(n);
+      offset += static_cast<std::uint64_t>(n);
+      size_ = std::max(size_, offset);
       data.remove_prefix(static_cast<std::size_t>(n));
     }
     return Status::Ok();
   }
   Status sync() override {
     if (::fdatasync(fd_) != 0) return io_error("fdatasync", path_, errno);
+    return Status::Ok();
+  }
+  Status truncate(std::uint64_t size_bytes) override {
+    if (::ftruncate(fd_, static_cast<off_t>(size_bytes)) != 0) {
+      return io_error("ftruncate", path_, errno);
+    }
+    size_ = size_bytes;
+    return fsync_all();  // not fdatasync: the new length is the point of the call
+  }
+  // Writes [offset, offset + n) to the disk and waits for it, without a cache flush or any
+  // durability promise: paces a zero fill so it never queues more than one piece ahead of a
+  // concurrent group-commit fdatasync (measured here: the worst fdatasync during a 64 MiB
+  // fill went from 34-47 ms unpaced to 4 ms paced; the fill took 85 ms instead of 65).
+  Status write_out(std::uint64_t offset, std::uint64_t n) {
+#if defined(__linux__)
+    constexpr unsigned kFlags =
+        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER;
+    if (::sync_file_range(fd_, static_cast<off_t>(offset), static_cast<off_t>(n), kFlags) != 0) {
+      return io_error("sync_file_range", path_, errno);
+    }
+#else
+    (void)offset;
+    (void)n;
+#endif
+    return Status::Ok();
+  }
+  // fsync: data and metadata (length, allocated extents).
+  Status fsync_all() {
+    if (::fsync(fd_) != 0) return io_error("fsync", path_, errno);
     return Status::Ok();
   }
   Status close() override {
@@ -56,22 +90,28 @@ class PosixFile final : public WritableFile {
   std::uint64_t size_;
 };
 
+Result<std::unique_ptr<PosixFile>> open_file(const std::string& path, int extra_flags) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | extra_flags, 0644);
+  if (fd < 0) return io_error("open", path, errno);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    return io_error("fstat", path, err);
+  }
+  return std::make_unique<PosixFile>(fd, path, static_cast<std::uint64_t>(st.st_size));
+}
+
 class PosixFs final : public FileSystem {
  public:
   Result<std::unique_ptr<WritableFile>> open_append(const std::string& path,
                                                     bool truncate_existing) override {
-    int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (truncate_existing ? O_TRUNC : 0);
-    int fd = ::open(path.c_str(), flags, 0644);
-    if (fd < 0) return io_error("open", path, errno);
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-      int err = errno;
-      ::close(fd);
-      return io_error("fstat", path, err);
-    }
-    return std::unique_ptr<WritableFile>(
-        new PosixFile(fd, path, static_cast<std::uint64_t>(st.st_size)));
+    auto file = open_file(path, truncate_existing ? O_TRUNC : 0);
+    if (!file.ok()) return file.status();
+    return std::unique_ptr<WritableFile>(std::move(*file));
   }
+  Result<std::unique_ptr<WritableFile>> create_zeroed(const std::string& path,
+                                                      std::uint64_t size_bytes) override;
   Status rename(const std::string& from, const std::string& to) override {
     if (::rename(from.c_str(), to.c_str()) != 0) return io_error("rename", from, errno);
     return Status::Ok();
@@ -130,6 +170,22 @@ class PosixFs final : public FileSystem {
     return ::stat(path.c_str(), &st) == 0;
   }
 };
+
+Result<std::unique_ptr<WritableFile>> PosixFs::create_zeroed(const std::string& path,
+                                                             std::uint64_t size_bytes) {
+  auto file = open_file(path, O_TRUNC);
+  if (!file.ok()) return file.status();
+  PosixFile& f = **file;
+  const std::string zeros(kZeroFillChunkBytes, '\0');
+  for (std::uint64_t at = 0; at < size_bytes; at += zeros.size()) {
+    const std::uint64_t n = std::min<std::uint64_t>(zeros.size(), size_bytes - at);
+    if (Status st = f.write_at(at, std::string_view(zeros).substr(0, n)); !st.ok()) return st;
+    if (Status st = f.write_out(at, n); !st.ok()) return st;
+  }
+  // fsync rather than fdatasync: the length and the allocated extents must be durable too.
+  if (Status st = f.fsync_all(); !st.ok()) return st;
+  return std::unique_ptr<WritableFile>(std::move(*file));
+}
 
 Result<std::string> PosixFs::read_range(const std::string& path, std::uint64_t offset,
                                         std::uint64_t length) {

@@ -58,7 +58,9 @@ constexpr std::uint64_t kResyncLsnWindow = 1ull << 32;
 std::uint64_t count_valid_after(std::string_view data, std::size_t from, std::uint64_t min_lsn,
                                 bool stop_at_first) {
   std::uint64_t found = 0;
-  for (std::size_t pos = from; pos + format::kRecordHeaderBytes <= data.size();) {
+  // A record starting in the zero fill would have type 0: no need to scan it byte by byte.
+  const std::size_t end = zero_fill_start(data);
+  for (std::size_t pos = from; pos < end && pos + format::kRecordHeaderBytes <= data.size();) {
     std::uint64_t lsn = get_u64(data.data() + pos + format::kRecordLsnOffset);
     RecordView v;
     std::size_t n = 0;
@@ -87,6 +89,7 @@ class Reader {
   Status handle_bad(std::size_t i, std::string_view data, std::uint64_t offset,
                     const std::string& why);
   Status cut(std::size_t i, std::string_view data, std::uint64_t offset, const std::string& why);
+  Status zero_tail(std::size_t i, std::string_view data, std::uint64_t offset);
 
   FileSystem& fs_;
   const std::string& dir_;
@@ -130,12 +133,14 @@ Status Reader::read_segment(std::size_t i) {
     return handle_bad(i, data, 0, "segment starts at lsn " + std::to_string(seg.first_lsn) +
                                       ", expected " + std::to_string(expected_));
   }
+  const std::size_t zero_from = zero_fill_start(data);
   std::size_t offset = format::kSegmentHeaderBytes;
   while (offset < data.size()) {
     if (expected_ > opt_.until_lsn) {
       done_ = true;
       return Status::Ok();
     }
+    if (offset >= zero_from) return zero_tail(i, data, offset);
     RecordView v;
     std::size_t n = 0;
     Parse p = parse_record(data, offset, &v, &n);
@@ -185,14 +190,14 @@ Status Reader::cut(std::size_t i, std::string_view data, std::uint64_t offset,
   report_.cut = true;
   report_.cut_file = segs_[i].name;
   report_.cut_offset = offset;
-  report_.bytes_dropped = data.size() - offset;
+  report_.bytes_dropped = std::max(zero_fill_start(data), offset) - offset;
   report_.records_dropped = count_valid_after(data, offset + 1, expected_, false);
   std::vector<std::size_t> aside;  // whole files set aside: a bad header, and later segments
   if (offset == 0) aside.push_back(i);
   for (std::size_t j = i + 1; j < segs_.size(); ++j) {
     auto later = fs_.read_file(join_path(dir_, segs_[j].name));
     if (!later.ok()) return later.status();
-    report_.bytes_dropped += later->size();
+    report_.bytes_dropped += zero_fill_start(*later);
     report_.records_dropped += count_valid_after(*later, 0, expected_, false);
     aside.push_back(j);
   }
@@ -211,6 +216,17 @@ Status Reader::cut(std::size_t i, std::string_view data, std::uint64_t offset,
     if (Status st = fs_.truncate(join_path(dir_, segs_[i].name), offset); !st.ok()) return st;
   }
   return fs_.sync_dir(dir_);
+}
+
+// data[offset..] is zero fill: a clean end of segment i's data (see reader.h).
+Status Reader::zero_tail(std::size_t i, std::string_view data, std::uint64_t offset) {
+  const std::uint64_t bytes = data.size() - offset;
+  report_.zero_tail_bytes += bytes;
+  const bool newest = i + 1 == segs_.size();
+  if (!opt_.repair || opt_.policy == RecoveryPolicy::kStrict || newest) return Status::Ok();
+  if (Status st = fs_.truncate(join_path(dir_, segs_[i].name), offset); !st.ok()) return st;
+  report_.zero_tail_bytes_trimmed += bytes;
+  return Status::Ok();
 }
 
 }  // namespace

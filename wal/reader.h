@@ -11,6 +11,14 @@
 //
 // A record is valid when its crc matches, its length is within record_payload_bytes_max,
 // its type is not 0 and its LSN is the previous one + 1. No other record is ever delivered.
+//
+// Zero fill: when every byte from a record boundary to the end of the segment file is zero
+// (at least one byte), that is preallocated space the writer never reached: a clean end of
+// the segment's data in every policy, never a cut. It appears in the newest segment, and in
+// an older one when the process died before sealing it. A partly written record followed by
+// zeros is not zero fill (its first bytes are not zero): it is a torn record as before.
+// Repair (not kStrict) cuts the zero tail off segments older than the newest, which no
+// writer touches again; the newest may be a live writer's.
 #pragma once
 
 #include <cstdint>
@@ -65,9 +73,11 @@ struct ReadReport {
   bool cut = false;              // something after last_lsn was (or would be) cut
   std::string cut_file;
   std::uint64_t cut_offset = 0;
-  std::uint64_t bytes_dropped = 0;
+  std::uint64_t bytes_dropped = 0;   // of log data; a zero tail is not data and not counted
   std::uint64_t records_dropped = 0;  // valid-looking records found after the cut
   std::vector<std::string> notes;     // one line per thing the operator should know
+  std::uint64_t zero_tail_bytes = 0;          // zero fill seen at segment ends (a clean end)
+  std::uint64_t zero_tail_bytes_trimmed = 0;  // of that, cut off older segments by repair
   std::string summary() const;
 };
 

@@ -44,6 +44,11 @@ enum class Parse : std::uint8_t {
 Parse parse_record(std::string_view data, std::size_t offset, RecordView* view,
                    std::size_t* record_bytes);
 
+// Zero fill: the offset from which every byte of data is zero (data.size() when the last
+// byte is not). A record boundary at or past it starts a zero tail: preallocated space the
+// writer never reached, a clean end of the segment's data (docs/wal-format.md, "Zero fill").
+std::size_t zero_fill_start(std::string_view data);
+
 // Little-endian helpers shared by the snapshot code.
 void put_u32(std::string& out, std::uint32_t v);
 void put_u64(std::string& out, std::uint64_t v);

@@ -29,7 +29,12 @@ WalWriter::WalWriter(FileSystem& fs, WalOptions options, std::uint64_t next_lsn)
       options_(std::move(options)),
       next_lsn_(next_lsn),
       staged_last_lsn_(next_lsn - 1),
-      durable_lsn_(next_lsn - 1) {}
+      durable_lsn_(next_lsn - 1) {
+  if (options_.preallocate && syncing()) {
+    preallocator_ =
+        std::make_unique<SegmentPreallocator>(fs_, options_.dir, options_.segment_bytes_max);
+  }
+}
 
 Result<std::unique_ptr<WalWriter>> WalWriter::open(FileSystem& fs, WalOptions options,
                                                    std::uint64_t next_lsn) {
@@ -54,34 +59,54 @@ Result<std::unique_ptr<WalWriter>> WalWriter::open(FileSystem& fs, WalOptions op
 WalWriter::~WalWriter() { (void)close(); }
 
 Status WalWriter::start_segment(std::uint64_t first_lsn) {
-  const bool syncing = options_.durability != Durability::kNone;
-  if (file_) {
-    // The sealed segment must be complete on disk before records go to the next one, so the
-    // reader may treat a short sealed segment as damage rather than a torn tail.
-    if (syncing) {
-      if (Status st = file_->sync(); !st.ok()) return st;
-    }
-    if (Status st = file_->close(); !st.ok()) return st;
-    file_.reset();
-  }
-  // A file already named first_lsn holds no record recovery kept (else next_lsn would be
-  // past it), so it is rewritten from empty.
-  auto file = fs_.open_append(join_path(options_.dir, segment_name(first_lsn)), true);
+  if (Status st = seal_segment(); !st.ok()) return st;
+  const std::string path = join_path(options_.dir, segment_name(first_lsn));
+  auto file = new_segment_file(path);
   if (!file.ok()) return file.status();
   file_ = std::move(*file);
   std::string header;
   encode_segment_header(first_lsn, header);
-  if (Status st = file_->append(header); !st.ok()) return st;
-  if (syncing) {
+  if (Status st = file_->write_at(0, header); !st.ok()) return st;
+  if (syncing()) {
     if (Status st = file_->sync(); !st.ok()) return st;
+  }
+  // The header is durable before the name appears: a segment name never shows zeros where
+  // its header should be.
+  if (preallocator_) {
+    if (Status st = fs_.rename(preallocator_->path(), path); !st.ok()) return st;
+  }
+  if (syncing()) {
     if (Status st = fs_.sync_dir(options_.dir); !st.ok()) return st;
   }
   segment_first_lsn_ = first_lsn;
   segment_bytes_ = header.size();
   segment_has_records_ = false;
+  segment_preallocated_ = preallocator_ != nullptr;
   std::lock_guard lock(stats_mu_);
   ++stats_.segments_created;
   return Status::Ok();
+}
+
+// A file already named path holds no record recovery kept (else next_lsn would be past it),
+// so it is replaced: rewritten from empty, or renamed over by the prepared file.
+Result<std::unique_ptr<WritableFile>> WalWriter::new_segment_file(const std::string& path) {
+  if (preallocator_) return preallocator_->take();
+  return fs_.open_append(path, true);
+}
+
+Status WalWriter::seal_segment() {
+  if (!file_) return Status::Ok();
+  // The sealed segment must be complete on disk before records go to the next one, so the
+  // reader may treat a short sealed segment as damage rather than a torn tail. A preallocated
+  // one is also cut to its written length, so sealed segments have no zero tail; the cut's
+  // fsync makes the records durable too.
+  Status st = segment_preallocated_ ? file_->truncate(segment_bytes_)
+              : syncing()           ? file_->sync()
+                                    : Status::Ok();
+  if (!st.ok()) return st;
+  st = file_->close();
+  file_.reset();
+  return st;
 }
 
 Result<std::uint64_t> WalWriter::append(std::uint8_t type, std::int64_t time_ms,
@@ -188,6 +213,7 @@ Status WalWriter::close() {
     space_cv_.notify_all();
     if (thread_.joinable()) thread_.join();
     if (file_) (void)file_->close();
+    stop_preallocating();
   });
   return failure();
 }
@@ -234,24 +260,42 @@ void WalWriter::run() {
     }
     space_cv_.notify_all();
     if (!batch.empty()) {
-      Status st = write_batch(batch);
-      if (st.ok() && options_.durability != Durability::kNone) {
-        const auto started = std::chrono::steady_clock::now();
-        st = file_->sync();
-        const auto took = std::chrono::steady_clock::now() - started;
-        std::lock_guard lock(stats_mu_);
-        ++stats_.fsyncs;
-        stats_.fsync_us.add(static_cast<std::uint64_t>(
-            std::chrono::duration_cast<std::chrono::microseconds>(took).count()));
-      }
-      if (!st.ok()) {
+      if (Status st = commit(batch); !st.ok()) {
+        // No zero fill may still be writing or syncing once the failure is visible.
+        stop_preallocating();
         fail(st);
         return;
       }
       publish(batch_last);
+      // Half full: zero-fill the next segment in the background, so rotation need not.
+      if (preallocator_ && segment_bytes_ >= options_.segment_bytes_max / 2) {
+        preallocator_->request();
+      }
     }
     if (retention) apply_retention();
   }
+  // Clean close: the last segment is sealed like a rotated one.
+  Status sealed = seal_segment();
+  stop_preallocating();
+  if (!sealed.ok()) fail(sealed);
+}
+
+// Writes the batch and fsyncs it once (unless kNone).
+Status WalWriter::commit(std::string_view batch) {
+  Status st = write_batch(batch);
+  if (!st.ok() || !syncing()) return st;
+  const auto started = std::chrono::steady_clock::now();
+  st = file_->sync();
+  const auto took = std::chrono::steady_clock::now() - started;
+  std::lock_guard lock(stats_mu_);
+  ++stats_.fsyncs;
+  stats_.fsync_us.add(static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(took).count()));
+  return st;
+}
+
+void WalWriter::stop_preallocating() {
+  if (preallocator_) preallocator_->discard();
 }
 
 // Records of batch (from its start) that fit in the current segment; at least one record
@@ -281,7 +325,7 @@ Status WalWriter::write_batch(std::string_view batch) {
       if (had_retention) apply_retention();
       continue;
     }
-    if (Status st = file_->append(batch.substr(0, take)); !st.ok()) return st;
+    if (Status st = file_->write_at(segment_bytes_, batch.substr(0, take)); !st.ok()) return st;
     for (std::size_t at = 0; at < take; ++records) {
       at += format::kRecordHeaderBytes + get_u32(batch.data() + at + format::kRecordLengthOffset);
     }

@@ -7,9 +7,15 @@
 // (fsync at least every fsync_interval_ms; the caller acks at once), kNone (write, never
 // fsync). In every mode on_durable / wait_durable mean "as durable as this mode makes it".
 //
-// A failed write or fsync is sticky: from then on every append and every wait returns the
-// failure, and the log is never written or fsynced again (a retried fsync can report success
-// for pages the kernel already dropped). healthy() / failure() report it.
+// Segments are preallocated (WalOptions::preallocate): each is zero-filled to
+// segment_bytes_max and fsynced before it takes records, and records overwrite the zeros in
+// place, so a group-commit fdatasync flushes data only (no length change, no ext4 journal
+// commit). The next segment is zero-filled by a helper thread once the current one is half
+// full; sealing (rotation, clean close) cuts a segment to its written length and fsyncs it.
+//
+// A failed write, fsync, zero fill or seal is sticky: from then on every append and every
+// wait returns the failure, and the log is never written or fsynced again (a retried fsync
+// can report success for pages the kernel already dropped). healthy() / failure() report it.
 #pragma once
 
 #include <array>
@@ -27,6 +33,7 @@
 #include "wal/file.h"
 #include "wal/format.h"
 #include "wal/function_ref.h"
+#include "wal/preallocator.h"
 #include "wal/status.h"
 
 namespace codeledger::wal {
@@ -48,6 +55,10 @@ struct WalOptions {
   Durability durability = Durability::kSync;
   std::int64_t fsync_interval_ms = 10;                   // kAsync: longest time between fsyncs
   std::uint64_t segment_bytes_max = format::kSegmentBytesMaxDefault;
+  // Zero-fill segments ahead of time and overwrite them in place (see above). false: each
+  // segment grows by appends, and every fdatasync also commits the new length. Ignored in
+  // kNone, which never fsyncs and so has nothing to gain.
+  bool preallocate = true;
   std::size_t staging_bytes_max = 256u << 20;            // appends wait beyond this (backpressure)
   std::size_t async_batch_bytes = 1u << 20;              // kAsync: write early past this
   RetentionPolicy retention;
@@ -131,13 +142,18 @@ class WalWriter {
 
  private:
   WalWriter(FileSystem& fs, WalOptions options, std::uint64_t next_lsn);
+  bool syncing() const { return options_.durability != Durability::kNone; }
   Status start_segment(std::uint64_t first_lsn);
+  Result<std::unique_ptr<WritableFile>> new_segment_file(const std::string& path);
+  Status seal_segment();
   void run();
+  Status commit(std::string_view batch);
   bool wait_for_work(std::unique_lock<std::mutex>& lock);
   Status write_batch(std::string_view batch);
   std::size_t fitting_prefix(std::string_view batch) const;
   void publish(std::uint64_t lsn);
   void fail(const Status& cause);
+  void stop_preallocating();
   void apply_retention();
 
   // Constant after construction.
@@ -165,11 +181,13 @@ class WalWriter {
   std::atomic<bool> failed_{false};
   std::atomic<std::uint64_t> snapshot_lsn_{0};
 
-  // Owned by the writer thread (and by open() before it starts).
+  // Owned by the writer thread (and by open() before it starts, close() after it stops).
+  std::unique_ptr<SegmentPreallocator> preallocator_;  // null: segments are not preallocated
   std::unique_ptr<WritableFile> file_;
   std::uint64_t segment_first_lsn_ = 0;
-  std::uint64_t segment_bytes_ = 0;
+  std::uint64_t segment_bytes_ = 0;       // written so far: the offset of the next record
   bool segment_has_records_ = false;
+  bool segment_preallocated_ = false;     // the file is longer than segment_bytes_: zeros
 
   mutable std::mutex stats_mu_;
   WalStats stats_;  // guarded by stats_mu_

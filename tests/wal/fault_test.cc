@@ -1,5 +1,8 @@
-// Fault injection over a reference workload: fail the Nth write, fsync, rename or directory
-// fsync, once and persistently, for every N the workload reaches; then crash and recover.
+// Fault injection over a reference workload: fail the Nth write, fsync, rename, directory
+// fsync, zero-fill piece or truncate, once and persistently, for every N the workload
+// reaches; then crash and recover. Both writer modes: with preallocation every record write
+// is a positioned write into zeros, rotation renames the prepared file and seals (truncates)
+// the old segment.
 // Nothing acknowledged may be lost, nothing unacknowledged may be half visible (every record
 // read back is whole and in order), and a failed writer stays failed.
 #include <gtest/gtest.h>
@@ -27,8 +30,8 @@ struct Outcome {
   bool wal_failed = false;
 };
 
-WalOptions workload_options() {
-  WalOptions o = testing::options_for();
+WalOptions workload_options(bool preallocate) {
+  WalOptions o = testing::options_for(Durability::kSync, preallocate);
   o.segment_bytes_max = format::kSegmentBytesMin;  // several rotations in the workload
   return o;
 }
@@ -36,19 +39,26 @@ WalOptions workload_options() {
 // After a failure: appends and waits keep failing and the log is never fsynced again.
 void expect_sticky(FaultFs& fs, WalWriter& w) {
   EXPECT_FALSE(w.healthy());
-  const std::uint64_t syncs = fs.calls(FaultOp::kSync);
-  const std::uint64_t writes = fs.calls(FaultOp::kWrite);
+  constexpr FaultOp kDiskOps[] = {FaultOp::kWrite, FaultOp::kSync, FaultOp::kZeroFill,
+                                  FaultOp::kTruncate};
+  std::uint64_t before[std::size(kDiskOps)];
+  for (std::size_t i = 0; i < std::size(kDiskOps); ++i) before[i] = fs.calls(kDiskOps[i]);
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(append_payload(w).status().code(), Code::kFailed);
     EXPECT_FALSE(w.wait_durable(w.last_lsn()).ok() && w.last_lsn() > w.durable_lsn());
   }
-  EXPECT_EQ(fs.calls(FaultOp::kSync), syncs);
-  EXPECT_EQ(fs.calls(FaultOp::kWrite), writes);
+  for (std::size_t i = 0; i < std::size(kDiskOps); ++i) {
+    EXPECT_EQ(fs.calls(kDiskOps[i]), before[i]) << "op " << i;
+  }
 }
 
-Outcome run_workload(FaultFs& fs) {
+// How the workload ends: a clean close (which seals the segment), or a power cut with the
+// writer still open and two unacknowledged records in flight (lost, whole or torn).
+enum class End : std::uint8_t { kClose, kPowerCut };
+
+Outcome run_workload(FaultFs& fs, bool preallocate, End end = End::kClose) {
   Outcome out;
-  auto opened = WalWriter::open(fs, workload_options(), 1);
+  auto opened = WalWriter::open(fs, workload_options(preallocate), 1);
   if (!opened.ok()) return out;
   WalWriter& w = **opened;
   for (int i = 1; i <= kWorkloadRecords; ++i) {
@@ -70,7 +80,11 @@ Outcome run_workload(FaultFs& fs) {
     }
   }
   if (out.wal_failed) expect_sticky(fs, w);
-  return out;
+  if (end == End::kPowerCut) {
+    for (int i = 0; i < 2 && !out.wal_failed; ++i) (void)append_payload(w);
+    fs.power_off();
+  }
+  return out;  // destroys the writer: a clean close, unless the power is off
 }
 
 // Recovery after the crash: a whole prefix, at least everything acknowledged.
@@ -94,9 +108,15 @@ std::uint64_t expect_recovered(FaultFs& fs, const Outcome& out, const std::strin
 }
 
 // The log stays usable after recovery: a new writer continues at the next LSN.
-void expect_restart_continues(FaultFs& fs, std::uint64_t recovered, const std::string& what) {
-  fs.clear_faults();
-  auto w = WalWriter::open(fs, workload_options(), recovered + 1);
+std::uint64_t clean_run_calls(FaultOp op, bool preallocate) {
+  FaultFs fs;
+  run_workload(fs, preallocate);
+  return fs.calls(op);
+}
+
+void expect_restart_continues(FaultFs& fs, bool preallocate, std::uint64_t recovered,
+                              const std::string& what) {
+  auto w = WalWriter::open(fs, workload_options(preallocate), recovered + 1);
   ASSERT_TRUE(w.ok()) << what;
   std::uint64_t last = 0;
   for (int i = 0; i < 4; ++i) last = *append_payload(**w);
@@ -108,57 +128,79 @@ void expect_restart_continues(FaultFs& fs, std::uint64_t recovered, const std::s
   EXPECT_EQ(rb.lsns.size(), recovered + 4) << what;
 }
 
-std::uint64_t clean_run_calls(FaultOp op) {
-  FaultFs fs;
-  run_workload(fs);
-  return fs.calls(op);
-}
-
-void fault_every_n(FaultOp op, const char* name) {
-  const std::uint64_t calls = clean_run_calls(op);
+void fault_every_n(FaultOp op, const char* name, bool preallocate) {
+  const std::uint64_t calls = clean_run_calls(op, preallocate);
   ASSERT_GT(calls, 0u) << name;
   std::uint64_t wal_failures = 0;
   for (bool persistent : {false, true}) {
     for (std::uint64_t n = 1; n <= calls + 1; ++n) {
       for (std::size_t torn : {std::size_t{0}, std::size_t{45}}) {
+        // The power cut variant only with a torn tail, to keep the run short.
+        const End end = torn == 0 ? End::kClose : End::kPowerCut;
         std::string what = std::string(name) + " n=" + std::to_string(n) +
                            (persistent ? " persistent" : " once") + " torn=" +
                            std::to_string(torn);
         FaultFs fs;
         fs.set_failed_write_keeps_bytes(torn / 2);
         fs.inject({op, n, persistent});
-        Outcome out = run_workload(fs);
+        Outcome out = run_workload(fs, preallocate, end);
         wal_failures += out.wal_failed;
         fs.crash(torn);
+        fs.clear_faults();  // the fault hit the workload; recovery runs on a healthy disk
         std::uint64_t recovered = expect_recovered(fs, out, what);
         if (::testing::Test::HasFailure()) return;
-        expect_restart_continues(fs, recovered, what);
+        expect_restart_continues(fs, preallocate, recovered, what);
       }
     }
   }
-  // Renames belong to snapshots only; every other op is on the log's path.
-  if (op == FaultOp::kRename) {
+  // Without preallocation renames belong to snapshots only; every other op is on the log's
+  // path (and so is the rename of the prepared segment with it).
+  if (op == FaultOp::kRename && !preallocate) {
     EXPECT_EQ(wal_failures, 0u);
   } else {
     EXPECT_GT(wal_failures, calls) << name;
   }
 }
 
-TEST(Fault, FailedNthWriteLosesNothingAcknowledged) { fault_every_n(FaultOp::kWrite, "write"); }
-TEST(Fault, FailedNthFsyncLosesNothingAcknowledged) { fault_every_n(FaultOp::kSync, "fsync"); }
-TEST(Fault, FailedNthRenameLosesNothingAcknowledged) { fault_every_n(FaultOp::kRename, "rename"); }
-TEST(Fault, FailedNthDirFsyncLosesNothingAcknowledged) {
-  fault_every_n(FaultOp::kSyncDir, "dir fsync");
+class Fault : public ::testing::TestWithParam<bool> {
+ protected:
+  bool preallocate() const { return GetParam(); }
+};
+INSTANTIATE_TEST_SUITE_P(Modes, Fault, ::testing::Bool(), testing::mode_name);
+
+TEST_P(Fault, FailedNthWriteLosesNothingAcknowledged) {
+  fault_every_n(FaultOp::kWrite, "write", preallocate());
+}
+TEST_P(Fault, FailedNthFsyncLosesNothingAcknowledged) {
+  fault_every_n(FaultOp::kSync, "fsync", preallocate());
+}
+TEST_P(Fault, FailedNthRenameLosesNothingAcknowledged) {
+  fault_every_n(FaultOp::kRename, "rename", preallocate());
+}
+TEST_P(Fault, FailedNthDirFsyncLosesNothingAcknowledged) {
+  fault_every_n(FaultOp::kSyncDir, "dir fsync", preallocate());
 }
 
-TEST(Fault, CrashWithoutFaultsKeepsEveryAcknowledgedRecord) {
-  for (std::size_t torn : {0, 1, 27, 28, 29, 100}) {
-    FaultFs fs;
-    Outcome out = run_workload(fs);
-    ASSERT_FALSE(out.wal_failed);
-    fs.crash(torn);
-    std::uint64_t recovered = expect_recovered(fs, out, "torn=" + std::to_string(torn));
-    EXPECT_GE(recovered, std::uint64_t{kWorkloadRecords / kAckEvery * kAckEvery});
+// Operations only preallocated segments make. With it on, a "write" above is already a
+// positioned write into zeros.
+TEST(PreallocatedFault, FailedNthZeroFillPieceLosesNothingAcknowledged) {
+  fault_every_n(FaultOp::kZeroFill, "zero fill", true);
+}
+TEST(PreallocatedFault, FailedNthTruncateLosesNothingAcknowledged) {
+  fault_every_n(FaultOp::kTruncate, "truncate", true);
+}
+
+TEST_P(Fault, CrashWithoutFaultsKeepsEveryAcknowledgedRecord) {
+  for (End end : {End::kClose, End::kPowerCut}) {
+    for (std::size_t torn : {0, 1, 27, 28, 29, 100}) {
+      FaultFs fs;
+      Outcome out = run_workload(fs, preallocate(), end);
+      ASSERT_FALSE(out.wal_failed);
+      fs.crash(torn);
+      std::uint64_t recovered = expect_recovered(fs, out, "torn=" + std::to_string(torn));
+      EXPECT_GE(recovered, std::uint64_t{kWorkloadRecords / kAckEvery * kAckEvery});
+      expect_restart_continues(fs, preallocate(), recovered, "torn=" + std::to_string(torn));
+    }
   }
 }
 

@@ -1,5 +1,7 @@
 // Recovery from damaged logs: every byte offset of a cut and every bit of a flip in the last
-// two records, damage in the middle, and damage across segments.
+// two records, damage in the middle, and damage across segments. Every test runs in both
+// writer modes: Appended (a crash leaves the file ending where the writing stopped) and
+// Preallocated (a crash before sealing leaves the segment's zero fill after it).
 #include <gtest/gtest.h>
 
 #include "wal/fault_fs.h"
@@ -15,6 +17,7 @@ using testing::payload_for;
 using testing::read_all;
 
 constexpr std::uint64_t kRecords = 6;
+constexpr std::uint64_t kSegmentBytes = 64u << 10;
 
 // One segment holding kRecords records; returns its name, bytes and record offsets.
 struct Log {
@@ -23,11 +26,11 @@ struct Log {
   std::vector<std::uint64_t> offsets;  // of each record, plus the end of the file
 };
 
-Log write_log(std::uint64_t segment_bytes_max = format::kSegmentBytesMaxDefault,
+Log write_log(bool preallocate, std::uint64_t segment_bytes_max = kSegmentBytes,
               std::uint64_t records = kRecords, FaultFs* out_fs = nullptr) {
   FaultFs local;
   FaultFs& fs = out_fs ? *out_fs : local;
-  WalOptions o = testing::options_for();
+  WalOptions o = testing::options_for(Durability::kSync, preallocate);
   o.segment_bytes_max = segment_bytes_max;
   auto w = WalWriter::open(fs, o, 1);
   EXPECT_TRUE(w.ok());
@@ -48,6 +51,32 @@ Log write_log(std::uint64_t segment_bytes_max = format::kSegmentBytesMaxDefault,
   return log;
 }
 
+class Reader : public ::testing::TestWithParam<bool> {
+ protected:
+  bool preallocated() const { return GetParam(); }
+  // What a crash leaves of a segment whose writer had got `written` bytes onto the disk:
+  // appended, the file ends there; preallocated and not yet sealed, zeros follow up to the
+  // segment's full size.
+  std::string on_disk(std::string written, std::uint64_t segment_bytes = kSegmentBytes) const {
+    if (preallocated() && written.size() < segment_bytes) written.resize(segment_bytes, '\0');
+    return written;
+  }
+  // A power cut now: the newest segment is left unsealed, as a crashed writer leaves it.
+  void unseal_newest(FaultFs& fs, std::uint64_t segment_bytes) const {
+    auto segs = list_segments(fs, kDir);
+    ASSERT_TRUE(segs.ok() && !segs->empty());
+    const std::string path = join_path(kDir, segs->back().name);
+    fs.write_raw(path, on_disk(fs.contents(path), segment_bytes));
+  }
+  Log write_log(std::uint64_t segment_bytes_max = kSegmentBytes, std::uint64_t records = kRecords,
+                FaultFs* out_fs = nullptr) const {
+    return wal::write_log(preallocated(), segment_bytes_max, records, out_fs);
+  }
+};
+INSTANTIATE_TEST_SUITE_P(Modes, Reader, ::testing::Bool(), testing::mode_name);
+
+bool all_zero(std::string_view bytes) { return zero_fill_start(bytes) == 0; }
+
 void expect_prefix(const testing::ReadBack& rb, std::uint64_t n) {
   ASSERT_EQ(rb.lsns.size(), n);
   for (std::uint64_t i = 0; i < n; ++i) {
@@ -56,51 +85,67 @@ void expect_prefix(const testing::ReadBack& rb, std::uint64_t n) {
   }
 }
 
-TEST(Reader, CleanLogReadsEveryRecordInOrder) {
+TEST_P(Reader, CleanLogReadsEveryRecordInOrder) {
   Log log = write_log();
   FaultFs fs;
-  fs.write_raw(log.path, log.bytes);
+  fs.write_raw(log.path, on_disk(log.bytes));
   auto rb = read_all(fs, RecoveryPolicy::kStrict);
   ASSERT_TRUE(rb.status.ok()) << rb.status.message();
   expect_prefix(rb, kRecords);
   EXPECT_FALSE(rb.report.cut);
-  EXPECT_EQ(log.offsets.back(), log.bytes.size());
+  EXPECT_EQ(log.offsets.back(), log.bytes.size());  // sealed: cut to its written length
+  EXPECT_EQ(rb.report.zero_tail_bytes, on_disk(log.bytes).size() - log.bytes.size());
 }
 
-TEST(Reader, TruncatedTailIsCutAtEveryByteOffsetOfTheLastTwoRecords) {
+TEST_P(Reader, TruncatedTailIsCutAtEveryByteOffsetOfTheLastTwoRecords) {
   Log log = write_log();
   for (std::uint64_t cut = log.offsets[kRecords - 2]; cut < log.bytes.size(); ++cut) {
+    const std::string image = on_disk(log.bytes.substr(0, cut));
     FaultFs fs;
-    fs.write_raw(log.path, log.bytes.substr(0, cut));
+    fs.write_raw(log.path, image);
     std::uint64_t whole = 0;
     while (log.offsets[whole + 1] <= cut) ++whole;
+    // What reached the disk of the record being written; all zero (in practice: nothing) is
+    // indistinguishable from never written, so that is zero fill and not a torn record.
+    const std::string partial = log.bytes.substr(log.offsets[whole], cut - log.offsets[whole]);
+    const bool torn = !partial.empty() && !(preallocated() && all_zero(partial));
     auto rb = read_all(fs, RecoveryPolicy::kTruncateTail);
     ASSERT_TRUE(rb.status.ok()) << "cut at " << cut << ": " << rb.status.message();
     expect_prefix(rb, whole);
-    EXPECT_EQ(rb.report.cut, cut != log.offsets[whole]) << cut;
-    EXPECT_EQ(fs.contents(log.path).size(), log.offsets[whole]) << cut;
+    EXPECT_EQ(rb.report.cut, torn) << cut;
+    EXPECT_TRUE(rb.report.notes.empty() != torn) << cut;
+    // A torn tail is cut off (with the zeros after it); a clean end is left as it is.
+    EXPECT_EQ(fs.contents(log.path), torn ? log.bytes.substr(0, log.offsets[whole]) : image)
+        << cut;
     // The cut is on disk: a strict read now finds a clean log.
     auto again = read_all(fs, RecoveryPolicy::kStrict);
     ASSERT_TRUE(again.status.ok()) << cut;
     expect_prefix(again, whole);
-    // Strict refuses the torn log itself.
-    FaultFs torn;
-    torn.write_raw(log.path, log.bytes.substr(0, cut));
-    EXPECT_EQ(read_all(torn, RecoveryPolicy::kStrict).status.ok(), cut == log.offsets[whole]);
+    // Strict refuses the torn log itself, naming the place.
+    FaultFs torn_fs;
+    torn_fs.write_raw(log.path, image);
+    Status strict = read_all(torn_fs, RecoveryPolicy::kStrict).status;
+    EXPECT_EQ(strict.ok(), !torn) << cut;
+    if (torn) {
+      EXPECT_NE(strict.message().find("offset " + std::to_string(log.offsets[whole])),
+                std::string::npos)
+          << strict.message();
+    }
   }
 }
 
 // Flips every bit of the last two records. A flip in the last record is a torn tail (cut);
 // a flip in the one before has a valid record after it: kTruncateTail refuses with file and
 // offset, kPointInTime keeps the prefix before it. No flipped record is ever delivered.
-TEST(Reader, BitFlipAtEveryBitOfTheLastTwoRecords) {
+TEST_P(Reader, BitFlipAtEveryBitOfTheLastTwoRecords) {
   Log log = write_log();
   const std::uint64_t second_last = log.offsets[kRecords - 2];
   const std::uint64_t last = log.offsets[kRecords - 1];
   for (std::uint64_t byte = second_last; byte < log.bytes.size(); ++byte) {
     for (int bit = 0; bit < 8; ++bit) {
-      std::string damaged = log.bytes;
-      damaged[byte] = static_cast<char>(damaged[byte] ^ (1 << bit));
+      std::string flipped = log.bytes;
+      flipped[byte] = static_cast<char>(flipped[byte] ^ (1 << bit));
+      const std::string damaged = on_disk(flipped);
       bool in_last = byte >= last;
       std::uint64_t damaged_at = in_last ? last : second_last;
       FaultFs tail_fs;
@@ -125,16 +170,17 @@ TEST(Reader, BitFlipAtEveryBitOfTheLastTwoRecords) {
       ASSERT_TRUE(pit.status.ok()) << pit.status.message();
       expect_prefix(pit, in_last ? kRecords - 1 : kRecords - 2);
       EXPECT_EQ(pit.report.records_dropped, in_last ? 0u : 1u);
-      EXPECT_EQ(pit.report.bytes_dropped, log.bytes.size() - damaged_at);
+      EXPECT_EQ(pit.report.bytes_dropped, log.bytes.size() - damaged_at);  // zeros are not data
       EXPECT_EQ(pit_fs.contents(log.path).size(), damaged_at);
     }
   }
 }
 
-TEST(Reader, CorruptionInTheMiddleRefusesUnderTruncateTailAndIsCutUnderPointInTime) {
+TEST_P(Reader, CorruptionInTheMiddleRefusesUnderTruncateTailAndIsCutUnderPointInTime) {
   Log log = write_log();
   std::string damaged = log.bytes;
   damaged[log.offsets[1] + format::kRecordHeaderBytes] ^= 0x40;  // payload of lsn 2
+  damaged = on_disk(damaged);
   FaultFs fs;
   fs.write_raw(log.path, damaged);
   auto rb = read_all(fs, RecoveryPolicy::kTruncateTail);
@@ -151,9 +197,10 @@ TEST(Reader, CorruptionInTheMiddleRefusesUnderTruncateTailAndIsCutUnderPointInTi
   EXPECT_FALSE(pit.report.notes.empty());
 }
 
-TEST(Reader, DamageInAnOlderSegmentRefusesAndPointInTimeSetsLaterSegmentsAside) {
+TEST_P(Reader, DamageInAnOlderSegmentRefusesAndPointInTimeSetsLaterSegmentsAside) {
   FaultFs fs;
   write_log(format::kSegmentBytesMin, 200, &fs);
+  unseal_newest(fs, format::kSegmentBytesMin);
   auto segs = list_segments(fs, kDir);
   ASSERT_TRUE(segs.ok());
   ASSERT_GE(segs->size(), 3u);
@@ -171,23 +218,24 @@ TEST(Reader, DamageInAnOlderSegmentRefusesAndPointInTimeSetsLaterSegmentsAside) 
   EXPECT_EQ(again.lsns.size(), kept);
 }
 
-TEST(Reader, TornSegmentHeaderOfTheLastSegmentIsSetAside) {
+TEST_P(Reader, TornSegmentHeaderOfTheLastSegmentIsSetAside) {
   Log log = write_log();
   FaultFs fs;
   fs.write_raw(log.path, log.bytes);
   const std::string next = join_path(kDir, segment_name(kRecords + 1));
   std::string header;
   encode_segment_header(kRecords + 1, header);
-  fs.write_raw(next, header.substr(0, 11));
+  fs.write_raw(next, on_disk(header.substr(0, 11)));
   auto rb = read_all(fs, RecoveryPolicy::kTruncateTail);
   ASSERT_TRUE(rb.status.ok()) << rb.status.message();
   expect_prefix(rb, kRecords);
   EXPECT_FALSE(fs.exists(next));
 }
 
-TEST(Reader, FromLsnSkipsEarlierRecordsAndGapIsAnError) {
+TEST_P(Reader, FromLsnSkipsEarlierRecordsAndGapIsAnError) {
   FaultFs fs;
   write_log(format::kSegmentBytesMin, 200, &fs);
+  unseal_newest(fs, format::kSegmentBytesMin);
   auto rb = read_all(fs, RecoveryPolicy::kStrict, 150);
   ASSERT_TRUE(rb.status.ok());
   ASSERT_EQ(rb.lsns.size(), 51u);
@@ -197,7 +245,7 @@ TEST(Reader, FromLsnSkipsEarlierRecordsAndGapIsAnError) {
   EXPECT_EQ(read_all(fs, RecoveryPolicy::kStrict, 1).status.code(), Code::kCorruption);
 }
 
-TEST(Reader, EmptyDirectoryIsAnEmptyLog) {
+TEST_P(Reader, EmptyDirectoryIsAnEmptyLog) {
   FaultFs fs;
   auto rb = read_all(fs, RecoveryPolicy::kTruncateTail);
   ASSERT_TRUE(rb.status.ok());

@@ -50,11 +50,22 @@ inline Result<std::uint64_t> append_payload(WalWriter& w, std::int64_t time_ms =
                   [](std::uint64_t lsn, std::string& out) { out += payload_for(lsn); });
 }
 
-inline WalOptions options_for(Durability d = Durability::kSync) {
+// FaultFs keeps every file in memory, preallocated zeros included: 1 MiB segments keep the
+// tests quick while still holding thousands of records.
+inline constexpr std::uint64_t kTestSegmentBytes = 1u << 20;
+
+inline WalOptions options_for(Durability d = Durability::kSync, bool preallocate = true) {
   WalOptions o;
   o.dir = kDir;
   o.durability = d;
+  o.preallocate = preallocate;
+  o.segment_bytes_max = kTestSegmentBytes;
   return o;
+}
+
+// Suites that run in both writer modes take this parameter: true = preallocated segments.
+inline std::string mode_name(const ::testing::TestParamInfo<bool>& info) {
+  return info.param ? "Preallocated" : "Appended";
 }
 
 }  // namespace codeledger::wal::testing

@@ -1,5 +1,5 @@
 // The group-commit writer: LSN assignment, group commit, modes, rotation, retention and the
-// sticky failure.
+// sticky failure, with and without preallocated segments.
 #include <gtest/gtest.h>
 
 #include <future>
@@ -14,11 +14,18 @@ namespace {
 
 using testing::append_payload;
 using testing::kDir;
-using testing::options_for;
 using testing::payload_for;
 using testing::read_all;
 
-TEST(Writer, ConcurrentAppendsGetConsecutiveLsnsAndGroupCommit) {
+class Writer : public ::testing::TestWithParam<bool> {
+ protected:
+  WalOptions options_for(Durability d = Durability::kSync) const {
+    return testing::options_for(d, GetParam());
+  }
+};
+INSTANTIATE_TEST_SUITE_P(Modes, Writer, ::testing::Bool(), testing::mode_name);
+
+TEST_P(Writer, ConcurrentAppendsGetConsecutiveLsnsAndGroupCommit) {
   FaultFs fs;
   auto w = WalWriter::open(fs, options_for(), 1);
   ASSERT_TRUE(w.ok());
@@ -48,7 +55,7 @@ TEST(Writer, ConcurrentAppendsGetConsecutiveLsnsAndGroupCommit) {
   }
 }
 
-TEST(Writer, OnDurableCallsBackOnceTheBatchIsSynced) {
+TEST_P(Writer, OnDurableCallsBackOnceTheBatchIsSynced) {
   FaultFs fs;
   auto w = WalWriter::open(fs, options_for(), 10);
   ASSERT_TRUE(w.ok());
@@ -63,7 +70,7 @@ TEST(Writer, OnDurableCallsBackOnceTheBatchIsSynced) {
   EXPECT_TRUE(inline_called);
 }
 
-TEST(Writer, AsyncModeSyncsWithinTheInterval) {
+TEST_P(Writer, AsyncModeSyncsWithinTheInterval) {
   FaultFs fs;
   WalOptions o = options_for(Durability::kAsync);
   o.fsync_interval_ms = 5;
@@ -77,7 +84,7 @@ TEST(Writer, AsyncModeSyncsWithinTheInterval) {
   EXPECT_TRUE((*w)->wait_durable(*append_payload(**w)).ok());
 }
 
-TEST(Writer, NoneModeNeverSyncs) {
+TEST_P(Writer, NoneModeNeverSyncs) {
   FaultFs fs;
   auto w = WalWriter::open(fs, options_for(Durability::kNone), 1);
   ASSERT_TRUE(w.ok());
@@ -89,7 +96,7 @@ TEST(Writer, NoneModeNeverSyncs) {
   EXPECT_EQ(read_all(fs, RecoveryPolicy::kStrict).lsns.size(), 50u);
 }
 
-TEST(Writer, OversizedPayloadIsRefusedWithoutConsumingAnLsn) {
+TEST_P(Writer, OversizedPayloadIsRefusedWithoutConsumingAnLsn) {
   FaultFs fs;
   auto w = WalWriter::open(fs, options_for(), 1);
   auto big = (*w)->append(format::kRecordTypeData, 0, [](std::uint64_t, std::string& out) {
@@ -101,7 +108,7 @@ TEST(Writer, OversizedPayloadIsRefusedWithoutConsumingAnLsn) {
             Code::kInvalidArgument);
 }
 
-TEST(Writer, RotatesBySizeAndNamesSegmentsByFirstLsn) {
+TEST_P(Writer, RotatesBySizeAndNamesSegmentsByFirstLsn) {
   FaultFs fs;
   WalOptions o = options_for();
   o.segment_bytes_max = format::kSegmentBytesMin;
@@ -122,7 +129,7 @@ TEST(Writer, RotatesBySizeAndNamesSegmentsByFirstLsn) {
   EXPECT_EQ(read_all(fs, RecoveryPolicy::kStrict).lsns.size(), 300u);
 }
 
-TEST(Writer, RetentionBySizeNeverDeletesWhatTheSnapshotDoesNotCover) {
+TEST_P(Writer, RetentionBySizeNeverDeletesWhatTheSnapshotDoesNotCover) {
   FaultFs fs;
   WalOptions o = options_for();
   o.segment_bytes_max = format::kSegmentBytesMin;
@@ -141,7 +148,7 @@ TEST(Writer, RetentionBySizeNeverDeletesWhatTheSnapshotDoesNotCover) {
   EXPECT_LE(rb.report.first_lsn, 401u);
 }
 
-TEST(Writer, RetentionByAge) {
+TEST_P(Writer, RetentionByAge) {
   FaultFs fs;
   std::atomic<std::int64_t> now{0};
   WalOptions o = options_for();
@@ -161,7 +168,7 @@ TEST(Writer, RetentionByAge) {
   ASSERT_EQ(segs->size(), 1u);  // only the active one survives
 }
 
-TEST(Writer, FailedFsyncIsStickyAndNeverRetried) {
+TEST_P(Writer, FailedFsyncIsStickyAndNeverRetried) {
   FaultFs fs;
   auto w = WalWriter::open(fs, options_for(), 1);
   ASSERT_TRUE((*w)->wait_durable(*append_payload(**w)).ok());
