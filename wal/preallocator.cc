@@ -29,6 +29,12 @@ Result<std::unique_ptr<WritableFile>> SegmentPreallocator::take() {
   return fill_.get();
 }
 
+Result<std::unique_ptr<WritableFile>> SegmentPreallocator::fill_now(std::uint64_t bytes) {
+  if (fill_.valid()) fill_.wait();
+  fill_ = {};
+  return fs_.create_zeroed(path_, bytes);
+}
+
 void SegmentPreallocator::discard() {
   if (fill_.valid()) {
     fill_.wait();

@@ -30,6 +30,9 @@ class SegmentPreallocator {
   // The prepared file, zero-filled and synced, open for write_at. Waits for the fill under
   // way, or fills now when none was requested. A failed fill is returned as is.
   Result<std::unique_ptr<WritableFile>> take();
+  // Zero-fills a prepared file of `bytes` now, on the calling thread (no fill may be under
+  // way): the small first segment that open() starts with.
+  Result<std::unique_ptr<WritableFile>> fill_now(std::uint64_t bytes);
   // Waits for a fill under way and removes the prepared file (best effort: a leftover one is
   // recreated by the next writer), so a clean shutdown leaves only segments and snapshots.
   void discard();

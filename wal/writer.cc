@@ -1,5 +1,6 @@
 #include "wal/writer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <vector>
@@ -7,6 +8,13 @@
 #include "wal/record.h"
 
 namespace codeledger::wal {
+namespace {
+
+// The first segment after open(), when preallocating: filled on open()'s thread, so small
+// (about 30 ms to zero-fill and fsync here).
+constexpr std::uint64_t kFirstSegmentBytesMax = std::uint64_t{4} << 20;
+
+}  // namespace
 
 std::string_view to_string(Durability d) {
   switch (d) {
@@ -51,17 +59,22 @@ Result<std::unique_ptr<WalWriter>> WalWriter::open(FileSystem& fs, WalOptions op
   }
   if (Status st = fs.create_dir(options.dir); !st.ok()) return st;
   std::unique_ptr<WalWriter> w(new WalWriter(fs, std::move(options), next_lsn));
-  if (Status st = w->start_segment(next_lsn); !st.ok()) return st;
+  // A restart must not wait for a whole segment's zero fill (64 MiB took ~1 s under load):
+  // the first segment is a small one, and the full-size next one is filled meanwhile.
+  const std::uint64_t full = w->options_.segment_bytes_max;
+  const std::uint64_t first = w->preallocator_ ? std::min(full, kFirstSegmentBytesMax) : full;
+  if (Status st = w->start_segment(next_lsn, first); !st.ok()) return st;
+  if (w->preallocator_) w->preallocator_->request();
   w->thread_ = std::thread([p = w.get()] { p->run(); });
   return w;
 }
 
 WalWriter::~WalWriter() { (void)close(); }
 
-Status WalWriter::start_segment(std::uint64_t first_lsn) {
+Status WalWriter::start_segment(std::uint64_t first_lsn, std::uint64_t capacity) {
   if (Status st = seal_segment(); !st.ok()) return st;
   const std::string path = join_path(options_.dir, segment_name(first_lsn));
-  auto file = new_segment_file(path);
+  auto file = new_segment_file(path, capacity);
   if (!file.ok()) return file.status();
   file_ = std::move(*file);
   std::string header;
@@ -80,6 +93,7 @@ Status WalWriter::start_segment(std::uint64_t first_lsn) {
   }
   segment_first_lsn_ = first_lsn;
   segment_bytes_ = header.size();
+  segment_capacity_ = capacity;
   segment_has_records_ = false;
   segment_preallocated_ = preallocator_ != nullptr;
   std::lock_guard lock(stats_mu_);
@@ -89,8 +103,12 @@ Status WalWriter::start_segment(std::uint64_t first_lsn) {
 
 // A file already named path holds no record recovery kept (else next_lsn would be past it),
 // so it is replaced: rewritten from empty, or renamed over by the prepared file.
-Result<std::unique_ptr<WritableFile>> WalWriter::new_segment_file(const std::string& path) {
-  if (preallocator_) return preallocator_->take();
+Result<std::unique_ptr<WritableFile>> WalWriter::new_segment_file(const std::string& path,
+                                                                 std::uint64_t capacity) {
+  if (preallocator_) {
+    return capacity < options_.segment_bytes_max ? preallocator_->fill_now(capacity)
+                                                 : preallocator_->take();
+  }
   return fs_.open_append(path, true);
 }
 
@@ -268,7 +286,7 @@ void WalWriter::run() {
       }
       publish(batch_last);
       // Half full: zero-fill the next segment in the background, so rotation need not.
-      if (preallocator_ && segment_bytes_ >= options_.segment_bytes_max / 2) {
+      if (preallocator_ && segment_bytes_ >= segment_capacity_ / 2) {
         preallocator_->request();
       }
     }
@@ -306,7 +324,7 @@ std::size_t WalWriter::fitting_prefix(std::string_view batch) const {
     std::size_t n = format::kRecordHeaderBytes +
                     get_u32(batch.data() + take + format::kRecordLengthOffset);
     bool must_take = !segment_has_records_ && take == 0;
-    if (!must_take && segment_bytes_ + take + n > options_.segment_bytes_max) break;
+    if (!must_take && segment_bytes_ + take + n > segment_capacity_) break;
     take += n;
   }
   return take;
@@ -319,7 +337,9 @@ Status WalWriter::write_batch(std::string_view batch) {
     std::size_t take = fitting_prefix(batch);
     if (take == 0) {
       bool had_retention = options_.retention.age_ms_max > 0 || options_.retention.total_bytes_max > 0;
-      if (Status st = start_segment(get_u64(batch.data() + format::kRecordLsnOffset)); !st.ok()) {
+      if (Status st = start_segment(get_u64(batch.data() + format::kRecordLsnOffset),
+                                    options_.segment_bytes_max);
+          !st.ok()) {
         return st;
       }
       if (had_retention) apply_retention();

@@ -143,8 +143,9 @@ class WalWriter {
  private:
   WalWriter(FileSystem& fs, WalOptions options, std::uint64_t next_lsn);
   bool syncing() const { return options_.durability != Durability::kNone; }
-  Status start_segment(std::uint64_t first_lsn);
-  Result<std::unique_ptr<WritableFile>> new_segment_file(const std::string& path);
+  Status start_segment(std::uint64_t first_lsn, std::uint64_t capacity);
+  Result<std::unique_ptr<WritableFile>> new_segment_file(const std::string& path,
+                                                        std::uint64_t capacity);
   Status seal_segment();
   void run();
   Status commit(std::string_view batch);
@@ -186,6 +187,7 @@ class WalWriter {
   std::unique_ptr<WritableFile> file_;
   std::uint64_t segment_first_lsn_ = 0;
   std::uint64_t segment_bytes_ = 0;       // written so far: the offset of the next record
+  std::uint64_t segment_capacity_ = 0;    // rotate before a record would pass this
   bool segment_has_records_ = false;
   bool segment_preallocated_ = false;     // the file is longer than segment_bytes_: zeros
 

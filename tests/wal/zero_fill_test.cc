@@ -329,22 +329,38 @@ TEST(ZeroFill, RotationAndCloseSealSegmentsToTheirWrittenLength) {
   EXPECT_EQ(stats.batch_records.sum, 1000u);
 }
 
-TEST(ZeroFill, NextSegmentIsZeroFilledInTheBackgroundOnceHalfFull) {
+// open() fills the (small) first segment itself and asks for the next one at once, so the
+// first rotation finds it ready and renames it into place.
+TEST(ZeroFill, NextSegmentIsZeroFilledInTheBackgroundFromOpen) {
   FaultFs fs;
   auto w = open_writer(fs, 1);
-  EXPECT_EQ(fs.calls(FaultOp::kZeroFill), 1u);  // the first segment, during open
-  append_acked(*w, 1, 200);                      // past half of 16 KiB
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (!fs.exists(kPrepared) && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   EXPECT_TRUE(fs.exists(kPrepared));
-  append_acked(*w, 201, 400);  // rotates once, into the prepared file
+  EXPECT_EQ(fs.calls(FaultOp::kZeroFill), 2u);  // the first segment during open, then the next
+  append_acked(*w, 1, 400);                      // rotates once, into the prepared file
   EXPECT_EQ(segments(fs).size(), 2u);
-  EXPECT_EQ(fs.calls(FaultOp::kZeroFill), 2u);
-  EXPECT_FALSE(fs.exists(kPrepared));  // renamed into place
   ASSERT_TRUE(w->close().ok());
+  EXPECT_FALSE(fs.exists(kPrepared));  // renamed into place, or discarded at close
   expect_lsns(read_all(fs, RecoveryPolicy::kStrict), 400);
+}
+
+// With full-size (64 MiB) segments, open() zero-fills only a 4 MiB first segment: a restart
+// does not wait for a whole segment to reach the disk.
+TEST(ZeroFill, FirstSegmentAfterOpenIsSmall) {
+  FaultFs fs;
+  WalOptions o = testing::options_for();
+  o.segment_bytes_max = format::kSegmentBytesMaxDefault;
+  auto w = open_writer(fs, 1, o);
+  ASSERT_NE(w, nullptr);
+  append_acked(*w, 1, 10);
+  const auto segs = segments(fs);
+  ASSERT_EQ(segs.size(), 1u);
+  EXPECT_EQ(segs[0].size_bytes, std::uint64_t{4} << 20);
+  ASSERT_TRUE(w->close().ok());
+  expect_lsns(read_all(fs, RecoveryPolicy::kStrict), 10);
 }
 
 TEST(ZeroFill, PreallocateOffAppendsAndNeverZeroFills) {
