@@ -33,9 +33,13 @@ struct Server::Worker {
     state.date.refresh();
     date_timer.expires_after(std::chrono::seconds(1));
     date_timer.async_wait([this](beast::error_code ec) {
-      if (!ec) tick_date();
+      if (!ec && !stopping) tick_date();
     });
   }
+  // Set by stop() on this worker's own thread. Without it, a tick whose expiry was already
+  // queued when stop() cancelled the timer re-armed it, and the thread never ran out of
+  // work: stop() then waited on join forever (seen once in http_tests).
+  bool stopping = false;
 };
 
 Server::Server(Config config, ledger::Ledger& ledger, const std::vector<Route>& routes,
@@ -110,7 +114,10 @@ void Server::stop() {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   for (auto& w : workers_) {
-    net::post(w->ioc, [w = w.get()] { w->date_timer.cancel(); });
+    net::post(w->ioc, [w = w.get()] {
+      w->stopping = true;
+      w->date_timer.cancel();
+    });
     w->guard.reset();
     // Whatever is still open after the deadline is cut off.
     if (state_.connections.load() != 0) w->ioc.stop();
