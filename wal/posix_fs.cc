@@ -90,16 +90,28 @@ class PosixFile final : public WritableFile {
   std::uint64_t size_;
 };
 
-Result<std::unique_ptr<PosixFile>> open_file(const std::string& path, int extra_flags) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | extra_flags, 0644);
+// An open descriptor and the file's size at open.
+struct OpenedFile {
+  int fd = -1;
+  std::uint64_t size = 0;
+};
+
+Result<OpenedFile> open_sized(const std::string& path, int flags) {
+  const int fd = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
   if (fd < 0) return io_error("open", path, errno);
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
-    int err = errno;
+    const int err = errno;
     ::close(fd);
     return io_error("fstat", path, err);
   }
-  return std::make_unique<PosixFile>(fd, path, static_cast<std::uint64_t>(st.st_size));
+  return OpenedFile{fd, static_cast<std::uint64_t>(st.st_size)};
+}
+
+Result<std::unique_ptr<PosixFile>> open_file(const std::string& path, int extra_flags) {
+  auto opened = open_sized(path, O_WRONLY | O_CREAT | extra_flags);
+  if (!opened.ok()) return opened.status();
+  return std::make_unique<PosixFile>(opened->fd, path, opened->size);
 }
 
 class PosixFs final : public FileSystem {
@@ -189,15 +201,10 @@ Result<std::unique_ptr<WritableFile>> PosixFs::create_zeroed(const std::string& 
 
 Result<std::string> PosixFs::read_range(const std::string& path, std::uint64_t offset,
                                         std::uint64_t length) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return io_error("open", path, errno);
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    int err = errno;
-    ::close(fd);
-    return io_error("fstat", path, err);
-  }
-  auto size = static_cast<std::uint64_t>(st.st_size);
+  auto opened = open_sized(path, O_RDONLY);
+  if (!opened.ok()) return opened.status();
+  const int fd = opened->fd;
+  const std::uint64_t size = opened->size;
   std::uint64_t begin = offset < size ? offset : size;
   std::uint64_t n = length < size - begin ? length : size - begin;
   std::string out(n, '\0');
