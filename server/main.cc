@@ -76,6 +76,7 @@ store::StoreOptions store_options(const server::Config& config) {
   o.durability = config.durability;
   o.fsync_interval_ms = config.fsync_interval_ms;
   o.snapshot_interval_ms = config.snapshot_interval_ms;
+  o.preallocate = config.wal_preallocate;
   o.recovery = config.recovery;
   for (const auto& org : config.organisations) o.orgs.emplace_back(org.org, org.settings);
   o.on_progress = [](const store::ReplayProgress& p) {

@@ -117,7 +117,13 @@ Status read_durability(const Reader& r, dom::object root, Config& c) {
                ? r.fail("durability", "expected an object")
                : Status{};
   }
-  CL_TRY(r.check_keys(o, "durability", {"mode", "fsync_interval_ms", "snapshot_interval_ms"}));
+  CL_TRY(r.check_keys(o, "durability",
+                      {"mode", "fsync_interval_ms", "snapshot_interval_ms", "preallocate"}));
+  dom::element preallocate;
+  if (o["preallocate"].get(preallocate) == simdjson::SUCCESS &&
+      preallocate.get_bool().get(c.wal_preallocate) != simdjson::SUCCESS) {
+    return r.fail("durability.preallocate", "expected true or false");
+  }
   std::string mode = "sync";
   CL_TRY(r.get_string(o, "durability", "mode", mode));
   const auto parsed = wal::parse_durability(mode);

@@ -4,7 +4,7 @@
 // File shape (every field optional except where noted):
 //   { "listen": "127.0.0.1:8080", "threads": 4, "data_dir": "./data",
 //     "durability": {"mode": "sync" | "async" | "none", "fsync_interval_ms": 5,
-//                    "snapshot_interval_ms": 300000},
+//                    "snapshot_interval_ms": 300000, "preallocate": true},
 //     "limits": {"body_bytes_max": 1048576, "header_bytes_max": 16384,
 //                "read_timeout_ms": 10000, "idle_timeout_ms": 60000,
 //                "connections_max": 10000, "pipeline_depth_max": 64},
@@ -70,6 +70,9 @@ struct Config {
   wal::Durability durability = wal::Durability::kSync;
   std::uint32_t fsync_interval_ms = 5;          // async: the longest an ack waits for disk
   std::uint32_t snapshot_interval_ms = 300'000;  // background snapshots; 0 = only on demand/stop
+  // Zero-filled WAL segments overwritten in place (docs/wal-format.md); off for file systems
+  // where rewriting in place gains nothing (copy-on-write: btrfs, ZFS) or for huge batches.
+  bool wal_preallocate = true;
   // kTruncateTail cuts a torn tail and refuses mid-log corruption; kPointInTime (operator
   // flag --point-in-time-recovery) keeps the longest valid prefix.
   wal::RecoveryPolicy recovery = wal::RecoveryPolicy::kTruncateTail;

@@ -203,6 +203,7 @@ Status Store::recover() {
   wo.fsync_interval_ms = options_.fsync_interval_ms;
   wo.segment_bytes_max = options_.segment_bytes_max;
   wo.retention = options_.retention;
+  wo.preallocate = options_.preallocate;
   wo.clock_ms = options_.clock_ms;
   auto writer = wal::WalWriter::open(*fs_, std::move(wo), recovery_.last_lsn + 1);
   if (!writer.ok()) return Status(ErrorCode::kStorageUnavailable, writer.status().message());

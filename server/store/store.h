@@ -50,6 +50,7 @@ struct StoreOptions {
   std::uint64_t segment_bytes_max = wal::format::kSegmentBytesMaxDefault;
   wal::RetentionPolicy retention;            // keep everything by default
   std::int64_t snapshot_interval_ms = 0;     // 0: no periodic snapshots
+  bool preallocate = true;                   // WalOptions::preallocate
   std::size_t snapshots_kept_count = 2;
   bool snapshot_on_close = true;
   wal::RecoveryPolicy recovery = wal::RecoveryPolicy::kTruncateTail;

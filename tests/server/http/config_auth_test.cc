@@ -22,7 +22,7 @@ std::string error_of(std::string_view json) {
 TEST(ConfigParsing, FullDocumentIsRead) {
   auto r = parse_config(R"({
     "listen": "0.0.0.0:9090", "threads": 3, "data_dir": "/var/lib/cl",
-    "durability": {"mode": "async", "fsync_interval_ms": 7},
+    "durability": {"mode": "async", "fsync_interval_ms": 7, "preallocate": false},
     "limits": {"body_bytes_max": 2048, "header_bytes_max": 4096, "read_timeout_ms": 500,
                "idle_timeout_ms": 900, "connections_max": 10, "pipeline_depth_max": 4},
     "auth": {"token_ttl_s": 60, "tokens_max": 1000},
@@ -39,6 +39,8 @@ TEST(ConfigParsing, FullDocumentIsRead) {
   EXPECT_EQ(c.threads, 3u);
   EXPECT_EQ(c.durability, wal::Durability::kAsync);
   EXPECT_EQ(c.fsync_interval_ms, 7u);
+  EXPECT_FALSE(c.wal_preallocate);
+  EXPECT_TRUE(Config{}.wal_preallocate);
   EXPECT_EQ(c.limits.body_bytes_max, 2048u);
   EXPECT_EQ(c.limits.pipeline_depth_max, 4u);
   EXPECT_EQ(c.token_ttl_s, 60u);
@@ -57,6 +59,8 @@ TEST(ConfigParsing, ErrorsNameTheFileAndTheField) {
   EXPECT_NE(error_of(R"({"limits": {"body_byte_max": 1}})").find("'limits.body_byte_max': unknown field"),
             std::string::npos);
   EXPECT_NE(error_of(R"({"durability": {"mode": "sometimes"}})").find("durability.mode"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"durability": {"preallocate": "yes"}})").find("durability.preallocate"),
             std::string::npos);
   EXPECT_NE(error_of(R"({"listen": "nowhere"})").find("'listen'"), std::string::npos);
   EXPECT_NE(error_of(R"({"organisations": [{"org_id": 1, "time_zone": "Mars/Olympus"}]})")
