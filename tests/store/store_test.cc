@@ -227,5 +227,24 @@ TEST(Store, MidLogCorruptionRefusesToOpenUnlessPointInTime) {
   EXPECT_GT(store->recovery().wal.records_dropped, 0u);
 }
 
+// StoreOptions::preallocate reaches the WAL writer: zero fills only when it is on.
+TEST(Store, PreallocateOptionControlsZeroFill) {
+  for (const bool preallocate : {true, false}) {
+    wal::FaultFs fs;
+    StoreOptions o = options_on(fs);
+    o.preallocate = preallocate;
+    auto store = open_store(fs, o);
+    ASSERT_TRUE(store);
+    Workload w(5);
+    ASSERT_EQ(w.run(*store, 20), 20);
+    ASSERT_TRUE(store->close().ok());
+    if (preallocate) {
+      EXPECT_GE(fs.calls(wal::FaultOp::kZeroFill), 1u);
+    } else {
+      EXPECT_EQ(fs.calls(wal::FaultOp::kZeroFill), 0u);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace codeledger::store
