@@ -216,13 +216,6 @@ Reply Dispatcher::call(const Endpoint& endpoint, const HttpRequest& request, std
 
 namespace {
 
-Reply json_reply(http::status status, std::string body) {
-  Reply r;
-  r.status = status;
-  r.body = std::move(body);
-  return r;
-}
-
 Reply generate_token(Auth& auth, RequestContext& ctx) {
   thread_local simdjson::dom::parser parser;
   const std::string& body = ctx.request.body();

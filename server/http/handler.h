@@ -90,6 +90,14 @@ struct Reply {
   ledger::Lsn await_lsn = 0;
 };
 
+// A JSON answer with this status and body (health, readiness, reload, token answers).
+inline Reply json_reply(http::status status, std::string body) {
+  Reply r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
 using Handler = Reply (*)(RequestContext& ctx);
 
 struct Route {

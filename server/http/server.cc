@@ -10,16 +10,6 @@
 #include "server/http/listener.h"
 
 namespace codeledger::server {
-namespace {
-
-Reply json_reply(http::status status, std::string body) {
-  Reply r;
-  r.status = status;
-  r.body = std::move(body);
-  return r;
-}
-
-}  // namespace
 
 struct Server::Worker {
   WorkerState state;  // before ioc: sessions destroyed with ioc unregister from it

@@ -321,6 +321,16 @@ class HeldGate final : public server::DurabilityGate {
     std::lock_guard lock(mu_);
     return held_.size();
   }
+  // A test server whose answers wait on this gate.
+  TestServer::Options server_options() {
+    TestServer::Options o;
+    o.gate = this;
+    return o;
+  }
+  // Polls (up to a second) until a response is held.
+  void wait_until_held() {
+    for (int i = 0; i < 200 && held() == 0; ++i) std::this_thread::sleep_for(5ms);
+  }
   void release_all(bool durable = true) {
     std::vector<server::DurableCallback> out;
     {
@@ -342,12 +352,10 @@ class HeldGate final : public server::DurabilityGate {
 
 TEST(HttpDurability, ResponseWaitsUntilItsLsnIsDurable) {
   HeldGate gate;
-  TestServer::Options o;
-  o.gate = &gate;
-  TestServer srv(test_routes(), std::move(o));
+  TestServer srv(test_routes(), gate.server_options());
   HttpClient c = srv.client();
   ASSERT_TRUE(c.send_raw(get_line("/t/durable")));
-  for (int i = 0; i < 200 && gate.held() == 0; ++i) std::this_thread::sleep_for(5ms);
+  gate.wait_until_held();
   ASSERT_EQ(gate.held(), 1u);
   EXPECT_EQ(gate.last_lsn(), 42u);
   std::thread releaser([&] {
@@ -365,12 +373,10 @@ TEST(HttpDurability, ResponseWaitsUntilItsLsnIsDurable) {
 
 TEST(HttpDurability, AnswerIsReplacedBy503WhenTheLogFailsBeforeItsLsnIsDurable) {
   HeldGate gate;
-  TestServer::Options o;
-  o.gate = &gate;
-  TestServer srv(test_routes(), std::move(o));
+  TestServer srv(test_routes(), gate.server_options());
   HttpClient c = srv.client();
   ASSERT_TRUE(c.send_raw(get_line("/t/durable")));
-  for (int i = 0; i < 200 && gate.held() == 0; ++i) std::this_thread::sleep_for(5ms);
+  gate.wait_until_held();
   ASSERT_EQ(gate.held(), 1u);
   gate.release_all(/*durable=*/false);
   auto r = c.read_response();
@@ -382,14 +388,12 @@ TEST(HttpDurability, AnswerIsReplacedBy503WhenTheLogFailsBeforeItsLsnIsDurable) 
 
 TEST(HttpShutdown, StopFinishesAnInFlightRequestThenCloses) {
   HeldGate gate;
-  TestServer::Options o;
-  o.gate = &gate;
-  TestServer srv(test_routes(), std::move(o));
+  TestServer srv(test_routes(), gate.server_options());
   HttpClient busy = srv.client();
   HttpClient idle = srv.client();
   EXPECT_EQ(idle.get("/healthz").result_int(), 200);
   ASSERT_TRUE(busy.send_raw(get_line("/t/durable")));
-  for (int i = 0; i < 200 && gate.held() == 0; ++i) std::this_thread::sleep_for(5ms);
+  gate.wait_until_held();
   ASSERT_EQ(gate.held(), 1u);
   std::thread stopper([&] { srv.server().stop(); });
   EXPECT_TRUE(idle.closed_by_peer());
