@@ -156,8 +156,9 @@ void Impl::apply_codes(const EventHeader& h, OrgState& org, const CodesAdded& e)
 void Impl::apply_redeemed(const EventHeader& h, OrgState& org, const Redeemed& e,
                           const ApplyHint& hint) {
   const RedemptionView& v = e.redemption;
-  Shard& cs = shard(customer_shard(org.id, v.customer));
-  Customer& c = cs.customer_or_create(org, v.customer);
+  const std::uint64_t chash = customer_hash(org.id, v.customer);
+  Shard& cs = shard(shard_of(chash));
+  Customer& c = cs.customer_or_create(org, v.customer, chash);
   std::size_t code_k = 0;
   for (const RedemptionItem& item : v.items) {
     const PromotionState* p = org.find_promotion(item.promotion_id);
@@ -167,7 +168,8 @@ void Impl::apply_redeemed(const EventHeader& h, OrgState& org, const Redeemed& e
       if (CodeRecord* r = hinted_code(hint, code_k++, org, item.mode, *item.code, &si)) {
         Shard& s = shard(si);
         r->redemption_count += item.count;
-        s.links.push_back(RedemptionLink{r->last_link, v.customer, v.transaction_identifier});
+        s.links.push_back(
+            RedemptionLink{r->last_link, v.customer, s.bytes.copy(v.transaction_identifier)});
         r->last_link = static_cast<std::uint32_t>(s.links.size());
         touch(s, h.lsn);
       }
@@ -178,7 +180,8 @@ void Impl::apply_redeemed(const EventHeader& h, OrgState& org, const Redeemed& e
     }
     if (number != 0) c.counter(number).redemptions += item.count;
   }
-  cs.put_redemption(org.id, c, v);
+  cs.put_redemption(org.id, c, RedemptionRef::of(v),
+                    RedemptionKey::make(org.id, v.customer, v.transaction_identifier, chash).hash);
   org.redemptions.fetch_add(1, std::memory_order_relaxed);
   touch(cs, h.lsn);
 }
@@ -187,10 +190,10 @@ void Impl::apply_reversed(const EventHeader& h, OrgState& org, const RedemptionR
   Shard& cs = shard(customer_shard(org.id, e.customer));
   Customer* c = cs.customer(org.id, e.customer);
   if (c == nullptr) return;
-  RedemptionView* found = cs.find_redemption(org.id, *c, e.transaction_identifier);
+  StoredRedemption* found = cs.find_redemption(org.id, *c, e.transaction_identifier);
   if (found == nullptr || found->reversed) return;
-  RedemptionView& v = *found;
-  for (const RedemptionItem& item : v.items) {
+  StoredRedemption& v = *found;
+  for (const RedemptionItem& item : v.item_span()) {
     const PromotionState* p = org.find_promotion(item.promotion_id);
     if (item.code) {
       std::uint32_t si = 0, idx = 0;
@@ -295,9 +298,9 @@ std::vector<std::uint32_t> Impl::shards_for(const Event& event, OrgState& org) {
             std::lock_guard lock(cs.mu);
             Customer* c = cs.customer(org.id, e.customer);
             if (c == nullptr) return;
-            const RedemptionView* v = cs.find_redemption(org.id, *c, e.transaction_identifier);
+            const StoredRedemption* v = cs.find_redemption(org.id, *c, e.transaction_identifier);
             if (v == nullptr) return;
-            for (const auto& item : v->items) {
+            for (const auto& item : v->item_span()) {
               if (item.code) add_code(item.mode, *item.code);
             }
           },

@@ -1,5 +1,5 @@
-// Memory for CodeTable chunks, carved from large slabs that ask the kernel for transparent
-// huge pages (madvise). Why: a ledger of millions of codes is read at random, and with 4 KiB
+// Memory for CodeTable chunks (and the chunks ByteArenas bump-allocate from), carved from
+// large slabs that ask the kernel for transparent huge pages (madvise). Why: a ledger of millions of codes is read at random, and with 4 KiB
 // pages nearly every look-up also misses the TLB; and filling fresh memory one 4 KiB fault
 // at a time was a sixth of a WAL replay's time (perf, 1M codes). Chunks are handed out
 // uninitialised and live until the arena (one per Ledger) is destroyed.
@@ -20,6 +20,7 @@ class ChunkArena {
 
   // One chunk of chunk_bytes, aligned for any record type, uninitialised. Thread-safe.
   void* allocate();
+  std::size_t chunk_bytes() const { return chunk_bytes_; }
 
  private:
   static constexpr std::size_t kHugePageBytes = std::size_t{2} << 20;

@@ -134,6 +134,8 @@ class Reader {
 // Shared element encoders (events and snapshots use the same shapes).
 void put_spec(Writer& w, const PromotionSpec& s);
 bool get_spec(Reader& r, PromotionSpec& s);
+struct RedemptionRef;
+void put_redemption(Writer& w, const RedemptionRef& r);
 void put_redemption(Writer& w, const RedemptionView& v);
 bool get_redemption(Reader& r, RedemptionView& v);
 void put_profile(Writer& w, const CustomerProfile& p);

@@ -117,26 +117,29 @@ EarnedRecord* Customer::find_earned(const ObjectId& eid) {
   return nullptr;
 }
 
-Customer& Shard::customer_or_create(OrgState& org, CustomerId id) {
-  auto [it, inserted] = customers.try_emplace(CustomerKey{org.id, id});
-  if (inserted) {
-    it.value() = std::make_unique<Customer>();
-    it.value()->profile.id = id;
-    org.customers.fetch_add(1, std::memory_order_relaxed);
-  }
-  return *it->second;
+Shard::~Shard() {
+  for (auto& [key, c] : customers) c->~Customer();  // their memory goes with `bytes`
 }
 
-void Shard::put_redemption(OrgId org, Customer& c, RedemptionView v) {
-  // The store indexes by the view's own org and customer: make them the owner's, so a
+Customer& Shard::customer_or_create(OrgState& org, CustomerId id, std::uint64_t hash) {
+  if (Customer* c = customer(org.id, id, hash)) return *c;
+  auto* c = new (bytes.allocate(sizeof(Customer), alignof(Customer))) Customer();
+  c->profile.id = id;
+  customers.emplace(CustomerKey{org.id, id}, c);
+  org.customers.fetch_add(1, std::memory_order_relaxed);
+  return *c;
+}
+
+void Shard::put_redemption(OrgId org, Customer& c, RedemptionRef r, std::uint64_t key_hash) {
+  // The store indexes by the record's own org and customer: make them the owner's, so a
   // snapshot that disagrees cannot leave a redemption its customer cannot find.
-  v.org = org;
-  v.customer = c.profile.id;
-  if (RedemptionView* old = find_redemption(org, c, v.transaction_identifier)) {
-    *old = std::move(v);
+  r.org = org;
+  r.customer = c.profile.id;
+  if (StoredRedemption* old = find_redemption(c, {org, r.customer, r.transaction_identifier, key_hash})) {
+    redemptions.replace(*old, r);
     return;
   }
-  c.last_redemption = redemptions.append(std::move(v), c.last_redemption);
+  c.last_redemption = redemptions.append(r, key_hash, c.last_redemption);
   ++c.redemption_count;
 }
 
@@ -194,7 +197,7 @@ Impl::Impl(LedgerOptions opts, EventSink* s)
   for (std::size_t i = 0; i < cap; ++i) org_hash_[i].store(nullptr);
   org_hash_mask_ = cap - 1;
   for (std::size_t i = 0; i < options.shard_count; ++i) {
-    shards_.push_back(std::make_unique<Shard>(slot_org_ids_.get(), arena_));
+    shards_.push_back(std::make_unique<Shard>(slot_org_ids_.get(), arena_, byte_chunks_));
   }
 }
 
@@ -341,7 +344,7 @@ EarnedView Impl::earned_view(const OrgState& org, CustomerId customer,
 // under its customer's shard lock (one lock at a time, so no ordering concern).
 std::vector<RedemptionView> Impl::code_redemptions(OrgState& org, std::uint32_t shard_index,
                                                    const CodeLookup& key, Lsn& seen_lsn) {
-  std::vector<std::pair<CustomerId, std::string>> refs;
+  std::vector<std::pair<CustomerId, std::string_view>> refs;  // bytes live in the arena
   {
     Shard& sh = shard(shard_index);
     std::lock_guard lock(sh.mu);
@@ -359,7 +362,7 @@ std::vector<RedemptionView> Impl::code_redemptions(OrgState& org, std::uint32_t 
     std::lock_guard lock(cs.mu);
     seen_lsn = std::max(seen_lsn, cs.applied_lsn);
     if (Customer* c = cs.customer(org.id, cust)) {
-      if (const RedemptionView* v = cs.find_redemption(org.id, *c, txn)) out.push_back(*v);
+      if (const StoredRedemption* r = cs.find_redemption(org.id, *c, txn)) out.push_back(r->view());
     }
   }
   return out;

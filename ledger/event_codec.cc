@@ -5,6 +5,7 @@
 // Bodies follow the field order of events.h; vectors are count:varint then elements.
 #include "ledger/codec_io.h"
 #include "ledger/events.h"
+#include "ledger/redemption_store.h"
 
 namespace codeledger::ledger {
 
@@ -36,7 +37,7 @@ bool get_spec(Reader& r, PromotionSpec& s) {
          r.u32(s.per_customer_earns_max) && r.svarint(s.earn_validity_ms);
 }
 
-void put_redemption(Writer& w, const RedemptionView& v) {
+void put_redemption(Writer& w, const RedemptionRef& v) {
   w.id(v.id);
   w.varint(v.org);
   w.varint(v.customer);
@@ -60,6 +61,8 @@ void put_redemption(Writer& w, const RedemptionView& v) {
   }
   w.str(v.promotion_name);
 }
+
+void put_redemption(Writer& w, const RedemptionView& v) { put_redemption(w, RedemptionRef::of(v)); }
 
 namespace {
 bool get_item(Reader& r, RedemptionItem& i) {

@@ -1,9 +1,9 @@
 // Internal state of the ledger, shared by its .cc files. Not part of the public contract.
 //
 // Ownership and threads:
-//  - Impl::shards_[i] is guarded by its own Shard::mu: the code table, the customers and the
-//    redemption links of that shard. A command locks every shard it touches in ascending
-//    index order (ShardGuard), so commands never deadlock.
+//  - Impl::shards_[i] is guarded by its own Shard::mu: the code table, the customers, the
+//    redemptions and links of that shard, and the ByteArena they live in. A command locks
+//    every shard it touches in ascending index order (ShardGuard), so commands never deadlock.
 //  - OrgState: constant after construction (id, slot); promotions are immutable versions
 //    published through atomics (readers never lock); writers hold OrgState::promo_mu.
 //  - Secondary customer indexes of an org: OrgState::index_mu, always taken after shard locks.
@@ -25,6 +25,7 @@
 #include <tsl/robin_map.h>
 #include <tsl/robin_set.h>
 
+#include "ledger/byte_arena.h"
 #include "ledger/chunk_arena.h"
 #include "ledger/ledger.h"
 #include "ledger/redemption_store.h"
@@ -239,11 +240,12 @@ class InlineVec {
 using ShardList = InlineVec<std::uint32_t, 8>;
 
 // One redemption of a code, chained newest-first per code; the redemption itself lives
-// with the customer (same org as the code).
+// with the customer (same org as the code). The identifier's bytes are in the code shard's
+// ByteArena.
 struct RedemptionLink {
   std::uint32_t prev = 0;  // 1-based, 0 = end
   CustomerId customer = 0;
-  std::string transaction_identifier;
+  std::string_view transaction_identifier;
 };
 
 struct EarnedRecord {
@@ -264,7 +266,9 @@ struct PromoCounter {
 struct Customer {
   CustomerProfile profile;  // profile.id always set
   std::vector<EarnedRecord> earned;
-  std::vector<PromoCounter> counters;
+  // Inline: most customers use one or two promotions, and a new customer's first
+  // redemption should not cost a heap allocation for its counter.
+  InlineVec<PromoCounter, 2> counters;
   // The customer's redemptions live in its shard's RedemptionStore, chained newest-first
   // from here (no table per customer; see redemption_store.h).
   std::uint32_t last_redemption = 0;  // 1-based index into Shard::redemptions, 0 = none
@@ -285,7 +289,11 @@ struct CustomerKeyHash {
 };
 
 struct alignas(64) Shard {
-  Shard(const OrgId* slot_org_ids, ChunkArena& arena) : codes(slot_org_ids, arena) {}
+  Shard(const OrgId* slot_org_ids, ChunkArena& code_chunks, ChunkArena& byte_chunks)
+      : codes(slot_org_ids, code_chunks), bytes(byte_chunks), redemptions(bytes) {}
+  ~Shard();
+  Shard(const Shard&) = delete;
+  Shard& operator=(const Shard&) = delete;
   std::mutex mu;
   Lsn applied_lsn = 0;  // guarded by mu
   // Highest LSN a command committed here, written under mu, read lock-free by last_lsn().
@@ -293,26 +301,40 @@ struct alignas(64) Shard {
   // "last LSN" word would be written by every thread on every mutation).
   std::atomic<Lsn> published_lsn{0};
   CodeTable codes;      // guarded by mu
-  tsl::robin_map<CustomerKey, std::unique_ptr<Customer>, CustomerKeyHash> customers;
+  ByteArena bytes;  // customers, redemption records and link identifiers of this shard
+  // Customers live in `bytes` (no malloc per new customer); ~Shard destroys them.
+  tsl::robin_map<CustomerKey, Customer*, CustomerKeyHash> customers;
   RedemptionStore redemptions;
   std::vector<RedemptionLink> links;
   // Where attach_from_pool resumes scanning per (org slot, promotion): not state, a hint.
   tsl::robin_map<std::uint64_t, std::uint32_t> pool_hints;
 
-  Customer* customer(OrgId org, CustomerId id) {
-    auto it = customers.find(CustomerKey{org, id});
-    return it == customers.end() ? nullptr : it->second.get();
+  // hash = customer_hash(org, id), which the caller usually has for picking the shard.
+  Customer* customer(OrgId org, CustomerId id, std::uint64_t hash) {
+    auto it = customers.find(CustomerKey{org, id}, static_cast<std::size_t>(hash));
+    return it == customers.end() ? nullptr : it->second;
   }
-  Customer& customer_or_create(OrgState& org, CustomerId id);
+  Customer* customer(OrgId org, CustomerId id) { return customer(org, id, customer_hash(org, id)); }
+  Customer& customer_or_create(OrgState& org, CustomerId id, std::uint64_t hash);
+  Customer& customer_or_create(OrgState& org, CustomerId id) {
+    return customer_or_create(org, id, customer_hash(org.id, id));
+  }
 
-  // A customer's redemption by transaction identifier, or nullptr.
-  RedemptionView* find_redemption(OrgId org, const Customer& c, std::string_view txn) {
+  // A customer's redemption by transaction identifier (key: org, c, txn), or nullptr.
+  StoredRedemption* find_redemption(const Customer& c, const RedemptionKey& key) {
     if (c.redemption_count == 0) return nullptr;
-    std::uint32_t i = redemptions.find(org, c.profile.id, txn);
-    return i == 0 ? nullptr : &redemptions.at(i).view;
+    std::uint32_t i = redemptions.find(key);
+    return i == 0 ? nullptr : &redemptions.at(i);
   }
-  // Adds or (same transaction identifier) replaces a redemption of the customer.
-  void put_redemption(OrgId org, Customer& c, RedemptionView v);
+  StoredRedemption* find_redemption(OrgId org, const Customer& c, std::string_view txn) {
+    return find_redemption(c, RedemptionKey::make(org, c.profile.id, txn));
+  }
+  // Adds or (same transaction identifier) replaces a redemption of the customer. key_hash:
+  // RedemptionKey::make(org, c.profile.id, r.transaction_identifier).hash.
+  void put_redemption(OrgId org, Customer& c, RedemptionRef r, std::uint64_t key_hash);
+  void put_redemption(OrgId org, Customer& c, RedemptionRef r) {
+    put_redemption(org, c, r, RedemptionKey::make(org, c.profile.id, r.transaction_identifier).hash);
+  }
   // The customer's redemptions, oldest first.
   template <class F>
   void for_each_redemption(const Customer& c, F&& f) const {
@@ -320,7 +342,7 @@ struct alignas(64) Shard {
     for (std::uint32_t i = c.last_redemption; i != 0; i = redemptions.at(i).prev) {
       order.push_back(i);
     }
-    for (std::size_t k = order.size(); k-- > 0;) f(redemptions.at(order[k]).view);
+    for (std::size_t k = order.size(); k-- > 0;) f(redemptions.at(order[k]));
   }
 };
 
@@ -421,6 +443,7 @@ class Impl {
                           const CodeKey& code, std::uint32_t* shard);
 
   ChunkArena arena_{sizeof(CodeRecord) * CodeTable::kChunkRecords};  // outlives shards_
+  ChunkArena byte_chunks_{std::size_t{64} << 10};                     // outlives shards_
   std::vector<std::unique_ptr<Shard>> shards_;
   std::unique_ptr<OrgId[]> slot_org_ids_;  // slot -> OrgId, written once per slot
   std::unique_ptr<std::atomic<OrgState*>[]> slot_orgs_;

@@ -149,7 +149,11 @@ Result<RedeemOutcome> Ledger::redeem(Op& op, const RedeemRequest& req) {
     return Status(ErrorCode::kCartEvaluationRequired,
                   "organisation requires cart evaluation: redemption without it is not enabled");
   }
-  std::uint32_t cshard = impl_->customer_shard(org->id, req.customer);
+  // Hashed once each: the customer (its shard, its lookup) and the redemption key (the
+  // idempotency probe, the redemption id, the stored record).
+  const std::uint64_t chash = detail::customer_hash(org->id, req.customer);
+  const std::uint32_t cshard = impl_->shard_of(chash);
+  const auto key = detail::RedemptionKey::make(org->id, req.customer, req.transaction_identifier, chash);
   detail::InlineVec<std::uint64_t, 4> hashes;
   detail::ShardList shards{cshard};
   for (const RedemptionItem& item : req.items) {
@@ -159,11 +163,10 @@ Result<RedeemOutcome> Ledger::redeem(Op& op, const RedeemRequest& req) {
   }
   detail::ShardGuard guard(*impl_, shards);
   detail::raise_lsn(op, guard.max_lsn());
-  Customer* c = impl_->shard(cshard).customer(org->id, req.customer);
+  Customer* c = impl_->shard(cshard).customer(org->id, req.customer, chash);
   if (c != nullptr) {
-    if (const RedemptionView* first = impl_->shard(cshard).find_redemption(
-            org->id, *c, req.transaction_identifier)) {
-      return RedeemOutcome{*first, true};
+    if (const detail::StoredRedemption* first = impl_->shard(cshard).find_redemption(*c, key)) {
+      return RedeemOutcome{first->view(), true};
     }
   }
   Event ev{impl_->header(op), Redeemed{}};
@@ -190,8 +193,7 @@ Result<RedeemOutcome> Ledger::redeem(Op& op, const RedeemRequest& req) {
     item.promotion_id = p->id;
     hits.push_back({r, si, idx});
   }
-  v.id = detail::mint_id(op.now_ms, detail::hash_bytes(req.transaction_identifier,
-                                                       detail::customer_hash(org->id, req.customer)));
+  v.id = detail::mint_id(op.now_ms, key.hash);
   v.org = org->id;
   v.customer = req.customer;
   v.transaction_identifier = req.transaction_identifier;
@@ -227,9 +229,9 @@ Result<RedemptionView> Ledger::reverse_redemption(Op& op, CustomerId customer,
     std::lock_guard lock(cs.mu);
     Customer* c = cs.customer(org->id, customer);
     if (c == nullptr) return not_found;
-    const RedemptionView* v = cs.find_redemption(org->id, *c, txn);
+    const detail::StoredRedemption* v = cs.find_redemption(org->id, *c, txn);
     if (v == nullptr) return not_found;
-    for (const RedemptionItem& item : v->items) {
+    for (const RedemptionItem& item : v->item_span()) {
       if (item.code) shards.push_back(impl_->code_shard(org->id, item.mode, item.code->view()));
     }
   }
@@ -243,7 +245,7 @@ Result<RedemptionView> Ledger::reverse_redemption(Op& op, CustomerId customer,
   }
   Event ev{impl_->header(op), RedemptionReversed{customer, txn}};
   if (Status s = impl_->commit(op, ev); !s.ok()) return s;
-  return *cs.find_redemption(org->id, *c, txn);
+  return cs.find_redemption(org->id, *c, txn)->view();
 }
 
 }  // namespace codeledger::ledger

@@ -127,7 +127,9 @@ void Ledger::encode_snapshot(std::string& out) const {
     for (const auto& [key, c] : s.customers) {
       put_customer_core(w, key.org, *c);
       w.varint(c->redemption_count);
-      s.for_each_redemption(*c, [&](const RedemptionView& v) { detail::put_redemption(w, v); });
+      s.for_each_redemption(*c, [&](const detail::StoredRedemption& r) {
+        detail::put_redemption(w, r.ref());
+      });
     }
   }
 }
@@ -161,9 +163,9 @@ std::uint64_t Ledger::state_hash() const {
       Writer w(buf);
       put_customer_core(w, key.org, *c);
       add(3);
-      s.for_each_redemption(*c, [&](const RedemptionView& v) {
+      s.for_each_redemption(*c, [&](const detail::StoredRedemption& r) {
         w.varint(key.org);
-        detail::put_redemption(w, v);
+        detail::put_redemption(w, r.ref());
         add(4);
       });
     }

@@ -43,6 +43,7 @@ class SnapshotLoader {
   detail::Impl& impl_;
   Reader& r_;
   Lsn lsn_;
+  std::string txn_;  // scratch for a link's identifier before it is copied into an arena
 };
 
 Status SnapshotLoader::orgs() {
@@ -90,9 +91,10 @@ bool SnapshotLoader::link(Shard& s, CodeRecord& rec) {
   if (!r_.count(n)) return false;
   for (std::uint64_t i = 0; i < n; ++i) {
     detail::RedemptionLink l;
-    if (!(r_.varint(l.customer) && r_.str(l.transaction_identifier))) return false;
+    if (!(r_.varint(l.customer) && r_.str(txn_))) return false;
+    l.transaction_identifier = s.bytes.copy(txn_);
     l.prev = rec.last_link;
-    s.links.push_back(std::move(l));
+    s.links.push_back(l);
     rec.last_link = static_cast<std::uint32_t>(s.links.size());
   }
   return true;
@@ -159,16 +161,17 @@ Status SnapshotLoader::customers() {
     }
     std::uint64_t counters = 0, redemptions = 0;
     if (!r_.count(counters)) return malformed("counters");
-    c.counters.resize(counters);
-    for (auto& k : c.counters) {
-      if (!(r_.u32(k.number) && r_.u32(k.redemptions) && r_.u32(k.earns))) return malformed("counter");
+    for (std::uint64_t k = 0; k < counters; ++k) {
+      detail::PromoCounter pc;
+      if (!(r_.u32(pc.number) && r_.u32(pc.redemptions) && r_.u32(pc.earns))) return malformed("counter");
+      c.counters.push_back(pc);
     }
     if (!r_.count(redemptions)) return malformed("redemptions");
     for (std::uint64_t k = 0; k < redemptions; ++k) {
       RedemptionView v;
       if (!detail::get_redemption(r_, v)) return malformed("redemption");
       st.redemptions.fetch_add(1);
-      s.put_redemption(st.id, c, std::move(v));
+      s.put_redemption(st.id, c, detail::RedemptionRef::of(v));
     }
   }
   return Status::Ok();
