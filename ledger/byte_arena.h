@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <span>
@@ -30,7 +31,16 @@ class ByteArena {
 
   // bytes of uninitialised memory aligned to align (a power of two, at most
   // alignof(std::max_align_t)), valid until the arena is destroyed.
-  void* allocate(std::size_t bytes, std::size_t align);
+  void* allocate(std::size_t bytes, std::size_t align) {
+    auto at = reinterpret_cast<std::uintptr_t>(next_);
+    std::uintptr_t aligned = (at + align - 1) & ~std::uintptr_t{align - 1};
+    if (next_ != nullptr && aligned + bytes <= reinterpret_cast<std::uintptr_t>(end_) &&
+        bytes <= oversize_bytes()) {
+      next_ = reinterpret_cast<char*>(aligned + bytes);
+      return reinterpret_cast<void*>(aligned);
+    }
+    return allocate_slow(bytes, align);
+  }
 
   std::string_view copy(std::string_view s) {
     if (s.empty()) return {};
@@ -53,6 +63,7 @@ class ByteArena {
   // Requests above this get a block of their own rather than a chunk's tail, so a rare big
   // one never wastes most of a chunk.
   std::size_t oversize_bytes() const { return chunks_.chunk_bytes() / 8; }
+  void* allocate_slow(std::size_t bytes, std::size_t align);  // new chunk or oversize block
 
   ChunkArena& chunks_;
   char* next_ = nullptr;

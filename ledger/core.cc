@@ -154,8 +154,23 @@ ShardGuard::ShardGuard(Impl& impl, const std::vector<std::uint32_t>& shards) : i
   lock_all();
 }
 
+// Insertion sort: the list is nearly always two or three shards, where std::sort's set-up
+// costs more than the sorting.
+static void sort_small(std::uint32_t* first, std::uint32_t* last) {
+  for (std::uint32_t* i = first; i != last; ++i) {
+    std::uint32_t v = *i;
+    std::uint32_t* j = i;
+    for (; j != first && *(j - 1) > v; --j) *j = *(j - 1);
+    *j = v;
+  }
+}
+
 void ShardGuard::lock_all() {
-  std::sort(shards_.begin(), shards_.end());
+  if (shards_.size() <= 16) {
+    sort_small(shards_.begin(), shards_.end());
+  } else {
+    std::sort(shards_.begin(), shards_.end());
+  }
   shards_.shrink(static_cast<std::size_t>(std::unique(shards_.begin(), shards_.end()) -
                                           shards_.begin()));
   for (auto s : shards_) impl_.shard(s).mu.lock();
