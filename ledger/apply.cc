@@ -159,6 +159,11 @@ void Impl::apply_redeemed(const EventHeader& h, OrgState& org, const Redeemed& e
   const std::uint64_t chash = customer_hash(org.id, v.customer);
   Shard& cs = shard(shard_of(chash));
   Customer& c = cs.customer_or_create(org, v.customer, chash);
+  // Stored first: the code links below share its identifier's bytes (see RedemptionLink).
+  const std::string_view txn =
+      cs.put_redemption(org.id, c, RedemptionRef::of(v),
+                        RedemptionKey::make(org.id, v.customer, v.transaction_identifier, chash).hash)
+          .transaction_identifier();
   std::size_t code_k = 0;
   for (const RedemptionItem& item : v.items) {
     const PromotionState* p = org.find_promotion(item.promotion_id);
@@ -168,9 +173,8 @@ void Impl::apply_redeemed(const EventHeader& h, OrgState& org, const Redeemed& e
       if (CodeRecord* r = hinted_code(hint, code_k++, org, item.mode, *item.code, &si)) {
         Shard& s = shard(si);
         r->redemption_count += item.count;
-        s.links.push_back(
-            RedemptionLink{r->last_link, v.customer, s.bytes.copy(v.transaction_identifier)});
-        r->last_link = static_cast<std::uint32_t>(s.links.size());
+        s.links.push_back(RedemptionLink{r->last_link, v.customer, txn});
+        r->last_link = s.links.size();
         touch(s, h.lsn);
       }
     } else if (item.earned_promotion_id) {
@@ -180,8 +184,6 @@ void Impl::apply_redeemed(const EventHeader& h, OrgState& org, const Redeemed& e
     }
     if (number != 0) c.counter(number).redemptions += item.count;
   }
-  cs.put_redemption(org.id, c, RedemptionRef::of(v),
-                    RedemptionKey::make(org.id, v.customer, v.transaction_identifier, chash).hash);
   org.redemptions.fetch_add(1, std::memory_order_relaxed);
   touch(cs, h.lsn);
 }
@@ -264,9 +266,9 @@ void Impl::apply_upserted(const EventHeader& h, OrgState& org, const CustomersUp
   for (const CustomerProfile& p : e.profiles) {
     Shard& cs = shard(customer_shard(org.id, p.id));
     Customer& c = cs.customer_or_create(org, p.id);
-    index_profile(org.indexes, c.profile, false);
-    c.profile = p;
-    index_profile(org.indexes, c.profile, true);
+    if (c.identified) index_profile(org.indexes, *c.identified, false);
+    c.set_profile(p);
+    if (c.identified) index_profile(org.indexes, *c.identified, true);
     touch(cs, h.lsn);
   }
 }

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <span>
 #include <string_view>
 #include <type_traits>
@@ -69,6 +70,36 @@ class ByteArena {
   char* next_ = nullptr;
   char* end_ = nullptr;
   std::vector<std::unique_ptr<std::max_align_t[]>> oversize_;
+};
+
+// An append-only array of trivially destructible T in chunks of kChunk elements carved
+// from a ByteArena: elements never move (indices and pointers stay valid) and growing never
+// copies, where a std::vector would copy everything at each doubling and keep up to twice
+// the memory it needs. Guarded like its arena.
+template <class T, std::uint32_t kChunk>
+class ArenaVec {
+  static_assert(std::is_trivially_destructible_v<T>, "elements are never destroyed");
+
+ public:
+  explicit ArenaVec(ByteArena& bytes) : bytes_(bytes) {}
+  ArenaVec(const ArenaVec&) = delete;
+  ArenaVec& operator=(const ArenaVec&) = delete;
+
+  std::uint32_t size() const { return size_; }
+  T& operator[](std::uint32_t i) { return chunks_[i / kChunk][i % kChunk]; }
+  const T& operator[](std::uint32_t i) const { return chunks_[i / kChunk][i % kChunk]; }
+  T& push_back(const T& v) {
+    if (size_ % kChunk == 0) {
+      chunks_.push_back(static_cast<T*>(bytes_.allocate(sizeof(T) * kChunk, alignof(T))));
+    }
+    T* slot = &(*this)[size_++];
+    return *new (slot) T(v);
+  }
+
+ private:
+  ByteArena& bytes_;
+  std::vector<T*> chunks_;
+  std::uint32_t size_ = 0;
 };
 
 }  // namespace codeledger::ledger::detail

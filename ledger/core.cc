@@ -95,6 +95,12 @@ std::uint32_t CodeTable::insert_if_absent(const CodeRecord& r) {
 
 // ---- Customers ----
 
+void Customer::set_profile(CustomerProfile p) {
+  const bool has_identifiers = !p.external_id.empty() || !p.email.empty() || !p.phone.empty() ||
+                               !p.custom_fields.empty();
+  identified = has_identifiers ? std::make_unique<CustomerProfile>(std::move(p)) : nullptr;
+}
+
 PromoCounter& Customer::counter(std::uint32_t number) {
   for (auto& c : counters) {
     if (c.number == number) return c;
@@ -123,24 +129,25 @@ Shard::~Shard() {
 
 Customer& Shard::customer_or_create(OrgState& org, CustomerId id, std::uint64_t hash) {
   if (Customer* c = customer(org.id, id, hash)) return *c;
-  auto* c = new (bytes.allocate(sizeof(Customer), alignof(Customer))) Customer();
-  c->profile.id = id;
+  auto* c = new (bytes.allocate(sizeof(Customer), alignof(Customer))) Customer(id);
   customers.emplace(CustomerKey{org.id, id}, c);
   org.customers.fetch_add(1, std::memory_order_relaxed);
   return *c;
 }
 
-void Shard::put_redemption(OrgId org, Customer& c, RedemptionRef r, std::uint64_t key_hash) {
+StoredRedemption& Shard::put_redemption(OrgId org, Customer& c, RedemptionRef r,
+                                        std::uint64_t key_hash) {
   // The store indexes by the record's own org and customer: make them the owner's, so a
   // snapshot that disagrees cannot leave a redemption its customer cannot find.
   r.org = org;
-  r.customer = c.profile.id;
+  r.customer = c.id;
   if (StoredRedemption* old = find_redemption(c, {org, r.customer, r.transaction_identifier, key_hash})) {
     redemptions.replace(*old, r);
-    return;
+    return *old;
   }
   c.last_redemption = redemptions.append(r, key_hash, c.last_redemption);
   ++c.redemption_count;
+  return redemptions.at(c.last_redemption);
 }
 
 // ---- ShardGuard ----

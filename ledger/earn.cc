@@ -258,7 +258,7 @@ Result<CustomerProfile> Ledger::find_customer(Op& op, const CustomerMatch& match
   detail::raise_lsn(op, cs.applied_lsn);
   const Customer* c = cs.customer(org->id, id);
   if (c == nullptr) return not_found;
-  return c->profile;
+  return c->profile();
 }
 
 }  // namespace codeledger::ledger

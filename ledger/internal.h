@@ -257,8 +257,11 @@ class InlineVec {
 using ShardList = InlineVec<std::uint32_t, 8>;
 
 // One redemption of a code, chained newest-first per code; the redemption itself lives
-// with the customer (same org as the code). The identifier's bytes are in the code shard's
-// ByteArena.
+// with the customer (same org as the code). The identifier's bytes are the stored
+// redemption's, in the customer shard's ByteArena: written before the command released
+// that shard and this one, never changed or freed after, so this shard's lock is enough
+// to read them. (A snapshot's links arrive before their redemptions: a copy in this
+// shard's arena then.)
 struct RedemptionLink {
   std::uint32_t prev = 0;  // 1-based, 0 = end
   CustomerId customer = 0;
@@ -281,7 +284,13 @@ struct PromoCounter {
 };
 
 struct Customer {
-  CustomerProfile profile;  // profile.id always set
+  explicit Customer(CustomerId id_in) : id(id_in) {}
+
+  const CustomerId id;
+  // The profile's identifiers beyond the id (Altcraft matching), only for customers an
+  // upsert gave some: most customers come from a redemption or an issue and never have
+  // any, and inline they were over half a new customer's bytes.
+  std::unique_ptr<CustomerProfile> identified;
   std::vector<EarnedRecord> earned;
   // Inline: most customers use one or two promotions, and a new customer's first
   // redemption should not cost a heap allocation for its counter.
@@ -291,6 +300,13 @@ struct Customer {
   std::uint32_t last_redemption = 0;  // 1-based index into Shard::redemptions, 0 = none
   std::uint32_t redemption_count = 0;
 
+  CustomerProfile profile() const {
+    if (identified) return *identified;
+    CustomerProfile p;
+    p.id = id;
+    return p;
+  }
+  void set_profile(CustomerProfile p);  // p.id == id
   PromoCounter& counter(std::uint32_t number);
   PromoCounter counter_value(std::uint32_t number) const;
   EarnedRecord* find_earned(const ObjectId& id);
@@ -307,7 +323,9 @@ struct CustomerKeyHash {
 
 struct alignas(64) Shard {
   Shard(const OrgId* slot_org_ids, ChunkArena& code_chunks, ChunkArena& byte_chunks)
-      : codes(slot_org_ids, code_chunks), bytes(byte_chunks), redemptions(bytes) {}
+      : codes(slot_org_ids, code_chunks), bytes(byte_chunks), redemptions(bytes), links(bytes) {
+    customers.max_load_factor(0.85f);  // as the code index: short probes, fewer bytes
+  }
   ~Shard();
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
@@ -322,7 +340,7 @@ struct alignas(64) Shard {
   // Customers live in `bytes` (no malloc per new customer); ~Shard destroys them.
   tsl::robin_map<CustomerKey, Customer*, CustomerKeyHash> customers;
   RedemptionStore redemptions;
-  std::vector<RedemptionLink> links;
+  ArenaVec<RedemptionLink, 128> links;
   // Where attach_from_pool resumes scanning per (org slot, promotion): not state, a hint.
   tsl::robin_map<std::uint64_t, std::uint32_t> pool_hints;
 
@@ -344,13 +362,13 @@ struct alignas(64) Shard {
     return i == 0 ? nullptr : &redemptions.at(i);
   }
   StoredRedemption* find_redemption(OrgId org, const Customer& c, std::string_view txn) {
-    return find_redemption(c, RedemptionKey::make(org, c.profile.id, txn));
+    return find_redemption(c, RedemptionKey::make(org, c.id, txn));
   }
-  // Adds or (same transaction identifier) replaces a redemption of the customer. key_hash:
-  // RedemptionKey::make(org, c.profile.id, r.transaction_identifier).hash.
-  void put_redemption(OrgId org, Customer& c, RedemptionRef r, std::uint64_t key_hash);
-  void put_redemption(OrgId org, Customer& c, RedemptionRef r) {
-    put_redemption(org, c, r, RedemptionKey::make(org, c.profile.id, r.transaction_identifier).hash);
+  // Adds or (same transaction identifier) replaces a redemption of the customer; returns the
+  // stored record. key_hash: RedemptionKey::make(org, c.id, r.transaction_identifier).hash.
+  StoredRedemption& put_redemption(OrgId org, Customer& c, RedemptionRef r, std::uint64_t key_hash);
+  StoredRedemption& put_redemption(OrgId org, Customer& c, RedemptionRef r) {
+    return put_redemption(org, c, r, RedemptionKey::make(org, c.id, r.transaction_identifier).hash);
   }
   // The customer's redemptions, oldest first.
   template <class F>

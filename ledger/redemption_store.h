@@ -96,12 +96,8 @@ class RedemptionStore {
   std::uint32_t append(const RedemptionRef& r, std::uint64_t key_hash, std::uint32_t prev);
   // Overwrites a stored record with r (same org, customer and transaction identifier).
   void replace(StoredRedemption& old, const RedemptionRef& r);
-  StoredRedemption& at(std::uint32_t i1) {
-    return chunks_[(i1 - 1) / kChunkRecords][(i1 - 1) % kChunkRecords];
-  }
-  const StoredRedemption& at(std::uint32_t i1) const {
-    return chunks_[(i1 - 1) / kChunkRecords][(i1 - 1) % kChunkRecords];
-  }
+  StoredRedemption& at(std::uint32_t i1) { return records_[i1 - 1]; }
+  const StoredRedemption& at(std::uint32_t i1) const { return records_[i1 - 1]; }
 
  private:
   struct Hash {
@@ -120,8 +116,7 @@ class RedemptionStore {
   StoredRedemption stored(const RedemptionRef& r, std::uint64_t key_hash, std::uint32_t prev);
 
   ByteArena& bytes_;
-  std::vector<StoredRedemption*> chunks_;  // kChunkRecords each, in bytes_
-  std::uint32_t size_ = 0;
+  ArenaVec<StoredRedemption, kChunkRecords> records_;
   tsl::robin_set<std::uint32_t, Hash, Eq, std::allocator<std::uint32_t>, true> index_;
 };
 

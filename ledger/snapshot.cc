@@ -68,7 +68,7 @@ void put_code(Writer& w, OrgId org, const CodeRecord& r, const Shard& s) {
 // Everything of a customer but its redemptions (hashed one by one: their map is unordered).
 void put_customer_core(Writer& w, OrgId org, const Customer& c) {
   w.varint(org);
-  detail::put_profile(w, c.profile);
+  detail::put_profile(w, c.profile());
   w.varint(c.earned.size());
   for (const auto& e : c.earned) {
     w.id(e.id);

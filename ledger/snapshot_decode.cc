@@ -95,7 +95,7 @@ bool SnapshotLoader::link(Shard& s, CodeRecord& rec) {
     l.transaction_identifier = s.bytes.copy(txn_);
     l.prev = rec.last_link;
     s.links.push_back(l);
-    rec.last_link = static_cast<std::uint32_t>(s.links.size());
+    rec.last_link = s.links.size();
   }
   return true;
 }
@@ -144,10 +144,10 @@ Status SnapshotLoader::customers() {
     OrgState& st = **o;
     Shard& s = impl_.shard(impl_.customer_shard(id, profile.id));
     Customer& c = s.customer_or_create(st, profile.id);
-    c.profile = std::move(profile);
-    {
+    c.set_profile(std::move(profile));
+    if (c.identified) {
       std::lock_guard lock(st.index_mu);
-      detail::index_profile(st.indexes, c.profile, true);
+      detail::index_profile(st.indexes, *c.identified, true);
     }
     c.earned.resize(earned);
     for (auto& e : c.earned) {

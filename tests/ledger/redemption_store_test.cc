@@ -1,5 +1,5 @@
-// The shard-local storage under the ledger: ByteArena (bump allocation) and
-// RedemptionStore (compact redemption records in it).
+// The shard-local storage under the ledger: ByteArena (bump allocation), ArenaVec (chunked
+// arrays in it) and RedemptionStore (compact redemption records in it).
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -62,6 +62,19 @@ TEST(ByteArenaTest, TrivialArraysAreCopiedAsBytes) {
   EXPECT_EQ(copy[1].code->view(), "ABCDEF12");
   EXPECT_EQ(copy[2].count, 7u);
   EXPECT_EQ(arena.copy(std::span<const RedemptionItem>()), nullptr);
+}
+
+TEST(ArenaVecTest, ElementsNeverMoveAsItGrows) {
+  ChunkArena chunks(kChunkBytes);
+  ByteArena arena(chunks);
+  ArenaVec<std::uint64_t, 16> v(arena);
+  std::vector<const std::uint64_t*> addresses;
+  for (std::uint64_t i = 0; i < 1000; ++i) addresses.push_back(&v.push_back(i * 3));
+  ASSERT_EQ(v.size(), 1000u);
+  for (std::uint32_t i = 0; i < 1000; ++i) {
+    EXPECT_EQ(v[i], i * 3u);
+    EXPECT_EQ(&v[i], addresses[i]);
+  }
 }
 
 RedemptionView sample(CustomerId customer, std::string txn) {
