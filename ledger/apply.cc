@@ -184,7 +184,7 @@ void Impl::apply_redeemed(const EventHeader& h, OrgState& org, const Redeemed& e
     }
     if (number != 0) c.counter(number).redemptions += item.count;
   }
-  org.redemptions.fetch_add(1, std::memory_order_relaxed);
+  ++cs.counts(org.slot).redemptions;
   touch(cs, h.lsn);
 }
 

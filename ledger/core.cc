@@ -131,7 +131,7 @@ Customer& Shard::customer_or_create(OrgState& org, CustomerId id, std::uint64_t 
   if (Customer* c = customer(org.id, id, hash)) return *c;
   auto* c = new (bytes.allocate(sizeof(Customer), alignof(Customer))) Customer(id);
   customers.emplace(CustomerKey{org.id, id}, c);
-  org.customers.fetch_add(1, std::memory_order_relaxed);
+  ++counts(org.slot).customers;
   return *c;
 }
 

@@ -112,7 +112,7 @@ struct OrgState {
   std::atomic<std::uint32_t> promotion_count{0};
   std::vector<std::unique_ptr<const PromotionState>> versions;  // guarded by promo_mu
 
-  std::atomic<std::uint64_t> codes{0}, customers{0}, redemptions{0};
+  std::atomic<std::uint64_t> codes{0};  // customers and redemptions: Shard::org_counts
 
   mutable std::mutex index_mu;
   CustomerIndexes indexes;  // guarded by index_mu
@@ -321,6 +321,12 @@ struct CustomerKeyHash {
   std::size_t operator()(const CustomerKey& k) const { return customer_hash(k.org, k.id); }
 };
 
+// What one shard holds of one organisation, for stats().
+struct OrgCounts {
+  std::uint64_t customers = 0;
+  std::uint64_t redemptions = 0;
+};
+
 struct alignas(64) Shard {
   Shard(const OrgId* slot_org_ids, ChunkArena& code_chunks, ChunkArena& byte_chunks)
       : codes(slot_org_ids, code_chunks), bytes(byte_chunks), redemptions(bytes), links(bytes) {
@@ -343,6 +349,14 @@ struct alignas(64) Shard {
   ArenaVec<RedemptionLink, 128> links;
   // Where attach_from_pool resumes scanning per (org slot, promotion): not state, a hint.
   tsl::robin_map<std::uint64_t, std::uint32_t> pool_hints;
+  // Per shard, not per organisation: a redeem's bookkeeping then writes no cache line
+  // that commands on other cores write too (org-wide atomics were shared by every redeem).
+  std::vector<OrgCounts> org_counts;  // [org slot], grown on demand; guarded by mu
+
+  OrgCounts& counts(std::uint16_t org_slot) {
+    if (org_slot >= org_counts.size()) org_counts.resize(std::size_t{org_slot} + 1);
+    return org_counts[org_slot];
+  }
 
   // hash = customer_hash(org, id), which the caller usually has for picking the shard.
   Customer* customer(OrgId org, CustomerId id, std::uint64_t hash) {

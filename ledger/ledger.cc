@@ -168,14 +168,21 @@ Lsn Ledger::last_lsn() const { return impl_->last_lsn(); }
 
 std::vector<OrgStats> Ledger::stats() const {
   std::vector<OrgStats> out;
-  for (OrgState* o : impl_->all_orgs()) {
+  for (OrgState* o : impl_->all_orgs()) {  // in slot order
     OrgStats s;
     s.org = o->id;
     s.codes = o->codes.load(std::memory_order_relaxed);
-    s.customers = o->customers.load(std::memory_order_relaxed);
     s.promotions = o->promotion_count.load(std::memory_order_relaxed);
-    s.redemptions = o->redemptions.load(std::memory_order_relaxed);
     out.push_back(s);
+  }
+  // One shard lock at a time: a consistent total per shard, not a global cut.
+  for (std::size_t i = 0; i < impl_->shard_count(); ++i) {
+    detail::Shard& sh = impl_->shard(static_cast<std::uint32_t>(i));
+    std::lock_guard lock(sh.mu);
+    for (std::size_t slot = 0; slot < sh.org_counts.size() && slot < out.size(); ++slot) {
+      out[slot].customers += sh.org_counts[slot].customers;
+      out[slot].redemptions += sh.org_counts[slot].redemptions;
+    }
   }
   std::sort(out.begin(), out.end(), [](const OrgStats& a, const OrgStats& b) { return a.org < b.org; });
   return out;

@@ -170,7 +170,7 @@ Status SnapshotLoader::customers() {
     for (std::uint64_t k = 0; k < redemptions; ++k) {
       RedemptionView v;
       if (!detail::get_redemption(r_, v)) return malformed("redemption");
-      st.redemptions.fetch_add(1);
+      ++s.counts(st.slot).redemptions;
       s.put_redemption(st.id, c, detail::RedemptionRef::of(v));
     }
   }

@@ -176,5 +176,35 @@ TEST_F(LedgerTest, CrossOrganisationSeesNothing) {
   EXPECT_EQ(ledger_.state_hash(), before);
 }
 
+TEST_F(LedgerTest, StatsCountCustomersAndRedemptionsPerOrganisation) {
+  PromotionSpec multi;
+  multi.per_code_redemptions_max = 0;
+  auto p = promotion("p", multi);
+  auto q = promotion("q", multi, kOtherOrg);
+  import(p, {"STAT001", "STAT002"});
+  import(q, {"STAT003"}, kOtherOrg);
+  for (CustomerId c = 1; c <= 40; ++c) {  // spread over the shards
+    ASSERT_TRUE(redeem_code(c % 2 ? "STAT001" : "STAT002", c, "t" + std::to_string(c)).ok());
+  }
+  ASSERT_TRUE(redeem_code("STAT001", 1, "again").ok());          // known customer
+  ASSERT_TRUE(redeem_code("STAT001", 1, "again")->replayed);     // counts nothing
+  ASSERT_TRUE(redeem_code("STAT003", 1, "t1", 1, kOtherOrg).ok());
+  auto check = [](const std::vector<OrgStats>& stats) {
+    ASSERT_EQ(stats.size(), 2u);
+    const OrgStats& other = stats[0].org == kOtherOrg ? stats[0] : stats[1];
+    const OrgStats& mine = stats[0].org == kOrg ? stats[0] : stats[1];
+    EXPECT_EQ(mine.customers, 40u);
+    EXPECT_EQ(mine.redemptions, 41u);
+    EXPECT_EQ(other.customers, 1u);
+    EXPECT_EQ(other.redemptions, 1u);
+  };
+  check(ledger_.stats());
+  std::string snapshot;
+  ledger_.encode_snapshot(snapshot);
+  Ledger loaded(small_options());
+  ASSERT_TRUE(loaded.decode_snapshot(snapshot).ok());
+  check(loaded.stats());
+}
+
 }  // namespace
 }  // namespace codeledger::ledger::testing
