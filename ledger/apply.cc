@@ -44,8 +44,8 @@ CodeRecord* Impl::hinted_code(const ApplyHint& hint, std::size_t k, OrgState& or
 }
 
 void Impl::apply_locked(const Event& event, const ApplyHint& hint) {
-  OrgState* org = find_org(event.header.org);
-  CL_CHECK(org != nullptr);
+  OrgState* org = hint.org != nullptr ? hint.org : find_org(event.header.org);
+  CL_CHECK(org != nullptr && org->id == event.header.org);
   const EventHeader& h = event.header;
   std::visit(Overloaded{
                  [&](const PromotionCreated& e) { apply_promotion(h, *org, e); },

@@ -1,5 +1,7 @@
 // Commands on single codes: link (seed 000), get (seed 002), history, and the Altcraft
 // unlink / update / attach-from-pool.
+#include <array>
+
 #include "ledger/internal.h"
 
 namespace codeledger::ledger {
@@ -17,14 +19,22 @@ Status code_not_found(std::string_view text) {
   return Status(ErrorCode::kInvalidCode, "code '" + std::string(text) + "' not found");
 }
 
+// Which bytes a code may hold: one load per character instead of two range checks (this
+// check was a tenth of a get's instructions).
+static constexpr std::array<bool, 256> kCodeChars = [] {
+  std::array<bool, 256> t{};
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  return t;
+}();
+
 // True for text CodeKey::make accepts; checked here without building a key or a Result,
 // and make() only runs to word the error.
 static bool valid_code_text(std::string_view text) {
   if (text.size() < CodeKey::kMinLength || text.size() > CodeKey::kMaxLength) return false;
-  for (char c : text) {
-    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
-  }
-  return true;
+  bool ok = true;  // no early exit: no branch per byte
+  for (char c : text) ok &= kCodeChars[static_cast<unsigned char>(c)];
+  return ok;
 }
 
 Result<CodeTarget> resolve_code(const Impl& impl, OrgId org, Mode mode, std::string_view text) {
@@ -90,7 +100,7 @@ Result<CodeView> Ledger::link_code(Op& op, Mode mode, std::string_view code, Cus
   if (Status st = check_linkable(r, p, op.now_ms); !st.ok()) return st;
   Event ev{impl_->header(op), CodeLinked{mode, r.key, customer}};
   detail::CodeHit hit{&r, t->shard, idx};
-  if (Status st = impl_->commit(op, ev, {&hit, 1, &s}); !st.ok()) return st;
+  if (Status st = impl_->commit(op, ev, {&hit, 1, &s, t->org}); !st.ok()) return st;
   return impl_->code_view(*t->org, r, t->hash);
 }
 

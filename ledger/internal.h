@@ -426,6 +426,7 @@ struct ApplyHint {
   const CodeHit* codes = nullptr;
   std::size_t code_count = 0;
   Shard* publish = nullptr;  // a locked shard the event touches: carries the LSN (see Shard)
+  OrgState* org = nullptr;   // the event's organisation, when the command has it
 };
 
 class Impl {
