@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <new>
 
@@ -16,7 +17,29 @@ void* ChunkArena::allocate() {
   if (static_cast<std::size_t>(end_ - next_) < chunk_bytes_) add_slab();
   void* chunk = next_;
   next_ += chunk_bytes_;
+  note_headroom();
   return chunk;
+}
+
+void ChunkArena::note_headroom() {
+  if (faulted_end_ < next_) faulted_end_ = next_;  // handed-out chunks fault on their own
+  headroom_.store(faulted_end_ - next_, std::memory_order_relaxed);
+}
+
+void ChunkArena::prefault() {
+  if (headroom_.load(std::memory_order_relaxed) >= static_cast<std::ptrdiff_t>(kPrefaultBytes / 2)) {
+    return;
+  }
+  std::unique_lock lock(mu_, std::try_to_lock);
+  if (!lock.owns_lock() || next_ == nullptr) return;  // someone else is at it, or no slab yet
+  char* until = std::min(end_, next_ + kPrefaultBytes);
+  if (faulted_end_ < until) {
+    // Not yet handed out, so nobody else reads or writes these bytes: one write per 4 KiB
+    // page faults them in (a whole huge page at the first write where the kernel gives one).
+    for (char* p = faulted_end_; p < until; p += 4096) *static_cast<volatile char*>(p) = 0;
+    faulted_end_ = until;
+  }
+  note_headroom();
 }
 
 // Slabs double from 4 MiB to 64 MiB, so a small ledger (the demo) stays small and a big one
@@ -33,6 +56,7 @@ void ChunkArena::add_slab() {
   slabs_.push_back(slab);
   next_ = static_cast<char*>(slab);
   end_ = next_ + bytes;
+  faulted_end_ = next_;
   if (next_slab_bytes_ < kSlabBytesMax) next_slab_bytes_ *= 2;
 }
 

@@ -1,10 +1,12 @@
 // Memory for CodeTable chunks (and the chunks ByteArenas bump-allocate from), carved from
-// large slabs that ask the kernel for transparent huge pages (madvise). Why: a ledger of millions of codes is read at random, and with 4 KiB
-// pages nearly every look-up also misses the TLB; and filling fresh memory one 4 KiB fault
-// at a time was a sixth of a WAL replay's time (perf, 1M codes). Chunks are handed out
-// uninitialised and live until the arena (one per Ledger) is destroyed.
+// large slabs that ask the kernel for transparent huge pages (madvise). Why: a ledger of
+// millions of codes is read at random, and with 4 KiB pages nearly every look-up also
+// misses the TLB; and filling fresh memory one 4 KiB fault at a time was a sixth of a WAL
+// replay's time (perf, 1M codes). Chunks are handed out uninitialised and live until the
+// arena (one per Ledger) is destroyed.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <mutex>
 #include <vector>
@@ -22,11 +24,23 @@ class ChunkArena {
   void* allocate();
   std::size_t chunk_bytes() const { return chunk_bytes_; }
 
+  // Faults in the slab memory the next chunks will come from. Why: chunks are first
+  // written under a shard lock, and the kernel zeroing a fresh huge page there (hundreds
+  // of microseconds on a VM) stalled every other thread that needed that shard: two-thread
+  // redeems slept on shard locks twice as often once redemptions lived in arenas. Called
+  // before a command takes its locks; a load and a compare when enough is faulted already,
+  // and it never waits for the arena's mutex. Thread-safe.
+  void prefault();
+
  private:
   static constexpr std::size_t kHugePageBytes = std::size_t{2} << 20;
   static constexpr std::size_t kSlabBytesMax = std::size_t{64} << 20;
 
+  // prefault() keeps this much faulted ahead of the next chunk: one huge page.
+  static constexpr std::size_t kPrefaultBytes = kHugePageBytes;
+
   void add_slab();
+  void note_headroom();  // mu_ held
 
   const std::size_t chunk_bytes_;
   std::mutex mu_;
@@ -34,6 +48,9 @@ class ChunkArena {
   std::size_t next_slab_bytes_ = kHugePageBytes * 2;
   char* next_ = nullptr;              // guarded by mu_
   char* end_ = nullptr;               // guarded by mu_
+  char* faulted_end_ = nullptr;       // guarded by mu_: [slab start, here) is faulted in
+  // faulted_end_ - next_, published for prefault()'s lock-free check.
+  std::atomic<std::ptrdiff_t> headroom_{0};
 };
 
 }  // namespace codeledger::ledger::detail

@@ -92,6 +92,7 @@ Result<std::vector<IssueResult>> Ledger::issue(Op& op, const ObjectId& promotion
     unique.push_back(c);
     shards.push_back(impl_->customer_shard(org->id, c));
   }
+  impl_->prefault_bytes();  // new customers go into the shards' arenas
   detail::ShardGuard guard(*impl_, std::move(shards));
   detail::raise_lsn(op, guard.max_lsn());
   Event ev{impl_->header(op), PromotionsEarned{p->id, std::string(context_id), {}}};

@@ -448,6 +448,9 @@ class Impl {
     return shard_of(customer_hash(org, id));
   }
   Shard& shard(std::uint32_t i) { return *shards_[i]; }
+  // Before taking shard locks, in commands that add to the shards' ByteArenas (see
+  // ChunkArena::prefault): the kernel's page zeroing then happens outside the locks.
+  void prefault_bytes() { byte_chunks_.prefault(); }
   std::size_t shard_count() const { return shards_.size(); }
 
   OrgState* find_org(OrgId org) const;

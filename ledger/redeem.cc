@@ -161,6 +161,7 @@ Result<RedeemOutcome> Ledger::redeem(Op& op, const RedeemRequest& req) {
     hashes.push_back(h);
     if (item.code) shards.push_back(impl_->shard_of(h));
   }
+  impl_->prefault_bytes();
   detail::ShardGuard guard(*impl_, shards);
   detail::raise_lsn(op, guard.max_lsn());
   Customer* c = impl_->shard(cshard).customer(org->id, req.customer, chash);
