@@ -65,6 +65,7 @@ class FaultFs final : public FileSystem {
                                                     bool truncate_existing) override;
   Result<std::unique_ptr<WritableFile>> create_zeroed(const std::string& path,
                                                       std::uint64_t size_bytes) override;
+  Result<std::unique_ptr<SyncHandle>> open_for_sync(const std::string& path) override;
   Status rename(const std::string& from, const std::string& to) override;
   Status sync_dir(const std::string& dir) override;
   Status create_dir(const std::string& dir) override;
@@ -78,6 +79,7 @@ class FaultFs final : public FileSystem {
 
  private:
   friend class FaultFile;
+  friend class FaultSyncHandle;
   static constexpr std::uint64_t kAtEnd = UINT64_MAX;
   struct Inode {
     std::string data;    // what reads see now

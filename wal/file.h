@@ -38,6 +38,19 @@ class WritableFile {
   virtual std::uint64_t size_bytes() const = 0;
 };
 
+// An fdatasync-only handle on a file that another thread writes: the sync lanes of the
+// writer (wal/sync_lanes.h) run their fdatasyncs through these while the writer thread goes on
+// writing. Each is its own open file description, so a writeback error is reported to every
+// handle whose fdatasync could have covered the failed pages (Linux reports an error once per
+// open file description, not once per fdatasync call).
+class SyncHandle {
+ public:
+  virtual ~SyncHandle() = default;
+  // fdatasync: every byte written to the file, through any handle, before this call
+  // survives a crash once it returns ok.
+  virtual Status sync() = 0;
+};
+
 struct DirEntry {
   std::string name;          // file name only, no directory
   std::uint64_t size_bytes = 0;
@@ -57,6 +70,8 @@ class FileSystem {
   // fdatasync would have to commit.
   virtual Result<std::unique_ptr<WritableFile>> create_zeroed(const std::string& path,
                                                               std::uint64_t size_bytes) = 0;
+  // A SyncHandle on the existing file at path.
+  virtual Result<std::unique_ptr<SyncHandle>> open_for_sync(const std::string& path) = 0;
   virtual Status rename(const std::string& from, const std::string& to) = 0;
   // fsync of a directory: created, renamed and removed names in it survive a crash.
   virtual Status sync_dir(const std::string& dir) = 0;

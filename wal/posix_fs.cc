@@ -90,6 +90,22 @@ class PosixFile final : public WritableFile {
   std::uint64_t size_;
 };
 
+class PosixSyncHandle final : public SyncHandle {
+ public:
+  PosixSyncHandle(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  ~PosixSyncHandle() override { ::close(fd_); }
+  PosixSyncHandle(const PosixSyncHandle&) = delete;
+  PosixSyncHandle& operator=(const PosixSyncHandle&) = delete;
+  Status sync() override {
+    if (::fdatasync(fd_) != 0) return io_error("fdatasync", path_, errno);
+    return Status::Ok();
+  }
+
+ private:
+  const int fd_;
+  const std::string path_;
+};
+
 // An open descriptor and the file's size at open.
 struct OpenedFile {
   int fd = -1;
@@ -124,6 +140,11 @@ class PosixFs final : public FileSystem {
   }
   Result<std::unique_ptr<WritableFile>> create_zeroed(const std::string& path,
                                                       std::uint64_t size_bytes) override;
+  Result<std::unique_ptr<SyncHandle>> open_for_sync(const std::string& path) override {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return io_error("open", path, errno);
+    return std::unique_ptr<SyncHandle>(std::make_unique<PosixSyncHandle>(fd, path));
+  }
   Status rename(const std::string& from, const std::string& to) override {
     if (::rename(from.c_str(), to.c_str()) != 0) return io_error("rename", from, errno);
     return Status::Ok();

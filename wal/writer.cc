@@ -42,6 +42,13 @@ WalWriter::WalWriter(FileSystem& fs, WalOptions options, std::uint64_t next_lsn)
     preallocator_ =
         std::make_unique<SegmentPreallocator>(fs_, options_.dir, options_.segment_bytes_max);
   }
+  if (syncing()) {
+    lanes_ = std::make_unique<SyncLanes>(
+        options_.sync_lanes,
+        [this](std::uint64_t lsn, const Status& st, std::uint64_t took_us) {
+          on_synced(lsn, st, took_us);
+        });
+  }
 }
 
 Result<std::unique_ptr<WalWriter>> WalWriter::open(FileSystem& fs, WalOptions options,
@@ -49,6 +56,9 @@ Result<std::unique_ptr<WalWriter>> WalWriter::open(FileSystem& fs, WalOptions op
   if (next_lsn == 0) return Status(Code::kInvalidArgument, "next_lsn must be at least 1");
   if (options.segment_bytes_max < format::kSegmentBytesMin) {
     return Status(Code::kInvalidArgument, "segment_bytes_max below segment_bytes_min");
+  }
+  if (options.sync_lanes < 1 || options.sync_lanes > kSyncLanesMax) {
+    return Status(Code::kInvalidArgument, "sync_lanes must be 1.." + std::to_string(kSyncLanesMax));
   }
   if (!options.clock_ms) {
     options.clock_ms = [] {
@@ -91,6 +101,7 @@ Status WalWriter::start_segment(std::uint64_t first_lsn, std::uint64_t capacity)
   if (syncing()) {
     if (Status st = fs_.sync_dir(options_.dir); !st.ok()) return st;
   }
+  if (Status st = attach_sync_lanes(path); !st.ok()) return st;
   segment_first_lsn_ = first_lsn;
   segment_bytes_ = header.size();
   segment_capacity_ = capacity;
@@ -112,8 +123,26 @@ Result<std::unique_ptr<WritableFile>> WalWriter::new_segment_file(const std::str
   return fs_.open_append(path, true);
 }
 
+// Each lane gets its own handle on the new segment (see SyncHandle for why not a shared one).
+Status WalWriter::attach_sync_lanes(const std::string& path) {
+  if (!lanes_) return Status::Ok();
+  std::vector<std::unique_ptr<SyncHandle>> handles;
+  for (std::size_t i = 0; i < lanes_->size(); ++i) {
+    auto handle = fs_.open_for_sync(path);
+    if (!handle.ok()) return handle.status();
+    handles.push_back(std::move(*handle));
+  }
+  lanes_->attach(std::move(handles));
+  return Status::Ok();
+}
+
 Status WalWriter::seal_segment() {
   if (!file_) return Status::Ok();
+  // No fdatasync may be in flight on the segment being cut, and none may follow a failed one.
+  if (lanes_) {
+    lanes_->detach();
+    if (Status st = lane_failure(); !st.ok()) return st;
+  }
   // The sealed segment must be complete on disk before records go to the next one, so the
   // reader may treat a short sealed segment as damage rather than a torn tail. A preallocated
   // one is also cut to its written length, so sealed segments have no zero tail; the cut's
@@ -238,12 +267,14 @@ Status WalWriter::close() {
 
 // Waits until there is something to do; false when the thread should exit.
 bool WalWriter::wait_for_work(std::unique_lock<std::mutex>& lock) {
-  auto ready = [&] { return stop_ || retention_requested_ || !staging_.empty(); };
+  auto ready = [&] {
+    return stop_ || retention_requested_ || !lane_failure_.ok() || !staging_.empty();
+  };
   if (options_.durability == Durability::kAsync) {
     auto deadline = std::chrono::steady_clock::now() +
                     std::chrono::milliseconds(options_.fsync_interval_ms);
     auto urgent = [&] {
-      return stop_ || retention_requested_ || flush_requested_ ||
+      return stop_ || retention_requested_ || flush_requested_ || !lane_failure_.ok() ||
              staging_.size() >= options_.async_batch_bytes;
     };
     while (!urgent()) {
@@ -260,31 +291,37 @@ bool WalWriter::wait_for_work(std::unique_lock<std::mutex>& lock) {
     writer_waiting_ = false;
   }
   // A retention request that raced with close() still runs before the thread stops.
-  return !(stop_ && staging_.empty() && !retention_requested_);
+  return !(stop_ && staging_.empty() && !retention_requested_ && lane_failure_.ok());
 }
 
 void WalWriter::run() {
   std::string batch;
   for (;;) {
+    // Take the next batch only once a lane can sync it: until then it keeps growing.
+    if (lanes_) lanes_->wait_free();
     std::uint64_t batch_last = 0;
     bool retention = false;
+    Status failed_sync;
     {
       std::unique_lock lock(mu_);
       if (!wait_for_work(lock)) break;
+      failed_sync = lane_failure_;
       batch.clear();
-      batch.swap(staging_);
-      batch_last = staged_last_lsn_;
+      if (failed_sync.ok()) {
+        batch.swap(staging_);
+        batch_last = staged_last_lsn_;
+      }
       retention = std::exchange(retention_requested_, false);
     }
+    if (!failed_sync.ok()) return stop_on_failure(failed_sync);
     space_cv_.notify_all();
     if (!batch.empty()) {
-      if (Status st = commit(batch); !st.ok()) {
-        // No zero fill may still be writing or syncing once the failure is visible.
-        stop_preallocating();
-        fail(st);
-        return;
+      if (Status st = write_batch(batch); !st.ok()) return stop_on_failure(st);
+      if (lanes_) {
+        lanes_->submit(batch_last);
+      } else {
+        publish(batch_last);
       }
-      publish(batch_last);
       // Half full: zero-fill the next segment in the background, so rotation need not.
       if (preallocator_ && segment_bytes_ >= segment_capacity_ / 2) {
         preallocator_->request();
@@ -292,24 +329,45 @@ void WalWriter::run() {
     }
     if (retention) apply_retention();
   }
-  // Clean close: the last segment is sealed like a rotated one.
+  // Clean close: the last segment is sealed like a rotated one (which waits for the lanes).
   Status sealed = seal_segment();
   stop_preallocating();
   if (!sealed.ok()) fail(sealed);
 }
 
-// Writes the batch and fsyncs it once (unless kNone).
-Status WalWriter::commit(std::string_view batch) {
-  Status st = write_batch(batch);
-  if (!st.ok() || !syncing()) return st;
-  const auto started = std::chrono::steady_clock::now();
-  st = file_->sync();
-  const auto took = std::chrono::steady_clock::now() - started;
-  std::lock_guard lock(stats_mu_);
-  ++stats_.fsyncs;
-  stats_.fsync_us.add(static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::microseconds>(took).count()));
-  return st;
+// On a sync lane's thread.
+void WalWriter::on_synced(std::uint64_t lsn, const Status& st, std::uint64_t took_us) {
+  if (!st.ok()) {
+    // First, so no later lane's success is published past it; the writer thread fails the
+    // log once no sync is in flight any more.
+    {
+      std::lock_guard lock(waiters_mu_);
+      sync_failed_ = true;
+    }
+    {
+      std::lock_guard lock(mu_);
+      if (lane_failure_.ok()) lane_failure_ = st;
+    }
+    work_cv_.notify_one();
+  }
+  {
+    std::lock_guard lock(stats_mu_);
+    ++stats_.fsyncs;
+    stats_.fsync_us.add(took_us);
+  }
+  if (st.ok()) publish(lsn);
+}
+
+Status WalWriter::lane_failure() const {
+  std::lock_guard lock(mu_);
+  return lane_failure_;
+}
+
+// Nothing may still be syncing or zero-filling once the failure is visible.
+void WalWriter::stop_on_failure(const Status& cause) {
+  if (lanes_) lanes_->drain();
+  stop_preallocating();
+  fail(cause);
 }
 
 void WalWriter::stop_preallocating() {
@@ -361,11 +419,14 @@ Status WalWriter::write_batch(std::string_view batch) {
   return Status::Ok();
 }
 
+// Monotonic: lanes may finish out of order, and a late one's lsn is already covered.
 void WalWriter::publish(std::uint64_t lsn) {
   std::vector<std::function<void(Status)>> ready;
-  durable_lsn_.store(lsn, std::memory_order_release);
   {
     std::lock_guard lock(waiters_mu_);
+    if (sync_failed_ || !failure_.ok()) return;
+    if (lsn <= durable_lsn_.load(std::memory_order_relaxed)) return;
+    durable_lsn_.store(lsn, std::memory_order_release);
     auto end = waiters_.upper_bound(lsn);
     for (auto it = waiters_.begin(); it != end; ++it) ready.push_back(std::move(it->second));
     waiters_.erase(waiters_.begin(), end);

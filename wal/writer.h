@@ -1,7 +1,9 @@
 // The group-commit writer. Callers append records from any thread (the store does it inside
 // ledger critical sections, so append only copies into a staging buffer: no syscalls); one
-// writer thread takes everything staged, writes it, fdatasyncs once per batch, publishes the
-// durable LSN and completes the waiters.
+// writer thread takes everything staged and writes it, then hands one fdatasync for the batch
+// to a sync lane (wal/sync_lanes.h), which publishes the durable LSN and completes the
+// waiters. With WalOptions::sync_lanes > 1 the writer takes and writes the next batch while
+// earlier fdatasyncs are still in flight.
 //
 // Durability modes: kSync (fsync every batch; the caller acks after on_durable), kAsync
 // (fsync at least every fsync_interval_ms; the caller acks at once), kNone (write, never
@@ -35,6 +37,7 @@
 #include "wal/function_ref.h"
 #include "wal/preallocator.h"
 #include "wal/status.h"
+#include "wal/sync_lanes.h"
 
 namespace codeledger::wal {
 
@@ -50,6 +53,8 @@ struct RetentionPolicy {
   std::uint64_t total_bytes_max = 0;   // delete the oldest until the log is below this
 };
 
+inline constexpr std::size_t kSyncLanesMax = 8;
+
 struct WalOptions {
   std::string dir;
   Durability durability = Durability::kSync;
@@ -59,6 +64,9 @@ struct WalOptions {
   // segment grows by appends, and every fdatasync also commits the new length. Ignored in
   // kNone, which never fsyncs and so has nothing to gain.
   bool preallocate = true;
+  // fdatasyncs in flight at once (1..kSyncLanesMax). 1: one at a time, each batch waits for
+  // the previous one's. Ignored in kNone.
+  std::size_t sync_lanes = 2;
   std::size_t staging_bytes_max = 256u << 20;            // appends wait beyond this (backpressure)
   std::size_t async_batch_bytes = 1u << 20;              // kAsync: write early past this
   RetentionPolicy retention;
@@ -119,8 +127,8 @@ class WalWriter {
   Result<std::uint64_t> append(std::uint8_t type, std::int64_t time_ms, Encoder encode);
 
   // done(ok) once lsn is durable, done(failure) if the writer fails first. Called inline
-  // when already decided, otherwise from the writer thread: post to your own executor and
-  // return quickly.
+  // when already decided, otherwise from the writer thread or a sync lane's: post to your
+  // own executor and return quickly.
   void on_durable(std::uint64_t lsn, std::function<void(Status)> done);
   Status wait_durable(std::uint64_t lsn);
   // Waits until everything appended so far is durable.
@@ -146,10 +154,13 @@ class WalWriter {
   Status start_segment(std::uint64_t first_lsn, std::uint64_t capacity);
   Result<std::unique_ptr<WritableFile>> new_segment_file(const std::string& path,
                                                         std::uint64_t capacity);
+  Status attach_sync_lanes(const std::string& path);
   Status seal_segment();
   void run();
-  Status commit(std::string_view batch);
   bool wait_for_work(std::unique_lock<std::mutex>& lock);
+  void on_synced(std::uint64_t lsn, const Status& st, std::uint64_t took_us);
+  Status lane_failure() const;
+  void stop_on_failure(const Status& cause);
   Status write_batch(std::string_view batch);
   std::size_t fitting_prefix(std::string_view batch) const;
   void publish(std::uint64_t lsn);
@@ -172,12 +183,14 @@ class WalWriter {
   bool flush_requested_ = false;
   bool stop_ = false;
   bool retention_requested_ = false;
+  Status lane_failure_;  // a sync lane's failed fdatasync, for the writer thread to act on
 
   // Waiters and failure: guarded by waiters_mu_ (durable_lsn_ and failed_ are stored before
   // it is taken, and read under it, so no waiter is missed).
   mutable std::mutex waiters_mu_;
   std::multimap<std::uint64_t, std::function<void(Status)>> waiters_;
   Status failure_;
+  bool sync_failed_ = false;  // a lane's fdatasync failed: publish nothing more
   std::atomic<std::uint64_t> durable_lsn_;
   std::atomic<bool> failed_{false};
   std::atomic<std::uint64_t> snapshot_lsn_{0};
@@ -194,6 +207,8 @@ class WalWriter {
   mutable std::mutex stats_mu_;
   WalStats stats_;  // guarded by stats_mu_
 
+  // Destroyed before the members its threads use (through on_synced).
+  std::unique_ptr<SyncLanes> lanes_;  // null in kNone
   std::thread thread_;
   std::once_flag closed_;
 };

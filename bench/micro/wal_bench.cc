@@ -29,11 +29,12 @@ std::string fresh_dir(const char* name) {
 }
 
 std::unique_ptr<WalWriter> open_writer(const std::string& dir, Durability d,
-                                       bool preallocate = true) {
+                                       bool preallocate = true, std::size_t sync_lanes = 2) {
   WalOptions o;
   o.dir = dir;
   o.durability = d;
   o.preallocate = preallocate;
+  o.sync_lanes = sync_lanes;
   auto w = WalWriter::open(codeledger::wal::posix_fs(), o, 1);
   if (!w.ok()) std::abort();
   return std::move(*w);
@@ -72,20 +73,22 @@ void wait_taken(const WalWriter& w, std::uint64_t taken) {
 }
 
 // Group commit on this disk: records per second at state.range(0) records per fdatasync;
-// state.range(1): 1 = preallocated segments (overwritten in place), 0 = growing segments.
+// state.range(1): 1 = preallocated segments (overwritten in place), 0 = growing segments;
+// state.range(2): sync lanes (fdatasyncs in flight at once).
 //
 // How each fdatasync gets the whole burst: the writer takes whatever is staged when it
 // wakes, so a burst appended to an idle writer is split (it wakes on the first record). So
-// a burst is staged while the writer is inside the previous burst's fdatasync, when it
-// cannot take anything: each iteration waits until the writer has taken its burst (and so
-// has started syncing it) and then stages the next. Staging 128 records takes tens of
+// a burst is staged while every lane is inside an fdatasync, when the writer cannot take
+// anything: each iteration waits until the writer has taken its burst (and so handed it to
+// a lane) and then stages the next. Staging 128 records takes tens of
 // microseconds, an fdatasync hundreds, so the next burst is complete when the writer comes
 // back. One burst is staged before timing starts, so n iterations time n fdatasyncs of
 // one burst each. records_per_fsync reports what actually happened.
 void BM_WalGroupCommit(benchmark::State& state) {
   const bool preallocate = state.range(1) != 0;
+  const auto lanes = static_cast<std::size_t>(state.range(2));
   const std::string dir = fresh_dir(preallocate ? "group-prealloc" : "group-append");
-  auto w = open_writer(dir, Durability::kSync, preallocate);
+  auto w = open_writer(dir, Durability::kSync, preallocate, lanes);
   const auto batch_records = static_cast<int>(state.range(0));
   std::uint64_t taken = w->stats().batches;
   std::uint64_t last = append_burst(*w, batch_records);
@@ -105,11 +108,13 @@ void BM_WalGroupCommit(benchmark::State& state) {
   std::filesystem::remove_all(dir);
 }
 BENCHMARK(BM_WalGroupCommit)
-    ->ArgNames({"records", "prealloc"})
-    ->Args({128, 1})
-    ->Args({128, 0})
-    ->Args({4096, 1})
-    ->Args({4096, 0})
+    ->ArgNames({"records", "prealloc", "lanes"})
+    ->Args({128, 1, 2})
+    ->Args({128, 1, 1})
+    ->Args({128, 0, 2})
+    ->Args({128, 0, 1})
+    ->Args({4096, 1, 2})
+    ->Args({4096, 0, 2})
     ->UseRealTime();
 
 }  // namespace
