@@ -73,10 +73,11 @@ void print_demo_help(const std::string& base, const std::string& issuable_id) {
 store::StoreOptions store_options(const server::Config& config) {
   store::StoreOptions o;
   o.data_dir = config.data_dir;
-  o.durability = config.durability;
-  o.fsync_interval_ms = config.fsync_interval_ms;
+  o.wal.durability = config.durability;
+  o.wal.fsync_interval_ms = config.fsync_interval_ms;
+  o.wal.preallocate = config.wal_preallocate;
+  o.wal.sync_lanes = config.wal_sync_lanes;
   o.snapshot_interval_ms = config.snapshot_interval_ms;
-  o.preallocate = config.wal_preallocate;
   o.recovery = config.recovery;
   for (const auto& org : config.organisations) o.orgs.emplace_back(org.org, org.settings);
   o.on_progress = [](const store::ReplayProgress& p) {

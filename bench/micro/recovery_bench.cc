@@ -42,7 +42,7 @@ std::string fresh_dir(const char* name) {
 store::StoreOptions options_in(const std::string& dir, bool snapshot_on_close) {
   store::StoreOptions o;
   o.data_dir = dir;
-  o.durability = wal::Durability::kNone;
+  o.wal.durability = wal::Durability::kNone;
   o.snapshot_on_close = snapshot_on_close;
   o.orgs.push_back({kOrg, OrgSettings{}});
   return o;

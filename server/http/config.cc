@@ -118,7 +118,8 @@ Status read_durability(const Reader& r, dom::object root, Config& c) {
                : Status{};
   }
   CL_TRY(r.check_keys(o, "durability",
-                      {"mode", "fsync_interval_ms", "snapshot_interval_ms", "preallocate"}));
+                      {"mode", "fsync_interval_ms", "snapshot_interval_ms", "preallocate",
+                       "sync_lanes"}));
   dom::element preallocate;
   if (o["preallocate"].get(preallocate) == simdjson::SUCCESS &&
       preallocate.get_bool().get(c.wal_preallocate) != simdjson::SUCCESS) {
@@ -131,6 +132,8 @@ Status read_durability(const Reader& r, dom::object root, Config& c) {
   c.durability = *parsed;
   CL_TRY(r.get_uint(o, "durability", "snapshot_interval_ms", c.snapshot_interval_ms, 0,
                     86'400'000));
+  CL_TRY(r.get_uint(o, "durability", "sync_lanes", c.wal_sync_lanes, 1,
+                    static_cast<std::uint32_t>(wal::kSyncLanesMax)));
   return r.get_uint(o, "durability", "fsync_interval_ms", c.fsync_interval_ms, 1, 60'000);
 }
 

@@ -197,13 +197,8 @@ Status Store::recover() {
     if (Status st = configure_org(org, settings); !st.ok()) return st;
   }
   recovery_.last_lsn = std::max({recovery_.wal.last_lsn, snap_lsn, ledger_->last_lsn()});
-  wal::WalOptions wo;
+  wal::WalOptions wo = options_.wal;
   wo.dir = options_.data_dir;
-  wo.durability = options_.durability;
-  wo.fsync_interval_ms = options_.fsync_interval_ms;
-  wo.segment_bytes_max = options_.segment_bytes_max;
-  wo.retention = options_.retention;
-  wo.preallocate = options_.preallocate;
   wo.clock_ms = options_.clock_ms;
   auto writer = wal::WalWriter::open(*fs_, std::move(wo), recovery_.last_lsn + 1);
   if (!writer.ok()) return Status(ErrorCode::kStorageUnavailable, writer.status().message());

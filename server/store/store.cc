@@ -59,7 +59,7 @@ Status Store::configure_org(ledger::OrgId org, const ledger::OrgSettings& settin
 }
 
 void Store::on_durable(std::uint64_t lsn, std::function<void(Status)> done) {
-  if (options_.durability != wal::Durability::kSync) {
+  if (options_.wal.durability != wal::Durability::kSync) {
     // async / none acknowledge at once, unless the log has already failed.
     done(failure());
     return;

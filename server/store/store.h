@@ -45,12 +45,10 @@ struct ReplayProgress {
 
 struct StoreOptions {
   std::string data_dir;                      // segments and snapshots live here
-  wal::Durability durability = wal::Durability::kSync;
-  std::int64_t fsync_interval_ms = 10;       // async mode
-  std::uint64_t segment_bytes_max = wal::format::kSegmentBytesMaxDefault;
-  wal::RetentionPolicy retention;            // keep everything by default
+  // The log's settings (durability mode, segment size, retention, preallocation, sync lanes,
+  // ...). dir and clock_ms are the store's: data_dir and the clock_ms below.
+  wal::WalOptions wal;
   std::int64_t snapshot_interval_ms = 0;     // 0: no periodic snapshots
-  bool preallocate = true;                   // WalOptions::preallocate
   std::size_t snapshots_kept_count = 2;
   bool snapshot_on_close = true;
   wal::RecoveryPolicy recovery = wal::RecoveryPolicy::kTruncateTail;
@@ -98,7 +96,7 @@ class Store {
   ledger::Ledger& ledger() { return *ledger_; }
   const ledger::Ledger& ledger() const { return *ledger_; }
   const RecoveryReport& recovery() const { return recovery_; }
-  wal::Durability durability() const { return options_.durability; }
+  wal::Durability durability() const { return options_.wal.durability; }
 
   // Configures the organisation in the ledger and remembers it for snapshot builds.
   Status configure_org(ledger::OrgId org, const ledger::OrgSettings& settings);

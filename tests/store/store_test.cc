@@ -227,12 +227,12 @@ TEST(Store, MidLogCorruptionRefusesToOpenUnlessPointInTime) {
   EXPECT_GT(store->recovery().wal.records_dropped, 0u);
 }
 
-// StoreOptions::preallocate reaches the WAL writer: zero fills only when it is on.
+// StoreOptions::wal reaches the WAL writer (here its preallocate: zero fills only when on).
 TEST(Store, PreallocateOptionControlsZeroFill) {
   for (const bool preallocate : {true, false}) {
     wal::FaultFs fs;
     StoreOptions o = options_on(fs);
-    o.preallocate = preallocate;
+    o.wal.preallocate = preallocate;
     auto store = open_store(fs, o);
     ASSERT_TRUE(store);
     Workload w(5);

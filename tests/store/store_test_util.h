@@ -19,7 +19,7 @@ inline StoreOptions options_on(wal::FaultFs& fs) {
   StoreOptions o;
   o.data_dir = "/data";
   o.fs = &fs;
-  o.segment_bytes_max = 4096;  // several segments in a short test
+  o.wal.segment_bytes_max = 4096;  // several segments in a short test
   o.ledger.shard_count = 8;
   o.orgs.push_back({kOrg, ledger::OrgSettings{}});
   o.clock_ms = [] { return std::int64_t{1'700'000'000'000}; };

@@ -90,7 +90,7 @@ std::string LedgerHistory::segment_name(std::size_t i) const {
 LedgerHistory::LedgerHistory() : dir_(make_temp_dir() + "/data") {
   store::StoreOptions o;
   o.data_dir = dir_;
-  o.segment_bytes_max = 4096;   // several segments
+  o.wal.segment_bytes_max = 4096;   // several segments
   o.snapshot_on_close = false;  // the only snapshot is the one taken in the middle
   o.orgs = {{kOrg, {}}, {kOtherOrg, {}}};
   o.clock_ms = [] { return kStartMs; };
