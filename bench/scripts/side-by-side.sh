@@ -7,7 +7,9 @@
 # Every process it starts is stopped on exit (trap EXIT). Loopback only.
 #
 # usage: bench/scripts/side-by-side.sh [--quick] [--requests N] [--connections N]
-#          [--peak-duration S] [--build-dir DIR] [--out DIR]
+#          [--peak-duration S] [--build-dir DIR] [--out DIR] [--one-lane-too]
+# --one-lane-too: also runs sync link/redeem with durability.sync_lanes 1 (one fdatasync at
+#          a time), right after the default (2 lanes), as codeledgerd-sync1-*.
 # env:   SERVER_THREADS (default 1), CLIENT_THREADS (default 1): on a 2-core machine one core
 #        each for the server and the load generator, as single-threaded Redis gets.
 set -euo pipefail
@@ -22,6 +24,7 @@ OPEN_DURATION_S=10
 PEAK_DURATION_S=20
 SERVER_THREADS=${SERVER_THREADS:-1}
 CLIENT_THREADS=${CLIENT_THREADS:-1}
+ONE_LANE_TOO=0
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -31,7 +34,8 @@ while [ $# -gt 0 ]; do
     --peak-duration) PEAK_DURATION_S=$2; shift ;;
     --build-dir) BUILD=$2; shift ;;
     --out) OUT=$2; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    --one-lane-too) ONE_LANE_TOO=1 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "side-by-side: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -95,11 +99,11 @@ SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(12))')
 SALT=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
 SECRET_SHA=$(python3 -c 'import hashlib,sys; s=bytes.fromhex(sys.argv[1]); m=hashlib.md5(sys.argv[2].encode()).hexdigest(); print(hashlib.sha256(s+m.encode()).hexdigest())' "$SALT" "$SECRET")
 
-write_config() {  # $1 durability mode, $2 data dir -> prints the config path
-  local path=$WORK/config-$1.json
+write_config() {  # $1 durability mode, $2 data dir, $3 sync lanes (default 2) -> config path
+  local path=$WORK/config-$1-${3:-2}.json
   cat > "$path" <<JSON
 {"threads": $SERVER_THREADS, "data_dir": "$2", "demo": false,
- "durability": {"mode": "$1", "fsync_interval_ms": 5},
+ "durability": {"mode": "$1", "fsync_interval_ms": 5, "sync_lanes": ${3:-2}},
  "organisations": [{"org_id": 100737, "time_zone": "UTC"}],
  "api_keys": [{"name": "$KEY", "org_id": 100737, "scopes": ["read", "write", "admin"],
                "salt": "$SALT", "secret_sha256": "$SECRET_SHA",
@@ -137,14 +141,16 @@ run_ceiling() {
   stop_pid "$pid"
 }
 
-run_codeledgerd() {  # $1 durability
-  local port cfg pid data=$WORK/data-$1
+run_codeledgerd() {  # $1 durability, $2 sync lanes (default 2; 1 adds only the closed runs)
+  local lanes=${2:-2} port cfg pid data=$WORK/data-$1-${2:-2} name=codeledgerd-$1
+  [ "$lanes" = 2 ] || name=codeledgerd-$1$lanes
   mkdir -p "$data"
-  port=$(free_port); cfg=$(write_config "$1" "$data")
-  "$DAEMON" --config "$cfg" --listen "127.0.0.1:$port" > "$WORK/codeledgerd-$1.log" 2>&1 &
+  port=$(free_port); cfg=$(write_config "$1" "$data" "$lanes")
+  "$DAEMON" --config "$cfg" --listen "127.0.0.1:$port" > "$WORK/$name.log" 2>&1 &
   pid=$!; PIDS+=("$pid"); wait_port "$port" "$pid"
-  closed_runs "codeledgerd-$1" --port "$port" --key "$KEY" --secret "$SECRET" --label "durability=$1"
-  if [ "$1" = sync ]; then
+  closed_runs "$name" --port "$port" --key "$KEY" --secret "$SECRET" \
+    --label "durability=$1 sync_lanes=$lanes"
+  if [ "$1" = sync ] && [ "$lanes" = 2 ]; then
     local rps half
     rps=$(awk '$1=="codeledgerd-sync-redeem" {for(i=2;i<=NF;i++) if ($i ~ /^rps=/) print substr($i,5)}' "$RESULTS")
     half=$(awk -v r="${rps:-0}" 'BEGIN {printf "%d", r / 2}')
@@ -188,6 +194,10 @@ for name, kv in rows.items():
                                         kv.get("p999_us", "-"), kv.get("errors", "-")))
 print()
 for op in ("link", "redeem"):
+    two, one = f("codeledgerd-sync-" + op, "rps"), f("codeledgerd-sync1-" + op, "rps")
+    if two and one:
+        print("%-6s durability=sync  2 sync lanes / 1 sync lane %.2fx" % (op, two / one))
+for op in ("link", "redeem"):
     ceil = f("ceiling-" + op, "rps")
     for mode, aof in (("none", "off"), ("async", "everysec"), ("sync", "always")):
         cl = f("codeledgerd-%s-%s" % (mode, op), "rps")
@@ -219,5 +229,6 @@ ensure_tools
 echo "side-by-side: $CONNECTIONS connections, $REQUESTS requests per closed-loop run, reports in $OUT"
 run_ceiling
 for mode in none async sync; do run_codeledgerd "$mode"; done
+[ "$ONE_LANE_TOO" = 1 ] && run_codeledgerd sync 1
 for aof in off everysec always; do run_redis "$aof"; done
 summary | tee "$OUT/summary.txt"
