@@ -180,9 +180,9 @@ Result<std::uint64_t> WalWriter::append(std::uint8_t type, std::int64_t time_ms,
     finish_record(staging_, start, lsn, time_ms, type);
     ++next_lsn_;
     staged_last_lsn_ = lsn;
-    // kAsync batches by time, so only a big backlog wakes the writer early.
-    wake = writer_waiting_ && (options_.durability != Durability::kAsync ||
-                               staging_.size() >= options_.async_batch_bytes);
+    // kAsync and kNone batch by time, so only a big backlog wakes the writer early.
+    wake = writer_waiting_ &&
+           (!batches_by_time() || staging_.size() >= options_.async_batch_bytes);
     if (wake) writer_waiting_ = false;
   }
   if (wake) work_cv_.notify_one();
@@ -222,8 +222,8 @@ void WalWriter::on_durable(std::uint64_t lsn, std::function<void(Status)> done) 
     done(decided);
     return;
   }
-  if (options_.durability == Durability::kAsync) {
-    // Someone is waiting: do not make them sit out the whole fsync interval.
+  if (batches_by_time()) {
+    // Someone is waiting: do not make them sit out the whole interval.
     {
       std::lock_guard lock(mu_);
       flush_requested_ = true;
@@ -270,7 +270,7 @@ bool WalWriter::wait_for_work(std::unique_lock<std::mutex>& lock) {
   auto ready = [&] {
     return stop_ || retention_requested_ || !lane_failure_.ok() || !staging_.empty();
   };
-  if (options_.durability == Durability::kAsync) {
+  if (batches_by_time()) {
     auto deadline = std::chrono::steady_clock::now() +
                     std::chrono::milliseconds(options_.fsync_interval_ms);
     auto urgent = [&] {

@@ -96,6 +96,23 @@ TEST_P(Writer, NoneModeNeverSyncs) {
   EXPECT_EQ(read_all(fs, RecoveryPolicy::kStrict).lsns.size(), 50u);
 }
 
+// kNone batches by time like kAsync: records staged within the interval go out in one
+// write, and a waiter does not sit out the interval.
+TEST_P(Writer, NoneModeWritesOneBatchPerIntervalOrWaiter) {
+  FaultFs fs;
+  WalOptions o = options_for(Durability::kNone);
+  o.fsync_interval_ms = 60'000;
+  auto w = WalWriter::open(fs, o, 1);
+  ASSERT_TRUE(w.ok());
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(append_payload(**w).ok());
+  EXPECT_EQ((*w)->stats().batches, 0u);  // nothing written yet: the interval is a minute
+  ASSERT_TRUE((*w)->flush().ok());        // the waiter wakes the writer
+  EXPECT_EQ((*w)->stats().batches, 1u);
+  EXPECT_EQ((*w)->stats().records, 50u);
+  ASSERT_TRUE((*w)->close().ok());
+  EXPECT_EQ(read_all(fs, RecoveryPolicy::kStrict).lsns.size(), 50u);
+}
+
 TEST_P(Writer, OversizedPayloadIsRefusedWithoutConsumingAnLsn) {
   FaultFs fs;
   auto w = WalWriter::open(fs, options_for(), 1);
