@@ -30,16 +30,26 @@ void ChunkArena::prefault() {
   if (headroom_.load(std::memory_order_relaxed) >= static_cast<std::ptrdiff_t>(kPrefaultBytes / 2)) {
     return;
   }
-  std::unique_lock lock(mu_, std::try_to_lock);
-  if (!lock.owns_lock() || next_ == nullptr) return;  // someone else is at it, or no slab yet
-  char* until = std::min(end_, next_ + kPrefaultBytes);
-  if (faulted_end_ < until) {
-    // Not yet handed out, so nobody else reads or writes these bytes: one write per 4 KiB
-    // page faults them in (a whole huge page at the first write where the kernel gives one).
-    for (char* p = faulted_end_; p < until; p += 4096) *static_cast<volatile char*>(p) = 0;
-    faulted_end_ = until;
+  char* from = nullptr;
+  char* until = nullptr;
+  {
+    std::unique_lock lock(mu_, std::try_to_lock);
+    if (!lock.owns_lock() || next_ == nullptr) return;  // someone else is at it, or no slab yet
+    until = std::min(end_, next_ + kPrefaultBytes);
+    from = faulted_end_;
+    faulted_end_ = std::max(faulted_end_, until);  // claimed: the next call looks beyond it
+    note_headroom();
   }
-  note_headroom();
+  // Outside the mutex, or a thread that needs a chunk (holding a shard lock) would wait for
+  // the zeroing after all. MADV_POPULATE_WRITE faults the pages in without writing to them,
+  // so chunks handed out of this range meanwhile are not disturbed. Where the kernel lacks
+  // it, pages fault at first use, as they would without prefault().
+#ifdef MADV_POPULATE_WRITE
+  if (from < until) (void)madvise(from, static_cast<std::size_t>(until - from), MADV_POPULATE_WRITE);
+#else
+  (void)from;
+  (void)until;
+#endif
 }
 
 // Slabs double from 4 MiB to 64 MiB, so a small ledger (the demo) stays small and a big one

@@ -26,10 +26,9 @@ class ChunkArena {
 
   // Faults in the slab memory the next chunks will come from. Why: chunks are first
   // written under a shard lock, and the kernel zeroing a fresh huge page there (hundreds
-  // of microseconds on a VM) stalled every other thread that needed that shard: two-thread
-  // redeems slept on shard locks twice as often once redemptions lived in arenas. Called
-  // before a command takes its locks; a load and a compare when enough is faulted already,
-  // and it never waits for the arena's mutex. Thread-safe.
+  // of microseconds on a VM) stalled every other thread that needed that shard. Called
+  // before a command takes its locks; a load and a compare when enough is faulted already;
+  // never waits for the arena's mutex and never holds it while pages fault. Thread-safe.
   void prefault();
 
  private:
