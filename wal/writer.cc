@@ -181,8 +181,8 @@ Result<std::uint64_t> WalWriter::append(std::uint8_t type, std::int64_t time_ms,
     ++next_lsn_;
     staged_last_lsn_ = lsn;
     // kAsync and kNone batch by time, so only a big backlog wakes the writer early.
-    wake = writer_waiting_ &&
-           (!batches_by_time() || staging_.size() >= options_.async_batch_bytes);
+    wake = writer_waiting_ && (batches_by_time() ? staging_.size() >= options_.async_batch_bytes
+                                                 : batch_may_start_locked());
     if (wake) writer_waiting_ = false;
   }
   if (wake) work_cv_.notify_one();
@@ -268,7 +268,8 @@ Status WalWriter::close() {
 // Waits until there is something to do; false when the thread should exit.
 bool WalWriter::wait_for_work(std::unique_lock<std::mutex>& lock) {
   auto ready = [&] {
-    return stop_ || retention_requested_ || !lane_failure_.ok() || !staging_.empty();
+    return stop_ || retention_requested_ || !lane_failure_.ok() ||
+           (!staging_.empty() && batch_may_start_locked());
   };
   if (batches_by_time()) {
     auto deadline = std::chrono::steady_clock::now() +
@@ -318,6 +319,10 @@ void WalWriter::run() {
     if (!batch.empty()) {
       if (Status st = write_batch(batch); !st.ok()) return stop_on_failure(st);
       if (lanes_) {
+        {
+          std::lock_guard lock(mu_);
+          ++syncs_in_flight_;
+        }
         lanes_->submit(batch_last);
       } else {
         publish(batch_last);
@@ -337,6 +342,7 @@ void WalWriter::run() {
 
 // On a sync lane's thread.
 void WalWriter::on_synced(std::uint64_t lsn, const Status& st, std::uint64_t took_us) {
+  release_sync_slot();
   if (!st.ok()) {
     // First, so no later lane's success is published past it; the writer thread fails the
     // log once no sync is in flight any more.
@@ -356,6 +362,17 @@ void WalWriter::on_synced(std::uint64_t lsn, const Status& st, std::uint64_t too
     stats_.fsync_us.add(took_us);
   }
   if (st.ok()) publish(lsn);
+}
+
+// A batch held back for the sync in flight (overlap_min_bytes) may go now.
+void WalWriter::release_sync_slot() {
+  bool wake = false;
+  {
+    std::lock_guard lock(mu_);
+    --syncs_in_flight_;
+    wake = writer_waiting_ && !staging_.empty();
+  }
+  if (wake) work_cv_.notify_one();
 }
 
 Status WalWriter::lane_failure() const {

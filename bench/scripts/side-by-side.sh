@@ -7,9 +7,9 @@
 # Every process it starts is stopped on exit (trap EXIT). Loopback only.
 #
 # usage: bench/scripts/side-by-side.sh [--quick] [--requests N] [--connections N]
-#          [--peak-duration S] [--build-dir DIR] [--out DIR] [--one-lane-too]
-# --one-lane-too: also runs sync link/redeem with durability.sync_lanes 1 (one fdatasync at
-#          a time), right after the default (2 lanes), as codeledgerd-sync1-*.
+#          [--peak-duration S] [--build-dir DIR] [--out DIR] [--two-lanes-too]
+# --two-lanes-too: also runs sync link/redeem with durability.sync_lanes 2 (two fdatasyncs
+#          in flight), right after the default (1 lane), as codeledgerd-sync2-*.
 # env:   SERVER_THREADS (default 1), CLIENT_THREADS (default 1): on a 2-core machine one core
 #        each for the server and the load generator, as single-threaded Redis gets.
 set -euo pipefail
@@ -24,7 +24,7 @@ OPEN_DURATION_S=10
 PEAK_DURATION_S=20
 SERVER_THREADS=${SERVER_THREADS:-1}
 CLIENT_THREADS=${CLIENT_THREADS:-1}
-ONE_LANE_TOO=0
+TWO_LANES_TOO=0
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -34,7 +34,7 @@ while [ $# -gt 0 ]; do
     --peak-duration) PEAK_DURATION_S=$2; shift ;;
     --build-dir) BUILD=$2; shift ;;
     --out) OUT=$2; shift ;;
-    --one-lane-too) ONE_LANE_TOO=1 ;;
+    --two-lanes-too) TWO_LANES_TOO=1 ;;
     -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "side-by-side: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -99,11 +99,11 @@ SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(12))')
 SALT=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
 SECRET_SHA=$(python3 -c 'import hashlib,sys; s=bytes.fromhex(sys.argv[1]); m=hashlib.md5(sys.argv[2].encode()).hexdigest(); print(hashlib.sha256(s+m.encode()).hexdigest())' "$SALT" "$SECRET")
 
-write_config() {  # $1 durability mode, $2 data dir, $3 sync lanes (default 2) -> config path
-  local path=$WORK/config-$1-${3:-2}.json
+write_config() {  # $1 durability mode, $2 data dir, $3 sync lanes (default 1) -> config path
+  local path=$WORK/config-$1-${3:-1}.json
   cat > "$path" <<JSON
 {"threads": $SERVER_THREADS, "data_dir": "$2", "demo": false,
- "durability": {"mode": "$1", "fsync_interval_ms": 5, "sync_lanes": ${3:-2}},
+ "durability": {"mode": "$1", "fsync_interval_ms": 5, "sync_lanes": ${3:-1}},
  "organisations": [{"org_id": 100737, "time_zone": "UTC"}],
  "api_keys": [{"name": "$KEY", "org_id": 100737, "scopes": ["read", "write", "admin"],
                "salt": "$SALT", "secret_sha256": "$SECRET_SHA",
@@ -141,16 +141,16 @@ run_ceiling() {
   stop_pid "$pid"
 }
 
-run_codeledgerd() {  # $1 durability, $2 sync lanes (default 2; 1 adds only the closed runs)
-  local lanes=${2:-2} port cfg pid data=$WORK/data-$1-${2:-2} name=codeledgerd-$1
-  [ "$lanes" = 2 ] || name=codeledgerd-$1$lanes
+run_codeledgerd() {  # $1 durability, $2 sync lanes (default 1; 2 adds only the closed runs)
+  local lanes=${2:-1} port cfg pid data=$WORK/data-$1-${2:-1} name=codeledgerd-$1
+  [ "$lanes" = 1 ] || name=codeledgerd-$1$lanes
   mkdir -p "$data"
   port=$(free_port); cfg=$(write_config "$1" "$data" "$lanes")
   "$DAEMON" --config "$cfg" --listen "127.0.0.1:$port" > "$WORK/$name.log" 2>&1 &
   pid=$!; PIDS+=("$pid"); wait_port "$port" "$pid"
   closed_runs "$name" --port "$port" --key "$KEY" --secret "$SECRET" \
     --label "durability=$1 sync_lanes=$lanes"
-  if [ "$1" = sync ] && [ "$lanes" = 2 ]; then
+  if [ "$1" = sync ] && [ "$lanes" = 1 ]; then
     local rps half
     rps=$(awk '$1=="codeledgerd-sync-redeem" {for(i=2;i<=NF;i++) if ($i ~ /^rps=/) print substr($i,5)}' "$RESULTS")
     half=$(awk -v r="${rps:-0}" 'BEGIN {printf "%d", r / 2}')
@@ -194,7 +194,7 @@ for name, kv in rows.items():
                                         kv.get("p999_us", "-"), kv.get("errors", "-")))
 print()
 for op in ("link", "redeem"):
-    two, one = f("codeledgerd-sync-" + op, "rps"), f("codeledgerd-sync1-" + op, "rps")
+    one, two = f("codeledgerd-sync-" + op, "rps"), f("codeledgerd-sync2-" + op, "rps")
     if two and one:
         print("%-6s durability=sync  2 sync lanes / 1 sync lane %.2fx" % (op, two / one))
 for op in ("link", "redeem"):
@@ -229,6 +229,6 @@ ensure_tools
 echo "side-by-side: $CONNECTIONS connections, $REQUESTS requests per closed-loop run, reports in $OUT"
 run_ceiling
 for mode in none async sync; do run_codeledgerd "$mode"; done
-[ "$ONE_LANE_TOO" = 1 ] && run_codeledgerd sync 1
+[ "$TWO_LANES_TOO" = 1 ] && run_codeledgerd sync 2
 for aof in off everysec always; do run_redis "$aof"; done
 summary | tee "$OUT/summary.txt"

@@ -4,7 +4,7 @@
 // File shape (every field optional except where noted):
 //   { "listen": "127.0.0.1:8080", "threads": 4, "data_dir": "./data",
 //     "durability": {"mode": "sync" | "async" | "none", "fsync_interval_ms": 5,
-//                    "snapshot_interval_ms": 300000, "preallocate": true, "sync_lanes": 2},
+//                    "snapshot_interval_ms": 300000, "preallocate": true, "sync_lanes": 1},
 //     "limits": {"body_bytes_max": 1048576, "header_bytes_max": 16384,
 //                "read_timeout_ms": 10000, "idle_timeout_ms": 60000,
 //                "connections_max": 10000, "pipeline_depth_max": 64},
@@ -73,8 +73,10 @@ struct Config {
   // Zero-filled WAL segments overwritten in place (docs/wal-format.md); off for file systems
   // where rewriting in place gains nothing (copy-on-write: btrfs, ZFS) or for huge batches.
   bool wal_preallocate = true;
-  // fdatasyncs in flight at once (wal/sync_lanes.h): 2 overlaps them, 1 syncs one at a time.
-  std::uint32_t wal_sync_lanes = 2;
+  // fdatasyncs in flight at once (wal/sync_lanes.h). 1: through HTTP with 64 connections,
+  // 2 lanes answered 0.63-0.83x the requests of 1 (docs/benchmarks.md); 2 pays off for
+  // bulk writers whose next batch does not wait for the previous one's acknowledgement.
+  std::uint32_t wal_sync_lanes = 1;
   // kTruncateTail cuts a torn tail and refuses mid-log corruption; kPointInTime (operator
   // flag --point-in-time-recovery) keeps the longest valid prefix.
   wal::RecoveryPolicy recovery = wal::RecoveryPolicy::kTruncateTail;

@@ -30,9 +30,12 @@ struct Outcome {
   bool wal_failed = false;
 };
 
-WalOptions workload_options(bool preallocate) {
+// lanes 2: fdatasyncs overlap wherever they can (overlap_min_bytes 0).
+WalOptions workload_options(bool preallocate, std::size_t lanes = 1) {
   WalOptions o = testing::options_for(Durability::kSync, preallocate);
   o.segment_bytes_max = format::kSegmentBytesMin;  // several rotations in the workload
+  o.sync_lanes = lanes;
+  o.overlap_min_bytes = 0;
   return o;
 }
 
@@ -56,9 +59,10 @@ void expect_sticky(FaultFs& fs, WalWriter& w) {
 // writer still open and two unacknowledged records in flight (lost, whole or torn).
 enum class End : std::uint8_t { kClose, kPowerCut };
 
-Outcome run_workload(FaultFs& fs, bool preallocate, End end = End::kClose) {
+Outcome run_workload(FaultFs& fs, bool preallocate, End end = End::kClose,
+                     std::size_t lanes = 1) {
   Outcome out;
-  auto opened = WalWriter::open(fs, workload_options(preallocate), 1);
+  auto opened = WalWriter::open(fs, workload_options(preallocate, lanes), 1);
   if (!opened.ok()) return out;
   WalWriter& w = **opened;
   for (int i = 1; i <= kWorkloadRecords; ++i) {
@@ -108,9 +112,9 @@ std::uint64_t expect_recovered(FaultFs& fs, const Outcome& out, const std::strin
 }
 
 // The log stays usable after recovery: a new writer continues at the next LSN.
-std::uint64_t clean_run_calls(FaultOp op, bool preallocate) {
+std::uint64_t clean_run_calls(FaultOp op, bool preallocate, std::size_t lanes) {
   FaultFs fs;
-  run_workload(fs, preallocate);
+  run_workload(fs, preallocate, End::kClose, lanes);
   return fs.calls(op);
 }
 
@@ -128,8 +132,8 @@ void expect_restart_continues(FaultFs& fs, bool preallocate, std::uint64_t recov
   EXPECT_EQ(rb.lsns.size(), recovered + 4) << what;
 }
 
-void fault_every_n(FaultOp op, const char* name, bool preallocate) {
-  const std::uint64_t calls = clean_run_calls(op, preallocate);
+void fault_every_n(FaultOp op, const char* name, bool preallocate, std::size_t lanes = 1) {
+  const std::uint64_t calls = clean_run_calls(op, preallocate, lanes);
   ASSERT_GT(calls, 0u) << name;
   std::uint64_t wal_failures = 0;
   for (bool persistent : {false, true}) {
@@ -143,7 +147,7 @@ void fault_every_n(FaultOp op, const char* name, bool preallocate) {
         FaultFs fs;
         fs.set_failed_write_keeps_bytes(torn / 2);
         fs.inject({op, n, persistent});
-        Outcome out = run_workload(fs, preallocate, end);
+        Outcome out = run_workload(fs, preallocate, end, lanes);
         wal_failures += out.wal_failed;
         fs.crash(torn);
         fs.clear_faults();  // the fault hit the workload; recovery runs on a healthy disk
@@ -173,6 +177,12 @@ TEST_P(Fault, FailedNthWriteLosesNothingAcknowledged) {
 }
 TEST_P(Fault, FailedNthFsyncLosesNothingAcknowledged) {
   fault_every_n(FaultOp::kSync, "fsync", preallocate());
+}
+TEST_P(Fault, FailedNthFsyncWithTwoSyncLanesLosesNothingAcknowledged) {
+  fault_every_n(FaultOp::kSync, "fsync", preallocate(), 2);
+}
+TEST_P(Fault, FailedNthWriteWithTwoSyncLanesLosesNothingAcknowledged) {
+  fault_every_n(FaultOp::kWrite, "write", preallocate(), 2);
 }
 TEST_P(Fault, FailedNthRenameLosesNothingAcknowledged) {
   fault_every_n(FaultOp::kRename, "rename", preallocate());

@@ -189,6 +189,15 @@ TEST_P(Writer, FailedFsyncIsStickyAndNeverRetried) {
   FaultFs fs;
   auto w = WalWriter::open(fs, options_for(), 1);
   ASSERT_TRUE((*w)->wait_durable(*append_payload(**w)).ok());
+  // The fault must hit the batch's fdatasync, not the background zero fill of the next
+  // segment (its closing fsync counts as kSync too): wait until every sync so far is done.
+  // Appended: segment header, record 1. Preallocated: also the first segment's fill and the
+  // next one's.
+  const std::uint64_t settled = GetParam() ? 4 : 2;
+  for (int i = 0; i < 5000 && fs.calls(FaultOp::kSync) < settled; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(fs.calls(FaultOp::kSync), settled);
   fs.inject({FaultOp::kSync, 1, false});
   auto lsn = append_payload(**w);
   ASSERT_TRUE(lsn.ok());

@@ -43,7 +43,7 @@ TEST(ConfigParsing, FullDocumentIsRead) {
   EXPECT_FALSE(c.wal_preallocate);
   EXPECT_TRUE(Config{}.wal_preallocate);
   EXPECT_EQ(c.wal_sync_lanes, 3u);
-  EXPECT_EQ(Config{}.wal_sync_lanes, 2u);
+  EXPECT_EQ(Config{}.wal_sync_lanes, 1u);
   EXPECT_EQ(c.limits.body_bytes_max, 2048u);
   EXPECT_EQ(c.limits.pipeline_depth_max, 4u);
   EXPECT_EQ(c.token_ttl_s, 60u);
