@@ -49,20 +49,6 @@ class FaultFile final : public WritableFile {
   std::uint64_t generation_;
 };
 
-// Syncs count as kSync like WritableFile::sync, so "fail the Nth fsync" covers the writer's
-// sync lanes too.
-class FaultSyncHandle final : public SyncHandle {
- public:
-  FaultSyncHandle(FaultFs* fs, FaultFs::InodePtr inode, std::uint64_t generation)
-      : fs_(fs), inode_(std::move(inode)), generation_(generation) {}
-  Status sync() override { return fs_->do_sync(inode_, generation_); }
-
- private:
-  FaultFs* fs_;
-  FaultFs::InodePtr inode_;
-  std::uint64_t generation_;
-};
-
 void FaultFs::inject(Fault fault) {
   std::lock_guard lock(mu_);
   faults_[static_cast<int>(fault.op)] = fault;
@@ -241,7 +227,8 @@ Result<std::unique_ptr<SyncHandle>> FaultFs::open_for_sync(const std::string& pa
   if (powered_off_) return Status(Code::kIoError, "powered off: " + path);
   auto it = names_.find(path);
   if (it == names_.end()) return Status(Code::kNotFound, "open " + path + ": no such file");
-  return std::unique_ptr<SyncHandle>(new FaultSyncHandle(this, it->second, generation_));
+  // A FaultFile: its syncs count as kSync, so "fail the Nth fsync" covers sync lanes too.
+  return std::unique_ptr<SyncHandle>(new FaultFile(this, it->second, generation_));
 }
 
 Status FaultFs::rename(const std::string& from, const std::string& to) {

@@ -34,7 +34,7 @@ struct Fault {
   bool persistent = false;  // fail the nth call and every later one
 };
 
-class FaultFs final : public FileSystem {
+class FaultFs : public FileSystem {
  public:
   FaultFs() = default;
 
@@ -79,7 +79,6 @@ class FaultFs final : public FileSystem {
 
  private:
   friend class FaultFile;
-  friend class FaultSyncHandle;
   static constexpr std::uint64_t kAtEnd = UINT64_MAX;
   struct Inode {
     std::string data;    // what reads see now

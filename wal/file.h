@@ -21,34 +21,31 @@ namespace codeledger::wal {
 // pieces.
 inline constexpr std::size_t kZeroFillChunkBytes = 1u << 20;
 
-class WritableFile {
+// What can be fdatasynced: every WritableFile, and the handles FileSystem::open_for_sync
+// gives out, through which the writer's sync lanes (wal/sync_lanes.h) sync a segment while
+// the writer thread goes on writing it. Each of those is its own open file description, so
+// a writeback error is reported to every handle whose fdatasync could have covered the
+// failed pages (Linux reports an error once per open file description, not per call).
+class SyncHandle {
  public:
-  virtual ~WritableFile() = default;
+  virtual ~SyncHandle() = default;
+  // fdatasync: every byte written to the file (through any handle, for a real file) before
+  // this call survives a crash once it returns ok.
+  virtual Status sync() = 0;
+};
+
+class WritableFile : public SyncHandle {
+ public:
   // Appends all of data at the end of the file or fails (a failure may have written a prefix).
   virtual Status append(std::string_view data) = 0;
   // Writes all of data at offset (pwrite), overwriting what is there and growing the file
   // when it ends before offset + data.size(); a failure may have written a prefix.
   virtual Status write_at(std::uint64_t offset, std::string_view data) = 0;
-  // fdatasync: the bytes written so far survive a crash once this returns ok.
-  virtual Status sync() = 0;
   // Cuts (or extends with zeros) the file to size_bytes and fsyncs it: the new length and
   // every byte written before survive a crash once this returns ok.
   virtual Status truncate(std::uint64_t size_bytes) = 0;
   virtual Status close() = 0;
   virtual std::uint64_t size_bytes() const = 0;
-};
-
-// An fdatasync-only handle on a file that another thread writes: the sync lanes of the
-// writer (wal/sync_lanes.h) run their fdatasyncs through these while the writer thread goes on
-// writing. Each is its own open file description, so a writeback error is reported to every
-// handle whose fdatasync could have covered the failed pages (Linux reports an error once per
-// open file description, not once per fdatasync call).
-class SyncHandle {
- public:
-  virtual ~SyncHandle() = default;
-  // fdatasync: every byte written to the file, through any handle, before this call
-  // survives a crash once it returns ok.
-  virtual Status sync() = 0;
 };
 
 struct DirEntry {
@@ -70,7 +67,7 @@ class FileSystem {
   // fdatasync would have to commit.
   virtual Result<std::unique_ptr<WritableFile>> create_zeroed(const std::string& path,
                                                               std::uint64_t size_bytes) = 0;
-  // A SyncHandle on the existing file at path.
+  // A second open of the existing file at path, for its sync() only.
   virtual Result<std::unique_ptr<SyncHandle>> open_for_sync(const std::string& path) = 0;
   virtual Status rename(const std::string& from, const std::string& to) = 0;
   // fsync of a directory: created, renamed and removed names in it survive a crash.

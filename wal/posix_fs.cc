@@ -90,22 +90,6 @@ class PosixFile final : public WritableFile {
   std::uint64_t size_;
 };
 
-class PosixSyncHandle final : public SyncHandle {
- public:
-  PosixSyncHandle(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
-  ~PosixSyncHandle() override { ::close(fd_); }
-  PosixSyncHandle(const PosixSyncHandle&) = delete;
-  PosixSyncHandle& operator=(const PosixSyncHandle&) = delete;
-  Status sync() override {
-    if (::fdatasync(fd_) != 0) return io_error("fdatasync", path_, errno);
-    return Status::Ok();
-  }
-
- private:
-  const int fd_;
-  const std::string path_;
-};
-
 // An open descriptor and the file's size at open.
 struct OpenedFile {
   int fd = -1;
@@ -140,10 +124,12 @@ class PosixFs final : public FileSystem {
   }
   Result<std::unique_ptr<WritableFile>> create_zeroed(const std::string& path,
                                                       std::uint64_t size_bytes) override;
+  // Its own open file description (a new open, not dup), so a writeback error reaches it.
   Result<std::unique_ptr<SyncHandle>> open_for_sync(const std::string& path) override {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return io_error("open", path, errno);
-    return std::unique_ptr<SyncHandle>(std::make_unique<PosixSyncHandle>(fd, path));
+    auto opened = open_sized(path, O_WRONLY);
+    if (!opened.ok()) return opened.status();
+    return std::unique_ptr<SyncHandle>(
+        std::make_unique<PosixFile>(opened->fd, path, opened->size));
   }
   Status rename(const std::string& from, const std::string& to) override {
     if (::rename(from.c_str(), to.c_str()) != 0) return io_error("rename", from, errno);

@@ -6,11 +6,11 @@
 namespace codeledger::wal {
 
 SyncLanes::SyncLanes(std::size_t lanes, Done done) : done_(std::move(done)) {
-  lanes_.reserve(std::max<std::size_t>(1, lanes));
-  for (std::size_t i = 0; i < std::max<std::size_t>(1, lanes); ++i) {
-    lanes_.push_back(std::make_unique<Lane>());
+  lanes_.resize(std::max<std::size_t>(1, lanes));
+  for (auto& lane : lanes_) {
+    lane = std::make_unique<Lane>();
+    lane->thread = std::thread([this, l = lane.get()] { run(*l); });
   }
-  for (auto& lane : lanes_) lane->thread = std::thread([this, l = lane.get()] { run(*l); });
 }
 
 SyncLanes::~SyncLanes() {

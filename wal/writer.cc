@@ -342,37 +342,25 @@ void WalWriter::run() {
 
 // On a sync lane's thread.
 void WalWriter::on_synced(std::uint64_t lsn, const Status& st, std::uint64_t took_us) {
-  release_sync_slot();
   if (!st.ok()) {
-    // First, so no later lane's success is published past it; the writer thread fails the
-    // log once no sync is in flight any more.
-    {
-      std::lock_guard lock(waiters_mu_);
-      sync_failed_ = true;
-    }
-    {
-      std::lock_guard lock(mu_);
-      if (lane_failure_.ok()) lane_failure_ = st;
-    }
-    work_cv_.notify_one();
+    // Before the slot is freed: no batch taken after this one may be published past it.
+    std::lock_guard lock(waiters_mu_);
+    sync_failed_ = true;
   }
+  bool wake = false;
+  {
+    std::lock_guard lock(mu_);
+    --syncs_in_flight_;  // a batch held back for this sync (overlap_min_bytes) may go now
+    if (!st.ok() && lane_failure_.ok()) lane_failure_ = st;  // the writer fails the log
+    wake = !st.ok() || (writer_waiting_ && !staging_.empty());
+  }
+  if (wake) work_cv_.notify_one();
   {
     std::lock_guard lock(stats_mu_);
     ++stats_.fsyncs;
     stats_.fsync_us.add(took_us);
   }
   if (st.ok()) publish(lsn);
-}
-
-// A batch held back for the sync in flight (overlap_min_bytes) may go now.
-void WalWriter::release_sync_slot() {
-  bool wake = false;
-  {
-    std::lock_guard lock(mu_);
-    --syncs_in_flight_;
-    wake = writer_waiting_ && !staging_.empty();
-  }
-  if (wake) work_cv_.notify_one();
 }
 
 Status WalWriter::lane_failure() const {

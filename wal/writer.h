@@ -177,7 +177,6 @@ class WalWriter {
   bool wait_for_work(std::unique_lock<std::mutex>& lock);
   void on_synced(std::uint64_t lsn, const Status& st, std::uint64_t took_us);
   Status lane_failure() const;
-  void release_sync_slot();
   void stop_on_failure(const Status& cause);
   Status write_batch(std::string_view batch);
   std::size_t fitting_prefix(std::string_view batch) const;

@@ -65,35 +65,14 @@ class GatedHandle final : public SyncHandle {
 
 // FaultFs whose sync handles (the lanes' fdatasyncs) pass through the gate; the writer's own
 // syncs (segment header, seal) do not.
-class GatedFs final : public FileSystem {
+class GatedFs final : public FaultFs {
  public:
   explicit GatedFs(SyncGate& gate) : gate_(gate) {}
-  FaultFs inner;
-
   Result<std::unique_ptr<SyncHandle>> open_for_sync(const std::string& path) override {
-    auto h = inner.open_for_sync(path);
+    auto h = FaultFs::open_for_sync(path);
     if (!h.ok()) return h.status();
     return std::unique_ptr<SyncHandle>(std::make_unique<GatedHandle>(std::move(*h), gate_));
   }
-  Result<std::unique_ptr<WritableFile>> open_append(const std::string& p, bool t) override {
-    return inner.open_append(p, t);
-  }
-  Result<std::unique_ptr<WritableFile>> create_zeroed(const std::string& p,
-                                                      std::uint64_t n) override {
-    return inner.create_zeroed(p, n);
-  }
-  Status rename(const std::string& a, const std::string& b) override { return inner.rename(a, b); }
-  Status sync_dir(const std::string& d) override { return inner.sync_dir(d); }
-  Status create_dir(const std::string& d) override { return inner.create_dir(d); }
-  Result<std::vector<DirEntry>> list(const std::string& d) override { return inner.list(d); }
-  Status remove(const std::string& p) override { return inner.remove(p); }
-  Result<std::string> read_file(const std::string& p) override { return inner.read_file(p); }
-  Result<std::string> read_range(const std::string& p, std::uint64_t o,
-                                 std::uint64_t n) override {
-    return inner.read_range(p, o, n);
-  }
-  Status truncate(const std::string& p, std::uint64_t n) override { return inner.truncate(p, n); }
-  bool exists(const std::string& p) override { return inner.exists(p); }
 
  private:
   SyncGate& gate_;
@@ -161,7 +140,7 @@ TEST_P(Lanes, ALaterSyncFinishingFirstPublishesEverythingBeforeIt) {
   ASSERT_TRUE(w->close().ok());
   EXPECT_EQ(w->durable_lsn(), *second);
   EXPECT_EQ(w->stats().fsyncs, 2u);
-  EXPECT_EQ(read_all(fs.inner, RecoveryPolicy::kStrict).lsns.size(), 2u);
+  EXPECT_EQ(read_all(fs, RecoveryPolicy::kStrict).lsns.size(), 2u);
 }
 
 TEST_P(Lanes, AFailedSyncIsNotCoveredUpByALaterLanesSuccess) {
@@ -211,7 +190,7 @@ TEST_P(Lanes, ASmallBatchWaitsForTheSyncInFlightABigOneOverlaps) {
   gate.release_all_from(2);
   ASSERT_TRUE(w->wait_durable(last).ok());
   ASSERT_TRUE(w->close().ok());
-  EXPECT_EQ(read_all(fs.inner, RecoveryPolicy::kStrict).lsns.size(), 12u);
+  EXPECT_EQ(read_all(fs, RecoveryPolicy::kStrict).lsns.size(), 12u);
 }
 
 TEST_P(Lanes, RotationWaitsForTheSyncsOnTheOldSegment) {
