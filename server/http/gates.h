@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -20,12 +21,16 @@ class DurabilityGate {
  public:
   virtual ~DurabilityGate() = default;
   virtual void when_durable(ledger::Lsn lsn, DurableCallback done) = 0;
+  // Highest LSN known durable now (a hint: a waiter at or below it needs no request of its
+  // own). 0 = unknown.
+  virtual ledger::Lsn durable_lsn() const { return 0; }
 };
 
 // Durability `none`/tests: everything is as durable as it will get.
 class ImmediateDurability final : public DurabilityGate {
  public:
   void when_durable(ledger::Lsn, DurableCallback done) override { done(true); }
+  ledger::Lsn durable_lsn() const override { return std::numeric_limits<ledger::Lsn>::max(); }
 };
 
 // What /healthz and /readyz report beyond "the server answers".

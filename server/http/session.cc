@@ -171,13 +171,13 @@ void Session::on_read(beast::error_code ec, std::size_t) {
   route_ = info.route;
   keep_alive_ = parser_->get().keep_alive() && pipelined_ < state_.limits.pipeline_depth_max;
   if (reply_.await_lsn == 0) return on_handled();
-  state_.gate->when_durable(reply_.await_lsn, [self = shared_from_this()](bool durable) {
-    auto executor = self->stream_.get_executor();
-    net::post(executor, [self = std::move(self), durable] {
-      if (!durable) self->reply_not_durable();
-      self->on_handled();
-    });
-  });
+  worker_.durable.park(reply_.await_lsn, shared_from_this(), *state_.gate,
+                       stream_.get_executor());
+}
+
+void Session::resume(bool durable) {
+  if (!durable) reply_not_durable();
+  on_handled();
 }
 
 // The answer was computed from state the log failed to make durable: it must not be sent.

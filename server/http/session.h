@@ -26,6 +26,7 @@
 
 #include "server/http/config.h"
 #include "server/http/dispatcher.h"
+#include "server/http/durable_queue.h"
 #include "server/http/gates.h"
 #include "server/http/metrics.h"
 #include "server/http/rate_limit.h"
@@ -63,9 +64,11 @@ struct ServerState {
   std::atomic<bool> stopping{false};
 };
 
-// Per io thread: its sessions (for graceful stop) and its Date header.
+// Per io thread: its sessions (for graceful stop), its Date header, and its responses
+// waiting for durability.
 struct WorkerState {
   DateCache date;
+  DurableQueue durable;
   std::mutex mu;
   std::unordered_set<Session*> sessions;  // guarded by mu
 };
@@ -81,6 +84,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void run();
   // Graceful stop: an idle connection closes now, a busy one after its response.
   void shutdown();
+  // From the worker's DurableQueue: the state the held answer shows is durable, or (false)
+  // the log failed first.
+  void resume(bool durable);
 
  private:
   enum class Phase : std::uint8_t { kReading, kHandling, kWriting, kClosing };

@@ -23,6 +23,7 @@ class StoreBridge final : public DurabilityGate, public HealthProbe {
   void when_durable(ledger::Lsn lsn, DurableCallback done) override {
     store_.on_durable(lsn, [done = std::move(done)](const Status& st) { done(st.ok()); });
   }
+  ledger::Lsn durable_lsn() const override { return store_.durable_lsn(); }
 
   std::optional<std::string> storage_failure() const override {
     if (store_.healthy()) return std::nullopt;

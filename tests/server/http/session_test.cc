@@ -45,6 +45,16 @@ Reply durable_route(RequestContext&) {
   return r;
 }
 
+// Waits on the LSN its path names, and counts the requests handled so far.
+std::atomic<int> lsn_route_calls{0};
+Reply lsn_route(RequestContext& ctx) {
+  Reply r;
+  r.body = "{\"lsn\":" + std::string(ctx.path.get("lsn")) + "}";
+  r.await_lsn = std::stoull(std::string(ctx.path.get("lsn")));
+  lsn_route_calls.fetch_add(1);
+  return r;
+}
+
 std::vector<Route> test_routes() {
   return {
       {http::verb::get, "/t/echo/{name}", &echo, Scope::kRead},
@@ -52,6 +62,7 @@ std::vector<Route> test_routes() {
       {http::verb::get, "/t/admin", &admin_route, Scope::kAdmin},
       {http::verb::post, "/api/v1.1/t/ping", &altcraft_route, Scope::kRead},
       {http::verb::get, "/t/durable", &durable_route, Scope::kRead},
+      {http::verb::get, "/t/durable/{lsn}", &lsn_route, Scope::kRead},
   };
 }
 
@@ -343,8 +354,11 @@ class HeldGate final : public server::DurabilityGate {
     std::lock_guard lock(mu_);
     return last_lsn_;
   }
+  ledger::Lsn durable_lsn() const override { return durable_lsn_.load(); }
+  void set_durable_lsn(ledger::Lsn lsn) { durable_lsn_.store(lsn); }
 
  private:
+  std::atomic<ledger::Lsn> durable_lsn_{0};
   std::mutex mu_;
   std::vector<server::DurableCallback> held_;
   ledger::Lsn last_lsn_ = 0;
@@ -384,6 +398,41 @@ TEST(HttpDurability, AnswerIsReplacedBy503WhenTheLogFailsBeforeItsLsnIsDurable) 
   EXPECT_EQ(r->result_int(), 503);
   EXPECT_EQ(r->body().find("durable\":true"), std::string::npos);
   EXPECT_NE(r->body().find("not made durable"), std::string::npos);
+}
+
+// Sessions of one io thread share one gate request, for the lowest LSN they wait on; its
+// answer releases every session the log reports durable, and the rest ask again.
+TEST(HttpDurability, OneGateRequestServesEverySessionOfAThreadThatItCovers) {
+  HeldGate gate;
+  TestServer::Options o = gate.server_options();
+  o.tweak = [](server::Config& c) { c.threads = 1; };
+  TestServer srv(test_routes(), o);
+  HttpClient a = srv.client(), b = srv.client(), c = srv.client();
+  lsn_route_calls.store(0);
+  ASSERT_TRUE(a.send_raw(get_line("/t/durable/5")));
+  gate.wait_until_held();
+  ASSERT_TRUE(b.send_raw(get_line("/t/durable/7")));
+  ASSERT_TRUE(c.send_raw(get_line("/t/durable/9")));
+  for (int i = 0; i < 200 && lsn_route_calls.load() < 3; ++i) std::this_thread::sleep_for(5ms);
+  ASSERT_EQ(lsn_route_calls.load(), 3);
+  EXPECT_EQ(gate.held(), 1u);  // b and c parked behind a's request
+  EXPECT_EQ(gate.last_lsn(), 5u);
+
+  gate.set_durable_lsn(7);  // the fsync that made 5 durable also covered 7
+  gate.release_all();
+  auto ra = a.read_response();
+  auto rb = b.read_response();
+  ASSERT_TRUE(ra && rb);
+  EXPECT_EQ(ra->body(), "{\"lsn\":5}");
+  EXPECT_EQ(rb->body(), "{\"lsn\":7}");
+  gate.wait_until_held();
+  ASSERT_EQ(gate.held(), 1u);
+  EXPECT_EQ(gate.last_lsn(), 9u);  // c asks on its own now
+
+  gate.release_all(/*durable=*/false);  // the log failed before 9 was durable
+  auto rc = c.read_response();
+  ASSERT_TRUE(rc);
+  EXPECT_EQ(rc->result_int(), 503);
 }
 
 TEST(HttpShutdown, StopFinishesAnInFlightRequestThenCloses) {
