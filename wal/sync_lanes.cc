@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "wal/thread_name.h"
+
 namespace codeledger::wal {
 
 SyncLanes::SyncLanes(std::size_t lanes, Done done) : done_(std::move(done)) {
@@ -10,6 +12,7 @@ SyncLanes::SyncLanes(std::size_t lanes, Done done) : done_(std::move(done)) {
   for (auto& lane : lanes_) {
     lane = std::make_unique<Lane>();
     lane->thread = std::thread([this, l = lane.get()] { run(*l); });
+    name_thread(lane->thread, "wal-sync-lane");
   }
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "wal/record.h"
+#include "wal/thread_name.h"
 
 namespace codeledger::wal {
 namespace {
@@ -76,6 +77,7 @@ Result<std::unique_ptr<WalWriter>> WalWriter::open(FileSystem& fs, WalOptions op
   if (Status st = w->start_segment(next_lsn, first); !st.ok()) return st;
   if (w->preallocator_) w->preallocator_->request();
   w->thread_ = std::thread([p = w.get()] { p->run(); });
+  name_thread(w->thread_, "wal-writer");
   return w;
 }
 

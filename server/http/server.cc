@@ -8,6 +8,7 @@
 #include "server/http/access_log.h"
 #include "server/http/errors.h"
 #include "server/http/listener.h"
+#include "wal/thread_name.h"
 
 namespace codeledger::server {
 
@@ -83,6 +84,7 @@ std::uint16_t Server::start() {
     w->listener->run();
     w->tick_date();
     w->thread = std::thread([ioc = &w->ioc] { ioc->run(); });
+    wal::name_thread(w->thread, "http-io");
   }
   ready_.store(true, std::memory_order_release);
   return port_;

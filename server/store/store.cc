@@ -5,6 +5,7 @@
 
 #include "server/store/wal_sink.h"
 #include "wal/snapshot.h"
+#include "wal/thread_name.h"
 
 namespace codeledger::store {
 namespace {
@@ -43,6 +44,7 @@ Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
   s->sink_->attach(s->writer_.get());
   if (s->options_.snapshot_interval_ms > 0) {
     s->snapshot_thread_ = std::thread([p = s.get()] { p->snapshot_loop(); });
+    wal::name_thread(s->snapshot_thread_, "snapshotter");
   }
   return s;
 }

@@ -2,9 +2,11 @@
 // sticky failure, with and without preallocated segments.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <future>
 #include <thread>
 
+#include "tests/support/thread_names.h"
 #include "wal/fault_fs.h"
 #include "wal/record.h"
 #include "wal_test_util.h"
@@ -53,6 +55,19 @@ TEST_P(Writer, ConcurrentAppendsGetConsecutiveLsnsAndGroupCommit) {
     EXPECT_EQ(rb.lsns[i], i + 1);
     EXPECT_EQ(rb.payloads[i], payload_for(i + 1));  // encode saw the LSN it was given
   }
+}
+
+// Operators tell the log's threads apart in top -H, perf and /proc/PID/task/*/comm.
+TEST(WriterThreads, WriterAndSyncLanesAreNamed) {
+  FaultFs fs;
+  WalOptions o = testing::options_for(Durability::kSync, true);
+  o.sync_lanes = 2;
+  auto w = WalWriter::open(fs, o, 1);
+  ASSERT_TRUE(w.ok());
+  const auto names = codeledger::testing::thread_names();
+  EXPECT_EQ(std::count(names.begin(), names.end(), "wal-writer"), 1);
+  EXPECT_EQ(std::count(names.begin(), names.end(), "wal-sync-lane"), 2);
+  ASSERT_TRUE((*w)->close().ok());
 }
 
 TEST_P(Writer, OnDurableCallsBackOnceTheBatchIsSynced) {

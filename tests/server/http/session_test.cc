@@ -3,12 +3,14 @@
 // dialect handlers.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <thread>
 
 #include "server/http/errors.h"
 #include "tests/support/test_server.h"
+#include "tests/support/thread_names.h"
 
 namespace codeledger::testing {
 namespace {
@@ -433,6 +435,12 @@ TEST(HttpDurability, OneGateRequestServesEverySessionOfAThreadThatItCovers) {
   auto rc = c.read_response();
   ASSERT_TRUE(rc);
   EXPECT_EQ(rc->result_int(), 503);
+}
+
+TEST(HttpServer, IoThreadsAreNamed) {
+  TestServer srv(test_routes());  // two io threads
+  const auto names = thread_names();
+  EXPECT_EQ(std::count(names.begin(), names.end(), "http-io"), 2);
 }
 
 TEST(HttpShutdown, StopFinishesAnInFlightRequestThenCloses) {
