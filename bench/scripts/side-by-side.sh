@@ -8,8 +8,14 @@
 #
 # usage: bench/scripts/side-by-side.sh [--quick] [--requests N] [--connections N]
 #          [--peak-duration S] [--build-dir DIR] [--out DIR] [--two-lanes-too]
+#          [--only TARGETS] [--daemon PATH] [--closed-only]
 # --two-lanes-too: also runs sync link/redeem with durability.sync_lanes 2 (two fdatasyncs
 #          in flight), right after the default (1 lane), as codeledgerd-sync2-*.
+# --only:  a comma-separated subset of ceiling,none,async,sync,redis (default: all).
+# --daemon: the codeledgerd binary to measure (default: the build dir's). Two builds side by
+#          side: run `--only ceiling,sync --closed-only --daemon OLD`, then the same with
+#          NEW, in turns, and compare each against the ceiling of its own turn.
+# --closed-only: skip the open-loop and peak-sale runs that follow sync.
 # env:   SERVER_THREADS (default 1), CLIENT_THREADS (default 1): on a 2-core machine one core
 #        each for the server and the load generator, as single-threaded Redis gets.
 set -euo pipefail
@@ -25,6 +31,9 @@ PEAK_DURATION_S=20
 SERVER_THREADS=${SERVER_THREADS:-1}
 CLIENT_THREADS=${CLIENT_THREADS:-1}
 TWO_LANES_TOO=0
+ONLY=ceiling,none,async,sync,redis
+DAEMON=
+CLOSED_ONLY=0
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -35,7 +44,10 @@ while [ $# -gt 0 ]; do
     --build-dir) BUILD=$2; shift ;;
     --out) OUT=$2; shift ;;
     --two-lanes-too) TWO_LANES_TOO=1 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    --only) ONLY=$2; shift ;;
+    --daemon) DAEMON=$2; shift ;;
+    --closed-only) CLOSED_ONLY=1 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "side-by-side: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -43,7 +55,7 @@ done
 
 LOAD=$BUILD/bench/ledger-load
 CEILING=$BUILD/bench/ceiling/ceiling-server
-DAEMON=$BUILD/server/codeledgerd
+DAEMON=${DAEMON:-$BUILD/server/codeledgerd}
 WORK=$(mktemp -d /tmp/codeledger-bench.XXXXXX)
 mkdir -p "$OUT"
 RESULTS=$OUT/results.txt
@@ -150,7 +162,7 @@ run_codeledgerd() {  # $1 durability, $2 sync lanes (default 1; 2 adds only the 
   pid=$!; PIDS+=("$pid"); wait_port "$port" "$pid"
   closed_runs "$name" --port "$port" --key "$KEY" --secret "$SECRET" \
     --label "durability=$1 sync_lanes=$lanes"
-  if [ "$1" = sync ] && [ "$lanes" = 1 ]; then
+  if [ "$1" = sync ] && [ "$lanes" = 1 ] && [ "$CLOSED_ONLY" = 0 ]; then
     local rps half
     rps=$(awk '$1=="codeledgerd-sync-redeem" {for(i=2;i<=NF;i++) if ($i ~ /^rps=/) print substr($i,5)}' "$RESULTS")
     half=$(awk -v r="${rps:-0}" 'BEGIN {printf "%d", r / 2}')
@@ -227,8 +239,13 @@ PY
 
 ensure_tools
 echo "side-by-side: $CONNECTIONS connections, $REQUESTS requests per closed-loop run, reports in $OUT"
-run_ceiling
-for mode in none async sync; do run_codeledgerd "$mode"; done
-[ "$TWO_LANES_TOO" = 1 ] && run_codeledgerd sync 2
-for aof in off everysec always; do run_redis "$aof"; done
+wanted() { [[ ",$ONLY," == *",$1,"* ]]; }
+if wanted ceiling; then run_ceiling; fi
+for mode in none async sync; do
+  if wanted "$mode"; then run_codeledgerd "$mode"; fi
+done
+if [ "$TWO_LANES_TOO" = 1 ]; then run_codeledgerd sync 2; fi
+if wanted redis; then
+  for aof in off everysec always; do run_redis "$aof"; done
+fi
 summary | tee "$OUT/summary.txt"
