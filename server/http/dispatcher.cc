@@ -6,6 +6,7 @@
 #include <exception>
 
 #include "server/http/errors.h"
+#include "server/wire/json_writer.h"
 
 namespace codeledger::server {
 namespace {
@@ -246,7 +247,7 @@ Reply healthz(const HealthProbe* probe) {
   if (probe) {
     if (auto failure = probe->storage_failure()) {
       std::string body = R"({"status":"failing","reason":)";
-      append_json_string(body, *failure);
+      wire::append_json_string(body, *failure);
       body += "}";
       return json_reply(http::status::service_unavailable, std::move(body));
     }

@@ -1,7 +1,8 @@
 #include "server/http/errors.h"
 
-#include <cstdio>
 #include <string>
+
+#include "server/wire/json_writer.h"
 
 namespace codeledger::server {
 
@@ -46,31 +47,6 @@ http::status http_status_for(ErrorCode code) {
   return http::status::internal_server_error;
 }
 
-void append_json_string(std::string& out, std::string_view text) {
-  out.push_back('"');
-  for (char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(ch);
-        }
-    }
-  }
-  out.push_back('"');
-}
-
 Reply capillary_error(http::status status, int code, std::string_view message) {
   Reply reply;
   reply.status = status;
@@ -78,7 +54,7 @@ Reply capillary_error(http::status status, int code, std::string_view message) {
   reply.body += R"({"data":null,"errors":[{"code":)";
   reply.body += std::to_string(code);
   reply.body += R"(,"message":)";
-  append_json_string(reply.body, message);
+  wire::append_json_string(reply.body, message);
   reply.body += "}]}";
   return reply;
 }
@@ -96,7 +72,7 @@ Reply altcraft_error(int error, std::string_view text, http::status status) {
   reply.body += R"({"data":null,"error":)";
   reply.body += std::to_string(error);
   reply.body += R"(,"error_text":)";
-  append_json_string(reply.body, text);
+  wire::append_json_string(reply.body, text);
   reply.body += "}";
   return reply;
 }

@@ -29,7 +29,4 @@ Reply altcraft_error(int error, std::string_view text, http::status status = htt
 // for paths under /api/v1.1/, Capillary otherwise. The numeric code is the HTTP status.
 Reply envelope_error(std::string_view path, http::status status, std::string_view message);
 
-// Appends `text` as a JSON string literal (quotes included), escaping per RFC 8259.
-void append_json_string(std::string& out, std::string_view text);
-
 }  // namespace codeledger::server

@@ -85,6 +85,16 @@ TEST(Envelope, CapillaryErrorEscapesTheMessage) {
   EXPECT_EQ(r.body, R"({"data":null,"errors":[{"code":1001,"message":"bad \"code\"\n\\ \u0001"}]})");
 }
 
+// Messages quote what the client sent (a code, a field): bytes that are not UTF-8 must not
+// make the answer invalid JSON. They become U+FFFD, as in every other answer.
+TEST(Envelope, ErrorMessageWithInvalidUtf8IsRepaired) {
+  Reply c = capillary_error(http::status::bad_request, 902, "code 'AB\xff\xfe' is invalid");
+  EXPECT_EQ(c.body, "{\"data\":null,\"errors\":[{\"code\":902,\"message\":\"code 'AB"
+                    "\xEF\xBF\xBD\xEF\xBF\xBD' is invalid\"}]}");
+  Reply a = altcraft_error(3, "\xc3");
+  EXPECT_EQ(a.body, "{\"data\":null,\"error\":3,\"error_text\":\"\xEF\xBF\xBD\"}");
+}
+
 TEST(Envelope, AltcraftErrorShape) {
   Reply r = altcraft_error(3, "Profile not found");
   EXPECT_EQ(r.body, R"({"data":null,"error":3,"error_text":"Profile not found"})");
