@@ -1,15 +1,20 @@
 // `keys add | list | revoke`: API keys in codeledgerd's config file. A new secret is printed
-// once and only its salted hash is stored (scheme in tools/key_crypto.h).
+// once and only its salted hash is stored (scheme in server/crypto/secrets.h).
 #include <algorithm>
 #include <cstdio>
 
+#include "server/crypto/secrets.h"
 #include "tools/cli.h"
 #include "tools/commands.h"
-#include "tools/key_crypto.h"
 #include "tools/keys_config.h"
 
 namespace codeledger::tools {
 namespace {
+
+using crypto::md5_hex;
+using crypto::random_bytes;
+using crypto::salted_secret_hash;
+using crypto::to_hex;
 
 constexpr std::size_t kSaltBytes = 16;
 // 24 bytes print as 48 hex characters: never mistaken for a 32-character md5hex, which the

@@ -1,36 +1,23 @@
-// The few cryptographic primitives auth needs, over OpenSSL's EVP interface: MD5 (the
-// Capillary password digest clients send), SHA-256 (stored secrets and token digests),
-// a CSPRNG, and a constant-time comparison. Thread-safe; no state.
+// What auth uses of server/crypto (secrets.h), plus the Basic-auth header helpers for
+// clients and tests.
 #pragma once
 
-#include <array>
-#include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "server/crypto/secrets.h"
+
 namespace codeledger::server {
 
-using Sha256Digest = std::array<std::uint8_t, 32>;
-
-std::string to_hex(const std::uint8_t* data, std::size_t size);
-// Lowercase or uppercase hex to bytes; false on odd length or a non-hex character.
-bool from_hex(std::string_view hex, std::string& out);
-
-std::string md5_hex(std::string_view data);           // 32 lowercase hex characters
-Sha256Digest sha256(std::string_view data);
-std::string sha256_hex(std::string_view data);
-
-// What the config stores for an API key: hex(SHA-256(salt || md5hex(password))). Clients
-// send md5hex(password) (Capillary Basic), so the server never needs the password itself.
-std::string salted_secret_hash(std::string_view salt, std::string_view md5hex_password);
-
-// Constant-time equality (CRYPTO_memcmp): time depends on the length only, never on where
-// the first difference is.
-bool constant_time_equal(std::string_view a, std::string_view b);
-
-// `size` bytes from OpenSSL's CSPRNG (RAND_bytes); aborts if the generator fails, since
-// handing out a predictable token is worse than stopping.
-std::string random_bytes(std::size_t size);
+using crypto::constant_time_equal;
+using crypto::from_hex;
+using crypto::md5_hex;
+using crypto::random_bytes;
+using crypto::salted_secret_hash;
+using crypto::Sha256Digest;
+using crypto::sha256;
+using crypto::sha256_hex;
+using crypto::to_hex;
 
 // Basic-auth helper for clients and tests: "Basic base64(key:md5hex(password))".
 std::string capillary_basic_header(std::string_view key, std::string_view password);

@@ -1,0 +1,109 @@
+#include "server/crypto/secrets.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+#include "ledger/status.h"
+
+namespace codeledger::crypto {
+namespace {
+
+struct MdCtxDeleter {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+
+// One-shot digest; returns the digest length.
+unsigned digest(const EVP_MD* md, std::string_view data, unsigned char* out) {
+  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
+  unsigned len = 0;
+  const bool ok = ctx && EVP_DigestInit_ex(ctx.get(), md, nullptr) == 1 &&
+                  EVP_DigestUpdate(ctx.get(), data.data(), data.size()) == 1 &&
+                  EVP_DigestFinal_ex(ctx.get(), out, &len) == 1;
+  // Digest failures mean a broken OpenSSL install, not a bad request.
+  CL_CHECK(ok);
+  return len;
+}
+
+int hex_nibble(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::string to_hex(std::string_view bytes) {
+  return to_hex(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+}
+
+std::string to_hex(const std::uint8_t* data, std::size_t size) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(size * 2, '\0');
+  for (std::size_t i = 0; i < size; ++i) {
+    out[2 * i] = kDigits[data[i] >> 4];
+    out[2 * i + 1] = kDigits[data[i] & 0xf];
+  }
+  return out;
+}
+
+bool from_hex(std::string_view hex, std::string& out) {
+  if (hex.size() % 2 != 0) return false;
+  out.resize(hex.size() / 2);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const int hi = hex_nibble(hex[2 * i]);
+    const int lo = hex_nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out[i] = static_cast<char>(hi * 16 + lo);
+  }
+  return true;
+}
+
+std::string md5_hex(std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  const unsigned len = digest(EVP_md5(), data, out);
+  return to_hex(out, len);
+}
+
+Sha256Digest sha256(std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  const unsigned len = digest(EVP_sha256(), data, out);
+  CL_CHECK(len == 32);
+  Sha256Digest d;
+  std::copy(out, out + 32, d.begin());
+  return d;
+}
+
+std::string sha256_hex(std::string_view data) {
+  const Sha256Digest d = sha256(data);
+  return to_hex(d.data(), d.size());
+}
+
+std::string salted_secret_hash(std::string_view salt, std::string_view md5hex_password) {
+  std::string input;
+  input.reserve(salt.size() + md5hex_password.size());
+  input.append(salt);
+  input.append(md5hex_password);
+  return sha256_hex(input);
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string random_bytes(std::size_t size) {
+  std::string out(size, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(size)) != 1) {
+    std::fputs("codeledger: RAND_bytes failed; refusing to mint predictable secrets\n", stderr);
+    std::abort();
+  }
+  return out;
+}
+
+}  // namespace codeledger::crypto
