@@ -96,12 +96,12 @@ Result<CodeView> Ledger::link_code(Op& op, Mode mode, std::string_view code, Cus
   CodeRecord& r = s.codes.at(idx);
   const PromotionState* p = t->org->promotion(r.promo_number);
   if (p != nullptr) detail::raise_lsn(op, p->lsn);
-  if (r.customer == customer) return impl_->code_view(*t->org, r, t->hash);  // idempotent re-link
+  if (r.customer == customer) return impl_->code_result(*t->org, r, t->hash);  // idempotent re-link
   if (Status st = check_linkable(r, p, op.now_ms); !st.ok()) return st;
   Event ev{impl_->header(op), CodeLinked{mode, r.key, customer}};
   detail::CodeHit hit{&r, t->shard, idx};
   if (Status st = impl_->commit(op, ev, {&hit, 1, &s, t->org}); !st.ok()) return st;
-  return impl_->code_view(*t->org, r, t->hash);
+  return impl_->code_result(*t->org, r, t->hash);
 }
 
 std::vector<Result<CodeView>> Ledger::get_codes(Op& op, Mode mode,
@@ -129,12 +129,12 @@ std::vector<Result<CodeView>> Ledger::get_codes(Op& op, Mode mode,
       out.emplace_back(detail::code_not_found(text));
       continue;
     }
-    CodeView v = impl_->code_view(*t->org, s.codes.at(idx), t->hash);
+    CodeView& v = *out.emplace_back(std::in_place);
+    impl_->fill_code_view(v, *t->org, s.codes.at(idx), t->hash);
     lock.unlock();
     if (include_redemptions) {
       v.redemptions = impl_->code_redemptions(*t->org, t->shard, t->lookup(), op.visible_lsn);
     }
-    out.emplace_back(std::move(v));
   }
   return out;
 }
@@ -178,14 +178,14 @@ Result<CodeView> Ledger::unlink_code(Op& op, Mode mode, std::string_view code,
   std::uint32_t idx = s.codes.find(t->lookup());
   if (idx == CodeTable::kNone) return detail::code_not_found(code);
   CodeRecord& r = s.codes.at(idx);
-  if (r.customer == 0) return impl_->code_view(*t->org, r, t->hash);  // already free: nothing to do
+  if (r.customer == 0) return impl_->code_result(*t->org, r, t->hash);  // already free: nothing to do
   if (customer != 0 && r.customer != customer) {
     return Status(ErrorCode::kCodeLinkedToAnotherCustomer,
                   "code '" + std::string(code) + "' is linked to another customer");
   }
   Event ev{impl_->header(op), CodeUnlinked{mode, r.key}};
   if (Status st = impl_->commit(op, ev); !st.ok()) return st;
-  return impl_->code_view(*t->org, r, t->hash);
+  return impl_->code_result(*t->org, r, t->hash);
 }
 
 Result<CodeView> Ledger::update_code(Op& op, Mode mode, std::string_view code,
@@ -207,12 +207,12 @@ Result<CodeView> Ledger::update_code(Op& op, Mode mode, std::string_view code,
   CodeRecord& r = s.codes.at(idx);
   bool same = (!valid_till_ms || *valid_till_ms == r.valid_till_ms) &&
               (!active || *active == (r.active != 0));
-  if (same) return impl_->code_view(*t->org, r, t->hash);
+  if (same) return impl_->code_result(*t->org, r, t->hash);
   CodeUpdated body{mode, r.key, valid_till_ms.has_value(), valid_till_ms.value_or(0),
                    active.has_value(), active.value_or(true)};
   Event ev{impl_->header(op), body};
   if (Status st = impl_->commit(op, ev); !st.ok()) return st;
-  return impl_->code_view(*t->org, r, t->hash);
+  return impl_->code_result(*t->org, r, t->hash);
 }
 
 namespace {

@@ -313,11 +313,20 @@ Lsn Impl::last_lsn() const {
 }
 
 CodeView Impl::code_view(const OrgState& org, const CodeRecord& r) const {
-  return code_view(org, r, code_hash(org.id, static_cast<Mode>(r.mode), r.key.view()));
+  CodeView v;
+  fill_code_view(v, org, r, code_hash(org.id, static_cast<Mode>(r.mode), r.key.view()));
+  return v;
 }
 
-CodeView Impl::code_view(const OrgState& org, const CodeRecord& r, std::uint64_t hash) const {
-  CodeView v;
+Result<CodeView> Impl::code_result(const OrgState& org, const CodeRecord& r,
+                                   std::uint64_t hash) const {
+  Result<CodeView> out(std::in_place);
+  fill_code_view(*out, org, r, hash);
+  return out;
+}
+
+void Impl::fill_code_view(CodeView& v, const OrgState& org, const CodeRecord& r,
+                          std::uint64_t hash) const {
   v.org = org.id;
   v.id = mint_id(r.created_ms, hash);
   if (const PromotionState* p = org.promotion(r.promo_number)) {
@@ -333,7 +342,6 @@ CodeView Impl::code_view(const OrgState& org, const CodeRecord& r, std::uint64_t
   v.redeemable_from_ms = r.redeemable_from_ms;
   v.mode = static_cast<Mode>(r.mode);
   v.redemption_count = r.redemption_count;
-  return v;
 }
 
 PromotionView Impl::promotion_view(const OrgState& org, const PromotionState& p) const {

@@ -473,8 +473,11 @@ class Impl {
 
   // Read helpers (shard locked by the caller).
   CodeView code_view(const OrgState& org, const CodeRecord& r) const;
-  // Same, with the record's code_hash already known (saves hashing the key again).
-  CodeView code_view(const OrgState& org, const CodeRecord& r, std::uint64_t hash) const;
+  // The same, with the record's code_hash already known (saves hashing the key again),
+  // built in place: as a command's result, or into a default view v.
+  Result<CodeView> code_result(const OrgState& org, const CodeRecord& r, std::uint64_t hash) const;
+  void fill_code_view(CodeView& v, const OrgState& org, const CodeRecord& r,
+                      std::uint64_t hash) const;
   PromotionView promotion_view(const OrgState& org, const PromotionState& p) const;
   EarnedView earned_view(const OrgState& org, CustomerId customer, const EarnedRecord& e) const;
   std::vector<RedemptionView> code_redemptions(OrgState& org, std::uint32_t shard_index,
