@@ -427,6 +427,8 @@ struct ApplyHint {
   std::size_t code_count = 0;
   Shard* publish = nullptr;  // a locked shard the event touches: carries the LSN (see Shard)
   OrgState* org = nullptr;   // the event's organisation, when the command has it
+  // A Redeemed event's RedemptionKey hash, when the command has it (0: apply hashes).
+  std::uint64_t redemption_key_hash = 0;
 };
 
 class Impl {

@@ -205,7 +205,7 @@ Result<RedeemOutcome> Ledger::redeem(Op& op, const RedeemRequest& req) {
   if (const PromotionState* p = org->find_promotion(v.items.front().promotion_id)) {
     v.promotion_name = p->spec.name;
   }
-  detail::ApplyHint hint{hits.data(), hits.size(), &impl_->shard(cshard), org};
+  detail::ApplyHint hint{hits.data(), hits.size(), &impl_->shard(cshard), org, key.hash};
   if (Status s = impl_->commit(op, ev, hint); !s.ok()) return s;
   return RedeemOutcome{std::move(v), false};
 }
