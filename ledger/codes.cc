@@ -104,6 +104,44 @@ Result<CodeView> Ledger::link_code(Op& op, Mode mode, std::string_view code, Cus
   return impl_->code_result(*t->org, r, t->hash);
 }
 
+namespace {
+
+// One code of a get into out, which holds a default view: filled in, or replaced by why
+// there is none. (No Status on the way: the found case then builds no error object.)
+// Inlined into both callers: a call here cost get_codes 3% of its instructions.
+[[gnu::always_inline]] inline void look_up_code(detail::Impl& impl, Op& op, Mode mode,
+                                                std::string_view text, bool include_redemptions,
+                                                Result<CodeView>& out) {
+  auto t = detail::resolve_code(impl, op.org, mode, text);
+  if (!t.ok()) {
+    out = t.status();
+    return;
+  }
+  Shard& s = impl.shard(t->shard);
+  std::unique_lock lock(s.mu);
+  detail::raise_lsn(op, s.applied_lsn);
+  std::uint32_t idx = s.codes.find(t->lookup());
+  if (idx == CodeTable::kNone) {
+    out = detail::code_not_found(text);
+    return;
+  }
+  CodeView& v = *out;
+  impl.fill_code_view(v, *t->org, s.codes.at(idx), t->hash);
+  lock.unlock();
+  if (include_redemptions) {
+    v.redemptions = impl.code_redemptions(*t->org, t->shard, t->lookup(), op.visible_lsn);
+  }
+}
+
+}  // namespace
+
+Result<CodeView> Ledger::get_code(Op& op, Mode mode, std::string_view code,
+                                  bool include_redemptions) const {
+  Result<CodeView> out(std::in_place);
+  look_up_code(*impl_, op, mode, code, include_redemptions, out);
+  return out;
+}
+
 std::vector<Result<CodeView>> Ledger::get_codes(Op& op, Mode mode,
                                                 std::span<const std::string> codes,
                                                 bool include_redemptions) const {
@@ -116,25 +154,7 @@ std::vector<Result<CodeView>> Ledger::get_codes(Op& op, Mode mode,
   }
   out.reserve(codes.size());
   for (const std::string& text : codes) {
-    auto t = detail::resolve_code(*impl_, op.org, mode, text);
-    if (!t.ok()) {
-      out.emplace_back(t.status());
-      continue;
-    }
-    Shard& s = impl_->shard(t->shard);
-    std::unique_lock lock(s.mu);
-    detail::raise_lsn(op, s.applied_lsn);
-    std::uint32_t idx = s.codes.find(t->lookup());
-    if (idx == CodeTable::kNone) {
-      out.emplace_back(detail::code_not_found(text));
-      continue;
-    }
-    CodeView& v = *out.emplace_back(std::in_place);
-    impl_->fill_code_view(v, *t->org, s.codes.at(idx), t->hash);
-    lock.unlock();
-    if (include_redemptions) {
-      v.redemptions = impl_->code_redemptions(*t->org, t->shard, t->lookup(), op.visible_lsn);
-    }
+    look_up_code(*impl_, op, mode, text, include_redemptions, out.emplace_back(std::in_place));
   }
   return out;
 }
