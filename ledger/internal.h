@@ -406,9 +406,15 @@ class ShardGuard {
   ShardGuard& operator=(const ShardGuard&) = delete;
   Lsn max_lsn() const;  // highest applied LSN of the locked shards
   void release();
+  // Adds shards to the held ones, keeping those held when it can: a shard above every
+  // held one is locked (the ascending order still holds), one below only if try_lock
+  // gets it at once. Otherwise all are released and retaken in order, and the result is
+  // false: state read under the first locks may have changed meanwhile.
+  bool extend(const ShardList& more);
 
  private:
   void lock_all();
+  void sort_unique();
 
   Impl& impl_;
   ShardList shards_;
