@@ -160,10 +160,12 @@ void Impl::apply_redeemed(const EventHeader& h, OrgState& org, const Redeemed& e
   Shard& cs = shard(shard_of(chash));
   Customer& c = cs.customer_or_create(org, v.customer, chash);
   // Stored first: the code links below share its identifier's bytes (see RedemptionLink).
+  const std::uint64_t key_hash =
+      hint.redemption_key_hash != 0
+          ? hint.redemption_key_hash
+          : RedemptionKey::make(org.id, v.customer, v.transaction_identifier, chash).hash;
   const std::string_view txn =
-      cs.put_redemption(org.id, c, RedemptionRef::of(v),
-                        RedemptionKey::make(org.id, v.customer, v.transaction_identifier, chash).hash)
-          .transaction_identifier();
+      cs.put_redemption(org.id, c, RedemptionRef::of(v), key_hash).transaction_identifier();
   std::size_t code_k = 0;
   for (const RedemptionItem& item : v.items) {
     const PromotionState* p = org.find_promotion(item.promotion_id);

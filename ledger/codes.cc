@@ -96,12 +96,50 @@ Result<CodeView> Ledger::link_code(Op& op, Mode mode, std::string_view code, Cus
   CodeRecord& r = s.codes.at(idx);
   const PromotionState* p = t->org->promotion(r.promo_number);
   if (p != nullptr) detail::raise_lsn(op, p->lsn);
-  if (r.customer == customer) return impl_->code_view(*t->org, r, t->hash);  // idempotent re-link
+  if (r.customer == customer) return impl_->code_result(*t->org, r, t->hash);  // idempotent re-link
   if (Status st = check_linkable(r, p, op.now_ms); !st.ok()) return st;
   Event ev{impl_->header(op), CodeLinked{mode, r.key, customer}};
   detail::CodeHit hit{&r, t->shard, idx};
   if (Status st = impl_->commit(op, ev, {&hit, 1, &s, t->org}); !st.ok()) return st;
-  return impl_->code_view(*t->org, r, t->hash);
+  return impl_->code_result(*t->org, r, t->hash);
+}
+
+namespace {
+
+// One code of a get into out, which holds a default view: filled in, or replaced by why
+// there is none. (No Status on the way: the found case then builds no error object.)
+// Inlined into both callers: a call here cost get_codes 3% of its instructions.
+[[gnu::always_inline]] inline void look_up_code(detail::Impl& impl, Op& op, Mode mode,
+                                                std::string_view text, bool include_redemptions,
+                                                Result<CodeView>& out) {
+  auto t = detail::resolve_code(impl, op.org, mode, text);
+  if (!t.ok()) {
+    out = t.status();
+    return;
+  }
+  Shard& s = impl.shard(t->shard);
+  std::unique_lock lock(s.mu);
+  detail::raise_lsn(op, s.applied_lsn);
+  std::uint32_t idx = s.codes.find(t->lookup());
+  if (idx == CodeTable::kNone) {
+    out = detail::code_not_found(text);
+    return;
+  }
+  CodeView& v = *out;
+  impl.fill_code_view(v, *t->org, s.codes.at(idx), t->hash);
+  lock.unlock();
+  if (include_redemptions) {
+    v.redemptions = impl.code_redemptions(*t->org, t->shard, t->lookup(), op.visible_lsn);
+  }
+}
+
+}  // namespace
+
+Result<CodeView> Ledger::get_code(Op& op, Mode mode, std::string_view code,
+                                  bool include_redemptions) const {
+  Result<CodeView> out(std::in_place);
+  look_up_code(*impl_, op, mode, code, include_redemptions, out);
+  return out;
 }
 
 std::vector<Result<CodeView>> Ledger::get_codes(Op& op, Mode mode,
@@ -116,25 +154,7 @@ std::vector<Result<CodeView>> Ledger::get_codes(Op& op, Mode mode,
   }
   out.reserve(codes.size());
   for (const std::string& text : codes) {
-    auto t = detail::resolve_code(*impl_, op.org, mode, text);
-    if (!t.ok()) {
-      out.emplace_back(t.status());
-      continue;
-    }
-    Shard& s = impl_->shard(t->shard);
-    std::unique_lock lock(s.mu);
-    detail::raise_lsn(op, s.applied_lsn);
-    std::uint32_t idx = s.codes.find(t->lookup());
-    if (idx == CodeTable::kNone) {
-      out.emplace_back(detail::code_not_found(text));
-      continue;
-    }
-    CodeView v = impl_->code_view(*t->org, s.codes.at(idx), t->hash);
-    lock.unlock();
-    if (include_redemptions) {
-      v.redemptions = impl_->code_redemptions(*t->org, t->shard, t->lookup(), op.visible_lsn);
-    }
-    out.emplace_back(std::move(v));
+    look_up_code(*impl_, op, mode, text, include_redemptions, out.emplace_back(std::in_place));
   }
   return out;
 }
@@ -178,14 +198,14 @@ Result<CodeView> Ledger::unlink_code(Op& op, Mode mode, std::string_view code,
   std::uint32_t idx = s.codes.find(t->lookup());
   if (idx == CodeTable::kNone) return detail::code_not_found(code);
   CodeRecord& r = s.codes.at(idx);
-  if (r.customer == 0) return impl_->code_view(*t->org, r, t->hash);  // already free: nothing to do
+  if (r.customer == 0) return impl_->code_result(*t->org, r, t->hash);  // already free: nothing to do
   if (customer != 0 && r.customer != customer) {
     return Status(ErrorCode::kCodeLinkedToAnotherCustomer,
                   "code '" + std::string(code) + "' is linked to another customer");
   }
   Event ev{impl_->header(op), CodeUnlinked{mode, r.key}};
   if (Status st = impl_->commit(op, ev); !st.ok()) return st;
-  return impl_->code_view(*t->org, r, t->hash);
+  return impl_->code_result(*t->org, r, t->hash);
 }
 
 Result<CodeView> Ledger::update_code(Op& op, Mode mode, std::string_view code,
@@ -207,12 +227,12 @@ Result<CodeView> Ledger::update_code(Op& op, Mode mode, std::string_view code,
   CodeRecord& r = s.codes.at(idx);
   bool same = (!valid_till_ms || *valid_till_ms == r.valid_till_ms) &&
               (!active || *active == (r.active != 0));
-  if (same) return impl_->code_view(*t->org, r, t->hash);
+  if (same) return impl_->code_result(*t->org, r, t->hash);
   CodeUpdated body{mode, r.key, valid_till_ms.has_value(), valid_till_ms.value_or(0),
                    active.has_value(), active.value_or(true)};
   Event ev{impl_->header(op), body};
   if (Status st = impl_->commit(op, ev); !st.ok()) return st;
-  return impl_->code_view(*t->org, r, t->hash);
+  return impl_->code_result(*t->org, r, t->hash);
 }
 
 namespace {

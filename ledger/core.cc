@@ -173,7 +173,7 @@ static void sort_small(std::uint32_t* first, std::uint32_t* last) {
   }
 }
 
-void ShardGuard::lock_all() {
+void ShardGuard::sort_unique() {
   if (shards_.size() <= 16) {
     sort_small(shards_.begin(), shards_.end());
   } else {
@@ -181,7 +181,36 @@ void ShardGuard::lock_all() {
   }
   shards_.shrink(static_cast<std::size_t>(std::unique(shards_.begin(), shards_.end()) -
                                           shards_.begin()));
+}
+
+void ShardGuard::lock_all() {
+  sort_unique();
   for (auto s : shards_) impl_.shard(s).mu.lock();
+}
+
+bool ShardGuard::extend(const ShardList& more) {
+  CL_CHECK(held_ && !shards_.empty());
+  const std::uint32_t top = shards_.back();  // shards_ is sorted
+  const std::size_t held = shards_.size();
+  for (auto s : more) {
+    if (std::find(shards_.begin(), shards_.end(), s) == shards_.end()) shards_.push_back(s);
+  }
+  std::uint32_t* added = shards_.begin() + held;
+  sort_small(added, shards_.end());
+  // Ascending: a blocking lock() is only ever taken above every shard held.
+  for (std::uint32_t* s = added; s != shards_.end(); ++s) {
+    Shard& sh = impl_.shard(*s);
+    if (*s > top) {
+      sh.mu.lock();
+    } else if (!sh.mu.try_lock()) {
+      for (std::uint32_t* t = added; t != s; ++t) impl_.shard(*t).mu.unlock();
+      for (std::size_t i = held; i-- > 0;) impl_.shard(shards_[i]).mu.unlock();
+      lock_all();
+      return false;
+    }
+  }
+  sort_unique();
+  return true;
 }
 
 ShardGuard::~ShardGuard() { release(); }
@@ -313,11 +342,20 @@ Lsn Impl::last_lsn() const {
 }
 
 CodeView Impl::code_view(const OrgState& org, const CodeRecord& r) const {
-  return code_view(org, r, code_hash(org.id, static_cast<Mode>(r.mode), r.key.view()));
+  CodeView v;
+  fill_code_view(v, org, r, code_hash(org.id, static_cast<Mode>(r.mode), r.key.view()));
+  return v;
 }
 
-CodeView Impl::code_view(const OrgState& org, const CodeRecord& r, std::uint64_t hash) const {
-  CodeView v;
+Result<CodeView> Impl::code_result(const OrgState& org, const CodeRecord& r,
+                                   std::uint64_t hash) const {
+  Result<CodeView> out(std::in_place);
+  fill_code_view(*out, org, r, hash);
+  return out;
+}
+
+void Impl::fill_code_view(CodeView& v, const OrgState& org, const CodeRecord& r,
+                          std::uint64_t hash) const {
   v.org = org.id;
   v.id = mint_id(r.created_ms, hash);
   if (const PromotionState* p = org.promotion(r.promo_number)) {
@@ -333,7 +371,6 @@ CodeView Impl::code_view(const OrgState& org, const CodeRecord& r, std::uint64_t
   v.redeemable_from_ms = r.redeemable_from_ms;
   v.mode = static_cast<Mode>(r.mode);
   v.redemption_count = r.redemption_count;
-  return v;
 }
 
 PromotionView Impl::promotion_view(const OrgState& org, const PromotionState& p) const {

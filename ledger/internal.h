@@ -406,9 +406,15 @@ class ShardGuard {
   ShardGuard& operator=(const ShardGuard&) = delete;
   Lsn max_lsn() const;  // highest applied LSN of the locked shards
   void release();
+  // Adds shards to the held ones, keeping those held when it can: a shard above every
+  // held one is locked (the ascending order still holds), one below only if try_lock
+  // gets it at once. Otherwise all are released and retaken in order, and the result is
+  // false: state read under the first locks may have changed meanwhile.
+  bool extend(const ShardList& more);
 
  private:
   void lock_all();
+  void sort_unique();
 
   Impl& impl_;
   ShardList shards_;
@@ -427,6 +433,8 @@ struct ApplyHint {
   std::size_t code_count = 0;
   Shard* publish = nullptr;  // a locked shard the event touches: carries the LSN (see Shard)
   OrgState* org = nullptr;   // the event's organisation, when the command has it
+  // A Redeemed event's RedemptionKey hash, when the command has it (0: apply hashes).
+  std::uint64_t redemption_key_hash = 0;
 };
 
 class Impl {
@@ -473,8 +481,11 @@ class Impl {
 
   // Read helpers (shard locked by the caller).
   CodeView code_view(const OrgState& org, const CodeRecord& r) const;
-  // Same, with the record's code_hash already known (saves hashing the key again).
-  CodeView code_view(const OrgState& org, const CodeRecord& r, std::uint64_t hash) const;
+  // The same, with the record's code_hash already known (saves hashing the key again),
+  // built in place: as a command's result, or into a default view v.
+  Result<CodeView> code_result(const OrgState& org, const CodeRecord& r, std::uint64_t hash) const;
+  void fill_code_view(CodeView& v, const OrgState& org, const CodeRecord& r,
+                      std::uint64_t hash) const;
   PromotionView promotion_view(const OrgState& org, const PromotionState& p) const;
   EarnedView earned_view(const OrgState& org, CustomerId customer, const EarnedRecord& e) const;
   std::vector<RedemptionView> code_redemptions(OrgState& org, std::uint32_t shard_index,

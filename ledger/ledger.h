@@ -167,6 +167,9 @@ class Ledger {
 
   // Seed 000: link is idempotent for the same customer; 1001, 1002, 1004, 1005, 1006.
   Result<CodeView> link_code(Op& op, Mode mode, std::string_view code, CustomerId customer);
+  // Seed 002 for one code: what get_codes gives for it, without the vector.
+  Result<CodeView> get_code(Op& op, Mode mode, std::string_view code,
+                            bool include_redemptions) const;
   // Seed 002: one result per requested code, in request order.
   std::vector<Result<CodeView>> get_codes(Op& op, Mode mode, std::span<const std::string> codes,
                                           bool include_redemptions) const;

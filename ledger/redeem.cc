@@ -205,7 +205,7 @@ Result<RedeemOutcome> Ledger::redeem(Op& op, const RedeemRequest& req) {
   if (const PromotionState* p = org->find_promotion(v.items.front().promotion_id)) {
     v.promotion_name = p->spec.name;
   }
-  detail::ApplyHint hint{hits.data(), hits.size(), &impl_->shard(cshard), org};
+  detail::ApplyHint hint{hits.data(), hits.size(), &impl_->shard(cshard), org, key.hash};
   if (Status s = impl_->commit(op, ev, hint); !s.ok()) return s;
   return RedeemOutcome{std::move(v), false};
 }
@@ -216,37 +216,35 @@ Result<RedemptionView> Ledger::reverse_redemption(Op& op, CustomerId customer,
   if (transaction_identifier.empty()) {
     return Status(ErrorCode::kInvalidRequest, "transactionIdentifier is required");
   }
-  Status not_found(ErrorCode::kNotFound, "no redemption with transactionIdentifier '" +
-                                             std::string(transaction_identifier) +
-                                             "' for this customer");
+  const auto not_found = [&] {
+    return Status(ErrorCode::kNotFound, "no redemption with transactionIdentifier '" +
+                                            std::string(transaction_identifier) +
+                                            "' for this customer");
+  };
   OrgState* org = impl_->find_org(op.org);
-  if (org == nullptr) return not_found;
+  if (org == nullptr) return not_found();
   std::uint32_t cshard = impl_->customer_shard(org->id, customer);
-  detail::ShardList shards{cshard};
-  const std::string txn(transaction_identifier);
-  // Items never change after a redemption, so the shard set read here stays right.
-  {
-    Shard& cs = impl_->shard(cshard);
-    std::lock_guard lock(cs.mu);
-    Customer* c = cs.customer(org->id, customer);
-    if (c == nullptr) return not_found;
-    const detail::StoredRedemption* v = cs.find_redemption(org->id, *c, txn);
-    if (v == nullptr) return not_found;
-    for (const RedemptionItem& item : v->item_span()) {
-      if (item.code) shards.push_back(impl_->code_shard(org->id, item.mode, item.code->view()));
-    }
-  }
-  detail::ShardGuard guard(*impl_, shards);
-  detail::raise_lsn(op, guard.max_lsn());
-  Customer* c = impl_->shard(cshard).customer(org->id, customer);
+  detail::ShardGuard guard(*impl_, detail::ShardList{cshard});
   Shard& cs = impl_->shard(cshard);
-  if (cs.find_redemption(org->id, *c, txn)->reversed) {
-    return Status(ErrorCode::kInvalidRequest,
-                  "redemption '" + txn + "' has already been reversed");
+  Customer* c = cs.customer(org->id, customer);
+  detail::StoredRedemption* v =
+      c != nullptr ? cs.find_redemption(org->id, *c, transaction_identifier) : nullptr;
+  if (v == nullptr) return not_found();
+  detail::ShardList code_shards;
+  for (const RedemptionItem& item : v->item_span()) {
+    if (item.code) code_shards.push_back(impl_->code_shard(org->id, item.mode, item.code->view()));
   }
-  Event ev{impl_->header(op), RedemptionReversed{customer, txn}};
+  // Customers and redemptions never move or go away, and a redemption's items never
+  // change: c, v and the shard set stay right even if extend() had to let go meanwhile.
+  (void)guard.extend(code_shards);
+  detail::raise_lsn(op, guard.max_lsn());
+  if (v->reversed) {
+    return Status(ErrorCode::kInvalidRequest, "redemption '" + std::string(transaction_identifier) +
+                                                  "' has already been reversed");
+  }
+  Event ev{impl_->header(op), RedemptionReversed{customer, std::string(transaction_identifier)}};
   if (Status s = impl_->commit(op, ev); !s.ok()) return s;
-  return cs.find_redemption(org->id, *c, txn)->view();
+  return v->view();
 }
 
 }  // namespace codeledger::ledger

@@ -62,6 +62,9 @@ class [[nodiscard]] Result {
   Result(T value) : v_(std::move(value)) {}                      // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {}                // NOLINT: must not be ok
   Result(ErrorCode code, std::string message) : v_(Status(code, std::move(message))) {}
+  // A default T for the caller to fill where it lies: a large view is then never moved
+  // into the Result (and out of it into a vector).
+  explicit Result(std::in_place_t) : v_(std::in_place_index<0>) {}
 
   bool ok() const { return std::holds_alternative<T>(v_); }
   const T& value() const& { return std::get<T>(v_); }

@@ -120,7 +120,9 @@ struct CodeView {
   ObjectId id;
   OrgId org = 0;
   ObjectId promotion_id;
-  std::string promotion_name;
+  // Into the promotion's immutable version, which lives as long as the ledger: a look-up
+  // copies no string.
+  std::string_view promotion_name;
   CodeKey code;
   CustomerId customer = 0;                   // 0 = not linked
   bool active = true;

@@ -10,7 +10,8 @@
 // distinct transaction identifiers (each creates a customer and a redemption record).
 //
 // Instruction counts (callgrind-friendly mode): the measured work of each benchmark is one
-// non-inlined function per op (op_get, op_link, op_redeem), so
+// non-inlined function per op (op_get, op_get_one, op_get_batch of 8 codes, op_link,
+// op_redeem), so
 //   CODELEDGER_BENCH_CODES=100000 valgrind --tool=callgrind micro_bench
 //     --benchmark_filter='Ledger(Get|Link|Redeem)' --benchmark_min_time=0.01
 //   callgrind_annotate --inclusive=yes callgrind.out.* | grep op_
@@ -23,6 +24,7 @@
 #include <cstdlib>
 #include <memory>
 #include <random>
+#include <span>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -125,6 +127,19 @@ World& world(bool with_sink) {
   return r.front().ok();
 }
 
+[[gnu::noinline]] bool op_get_one(Ledger& l, Op& o, const std::string& code) {
+  auto r = l.get_code(o, Mode::kDiscount, code, false);
+  benchmark::DoNotOptimize(r);
+  return r.ok();
+}
+
+// Eight codes in one call (request-order results), as a page of a cart would ask.
+[[gnu::noinline]] std::size_t op_get_batch(Ledger& l, Op& o, std::span<const std::string> codes) {
+  auto r = l.get_codes(o, Mode::kDiscount, codes, false);
+  benchmark::DoNotOptimize(r);
+  return static_cast<std::size_t>(std::count_if(r.begin(), r.end(), [](const auto& x) { return x.ok(); }));
+}
+
 [[gnu::noinline]] bool op_link(Ledger& l, Op& o, const std::string& code, CustomerId customer) {
   auto r = l.link_code(o, Mode::kDiscount, code, customer);
   benchmark::DoNotOptimize(r);
@@ -145,18 +160,44 @@ void txn_id(std::string& out, std::uint64_t n) {
   for (int i = 16; i >= 1; --i, n >>= 4) out[static_cast<std::size_t>(i)] = kHex[n & 15];
 }
 
-void BM_LedgerGet(benchmark::State& state) {
+// One code per op, through get_codes (op_get, as the HTTP handlers call it) or get_code.
+void get_loop(benchmark::State& state, bool (*get)(Ledger&, Op&, const std::string&)) {
   World& w = world(false);
   Op o = make_op();
   std::size_t n = code_count();
   std::size_t i = static_cast<std::size_t>(state.thread_index()) * (n / 2);
   benchmark::IterationCount found = 0;
-  for (auto _ : state) found += op_get(w.ledger, o, w.get_codes[i++ % n]);
+  for (auto _ : state) found += get(w.ledger, o, w.get_codes[i++ % n]);
   if (found != state.iterations()) state.SkipWithError("get missed a code");
   state.SetItemsProcessed(state.iterations());
 }
+void BM_LedgerGet(benchmark::State& state) { get_loop(state, op_get); }
+void BM_LedgerGetOne(benchmark::State& state) { get_loop(state, op_get_one); }
 BENCHMARK(BM_LedgerGet);
 BENCHMARK(BM_LedgerGet)->Threads(2)->UseRealTime();
+BENCHMARK(BM_LedgerGetOne);
+BENCHMARK(BM_LedgerGetOne)->Threads(2)->UseRealTime();
+
+// Eight consecutive codes of the shuffled list per call; items (and the time per item
+// that Google Benchmark prints as items_per_second) count codes, not calls.
+void BM_LedgerGetBatch8(benchmark::State& state) {
+  constexpr std::size_t kBatch = 8;
+  World& w = world(false);
+  Op o = make_op();
+  std::size_t n = code_count() / kBatch * kBatch;
+  std::size_t i = static_cast<std::size_t>(state.thread_index()) * (n / 2 / kBatch * kBatch);
+  std::size_t found = 0;
+  for (auto _ : state) {
+    found += op_get_batch(w.ledger, o, std::span<const std::string>(&w.get_codes[i % n], kBatch));
+    i += kBatch;
+  }
+  if (found != static_cast<std::size_t>(state.iterations()) * kBatch) {
+    state.SkipWithError("get missed a code");
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<benchmark::IterationCount>(kBatch));
+}
+BENCHMARK(BM_LedgerGetBatch8);
+BENCHMARK(BM_LedgerGetBatch8)->Threads(2)->UseRealTime();
 
 // Every op is a fresh link while the pool lasts (one process run of the registered
 // benchmarks uses 3/4 of the pool). Past that, codes come round again linked to

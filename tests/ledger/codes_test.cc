@@ -83,6 +83,27 @@ TEST_F(LedgerTest, GetCodesAnswersPerRecordInRequestOrder) {
   EXPECT_EQ(r[3]->code.view(), "AAAAAA1");
 }
 
+TEST_F(LedgerTest, GetCodeAnswersAsGetCodesDoesForOneCode) {
+  PromotionSpec spec;
+  spec.per_code_redemptions_max = 2;
+  auto p = promotion("one code", spec);
+  import(p, {"AAAAAA1"});
+  ASSERT_TRUE(redeem_code("AAAAAA1", 4, "t1").ok());
+  Op o = op();
+  auto one = ledger_.get_code(o, Mode::kDiscount, "AAAAAA1", true);
+  ASSERT_TRUE(one.ok());
+  std::vector<std::string> req{"AAAAAA1"};
+  auto many = ledger_.get_codes(o, Mode::kDiscount, req, true);
+  EXPECT_EQ(one->id, many[0]->id);
+  EXPECT_EQ(one->promotion_name, "one code");
+  EXPECT_EQ(one->redemption_count, 1u);
+  ASSERT_EQ(one->redemptions.size(), 1u);
+  EXPECT_EQ(one->redemptions[0].transaction_identifier, "t1");
+  EXPECT_CODE(ledger_.get_code(o, Mode::kDiscount, "MISSING", false), kInvalidCode);
+  EXPECT_CODE(ledger_.get_code(o, Mode::kDiscount, "abc", false), kCodeTooShort);
+  EXPECT_CODE(ledger_.get_code(o, Mode::kPaymentVoucher, "AAAAAA1", false), kInvalidCode);
+}
+
 TEST_F(LedgerTest, GetCodesIncludesRedemptionsWhenAsked) {
   PromotionSpec spec;
   spec.per_code_redemptions_max = 3;

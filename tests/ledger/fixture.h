@@ -86,6 +86,17 @@ class LedgerTest : public ::testing::Test {
     ASSERT_TRUE(r->rejected.empty()) << r->rejected.front().message;
   }
 
+  // n codes (prefix + a number) of a new promotion whose codes redeem without limit.
+  std::vector<std::string> unlimited_codes(const std::string& prefix, int n) {
+    PromotionSpec spec;
+    spec.per_code_redemptions_max = 0;
+    auto p = promotion(prefix, spec);
+    std::vector<std::string> codes;
+    for (int i = 0; i < n; ++i) codes.push_back(prefix + std::to_string(10000 + i));
+    import(p, codes);
+    return codes;
+  }
+
   Result<RedeemOutcome> redeem_code(const std::string& code, CustomerId customer,
                                     const std::string& txn, std::uint32_t count = 1,
                                     OrgId org = kOrg, TimeMs now = kNow) {
