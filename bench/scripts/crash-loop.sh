@@ -8,10 +8,12 @@
 # every server it starts.
 #
 # usage: bench/scripts/crash-loop.sh [--cycles N] [--seconds S] [--build-dir DIR] [--build]
+#          [--two-lanes]
 #   --cycles N     crash cycles (default 1000)
 #   --seconds S    stop starting new cycles after S seconds (default 3600)
 #   --build-dir    default build/release (configured Release, tests on)
 #   --build        rebuild even when the binaries exist
+#   --two-lanes    the server runs with durability.sync_lanes 2 (two fdatasyncs in flight)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -19,6 +21,7 @@ BUILD=$ROOT/build/release
 CYCLES=1000
 SECONDS_MAX=3600
 FORCE_BUILD=0
+TEST=CrashLoop.AcknowledgedOperationsSurviveSigkill
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -26,7 +29,8 @@ while [ $# -gt 0 ]; do
     --seconds) SECONDS_MAX=$2; shift ;;
     --build-dir) BUILD=$2; shift ;;
     --build) FORCE_BUILD=1 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    --two-lanes) TEST=CrashLoop.AcknowledgedOperationsSurviveSigkillWithTwoSyncLanes ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "crash-loop: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -41,7 +45,7 @@ echo "crash-loop: $CYCLES cycles (at most $SECONDS_MAX s), binaries from $BUILD"
 start=$(date +%s)
 set +e
 CODELEDGER_CRASH_CYCLES=$CYCLES CODELEDGER_CRASH_SECONDS=$SECONDS_MAX CODELEDGER_BIN_DIR=$BUILD \
-  "$BUILD/tests/crash_tests" --gtest_filter='CrashLoop.AcknowledgedOperationsSurviveSigkill'
+  "$BUILD/tests/crash_tests" --gtest_filter="$TEST"
 rc=$?
 set -e
 echo "crash-loop: exit status $rc, wall time $(( $(date +%s) - start )) s"

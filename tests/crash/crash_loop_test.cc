@@ -7,6 +7,7 @@
 // early when its time is spent) size the sync run; bench/scripts/crash-loop.sh runs it long.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <future>
@@ -15,6 +16,7 @@
 
 #include "tests/crash/daemon.h"
 #include "tests/crash/workload.h"
+#include "tests/support/thread_names.h"
 
 namespace codeledger::crash {
 namespace {
@@ -47,10 +49,11 @@ constexpr std::size_t kPoolCodes = 400;  // link and redeem codes imported per c
 
 class CrashLoop {
  public:
-  explicit CrashLoop(std::string durability)
+  explicit CrashLoop(std::string durability, unsigned sync_lanes = 1)
       : complete_(durability == "sync"),
-        daemon_(DaemonOptions{tmp_.path() + "/data", write_unthrottled_demo_config(tmp_.path()),
-                              durability, tmp_.path() + "/codeledgerd"}),
+        daemon_(DaemonOptions{tmp_.path() + "/data",
+                              write_unthrottled_demo_config(tmp_.path(), sync_lanes), durability,
+                              tmp_.path() + "/codeledgerd"}),
         rng_(std::random_device{}()) {}
 
   ~CrashLoop() {
@@ -105,6 +108,11 @@ class CrashLoop {
   }
 
   int stop() { return daemon_.stop(); }
+  // How many of the running server's threads have this name.
+  long threads_named(const std::string& name) const {
+    const auto names = codeledger::testing::thread_names(daemon_.pid());
+    return std::count(names.begin(), names.end(), name);
+  }
   const std::string& data_dir() const { return tmp_.path(); }
 
  private:
@@ -165,23 +173,37 @@ void print_totals(const char* name, const Totals& t, double seconds) {
   std::fflush(stdout);
 }
 
-TEST(CrashLoop, AcknowledgedOperationsSurviveSigkill) {
+// Kills the sync server `cycles` times (or until the budget is spent) and checks every
+// acknowledged operation after each restart.
+void run_sync_crash_loop(const char* name, unsigned sync_lanes, long cycles,
+                         std::chrono::seconds budget) {
   ASSERT_FALSE(Daemon::binary_path().empty()) << "set CODELEDGER_BIN_DIR to the build dir";
-  const long cycles = env_long("CODELEDGER_CRASH_CYCLES", 5);
-  const auto budget = std::chrono::seconds(env_long("CODELEDGER_CRASH_SECONDS", 45));
   const auto started = Clock::now();
-  CrashLoop loop("sync");
+  CrashLoop loop("sync", sync_lanes);
   ASSERT_TRUE(loop.boot());
+  EXPECT_EQ(loop.threads_named("wal-sync-lane"), static_cast<long>(sync_lanes));
   Totals totals;
   for (long n = 0; n < cycles && (n == 0 || Clock::now() - started < budget); ++n) {
     ASSERT_TRUE(loop.cycle(n, totals));
   }
   const CheckResult first = loop.recheck_first();
   EXPECT_TRUE(first.violations.empty()) << "first cycle after all crashes: " << to_string(first);
-  print_totals("crash loop (sync)", totals, std::chrono::duration<double>(Clock::now() - started).count());
+  print_totals(name, totals, std::chrono::duration<double>(Clock::now() - started).count());
   EXPECT_GT(totals.acked, 0u);
   EXPECT_TRUE(totals.violations.empty());
   EXPECT_EQ(loop.stop(), 0) << "graceful stop after the loop";
+}
+
+TEST(CrashLoop, AcknowledgedOperationsSurviveSigkill) {
+  run_sync_crash_loop("crash loop (sync)", 1, env_long("CODELEDGER_CRASH_CYCLES", 5),
+                      std::chrono::seconds(env_long("CODELEDGER_CRASH_SECONDS", 45)));
+}
+
+// Two fdatasyncs in flight (durability.sync_lanes 2): a later lane may finish first, and
+// the kill may land between them; still no acknowledged operation may be lost.
+TEST(CrashLoop, AcknowledgedOperationsSurviveSigkillWithTwoSyncLanes) {
+  run_sync_crash_loop("crash loop (sync, 2 lanes)", 2, env_long("CODELEDGER_CRASH_CYCLES", 3),
+                      std::chrono::seconds(env_long("CODELEDGER_CRASH_SECONDS", 25)));
 }
 
 // Async durability acknowledges before fsync, so a SIGKILL may lose acked operations by

@@ -163,14 +163,14 @@ TempDir::~TempDir() {
   fs::remove_all(path_, ec);
 }
 
-std::string write_unthrottled_demo_config(const std::string& dir) {
+std::string write_unthrottled_demo_config(const std::string& dir, unsigned sync_lanes) {
   const std::string salt_hex = "5eed0c7a5b1e4f0d9a8b7c6d5e4f3a2b";
   std::string salt;
   server::from_hex(salt_hex, salt);
   const std::string secret =
       server::salted_secret_hash(salt, server::md5_hex(server::capillary::kDemoPassword));
   std::ostringstream json;
-  json << R"({"threads": 2, "demo": true,)"
+  json << R"({"threads": 2, "demo": true, "durability": {"sync_lanes": )" << sync_lanes << "},"
        << R"( "organisations": [{"org_id": )" << server::capillary::kDemoOrgId
        << R"(, "time_zone": "UTC"}],)"
        << R"( "api_keys": [{"name": ")" << server::capillary::kDemoKeyName

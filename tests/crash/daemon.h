@@ -38,6 +38,7 @@ class Daemon {
   int stop(std::chrono::milliseconds grace = std::chrono::seconds(30));
 
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
   std::uint16_t port() const { return port_; }
   const std::string& error() const { return error_; }
   // Everything the current (or last) child wrote to stdout so far.
@@ -77,8 +78,8 @@ class TempDir {
 
 // Writes a codeledgerd config file for the demo organisation and the demo key with a rate
 // limit far above what the tests send (the demo key's default, 1 000 per minute, would make
-// the load mostly 429s). Returns the path.
-std::string write_unthrottled_demo_config(const std::string& dir);
+// the load mostly 429s), with durability.sync_lanes = sync_lanes. Returns the path.
+std::string write_unthrottled_demo_config(const std::string& dir, unsigned sync_lanes = 1);
 
 // Snapshot file names (snap-*.snap) currently in `data_dir`.
 std::vector<std::string> snapshot_files(const std::string& data_dir);
