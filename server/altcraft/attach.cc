@@ -17,10 +17,7 @@ namespace codeledger::server::altcraft {
 namespace {
 
 Result<ledger::CodeView> lookup(Call& call, const Program& program, const std::string& code) {
-  const std::string codes[] = {code};
-  auto found = call.ledger().get_codes(call.op(), program.view.spec.mode, codes, false);
-  CL_CHECK(found.size() == 1);
-  return std::move(found[0]);
+  return call.ledger().get_code(call.op(), program.view.spec.mode, code, false);
 }
 
 // Imports one code into the program. kConflict means it exists already (a concurrent attach

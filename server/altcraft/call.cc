@@ -200,15 +200,13 @@ Result<std::optional<std::string>> code_param(Call& call, Need need) {
 
 Result<ledger::CodeView> code_in_program(Call& call, const Program& program,
                                          const std::string& code, bool with_redemptions) {
-  const std::string codes[] = {code};
-  auto found = call.ledger().get_codes(call.op(), program.view.spec.mode, codes, with_redemptions);
-  CL_CHECK(found.size() == 1);
-  const bool missing = !found[0].ok() && found[0].status().code() == ErrorCode::kInvalidCode;
-  if (missing || (found[0].ok() && !(found[0]->promotion_id == program.view.id))) {
+  auto found = call.ledger().get_code(call.op(), program.view.spec.mode, code, with_redemptions);
+  const bool missing = !found.ok() && found.status().code() == ErrorCode::kInvalidCode;
+  if (missing || (found.ok() && !(found->promotion_id == program.view.id))) {
     return not_found("promo code '" + code + "' not found in loyalty program " +
                      std::to_string(program.number));
   }
-  return std::move(found[0]);
+  return found;
 }
 
 }  // namespace codeledger::server::altcraft
