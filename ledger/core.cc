@@ -188,7 +188,7 @@ void ShardGuard::lock_all() {
   for (auto s : shards_) impl_.shard(s).mu.lock();
 }
 
-bool ShardGuard::extend(const ShardList& more) {
+void ShardGuard::extend(const ShardList& more) {
   CL_CHECK(held_ && !shards_.empty());
   const std::uint32_t top = shards_.back();  // shards_ is sorted
   const std::size_t held = shards_.size();
@@ -206,11 +206,10 @@ bool ShardGuard::extend(const ShardList& more) {
       for (std::uint32_t* t = added; t != s; ++t) impl_.shard(*t).mu.unlock();
       for (std::size_t i = held; i-- > 0;) impl_.shard(shards_[i]).mu.unlock();
       lock_all();
-      return false;
+      return;
     }
   }
   sort_unique();
-  return true;
 }
 
 ShardGuard::~ShardGuard() { release(); }

@@ -408,9 +408,9 @@ class ShardGuard {
   void release();
   // Adds shards to the held ones, keeping those held when it can: a shard above every
   // held one is locked (the ascending order still holds), one below only if try_lock
-  // gets it at once. Otherwise all are released and retaken in order, and the result is
-  // false: state read under the first locks may have changed meanwhile.
-  bool extend(const ShardList& more);
+  // gets it at once. Otherwise all are released and retaken in order, so state read under
+  // the first locks may have changed meanwhile: read again what can change.
+  void extend(const ShardList& more);
 
  private:
   void lock_all();

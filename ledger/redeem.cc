@@ -236,7 +236,7 @@ Result<RedemptionView> Ledger::reverse_redemption(Op& op, CustomerId customer,
   }
   // Customers and redemptions never move or go away, and a redemption's items never
   // change: c, v and the shard set stay right even if extend() had to let go meanwhile.
-  (void)guard.extend(code_shards);
+  guard.extend(code_shards);
   detail::raise_lsn(op, guard.max_lsn());
   if (v->reversed) {
     return Status(ErrorCode::kInvalidRequest, "redemption '" + std::string(transaction_identifier) +

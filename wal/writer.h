@@ -7,7 +7,8 @@
 //
 // Durability modes: kSync (fsync every batch; the caller acks after on_durable), kAsync
 // (write and fsync at least every fsync_interval_ms; the caller acks at once), kNone (write
-// at least every fsync_interval_ms, never fsync). In every mode on_durable / wait_durable mean "as durable as this mode makes it".
+// at least every fsync_interval_ms, never fsync). In every mode on_durable / wait_durable
+// mean "as durable as this mode makes it".
 //
 // Segments are preallocated (WalOptions::preallocate): each is zero-filled to
 // segment_bytes_max and fsynced before it takes records, and records overwrite the zeros in

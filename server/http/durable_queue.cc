@@ -8,43 +8,34 @@
 
 namespace codeledger::server {
 
-void DurableQueue::park(ledger::Lsn lsn, std::shared_ptr<Session> s, DurabilityGate& gate,
-                        const boost::asio::any_io_executor& executor) {
+void DurableQueue::park(ledger::Lsn lsn, std::shared_ptr<Session> s) {
   waiting_.push(Waiter{lsn, std::move(s)});
-  if (!asking_) ask_gate(gate, executor);
+  if (!asking_) ask_gate();
 }
 
 // One request at a time, for the lowest LSN parked. A session parked meanwhile with a lower
 // LSN (a read of older state) waits for this answer at most, which is a later LSN of the
 // same log, durable no earlier.
-void DurableQueue::ask_gate(DurabilityGate& gate, const boost::asio::any_io_executor& executor) {
+void DurableQueue::ask_gate() {
   asking_ = true;
   const ledger::Lsn asked = waiting_.top().lsn;
-  gate.when_durable(asked, [this, asked, &gate, executor](bool durable) {
-    boost::asio::post(executor, [this, asked, durable, &gate, executor] {
-      on_gate(asked, durable, gate, executor);
-    });
+  gate_->when_durable(asked, [this, asked](bool durable) {
+    boost::asio::post(executor_, [this, asked, durable] { on_gate(asked, durable); });
   });
 }
 
-void DurableQueue::on_gate(ledger::Lsn asked, bool durable, DurabilityGate& gate,
-                           const boost::asio::any_io_executor& executor) {
+void DurableQueue::on_gate(ledger::Lsn asked, bool durable) {
   asking_ = false;
   // Everything up to what the gate answered for is as durable as the mode makes it; so is
-  // what the log reports durable by now (the same fsync often covered more).
-  const ledger::Lsn covered = durable ? std::max(asked, gate.durable_lsn()) : gate.durable_lsn();
-  while (!waiting_.empty() && waiting_.top().lsn <= covered) {
-    std::shared_ptr<Session> s = waiting_.top().session;
+  // what the log reports durable by now (the same fsync often covered more). When the log
+  // failed, the failure is sticky: nothing beyond what is durable now ever will be.
+  const ledger::Lsn covered = durable ? std::max(asked, gate_->durable_lsn()) : gate_->durable_lsn();
+  while (!waiting_.empty() && (!durable || waiting_.top().lsn <= covered)) {
+    const Waiter w = waiting_.top();
     waiting_.pop();
-    s->resume(true);
+    w.session->resume(w.lsn <= covered);
   }
-  // The log failed: a failure is sticky, so nothing still parked will become durable.
-  while (!durable && !waiting_.empty()) {
-    std::shared_ptr<Session> s = waiting_.top().session;
-    waiting_.pop();
-    s->resume(false);
-  }
-  if (!waiting_.empty()) ask_gate(gate, executor);
+  if (!waiting_.empty()) ask_gate();
 }
 
 }  // namespace codeledger::server

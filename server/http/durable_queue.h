@@ -26,10 +26,13 @@ class Session;
 
 class DurableQueue {
  public:
+  // Once, before the worker's first session: the gate to ask and the io thread's executor.
+  void bind(DurabilityGate& gate, boost::asio::any_io_executor executor) {
+    gate_ = &gate;
+    executor_ = std::move(executor);
+  }
   // Answers s (Session::resume) once lsn is durable, or with a 503 if the log fails first.
-  void park(ledger::Lsn lsn, std::shared_ptr<Session> s, DurabilityGate& gate,
-            const boost::asio::any_io_executor& executor);
-  std::size_t parked() const { return waiting_.size(); }
+  void park(ledger::Lsn lsn, std::shared_ptr<Session> s);
 
  private:
   struct Waiter {
@@ -40,11 +43,12 @@ class DurableQueue {
     bool operator()(const Waiter& a, const Waiter& b) const { return a.lsn > b.lsn; }
   };
 
-  void ask_gate(DurabilityGate& gate, const boost::asio::any_io_executor& executor);
+  void ask_gate();
   // On the io thread: the gate answered for `asked`.
-  void on_gate(ledger::Lsn asked, bool durable, DurabilityGate& gate,
-               const boost::asio::any_io_executor& executor);
+  void on_gate(ledger::Lsn asked, bool durable);
 
+  DurabilityGate* gate_ = nullptr;
+  boost::asio::any_io_executor executor_;
   std::priority_queue<Waiter, std::vector<Waiter>, LaterFirst> waiting_;  // lowest LSN on top
   bool asking_ = false;  // a gate request is outstanding
 };

@@ -74,6 +74,7 @@ std::uint16_t Server::start() {
   tcp::endpoint bound = requested;
   for (unsigned i = 0; i < thread_count_; ++i) {
     auto w = std::make_unique<Worker>();
+    w->state.durable.bind(*state_.gate, w->ioc.get_executor());
     // The first acceptor resolves port 0; the others join the port it got.
     w->listener = std::make_shared<Listener>(w->ioc, bound, state_, w->state);
     bound = w->listener->local_endpoint();

@@ -171,8 +171,7 @@ void Session::on_read(beast::error_code ec, std::size_t) {
   route_ = info.route;
   keep_alive_ = parser_->get().keep_alive() && pipelined_ < state_.limits.pipeline_depth_max;
   if (reply_.await_lsn == 0) return on_handled();
-  worker_.durable.park(reply_.await_lsn, shared_from_this(), *state_.gate,
-                       stream_.get_executor());
+  worker_.durable.park(reply_.await_lsn, shared_from_this());
 }
 
 void Session::resume(bool durable) {
