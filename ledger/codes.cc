@@ -133,6 +133,56 @@ namespace {
   }
 }
 
+// Codes of a get that share one pass: the cache misses of a group's look-ups are in
+// flight together (each alone waits for two: the index slot, then the record).
+constexpr std::size_t kLookUpGroup = 8;
+
+// Up to kLookUpGroup codes into out[0..n), each holding a default view, in three passes:
+// validate and hash every code and start loading its index slot; find every code and
+// start loading its record; fill the views. Each pass takes a code's shard lock only for
+// that code, so the lock is never held across a miss (two threads holding a group's
+// shards at once ran at half the speed of one).
+void look_up_group(detail::Impl& impl, Op& op, Mode mode, std::span<const std::string> texts,
+                   bool include_redemptions, Result<CodeView>* out) {
+  std::array<detail::CodeTarget, kLookUpGroup> targets{};  // org == nullptr: answered already
+  std::array<std::uint32_t, kLookUpGroup> found{};
+  for (std::size_t k = 0; k < texts.size(); ++k) {
+    auto t = detail::resolve_code(impl, op.org, mode, texts[k]);
+    if (!t.ok()) {
+      out[k] = t.status();
+      continue;
+    }
+    targets[k] = *t;
+    impl.shard(t->shard).codes.prefetch(t->hash);
+  }
+  for (std::size_t k = 0; k < texts.size(); ++k) {
+    if (targets[k].org == nullptr) continue;
+    Shard& s = impl.shard(targets[k].shard);
+    std::lock_guard lock(s.mu);
+    detail::raise_lsn(op, s.applied_lsn);
+    found[k] = s.codes.find(targets[k].lookup());
+    if (found[k] == CodeTable::kNone) {
+      out[k] = detail::code_not_found(texts[k]);
+      targets[k].org = nullptr;
+      continue;
+    }
+    detail::prefetch_record(&s.codes.at(found[k]));  // records never move
+  }
+  for (std::size_t k = 0; k < texts.size(); ++k) {
+    const detail::CodeTarget& t = targets[k];
+    if (t.org == nullptr) continue;
+    Shard& s = impl.shard(t.shard);
+    {
+      std::lock_guard lock(s.mu);
+      detail::raise_lsn(op, s.applied_lsn);
+      impl.fill_code_view(*out[k], *t.org, s.codes.at(found[k]), t.hash);
+    }
+    if (include_redemptions) {
+      out[k]->redemptions = impl.code_redemptions(*t.org, t.shard, t.lookup(), op.visible_lsn);
+    }
+  }
+}
+
 }  // namespace
 
 Result<CodeView> Ledger::get_code(Op& op, Mode mode, std::string_view code,
@@ -152,9 +202,10 @@ std::vector<Result<CodeView>> Ledger::get_codes(Op& op, Mode mode,
                          std::to_string(impl_->options.limits.codes_per_call_max) + ") codes");
     return out;
   }
-  out.reserve(codes.size());
-  for (const std::string& text : codes) {
-    look_up_code(*impl_, op, mode, text, include_redemptions, out.emplace_back(std::in_place));
+  out.resize(codes.size(), Result<CodeView>(std::in_place));
+  for (std::size_t at = 0; at < codes.size(); at += kLookUpGroup) {
+    const std::size_t n = std::min(kLookUpGroup, codes.size() - at);
+    look_up_group(*impl_, op, mode, codes.subspan(at, n), include_redemptions, &out[at]);
   }
   return out;
 }

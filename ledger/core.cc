@@ -56,40 +56,18 @@ std::string code_text(const CodeKey& k) { return std::string(k.view()); }
 // ---- CodeTable ----
 
 CodeTable::CodeTable(const OrgId* slot_org_ids, ChunkArena& arena)
-    : slot_org_ids_(slot_org_ids), arena_(arena), index_(0, Hash{this}, Eq{this}) {
-  index_.max_load_factor(0.85f);
-}
-
-std::size_t CodeTable::Hash::operator()(std::uint32_t i) const {
-  const CodeRecord& r = t->at(i);
-  return code_hash(t->slot_org_ids_[r.org_slot], static_cast<Mode>(r.mode), r.key.view());
-}
-
-bool CodeTable::Eq::operator()(std::uint32_t a, std::uint32_t b) const {
-  const CodeRecord& x = t->at(a);
-  const CodeRecord& y = t->at(b);
-  return x.org_slot == y.org_slot && x.mode == y.mode && x.key.view() == y.key.view();
-}
-
-bool CodeTable::Eq::operator()(const CodeLookup& k, std::uint32_t i) const {
-  const CodeRecord& r = t->at(i);
-  return r.org_slot == k.org_slot && r.mode == static_cast<std::uint8_t>(k.mode) &&
-         r.key.view() == k.code;
-}
-
-std::uint32_t CodeTable::find(const CodeLookup& k) const {
-  auto it = index_.find(k, static_cast<std::size_t>(k.hash));
-  return it == index_.end() ? kNone : *it;
-}
+    : slot_org_ids_(slot_org_ids), arena_(arena) {}
 
 std::uint32_t CodeTable::insert_if_absent(const CodeRecord& r) {
   const std::uint32_t i = size_;
   if (i % kChunkRecords == 0 && i / kChunkRecords == chunks_.size()) {
     chunks_.push_back(static_cast<CodeRecord*>(arena_.allocate()));
   }
-  // Written into the next free slot first: the index hashes and compares records by number.
+  const CodeLookup k{r.org_slot, static_cast<Mode>(r.mode), r.key.view(),
+                     code_hash(slot_org_ids_[r.org_slot], static_cast<Mode>(r.mode), r.key.view())};
+  const auto same = [&](std::uint32_t n) { return same_key(k, at(n - 1)); };
+  if (index_.insert_if_absent(k.hash, i + 1, same) != 0) return kNone;
   new (&at(i)) CodeRecord(r);
-  if (!index_.insert(i).second) return kNone;  // the slot is reused by the next insert
   ++size_;
   return i;
 }

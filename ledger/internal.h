@@ -29,6 +29,7 @@
 #include "ledger/byte_arena.h"
 #include "ledger/chunk_arena.h"
 #include "ledger/ledger.h"
+#include "ledger/number_index.h"
 #include "ledger/redemption_store.h"
 
 namespace codeledger::ledger::detail {
@@ -148,6 +149,12 @@ static_assert(sizeof(CodeRecord) == 88, "CodeRecord layout drives the memory bud
 static_assert(std::is_trivially_destructible_v<CodeRecord>);
 static_assert(std::is_trivially_copyable_v<CodeRecord>);
 
+// Starts loading both cache lines a record may span, before it is read.
+inline void prefetch_record(const CodeRecord* r) {
+  __builtin_prefetch(r);
+  __builtin_prefetch(reinterpret_cast<const char*>(r) + sizeof(CodeRecord) - 1);
+}
+
 struct CodeLookup {
   std::uint16_t org_slot;
   Mode mode;
@@ -157,8 +164,7 @@ struct CodeLookup {
 
 class Impl;
 
-// Per-shard code table: chunked records plus an index set of record numbers with
-// heterogeneous lookup by CodeLookup.
+// Per-shard code table: chunked records plus an index of record numbers by code hash.
 class CodeTable {
  public:
   static constexpr std::uint32_t kNone = 0xffffffffu;
@@ -168,7 +174,12 @@ class CodeTable {
   CodeTable(const CodeTable&) = delete;
   CodeTable& operator=(const CodeTable&) = delete;
 
-  std::uint32_t find(const CodeLookup& k) const;
+  std::uint32_t find(const CodeLookup& k) const {
+    return index_.find(k.hash, [&](std::uint32_t n) { return same_key(k, at(n - 1)); }) - 1;
+  }
+  // Starts loading the index slot of a code hash; safe without the shard lock (see
+  // NumberIndex::prefetch).
+  void prefetch(std::uint64_t hash) const { index_.prefetch(hash); }
   // Adds r unless a record with its key (org slot, mode, code) is present: one probe of
   // the index. Returns the new record number, or kNone for a duplicate (nothing changes).
   std::uint32_t insert_if_absent(const CodeRecord& r);
@@ -177,34 +188,20 @@ class CodeTable {
     return chunks_[i / kChunkRecords][i % kChunkRecords];
   }
   std::uint32_t size() const { return size_; }
-  // Room for n records without growing. robin_set rebuilds on every reserve() call, even
-  // to its current size, so only ask when the current buckets would not do.
-  void reserve(std::size_t n) {
-    if (static_cast<float>(n) > static_cast<float>(index_.bucket_count()) * index_.max_load_factor()) {
-      index_.reserve(n);
-    }
-  }
+  // Room for n records without growing the index.
+  void reserve(std::size_t n) { index_.reserve(n); }
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    const CodeTable* t;
-    std::size_t operator()(std::uint32_t i) const;
-    std::size_t operator()(const CodeLookup& k) const { return k.hash; }
-  };
-  struct Eq {
-    using is_transparent = void;
-    const CodeTable* t;
-    bool operator()(std::uint32_t a, std::uint32_t b) const;  // same key, not same number
-    bool operator()(const CodeLookup& k, std::uint32_t i) const;
-    bool operator()(std::uint32_t i, const CodeLookup& k) const { return (*this)(k, i); }
-  };
+  static bool same_key(const CodeLookup& k, const CodeRecord& r) {
+    return r.org_slot == k.org_slot && r.mode == static_cast<std::uint8_t>(k.mode) &&
+           r.key.view() == k.code;
+  }
 
   const OrgId* slot_org_ids_;
   ChunkArena& arena_;
   std::vector<CodeRecord*> chunks_;  // kChunkRecords each, owned by arena_
   std::uint32_t size_ = 0;
-  tsl::robin_set<std::uint32_t, Hash, Eq, std::allocator<std::uint32_t>, true> index_;
+  NumberIndex index_;  // record number + 1
 };
 
 // A vector of trivially copyable values that lives inline up to N elements and only

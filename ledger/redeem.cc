@@ -159,8 +159,13 @@ Result<RedeemOutcome> Ledger::redeem(Op& op, const RedeemRequest& req) {
   for (const RedemptionItem& item : req.items) {
     std::uint64_t h = item.code ? detail::code_hash(org->id, item.mode, item.code->view()) : 0;
     hashes.push_back(h);
-    if (item.code) shards.push_back(impl_->shard_of(h));
+    if (!item.code) continue;
+    shards.push_back(impl_->shard_of(h));
+    impl_->shard(shards.back()).codes.prefetch(h);
   }
+  // The redemption index probe (idempotency check, then the insert) is independent of the
+  // code look-ups: its miss overlaps theirs (see NumberIndex).
+  impl_->shard(cshard).redemptions.prefetch(key.hash);
   impl_->prefault_bytes();
   detail::ShardGuard guard(*impl_, shards);
   detail::raise_lsn(op, guard.max_lsn());

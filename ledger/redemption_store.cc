@@ -55,25 +55,17 @@ RedemptionKey RedemptionKey::make(OrgId org, CustomerId customer, std::string_vi
   return make(org, customer, txn, detail::customer_hash(org, customer));
 }
 
-RedemptionStore::RedemptionStore(ByteArena& bytes)
-    : bytes_(bytes), records_(bytes), index_(0, Hash{this}, Eq{this}) {
-  // Robin Hood probing stays short this full; the index is a tenth of a redemption's bytes.
-  index_.max_load_factor(0.85f);
-}
-
-bool RedemptionStore::Eq::operator()(const RedemptionKey& k, std::uint32_t i1) const {
-  const StoredRedemption& r = s->at(i1);
-  return r.customer == k.customer && r.org == k.org && r.transaction_identifier() == k.txn;
-}
+RedemptionStore::RedemptionStore(ByteArena& bytes) : bytes_(bytes), records_(bytes) {}
 
 std::uint32_t RedemptionStore::find(const RedemptionKey& key) const {
-  auto it = index_.find(key, static_cast<std::size_t>(key.hash));
-  return it == index_.end() ? 0 : *it;
+  return index_.find(key.hash, [&](std::uint32_t i1) {
+    const StoredRedemption& r = at(i1);
+    return r.customer == key.customer && r.org == key.org && r.transaction_identifier() == key.txn;
+  });
 }
 
 // The record with its text and items copied into the arena.
-StoredRedemption RedemptionStore::stored(const RedemptionRef& r, std::uint64_t key_hash,
-                                         std::uint32_t prev) {
+StoredRedemption RedemptionStore::stored(const RedemptionRef& r, std::uint32_t prev) {
   const std::size_t text_bytes =
       r.transaction_identifier.size() + r.transaction_number.size() + r.promotion_name.size();
   char* text = text_bytes == 0 ? nullptr : static_cast<char*>(bytes_.allocate(text_bytes, 1));
@@ -86,7 +78,6 @@ StoredRedemption RedemptionStore::stored(const RedemptionRef& r, std::uint64_t k
   StoredRedemption s;
   s.id = r.id;
   s.prev = prev;
-  s.key_hash = key_hash;
   s.org = r.org;
   s.customer = r.customer;
   s.transaction_date_ms = r.transaction_date_ms;
@@ -105,14 +96,14 @@ StoredRedemption RedemptionStore::stored(const RedemptionRef& r, std::uint64_t k
 
 std::uint32_t RedemptionStore::append(const RedemptionRef& r, std::uint64_t key_hash,
                                       std::uint32_t prev) {
-  records_.push_back(stored(r, key_hash, prev));
+  records_.push_back(stored(r, prev));
   const std::uint32_t i1 = records_.size();
-  index_.insert(i1);
+  index_.insert(key_hash, i1);
   return i1;
 }
 
 void RedemptionStore::replace(StoredRedemption& old, const RedemptionRef& r) {
-  old = stored(r, old.key_hash, old.prev);
+  old = stored(r, old.prev);
 }
 
 }  // namespace codeledger::ledger::detail

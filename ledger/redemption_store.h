@@ -14,9 +14,8 @@
 #include <type_traits>
 #include <vector>
 
-#include <tsl/robin_set.h>
-
 #include "ledger/byte_arena.h"
+#include "ledger/number_index.h"
 #include "ledger/types.h"
 
 namespace codeledger::ledger::detail {
@@ -57,7 +56,6 @@ struct RedemptionKey {
 struct StoredRedemption {
   ObjectId id;
   std::uint32_t prev = 0;  // 1-based index of the customer's previous redemption, 0 = none
-  std::uint64_t key_hash = 0;  // RedemptionKey hash: the index rehashes without the text
   OrgId org = 0;
   CustomerId customer = 0;
   TimeMs transaction_date_ms = 0;
@@ -91,6 +89,8 @@ class RedemptionStore {
 
   // 1-based index of the redemption, 0 when absent.
   std::uint32_t find(const RedemptionKey& key) const;
+  // Starts loading the index slot of a key hash; safe without the shard lock.
+  void prefetch(std::uint64_t key_hash) const { index_.prefetch(key_hash); }
   // Appends a copy of r chained after `prev` (the customer's newest); returns its index.
   // key_hash is the RedemptionKey hash of r; the caller has checked that r's key is absent.
   std::uint32_t append(const RedemptionRef& r, std::uint64_t key_hash, std::uint32_t prev);
@@ -100,24 +100,11 @@ class RedemptionStore {
   const StoredRedemption& at(std::uint32_t i1) const { return records_[i1 - 1]; }
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    const RedemptionStore* s;
-    std::size_t operator()(std::uint32_t i1) const { return s->at(i1).key_hash; }
-    std::size_t operator()(const RedemptionKey& k) const { return k.hash; }
-  };
-  struct Eq {
-    using is_transparent = void;
-    const RedemptionStore* s;
-    bool operator()(std::uint32_t a, std::uint32_t b) const { return a == b; }
-    bool operator()(const RedemptionKey& k, std::uint32_t i1) const;
-    bool operator()(std::uint32_t i1, const RedemptionKey& k) const { return (*this)(k, i1); }
-  };
-  StoredRedemption stored(const RedemptionRef& r, std::uint64_t key_hash, std::uint32_t prev);
+  StoredRedemption stored(const RedemptionRef& r, std::uint32_t prev);
 
   ByteArena& bytes_;
   ArenaVec<StoredRedemption, kChunkRecords> records_;
-  tsl::robin_set<std::uint32_t, Hash, Eq, std::allocator<std::uint32_t>, true> index_;
+  NumberIndex index_;
 };
 
 }  // namespace codeledger::ledger::detail

@@ -104,6 +104,45 @@ TEST_F(LedgerTest, GetCodeAnswersAsGetCodesDoesForOneCode) {
   EXPECT_CODE(ledger_.get_code(o, Mode::kPaymentVoucher, "AAAAAA1", false), kInvalidCode);
 }
 
+// get_codes answers in groups (misses in flight together): across group boundaries, with
+// found, missing, invalid and other-mode codes mixed, each answer is get_code's.
+TEST_F(LedgerTest, GetCodesInGroupsAnswersAsGetCodeDoesPerCode) {
+  PromotionSpec spec;
+  spec.per_code_redemptions_max = 3;
+  auto p = promotion("groups", spec);
+  std::vector<std::string> stock;
+  for (int i = 0; i < 30; ++i) stock.push_back("GRP" + std::to_string(1000 + i));
+  import(p, stock);
+  ASSERT_TRUE(redeem_code("GRP1004", 4, "t1").ok());
+  ASSERT_TRUE(redeem_code("GRP1017", 5, "t2").ok());
+  std::vector<std::string> req;
+  for (int i = 0; i < 30; ++i) {
+    req.push_back(stock[static_cast<std::size_t>((i * 7) % 30)]);
+    if (i % 5 == 0) req.push_back("NOPE" + std::to_string(1000 + i));
+    if (i % 9 == 0) req.push_back("ab");
+  }
+  req.push_back(stock[3]);  // the same code twice
+  Op o = op();
+  for (bool with_history : {false, true}) {
+    auto many = ledger_.get_codes(o, Mode::kDiscount, req, with_history);
+    ASSERT_EQ(many.size(), req.size());
+    for (std::size_t i = 0; i < req.size(); ++i) {
+      auto one = ledger_.get_code(o, Mode::kDiscount, req[i], with_history);
+      ASSERT_EQ(one.ok(), many[i].ok()) << req[i];
+      if (!one.ok()) {
+        EXPECT_EQ(one.status().code(), many[i].status().code()) << req[i];
+        continue;
+      }
+      EXPECT_EQ(many[i]->code.view(), req[i]);
+      EXPECT_EQ(many[i]->id, one->id);
+      EXPECT_EQ(many[i]->redemption_count, one->redemption_count);
+      EXPECT_EQ(many[i]->redemptions.size(), one->redemptions.size());
+    }
+  }
+  auto other_mode = ledger_.get_codes(o, Mode::kPaymentVoucher, req, false);
+  for (const auto& r : other_mode) EXPECT_FALSE(r.ok());
+}
+
 TEST_F(LedgerTest, GetCodesIncludesRedemptionsWhenAsked) {
   PromotionSpec spec;
   spec.per_code_redemptions_max = 3;

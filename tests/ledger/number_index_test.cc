@@ -1,0 +1,93 @@
+// NumberIndex: every number inserted is found again through growth, absent keys are
+// absent, duplicates are refused, and long probe chains (hashes sharing their low bits)
+// still answer right.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdint>
+#include <thread>
+#include <vector>
+
+#include "ledger/internal.h"
+#include "ledger/number_index.h"
+
+namespace codeledger::ledger::detail {
+namespace {
+
+// Keys are numbers; key k has the hash h(k), its record number is k.
+std::uint64_t spread(std::uint32_t k) { return mix64(k); }
+// Every key lands on the same home slot and carries the same tag: one long chain.
+std::uint64_t clash(std::uint32_t k) { return std::uint64_t{k} << 40; }
+
+template <class HashOf>
+std::uint32_t find(const NumberIndex& ix, HashOf h, std::uint32_t key) {
+  return ix.find(h(key), [key](std::uint32_t n) { return n == key; });
+}
+
+TEST(NumberIndexTest, EmptyIndexFindsNothing) {
+  NumberIndex ix;
+  EXPECT_EQ(find(ix, spread, 1), 0u);
+  EXPECT_EQ(ix.size(), 0u);
+  ix.prefetch(spread(1));  // reads the shared empty slot: must not crash
+}
+
+TEST(NumberIndexTest, EverythingInsertedIsFoundThroughGrowth) {
+  NumberIndex ix;
+  constexpr std::uint32_t kKeys = 100'000;
+  for (std::uint32_t k = 1; k <= kKeys; ++k) ix.insert(spread(k), k);
+  EXPECT_EQ(ix.size(), kKeys);
+  EXPECT_LE(ix.size() * 4, ix.capacity() * 3) << "load stays at most 3/4";
+  for (std::uint32_t k = 1; k <= kKeys; ++k) ASSERT_EQ(find(ix, spread, k), k);
+  for (std::uint32_t k = kKeys + 1; k <= kKeys + 1'000; ++k) ASSERT_EQ(find(ix, spread, k), 0u);
+}
+
+TEST(NumberIndexTest, InsertIfAbsentRefusesADuplicateAndReturnsTheHolder) {
+  NumberIndex ix;
+  const auto same_key = [](std::uint32_t want) {
+    return [want](std::uint32_t n) { return n % 1000 == want % 1000; };
+  };
+  EXPECT_EQ(ix.insert_if_absent(spread(7), 7, same_key(7)), 0u);
+  // 1007 has key 7 too (same hash given): refused, the holder's number comes back.
+  EXPECT_EQ(ix.insert_if_absent(spread(7), 1007, same_key(1007)), 7u);
+  EXPECT_EQ(ix.size(), 1u);
+  EXPECT_EQ(ix.find(spread(7), same_key(7)), 7u);
+}
+
+TEST(NumberIndexTest, KeysThatShareHomeSlotAndTagAreTellApartByTheRecords) {
+  NumberIndex ix;
+  constexpr std::uint32_t kKeys = 3'000;
+  for (std::uint32_t k = 1; k <= kKeys; ++k) {
+    ASSERT_EQ(ix.insert_if_absent(clash(k), k, [](std::uint32_t) { return false; }), 0u);
+  }
+  for (std::uint32_t k = 1; k <= kKeys; ++k) ASSERT_EQ(find(ix, clash, k), k);
+  EXPECT_EQ(find(ix, clash, kKeys + 1), 0u);
+}
+
+TEST(NumberIndexTest, ReserveMakesRoomWithoutLosingEntries) {
+  NumberIndex ix;
+  for (std::uint32_t k = 1; k <= 100; ++k) ix.insert(spread(k), k);
+  ix.reserve(50'000);
+  const std::size_t reserved = ix.capacity();
+  EXPECT_GE(reserved * 3, std::size_t{50'000} * 4);
+  for (std::uint32_t k = 101; k <= 50'000; ++k) ix.insert(spread(k), k);
+  EXPECT_EQ(ix.capacity(), reserved) << "no growth within the reservation";
+  for (std::uint32_t k = 1; k <= 50'000; ++k) ASSERT_EQ(find(ix, spread, k), k);
+}
+
+// prefetch() runs without the owner's lock, so it may race a growth: it must neither
+// crash nor disturb the index (ASan watches the old arrays being freed meanwhile).
+TEST(NumberIndexTest, PrefetchDuringGrowthIsHarmless) {
+  NumberIndex ix;
+  std::atomic<bool> done{false};
+  std::thread hinter([&] {
+    for (std::uint64_t h = 0; !done.load(std::memory_order_relaxed); ++h) ix.prefetch(mix64(h));
+  });
+  constexpr std::uint32_t kKeys = 200'000;
+  for (std::uint32_t k = 1; k <= kKeys; ++k) ix.insert(spread(k), k);
+  done = true;
+  hinter.join();
+  for (std::uint32_t k = 1; k <= kKeys; k += 97) ASSERT_EQ(find(ix, spread, k), k);
+}
+
+}  // namespace
+}  // namespace codeledger::ledger::detail
