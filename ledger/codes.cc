@@ -144,6 +144,9 @@ constexpr std::size_t kLookUpGroup = 8;
 // shards at once ran at half the speed of one).
 void look_up_group(detail::Impl& impl, Op& op, Mode mode, std::span<const std::string> texts,
                    bool include_redemptions, Result<CodeView>* out) {
+  if (texts.size() == 1) {  // nothing to overlap: one pass, one lock
+    return look_up_code(impl, op, mode, texts[0], include_redemptions, *out);
+  }
   std::array<detail::CodeTarget, kLookUpGroup> targets{};  // org == nullptr: answered already
   std::array<std::uint32_t, kLookUpGroup> found{};
   for (std::size_t k = 0; k < texts.size(); ++k) {
