@@ -102,16 +102,25 @@ EarnedRecord* Customer::find_earned(const ObjectId& eid) {
   return nullptr;
 }
 
-Shard::~Shard() {
-  for (auto& [key, c] : customers) c->~Customer();  // their memory goes with `bytes`
+CustomerTable::~CustomerTable() {
+  for (std::uint32_t i = 0; i < size_; ++i) at(i).~Customer();  // memory goes with bytes_
+}
+
+Customer& CustomerTable::add(OrgId org, CustomerId id, std::uint64_t hash) {
+  if (size_ % kChunkRecords == 0 && size_ / kChunkRecords == chunks_.size()) {
+    chunks_.push_back(static_cast<Customer*>(
+        bytes_.allocate(sizeof(Customer) * kChunkRecords, alignof(Customer))));
+  }
+  Customer* c = new (&at(size_)) Customer(org, id);
+  ++size_;
+  index_.insert(hash, size_);
+  return *c;
 }
 
 Customer& Shard::customer_or_create(OrgState& org, CustomerId id, std::uint64_t hash) {
   if (Customer* c = customer(org.id, id, hash)) return *c;
-  auto* c = new (bytes.allocate(sizeof(Customer), alignof(Customer))) Customer(id);
-  customers.emplace(CustomerKey{org.id, id}, c);
   ++counts(org.slot).customers;
-  return *c;
+  return customers.add(org.id, id, hash);
 }
 
 StoredRedemption& Shard::put_redemption(OrgId org, Customer& c, RedemptionRef r,

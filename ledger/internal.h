@@ -281,8 +281,9 @@ struct PromoCounter {
 };
 
 struct Customer {
-  explicit Customer(CustomerId id_in) : id(id_in) {}
+  Customer(OrgId org_in, CustomerId id_in) : org(org_in), id(id_in) {}
 
+  const OrgId org;  // with id, the key of CustomerTable
   const CustomerId id;
   // The profile's identifiers beyond the id (Altcraft matching), only for customers an
   // upsert gave some: most customers come from a redemption or an issue and never have
@@ -309,13 +310,49 @@ struct Customer {
   EarnedRecord* find_earned(const ObjectId& id);
 };
 
-struct CustomerKey {
-  OrgId org = 0;
-  CustomerId id = 0;
-  bool operator==(const CustomerKey&) const = default;
-};
-struct CustomerKeyHash {
-  std::size_t operator()(const CustomerKey& k) const { return customer_hash(k.org, k.id); }
+// A shard's customers: records in fixed chunks in creation order (never moved, so a
+// Customer& stays valid), found by (org, id) through a NumberIndex, whose slot a command
+// can prefetch before it locks the shard. A hit then waits for one miss, the record; the
+// robin_map this replaced held a pointer, so a hit waited for its bucket and then the
+// record, and a new customer's probe was a miss no prefetch could start early.
+class CustomerTable {
+ public:
+  // A chunk (about 7 KiB) stays under ByteArena's oversize limit: bump-allocated, no malloc.
+  static constexpr std::uint32_t kChunkRecords = 64;
+
+  explicit CustomerTable(ByteArena& bytes) : bytes_(bytes) {}
+  ~CustomerTable();
+  CustomerTable(const CustomerTable&) = delete;
+  CustomerTable& operator=(const CustomerTable&) = delete;
+
+  // hash = customer_hash(org, id).
+  Customer* find(OrgId org, CustomerId id, std::uint64_t hash) {
+    const std::uint32_t n = index_.find(hash, [&](std::uint32_t k) {
+      const Customer& c = at(k - 1);
+      return c.id == id && c.org == org;
+    });
+    return n == 0 ? nullptr : &at(n - 1);
+  }
+  // A new customer (the caller found none with this key).
+  Customer& add(OrgId org, CustomerId id, std::uint64_t hash);
+  void prefetch(std::uint64_t hash) const { index_.prefetch(hash); }
+  std::uint32_t size() const { return size_; }
+  // Every customer, oldest first.
+  template <class F>
+  void for_each(F&& f) const {
+    for (std::uint32_t i = 0; i < size_; ++i) f(at(i));
+  }
+
+ private:
+  Customer& at(std::uint32_t i) { return chunks_[i / kChunkRecords][i % kChunkRecords]; }
+  const Customer& at(std::uint32_t i) const {
+    return chunks_[i / kChunkRecords][i % kChunkRecords];
+  }
+
+  ByteArena& bytes_;                 // the records' memory; ~CustomerTable runs destructors
+  std::vector<Customer*> chunks_;    // kChunkRecords each
+  std::uint32_t size_ = 0;
+  NumberIndex index_;                // record number + 1
 };
 
 // What one shard holds of one organisation, for stats().
@@ -326,10 +363,8 @@ struct OrgCounts {
 
 struct alignas(64) Shard {
   Shard(const OrgId* slot_org_ids, ChunkArena& code_chunks, ChunkArena& byte_chunks)
-      : codes(slot_org_ids, code_chunks), bytes(byte_chunks), redemptions(bytes), links(bytes) {
-    customers.max_load_factor(0.85f);  // as the code index: short probes, fewer bytes
-  }
-  ~Shard();
+      : codes(slot_org_ids, code_chunks), bytes(byte_chunks), customers(bytes), redemptions(bytes),
+        links(bytes) {}
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
   std::mutex mu;
@@ -340,8 +375,7 @@ struct alignas(64) Shard {
   std::atomic<Lsn> published_lsn{0};
   CodeTable codes;      // guarded by mu
   ByteArena bytes;  // customers, redemption records and link identifiers of this shard
-  // Customers live in `bytes` (no malloc per new customer); ~Shard destroys them.
-  tsl::robin_map<CustomerKey, Customer*, CustomerKeyHash> customers;
+  CustomerTable customers;  // in `bytes`: no malloc per new customer
   RedemptionStore redemptions;
   ArenaVec<RedemptionLink, 128> links;
   // Where attach_from_pool resumes scanning per (org slot, promotion): not state, a hint.
@@ -357,8 +391,7 @@ struct alignas(64) Shard {
 
   // hash = customer_hash(org, id), which the caller usually has for picking the shard.
   Customer* customer(OrgId org, CustomerId id, std::uint64_t hash) {
-    auto it = customers.find(CustomerKey{org, id}, static_cast<std::size_t>(hash));
-    return it == customers.end() ? nullptr : it->second;
+    return customers.find(org, id, hash);
   }
   Customer* customer(OrgId org, CustomerId id) { return customer(org, id, customer_hash(org, id)); }
   Customer& customer_or_create(OrgState& org, CustomerId id, std::uint64_t hash);

@@ -163,8 +163,9 @@ Result<RedeemOutcome> Ledger::redeem(Op& op, const RedeemRequest& req) {
     shards.push_back(impl_->shard_of(h));
     impl_->shard(shards.back()).codes.prefetch(h);
   }
-  // The redemption index probe (idempotency check, then the insert) is independent of the
-  // code look-ups: its miss overlaps theirs (see NumberIndex).
+  // The customer and redemption index probes (the idempotency check, then the inserts) are
+  // independent of the code look-ups: their misses overlap (see NumberIndex).
+  impl_->shard(cshard).customers.prefetch(chash);
   impl_->shard(cshard).redemptions.prefetch(key.hash);
   impl_->prefault_bytes();
   detail::ShardGuard guard(*impl_, shards);

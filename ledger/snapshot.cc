@@ -124,13 +124,13 @@ void Ledger::encode_snapshot(std::string& out) const {
   w.varint(customers);
   for (std::size_t i = 0; i < impl_->shard_count(); ++i) {
     const Shard& s = impl_->shard(static_cast<std::uint32_t>(i));
-    for (const auto& [key, c] : s.customers) {
-      put_customer_core(w, key.org, *c);
-      w.varint(c->redemption_count);
-      s.for_each_redemption(*c, [&](const detail::StoredRedemption& r) {
+    s.customers.for_each([&](const Customer& c) {
+      put_customer_core(w, c.org, c);
+      w.varint(c.redemption_count);
+      s.for_each_redemption(c, [&](const detail::StoredRedemption& r) {
         detail::put_redemption(w, r.ref());
       });
-    }
+    });
   }
 }
 
@@ -159,16 +159,16 @@ std::uint64_t Ledger::state_hash() const {
       put_code(w, impl_->org_by_slot(s.codes.at(k).org_slot)->id, s.codes.at(k), s);
       add(2);
     }
-    for (const auto& [key, c] : s.customers) {
+    s.customers.for_each([&](const Customer& c) {
       Writer w(buf);
-      put_customer_core(w, key.org, *c);
+      put_customer_core(w, c.org, c);
       add(3);
-      s.for_each_redemption(*c, [&](const detail::StoredRedemption& r) {
-        w.varint(key.org);
+      s.for_each_redemption(c, [&](const detail::StoredRedemption& r) {
+        w.varint(c.org);
         detail::put_redemption(w, r.ref());
         add(4);
       });
-    }
+    });
   }
   return sum;
 }

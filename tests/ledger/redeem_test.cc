@@ -206,5 +206,54 @@ TEST_F(LedgerTest, StatsCountCustomersAndRedemptionsPerOrganisation) {
   check(loaded.stats());
 }
 
+// Thousands of customers per shard (many record chunks, several index growths), the same
+// customer ids in two organisations: each (org, id) is its own customer, finds its own
+// redemptions, and survives a snapshot.
+TEST_F(LedgerTest, ManyCustomersEachKeepTheirOwnRedemptions) {
+  PromotionSpec multi;
+  multi.per_code_redemptions_max = 0;
+  auto p = promotion("p", multi);
+  auto q = promotion("q", multi, kOtherOrg);
+  import(p, {"MANY001"});
+  import(q, {"MANY002"}, kOtherOrg);
+  constexpr CustomerId kCustomers = 5'000;
+  std::vector<ObjectId> mine, theirs;
+  for (CustomerId c = 1; c <= kCustomers; ++c) {
+    auto a = redeem_code("MANY001", c, "t");
+    auto b = redeem_code("MANY002", c, "t", 1, kOtherOrg);
+    ASSERT_TRUE(a.ok() && b.ok()) << c;
+    ASSERT_FALSE(a->replayed || b->replayed) << c;
+    mine.push_back(a->redemption.id);
+    theirs.push_back(b->redemption.id);
+  }
+  const auto check = [&](Ledger& l) {
+    for (CustomerId c = 1; c <= kCustomers; ++c) {
+      RedeemRequest req;
+      req.customer = c;
+      req.transaction_identifier = "t";
+      RedemptionItem item;
+      item.code = *CodeKey::make("MANY001");
+      req.items.push_back(item);
+      Op o = op();
+      auto again = l.redeem(o, req);
+      ASSERT_TRUE(again.ok() && again->replayed) << c;
+      ASSERT_EQ(again->redemption.id, mine[c - 1]) << c;
+      Op x = op(kOtherOrg);
+      req.items[0].code = *CodeKey::make("MANY002");
+      auto other = l.redeem(x, req);
+      ASSERT_TRUE(other.ok() && other->replayed) << c;
+      ASSERT_EQ(other->redemption.id, theirs[c - 1]) << c;
+    }
+    for (const OrgStats& s : l.stats()) EXPECT_EQ(s.customers, kCustomers);
+  };
+  check(ledger_);
+  std::string snapshot;
+  ledger_.encode_snapshot(snapshot);
+  Ledger loaded(small_options());
+  ASSERT_TRUE(loaded.decode_snapshot(snapshot).ok());
+  EXPECT_EQ(loaded.state_hash(), ledger_.state_hash());
+  check(loaded);
+}
+
 }  // namespace
 }  // namespace codeledger::ledger::testing
