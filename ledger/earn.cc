@@ -139,7 +139,7 @@ Result<std::vector<RevokeResult>> Ledger::revoke_earns(
   std::vector<RevokeResult> results;
   OrgState* org = impl_->find_org(op.org);
   Customer* c = nullptr;
-  std::unique_lock<std::mutex> lock;
+  std::unique_lock<detail::ShardMutex> lock;
   if (org != nullptr) {
     Shard& cs = impl_->shard(impl_->customer_shard(org->id, customer));
     lock = std::unique_lock(cs.mu);

@@ -30,6 +30,7 @@
 #include "ledger/chunk_arena.h"
 #include "ledger/ledger.h"
 #include "ledger/number_index.h"
+#include "ledger/shard_mutex.h"
 #include "ledger/redemption_store.h"
 
 namespace codeledger::ledger::detail {
@@ -367,7 +368,7 @@ struct alignas(64) Shard {
         links(bytes) {}
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
-  std::mutex mu;
+  ShardMutex mu;
   Lsn applied_lsn = 0;  // guarded by mu
   // Highest LSN a command committed here, written under mu, read lock-free by last_lsn().
   // It shares the mutex's cache line, so publishing costs no extra line per op (a global
