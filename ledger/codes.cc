@@ -205,7 +205,8 @@ std::vector<Result<CodeView>> Ledger::get_codes(Op& op, Mode mode,
                          std::to_string(impl_->options.limits.codes_per_call_max) + ") codes");
     return out;
   }
-  out.resize(codes.size(), Result<CodeView>(std::in_place));
+  out.reserve(codes.size());
+  for (std::size_t i = 0; i < codes.size(); ++i) out.emplace_back(std::in_place);
   for (std::size_t at = 0; at < codes.size(); at += kLookUpGroup) {
     const std::size_t n = std::min(kLookUpGroup, codes.size() - at);
     look_up_group(*impl_, op, mode, codes.subspan(at, n), include_redemptions, &out[at]);
