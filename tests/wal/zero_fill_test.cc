@@ -335,7 +335,9 @@ TEST(ZeroFill, NextSegmentIsZeroFilledInTheBackgroundFromOpen) {
   FaultFs fs;
   auto w = open_writer(fs, 1);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (!fs.exists(kPrepared) && std::chrono::steady_clock::now() < deadline) {
+  // Wait for the fill's write, not for the file: the file exists from the fill's first
+  // step (create), before its zeros are written and counted.
+  while (fs.calls(FaultOp::kZeroFill) < 2 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   EXPECT_TRUE(fs.exists(kPrepared));
