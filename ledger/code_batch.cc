@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cstdio>
 
+#include <tsl/robin_set.h>
+
 #include "ledger/internal.h"
 
 namespace codeledger::ledger {

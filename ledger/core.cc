@@ -102,6 +102,10 @@ EarnedRecord* Customer::find_earned(const ObjectId& eid) {
   return nullptr;
 }
 
+// Impl's ByteArenas take 64 KiB chunks and hand anything above an eighth of that to malloc.
+static_assert(sizeof(Customer) * CustomerTable::kChunkRecords <= (std::size_t{64} << 10) / 8,
+              "a chunk of customers must stay a bump allocation");
+
 CustomerTable::~CustomerTable() {
   for (std::uint32_t i = 0; i < size_; ++i) at(i).~Customer();  // memory goes with bytes_
 }

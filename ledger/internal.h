@@ -24,7 +24,6 @@
 #include <vector>
 
 #include <tsl/robin_map.h>
-#include <tsl/robin_set.h>
 
 #include "ledger/byte_arena.h"
 #include "ledger/chunk_arena.h"
@@ -175,6 +174,7 @@ class CodeTable {
   CodeTable(const CodeTable&) = delete;
   CodeTable& operator=(const CodeTable&) = delete;
 
+  // The record number, or kNone (the index's 0, "absent", minus one).
   std::uint32_t find(const CodeLookup& k) const {
     return index_.find(k.hash, [&](std::uint32_t n) { return same_key(k, at(n - 1)); }) - 1;
   }
