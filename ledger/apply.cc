@@ -138,14 +138,15 @@ void Impl::apply_codes(const EventHeader& h, OrgState& org, const CodesAdded& e)
   const std::size_t share = e.codes.size() / shard_count() + e.codes.size() / (4 * shard_count()) + 8;
   std::vector<bool> reserved(shard_count());
   for (const CodeKey& k : e.codes) {
-    const std::uint32_t si = shard_of(code_hash(org.id, mode, k.view()));
+    const std::uint64_t hash = code_hash(org.id, mode, k.view());
+    const std::uint32_t si = shard_of(hash);
     Shard& s = shard(si);
     if (!reserved[si]) {
       s.codes.reserve(s.codes.size() + share);
       reserved[si] = true;
     }
     r.key = k;
-    if (s.codes.insert_if_absent(r) == CodeTable::kNone) continue;
+    if (s.codes.insert_if_absent(r, hash) == CodeTable::kNone) continue;
     touch(s, h.lsn);
     ++added;
   }

@@ -55,16 +55,12 @@ std::string code_text(const CodeKey& k) { return std::string(k.view()); }
 
 // ---- CodeTable ----
 
-CodeTable::CodeTable(const OrgId* slot_org_ids, ChunkArena& arena)
-    : slot_org_ids_(slot_org_ids), arena_(arena) {}
-
-std::uint32_t CodeTable::insert_if_absent(const CodeRecord& r) {
+std::uint32_t CodeTable::insert_if_absent(const CodeRecord& r, std::uint64_t hash) {
   const std::uint32_t i = size_;
   if (i % kChunkRecords == 0 && i / kChunkRecords == chunks_.size()) {
     chunks_.push_back(static_cast<CodeRecord*>(arena_.allocate()));
   }
-  const CodeLookup k{r.org_slot, static_cast<Mode>(r.mode), r.key.view(),
-                     code_hash(slot_org_ids_[r.org_slot], static_cast<Mode>(r.mode), r.key.view())};
+  const CodeLookup k{r.org_slot, static_cast<Mode>(r.mode), r.key.view(), hash};
   const auto same = [&](std::uint32_t n) { return same_key(k, at(n - 1)); };
   if (index_.insert_if_absent(k.hash, i + 1, same) != 0) return kNone;
   new (&at(i)) CodeRecord(r);
@@ -230,7 +226,6 @@ Impl::Impl(LedgerOptions opts, EventSink* s)
     : options(std::move(opts)), sink(s), shard_bits(log2_exact(options.shard_count)) {
   CL_CHECK(options.limits.organisations_max > 0 && options.limits.organisations_max <= 65535);
   std::size_t orgs_max = options.limits.organisations_max;
-  slot_org_ids_.reset(new OrgId[orgs_max]());
   slot_orgs_.reset(new std::atomic<OrgState*>[orgs_max]);
   for (std::size_t i = 0; i < orgs_max; ++i) slot_orgs_[i].store(nullptr);
   std::size_t cap = 1;
@@ -239,7 +234,7 @@ Impl::Impl(LedgerOptions opts, EventSink* s)
   for (std::size_t i = 0; i < cap; ++i) org_hash_[i].store(nullptr);
   org_hash_mask_ = cap - 1;
   for (std::size_t i = 0; i < options.shard_count; ++i) {
-    shards_.push_back(std::make_unique<Shard>(slot_org_ids_.get(), arena_, byte_chunks_));
+    shards_.push_back(std::make_unique<Shard>(arena_, byte_chunks_));
   }
 }
 
@@ -264,7 +259,6 @@ Result<OrgState*> Impl::get_or_create_org(OrgId org) {
   auto slot = static_cast<std::uint16_t>(orgs_.size());
   orgs_.push_back(std::make_unique<OrgState>(org, slot, options.limits.promotions_per_org_max));
   OrgState* o = orgs_.back().get();
-  slot_org_ids_[slot] = org;
   slot_orgs_[slot].store(o, std::memory_order_release);
   std::size_t i = mix64(org) & org_hash_mask_;
   while (org_hash_[i].load(std::memory_order_relaxed) != nullptr) i = (i + 1) & org_hash_mask_;

@@ -170,7 +170,7 @@ class CodeTable {
   static constexpr std::uint32_t kNone = 0xffffffffu;
   static constexpr std::uint32_t kChunkRecords = 4096;
 
-  CodeTable(const OrgId* slot_org_ids, ChunkArena& arena);
+  explicit CodeTable(ChunkArena& arena) : arena_(arena) {}
   CodeTable(const CodeTable&) = delete;
   CodeTable& operator=(const CodeTable&) = delete;
 
@@ -182,8 +182,9 @@ class CodeTable {
   // NumberIndex::prefetch).
   void prefetch(std::uint64_t hash) const { index_.prefetch(hash); }
   // Adds r unless a record with its key (org slot, mode, code) is present: one probe of
-  // the index. Returns the new record number, or kNone for a duplicate (nothing changes).
-  std::uint32_t insert_if_absent(const CodeRecord& r);
+  // the index. hash = code_hash of r's key, which the caller has from picking the shard.
+  // Returns the new record number, or kNone for a duplicate (nothing changes).
+  std::uint32_t insert_if_absent(const CodeRecord& r, std::uint64_t hash);
   CodeRecord& at(std::uint32_t i) { return chunks_[i / kChunkRecords][i % kChunkRecords]; }
   const CodeRecord& at(std::uint32_t i) const {
     return chunks_[i / kChunkRecords][i % kChunkRecords];
@@ -198,7 +199,6 @@ class CodeTable {
            r.key.view() == k.code;
   }
 
-  const OrgId* slot_org_ids_;
   ChunkArena& arena_;
   std::vector<CodeRecord*> chunks_;  // kChunkRecords each, owned by arena_
   std::uint32_t size_ = 0;
@@ -363,8 +363,8 @@ struct OrgCounts {
 };
 
 struct alignas(64) Shard {
-  Shard(const OrgId* slot_org_ids, ChunkArena& code_chunks, ChunkArena& byte_chunks)
-      : codes(slot_org_ids, code_chunks), bytes(byte_chunks), customers(bytes), redemptions(bytes),
+  Shard(ChunkArena& code_chunks, ChunkArena& byte_chunks)
+      : codes(code_chunks), bytes(byte_chunks), customers(bytes), redemptions(bytes),
         links(bytes) {}
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
@@ -540,7 +540,6 @@ class Impl {
   ChunkArena arena_{sizeof(CodeRecord) * CodeTable::kChunkRecords};  // outlives shards_
   ChunkArena byte_chunks_{std::size_t{64} << 10};                     // outlives shards_
   std::vector<std::unique_ptr<Shard>> shards_;
-  std::unique_ptr<OrgId[]> slot_org_ids_;  // slot -> OrgId, written once per slot
   std::unique_ptr<std::atomic<OrgState*>[]> slot_orgs_;
   std::unique_ptr<std::atomic<OrgState*>[]> org_hash_;  // open addressing by OrgId
   std::size_t org_hash_mask_ = 0;

@@ -119,10 +119,11 @@ Status SnapshotLoader::codes() {
     if (st.promotion(rec.promo_number) == nullptr) return malformed("code of unknown promotion");
     rec.org_slot = st.slot;
     Mode mode = static_cast<Mode>(rec.mode);
-    Shard& s = impl_.shard(impl_.shard_of(detail::code_hash(id, mode, rec.key.view())));
+    const std::uint64_t hash = detail::code_hash(id, mode, rec.key.view());
+    Shard& s = impl_.shard(impl_.shard_of(hash));
     if (!link(s, rec)) return malformed("code redemption links");
     // A duplicate fails the whole load, so the links it pushed are discarded with the ledger.
-    if (s.codes.insert_if_absent(rec) == detail::CodeTable::kNone) return malformed("duplicate code");
+    if (s.codes.insert_if_absent(rec, hash) == detail::CodeTable::kNone) return malformed("duplicate code");
     st.code_counts[rec.promo_number - 1].fetch_add(1);
     st.codes.fetch_add(1);
   }
