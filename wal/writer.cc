@@ -346,7 +346,7 @@ void WalWriter::run() {
 
 // One lane: the writer fdatasyncs on its own thread. A hand-off to a lane thread would add
 // a wake-up per batch while the writer only waited for it (through HTTP with 64 closed-loop
-// connections: 1.09x the link requests, docs/benchmarks.md).
+// connections: 1.05-1.12x the sync link requests, docs/benchmarks.md).
 Status WalWriter::sync_batch(std::uint64_t lsn) {
   const auto started = std::chrono::steady_clock::now();
   const Status st = file_->sync();

@@ -70,6 +70,24 @@ TEST(WriterThreads, WriterAndSyncLanesAreNamed) {
   ASSERT_TRUE((*w)->close().ok());
 }
 
+// One lane: the writer thread runs the fdatasync itself, so there is no lane thread to wake.
+TEST(WriterThreads, OneSyncLaneIsTheWriterThreadItself) {
+  FaultFs fs;
+  WalOptions o = testing::options_for(Durability::kSync, true);
+  o.sync_lanes = 1;
+  auto w = WalWriter::open(fs, o, 1);
+  ASSERT_TRUE(w.ok());
+  const auto names = codeledger::testing::thread_names();
+  EXPECT_EQ(std::count(names.begin(), names.end(), "wal-writer"), 1);
+  EXPECT_EQ(std::count(names.begin(), names.end(), "wal-sync-lane"), 0);
+  auto lsn = (*w)->append(1, 0, [](std::uint64_t, std::string& out) { out += "x"; });
+  ASSERT_TRUE(lsn.ok());
+  ASSERT_TRUE((*w)->wait_durable(*lsn).ok());
+  EXPECT_EQ((*w)->durable_lsn(), *lsn);
+  EXPECT_GE((*w)->stats().fsyncs, 1u);
+  ASSERT_TRUE((*w)->close().ok());
+}
+
 TEST_P(Writer, OnDurableCallsBackOnceTheBatchIsSynced) {
   FaultFs fs;
   auto w = WalWriter::open(fs, options_for(), 10);
