@@ -7,6 +7,14 @@
 
 namespace codeledger::wal {
 
+TimedSync timed_sync(SyncHandle& handle) {
+  const auto started = std::chrono::steady_clock::now();
+  Status st = handle.sync();
+  const auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - started);
+  return {std::move(st), static_cast<std::uint64_t>(took.count())};
+}
+
 SyncLanes::SyncLanes(std::size_t lanes, Done done) : done_(std::move(done)) {
   lanes_.resize(std::max<std::size_t>(1, lanes));
   for (auto& lane : lanes_) {
@@ -74,13 +82,10 @@ void SyncLanes::run(Lane& lane) {
     SyncHandle* handle = lane.handle.get();
     const std::uint64_t lsn = lane.lsn;
     lock.unlock();
-    const auto started = std::chrono::steady_clock::now();
-    const Status st = handle != nullptr
-                          ? handle->sync()
-                          : Status(Code::kFailed, "sync lane has no open segment");
-    const auto took = std::chrono::duration_cast<std::chrono::microseconds>(
-        std::chrono::steady_clock::now() - started);
-    done_(lsn, st, static_cast<std::uint64_t>(took.count()));
+    const TimedSync synced =
+        handle != nullptr ? timed_sync(*handle)
+                          : TimedSync{Status(Code::kFailed, "sync lane has no open segment")};
+    done_(lsn, synced.status, synced.took_us);
     lock.lock();
     lane.busy = false;
     free_cv_.notify_all();

@@ -28,6 +28,14 @@
 
 namespace codeledger::wal {
 
+// handle.sync(), timed: the writer (one lane) and each lane thread (several) record the
+// same fdatasync latency.
+struct TimedSync {
+  Status status;
+  std::uint64_t took_us = 0;
+};
+TimedSync timed_sync(SyncHandle& handle);
+
 class SyncLanes {
  public:
   // done(lsn, status, fdatasync microseconds), on the lane's thread, before the lane counts

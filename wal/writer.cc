@@ -348,13 +348,10 @@ void WalWriter::run() {
 // a wake-up per batch while the writer only waited for it (through HTTP with 64 closed-loop
 // connections: 1.05-1.12x the sync link requests, docs/benchmarks.md).
 Status WalWriter::sync_batch(std::uint64_t lsn) {
-  const auto started = std::chrono::steady_clock::now();
-  const Status st = file_->sync();
-  record_fsync(std::chrono::duration_cast<std::chrono::microseconds>(
-                   std::chrono::steady_clock::now() - started)
-                   .count());
-  if (st.ok()) publish(lsn);
-  return st;
+  const TimedSync synced = timed_sync(*file_);
+  record_fsync(synced.took_us);
+  if (synced.status.ok()) publish(lsn);
+  return synced.status;
 }
 
 void WalWriter::record_fsync(std::uint64_t took_us) {

@@ -66,11 +66,12 @@ struct WalOptions {
   // kNone, which never fsyncs and so has nothing to gain.
   bool preallocate = true;
   // fdatasyncs in flight at once (1..kSyncLanesMax). Ignored in kNone. 1: the writer thread
-  // fdatasyncs each batch itself (no lane threads). 1 (one at a time) suits a closed loop, where the next batch waits for this one's acknowledgements: there,
-  // two overlapping fdatasyncs each took longer and split the same records between them
-  // (through HTTP with 64 connections, 2 lanes answered 0.63-0.83x the requests of 1). 2
-  // suits a producer that stages the next batch meanwhile: 1.20-1.31x the records per
-  // second at 128 records per fdatasync (docs/benchmarks.md).
+  // fdatasyncs each batch itself (no lane threads). 1 (one at a time) suits a closed loop,
+  // where the next batch waits for this one's acknowledgements: there, two overlapping
+  // fdatasyncs each took longer and split the same records between them (through HTTP
+  // with 64 connections, 2 lanes answered 0.63-0.83x the requests of 1). 2 suits a
+  // producer that stages the next batch meanwhile: 1.20-1.31x the records per second at 128
+  // records per fdatasync (docs/benchmarks.md).
   std::size_t sync_lanes = 1;
   // With sync_lanes > 1: while an fdatasync is in flight, the next batch goes to another
   // lane only once it holds at least this many bytes, so a trickle of records is not spread

@@ -57,29 +57,35 @@ TEST_P(Writer, ConcurrentAppendsGetConsecutiveLsnsAndGroupCommit) {
   }
 }
 
+// A sync writer with `lanes` sync lanes, and how many of this process's threads carry name.
+Result<std::unique_ptr<WalWriter>> open_sync_writer(FaultFs& fs, std::size_t lanes) {
+  WalOptions o = testing::options_for(Durability::kSync, true);
+  o.sync_lanes = lanes;
+  return WalWriter::open(fs, o, 1);
+}
+
+long threads_named(const char* name) {
+  const auto names = codeledger::testing::thread_names();
+  return std::count(names.begin(), names.end(), name);
+}
+
 // Operators tell the log's threads apart in top -H, perf and /proc/PID/task/*/comm.
 TEST(WriterThreads, WriterAndSyncLanesAreNamed) {
   FaultFs fs;
-  WalOptions o = testing::options_for(Durability::kSync, true);
-  o.sync_lanes = 2;
-  auto w = WalWriter::open(fs, o, 1);
+  auto w = open_sync_writer(fs, 2);
   ASSERT_TRUE(w.ok());
-  const auto names = codeledger::testing::thread_names();
-  EXPECT_EQ(std::count(names.begin(), names.end(), "wal-writer"), 1);
-  EXPECT_EQ(std::count(names.begin(), names.end(), "wal-sync-lane"), 2);
+  EXPECT_EQ(threads_named("wal-writer"), 1);
+  EXPECT_EQ(threads_named("wal-sync-lane"), 2);
   ASSERT_TRUE((*w)->close().ok());
 }
 
 // One lane: the writer thread runs the fdatasync itself, so there is no lane thread to wake.
 TEST(WriterThreads, OneSyncLaneIsTheWriterThreadItself) {
   FaultFs fs;
-  WalOptions o = testing::options_for(Durability::kSync, true);
-  o.sync_lanes = 1;
-  auto w = WalWriter::open(fs, o, 1);
+  auto w = open_sync_writer(fs, 1);
   ASSERT_TRUE(w.ok());
-  const auto names = codeledger::testing::thread_names();
-  EXPECT_EQ(std::count(names.begin(), names.end(), "wal-writer"), 1);
-  EXPECT_EQ(std::count(names.begin(), names.end(), "wal-sync-lane"), 0);
+  EXPECT_EQ(threads_named("wal-writer"), 1);
+  EXPECT_EQ(threads_named("wal-sync-lane"), 0);
   auto lsn = (*w)->append(1, 0, [](std::uint64_t, std::string& out) { out += "x"; });
   ASSERT_TRUE(lsn.ok());
   ASSERT_TRUE((*w)->wait_durable(*lsn).ok());
