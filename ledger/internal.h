@@ -490,6 +490,7 @@ class Impl {
   // Before taking shard locks, in commands that add to the shards' ByteArenas (see
   // ChunkArena::prefault): the kernel's page zeroing then happens outside the locks.
   void prefault_bytes() { byte_chunks_.prefault(); }
+  ChunkArena& byte_chunks() { return byte_chunks_; }
   std::size_t shard_count() const { return shards_.size(); }
 
   OrgState* find_org(OrgId org) const;

@@ -15,6 +15,12 @@ Ledger::~Ledger() = default;
 
 const LedgerOptions& Ledger::options() const { return impl_->options; }
 
+void Ledger::hand_off_prefault(std::function<void()> wake) {
+  impl_->byte_chunks().hand_off_prefault(std::move(wake));
+}
+
+void Ledger::prefault_memory() { impl_->byte_chunks().fill(); }
+
 Status Ledger::configure_org(OrgId org, const OrgSettings& settings) {
   if (org == 0) return Status(ErrorCode::kInvalidRequest, "orgId must be positive");
   auto o = impl_->get_or_create_org(org);

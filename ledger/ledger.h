@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -210,6 +211,14 @@ class Ledger {
   std::uint64_t state_hash() const;
 
   std::vector<OrgStats> stats() const;
+
+  // Page faulting for new records off the request path (see ChunkArena): from now on a
+  // command that finds too little memory faulted in ahead calls wake (quickly, from its own
+  // thread: it must only signal), and the owner's helper thread answers by calling
+  // prefault_memory(). Without it, commands fault the memory in themselves before they lock.
+  // Call before the ledger is shared between threads.
+  void hand_off_prefault(std::function<void()> wake);
+  void prefault_memory();
 
  private:
   struct Impl;

@@ -70,6 +70,9 @@ class StoreMetrics final : public MetricsSource {
     prom::sample(out, "codeledger_snapshot_age_seconds", "", static_cast<double>(st.snapshot_age_ms) / 1e3);
     gauge("codeledger_snapshot_last_build_ms", "Milliseconds the last snapshot build took.",
           static_cast<std::uint64_t>(st.last_snapshot_build_ms));
+    counter("codeledger_ledger_prefault_fills_total",
+            "Times the ledger-prefault thread faulted record memory in ahead of the requests.",
+            st.prefault_fills);
     histogram(out, "codeledger_wal_fsync_seconds", "fdatasync latency of WAL batches.", st.wal.fsync_us,
               1e-6);
     histogram(out, "codeledger_wal_batch_records", "Records per group-commit batch.",

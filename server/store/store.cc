@@ -42,6 +42,7 @@ Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
   std::unique_ptr<Store> s(new Store(std::move(options)));
   if (Status st = s->recover(); !st.ok()) return st;
   s->sink_->attach(s->writer_.get());
+  s->prefault_ = std::make_unique<PrefaultThread>(*s->ledger_);
   if (s->options_.snapshot_interval_ms > 0) {
     s->snapshot_thread_ = std::thread([p = s.get()] { p->snapshot_loop(); });
     wal::name_thread(s->snapshot_thread_, "snapshotter");
@@ -77,6 +78,7 @@ StoreStats Store::stats() const {
   std::lock_guard lock(mu_);
   StoreStats s = stats_;
   s.wal = writer_->stats();
+  if (prefault_) s.prefault_fills = prefault_->fills();
   const std::int64_t since = s.last_snapshot_time_ms ? s.last_snapshot_time_ms : opened_ms_;
   s.snapshot_age_ms = std::max<std::int64_t>(0, now_ms() - since);
   return s;

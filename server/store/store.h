@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "ledger/ledger.h"
+#include "server/store/prefault_thread.h"
 #include "wal/file.h"
 #include "wal/reader.h"
 #include "wal/snapshot.h"
@@ -82,6 +83,7 @@ struct StoreStats {
   // the store opened when there is no snapshot yet (filled by stats()).
   std::int64_t snapshot_age_ms = 0;
   std::string last_snapshot_error;
+  std::uint64_t prefault_fills = 0;  // times the ledger-prefault thread faulted memory in ahead
 };
 
 class WalSink;
@@ -138,6 +140,7 @@ class Store {
   std::unique_ptr<WalSink> sink_;
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<wal::WalWriter> writer_;
+  std::unique_ptr<PrefaultThread> prefault_;  // after ledger_: stops before it is destroyed
   RecoveryReport recovery_;
   std::int64_t opened_ms_ = 0;
 

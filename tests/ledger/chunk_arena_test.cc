@@ -1,5 +1,7 @@
 // ChunkArena: chunks are distinct and stay put, and prefault() only ever touches memory
-// no chunk has been handed out from (ASan would catch a write past a slab).
+// no chunk has been handed out from (ASan would catch a write past a slab). With a helper
+// (hand_off_prefault), prefault() only wakes it, and its fill() keeps the next chunks
+// faulted in across slab boundaries.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -13,10 +15,45 @@ namespace {
 
 constexpr std::size_t kChunkBytes = std::size_t{64} << 10;
 
-TEST(ChunkArenaTest, PrefaultBeforeAnySlabDoesNothing) {
+TEST(ChunkArenaTest, PrefaultBeforeAnySlabPreparesTheFirst) {
   ChunkArena arena(kChunkBytes);
+  EXPECT_EQ(arena.faulted_ahead_bytes(), 0u);
   arena.prefault();
+  EXPECT_GE(arena.faulted_ahead_bytes(), kChunkBytes);
   EXPECT_NE(arena.allocate(), nullptr);
+}
+
+TEST(ChunkArenaTest, HandedOffPrefaultWakesTheHelperOnceUntilItFills) {
+  ChunkArena arena(kChunkBytes);
+  int wakes = 0;
+  arena.hand_off_prefault([&] { ++wakes; });
+  for (int i = 0; i < 5; ++i) arena.prefault();
+  EXPECT_EQ(wakes, 1);  // asked once; the helper has not answered yet
+  EXPECT_EQ(arena.faulted_ahead_bytes(), 0u);  // and the callers faulted nothing themselves
+  arena.fill();
+  EXPECT_GE(arena.faulted_ahead_bytes(), kChunkBytes);
+  arena.prefault();
+  EXPECT_EQ(wakes, 1);  // enough is faulted ahead: no new request
+}
+
+TEST(ChunkArenaTest, HelperKeepsTheNextChunkFaultedAcrossSlabs) {
+  ChunkArena arena(kChunkBytes);
+  arena.hand_off_prefault([&] { arena.fill(); });  // a helper that answers at once
+  std::vector<unsigned char*> chunks;
+  // 300 chunks of 64 KiB cross the 4 MiB and 8 MiB slabs into the third.
+  for (int i = 0; i < 300; ++i) {
+    arena.prefault();
+    ASSERT_GE(arena.faulted_ahead_bytes(), kChunkBytes) << "chunk " << i;
+    auto* c = static_cast<unsigned char*>(arena.allocate());
+    std::memset(c, i & 0xff, kChunkBytes);
+    chunks.push_back(c);
+  }
+  std::set<unsigned char*> distinct(chunks.begin(), chunks.end());
+  EXPECT_EQ(distinct.size(), chunks.size());
+  for (int i = 0; i < 300; ++i) {
+    EXPECT_EQ(chunks[i][0], i & 0xff);
+    EXPECT_EQ(chunks[i][kChunkBytes - 1], i & 0xff);
+  }
 }
 
 TEST(ChunkArenaTest, PrefaultNeverDisturbsHandedOutChunks) {

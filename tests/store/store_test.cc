@@ -2,10 +2,13 @@
 // a failed log refuses writes but serves reads, and replay is deterministic.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 #include "store_test_util.h"
+#include "tests/support/thread_names.h"
 #include "wal/record.h"
 
 namespace codeledger::store {
@@ -244,6 +247,23 @@ TEST(Store, PreallocateOptionControlsZeroFill) {
       EXPECT_EQ(fs.calls(wal::FaultOp::kZeroFill), 0u);
     }
   }
+}
+
+// The kernel's zeroing of fresh record memory runs on the store's ledger-prefault thread,
+// not on the threads that run commands.
+TEST(Store, LedgerPrefaultThreadFaultsRecordMemoryInAhead) {
+  wal::FaultFs fs;
+  auto store = open_store(fs, options_on(fs));
+  const auto names = codeledger::testing::thread_names();
+  EXPECT_EQ(std::count(names.begin(), names.end(), "ledger-prefault"), 1);
+  Workload w(3);
+  ASSERT_EQ(w.run(*store, 60), 60) << w.last_error().message();
+  // The thread answers the first command that found nothing faulted in ahead.
+  for (int i = 0; i < 200 && store->stats().prefault_fills == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_GE(store->stats().prefault_fills, 1u);
+  EXPECT_EQ(store->ledger().state_hash(), w.acked_hash());
 }
 
 }  // namespace
