@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <functional>
 #include <set>
 #include <vector>
 
@@ -36,42 +37,38 @@ TEST(ChunkArenaTest, HandedOffPrefaultWakesTheHelperOnceUntilItFills) {
   EXPECT_EQ(wakes, 1);  // enough is faulted ahead: no new request
 }
 
-TEST(ChunkArenaTest, HelperKeepsTheNextChunkFaultedAcrossSlabs) {
-  ChunkArena arena(kChunkBytes);
-  arena.hand_off_prefault([&] { arena.fill(); });  // a helper that answers at once
+// Allocates 300 chunks of 64 KiB (past the 4 MiB and 8 MiB slabs into the third), calling
+// prefault() and then check(i) before each, and fills each with its own byte; then checks
+// that the chunks are distinct and still hold their bytes.
+void allocate_and_check_chunks(ChunkArena& arena, const std::function<void(int)>& check) {
+  constexpr int kChunks = 300;
   std::vector<unsigned char*> chunks;
-  // 300 chunks of 64 KiB cross the 4 MiB and 8 MiB slabs into the third.
-  for (int i = 0; i < 300; ++i) {
+  for (int i = 0; i < kChunks; ++i) {
     arena.prefault();
-    ASSERT_GE(arena.faulted_ahead_bytes(), kChunkBytes) << "chunk " << i;
+    check(i);
     auto* c = static_cast<unsigned char*>(arena.allocate());
     std::memset(c, i & 0xff, kChunkBytes);
     chunks.push_back(c);
   }
   std::set<unsigned char*> distinct(chunks.begin(), chunks.end());
   EXPECT_EQ(distinct.size(), chunks.size());
-  for (int i = 0; i < 300; ++i) {
+  for (int i = 0; i < kChunks; ++i) {
     EXPECT_EQ(chunks[i][0], i & 0xff);
     EXPECT_EQ(chunks[i][kChunkBytes - 1], i & 0xff);
   }
 }
 
+TEST(ChunkArenaTest, HelperKeepsTheNextChunkFaultedAcrossSlabs) {
+  ChunkArena arena(kChunkBytes);
+  arena.hand_off_prefault([&] { arena.fill(); });  // a helper that answers at once
+  allocate_and_check_chunks(arena, [&](int i) {
+    ASSERT_GE(arena.faulted_ahead_bytes(), kChunkBytes) << "chunk " << i;
+  });
+}
+
 TEST(ChunkArenaTest, PrefaultNeverDisturbsHandedOutChunks) {
   ChunkArena arena(kChunkBytes);
-  std::vector<unsigned char*> chunks;
-  // Past the first slabs (4 MiB, then 8 MiB), prefaulting between every allocation.
-  for (int i = 0; i < 300; ++i) {
-    arena.prefault();
-    auto* c = static_cast<unsigned char*>(arena.allocate());
-    std::memset(c, i & 0xff, kChunkBytes);
-    chunks.push_back(c);
-  }
-  std::set<unsigned char*> distinct(chunks.begin(), chunks.end());
-  EXPECT_EQ(distinct.size(), chunks.size());
-  for (int i = 0; i < 300; ++i) {
-    EXPECT_EQ(chunks[i][0], i & 0xff);
-    EXPECT_EQ(chunks[i][kChunkBytes - 1], i & 0xff);
-  }
+  allocate_and_check_chunks(arena, [](int) {});
 }
 
 }  // namespace
