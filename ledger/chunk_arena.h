@@ -38,7 +38,8 @@ class ChunkArena {
   // whichever thread runs the command: it must only signal) instead of faulting on the
   // caller's thread, and the helper calls fill(). Why: even outside the locks, the zeroing
   // held up the request that ran into it and every request queued behind it on that io
-  // thread. Call before the arena is shared between threads.
+  // thread. Call before the arena is shared between threads (or after it no longer is); an
+  // empty wake hands the faulting back to the callers.
   void hand_off_prefault(std::function<void()> wake);
 
   // Faults in the memory of the next kFillAheadBytes of chunks, preparing the next slab

@@ -215,8 +215,8 @@ class Ledger {
   // Page faulting for new records off the request path (see ChunkArena): from now on a
   // command that finds too little memory faulted in ahead calls wake (quickly, from its own
   // thread: it must only signal), and the owner's helper thread answers by calling
-  // prefault_memory(). Without it, commands fault the memory in themselves before they lock.
-  // Call before the ledger is shared between threads.
+  // prefault_memory(). Without it (or after an empty wake), commands fault the memory in
+  // themselves before they lock. Call while no command runs.
   void hand_off_prefault(std::function<void()> wake);
   void prefault_memory();
 

@@ -17,6 +17,9 @@ PrefaultThread::~PrefaultThread() {
   }
   cv_.notify_one();
   thread_.join();
+  // Traffic has stopped (the store is closing): a later command faults memory in itself
+  // rather than waking a thread that is gone.
+  ledger_.hand_off_prefault({});
 }
 
 std::uint64_t PrefaultThread::fills() const {

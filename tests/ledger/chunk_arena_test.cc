@@ -37,6 +37,16 @@ TEST(ChunkArenaTest, HandedOffPrefaultWakesTheHelperOnceUntilItFills) {
   EXPECT_EQ(wakes, 1);  // enough is faulted ahead: no new request
 }
 
+TEST(ChunkArenaTest, EmptyWakeHandsFaultingBackToTheCallers) {
+  ChunkArena arena(kChunkBytes);
+  int wakes = 0;
+  arena.hand_off_prefault([&] { ++wakes; });
+  arena.hand_off_prefault({});  // as PrefaultThread does when it stops
+  arena.prefault();
+  EXPECT_EQ(wakes, 0);
+  EXPECT_GE(arena.faulted_ahead_bytes(), kChunkBytes);  // the caller faulted it in itself
+}
+
 // Allocates 300 chunks of 64 KiB (past the 4 MiB and 8 MiB slabs into the third), calling
 // prefault() and then check(i) before each, and fills each with its own byte; then checks
 // that the chunks are distinct and still hold their bytes.
