@@ -60,6 +60,9 @@ if [ "$TARGET" = ceiling ]; then
 else
   SERVER=("${DAEMON:-$BUILD/server/codeledgerd}")
 fi
+for bin in "$BUILD/bench/ledger-load" "${SERVER[0]}"; do
+  [ -x "$bin" ] || { echo "thread-cpu: $bin is missing (build it: docs/benchmarks.md, Build)" >&2; exit 2; }
+done
 "${SERVER[0]}" --config "$WORK/config.json" --listen "127.0.0.1:$PORT" > "$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.05; done
@@ -77,11 +80,13 @@ sleep 1.5
 # utime + stime (clock ticks) of every server thread and of the load generator
 ticks() {
   for t in /proc/"$SERVER_PID"/task/*; do echo "$(cat "$t/comm") $(awk '{print $14 + $15}' "$t/stat")"; done
-  echo "ledger-load $(awk '{print $14 + $15}' /proc/"$LOAD_PID"/stat)"
+  if [ -r /proc/"$LOAD_PID"/stat ]; then echo "ledger-load $(awk '{print $14 + $15}' /proc/"$LOAD_PID"/stat)"; fi
 }
 ticks > "$WORK/t0"; sleep 2; ticks > "$WORK/t1"
+SHORT=
+kill -0 "$LOAD_PID" 2>/dev/null || SHORT=" (the run ended inside the 2 s sample: raise --requests)"
 wait "$LOAD_PID" || true
 HZ=$(getconf CLK_TCK)
 CPU=$(paste "$WORK/t0" "$WORK/t1" | awk -v hz="$HZ" '{p = ($4 - $2) * 100 / hz / 2; if (p > 0) printf "%s=%.0f%% ", $1, p}')
 RESULT=$(grep '^RESULT' "$WORK/load.out" | grep -oE 'rps=[0-9]+|p99_us=[0-9.]+|p999_us=[0-9.]+|errors=[0-9]+' | tr '\n' ' ')
-echo "$TARGET $SCENARIO ${RESULT:-failed} cpu: $CPU"
+echo "$TARGET $SCENARIO ${RESULT:-failed} cpu: $CPU$SHORT"
