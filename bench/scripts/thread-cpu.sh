@@ -36,25 +36,17 @@ case "$TARGET" in ceiling|none|async|sync) ;; *) echo "thread-cpu: bad --target 
 WORK=$(mktemp -d /tmp/codeledger-thread-cpu.XXXXXX)
 SERVER_PID=
 cleanup() {
-  [ -n "$SERVER_PID" ] && { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; }
+  if [ -n "$SERVER_PID" ]; then stop_pid "$SERVER_PID"; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-KEY=benchk
-SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(12))')
-SALT=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
-SECRET_SHA=$(python3 -c 'import hashlib,sys; s=bytes.fromhex(sys.argv[1]); m=hashlib.md5(sys.argv[2].encode()).hexdigest(); print(hashlib.sha256(s+m.encode()).hexdigest())' "$SALT" "$SECRET")
+SERVER_THREADS=1
+# free_port, wait_port, stop_pid, the bench key (KEY, SECRET) and write_config
+source "$ROOT/bench/scripts/bench-lib.sh"
 MODE=$TARGET; [ "$MODE" = ceiling ] && MODE=none
-cat > "$WORK/config.json" <<JSON
-{"threads": 1, "data_dir": "$WORK/data", "demo": false,
- "durability": {"mode": "$MODE", "fsync_interval_ms": 5, "sync_lanes": 1},
- "organisations": [{"org_id": 100737, "time_zone": "UTC"}],
- "api_keys": [{"name": "$KEY", "org_id": 100737, "scopes": ["read", "write", "admin"],
-               "salt": "$SALT", "secret_sha256": "$SECRET_SHA",
-               "rate_limit_per_minute": 4000000000, "rate_limit_burst": 100000000}]}
-JSON
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+CONFIG=$(write_config "$MODE" "$WORK/data")
+PORT=$(free_port)
 if [ "$TARGET" = ceiling ]; then
   SERVER=("$BUILD/bench/ceiling/ceiling-server")
 else
@@ -63,9 +55,9 @@ fi
 for bin in "$BUILD/bench/ledger-load" "${SERVER[0]}"; do
   [ -x "$bin" ] || { echo "thread-cpu: $bin is missing (build it: docs/benchmarks.md, Build)" >&2; exit 2; }
 done
-"${SERVER[0]}" --config "$WORK/config.json" --listen "127.0.0.1:$PORT" > "$WORK/server.log" 2>&1 &
+"${SERVER[0]}" --config "$CONFIG" --listen "127.0.0.1:$PORT" > "$WORK/server.log" 2>&1 &
 SERVER_PID=$!
-for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.05; done
+wait_port "$PORT" "$SERVER_PID"
 
 LOAD_ARGS=(--port "$PORT" --key "$KEY" --secret "$SECRET" --scenario "$SCENARIO"
            --requests "$REQUESTS" --codes "$REQUESTS" --duration 30 --connections 64 --threads 1

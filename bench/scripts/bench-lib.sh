@@ -1,0 +1,45 @@
+# Shared by side-by-side.sh and thread-cpu.sh (sourced): a free loopback port, waiting for a
+# server to accept, and the bench API key with the config file both scripts start servers
+# with, and stopping a process. The caller sets WORK (a scratch directory) and
+# SERVER_THREADS before write_config.
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+wait_port() {  # $1 port, $2 pid: until something accepts, or the process died
+  for _ in $(seq 1 200); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    kill -0 "$2" 2>/dev/null || { echo "$(basename "$0"): process $2 exited" >&2; return 1; }
+    sleep 0.05
+  done
+  echo "$(basename "$0"): port $1 never opened" >&2
+  return 1
+}
+
+stop_pid() {
+  kill "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+
+# A key of our own with rate limits far above any load here: the demo key is limited to
+# 1000 requests a minute, which would measure the limiter, not the ledger.
+# Six characters: "benchk:" + 32 hex digits is 39 bytes, so its base64 needs no '=' padding
+# (the server's Basic parser currently refuses padded credentials).
+KEY=benchk
+SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(12))')
+SALT=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
+SECRET_SHA=$(python3 -c 'import hashlib,sys; s=bytes.fromhex(sys.argv[1]); m=hashlib.md5(sys.argv[2].encode()).hexdigest(); print(hashlib.sha256(s+m.encode()).hexdigest())' "$SALT" "$SECRET")
+
+write_config() {  # $1 durability mode, $2 data dir, $3 sync lanes (default 1) -> config path
+  local path=$WORK/config-$1-${3:-1}.json
+  cat > "$path" <<JSON
+{"threads": $SERVER_THREADS, "data_dir": "$2", "demo": false,
+ "durability": {"mode": "$1", "fsync_interval_ms": 5, "sync_lanes": ${3:-1}},
+ "organisations": [{"org_id": 100737, "time_zone": "UTC"}],
+ "api_keys": [{"name": "$KEY", "org_id": 100737, "scopes": ["read", "write", "admin"],
+               "salt": "$SALT", "secret_sha256": "$SECRET_SHA",
+               "rate_limit_per_minute": 4000000000, "rate_limit_burst": 100000000}]}
+JSON
+  echo "$path"
+}
