@@ -1,14 +1,16 @@
 // Front-door micro benchmarks: the per-key rate limiter (one key per thread, and two threads
-// racing on one key), request JSON parsing (a Capillary redemption body through the wire
-// readers) and response serialisation (a seed-002 code record with *ISO fields). Run from the
-// Release build:
-//   micro_bench --benchmark_filter='RateLimit|RequestJson|ResponseCode'
+// racing on one key), Basic authentication (what every request pays), request JSON parsing
+// (a Capillary redemption body through the wire readers) and response serialisation (a
+// seed-002 code record with *ISO fields, and a redemption answer). Run from the Release build:
+//   micro_bench --benchmark_filter='RateLimit|AuthBasic|RequestJson|Response'
 #include <benchmark/benchmark.h>
 
 #include <string>
 #include <vector>
 
 #include "server/capillary/views.h"
+#include "server/http/auth.h"
+#include "server/http/crypto.h"
 #include "server/http/rate_limit.h"
 #include "server/wire/json_reader.h"
 #include "server/wire/json_writer.h"
@@ -48,6 +50,26 @@ void BM_RateLimitAdmitSharedKey(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(limiter().admit_key("key-0"));
 }
 BENCHMARK(BM_RateLimitAdmitSharedKey)->Threads(2)->UseRealTime();
+
+// One Basic header checked against one key: base64 decode, MD5-hex check, the salted SHA-256
+// and the constant-time compare, as Dispatcher::authenticate does for every request.
+void BM_AuthBasic(benchmark::State& state) {
+  server::Config config;
+  server::ApiKeyConfig key = bench_keys(1).front();
+  key.scopes = 0xff;
+  const std::string salt = server::random_bytes(16);
+  key.salt_hex = server::to_hex(salt);
+  key.secret_sha256_hex = server::salted_secret_hash(salt, server::md5_hex("bench-secret"));
+  config.api_keys.push_back(key);
+  const server::Auth auth(config);
+  const std::string header = server::capillary_basic_header(key.name, "bench-secret");
+  for (auto _ : state) {
+    auto result = auth.authenticate(header);
+    if (!result.caller) state.SkipWithError("authentication failed");
+    benchmark::DoNotOptimize(result);
+  }
+}
+BENCHMARK(BM_AuthBasic);
 
 constexpr std::string_view kRedeemBody = R"({
   "transactionIdentifier": "TXN-2026-11-22-000123",
@@ -102,5 +124,33 @@ void BM_ResponseCodeSerialise(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * out.size()));
 }
 BENCHMARK(BM_ResponseCodeSerialise);
+
+// The answer to a one-item redemption (POST /v1/redemptions), in UTC as the bench org uses.
+void BM_ResponseRedemptionSerialise(benchmark::State& state) {
+  ledger::RedemptionView r;
+  r.id = *ledger::ObjectId::parse("5f1a2b3c4d5e6f7a8b9c0d1e");
+  r.org = 100737;
+  r.customer = 554433;
+  r.transaction_identifier = "TXN-2026-11-22-000123";
+  r.transaction_number = "B-778812";
+  r.transaction_date_ms = 1'763'800'000'000;
+  r.amount = 129950;
+  r.redeemed_ms = 1'763'800'000'123;
+  r.promotion_name = "Black Friday";
+  ledger::RedemptionItem& item = r.items.emplace_back();
+  item.code = *ledger::CodeKey::make("DQCV73");
+  item.promotion_id = *ledger::ObjectId::parse("5f1a2b3c4d5e6f7a8b9c0d1f");
+  item.discount = 10000;
+  const auto zone = server::wire::IsoZone::find_or_utc("UTC");
+  std::string out;
+  for (auto _ : state) {
+    out.clear();
+    server::wire::JsonWriter w(out);
+    server::capillary::write_redemption(w, r, zone);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * out.size()));
+}
+BENCHMARK(BM_ResponseRedemptionSerialise);
 
 }  // namespace

@@ -17,9 +17,28 @@ struct MdCtxDeleter {
   void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
 };
 
-// One-shot digest; returns the digest length.
+// Fetched once: EVP_md5()/EVP_sha256() hand back legacy objects that OpenSSL 3 resolves
+// again (EVP_MD_fetch: a provider look-up under a lock) on every EVP_DigestInit_ex. That
+// look-up was a third of each request's authentication (docs/benchmarks.md, session 9).
+// Never freed: they live as long as the process, like the built-in ones.
+const EVP_MD* fetched(const char* name) {
+  EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
+  CL_CHECK(md != nullptr);  // a broken OpenSSL install, not a bad request
+  return md;
+}
+const EVP_MD* md5_md() {
+  static const EVP_MD* const md = fetched("MD5");
+  return md;
+}
+const EVP_MD* sha256_md() {
+  static const EVP_MD* const md = fetched("SHA256");
+  return md;
+}
+
+// One-shot digest; returns the digest length. The context is per thread and reused (a
+// digest init resets it), so a request's authentication allocates no context.
 unsigned digest(const EVP_MD* md, std::string_view data, unsigned char* out) {
-  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
+  thread_local const std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
   unsigned len = 0;
   const bool ok = ctx && EVP_DigestInit_ex(ctx.get(), md, nullptr) == 1 &&
                   EVP_DigestUpdate(ctx.get(), data.data(), data.size()) == 1 &&
@@ -66,13 +85,13 @@ bool from_hex(std::string_view hex, std::string& out) {
 
 std::string md5_hex(std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
-  const unsigned len = digest(EVP_md5(), data, out);
+  const unsigned len = digest(md5_md(), data, out);
   return to_hex(out, len);
 }
 
 Sha256Digest sha256(std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
-  const unsigned len = digest(EVP_sha256(), data, out);
+  const unsigned len = digest(sha256_md(), data, out);
   CL_CHECK(len == 32);
   Sha256Digest d;
   std::copy(out, out + 32, d.begin());

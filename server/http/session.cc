@@ -5,13 +5,15 @@
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
+#include <boost/asio/write.hpp>
 
+#include <array>
 #include <ctime>
 
 #include "server/http/access_log.h"
 #include "server/http/errors.h"
 #include "server/http/head_screen.h"
+#include "server/http/response_head.h"
 
 namespace codeledger::server {
 namespace {
@@ -187,16 +189,8 @@ void Session::reply_not_durable() {
 
 void Session::on_handled() {
   if (state_.stopping.load(std::memory_order_acquire)) keep_alive_ = false;
-  response_.clear();
-  response_.result(reply_.status);
-  response_.version(11);
-  response_.set(http::field::server, "codeledger");
-  response_.set(http::field::date, worker_.date.view());
-  response_.set(http::field::content_type, reply_.content_type);
-  for (const auto& [name, value] : reply_.headers) response_.set(name, value);
-  response_.keep_alive(keep_alive_);
-  response_.body() = std::move(reply_.body);
-  response_.prepare_payload();
+  head_.clear();
+  append_response_head(head_, reply_, worker_.date.view(), keep_alive_);
   do_write();
 }
 
@@ -204,15 +198,16 @@ void Session::do_write() {
   phase_ = Phase::kWriting;
   // A client that stops reading its answers gets the same patience as a slow sender.
   stream_.expires_after(std::chrono::milliseconds(state_.limits.read_timeout_ms));
-  http::async_write(stream_, response_,
-                    beast::bind_front_handler(&Session::on_write, shared_from_this()));
+  const std::size_t body_bytes = status_has_body(reply_.status) ? reply_.body.size() : 0;
+  const std::array<net::const_buffer, 2> answer{net::buffer(head_),
+                                                 net::buffer(reply_.body.data(), body_bytes)};
+  net::async_write(stream_, answer,
+                   beast::bind_front_handler(&Session::on_write, shared_from_this()));
 }
 
 void Session::on_write(beast::error_code ec, std::size_t bytes) {
   account(bytes);
   if (ec) return stream_.close();
-  // Keep the body's capacity for the next answer; drop its content.
-  response_.body().clear();
   if (!keep_alive_) return do_close();
   do_read();
 }
@@ -228,7 +223,7 @@ void Session::fail_and_close(http::status status, std::string_view path, std::st
 void Session::account(std::size_t bytes_written) {
   const auto latency = Clock::now() - read_done_;
   const auto latency_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(latency).count();
-  const unsigned status = response_.result_int();
+  const unsigned status = static_cast<unsigned>(reply_.status);
   if (state_.metrics) state_.metrics->record(route_, status, latency_ns);
   const std::uint64_t threshold = state_.access_log_threshold.load(std::memory_order_relaxed);
   if (threshold != 0 && sample_draw() < threshold) {

@@ -109,8 +109,8 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  http::response<http::string_body> response_;
   Reply reply_;
+  std::string head_;  // the answer's status line and headers (response_head.h), reused
   ServerState& state_;
   WorkerState& worker_;
   Phase phase_ = Phase::kReading;

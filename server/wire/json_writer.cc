@@ -69,26 +69,39 @@ void append_repairing(std::string& out, std::string_view text) {
   }
 }
 
-}  // namespace
+// Printable ASCII other than '"' and '\\': written as it is.
+inline bool is_plain(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
 
-void append_json_string(std::string& out, std::string_view text) {
-  out.push_back('"');
+// What follows the plain prefix: escapes, UTF-8 checked (and repaired when invalid).
+void append_rest(std::string& out, std::string_view text) {
   bool ascii = true;
   for (char ch : text) ascii &= static_cast<unsigned char>(ch) < 0x80;
   if (!ascii && !simdjson::validate_utf8(text.data(), text.size())) {
-    append_repairing(out, text);
-  } else {
-    // Copy runs of plain bytes at once; escape the rest.
-    std::size_t run = 0;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-      const auto c = static_cast<unsigned char>(text[i]);
-      if (!needs_escape(c)) continue;
-      out.append(text.data() + run, i - run);
-      append_escape(out, c);
-      run = i + 1;
-    }
-    out.append(text.data() + run, text.size() - run);
+    return append_repairing(out, text);
   }
+  // Copy runs of plain bytes at once; escape the rest.
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (!needs_escape(c)) continue;
+    out.append(text.data() + run, i - run);
+    append_escape(out, c);
+    run = i + 1;
+  }
+  out.append(text.data() + run, text.size() - run);
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view text) {
+  // Nearly every string written (field names, codes, ids, identifiers) is printable ASCII:
+  // one scan finds that, and the text goes out in one append.
+  std::size_t plain = 0;
+  while (plain < text.size() && is_plain(static_cast<unsigned char>(text[plain]))) ++plain;
+  out.push_back('"');
+  out.append(text.data(), plain);
+  text.remove_prefix(plain);
+  if (!text.empty()) append_rest(out, text);
   out.push_back('"');
 }
 

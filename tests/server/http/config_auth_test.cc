@@ -1,6 +1,8 @@
 // Config parsing and validation, the command line, secret hashing and the auth object.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "server/capillary/demo.h"
 #include "server/http/auth.h"
 #include "server/http/config.h"
@@ -127,6 +129,25 @@ TEST(SecretHashing, KnownVectors) {
   ASSERT_TRUE(from_hex("9f1c2a7be04d4c58a1e3f6b2d8c07a15", salt));
   EXPECT_EQ(salted_secret_hash(salt, md5_hex("ledger-demo-2025")),
             "d62f7b673c4a38d9082e1cedec2903d910a0d0b45781d0def6f1df79f20edc0e");
+}
+
+// Each thread reuses one digest context and the digests are fetched once: interleaved MD5
+// and SHA-256 on two threads must still give the known answers every time.
+TEST(SecretHashing, ThreadsReusingTheirContextsStayCorrect) {
+  auto hash_many = [] {
+    int wrong = 0;
+    for (int i = 0; i < 2000; ++i) {
+      wrong += md5_hex("") != "d41d8cd98f00b204e9800998ecf8427e";
+      wrong += sha256_hex("abc") != "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    }
+    return wrong;
+  };
+  int other_wrong = -1;
+  std::thread other([&] { other_wrong = hash_many(); });
+  const int here_wrong = hash_many();
+  other.join();
+  EXPECT_EQ(here_wrong, 0);
+  EXPECT_EQ(other_wrong, 0);
 }
 
 TEST(SecretHashing, ConstantTimeCompareChecksEveryByte) {

@@ -1,8 +1,12 @@
-// Socket-free pieces: router, query decoding, envelopes, the smuggling screen.
+// Socket-free pieces: router, query decoding, envelopes, the smuggling screen, the answer's
+// head.
 #include <gtest/gtest.h>
+
+#include <boost/beast/http/parser.hpp>
 
 #include "server/http/errors.h"
 #include "server/http/head_screen.h"
+#include "server/http/response_head.h"
 #include "server/http/router.h"
 
 namespace codeledger::server {
@@ -150,6 +154,74 @@ TEST(SmugglingScreen, HeadEndIsFoundAcrossReads) {
   EXPECT_EQ(find_head_end(data, 0), data.size() - 4);
   EXPECT_EQ(find_head_end(data, 22), data.size() - 4);
   EXPECT_EQ(find_head_end("GET / HTTP/1.1\r\nA: b\r\n\r", 0), 0u);
+}
+
+// The head and body as the session writes them, read back by Beast's own response parser.
+http::response<http::string_body> parse_answer(const Reply& reply, bool keep_alive) {
+  std::string wire;
+  append_response_head(wire, reply, "Wed, 02 Dec 2026 18:00:00 GMT", keep_alive);
+  if (status_has_body(reply.status)) wire += reply.body;
+  http::response_parser<http::string_body> parser;
+  if (!status_has_body(reply.status)) parser.skip(true);
+  boost::beast::error_code ec;
+  std::size_t used = 0;
+  // put() stops after the head; the body takes further calls.
+  while (!ec && !parser.is_done() && used < wire.size()) {
+    used += parser.put(boost::asio::buffer(wire.data() + used, wire.size() - used), ec);
+  }
+  EXPECT_FALSE(ec) << ec.message() << " in:\n" << wire;
+  EXPECT_TRUE(parser.is_done()) << wire;
+  EXPECT_EQ(used, wire.size()) << "bytes past the answer:\n" << wire;
+  return parser.release();
+}
+
+TEST(ResponseHead, ParsesBackWithEveryFieldAndTheBody) {
+  Reply r = json_reply(http::status::too_many_requests, R"({"data":null})");
+  r.headers.emplace_back("Retry-After", "3");
+  r.headers.emplace_back("RateLimit", "\"key\";r=0;t=3");
+  const auto m = parse_answer(r, true);
+  EXPECT_EQ(m.result(), http::status::too_many_requests);
+  EXPECT_EQ(m.reason(), "Too Many Requests");
+  EXPECT_EQ(m.version(), 11);
+  EXPECT_EQ(m[http::field::server], "codeledger");
+  EXPECT_EQ(m[http::field::date], "Wed, 02 Dec 2026 18:00:00 GMT");
+  EXPECT_EQ(m[http::field::content_type], "application/json");
+  EXPECT_EQ(m["Retry-After"], "3");
+  EXPECT_EQ(m["RateLimit"], "\"key\";r=0;t=3");
+  EXPECT_EQ(m[http::field::content_length], std::to_string(r.body.size()));
+  EXPECT_EQ(m.body(), r.body);
+  EXPECT_TRUE(m.keep_alive());
+}
+
+TEST(ResponseHead, ClosingAnswerSaysConnectionClose) {
+  const auto m = parse_answer(json_reply(http::status::bad_request, "{}"), false);
+  EXPECT_EQ(m[http::field::connection], "close");
+  EXPECT_FALSE(m.keep_alive());
+}
+
+TEST(ResponseHead, HeaderWithALineBreakIsLeftOut) {
+  Reply r = json_reply(http::status::ok, "{}");
+  r.headers.emplace_back("X-Split", "a\r\nSet-Cookie: evil=1");
+  r.headers.emplace_back("X-Bad\nName", "v");
+  r.headers.emplace_back("X-Kept", "yes");
+  std::string wire;
+  append_response_head(wire, r, "d", true);
+  EXPECT_EQ(wire.find("evil"), std::string::npos);
+  EXPECT_EQ(wire.find("X-Bad"), std::string::npos);
+  const auto m = parse_answer(r, true);
+  EXPECT_EQ(m["X-Kept"], "yes");
+  EXPECT_EQ(m.count("Set-Cookie"), 0u);
+}
+
+TEST(ResponseHead, NoContentCarriesNoLength) {
+  Reply r;
+  r.status = http::status::no_content;
+  std::string wire;
+  append_response_head(wire, r, "d", true);
+  EXPECT_EQ(wire.find("Content-Length"), std::string::npos);
+  EXPECT_FALSE(status_has_body(http::status::not_modified));
+  EXPECT_FALSE(status_has_body(http::status::continue_));
+  EXPECT_TRUE(status_has_body(http::status::ok));
 }
 
 }  // namespace

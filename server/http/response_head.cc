@@ -1,0 +1,54 @@
+#include "server/http/response_head.h"
+
+#include <charconv>
+
+namespace codeledger::server {
+namespace {
+
+bool header_safe(std::string_view text) {
+  return text.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name);
+  out.append(": ");
+  out.append(value);
+  out.append("\r\n");
+}
+
+void append_number(std::string& out, std::uint64_t n) {
+  char buf[24];
+  const auto res = std::to_chars(buf, buf + sizeof buf, n);
+  out.append(buf, res.ptr);
+}
+
+}  // namespace
+
+bool status_has_body(http::status status) {
+  const unsigned code = static_cast<unsigned>(status);
+  return code >= 200 && code != 204 && code != 304;
+}
+
+void append_response_head(std::string& out, const Reply& reply, std::string_view date,
+                          bool keep_alive) {
+  out.append("HTTP/1.1 ");
+  append_number(out, static_cast<unsigned>(reply.status));
+  out.push_back(' ');
+  out.append(http::obsolete_reason(reply.status));
+  out.append("\r\n");
+  append_field(out, "Server", "codeledger");
+  append_field(out, "Date", date);
+  if (header_safe(reply.content_type)) append_field(out, "Content-Type", reply.content_type);
+  for (const auto& [name, value] : reply.headers) {
+    if (header_safe(name) && header_safe(value)) append_field(out, name, value);
+  }
+  if (status_has_body(reply.status)) {
+    out.append("Content-Length: ");
+    append_number(out, reply.body.size());
+    out.append("\r\n");
+  }
+  if (!keep_alive) out.append("Connection: close\r\n");
+  out.append("\r\n");
+}
+
+}  // namespace codeledger::server
