@@ -1,17 +1,20 @@
 // Front-door micro benchmarks: the per-key rate limiter (one key per thread, and two threads
-// racing on one key), Basic authentication (what every request pays), request JSON parsing
+// racing on one key), routing, Basic authentication (what every request pays), request JSON parsing
 // (a Capillary redemption body through the wire readers) and response serialisation (a
 // seed-002 code record with *ISO fields, and a redemption answer). Run from the Release build:
-//   micro_bench --benchmark_filter='RateLimit|AuthBasic|RequestJson|Response'
+//   micro_bench --benchmark_filter='RateLimit|RouterMatch|AuthBasic|RequestJson|Response'
 #include <benchmark/benchmark.h>
 
 #include <string>
 #include <vector>
 
+#include "server/altcraft/routes.h"
+#include "server/capillary/routes.h"
 #include "server/capillary/views.h"
 #include "server/http/auth.h"
 #include "server/http/crypto.h"
 #include "server/http/rate_limit.h"
+#include "server/http/router.h"
 #include "server/wire/json_reader.h"
 #include "server/wire/json_writer.h"
 
@@ -50,6 +53,21 @@ void BM_RateLimitAdmitSharedKey(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(limiter().admit_key("key-0"));
 }
 BENCHMARK(BM_RateLimitAdmitSharedKey)->Threads(2)->UseRealTime();
+
+// Routing one request among codeledgerd's endpoints (both dialects), as Dispatcher::handle does.
+void BM_RouterMatch(benchmark::State& state) {
+  server::Router router;
+  for (const server::Route& r : server::capillary::capillary_routes()) router.add(r);
+  for (const server::Route& r : server::altcraft::altcraft_routes()) router.add(r);
+  const std::string path = "/api_gateway/v1/promotions/redemptions";
+  for (auto _ : state) {
+    server::PathParams params;
+    auto m = router.match(server::http::verb::post, path, params);
+    if (m.kind != server::RouteMatch::Kind::kFound) state.SkipWithError("no route");
+    benchmark::DoNotOptimize(m);
+  }
+}
+BENCHMARK(BM_RouterMatch);
 
 // One Basic header checked against one key: base64 decode, MD5-hex check, the salted SHA-256
 // and the constant-time compare, as Dispatcher::authenticate does for every request.

@@ -1,5 +1,6 @@
 #include "server/http/router.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace codeledger::server {
@@ -36,6 +37,7 @@ void Router::add(Endpoint endpoint) {
   CL_CHECK(static_cast<bool>(endpoint.call));
   Compiled c;
   c.segments = split_pattern(endpoint.pattern);
+  for (const auto& segment : c.segments) c.literals += is_param(segment) ? 0 : 1;
   c.endpoint = std::move(endpoint);
   endpoints_.push_back(std::move(c));
 }
@@ -70,9 +72,11 @@ RouteMatch Router::match(http::verb method, std::string_view path, PathParams& p
   // Literal patterns win over parameterised ones ("/promotions/customer/{id}" is not
   // "/promotions/{promotionId}/..."): try the most literal candidates first.
   const Compiled* best = nullptr;
-  std::size_t best_literals = 0;
+  // Every request scans every endpoint: a pattern with another segment count is skipped
+  // before any segment is compared.
+  const std::size_t segments = static_cast<std::size_t>(std::count(path.begin(), path.end(), '/'));
   for (const Compiled& c : endpoints_) {
-    if (!matches(c, path, nullptr)) continue;
+    if (c.segments.size() != segments || !matches(c, path, nullptr)) continue;
     if (c.endpoint.method != method) {
       const std::string_view name = http::to_string(c.endpoint.method);
       if (result.allow.find(name) == std::string::npos) {
@@ -81,12 +85,7 @@ RouteMatch Router::match(http::verb method, std::string_view path, PathParams& p
       }
       continue;
     }
-    std::size_t literals = 0;
-    for (const auto& s : c.segments) literals += is_param(s) ? 0 : 1;
-    if (!best || literals > best_literals) {
-      best = &c;
-      best_literals = literals;
-    }
+    if (!best || c.literals > best->literals) best = &c;
   }
   if (best) {
     matches(*best, path, &params);

@@ -51,6 +51,7 @@ class Router {
   struct Compiled {
     Endpoint endpoint;
     std::vector<std::string> segments;  // "{name}" kept verbatim
+    std::size_t literals = 0;           // segments that are not parameters
   };
   static bool matches(const Compiled& c, std::string_view path, PathParams* params);
   std::vector<Compiled> endpoints_;
