@@ -70,10 +70,10 @@ bool Router::matches(const Compiled& c, std::string_view path, PathParams* param
 RouteMatch Router::match(http::verb method, std::string_view path, PathParams& params) const {
   RouteMatch result;
   // Literal patterns win over parameterised ones ("/promotions/customer/{id}" is not
-  // "/promotions/{promotionId}/..."): try the most literal candidates first.
+  // "/promotions/{promotionId}/..."): of the patterns that match, the one with the most
+  // literal segments is taken. Every request scans every endpoint, so a pattern with another
+  // segment count is skipped before any segment is compared.
   const Compiled* best = nullptr;
-  // Every request scans every endpoint: a pattern with another segment count is skipped
-  // before any segment is compared.
   const std::size_t segments = static_cast<std::size_t>(std::count(path.begin(), path.end(), '/'));
   for (const Compiled& c : endpoints_) {
     if (c.segments.size() != segments || !matches(c, path, nullptr)) continue;

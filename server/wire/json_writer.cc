@@ -69,8 +69,8 @@ void append_repairing(std::string& out, std::string_view text) {
   }
 }
 
-// Printable ASCII other than '"' and '\\': written as it is.
-inline bool is_plain(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
+// ASCII that needs no escape: written as it is.
+inline bool is_plain(unsigned char c) { return c < 0x80 && !needs_escape(c); }
 
 // What follows the plain prefix: escapes, UTF-8 checked (and repaired when invalid).
 void append_rest(std::string& out, std::string_view text) {
