@@ -2,6 +2,8 @@
 // a failed log refuses writes but serves reads, and replay is deterministic.
 #include <gtest/gtest.h>
 
+#include <sched.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -264,6 +266,21 @@ TEST(Store, LedgerPrefaultThreadFaultsRecordMemoryInAhead) {
   }
   EXPECT_GE(store->stats().prefault_fills, 1u);
   EXPECT_EQ(store->ledger().state_hash(), w.acked_hash());
+}
+
+// The helper must not take an io thread's vCPU: it runs at SCHED_IDLE, the threads that
+// run commands at the default policy.
+TEST(Store, LedgerPrefaultThreadRunsOnlyWhenTheCpuIsIdle) {
+  wal::FaultFs fs;
+  auto store = open_store(fs, options_on(fs));
+  int helpers = 0;
+  for (const auto& thread : codeledger::testing::named_threads()) {
+    if (thread.name != "ledger-prefault") continue;
+    ++helpers;
+    EXPECT_EQ(sched_getscheduler(thread.tid), SCHED_IDLE);
+  }
+  EXPECT_EQ(helpers, 1);
+  EXPECT_EQ(sched_getscheduler(0), SCHED_OTHER);  // this thread, which runs the commands
 }
 
 }  // namespace
