@@ -77,6 +77,7 @@ store::StoreOptions store_options(const server::Config& config) {
   o.wal.fsync_interval_ms = config.fsync_interval_ms;
   o.wal.preallocate = config.wal_preallocate;
   o.wal.sync_lanes = config.wal_sync_lanes;
+  o.wal.group_commit_wait_us = config.wal_group_commit_wait_us;
   o.snapshot_interval_ms = config.snapshot_interval_ms;
   o.recovery = config.recovery;
   for (const auto& org : config.organisations) o.orgs.emplace_back(org.org, org.settings);

@@ -107,7 +107,34 @@ Status FaultFs::do_write(const InodePtr& inode, std::uint64_t generation, FaultO
   return Status::Ok();
 }
 
+void FaultFs::hold_syncs() {
+  std::lock_guard lock(hold_mu_);
+  holding_ = true;
+}
+
+void FaultFs::release_syncs() {
+  {
+    std::lock_guard lock(hold_mu_);
+    holding_ = false;
+  }
+  hold_cv_.notify_all();
+}
+
+void FaultFs::wait_syncs_held(std::size_t n) {
+  std::unique_lock lock(hold_mu_);
+  hold_cv_.wait(lock, [&] { return syncs_held_ >= n; });
+}
+
 Status FaultFs::do_sync(const InodePtr& inode, std::uint64_t generation) {
+  {
+    std::unique_lock hold(hold_mu_);
+    if (holding_) {
+      ++syncs_held_;
+      hold_cv_.notify_all();
+      hold_cv_.wait(hold, [&] { return !holding_; });
+      --syncs_held_;
+    }
+  }
   std::lock_guard lock(mu_);
   if (Status st = check_alive_locked(generation, "fdatasync"); !st.ok()) return st;
   // A failed fsync persists nothing we could rely on; model it as persisting nothing.

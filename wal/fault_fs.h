@@ -12,6 +12,7 @@
 // Thread safety: every method may be called from any thread (one mutex).
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -47,6 +48,11 @@ class FaultFs : public FileSystem {
   // partial write). A failed truncate changes nothing.
   void set_failed_write_keeps_bytes(std::size_t n);
   void set_now_ms(std::int64_t now_ms);
+  // Until release_syncs(), every file fdatasync waits before it starts: a test orders what
+  // the log does while a sync is in flight. wait_syncs_held(n) returns once n are waiting.
+  void hold_syncs();
+  void release_syncs();
+  void wait_syncs_held(std::size_t n);
 
   // Power cut: keeps synced bytes and synced names; of each file's unsynced writes keeps
   // torn_tail_keep_bytes bytes from the lowest one on (0 = none). Files open before the crash are dead after it:
@@ -110,6 +116,10 @@ class FaultFs : public FileSystem {
   static std::string surviving_bytes(const Inode& inode, std::size_t torn_keep);
 
   mutable std::mutex mu_;
+  std::mutex hold_mu_;  // the sync hold, apart from mu_ so a held sync blocks nothing else
+  std::condition_variable hold_cv_;
+  bool holding_ = false;       // guarded by hold_mu_
+  std::size_t syncs_held_ = 0;  // guarded by hold_mu_
   std::map<std::string, InodePtr> names_;          // guarded by mu_
   std::map<std::string, InodePtr> durable_names_;  // guarded by mu_
   std::uint64_t calls_[kFaultOpCount] = {};        // guarded by mu_

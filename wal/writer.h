@@ -55,6 +55,7 @@ struct RetentionPolicy {
 };
 
 inline constexpr std::size_t kSyncLanesMax = 8;
+inline constexpr std::uint32_t kGroupCommitWaitUsMax = 1'000'000;
 
 struct WalOptions {
   std::string dir;
@@ -77,6 +78,10 @@ struct WalOptions {
   // lane only once it holds at least this many bytes, so a trickle of records is not spread
   // over many fdatasyncs; a smaller batch waits for the sync in flight. 0: at once.
   std::size_t overlap_min_bytes = 8u << 10;
+  // kSync with one lane: after a batch of two records or more, how long the writer waits for
+  // more before it writes and fdatasyncs the next (microseconds, 0..kGroupCommitWaitUsMax;
+  // 0: never). A lone writer never waits. See WalWriter::gather_concurrent_writes.
+  std::uint32_t group_commit_wait_us = 300;
   std::size_t staging_bytes_max = 256u << 20;            // appends wait beyond this (backpressure)
   std::size_t async_batch_bytes = 1u << 20;              // kAsync: write early past this
   RetentionPolicy retention;
@@ -112,6 +117,7 @@ struct WalStats {
   FixedHistogram<kBatchBucketsRecords> batch_records;
   std::uint64_t batches = 0;
   std::uint64_t fsyncs = 0;
+  std::uint64_t group_commit_waits = 0;  // batches that waited for more (group_commit_wait_us)
   std::uint64_t records = 0;
   std::uint64_t bytes = 0;
   std::uint64_t segments_created = 0;
@@ -177,6 +183,7 @@ class WalWriter {
   Status seal_segment();
   void run();
   bool wait_for_work(std::unique_lock<std::mutex>& lock);
+  void gather_concurrent_writes(std::unique_lock<std::mutex>& lock);
   Status sync_batch(std::uint64_t lsn);
   void record_fsync(std::uint64_t took_us);
   void on_synced(std::uint64_t lsn, const Status& st, std::uint64_t took_us);
@@ -200,6 +207,7 @@ class WalWriter {
   std::string staging_;
   std::uint64_t next_lsn_;
   std::uint64_t staged_last_lsn_;
+  std::uint64_t last_batch_records_ = 0;  // writer thread only
   bool writer_waiting_ = false;
   bool flush_requested_ = false;
   bool stop_ = false;

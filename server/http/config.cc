@@ -119,7 +119,7 @@ Status read_durability(const Reader& r, dom::object root, Config& c) {
   }
   CL_TRY(r.check_keys(o, "durability",
                       {"mode", "fsync_interval_ms", "snapshot_interval_ms", "preallocate",
-                       "sync_lanes"}));
+                       "sync_lanes", "group_commit_wait_us"}));
   dom::element preallocate;
   if (o["preallocate"].get(preallocate) == simdjson::SUCCESS &&
       preallocate.get_bool().get(c.wal_preallocate) != simdjson::SUCCESS) {
@@ -134,6 +134,8 @@ Status read_durability(const Reader& r, dom::object root, Config& c) {
                     86'400'000));
   CL_TRY(r.get_uint(o, "durability", "sync_lanes", c.wal_sync_lanes, 1,
                     static_cast<std::uint32_t>(wal::kSyncLanesMax)));
+  CL_TRY(r.get_uint(o, "durability", "group_commit_wait_us", c.wal_group_commit_wait_us, 0,
+                    wal::kGroupCommitWaitUsMax));
   return r.get_uint(o, "durability", "fsync_interval_ms", c.fsync_interval_ms, 1, 60'000);
 }
 

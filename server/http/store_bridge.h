@@ -54,6 +54,9 @@ class StoreMetrics final : public MetricsSource {
       prom::sample(out, name, "", v);
     };
     counter("codeledger_wal_batches_total", "Group-commit batches written.", st.wal.batches);
+    counter("codeledger_wal_group_commit_waits_total",
+            "Sync batches that waited durability.group_commit_wait_us for more records.",
+            st.wal.group_commit_waits);
     counter("codeledger_wal_records_total", "WAL records written (records / batches = mean batch size).",
             st.wal.records);
     counter("codeledger_wal_bytes_total", "WAL bytes written.", st.wal.bytes);

@@ -25,7 +25,7 @@ TEST(ConfigParsing, FullDocumentIsRead) {
   auto r = parse_config(R"({
     "listen": "0.0.0.0:9090", "threads": 3, "data_dir": "/var/lib/cl",
     "durability": {"mode": "async", "fsync_interval_ms": 7, "preallocate": false,
-                   "sync_lanes": 3},
+                   "sync_lanes": 3, "group_commit_wait_us": 0},
     "limits": {"body_bytes_max": 2048, "header_bytes_max": 4096, "read_timeout_ms": 500,
                "idle_timeout_ms": 900, "connections_max": 10, "pipeline_depth_max": 4},
     "auth": {"token_ttl_s": 60, "tokens_max": 1000},
@@ -46,6 +46,8 @@ TEST(ConfigParsing, FullDocumentIsRead) {
   EXPECT_TRUE(Config{}.wal_preallocate);
   EXPECT_EQ(c.wal_sync_lanes, 3u);
   EXPECT_EQ(Config{}.wal_sync_lanes, 1u);
+  EXPECT_EQ(c.wal_group_commit_wait_us, 0u);
+  EXPECT_EQ(Config{}.wal_group_commit_wait_us, 300u);
   EXPECT_EQ(c.limits.body_bytes_max, 2048u);
   EXPECT_EQ(c.limits.pipeline_depth_max, 4u);
   EXPECT_EQ(c.token_ttl_s, 60u);
@@ -70,6 +72,12 @@ TEST(ConfigParsing, ErrorsNameTheFileAndTheField) {
   EXPECT_NE(error_of(R"({"durability": {"sync_lanes": 0}})").find("durability.sync_lanes"),
             std::string::npos);
   EXPECT_NE(error_of(R"({"durability": {"sync_lanes": 9}})").find("durability.sync_lanes"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"durability": {"group_commit_wait_us": 1000001}})")
+                .find("durability.group_commit_wait_us"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"durability": {"group_commit_wait_us": -1}})")
+                .find("durability.group_commit_wait_us"),
             std::string::npos);
   EXPECT_NE(error_of(R"({"listen": "nowhere"})").find("'listen'"), std::string::npos);
   EXPECT_NE(error_of(R"({"organisations": [{"org_id": 1, "time_zone": "Mars/Olympus"}]})")
