@@ -35,9 +35,11 @@ SECRET_SHA=$(python3 -c 'import hashlib,sys; s=bytes.fromhex(sys.argv[1]); m=has
 # server's default).
 write_config() {  # $1 durability mode, $2 data dir, $3 sync lanes (default 1) -> config path
   local path=$WORK/config-$1-${3:-1}.json
+  local group_commit=""
+  [ -n "${GROUP_COMMIT_WAIT_US:-}" ] && group_commit=", \"group_commit_wait_us\": $GROUP_COMMIT_WAIT_US"
   cat > "$path" <<JSON
 {"threads": $SERVER_THREADS, "data_dir": "$2", "demo": false,
- "durability": {"mode": "$1", "fsync_interval_ms": 5, "sync_lanes": ${3:-1}${GROUP_COMMIT_WAIT_US:+, "group_commit_wait_us": $GROUP_COMMIT_WAIT_US}},
+ "durability": {"mode": "$1", "fsync_interval_ms": 5, "sync_lanes": ${3:-1}$group_commit},
  "organisations": [{"org_id": 100737, "time_zone": "UTC"}],
  "api_keys": [{"name": "$KEY", "org_id": 100737, "scopes": ["read", "write", "admin"],
                "salt": "$SALT", "secret_sha256": "$SECRET_SHA",
