@@ -78,6 +78,8 @@ store::StoreOptions store_options(const server::Config& config) {
   o.wal.preallocate = config.wal_preallocate;
   o.wal.sync_lanes = config.wal_sync_lanes;
   o.wal.group_commit_wait_us = config.wal_group_commit_wait_us;
+  o.wal.group_commit_quiet_us = config.wal_group_commit_quiet_us;
+  o.wal.group_commit_min_records = config.wal_group_commit_min_records;
   o.snapshot_interval_ms = config.snapshot_interval_ms;
   o.recovery = config.recovery;
   for (const auto& org : config.organisations) o.orgs.emplace_back(org.org, org.settings);

@@ -61,9 +61,15 @@ Result<std::unique_ptr<WalWriter>> WalWriter::open(FileSystem& fs, WalOptions op
   if (options.sync_lanes < 1 || options.sync_lanes > kSyncLanesMax) {
     return Status(Code::kInvalidArgument, "sync_lanes must be 1.." + std::to_string(kSyncLanesMax));
   }
-  if (options.group_commit_wait_us > kGroupCommitWaitUsMax) {
+  if (options.group_commit_wait_us > kGroupCommitWaitUsMax ||
+      options.group_commit_quiet_us > kGroupCommitWaitUsMax) {
+    return Status(Code::kInvalidArgument, "group_commit_wait_us and group_commit_quiet_us must be 0.." +
+                                              std::to_string(kGroupCommitWaitUsMax));
+  }
+  if (options.group_commit_min_records < 2 ||
+      options.group_commit_min_records > kGroupCommitMinRecordsMax) {
     return Status(Code::kInvalidArgument,
-                  "group_commit_wait_us must be 0.." + std::to_string(kGroupCommitWaitUsMax));
+                  "group_commit_min_records must be 2.." + std::to_string(kGroupCommitMinRecordsMax));
   }
   if (!options.clock_ms) {
     options.clock_ms = [] {
@@ -301,25 +307,35 @@ bool WalWriter::wait_for_work(std::unique_lock<std::mutex>& lock) {
   return !(stop_ && staging_.empty() && !retention_requested_ && lane_failure_.ok());
 }
 
-// kSync with one lane: once a batch held two records or more (writers are sending at once),
-// the next one waits up to group_commit_wait_us for more before it is written and
-// fdatasynced. Why: each fdatasync costs this kind of VM about 100 µs of CPU besides the
-// disk's time, and more records per fdatasync leave that CPU to the io threads (through
-// HTTP, 64 connections, sync redeem: 300 µs answered 1.13-1.30x the requests of no wait,
-// docs/benchmarks.md, session 11). A lone writer's batch holds one record, so it never
-// waits. Ends early on close or a failed lane.
+// kSync with one lane: once a batch held group_commit_min_records or more (many writers are
+// sending at once), the next one waits for more before it is written and fdatasynced, as
+// long as records keep coming (a quiet spell of group_commit_quiet_us ends the wait) and at
+// most group_commit_wait_us. Why: each fdatasync costs this kind of VM about 100 µs of CPU
+// besides the disk's time, and more records per fdatasync leave that CPU to the io threads
+// (through HTTP, 64 connections: 1.09-1.21x the sync requests of no wait). Why only after
+// big batches, and the quiet rule: a few writers are all in the batch already, and there a
+// wait only delays it (4 connections: 0.54-0.71x the requests with a wait after every batch
+// of two or more; docs/benchmarks.md, session 11). Ends early on close or a failed lane.
 void WalWriter::gather_concurrent_writes(std::unique_lock<std::mutex>& lock) {
   if (options_.group_commit_wait_us == 0 || batches_by_time() || lanes_ ||
-      last_batch_records_ < 2 || staging_.empty()) {
+      last_batch_records_ < options_.group_commit_min_records || staging_.empty()) {
     return;
   }
   {
     std::lock_guard stats_lock(stats_mu_);
     ++stats_.group_commit_waits;
   }
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::microseconds(options_.group_commit_wait_us);
-  work_cv_.wait_until(lock, deadline, [&] { return stop_ || !lane_failure_.ok(); });
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + std::chrono::microseconds(options_.group_commit_wait_us);
+  const auto quiet = std::chrono::microseconds(options_.group_commit_quiet_us);
+  const auto stopping = [&] { return stop_ || !lane_failure_.ok(); };
+  std::size_t seen = staging_.size();
+  for (;;) {
+    const auto until = quiet.count() > 0 ? std::min(deadline, Clock::now() + quiet) : deadline;
+    if (work_cv_.wait_until(lock, until, stopping)) return;
+    if (Clock::now() >= deadline || staging_.size() == seen) return;
+    seen = staging_.size();
+  }
 }
 
 void WalWriter::run() {

@@ -56,6 +56,7 @@ struct RetentionPolicy {
 
 inline constexpr std::size_t kSyncLanesMax = 8;
 inline constexpr std::uint32_t kGroupCommitWaitUsMax = 1'000'000;
+inline constexpr std::uint32_t kGroupCommitMinRecordsMax = 1'000'000;
 
 struct WalOptions {
   std::string dir;
@@ -78,10 +79,13 @@ struct WalOptions {
   // lane only once it holds at least this many bytes, so a trickle of records is not spread
   // over many fdatasyncs; a smaller batch waits for the sync in flight. 0: at once.
   std::size_t overlap_min_bytes = 8u << 10;
-  // kSync with one lane: after a batch of two records or more, how long the writer waits for
-  // more before it writes and fdatasyncs the next (microseconds, 0..kGroupCommitWaitUsMax;
-  // 0: never). A lone writer never waits. See WalWriter::gather_concurrent_writes.
+  // kSync with one lane: after a batch of at least group_commit_min_records records, the
+  // longest the writer waits for more before it writes and fdatasyncs the next
+  // (microseconds, 0..kGroupCommitWaitUsMax; 0: never), and the quiet spell (no new record)
+  // that ends the wait sooner (0: none). See WalWriter::gather_concurrent_writes.
   std::uint32_t group_commit_wait_us = 300;
+  std::uint32_t group_commit_quiet_us = 60;
+  std::uint32_t group_commit_min_records = 8;  // 2..kGroupCommitMinRecordsMax
   std::size_t staging_bytes_max = 256u << 20;            // appends wait beyond this (backpressure)
   std::size_t async_batch_bytes = 1u << 20;              // kAsync: write early past this
   RetentionPolicy retention;

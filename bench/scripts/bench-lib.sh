@@ -31,12 +31,14 @@ SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(12))')
 SALT=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
 SECRET_SHA=$(python3 -c 'import hashlib,sys; s=bytes.fromhex(sys.argv[1]); m=hashlib.md5(sys.argv[2].encode()).hexdigest(); print(hashlib.sha256(s+m.encode()).hexdigest())' "$SALT" "$SECRET")
 
-# GROUP_COMMIT_WAIT_US, when set, goes in as durability.group_commit_wait_us (unset: the
-# server's default).
+# GROUP_COMMIT_WAIT_US, GROUP_COMMIT_QUIET_US and GROUP_COMMIT_MIN_RECORDS, when set, go in
+# as durability.group_commit_wait_us, _quiet_us and _min_records (unset: the defaults).
 write_config() {  # $1 durability mode, $2 data dir, $3 sync lanes (default 1) -> config path
   local path=$WORK/config-$1-${3:-1}.json
   local group_commit=""
   [ -n "${GROUP_COMMIT_WAIT_US:-}" ] && group_commit=", \"group_commit_wait_us\": $GROUP_COMMIT_WAIT_US"
+  [ -n "${GROUP_COMMIT_QUIET_US:-}" ] && group_commit+=", \"group_commit_quiet_us\": $GROUP_COMMIT_QUIET_US"
+  [ -n "${GROUP_COMMIT_MIN_RECORDS:-}" ] && group_commit+=", \"group_commit_min_records\": $GROUP_COMMIT_MIN_RECORDS"
   cat > "$path" <<JSON
 {"threads": $SERVER_THREADS, "data_dir": "$2", "demo": false,
  "durability": {"mode": "$1", "fsync_interval_ms": 5, "sync_lanes": ${3:-1}$group_commit},

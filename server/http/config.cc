@@ -119,7 +119,8 @@ Status read_durability(const Reader& r, dom::object root, Config& c) {
   }
   CL_TRY(r.check_keys(o, "durability",
                       {"mode", "fsync_interval_ms", "snapshot_interval_ms", "preallocate",
-                       "sync_lanes", "group_commit_wait_us"}));
+                       "sync_lanes", "group_commit_wait_us", "group_commit_quiet_us",
+                       "group_commit_min_records"}));
   dom::element preallocate;
   if (o["preallocate"].get(preallocate) == simdjson::SUCCESS &&
       preallocate.get_bool().get(c.wal_preallocate) != simdjson::SUCCESS) {
@@ -136,6 +137,10 @@ Status read_durability(const Reader& r, dom::object root, Config& c) {
                     static_cast<std::uint32_t>(wal::kSyncLanesMax)));
   CL_TRY(r.get_uint(o, "durability", "group_commit_wait_us", c.wal_group_commit_wait_us, 0,
                     wal::kGroupCommitWaitUsMax));
+  CL_TRY(r.get_uint(o, "durability", "group_commit_quiet_us", c.wal_group_commit_quiet_us, 0,
+                    wal::kGroupCommitWaitUsMax));
+  CL_TRY(r.get_uint(o, "durability", "group_commit_min_records", c.wal_group_commit_min_records, 2,
+                    wal::kGroupCommitMinRecordsMax));
   return r.get_uint(o, "durability", "fsync_interval_ms", c.fsync_interval_ms, 1, 60'000);
 }
 

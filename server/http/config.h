@@ -5,7 +5,8 @@
 //   { "listen": "127.0.0.1:8080", "threads": 4, "data_dir": "./data",
 //     "durability": {"mode": "sync" | "async" | "none", "fsync_interval_ms": 5,
 //                    "snapshot_interval_ms": 300000, "preallocate": true, "sync_lanes": 1,
-//                    "group_commit_wait_us": 300},
+//                    "group_commit_wait_us": 300, "group_commit_quiet_us": 60,
+//                    "group_commit_min_records": 8},
 //     "limits": {"body_bytes_max": 1048576, "header_bytes_max": 16384,
 //                "read_timeout_ms": 10000, "idle_timeout_ms": 60000,
 //                "connections_max": 10000, "pipeline_depth_max": 64},
@@ -78,9 +79,12 @@ struct Config {
   // 2 lanes answered 0.63-0.83x the requests of 1 (docs/benchmarks.md); 2 pays off for
   // bulk writers whose next batch does not wait for the previous one's acknowledgement.
   std::uint32_t wal_sync_lanes = 1;
-  // sync, one lane: how long a batch that follows a batch of several records waits for more
-  // before its fdatasync (wal::WalOptions::group_commit_wait_us).
+  // sync, one lane: the longest a batch that follows a batch of at least min_records waits
+  // for more before its fdatasync, and the quiet spell that ends the wait sooner
+  // (wal::WalOptions::group_commit_*).
   std::uint32_t wal_group_commit_wait_us = wal::WalOptions{}.group_commit_wait_us;
+  std::uint32_t wal_group_commit_quiet_us = wal::WalOptions{}.group_commit_quiet_us;
+  std::uint32_t wal_group_commit_min_records = wal::WalOptions{}.group_commit_min_records;
   // kTruncateTail cuts a torn tail and refuses mid-log corruption; kPointInTime (operator
   // flag --point-in-time-recovery) keeps the longest valid prefix.
   wal::RecoveryPolicy recovery = wal::RecoveryPolicy::kTruncateTail;

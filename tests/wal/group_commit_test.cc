@@ -1,9 +1,11 @@
-// The sync writer's wait for concurrent writes (WalOptions::group_commit_wait_us): after a
-// batch of several records the next batch waits for more before its fdatasync; a lone
-// writer never waits; the wait is bounded, off at 0, and a close during it loses nothing.
+// The sync writer's wait for concurrent writes (WalOptions::group_commit_*): after a batch of
+// min_records or more the next batch waits for more before its fdatasync, until a quiet spell
+// or the longest wait; a lone writer never waits; the wait is off at 0, and a close during it
+// loses nothing.
 // Syncs are held (FaultFs::hold_syncs) so which records share a batch is the test's choice.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <thread>
 
 #include "wal/fault_fs.h"
@@ -18,9 +20,14 @@ using testing::read_all;
 constexpr std::uint32_t kLongWaitUs = kGroupCommitWaitUsMax;
 
 // preallocate off: the background zero-fill would sync too, and be held with the batches.
-std::unique_ptr<WalWriter> open_writer(FaultFs& fs, std::uint32_t wait_us) {
+// quiet_us 0 by default: the wait lasts wait_us, however slowly the test appends. A batch of
+// min_records (2 by default here) or more makes the next one wait.
+std::unique_ptr<WalWriter> open_writer(FaultFs& fs, std::uint32_t wait_us,
+                                       std::uint32_t quiet_us = 0, std::uint32_t min_records = 2) {
   WalOptions o = testing::options_for(Durability::kSync, false);
   o.group_commit_wait_us = wait_us;
+  o.group_commit_quiet_us = quiet_us;
+  o.group_commit_min_records = min_records;
   auto w = WalWriter::open(fs, o, 1);
   EXPECT_TRUE(w.ok()) << w.status().message();
   return w.ok() ? std::move(*w) : nullptr;
@@ -65,6 +72,22 @@ TEST(GroupCommit, AfterABatchOfSeveralTheNextWaitsForMoreRecords) {
   EXPECT_EQ(read_all(fs, RecoveryPolicy::kStrict).lsns.size(), 6u);
 }
 
+// All the writers are in the batch already: a quiet spell ends the wait long before the
+// longest wait (1 s) would.
+TEST(GroupCommit, AQuietSpellEndsTheWait) {
+  FaultFs fs;
+  auto w = open_writer(fs, kLongWaitUs, /*quiet_us=*/1'000);
+  ASSERT_NE(w, nullptr);
+  write_a_batch_of_two(fs, *w);
+  const auto start = std::chrono::steady_clock::now();
+  auto fourth = append_payload(*w);
+  ASSERT_TRUE(fourth.ok());
+  ASSERT_TRUE(w->wait_durable(*fourth).ok());
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(w->stats().group_commit_waits, 1u);
+  EXPECT_LT(took, std::chrono::microseconds(kLongWaitUs / 2));
+}
+
 TEST(GroupCommit, ALoneWriterNeverWaits) {
   FaultFs fs;
   auto w = open_writer(fs, kLongWaitUs);
@@ -78,15 +101,22 @@ TEST(GroupCommit, ALoneWriterNeverWaits) {
   EXPECT_EQ(w->stats().batches, 20u);
 }
 
-TEST(GroupCommit, ZeroTurnsTheWaitOff) {
+// A batch after one of two records, with the wait off, or with three records needed.
+void expect_no_wait_after_a_batch_of_two(std::uint32_t wait_us, std::uint32_t min_records) {
   FaultFs fs;
-  auto w = open_writer(fs, 0);
+  auto w = open_writer(fs, wait_us, 0, min_records);
   ASSERT_NE(w, nullptr);
   write_a_batch_of_two(fs, *w);
   auto lsn = append_payload(*w);
   ASSERT_TRUE(lsn.ok());
   ASSERT_TRUE(w->wait_durable(*lsn).ok());
   EXPECT_EQ(w->stats().group_commit_waits, 0u);
+}
+
+TEST(GroupCommit, ZeroTurnsTheWaitOff) { expect_no_wait_after_a_batch_of_two(0, 2); }
+
+TEST(GroupCommit, ABatchBelowMinRecordsIsNotFollowedByAWait) {
+  expect_no_wait_after_a_batch_of_two(kLongWaitUs, 3);
 }
 
 TEST(GroupCommit, CloseDuringTheWaitWritesWhatWasGathered) {
@@ -103,7 +133,7 @@ TEST(GroupCommit, CloseDuringTheWaitWritesWhatWasGathered) {
   EXPECT_EQ(read_all(fs, RecoveryPolicy::kStrict).lsns.size(), 4u);
 }
 
-TEST(GroupCommit, AWaitAboveTheLimitIsRefused) {
+TEST(GroupCommit, OptionsOutOfRangeAreRefused) {
   FaultFs fs;
   WalOptions o = testing::options_for(Durability::kSync, false);
   o.group_commit_wait_us = kGroupCommitWaitUsMax + 1;
@@ -111,6 +141,16 @@ TEST(GroupCommit, AWaitAboveTheLimitIsRefused) {
   ASSERT_FALSE(w.ok());
   EXPECT_EQ(w.status().code(), Code::kInvalidArgument);
   EXPECT_NE(w.status().message().find("group_commit_wait_us"), std::string::npos);
+  o.group_commit_wait_us = 300;
+  o.group_commit_quiet_us = kGroupCommitWaitUsMax + 1;
+  auto quiet = WalWriter::open(fs, o, 1);
+  ASSERT_FALSE(quiet.ok());
+  EXPECT_NE(quiet.status().message().find("group_commit_quiet_us"), std::string::npos);
+  o.group_commit_quiet_us = 60;
+  o.group_commit_min_records = 1;
+  auto one = WalWriter::open(fs, o, 1);
+  ASSERT_FALSE(one.ok());
+  EXPECT_NE(one.status().message().find("group_commit_min_records"), std::string::npos);
 }
 
 }  // namespace

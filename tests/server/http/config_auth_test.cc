@@ -1,7 +1,9 @@
 // Config parsing and validation, the command line, secret hashing and the auth object.
 #include <gtest/gtest.h>
 
+#include <string>
 #include <thread>
+#include <utility>
 
 #include "server/capillary/demo.h"
 #include "server/http/auth.h"
@@ -25,7 +27,8 @@ TEST(ConfigParsing, FullDocumentIsRead) {
   auto r = parse_config(R"({
     "listen": "0.0.0.0:9090", "threads": 3, "data_dir": "/var/lib/cl",
     "durability": {"mode": "async", "fsync_interval_ms": 7, "preallocate": false,
-                   "sync_lanes": 3, "group_commit_wait_us": 0},
+                   "sync_lanes": 3, "group_commit_wait_us": 0,
+                   "group_commit_quiet_us": 25, "group_commit_min_records": 4},
     "limits": {"body_bytes_max": 2048, "header_bytes_max": 4096, "read_timeout_ms": 500,
                "idle_timeout_ms": 900, "connections_max": 10, "pipeline_depth_max": 4},
     "auth": {"token_ttl_s": 60, "tokens_max": 1000},
@@ -48,6 +51,10 @@ TEST(ConfigParsing, FullDocumentIsRead) {
   EXPECT_EQ(Config{}.wal_sync_lanes, 1u);
   EXPECT_EQ(c.wal_group_commit_wait_us, 0u);
   EXPECT_EQ(Config{}.wal_group_commit_wait_us, 300u);
+  EXPECT_EQ(c.wal_group_commit_quiet_us, 25u);
+  EXPECT_EQ(Config{}.wal_group_commit_quiet_us, 60u);
+  EXPECT_EQ(c.wal_group_commit_min_records, 4u);
+  EXPECT_EQ(Config{}.wal_group_commit_min_records, 8u);
   EXPECT_EQ(c.limits.body_bytes_max, 2048u);
   EXPECT_EQ(c.limits.pipeline_depth_max, 4u);
   EXPECT_EQ(c.token_ttl_s, 60u);
@@ -65,20 +72,19 @@ TEST(ConfigParsing, ErrorsNameTheFileAndTheField) {
             std::string::npos);
   EXPECT_NE(error_of(R"({"limits": {"body_byte_max": 1}})").find("'limits.body_byte_max': unknown field"),
             std::string::npos);
-  EXPECT_NE(error_of(R"({"durability": {"mode": "sometimes"}})").find("durability.mode"),
-            std::string::npos);
-  EXPECT_NE(error_of(R"({"durability": {"preallocate": "yes"}})").find("durability.preallocate"),
-            std::string::npos);
-  EXPECT_NE(error_of(R"({"durability": {"sync_lanes": 0}})").find("durability.sync_lanes"),
-            std::string::npos);
-  EXPECT_NE(error_of(R"({"durability": {"sync_lanes": 9}})").find("durability.sync_lanes"),
-            std::string::npos);
-  EXPECT_NE(error_of(R"({"durability": {"group_commit_wait_us": 1000001}})")
-                .find("durability.group_commit_wait_us"),
-            std::string::npos);
-  EXPECT_NE(error_of(R"({"durability": {"group_commit_wait_us": -1}})")
-                .find("durability.group_commit_wait_us"),
-            std::string::npos);
+  const std::pair<const char*, const char*> durability_errors[] = {
+      {R"({"durability": {"mode": "sometimes"}})", "durability.mode"},
+      {R"({"durability": {"preallocate": "yes"}})", "durability.preallocate"},
+      {R"({"durability": {"sync_lanes": 0}})", "durability.sync_lanes"},
+      {R"({"durability": {"sync_lanes": 9}})", "durability.sync_lanes"},
+      {R"({"durability": {"group_commit_wait_us": 1000001}})", "durability.group_commit_wait_us"},
+      {R"({"durability": {"group_commit_wait_us": -1}})", "durability.group_commit_wait_us"},
+      {R"({"durability": {"group_commit_quiet_us": 1000001}})", "durability.group_commit_quiet_us"},
+      {R"({"durability": {"group_commit_min_records": 1}})", "durability.group_commit_min_records"},
+  };
+  for (const auto& [json, field] : durability_errors) {
+    EXPECT_NE(error_of(json).find(field), std::string::npos) << json;
+  }
   EXPECT_NE(error_of(R"({"listen": "nowhere"})").find("'listen'"), std::string::npos);
   EXPECT_NE(error_of(R"({"organisations": [{"org_id": 1, "time_zone": "Mars/Olympus"}]})")
                 .find("organisations[0].time_zone"),
