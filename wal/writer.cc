@@ -312,7 +312,7 @@ bool WalWriter::wait_for_work(std::unique_lock<std::mutex>& lock) {
 // long as records keep coming (a quiet spell of group_commit_quiet_us ends the wait) and at
 // most group_commit_wait_us. Why: each fdatasync costs this kind of VM about 100 µs of CPU
 // besides the disk's time, and more records per fdatasync leave that CPU to the io threads
-// (through HTTP, 64 connections: 1.09-1.21x the sync requests of no wait). Why only after
+// (through HTTP, 64 connections: 1.02-1.19x the sync requests of no wait). Why only after
 // big batches, and the quiet rule: a few writers are all in the batch already, and there a
 // wait only delays it (4 connections: 0.54-0.71x the requests with a wait after every batch
 // of two or more; docs/benchmarks.md, session 11). Ends early on close or a failed lane.
