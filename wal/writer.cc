@@ -474,9 +474,9 @@ Status WalWriter::write_batch(std::string_view batch) {
     segment_has_records_ = true;
     batch.remove_prefix(take);
   }
+  last_batch_records_ = records;  // the writer thread's own: gather_concurrent_writes reads it
   std::lock_guard lock(stats_mu_);
   ++stats_.batches;
-  last_batch_records_ = records;
   stats_.batch_records.add(records);
   stats_.records += records;
   stats_.bytes += total;

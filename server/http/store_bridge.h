@@ -55,7 +55,7 @@ class StoreMetrics final : public MetricsSource {
     };
     counter("codeledger_wal_batches_total", "Group-commit batches written.", st.wal.batches);
     counter("codeledger_wal_group_commit_waits_total",
-            "Sync batches that waited durability.group_commit_wait_us for more records.",
+            "Sync batches that waited for more records (durability.group_commit_*).",
             st.wal.group_commit_waits);
     counter("codeledger_wal_records_total", "WAL records written (records / batches = mean batch size).",
             st.wal.records);
