@@ -9,6 +9,9 @@
 namespace codeledger::server {
 
 void DurableQueue::park(ledger::Lsn lsn, std::shared_ptr<Session> s) {
+  // async / none: the answer goes out now, without a post back to this thread per request.
+  // Only with nobody queued: a session parked earlier (before the log failed) answers first.
+  if (waiting_.empty() && gate_->acks_at_once()) return s->resume(true);
   waiting_.push(Waiter{lsn, std::move(s)});
   if (!asking_) ask_gate();
 }

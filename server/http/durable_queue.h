@@ -7,6 +7,10 @@
 // std::function allocations, a node in the log's waiter map under its mutex) and a post
 // from the log's thread into this one (docs/benchmarks.md has the side-by-side figures).
 //
+// In async and none the gate acknowledges at once (DurabilityGate::acks_at_once): a session
+// is then answered in park() itself, without a gate request and a post per request (durability
+// none, link: 1.09-1.27x the requests in three turns, docs/benchmarks.md, session 11).
+//
 // Thread ownership: touched only on its worker's io thread; the gate's callback, which may
 // run on any thread, only posts to that thread.
 #pragma once

@@ -24,6 +24,9 @@ class DurabilityGate {
   // Highest LSN known durable now (a hint: a waiter at or below it needs no request of its
   // own). 0 = unknown.
   virtual ledger::Lsn durable_lsn() const { return 0; }
+  // True when when_durable() would answer durable at once whatever the LSN (the mode does not
+  // wait for the disk and the log has not failed): a waiter needs no gate request at all.
+  virtual bool acks_at_once() const { return false; }
 };
 
 // Durability `none`/tests: everything is as durable as it will get.
@@ -31,6 +34,7 @@ class ImmediateDurability final : public DurabilityGate {
  public:
   void when_durable(ledger::Lsn, DurableCallback done) override { done(true); }
   ledger::Lsn durable_lsn() const override { return std::numeric_limits<ledger::Lsn>::max(); }
+  bool acks_at_once() const override { return true; }
 };
 
 // What /healthz and /readyz report beyond "the server answers".

@@ -24,6 +24,9 @@ class StoreBridge final : public DurabilityGate, public HealthProbe {
     store_.on_durable(lsn, [done = std::move(done)](const Status& st) { done(st.ok()); });
   }
   ledger::Lsn durable_lsn() const override { return store_.durable_lsn(); }
+  bool acks_at_once() const override {
+    return store_.durability() != wal::Durability::kSync && store_.healthy();
+  }
 
   std::optional<std::string> storage_failure() const override {
     if (store_.healthy()) return std::nullopt;

@@ -358,9 +358,12 @@ class HeldGate final : public server::DurabilityGate {
   }
   ledger::Lsn durable_lsn() const override { return durable_lsn_.load(); }
   void set_durable_lsn(ledger::Lsn lsn) { durable_lsn_.store(lsn); }
+  bool acks_at_once() const override { return acks_at_once_.load(); }
+  void set_acks_at_once(bool at_once) { acks_at_once_.store(at_once); }
 
  private:
   std::atomic<ledger::Lsn> durable_lsn_{0};
+  std::atomic<bool> acks_at_once_{false};
   std::mutex mu_;
   std::vector<server::DurableCallback> held_;
   ledger::Lsn last_lsn_ = 0;
@@ -385,6 +388,20 @@ TEST(HttpDurability, ResponseWaitsUntilItsLsnIsDurable) {
   // Requests with nothing to wait for never touch the gate.
   EXPECT_EQ(c.get("/t/echo/a", TestServer::auth_headers(kAliceRw)).result_int(), 200);
   EXPECT_EQ(gate.held(), 0u);
+}
+
+// async / none: a gate that acknowledges at once is not asked; the answer goes out as is.
+TEST(HttpDurability, AGateThatAcksAtOnceIsNotAsked) {
+  HeldGate gate;
+  gate.set_acks_at_once(true);
+  TestServer srv(test_routes(), gate.server_options());
+  HttpClient c = srv.client();
+  ASSERT_TRUE(c.send_raw(get_line("/t/durable")));
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body(), "{\"durable\":true}");
+  EXPECT_EQ(gate.held(), 0u);
+  EXPECT_EQ(gate.last_lsn(), 0u);
 }
 
 TEST(HttpDurability, AnswerIsReplacedBy503WhenTheLogFailsBeforeItsLsnIsDurable) {
