@@ -9,7 +9,8 @@
 #          [--requests N] [--rate R] [--daemon PATH] [--build-dir DIR]
 # Prints one line: target, scenario, rps, p99, p99.9, then NAME=CPU% per thread (and for
 # the load generator). Two builds in turns: run it with --daemon OLD, then --daemon NEW.
-# GROUP_COMMIT_WAIT_US=N in the environment sets durability.group_commit_wait_us.
+# GROUP_COMMIT_WAIT_US, _QUIET_US and _MIN_RECORDS in the environment set
+# durability.group_commit_* (bench-lib.sh).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -27,7 +28,7 @@ while [ $# -gt 0 ]; do
     --rate) RATE=$2; shift ;;
     --daemon) DAEMON=$2; shift ;;
     --build-dir) BUILD=$2; shift ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "thread-cpu: unknown argument $1" >&2; exit 2 ;;
   esac
   shift

@@ -25,7 +25,7 @@ class StoreBridge final : public DurabilityGate, public HealthProbe {
   }
   ledger::Lsn durable_lsn() const override { return store_.durable_lsn(); }
   bool acks_at_once() const override {
-    return store_.durability() != wal::Durability::kSync && store_.healthy();
+    return !store_.waits_for_disk() && store_.healthy();
   }
 
   std::optional<std::string> storage_failure() const override {

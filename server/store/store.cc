@@ -62,7 +62,7 @@ Status Store::configure_org(ledger::OrgId org, const ledger::OrgSettings& settin
 }
 
 void Store::on_durable(std::uint64_t lsn, std::function<void(Status)> done) {
-  if (options_.wal.durability != wal::Durability::kSync) {
+  if (!waits_for_disk()) {
     // async / none acknowledge at once, unless the log has already failed.
     done(failure());
     return;

@@ -99,6 +99,8 @@ class Store {
   const ledger::Ledger& ledger() const { return *ledger_; }
   const RecoveryReport& recovery() const { return recovery_; }
   wal::Durability durability() const { return options_.wal.durability; }
+  // sync: on_durable answers after the fdatasync; async and none answer at once.
+  bool waits_for_disk() const { return durability() == wal::Durability::kSync; }
 
   // Configures the organisation in the ledger and remembers it for snapshot builds.
   Status configure_org(ledger::OrgId org, const ledger::OrgSettings& settings);
