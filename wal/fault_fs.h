@@ -70,7 +70,8 @@ class FaultFs : public FileSystem {
   Result<std::unique_ptr<WritableFile>> open_append(const std::string& path,
                                                     bool truncate_existing) override;
   Result<std::unique_ptr<WritableFile>> create_zeroed(const std::string& path,
-                                                      std::uint64_t size_bytes) override;
+                                                      std::uint64_t size_bytes,
+                                                      AfterZeroPiece after_piece) override;
   Result<std::unique_ptr<SyncHandle>> open_for_sync(const std::string& path) override;
   Status rename(const std::string& from, const std::string& to) override;
   Status sync_dir(const std::string& dir) override;

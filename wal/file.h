@@ -5,6 +5,7 @@
 // thread at a time.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -12,14 +13,20 @@
 #include <string_view>
 #include <vector>
 
+#include "wal/function_ref.h"
 #include "wal/status.h"
 
 namespace codeledger::wal {
 
-// Zero fill (FileSystem::create_zeroed) is written in pieces of this size: large enough that
-// 64 MiB takes few syscalls, small enough to allocate for each fill. Fault injection counts
-// pieces.
-inline constexpr std::size_t kZeroFillChunkBytes = 1u << 20;
+// Zero fill (FileSystem::create_zeroed) is written in pieces of this size: small enough that
+// a log fdatasync queued behind one piece waits little (bench/scripts/zero-fill-probe.py:
+// paced 256 KiB pieces left the log's fdatasync p99 at 1.2-2.4 ms, 1 MiB ones at 2.4-3.3
+// ms), large enough that 64 MiB takes few syscalls. Fault injection counts pieces.
+inline constexpr std::size_t kZeroFillChunkBytes = 256u << 10;
+
+// Told, after each piece of a zero fill is on the disk, how long that piece took: a paced
+// fill (SegmentPreallocator) rests there. Called on the filling thread, never kept.
+using AfterZeroPiece = FunctionRef<void(std::chrono::microseconds took)>;
 
 // What can be fdatasynced: every WritableFile, and the handles FileSystem::open_for_sync
 // gives out, through which the writer's sync lanes (wal/sync_lanes.h) sync a segment while
@@ -61,12 +68,13 @@ class FileSystem {
   virtual Result<std::unique_ptr<WritableFile>> open_append(const std::string& path,
                                                             bool truncate_existing) = 0;
   // Creates path (emptying an existing file), writes size_bytes zero bytes into it in
-  // kZeroFillChunkBytes pieces and fsyncs it, so the zeros and the length survive a crash
+  // kZeroFillChunkBytes pieces (calling after_piece after each) and fsyncs it, so the zeros and the length survive a crash
   // (the name itself still needs sync_dir). Real zeros, not fallocate: an unwritten extent
   // turns into a written one on the first write, and that is a metadata change each
   // fdatasync would have to commit.
   virtual Result<std::unique_ptr<WritableFile>> create_zeroed(const std::string& path,
-                                                              std::uint64_t size_bytes) = 0;
+                                                              std::uint64_t size_bytes,
+                                                              AfterZeroPiece after_piece) = 0;
   // A second open of the existing file at path, for its sync() only.
   virtual Result<std::unique_ptr<SyncHandle>> open_for_sync(const std::string& path) = 0;
   virtual Status rename(const std::string& from, const std::string& to) = 0;

@@ -123,7 +123,8 @@ class PosixFs final : public FileSystem {
     return std::unique_ptr<WritableFile>(std::move(*file));
   }
   Result<std::unique_ptr<WritableFile>> create_zeroed(const std::string& path,
-                                                      std::uint64_t size_bytes) override;
+                                                      std::uint64_t size_bytes,
+                                                      AfterZeroPiece after_piece) override;
   // Its own open file description (a new open, not dup), so a writeback error reaches it.
   Result<std::unique_ptr<SyncHandle>> open_for_sync(const std::string& path) override {
     auto opened = open_sized(path, O_WRONLY);
@@ -191,15 +192,19 @@ class PosixFs final : public FileSystem {
 };
 
 Result<std::unique_ptr<WritableFile>> PosixFs::create_zeroed(const std::string& path,
-                                                             std::uint64_t size_bytes) {
+                                                             std::uint64_t size_bytes,
+                                                             AfterZeroPiece after_piece) {
   auto file = open_file(path, O_TRUNC);
   if (!file.ok()) return file.status();
   PosixFile& f = **file;
   const std::string zeros(kZeroFillChunkBytes, '\0');
   for (std::uint64_t at = 0; at < size_bytes; at += zeros.size()) {
     const std::uint64_t n = std::min<std::uint64_t>(zeros.size(), size_bytes - at);
+    const auto start = std::chrono::steady_clock::now();
     if (Status st = f.write_at(at, std::string_view(zeros).substr(0, n)); !st.ok()) return st;
     if (Status st = f.write_out(at, n); !st.ok()) return st;
+    after_piece(std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - start));
   }
   // fsync rather than fdatasync: the length and the allocated extents must be durable too.
   if (Status st = f.fsync_all(); !st.ok()) return st;

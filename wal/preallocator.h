@@ -4,13 +4,20 @@
 // only: the length and the extents are already durable, so ext4 has no journal commit to
 // make (docs/wal-format.md, "Why preallocate", has the measurements).
 //
+// The background fill is paced (ZeroFillPace): unpaced, a 64 MiB fill held this VM's disk
+// and a vCPU for 200-400 ms, and sync requests meanwhile waited 50-140 ms (docs/
+// benchmarks.md, Session 12). A caller that needs the file, or a close, cuts the rests short.
+//
 // Thread safety: one thread at a time calls it (the writer thread, or open()/close() around
 // it); only the zero fill itself runs on the helper thread.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "wal/file.h"
@@ -18,17 +25,28 @@
 
 namespace codeledger::wal {
 
+// After each kZeroFillChunkBytes piece the background fill rests idle_per_busy times as long
+// as the piece took, within [rest_min, rest_max]: it takes at most about a quarter of the disk
+// and of a vCPU. On the benchmark VM a paced 64 MiB fill took 0.6-0.9 s, while the half
+// segment left when it starts lasts over 3 s at 50k records/s.
+struct ZeroFillPace {
+  std::uint32_t idle_per_busy = 3;
+  std::chrono::microseconds rest_min{1'000};
+  std::chrono::microseconds rest_max{20'000};
+};
+
 class SegmentPreallocator {
  public:
-  SegmentPreallocator(FileSystem& fs, const std::string& dir, std::uint64_t segment_bytes);
-  ~SegmentPreallocator();  // waits for a fill under way
+  SegmentPreallocator(FileSystem& fs, const std::string& dir, std::uint64_t segment_bytes,
+                      ZeroFillPace pace = {});
+  ~SegmentPreallocator();  // cuts the rests short and waits for a fill under way
   SegmentPreallocator(const SegmentPreallocator&) = delete;
   SegmentPreallocator& operator=(const SegmentPreallocator&) = delete;
 
   // Starts the zero fill in the background, unless one is under way or done and not taken.
   void request();
   // The prepared file, zero-filled and synced, open for write_at. Waits for the fill under
-  // way, or fills now when none was requested. A failed fill is returned as is.
+  // way (which then rests no more), or fills now when none was requested. A failed fill is returned as is.
   Result<std::unique_ptr<WritableFile>> take();
   // Zero-fills a prepared file of `bytes` now, on the calling thread (no fill may be under
   // way): the small first segment that open() starts with.
@@ -40,9 +58,18 @@ class SegmentPreallocator {
   const std::string& path() const { return path_; }
 
  private:
+  void rest_after(std::chrono::microseconds piece_took);  // on the fill's thread
+  void hurry();                                           // no more rests for this fill
+  void wait_for_fill();                                   // hurries it first
+  Result<std::unique_ptr<WritableFile>> fill_unpaced(std::uint64_t bytes);
+
   FileSystem& fs_;
   const std::string path_;
   const std::uint64_t segment_bytes_;
+  const ZeroFillPace pace_;
+  std::mutex rest_mu_;
+  std::condition_variable rest_cv_;
+  bool hurry_ = false;  // guarded by rest_mu_
   std::future<Result<std::unique_ptr<WritableFile>>> fill_;  // valid: requested, not taken
 };
 

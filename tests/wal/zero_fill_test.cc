@@ -10,6 +10,7 @@
 
 #include "wal/fault_fs.h"
 #include "wal/format.h"
+#include "wal/preallocator.h"
 #include "wal/record.h"
 #include "wal_test_util.h"
 
@@ -363,6 +364,56 @@ TEST(ZeroFill, FirstSegmentAfterOpenIsSmall) {
   EXPECT_EQ(segs[0].size_bytes, std::uint64_t{4} << 20);
   ASSERT_TRUE(w->close().ok());
   expect_lsns(read_all(fs, RecoveryPolicy::kStrict), 10);
+}
+
+// The background fill rests between pieces (ZeroFillPace), so it never holds the disk for a
+// whole segment at once.
+constexpr std::uint64_t kPieces = 8;
+
+void wait_for_zero_pieces(FaultFs& fs, std::uint64_t n) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (fs.calls(FaultOp::kZeroFill) < n && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_GE(fs.calls(FaultOp::kZeroFill), n);
+}
+
+TEST(ZeroFill, BackgroundFillRestsBetweenPieces) {
+  FaultFs fs;
+  ASSERT_TRUE(fs.create_dir(kDir).ok());
+  ZeroFillPace pace;
+  pace.rest_min = std::chrono::seconds(2);
+  pace.rest_max = std::chrono::seconds(2);
+  SegmentPreallocator p(fs, kDir, kPieces * kZeroFillChunkBytes, pace);
+  p.request();
+  wait_for_zero_pieces(fs, 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(fs.calls(FaultOp::kZeroFill), 1u);  // resting after the first piece
+  p.discard();                                   // cuts the rest short: no 14 s wait
+  EXPECT_FALSE(fs.exists(kPrepared));
+}
+
+// A writer that needs the file does not wait out the rests: take() finishes the fill unpaced.
+TEST(ZeroFill, TakeFinishesTheFillWithoutRests) {
+  FaultFs fs;
+  ASSERT_TRUE(fs.create_dir(kDir).ok());
+  ZeroFillPace pace;
+  pace.rest_min = std::chrono::seconds(60);
+  pace.rest_max = std::chrono::seconds(60);
+  SegmentPreallocator p(fs, kDir, kPieces * kZeroFillChunkBytes, pace);
+  p.request();
+  wait_for_zero_pieces(fs, 1);
+  const auto start = std::chrono::steady_clock::now();
+  auto file = p.take();
+  ASSERT_TRUE(file.ok()) << file.status().message();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+  EXPECT_EQ(fs.calls(FaultOp::kZeroFill), kPieces);
+  EXPECT_EQ((*file)->size_bytes(), kPieces * kZeroFillChunkBytes);
+  // A second fill rests again: the hurry was for the fill that was taken.
+  p.request();
+  wait_for_zero_pieces(fs, kPieces + 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(fs.calls(FaultOp::kZeroFill), kPieces + 1);
 }
 
 TEST(ZeroFill, PreallocateOffAppendsAndNeverZeroFills) {
