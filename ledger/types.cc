@@ -55,12 +55,12 @@ std::string_view to_string(Dialect d) {
   return "admin";
 }
 
-std::string ObjectId::hex() const {
+ObjectId::Hex ObjectId::hex_chars() const {
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(24, '0');
+  Hex out{};
   for (std::size_t i = 0; i < bytes.size(); ++i) {
-    out[2 * i] = kDigits[bytes[i] >> 4];
-    out[2 * i + 1] = kDigits[bytes[i] & 0xf];
+    out.chars[2 * i] = kDigits[bytes[i] >> 4];
+    out.chars[2 * i + 1] = kDigits[bytes[i] & 0xf];
   }
   return out;
 }

@@ -33,7 +33,13 @@ std::optional<PromotionKind> parse_kind(std::string_view s);
 // seeds). Ids are minted inside commands and carried in events, so replay reproduces them.
 struct ObjectId {
   std::array<std::uint8_t, 12> bytes{};
-  std::string hex() const;
+  // The 24 characters in a fixed buffer: answers write ids without a heap string each.
+  struct Hex {
+    std::array<char, 24> chars;
+    std::string_view view() const { return {chars.data(), chars.size()}; }
+  };
+  Hex hex_chars() const;
+  std::string hex() const { return std::string(hex_chars().view()); }
   static std::optional<ObjectId> parse(std::string_view hex24);
   bool operator==(const ObjectId&) const = default;
   bool is_zero() const;

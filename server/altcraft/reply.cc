@@ -78,7 +78,7 @@ Reply render_xml(const Value& data, const Extras& extras, int error, std::string
   if (!text.empty()) error_text.text().set(std::string(text).c_str());
   Reply reply;
   reply.status = status;
-  reply.content_type = std::string(content_type(Format::kXml));
+  reply.content_type = content_type(Format::kXml);
   StringSink sink(reply.body);
   // One element per line, no indentation, <data></data> rather than <data/>: seed 004's shape.
   doc.save(sink, "", pugi::format_indent | pugi::format_no_declaration |

@@ -105,7 +105,7 @@ Reply import_codes(RequestContext& ctx) {
   auto report = ctx.ledger.import_codes(op, promotion, codes, options);
   if (!report.ok()) return fail(report.status(), op);
   Envelope env;
-  env.data().begin_object().field("promotionId", promotion.hex())
+  env.data().begin_object().field("promotionId", promotion.hex_chars().view())
       .field("imported", report->imported).end_object();
   for (const ledger::CodeRejection& r : report->rejected) {
     env.add_error(Status(r.error, about(r.code, r.message)));
@@ -131,7 +131,7 @@ Reply generate_codes(RequestContext& ctx) {
   auto report = ctx.ledger.generate_codes(op, promotion, *spec, s);
   if (!report.ok()) return fail(report.status(), op);
   Envelope env;
-  env.data().begin_object().field("promotionId", promotion.hex())
+  env.data().begin_object().field("promotionId", promotion.hex_chars().view())
       .field("generated", report->generated).key("sample").begin_array();
   for (const std::string& code : report->sample) env.data().value(code);
   env.data().end_array().end_object();

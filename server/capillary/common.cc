@@ -62,6 +62,9 @@ std::string about(std::string_view subject, std::string_view message) {
 }
 
 Envelope::Envelope() : data_writer_(body_), error_writer_(errors_) {
+  // One allocation for most answers (a redemption is about 500 bytes) instead of the
+  // string's doublings from 15; under 1 KiB it comes from malloc's per-thread cache.
+  body_.reserve(kBodyReserveBytes);
   data_writer_.begin_object().key("data");
 }
 

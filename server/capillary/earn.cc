@@ -155,7 +155,7 @@ Reply revoke_earn(RequestContext& ctx) {
   for (const ledger::RevokeResult& r : *results) {
     const std::string earn_id = r.earn_id.hex();
     if (r.status.ok()) {
-      env.data().begin_object().field("promotionId", r.promotion_id.hex())
+      env.data().begin_object().field("promotionId", r.promotion_id.hex_chars().view())
           .field("earnId", earn_id).field("status", "REVOKED").end_object();
       any = true;
     } else {

@@ -9,7 +9,7 @@ void write_item(wire::JsonWriter& w, const ledger::RedemptionItem& item) {
   w.begin_object();
   if (item.code) w.field("code", item.code->view()).field("mode", ledger::to_string(item.mode));
   if (item.earned_promotion_id) w.field("earnedPromotionId", item.earned_promotion_id->hex());
-  w.field("promotionId", item.promotion_id.hex())
+  w.field("promotionId", item.promotion_id.hex_chars().view())
       .field("discount", item.discount)
       .field("redemptionCount", item.count)
       .end_object();
@@ -28,9 +28,9 @@ const ledger::RedemptionItem* item_for(const ledger::RedemptionView& r, std::str
 void write_code(wire::JsonWriter& w, const ledger::CodeView& c, const wire::IsoZone& zone,
                 bool with_redemptions) {
   w.begin_object()
-      .field("id", c.id.hex())
+      .field("id", c.id.hex_chars().view())
       .field("orgId", c.org)
-      .field("promotionId", c.promotion_id.hex())
+      .field("promotionId", c.promotion_id.hex_chars().view())
       .field("promotionName", c.promotion_name)
       .field("code", c.code.view());
   if (c.customer != 0) w.field("customerId", c.customer);
@@ -51,7 +51,7 @@ void write_code(wire::JsonWriter& w, const ledger::CodeView& c, const wire::IsoZ
 void write_redemption(wire::JsonWriter& w, const ledger::RedemptionView& r,
                       const wire::IsoZone& zone) {
   w.begin_object()
-      .field("id", r.id.hex())
+      .field("id", r.id.hex_chars().view())
       .field("orgId", r.org)
       .field("customerId", r.customer)
       .field("transactionIdentifier", r.transaction_identifier)
@@ -70,9 +70,9 @@ void write_history_row(wire::JsonWriter& w, const ledger::RedemptionView& r,
                        std::string_view code, const wire::IsoZone& zone) {
   const ledger::RedemptionItem* item = item_for(r, code);
   w.begin_object()
-      .field("id", r.id.hex())
+      .field("id", r.id.hex_chars().view())
       .field("orgId", r.org)
-      .field("promotionId", item ? item->promotion_id.hex() : std::string())
+      .field("promotionId", item ? item->promotion_id.hex_chars().view() : std::string_view())
       .field("customerId", r.customer);
   write_time(w, "redemptionDate", r.redeemed_ms, zone);
   w.field("transactionIdentifier", r.transaction_identifier)
@@ -86,9 +86,9 @@ void write_history_row(wire::JsonWriter& w, const ledger::RedemptionView& r,
 
 void write_issued(wire::JsonWriter& w, const ledger::EarnedView& e) {
   w.begin_object()
-      .field("id", e.id.hex())
+      .field("id", e.id.hex_chars().view())
       .field("customerId", e.customer)
-      .field("promotionId", e.promotion_id.hex())
+      .field("promotionId", e.promotion_id.hex_chars().view())
       .field("earnedFromId", e.earned_from_id)
       .field("eventTime", e.event_time_ms)
       .field("validTill", e.valid_till_ms)
@@ -98,9 +98,9 @@ void write_issued(wire::JsonWriter& w, const ledger::EarnedView& e) {
 void write_wallet_entry(wire::JsonWriter& w, const ledger::EarnedView& e,
                         const wire::IsoZone& zone) {
   w.begin_object()
-      .field("id", e.id.hex())
+      .field("id", e.id.hex_chars().view())
       .field("customerId", e.customer)
-      .field("promotionId", e.promotion_id.hex())
+      .field("promotionId", e.promotion_id.hex_chars().view())
       .field("promotionName", e.promotion_name)
       .field("earnedFromId", e.earned_from_id);
   write_time(w, "eventTime", e.event_time_ms, zone);
@@ -112,7 +112,7 @@ void write_promotion(wire::JsonWriter& w, const ledger::PromotionView& p,
                      const wire::IsoZone& zone) {
   const ledger::PromotionSpec& s = p.spec;
   w.begin_object()
-      .field("id", p.id.hex())
+      .field("id", p.id.hex_chars().view())
       .field("orgId", p.org)
       .field("name", s.name)
       .field("mode", ledger::to_string(s.mode))

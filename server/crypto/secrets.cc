@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <initializer_list>
 #include <memory>
 
 #include "ledger/status.h"
@@ -35,17 +36,29 @@ const EVP_MD* sha256_md() {
   return md;
 }
 
-// One-shot digest; returns the digest length. The context is per thread and reused (a
-// digest init resets it), so a request's authentication allocates no context.
-unsigned digest(const EVP_MD* md, std::string_view data, unsigned char* out) {
+// One-shot digest of the parts in order; returns the digest length. The context is per
+// thread and reused (a digest init resets it), so a request's authentication allocates no
+// context, and the parts need no joined copy.
+unsigned digest(const EVP_MD* md, std::initializer_list<std::string_view> parts,
+                unsigned char* out) {
   thread_local const std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
   unsigned len = 0;
-  const bool ok = ctx && EVP_DigestInit_ex(ctx.get(), md, nullptr) == 1 &&
-                  EVP_DigestUpdate(ctx.get(), data.data(), data.size()) == 1 &&
-                  EVP_DigestFinal_ex(ctx.get(), out, &len) == 1;
+  bool ok = ctx && EVP_DigestInit_ex(ctx.get(), md, nullptr) == 1;
+  for (std::string_view part : parts) {
+    ok = ok && EVP_DigestUpdate(ctx.get(), part.data(), part.size()) == 1;
+  }
+  ok = ok && EVP_DigestFinal_ex(ctx.get(), out, &len) == 1;
   // Digest failures mean a broken OpenSSL install, not a bad request.
   CL_CHECK(ok);
   return len;
+}
+
+void write_hex(const std::uint8_t* data, std::size_t size, char* out) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  for (std::size_t i = 0; i < size; ++i) {
+    out[2 * i] = kDigits[data[i] >> 4];
+    out[2 * i + 1] = kDigits[data[i] & 0xf];
+  }
 }
 
 int hex_nibble(char c) {
@@ -62,12 +75,8 @@ std::string to_hex(std::string_view bytes) {
 }
 
 std::string to_hex(const std::uint8_t* data, std::size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
   std::string out(size * 2, '\0');
-  for (std::size_t i = 0; i < size; ++i) {
-    out[2 * i] = kDigits[data[i] >> 4];
-    out[2 * i + 1] = kDigits[data[i] & 0xf];
-  }
+  write_hex(data, size, out.data());
   return out;
 }
 
@@ -85,13 +94,13 @@ bool from_hex(std::string_view hex, std::string& out) {
 
 std::string md5_hex(std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
-  const unsigned len = digest(md5_md(), data, out);
+  const unsigned len = digest(md5_md(), {data}, out);
   return to_hex(out, len);
 }
 
 Sha256Digest sha256(std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
-  const unsigned len = digest(sha256_md(), data, out);
+  const unsigned len = digest(sha256_md(), {data}, out);
   CL_CHECK(len == 32);
   Sha256Digest d;
   std::copy(out, out + 32, d.begin());
@@ -103,12 +112,18 @@ std::string sha256_hex(std::string_view data) {
   return to_hex(d.data(), d.size());
 }
 
+Sha256Hex salted_secret_hash_chars(std::string_view salt, std::string_view md5hex_password) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  const unsigned len = digest(sha256_md(), {salt, md5hex_password}, out);
+  CL_CHECK(len == 32);
+  Sha256Hex hex;
+  write_hex(out, len, hex.data());
+  return hex;
+}
+
 std::string salted_secret_hash(std::string_view salt, std::string_view md5hex_password) {
-  std::string input;
-  input.reserve(salt.size() + md5hex_password.size());
-  input.append(salt);
-  input.append(md5hex_password);
-  return sha256_hex(input);
+  const Sha256Hex hex = salted_secret_hash_chars(salt, md5hex_password);
+  return std::string(hex.data(), hex.size());
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {

@@ -15,6 +15,7 @@
 namespace codeledger::crypto {
 
 using Sha256Digest = std::array<std::uint8_t, 32>;
+using Sha256Hex = std::array<char, 64>;  // lowercase hex of a Sha256Digest
 
 std::string to_hex(const std::uint8_t* data, std::size_t size);  // lowercase
 std::string to_hex(std::string_view bytes);
@@ -29,6 +30,8 @@ std::string sha256_hex(std::string_view data);
 // send md5hex(password) (Capillary Basic), so the server never needs the password itself.
 // salt is raw bytes (the config stores it as hex).
 std::string salted_secret_hash(std::string_view salt, std::string_view md5hex_password);
+// The same in a fixed buffer: each request's authentication computes one.
+Sha256Hex salted_secret_hash_chars(std::string_view salt, std::string_view md5hex_password);
 
 // Constant-time equality (CRYPTO_memcmp): time depends on the length only, never on where
 // the first difference is.

@@ -3,6 +3,8 @@
 #include <boost/beast/core/detail/base64.hpp>
 
 #include <algorithm>
+#include <array>
+#include <cctype>
 #include <chrono>
 
 #include "server/http/crypto.h"
@@ -11,24 +13,27 @@ namespace codeledger::server {
 namespace {
 
 constexpr std::size_t kTokenBytes = 32;
+constexpr std::size_t kMd5HexChars = 32;
+
+char lower_char(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
 
 bool iequals_prefix(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size()) return false;
   for (std::size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+    if (lower_char(s[i]) != prefix[i]) return false;
   }
   return true;
 }
 
 bool is_md5_hex(std::string_view s) {
-  return s.size() == 32 && std::all_of(s.begin(), s.end(), [](char c) {
+  return s.size() == kMd5HexChars && std::all_of(s.begin(), s.end(), [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
          });
 }
 
 std::string lower(std::string_view s) {
   std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::transform(out.begin(), out.end(), out.begin(), lower_char);
   return out;
 }
 
@@ -73,8 +78,14 @@ std::optional<Caller> Auth::check_key(std::string_view key,
   const auto it = keys.find(key);
   const Key& k = it == keys.end() ? decoy_ : it->second;
   // Clients may send the digest in either case; the stored hash is over lowercase hex.
-  const std::string presented = salted_secret_hash(k.salt, lower(md5hex_password));
-  const bool equal = constant_time_equal(presented, k.secret_hex);
+  // Both in fixed buffers: this runs for every Basic request.
+  std::array<char, kMd5HexChars> lowered{};
+  if (md5hex_password.size() != lowered.size()) return std::nullopt;
+  std::transform(md5hex_password.begin(), md5hex_password.end(), lowered.begin(), lower_char);
+  const crypto::Sha256Hex presented =
+      crypto::salted_secret_hash_chars(k.salt, std::string_view(lowered.data(), lowered.size()));
+  const bool equal =
+      constant_time_equal(std::string_view(presented.data(), presented.size()), k.secret_hex);
   if (it == keys.end() || !equal) return std::nullopt;
   return k.caller;
 }
@@ -85,20 +96,28 @@ AuthResult Auth::authenticate(std::string_view authorization) const {
     namespace b64 = boost::beast::detail::base64;
     std::string_view encoded = authorization.substr(6);
     while (!encoded.empty() && encoded.front() == ' ') encoded.remove_prefix(1);
-    std::string decoded(b64::decoded_size(encoded.size()), '\0');
-    const auto [written, read] = b64::decode(decoded.data(), encoded.data(), encoded.size());
+    // "key:md5hex" fits the stack buffer for any sane key name; longer ones go to the heap.
+    std::array<char, 256> stack_buffer;
+    std::string heap_buffer;
+    const std::size_t room = b64::decoded_size(encoded.size());
+    char* buffer = stack_buffer.data();
+    if (room > stack_buffer.size()) {
+      heap_buffer.resize(room);
+      buffer = heap_buffer.data();
+    }
+    const auto [written, read] = b64::decode(buffer, encoded.data(), encoded.size());
     // Beast stops at the '=' padding: everything before it must be base64.
     std::size_t unpadded = encoded.size();
     while (unpadded > 0 && encoded.size() - unpadded < 2 && encoded[unpadded - 1] == '=') --unpadded;
     if (read != unpadded) return {std::nullopt, "malformed Basic credentials"};
-    decoded.resize(written);
+    const std::string_view decoded(buffer, written);
     const auto colon = decoded.find(':');
-    if (colon == std::string::npos) return {std::nullopt, "malformed Basic credentials"};
-    const std::string_view password = std::string_view(decoded).substr(colon + 1);
+    if (colon == std::string_view::npos) return {std::nullopt, "malformed Basic credentials"};
+    const std::string_view password = decoded.substr(colon + 1);
     if (!is_md5_hex(password)) {
       return {std::nullopt, "Basic password must be md5hex(password) (Capillary style)"};
     }
-    auto caller = check_key(std::string_view(decoded).substr(0, colon), password);
+    auto caller = check_key(decoded.substr(0, colon), password);
     if (!caller) return {std::nullopt, "invalid API key or password"};
     return {std::move(caller), {}};
   }

@@ -11,8 +11,8 @@
 namespace codeledger::server {
 namespace {
 
-Reply with_header(Reply reply, std::string name, std::string value) {
-  reply.headers.emplace_back(std::move(name), std::move(value));
+Reply with_header(Reply reply, std::string_view name, std::string value) {
+  reply.headers.emplace_back(name, std::move(value));
   return reply;
 }
 
@@ -84,6 +84,7 @@ Reply too_many_requests(std::string_view path, std::string_view policy_header,
 
 void add_rate_headers(Reply& reply, std::string_view policy_header, const RateDecision& decision) {
   if (!decision.limited || policy_header.empty()) return;
+  reply.headers.reserve(reply.headers.size() + 2);
   reply.headers.emplace_back("RateLimit-Policy", std::string(policy_header));
   // The policy's name is the quoted string that opens its header value.
   const std::string_view name = policy_header.substr(1, policy_header.find('"', 1) - 1);

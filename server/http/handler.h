@@ -83,8 +83,10 @@ struct RequestContext {
 struct Reply {
   http::status status = http::status::ok;
   std::string body;
-  std::string content_type = "application/json";
-  std::vector<std::pair<std::string, std::string>> headers;  // extra response headers
+  // Both always string literals (or other static text): views, so an answer does not pay
+  // for heap copies of them.
+  std::string_view content_type = "application/json";
+  std::vector<std::pair<std::string_view, std::string>> headers;  // extra response headers
   // Highest LSN the answer reveals (Op::visible_lsn). The session holds the response
   // until that LSN is durable when durability is `sync`.
   ledger::Lsn await_lsn = 0;

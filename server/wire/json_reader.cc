@@ -1,5 +1,7 @@
 #include "server/wire/json_reader.h"
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <vector>
@@ -210,6 +212,36 @@ Status read_object(dom::element e, std::string_view field, dom::object& out) {
   return Status::Ok();
 }
 
+namespace {
+
+// A field's name for messages, `where` + `name` ("redemptions[0].code"), built in place: the
+// readers take it on every read but use it only on failure, so it must not cost a heap
+// string per field.
+class FieldLabel {
+ public:
+  FieldLabel(std::string_view where, std::string_view name) {
+    if (where.empty()) {
+      view_ = name;
+    } else if (where.size() + name.size() <= inline_.size()) {
+      std::copy(name.begin(), name.end(), std::copy(where.begin(), where.end(), inline_.data()));
+      view_ = std::string_view(inline_.data(), where.size() + name.size());
+    } else {
+      long_.append(where).append(name);
+      view_ = long_;
+    }
+  }
+  FieldLabel(const FieldLabel&) = delete;  // view_ may point into this object
+  FieldLabel& operator=(const FieldLabel&) = delete;
+  std::string_view view() const { return view_; }
+
+ private:
+  std::array<char, 64> inline_;
+  std::string long_;
+  std::string_view view_;
+};
+
+}  // namespace
+
 void Fields::fail(Status status) {
   if (status_.ok()) status_ = std::move(status);
 }
@@ -223,7 +255,7 @@ std::optional<dom::element> Fields::find(std::string_view name, Need need) {
   if (!status_.ok()) return std::nullopt;
   dom::element e;
   if (object_.at_key(name).get(e) != simdjson::SUCCESS) {
-    if (need == Need::kRequired) fail(invalid(field_name(name), "is required"));
+    if (need == Need::kRequired) fail(invalid(FieldLabel(where_, name).view(), "is required"));
     return std::nullopt;
   }
   // An explicit null in an optional field means "not given"; in a required one the
@@ -237,7 +269,8 @@ std::optional<T> Fields::read(std::string_view name, Need need, Read&& reader) {
   auto e = find(name, need);
   if (!e) return std::nullopt;
   T out{};
-  if (Status s = reader(*e, field_name(name), out); !s.ok()) {
+  const FieldLabel field(where_, name);
+  if (Status s = reader(*e, field.view(), out); !s.ok()) {
     fail(std::move(s));
     return std::nullopt;
   }
@@ -246,7 +279,7 @@ std::optional<T> Fields::read(std::string_view name, Need need, Read&& reader) {
 
 std::optional<std::string_view> Fields::string(std::string_view name, Need need,
                                                std::size_t bytes_max) {
-  return read<std::string_view>(name, need, [&](dom::element e, const std::string& f,
+  return read<std::string_view>(name, need, [&](dom::element e, std::string_view f,
                                                 std::string_view& o) {
     return read_string(e, f, bytes_max, o);
   });
@@ -254,45 +287,45 @@ std::optional<std::string_view> Fields::string(std::string_view name, Need need,
 
 std::optional<std::int64_t> Fields::integer(std::string_view name, Need need, std::int64_t min,
                                             std::int64_t max) {
-  return read<std::int64_t>(name, need, [&](dom::element e, const std::string& f,
+  return read<std::int64_t>(name, need, [&](dom::element e, std::string_view f,
                                             std::int64_t& o) {
     return read_integer(e, f, min, max, o);
   });
 }
 
 std::optional<bool> Fields::boolean(std::string_view name, Need need) {
-  return read<bool>(name, need, [](dom::element e, const std::string& f, bool& o) {
+  return read<bool>(name, need, [](dom::element e, std::string_view f, bool& o) {
     return read_bool(e, f, o);
   });
 }
 
 std::optional<ledger::CustomerId> Fields::customer_id(std::string_view name, Need need) {
-  return read<ledger::CustomerId>(name, need, [](dom::element e, const std::string& f,
+  return read<ledger::CustomerId>(name, need, [](dom::element e, std::string_view f,
                                                  ledger::CustomerId& o) {
     return read_customer_id(e, f, o);
   });
 }
 
 std::optional<ledger::ObjectId> Fields::object_id(std::string_view name, Need need) {
-  return read<ledger::ObjectId>(name, need, [](dom::element e, const std::string& f,
+  return read<ledger::ObjectId>(name, need, [](dom::element e, std::string_view f,
                                                ledger::ObjectId& o) {
     return read_object_id(e, f, o);
   });
 }
 
 std::optional<ledger::Mode> Fields::mode(std::string_view name, Need need) {
-  return read<ledger::Mode>(name, need, [](dom::element e, const std::string& f,
+  return read<ledger::Mode>(name, need, [](dom::element e, std::string_view f,
                                            ledger::Mode& o) { return read_mode(e, f, o); });
 }
 
 std::optional<dom::array> Fields::array(std::string_view name, Need need, std::size_t items_max) {
-  return read<dom::array>(name, need, [&](dom::element e, const std::string& f, dom::array& o) {
+  return read<dom::array>(name, need, [&](dom::element e, std::string_view f, dom::array& o) {
     return read_array(e, f, items_max, o);
   });
 }
 
 std::optional<dom::object> Fields::object(std::string_view name, Need need) {
-  return read<dom::object>(name, need, [](dom::element e, const std::string& f,
+  return read<dom::object>(name, need, [](dom::element e, std::string_view f,
                                           dom::object& o) { return read_object(e, f, o); });
 }
 

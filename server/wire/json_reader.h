@@ -76,7 +76,6 @@ class Fields {
 
   // Records a failure found by the caller (cross-field checks); the first one wins.
   void fail(Status status);
-  std::string field_name(std::string_view name) const { return where_ + std::string(name); }
   bool ok() const { return status_.ok(); }
   const Status& status() const { return status_; }
 

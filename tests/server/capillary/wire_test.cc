@@ -151,6 +151,21 @@ TEST(JsonReader, FieldsNameTheFieldInEveryFailure) {
   EXPECT_TRUE(first_error([](Fields& f) { (void)f.string("missing", Need::kOptional, 2); }).ok());
 }
 
+// Names are built in a 64-byte buffer; a longer prefix + name goes to the heap, whole.
+TEST(JsonReader, LongFieldNamesAreNamedWhole) {
+  auto doc = parse_json(R"({"s":1})");
+  ASSERT_TRUE(doc.ok());
+  const std::string where = std::string(70, 'w') + ".";
+  for (const std::string& prefix : {std::string(), std::string(60, 'p') + ".", where}) {
+    Fields f(dom::object(*doc), prefix);
+    (void)f.string("s", Need::kRequired, 10);
+    EXPECT_EQ(f.status().message(), prefix + "s must be a string, got a number");
+    Fields g(dom::object(*doc), prefix);
+    (void)g.string("absent", Need::kRequired, 10);
+    EXPECT_EQ(g.status().message(), prefix + "absent is required");
+  }
+}
+
 TEST(JsonReader, FirstFailureSticks) {
   auto doc = parse_json(R"({"a":"x","b":"y"})");
   ASSERT_TRUE(doc.ok());

@@ -143,6 +143,10 @@ TEST(SecretHashing, KnownVectors) {
   ASSERT_TRUE(from_hex("9f1c2a7be04d4c58a1e3f6b2d8c07a15", salt));
   EXPECT_EQ(salted_secret_hash(salt, md5_hex("ledger-demo-2025")),
             "d62f7b673c4a38d9082e1cedec2903d910a0d0b45781d0def6f1df79f20edc0e");
+  // The fixed-buffer form each request uses hashes the same bytes.
+  const crypto::Sha256Hex chars = crypto::salted_secret_hash_chars(salt, md5_hex("ledger-demo-2025"));
+  EXPECT_EQ(std::string_view(chars.data(), chars.size()),
+            "d62f7b673c4a38d9082e1cedec2903d910a0d0b45781d0def6f1df79f20edc0e");
 }
 
 // Each thread reuses one digest context and the digests are fetched once: interleaved MD5
@@ -202,6 +206,23 @@ TEST(AuthBasic, GoodBadAndMissingCredentials) {
   std::string upper = md5_hex(kAliceRw.password);
   for (auto& ch : upper) ch = static_cast<char>(std::toupper(ch));
   EXPECT_TRUE(auth.authenticate("basic " + base64_encode("alice-rw:" + upper)).caller);
+}
+
+// Credentials decode into a stack buffer up to 256 bytes and onto the heap beyond: a long key
+// name is refused with the usual answer, and a right password still needs the right key.
+TEST(AuthBasic, LongCredentialsAreCheckedLikeShortOnes) {
+  Auth auth(testing::test_config());
+  const std::string digest = md5_hex(kAliceRw.password);
+  const std::string long_name(400, 'k');
+  auto refused = auth.authenticate("Basic " + base64_encode(long_name + ":" + digest));
+  EXPECT_FALSE(refused.caller);
+  EXPECT_EQ(refused.error, "invalid API key or password");
+  const std::string padded_name = "alice-rw" + std::string(300, ' ');
+  EXPECT_FALSE(auth.authenticate("Basic " + base64_encode(padded_name + ":" + digest)).caller);
+  // 31 and 33 hex characters are not an md5 digest.
+  EXPECT_FALSE(auth.check_key(kAliceRw.name, digest.substr(1)));
+  EXPECT_FALSE(auth.check_key(kAliceRw.name, digest + "0"));
+  EXPECT_TRUE(auth.check_key(kAliceRw.name, digest));
 }
 
 TEST(AuthBearer, TokenIsIssuedUsedAndExpires) {
