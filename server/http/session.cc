@@ -24,6 +24,7 @@ namespace {
 constexpr auto kLingerTimeout = std::chrono::milliseconds(500);
 constexpr std::size_t kLingerBytesMax = 1 << 20;
 constexpr std::size_t kReadChunkBytes = 16 << 10;
+constexpr std::size_t kRecycledBodyBytesMax = 16 << 10;  // kept for the next request
 
 // The path of "METHOD SP target SP version", for choosing the error envelope.
 std::string_view path_of_head(std::string_view head) {
@@ -89,7 +90,15 @@ void Session::shutdown() {
 void Session::do_read() {
   phase_ = Phase::kReading;
   if (state_.stopping.load(std::memory_order_acquire)) return do_close();
+  // The last request's body storage, emptied, holds the next body: a keep-alive connection
+  // does not allocate a body per request. A large one is let go, so an idle connection
+  // never keeps more than kRecycledBodyBytesMax.
+  std::string body_storage;
+  if (parser_) body_storage = std::move(parser_->get().body());
+  body_storage.clear();
+  if (body_storage.capacity() > kRecycledBodyBytesMax) body_storage = std::string();
   parser_.emplace();
+  parser_->get().body() = std::move(body_storage);
   parser_->body_limit(state_.limits.body_bytes_max);
   parser_->header_limit(static_cast<std::uint32_t>(state_.limits.header_bytes_max));
   head_scanned_ = 0;

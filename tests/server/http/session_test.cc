@@ -93,6 +93,20 @@ TEST(HttpSession, KeepAliveServesManyRequestsOnOneConnection) {
   EXPECT_EQ(srv.server().connections(), 1u);
 }
 
+// A connection reuses the last body's storage: each request still sees only its own body,
+// after a larger one, an empty one and one past the storage kept (16 KiB).
+TEST(HttpSession, EachRequestOnAConnectionSeesOnlyItsOwnBody) {
+  TestServer srv(test_routes());
+  HttpClient c = srv.client();
+  c.set_default_headers(TestServer::auth_headers(kAliceRw));
+  for (std::size_t bytes : {5000u, 10u, 0u, 40000u, 3u, 17u}) {
+    auto r = c.post("/t/write", std::string(bytes, 'b'));
+    ASSERT_EQ(r.result_int(), 200) << r.body();
+    EXPECT_EQ(r.body(), "{\"bytes\":" + std::to_string(bytes) + "}");
+  }
+  EXPECT_EQ(srv.server().connections(), 1u);
+}
+
 TEST(HttpSession, PipelinedRequestsInOneWriteAreAnsweredInOrder) {
   TestServer srv(test_routes());
   HttpClient c = srv.client();
