@@ -378,39 +378,40 @@ void wait_for_zero_pieces(FaultFs& fs, std::uint64_t n) {
   ASSERT_GE(fs.calls(FaultOp::kZeroFill), n);
 }
 
+// A preallocator of kPieces pieces whose fill rests `rest` after each piece.
+std::unique_ptr<SegmentPreallocator> resting_preallocator(FaultFs& fs, std::chrono::seconds rest) {
+  EXPECT_TRUE(fs.create_dir(kDir).ok());
+  ZeroFillPace pace;
+  pace.rest_min = rest;
+  pace.rest_max = rest;
+  return std::make_unique<SegmentPreallocator>(fs, kDir, kPieces * kZeroFillChunkBytes, pace);
+}
+
 TEST(ZeroFill, BackgroundFillRestsBetweenPieces) {
   FaultFs fs;
-  ASSERT_TRUE(fs.create_dir(kDir).ok());
-  ZeroFillPace pace;
-  pace.rest_min = std::chrono::seconds(2);
-  pace.rest_max = std::chrono::seconds(2);
-  SegmentPreallocator p(fs, kDir, kPieces * kZeroFillChunkBytes, pace);
-  p.request();
+  auto p = resting_preallocator(fs, std::chrono::seconds(2));
+  p->request();
   wait_for_zero_pieces(fs, 1);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   EXPECT_EQ(fs.calls(FaultOp::kZeroFill), 1u);  // resting after the first piece
-  p.discard();                                   // cuts the rest short: no 14 s wait
+  p->discard();                                  // cuts the rest short: no 14 s wait
   EXPECT_FALSE(fs.exists(kPrepared));
 }
 
 // A writer that needs the file does not wait out the rests: take() finishes the fill unpaced.
 TEST(ZeroFill, TakeFinishesTheFillWithoutRests) {
   FaultFs fs;
-  ASSERT_TRUE(fs.create_dir(kDir).ok());
-  ZeroFillPace pace;
-  pace.rest_min = std::chrono::seconds(60);
-  pace.rest_max = std::chrono::seconds(60);
-  SegmentPreallocator p(fs, kDir, kPieces * kZeroFillChunkBytes, pace);
-  p.request();
+  auto p = resting_preallocator(fs, std::chrono::seconds(60));
+  p->request();
   wait_for_zero_pieces(fs, 1);
   const auto start = std::chrono::steady_clock::now();
-  auto file = p.take();
+  auto file = p->take();
   ASSERT_TRUE(file.ok()) << file.status().message();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
   EXPECT_EQ(fs.calls(FaultOp::kZeroFill), kPieces);
   EXPECT_EQ((*file)->size_bytes(), kPieces * kZeroFillChunkBytes);
   // A second fill rests again: the hurry was for the fill that was taken.
-  p.request();
+  p->request();
   wait_for_zero_pieces(fs, kPieces + 1);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   EXPECT_EQ(fs.calls(FaultOp::kZeroFill), kPieces + 1);
