@@ -68,10 +68,10 @@ class FileSystem {
   virtual Result<std::unique_ptr<WritableFile>> open_append(const std::string& path,
                                                             bool truncate_existing) = 0;
   // Creates path (emptying an existing file), writes size_bytes zero bytes into it in
-  // kZeroFillChunkBytes pieces (calling after_piece after each) and fsyncs it, so the zeros and the length survive a crash
-  // (the name itself still needs sync_dir). Real zeros, not fallocate: an unwritten extent
-  // turns into a written one on the first write, and that is a metadata change each
-  // fdatasync would have to commit.
+  // kZeroFillChunkBytes pieces (calling after_piece after each) and fsyncs it, so the zeros
+  // and the length survive a crash (the name itself still needs sync_dir). Real zeros, not
+  // fallocate: an unwritten extent turns into a written one on the first write, and that is
+  // a metadata change each fdatasync would have to commit.
   virtual Result<std::unique_ptr<WritableFile>> create_zeroed(const std::string& path,
                                                               std::uint64_t size_bytes,
                                                               AfterZeroPiece after_piece) = 0;
