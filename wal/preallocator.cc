@@ -39,17 +39,18 @@ Result<std::unique_ptr<WritableFile>> SegmentPreallocator::take() {
 }
 
 Result<std::unique_ptr<WritableFile>> SegmentPreallocator::fill_now(std::uint64_t bytes) {
-  wait_for_fill();
-  fill_ = {};
+  drop_fill();
   return fill_unpaced(bytes);
 }
 
 void SegmentPreallocator::discard() {
-  if (fill_.valid()) {
-    wait_for_fill();
-    fill_ = {};  // closes the prepared file, if the fill opened one
-  }
+  drop_fill();
   (void)fs_.remove(path_);
+}
+
+void SegmentPreallocator::drop_fill() {
+  wait_for_fill();
+  fill_ = {};  // closes the prepared file, if the fill opened one
 }
 
 Result<std::unique_ptr<WritableFile>> SegmentPreallocator::fill_unpaced(std::uint64_t bytes) {

@@ -61,6 +61,7 @@ class SegmentPreallocator {
   void rest_after(std::chrono::microseconds piece_took);  // on the fill's thread
   void hurry();                                           // no more rests for this fill
   void wait_for_fill();                                   // hurries it first
+  void drop_fill();                                       // waits for it, then closes its file
   Result<std::unique_ptr<WritableFile>> fill_unpaced(std::uint64_t bytes);
 
   FileSystem& fs_;
