@@ -8,7 +8,8 @@
 # usage: bench/scripts/thread-cpu.sh [--target ceiling|none|async|sync] [--scenario S]
 #          [--requests N] [--rate R] [--daemon PATH] [--build-dir DIR]
 # Prints one line: target, scenario, rps, p99, p99.9, then NAME=CPU% per thread (and for
-# the load generator). Two builds in turns: run it with --daemon OLD, then --daemon NEW.
+# the load generator). Two builds in turns: run it with --daemon OLD, then --daemon NEW
+# (--daemon is the binary to start: codeledgerd, or ceiling-server with --target ceiling).
 # GROUP_COMMIT_WAIT_US, _QUIET_US and _MIN_RECORDS in the environment set
 # durability.group_commit_* (bench-lib.sh).
 set -euo pipefail
@@ -28,7 +29,7 @@ while [ $# -gt 0 ]; do
     --rate) RATE=$2; shift ;;
     --daemon) DAEMON=$2; shift ;;
     --build-dir) BUILD=$2; shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "thread-cpu: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -50,7 +51,7 @@ MODE=$TARGET; [ "$MODE" = ceiling ] && MODE=none
 CONFIG=$(write_config "$MODE" "$WORK/data")
 PORT=$(free_port)
 if [ "$TARGET" = ceiling ]; then
-  SERVER=("$BUILD/bench/ceiling/ceiling-server")
+  SERVER=("${DAEMON:-$BUILD/bench/ceiling/ceiling-server}")
 else
   SERVER=("${DAEMON:-$BUILD/server/codeledgerd}")
 fi

@@ -69,6 +69,7 @@ void Auth::reload_keys(const Config& config) {
   }
   std::lock_guard lock(reload_mu_);
   keys_.store(table.get(), std::memory_order_release);
+  generation_.fetch_add(1, std::memory_order_acq_rel);
   key_tables_.push_back(std::move(table));
 }
 
@@ -90,36 +91,51 @@ std::optional<Caller> Auth::check_key(std::string_view key,
   return k.caller;
 }
 
-AuthResult Auth::authenticate(std::string_view authorization) const {
+AuthResult Auth::authenticate_basic(std::string_view authorization) const {
+  namespace b64 = boost::beast::detail::base64;
+  std::string_view encoded = authorization.substr(6);
+  while (!encoded.empty() && encoded.front() == ' ') encoded.remove_prefix(1);
+  // "key:md5hex" fits the stack buffer for any sane key name; longer ones go to the heap.
+  std::array<char, 256> stack_buffer;
+  std::string heap_buffer;
+  const std::size_t room = b64::decoded_size(encoded.size());
+  char* buffer = stack_buffer.data();
+  if (room > stack_buffer.size()) {
+    heap_buffer.resize(room);
+    buffer = heap_buffer.data();
+  }
+  const auto [written, read] = b64::decode(buffer, encoded.data(), encoded.size());
+  // Beast stops at the '=' padding: everything before it must be base64.
+  std::size_t unpadded = encoded.size();
+  while (unpadded > 0 && encoded.size() - unpadded < 2 && encoded[unpadded - 1] == '=') --unpadded;
+  if (read != unpadded) return {std::nullopt, "malformed Basic credentials"};
+  const std::string_view decoded(buffer, written);
+  const auto colon = decoded.find(':');
+  if (colon == std::string_view::npos) return {std::nullopt, "malformed Basic credentials"};
+  const std::string_view password = decoded.substr(colon + 1);
+  if (!is_md5_hex(password)) {
+    return {std::nullopt, "Basic password must be md5hex(password) (Capillary style)"};
+  }
+  auto caller = check_key(decoded.substr(0, colon), password);
+  if (!caller) return {std::nullopt, "invalid API key or password"};
+  return {std::move(caller), {}};
+}
+
+AuthResult Auth::authenticate(std::string_view authorization, AuthMemo* memo) const {
   if (authorization.empty()) return {std::nullopt, "missing Authorization header"};
   if (iequals_prefix(authorization, "basic ")) {
-    namespace b64 = boost::beast::detail::base64;
-    std::string_view encoded = authorization.substr(6);
-    while (!encoded.empty() && encoded.front() == ' ') encoded.remove_prefix(1);
-    // "key:md5hex" fits the stack buffer for any sane key name; longer ones go to the heap.
-    std::array<char, 256> stack_buffer;
-    std::string heap_buffer;
-    const std::size_t room = b64::decoded_size(encoded.size());
-    char* buffer = stack_buffer.data();
-    if (room > stack_buffer.size()) {
-      heap_buffer.resize(room);
-      buffer = heap_buffer.data();
+    // Read before the check: a reload that lands in between leaves the memo stale-marked.
+    const std::uint64_t generation = generation_.load(std::memory_order_acquire);
+    if (memo && memo->generation == generation && constant_time_equal(authorization, memo->authorization)) {
+      return {memo->caller, {}};
     }
-    const auto [written, read] = b64::decode(buffer, encoded.data(), encoded.size());
-    // Beast stops at the '=' padding: everything before it must be base64.
-    std::size_t unpadded = encoded.size();
-    while (unpadded > 0 && encoded.size() - unpadded < 2 && encoded[unpadded - 1] == '=') --unpadded;
-    if (read != unpadded) return {std::nullopt, "malformed Basic credentials"};
-    const std::string_view decoded(buffer, written);
-    const auto colon = decoded.find(':');
-    if (colon == std::string_view::npos) return {std::nullopt, "malformed Basic credentials"};
-    const std::string_view password = decoded.substr(colon + 1);
-    if (!is_md5_hex(password)) {
-      return {std::nullopt, "Basic password must be md5hex(password) (Capillary style)"};
+    AuthResult result = authenticate_basic(authorization);
+    if (memo && result.caller) {
+      memo->authorization.assign(authorization);
+      memo->caller = *result.caller;
+      memo->generation = generation;
     }
-    auto caller = check_key(decoded.substr(0, colon), password);
-    if (!caller) return {std::nullopt, "invalid API key or password"};
-    return {std::move(caller), {}};
+    return result;
   }
   if (iequals_prefix(authorization, "bearer ")) {
     std::string_view token = authorization.substr(7);

@@ -55,7 +55,7 @@ class LimitingTokens final : public TokenAuthority {
   mutable RateDecision decision;        // the key's decision once a token resolved
   mutable std::string_view policy;      // its RateLimit-Policy value
   mutable std::optional<Reply> refusal;  // 429 to answer instead of the handler's reply
-  mutable std::string refusal_path;
+  std::string_view refusal_path;  // the request's path (outlives this object)
 
  private:
   std::nullopt_t refuse(const RateDecision& d, std::string_view policy_header,
@@ -152,7 +152,8 @@ Reply Dispatcher::call_checking_credentials(const Endpoint& endpoint, const Http
 }
 
 std::optional<Reply> Dispatcher::authenticate(std::string_view authorization, std::string_view path,
-                                              const ClientAddress& client, Caller& caller) const {
+                                              const RequestInfo& info, Caller& caller) const {
+  const ClientAddress& client = info.client;
   // Refused before hashing anything: failed attempts must not buy CPU time.
   if (limiter_) {
     if (RateDecision d = limiter_->check_address(client); !d.admitted) {
@@ -160,7 +161,7 @@ std::optional<Reply> Dispatcher::authenticate(std::string_view authorization, st
                                "rate limit exceeded for authentication failures");
     }
   }
-  AuthResult auth = auth_.authenticate(authorization);
+  AuthResult auth = auth_.authenticate(authorization, info.auth_memo);
   if (auth.caller) {
     caller = std::move(*auth.caller);
     return std::nullopt;
@@ -186,7 +187,7 @@ Reply Dispatcher::call(const Endpoint& endpoint, const HttpRequest& request, std
   // Altcraft clients put the token in the body; their handler resolves it (handler.h).
   const bool deferred = is_altcraft(path) && authorization.empty();
   if (endpoint.access == Access::kScoped && !deferred) {
-    if (auto refused = authenticate(authorization, path, info.client, caller)) return std::move(*refused);
+    if (auto refused = authenticate(authorization, path, info, caller)) return std::move(*refused);
     if (limiter_) {
       rate = limiter_->admit_key(caller.key_name);
       policy = limiter_->key_policy_header(caller.key_name);
@@ -204,7 +205,7 @@ Reply Dispatcher::call(const Endpoint& endpoint, const HttpRequest& request, std
   }
   if (endpoint.checks_credentials) return call_checking_credentials(endpoint, request, query, params, path, info);
   LimitingTokens tokens(auth_, limiter_, metrics_, info.client);
-  tokens.refusal_path = std::string(path);
+  tokens.refusal_path = path;
   RequestContext ctx{request, caller, query, params, ledger_, clock_(), &tokens};
   Reply reply = endpoint.call(ctx);
   if (tokens.refusal) return std::move(*tokens.refusal);

@@ -26,6 +26,7 @@ namespace codeledger::server {
 struct RequestInfo {
   ClientAddress client{};  // the peer's address (rate limit of failed authentication)
   std::size_t route = 0;   // set by handle(): router index, or the metrics' unmatched route
+  AuthMemo* auth_memo = nullptr;  // the connection's remembered credentials (auth.h), if any
 };
 
 class Dispatcher {
@@ -49,7 +50,7 @@ class Dispatcher {
                                   std::string_view path, const RequestInfo& info) const;
   // The 401 or 429 answer when the Authorization header does not authenticate.
   std::optional<Reply> authenticate(std::string_view authorization, std::string_view path,
-                                    const ClientAddress& client, Caller& caller) const;
+                                    const RequestInfo& info, Caller& caller) const;
 
   ledger::Ledger& ledger_;
   Auth& auth_;

@@ -8,6 +8,7 @@
 #include <boost/beast/http/verb.hpp>
 #include <boost/beast/http/status.hpp>
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -46,15 +47,24 @@ class QueryParams {
 };
 
 // `{name}` segments of the matched route pattern, in pattern order.
+// A fixed array, not a vector: every routed request has one, and the router never lets a
+// pattern hold more than kMax parameters.
 class PathParams {
  public:
-  void add(std::string_view name, std::string_view value) { items_.emplace_back(name, value); }
+  static constexpr std::size_t kMax = 4;
+  void add(std::string_view name, std::string_view value) {
+    CL_CHECK(count_ < kMax);
+    items_[count_++] = {name, value};
+  }
   std::string_view get(std::string_view name) const {
-    for (const auto& [n, v] : items_) if (n == name) return v;
+    for (std::size_t i = 0; i < count_; ++i) {
+      if (items_[i].first == name) return items_[i].second;
+    }
     return {};
   }
  private:
-  std::vector<std::pair<std::string_view, std::string_view>> items_;
+  std::array<std::pair<std::string_view, std::string_view>, kMax> items_{};
+  std::size_t count_ = 0;
 };
 
 // Resolves an access token (a bearer token, or Altcraft's `token` body field) to its caller.

@@ -1,18 +1,19 @@
 #include "server/http/router.h"
 
 #include <algorithm>
+#include <array>
 #include <utility>
 
 namespace codeledger::server {
 namespace {
 
 // Splits "/a/b/c" into {"a","b","c"}; the leading slash is implied.
-std::vector<std::string> split_pattern(std::string_view pattern) {
-  std::vector<std::string> out;
+std::vector<std::string_view> split_pattern(std::string_view pattern) {
+  std::vector<std::string_view> out;
   if (pattern.starts_with('/')) pattern.remove_prefix(1);
   while (true) {
     const auto slash = pattern.find('/');
-    out.emplace_back(pattern.substr(0, slash));
+    out.push_back(pattern.substr(0, slash));
     if (slash == std::string_view::npos) break;
     pattern.remove_prefix(slash + 1);
   }
@@ -32,12 +33,41 @@ int hex_value(char c) {
 
 }  // namespace
 
+// A request path split once at its slashes (the leading one implied), so each pattern
+// compares whole segments rather than searching the path again: every request is matched
+// against every endpoint.
+class Router::PathSegments {
+ public:
+  explicit PathSegments(std::string_view path) {
+    if (!path.starts_with('/')) return;
+    path.remove_prefix(1);
+    while (count_ < items_.size()) {
+      const auto slash = path.find('/');
+      items_[count_++] = path.substr(0, slash);
+      if (slash == std::string_view::npos) return;
+      path.remove_prefix(slash + 1);
+    }
+    count_ = 0;  // longer than any pattern may be: matches nothing
+  }
+  std::size_t size() const { return count_; }
+  std::string_view operator[](std::size_t i) const { return items_[i]; }
+
+ private:
+  std::array<std::string_view, kPatternSegmentsMax> items_;
+  std::size_t count_ = 0;  // 0: not a path any pattern can match
+};
+
 void Router::add(Endpoint endpoint) {
   CL_CHECK(endpoint.pattern.starts_with('/'));
   CL_CHECK(static_cast<bool>(endpoint.call));
   Compiled c;
-  c.segments = split_pattern(endpoint.pattern);
-  for (const auto& segment : c.segments) c.literals += is_param(segment) ? 0 : 1;
+  std::size_t params = 0;
+  for (const std::string_view segment : split_pattern(endpoint.pattern)) {
+    const bool param = is_param(segment);
+    c.segments.push_back(Segment{std::string(param ? segment.substr(1, segment.size() - 2) : segment), param});
+    (param ? params : c.literals) += 1;
+  }
+  CL_CHECK(c.segments.size() <= kPatternSegmentsMax && params <= PathParams::kMax);
   c.endpoint = std::move(endpoint);
   endpoints_.push_back(std::move(c));
 }
@@ -47,22 +77,16 @@ void Router::add(const Route& route) {
   add(Endpoint{route.method, route.pattern, route.handler, route.scope, Access::kScoped});
 }
 
-bool Router::matches(const Compiled& c, std::string_view path, PathParams* params) {
-  if (!path.starts_with('/')) return false;
-  path.remove_prefix(1);
+bool Router::matches(const Compiled& c, const PathSegments& path, PathParams* params) {
+  if (c.segments.size() != path.size()) return false;
   for (std::size_t i = 0; i < c.segments.size(); ++i) {
-    const auto slash = path.find('/');
-    const bool last = i + 1 == c.segments.size();
-    if (last != (slash == std::string_view::npos)) return false;
-    const std::string_view segment = path.substr(0, slash);
-    const std::string& want = c.segments[i];
-    if (is_param(want)) {
-      if (segment.empty()) return false;
-      if (params) params->add(std::string_view(want).substr(1, want.size() - 2), segment);
-    } else if (segment != want) {
-      return false;
+    const Segment& want = c.segments[i];
+    if (want.param ? path[i].empty() : path[i] != want.text) return false;
+  }
+  if (params) {
+    for (std::size_t i = 0; i < c.segments.size(); ++i) {
+      if (c.segments[i].param) params->add(c.segments[i].text, path[i]);
     }
-    if (!last) path.remove_prefix(slash + 1);
   }
   return true;
 }
@@ -71,12 +95,11 @@ RouteMatch Router::match(http::verb method, std::string_view path, PathParams& p
   RouteMatch result;
   // Literal patterns win over parameterised ones ("/promotions/customer/{id}" is not
   // "/promotions/{promotionId}/..."): of the patterns that match, the one with the most
-  // literal segments is taken. Every request scans every endpoint, so a pattern with another
-  // segment count is skipped before any segment is compared.
+  // literal segments is taken.
+  const PathSegments segments(path);
   const Compiled* best = nullptr;
-  const std::size_t segments = static_cast<std::size_t>(std::count(path.begin(), path.end(), '/'));
   for (const Compiled& c : endpoints_) {
-    if (c.segments.size() != segments || !matches(c, path, nullptr)) continue;
+    if (!matches(c, segments, nullptr)) continue;
     if (c.endpoint.method != method) {
       const std::string_view name = http::to_string(c.endpoint.method);
       if (result.allow.find(name) == std::string::npos) {
@@ -88,7 +111,7 @@ RouteMatch Router::match(http::verb method, std::string_view path, PathParams& p
     if (!best || c.literals > best->literals) best = &c;
   }
   if (best) {
-    matches(*best, path, &params);
+    matches(*best, segments, &params);
     result.kind = RouteMatch::Kind::kFound;
     result.endpoint = &best->endpoint;
     result.index = static_cast<std::size_t>(best - endpoints_.data());

@@ -1,6 +1,7 @@
-// Maps (method, path) to an endpoint. Patterns are literal segments and `{name}` segments;
-// a path that matches some pattern under another method is a 405 with an Allow header,
-// one that matches none is a 404. Built once before the server starts, then read-only, so
+// Maps (method, path) to an endpoint. Patterns are literal segments and `{name}` segments
+// (at most kPatternSegmentsMax segments, PathParams::kMax parameters); a path that matches
+// some pattern under another method is a 405 with an Allow header, one that matches none is
+// a 404. Built once before the server starts, then read-only, so
 // every io thread matches without locks.
 #pragma once
 
@@ -40,6 +41,7 @@ struct RouteMatch {
 
 class Router {
  public:
+  static constexpr std::size_t kPatternSegmentsMax = 16;
   void add(Endpoint endpoint);
   void add(const Route& route);
   // `path` must outlive `params`: they point into it.
@@ -48,12 +50,17 @@ class Router {
   const Endpoint& endpoint(std::size_t i) const { return endpoints_[i].endpoint; }
 
  private:
+  struct Segment {
+    std::string text;    // a literal, or the parameter's name without its braces
+    bool param = false;  // "{name}" in the pattern
+  };
   struct Compiled {
     Endpoint endpoint;
-    std::vector<std::string> segments;  // "{name}" kept verbatim
-    std::size_t literals = 0;           // segments that are not parameters
+    std::vector<Segment> segments;
+    std::size_t literals = 0;  // segments that are not parameters
   };
-  static bool matches(const Compiled& c, std::string_view path, PathParams* params);
+  class PathSegments;
+  static bool matches(const Compiled& c, const PathSegments& path, PathParams* params);
   std::vector<Compiled> endpoints_;
 };
 

@@ -178,6 +178,7 @@ void Session::on_read(beast::error_code ec, std::size_t) {
   read_done_ = Clock::now();
   RequestInfo info;
   info.client = client_;
+  info.auth_memo = &auth_memo_;
   reply_ = state_.dispatcher->handle(parser_->get(), info);
   route_ = info.route;
   keep_alive_ = parser_->get().keep_alive() && pipelined_ < state_.limits.pipeline_depth_max;

@@ -1,6 +1,7 @@
 // Config parsing and validation, the command line, secret hashing and the auth object.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <thread>
 #include <utility>
@@ -223,6 +224,45 @@ TEST(AuthBasic, LongCredentialsAreCheckedLikeShortOnes) {
   EXPECT_FALSE(auth.check_key(kAliceRw.name, digest.substr(1)));
   EXPECT_FALSE(auth.check_key(kAliceRw.name, digest + "0"));
   EXPECT_TRUE(auth.check_key(kAliceRw.name, digest));
+}
+
+// A connection's memo answers for the header it accepted, never for another one, and a key
+// reload empties it: a revoked key or changed scopes take effect on the next request.
+TEST(AuthMemo, RemembersOnlyAcceptedHeadersUntilTheKeysReload) {
+  Config c = testing::test_config();
+  Auth auth(c);
+  AuthMemo memo;
+  const std::string good = testing::basic_auth(kAliceRw.name, kAliceRw.password);
+  EXPECT_FALSE(auth.authenticate(testing::basic_auth(kAliceRw.name, "wrong"), &memo).caller);
+  EXPECT_EQ(memo.generation, 0u) << "a refused header is not remembered";
+  ASSERT_TRUE(auth.authenticate(good, &memo).caller);
+  EXPECT_EQ(memo.authorization, good);
+  EXPECT_EQ(memo.caller.key_name, "alice-rw");
+  // Another header on the same connection is checked in full, not answered from the memo.
+  EXPECT_FALSE(auth.authenticate(testing::basic_auth(kAliceRw.name, "wrong"), &memo).caller);
+  const auto ro = auth.authenticate(testing::basic_auth(kAliceRo.name, kAliceRo.password), &memo);
+  ASSERT_TRUE(ro.caller);
+  EXPECT_EQ(ro.caller->key_name, kAliceRo.name);
+  ASSERT_TRUE(auth.authenticate(good, &memo).caller);
+
+  // Same key, fewer scopes: the remembered header answers with the new ones.
+  const auto it = std::find_if(c.api_keys.begin(), c.api_keys.end(),
+                               [](const ApiKeyConfig& k) { return k.name == kAliceRw.name; });
+  ASSERT_NE(it, c.api_keys.end());
+  const std::uint8_t before = memo.caller.scopes;
+  it->scopes = static_cast<std::uint8_t>(Scope::kRead);
+  ASSERT_NE(before, it->scopes);
+  auth.reload_keys(c);
+  const auto rescoped = auth.authenticate(good, &memo);
+  ASSERT_TRUE(rescoped.caller);
+  EXPECT_EQ(rescoped.caller->scopes, it->scopes);
+
+  // Key revoked: the remembered header stops working at once.
+  c.api_keys.erase(it);
+  auth.reload_keys(c);
+  const auto revoked = auth.authenticate(good, &memo);
+  EXPECT_FALSE(revoked.caller);
+  EXPECT_EQ(revoked.error, "invalid API key or password");
 }
 
 TEST(AuthBearer, TokenIsIssuedUsedAndExpires) {

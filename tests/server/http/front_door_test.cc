@@ -163,6 +163,9 @@ TEST(FrontDoorReload, KeysAndLimitsAreSwappedWithoutDroppingConnections) {
   EXPECT_EQ(c.get("/t/ok").result_int(), 200);
   EXPECT_EQ(c.get("/t/ok").result_int(), 200);
   EXPECT_EQ(c.get("/t/ok").result_int(), 429);
+  // A second connection whose remembered credentials (AuthMemo) are alice-ro's.
+  HttpClient ro = srv.client();
+  EXPECT_EQ(ro.get("/t/ok", TestServer::auth_headers(kAliceRo)).result_int(), 200);
   // Next config: alice-rw keeps a 60/min, burst 3 limit; alice-ro is revoked.
   next.api_keys.erase(next.api_keys.begin() + 1);
   next.api_keys[0].rate_limit_per_minute = 60;
@@ -174,7 +177,9 @@ TEST(FrontDoorReload, KeysAndLimitsAreSwappedWithoutDroppingConnections) {
   EXPECT_EQ(r.result_int(), 200) << r.body();
   EXPECT_EQ(r["RateLimit-Policy"], "\"default\";q=60;w=60");
   EXPECT_EQ(c.get("/t/ok", TestServer::auth_headers(kAliceRo)).result_int(), 401);
-  EXPECT_EQ(srv.server().connections(), 1u);
+  EXPECT_EQ(ro.get("/t/ok", TestServer::auth_headers(kAliceRo)).result_int(), 401)
+      << "the connection that remembered alice-ro's header";
+  EXPECT_EQ(srv.server().connections(), 2u);
   // A key for an organisation the server was not started with is refused, nothing changes.
   next.api_keys[0].org = 9999;
   auto refused = c.post("/admin/reload", "", TestServer::auth_headers(kBobRw));

@@ -51,6 +51,29 @@ TEST(Router, UnknownPathIsNotFound) {
             RouteMatch::Kind::kNotFound);
 }
 
+// The path is split once into at most kPatternSegmentsMax segments: a longer one matches
+// nothing (no pattern may be that long), and every parameter of a pattern is captured.
+TEST(Router, LongPathsMatchNothingAndEveryParameterIsCaptured) {
+  Router r = sample_router();
+  r.add(Route{http::verb::get, "/a/{one}/b/{two}/c/{three}/d/{four}", &ok_reply, Scope::kRead});
+  PathParams params;
+  auto m = r.match(http::verb::get, "/a/1/b/22/c/333/d/4444", params);
+  ASSERT_EQ(m.kind, RouteMatch::Kind::kFound);
+  EXPECT_EQ(params.get("one"), "1");
+  EXPECT_EQ(params.get("two"), "22");
+  EXPECT_EQ(params.get("three"), "333");
+  EXPECT_EQ(params.get("four"), "4444");
+  EXPECT_EQ(params.get("five"), "");
+  std::string deep;
+  for (std::size_t i = 0; i <= Router::kPatternSegmentsMax; ++i) deep += "/promotions";
+  PathParams none;
+  EXPECT_EQ(r.match(http::verb::get, deep, none).kind, RouteMatch::Kind::kNotFound);
+  EXPECT_EQ(r.match(http::verb::get, "api_gateway/v1/promotions/code", none).kind,
+            RouteMatch::Kind::kNotFound);
+  EXPECT_EQ(r.match(http::verb::get, "/api_gateway//promotions/code", none).kind,
+            RouteMatch::Kind::kNotFound);
+}
+
 TEST(Router, KnownPathWithWrongMethodListsAllowedMethodsOnce) {
   Router r = sample_router();
   PathParams params;
