@@ -11,7 +11,7 @@
 # the load generator). Two builds in turns: run it with --daemon OLD, then --daemon NEW
 # (--daemon is the binary to start: codeledgerd, or ceiling-server with --target ceiling).
 # GROUP_COMMIT_WAIT_US, _QUIET_US and _MIN_RECORDS in the environment set
-# durability.group_commit_* (bench-lib.sh).
+# durability.group_commit_* (bench-lib.sh); SERVER_THREADS sets the io threads (default 1).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -44,7 +44,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-SERVER_THREADS=1
+SERVER_THREADS=${SERVER_THREADS:-1}
 # free_port, wait_port, stop_pid, the bench key (KEY, SECRET) and write_config
 source "$ROOT/bench/scripts/bench-lib.sh"
 MODE=$TARGET; [ "$MODE" = ceiling ] && MODE=none
