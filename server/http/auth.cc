@@ -124,11 +124,11 @@ AuthResult Auth::authenticate_basic(std::string_view authorization) const {
 AuthResult Auth::authenticate(std::string_view authorization, AuthMemo* memo) const {
   if (authorization.empty()) return {std::nullopt, "missing Authorization header"};
   if (iequals_prefix(authorization, "basic ")) {
-    // Read before the check: a reload that lands in between leaves the memo stale-marked.
+    // Read before the check: a reload landing in between leaves the memo marked stale.
     const std::uint64_t generation = generation_.load(std::memory_order_acquire);
-    if (memo && memo->generation == generation && constant_time_equal(authorization, memo->authorization)) {
-      return {memo->caller, {}};
-    }
+    const bool remembered = memo && memo->generation == generation &&
+                            constant_time_equal(authorization, memo->authorization);
+    if (remembered) return {memo->caller, {}};
     AuthResult result = authenticate_basic(authorization);
     if (memo && result.caller) {
       memo->authorization.assign(authorization);

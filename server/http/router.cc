@@ -64,7 +64,8 @@ void Router::add(Endpoint endpoint) {
   std::size_t params = 0;
   for (const std::string_view segment : split_pattern(endpoint.pattern)) {
     const bool param = is_param(segment);
-    c.segments.push_back(Segment{std::string(param ? segment.substr(1, segment.size() - 2) : segment), param});
+    const std::string_view text = param ? segment.substr(1, segment.size() - 2) : segment;
+    c.segments.push_back(Segment{std::string(text), param});
     (param ? params : c.literals) += 1;
   }
   CL_CHECK(c.segments.size() <= kPatternSegmentsMax && params <= PathParams::kMax);

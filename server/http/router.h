@@ -1,8 +1,8 @@
 // Maps (method, path) to an endpoint. Patterns are literal segments and `{name}` segments
 // (at most kPatternSegmentsMax segments, PathParams::kMax parameters); a path that matches
 // some pattern under another method is a 405 with an Allow header, one that matches none is
-// a 404. Built once before the server starts, then read-only, so
-// every io thread matches without locks.
+// a 404. Built once before the server starts, then read-only, so every io thread matches
+// without locks.
 #pragma once
 
 #include <functional>
@@ -44,7 +44,8 @@ class Router {
   static constexpr std::size_t kPatternSegmentsMax = 16;
   void add(Endpoint endpoint);
   void add(const Route& route);
-  // `path` must outlive `params`: they point into it.
+  // `path` and the router must outlive `params`: its values point into the path, its names
+  // into the router.
   RouteMatch match(http::verb method, std::string_view path, PathParams& params) const;
   std::size_t size() const { return endpoints_.size(); }
   const Endpoint& endpoint(std::size_t i) const { return endpoints_[i].endpoint; }
