@@ -60,6 +60,7 @@ WORK=$(mktemp -d /tmp/codeledger-bench.XXXXXX)
 mkdir -p "$OUT"
 RESULTS=$OUT/results.txt
 : > "$RESULTS"
+rm -f "$OUT/open-half-fsyncs.txt"
 PIDS=()
 
 cleanup() {
@@ -115,6 +116,14 @@ run_ceiling() {
   stop_pid "$pid"
 }
 
+# "TOTAL SLOW": codeledgerd's fdatasyncs so far, and those that took over 10 ms (/metrics).
+fsync_counts() {
+  curl -s "http://127.0.0.1:$1/metrics" | awk '
+    /^codeledger_wal_fsyncs_total / { total = $2 }
+    /^codeledger_wal_fsync_seconds_bucket\{le="0.01"\} / { fast = $2 }
+    END { printf "%d %d\n", total, total - fast }'
+}
+
 run_codeledgerd() {  # $1 durability, $2 sync lanes (default 1; 2 adds only the closed runs)
   local lanes=${2:-1} port cfg pid data=$WORK/data-$1-${2:-1} name=codeledgerd-$1
   [ "$lanes" = 1 ] || name=codeledgerd-$1$lanes
@@ -129,9 +138,14 @@ run_codeledgerd() {  # $1 durability, $2 sync lanes (default 1; 2 adds only the 
     rps=$(awk '$1=="codeledgerd-sync-redeem" {for(i=2;i<=NF;i++) if ($i ~ /^rps=/) print substr($i,5)}' "$RESULTS")
     half=$(awk -v r="${rps:-0}" 'BEGIN {printf "%d", r / 2}')
     if [ "${half:-0}" -gt 0 ]; then
+      local before after
+      read -ra before <<< "$(fsync_counts "$port")"
       load codeledgerd-sync-redeem-open-half --port "$port" --key "$KEY" --secret "$SECRET" \
         --scenario redeem --rate "$half" --duration "$OPEN_DURATION_S" \
         --codes "$(( half * OPEN_DURATION_S + 1000 ))" --label "open loop at $half req/s"
+      # Each slow fdatasync holds every request that arrives meanwhile: the tail's cause.
+      read -ra after <<< "$(fsync_counts "$port")"
+      echo "$(( after[0] - before[0] )) $(( after[1] - before[1] ))" > "$OUT/open-half-fsyncs.txt"
     fi
     load codeledgerd-sync-peak-sale --port "$port" --key "$KEY" --secret "$SECRET" \
       --scenario peak-sale --duration "$PEAK_DURATION_S" --codes 100000 --label "durability=sync"
@@ -152,8 +166,8 @@ run_redis() {  # $1 off|everysec|always
 }
 
 summary() {
-  python3 - "$RESULTS" <<'PY'
-import sys
+  python3 - "$RESULTS" "$OUT/open-half-fsyncs.txt" <<'PY'
+import os, sys
 rows = {}
 for line in open(sys.argv[1]):
     name, _, rest = line.strip().partition(" ")
@@ -191,6 +205,9 @@ p99, p999 = f("codeledgerd-sync-redeem-open-half", "p99_us"), f("codeledgerd-syn
 print("  open loop at half rate: p99 %s us (<= 2000: %s), p99.9 %s us (<= 5000: %s)"
       % (p99, verdict(p99 <= 2000 if p99 is not None else None),
          p999, verdict(p999 <= 5000 if p999 is not None else None)))
+if os.path.exists(sys.argv[2]):
+    total, slow = open(sys.argv[2]).read().split()
+    print("    its fdatasyncs: %s, of which %s took over 10 ms" % (total, slow))
 peak = rows.get("codeledgerd-sync-peak-sale", {})
 clean = all(peak.get(k) == "0" for k in ("errors", "double_redemptions", "lost_acks")) if peak else None
 print("  peak-sale: errors %s, double redemptions %s, lost acks %s (zero: %s)"
