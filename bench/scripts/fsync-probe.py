@@ -17,26 +17,27 @@ import signal
 import sys
 import time
 
+SIZE = 64 << 20
+BLOCK = b"x" * 4096
 
-def start_spinners(count):
-    """count child processes that burn CPU until killed."""
-    pids = []
+
+def start_spinners(count, pids):
+    """Adds to pids count child processes that burn CPU until killed, or until this process
+    is gone (so a killed probe leaves nothing spinning)."""
+    parent = os.getpid()
     for _ in range(count):
         pid = os.fork()
         if pid == 0:
-            while True:
+            while os.getppid() == parent:
                 pass
+            os._exit(0)
         pids.append(pid)
-    return pids
 
 
 def stop(pids):
     for pid in pids:
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
-
-SIZE = 64 << 20
-BLOCK = b"x" * 4096
 
 
 def main():
@@ -51,7 +52,7 @@ def main():
     try:
         os.write(fd, b"\0" * SIZE)
         os.fsync(fd)
-        spinners = start_spinners(busy)
+        start_spinners(busy, spinners)
         lat = []
         cpu_started = time.thread_time()
         for i in range(n):
