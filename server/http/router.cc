@@ -1,24 +1,10 @@
 #include "server/http/router.h"
 
-#include <algorithm>
 #include <array>
 #include <utility>
 
 namespace codeledger::server {
 namespace {
-
-// Splits "/a/b/c" into {"a","b","c"}; the leading slash is implied.
-std::vector<std::string_view> split_pattern(std::string_view pattern) {
-  std::vector<std::string_view> out;
-  if (pattern.starts_with('/')) pattern.remove_prefix(1);
-  while (true) {
-    const auto slash = pattern.find('/');
-    out.push_back(pattern.substr(0, slash));
-    if (slash == std::string_view::npos) break;
-    pattern.remove_prefix(slash + 1);
-  }
-  return out;
-}
 
 bool is_param(std::string_view segment) {
   return segment.size() >= 2 && segment.front() == '{' && segment.back() == '}';
@@ -33,9 +19,9 @@ int hex_value(char c) {
 
 }  // namespace
 
-// A request path split once at its slashes (the leading one implied), so each pattern
-// compares whole segments rather than searching the path again: every request is matched
-// against every endpoint.
+// A path split once at its slashes ("/a/b/c": "a", "b", "c"), so each pattern compares whole
+// segments rather than searching the path again: every request is matched against every
+// endpoint. Patterns are split by it too, when they are added.
 class Router::PathSegments {
  public:
   explicit PathSegments(std::string_view path) {
@@ -60,15 +46,18 @@ class Router::PathSegments {
 void Router::add(Endpoint endpoint) {
   CL_CHECK(endpoint.pattern.starts_with('/'));
   CL_CHECK(static_cast<bool>(endpoint.call));
+  const PathSegments pattern(endpoint.pattern);
+  CL_CHECK(pattern.size() > 0);  // at most kPatternSegmentsMax segments
   Compiled c;
   std::size_t params = 0;
-  for (const std::string_view segment : split_pattern(endpoint.pattern)) {
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    const std::string_view segment = pattern[i];
     const bool param = is_param(segment);
     const std::string_view text = param ? segment.substr(1, segment.size() - 2) : segment;
     c.segments.push_back(Segment{std::string(text), param});
     (param ? params : c.literals) += 1;
   }
-  CL_CHECK(c.segments.size() <= kPatternSegmentsMax && params <= PathParams::kMax);
+  CL_CHECK(params <= PathParams::kMax);
   c.endpoint = std::move(endpoint);
   endpoints_.push_back(std::move(c));
 }
