@@ -7,9 +7,9 @@
 //                   {{"Authorization", basic_auth("alice-rw", "alice-secret")}});
 //   EXPECT_EQ(r.result_int(), 200);
 //
-// The Beast stream and its operations live in http_client.cc (the test_support library),
+// The Beast stream and its operations live in http_client.cc (codeledger_test_support),
 // compiled once: inline here, they made every socket test unit about 3 MB of instantiated
-// Beast and Asio code, and 60-110 s of compile under the sanitizers.
+// Beast and Asio code, and 64-101 s of compile under the sanitizers.
 #pragma once
 
 #include <boost/beast/core/error.hpp>
