@@ -2,7 +2,8 @@
 // racing on one key), routing, Basic authentication (a connection's first request, and a
 // later one repeating the header), request JSON parsing (a Capillary redemption body through
 // the wire readers) and response serialisation (a seed-002 code record with *ISO fields, and
-// a redemption answer). Run from the Release build:
+// a redemption answer, and the status line and header block of an answer). Run from the
+// Release build:
 //   micro_bench --benchmark_filter='RateLimit|RouterMatch|AuthBasic|RequestJson|Response'
 #include <benchmark/benchmark.h>
 
@@ -15,6 +16,7 @@
 #include "server/http/auth.h"
 #include "server/http/crypto.h"
 #include "server/http/rate_limit.h"
+#include "server/http/response_head.h"
 #include "server/http/router.h"
 #include "server/wire/json_reader.h"
 #include "server/wire/json_writer.h"
@@ -196,5 +198,23 @@ void BM_ResponseRedemptionSerialise(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * out.size()));
 }
 BENCHMARK(BM_ResponseRedemptionSerialise);
+
+// The head of a rate-limited key's 200 answer: every header value is screened for CR, LF
+// and NUL before it is written.
+void BM_ResponseHead(benchmark::State& state) {
+  server::Reply reply;
+  reply.content_type = "application/json";
+  reply.headers.emplace_back("RateLimit-Policy", R"("bench";q=1000000000;w=60)");
+  reply.headers.emplace_back("RateLimit", R"("bench";r=999999999;t=0)");
+  reply.body.assign(180, 'x');
+  std::string out;
+  for (auto _ : state) {
+    out.clear();
+    server::append_response_head(out, reply, "Sat, 05 Dec 2026 14:00:00 GMT", true);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * out.size()));
+}
+BENCHMARK(BM_ResponseHead);
 
 }  // namespace

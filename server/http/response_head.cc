@@ -5,8 +5,14 @@
 namespace codeledger::server {
 namespace {
 
+// One pass with plain compares: std::string_view::find_first_of calls memchr over the set
+// for every character of the text, which was 1.4% of the io thread's time on sync link
+// (perf, session 15).
 bool header_safe(std::string_view text) {
-  return text.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+  for (const char c : text) {
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+  }
+  return true;
 }
 
 void append_field(std::string& out, std::string_view name, std::string_view value) {

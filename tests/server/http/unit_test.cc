@@ -226,11 +226,16 @@ TEST(ResponseHead, HeaderWithALineBreakIsLeftOut) {
   Reply r = json_reply(http::status::ok, "{}");
   r.headers.emplace_back("X-Split", "a\r\nSet-Cookie: evil=1");
   r.headers.emplace_back("X-Bad\nName", "v");
+  r.headers.emplace_back("X-Lone-CR", "a\rb");
+  r.headers.emplace_back("X-Nul", std::string("a\0b", 3));
   r.headers.emplace_back("X-Kept", "yes");
   std::string wire;
   append_response_head(wire, r, "d", true);
   EXPECT_EQ(wire.find("evil"), std::string::npos);
   EXPECT_EQ(wire.find("X-Bad"), std::string::npos);
+  EXPECT_EQ(wire.find("X-Lone-CR"), std::string::npos);
+  EXPECT_EQ(wire.find("X-Nul"), std::string::npos);
+  EXPECT_EQ(wire.find('\0'), std::string::npos);
   const auto m = parse_answer(r, true);
   EXPECT_EQ(m["X-Kept"], "yes");
   EXPECT_EQ(m.count("Set-Cookie"), 0u);
