@@ -1,10 +1,10 @@
 #include "server/http/auth.h"
 
 #include <boost/beast/core/detail/base64.hpp>
+#include <boost/beast/core/string.hpp>
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <chrono>
 
 #include "server/http/crypto.h"
@@ -15,14 +15,11 @@ namespace {
 constexpr std::size_t kTokenBytes = 32;
 constexpr std::size_t kMd5HexChars = 32;
 
-char lower_char(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+// ASCII only, inline: std::tolower is a locale-aware libc call per character.
+char lower_char(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool iequals_prefix(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    if (lower_char(s[i]) != prefix[i]) return false;
-  }
-  return true;
+  return s.size() >= prefix.size() && boost::beast::iequals(s.substr(0, prefix.size()), prefix);
 }
 
 bool is_md5_hex(std::string_view s) {

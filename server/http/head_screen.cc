@@ -1,17 +1,9 @@
 #include "server/http/head_screen.h"
 
-#include <cctype>
+#include <boost/beast/core/string.hpp>
 
 namespace codeledger::server {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != b[i]) return false;
-  }
-  return true;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -47,8 +39,8 @@ std::string_view screen_request_head(std::string_view head) {
     const auto colon = line.find(':');
     if (colon == std::string_view::npos) return "field line without a colon";
     const std::string_view name = line.substr(0, colon);
-    if (iequals(name, "transfer-encoding")) return "Transfer-Encoding is not accepted";
-    if (iequals(name, "content-length")) {
+    if (boost::beast::iequals(name, "transfer-encoding")) return "Transfer-Encoding is not accepted";
+    if (boost::beast::iequals(name, "content-length")) {
       if (++content_lengths > 1) return "more than one Content-Length";
       const std::string_view value = trim(line.substr(colon + 1));
       if (value.empty() || value.size() > 18) return "malformed Content-Length";

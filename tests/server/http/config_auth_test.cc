@@ -207,6 +207,8 @@ TEST(AuthBasic, GoodBadAndMissingCredentials) {
   std::string upper = md5_hex(kAliceRw.password);
   for (auto& ch : upper) ch = static_cast<char>(std::toupper(ch));
   EXPECT_TRUE(auth.authenticate("basic " + base64_encode("alice-rw:" + upper)).caller);
+  EXPECT_TRUE(auth.authenticate("BASIC " + base64_encode("alice-rw:" + upper)).caller);
+  EXPECT_FALSE(auth.authenticate("Basi").caller);  // shorter than the scheme: no match, no read past it
 }
 
 // Credentials decode into a stack buffer up to 256 bytes and onto the heap beyond: a long key

@@ -155,10 +155,12 @@ TEST(SmugglingScreen, OrdinaryHeadPasses) { EXPECT_EQ(screen_request_head(kGoodH
 TEST(SmugglingScreen, TransferEncodingIsRejected) {
   EXPECT_NE(screen_request_head("POST /x HTTP/1.1\r\nHost: a\r\ntransfer-encoding: chunked\r\n\r\n"), "");
   EXPECT_NE(screen_request_head("POST /x HTTP/1.1\r\nTransfer-Encoding: identity\r\n\r\n"), "");
+  EXPECT_NE(screen_request_head("POST /x HTTP/1.1\r\nTRANSFER-encoding: chunked\r\n\r\n"), "");
 }
 
 TEST(SmugglingScreen, DuplicateOrMalformedContentLengthIsRejected) {
   EXPECT_NE(screen_request_head("POST /x HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n"), "");
+  EXPECT_NE(screen_request_head("POST /x HTTP/1.1\r\ncontent-length: 5\r\nCONTENT-LENGTH: 5\r\n\r\n"), "");
   EXPECT_NE(screen_request_head("POST /x HTTP/1.1\r\nContent-Length: 5, 5\r\n\r\n"), "");
   EXPECT_NE(screen_request_head("POST /x HTTP/1.1\r\nContent-Length: +5\r\n\r\n"), "");
   EXPECT_NE(screen_request_head("POST /x HTTP/1.1\r\nContent-Length: 0x10\r\n\r\n"), "");
