@@ -2,11 +2,11 @@
 # One load run against one server, with the CPU each of its threads used: where the time
 # goes (is http-io saturated, or waiting?). Starts the server (the ceiling or codeledgerd in
 # one durability mode, 1 io thread, the config side-by-side.sh writes) on a free loopback
-# port, runs ledger-load with 64 connections and 1 client thread, samples
+# port, runs ledger-load with 64 connections (--connections) and 1 client thread, samples
 # /proc/PID/task/*/stat for 2 s once the load has started, and stops the server on exit.
 #
 # usage: bench/scripts/thread-cpu.sh [--target ceiling|none|async|sync] [--scenario S]
-#          [--requests N] [--rate R] [--daemon PATH] [--build-dir DIR]
+#          [--requests N] [--rate R] [--connections N] [--daemon PATH] [--build-dir DIR]
 # Prints one line: target, scenario, rps, p99, p99.9, then NAME=CPU% per thread (and for
 # the load generator). Two builds in turns: run it with --daemon OLD, then --daemon NEW
 # (--daemon is the binary to start: codeledgerd, or ceiling-server with --target ceiling).
@@ -20,6 +20,7 @@ TARGET=sync
 SCENARIO=redeem
 REQUESTS=300000
 RATE=
+CONNECTIONS=64
 DAEMON=
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -27,6 +28,7 @@ while [ $# -gt 0 ]; do
     --scenario) SCENARIO=$2; shift ;;
     --requests) REQUESTS=$2; shift ;;
     --rate) RATE=$2; shift ;;
+    --connections) CONNECTIONS=$2; shift ;;
     --daemon) DAEMON=$2; shift ;;
     --build-dir) BUILD=$2; shift ;;
     -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
@@ -63,7 +65,7 @@ SERVER_PID=$!
 wait_port "$PORT" "$SERVER_PID"
 
 LOAD_ARGS=(--port "$PORT" --key "$KEY" --secret "$SECRET" --scenario "$SCENARIO"
-           --requests "$REQUESTS" --codes "$REQUESTS" --duration 30 --connections 64 --threads 1
+           --requests "$REQUESTS" --codes "$REQUESTS" --duration 30 --connections "$CONNECTIONS" --threads 1
            --no-progress --json "$WORK/load.json" --html /dev/null)
 [ -n "$RATE" ] && LOAD_ARGS+=(--rate "$RATE")
 [ "$TARGET" = ceiling ] && LOAD_ARGS+=(--no-verify)
