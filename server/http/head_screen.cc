@@ -3,15 +3,6 @@
 #include <boost/beast/core/string.hpp>
 
 namespace codeledger::server {
-namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
 
 std::size_t find_head_end(std::string_view data, std::size_t from) {
   // Back up so a terminator split across two reads is still found.
@@ -20,36 +11,76 @@ std::size_t find_head_end(std::string_view data, std::size_t from) {
   return pos == std::string_view::npos ? 0 : pos + 4;
 }
 
-std::string_view screen_request_head(std::string_view head) {
-  // Every line must end in CRLF: a lone CR or LF is where parsers disagree.
-  for (std::size_t i = 0; i < head.size(); ++i) {
-    if (head[i] == '\n' && (i == 0 || head[i - 1] != '\r')) return "bare LF in request head";
-    if (head[i] == '\r' && (i + 1 == head.size() || head[i + 1] != '\n')) return "bare CR in request head";
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// A Content-Length value must be 1-18 digits (surrounding blanks allowed): no sign, list or
+// hex, so no two parsers can read two lengths from it.
+bool plain_content_length(std::string_view value) {
+  value = trim(value);
+  if (value.empty() || value.size() > 18) return false;
+  for (char c : value) {
+    if (c < '0' || c > '9') return false;
   }
-  const auto first_eol = head.find("\r\n");
-  if (first_eol == std::string_view::npos) return "incomplete request head";
-  std::string_view rest = head.substr(first_eol + 2);
-  int content_lengths = 0;
-  while (!rest.empty()) {
-    const auto eol = rest.find("\r\n");
-    const std::string_view line = rest.substr(0, eol);
-    rest = eol == std::string_view::npos ? std::string_view{} : rest.substr(eol + 2);
-    if (line.empty()) break;  // the blank line ending the head
-    if (line.front() == ' ' || line.front() == '\t') return "obsolete line folding";
-    const auto colon = line.find(':');
-    if (colon == std::string_view::npos) return "field line without a colon";
-    const std::string_view name = line.substr(0, colon);
-    if (boost::beast::iequals(name, "transfer-encoding")) return "Transfer-Encoding is not accepted";
-    if (boost::beast::iequals(name, "content-length")) {
-      if (++content_lengths > 1) return "more than one Content-Length";
-      const std::string_view value = trim(line.substr(colon + 1));
-      if (value.empty() || value.size() > 18) return "malformed Content-Length";
-      for (char c : value) {
-        if (c < '0' || c > '9') return "malformed Content-Length";
-      }
-    }
+  return true;
+}
+
+// A field line (not the start line, not the blank line): empty when acceptable.
+std::string_view screen_field_line(std::string_view line, int& content_lengths) {
+  if (line.front() == ' ' || line.front() == '\t') return "obsolete line folding";
+  const auto colon = line.find(':');
+  if (colon == std::string_view::npos) return "field line without a colon";
+  const std::string_view name = line.substr(0, colon);
+  if (boost::beast::iequals(name, "transfer-encoding")) return "Transfer-Encoding is not accepted";
+  if (boost::beast::iequals(name, "content-length")) {
+    if (++content_lengths > 1) return "more than one Content-Length";
+    if (!plain_content_length(line.substr(colon + 1))) return "malformed Content-Length";
   }
   return {};
+}
+
+}  // namespace
+
+// Line by line, each found with memchr: every line must end in CRLF (a lone CR or LF is where
+// parsers disagree), so an LF must follow a CR and no other CR may appear. One memchr per LF
+// and one per line for CR, instead of two compares per byte of the head (1.1-1.4 % of the io
+// thread in session 15's profiles).
+std::string_view screen_request_head(std::string_view head) {
+  bool start_line = true;
+  bool blank_line_seen = false;  // after it only the line ends are checked
+  int content_lengths = 0;
+  while (!head.empty()) {
+    const std::size_t lf = head.find('\n');
+    std::string_view line;
+    if (lf == std::string_view::npos) {
+      if (head.find('\r') != std::string_view::npos) return "bare CR in request head";
+      if (start_line) return "incomplete request head";
+      line = head;
+      head = {};
+    } else {
+      if (lf == 0 || head[lf - 1] != '\r') return "bare LF in request head";
+      line = head.substr(0, lf - 1);
+      if (line.find('\r') != std::string_view::npos) return "bare CR in request head";
+      head.remove_prefix(lf + 1);
+    }
+    if (start_line || blank_line_seen) {
+      start_line = false;
+      continue;
+    }
+    if (line.empty()) {
+      blank_line_seen = true;
+      continue;
+    }
+    if (const std::string_view reason = screen_field_line(line, content_lengths); !reason.empty()) {
+      return reason;
+    }
+  }
+  return start_line ? "incomplete request head" : std::string_view{};
 }
 
 }  // namespace codeledger::server

@@ -174,6 +174,23 @@ TEST(SmugglingScreen, ObsoleteLineFoldingAndBareLineEndsAreRejected) {
   EXPECT_NE(screen_request_head("GET /x HTTP/1.1\r\nX-A: 1\r2\r\n\r\n"), "");
 }
 
+TEST(SmugglingScreen, EveryLineEndIsCheckedWhereverItIs) {
+  EXPECT_EQ(screen_request_head(""), "incomplete request head");
+  EXPECT_EQ(screen_request_head("GET /x HTTP/1.1"), "incomplete request head");
+  EXPECT_EQ(screen_request_head("\nGET /x HTTP/1.1\r\n\r\n"), "bare LF in request head");
+  EXPECT_EQ(screen_request_head("GET /x HTTP/1.1\r"), "bare CR in request head");
+  EXPECT_EQ(screen_request_head("GET /x\r HTTP/1.1\r\n\r\n"), "bare CR in request head");
+  EXPECT_EQ(screen_request_head("GET /x HTTP/1.1\r\nHost: a\r\r\n\r\n"), "bare CR in request head");
+  // After the blank line only line ends are checked: a field-like line there is not a field.
+  EXPECT_EQ(screen_request_head("GET /x HTTP/1.1\r\n\r\nTransfer-Encoding: x\r\n"), "");
+  EXPECT_EQ(screen_request_head("GET /x HTTP/1.1\r\n\r\nx\n"), "bare LF in request head");
+  EXPECT_EQ(screen_request_head("GET /x HTTP/1.1\r\n\r\nx\r"), "bare CR in request head");
+  // The start line alone, with or without the blank line, is a complete head.
+  EXPECT_EQ(screen_request_head("GET /x HTTP/1.1\r\n"), "");
+  EXPECT_EQ(screen_request_head("GET /x HTTP/1.1\r\n\r\n"), "");
+  EXPECT_EQ(screen_request_head("GET /x HTTP/1.1\r\nContent-Length:  7 \r\n\r\n"), "");
+}
+
 TEST(SmugglingScreen, HeadEndIsFoundAcrossReads) {
   const std::string data = "GET / HTTP/1.1\r\nA: b\r\n\r\nrest";
   EXPECT_EQ(find_head_end(data, 0), data.size() - 4);
