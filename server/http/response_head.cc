@@ -6,7 +6,7 @@ namespace codeledger::server {
 namespace {
 
 // One pass with plain compares: std::string_view::find_first_of calls memchr over the set
-// for every character of the text, which was 1.4% of the io thread's time on sync link
+// for every character of the text, which was 1.4% of the io thread's time on `none` link
 // (perf, session 15).
 bool header_safe(std::string_view text) {
   for (const char c : text) {
