@@ -148,6 +148,24 @@ void BM_RequestJsonParseRedeem(benchmark::State& state) {
 }
 BENCHMARK(BM_RequestJsonParseRedeem);
 
+// The worst body for the duplicate-key check: 1 MB of objects at object_members_max (256)
+// members each, all keys distinct. Every member is compared with the others of its object.
+void BM_RequestJsonParseWideObjects(benchmark::State& state) {
+  std::string object = "{";
+  for (int i = 0; i < 256; ++i) object += (i ? ",\"k" : "\"k") + std::to_string(1000 + i) + "\":1";
+  object += "}";
+  std::string body = "[";
+  while (body.size() + object.size() + 2 < 1'000'000) body += (body.size() > 1 ? "," : "") + object;
+  body += "]";
+  for (auto _ : state) {
+    auto doc = server::wire::parse_json(body);
+    if (!doc.ok()) state.SkipWithError("parse failed");
+    benchmark::DoNotOptimize(doc.ok());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * body.size()));
+}
+BENCHMARK(BM_RequestJsonParseWideObjects)->Unit(benchmark::kMillisecond);
+
 // One seed-002 code record in a non-UTC zone (every *ISO field goes through the tz rules).
 void BM_ResponseCodeSerialise(benchmark::State& state) {
   ledger::CodeView code;

@@ -4,6 +4,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <optional>
 #include <vector>
 
 namespace codeledger::server::wire {
@@ -30,6 +31,40 @@ Status bad_customer(std::string_view field) {
   return Status(ErrorCode::kInvalidCustomer, std::move(msg));
 }
 
+// Objects up to this many members are checked pair by pair (no copy); wider ones by sorting
+// their keys, so a body of wide objects costs n log n per object rather than n^2: a 1 MB
+// body of 256-member objects took 151 ms of the io thread's CPU with pairs alone
+// (BM_RequestJsonParseWideObjects, session 15).
+constexpr std::size_t kPairwiseKeysMax = 16;
+
+// The first key of obj that appears twice, if any.
+std::optional<std::string_view> duplicate_key(const dom::object& obj) {
+  if (obj.size() <= kPairwiseKeysMax) {
+    std::size_t i = 0;
+    for (auto [key, unused] : obj) {
+      (void)unused;
+      std::size_t j = 0;
+      for (auto [other, unused_other] : obj) {
+        (void)unused_other;
+        if (j++ >= i) break;
+        if (other == key) return key;
+      }
+      ++i;
+    }
+    return std::nullopt;
+  }
+  thread_local std::vector<std::string_view> keys;  // no recursion while it is in use
+  keys.clear();
+  for (auto [key, unused] : obj) {
+    (void)unused;
+    keys.push_back(key);
+  }
+  std::sort(keys.begin(), keys.end());
+  const auto twin = std::adjacent_find(keys.begin(), keys.end());
+  if (twin == keys.end()) return std::nullopt;
+  return *twin;
+}
+
 // Duplicate keys and member counts, everywhere in the document. Depth is bounded by the
 // parser's max_depth, so the recursion is too.
 Status check_members(dom::element e, const JsonLimits& limits) {
@@ -46,18 +81,12 @@ Status check_members(dom::element e, const JsonLimits& limits) {
                   "JSON object has more than " + std::to_string(limits.object_members_max) +
                       " members (object_members_max)");
   }
-  std::size_t i = 0;
+  if (const auto twin = duplicate_key(obj)) {
+    return Status(ErrorCode::kInvalidRequest,
+                  "duplicate key \"" + std::string(*twin) + "\" in JSON object");
+  }
   for (auto [key, value] : obj) {
-    std::size_t j = 0;
-    for (auto [other, unused] : obj) {
-      (void)unused;
-      if (j++ >= i) break;
-      if (other == key) {
-        return Status(ErrorCode::kInvalidRequest,
-                      "duplicate key \"" + std::string(key) + "\" in JSON object");
-      }
-    }
-    ++i;
+    (void)key;
     if (Status s = check_members(value, limits); !s.ok()) return s;
   }
   return Status::Ok();

@@ -109,6 +109,26 @@ TEST(JsonReader, DuplicateKeysAreRejectedAtAnyDepth) {
   EXPECT_NE(nested.status().message().find("\"y\""), std::string::npos);
 }
 
+// Objects wider than the pairwise limit (16 members) are checked by sorting their keys.
+std::string wide_object(int members, std::string_view last_key) {
+  std::string o = "{";
+  for (int i = 0; i < members - 1; ++i) o += "\"k" + std::to_string(100 + i) + "\":1,";
+  return o + "\"" + std::string(last_key) + "\":2}";
+}
+
+TEST(JsonReader, DuplicateKeysAreFoundInWideObjectsToo) {
+  for (const int members : {16, 17, 256}) {
+    SCOPED_TRACE(members);
+    EXPECT_TRUE(parse_json(wide_object(members, "last")).ok());
+    auto twin_of_first = parse_json(wide_object(members, "k100"));
+    ASSERT_FALSE(twin_of_first.ok());
+    EXPECT_NE(twin_of_first.status().message().find("duplicate key \"k100\""), std::string::npos);
+    auto nested = parse_json(R"({"r":[{"x":1},)" + wide_object(members, "k105") + "]}");
+    ASSERT_FALSE(nested.ok());
+    EXPECT_NE(nested.status().message().find("duplicate key \"k105\""), std::string::npos);
+  }
+}
+
 TEST(JsonReader, NestingBeyondDepthMaxIsRejected) {
   JsonLimits limits;
   limits.depth_max = 4;
