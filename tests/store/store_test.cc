@@ -19,6 +19,7 @@ namespace {
 using testing::kOrg;
 using testing::open_store;
 using testing::options_on;
+using testing::wait_for_first_prefault_fill;
 using testing::Workload;
 
 // Simulates the power cut: the store object dies without touching the disk image.
@@ -261,9 +262,7 @@ TEST(Store, LedgerPrefaultThreadFaultsRecordMemoryInAhead) {
   Workload w(3);
   ASSERT_EQ(w.run(*store, 60), 60) << w.last_error().message();
   // The thread answers the first command that found nothing faulted in ahead.
-  for (int i = 0; i < 200 && store->stats().prefault_fills == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  wait_for_first_prefault_fill(*store);
   EXPECT_GE(store->stats().prefault_fills, 1u);
   EXPECT_EQ(store->ledger().state_hash(), w.acked_hash());
 }

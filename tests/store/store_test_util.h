@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "server/store/store.h"
@@ -33,6 +35,15 @@ inline std::unique_ptr<Store> open_store(wal::FaultFs& /*fs*/, StoreOptions o) {
 }
 
 inline std::string code_name(int i) { return "CODE" + std::to_string(100000 + i); }
+
+// Until the ledger-prefault thread has made its first fill, at most 30 s. The thread runs at
+// SCHED_IDLE, only when a vCPU is free: with other test binaries busy on both cores it
+// waited over 2 s once (a CI run, session 15).
+inline void wait_for_first_prefault_fill(const Store& store) {
+  for (int i = 0; i < 3000 && store.stats().prefault_fills == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
 
 // Drives commands and waits for each to be durable; tracks the state hash of everything
 // acknowledged so far.

@@ -5,9 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <chrono>
 #include <string>
-#include <thread>
 
 #include "server/http/store_bridge.h"
 #include "tests/store/store_test_util.h"
@@ -81,12 +79,8 @@ TEST(Metrics, StoreFamiliesShowFsyncLatencyBatchSizesAndSnapshotAgeInSeconds) {
   ASSERT_EQ(w.run(st, 30), 30);
   const server::StoreMetrics metrics(st);
   // The workload's first redemption woke the ledger-prefault thread; one fill then covers
-  // the rest of this small workload, so the count is settled once it is 1. The thread runs
-  // at SCHED_IDLE, only when a vCPU is free: with the other test binaries busy on both cores
-  // it waited over 2 s once (a CI run, session 15), so the wait is bounded at 30 s.
-  for (int i = 0; i < 3000 && st.stats().prefault_fills == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  // the rest of this small workload, so the count is settled once it is 1.
+  store::testing::wait_for_first_prefault_fill(st);
 
   now += 90'000;  // no snapshot yet: the age counts from the store's start
   std::string m;
