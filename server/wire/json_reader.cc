@@ -33,7 +33,7 @@ Status bad_customer(std::string_view field) {
 
 // Objects up to this many members are checked pair by pair (no copy); wider ones by sorting
 // their keys, so a body of wide objects costs n log n per object rather than n^2: a 1 MB
-// body of 256-member objects took 151 ms of the io thread's CPU with pairs alone
+// body of 256-member objects took 151-191 ms of the io thread's CPU with pairs alone
 // (BM_RequestJsonParseWideObjects, session 15).
 constexpr std::size_t kPairwiseKeysMax = 16;
 
