@@ -15,8 +15,9 @@ std::vector<Route> altcraft_routes() {
       {verb::post, p + "get", &get_code, Scope::kRead},
       {verb::post, p + "activate", &activate, Scope::kWrite},
       {verb::post, p + "update", &update, Scope::kWrite},
-      {verb::post, p + "import", &import_codes, Scope::kAdmin},
-      {verb::post, p + "export_all", &export_all, Scope::kAdmin},
+      // Bulk calls run long: off the io threads (server/http/background_lane.h).
+      {verb::post, p + "import", &import_codes, Scope::kAdmin, Lane::kBackground},
+      {verb::post, p + "export_all", &export_all, Scope::kAdmin, Lane::kBackground},
   };
 }
 

@@ -20,9 +20,10 @@ std::vector<Route> capillary_routes() {
       {verb::post, p + "/{promotionId}/earn", &earn, Scope::kWrite},
       {verb::post, p + "/{promotionId}/activate", &activate_promotion, Scope::kAdmin},
       {verb::post, p + "/{promotionId}/deactivate", &deactivate_promotion, Scope::kAdmin},
-      {verb::post, p + "/{promotionId}/codes/generate", &generate_codes, Scope::kAdmin},
-      {verb::post, p + "/{promotionId}/codes", &import_codes, Scope::kAdmin},
-      {verb::get, p + "/{promotionId}/codes", &export_codes, Scope::kAdmin},  // every code: admin
+      // Bulk calls run long (up to about a second): off the io threads.
+      {verb::post, p + "/{promotionId}/codes/generate", &generate_codes, Scope::kAdmin, Lane::kBackground},
+      {verb::post, p + "/{promotionId}/codes", &import_codes, Scope::kAdmin, Lane::kBackground},
+      {verb::get, p + "/{promotionId}/codes", &export_codes, Scope::kAdmin, Lane::kBackground},  // every code: admin
       {verb::put, p + "/{promotionId}", &update_promotion, Scope::kAdmin},
       {verb::get, p + "/{promotionId}", &get_promotion, Scope::kRead},
       {verb::post, p, &create_promotion, Scope::kAdmin},

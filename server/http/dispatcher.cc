@@ -179,14 +179,18 @@ std::optional<Reply> Dispatcher::authenticate(std::string_view authorization, st
 
 Reply Dispatcher::call(const Endpoint& endpoint, const HttpRequest& request, std::string_view path,
                        const QueryParams& query, const PathParams& params,
-                       const RequestInfo& info) const {
+                       RequestInfo& info) const {
   Caller caller;
   RateDecision rate;
   std::string_view policy;
   const auto authorization = request[http::field::authorization];
   // Altcraft clients put the token in the body; their handler resolves it (handler.h).
   const bool deferred = is_altcraft(path) && authorization.empty();
-  if (endpoint.access == Access::kScoped && !deferred) {
+  if (info.admitted) {  // the background half of a call the io thread admitted
+    caller = std::move(info.admitted->caller);
+    rate = info.admitted->rate;
+    policy = info.admitted->policy;  // lives in info until this call returns
+  } else if (endpoint.access == Access::kScoped && !deferred) {
     if (auto refused = authenticate(authorization, path, info, caller)) return std::move(*refused);
     if (limiter_) {
       rate = limiter_->admit_key(caller.key_name);
@@ -204,6 +208,11 @@ Reply Dispatcher::call(const Endpoint& endpoint, const HttpRequest& request, std
     }
   }
   if (endpoint.checks_credentials) return call_checking_credentials(endpoint, request, query, params, path, info);
+  if (endpoint.lane == Lane::kBackground && info.may_defer) {
+    info.deferred = true;
+    info.admitted = RequestInfo::Admitted{std::move(caller), rate, std::string(policy)};
+    return Reply{};
+  }
   LimitingTokens tokens(auth_, limiter_, metrics_, info.client);
   tokens.refusal_path = path;
   RequestContext ctx{request, caller, query, params, ledger_, clock_(), &tokens};

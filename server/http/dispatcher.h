@@ -13,6 +13,7 @@
 #pragma once
 
 #include <atomic>
+#include <optional>
 
 #include "server/http/auth.h"
 #include "server/http/gates.h"
@@ -27,6 +28,18 @@ struct RequestInfo {
   ClientAddress client{};  // the peer's address (rate limit of failed authentication)
   std::size_t route = 0;   // set by handle(): router index, or the metrics' unmatched route
   AuthMemo* auth_memo = nullptr;  // the connection's remembered credentials (auth.h), if any
+  // In: the caller can run a Lane::kBackground endpoint elsewhere. Out (handle()): the
+  // request matched one and passed authentication, the key's rate limit and the scope check,
+  // and its handler was not called; the caller calls handle() again there with `admitted`
+  // as handle() left it, and may_defer false.
+  bool may_defer = false;
+  bool deferred = false;
+  struct Admitted {
+    Caller caller;
+    RateDecision rate;
+    std::string policy;  // the key's RateLimit-Policy header: a copy, a reload may swap it
+  };
+  std::optional<Admitted> admitted;  // set with deferred: checked once, not charged twice
 };
 
 class Dispatcher {
@@ -44,7 +57,7 @@ class Dispatcher {
 
  private:
   Reply call(const Endpoint& endpoint, const HttpRequest& request, std::string_view path,
-             const QueryParams& query, const PathParams& params, const RequestInfo& info) const;
+             const QueryParams& query, const PathParams& params, RequestInfo& info) const;
   Reply call_checking_credentials(const Endpoint& endpoint, const HttpRequest& request,
                                   const QueryParams& query, const PathParams& params,
                                   std::string_view path, const RequestInfo& info) const;

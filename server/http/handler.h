@@ -112,11 +112,17 @@ inline Reply json_reply(http::status status, std::string body) {
 
 using Handler = Reply (*)(RequestContext& ctx);
 
+// Where a route's handler runs: on the io thread that read the request, or (for the few that
+// run long: bulk generation, import, export) on the server's background lane, so the other
+// connections of that io thread are not held meanwhile (background_lane.h).
+enum class Lane : std::uint8_t { kIo, kBackground };
+
 struct Route {
   http::verb method;
   std::string pattern;   // e.g. "/api_gateway/v1/promotions/{promotionId}/issueBulk"
   Handler handler;
   Scope scope;           // scope the caller's key must hold
+  Lane lane = Lane::kIo;
 };
 
 }  // namespace codeledger::server

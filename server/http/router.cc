@@ -64,7 +64,8 @@ void Router::add(Endpoint endpoint) {
 
 void Router::add(const Route& route) {
   CL_CHECK(route.handler != nullptr);
-  add(Endpoint{route.method, route.pattern, route.handler, route.scope, Access::kScoped});
+  add(Endpoint{route.method, route.pattern, route.handler, route.scope, Access::kScoped,
+               /*checks_credentials=*/false, route.lane});
 }
 
 bool Router::matches(const Compiled& c, const PathSegments& path, PathParams* params) {

@@ -30,6 +30,7 @@ struct Endpoint {
   // A public endpoint that checks credentials itself (token generation): its 401 answers
   // count as authentication failures of the client address, like a failed header.
   bool checks_credentials = false;
+  Lane lane = Lane::kIo;
 };
 
 struct RouteMatch {

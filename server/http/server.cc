@@ -81,6 +81,8 @@ std::uint16_t Server::start() {
     workers_.push_back(std::move(w));
   }
   port_ = bound.port();
+  background_ = std::make_unique<BackgroundLane>();
+  state_.background = background_.get();
   for (auto& w : workers_) {
     w->listener->run();
     w->tick_date();
@@ -106,6 +108,8 @@ void Server::stop() {
   while (state_.connections.load() != 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  // A long handler still running touches the ledger and the log: it finishes first.
+  background_->stop();
   for (auto& w : workers_) {
     net::post(w->ioc, [w = w.get()] {
       w->stopping = true;

@@ -95,6 +95,8 @@ class Server {
   std::uint16_t port_ = 0;
   bool started_ = false;
   bool stopped_ = false;
+  // Long handlers (Lane::kBackground); started with the workers, stopped before them.
+  std::unique_ptr<BackgroundLane> background_;
   // Declared last: workers own the io_contexts whose handlers reference everything above.
   std::vector<std::unique_ptr<Worker>> workers_;
 };

@@ -179,8 +179,30 @@ void Session::on_read(beast::error_code ec, std::size_t) {
   RequestInfo info;
   info.client = client_;
   info.auth_memo = &auth_memo_;
+  info.may_defer = state_.background != nullptr;
   reply_ = state_.dispatcher->handle(parser_->get(), info);
-  route_ = info.route;
+  if (info.deferred) return handle_in_background(info);
+  finish_handling(info.route);
+}
+
+// The io thread has authenticated the request and charged the key (info.admitted); the lane
+// calls the handler. The session does nothing else meanwhile (no read or write is pending),
+// so the lane's thread has the request to itself until the answer is posted back.
+void Session::handle_in_background(RequestInfo info) {
+  info.may_defer = false;
+  info.deferred = false;
+  info.auth_memo = nullptr;
+  state_.background->post([self = shared_from_this(), info]() mutable {
+    Reply reply = self->state_.dispatcher->handle(self->parser_->get(), info);
+    net::post(self->stream_.get_executor(), [self, route = info.route, reply = std::move(reply)]() mutable {
+      self->reply_ = std::move(reply);
+      self->finish_handling(route);
+    });
+  });
+}
+
+void Session::finish_handling(std::size_t route) {
+  route_ = route;
   keep_alive_ = parser_->get().keep_alive() && pipelined_ < state_.limits.pipeline_depth_max;
   if (reply_.await_lsn == 0) return on_handled();
   worker_.durable.park(reply_.await_lsn, shared_from_this());

@@ -24,6 +24,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 
+#include "server/http/background_lane.h"
 #include "server/http/config.h"
 #include "server/http/dispatcher.h"
 #include "server/http/durable_queue.h"
@@ -55,6 +56,7 @@ class Session;
 struct ServerState {
   HttpLimits limits;
   const Dispatcher* dispatcher = nullptr;
+  BackgroundLane* background = nullptr;  // null: every handler runs on its io thread
   DurabilityGate* gate = nullptr;
   HttpMetrics* metrics = nullptr;
   std::atomic<std::size_t> connections{0};
@@ -97,6 +99,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_read_some(beast::error_code ec, std::size_t bytes);
   void on_head(std::size_t head_bytes);
   void on_read(beast::error_code ec, std::size_t bytes);
+  void handle_in_background(RequestInfo info);
+  void finish_handling(std::size_t route);
   void on_handled();
   void reply_not_durable();
   void do_write();

@@ -3,8 +3,11 @@
 // dialect handlers.
 #include <gtest/gtest.h>
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 
@@ -54,6 +57,29 @@ Reply lsn_route(RequestContext& ctx) {
   r.body = "{\"lsn\":" + std::string(ctx.path.get("lsn")) + "}";
   r.await_lsn = std::stoull(std::string(ctx.path.get("lsn")));
   lsn_route_calls.fetch_add(1);
+  return r;
+}
+
+// A Lane::kBackground route that holds until the test lets it go, and notes the thread it
+// ran on.
+struct LongRoute {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool go = false;
+  bool entered = false;
+  std::string thread_name;
+};
+LongRoute long_route_state;
+Reply long_route(RequestContext&) {
+  std::unique_lock lock(long_route_state.mu);
+  char name[16] = {};
+  pthread_getname_np(pthread_self(), name, sizeof name);
+  long_route_state.thread_name = name;
+  long_route_state.entered = true;
+  long_route_state.cv.notify_all();
+  long_route_state.cv.wait(lock, [] { return long_route_state.go; });
+  Reply r;
+  r.body = "{\"long\":true}";
   return r;
 }
 
@@ -247,6 +273,46 @@ TEST(HttpSession, ConnectionsOverTheLimitGet503AndClose) {
   EXPECT_EQ(r->result_int(), 503);
   EXPECT_TRUE(c.closed_by_peer());
   EXPECT_EQ(srv.server().connections(), 2u);
+}
+
+// One io thread: while a background route's handler runs, the same thread answers another
+// connection; the long answer arrives once the handler returns. Authentication and scopes
+// apply to background routes as to any other.
+TEST(HttpBackgroundLane, ALongHandlerDoesNotHoldItsIoThread) {
+  {
+    std::lock_guard lock(long_route_state.mu);
+    long_route_state.go = false;
+    long_route_state.entered = false;
+  }
+  std::vector<Route> routes = test_routes();
+  routes.push_back({http::verb::get, "/t/long", &long_route, Scope::kRead, server::Lane::kBackground});
+  routes.push_back({http::verb::get, "/t/long-admin", &long_route, Scope::kAdmin, server::Lane::kBackground});
+  TestServer::Options o;
+  o.tweak = [](server::Config& c) { c.threads = 1; };
+  TestServer srv(routes, o);
+
+  HttpClient slow = srv.client();
+  ASSERT_TRUE(slow.send_raw(get_line("/t/long")));
+  {
+    std::unique_lock lock(long_route_state.mu);
+    ASSERT_TRUE(long_route_state.cv.wait_for(lock, 5s, [] { return long_route_state.entered; }));
+  }
+  HttpClient other = srv.client();
+  EXPECT_EQ(other.get("/t/echo/a", TestServer::auth_headers(kAliceRw)).result_int(), 200);
+  EXPECT_EQ(other.get("/t/long").result_int(), 401);
+  EXPECT_EQ(other.get("/t/long-admin", TestServer::auth_headers(kAliceRo)).result_int(), 403);
+  {
+    std::lock_guard lock(long_route_state.mu);
+    long_route_state.go = true;
+  }
+  long_route_state.cv.notify_all();
+  auto r = slow.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 200);
+  EXPECT_EQ(r->body(), "{\"long\":true}");
+  EXPECT_EQ(long_route_state.thread_name, "http-background");
+  // The connection goes on as usual after a background answer.
+  EXPECT_EQ(slow.get("/t/echo/b", TestServer::auth_headers(kAliceRw)).result_int(), 200);
 }
 
 TEST(HttpRouting, UnknownPathIs404AndWrongMethodIs405WithAllow) {
