@@ -70,6 +70,9 @@ Server::~Server() { stop(); }
 std::uint16_t Server::start() {
   CL_CHECK(!started_);
   started_ = true;
+  // First: stop() joins it, also after a bind below has thrown.
+  background_ = std::make_unique<BackgroundLane>();
+  state_.background = background_.get();
   const tcp::endpoint requested(net::ip::make_address(config_.listen_host), config_.listen_port);
   tcp::endpoint bound = requested;
   for (unsigned i = 0; i < thread_count_; ++i) {
@@ -81,8 +84,6 @@ std::uint16_t Server::start() {
     workers_.push_back(std::move(w));
   }
   port_ = bound.port();
-  background_ = std::make_unique<BackgroundLane>();
-  state_.background = background_.get();
   for (auto& w : workers_) {
     w->listener->run();
     w->tick_date();

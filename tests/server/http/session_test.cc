@@ -315,6 +315,22 @@ TEST(HttpBackgroundLane, ALongHandlerDoesNotHoldItsIoThread) {
   EXPECT_EQ(slow.get("/t/echo/b", TestServer::auth_headers(kAliceRw)).result_int(), 200);
 }
 
+// A port already taken: start() throws, and the server still stops and destructs cleanly
+// (codeledgerd prints the error and exits instead of crashing).
+TEST(HttpServer, StartOnATakenPortThrowsAndTheServerStillStops) {
+  // Another program's listener, without SO_REUSEPORT (the server's own acceptors set it).
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::acceptor taken(ioc, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+  server::Config config = test_config();
+  config.listen_port = taken.local_endpoint().port();
+  ledger::Ledger ledger;
+  server::ImmediateDurability gate;
+  server::Server srv(config, ledger, test_routes(), gate);
+  EXPECT_THROW(srv.start(), boost::system::system_error);
+  srv.stop();
+  srv.stop();  // idempotent, and the destructor stops again
+}
+
 TEST(HttpRouting, UnknownPathIs404AndWrongMethodIs405WithAllow) {
   TestServer srv(test_routes());
   HttpClient c = srv.client();
