@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "server/http/access_log.h"
+#include "server/http/background_lane.h"
 #include "server/http/errors.h"
 #include "server/http/listener.h"
 #include "wal/thread_name.h"

@@ -11,6 +11,7 @@
 #include <ctime>
 
 #include "server/http/access_log.h"
+#include "server/http/background_lane.h"
 #include "server/http/errors.h"
 #include "server/http/head_screen.h"
 #include "server/http/response_head.h"

@@ -24,7 +24,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 
-#include "server/http/background_lane.h"
 #include "server/http/config.h"
 #include "server/http/dispatcher.h"
 #include "server/http/durable_queue.h"
@@ -51,6 +50,7 @@ class DateCache {
 };
 
 class Session;
+class BackgroundLane;  // background_lane.h
 
 // Shared by every session of a server. Constant after start except the atomics.
 struct ServerState {
