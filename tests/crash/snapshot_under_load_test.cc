@@ -1,9 +1,14 @@
 // Snapshots taken while load runs do not stall traffic: the store builds them by replay off
 // the live ledger, so a request should not wait on a snapshot for more than a few
-// milliseconds. The test compares the latency of requests that overlapped a snapshot build
-// (POST /admin/snapshot until the new snap-*.snap file appears) with the latency of the
-// others, under the same load, then SIGKILLs the server and checks it recovers from the
-// last snapshot and still shows every acknowledged operation.
+// milliseconds. The test takes five snapshots under load (each window: POST /admin/snapshot
+// until the new snap-*.snap file appears), finds the slowest request overlapping each
+// window, then SIGKILLs the server and checks it recovers from the last snapshot and still
+// shows every acknowledged operation.
+//
+// A build that held an io thread would make, in every window, a request about as slow as the
+// window itself (a build on the io thread, tried: 0.53-1.0x of each window); the host's own
+// hiccups (one request took 358 ms here once, with two test suites sharing two cores) land
+// in one window at a time. So at most one window may hold a request slower than half of it.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -21,11 +26,13 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Generous for ASan+UBSan on two cores shared with other builds: the design's "few ms" is a
-// Release figure, this bound catches a snapshot that blocks traffic for its whole build.
-constexpr auto kStallBound = 200ms;
+constexpr double kHeldShare = 0.5;  // a request slower than this share of its window was held
+constexpr auto kHeldFloor = 50ms;   // below this, a request is never counted as held
 constexpr int kSnapshots = 5;
-constexpr std::size_t kLedgerCodes = 50'000;  // makes each build take a measurable time
+constexpr int kHeldWindowsAllowed = 1;  // one host hiccup; a stalling build holds all five
+// Makes each build take 240-300 ms in the sanitizer build, well above the 14-25 ms the
+// slowest request of a window takes when nothing holds it.
+constexpr std::size_t kLedgerCodes = 50'000;
 
 struct Window {
   Clock::time_point from, to;
@@ -41,17 +48,29 @@ struct Latencies {
   }
 };
 
+double to_ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+bool overlaps(const Op& op, const Window& w) { return op.started < w.to && op.started + op.latency > w.from; }
+
 Latencies split(const std::vector<Op>& ops, const std::vector<Window>& windows) {
   Latencies l;
   for (const Op& op : ops) {
     if (op.outcome == Outcome::kUnknown) continue;
-    const auto end = op.started + op.latency;
-    const bool during = std::any_of(windows.begin(), windows.end(),
-                                    [&](const Window& w) { return op.started < w.to && end > w.from; });
-    const double ms = std::chrono::duration<double, std::milli>(op.latency).count();
-    (during ? l.during_ms : l.outside_ms).push_back(ms);
+    const bool during = std::any_of(windows.begin(), windows.end(), [&](const Window& w) { return overlaps(op, w); });
+    (during ? l.during_ms : l.outside_ms).push_back(to_ms(op.latency));
   }
   return l;
+}
+
+// The slowest answered request overlapping each window.
+std::vector<double> slowest_per_window(const std::vector<Op>& ops, const std::vector<Window>& windows) {
+  std::vector<double> slowest(windows.size(), 0.0);
+  for (const Op& op : ops) {
+    if (op.outcome == Outcome::kUnknown) continue;
+    for (std::size_t i = 0; i < windows.size(); ++i)
+      if (overlaps(op, windows[i])) slowest[i] = std::max(slowest[i], to_ms(op.latency));
+  }
+  return slowest;
 }
 
 // POST /admin/snapshot, then waits for a snapshot file not seen before; the window is the
@@ -126,17 +145,25 @@ TEST(SnapshotUnderLoad, RequestsDoNotWaitOnSnapshotBuilds) {
 
   const Latencies l = split(ops, windows);
   double build_ms = 0;
-  for (const auto& w : windows) build_ms = std::max(build_ms, std::chrono::duration<double, std::milli>(w.to - w.from).count());
+  for (const auto& w : windows) build_ms = std::max(build_ms, to_ms(w.to - w.from));
   std::printf("snapshot under load: %zu requests, %d snapshots (longest %.1f ms from request to file); "
               "during snapshots: %zu requests, p99 %.2f ms, max %.2f ms; "
               "outside: %zu requests, p99 %.2f ms, max %.2f ms\n",
               ops.size(), kSnapshots, build_ms, l.during_ms.size(), Latencies::p99(l.during_ms),
               Latencies::max(l.during_ms), l.outside_ms.size(), Latencies::p99(l.outside_ms),
               Latencies::max(l.outside_ms));
-  std::fflush(stdout);
   ASSERT_FALSE(l.during_ms.empty()) << "no request overlapped a snapshot build";
-  const double bound_ms = std::chrono::duration<double, std::milli>(kStallBound).count();
-  EXPECT_LT(Latencies::max(l.during_ms), bound_ms);
+  const std::vector<double> slowest = slowest_per_window(ops, windows);
+  int held_windows = 0;
+  std::printf("slowest request / window (ms):");
+  for (std::size_t i = 0; i < windows.size(); ++i) {
+    const double window_ms = to_ms(windows[i].to - windows[i].from);
+    std::printf(" %.1f/%.1f", slowest[i], window_ms);
+    held_windows += slowest[i] >= std::max(to_ms(kHeldFloor), kHeldShare * window_ms) ? 1 : 0;
+  }
+  std::printf("\n");
+  std::fflush(stdout);
+  EXPECT_LE(held_windows, kHeldWindowsAllowed) << "windows with a request slower than half the window";
 
   // A crash now recovers from the newest snapshot (plus the WAL after it) and loses nothing.
   daemon.kill9();
