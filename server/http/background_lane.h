@@ -7,10 +7,14 @@
 // thread.
 //
 // One thread, so long jobs run one after another: they are admin calls, and the ledger's
-// shard locks would serialise most of their work anyway. stop() waits for the job running
-// and every job queued: their handlers touch the ledger and the log, which must outlive them.
+// shard locks would serialise most of their work anyway. At most jobs_max jobs are queued or
+// running (limits.background_jobs_max); try_post refuses the next, and the session answers
+// 503. stop() waits for the job running and every job queued: their handlers touch the
+// ledger and the log, which must outlive them.
 #pragma once
 
+#include <atomic>
+#include <cstddef>
 #include <functional>
 #include <thread>
 
@@ -24,14 +28,26 @@ namespace codeledger::server {
 
 class BackgroundLane {
  public:
-  BackgroundLane() : guard_(ioc_.get_executor()), thread_([this] { ioc_.run(); }) {
+  explicit BackgroundLane(std::size_t jobs_max)
+      : jobs_max_(jobs_max), guard_(ioc_.get_executor()), thread_([this] { ioc_.run(); }) {
     wal::name_thread(thread_, "http-background");
   }
   ~BackgroundLane() { stop(); }
   BackgroundLane(const BackgroundLane&) = delete;
   BackgroundLane& operator=(const BackgroundLane&) = delete;
 
-  void post(std::function<void()> job) { boost::asio::post(ioc_, std::move(job)); }
+  // False (and the job dropped) when jobs_max jobs are already queued or running.
+  bool try_post(std::function<void()> job) {
+    if (jobs_.fetch_add(1, std::memory_order_relaxed) >= jobs_max_) {
+      jobs_.fetch_sub(1, std::memory_order_relaxed);
+      return false;
+    }
+    boost::asio::post(ioc_, [this, job = std::move(job)] {
+      job();
+      jobs_.fetch_sub(1, std::memory_order_relaxed);
+    });
+    return true;
+  }
 
   // Runs what is queued, then ends the thread. Idempotent.
   void stop() {
@@ -40,6 +56,8 @@ class BackgroundLane {
   }
 
  private:
+  const std::size_t jobs_max_;
+  std::atomic<std::size_t> jobs_{0};  // queued or running
   boost::asio::io_context ioc_{1};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
   std::thread thread_;  // last: starts once the members it runs are built

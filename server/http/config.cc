@@ -98,7 +98,8 @@ Status read_limits(const Reader& r, dom::object root, Config& c) {
                                                        : Status{};
   }
   CL_TRY(r.check_keys(o, "limits", {"body_bytes_max", "header_bytes_max", "read_timeout_ms",
-                                    "idle_timeout_ms", "connections_max", "pipeline_depth_max"}));
+                                    "idle_timeout_ms", "connections_max", "pipeline_depth_max",
+                                    "background_jobs_max"}));
   HttpLimits& l = c.limits;
   CL_TRY(r.get_uint(o, "limits", "body_bytes_max", l.body_bytes_max, 1, 1ull << 30));
   CL_TRY(r.get_uint(o, "limits", "header_bytes_max", l.header_bytes_max, 256, 1ull << 20));
@@ -106,6 +107,7 @@ Status read_limits(const Reader& r, dom::object root, Config& c) {
   CL_TRY(r.get_uint(o, "limits", "idle_timeout_ms", l.idle_timeout_ms, 1, 86'400'000));
   CL_TRY(r.get_uint(o, "limits", "connections_max", l.connections_max, 1, 10'000'000));
   CL_TRY(r.get_uint(o, "limits", "pipeline_depth_max", l.pipeline_depth_max, 1, 1'000'000));
+  CL_TRY(r.get_uint(o, "limits", "background_jobs_max", l.background_jobs_max, 1, 1'000'000));
   return {};
 }
 

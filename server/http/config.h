@@ -9,7 +9,8 @@
 //                    "group_commit_min_records": 8},
 //     "limits": {"body_bytes_max": 1048576, "header_bytes_max": 16384,
 //                "read_timeout_ms": 10000, "idle_timeout_ms": 60000,
-//                "connections_max": 10000, "pipeline_depth_max": 64},
+//                "connections_max": 10000, "pipeline_depth_max": 64,
+//                "background_jobs_max": 16},
 //     "auth": {"token_ttl_s": 3600, "tokens_max": 100000},
 //     "rate_limits": {"auth_failures_per_minute": 60, "auth_failures_burst": 20},
 //     "access_log": {"sample_rate": 0.0},
@@ -47,6 +48,9 @@ struct HttpLimits {
   // Requests answered back to back from bytes already buffered (pipelined) before the
   // connection is closed after the current answer: bounds the work one client can queue.
   std::size_t pipeline_depth_max = 64;
+  // Bulk calls (generate, import, export: Lane::kBackground) queued or running on the
+  // background thread; the next one is answered 503 with Retry-After.
+  std::size_t background_jobs_max = 16;
 };
 
 struct OrgConfig {

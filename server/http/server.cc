@@ -72,7 +72,7 @@ std::uint16_t Server::start() {
   CL_CHECK(!started_);
   started_ = true;
   // First: stop() joins it, also after a bind below has thrown.
-  background_ = std::make_unique<BackgroundLane>();
+  background_ = std::make_unique<BackgroundLane>(config_.limits.background_jobs_max);
   state_.background = background_.get();
   const tcp::endpoint requested(net::ip::make_address(config_.listen_host), config_.listen_port);
   tcp::endpoint bound = requested;

@@ -193,13 +193,18 @@ void Session::handle_in_background(RequestInfo info) {
   info.may_defer = false;
   info.deferred = false;
   info.auth_memo = nullptr;
-  state_.background->post([self = shared_from_this(), info]() mutable {
+  const bool queued = state_.background->try_post([self = shared_from_this(), info]() mutable {
     Reply reply = self->state_.dispatcher->handle(self->parser_->get(), info);
     net::post(self->stream_.get_executor(), [self, route = info.route, reply = std::move(reply)]() mutable {
       self->reply_ = std::move(reply);
       self->finish_handling(route);
     });
   });
+  if (queued) return;
+  reply_ = envelope_error(parser_->get().target(), http::status::service_unavailable,
+                          "too many bulk calls in progress (limits.background_jobs_max); retry later");
+  reply_.headers.emplace_back("Retry-After", "1");
+  finish_handling(info.route);
 }
 
 void Session::finish_handling(std::size_t route) {

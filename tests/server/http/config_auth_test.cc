@@ -31,7 +31,8 @@ TEST(ConfigParsing, FullDocumentIsRead) {
                    "sync_lanes": 3, "group_commit_wait_us": 0,
                    "group_commit_quiet_us": 25, "group_commit_min_records": 4},
     "limits": {"body_bytes_max": 2048, "header_bytes_max": 4096, "read_timeout_ms": 500,
-               "idle_timeout_ms": 900, "connections_max": 10, "pipeline_depth_max": 4},
+               "idle_timeout_ms": 900, "connections_max": 10, "pipeline_depth_max": 4,
+               "background_jobs_max": 3},
     "auth": {"token_ttl_s": 60, "tokens_max": 1000},
     "organisations": [{"org_id": 5, "time_zone": "Asia/Kolkata",
                        "redemption_strategy": "WITH_CART_EVALUATION", "active_promotions_max": 9}],
@@ -58,6 +59,8 @@ TEST(ConfigParsing, FullDocumentIsRead) {
   EXPECT_EQ(Config{}.wal_group_commit_min_records, 8u);
   EXPECT_EQ(c.limits.body_bytes_max, 2048u);
   EXPECT_EQ(c.limits.pipeline_depth_max, 4u);
+  EXPECT_EQ(c.limits.background_jobs_max, 3u);
+  EXPECT_EQ(Config{}.limits.background_jobs_max, 16u);
   EXPECT_EQ(c.token_ttl_s, 60u);
   ASSERT_EQ(c.organisations.size(), 1u);
   EXPECT_EQ(c.organisations[0].settings.strategy, ledger::RedemptionStrategy::kWithCartEvaluation);
@@ -72,6 +75,8 @@ TEST(ConfigParsing, ErrorsNameTheFileAndTheField) {
   EXPECT_NE(error_of(R"({"limits": {"body_bytes_max": -1}})").find("'limits.body_bytes_max'"),
             std::string::npos);
   EXPECT_NE(error_of(R"({"limits": {"body_byte_max": 1}})").find("'limits.body_byte_max': unknown field"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"limits": {"background_jobs_max": 0}})").find("'limits.background_jobs_max'"),
             std::string::npos);
   const std::pair<const char*, const char*> durability_errors[] = {
       {R"({"durability": {"mode": "sometimes"}})", "durability.mode"},

@@ -67,6 +67,7 @@ struct LongRoute {
   std::condition_variable cv;
   bool go = false;
   bool entered = false;
+  int calls = 0;
   std::string thread_name;
 };
 LongRoute long_route_state;
@@ -76,6 +77,7 @@ Reply long_route(RequestContext&) {
   pthread_getname_np(pthread_self(), name, sizeof name);
   long_route_state.thread_name = name;
   long_route_state.entered = true;
+  ++long_route_state.calls;
   long_route_state.cv.notify_all();
   long_route_state.cv.wait(lock, [] { return long_route_state.go; });
   Reply r;
@@ -313,6 +315,58 @@ TEST(HttpBackgroundLane, ALongHandlerDoesNotHoldItsIoThread) {
   EXPECT_EQ(long_route_state.thread_name, "http-background");
   // The connection goes on as usual after a background answer.
   EXPECT_EQ(slow.get("/t/echo/b", TestServer::auth_headers(kAliceRw)).result_int(), 200);
+}
+
+// limits.background_jobs_max bounds the bulk calls queued or running: the next one is answered
+// 503 with Retry-After before its handler runs, and once the lane drains bulk calls are
+// served again.
+TEST(HttpBackgroundLane, BulkCallsOverTheLimitAre503UntilTheLaneDrains) {
+  {
+    std::lock_guard lock(long_route_state.mu);
+    long_route_state.go = false;
+    long_route_state.entered = false;
+    long_route_state.calls = 0;
+  }
+  std::vector<Route> routes = test_routes();
+  routes.push_back({http::verb::get, "/t/long", &long_route, Scope::kRead, server::Lane::kBackground});
+  routes.push_back({http::verb::get, "/api/v1.1/t-long", &long_route, Scope::kRead, server::Lane::kBackground});
+  TestServer::Options o;
+  o.tweak = [](server::Config& c) { c.limits.background_jobs_max = 1; };
+  TestServer srv(routes, o);
+
+  HttpClient slow = srv.client();
+  ASSERT_TRUE(slow.send_raw(get_line("/t/long")));
+  {
+    std::unique_lock lock(long_route_state.mu);
+    ASSERT_TRUE(long_route_state.cv.wait_for(lock, 5s, [] { return long_route_state.entered; }));
+  }
+  HttpClient other = srv.client();
+  other.set_default_headers(TestServer::auth_headers(kAliceRw));
+  auto refused = other.get("/t/long");
+  EXPECT_EQ(refused.result_int(), 503);
+  EXPECT_EQ(refused[http::field::retry_after], "1");
+  EXPECT_NE(refused.body().find("\"code\":503"), std::string::npos) << refused.body();
+  EXPECT_NE(refused.body().find("limits.background_jobs_max"), std::string::npos) << refused.body();
+  auto altcraft = other.get("/api/v1.1/t-long");  // Altcraft's error shape on its paths
+  EXPECT_EQ(altcraft.result_int(), 503);
+  EXPECT_NE(altcraft.body().find("\"error_text\""), std::string::npos) << altcraft.body();
+  EXPECT_EQ(other.get("/t/echo/a").result_int(), 200);  // the connection stays usable
+  {
+    std::lock_guard lock(long_route_state.mu);
+    EXPECT_EQ(long_route_state.calls, 1);  // the refused call never reached its handler
+    long_route_state.go = true;
+  }
+  long_route_state.cv.notify_all();
+  auto r = slow.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 200);
+  // The job's slot is given back after its handler returns, a moment after the answer.
+  int status = 0;
+  for (int i = 0; i < 100 && status != 200; ++i) {
+    status = other.get("/t/long").result_int();
+    if (status != 200) std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(status, 200);
 }
 
 // A port already taken: start() throws, and the server still stops and destructs cleanly
