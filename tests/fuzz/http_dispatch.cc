@@ -1,0 +1,109 @@
+// Every endpoint of both dialects, in process: arbitrary query strings and bodies (JSON and
+// XML, well-formed or not) against the demo ledger, through the same Dispatcher the io
+// threads use (routing, query decoding, authentication, scope, handler).
+//
+// Properties, beyond "no crash, no sanitizer report":
+//   - no answer is a 500: handlers report errors as values, and the dispatcher turns an
+//     escaped exception into 500, so a 500 here is a bug;
+//   - an answer in the 4xx range changed nothing (the ledger's state hash is unchanged):
+//     bad input gets a clear error and no partial write (docs/api.md).
+//
+// Input: up to kRequestsPerInputMax requests, separated by kRequestSeparator (four zero
+// bytes), run in order against one fresh demo world. A request: byte 0 picks the endpoint,
+// byte 1 the path parameters, byte 2 the flags (bit 0: send the demo key's Basic
+// credentials; bit 1: Content-Type application/xml); then the query string up to the first
+// '\n', then the body.
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <iterator>
+#include <string>
+#include <string_view>
+
+#include "tests/fuzz/demo_world.h"
+#include "tests/fuzz/fuzz_targets.h"
+
+namespace codeledger::fuzz {
+namespace {
+
+namespace http = server::http;
+
+// demo:md5hex("demo-secret"): Capillary clients send the password md5-hashed
+constexpr std::string_view kDemoBasic = "Basic ZGVtbzphOWU1YmRmNzAzOTBhMjIzMmFiNzA2MDFhNzUzYTlkMw==";
+
+// CODELEDGER_FUZZ_VERBOSE=1: each request and the start of its answer on stderr (to see
+// what a seed or a kept input does).
+bool verbose() {
+  static const bool on = std::getenv("CODELEDGER_FUZZ_VERBOSE") != nullptr;
+  return on;
+}
+
+// The pattern with each `{name}` replaced by a value picked by two bits of `choice`.
+std::string fill_pattern(std::string_view pattern, std::uint8_t choice, const DemoWorld& w) {
+  const std::array<std::string, 4> values = {w.ids.code_promotion.hex(), w.ids.issuable_promotion.hex(),
+                                             "566881933", "DQCV73"};
+  std::string out;
+  for (std::size_t i = 0; i < pattern.size();) {
+    if (pattern[i] != '{') {
+      out += pattern[i++];
+      continue;
+    }
+    const std::size_t close = pattern.find('}', i);  // the router checked the pattern
+    out += values[choice & 3];
+    choice >>= 2;
+    i = close + 1;
+  }
+  return out;
+}
+
+void dispatch_one(DemoWorld& w, std::string_view input) {
+  if (input.size() < 3) return;
+  const auto* data = reinterpret_cast<const std::uint8_t*>(input.data());
+  const server::Router& router = w.dispatcher.router();
+  const server::Endpoint& endpoint = router.endpoint(data[0] % router.size());
+  const std::string_view rest = input.substr(3);
+  const std::size_t newline = rest.find('\n');
+  const std::string_view query = rest.substr(0, newline);
+  const std::string_view body = newline == std::string_view::npos ? std::string_view{} : rest.substr(newline + 1);
+
+  std::string target = fill_pattern(endpoint.pattern, data[1], w);
+  if (!query.empty()) target.append("?").append(query);
+  server::HttpRequest request{endpoint.method, target, 11};
+  if (data[2] & 1) request.set(http::field::authorization, kDemoBasic);
+  if (data[2] & 2) request.set(http::field::content_type, "application/xml");
+  request.body() = std::string(body);
+  request.prepare_payload();
+
+  const std::uint64_t before = w.ledger.state_hash();
+  const server::Reply reply = w.dispatcher.handle(request);
+  const unsigned status = static_cast<unsigned>(reply.status);
+  if (verbose()) {
+    std::fprintf(stderr, "%s %s -> %u %.200s\n", std::string(http::to_string(endpoint.method)).c_str(),
+                 target.c_str(), status, reply.body.c_str());
+  }
+  CL_FUZZ_CHECK(status != 500, "an answer was 500 (a handler threw, or an internal error)");
+  if (status >= 400 && status < 500) {
+    CL_FUZZ_CHECK(w.ledger.state_hash() == before, "a 4xx answer changed the ledger");
+  }
+}
+
+}  // namespace
+
+void http_dispatch_requests(DemoWorld& w, std::string_view input) {
+  for (std::size_t n = 0; n < kRequestsPerInputMax; ++n) {
+    const std::size_t end = input.find(kRequestSeparator);
+    dispatch_one(w, input.substr(0, end));
+    if (end == std::string_view::npos) return;
+    input.remove_prefix(end + kRequestSeparator.size());
+  }
+}
+
+int http_dispatch(const std::uint8_t* data, std::size_t size) {
+  DemoWorld w;
+  http_dispatch_requests(w, std::string_view(reinterpret_cast<const char*>(data), size));
+  return 0;
+}
+
+std::vector<std::string> http_dispatch_seeds() { return http_seed_requests(); }
+
+}  // namespace codeledger::fuzz
