@@ -6,7 +6,10 @@
 # /proc/PID/task/*/stat for 2 s once the load has started, and stops the server on exit.
 #
 # usage: bench/scripts/thread-cpu.sh [--target ceiling|none|async|sync] [--scenario S]
-#          [--requests N] [--rate R] [--connections N] [--daemon PATH] [--build-dir DIR]
+#          [--requests N] [--codes N] [--rate R] [--connections N] [--daemon PATH]
+#          [--build-dir DIR]
+# --codes: codes set up for the run (default: as many as --requests; fewer suit lookup, to
+# see whether the ledger's memory footprint matters).
 # Prints one line: target, scenario, rps, p99, p99.9, then NAME=CPU% per thread (and for
 # the load generator). Two builds in turns: run it with --daemon OLD, then --daemon NEW
 # (--daemon is the binary to start: codeledgerd, or ceiling-server with --target ceiling).
@@ -19,6 +22,7 @@ BUILD=$ROOT/build/release
 TARGET=sync
 SCENARIO=redeem
 REQUESTS=300000
+CODES=
 RATE=
 CONNECTIONS=64
 DAEMON=
@@ -31,7 +35,8 @@ while [ $# -gt 0 ]; do
     --connections) CONNECTIONS=$2; shift ;;
     --daemon) DAEMON=$2; shift ;;
     --build-dir) BUILD=$2; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    --codes) CODES=$2; shift ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "thread-cpu: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -65,7 +70,7 @@ SERVER_PID=$!
 wait_port "$PORT" "$SERVER_PID"
 
 LOAD_ARGS=(--port "$PORT" --key "$KEY" --secret "$SECRET" --scenario "$SCENARIO"
-           --requests "$REQUESTS" --codes "$REQUESTS" --duration 30 --connections "$CONNECTIONS" --threads 1
+           --requests "$REQUESTS" --codes "${CODES:-$REQUESTS}" --duration 30 --connections "$CONNECTIONS" --threads 1
            --no-progress --json "$WORK/load.json" --html /dev/null)
 [ -n "$RATE" ] && LOAD_ARGS+=(--rate "$RATE")
 [ "$TARGET" = ceiling ] && LOAD_ARGS+=(--no-verify)

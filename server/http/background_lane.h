@@ -40,6 +40,7 @@ class BackgroundLane {
   bool try_post(std::function<void()> job) {
     if (jobs_.fetch_add(1, std::memory_order_relaxed) >= jobs_max_) {
       jobs_.fetch_sub(1, std::memory_order_relaxed);
+      refused_.fetch_add(1, std::memory_order_relaxed);
       return false;
     }
     boost::asio::post(ioc_, [this, job = std::move(job)] {
@@ -48,6 +49,10 @@ class BackgroundLane {
     });
     return true;
   }
+
+  // For /metrics: jobs queued or running now, and jobs refused since start.
+  std::size_t jobs() const { return jobs_.load(std::memory_order_relaxed); }
+  std::uint64_t refused() const { return refused_.load(std::memory_order_relaxed); }
 
   // Runs what is queued, then ends the thread. Idempotent.
   void stop() {
@@ -58,6 +63,7 @@ class BackgroundLane {
  private:
   const std::size_t jobs_max_;
   std::atomic<std::size_t> jobs_{0};  // queued or running
+  std::atomic<std::uint64_t> refused_{0};
   boost::asio::io_context ioc_{1};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
   std::thread thread_;  // last: starts once the members it runs are built

@@ -200,6 +200,14 @@ void Server::append_metrics(std::string& out) const {
                "Connections closed at accept because connections_max was reached.");
   prom::sample(out, "codeledger_http_connections_refused_total", "",
                state_.connections_refused.load(std::memory_order_relaxed));
+  if (background_) {
+    prom::family(out, "codeledger_http_background_jobs", "gauge",
+                 "Bulk calls queued or running on the background thread.");
+    prom::sample(out, "codeledger_http_background_jobs", "", static_cast<std::uint64_t>(background_->jobs()));
+    prom::family(out, "codeledger_http_background_refused_total", "counter",
+                 "Bulk calls answered 503 because background_jobs_max were in progress.");
+    prom::sample(out, "codeledger_http_background_refused_total", "", background_->refused());
+  }
   prom::family(out, "codeledger_config_reloads_total", "counter",
                "Key and limit reloads (SIGHUP, POST /admin/reload), by result.");
   prom::sample(out, "codeledger_config_reloads_total", "result=\"ok\"",

@@ -351,6 +351,9 @@ TEST(HttpBackgroundLane, BulkCallsOverTheLimitAre503UntilTheLaneDrains) {
   EXPECT_EQ(altcraft.result_int(), 503);
   EXPECT_NE(altcraft.body().find("\"error_text\""), std::string::npos) << altcraft.body();
   EXPECT_EQ(other.get("/t/echo/a").result_int(), 200);  // the connection stays usable
+  const std::string metrics = other.get("/metrics").body();
+  EXPECT_NE(metrics.find("\ncodeledger_http_background_jobs 1\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("\ncodeledger_http_background_refused_total 2\n"), std::string::npos) << metrics;
   {
     std::lock_guard lock(long_route_state.mu);
     EXPECT_EQ(long_route_state.calls, 1);  // the refused call never reached its handler
