@@ -5,8 +5,11 @@
 // Properties, beyond "no crash, no sanitizer report":
 //   - no answer is a 500: handlers report errors as values, and the dispatcher turns an
 //     escaped exception into 500, so a 500 here is a bug;
-//   - an answer in the 4xx range changed nothing (the ledger's state hash is unchanged):
-//     bad input gets a clear error and no partial write (docs/api.md).
+//   - an answer in the 4xx range changed nothing: no event was logged (the ledger's last LSN
+//     is unchanged) and, for an input of one request, the ledger's state hash is unchanged
+//     too (state changes only through logged events; the hash serialises the whole state,
+//     which per request took a third of the fuzzer's time). Bad input gets a clear error and
+//     no partial write (docs/api.md).
 //
 // Input: up to kRequestsPerInputMax requests, separated by kRequestSeparator (four zero
 // bytes), run in order against one fresh demo world. A request: byte 0 picks the endpoint,
@@ -56,7 +59,7 @@ std::string fill_pattern(std::string_view pattern, std::uint8_t choice, const De
   return out;
 }
 
-void dispatch_one(DemoWorld& w, std::string_view input) {
+void dispatch_one(DemoWorld& w, std::string_view input, bool check_hash) {
   if (input.size() < 3) return;
   const auto* data = reinterpret_cast<const std::uint8_t*>(input.data());
   const server::Router& router = w.dispatcher.router();
@@ -74,7 +77,8 @@ void dispatch_one(DemoWorld& w, std::string_view input) {
   request.body() = std::string(body);
   request.prepare_payload();
 
-  const std::uint64_t before = w.ledger.state_hash();
+  const ledger::Lsn lsn_before = w.ledger.last_lsn();
+  const std::uint64_t hash_before = check_hash ? w.ledger.state_hash() : 0;
   const server::Reply reply = w.dispatcher.handle(request);
   const unsigned status = static_cast<unsigned>(reply.status);
   if (verbose()) {
@@ -83,16 +87,18 @@ void dispatch_one(DemoWorld& w, std::string_view input) {
   }
   CL_FUZZ_CHECK(status != 500, "an answer was 500 (a handler threw, or an internal error)");
   if (status >= 400 && status < 500) {
-    CL_FUZZ_CHECK(w.ledger.state_hash() == before, "a 4xx answer changed the ledger");
+    CL_FUZZ_CHECK(w.ledger.last_lsn() == lsn_before, "a 4xx answer logged an event");
+    CL_FUZZ_CHECK(!check_hash || w.ledger.state_hash() == hash_before, "a 4xx answer changed the ledger");
   }
 }
 
 }  // namespace
 
 void http_dispatch_requests(DemoWorld& w, std::string_view input) {
+  const bool one_request = input.find(kRequestSeparator) == std::string_view::npos;
   for (std::size_t n = 0; n < kRequestsPerInputMax; ++n) {
     const std::size_t end = input.find(kRequestSeparator);
-    dispatch_one(w, input.substr(0, end));
+    dispatch_one(w, input.substr(0, end), one_request);
     if (end == std::string_view::npos) return;
     input.remove_prefix(end + kRequestSeparator.size());
   }

@@ -69,6 +69,24 @@ struct LongRoute {
   bool entered = false;
   int calls = 0;
   std::string thread_name;
+
+  void reset() {
+    std::lock_guard lock(mu);
+    go = false;
+    entered = false;
+    calls = 0;
+  }
+  bool wait_until_entered() {
+    std::unique_lock lock(mu);
+    return cv.wait_for(lock, 5s, [this] { return entered; });
+  }
+  void release() {
+    {
+      std::lock_guard lock(mu);
+      go = true;
+    }
+    cv.notify_all();
+  }
 };
 LongRoute long_route_state;
 Reply long_route(RequestContext&) {
@@ -281,11 +299,7 @@ TEST(HttpSession, ConnectionsOverTheLimitGet503AndClose) {
 // connection; the long answer arrives once the handler returns. Authentication and scopes
 // apply to background routes as to any other.
 TEST(HttpBackgroundLane, ALongHandlerDoesNotHoldItsIoThread) {
-  {
-    std::lock_guard lock(long_route_state.mu);
-    long_route_state.go = false;
-    long_route_state.entered = false;
-  }
+  long_route_state.reset();
   std::vector<Route> routes = test_routes();
   routes.push_back({http::verb::get, "/t/long", &long_route, Scope::kRead, server::Lane::kBackground});
   routes.push_back({http::verb::get, "/t/long-admin", &long_route, Scope::kAdmin, server::Lane::kBackground});
@@ -295,19 +309,12 @@ TEST(HttpBackgroundLane, ALongHandlerDoesNotHoldItsIoThread) {
 
   HttpClient slow = srv.client();
   ASSERT_TRUE(slow.send_raw(get_line("/t/long")));
-  {
-    std::unique_lock lock(long_route_state.mu);
-    ASSERT_TRUE(long_route_state.cv.wait_for(lock, 5s, [] { return long_route_state.entered; }));
-  }
+  ASSERT_TRUE(long_route_state.wait_until_entered());
   HttpClient other = srv.client();
   EXPECT_EQ(other.get("/t/echo/a", TestServer::auth_headers(kAliceRw)).result_int(), 200);
   EXPECT_EQ(other.get("/t/long").result_int(), 401);
   EXPECT_EQ(other.get("/t/long-admin", TestServer::auth_headers(kAliceRo)).result_int(), 403);
-  {
-    std::lock_guard lock(long_route_state.mu);
-    long_route_state.go = true;
-  }
-  long_route_state.cv.notify_all();
+  long_route_state.release();
   auto r = slow.read_response();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->result_int(), 200);
@@ -321,12 +328,7 @@ TEST(HttpBackgroundLane, ALongHandlerDoesNotHoldItsIoThread) {
 // 503 with Retry-After before its handler runs, and once the lane drains bulk calls are
 // served again.
 TEST(HttpBackgroundLane, BulkCallsOverTheLimitAre503UntilTheLaneDrains) {
-  {
-    std::lock_guard lock(long_route_state.mu);
-    long_route_state.go = false;
-    long_route_state.entered = false;
-    long_route_state.calls = 0;
-  }
+  long_route_state.reset();
   std::vector<Route> routes = test_routes();
   routes.push_back({http::verb::get, "/t/long", &long_route, Scope::kRead, server::Lane::kBackground});
   routes.push_back({http::verb::get, "/api/v1.1/t-long", &long_route, Scope::kRead, server::Lane::kBackground});
@@ -336,10 +338,7 @@ TEST(HttpBackgroundLane, BulkCallsOverTheLimitAre503UntilTheLaneDrains) {
 
   HttpClient slow = srv.client();
   ASSERT_TRUE(slow.send_raw(get_line("/t/long")));
-  {
-    std::unique_lock lock(long_route_state.mu);
-    ASSERT_TRUE(long_route_state.cv.wait_for(lock, 5s, [] { return long_route_state.entered; }));
-  }
+  ASSERT_TRUE(long_route_state.wait_until_entered());
   HttpClient other = srv.client();
   other.set_default_headers(TestServer::auth_headers(kAliceRw));
   auto refused = other.get("/t/long");
@@ -356,10 +355,9 @@ TEST(HttpBackgroundLane, BulkCallsOverTheLimitAre503UntilTheLaneDrains) {
   EXPECT_NE(metrics.find("\ncodeledger_http_background_refused_total 2\n"), std::string::npos) << metrics;
   {
     std::lock_guard lock(long_route_state.mu);
-    EXPECT_EQ(long_route_state.calls, 1);  // the refused call never reached its handler
-    long_route_state.go = true;
+    EXPECT_EQ(long_route_state.calls, 1);  // the refused calls never reached their handler
   }
-  long_route_state.cv.notify_all();
+  long_route_state.release();
   auto r = slow.read_response();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->result_int(), 200);
