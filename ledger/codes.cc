@@ -300,9 +300,8 @@ bool free_in_pool(const CodeRecord& r, std::uint16_t slot, const PromotionState&
 }
 }  // namespace
 
-Result<CodeView> Ledger::attach_from_pool(Op& op, const ObjectId& promotion, CustomerId customer) {
-  if (customer == 0) return Status(ErrorCode::kInvalidCustomer, "customerId must be positive");
-  OrgState* org = impl_->find_org(op.org);
+Status Ledger::check_attachable(Op& op, const ObjectId& promotion) const {
+  const OrgState* org = impl_->find_org(op.org);
   const PromotionState* p = org != nullptr ? org->find_promotion(promotion) : nullptr;
   if (p == nullptr) {
     return Status(ErrorCode::kNotFound, "promotion " + promotion.hex() + " not found");
@@ -314,6 +313,14 @@ Result<CodeView> Ledger::attach_from_pool(Op& op, const ObjectId& promotion, Cus
   if (detail::promotion_ended(p->spec, op.now_ms)) {
     return Status(ErrorCode::kCodeExpired, "promotion " + promotion.hex() + " has ended");
   }
+  return Status::Ok();
+}
+
+Result<CodeView> Ledger::attach_from_pool(Op& op, const ObjectId& promotion, CustomerId customer) {
+  if (customer == 0) return Status(ErrorCode::kInvalidCustomer, "customerId must be positive");
+  if (Status st = check_attachable(op, promotion); !st.ok()) return st;
+  OrgState* org = impl_->find_org(op.org);
+  const PromotionState* p = org->find_promotion(promotion);
   // Start at a shard chosen by the customer so concurrent attaches spread over the shards.
   std::size_t n = impl_->shard_count();
   std::size_t start = detail::customer_hash(org->id, customer) & (n - 1);

@@ -198,6 +198,10 @@ class Ledger {
                                std::optional<TimeMs> valid_till_ms, std::optional<bool> active);
   // One free (unlinked, unredeemed, active) code of the promotion, linked to the customer.
   Result<CodeView> attach_from_pool(Op& op, const ObjectId& promotion, CustomerId customer);
+  // Whether a fresh code of the promotion (active, unused, no end of its own) could be linked
+  // now: 404 unknown promotion, 1001 inactive, 1002 ended. Altcraft's attach checks it before
+  // importing an unknown code, so a refused attach imports nothing.
+  Status check_attachable(Op& op, const ObjectId& promotion) const;
 
   // Replay and recovery: the same apply() live traffic uses, without a sink. Events must
   // arrive in LSN order; the ledger's last_lsn() follows them.

@@ -6,7 +6,9 @@
 //                                        what seed 004 calls "multiple use restricted")
 //   in another loyalty program        -> 409
 //   found unattached                  -> link_code (1001 inactive, 1002 expired, 1004 used)
-//   not found                         -> import_codes into the program, then link_code
+//   not found                         -> import_codes into the program, then link_code; when
+//                                        the program is inactive or ended, 1001 / 1002 and
+//                                        nothing imported
 // attach without a code: attach_from_pool, which links one free code under the shard lock,
 // so two concurrent attaches never receive the same code; an empty pool is 404.
 #include "server/altcraft/call.h"
@@ -54,6 +56,10 @@ Status attach_code(Call& call, const Program& program, const std::string& code,
                    ledger::CustomerId customer) {
   auto found = lookup(call, program, code);
   if (!found.ok() && found.status().code() == ErrorCode::kInvalidCode) {
+    // A code the link would refuse is not imported either: a refused attach changes nothing.
+    // (A deactivation landing between this check and the link can still leave the code
+    // imported; the window is the import's own duration.)
+    if (Status open = call.ledger().check_attachable(call.op(), program.view.id); !open.ok()) return open;
     Status imported = import_one(call, program, code);
     if (!imported.ok() && imported.code() != ErrorCode::kConflict) return imported;
     found = lookup(call, program, code);

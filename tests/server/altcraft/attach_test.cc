@@ -98,6 +98,28 @@ TEST_F(AttachTest, UnknownCodeIsImportedIntoTheProgramAndAttached) {
   EXPECT_EQ(v.promotion_id, program_id(kOrgA, 1));
 }
 
+// An unknown code is imported only when the attach can succeed: a refused attach leaves no
+// code behind (the import used to happen first, and the refused attach kept the code).
+TEST_F(AttachTest, UnknownCodeForAnInactiveOrEndedProgramIsRefusedAndNotImported) {
+  ledger::Op op = admin_op(kOrgA);
+  ledger::PromotionPatch inactive;
+  inactive.active = false;
+  ASSERT_TRUE(ledger_->update_promotion(op, program_id(kOrgA, 1), inactive).ok());
+  auto before = ledger_->state_hash();
+  EXPECT_EQ(error(attach_json("NEW777")), 1001);
+  EXPECT_EQ(ledger_->state_hash(), before);
+  EXPECT_EQ(call(&get_code, json(R"("loyalty_id":1,"code":"NEW777")")).status, http::status::not_found);
+
+  ledger::PromotionPatch ended;
+  ended.active = true;
+  ended.valid_till_ms = kNow - 1000;
+  ledger::Op op2 = admin_op(kOrgA);
+  ASSERT_TRUE(ledger_->update_promotion(op2, program_id(kOrgA, 1), ended).ok());
+  before = ledger_->state_hash();
+  EXPECT_EQ(error(attach_json("NEW777")), 1002);
+  EXPECT_EQ(ledger_->state_hash(), before);
+}
+
 TEST_F(AttachTest, CodeOfAnotherProgramIs409) {
   make_program(kOrgA, {"OTHER1"});
   Answer a = answer(attach_json("OTHER1"));
