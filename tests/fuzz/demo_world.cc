@@ -35,16 +35,63 @@ Status RecordingSink::stage(ledger::Event& event) {
   return {};
 }
 
+namespace {
+
+ledger::Op other_org_op() {
+  ledger::Op op;
+  op.org = kOtherOrgId;
+  op.api_key = "fuzz-setup";
+  op.now_ms = kNow;
+  return op;
+}
+
+std::string other_org_code() { return std::string(kOtherOrgMarker) + "1"; }
+
+// The other organisation's marks: a code and a promotion name no request of the demo key can
+// produce without reading them.
+void mark_other_org(ledger::Ledger& ledger, const server::capillary::DemoIds& ids) {
+  ledger::Op op = other_org_op();
+  const std::string codes[] = {other_org_code()};
+  auto imported = ledger.import_codes(op, ids.code_promotion, codes, {});
+  CL_FUZZ_CHECK(imported.ok() && imported->rejected.empty(), "the other organisation's code");
+  ledger::PromotionPatch patch;
+  patch.name = std::string(kOtherOrgMarker) + " promotion";
+  CL_FUZZ_CHECK(ledger.update_promotion(op, ids.code_promotion, patch).ok(), "the other organisation's promotion");
+}
+
+}  // namespace
+
 DemoWorld::DemoWorld(ledger::EventSink* sink)
     : ledger(fuzz_ledger_options(), sink),
       ids(server::capillary::seed_demo(ledger, server::capillary::kDemoOrgId, kNow)),
+      other_ids(server::capillary::seed_demo(ledger, kOtherOrgId, kNow)),
       auth(server::demo_config(), &fixed_clock),
-      dispatcher(ledger, auth, demo_router(auth), &fixed_clock) {}
+      dispatcher(ledger, auth, demo_router(auth), &fixed_clock) {
+  mark_other_org(ledger, other_ids);
+}
 
-Status configure_demo_org(ledger::Ledger& ledger) {
+OtherOrgState DemoWorld::other_org_state() {
+  OtherOrgState s;
+  for (const ledger::OrgStats& st : ledger.stats()) {
+    if (st.org == kOtherOrgId) s.stats = st;
+  }
+  ledger::Op op = other_org_op();
+  auto code = ledger.get_code(op, ledger::Mode::kDiscount, other_org_code(), false);
+  CL_FUZZ_CHECK(code.ok(), "the other organisation's code is gone");
+  s.code_customer = code->customer;
+  s.code_redemptions = code->redemption_count;
+  auto promotion = ledger.get_promotion(op, other_ids.code_promotion);
+  CL_FUZZ_CHECK(promotion.ok(), "the other organisation's promotion is gone");
+  s.promotion_name = promotion->spec.name;
+  s.promotion_active = promotion->spec.active;
+  return s;
+}
+
+Status configure_demo_orgs(ledger::Ledger& ledger) {
   ledger::OrgSettings settings;
   settings.time_zone = std::string(server::capillary::kDemoTimeZone);
-  return ledger.configure_org(server::capillary::kDemoOrgId, settings);
+  if (Status st = ledger.configure_org(server::capillary::kDemoOrgId, settings); !st.ok()) return st;
+  return ledger.configure_org(kOtherOrgId, settings);
 }
 
 std::vector<std::string> demo_events() {
@@ -95,6 +142,10 @@ std::vector<std::string> http_seed_requests() {
       {"/api_gateway/v1/promotions", http::verb::post, 0, 1, "",
        R"({"name":"fz","mode":"DISCOUNT","kind":"ISSUABLE","perCustomerEarnLimit":1})"},
       {"/api_gateway/v1/promotions", http::verb::get, 0, 1, "", ""},
+      // The other organisation's objects, by id and by code: 404 / not found, never its data.
+      {"/api_gateway/v1/promotions/{promotionId}", http::verb::get, 4, 1, "", ""},
+      {"/api_gateway/v1/promotions/code/link", http::verb::post, 0, 1, "",
+       R"({"customerId":566881933,"code":"ORGBSECRET1","mode":"DISCOUNT"})"},
       {"/api/v1.1/promocodes/attach", http::verb::post, 0, 1, "",
        R"({"db_id":1,"loyalty_id":1,"matching":"profile_id","profile_id":"crm-42","code":"DQCV73"})"},
       {"/api/v1.1/promocodes/get", http::verb::post, 0, 1, "", R"({"loyalty_id":1,"code":"DQCV73"})"},

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,18 +38,41 @@ class RecordingSink final : public ledger::EventSink {
   std::vector<std::string> events_;
 };
 
+// A second organisation beside the demo's, with no API key: the requests (all made with the
+// demo key, or none) must never read or change it. Its code and its code-linked promotion's
+// name carry kOtherOrgMarker, so an answer that shows them is a leak.
+inline constexpr ledger::OrgId kOtherOrgId = 100458;
+inline constexpr std::string_view kOtherOrgMarker = "ORGBSECRET";
+
+// What a request could change in the other organisation, compared before and after it.
+struct OtherOrgState {
+  ledger::OrgStats stats;
+  ledger::CustomerId code_customer = 0;
+  std::uint32_t code_redemptions = 0;
+  std::string promotion_name;
+  bool promotion_active = false;
+  bool operator==(const OtherOrgState& o) const {
+    return stats.codes == o.stats.codes && stats.customers == o.stats.customers &&
+           stats.promotions == o.stats.promotions && stats.redemptions == o.stats.redemptions &&
+           code_customer == o.code_customer && code_redemptions == o.code_redemptions &&
+           promotion_name == o.promotion_name && promotion_active == o.promotion_active;
+  }
+};
+
 struct DemoWorld {
   explicit DemoWorld(ledger::EventSink* sink = nullptr);
+  OtherOrgState other_org_state();
 
   ledger::Ledger ledger;
   server::capillary::DemoIds ids;
+  server::capillary::DemoIds other_ids;  // the same set-up in kOtherOrgId, marked
   server::Auth auth;
   server::Dispatcher dispatcher;
 };
 
-// The demo organisation's settings, configured before replaying into an empty ledger
+// Both organisations' settings, configured before replaying into an empty ledger
 // (organisations come from configuration, not from events).
-Status configure_demo_org(ledger::Ledger& ledger);
+Status configure_demo_orgs(ledger::Ledger& ledger);
 
 // Separates the requests of one http_dispatch input.
 inline constexpr std::string_view kRequestSeparator{"\0\0\0\0", 4};

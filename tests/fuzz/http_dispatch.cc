@@ -9,7 +9,11 @@
 //     is unchanged) and, for an input of one request, the ledger's state hash is unchanged
 //     too (state changes only through logged events; the hash serialises the whole state,
 //     which per request took a third of the fuzzer's time). Bad input gets a clear error and
-//     no partial write (docs/api.md).
+//     no partial write (docs/api.md);
+//   - no request reads or changes the other organisation (kOtherOrgId, no key of its own):
+//     its counts, its marked code and its marked promotion are unchanged, and no answer
+//     shows kOtherOrgMarker unless the request itself carried it (error messages echo
+//     their input). Path parameters may name the other organisation's promotions too.
 //
 // Input: up to kRequestsPerInputMax requests, separated by kRequestSeparator (four zero
 // bytes), run in order against one fresh demo world. A request: byte 0 picks the endpoint,
@@ -41,10 +45,12 @@ bool verbose() {
   return on;
 }
 
-// The pattern with each `{name}` replaced by a value picked by two bits of `choice`.
+// The pattern with each `{name}` replaced by a value picked by three bits of `choice`.
 std::string fill_pattern(std::string_view pattern, std::uint8_t choice, const DemoWorld& w) {
-  const std::array<std::string, 4> values = {w.ids.code_promotion.hex(), w.ids.issuable_promotion.hex(),
-                                             "566881933", "DQCV73"};
+  const std::array<std::string, 8> values = {w.ids.code_promotion.hex(), w.ids.issuable_promotion.hex(),
+                                             "566881933", "DQCV73",
+                                             w.other_ids.code_promotion.hex(), w.other_ids.issuable_promotion.hex(),
+                                             "566135941", std::string(kOtherOrgMarker) + "1"};
   std::string out;
   for (std::size_t i = 0; i < pattern.size();) {
     if (pattern[i] != '{') {
@@ -52,8 +58,8 @@ std::string fill_pattern(std::string_view pattern, std::uint8_t choice, const De
       continue;
     }
     const std::size_t close = pattern.find('}', i);  // the router checked the pattern
-    out += values[choice & 3];
-    choice >>= 2;
+    out += values[choice & 7];
+    choice >>= 3;
     i = close + 1;
   }
   return out;
@@ -77,6 +83,7 @@ void dispatch_one(DemoWorld& w, std::string_view input, bool check_hash) {
   request.body() = std::string(body);
   request.prepare_payload();
 
+  const OtherOrgState other_before = w.other_org_state();
   const ledger::Lsn lsn_before = w.ledger.last_lsn();
   const std::uint64_t hash_before = check_hash ? w.ledger.state_hash() : 0;
   const server::Reply reply = w.dispatcher.handle(request);
@@ -86,6 +93,10 @@ void dispatch_one(DemoWorld& w, std::string_view input, bool check_hash) {
                  target.c_str(), status, reply.body.c_str());
   }
   CL_FUZZ_CHECK(status != 500, "an answer was 500 (a handler threw, or an internal error)");
+  CL_FUZZ_CHECK(w.other_org_state() == other_before, "a request changed the other organisation");
+  if (input.find(kOtherOrgMarker) == std::string_view::npos && target.find(kOtherOrgMarker) == std::string::npos) {
+    CL_FUZZ_CHECK(reply.body.find(kOtherOrgMarker) == std::string::npos, "an answer shows the other organisation's data");
+  }
   if (status >= 400 && status < 500) {
     CL_FUZZ_CHECK(w.ledger.last_lsn() == lsn_before, "a 4xx answer logged an event");
     CL_FUZZ_CHECK(!check_hash || w.ledger.state_hash() == hash_before, "a 4xx answer changed the ledger");

@@ -51,7 +51,7 @@ int event_replay(const std::uint8_t* data, std::size_t size) {
   CL_FUZZ_CHECK(once == twice, "an event's encoding is not canonical");
 
   ledger::Ledger l(fuzz_ledger_options());
-  CL_FUZZ_CHECK(configure_demo_org(l).ok(), "demo organisation");
+  CL_FUZZ_CHECK(configure_demo_orgs(l).ok(), "demo organisations");
   for (const ledger::Event& e : demo_history()) CL_FUZZ_CHECK(l.apply(e).ok(), "a demo event does not apply");
   ledger::Event event = std::move(*decoded);
   event.header.lsn = l.last_lsn() + 1;
