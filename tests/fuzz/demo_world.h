@@ -39,8 +39,8 @@ class RecordingSink final : public ledger::EventSink {
 };
 
 // A second organisation beside the demo's, with no API key: the requests (all made with the
-// demo key, or none) must never read or change it. Its code and its code-linked promotion's
-// name carry kOtherOrgMarker, so an answer that shows them is a leak.
+// demo key, or none) must never read or change it. Its extra code and its code-linked
+// promotion's new name carry kOtherOrgMarker, so a write to either shows in OtherOrgState.
 inline constexpr ledger::OrgId kOtherOrgId = 100458;
 inline constexpr std::string_view kOtherOrgMarker = "ORGBSECRET";
 

@@ -12,8 +12,11 @@
 //     no partial write (docs/api.md);
 //   - no request reads or changes the other organisation (kOtherOrgId, no key of its own):
 //     its counts, its marked code and its marked promotion are unchanged, and no answer
-//     shows kOtherOrgMarker unless the request itself carried it (error messages echo
-//     their input). Path parameters may name the other organisation's promotions too.
+//     shows one of its promotion ids (every view of its promotions or codes carries one) or
+//     kOtherOrgMarker (its code, its promotion's name) unless the request itself carried it:
+//     error messages echo their input. (An input that spells the marker with JSON or
+//     percent escapes would be a false alarm.) Path parameters may name the other
+//     organisation's promotions too, so a read by id is covered by the marker.
 //
 // Input: up to kRequestsPerInputMax requests, separated by kRequestSeparator (four zero
 // bytes), run in order against one fresh demo world. A request: byte 0 picks the endpoint,
@@ -94,8 +97,11 @@ void dispatch_one(DemoWorld& w, std::string_view input, bool check_hash) {
   }
   CL_FUZZ_CHECK(status != 500, "an answer was 500 (a handler threw, or an internal error)");
   CL_FUZZ_CHECK(w.other_org_state() == other_before, "a request changed the other organisation");
-  if (input.find(kOtherOrgMarker) == std::string_view::npos && target.find(kOtherOrgMarker) == std::string::npos) {
-    CL_FUZZ_CHECK(reply.body.find(kOtherOrgMarker) == std::string::npos, "an answer shows the other organisation's data");
+  const std::string other_ids[] = {w.other_ids.code_promotion.hex(), w.other_ids.issuable_promotion.hex(),
+                                   std::string(kOtherOrgMarker)};
+  for (const std::string& mark : other_ids) {
+    if (input.find(mark) != std::string_view::npos || target.find(mark) != std::string::npos) continue;
+    CL_FUZZ_CHECK(reply.body.find(mark) == std::string::npos, "an answer shows the other organisation's data");
   }
   if (status >= 400 && status < 500) {
     CL_FUZZ_CHECK(w.ledger.last_lsn() == lsn_before, "a 4xx answer logged an event");
