@@ -26,17 +26,6 @@ server::Router demo_router(server::Auth& auth) {
   return router;
 }
 
-}  // namespace
-
-Status RecordingSink::stage(ledger::Event& event) {
-  event.header.lsn = events_.size() + 1;
-  events_.emplace_back();
-  ledger::encode_event(event, events_.back());
-  return {};
-}
-
-namespace {
-
 ledger::Op other_org_op() {
   ledger::Op op;
   op.org = kOtherOrgId;
@@ -60,6 +49,13 @@ void mark_other_org(ledger::Ledger& ledger, const server::capillary::DemoIds& id
 }
 
 }  // namespace
+
+Status RecordingSink::stage(ledger::Event& event) {
+  event.header.lsn = events_.size() + 1;
+  events_.emplace_back();
+  ledger::encode_event(event, events_.back());
+  return {};
+}
 
 DemoWorld::DemoWorld(ledger::EventSink* sink)
     : ledger(fuzz_ledger_options(), sink),
