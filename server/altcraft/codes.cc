@@ -13,6 +13,30 @@ namespace {
 
 constexpr std::size_t kDateBytesMax = 64;
 
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// "YYYY-MM-DDTHH:MM:SS[.fraction]+HH:MM" by character class, before date::parse sees it:
+// given "08:00:@0" it computed NaN seconds and converted them to an integer (undefined
+// behaviour; found by the http_dispatch fuzz target), so it only ever gets digits to read.
+bool has_rfc3339_shape(std::string_view s) {
+  constexpr std::string_view kHead = "dddd-dd-ddTdd:dd:dd";
+  constexpr std::string_view kOffset = "+dd:dd";
+  if (s.size() < kHead.size() + kOffset.size()) return false;
+  for (std::size_t i = 0; i < kHead.size(); ++i) {
+    if (kHead[i] == 'd' ? !is_digit(s[i]) : s[i] != kHead[i]) return false;
+  }
+  std::size_t i = kHead.size();
+  if (s[i] == '.') {
+    const std::size_t digits_from = ++i;
+    while (i < s.size() && is_digit(s[i])) ++i;
+    if (i == digits_from) return false;
+  }
+  const std::string_view offset = s.substr(i);
+  if (offset.size() != kOffset.size() || (offset[0] != '+' && offset[0] != '-')) return false;
+  return is_digit(offset[1]) && is_digit(offset[2]) && offset[3] == ':' && is_digit(offset[4]) &&
+         is_digit(offset[5]);
+}
+
 // RFC 3339 date-time ("2018-08-25T08:00:00Z", "2018-08-25T11:00:00.5+03:00") to epoch ms.
 std::optional<ledger::TimeMs> parse_rfc3339(std::string_view text) {
   std::string s(text);
@@ -22,6 +46,7 @@ std::optional<ledger::TimeMs> parse_rfc3339(std::string_view text) {
     s += "+00:00";
   }
   if (s.size() > 10 && s[10] == 't') s[10] = 'T';
+  if (!has_rfc3339_shape(s)) return std::nullopt;
   std::istringstream in(s);
   date::sys_time<std::chrono::milliseconds> tp;
   in >> date::parse("%FT%T%Ez", tp);

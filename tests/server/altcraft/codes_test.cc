@@ -190,5 +190,21 @@ TEST_F(CodesTest, UpdateErrors) {
   EXPECT_EQ(error(call(&update, json(R"("loyalty_id":1,"code":"ZZZ999","activated":true)"))), 404);
 }
 
+// Dates with a character out of place are 400 before the date library reads them: on
+// "08:00:@0" it produced NaN seconds and converted them to an integer (undefined behaviour,
+// which this sanitizer build aborts on). The well-formed shapes still parse.
+TEST_F(CodesTest, UpdateRefusesMisshapenDatesAndKeepsTheValidShapes) {
+  for (const char* bad : {"2026-08-35T08:00:@0Z", "2026-08-25T08:00:0xZ", "2026-08-25T08:00:00.Z",
+                          "2026-08-25T08:00:00+3:00", "2026-08-25T08:00:00+03:00x", "2026-08-25 08:00:00Z"}) {
+    EXPECT_EQ(error(call(&update, json(std::string(R"("loyalty_id":1,"code":"AAA111","expire_date":")") + bad + "\""))), 400)
+        << bad;
+  }
+  for (const char* good : {"2026-08-25T08:00:00Z", "2026-08-25t08:00:00z", "2026-08-25T11:00:00.5+03:00",
+                           "2026-08-25T05:00:00-03:00"}) {
+    EXPECT_EQ(error(call(&update, json(std::string(R"("loyalty_id":1,"code":"AAA111","expire_date":")") + good + "\""))), 0)
+        << good;
+  }
+}
+
 }  // namespace
 }  // namespace codeledger::server::altcraft::testing
