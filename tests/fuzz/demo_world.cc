@@ -93,8 +93,7 @@ Status configure_demo_orgs(ledger::Ledger& ledger) {
 std::vector<std::string> demo_events() {
   RecordingSink sink;
   DemoWorld w(&sink);
-  const std::vector<std::string> seeds = http_seed_requests();
-  http_dispatch_requests(w, seeds.back());  // the story: every request in order
+  run_seed_story(w);
   return sink.events();
 }
 
@@ -175,5 +174,7 @@ std::vector<std::string> http_seed_requests() {
   out.push_back(std::move(story));
   return out;
 }
+
+void run_seed_story(DemoWorld& w) { http_dispatch_requests(w, http_seed_requests().back()); }
 
 }  // namespace codeledger::fuzz

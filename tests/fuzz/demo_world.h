@@ -82,8 +82,10 @@ inline constexpr std::size_t kRequestsPerInputMax = 32;
 // format and the properties: http_dispatch.cc).
 void http_dispatch_requests(DemoWorld& w, std::string_view input);
 // Well-formed http_dispatch inputs: one per request kind, with the demo's ids, then all of
-// them in one input.
+// them in one input (the story).
 std::vector<std::string> http_seed_requests();
+// Runs the story against `w`: every seed request in order, each finding what the earlier made.
+void run_seed_story(DemoWorld& w);
 
 // The events of the demo set-up followed by the http_dispatch seeds' requests, encoded: the
 // seeds of the event and snapshot targets.

@@ -31,6 +31,7 @@
 #include <string>
 #include <string_view>
 
+#include "server/http/crypto.h"
 #include "tests/fuzz/demo_world.h"
 #include "tests/fuzz/fuzz_targets.h"
 
@@ -39,8 +40,12 @@ namespace {
 
 namespace http = server::http;
 
-// demo:md5hex("demo-secret"): Capillary clients send the password md5-hashed
-constexpr std::string_view kDemoBasic = "Basic ZGVtbzphOWU1YmRmNzAzOTBhMjIzMmFiNzA2MDFhNzUzYTlkMw==";
+// The demo key's Basic credentials, as a Capillary client sends them.
+const std::string& demo_basic() {
+  static const std::string header =
+      server::capillary_basic_header(server::capillary::kDemoKeyName, server::capillary::kDemoPassword);
+  return header;
+}
 
 // CODELEDGER_FUZZ_VERBOSE=1: each request and the start of its answer on stderr (to see
 // what a seed or a kept input does).
@@ -84,7 +89,7 @@ void dispatch_one(DemoWorld& w, std::string_view input, std::string_view whole, 
   std::string target = fill_pattern(endpoint.pattern, data[1], w);
   if (!query.empty()) target.append("?").append(query);
   server::HttpRequest request{endpoint.method, target, 11};
-  if (data[2] & 1) request.set(http::field::authorization, kDemoBasic);
+  if (data[2] & 1) request.set(http::field::authorization, demo_basic());
   if (data[2] & 2) request.set(http::field::content_type, "application/xml");
   request.body() = std::string(body);
   request.prepare_payload();
@@ -100,9 +105,9 @@ void dispatch_one(DemoWorld& w, std::string_view input, std::string_view whole, 
   }
   CL_FUZZ_CHECK(status != 500, "an answer was 500 (a handler threw, or an internal error)");
   CL_FUZZ_CHECK(w.other_org_state() == other_before, "a request changed the other organisation");
-  const std::string other_ids[] = {w.other_ids.code_promotion.hex(), w.other_ids.issuable_promotion.hex(),
+  const std::string other_org_marks[] = {w.other_ids.code_promotion.hex(), w.other_ids.issuable_promotion.hex(),
                                    std::string(kOtherOrgMarker)};
-  for (const std::string& mark : other_ids) {
+  for (const std::string& mark : other_org_marks) {
     if (whole.find(mark) != std::string_view::npos || target.find(mark) != std::string::npos) continue;
     CL_FUZZ_CHECK(reply.body.find(mark) == std::string::npos, "an answer shows the other organisation's data");
   }

@@ -75,7 +75,7 @@ int snapshot_decode(const std::uint8_t* data, std::size_t size) {
 
 std::vector<std::string> snapshot_decode_seeds() {
   DemoWorld w;
-  http_dispatch_requests(w, http_seed_requests().back());  // the story: every request in order
+  run_seed_story(w);
   std::string bytes;
   w.ledger.encode_snapshot(bytes);
   ledger::Ledger empty(fuzz_ledger_options());
