@@ -2,20 +2,23 @@
 # Side by side on this machine, in one run, with the same connection and request counts:
 #   the ceiling (codeledgerd's HTTP stack, fixed answers), codeledgerd with durability
 #   none / async / sync, and Redis + Lua with AOF off / everysec / always;
-# then an open-loop run at half of codeledgerd's measured redeem rate and a peak-sale run.
+# then an open-loop redeem run at half of codeledgerd sync's measured redeem rate, the same
+# open loop at the same rate against the ceiling, codeledgerd none and async, and Redis with
+# AOF always (what this machine allows at that rate), and a peak-sale run.
 # Prints each throughput and p99 and the ratios codeledgerd/ceiling and codeledgerd/Redis.
 # Every process it starts is stopped on exit (trap EXIT). Loopback only.
 #
 # usage: bench/scripts/side-by-side.sh [--quick] [--requests N] [--connections N]
 #          [--peak-duration S] [--build-dir DIR] [--out DIR] [--two-lanes-too]
-#          [--only TARGETS] [--daemon PATH] [--closed-only]
+#          [--only TARGETS] [--daemon PATH] [--closed-only] [--open-rate R]
 # --two-lanes-too: also runs sync link/redeem with durability.sync_lanes 2 (two fdatasyncs
 #          in flight), right after the default (1 lane), as codeledgerd-sync2-*.
 # --only:  a comma-separated subset of ceiling,none,async,sync,redis (default: all).
 # --daemon: the codeledgerd binary to measure (default: the build dir's). Two builds side by
 #          side: run `--only ceiling,sync --closed-only --daemon OLD`, then the same with
 #          NEW, in turns, and compare each against the ceiling of its own turn.
-# --closed-only: skip the open-loop and peak-sale runs that follow sync.
+# --closed-only: skip the open-loop and peak-sale runs.
+# --open-rate: the open-loop rate (default: half of the sync redeem rate this run measured).
 # env:   SERVER_THREADS (default 1), CLIENT_THREADS (default 1): on a 2-core machine one core
 #        each for the server and the load generator, as single-threaded Redis gets.
 set -euo pipefail
@@ -34,6 +37,7 @@ TWO_LANES_TOO=0
 ONLY=ceiling,none,async,sync,redis
 DAEMON=
 CLOSED_ONLY=0
+OPEN_RATE=
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -47,11 +51,17 @@ while [ $# -gt 0 ]; do
     --only) ONLY=$2; shift ;;
     --daemon) DAEMON=$2; shift ;;
     --closed-only) CLOSED_ONLY=1 ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    --open-rate) OPEN_RATE=$2; shift ;;
+    -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "side-by-side: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
 done
+
+if [ -n "$OPEN_RATE" ] && ! [[ "$OPEN_RATE" =~ ^[1-9][0-9]{0,6}$ ]]; then
+  echo "side-by-side: --open-rate must be a whole number of requests per second, 1..9999999" >&2
+  exit 2
+fi
 
 LOAD=$BUILD/bench/ledger-load
 CEILING=$BUILD/bench/ceiling/ceiling-server
@@ -60,7 +70,7 @@ WORK=$(mktemp -d /tmp/codeledger-bench.XXXXXX)
 mkdir -p "$OUT"
 RESULTS=$OUT/results.txt
 : > "$RESULTS"
-rm -f "$OUT/open-half-fsyncs.txt"
+rm -f "$OUT/open-fsyncs.txt"
 PIDS=()
 
 cleanup() {
@@ -107,13 +117,46 @@ closed_runs() {  # $1 target name, rest: connection flags
   done
 }
 
+# start_*: a server in the background on a free loopback port; sets PORT, PID and FLAGS
+# (what points ledger-load at it).
+start_ceiling() {
+  local cfg
+  PORT=$(free_port); cfg=$(write_config none "$WORK/ceiling")
+  "$CEILING" --config "$cfg" --listen "127.0.0.1:$PORT" > "$WORK/ceiling.log" 2>&1 &
+  PID=$!; PIDS+=("$PID"); wait_port "$PORT" "$PID"
+  FLAGS=(--port "$PORT" --key "$KEY" --secret "$SECRET" --no-verify)
+}
+
+start_codeledgerd() {  # $1 durability, $2 sync lanes; a fresh data directory each time
+  local data cfg
+  data=$(mktemp -d "$WORK/data-$1-$2.XXXX")
+  PORT=$(free_port); cfg=$(write_config "$1" "$data" "$2")
+  "$DAEMON" --config "$cfg" --listen "127.0.0.1:$PORT" > "$data.log" 2>&1 &
+  PID=$!; PIDS+=("$PID"); wait_port "$PORT" "$PID"
+  FLAGS=(--port "$PORT" --key "$KEY" --secret "$SECRET")
+}
+
+start_redis() {  # $1 off|everysec|always
+  local dir aof=(--appendonly no)
+  dir=$(mktemp -d "$WORK/redis-$1.XXXX")
+  [ "$1" != off ] && aof=(--appendonly yes --appendfsync "$1")
+  PORT=$(free_port)
+  redis-server --bind 127.0.0.1 --port "$PORT" --save '' "${aof[@]}" --dir "$dir" \
+    --daemonize no --logfile "$dir/redis.log" &
+  PID=$!; PIDS+=("$PID"); wait_port "$PORT" "$PID"
+  FLAGS=(--target redis --port "$PORT")
+}
+
+open_run() {  # $1 target name; redeem at OPEN_RATE for OPEN_DURATION_S against FLAGS
+  load "$1-redeem-open" "${FLAGS[@]}" --scenario redeem --rate "$OPEN_RATE" \
+    --duration "$OPEN_DURATION_S" --codes "$(( OPEN_RATE * OPEN_DURATION_S + 1000 ))" \
+    --label "open loop at $OPEN_RATE req/s"
+}
+
 run_ceiling() {
-  local port cfg pid
-  port=$(free_port); cfg=$(write_config none "$WORK/ceiling")
-  "$CEILING" --config "$cfg" --listen "127.0.0.1:$port" > "$WORK/ceiling.log" 2>&1 &
-  pid=$!; PIDS+=("$pid"); wait_port "$port" "$pid"
-  closed_runs ceiling --port "$port" --key "$KEY" --secret "$SECRET" --no-verify
-  stop_pid "$pid"
+  start_ceiling
+  closed_runs ceiling "${FLAGS[@]}"
+  stop_pid "$PID"
 }
 
 # "TOTAL SLOW": codeledgerd's fdatasyncs so far, and those that took over 10 ms (/metrics).
@@ -124,49 +167,66 @@ fsync_counts() {
     END { printf "%d %d\n", total, total - fast }'
 }
 
-run_codeledgerd() {  # $1 durability, $2 sync lanes (default 1; 2 adds only the closed runs)
-  local lanes=${2:-1} port cfg pid data=$WORK/data-$1-${2:-1} name=codeledgerd-$1
-  [ "$lanes" = 1 ] || name=codeledgerd-$1$lanes
-  mkdir -p "$data"
-  port=$(free_port); cfg=$(write_config "$1" "$data" "$lanes")
-  "$DAEMON" --config "$cfg" --listen "127.0.0.1:$port" > "$WORK/$name.log" 2>&1 &
-  pid=$!; PIDS+=("$pid"); wait_port "$port" "$pid"
-  closed_runs "$name" --port "$port" --key "$KEY" --secret "$SECRET" \
-    --label "durability=$1 sync_lanes=$lanes"
-  if [ "$1" = sync ] && [ "$lanes" = 1 ] && [ "$CLOSED_ONLY" = 0 ]; then
-    local rps half
-    rps=$(awk '$1=="codeledgerd-sync-redeem" {for(i=2;i<=NF;i++) if ($i ~ /^rps=/) print substr($i,5)}' "$RESULTS")
-    half=$(awk -v r="${rps:-0}" 'BEGIN {printf "%d", r / 2}')
-    if [ "${half:-0}" -gt 0 ]; then
-      local before after
-      read -ra before <<< "$(fsync_counts "$port")"
-      load codeledgerd-sync-redeem-open-half --port "$port" --key "$KEY" --secret "$SECRET" \
-        --scenario redeem --rate "$half" --duration "$OPEN_DURATION_S" \
-        --codes "$(( half * OPEN_DURATION_S + 1000 ))" --label "open loop at $half req/s"
-      # Each slow fdatasync holds every request that arrives meanwhile: the tail's cause.
-      read -ra after <<< "$(fsync_counts "$port")"
-      echo "$(( after[0] - before[0] )) $(( after[1] - before[1] ))" > "$OUT/open-half-fsyncs.txt"
-    fi
-    load codeledgerd-sync-peak-sale --port "$port" --key "$KEY" --secret "$SECRET" \
-      --scenario peak-sale --duration "$PEAK_DURATION_S" --codes 100000 --label "durability=sync"
+# Half of the sync redeem rate this run measured, unless --open-rate set one.
+pick_open_rate() {
+  [ -n "$OPEN_RATE" ] && return 0
+  local rps
+  rps=$(awk '$1=="codeledgerd-sync-redeem" {for(i=2;i<=NF;i++) if ($i ~ /^rps=/) print substr($i,5)}' "$RESULTS")
+  OPEN_RATE=$(awk -v r="${rps:-0}" 'BEGIN {printf "%d", r / 2}')
+  [ "$OPEN_RATE" -gt 0 ] || OPEN_RATE=
+}
+
+# The sync server also gets the open loop (with its fdatasync count) and the peak-sale run.
+sync_open_and_peak() {
+  pick_open_rate
+  if [ -n "$OPEN_RATE" ]; then
+    local before after
+    read -ra before <<< "$(fsync_counts "$PORT")"
+    open_run codeledgerd-sync
+    # Each slow fdatasync holds every request that arrives meanwhile: the tail's cause.
+    read -ra after <<< "$(fsync_counts "$PORT")"
+    echo "$(( after[0] - before[0] )) $(( after[1] - before[1] ))" > "$OUT/open-fsyncs.txt"
   fi
-  stop_pid "$pid"
+  load codeledgerd-sync-peak-sale "${FLAGS[@]}" \
+    --scenario peak-sale --duration "$PEAK_DURATION_S" --codes 100000 --label "durability=sync"
+}
+
+run_codeledgerd() {  # $1 durability, $2 sync lanes (default 1; 2 adds only the closed runs)
+  local lanes=${2:-1} name=codeledgerd-$1
+  [ "$lanes" = 1 ] || name=codeledgerd-$1$lanes
+  start_codeledgerd "$1" "$lanes"
+  closed_runs "$name" "${FLAGS[@]}" --label "durability=$1 sync_lanes=$lanes"
+  if [ "$1" = sync ] && [ "$lanes" = 1 ] && [ "$CLOSED_ONLY" = 0 ]; then sync_open_and_peak; fi
+  stop_pid "$PID"
 }
 
 run_redis() {  # $1 off|everysec|always
-  local port pid dir=$WORK/redis-$1 aof=(--appendonly no)
-  mkdir -p "$dir"
-  [ "$1" != off ] && aof=(--appendonly yes --appendfsync "$1")
-  port=$(free_port)
-  redis-server --bind 127.0.0.1 --port "$port" --save '' "${aof[@]}" --dir "$dir" \
-    --daemonize no --logfile "$dir/redis.log" &
-  pid=$!; PIDS+=("$pid"); wait_port "$port" "$pid"
-  closed_runs "redis-aof-$1" --target redis --port "$port" --label "aof=$1"
-  stop_pid "$pid"
+  start_redis "$1"
+  closed_runs "redis-aof-$1" "${FLAGS[@]}" --label "aof=$1"
+  stop_pid "$PID"
+}
+
+# The sync open loop's rate against the others, each on a fresh server: what this machine
+# allows at that rate with no ledger (the ceiling), no log wait (none, async), or Redis's
+# own fsync per event-loop turn (AOF always).
+open_loop_beside_sync() {
+  pick_open_rate
+  if [ -z "$OPEN_RATE" ]; then
+    echo "side-by-side: no open-loop rate (no sync redeem run and no --open-rate); skipped"
+    return 0
+  fi
+  if wanted ceiling; then start_ceiling; open_run ceiling; stop_pid "$PID"; fi
+  local mode
+  for mode in none async; do
+    if wanted "$mode"; then
+      start_codeledgerd "$mode" 1; open_run "codeledgerd-$mode"; stop_pid "$PID"
+    fi
+  done
+  if wanted redis; then start_redis always; open_run redis-aof-always; stop_pid "$PID"; fi
 }
 
 summary() {
-  python3 - "$RESULTS" "$OUT/open-half-fsyncs.txt" <<'PY'
+  python3 - "$RESULTS" "$OUT/open-fsyncs.txt" <<'PY'
 import os, sys
 rows = {}
 for line in open(sys.argv[1]):
@@ -201,13 +261,21 @@ for op in ("link", "redeem"):
     print("  %-6s sync >= 0.8x ceiling: %-7s  sync >= 1.2x redis aof=always: %s"
           % (op, verdict(cl / ceil >= 0.8 if cl and ceil else None),
              verdict(cl / rd >= 1.2 if cl and rd else None)))
-p99, p999 = f("codeledgerd-sync-redeem-open-half", "p99_us"), f("codeledgerd-sync-redeem-open-half", "p999_us")
-print("  open loop at half rate: p99 %s us (<= 2000: %s), p99.9 %s us (<= 5000: %s)"
-      % (p99, verdict(p99 <= 2000 if p99 is not None else None),
+sync_open = "codeledgerd-sync-redeem-open"
+p99, p999 = f(sync_open, "p99_us"), f(sync_open, "p999_us")
+rate = rows.get(sync_open, {}).get("rps", "-")
+print("  open loop (sync redeem at %s req/s): p99 %s us (<= 2000: %s), p99.9 %s us (<= 5000: %s)"
+      % (rate, p99, verdict(p99 <= 2000 if p99 is not None else None),
          p999, verdict(p999 <= 5000 if p999 is not None else None)))
 if os.path.exists(sys.argv[2]):
     total, slow = open(sys.argv[2]).read().split()
     print("    its fdatasyncs: %s, of which %s took over 10 ms" % (total, slow))
+for other in ("ceiling", "codeledgerd-none", "codeledgerd-async", "redis-aof-always"):
+    name = other + "-redeem-open"
+    if name in rows:
+        print("    the same open loop against %-18s p50 %s us, p99 %s us, p99.9 %s us"
+              % (other + ":", rows[name].get("p50_us", "-"), rows[name].get("p99_us", "-"),
+                 rows[name].get("p999_us", "-")))
 peak = rows.get("codeledgerd-sync-peak-sale", {})
 clean = all(peak.get(k) == "0" for k in ("errors", "double_redemptions", "lost_acks")) if peak else None
 print("  peak-sale: errors %s, double redemptions %s, lost acks %s (zero: %s)"
@@ -227,4 +295,5 @@ if [ "$TWO_LANES_TOO" = 1 ]; then run_codeledgerd sync 2; fi
 if wanted redis; then
   for aof in off everysec always; do run_redis "$aof"; done
 fi
+if [ "$CLOSED_ONLY" = 0 ]; then open_loop_beside_sync; fi
 summary | tee "$OUT/summary.txt"
