@@ -73,6 +73,7 @@ void Connection::next() {
 }
 
 void Connection::send() {
+  sent_ = Clock::now();
   op_ = workload_.next();
   workload_.render(op_, out_, wall_ms());
   net::async_write(socket_, net::buffer(out_),
@@ -135,6 +136,10 @@ void Connection::finish(const Classified& result, std::string_view body) {
       static_cast<std::size_t>(std::chrono::duration_cast<std::chrono::seconds>(now - run_.start).count()),
       stats_.per_second.size() - 1);
   stats_.all.record(latency_ns);
+  stats_.in_flight.record(static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(now - sent_).count()));
+  stats_.send_lag.record(static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(sent_ - intended_).count()));
   stats_.by_op[op].record(latency_ns);
   stats_.per_second[second].record(latency_ns);
   ++stats_.outcomes[op][static_cast<std::size_t>(result.outcome)];

@@ -63,6 +63,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::uint64_t slot_ = 0;
   bool reconnect_ = false;  // the last answer said Connection: close
   Clock::time_point intended_;
+  Clock::time_point sent_;
   Op op_;
   std::string out_;
   boost::beast::flat_buffer buffer_;

@@ -43,9 +43,15 @@ struct VerifyReport {
 struct Report {
   std::vector<std::pair<std::string, std::string>> config;  // name -> value, shown as given
   double elapsed_s = 0;
+  // The measured window's start in seconds of CLOCK_MONOTONIC (std::chrono::steady_clock on
+  // Linux): lines the timeline up with traces taken beside the run (perf record -k
+  // CLOCK_MONOTONIC; bench/scripts/vcpu-gaps.py).
+  double start_monotonic_s = 0;
   double throughput_rps = 0;
   std::uint64_t requests = 0, ok = 0, expected_rejections = 0, errors = 0;
-  LatencySummary latency;
+  LatencySummary latency;    // from each request's intended send time to its answer
+  LatencySummary in_flight;  // from the actual send to the answer
+  LatencySummary send_lag;   // from the intended to the actual send (open loop)
   std::vector<OpReport> ops;
   std::map<std::string, std::uint64_t> outcomes;  // outcome class -> count
   std::vector<SecondPoint> timeline;

@@ -127,13 +127,22 @@ std::string line_chart(const std::vector<SecondPoint>& points, bool p99, std::st
   return s + "</svg>";
 }
 
+// The p50 .. max cells of one table row.
+std::string percentile_cells(const LatencySummary& l) {
+  return "<td>" + fmt(l.p50_us) + "</td><td>" + fmt(l.p90_us) + "</td><td>" + fmt(l.p99_us) +
+         "</td><td>" + fmt(l.p999_us) + "</td><td>" + fmt(l.max_us) + "</td>";
+}
+
 std::string latency_row(std::string_view name, std::uint64_t req, std::uint64_t ok,
                         std::uint64_t rej, std::uint64_t err, const LatencySummary& l) {
   return "<tr><td>" + escape(name) + "</td><td>" + std::to_string(req) + "</td><td>" +
          std::to_string(ok) + "</td><td>" + std::to_string(rej) + "</td><td>" +
-         std::to_string(err) + "</td><td>" + fmt(l.p50_us) + "</td><td>" + fmt(l.p90_us) +
-         "</td><td>" + fmt(l.p99_us) + "</td><td>" + fmt(l.p999_us) + "</td><td>" +
-         fmt(l.max_us) + "</td></tr>";
+         std::to_string(err) + "</td>" + percentile_cells(l) + "</tr>";
+}
+
+std::string part_row(std::string_view name, const LatencySummary& l) {
+  return "<tr><td>" + escape(name) + "</td><td>" + std::to_string(l.count) + "</td>" +
+         percentile_cells(l) + "</tr>";
 }
 
 std::string tables(const Report& r) {
@@ -153,6 +162,11 @@ std::string tables(const Report& r) {
   for (const OpReport& o : r.ops) {
     s += latency_row(o.name, o.requests, o.ok, o.expected_rejections, o.errors, o.latency);
   }
+  s += "</table><p>The latency above runs from each request's intended send time. Split in two:"
+       "</p><table><tr><th>part</th><th>requests</th><th>p50 us</th><th>p90 us</th>"
+       "<th>p99 us</th><th>p99.9 us</th><th>max us</th></tr>";
+  s += part_row("in flight (sent to answered)", r.in_flight);
+  s += part_row("send lag (intended to sent)", r.send_lag);
   s += "</table><h2>Outcomes</h2><table>";
   for (const auto& [k, v] : r.outcomes) s += "<tr><td>" + escape(k) + "</td><td>" + std::to_string(v) + "</td></tr>";
   s += "</table>";

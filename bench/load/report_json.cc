@@ -97,10 +97,12 @@ std::string report_json(const Report& r) {
   for (std::size_t i = 0; i < r.config.size(); ++i) {
     s += (i ? "," : "") + json_quote(r.config[i].first) + ":" + json_quote(r.config[i].second);
   }
-  s += "},\"elapsed_s\":" + num(r.elapsed_s) + ",\"throughput_rps\":" + num(r.throughput_rps);
+  s += "},\"elapsed_s\":" + num(r.elapsed_s) + ",\"start_monotonic_s\":" + num(r.start_monotonic_s) +
+       ",\"throughput_rps\":" + num(r.throughput_rps);
   s += ",\"requests\":" + num(r.requests) + ",\"ok\":" + num(r.ok) +
        ",\"expected_rejections\":" + num(r.expected_rejections) + ",\"errors\":" + num(r.errors);
-  s += ",\"latency\":" + latency_json(r.latency) + ",\"ops\":" + ops_json(r.ops);
+  s += ",\"latency\":" + latency_json(r.latency) + ",\"in_flight\":" + latency_json(r.in_flight) +
+       ",\"send_lag\":" + latency_json(r.send_lag) + ",\"ops\":" + ops_json(r.ops);
   s += ",\"outcomes\":{";
   bool first = true;
   for (const auto& [name, count] : r.outcomes) {

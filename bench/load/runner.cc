@@ -89,6 +89,7 @@ RunResult run_load(const Options& o, const Plan& plan) {
   for (auto& ioc : iocs) ioc->stop();
   for (auto& th : threads) th.join();
   result.elapsed_s = std::chrono::duration<double>(stopped - run.start).count();
+  result.start_monotonic_s = std::chrono::duration<double>(run.start.time_since_epoch()).count();
   return result;
 }
 
@@ -101,13 +102,15 @@ std::unordered_map<std::uint32_t, std::uint32_t> merged_redeems(const RunResult&
 }
 
 void fill_report(const RunResult& result, Report& r) {
-  Histogram all;
+  Histogram all, in_flight, send_lag;
   std::array<Histogram, kOpKindCount> by_op;
   std::array<std::uint64_t, kOpKindCount> expected{}, errors{}, ok{}, transport{};
   std::vector<Histogram> seconds(result.threads.front()->per_second.size());
   std::vector<std::uint64_t> second_errors(seconds.size(), 0);
   for (const auto& t : result.threads) {
     all.merge(t->all);
+    in_flight.merge(t->in_flight);
+    send_lag.merge(t->send_lag);
     for (int op = 0; op < kOpKindCount; ++op) {
       by_op[op].merge(t->by_op[op]);
       expected[op] += t->expected_rejections[op];
@@ -127,7 +130,10 @@ void fill_report(const RunResult& result, Report& r) {
     }
   }
   r.elapsed_s = result.elapsed_s;
+  r.start_monotonic_s = result.start_monotonic_s;
   r.latency = summarize(all);
+  r.in_flight = summarize(in_flight);
+  r.send_lag = summarize(send_lag);
   for (int op = 0; op < kOpKindCount; ++op) {
     const std::uint64_t n = by_op[op].count() + transport[op];  // failed sends carry no latency
     if (by_op[op].count() == 0 && errors[op] == 0) continue;

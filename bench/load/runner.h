@@ -16,6 +16,7 @@ namespace codeledger::bench {
 struct RunResult {
   std::vector<std::unique_ptr<ThreadStats>> threads;
   double elapsed_s = 0;
+  double start_monotonic_s = 0;  // the measured window's start on the steady clock
 };
 
 RunResult run_load(const Options& options, const Plan& plan);

@@ -20,7 +20,10 @@ inline constexpr std::size_t kErrorSamplesMax = 8;
 struct ThreadStats {
   explicit ThreadStats(std::size_t seconds) : per_second(seconds), errors_per_second(seconds, 0) {}
 
-  Histogram all;
+  Histogram all;        // from the slot's intended send time (closed loop: the send) to the answer
+  Histogram in_flight;  // from the actual send to the answer: the server's and the network's part
+  Histogram send_lag;   // open loop: how late the send was against its slot (queued behind the
+                        // connection's previous answer, or the client thread itself late)
   std::array<Histogram, kOpKindCount> by_op;
   std::array<std::array<std::uint64_t, kOutcomeCount>, kOpKindCount> outcomes{};
   std::array<std::uint64_t, kOpKindCount> expected_rejections{}, errors{};

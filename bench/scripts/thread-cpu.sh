@@ -7,12 +7,15 @@
 #
 # usage: bench/scripts/thread-cpu.sh [--target ceiling|none|async|sync] [--scenario S]
 #          [--requests N] [--codes N] [--rate R] [--connections N] [--daemon PATH]
-#          [--build-dir DIR]
+#          [--build-dir DIR] [--vcpu-gaps]
 # --codes: codes set up for the run (default: as many as --requests; fewer suit lookup, to
 # see whether the ledger's memory footprint matters).
 # Prints one line: target, scenario, rps, p99, p99.9, then NAME=CPU% per thread (and for
 # the load generator). Two builds in turns: run it with --daemon OLD, then --daemon NEW
 # (--daemon is the binary to start: codeledgerd, or ceiling-server with --target ceiling).
+# --vcpu-gaps: also record every CPU's cpu-clock at 1 kHz over the whole load run (perf,
+# from linux-perf) and print, per second, the load's p99 beside the time each vCPU was taken
+# by the host (bench/scripts/vcpu-gaps.py): is a latency tail the server's or the machine's?
 # GROUP_COMMIT_WAIT_US, _QUIET_US and _MIN_RECORDS in the environment set
 # durability.group_commit_* (bench-lib.sh); SERVER_THREADS sets the io threads (default 1).
 set -euo pipefail
@@ -26,6 +29,7 @@ CODES=
 RATE=
 CONNECTIONS=64
 DAEMON=
+VCPU_GAPS=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --target) TARGET=$2; shift ;;
@@ -36,7 +40,8 @@ while [ $# -gt 0 ]; do
     --daemon) DAEMON=$2; shift ;;
     --build-dir) BUILD=$2; shift ;;
     --codes) CODES=$2; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --vcpu-gaps) VCPU_GAPS=1 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "thread-cpu: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -45,7 +50,9 @@ case "$TARGET" in ceiling|none|async|sync) ;; *) echo "thread-cpu: bad --target 
 
 WORK=$(mktemp -d /tmp/codeledger-thread-cpu.XXXXXX)
 SERVER_PID=
+PERF_PID=
 cleanup() {
+  if [ -n "$PERF_PID" ]; then kill -INT "$PERF_PID" 2>/dev/null || true; wait "$PERF_PID" 2>/dev/null || true; fi
   if [ -n "$SERVER_PID" ]; then stop_pid "$SERVER_PID"; fi
   rm -rf "$WORK"
 }
@@ -74,6 +81,12 @@ LOAD_ARGS=(--port "$PORT" --key "$KEY" --secret "$SECRET" --scenario "$SCENARIO"
            --no-progress --json "$WORK/load.json" --html /dev/null)
 [ -n "$RATE" ] && LOAD_ARGS+=(--rate "$RATE")
 [ "$TARGET" = ceiling ] && LOAD_ARGS+=(--no-verify)
+if [ "$VCPU_GAPS" = 1 ]; then
+  command -v perf >/dev/null || { echo "thread-cpu: --vcpu-gaps needs perf (apt-get install linux-perf)" >&2; exit 2; }
+  perf record -q -a -k CLOCK_MONOTONIC -e cpu-clock -F 1000 -o "$WORK/gaps.data" > "$WORK/perf.log" 2>&1 &
+  PERF_PID=$!
+  sleep 0.5
+fi
 "$BUILD/bench/ledger-load" "${LOAD_ARGS[@]}" > "$WORK/load.out" 2>&1 &
 LOAD_PID=$!
 for _ in $(seq 1 600); do grep -q "codes ready" "$WORK/load.out" && break; sleep 0.1; done
@@ -92,3 +105,9 @@ HZ=$(getconf CLK_TCK)
 CPU=$(paste "$WORK/t0" "$WORK/t1" | awk -v hz="$HZ" '{p = ($4 - $2) * 100 / hz / 2; if (p > 0) printf "%s=%.0f%% ", $1, p}')
 RESULT=$(grep '^RESULT' "$WORK/load.out" | grep -oE 'rps=[0-9]+|p99_us=[0-9.]+|p999_us=[0-9.]+|errors=[0-9]+' | tr '\n' ' ')
 echo "$TARGET $SCENARIO ${RESULT:-failed} cpu: $CPU$SHORT"
+if [ "$VCPU_GAPS" = 1 ]; then
+  kill -INT "$PERF_PID" 2>/dev/null || true
+  wait "$PERF_PID" 2>/dev/null || true
+  PERF_PID=
+  python3 "$ROOT/bench/scripts/vcpu-gaps.py" "$WORK/gaps.data" "$WORK/load.json"
+fi

@@ -11,6 +11,7 @@ Report SampleReport() {
   Report r;
   r.config = {{"scenario", "peak-sale"}, {"label", "quote\" <tag>"}};
   r.elapsed_s = 2;
+  r.start_monotonic_s = 75071.5;
   r.requests = 10;
   r.ok = 8;
   r.expected_rejections = 1;
@@ -30,9 +31,10 @@ Report SampleReport() {
 TEST(ReportJson, HasEveryTopLevelFigure) {
   const std::string json = report_json(SampleReport());
   for (const char* key :
-       {"\"config\":{", "\"elapsed_s\":2", "\"throughput_rps\":5", "\"requests\":10",
+       {"\"config\":{", "\"elapsed_s\":2", "\"start_monotonic_s\":75071.5", "\"throughput_rps\":5", "\"requests\":10",
         "\"ok\":8", "\"expected_rejections\":1", "\"errors\":1", "\"latency\":{",
         "\"p50_us\":5", "\"p90_us\":9", "\"p99_us\":10", "\"p999_us\":10", "\"max_us\":10",
+        "\"in_flight\":{\"count\":0", "\"send_lag\":{\"count\":0",
         "\"ops\":[{\"name\":\"redeem\"", "\"outcomes\":{\"ok\":8}", "\"timeline\":[{\"t_s\":1",
         "\"verify\":{\"ran\":true,\"codes_checked\":3,\"double_redemptions\":0",
         "\"lost_acks\":0", "\"error_samples\":[]"}) {
@@ -53,6 +55,8 @@ TEST(ReportHtml, SelfContainedWithThreeCharts) {
   EXPECT_EQ(html.find("src="), std::string::npos);  // nothing fetched: no scripts, images, links
   EXPECT_EQ(html.find("href="), std::string::npos);
   EXPECT_NE(html.find("quote&quot; &lt;tag&gt;"), std::string::npos);
+  EXPECT_NE(html.find("<td>in flight (sent to answered)</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td>send lag (intended to sent)</td>"), std::string::npos);
 }
 
 TEST(Resp, ParsesCompleteAndIncompleteReplies) {
