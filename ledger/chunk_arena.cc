@@ -29,6 +29,15 @@ ChunkArena::~ChunkArena() {
 }
 
 void* ChunkArena::allocate() {
+  void* chunk = allocate_locked();
+  // Every command that takes chunks (bulk imports too, which call no prefault()) keeps the
+  // helper filling ahead, so the next command does not meet unfaulted memory. After the
+  // unlock: a helper may fill on this very thread (the tests' do).
+  if (wake_helper_ && headroom_low()) request_fill();
+  return chunk;
+}
+
+void* ChunkArena::allocate_locked() {
   std::lock_guard lock(mu_);
   if (static_cast<std::size_t>(end_ - next_) < chunk_bytes_) {
     if (spare_.start != nullptr) {
@@ -53,18 +62,27 @@ void ChunkArena::note_headroom() {
                   std::memory_order_relaxed);
 }
 
+bool ChunkArena::headroom_low() const {
+  return headroom_.load(std::memory_order_relaxed) < static_cast<std::ptrdiff_t>(kFillAheadBytes / 2);
+}
+
+void ChunkArena::request_fill() {
+  if (!fill_requested_.exchange(true, std::memory_order_acq_rel)) wake_helper_();
+}
+
 void ChunkArena::prefault() {
-  if (headroom_.load(std::memory_order_relaxed) >= static_cast<std::ptrdiff_t>(kFillAheadBytes / 2)) {
-    return;
-  }
-  if (wake_helper_) {
-    if (!fill_requested_.exchange(true, std::memory_order_acq_rel)) wake_helper_();
-    return;
-  }
+  if (!headroom_low()) return;
+  if (wake_helper_) return request_fill();
   fill(false);  // someone else at it (or a chunk being handed out): they will do
 }
 
-void ChunkArena::hand_off_prefault(std::function<void()> wake) { wake_helper_ = std::move(wake); }
+void ChunkArena::hand_off_prefault(std::function<void()> wake) {
+  wake_helper_ = std::move(wake);
+  // The first fill at once, not at the first command: a fresh or just recovered ledger has
+  // nothing faulted ahead, and the first redemptions zeroed huge pages on the io thread
+  // (an open loop's first second, docs/benchmarks.md, session 17).
+  if (wake_helper_ && headroom_low()) request_fill();
+}
 
 void ChunkArena::fill() { fill(true); }
 

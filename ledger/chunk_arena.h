@@ -36,10 +36,12 @@ class ChunkArena {
 
   // From now on prefault() calls wake (at most once until the helper's next fill(), from
   // whichever thread runs the command: it must only signal) instead of faulting on the
-  // caller's thread, and the helper calls fill(). Why: even outside the locks, the zeroing
-  // held up the request that ran into it and every request queued behind it on that io
-  // thread. Call before the arena is shared between threads (or after it no longer is); an
-  // empty wake hands the faulting back to the callers.
+  // caller's thread, and the helper calls fill(). So does allocate() when the chunks it
+  // hands out leave too little faulted ahead, and this call itself when that is already
+  // so. Why: even outside the locks, the zeroing held up the request that ran into it and
+  // every request queued behind it on that io thread. Call before the arena is shared
+  // between threads (or after it no longer is); an empty wake hands the faulting back to
+  // the callers.
   void hand_off_prefault(std::function<void()> wake);
 
   // Faults in the memory of the next kFillAheadBytes of chunks, preparing the next slab
@@ -63,6 +65,9 @@ class ChunkArena {
     std::size_t bytes = 0;
   };
 
+  void* allocate_locked();
+  bool headroom_low() const;               // less than half of kFillAheadBytes faulted ahead
+  void request_fill();                     // wakes the helper, once until its next fill()
   void fill(bool wait_for_mutex);
   void prepare_spare(Slab slab);           // no lock held: allocates, faults in, installs
   Slab new_slab_locked();                  // mu_ held: sized, not yet allocated

@@ -267,6 +267,15 @@ TEST(Store, LedgerPrefaultThreadFaultsRecordMemoryInAhead) {
   EXPECT_EQ(store->ledger().state_hash(), w.acked_hash());
 }
 
+// A fresh store's helper faults the first record memory in before any command arrives: the
+// first redemptions must not zero huge pages on an io thread either.
+TEST(Store, LedgerPrefaultThreadFillsBeforeTheFirstCommand) {
+  wal::FaultFs fs;
+  auto store = open_store(fs, options_on(fs));
+  wait_for_first_prefault_fill(*store);
+  EXPECT_GE(store->stats().prefault_fills, 1u);
+}
+
 // The helper must not take an io thread's vCPU: it runs at SCHED_IDLE, the threads that
 // run commands at the default policy.
 TEST(Store, LedgerPrefaultThreadRunsOnlyWhenTheCpuIsIdle) {
