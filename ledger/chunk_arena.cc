@@ -30,8 +30,8 @@ ChunkArena::~ChunkArena() {
 
 void* ChunkArena::allocate() {
   void* chunk = allocate_locked();
-  // Every command that takes chunks (bulk imports too, which call no prefault()) keeps the
-  // helper filling ahead, so the next command does not meet unfaulted memory. After the
+  // Every command that takes chunks (those that call no prefault() too) keeps the helper
+  // filling ahead, so the next command does not meet unfaulted memory. After the
   // unlock: a helper may fill on this very thread (the tests' do).
   if (wake_helper_ && headroom_low()) request_fill();
   return chunk;

@@ -77,8 +77,9 @@ TEST(ChunkArenaTest, HelperKeepsTheNextChunkFaultedAcrossSlabs) {
   });
 }
 
-// Bulk commands (imports) take chunks without calling prefault(): handing the chunks out
-// keeps the helper filling, so the memory ahead stays faulted in for the next command.
+// Commands that call no prefault() (a customer profile written, a snapshot decoded) take
+// chunks too: handing the chunks out keeps the helper filling, so the memory ahead stays
+// faulted in for the next command.
 TEST(ChunkArenaTest, HandingOutChunksKeepsTheHelperFillingWithoutPrefaultCalls) {
   ChunkArena arena(kChunkBytes);
   int wakes = 0;
