@@ -103,7 +103,7 @@ kill -0 "$LOAD_PID" 2>/dev/null || SHORT=" (the run ended inside the 2 s sample:
 wait "$LOAD_PID" || true
 HZ=$(getconf CLK_TCK)
 CPU=$(paste "$WORK/t0" "$WORK/t1" | awk -v hz="$HZ" '{p = ($4 - $2) * 100 / hz / 2; if (p > 0) printf "%s=%.0f%% ", $1, p}')
-RESULT=$(grep '^RESULT' "$WORK/load.out" | grep -oE 'rps=[0-9]+|p99_us=[0-9.]+|p999_us=[0-9.]+|errors=[0-9]+' | tr '\n' ' ')
+RESULT=$(grep '^RESULT' "$WORK/load.out" | grep -oE '\b(rps=[0-9]+|p99_us=[0-9.]+|p999_us=[0-9.]+|errors=[0-9]+)' | tr '\n' ' ')
 echo "$TARGET $SCENARIO ${RESULT:-failed} cpu: $CPU$SHORT"
 if [ "$VCPU_GAPS" = 1 ]; then
   kill -INT "$PERF_PID" 2>/dev/null || true

@@ -55,7 +55,7 @@ TEST(NumberIndexTest, InsertIfAbsentRefusesADuplicateAndReturnsTheHolder) {
 
 TEST(NumberIndexTest, KeysThatShareHomeSlotAndTagAreTellApartByTheRecords) {
   NumberIndex ix;
-  constexpr std::uint32_t kKeys = 3'000;
+  constexpr std::uint32_t kKeys = 5'000;  // past the first incremental growth too
   for (std::uint32_t k = 1; k <= kKeys; ++k) {
     ASSERT_EQ(ix.insert_if_absent(clash(k), k, [](std::uint32_t) { return false; }), 0u);
   }
@@ -72,6 +72,60 @@ TEST(NumberIndexTest, ReserveMakesRoomWithoutLosingEntries) {
   for (std::uint32_t k = 101; k <= 50'000; ++k) ix.insert(spread(k), k);
   EXPECT_EQ(ix.capacity(), reserved) << "no growth within the reservation";
   for (std::uint32_t k = 1; k <= 50'000; ++k) ASSERT_EQ(find(ix, spread, k), k);
+}
+
+// Past kIncrementalFromSlots a growth is spread over the inserts that follow it: the
+// growing insert leaves most of the old table for later, and meanwhile every key (in the
+// old table, the new one, or both) is found, and a duplicate of a key not yet moved is
+// still refused.
+TEST(NumberIndexTest, LargeTablesGrowAFewSlotsPerInsert) {
+  NumberIndex ix;
+  std::uint32_t k = 0;
+  while (!ix.growing()) {
+    ++k;
+    ASSERT_EQ(ix.insert_if_absent(spread(k), k, [](std::uint32_t) { return false; }), 0u);
+    ASSERT_LE(k, 1'000'000u) << "never grew incrementally";
+  }
+  const std::size_t new_capacity = ix.capacity();
+  EXPECT_GE(new_capacity, 8'192u);
+  const std::uint32_t before_growth = k;
+  for (std::uint32_t j = 1; j <= before_growth; ++j) ASSERT_EQ(find(ix, spread, j), j) << j;
+  // Key 1 sits in the old table (the first slots moved may or may not hold it): a second
+  // record with key 1 is refused either way, and nothing is added.
+  const auto key_of = [](std::uint32_t n) { return n % 10'000'000; };
+  const std::uint32_t dup = 10'000'000 + 1;
+  EXPECT_EQ(ix.insert_if_absent(spread(1), dup,
+                                [&](std::uint32_t n) { return key_of(n) == key_of(dup); }),
+            1u);
+  EXPECT_EQ(ix.size(), before_growth);
+  std::uint32_t inserts_while_growing = 0;
+  while (ix.growing()) {
+    ++k;
+    ++inserts_while_growing;
+    ix.insert(spread(k), k);
+    if (k % 101 == 0) {
+      for (std::uint32_t j = 1; j <= k; j += 37) ASSERT_EQ(find(ix, spread, j), j) << j;
+    }
+  }
+  // Eight old slots a move: the old table (half the new one) empties in capacity/16 inserts.
+  EXPECT_GE(inserts_while_growing, new_capacity / 16 - 2);
+  EXPECT_LE(inserts_while_growing, new_capacity / 16 + 2);
+  EXPECT_EQ(ix.capacity(), new_capacity);
+  for (std::uint32_t j = 1; j <= k; ++j) ASSERT_EQ(find(ix, spread, j), j) << j;
+  EXPECT_EQ(find(ix, spread, k + 1), 0u);
+}
+
+TEST(NumberIndexTest, ReserveFinishesAGrowthUnderWay) {
+  NumberIndex ix;
+  std::uint32_t k = 0;
+  while (!ix.growing()) {
+    ++k;
+    ix.insert(spread(k), k);
+  }
+  ix.reserve(100'000);
+  EXPECT_FALSE(ix.growing());
+  EXPECT_GE(ix.capacity() * 3, std::size_t{100'000} * 4);
+  for (std::uint32_t j = 1; j <= k; ++j) ASSERT_EQ(find(ix, spread, j), j) << j;
 }
 
 // prefetch() runs without the owner's lock, so it may race a growth: it must neither
