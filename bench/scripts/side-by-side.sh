@@ -30,6 +30,7 @@ REQUESTS=200000          # per closed-loop run (each target and scenario)
 CONNECTIONS=64
 RUN_CAP_S=30             # a closed-loop run stops at this many seconds even if short of REQUESTS
 OPEN_DURATION_S=10
+OPEN_WARMUP_S=3          # unmeasured open loop first: a fresh server's first second is slow
 PEAK_DURATION_S=20
 SERVER_THREADS=${SERVER_THREADS:-1}
 CLIENT_THREADS=${CLIENT_THREADS:-1}
@@ -41,7 +42,7 @@ OPEN_RATE=
 
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) REQUESTS=20000; CONNECTIONS=16; RUN_CAP_S=5; OPEN_DURATION_S=3; PEAK_DURATION_S=3 ;;
+    --quick) REQUESTS=20000; CONNECTIONS=16; RUN_CAP_S=5; OPEN_DURATION_S=3; OPEN_WARMUP_S=1; PEAK_DURATION_S=3 ;;
     --requests) REQUESTS=$2; shift ;;
     --connections) CONNECTIONS=$2; shift ;;
     --peak-duration) PEAK_DURATION_S=$2; shift ;;
@@ -148,6 +149,11 @@ start_redis() {  # $1 off|everysec|always
 }
 
 open_run() {  # $1 target name; redeem at OPEN_RATE for OPEN_DURATION_S against FLAGS
+  # The same load unmeasured first, so every target is measured warm (the sync server has
+  # its closed runs behind it; the others start fresh).
+  "$LOAD" "${FLAGS[@]}" --connections "$CONNECTIONS" --threads "$CLIENT_THREADS" --no-progress \
+    --no-verify --json /dev/null --html /dev/null --scenario redeem --rate "$OPEN_RATE" \
+    --duration "$OPEN_WARMUP_S" --codes "$(( OPEN_RATE * OPEN_WARMUP_S + 1000 ))" > /dev/null 2>&1 || true
   load "$1-redeem-open" "${FLAGS[@]}" --scenario redeem --rate "$OPEN_RATE" \
     --duration "$OPEN_DURATION_S" --codes "$(( OPEN_RATE * OPEN_DURATION_S + 1000 ))" \
     --label "open loop at $OPEN_RATE req/s"
