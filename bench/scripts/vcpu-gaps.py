@@ -51,6 +51,33 @@ def gaps(times, begin, end, gap_ms):
     return found
 
 
+def analyse(times, report, gap_ms, slow_ms):
+    """Per second of the report's timeline: (t_s, requests, p99_ms, {cpu: (lost, longest)});
+    then the counts (slow, slow with a gap, fast, fast with a gap) and the run's gaps."""
+    start = report["start_monotonic_s"]
+    timeline = report["timeline"]
+    found = gaps(times, start, start + len(timeline), gap_ms)
+    lost = defaultdict(float)
+    longest = defaultdict(float)
+    for cpu, items in found.items():
+        for at, length_ms in items:
+            s = int(at - start)   # the timeline's t_s = s + 1 covers [start + s, start + s + 1)
+            if 0 <= s < len(timeline):
+                lost[(s, cpu)] += length_ms
+                longest[(s, cpu)] = max(longest[(s, cpu)], length_ms)
+    rows = []
+    counts = [0, 0, 0, 0]   # slow, slow with a gap, fast, fast with a gap
+    for s, point in enumerate(timeline):
+        p99_ms = point["p99_us"] / 1000.0
+        per_cpu = {c: (lost[(s, c)], longest[(s, c)]) for c in sorted(times)}
+        rows.append((point["t_s"], point["requests"], p99_ms, per_cpu))
+        hit = any(longest[(s, c)] >= gap_ms for c in times)
+        base = 0 if p99_ms > slow_ms else 2
+        counts[base] += 1
+        counts[base + 1] += hit
+    return rows, counts, found
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("perf_data")
@@ -62,43 +89,19 @@ def main():
     a = ap.parse_args()
 
     report = json.load(open(a.load_json))
-    start = report.get("start_monotonic_s", 0)
-    if not start:
+    if not report.get("start_monotonic_s"):
         sys.exit("vcpu-gaps: %s has no start_monotonic_s (a ledger-load older than this script)"
                  % a.load_json)
-    timeline = report["timeline"]
     times = sample_times(a.perf_data)
     if not times:
         sys.exit("vcpu-gaps: no cpu-clock samples in %s" % a.perf_data)
+    rows, (slow, slow_hit, fast, fast_hit), found = analyse(times, report, a.gap_ms, a.slow_ms)
     cpus = sorted(times)
-    found = gaps(times, start, start + len(timeline), a.gap_ms)
-
-    # per second (the timeline's t_s = s + 1 covers [start + s, start + s + 1))
-    lost = defaultdict(float)
-    longest = defaultdict(float)
-    for cpu, items in found.items():
-        for at, length_ms in items:
-            s = int(at - start)
-            if 0 <= s < len(timeline):
-                lost[(s, cpu)] += length_ms
-                longest[(s, cpu)] = max(longest[(s, cpu)], length_ms)
-
-    head = "%6s %8s %9s" % ("second", "requests", "p99 ms")
-    head += "".join("  cpu%d lost/longest ms" % c for c in cpus)
-    print(head)
-    slow = slow_hit = fast = fast_hit = 0
-    for s, point in enumerate(timeline):
-        p99_ms = point["p99_us"] / 1000.0
-        row = "%6d %8d %9.2f" % (point["t_s"], point["requests"], p99_ms)
-        row += "".join("  %9.1f / %-9.1f" % (lost[(s, c)], longest[(s, c)]) for c in cpus)
-        print(row)
-        hit = any(longest[(s, c)] >= a.gap_ms for c in cpus)
-        if p99_ms > a.slow_ms:
-            slow += 1
-            slow_hit += hit
-        else:
-            fast += 1
-            fast_hit += hit
+    print("%6s %8s %9s" % ("second", "requests", "p99 ms") +
+          "".join("  cpu%d lost/longest ms" % c for c in cpus))
+    for t_s, requests, p99_ms, per_cpu in rows:
+        print("%6d %8d %9.2f" % (t_s, requests, p99_ms) +
+              "".join("  %9.1f / %-9.1f" % per_cpu[c] for c in cpus))
     print("seconds with p99 > %.1f ms: %d, of which %d had a vCPU taken for >= %.1f ms"
           % (a.slow_ms, slow, slow_hit, a.gap_ms))
     print("seconds with p99 <= %.1f ms: %d, of which %d had one" % (a.slow_ms, fast, fast_hit))
