@@ -5,7 +5,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <random>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "ledger/internal.h"
@@ -126,6 +128,43 @@ TEST(NumberIndexTest, ReserveFinishesAGrowthUnderWay) {
   EXPECT_FALSE(ix.growing());
   EXPECT_GE(ix.capacity() * 3, std::size_t{100'000} * 4);
   for (std::uint32_t j = 1; j <= k; ++j) ASSERT_EQ(find(ix, spread, j), j) << j;
+}
+
+// Random inserts (new keys, repeats of old ones, keys whose hashes share their low bits),
+// finds and the odd reserve(), checked against std::unordered_map at every step, through
+// several incremental growths.
+TEST(NumberIndexTest, AgreesWithAMapThroughIncrementalGrowths) {
+  NumberIndex ix;
+  std::unordered_map<std::uint32_t, std::uint32_t> model;  // key -> number
+  std::mt19937 rng(20261205);
+  // Key k's record number is k + 1; a quarter of the keys share their low 12 hash bits.
+  const auto hash_of = [](std::uint32_t k) {
+    return k % 4 == 0 ? (mix64(k) & ~std::uint64_t{0xfff}) : mix64(k);
+  };
+  const auto same = [](std::uint32_t key) { return [key](std::uint32_t n) { return n == key + 1; }; };
+  std::uint32_t next_key = 0;
+  bool grew = false;
+  for (int step = 0; step < 120'000; ++step) {
+    const std::uint32_t dice = rng() % 100;
+    if (dice < 60 || model.empty()) {  // a new key
+      const std::uint32_t k = next_key++;
+      ASSERT_EQ(ix.insert_if_absent(hash_of(k), k + 1, same(k)), 0u) << "step " << step;
+      model[k] = k + 1;
+    } else if (dice < 75) {  // a key already there: refused, its number returned
+      const std::uint32_t k = rng() % next_key;
+      ASSERT_EQ(ix.insert_if_absent(hash_of(k), k + 1, same(k)), k + 1) << "step " << step;
+    } else if (dice < 99) {  // a find, present or absent
+      const std::uint32_t k = rng() % (next_key + 100);
+      const auto it = model.find(k);
+      ASSERT_EQ(ix.find(hash_of(k), same(k)), it == model.end() ? 0u : it->second) << "step " << step;
+    } else if (rng() % 50 == 0) {
+      ix.reserve(model.size() + rng() % 5'000);
+    }
+    grew = grew || ix.growing();
+    ASSERT_EQ(ix.size(), model.size());
+  }
+  EXPECT_TRUE(grew);
+  for (const auto& [k, n] : model) ASSERT_EQ(ix.find(hash_of(k), same(k)), n) << k;
 }
 
 // prefetch() runs without the owner's lock, so it may race a growth: it must neither
