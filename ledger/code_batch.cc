@@ -119,6 +119,37 @@ Result<ImportReport> Ledger::import_codes(Op& op, const ObjectId& promotion,
   return report;
 }
 
+Result<CodeView> Ledger::attach_new_code(Op& op, const ObjectId& promotion, std::string_view code,
+                                         CustomerId customer) {
+  if (customer == 0) return Status(ErrorCode::kInvalidCustomer, "customerId must be positive");
+  if (Status st = check_attachable(op, promotion); !st.ok()) return st;
+  auto key = CodeKey::make(code);
+  if (!key.ok()) return key.status();
+  OrgState* org = nullptr;
+  auto p = code_promotion(*impl_, op.org, promotion, &org);
+  if (!p.ok()) return p.status();
+  const Mode mode = (*p)->spec.mode;
+  const std::uint64_t hash = detail::code_hash(org->id, mode, code);
+  const std::uint32_t si = impl_->shard_of(hash);
+  detail::ShardGuard guard(*impl_, detail::ShardList{si});
+  detail::raise_lsn(op, guard.max_lsn());
+  Shard& s = impl_->shard(si);
+  const detail::CodeLookup lookup{org->slot, mode, code, hash};
+  if (s.codes.find(lookup) != CodeTable::kNone) {
+    return Status(ErrorCode::kConflict, "code '" + std::string(code) + "' already exists");
+  }
+  CodesAdded body = codes_event(**p, {}, op.now_ms);
+  body.codes.push_back(*key);
+  Event added{impl_->header(op), std::move(body)};
+  if (Status st = impl_->commit(op, added); !st.ok()) return st;
+  const std::uint32_t idx = s.codes.find(lookup);
+  CodeRecord& r = s.codes.at(idx);
+  Event linked{impl_->header(op), CodeLinked{mode, r.key, customer}};
+  detail::CodeHit hit{&r, si, idx};
+  if (Status st = impl_->commit(op, linked, {&hit, 1, &s, org}); !st.ok()) return st;
+  return impl_->code_result(*org, r, hash);
+}
+
 namespace {
 
 struct SplitMix64 {

@@ -199,9 +199,15 @@ class Ledger {
   // One free (unlinked, unredeemed, active) code of the promotion, linked to the customer.
   Result<CodeView> attach_from_pool(Op& op, const ObjectId& promotion, CustomerId customer);
   // Whether a fresh code of the promotion (active, unused, no end of its own) could be linked
-  // now: 404 unknown promotion, 1001 inactive, 1002 ended. Altcraft's attach checks it before
-  // importing an unknown code, so a refused attach imports nothing.
+  // now: 404 unknown promotion, 1001 inactive, 1002 ended.
   Status check_attachable(Op& op, const ObjectId& promotion) const;
+  // Altcraft's attach of a code the promotion does not hold yet: the code is added to the
+  // promotion and linked to the customer under one shard lock, so no command sees it added
+  // but unlinked, and a refusal (check_attachable's, or 902-905 for the text) adds nothing.
+  // kConflict when the code exists already (the caller links it as found). Two log records:
+  // a crash between them leaves the code added and unlinked, and the attach unanswered.
+  Result<CodeView> attach_new_code(Op& op, const ObjectId& promotion, std::string_view code,
+                                   CustomerId customer);
 
   // Replay and recovery: the same apply() live traffic uses, without a sink. Events must
   // arrive in LSN order; the ledger's last_lsn() follows them.

@@ -6,9 +6,9 @@
 //                                        what seed 004 calls "multiple use restricted")
 //   in another loyalty program        -> 409
 //   found unattached                  -> link_code (1001 inactive, 1002 expired, 1004 used)
-//   not found                         -> import_codes into the program, then link_code; when
-//                                        the program is inactive or ended, 1001 / 1002 and
-//                                        nothing imported
+//   not found                         -> attach_new_code: added to the program and linked in
+//                                        one step under the shard lock; when the program is
+//                                        inactive or ended, 1001 / 1002 and nothing added
 // attach without a code: attach_from_pool, which links one free code under the shard lock,
 // so two concurrent attaches never receive the same code; an empty pool is 404.
 #include "server/altcraft/call.h"
@@ -20,17 +20,6 @@ namespace {
 
 Result<ledger::CodeView> lookup(Call& call, const Program& program, const std::string& code) {
   return call.ledger().get_code(call.op(), program.view.spec.mode, code, false);
-}
-
-// Imports one code into the program. kConflict means it exists already (a concurrent attach
-// imported it first), which the caller treats as found.
-Status import_one(Call& call, const Program& program, const std::string& code) {
-  const std::string codes[] = {code};
-  auto report = call.ledger().import_codes(call.op(), program.view.id, codes, {});
-  if (!report.ok()) return report.status();
-  if (report->rejected.empty()) return Status::Ok();
-  const ledger::CodeRejection& r = report->rejected.front();
-  return Status(r.error, r.message);
 }
 
 Status link_found(Call& call, const Program& program, const ledger::CodeView& v,
@@ -56,12 +45,9 @@ Status attach_code(Call& call, const Program& program, const std::string& code,
                    ledger::CustomerId customer) {
   auto found = lookup(call, program, code);
   if (!found.ok() && found.status().code() == ErrorCode::kInvalidCode) {
-    // A code the link would refuse is not imported either: a refused attach changes nothing.
-    // (A deactivation landing between this check and the link can still leave the code
-    // imported; the window is the import's own duration.)
-    if (Status open = call.ledger().check_attachable(call.op(), program.view.id); !open.ok()) return open;
-    Status imported = import_one(call, program, code);
-    if (!imported.ok() && imported.code() != ErrorCode::kConflict) return imported;
+    auto attached = call.ledger().attach_new_code(call.op(), program.view.id, code, customer);
+    // kConflict: a concurrent attach added it first; it is linked (or refused) as found.
+    if (attached.ok() || attached.status().code() != ErrorCode::kConflict) return attached.status();
     found = lookup(call, program, code);
   }
   if (!found.ok()) return found.status();

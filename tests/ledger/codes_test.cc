@@ -278,6 +278,55 @@ TEST_F(LedgerTest, AttachFromPoolHandsOutFreeCodesThenReportsExhaustion) {
   EXPECT_CODE(ledger_.attach_from_pool(o, ObjectId{}, 3), kNotFound);
 }
 
+// Altcraft's attach of an unknown code: added and linked in one step, two log records that
+// replay to the same state; every refusal leaves the ledger and the log as they were.
+TEST_F(LedgerTest, AttachNewCodeAddsAndLinksItOrChangesNothing) {
+  auto p = promotion("p");
+  auto issuable_promotion = issuable("i");
+  Op o = op();
+  const auto events = sink_.events().size();
+  auto r = ledger_.attach_new_code(o, p.id, "NEW0001", 7);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->customer, 7u);
+  EXPECT_EQ(r->promotion_id, p.id);
+  EXPECT_EQ(sink_.events().size(), events + 2);
+  auto got = ledger_.get_code(o, Mode::kDiscount, "NEW0001", false);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->customer, 7u);
+
+  const auto unchanged = [&, hash = ledger_.state_hash(), logged = sink_.events().size()] {
+    EXPECT_EQ(ledger_.state_hash(), hash);
+    EXPECT_EQ(sink_.events().size(), logged);
+  };
+  EXPECT_CODE(ledger_.attach_new_code(o, p.id, "NEW0001", 8), kConflict);
+  EXPECT_CODE(ledger_.attach_new_code(o, p.id, "NEW-02", 7), kCodeNotAlphanumeric);
+  EXPECT_CODE(ledger_.attach_new_code(o, p.id, "N02", 7), kCodeTooShort);
+  EXPECT_CODE(ledger_.attach_new_code(o, p.id, "new0002", 7), kCodeNotUppercase);
+  EXPECT_CODE(ledger_.attach_new_code(o, p.id, "NEW0002", 0), kInvalidCustomer);
+  EXPECT_CODE(ledger_.attach_new_code(o, ObjectId{}, "NEW0002", 7), kNotFound);
+  EXPECT_CODE(ledger_.attach_new_code(o, issuable_promotion.id, "NEW0002", 7),
+              kPromotionTypeNotSupported);
+  unchanged();
+
+  PromotionPatch off;
+  off.active = false;
+  ASSERT_TRUE(ledger_.update_promotion(o, p.id, off).ok());
+  const auto hash_off = ledger_.state_hash();
+  const auto logged_off = sink_.events().size();
+  EXPECT_CODE(ledger_.attach_new_code(o, p.id, "NEW0002", 7), kInvalidCode);
+  EXPECT_EQ(ledger_.state_hash(), hash_off);
+  EXPECT_EQ(sink_.events().size(), logged_off);
+  EXPECT_CODE(ledger_.get_code(o, Mode::kDiscount, "NEW0002", false), kInvalidCode);
+
+  Ledger replica(small_options());
+  for (const auto& bytes : sink_.events()) {
+    auto e = decode_event(bytes);
+    ASSERT_TRUE(e.ok());
+    ASSERT_TRUE(replica.apply(*e).ok());
+  }
+  EXPECT_EQ(replica.state_hash(), ledger_.state_hash());
+}
+
 TEST_F(LedgerTest, StorageFailureAbortsAndChangesNothing) {
   auto p = promotion("p");
   import(p, {"CODE001"});

@@ -81,6 +81,31 @@ TEST_F(LedgerTest, RacingAttachFromPoolNeverHandsOutACodeTwice) {
   EXPECT_EQ(exhausted.load(), kThreads * 3 - 24);
 }
 
+// Threads attaching the same unknown code to different customers: one adds and links it,
+// every other one finds it there (kConflict), and the log replays to the same state.
+TEST_F(LedgerTest, RacingAttachesOfOneNewCodeHaveOneWinner) {
+  auto p = promotion("p");
+  std::atomic<int> wins{0}, conflicts{0};
+  std::atomic<CustomerId> winner{0};
+  run_threads([&](int t) {
+    Op o = op();
+    auto r = ledger_.attach_new_code(o, p.id, "RACENEW1", static_cast<CustomerId>(t + 1));
+    if (r.ok()) {
+      ++wins;
+      winner = r->customer;
+    } else if (r.status().code() == ErrorCode::kConflict) {
+      ++conflicts;
+    }
+  });
+  EXPECT_EQ(wins.load(), 1);
+  EXPECT_EQ(conflicts.load(), kThreads - 1);
+  Op o = op();
+  auto got = ledger_.get_code(o, Mode::kDiscount, "RACENEW1", false);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->customer, winner.load());
+  expect_log_rebuilds(sink_, ledger_);
+}
+
 TEST_F(LedgerTest, ConcurrentMixedTrafficReplaysToTheSameState) {
   const std::vector<std::string> codes = unlimited_codes("MIX", 64);
   run_threads([&](int t) {
