@@ -146,6 +146,8 @@ Result<CodeView> Ledger::attach_new_code(Op& op, const ObjectId& promotion, std:
   CodeRecord& r = s.codes.at(idx);
   Event linked{impl_->header(op), CodeLinked{mode, r.key, customer}};
   detail::CodeHit hit{&r, si, idx};
+  // A storage failure here (sticky: every later write fails as well) leaves the code added
+  // and unlinked, as a crash between the two records would; the attach is answered 503.
   if (Status st = impl_->commit(op, linked, {&hit, 1, &s, org}); !st.ok()) return st;
   return impl_->code_result(*org, r, hash);
 }
