@@ -6,6 +6,7 @@
 //   fuzz_tests                         the regression run (ctest)
 //   fuzz_tests --write-seeds DIR       writes each target's seeds to DIR/<target>/ (the
 //                                      starting corpus of ./dev fuzz)
+//   fuzz_tests --list-targets          prints the targets' names, one a line (./dev fuzz)
 // CODELEDGER_FUZZ_MUTATIONS=N sets the mutations per target (default below).
 // On a failure the input is written to fuzz-failure-<target>.bin in the working directory.
 #include <fcntl.h>
@@ -147,6 +148,10 @@ int write_seeds(const fs::path& dir) {
 int main(int argc, char** argv) {
   using namespace codeledger::fuzz;
   if (argc == 3 && std::string(argv[1]) == "--write-seeds") return write_seeds(argv[2]);
+  if (argc == 2 && std::string(argv[1]) == "--list-targets") {
+    for (const Target& t : targets()) std::printf("%s\n", t.name);
+    return 0;
+  }
   std::signal(SIGABRT, on_abort);
 #if defined(__SANITIZE_ADDRESS__)
   __sanitizer_set_death_callback(&save_current_input);
