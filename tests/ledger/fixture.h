@@ -50,6 +50,17 @@ inline LedgerOptions small_options() {
   return o;
 }
 
+// The recorded log, replayed into a fresh ledger, must give the same state.
+inline void expect_log_rebuilds(RecordingSink& sink, const Ledger& ledger) {
+  Ledger replica(small_options());
+  for (const auto& bytes : sink.events()) {
+    auto e = decode_event(bytes);
+    ASSERT_TRUE(e.ok());
+    ASSERT_TRUE(replica.apply(*e).ok());
+  }
+  EXPECT_EQ(replica.state_hash(), ledger.state_hash());
+}
+
 class LedgerTest : public ::testing::Test {
  protected:
   LedgerTest() : ledger_(small_options(), &sink_) {

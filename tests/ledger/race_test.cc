@@ -16,17 +16,6 @@ void run_threads(F f) {
   for (auto& t : threads) t.join();
 }
 
-// The recorded log, replayed into a fresh ledger, must give the same state.
-void expect_log_rebuilds(RecordingSink& sink, const Ledger& ledger) {
-  Ledger replica(small_options());
-  for (const auto& bytes : sink.events()) {
-    auto e = decode_event(bytes);
-    ASSERT_TRUE(e.ok());
-    ASSERT_TRUE(replica.apply(*e).ok());
-  }
-  EXPECT_EQ(replica.state_hash(), ledger.state_hash());
-}
-
 TEST_F(LedgerTest, RacingRedeemsOfSingleUseCodeHaveOneWinner) {
   auto p = promotion("p");
   import(p, {"RACE001"});
