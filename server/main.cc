@@ -12,9 +12,8 @@
 #include <string>
 
 #include "ledger/ledger.h"
-#include "server/altcraft/routes.h"
 #include "server/capillary/demo.h"
-#include "server/capillary/routes.h"
+#include "server/dialects/routes.h"
 #include "server/http/auth.h"
 #include "server/http/config.h"
 #include "server/http/crypto.h"
@@ -90,12 +89,6 @@ store::StoreOptions store_options(const server::Config& config) {
   return o;
 }
 
-std::vector<server::Route> dialect_routes() {
-  std::vector<server::Route> routes = cap::capillary_routes();
-  for (auto& r : server::altcraft::altcraft_routes()) routes.push_back(std::move(r));
-  return routes;
-}
-
 // POST /admin/snapshot: a snapshot is built in the background (by replay, off the live
 // ledger), so the request answers 202 at once instead of holding an I/O thread.
 server::Endpoint snapshot_endpoint(store::Store& store) {
@@ -125,7 +118,7 @@ int serve(const server::Config& config, store::Store& store, ReloadSource reload
   server::StoreMetrics store_metrics(store);
   hooks.metrics_sources.push_back(&store_metrics);
   hooks.reload_source = std::move(reload);
-  const std::vector<server::Route> routes = dialect_routes();
+  const std::vector<server::Route> routes = server::dialect_routes();
   server::Server srv(config, store.ledger(), routes, bridge, std::move(hooks));
   std::uint16_t port = 0;
   try {

@@ -3,8 +3,7 @@
 #include <iterator>
 #include <string_view>
 
-#include "server/altcraft/routes.h"
-#include "server/capillary/routes.h"
+#include "server/dialects/routes.h"
 #include "server/http/config.h"
 #include "server/http/router.h"
 #include "tests/fuzz/fuzz_targets.h"
@@ -20,8 +19,7 @@ ledger::TimeMs fixed_clock() { return kNow; }
 
 server::Router demo_router(server::Auth& auth) {
   server::Router router;
-  for (const auto& r : server::capillary::capillary_routes()) router.add(r);
-  for (const auto& r : server::altcraft::altcraft_routes()) router.add(r);
+  for (const auto& r : server::dialect_routes()) router.add(r);
   for (auto& e : server::builtin_endpoints(auth, nullptr, kReady)) router.add(std::move(e));
   return router;
 }
