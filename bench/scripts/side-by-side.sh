@@ -98,12 +98,15 @@ ensure_tools() {
 # free_port, wait_port, the bench key (KEY, SECRET) and write_config
 source "$ROOT/bench/scripts/bench-lib.sh"
 
+ledger_load() {  # ledger-load with this run's connection and thread counts, no progress line
+  "$LOAD" --connections "$CONNECTIONS" --threads "$CLIENT_THREADS" --no-progress "$@"
+}
+
 load() {  # $1 name, rest: ledger-load flags; appends the RESULT line to $RESULTS
   local name=$1; shift
   echo "== $name"
   local line
-  line=$("$LOAD" --connections "$CONNECTIONS" --threads "$CLIENT_THREADS" --no-progress \
-           --json "$OUT/$name.json" --html "$OUT/$name.html" "$@" | grep '^RESULT' || true)
+  line=$(ledger_load --json "$OUT/$name.json" --html "$OUT/$name.html" "$@" | grep '^RESULT' || true)
   [ -n "$line" ] || line="RESULT failed=1"
   echo "$line"
   echo "$name $line" >> "$RESULTS"
@@ -151,9 +154,9 @@ start_redis() {  # $1 off|everysec|always
 open_run() {  # $1 target name; redeem at OPEN_RATE for OPEN_DURATION_S against FLAGS
   # The same load unmeasured first, so every target is measured warm (the sync server has
   # its closed runs behind it; the others start fresh).
-  "$LOAD" "${FLAGS[@]}" --connections "$CONNECTIONS" --threads "$CLIENT_THREADS" --no-progress \
-    --no-verify --json /dev/null --html /dev/null --scenario redeem --rate "$OPEN_RATE" \
-    --duration "$OPEN_WARMUP_S" --codes "$(( OPEN_RATE * OPEN_WARMUP_S + 1000 ))" > /dev/null 2>&1 || true
+  ledger_load "${FLAGS[@]}" --no-verify --json /dev/null --html /dev/null --scenario redeem \
+    --rate "$OPEN_RATE" --duration "$OPEN_WARMUP_S" \
+    --codes "$(( OPEN_RATE * OPEN_WARMUP_S + 1000 ))" > /dev/null 2>&1 || true
   load "$1-redeem-open" "${FLAGS[@]}" --scenario redeem --rate "$OPEN_RATE" \
     --duration "$OPEN_DURATION_S" --codes "$(( OPEN_RATE * OPEN_DURATION_S + 1000 ))" \
     --label "open loop at $OPEN_RATE req/s"
@@ -278,7 +281,8 @@ if os.path.exists(sys.argv[2]):
     print("    its fdatasyncs: %s, of which %s took over 10 ms" % (total, slow))
 # in flight: from the actual send to the answer; the rest of a request's latency is the
 # send lag behind its connection's previous answer (or a late client).
-print("    at the same rate (sync on its server after the closed runs, the others fresh):")
+print("    at the same rate, each after a warm-up (sync on its server after the closed runs,"
+      " the others on fresh servers):")
 for other in ("codeledgerd-sync", "ceiling", "codeledgerd-none", "codeledgerd-async", "redis-aof-always"):
     kv = rows.get(other + "-redeem-open")
     if kv:
