@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "ledger/events.h"
+#include "ledger/hex.h"
 #include "ledger/types.h"
 
 namespace codeledger {
@@ -65,21 +66,12 @@ ObjectId::Hex ObjectId::hex_chars() const {
   return out;
 }
 
-namespace {
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-}  // namespace
-
 std::optional<ObjectId> ObjectId::parse(std::string_view hex24) {
   if (hex24.size() != 24) return std::nullopt;
   ObjectId id;
   for (std::size_t i = 0; i < 12; ++i) {
-    int hi = hex_value(hex24[2 * i]);
-    int lo = hex_value(hex24[2 * i + 1]);
+    int hi = hex_digit_value(hex24[2 * i]);
+    int lo = hex_digit_value(hex24[2 * i + 1]);
     if (hi < 0 || lo < 0) return std::nullopt;
     id.bytes[i] = static_cast<std::uint8_t>(hi << 4 | lo);
   }

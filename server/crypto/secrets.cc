@@ -9,6 +9,7 @@
 #include <initializer_list>
 #include <memory>
 
+#include "ledger/hex.h"
 #include "ledger/status.h"
 
 namespace codeledger::crypto {
@@ -61,13 +62,6 @@ void write_hex(const std::uint8_t* data, std::size_t size, char* out) {
   }
 }
 
-int hex_nibble(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
 
 std::string to_hex(std::string_view bytes) {
@@ -84,8 +78,8 @@ bool from_hex(std::string_view hex, std::string& out) {
   if (hex.size() % 2 != 0) return false;
   out.resize(hex.size() / 2);
   for (std::size_t i = 0; i < out.size(); ++i) {
-    const int hi = hex_nibble(hex[2 * i]);
-    const int lo = hex_nibble(hex[2 * i + 1]);
+    const int hi = hex_digit_value(hex[2 * i]);
+    const int lo = hex_digit_value(hex[2 * i + 1]);
     if (hi < 0 || lo < 0) return false;
     out[i] = static_cast<char>(hi * 16 + lo);
   }

@@ -3,18 +3,13 @@
 #include <array>
 #include <utility>
 
+#include "ledger/hex.h"
+
 namespace codeledger::server {
 namespace {
 
 bool is_param(std::string_view segment) {
   return segment.size() >= 2 && segment.front() == '{' && segment.back() == '}';
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 }  // namespace
@@ -130,8 +125,8 @@ bool percent_decode(std::string_view in, std::string& out) {
       out.push_back(c);
     } else {
       if (i + 2 >= in.size()) return false;
-      const int hi = hex_value(in[i + 1]);
-      const int lo = hex_value(in[i + 2]);
+      const int hi = hex_digit_value(in[i + 1]);
+      const int lo = hex_digit_value(in[i + 2]);
       if (hi < 0 || lo < 0) return false;
       out.push_back(static_cast<char>(hi * 16 + lo));
       i += 2;

@@ -1,24 +1,18 @@
 // Recovery: newest valid snapshot, then the WAL after it through Ledger::apply (the same
 // code live traffic runs). Also used by the background snapshot builder.
-#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <thread>
 
 #include "server/store/store.h"
+#include "server/store/stopwatch.h"
 #include "server/store/wal_sink.h"
 #include "wal/record.h"
 #include "wal/snapshot.h"
 
 namespace codeledger::store {
 namespace {
-
-std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 
@@ -108,7 +102,7 @@ class EventQueue {
 
 // Applies what the reader queued, in order, reporting progress every progress_every_records.
 Status apply_events(ledger::Ledger& target, EventQueue& queue, const StoreOptions& options) {
-  const std::int64_t started = steady_ms();
+  const Stopwatch stopwatch;
   std::uint64_t replayed = 0;
   std::vector<ledger::Event> batch;
   while (queue.pop(batch)) {
@@ -118,7 +112,7 @@ Status apply_events(ledger::Ledger& target, EventQueue& queue, const StoreOption
                                                 " failed: " + st.message());
       }
       if (++replayed % options.progress_every_records == 0 && options.on_progress) {
-        options.on_progress({replayed, event.header.lsn, steady_ms() - started});
+        options.on_progress({replayed, event.header.lsn, stopwatch.elapsed_ms()});
       }
     }
   }
@@ -176,7 +170,7 @@ Status Store::replay_wal(ledger::Ledger& target, std::uint64_t from_lsn, std::ui
 
 
 Status Store::recover() {
-  const std::int64_t started = steady_ms();
+  const Stopwatch stopwatch;
   if (wal::Status st = fs_->create_dir(options_.data_dir); !st.ok()) {
     return Status(ErrorCode::kInternal, st.message());
   }
@@ -204,7 +198,7 @@ Status Store::recover() {
   if (!writer.ok()) return Status(ErrorCode::kStorageUnavailable, writer.status().message());
   writer_ = std::move(*writer);
   writer_->set_snapshot_lsn(snap_lsn);
-  recovery_.elapsed_ms = steady_ms() - started;
+  recovery_.elapsed_ms = stopwatch.elapsed_ms();
   std::lock_guard lock(mu_);
   stats_.last_snapshot_lsn = snap_lsn;
   stats_.last_snapshot_time_ms = snapshot.time_ms;

@@ -3,18 +3,13 @@
 #include <algorithm>
 #include <chrono>
 
+#include "server/store/stopwatch.h"
 #include "server/store/wal_sink.h"
 #include "wal/snapshot.h"
 #include "wal/thread_name.h"
 
 namespace codeledger::store {
 namespace {
-
-std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 Status unavailable(const wal::Status& st) {
   return st.ok() ? Status::Ok() : Status(ErrorCode::kStorageUnavailable, st.message());
@@ -105,7 +100,7 @@ Status Store::write_snapshot_bytes(std::uint64_t lsn, const std::string& bytes) 
 
 Result<std::uint64_t> Store::snapshot_now() {
   std::lock_guard build(snapshot_build_mu_);
-  const std::int64_t started = steady_ms();
+  const Stopwatch stopwatch;
   const std::uint64_t target = writer_->durable_lsn();
   std::uint64_t base = 0;
   {
@@ -139,7 +134,7 @@ Result<std::uint64_t> Store::snapshot_now() {
   shadow->reset();  // give the memory back before the write
   if (Status st = write_snapshot_bytes(target, bytes); !st.ok()) return st;
   std::lock_guard lock(mu_);
-  stats_.last_snapshot_build_ms = steady_ms() - started;
+  stats_.last_snapshot_build_ms = stopwatch.elapsed_ms();
   return target;
 }
 
