@@ -10,7 +10,13 @@ With BUSY=K in the environment, K processes spin on the CPU meanwhile (the load 
 the io thread of a loaded server): the time then includes the wait for a vCPU once the flush
 is done (session 13: p99 0.4 ms idle, 4.4 ms with BUSY=2 on the 2-vCPU benchmark machine).
 
-usage: [BUSY=K] bench/scripts/fsync-probe.py [PATH] [N]   (default build/fsync-probe.bin, 4000)
+With BUSY_DUTY=SPIN_US/IDLE_US as well, each spinner spins SPIN_US then sleeps IDLE_US, over
+and over: how long a vCPU may stay busy before the flushes slow down (session 18: on the
+benchmark machine one spinner that never sleeps gave a p99.9 of 15-16 ms, one that sleeps as
+long as it spins none).
+
+usage: [BUSY=K [BUSY_DUTY=S/I]] bench/scripts/fsync-probe.py [PATH] [N]
+       (default build/fsync-probe.bin, 4000)
 """
 import os
 import signal
@@ -21,17 +27,42 @@ SIZE = 64 << 20
 BLOCK = b"x" * 4096
 
 
-def start_spinners(count, pids):
+def start_spinners(count, duty, pids):
     """Adds to pids count child processes that burn CPU until killed, or until this process
-    is gone (so a killed probe leaves nothing spinning)."""
+    is gone (so a killed probe leaves nothing spinning). duty: None to spin without a pause,
+    or (spin_us, idle_us)."""
     parent = os.getpid()
     for _ in range(count):
         pid = os.fork()
         if pid == 0:
-            while os.getppid() == parent:
-                pass
+            spin(parent, duty)
             os._exit(0)
         pids.append(pid)
+
+
+def spin(parent, duty):
+    if duty is None:
+        while os.getppid() == parent:
+            pass
+        return
+    spin_ns, idle_s = duty[0] * 1000, duty[1] / 1e6
+    while os.getppid() == parent:
+        until = time.monotonic_ns() + spin_ns
+        while time.monotonic_ns() < until:
+            pass
+        time.sleep(idle_s)
+
+
+def parse_duty(text):
+    """"SPIN_US/IDLE_US" -> (spin_us, idle_us); "" -> None. Exits on anything else."""
+    if not text:
+        return None
+    parts = text.split("/")
+    if len(parts) != 2 or not all(p.isdigit() for p in parts) or int(parts[0]) == 0 \
+            or max(int(p) for p in parts) > 10_000_000:
+        sys.exit("fsync-probe: BUSY_DUTY must be SPIN_US/IDLE_US, whole microseconds, spin > 0,"
+                 " each at most 10000000")
+    return int(parts[0]), int(parts[1])
 
 
 def stop(pids):
@@ -47,12 +78,14 @@ def main():
     if not busy_text.isdigit() or int(busy_text) > 64:
         sys.exit("fsync-probe: BUSY must be a whole number 0..64")
     busy = int(busy_text)
+    duty_text = os.environ.get("BUSY_DUTY", "")
+    duty = parse_duty(duty_text)
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
     spinners = []
     try:
         os.write(fd, b"\0" * SIZE)
         os.fsync(fd)
-        start_spinners(busy, spinners)
+        start_spinners(busy, duty, spinners)
         lat = []
         cpu_started = time.thread_time()
         for i in range(n):
@@ -67,9 +100,9 @@ def main():
         os.unlink(path)
     lat.sort()
     pct = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))]
-    print("fdatasync busy=%d n=%d p50=%.0fus p90=%.0fus p99=%.0fus p99.9=%.0fus max=%.0fus mean=%.0fus"
+    print("fdatasync busy=%d%s n=%d p50=%.0fus p90=%.0fus p99=%.0fus p99.9=%.0fus max=%.0fus mean=%.0fus"
           " thread_cpu_per_sync=%.0fus"
-          % (busy, n, pct(.5), pct(.9), pct(.99), pct(.999), lat[-1], sum(lat) / n, cpu_us))
+          % (busy, " duty=" + duty_text if duty else "", n, pct(.5), pct(.9), pct(.99), pct(.999), lat[-1], sum(lat) / n, cpu_us))
 
 
 if __name__ == "__main__":
