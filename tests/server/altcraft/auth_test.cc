@@ -1,6 +1,7 @@
 // Tokens, scopes, request formats and the error numbers that are not about a code:
 // 400, 401, 403, 500, 503.
 #include "fixture.h"
+#include "tests/support/broken_sink.h"
 
 namespace codeledger::server::altcraft::testing {
 namespace {
@@ -112,24 +113,10 @@ TEST_F(AuthTest, MissingTokenAuthorityIs500) {
   EXPECT_EQ(error(r), 500);
 }
 
-// A sink whose storage has failed: every mutation is refused (sticky WAL failure).
-class BrokenSink final : public ledger::EventSink {
- public:
-  Status stage(ledger::Event& e) override {
-    if (healthy) {
-      e.header.lsn = ++lsn;
-      return Status::Ok();
-    }
-    return Status(ErrorCode::kStorageUnavailable, "storage failed: writes refused until restart");
-  }
-  bool healthy = true;
-  ledger::Lsn lsn = 0;
-};
-
 class StorageFailureTest : public AltcraftTest {
  protected:
   StorageFailureTest() : AltcraftTest(ledger::LedgerOptions{}, &sink_) {}
-  static inline BrokenSink sink_;
+  static inline codeledger::testing::BrokenSink sink_;
   void TearDown() override { sink_.healthy = true; }
 };
 
