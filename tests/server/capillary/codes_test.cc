@@ -77,6 +77,7 @@ TEST_F(CodesTest, LinkErrorsCarryTheDocumentedCodes) {
       {link_body("-5", kSeedCode), 1006},
       {link_body("\"abc\"", kSeedCode), 1006},
       {link_body("null", kSeedCode), 1006},
+      {link_body("1.5", kSeedCode), 1006},
       {link_body("566881933", "DQ-V73"), 902},
       {link_body("566881933", "DQCV7"), 903},
       {link_body("566881933", std::string(40, 'A')), 904},
@@ -87,6 +88,7 @@ TEST_F(CodesTest, LinkErrorsCarryTheDocumentedCodes) {
       {R"({"customerId":566881933,"code":"DQCV73","mode":"CASH"})", 400},
       {R"({"customerId":566881933,"code":12,"mode":"DISCOUNT"})", 400},
       {R"({"customerId":true,"code":"DQCV73","mode":"DISCOUNT"})", 400},
+      {R"({"customerId":{},"code":"DQCV73","mode":"DISCOUNT"})", 400},
   };
   const auto before = ledger_.state_hash();
   for (const Case& c : cases) {
@@ -128,6 +130,20 @@ TEST_F(CodesTest, LinkRedeemedCodeIs1004) {
   ASSERT_EQ(redeemed.status, http::status::ok) << redeemed.body;
   Reply r = link(link_body("566135941", "USED01"));
   EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{1004}) << r.body;
+}
+
+TEST_F(CodesTest, LinkOfAnInactiveCodeOrACodeOfAnInactivePromotionIs1001) {
+  ledger::Op op = setup_op();
+  ASSERT_TRUE(ledger_.update_code(op, ledger::Mode::kDiscount, "OTHER1", std::nullopt, false).ok());
+  const auto before = ledger_.state_hash();
+  EXPECT_EQ(error_codes(link(link_body("566881933", "OTHER1"))), std::vector<std::int64_t>{1001});
+  EXPECT_EQ(ledger_.state_hash(), before);
+  Reply off = call(&deactivate_promotion, http::verb::post, "/x", {}, {{"promotionId", promotion_}});
+  ASSERT_EQ(off.status, http::status::ok) << off.body;
+  const auto deactivated = ledger_.state_hash();
+  Reply r = link(link_body("566881933", kSeedCode));
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{1001}) << r.body;
+  EXPECT_EQ(ledger_.state_hash(), deactivated);
 }
 
 TEST_F(CodesTest, LinkWithWrongModeDoesNotFindTheCode) {
@@ -204,6 +220,7 @@ TEST_F(CodesTest, GetTooManyCodesIs400NamingTheLimit) {
   for (std::size_t i = 0; i <= ledger_.options().limits.codes_per_call_max; ++i) q += "ABCDEF,";
   Reply r = call(&get_codes, http::verb::get, q);
   EXPECT_EQ(r.status, http::status::bad_request);
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{400});
   EXPECT_NE(first_message(r).find("codes"), std::string::npos);
 }
 

@@ -60,6 +60,8 @@ class CapillaryTest : public ::testing::Test {
                                   std::string_view extra_fields = {},
                                   std::string_view name = "code_linked promotion");
   std::string make_issuable_promotion(std::string_view extra_fields = {});
+  // An operation for setting state up directly in the ledger (not under test).
+  ledger::Op setup_op() { return ledger::Op{kOrgA, "setup", now_, ledger::Dialect::kAdmin, 0}; }
   // Makes sure kCustomer and kCustomer2 exist as profiles in `caller`'s org.
   void add_customers(const Caller* caller = nullptr);
 
