@@ -94,6 +94,19 @@ TEST_F(AuthTest, NestedOrRepeatedScalarsAre400) {
             "loyalty_id must be a single value, not a list");
 }
 
+TEST_F(AuthTest, AValueOver1024BytesIs400InJsonAndXml) {
+  const std::string code(1025, 'A');
+  const auto before = ledger_->state_hash();
+  Answer j = answer(call(&attach, json(R"("db_id":1,"loyalty_id":1,"profile_id":"prof-1","code":")" + code + "\"")));
+  EXPECT_EQ(j.error, 400);
+  EXPECT_EQ(j.error_text, "code is longer than 1024 bytes");
+  Answer x = answer(call(&attach, xml("<db_id>1</db_id><loyalty_id>1</loyalty_id><profile_id>prof-1</profile_id>"
+                                      "<code>" + code + "</code>")));
+  EXPECT_EQ(x.error, 400);
+  EXPECT_EQ(x.error_text, "code is longer than 1024 bytes");
+  EXPECT_EQ(ledger_->state_hash(), before);
+}
+
 TEST_F(AuthTest, UnknownFormatIs400) {
   Answer a = answer(call(&get_code, json(R"("loyalty_id":1,"code":"AAA111","format":"yaml")")));
   EXPECT_EQ(a.error, 400);
