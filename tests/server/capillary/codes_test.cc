@@ -163,6 +163,28 @@ TEST_F(CodesTest, MalformedBodiesAre400AndChangeNothing) {
   EXPECT_EQ(ledger_.state_hash(), before);
 }
 
+// Conventions: nesting deeper than 8 levels or an object of more than 256 members is 400;
+// within them (unknown fields are ignored) the link goes through. (8 levels exactly is refused
+// too: simdjson's max_depth counts one level more than the document says.)
+TEST_F(CodesTest, BodiesDeeperThan8LevelsOrWiderThan256MembersAre400) {
+  const auto body = [](std::size_t arrays, std::size_t extra_members) {
+    std::string b = R"({"customerId":566881933,"code":"DQCV73","mode":"DISCOUNT","x":)" +
+                    std::string(arrays, '[') + "1" + std::string(arrays, ']');
+    for (std::size_t i = 0; i < extra_members; ++i) b += ",\"k" + std::to_string(i) + "\":1";
+    return b + "}";
+  };
+  const auto before = ledger_.state_hash();
+  Reply deep = link(body(8, 0));  // the object and 8 arrays: 9 levels
+  EXPECT_EQ(error_codes(deep), std::vector<std::int64_t>{400}) << deep.body;
+  EXPECT_NE(first_message(deep).find("depth_max"), std::string::npos);
+  Reply wide = link(body(0, 253));  // 257 members
+  EXPECT_EQ(error_codes(wide), std::vector<std::int64_t>{400}) << wide.body;
+  EXPECT_NE(first_message(wide).find("object_members_max"), std::string::npos);
+  EXPECT_EQ(ledger_.state_hash(), before);
+  Reply within = link(body(6, 252));  // 7 levels, 256 members
+  EXPECT_EQ(within.status, http::status::ok) << within.body;
+}
+
 TEST_F(CodesTest, SeedGetExampleReturnsAnArrayOfRecords) {
   ASSERT_EQ(link(link_body("566881933", kSeedCode)).status, http::status::ok);
   Reply r = call(&get_codes, http::verb::get, std::string(kGet) + "?codes=DQCV73&mode=DISCOUNT");
