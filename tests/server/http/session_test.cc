@@ -657,6 +657,7 @@ TEST(HttpDurability, AnswerIsReplacedBy503WhenTheLogFailsBeforeItsLsnIsDurable) 
   auto r = c.read_response();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->result_int(), 503);
+  EXPECT_NE(r->body().find(R"("errors":[{"code":503)"), std::string::npos) << r->body();
   EXPECT_EQ(r->body().find("durable\":true"), std::string::npos);
   EXPECT_NE(r->body().find("not made durable"), std::string::npos);
 }
