@@ -1,6 +1,7 @@
 // Tokens, scopes, request formats and the error numbers that are not about a code:
 // 400, 401, 403, 500, 503.
 #include "fixture.h"
+#include "tests/support/broken_sink.h"
 
 namespace codeledger::server::altcraft::testing {
 namespace {
@@ -93,6 +94,19 @@ TEST_F(AuthTest, NestedOrRepeatedScalarsAre400) {
             "loyalty_id must be a single value, not a list");
 }
 
+TEST_F(AuthTest, AValueOver1024BytesIs400InJsonAndXml) {
+  const std::string code(1025, 'A');
+  const auto before = ledger_->state_hash();
+  Answer j = answer(call(&attach, json(R"("db_id":1,"loyalty_id":1,"profile_id":"prof-1","code":")" + code + "\"")));
+  EXPECT_EQ(j.error, 400);
+  EXPECT_EQ(j.error_text, "code is longer than 1024 bytes");
+  Answer x = answer(call(&attach, xml("<db_id>1</db_id><loyalty_id>1</loyalty_id><profile_id>prof-1</profile_id>"
+                                      "<code>" + code + "</code>")));
+  EXPECT_EQ(x.error, 400);
+  EXPECT_EQ(x.error_text, "code is longer than 1024 bytes");
+  EXPECT_EQ(ledger_->state_hash(), before);
+}
+
 TEST_F(AuthTest, UnknownFormatIs400) {
   Answer a = answer(call(&get_code, json(R"("loyalty_id":1,"code":"AAA111","format":"yaml")")));
   EXPECT_EQ(a.error, 400);
@@ -112,24 +126,10 @@ TEST_F(AuthTest, MissingTokenAuthorityIs500) {
   EXPECT_EQ(error(r), 500);
 }
 
-// A sink whose storage has failed: every mutation is refused (sticky WAL failure).
-class BrokenSink final : public ledger::EventSink {
- public:
-  Status stage(ledger::Event& e) override {
-    if (healthy) {
-      e.header.lsn = ++lsn;
-      return Status::Ok();
-    }
-    return Status(ErrorCode::kStorageUnavailable, "storage failed: writes refused until restart");
-  }
-  bool healthy = true;
-  ledger::Lsn lsn = 0;
-};
-
 class StorageFailureTest : public AltcraftTest {
  protected:
   StorageFailureTest() : AltcraftTest(ledger::LedgerOptions{}, &sink_) {}
-  static inline BrokenSink sink_;
+  static inline codeledger::testing::BrokenSink sink_;
   void TearDown() override { sink_.healthy = true; }
 };
 

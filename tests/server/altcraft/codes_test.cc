@@ -138,6 +138,32 @@ TEST_F(CodesTest, ActivatingAnInactiveOrExpiredCodeIs1001Or1002) {
   EXPECT_EQ(error(activate_json("AAA222")), 1002);
 }
 
+TEST_F(CodesTest, ActivatingACodeOfAnInactiveProgramIs1001AndChangesNothing) {
+  link("AAA111", kCustomer1);
+  ledger::Op op = admin_op(kOrgA);
+  ledger::PromotionPatch off;
+  off.active = false;
+  ASSERT_TRUE(ledger_->update_promotion(op, program_id(kOrgA, 1), off).ok());
+  const auto before = ledger_->state_hash();
+  EXPECT_EQ(error(activate_json("AAA111")), 1001);
+  EXPECT_EQ(error(call(&attach, json(R"("db_id":1,"loyalty_id":1,"profile_id":"prof-2","code":"AAA222")"))), 1001);
+  EXPECT_EQ(ledger_->state_hash(), before);
+}
+
+TEST_F(CodesTest, ActivatingACodeNotYetRedeemableIs1002AndChangesNothing) {
+  ledger::Op op = admin_op(kOrgA);
+  ledger::CodeImportOptions later;
+  later.redeemable_from_ms = kNow + 60'000;
+  const std::string codes[] = {"LATER1"};
+  ASSERT_TRUE(ledger_->import_codes(op, program_id(kOrgA, 1), codes, later).ok());
+  link("LATER1", kCustomer1);
+  const auto before = ledger_->state_hash();
+  Answer a = answer(activate_json("LATER1"));
+  EXPECT_EQ(a.error, 1002);
+  EXPECT_NE(a.error_text.find("not yet redeemable"), std::string::npos) << a.error_text;
+  EXPECT_EQ(ledger_->state_hash(), before);
+}
+
 TEST_F(CodesTest, PerCustomerLimitIs1009) {
   ledger::Op op = admin_op(kOrgA);
   ledger::PromotionPatch patch;
@@ -182,12 +208,15 @@ TEST_F(CodesTest, DeactivatedCodeCannotBeAttached) {
 }
 
 TEST_F(CodesTest, UpdateErrors) {
-  EXPECT_EQ(answer(call(&update, json(R"("loyalty_id":1,"code":"AAA111")"))).error_text,
-            "give expire_date, activated or both: there is nothing to update");
+  const auto before = ledger_->state_hash();
+  Answer neither = answer(call(&update, json(R"("loyalty_id":1,"code":"AAA111")")));
+  EXPECT_EQ(neither.error, 400);
+  EXPECT_EQ(neither.error_text, "give expire_date, activated or both: there is nothing to update");
   EXPECT_EQ(error(call(&update, json(R"("loyalty_id":1,"code":"AAA111","expire_date":"25.08.2026")"))), 400);
   EXPECT_EQ(error(call(&update, json(R"("loyalty_id":1,"code":"AAA111","expire_date":"2026-08-25T08:00:00")"))), 400);
   EXPECT_EQ(error(call(&update, json(R"("loyalty_id":1,"code":"AAA111","activated":"maybe")"))), 400);
   EXPECT_EQ(error(call(&update, json(R"("loyalty_id":1,"code":"ZZZ999","activated":true)"))), 404);
+  EXPECT_EQ(ledger_->state_hash(), before);
 }
 
 // Dates with a character out of place are 400 before the date library reads them: on

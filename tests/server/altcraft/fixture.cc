@@ -1,5 +1,7 @@
 #include "fixture.h"
 
+#include "tests/support/documented_status.h"
+
 namespace codeledger::server::altcraft::testing {
 
 std::optional<Caller> FakeTokens::authenticate_token(std::string_view token) const {
@@ -92,6 +94,7 @@ Answer AltcraftTest::answer(const Reply& r) {
     EXPECT_TRUE(root) << r.body;
     a.error = root.child("error").text().as_int(-1);
     a.error_text = root.child("error_text").text().as_string();
+    EXPECT_EQ(r.status, codeledger::testing::documented_status(a.error)) << r.body;
     return a;
   }
   dom::element root = parse(r);
@@ -101,6 +104,7 @@ Answer AltcraftTest::answer(const Reply& r) {
   EXPECT_EQ(root["error_text"].get(text), simdjson::SUCCESS) << r.body;
   a.error = static_cast<int>(e);
   a.error_text = std::string(text);
+  EXPECT_EQ(r.status, codeledger::testing::documented_status(a.error)) << r.body;
   return a;
 }
 

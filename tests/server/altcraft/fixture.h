@@ -63,7 +63,8 @@ class AltcraftTest : public ::testing::Test {
   // An XML body: `elements` inside <xml>, <token> first when not empty.
   static std::string xml(std::string_view elements, std::string_view token = kTokenA);
 
-  // The envelope's error and error_text (fails the test when the body is not valid).
+  // The envelope's error and error_text (fails the test when the body is not valid, or when
+  // the HTTP status is not the one docs/api.md documents for that error number).
   Answer answer(const Reply& r);
   int error(const Reply& r) { return answer(r).error; }
   // The JSON body parsed; valid until the next parse.

@@ -34,6 +34,17 @@ TEST_F(PoolTest, ImportInsertsNewCodesAndReportsEachOne) {
   EXPECT_EQ(code_view("NEW002").promotion_id, program_id(kOrgA, 1));
 }
 
+TEST_F(PoolTest, ImportRefusesMalformedCodesEachWithItsNumber) {
+  const auto before = ledger_->state_hash();
+  Reply r = call(&import_codes, json(R"("loyalty_id":1,"codes":["AB-123","AB1","lower1",")" +
+                                     std::string(40, 'X') + "\"]"));
+  ASSERT_EQ(error(r), 0) << r.body;
+  std::vector<std::int64_t> numbers;
+  for (dom::element item : data(r).get_array()) numbers.push_back(std::int64_t(item["error"]));
+  EXPECT_EQ(numbers, (std::vector<std::int64_t>{902, 903, 905, 904}));
+  EXPECT_EQ(ledger_->state_hash(), before);
+}
+
 TEST_F(PoolTest, ImportInXmlTakesRepeatedCodesElements) {
   Reply r = call(&import_codes, xml("<codes>NEW001</codes><codes>NEW002</codes>"
                                     "<loyalty_id>1</loyalty_id><format>xml</format>"));

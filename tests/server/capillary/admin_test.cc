@@ -11,6 +11,8 @@ constexpr std::string_view kPromotions = "/api_gateway/v1/promotions";
 
 class AdminTest : public CapillaryTest {
  protected:
+  AdminTest() = default;
+  explicit AdminTest(ledger::LedgerOptions options) : CapillaryTest(options, nullptr) {}
   Reply create(std::string_view body, const Caller* caller = nullptr) {
     return call(&create_promotion, http::verb::post, kPromotions, body, {}, caller);
   }
@@ -83,6 +85,44 @@ TEST_F(AdminTest, DuplicateNameIsAConflict) {
   EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{409});
 }
 
+class PromotionLimitTest : public AdminTest {
+ protected:
+  static ledger::LedgerOptions two_promotions() {
+    ledger::LedgerOptions o;
+    o.limits.promotions_per_org_max = 2;
+    return o;
+  }
+  PromotionLimitTest() : AdminTest(two_promotions()) {}
+};
+
+TEST_F(PromotionLimitTest, CreateBeyondThePromotionsPerOrganisationLimitIs413) {
+  ASSERT_EQ(create(R"({"name":"one","mode":"DISCOUNT"})").status, http::status::ok);
+  ASSERT_EQ(create(R"({"name":"two","mode":"DISCOUNT"})").status, http::status::ok);
+  const auto before = ledger_.state_hash();
+  Reply r = create(R"({"name":"three","mode":"DISCOUNT"})");
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{413}) << r.body;
+  EXPECT_NE(first_message(r).find("promotions_per_org_max"), std::string::npos);
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+TEST_F(AdminTest, UpdateToATakenNameIs409AndChangesNothing) {
+  ASSERT_EQ(create(R"({"name":"Taken","mode":"DISCOUNT"})").status, http::status::ok);
+  const std::string id(std::string_view(data(create(R"({"name":"Mine","mode":"DISCOUNT"})"))["id"]));
+  const auto before = ledger_.state_hash();
+  Reply r = on(&update_promotion, http::verb::put, id, {}, R"({"name":"Taken"})");
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{409}) << r.body;
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+TEST_F(AdminTest, ActivateOrDeactivateWithABadIdIs400AndAnUnknownIdIs404) {
+  const Handler handlers[] = {&activate_promotion, &deactivate_promotion};
+  for (Handler h : handlers) {
+    EXPECT_EQ(error_codes(on(h, http::verb::post, "zz", "/activate")), std::vector<std::int64_t>{400});
+    EXPECT_EQ(error_codes(on(h, http::verb::post, "0123456789abcdef01234567", "/activate")),
+              std::vector<std::int64_t>{404});
+  }
+}
+
 TEST_F(AdminTest, UpdateActivateDeactivateGetAndList) {
   const std::string id(std::string_view(data(create(R"({"name":"P","mode":"DISCOUNT"})"))["id"]));
   Reply up = on(&update_promotion, http::verb::put, id, {}, R"({"name":"P2","perCodeRedemptionLimit":5})");
@@ -132,6 +172,30 @@ TEST_F(AdminTest, ImportIsAllOrNothing) {
   EXPECT_EQ(ledger_.state_hash(), before);
   Reply get = call(&get_codes, http::verb::get, "/x?codes=GOOD01&mode=DISCOUNT");
   EXPECT_EQ(error_codes(get), std::vector<std::int64_t>{1001});
+}
+
+TEST_F(AdminTest, ImportOfExistingOrRepeatedCodesIs409AndImportsNothing) {
+  const std::string id = make_code_promotion({"EXIST1"});
+  const auto before = ledger_.state_hash();
+  Reply r = on(&import_codes, http::verb::post, id, "/codes", R"({"codes":["EXIST1","TWICE1","TWICE1"]})");
+  EXPECT_EQ(r.status, http::status::conflict) << r.body;
+  EXPECT_EQ(error_codes(r), (std::vector<std::int64_t>{409, 409})) << r.body;
+  EXPECT_EQ(std::int64_t(data(r)["imported"]), 0);
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+TEST_F(AdminTest, ImportRequestErrorsAre400) {
+  const std::string id = make_code_promotion({});
+  const auto before = ledger_.state_hash();
+  EXPECT_EQ(error_codes(on(&import_codes, http::verb::post, id, "/codes", R"({"validTill":1})")),
+            std::vector<std::int64_t>{400});
+  EXPECT_EQ(error_codes(on(&import_codes, http::verb::post, "not-hex", "/codes", R"({"codes":["ABCDEF"]})")),
+            std::vector<std::int64_t>{400});
+  Reply window = on(&import_codes, http::verb::post, id, "/codes",
+                    R"({"codes":["ABCDEF"],"redeemableFrom":1767205799999,"validTill":1762841149535})");
+  EXPECT_EQ(error_codes(window), std::vector<std::int64_t>{400});
+  EXPECT_NE(first_message(window).find("redeemableFrom"), std::string::npos);
+  EXPECT_EQ(ledger_.state_hash(), before);
 }
 
 TEST_F(AdminTest, ImportReportsCountAndValidity) {
@@ -218,6 +282,29 @@ TEST_F(AdminTest, GenerateAndExportErrors) {
   EXPECT_EQ(ledger_.state_hash(), before);
 }
 
+TEST_F(AdminTest, GenerateForAnIssuablePromotionIs707AndForAnUnknownOneIs404) {
+  const std::string issuable = make_issuable_promotion();
+  const auto before = ledger_.state_hash();
+  EXPECT_EQ(error_codes(on(&generate_codes, http::verb::post, issuable, "/codes/generate", R"({"count":3})")),
+            std::vector<std::int64_t>{707});
+  EXPECT_EQ(error_codes(on(&generate_codes, http::verb::post, "0123456789abcdef01234567",
+                           "/codes/generate", R"({"count":3})")),
+            std::vector<std::int64_t>{404});
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+// Two codes fit ABCDE + one of "AB"; one is asked for (half the space: not refused up front)
+// but both exist already, so the draws run out: 409, and nothing is added.
+TEST_F(AdminTest, GenerateThatRunsOutOfSpaceAgainstExistingCodesIs409) {
+  const std::string id = make_code_promotion({"ABCDEA", "ABCDEB"});
+  const auto before = ledger_.state_hash();
+  Reply r = on(&generate_codes, http::verb::post, id, "/codes/generate",
+               R"({"count":1,"length":6,"prefix":"ABCDE","alphabet":"AB","seed":1})");
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{409}) << r.body;
+  EXPECT_NE(first_message(r).find("code space exhausted"), std::string::npos);
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
 TEST_F(AdminTest, CustomersBulkUpsert) {
   Reply r = call(&upsert_customers, http::verb::post, "/api_gateway/v1/customers/bulk",
                  R"([{"customerId":566881933,"externalId":"ext-1","email":"a@example.com",)"
@@ -241,6 +328,8 @@ TEST_F(AdminTest, CustomersBulkErrorsNameTheField) {
       {R"([{"customerId":1,"email":5}])", 400, "customers[0].email"},
       {R"([{"customerId":1},{"customerId":2,"customFields":[]}])", 400, "customers[1].customFields"},
       {R"([{"customerId":1,"customFields":{"tier":1}}])", 400, "customers[0].customFields.tier"},
+      {R"([{"customerId":1,"externalId":")" + std::string(129, 'x') + R"("}])", 400,
+       "customers[0].externalId"},
   };
   const auto before = ledger_.state_hash();
   for (const Case& c : cases) {

@@ -77,6 +77,7 @@ TEST_F(CodesTest, LinkErrorsCarryTheDocumentedCodes) {
       {link_body("-5", kSeedCode), 1006},
       {link_body("\"abc\"", kSeedCode), 1006},
       {link_body("null", kSeedCode), 1006},
+      {link_body("1.5", kSeedCode), 1006},
       {link_body("566881933", "DQ-V73"), 902},
       {link_body("566881933", "DQCV7"), 903},
       {link_body("566881933", std::string(40, 'A')), 904},
@@ -87,6 +88,7 @@ TEST_F(CodesTest, LinkErrorsCarryTheDocumentedCodes) {
       {R"({"customerId":566881933,"code":"DQCV73","mode":"CASH"})", 400},
       {R"({"customerId":566881933,"code":12,"mode":"DISCOUNT"})", 400},
       {R"({"customerId":true,"code":"DQCV73","mode":"DISCOUNT"})", 400},
+      {R"({"customerId":{},"code":"DQCV73","mode":"DISCOUNT"})", 400},
   };
   const auto before = ledger_.state_hash();
   for (const Case& c : cases) {
@@ -130,6 +132,20 @@ TEST_F(CodesTest, LinkRedeemedCodeIs1004) {
   EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{1004}) << r.body;
 }
 
+TEST_F(CodesTest, LinkOfAnInactiveCodeOrACodeOfAnInactivePromotionIs1001) {
+  ledger::Op op = setup_op();
+  ASSERT_TRUE(ledger_.update_code(op, ledger::Mode::kDiscount, "OTHER1", std::nullopt, false).ok());
+  const auto before = ledger_.state_hash();
+  EXPECT_EQ(error_codes(link(link_body("566881933", "OTHER1"))), std::vector<std::int64_t>{1001});
+  EXPECT_EQ(ledger_.state_hash(), before);
+  Reply off = call(&deactivate_promotion, http::verb::post, "/x", {}, {{"promotionId", promotion_}});
+  ASSERT_EQ(off.status, http::status::ok) << off.body;
+  const auto deactivated = ledger_.state_hash();
+  Reply r = link(link_body("566881933", kSeedCode));
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{1001}) << r.body;
+  EXPECT_EQ(ledger_.state_hash(), deactivated);
+}
+
 TEST_F(CodesTest, LinkWithWrongModeDoesNotFindTheCode) {
   Reply r = link(link_body("566881933", kSeedCode, "PAYMENT_VOUCHER"));
   EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{1001}) << r.body;
@@ -145,6 +161,28 @@ TEST_F(CodesTest, MalformedBodiesAre400AndChangeNothing) {
   }
   EXPECT_NE(first_message(link("[1]")).find("request body must be an object"), std::string::npos);
   EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+// Conventions: nesting deeper than 8 levels or an object of more than 256 members is 400;
+// within them (unknown fields are ignored) the link goes through. (8 levels exactly is refused
+// too: simdjson's max_depth counts one level more than the document says.)
+TEST_F(CodesTest, BodiesDeeperThan8LevelsOrWiderThan256MembersAre400) {
+  const auto body = [](std::size_t arrays, std::size_t extra_members) {
+    std::string b = R"({"customerId":566881933,"code":"DQCV73","mode":"DISCOUNT","x":)" +
+                    std::string(arrays, '[') + "1" + std::string(arrays, ']');
+    for (std::size_t i = 0; i < extra_members; ++i) b += ",\"k" + std::to_string(i) + "\":1";
+    return b + "}";
+  };
+  const auto before = ledger_.state_hash();
+  Reply deep = link(body(8, 0));  // the object and 8 arrays: 9 levels
+  EXPECT_EQ(error_codes(deep), std::vector<std::int64_t>{400}) << deep.body;
+  EXPECT_NE(first_message(deep).find("depth_max"), std::string::npos);
+  Reply wide = link(body(0, 253));  // 257 members
+  EXPECT_EQ(error_codes(wide), std::vector<std::int64_t>{400}) << wide.body;
+  EXPECT_NE(first_message(wide).find("object_members_max"), std::string::npos);
+  EXPECT_EQ(ledger_.state_hash(), before);
+  Reply within = link(body(6, 252));  // 7 levels, 256 members
+  EXPECT_EQ(within.status, http::status::ok) << within.body;
 }
 
 TEST_F(CodesTest, SeedGetExampleReturnsAnArrayOfRecords) {
@@ -204,6 +242,7 @@ TEST_F(CodesTest, GetTooManyCodesIs400NamingTheLimit) {
   for (std::size_t i = 0; i <= ledger_.options().limits.codes_per_call_max; ++i) q += "ABCDEF,";
   Reply r = call(&get_codes, http::verb::get, q);
   EXPECT_EQ(r.status, http::status::bad_request);
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{400});
   EXPECT_NE(first_message(r).find("codes"), std::string::npos);
 }
 

@@ -19,10 +19,17 @@ class EarnTest : public CapillaryTest {
     if (!context.empty()) target += "?contextId=" + std::string(context);
     return call(&issue_bulk, http::verb::post, target, body, {{"promotionId", id}}, caller);
   }
-  Reply earn_one(std::string_view body) {
-    return call(&earn, http::verb::post,
-                "/api_gateway/v1/promotions/" + promotion_ + "/earn?contextId=ctx-1", body,
-                {{"promotionId", promotion_}});
+  Reply earn_one(std::string_view body, std::string_view promotion = {},
+                 std::string_view context = "ctx-1") {
+    const std::string id(promotion.empty() ? std::string_view(promotion_) : promotion);
+    std::string target = "/api_gateway/v1/promotions/" + id + "/earn";
+    if (!context.empty()) target += "?contextId=" + std::string(context);
+    return call(&earn, http::verb::post, target, body, {{"promotionId", id}});
+  }
+  std::string make_promotion(std::string_view body) {
+    Reply created = call(&create_promotion, http::verb::post, "/api_gateway/v1/promotions", body);
+    EXPECT_EQ(created.status, http::status::ok) << created.body;
+    return std::string(std::string_view(data(created)["id"]));
   }
   Reply revoke(std::string_view body, const Caller* caller = nullptr) {
     return call(&revoke_earn, http::verb::post, "/api_gateway/v1/promotions/revokeEarn", body, {},
@@ -72,10 +79,49 @@ TEST_F(EarnTest, PerCustomerFailuresAreReportedByName) {
   Reply r = issue("[566881933, 566135941]", once);
   ASSERT_EQ(r.status, http::status::ok) << r.body;
   EXPECT_EQ(data(r).get_object().size(), 1u);
-  EXPECT_EQ(error_codes(r).size(), 1u);
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{413});
   EXPECT_NE(first_message(r).find("566881933"), std::string::npos);
+  const auto before = ledger_.state_hash();
   Reply all_failed = issue("[566881933]", once);
   EXPECT_EQ(all_failed.status, http::status::bad_request) << all_failed.body;
+  EXPECT_EQ(error_codes(all_failed), std::vector<std::int64_t>{413});
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+TEST_F(EarnTest, IssueWithAnEmptyOrOversizeContextIdIs400) {
+  const auto before = ledger_.state_hash();
+  const std::string target = "/api_gateway/v1/promotions/" + promotion_ + "/issueBulk?contextId=";
+  for (const std::string& context : {std::string(), std::string(129, 'c')}) {
+    Reply r = call(&issue_bulk, http::verb::post, target + context, "[566881933]",
+                   {{"promotionId", promotion_}});
+    EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{400}) << r.body;
+    EXPECT_NE(first_message(r).find("contextId"), std::string::npos);
+  }
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+TEST_F(EarnTest, SingleEarnErrorsAreThoseOfIssueBulk) {
+  const std::string coded = make_code_promotion({kSeedCode});
+  const std::string expired =
+      make_promotion(R"({"name":"old","mode":"DISCOUNT","kind":"ISSUABLE","validFrom":1,"validTill":1000})");
+  const std::string inactive =
+      make_promotion(R"({"name":"off","mode":"DISCOUNT","kind":"ISSUABLE","active":false})");
+  const std::string once =
+      make_promotion(R"({"name":"once","mode":"DISCOUNT","kind":"ISSUABLE","perCustomerEarnLimit":1})");
+  ASSERT_EQ(earn_one(R"({"customerId":566881933})", once).status, http::status::ok);
+  const std::string body = R"({"customerId":566881933})";
+  const auto before = ledger_.state_hash();
+  EXPECT_EQ(error_codes(earn_one(body, "not-an-id")), std::vector<std::int64_t>{400});
+  EXPECT_EQ(error_codes(earn_one(body, {}, "")), std::vector<std::int64_t>{400});
+  EXPECT_EQ(error_codes(earn_one(body, "0123456789abcdef01234567")), std::vector<std::int64_t>{404});
+  EXPECT_EQ(error_codes(earn_one(body, expired)), std::vector<std::int64_t>{706});
+  EXPECT_EQ(error_codes(earn_one(body, inactive)), std::vector<std::int64_t>{707});
+  EXPECT_EQ(error_codes(earn_one(body, coded)), std::vector<std::int64_t>{714});
+  EXPECT_EQ(error_codes(earn_one(R"({"customerId":"x"})")), std::vector<std::int64_t>{1006});
+  Reply limited = earn_one(body, once);
+  EXPECT_EQ(error_codes(limited), std::vector<std::int64_t>{413}) << limited.body;
+  EXPECT_TRUE(data(limited).is_null());
+  EXPECT_EQ(ledger_.state_hash(), before);
 }
 
 TEST_F(EarnTest, IssueErrorsCarryTheDocumentedCodes) {
@@ -109,8 +155,11 @@ TEST_F(EarnTest, TooManyActivePromotionsIs705) {
   s.active_promotions_max = 1;
   ASSERT_TRUE(ledger_.configure_org(kOrgA, s).ok());
   make_code_promotion({});  // a second active promotion
+  const auto before = ledger_.state_hash();
   Reply r = issue("[566881933]");
   EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{705}) << r.body;
+  EXPECT_EQ(error_codes(earn_one(R"({"customerId":566881933})")), std::vector<std::int64_t>{705});
+  EXPECT_EQ(ledger_.state_hash(), before);
 }
 
 TEST_F(EarnTest, OversizeCustomerListIs400) {
@@ -176,6 +225,30 @@ TEST_F(EarnTest, RevokeUnknownIs729AndRedeemedIs730) {
   ASSERT_EQ(redeemed.status, http::status::ok) << redeemed.body;
   EXPECT_EQ(std::string_view(data(redeemed)["redemptions"].at(0)["earnedPromotionId"]), earn_id);
   EXPECT_EQ(error_codes(revoke(revoke_body(earn_id))), std::vector<std::int64_t>{730});
+}
+
+TEST_F(EarnTest, RevokeOfAnIdListedTwiceIs731ForTheSecond) {
+  Reply issued = issue("[566881933]");
+  const std::string earn_id(std::string_view(data(issued)["566881933"]["id"]));
+  Reply r = revoke(R"({"customerId":566881933,"earnRevokeDetails":[{"promotionId":")" + promotion_ +
+                   R"(","earnIds":[")" + earn_id + R"(",")" + earn_id + R"("]}]})");
+  ASSERT_EQ(r.status, http::status::ok) << r.body;
+  EXPECT_EQ(data(r).get_array().size(), 1u);
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{731});
+}
+
+TEST_F(EarnTest, RevokeOfMoreThanTheIdLimitIs400AndChangesNothing) {
+  Reply issued = issue("[566881933]");
+  const std::string earn_id(std::string_view(data(issued)["566881933"]["id"]));
+  std::string ids;
+  for (std::size_t i = 0; i <= ledger_.options().limits.earn_ids_per_revoke_max; ++i) {
+    ids += std::string(i ? "," : "") + "\"" + earn_id + "\"";
+  }
+  const auto before = ledger_.state_hash();
+  Reply r = revoke(R"({"customerId":566881933,"earnRevokeDetails":[{"promotionId":")" + promotion_ +
+                   R"(","earnIds":[)" + ids + "]}]}");
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{400}) << r.body.substr(0, 200);
+  EXPECT_EQ(ledger_.state_hash(), before);
 }
 
 TEST_F(EarnTest, RevokeBadBodiesAre400NamingTheField) {

@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "tests/support/documented_status.h"
+
 namespace codeledger::server::capillary::testing {
 
 namespace {
@@ -76,9 +78,20 @@ dom::element CapillaryTest::parse(const Reply& r) {
 
 std::vector<std::int64_t> CapillaryTest::error_codes(const Reply& r) {
   std::vector<std::int64_t> out;
+  const dom::element root = parse(r);
   dom::array errors;
-  if (parse(r)["errors"].get(errors) != simdjson::SUCCESS) return out;
+  if (root["errors"].get(errors) != simdjson::SUCCESS) return out;
   for (dom::element e : errors) out.push_back(std::int64_t(e["code"]));
+  if (out.empty()) return out;
+  if (r.status == http::status::ok) {
+    dom::array records;
+    dom::object record_map;
+    const bool some = (root["data"].get(records) == simdjson::SUCCESS && records.size() > 0) ||
+                      (root["data"].get(record_map) == simdjson::SUCCESS && record_map.size() > 0);
+    EXPECT_TRUE(some) << "200 with errors but no record succeeded: " << r.body;
+  } else {
+    EXPECT_EQ(r.status, codeledger::testing::documented_status(out.front())) << r.body;
+  }
   return out;
 }
 

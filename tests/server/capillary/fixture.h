@@ -32,6 +32,9 @@ using PathList = std::initializer_list<std::pair<std::string_view, std::string_v
 
 class CapillaryTest : public ::testing::Test {
  protected:
+  CapillaryTest() = default;
+  // A ledger with other limits, or staging its events to `sink`.
+  CapillaryTest(ledger::LedgerOptions options, ledger::EventSink* sink) : ledger_(options, sink) {}
   void SetUp() override;
 
   // One handler call as `caller` (org A by default). `target` may carry `?query`.
@@ -45,7 +48,9 @@ class CapillaryTest : public ::testing::Test {
   // The reply body parsed; valid until the next parse. Fails the test on invalid JSON.
   dom::element parse(const Reply& r);
   dom::element data(const Reply& r) { return parse(r)["data"].value(); }
-  // The numeric codes of the reply's `errors` (empty when there are none).
+  // The numeric codes of the reply's `errors` (empty when there are none). Also checks the
+  // reply's status is the documented one: 200 only when some record succeeded (`data` holds
+  // something), otherwise the status of the first error's code.
   std::vector<std::int64_t> error_codes(const Reply& r);
   // The first error's message ("" when there is none).
   std::string first_message(const Reply& r);
@@ -55,6 +60,8 @@ class CapillaryTest : public ::testing::Test {
                                   std::string_view extra_fields = {},
                                   std::string_view name = "code_linked promotion");
   std::string make_issuable_promotion(std::string_view extra_fields = {});
+  // An operation for setting state up directly in the ledger (not under test).
+  ledger::Op setup_op() { return ledger::Op{kOrgA, "setup", now_, ledger::Dialect::kAdmin, 0}; }
   // Makes sure kCustomer and kCustomer2 exist as profiles in `caller`'s org.
   void add_customers(const Caller* caller = nullptr);
 

@@ -1,5 +1,6 @@
 // Redeem, redemption history and reversal: shapes, idempotency and every error code.
 #include "fixture.h"
+#include "tests/support/broken_sink.h"
 
 namespace codeledger::server::capillary::testing {
 namespace {
@@ -31,6 +32,25 @@ class RedemptionsTest : public CapillaryTest {
   }
   Reply history(std::string_view query) {
     return call(&redemption_history, http::verb::get, std::string(kRedeem) + std::string(query));
+  }
+  Reply reverse(std::string_view body) {
+    return call(&reverse_redemption, http::verb::post, kReverse, body);
+  }
+  // Issues `promotion` (issuable) to kCustomer; returns the wallet entry's id.
+  std::string earn_for_customer(const std::string& promotion) {
+    Reply issued = call(&issue_bulk, http::verb::post, "/x?contextId=ctx", "[566881933]",
+                        {{"promotionId", promotion}});
+    EXPECT_EQ(issued.status, http::status::ok) << issued.body;
+    return std::string(std::string_view(data(issued)["566881933"]["id"]));
+  }
+  Reply redeem_earned(std::string_view txn, std::initializer_list<std::string_view> earn_ids) {
+    std::string items;
+    for (std::string_view id : earn_ids) {
+      items += std::string(items.empty() ? "" : ",") + R"({"earnedPromotionId":")" +
+               std::string(id) + "\"}";
+    }
+    return redeem_now(R"({"customerId":566881933,"transactionIdentifier":")" + std::string(txn) +
+                      R"(","redemptions":[)" + items + "]}");
   }
   std::string promotion_;
 };
@@ -94,6 +114,78 @@ TEST_F(RedemptionsTest, ExpiredCodeIs1002) {
   now_ = kValidTill + 1;
   Reply r = redeem_now(redeem_body("txn-1", kSeedCode));
   EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{1002}) << r.body;
+}
+
+TEST_F(RedemptionsTest, InactiveCodeOrCodeOfAnInactivePromotionIs1001AndChangesNothing) {
+  ledger::Op op = setup_op();
+  ASSERT_TRUE(ledger_.update_code(op, ledger::Mode::kDiscount, "SECOND1", std::nullopt, false).ok());
+  const auto before = ledger_.state_hash();
+  EXPECT_EQ(error_codes(redeem_now(redeem_body("txn-1", "SECOND1"))), std::vector<std::int64_t>{1001});
+  EXPECT_EQ(ledger_.state_hash(), before);
+  Reply off = call(&deactivate_promotion, http::verb::post, "/x", {}, {{"promotionId", promotion_}});
+  ASSERT_EQ(off.status, http::status::ok) << off.body;
+  const auto deactivated = ledger_.state_hash();
+  EXPECT_EQ(error_codes(redeem_now(redeem_body("txn-2", kSeedCode))), std::vector<std::int64_t>{1001});
+  EXPECT_EQ(ledger_.state_hash(), deactivated);
+}
+
+TEST_F(RedemptionsTest, CodeNotYetRedeemableIs1002) {
+  Reply imported = call(&import_codes, http::verb::post, "/x",
+                        R"({"codes":["LATER01"],"redeemableFrom":)" + std::to_string(kNow + 60'000) + "}",
+                        {{"promotionId", promotion_}});
+  ASSERT_EQ(imported.status, http::status::ok) << imported.body;
+  make_code_promotion({"LATER02"}, R"("validFrom":)" + std::to_string(kNow + 60'000), "starts later");
+  const auto before = ledger_.state_hash();
+  Reply early = redeem_now(redeem_body("txn-1", "LATER01"));
+  EXPECT_EQ(error_codes(early), std::vector<std::int64_t>{1002}) << early.body;
+  EXPECT_NE(first_message(early).find("not yet redeemable"), std::string::npos);
+  EXPECT_EQ(error_codes(redeem_now(redeem_body("txn-2", "LATER02"))), std::vector<std::int64_t>{1002});
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+TEST_F(RedemptionsTest, EarnedPromotionNotInTheWalletIs729) {
+  const auto before = ledger_.state_hash();
+  Reply r = redeem_earned("e-1", {"0123456789abcdef01234567"});
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{729}) << r.body;
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+TEST_F(RedemptionsTest, EarnedPromotionRedeemedOrNamedTwiceIs730) {
+  const std::string earn_id = earn_for_customer(make_issuable_promotion());
+  const auto before = ledger_.state_hash();
+  EXPECT_EQ(error_codes(redeem_earned("e-1", {earn_id, earn_id})), std::vector<std::int64_t>{730});
+  EXPECT_EQ(ledger_.state_hash(), before);
+  ASSERT_EQ(redeem_earned("e-2", {earn_id}).status, http::status::ok);
+  const auto redeemed = ledger_.state_hash();
+  EXPECT_EQ(error_codes(redeem_earned("e-3", {earn_id})), std::vector<std::int64_t>{730});
+  EXPECT_EQ(ledger_.state_hash(), redeemed);
+}
+
+TEST_F(RedemptionsTest, RevokedEarnedPromotionIs731) {
+  const std::string issuable = make_issuable_promotion();
+  const std::string earn_id = earn_for_customer(issuable);
+  Reply revoked = call(&revoke_earn, http::verb::post, "/x",
+                       R"({"customerId":566881933,"earnRevokeDetails":[{"promotionId":")" + issuable +
+                           R"(","earnIds":[")" + earn_id + R"("]}]})");
+  ASSERT_EQ(revoked.status, http::status::ok) << revoked.body;
+  const auto before = ledger_.state_hash();
+  EXPECT_EQ(error_codes(redeem_earned("e-1", {earn_id})), std::vector<std::int64_t>{731});
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+TEST_F(RedemptionsTest, EarnedPromotionExpiredIs1002AndOfAnInactivePromotionIs1001) {
+  const std::string issuable = make_issuable_promotion(R"("earnValidityMs":1000)");
+  const std::string earn_id = earn_for_customer(issuable);
+  const auto before = ledger_.state_hash();
+  now_ = kNow + 2000;
+  EXPECT_EQ(error_codes(redeem_earned("e-1", {earn_id})), std::vector<std::int64_t>{1002});
+  EXPECT_EQ(ledger_.state_hash(), before);
+  now_ = kNow;
+  Reply off = call(&deactivate_promotion, http::verb::post, "/x", {}, {{"promotionId", issuable}});
+  ASSERT_EQ(off.status, http::status::ok) << off.body;
+  const auto deactivated = ledger_.state_hash();
+  EXPECT_EQ(error_codes(redeem_earned("e-2", {earn_id})), std::vector<std::int64_t>{1001});
+  EXPECT_EQ(ledger_.state_hash(), deactivated);
 }
 
 TEST_F(RedemptionsTest, UnknownCodeIs1001AndBadCodesAre90x) {
@@ -183,7 +275,7 @@ TEST_F(RedemptionsTest, TooManyItemsIs400) {
   const auto before = ledger_.state_hash();
   Reply r = redeem_now(R"({"customerId":1,"transactionIdentifier":"t","redemptions":[)" + items +
                        "]}");
-  EXPECT_EQ(r.status, http::status::bad_request);
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{400});
   EXPECT_NE(first_message(r).find("redemptions has more than"), std::string::npos);
   EXPECT_EQ(ledger_.state_hash(), before);
 }
@@ -214,6 +306,10 @@ TEST_F(RedemptionsTest, HistoryRequestErrorsAre400) {
   EXPECT_EQ(error_codes(history("?codes=DQCV73")), std::vector<std::int64_t>{400});
   EXPECT_EQ(error_codes(history("?mode=DISCOUNT")), std::vector<std::int64_t>{400});
   EXPECT_EQ(error_codes(history("?codes=abcdef&mode=DISCOUNT")), std::vector<std::int64_t>{905});
+  EXPECT_EQ(error_codes(history("?codes=DQCV73&mode=CASH")), std::vector<std::int64_t>{400});
+  std::string many = "?mode=DISCOUNT&codes=";
+  for (std::size_t i = 0; i <= ledger_.options().limits.codes_per_call_max; ++i) many += "ABCDEF,";
+  EXPECT_EQ(error_codes(history(many)), std::vector<std::int64_t>{400});
 }
 
 TEST_F(RedemptionsTest, ReverseGivesTheUseBack) {
@@ -230,13 +326,33 @@ TEST_F(RedemptionsTest, ReverseGivesTheUseBack) {
 TEST_F(RedemptionsTest, ReverseErrors) {
   Reply unknown = call(&reverse_redemption, http::verb::post, kReverse,
                        R"({"customerId":566881933,"transactionIdentifier":"nope"})");
-  EXPECT_NE(unknown.status, http::status::ok) << unknown.body;
+  EXPECT_EQ(unknown.status, http::status::not_found) << unknown.body;
+  EXPECT_EQ(error_codes(unknown), std::vector<std::int64_t>{404});
   EXPECT_EQ(error_codes(call(&reverse_redemption, http::verb::post, kReverse,
                              R"({"customerId":566881933})")),
             std::vector<std::int64_t>{400});
   EXPECT_EQ(error_codes(call(&reverse_redemption, http::verb::post, kReverse,
                              R"({"customerId":0,"transactionIdentifier":"t"})")),
             std::vector<std::int64_t>{1006});
+}
+
+TEST_F(RedemptionsTest, ReverseOfAnEmptyOrWronglyTypedTransactionIs400) {
+  for (std::string_view body : {R"({"customerId":566881933,"transactionIdentifier":""})",
+                                R"({"customerId":566881933,"transactionIdentifier":7})",
+                                R"({"customerId":"566881933","transactionIdentifier":null})"}) {
+    EXPECT_EQ(error_codes(reverse(body)), std::vector<std::int64_t>{400}) << body;
+  }
+}
+
+TEST_F(RedemptionsTest, ReversingAnAlreadyReversedRedemptionIs400AndChangesNothing) {
+  ASSERT_EQ(redeem_now(redeem_body("txn-1", kSeedCode)).status, http::status::ok);
+  const std::string body = R"({"customerId":566881933,"transactionIdentifier":"txn-1"})";
+  ASSERT_EQ(reverse(body).status, http::status::ok);
+  const auto before = ledger_.state_hash();
+  Reply again = reverse(body);
+  EXPECT_EQ(error_codes(again), std::vector<std::int64_t>{400}) << again.body;
+  EXPECT_NE(first_message(again).find("already been reversed"), std::string::npos);
+  EXPECT_EQ(ledger_.state_hash(), before);
 }
 
 TEST_F(RedemptionsTest, OtherOrganisationCannotRedeemSeeOrReverse) {
@@ -252,6 +368,34 @@ TEST_F(RedemptionsTest, OtherOrganisationCannotRedeemSeeOrReverse) {
                      R"({"customerId":566881933,"transactionIdentifier":"txn-1"})");
   EXPECT_NE(rev.status, http::status::ok) << rev.body;
   EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+// Storage failed (sticky WAL failure): every mutation is refused with 503, reads still answer.
+class StorageFailureTest : public CapillaryTest {
+ protected:
+  StorageFailureTest() : CapillaryTest(ledger::LedgerOptions{}, &sink_) {}
+  void SetUp() override {
+    CapillaryTest::SetUp();
+    add_customers();
+    make_code_promotion({kSeedCode});
+    sink_.healthy = false;
+  }
+  void TearDown() override { sink_.healthy = true; }
+  static inline codeledger::testing::BrokenSink sink_;
+};
+
+TEST_F(StorageFailureTest, MutationsAre503AndChangeNothingWhileReadsAreServed) {
+  const auto before = ledger_.state_hash();
+  Reply redeemed = call(&redeem, http::verb::post, kRedeem, redeem_body("txn-1", kSeedCode));
+  EXPECT_EQ(error_codes(redeemed), std::vector<std::int64_t>{503}) << redeemed.body;
+  Reply linked = call(&link_code, http::verb::post, "/x",
+                      R"({"customerId":566881933,"code":"DQCV73","mode":"DISCOUNT"})");
+  EXPECT_EQ(error_codes(linked), std::vector<std::int64_t>{503}) << linked.body;
+  Reply created = call(&create_promotion, http::verb::post, "/x", R"({"name":"new","mode":"DISCOUNT"})");
+  EXPECT_EQ(error_codes(created), std::vector<std::int64_t>{503}) << created.body;
+  EXPECT_EQ(ledger_.state_hash(), before);
+  Reply got = call(&get_codes, http::verb::get, "/x?codes=DQCV73&mode=DISCOUNT");
+  EXPECT_EQ(got.status, http::status::ok) << got.body;
 }
 
 }  // namespace

@@ -30,5 +30,24 @@ TEST(DialectRoutes, BothDialectsInOrderAndNoRouteTwice) {
   }
 }
 
+// docs/api.md: a code generate, import or export (Capillary) and import or export_all
+// (Altcraft) are the bulk calls refused with 503 while limits.background_jobs_max are queued or
+// running; that refusal is the background lane's (tests/server/http: HttpBackgroundLane).
+TEST(DialectRoutes, TheDocumentedBulkCallsAndOnlyThemRunOnTheBackgroundLane) {
+  std::set<std::pair<int, std::string>> background;
+  for (const Route& r : dialect_routes()) {
+    if (r.lane == Lane::kBackground) background.insert({static_cast<int>(r.method), r.pattern});
+  }
+  const int get = static_cast<int>(http::verb::get);
+  const int post = static_cast<int>(http::verb::post);
+  EXPECT_EQ(background, (std::set<std::pair<int, std::string>>{
+                            {post, "/api_gateway/v1/promotions/{promotionId}/codes/generate"},
+                            {post, "/api_gateway/v1/promotions/{promotionId}/codes"},
+                            {get, "/api_gateway/v1/promotions/{promotionId}/codes"},
+                            {post, "/api/v1.1/promocodes/import"},
+                            {post, "/api/v1.1/promocodes/export_all"},
+                        }));
+}
+
 }  // namespace
 }  // namespace codeledger::server

@@ -145,6 +145,7 @@ TEST(FrontDoorAuth, FailedAuthenticationIsLimitedPerClientAddress) {
   }
   EXPECT_EQ(unauthorized, 20) << "the auth-failure burst";
   ASSERT_EQ(r.result_int(), 429) << r.body();
+  EXPECT_NE(r.body().find(R"("errors":[{"code":429)"), std::string::npos) << r.body();
   EXPECT_EQ(r["RateLimit-Policy"], "\"auth-failures\";q=60;w=60");
   EXPECT_FALSE(r["Retry-After"].empty());
   // Refused before the credentials are checked: good ones from this address wait too.

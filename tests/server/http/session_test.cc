@@ -208,6 +208,7 @@ TEST(HttpSession, OversizeHeadIs431AndCloses) {
   auto r = c.read_response();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->result_int(), 431);
+  EXPECT_NE(r->body().find("\"code\":431"), std::string::npos) << r->body();
   EXPECT_TRUE(c.closed_by_peer());
 }
 
@@ -396,12 +397,52 @@ TEST(HttpRouting, UnknownPathIs404AndWrongMethodIs405WithAllow) {
   auto na = c.request(http::verb::delete_, "/t/echo/x");
   EXPECT_EQ(na.result_int(), 405);
   EXPECT_EQ(na[http::field::allow], "GET");
+  EXPECT_NE(na.body().find("\"errors\":[{\"code\":405"), std::string::npos) << na.body();
   auto alt = c.get("/api/v1.1/nope");
   EXPECT_EQ(alt.result_int(), 404);
   EXPECT_NE(alt.body().find("\"error_text\""), std::string::npos);
-  EXPECT_EQ(c.get("/t/echo/a?q=%ZZ").result_int(), 400);
+  auto escape = c.get("/t/echo/a?q=%ZZ");
+  EXPECT_EQ(escape.result_int(), 400);
+  EXPECT_NE(escape.body().find("\"errors\":[{\"code\":400"), std::string::npos) << escape.body();
   auto decoded = c.get("/t/echo/a?q=x%2By+z");
   EXPECT_NE(decoded.body().find("\"q\":\"x+y z\""), std::string::npos);
+}
+
+// Before a method runs, the HTTP layer answers an Altcraft path in Altcraft's envelope with
+// `error` equal to the status.
+TEST(HttpRouting, AltcraftPathsGetWrongMethodAndOversizeBodyInTheirEnvelope) {
+  TestServer srv(test_routes(), with_limits([](auto& l) { l.body_bytes_max = 1024; }));
+  HttpClient c = srv.client();
+  auto na = c.get("/api/v1.1/t/ping");
+  EXPECT_EQ(na.result_int(), 405);
+  EXPECT_EQ(na[http::field::allow], "POST");
+  EXPECT_NE(na.body().find("\"error\":405"), std::string::npos) << na.body();
+  HttpClient big = srv.client();
+  ASSERT_TRUE(big.send_raw("POST /api/v1.1/t/ping HTTP/1.1\r\nHost: t\r\nContent-Length: 4096\r\n\r\n"));
+  auto r = big.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 413);
+  EXPECT_NE(r->body().find("\"error\":413"), std::string::npos) << r->body();
+  EXPECT_TRUE(big.closed_by_peer());
+}
+
+// A handler that throws (a bug, or bad_alloc) is the only way to an "internal error": the
+// dispatcher answers 500 in the path's envelope and the connection goes on.
+TEST(HttpRouting, AHandlerThatThrowsIs500AndTheConnectionSurvives) {
+  const auto throws = [](RequestContext&) -> Reply { throw std::runtime_error("injected fault"); };
+  std::vector<Route> routes = test_routes();
+  routes.push_back({http::verb::get, "/t/throw", throws, Scope::kRead});
+  routes.push_back({http::verb::post, "/api/v1.1/t/throw", throws, Scope::kRead});
+  TestServer srv(routes);
+  HttpClient c = srv.client();
+  c.set_default_headers(TestServer::auth_headers(kAliceRw));
+  auto r = c.get("/t/throw");
+  EXPECT_EQ(r.result_int(), 500);
+  EXPECT_EQ(r.body(), R"({"data":null,"errors":[{"code":500,"message":"internal error"}]})");
+  auto alt = c.post("/api/v1.1/t/throw", "{}");
+  EXPECT_EQ(alt.result_int(), 500);
+  EXPECT_EQ(alt.body(), R"({"data":null,"error":500,"error_text":"internal error"})");
+  EXPECT_EQ(c.get("/t/echo/a").result_int(), 200);
 }
 
 TEST(HttpAuth, BasicCredentialsOkBadAndMissing) {
@@ -453,6 +494,27 @@ TEST(HttpAuth, BearerTokenFlowGenerateUseExpireAndGarbage) {
   EXPECT_EQ(c.get("/t/echo/a", bearer).result_int(), 401);
 }
 
+TEST(HttpAuth, TokenGenerateErrorsCarryTheirCodes) {
+  TestServer srv(test_routes());
+  HttpClient c = srv.client();
+  struct Case { std::string body; int status; };
+  const Case cases[] = {
+      {"not json", 400},
+      {R"({"secret":"alice-secret"})", 400},
+      {R"({"key":"alice-rw"})", 400},
+      {R"({"key":"alice-rw","secret":7})", 400},
+      {R"({"key":"alice-rw","secret":"wrong"})", 401},
+      {R"({"key":"nobody","secret":"alice-secret"})", 401},
+  };
+  for (const Case& tc : cases) {
+    auto r = c.post("/v3/oauth/token/generate", tc.body);
+    EXPECT_EQ(r.result_int(), tc.status) << tc.body;
+    EXPECT_NE(r.body().find("\"errors\":[{\"code\":" + std::to_string(tc.status)), std::string::npos)
+        << tc.body << " -> " << r.body();
+    EXPECT_EQ(r.body().find("accessToken"), std::string::npos) << r.body();
+  }
+}
+
 TEST(HttpAuth, AltcraftRouteWithoutHeaderReachesItsHandlerUnauthenticated) {
   TestServer srv(test_routes());
   HttpClient c = srv.client();
@@ -471,6 +533,35 @@ TEST(HttpHealth, HealthzAndReadyzNeedNoCredentials) {
   EXPECT_EQ(h.result_int(), 200);
   EXPECT_EQ(h.body(), "{\"status\":\"ok\"}");
   EXPECT_EQ(c.get("/readyz").result_int(), 200);
+}
+
+class FixedHealth final : public server::HealthProbe {
+ public:
+  std::optional<std::string> storage_failure() const override { return failure; }
+  bool ready() const override { return recovered; }
+  std::optional<std::string> failure;
+  bool recovered = true;
+};
+
+TEST(HttpHealth, StorageFailureAndUnfinishedRecoveryAre503) {
+  const auto get = [](const FixedHealth& health, const std::string& path) {
+    TestServer::Options o;
+    o.hooks.health = &health;
+    TestServer srv(test_routes(), std::move(o));
+    return srv.client().get(path);
+  };
+  FixedHealth recovering;
+  recovering.recovered = false;
+  auto not_ready = get(recovering, "/readyz");
+  EXPECT_EQ(not_ready.result_int(), 503);
+  EXPECT_EQ(not_ready.body(), R"({"status":"not ready"})");
+  EXPECT_EQ(get(recovering, "/healthz").result_int(), 200);
+  FixedHealth failed;
+  failed.failure = "fsync failed";
+  auto failing = get(failed, "/healthz");
+  EXPECT_EQ(failing.result_int(), 503);
+  EXPECT_EQ(failing.body(), R"({"status":"failing","reason":"fsync failed"})");
+  EXPECT_EQ(get(failed, "/readyz").result_int(), 503);
 }
 
 // Holds callbacks until the test releases them from its own thread, like a WAL would.
@@ -566,6 +657,7 @@ TEST(HttpDurability, AnswerIsReplacedBy503WhenTheLogFailsBeforeItsLsnIsDurable) 
   auto r = c.read_response();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->result_int(), 503);
+  EXPECT_NE(r->body().find(R"("errors":[{"code":503)"), std::string::npos) << r->body();
   EXPECT_EQ(r->body().find("durable\":true"), std::string::npos);
   EXPECT_NE(r->body().find("not made durable"), std::string::npos);
 }
