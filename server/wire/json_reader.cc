@@ -97,8 +97,10 @@ Status check_members(dom::element e, const JsonLimits& limits) {
 Result<dom::element> parse_json(std::string_view body, const JsonLimits& limits) {
   thread_local dom::parser parser;
   thread_local std::string padded;
-  if (parser.max_depth() != limits.depth_max) {
-    if (parser.allocate(kInitialCapacityBytes, limits.depth_max) != simdjson::SUCCESS) {
+  // simdjson counts the document itself as one level of depth: one more than ours.
+  const std::size_t simdjson_depth = limits.depth_max + 1;
+  if (parser.max_depth() != simdjson_depth) {
+    if (parser.allocate(kInitialCapacityBytes, simdjson_depth) != simdjson::SUCCESS) {
       return Status(ErrorCode::kInternal, "JSON parser could not allocate");
     }
   }

@@ -140,6 +140,19 @@ TEST_F(AttachTest, ExpiredCodeIs1002) {
   EXPECT_EQ(error(attach_json("AAA111")), 1002);
 }
 
+// A code may be attached before its redeemableFrom (as a Capillary link may: codes handed out
+// before a sale starts); only activate answers 1002 for it (CodesTest).
+TEST_F(AttachTest, CodeNotYetRedeemableIsAttached) {
+  ledger::CodeImportOptions later;
+  later.redeemable_from_ms = kNow + 60'000;
+  const std::string codes[] = {"LATER1"};
+  ledger::Op op = admin_op(kOrgA);
+  ASSERT_TRUE(ledger_->import_codes(op, program_id(kOrgA, 1), codes, later).ok());
+  Reply r = attach_json("LATER1");
+  EXPECT_EQ(error(r), 0) << r.body;
+  EXPECT_EQ(code_view("LATER1").customer, kCustomer1);
+}
+
 TEST_F(AttachTest, FullyRedeemedCodeIs1004) {
   link("AAA111", kCustomer2);
   ledger::Op op = admin_op(kOrgA);

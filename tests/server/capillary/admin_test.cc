@@ -268,6 +268,7 @@ TEST_F(AdminTest, GenerateAndExportErrors) {
   };
   EXPECT_EQ(gen(R"({})"), std::vector<std::int64_t>{400});
   EXPECT_EQ(gen(R"({"count":0})"), std::vector<std::int64_t>{400});
+  EXPECT_EQ(gen(R"({"count":1000001})"), std::vector<std::int64_t>{400});  // over count_max
   EXPECT_EQ(gen(R"({"count":5,"length":5})"), std::vector<std::int64_t>{400});
   EXPECT_EQ(gen(R"({"count":5,"alphabet":"A"})"), std::vector<std::int64_t>{400});
   EXPECT_EQ(gen(R"({"count":5,"prefix":"lower"})"), std::vector<std::int64_t>{400});

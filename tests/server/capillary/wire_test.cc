@@ -132,8 +132,10 @@ TEST(JsonReader, DuplicateKeysAreFoundInWideObjectsToo) {
 TEST(JsonReader, NestingBeyondDepthMaxIsRejected) {
   JsonLimits limits;
   limits.depth_max = 4;
-  EXPECT_TRUE(parse_json("[[[1]]]", limits).ok());
-  auto deep = parse_json("[[[[[[1]]]]]]", limits);
+  EXPECT_TRUE(parse_json("[[[[1]]]]", limits).ok());          // 4 levels: at the limit
+  EXPECT_TRUE(parse_json(R"({"a":[{"b":[1]}]})", limits).ok());
+  EXPECT_FALSE(parse_json(R"({"a":[{"b":[[1]]}]})", limits).ok());
+  auto deep = parse_json("[[[[[1]]]]]", limits);               // 5 levels
   ASSERT_FALSE(deep.ok());
   EXPECT_NE(deep.status().message().find("depth_max"), std::string::npos);
   EXPECT_TRUE(parse_json("[[[[[[1]]]]]]").ok());  // default limit is per call
