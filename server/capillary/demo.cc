@@ -22,7 +22,8 @@ ledger::PromotionSpec demo_spec(std::string_view name, ledger::PromotionKind kin
 
 }  // namespace
 
-DemoIds seed_demo(ledger::Ledger& ledger, ledger::OrgId org, ledger::TimeMs now_ms) {
+DemoIds seed_demo(ledger::Ledger& ledger, ledger::OrgId org, ledger::TimeMs now_ms,
+                  std::size_t generated_codes) {
   if (!ledger.org_settings(org)) {
     ledger::OrgSettings settings;
     settings.time_zone = std::string(kDemoTimeZone);
@@ -43,7 +44,7 @@ DemoIds seed_demo(ledger::Ledger& ledger, ledger::OrgId org, ledger::TimeMs now_
   auto imported = ledger.import_codes(op, ids.code_promotion, seed_code, {});
   CL_CHECK(imported.ok() && imported->rejected.empty());
   ledger::GenerateSpec generate;
-  generate.count = kDemoGeneratedCodes;
+  generate.count = generated_codes;
   CL_CHECK(ledger.generate_codes(op, ids.code_promotion, generate, kDemoGenerateSeed).ok());
 
   auto issuable = ledger.create_promotion(

@@ -31,7 +31,9 @@ struct DemoIds {
 
 // Creates the demo promotions, codes and customers in `org` (configuring the organisation
 // with kDemoTimeZone when it is not configured yet). Call it only on an empty ledger: it
-// checks its own success, and a failure there is a programming error.
-DemoIds seed_demo(ledger::Ledger& ledger, ledger::OrgId org, ledger::TimeMs now_ms);
+// checks its own success, and a failure there is a programming error. generated_codes: how
+// many codes beside kDemoCode (the fuzz targets build a demo per input and want fewer).
+DemoIds seed_demo(ledger::Ledger& ledger, ledger::OrgId org, ledger::TimeMs now_ms,
+                  std::size_t generated_codes = kDemoGeneratedCodes);
 
 }  // namespace codeledger::server::capillary

@@ -57,8 +57,9 @@ Status RecordingSink::stage(ledger::Event& event) {
 
 DemoWorld::DemoWorld(ledger::EventSink* sink)
     : ledger(fuzz_ledger_options(), sink),
-      ids(server::capillary::seed_demo(ledger, server::capillary::kDemoOrgId, kNow)),
-      other_ids(server::capillary::seed_demo(ledger, kOtherOrgId, kNow)),
+      ids(server::capillary::seed_demo(ledger, server::capillary::kDemoOrgId, kNow,
+                                       kFuzzDemoGeneratedCodes)),
+      other_ids(server::capillary::seed_demo(ledger, kOtherOrgId, kNow, kFuzzDemoGeneratedCodes)),
       auth(server::demo_config(), &fixed_clock),
       dispatcher(ledger, auth, demo_router(auth), &fixed_clock) {
   mark_other_org(ledger, other_ids);
