@@ -12,8 +12,8 @@ is done (session 13: p99 0.4 ms idle, 4.4 ms with BUSY=2 on the 2-vCPU benchmark
 
 With BUSY_DUTY=SPIN_US/IDLE_US as well, each spinner spins SPIN_US then sleeps IDLE_US, over
 and over: how long a vCPU may stay busy before the flushes slow down (session 18: on the
-benchmark machine one spinner that never sleeps gave a p99.9 of 15-16 ms, one that sleeps as
-long as it spins none).
+benchmark machine one spinner that never sleeps gave a p99.9 of 16-17 ms, one that sleeps as
+long as it spins 1.4-1.6 ms, about what an idle machine gives).
 
 usage: [BUSY=K [BUSY_DUTY=S/I]] bench/scripts/fsync-probe.py [PATH] [N]
        (default build/fsync-probe.bin, 4000)
@@ -100,9 +100,11 @@ def main():
         os.unlink(path)
     lat.sort()
     pct = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))]
-    print("fdatasync busy=%d%s n=%d p50=%.0fus p90=%.0fus p99=%.0fus p99.9=%.0fus max=%.0fus mean=%.0fus"
-          " thread_cpu_per_sync=%.0fus"
-          % (busy, " duty=" + duty_text if duty else "", n, pct(.5), pct(.9), pct(.99), pct(.999), lat[-1], sum(lat) / n, cpu_us))
+    duty_label = " duty=" + duty_text if duty else ""
+    print("fdatasync busy=%d%s n=%d p50=%.0fus p90=%.0fus p99=%.0fus p99.9=%.0fus max=%.0fus"
+          " mean=%.0fus thread_cpu_per_sync=%.0fus"
+          % (busy, duty_label, n, pct(.5), pct(.9), pct(.99), pct(.999), lat[-1], sum(lat) / n,
+             cpu_us))
 
 
 if __name__ == "__main__":

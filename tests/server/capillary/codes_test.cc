@@ -138,8 +138,7 @@ TEST_F(CodesTest, LinkOfAnInactiveCodeOrACodeOfAnInactivePromotionIs1001) {
   const auto before = ledger_.state_hash();
   EXPECT_EQ(error_codes(link(link_body("566881933", "OTHER1"))), std::vector<std::int64_t>{1001});
   EXPECT_EQ(ledger_.state_hash(), before);
-  Reply off = call(&deactivate_promotion, http::verb::post, "/x", {}, {{"promotionId", promotion_}});
-  ASSERT_EQ(off.status, http::status::ok) << off.body;
+  ASSERT_NO_FATAL_FAILURE(deactivate(promotion_));
   const auto deactivated = ledger_.state_hash();
   Reply r = link(link_body("566881933", kSeedCode));
   EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{1001}) << r.body;

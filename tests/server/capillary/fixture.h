@@ -62,6 +62,11 @@ class CapillaryTest : public ::testing::Test {
   std::string make_issuable_promotion(std::string_view extra_fields = {});
   // An operation for setting state up directly in the ledger (not under test).
   ledger::Op setup_op() { return ledger::Op{kOrgA, "setup", now_, ledger::Dialect::kAdmin, 0}; }
+  // Deactivates org A's promotion `id` through its handler; fails the test unless it is 200.
+  void deactivate(const std::string& id) {
+    Reply off = call(&deactivate_promotion, http::verb::post, "/x", {}, {{"promotionId", id}});
+    ASSERT_EQ(off.status, http::status::ok) << off.body;
+  }
   // Makes sure kCustomer and kCustomer2 exist as profiles in `caller`'s org.
   void add_customers(const Caller* caller = nullptr);
 

@@ -122,8 +122,7 @@ TEST_F(RedemptionsTest, InactiveCodeOrCodeOfAnInactivePromotionIs1001AndChangesN
   const auto before = ledger_.state_hash();
   EXPECT_EQ(error_codes(redeem_now(redeem_body("txn-1", "SECOND1"))), std::vector<std::int64_t>{1001});
   EXPECT_EQ(ledger_.state_hash(), before);
-  Reply off = call(&deactivate_promotion, http::verb::post, "/x", {}, {{"promotionId", promotion_}});
-  ASSERT_EQ(off.status, http::status::ok) << off.body;
+  ASSERT_NO_FATAL_FAILURE(deactivate(promotion_));
   const auto deactivated = ledger_.state_hash();
   EXPECT_EQ(error_codes(redeem_now(redeem_body("txn-2", kSeedCode))), std::vector<std::int64_t>{1001});
   EXPECT_EQ(ledger_.state_hash(), deactivated);
@@ -181,8 +180,7 @@ TEST_F(RedemptionsTest, EarnedPromotionExpiredIs1002AndOfAnInactivePromotionIs10
   EXPECT_EQ(error_codes(redeem_earned("e-1", {earn_id})), std::vector<std::int64_t>{1002});
   EXPECT_EQ(ledger_.state_hash(), before);
   now_ = kNow;
-  Reply off = call(&deactivate_promotion, http::verb::post, "/x", {}, {{"promotionId", issuable}});
-  ASSERT_EQ(off.status, http::status::ok) << off.body;
+  ASSERT_NO_FATAL_FAILURE(deactivate(issuable));
   const auto deactivated = ledger_.state_hash();
   EXPECT_EQ(error_codes(redeem_earned("e-2", {earn_id})), std::vector<std::int64_t>{1001});
   EXPECT_EQ(ledger_.state_hash(), deactivated);
