@@ -315,10 +315,14 @@ bool WalWriter::wait_for_work(std::unique_lock<std::mutex>& lock) {
 // (through HTTP, 64 connections: 1.02-1.19x the sync requests of no wait). Why only after
 // big batches, and the quiet rule: a few writers are all in the batch already, and there a
 // wait only delays it (4 connections: 0.54-0.71x the requests with a wait after every batch
-// of two or more; docs/benchmarks.md, session 11). Ends early on close or a failed lane.
+// of two or more; docs/benchmarks.md, session 11). Ends early on close or a failed lane,
+// and skipped or ended once every tracked producer is idle (track_producers): then nothing
+// more is coming until clients get their answers, which wait on this very batch (through
+// HTTP, 64 connections: 1.06-1.08x the sync link requests, docs/benchmarks.md, session 19).
 void WalWriter::gather_concurrent_writes(std::unique_lock<std::mutex>& lock) {
   if (options_.group_commit_wait_us == 0 || batches_by_time() || lanes_ ||
-      last_batch_records_ < options_.group_commit_min_records || staging_.empty()) {
+      last_batch_records_ < options_.group_commit_min_records || staging_.empty() ||
+      producers_idle()) {
     return;
   }
   {
@@ -328,14 +332,29 @@ void WalWriter::gather_concurrent_writes(std::unique_lock<std::mutex>& lock) {
   using Clock = std::chrono::steady_clock;
   const auto deadline = Clock::now() + std::chrono::microseconds(options_.group_commit_wait_us);
   const auto quiet = std::chrono::microseconds(options_.group_commit_quiet_us);
-  const auto stopping = [&] { return stop_ || !lane_failure_.ok(); };
+  const auto stopping = [&] { return stop_ || !lane_failure_.ok() || producers_idle(); };
+  gathering_.store(true, std::memory_order_release);
   std::size_t seen = staging_.size();
   for (;;) {
     const auto until = quiet.count() > 0 ? std::min(deadline, Clock::now() + quiet) : deadline;
-    if (work_cv_.wait_until(lock, until, stopping)) return;
-    if (Clock::now() >= deadline || staging_.size() == seen) return;
+    if (work_cv_.wait_until(lock, until, stopping)) break;
+    if (Clock::now() >= deadline || staging_.size() == seen) break;
     seen = staging_.size();
   }
+  gathering_.store(false, std::memory_order_release);
+}
+
+void WalWriter::track_producers(unsigned n) {
+  busy_producers_.store(static_cast<int>(n), std::memory_order_release);
+  producers_tracked_.store(true, std::memory_order_release);
+}
+
+void WalWriter::producer_idle() {
+  if (busy_producers_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  if (!gathering_.load(std::memory_order_acquire)) return;
+  // Taking mu_ orders this wake after the writer's check of producers_idle(): not lost.
+  { std::lock_guard lock(mu_); }
+  work_cv_.notify_one();
 }
 
 void WalWriter::run() {

@@ -168,6 +168,16 @@ class WalWriter {
   // Drains what is staged, fsyncs (unless kNone) and stops the writer thread. Idempotent.
   Status close();
 
+  // The threads that append (a server's io threads) can say when they have run out of work:
+  // then no record is coming until a client sends again, and a group-commit wait ends at once
+  // instead of on its quiet spell or deadline. track_producers(n) once, before the first
+  // producer_idle(); each producer then calls producer_idle() before it blocks and
+  // producer_busy() when it wakes. Without tracking, waits end as before. Only timing hinges
+  // on these calls, never which records an fdatasync covers.
+  void track_producers(unsigned n);
+  void producer_idle();
+  void producer_busy() { busy_producers_.fetch_add(1, std::memory_order_acq_rel); }
+
  private:
   WalWriter(FileSystem& fs, WalOptions options, std::uint64_t next_lsn);
   bool syncing() const { return options_.durability != Durability::kNone; }
@@ -188,6 +198,10 @@ class WalWriter {
   void run();
   bool wait_for_work(std::unique_lock<std::mutex>& lock);
   void gather_concurrent_writes(std::unique_lock<std::mutex>& lock);
+  bool producers_idle() const {
+    return producers_tracked_.load(std::memory_order_acquire) &&
+           busy_producers_.load(std::memory_order_acquire) <= 0;
+  }
   Status sync_batch(std::uint64_t lsn);
   void record_fsync(std::uint64_t took_us);
   void on_synced(std::uint64_t lsn, const Status& st, std::uint64_t took_us);
@@ -228,6 +242,11 @@ class WalWriter {
   std::atomic<std::uint64_t> durable_lsn_;
   std::atomic<bool> failed_{false};
   std::atomic<std::uint64_t> snapshot_lsn_{0};
+  // Producers that are not idle (track_producers), and whether the writer is in a
+  // group-commit wait that their going idle should end.
+  std::atomic<bool> producers_tracked_{false};
+  std::atomic<int> busy_producers_{0};
+  std::atomic<bool> gathering_{false};
 
   // Owned by the writer thread (and by open() before it starts, close() after it stops).
   std::unique_ptr<SegmentPreallocator> preallocator_;  // null: segments are not preallocated

@@ -27,6 +27,13 @@ class DurabilityGate {
   // True when when_durable() would answer durable at once whatever the LSN (the mode does not
   // wait for the disk and the log has not failed): a waiter needs no gate request at all.
   virtual bool acks_at_once() const { return false; }
+  // The io threads say when they run out of ready work and when they wake: a log waiting to
+  // gather more records before its fdatasync need not wait once none of them can stage one.
+  // io_threads(n) once before they start; each then calls io_idle() before it blocks and
+  // io_busy() when it wakes.
+  virtual void io_threads(unsigned) {}
+  virtual void io_idle() {}
+  virtual void io_busy() {}
 };
 
 // Durability `none`/tests: everything is as durable as it will get.

@@ -113,6 +113,8 @@ class Store {
   Status wait_durable(std::uint64_t lsn);
   std::uint64_t durable_lsn() const { return writer_->durable_lsn(); }
   bool healthy() const { return writer_->healthy(); }
+  // For the hints the appending threads give the log (WalWriter::track_producers).
+  wal::WalWriter& wal() { return *writer_; }
   Status failure() const;
 
   // Builds and writes a snapshot at the current durable LSN (by replay, off the live

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <future>
+#include <memory>
 #include <thread>
 
 #include "wal/fault_fs.h"
@@ -35,6 +37,7 @@ std::unique_ptr<WalWriter> open_writer(FaultFs& fs, std::uint32_t wait_us,
 
 // Batch 1 is {1}, held in its fdatasync while 2 and 3 are staged; batch 2 is {2, 3}.
 void write_a_batch_of_two(FaultFs& fs, WalWriter& w) {
+  const std::uint64_t before = w.stats().batches;
   fs.hold_syncs();
   ASSERT_TRUE(append_payload(w).ok());
   fs.wait_syncs_held(1);
@@ -43,7 +46,7 @@ void write_a_batch_of_two(FaultFs& fs, WalWriter& w) {
   ASSERT_TRUE(third.ok());
   fs.release_syncs();
   ASSERT_TRUE(w.wait_durable(*third).ok());
-  ASSERT_EQ(w.stats().batches, 2u);
+  ASSERT_EQ(w.stats().batches, before + 2);
 }
 
 void wait_for_gather(WalWriter& w, std::uint64_t waits) {
@@ -86,6 +89,56 @@ TEST(GroupCommit, AQuietSpellEndsTheWait) {
   const auto took = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(w->stats().group_commit_waits, 1u);
   EXPECT_LT(took, std::chrono::microseconds(kLongWaitUs / 2));
+}
+
+// True once lsn is durable, waiting at most `within`.
+bool durable_within(WalWriter& w, std::uint64_t lsn, std::chrono::milliseconds within) {
+  auto done = std::make_shared<std::promise<Status>>();
+  auto future = done->get_future();
+  w.on_durable(lsn, [done](Status st) { done->set_value(std::move(st)); });
+  return future.wait_for(within) == std::future_status::ready && future.get().ok();
+}
+
+// The wait lasts while any tracked producer is busy, and ends when the last goes idle: no
+// record can come from them, and the answers they wait for hang on this batch.
+TEST(GroupCommit, TheWaitEndsWhenEveryProducerIsIdle) {
+  FaultFs fs;
+  auto w = open_writer(fs, kLongWaitUs);
+  ASSERT_NE(w, nullptr);
+  w->track_producers(2);
+  write_a_batch_of_two(fs, *w);
+  auto fourth = append_payload(*w);
+  ASSERT_TRUE(fourth.ok());
+  wait_for_gather(*w, 1);
+  w->producer_idle();
+  EXPECT_FALSE(durable_within(*w, *fourth, std::chrono::milliseconds(50)));  // one still busy
+  w->producer_idle();
+  EXPECT_TRUE(durable_within(*w, *fourth, std::chrono::milliseconds(400)));  // the wait is 1 s
+  EXPECT_EQ(w->stats().batches, 3u);
+}
+
+// Producers already idle when the batch is taken: it is not held at all, and a busy one
+// brings the wait back.
+TEST(GroupCommit, IdleProducersSkipTheWaitAndABusyOneBringsItBack) {
+  FaultFs fs;
+  auto w = open_writer(fs, kLongWaitUs);
+  ASSERT_NE(w, nullptr);
+  w->track_producers(1);
+  w->producer_idle();
+  write_a_batch_of_two(fs, *w);
+  auto fourth = append_payload(*w);
+  ASSERT_TRUE(fourth.ok());
+  EXPECT_TRUE(durable_within(*w, *fourth, std::chrono::milliseconds(400)));
+  EXPECT_EQ(w->stats().group_commit_waits, 0u);
+
+  w->producer_busy();
+  write_a_batch_of_two(fs, *w);
+  auto next = append_payload(*w);
+  ASSERT_TRUE(next.ok());
+  wait_for_gather(*w, 1);
+  EXPECT_FALSE(durable_within(*w, *next, std::chrono::milliseconds(50)));
+  w->producer_idle();
+  EXPECT_TRUE(durable_within(*w, *next, std::chrono::milliseconds(400)));
 }
 
 TEST(GroupCommit, ALoneWriterNeverWaits) {

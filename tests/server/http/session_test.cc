@@ -296,6 +296,63 @@ TEST(HttpSession, ConnectionsOverTheLimitGet503AndClose) {
   EXPECT_EQ(srv.server().connections(), 2u);
 }
 
+// Acknowledges at once, and keeps count of what the io threads say about their work
+// (DurabilityGate::io_idle): how many are busy now, and how often one went idle.
+class IdleTrackingGate final : public server::DurabilityGate {
+ public:
+  void when_durable(ledger::Lsn, server::DurableCallback done) override { done(true); }
+  void io_threads(unsigned n) override {
+    threads_.store(n);
+    busy_.store(static_cast<int>(n));
+  }
+  void io_idle() override {
+    idles_.fetch_add(1);
+    busy_.fetch_sub(1);
+  }
+  void io_busy() override { busy_.fetch_add(1); }
+  unsigned threads() const { return threads_.load(); }
+  int busy() const { return busy_.load(); }
+  int idles() const { return idles_.load(); }
+  // Polls (up to 5 s) until exactly n io threads are busy.
+  bool wait_for_busy(int n) const {
+    for (int i = 0; i < 1000 && busy() != n; ++i) std::this_thread::sleep_for(5ms);
+    return busy() == n;
+  }
+
+ private:
+  std::atomic<unsigned> threads_{0};
+  std::atomic<int> busy_{0};
+  std::atomic<int> idles_{0};
+};
+
+// Every io thread says when it runs out of ready work and when it wakes, so the log's group
+// commit knows when no more records are coming: at rest all are idle, a thread inside a
+// handler is busy, and it goes idle again once the answer is out.
+TEST(HttpIoIdle, EveryIoThreadTellsTheGateWhenItRunsOutOfWork) {
+  long_route_state.reset();
+  IdleTrackingGate gate;
+  std::vector<Route> routes = test_routes();
+  routes.push_back({http::verb::get, "/t/hold", &long_route, Scope::kRead});  // on its io thread
+  TestServer::Options o;
+  o.gate = &gate;
+  o.tweak = [](server::Config& c) { c.threads = 2; };
+  TestServer srv(routes, o);
+  EXPECT_EQ(gate.threads(), 2u);
+  EXPECT_TRUE(gate.wait_for_busy(0));
+
+  HttpClient held = srv.client();
+  ASSERT_TRUE(held.send_raw(get_line("/t/hold")));
+  ASSERT_TRUE(long_route_state.wait_until_entered());
+  EXPECT_GE(gate.busy(), 1);
+  const int idles = gate.idles();
+  long_route_state.release();
+  auto r = held.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 200);
+  EXPECT_TRUE(gate.wait_for_busy(0));
+  EXPECT_GT(gate.idles(), idles);
+}
+
 // One io thread: while a background route's handler runs, the same thread answers another
 // connection; the long answer arrives once the handler returns. Authentication and scopes
 // apply to background routes as to any other.
