@@ -333,7 +333,7 @@ void WalWriter::gather_concurrent_writes(std::unique_lock<std::mutex>& lock) {
   const auto deadline = Clock::now() + std::chrono::microseconds(options_.group_commit_wait_us);
   const auto quiet = std::chrono::microseconds(options_.group_commit_quiet_us);
   const auto stopping = [&] { return stop_ || !lane_failure_.ok() || producers_idle(); };
-  gathering_.store(true, std::memory_order_release);
+  gathering_.store(true);  // seq_cst with busy_producers_: see producer_idle()
   std::size_t seen = staging_.size();
   for (;;) {
     const auto until = quiet.count() > 0 ? std::min(deadline, Clock::now() + quiet) : deadline;
@@ -341,7 +341,7 @@ void WalWriter::gather_concurrent_writes(std::unique_lock<std::mutex>& lock) {
     if (Clock::now() >= deadline || staging_.size() == seen) break;
     seen = staging_.size();
   }
-  gathering_.store(false, std::memory_order_release);
+  gathering_.store(false);
 }
 
 void WalWriter::track_producers(unsigned n) {
@@ -349,9 +349,13 @@ void WalWriter::track_producers(unsigned n) {
   producers_tracked_.store(true, std::memory_order_release);
 }
 
+// Sequentially consistent, like the writer's store of gathering_ before it reads
+// busy_producers_: of the two threads, at least one sees the other's store, so either the
+// writer finds every producer idle or this call finds it gathering (with acquire/release
+// both could miss, and the wait would run to its quiet spell).
 void WalWriter::producer_idle() {
-  if (busy_producers_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
-  if (!gathering_.load(std::memory_order_acquire)) return;
+  if (busy_producers_.fetch_sub(1) != 1) return;
+  if (!gathering_.load()) return;
   // Taking mu_ orders this wake after the writer's check of producers_idle(): not lost.
   { std::lock_guard lock(mu_); }
   work_cv_.notify_one();

@@ -176,7 +176,7 @@ class WalWriter {
   // on these calls, never which records an fdatasync covers.
   void track_producers(unsigned n);
   void producer_idle();
-  void producer_busy() { busy_producers_.fetch_add(1, std::memory_order_acq_rel); }
+  void producer_busy() { busy_producers_.fetch_add(1); }
 
  private:
   WalWriter(FileSystem& fs, WalOptions options, std::uint64_t next_lsn);
@@ -199,8 +199,7 @@ class WalWriter {
   bool wait_for_work(std::unique_lock<std::mutex>& lock);
   void gather_concurrent_writes(std::unique_lock<std::mutex>& lock);
   bool producers_idle() const {
-    return producers_tracked_.load(std::memory_order_acquire) &&
-           busy_producers_.load(std::memory_order_acquire) <= 0;
+    return producers_tracked_.load(std::memory_order_acquire) && busy_producers_.load() <= 0;
   }
   Status sync_batch(std::uint64_t lsn);
   void record_fsync(std::uint64_t took_us);
