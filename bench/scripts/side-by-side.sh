@@ -10,7 +10,7 @@
 #
 # usage: bench/scripts/side-by-side.sh [--quick] [--requests N] [--connections N]
 #          [--peak-duration S] [--build-dir DIR] [--out DIR] [--two-lanes-too]
-#          [--only TARGETS] [--daemon PATH] [--closed-only] [--open-rate R]
+#          [--only TARGETS] [--daemon PATH] [--closed-only] [--open-rate R] [--rounds N]
 # --two-lanes-too: also runs sync link/redeem with durability.sync_lanes 2 (two fdatasyncs
 #          in flight), right after the default (1 lane), as codeledgerd-sync2-*.
 # --only:  a comma-separated subset of ceiling,none,async,sync,redis (default: all).
@@ -19,6 +19,10 @@
 #          NEW, in turns, and compare each against the ceiling of its own turn.
 # --closed-only: skip the open-loop and peak-sale runs.
 # --open-rate: the open-loop rate (default: half of the sync redeem rate this run measured).
+# --rounds: the closed-loop runs N times over (1..10, default 1), every target once per round,
+#          named NAME-rK; each ratio is taken within a round and a target judged on the
+#          median of the rounds (side-by-side-summary.py). The open loop and the peak sale
+#          run once, after the last round; the open-loop rate is half the median sync rate.
 # env:   SERVER_THREADS (default 1), CLIENT_THREADS (default 1): on a 2-core machine one core
 #        each for the server and the load generator, as single-threaded Redis gets.
 set -euo pipefail
@@ -39,6 +43,9 @@ ONLY=ceiling,none,async,sync,redis
 DAEMON=
 CLOSED_ONLY=0
 OPEN_RATE=
+ROUNDS=1
+ROUND_NO=1
+SUFFIX=                  # -rK on closed-loop run names when there are several rounds
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -53,12 +60,17 @@ while [ $# -gt 0 ]; do
     --daemon) DAEMON=$2; shift ;;
     --closed-only) CLOSED_ONLY=1 ;;
     --open-rate) OPEN_RATE=$2; shift ;;
+    --rounds) ROUNDS=$2; shift ;;
     -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "side-by-side: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
 done
 
+if ! [[ "$ROUNDS" =~ ^([1-9]|10)$ ]]; then
+  echo "side-by-side: --rounds must be 1..10" >&2
+  exit 2
+fi
 if [ -n "$OPEN_RATE" ] && ! [[ "$OPEN_RATE" =~ ^[1-9][0-9]{0,6}$ ]]; then
   echo "side-by-side: --open-rate must be a whole number of requests per second, 1..9999999" >&2
   exit 2
@@ -116,7 +128,7 @@ closed_runs() {  # $1 target name, rest: connection flags
   local name=$1; shift
   local scenario
   for scenario in link redeem; do
-    load "$name-$scenario" "$@" --scenario "$scenario" --requests "$REQUESTS" \
+    load "$name-$scenario$SUFFIX" "$@" --scenario "$scenario" --requests "$REQUESTS" \
       --duration "$RUN_CAP_S" --codes "$REQUESTS"
   done
 }
@@ -176,11 +188,13 @@ fsync_counts() {
     END { printf "%d %d\n", total, total - fast }'
 }
 
-# Half of the sync redeem rate this run measured, unless --open-rate set one.
+# Half of the sync redeem rate this run measured (the median over rounds), unless
+# --open-rate set one.
 pick_open_rate() {
   [ -n "$OPEN_RATE" ] && return 0
   local rps
-  rps=$(awk '$1=="codeledgerd-sync-redeem" {for(i=2;i<=NF;i++) if ($i ~ /^rps=/) print substr($i,5)}' "$RESULTS")
+  rps=$(awk '$1 ~ /^codeledgerd-sync-redeem(-r[0-9]+)?$/ {for(i=2;i<=NF;i++) if ($i ~ /^rps=/) print substr($i,5)}' "$RESULTS" |
+        sort -n | awk '{v[NR] = $1} END {if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}')
   OPEN_RATE=$(awk -v r="${rps:-0}" 'BEGIN {printf "%d", r / 2}')
   [ "$OPEN_RATE" -gt 0 ] || OPEN_RATE=
 }
@@ -205,7 +219,9 @@ run_codeledgerd() {  # $1 durability, $2 sync lanes (default 1; 2 adds only the 
   [ "$lanes" = 1 ] || name=codeledgerd-$1$lanes
   start_codeledgerd "$1" "$lanes"
   closed_runs "$name" "${FLAGS[@]}" --label "durability=$1 sync_lanes=$lanes"
-  if [ "$1" = sync ] && [ "$lanes" = 1 ] && [ "$CLOSED_ONLY" = 0 ]; then sync_open_and_peak; fi
+  if [ "$1" = sync ] && [ "$lanes" = 1 ] && [ "$CLOSED_ONLY" = 0 ] && [ "$ROUND_NO" = "$ROUNDS" ]; then
+    sync_open_and_peak
+  fi
   stop_pid "$PID"
 }
 
@@ -235,78 +251,22 @@ open_loop_beside_sync() {
 }
 
 summary() {
-  python3 - "$RESULTS" "$OUT/open-fsyncs.txt" <<'PY'
-import os, sys
-rows = {}
-for line in open(sys.argv[1]):
-    name, _, rest = line.strip().partition(" ")
-    kv = dict(p.split("=", 1) for p in rest.split()[1:] if "=" in p)
-    rows[name] = kv
-def f(name, key):
-    try: return float(rows[name][key])
-    except (KeyError, ValueError): return None
-print("\n%-36s %10s %10s %10s %8s" % ("run", "req/s", "p99 us", "p99.9 us", "errors"))
-for name, kv in rows.items():
-    print("%-36s %10s %10s %10s %8s" % (name, kv.get("rps", "-"), kv.get("p99_us", "-"),
-                                        kv.get("p999_us", "-"), kv.get("errors", "-")))
-print()
-for op in ("link", "redeem"):
-    one, two = f("codeledgerd-sync-" + op, "rps"), f("codeledgerd-sync2-" + op, "rps")
-    if two and one:
-        print("%-6s durability=sync  2 sync lanes / 1 sync lane %.2fx" % (op, two / one))
-for op in ("link", "redeem"):
-    ceil = f("ceiling-" + op, "rps")
-    for mode, aof in (("none", "off"), ("async", "everysec"), ("sync", "always")):
-        cl = f("codeledgerd-%s-%s" % (mode, op), "rps")
-        rd = f("redis-aof-%s-%s" % (aof, op), "rps")
-        ratio = lambda a, b: "%.2fx" % (a / b) if a and b else "n/a"
-        print("%-6s durability=%-5s codeledgerd/ceiling %-6s codeledgerd/redis(aof=%s) %s"
-              % (op, mode, ratio(cl, ceil), aof, ratio(cl, rd)))
-print("\nissue 6 targets:")
-def verdict(ok): return "n/a" if ok is None else ("met" if ok else "NOT met")
-for op in ("link", "redeem"):
-    cl, ceil = f("codeledgerd-sync-" + op, "rps"), f("ceiling-" + op, "rps")
-    rd = f("redis-aof-always-" + op, "rps")
-    print("  %-6s sync >= 0.8x ceiling: %-7s  sync >= 1.2x redis aof=always: %s"
-          % (op, verdict(cl / ceil >= 0.8 if cl and ceil else None),
-             verdict(cl / rd >= 1.2 if cl and rd else None)))
-sync_open = "codeledgerd-sync-redeem-open"
-p99, p999 = f(sync_open, "p99_us"), f(sync_open, "p999_us")
-rate = rows.get(sync_open, {}).get("rps", "-")
-print("  open loop (sync redeem at %s req/s): p99 %s us (<= 2000: %s), p99.9 %s us (<= 5000: %s)"
-      % (rate, p99, verdict(p99 <= 2000 if p99 is not None else None),
-         p999, verdict(p999 <= 5000 if p999 is not None else None)))
-if os.path.exists(sys.argv[2]):
-    total, slow = open(sys.argv[2]).read().split()
-    print("    its fdatasyncs: %s, of which %s took over 10 ms" % (total, slow))
-# in flight: from the actual send to the answer; the rest of a request's latency is the
-# send lag behind its connection's previous answer (or a late client).
-print("    at the same rate, each after a warm-up (sync on its server after the closed runs,"
-      " the others on fresh servers):")
-for other in ("codeledgerd-sync", "ceiling", "codeledgerd-none", "codeledgerd-async", "redis-aof-always"):
-    kv = rows.get(other + "-redeem-open")
-    if kv:
-        print("    %-18s p50 %s us, p99 %s us, p99.9 %s us; in flight p99 %s us"
-              % (other + ":", kv.get("p50_us", "-"), kv.get("p99_us", "-"),
-                 kv.get("p999_us", "-"), kv.get("in_flight_p99_us", "-")))
-peak = rows.get("codeledgerd-sync-peak-sale", {})
-clean = all(peak.get(k) == "0" for k in ("errors", "double_redemptions", "lost_acks")) if peak else None
-print("  peak-sale: errors %s, double redemptions %s, lost acks %s (zero: %s)"
-      % (peak.get("errors", "-"), peak.get("double_redemptions", "-"), peak.get("lost_acks", "-"),
-         verdict(clean)))
-PY
+  python3 "$ROOT/bench/scripts/side-by-side-summary.py" "$RESULTS" "$OUT/open-fsyncs.txt"
 }
 
 ensure_tools
-echo "side-by-side: $CONNECTIONS connections, $REQUESTS requests per closed-loop run, reports in $OUT"
+echo "side-by-side: $CONNECTIONS connections, $REQUESTS requests per closed-loop run, $ROUNDS round(s), reports in $OUT"
 wanted() { [[ ",$ONLY," == *",$1,"* ]]; }
-if wanted ceiling; then run_ceiling; fi
-for mode in none async sync; do
-  if wanted "$mode"; then run_codeledgerd "$mode"; fi
+for ((ROUND_NO = 1; ROUND_NO <= ROUNDS; ROUND_NO++)); do
+  if [ "$ROUNDS" -gt 1 ]; then SUFFIX=-r$ROUND_NO; echo "== round $ROUND_NO of $ROUNDS"; fi
+  if wanted ceiling; then run_ceiling; fi
+  for mode in none async sync; do
+    if wanted "$mode"; then run_codeledgerd "$mode"; fi
+  done
+  if [ "$TWO_LANES_TOO" = 1 ]; then run_codeledgerd sync 2; fi
+  if wanted redis; then
+    for aof in off everysec always; do run_redis "$aof"; done
+  fi
 done
-if [ "$TWO_LANES_TOO" = 1 ]; then run_codeledgerd sync 2; fi
-if wanted redis; then
-  for aof in off everysec always; do run_redis "$aof"; done
-fi
 if [ "$CLOSED_ONLY" = 0 ]; then open_loop_beside_sync; fi
 summary | tee "$OUT/summary.txt"

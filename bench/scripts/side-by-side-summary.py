@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""The summary side-by-side.sh prints: every run's throughput and latency, the ratios
+codeledgerd/ceiling and codeledgerd/Redis, and where issue 6's targets stand.
+
+usage: side-by-side-summary.py RESULTS [OPEN_FSYNCS]
+RESULTS holds one line per run: NAME RESULT k=v ... (ledger-load's RESULT line). With
+--rounds N the closed-loop runs are named NAME-rK (round K); a ratio is then taken within
+each round (codeledgerd against the ceiling or Redis of the same round, minutes apart on
+this noisy machine) and a target is judged on the median of the rounds' ratios.
+"""
+import os
+import re
+import statistics
+import sys
+
+ROUND = re.compile(r"^(.*)-r([0-9]+)$")
+MODES = (("none", "off"), ("async", "everysec"), ("sync", "always"))
+OPEN_TARGETS = ("codeledgerd-sync", "ceiling", "codeledgerd-none", "codeledgerd-async",
+                "redis-aof-always")
+
+
+def parse(lines):
+    """NAME -> {key: value} from the RESULTS lines, in file order."""
+    rows = {}
+    for line in lines:
+        name, _, rest = line.strip().partition(" ")
+        if name:
+            rows[name] = dict(p.split("=", 1) for p in rest.split()[1:] if "=" in p)
+    return rows
+
+
+def number(kv, key):
+    try:
+        return float(kv[key])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def by_round(rows, base, key="rps"):
+    """{round: value} of the runs named base (round 1) or base-rK."""
+    out = {}
+    for name, kv in rows.items():
+        m = ROUND.match(name)
+        run_base, rnd = (m.group(1), int(m.group(2))) if m else (name, 1)
+        value = number(kv, key)
+        if run_base == base and value:
+            out[rnd] = value
+    return out
+
+
+def ratios(rows, top, bottom):
+    """top / bottom within each round both ran, in round order."""
+    a, b = by_round(rows, top), by_round(rows, bottom)
+    return [a[r] / b[r] for r in sorted(a) if r in b]
+
+
+def median(values):
+    return statistics.median(values) if values else None
+
+
+def show_ratio(values):
+    if not values:
+        return "n/a"
+    if len(values) == 1:
+        return "%.2fx" % values[0]
+    return "%.2fx (rounds %s)" % (median(values), " ".join("%.2f" % v for v in values))
+
+
+def verdict(ok):
+    return "n/a" if ok is None else ("met" if ok else "NOT met")
+
+
+def meets(values, floor):
+    m = median(values)
+    return None if m is None else m >= floor
+
+
+def render(rows, open_fsyncs=None):
+    out = ["", "%-36s %10s %10s %10s %8s" % ("run", "req/s", "p99 us", "p99.9 us", "errors")]
+    for name, kv in rows.items():
+        out.append("%-36s %10s %10s %10s %8s" % (name, kv.get("rps", "-"), kv.get("p99_us", "-"),
+                                                 kv.get("p999_us", "-"), kv.get("errors", "-")))
+    out.append("")
+    for op in ("link", "redeem"):
+        lanes = ratios(rows, "codeledgerd-sync2-" + op, "codeledgerd-sync-" + op)
+        if lanes:
+            out.append("%-6s durability=sync  2 sync lanes / 1 sync lane %s" % (op, show_ratio(lanes)))
+    for op in ("link", "redeem"):
+        for mode, aof in MODES:
+            ours = "codeledgerd-%s-%s" % (mode, op)
+            out.append("%-6s durability=%-5s codeledgerd/ceiling %-6s codeledgerd/redis(aof=%s) %s"
+                       % (op, mode, show_ratio(ratios(rows, ours, "ceiling-" + op)), aof,
+                          show_ratio(ratios(rows, ours, "redis-aof-%s-%s" % (aof, op)))))
+    out.append("\nissue 6 targets:")
+    for op in ("link", "redeem"):
+        ours = "codeledgerd-sync-" + op
+        out.append("  %-6s sync >= 0.8x ceiling: %-7s  sync >= 1.2x redis aof=always: %s"
+                   % (op, verdict(meets(ratios(rows, ours, "ceiling-" + op), 0.8)),
+                      verdict(meets(ratios(rows, ours, "redis-aof-always-" + op), 1.2))))
+    out.extend(render_open_loop(rows, open_fsyncs))
+    peak = rows.get("codeledgerd-sync-peak-sale", {})
+    clean = all(peak.get(k) == "0" for k in ("errors", "double_redemptions", "lost_acks")) if peak else None
+    out.append("  peak-sale: errors %s, double redemptions %s, lost acks %s (zero: %s)"
+               % (peak.get("errors", "-"), peak.get("double_redemptions", "-"),
+                  peak.get("lost_acks", "-"), verdict(clean)))
+    return "\n".join(out)
+
+
+def render_open_loop(rows, open_fsyncs):
+    sync_open = rows.get("codeledgerd-sync-redeem-open", {})
+    p99, p999 = number(sync_open, "p99_us"), number(sync_open, "p999_us")
+    out = ["  open loop (sync redeem at %s req/s): p99 %s us (<= 2000: %s), p99.9 %s us (<= 5000: %s)"
+           % (sync_open.get("rps", "-"), p99, verdict(p99 <= 2000 if p99 is not None else None),
+              p999, verdict(p999 <= 5000 if p999 is not None else None))]
+    if open_fsyncs and len(open_fsyncs) == 2:
+        total, slow = open_fsyncs
+        out.append("    its fdatasyncs: %s, of which %s took over 10 ms" % (total, slow))
+    # in flight: from the actual send to the answer; the rest of a request's latency is the
+    # send lag behind its connection's previous answer (or a late client).
+    out.append("    at the same rate, each after a warm-up (sync on its server after the closed runs,"
+               " the others on fresh servers):")
+    for other in OPEN_TARGETS:
+        kv = rows.get(other + "-redeem-open")
+        if kv:
+            out.append("    %-18s p50 %s us, p99 %s us, p99.9 %s us; in flight p99 %s us"
+                       % (other + ":", kv.get("p50_us", "-"), kv.get("p99_us", "-"),
+                          kv.get("p999_us", "-"), kv.get("in_flight_p99_us", "-")))
+    return out
+
+
+def main(argv):
+    if len(argv) not in (2, 3):
+        print(__doc__.strip().splitlines()[2], file=sys.stderr)
+        return 2
+    with open(argv[1]) as f:
+        rows = parse(f)
+    open_fsyncs = None
+    if len(argv) == 3 and os.path.exists(argv[2]):
+        with open(argv[2]) as f:
+            open_fsyncs = f.read().split()
+    print(render(rows, open_fsyncs))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

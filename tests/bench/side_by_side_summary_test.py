@@ -1,0 +1,70 @@
+"""bench/scripts/side-by-side-summary.py: ratios are taken within a round and a target is
+judged on their median, so one slow ceiling run cannot decide it; a single round reads as
+it always did; what did not run is n/a, never a guess."""
+import importlib.util
+import os
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCRIPT = os.path.join(HERE, "..", "..", "bench", "scripts", "side-by-side-summary.py")
+spec = importlib.util.spec_from_file_location("side_by_side_summary", SCRIPT)
+summary = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(summary)
+
+
+def result(name, rps, **extra):
+    fields = {"rps": rps, "p99_us": 1000.0, "p999_us": 2000.0, "errors": 0}
+    fields.update(extra)
+    return "%s RESULT scenario=x %s" % (name, " ".join("%s=%s" % kv for kv in fields.items()))
+
+
+class SideBySideSummaryTest(unittest.TestCase):
+    def test_one_round_reads_as_a_plain_ratio(self):
+        rows = summary.parse([result("ceiling-link", 50000), result("codeledgerd-sync-link", 41000),
+                              result("redis-aof-always-link", 30000)])
+        text = summary.render(rows)
+        self.assertIn("link   durability=sync  codeledgerd/ceiling 0.82x", text)
+        self.assertIn("codeledgerd/redis(aof=always) 1.37x", text)
+        self.assertIn("link   sync >= 0.8x ceiling: met      sync >= 1.2x redis aof=always: met", text)
+
+    def test_each_ratio_is_taken_within_its_round_and_judged_on_the_median(self):
+        # Round 2's ceiling ran in a slow spell: 0.95x on its own, but 0.60x and 0.62x around it.
+        rows = summary.parse([
+            result("ceiling-link-r1", 70000), result("codeledgerd-sync-link-r1", 42000),
+            result("ceiling-link-r2", 44000), result("codeledgerd-sync-link-r2", 41800),
+            result("ceiling-link-r3", 68000), result("codeledgerd-sync-link-r3", 42160),
+        ])
+        self.assertEqual([round(r, 2) for r in summary.ratios(rows, "codeledgerd-sync-link", "ceiling-link")],
+                         [0.60, 0.95, 0.62])
+        text = summary.render(rows)
+        self.assertIn("codeledgerd/ceiling 0.62x (rounds 0.60 0.95 0.62)", text)
+        self.assertIn("link   sync >= 0.8x ceiling: NOT met", text)
+
+    def test_a_round_missing_one_side_is_left_out(self):
+        rows = summary.parse([result("ceiling-redeem-r1", 60000), result("codeledgerd-sync-redeem-r1", 30000),
+                              result("codeledgerd-sync-redeem-r2", 59000)])
+        self.assertEqual(summary.ratios(rows, "codeledgerd-sync-redeem", "ceiling-redeem"), [0.5])
+
+    def test_what_did_not_run_is_not_applicable(self):
+        text = summary.render(summary.parse([result("ceiling-link", 50000)]))
+        self.assertIn("link   sync >= 0.8x ceiling: n/a", text)
+        self.assertIn("peak-sale: errors -, double redemptions -, lost acks - (zero: n/a)", text)
+        self.assertIn("p99 None us (<= 2000: n/a)", text)
+
+    def test_a_failed_run_counts_as_missing(self):
+        rows = summary.parse(["ceiling-link RESULT failed=1", result("codeledgerd-sync-link", 40000)])
+        self.assertEqual(summary.ratios(rows, "codeledgerd-sync-link", "ceiling-link"), [])
+
+    def test_open_loop_and_peak_sale_verdicts(self):
+        rows = summary.parse([
+            result("codeledgerd-sync-redeem-open", 15000, p99_us=1800.0, p999_us=5200.0),
+            result("codeledgerd-sync-peak-sale", 40000, double_redemptions=0, lost_acks=0),
+        ])
+        text = summary.render(rows, ["900", "3"])
+        self.assertIn("p99 1800.0 us (<= 2000: met), p99.9 5200.0 us (<= 5000: NOT met)", text)
+        self.assertIn("its fdatasyncs: 900, of which 3 took over 10 ms", text)
+        self.assertIn("lost acks 0 (zero: met)", text)
+
+
+if __name__ == "__main__":
+    unittest.main()
