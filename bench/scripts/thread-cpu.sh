@@ -11,7 +11,8 @@
 # --codes: codes set up for the run (default: as many as --requests; fewer suit lookup, to
 # see whether the ledger's memory footprint matters).
 # Prints one line: target, scenario, rps, p99, p99.9, then NAME=CPU% per thread (and for
-# the load generator). Two builds in turns: run it with --daemon OLD, then --daemon NEW
+# the load generator), and for codeledgerd the log's figures over the same 2 s from
+# /metrics: records per batch, fdatasyncs a second, their mean time, group-commit waits. Two builds in turns: run it with --daemon OLD, then --daemon NEW
 # (--daemon is the binary to start: codeledgerd, or ceiling-server with --target ceiling).
 # --vcpu-gaps: also record every CPU's cpu-clock at 1 kHz over the whole load run (perf,
 # from linux-perf) and print, per second, the load's p99 beside the time each vCPU was taken
@@ -97,14 +98,25 @@ ticks() {
   for t in /proc/"$SERVER_PID"/task/*; do echo "$(cat "$t/comm") $(awk '{print $14 + $15}' "$t/stat")"; done
   if [ -r /proc/"$LOAD_PID"/stat ]; then echo "ledger-load $(awk '{print $14 + $15}' /proc/"$LOAD_PID"/stat)"; fi
 }
-ticks > "$WORK/t0"; sleep 2; ticks > "$WORK/t1"
+# The log's counters from /metrics (codeledgerd only; sync and async fdatasync, none does not).
+wal_counters() {
+  [ "$TARGET" = ceiling ] && return 0
+  curl -s -u "$KEY:$(printf %s "$SECRET" | md5sum | cut -d' ' -f1)" "http://127.0.0.1:$PORT/metrics" |
+    awk '/^codeledger_wal_(batches_total|records_total|fsyncs_total|group_commit_waits_total|fsync_seconds_sum) / {print $1, $2}'
+}
+wal_counters > "$WORK/w0"; ticks > "$WORK/t0"; sleep 2; ticks > "$WORK/t1"; wal_counters > "$WORK/w1"
 SHORT=
 kill -0 "$LOAD_PID" 2>/dev/null || SHORT=" (the run ended inside the 2 s sample: raise --requests)"
 wait "$LOAD_PID" || true
 HZ=$(getconf CLK_TCK)
 CPU=$(paste "$WORK/t0" "$WORK/t1" | awk -v hz="$HZ" '{p = ($4 - $2) * 100 / hz / 2; if (p > 0) printf "%s=%.0f%% ", $1, p}')
 RESULT=$(grep '^RESULT' "$WORK/load.out" | grep -oE '\b(rps=[0-9]+|p99_us=[0-9.]+|p999_us=[0-9.]+|errors=[0-9]+)' | tr '\n' ' ')
-echo "$TARGET $SCENARIO ${RESULT:-failed} cpu: $CPU$SHORT"
+WAL=$(paste "$WORK/w0" "$WORK/w1" | awk '{d[$1] = $4 - $2}
+  END {b = d["codeledger_wal_batches_total"]; f = d["codeledger_wal_fsyncs_total"]
+       if (b > 0) printf "wal: records/batch=%.1f fdatasyncs/s=%.0f fdatasync_mean_us=%.0f group_commit_waits=%d",
+         d["codeledger_wal_records_total"] / b, f / 2, (f > 0 ? 1e6 * d["codeledger_wal_fsync_seconds_sum"] / f : 0),
+         d["codeledger_wal_group_commit_waits_total"]}')
+echo "$TARGET $SCENARIO ${RESULT:-failed} cpu: $CPU$WAL$SHORT"
 if [ "$VCPU_GAPS" = 1 ]; then
   kill -INT "$PERF_PID" 2>/dev/null || true
   wait "$PERF_PID" 2>/dev/null || true
