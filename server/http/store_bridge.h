@@ -27,9 +27,9 @@ class StoreBridge final : public DurabilityGate, public HealthProbe {
   bool acks_at_once() const override {
     return !store_.waits_for_disk() && store_.healthy();
   }
-  void io_threads(unsigned n) override { store_.wal().track_producers(n); }
-  void io_idle() override { store_.wal().producer_idle(); }
-  void io_busy() override { store_.wal().producer_busy(); }
+  void io_threads(unsigned n) override { store_.track_producers(n); }
+  void io_idle() override { store_.producer_idle(); }
+  void io_busy() override { store_.producer_busy(); }
 
   std::optional<std::string> storage_failure() const override {
     if (store_.healthy()) return std::nullopt;

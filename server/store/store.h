@@ -113,8 +113,11 @@ class Store {
   Status wait_durable(std::uint64_t lsn);
   std::uint64_t durable_lsn() const { return writer_->durable_lsn(); }
   bool healthy() const { return writer_->healthy(); }
-  // For the hints the appending threads give the log (WalWriter::track_producers).
-  wal::WalWriter& wal() { return *writer_; }
+  // What the threads that make records (a server's io threads) say about their work, passed
+  // to the log's group commit (WalWriter::track_producers).
+  void track_producers(unsigned n) { writer_->track_producers(n); }
+  void producer_idle() { writer_->producer_idle(); }
+  void producer_busy() { writer_->producer_busy(); }
   Status failure() const;
 
   // Builds and writes a snapshot at the current durable LSN (by replay, off the live

@@ -1,6 +1,10 @@
-// The store's durability gate: only sync mode makes an answer wait for the disk, and a
-// failed log never acknowledges at once.
+// The store's durability gate: only sync mode makes an answer wait for the disk, a failed
+// log never acknowledges at once, and the io threads' word about their work reaches the log.
 #include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
 
 #include "server/http/store_bridge.h"
 #include "tests/store/store_test_util.h"
@@ -41,6 +45,59 @@ TEST(StoreBridge, AFailedLogNeverAcksAtOnce) {
   }
   ASSERT_FALSE(st->healthy());
   EXPECT_FALSE(bridge.acks_at_once());
+}
+
+
+// Creates promotion n and returns its record's LSN, without waiting for the disk.
+std::uint64_t stage_record(store::Store& st, int n) {
+  store::testing::Workload w(static_cast<std::uint32_t>(n));
+  ledger::Op op = w.op();
+  ledger::PromotionSpec spec;
+  spec.name = "promotion " + std::to_string(n);
+  EXPECT_TRUE(st.ledger().create_promotion(op, spec).ok());
+  return op.visible_lsn;
+}
+
+// A batch of two records (the first record's fdatasync held while two more are staged),
+// so that the next batch may wait for more; n0 numbers the three promotions.
+void write_a_batch_of_two(wal::FaultFs& fs, store::Store& st, int n0) {
+  fs.hold_syncs();
+  stage_record(st, n0);
+  fs.wait_syncs_held(1);
+  stage_record(st, n0 + 1);
+  const std::uint64_t last = stage_record(st, n0 + 2);
+  fs.release_syncs();
+  ASSERT_TRUE(st.wait_durable(last).ok());
+}
+
+// Sync, with a group-commit wait of a whole second: with the one io thread idle the next
+// batch does not wait at all; with it busy the batch waits until the thread says it is idle.
+TEST(StoreBridge, TheIoThreadsWordReachesTheGroupCommit) {
+  wal::FaultFs fs;
+  store::StoreOptions o = options_on(fs);
+  o.wal.durability = wal::Durability::kSync;
+  o.wal.preallocate = false;  // its zero fill would sync too, and be held with the batches
+  o.wal.group_commit_wait_us = wal::kGroupCommitWaitUsMax;
+  o.wal.group_commit_quiet_us = 0;
+  o.wal.group_commit_min_records = 2;
+  auto st = open_store(fs, std::move(o));
+  ASSERT_NE(st, nullptr);
+  server::StoreBridge bridge(*st);
+  bridge.io_threads(1);
+
+  bridge.io_idle();
+  write_a_batch_of_two(fs, *st, 1);
+  ASSERT_TRUE(st->wait_durable(stage_record(*st, 4)).ok());
+  EXPECT_EQ(st->stats().wal.group_commit_waits, 0u);
+
+  bridge.io_busy();
+  write_a_batch_of_two(fs, *st, 5);
+  const std::uint64_t held = stage_record(*st, 8);
+  while (st->stats().wal.group_commit_waits == 0) std::this_thread::yield();
+  const auto start = std::chrono::steady_clock::now();
+  bridge.io_idle();
+  ASSERT_TRUE(st->wait_durable(held).ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(500));
 }
 
 }  // namespace
