@@ -121,7 +121,8 @@ struct WalStats {
   FixedHistogram<kBatchBucketsRecords> batch_records;
   std::uint64_t batches = 0;
   std::uint64_t fsyncs = 0;
-  std::uint64_t group_commit_waits = 0;  // batches that waited for more (group_commit_wait_us)
+  std::uint64_t group_commit_waits = 0;  // batches that waited for more (group_commit_wait_us; not
+                                         // counted when every tracked producer was idle)
   std::uint64_t records = 0;
   std::uint64_t bytes = 0;
   std::uint64_t segments_created = 0;
