@@ -18,8 +18,13 @@ namespace {
 // io_context::run(), but the gate hears whenever the thread has no ready handler left and is
 // about to block, and when it wakes (DurabilityGate::io_idle): in sync, a group commit then
 // fdatasyncs as soon as every io thread has staged all it had, instead of waiting out a
-// quiet spell for records none of them can send.
+// quiet spell for records none of them can send. A gate that does not want to know gets
+// plain run(), without the extra poll.
 void run_io_thread(net::io_context& ioc, DurabilityGate& gate) {
+  if (!gate.wants_io_word()) {
+    ioc.run();
+    return;
+  }
   for (;;) {
     if (ioc.poll() != 0) continue;
     if (ioc.stopped()) return;
@@ -104,7 +109,7 @@ std::uint16_t Server::start() {
     workers_.push_back(std::move(w));
   }
   port_ = bound.port();
-  state_.gate->io_threads(thread_count_);
+  if (state_.gate->wants_io_word()) state_.gate->io_threads(thread_count_);
   for (auto& w : workers_) {
     w->listener->run();
     w->tick_date();

@@ -300,7 +300,9 @@ TEST(HttpSession, ConnectionsOverTheLimitGet503AndClose) {
 // (DurabilityGate::io_idle): how many are busy now, and how often one went idle.
 class IdleTrackingGate final : public server::DurabilityGate {
  public:
+  explicit IdleTrackingGate(bool wanted = true) : wanted_(wanted) {}
   void when_durable(ledger::Lsn, server::DurableCallback done) override { done(true); }
+  bool wants_io_word() const override { return wanted_; }
   void io_threads(unsigned n) override {
     threads_.store(n);
     busy_.store(static_cast<int>(n));
@@ -320,6 +322,7 @@ class IdleTrackingGate final : public server::DurabilityGate {
   }
 
  private:
+  const bool wanted_;
   std::atomic<unsigned> threads_{0};
   std::atomic<int> busy_{0};
   std::atomic<int> idles_{0};
@@ -351,6 +354,23 @@ TEST(HttpIoIdle, EveryIoThreadTellsTheGateWhenItRunsOutOfWork) {
   EXPECT_EQ(r->result_int(), 200);
   EXPECT_TRUE(gate.wait_for_busy(0));
   EXPECT_GT(gate.idles(), idles);
+}
+
+// A gate that does not want the word (async, none: nothing waits for the disk) never hears
+// it, and its io threads run without the extra poll.
+TEST(HttpIoIdle, AGateThatDoesNotWantTheWordNeverHearsIt) {
+  IdleTrackingGate gate(/*wanted=*/false);
+  TestServer::Options o;
+  o.gate = &gate;
+  o.tweak = [](server::Config& c) { c.threads = 2; };
+  TestServer srv(test_routes(), o);
+  HttpClient c = srv.client();
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(c.get("/t/echo/a", TestServer::auth_headers(kAliceRw)).result_int(), 200);
+  }
+  EXPECT_EQ(gate.threads(), 0u);
+  EXPECT_EQ(gate.idles(), 0);
+  EXPECT_EQ(gate.busy(), 0);
 }
 
 // One io thread: while a background route's handler runs, the same thread answers another

@@ -29,6 +29,18 @@ TEST(StoreBridge, OnlySyncWaitsForTheDisk) {
   EXPECT_TRUE(acks_at_once_in(wal::Durability::kNone));
 }
 
+// Only sync has a group commit that can use the io threads' word about their work.
+TEST(StoreBridge, OnlySyncWantsTheIoThreadsWord) {
+  for (const auto mode : {wal::Durability::kSync, wal::Durability::kAsync, wal::Durability::kNone}) {
+    wal::FaultFs fs;
+    store::StoreOptions o = options_on(fs);
+    o.wal.durability = mode;
+    auto st = open_store(fs, std::move(o));
+    ASSERT_NE(st, nullptr);
+    EXPECT_EQ(server::StoreBridge(*st).wants_io_word(), mode == wal::Durability::kSync);
+  }
+}
+
 TEST(StoreBridge, AFailedLogNeverAcksAtOnce) {
   wal::FaultFs fs;
   store::StoreOptions o = options_on(fs);
