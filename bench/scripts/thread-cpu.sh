@@ -12,8 +12,9 @@
 # see whether the ledger's memory footprint matters).
 # Prints one line: target, scenario, rps, p99, p99.9, then NAME=CPU% per thread (and for
 # the load generator), and for codeledgerd the log's figures over the same 2 s from
-# /metrics: records per batch, fdatasyncs a second, their mean time, group-commit waits. Two builds in turns: run it with --daemon OLD, then --daemon NEW
-# (--daemon is the binary to start: codeledgerd, or ceiling-server with --target ceiling).
+# /metrics: records per batch, fdatasyncs a second, their mean time, group-commit waits.
+# Two builds in turns: run it with --daemon OLD, then --daemon NEW (--daemon is the binary
+# to start: codeledgerd, or ceiling-server with --target ceiling).
 # --vcpu-gaps: also record every CPU's cpu-clock at 1 kHz over the whole load run (perf,
 # from linux-perf) and print, per second, the load's p99 beside the time each vCPU was taken
 # by the host (bench/scripts/vcpu-gaps.py): is a latency tail the server's or the machine's?

@@ -21,7 +21,7 @@ namespace {
 // quiet spell for records none of them can send. A gate that does not want to know gets
 // plain run(), without the extra poll.
 void run_io_thread(net::io_context& ioc, DurabilityGate& gate) {
-  if (!gate.wants_io_word()) {
+  if (!gate.wants_idle_hints()) {
     ioc.run();
     return;
   }
@@ -109,7 +109,7 @@ std::uint16_t Server::start() {
     workers_.push_back(std::move(w));
   }
   port_ = bound.port();
-  if (state_.gate->wants_io_word()) state_.gate->io_threads(thread_count_);
+  if (state_.gate->wants_idle_hints()) state_.gate->io_threads(thread_count_);
   for (auto& w : workers_) {
     w->listener->run();
     w->tick_date();

@@ -27,7 +27,7 @@ class StoreBridge final : public DurabilityGate, public HealthProbe {
   bool acks_at_once() const override {
     return !store_.waits_for_disk() && store_.healthy();
   }
-  bool wants_io_word() const override { return store_.waits_for_disk(); }
+  bool wants_idle_hints() const override { return store_.waits_for_disk(); }
   void io_threads(unsigned n) override { store_.track_producers(n); }
   void io_idle() override { store_.producer_idle(); }
   void io_busy() override { store_.producer_busy(); }

@@ -302,7 +302,7 @@ class IdleTrackingGate final : public server::DurabilityGate {
  public:
   explicit IdleTrackingGate(bool wanted = true) : wanted_(wanted) {}
   void when_durable(ledger::Lsn, server::DurableCallback done) override { done(true); }
-  bool wants_io_word() const override { return wanted_; }
+  bool wants_idle_hints() const override { return wanted_; }
   void io_threads(unsigned n) override {
     threads_.store(n);
     busy_.store(static_cast<int>(n));
@@ -356,9 +356,9 @@ TEST(HttpIoIdle, EveryIoThreadTellsTheGateWhenItRunsOutOfWork) {
   EXPECT_GT(gate.idles(), idles);
 }
 
-// A gate that does not want the word (async, none: nothing waits for the disk) never hears
-// it, and its io threads run without the extra poll.
-TEST(HttpIoIdle, AGateThatDoesNotWantTheWordNeverHearsIt) {
+// A gate that does not want idle hints (async, none: nothing waits for the disk) never gets
+// them, and its io threads run without the extra poll.
+TEST(HttpIoIdle, AGateThatDoesNotWantIdleHintsNeverGetsThem) {
   IdleTrackingGate gate(/*wanted=*/false);
   TestServer::Options o;
   o.gate = &gate;

@@ -1,5 +1,5 @@
 // The store's durability gate: only sync mode makes an answer wait for the disk, a failed
-// log never acknowledges at once, and the io threads' word about their work reaches the log.
+// log never acknowledges at once, and the io threads' idle hints reaches the log.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -29,15 +29,15 @@ TEST(StoreBridge, OnlySyncWaitsForTheDisk) {
   EXPECT_TRUE(acks_at_once_in(wal::Durability::kNone));
 }
 
-// Only sync has a group commit that can use the io threads' word about their work.
-TEST(StoreBridge, OnlySyncWantsTheIoThreadsWord) {
+// Only sync has a group commit that can use the io threads' idle hints.
+TEST(StoreBridge, OnlySyncWantsIdleHints) {
   for (const auto mode : {wal::Durability::kSync, wal::Durability::kAsync, wal::Durability::kNone}) {
     wal::FaultFs fs;
     store::StoreOptions o = options_on(fs);
     o.wal.durability = mode;
     auto st = open_store(fs, std::move(o));
     ASSERT_NE(st, nullptr);
-    EXPECT_EQ(server::StoreBridge(*st).wants_io_word(), mode == wal::Durability::kSync);
+    EXPECT_EQ(server::StoreBridge(*st).wants_idle_hints(), mode == wal::Durability::kSync);
   }
 }
 
@@ -84,7 +84,7 @@ void write_a_batch_of_two(wal::FaultFs& fs, store::Store& st, int n0) {
 
 // Sync, with a group-commit wait of a whole second: with the one io thread idle the next
 // batch does not wait at all; with it busy the batch waits until the thread says it is idle.
-TEST(StoreBridge, TheIoThreadsWordReachesTheGroupCommit) {
+TEST(StoreBridge, IdleHintsReachTheGroupCommit) {
   wal::FaultFs fs;
   store::StoreOptions o = options_on(fs);
   o.wal.durability = wal::Durability::kSync;
