@@ -1,5 +1,5 @@
 // The store's durability gate: only sync mode makes an answer wait for the disk, a failed
-// log never acknowledges at once, and the io threads' idle hints reaches the log.
+// log never acknowledges at once, and the io threads' idle hints reach the log.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -58,7 +58,6 @@ TEST(StoreBridge, AFailedLogNeverAcksAtOnce) {
   ASSERT_FALSE(st->healthy());
   EXPECT_FALSE(bridge.acks_at_once());
 }
-
 
 // Creates promotion n and returns its record's LSN, without waiting for the disk.
 std::uint64_t stage_record(store::Store& st, int n) {
