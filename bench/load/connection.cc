@@ -18,6 +18,12 @@ std::int64_t wall_ms() {
 
 }  // namespace
 
+boost::beast::flat_buffer http_read_buffer() {
+  boost::beast::flat_buffer buffer;
+  buffer.reserve(kHttpReadBytes);
+  return buffer;
+}
+
 Connection::Connection(net::io_context& ioc, RunControl& run, ThreadStats& stats,
                        Workload& workload, Clock::duration slot_offset, Clock::duration interval)
     : socket_(ioc),
@@ -46,7 +52,7 @@ void Connection::connect() {
 void Connection::on_connect(boost::system::error_code ec) {
   if (ec) return fail(ec, "connect");
   socket_.set_option(tcp::no_delay(true), ec);
-  buffer_.clear();
+  buffer_.clear();  // keeps the capacity http_read_buffer() gave it
   redis_used_ = 0;
   next();
 }

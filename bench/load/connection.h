@@ -23,6 +23,15 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
+// Room for a whole answer in one read. Beast's HTTP read asks the socket for
+// max(512, free capacity) bytes and the parser consumes all it is given, so a buffer that
+// starts empty never grows past 512: every answer longer than that (a link answer is about
+// 600 bytes) took two recv calls, while the ceiling's short fixed answer took one. That
+// extra syscall per request charged the load generator, which shares the machine's CPUs
+// with the server, against codeledgerd only (docs/benchmarks.md, session 20).
+inline constexpr std::size_t kHttpReadBytes = 16 * 1024;
+boost::beast::flat_buffer http_read_buffer();  // empty, with kHttpReadBytes of capacity
+
 // Run-wide settings and stop flag, shared by every connection of every thread.
 struct RunControl {
   const Options& options;
@@ -66,7 +75,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Clock::time_point sent_;
   Op op_;
   std::string out_;
-  boost::beast::flat_buffer buffer_;
+  boost::beast::flat_buffer buffer_ = http_read_buffer();
   std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>> parser_;
   std::string redis_in_;
   std::size_t redis_used_ = 0;
