@@ -7,7 +7,7 @@
 #
 # usage: bench/scripts/thread-cpu.sh [--target ceiling|none|async|sync] [--scenario S]
 #          [--requests N] [--codes N] [--rate R] [--connections N] [--daemon PATH]
-#          [--build-dir DIR] [--vcpu-gaps]
+#          [--load PATH] [--build-dir DIR] [--vcpu-gaps]
 # --codes: codes set up for the run (default: as many as --requests; fewer suit lookup, to
 # see whether the ledger's memory footprint matters).
 # Prints one line: target, scenario, rps, p99, p99.9, then NAME=CPU% per thread (and for
@@ -15,6 +15,8 @@
 # /metrics: records per batch, fdatasyncs a second, their mean time, group-commit waits.
 # Two builds in turns: run it with --daemon OLD, then --daemon NEW (--daemon is the binary
 # to start: codeledgerd, or ceiling-server with --target ceiling).
+# --load: the ledger-load binary to drive it with (default: the build's), so two builds of the
+# load generator can take turns against the same server the same way.
 # --vcpu-gaps: also record every CPU's cpu-clock at 1 kHz over the whole load run (perf,
 # from linux-perf) and print, per second, the load's p99 beside the time each vCPU was taken
 # by the host (bench/scripts/vcpu-gaps.py): is a latency tail the server's or the machine's?
@@ -31,6 +33,7 @@ CODES=
 RATE=
 CONNECTIONS=64
 DAEMON=
+LOAD=
 VCPU_GAPS=0
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -40,6 +43,7 @@ while [ $# -gt 0 ]; do
     --rate) RATE=$2; shift ;;
     --connections) CONNECTIONS=$2; shift ;;
     --daemon) DAEMON=$2; shift ;;
+    --load) LOAD=$2; shift ;;
     --build-dir) BUILD=$2; shift ;;
     --codes) CODES=$2; shift ;;
     --vcpu-gaps) VCPU_GAPS=1 ;;
@@ -71,7 +75,8 @@ if [ "$TARGET" = ceiling ]; then
 else
   SERVER=("${DAEMON:-$BUILD/server/codeledgerd}")
 fi
-for bin in "$BUILD/bench/ledger-load" "${SERVER[0]}"; do
+LOAD=${LOAD:-$BUILD/bench/ledger-load}
+for bin in "$LOAD" "${SERVER[0]}"; do
   [ -x "$bin" ] || { echo "thread-cpu: $bin is missing (build it: docs/benchmarks.md, Build)" >&2; exit 2; }
 done
 "${SERVER[0]}" --config "$CONFIG" --listen "127.0.0.1:$PORT" > "$WORK/server.log" 2>&1 &
@@ -89,7 +94,7 @@ if [ "$VCPU_GAPS" = 1 ]; then
   PERF_PID=$!
   sleep 0.5
 fi
-"$BUILD/bench/ledger-load" "${LOAD_ARGS[@]}" > "$WORK/load.out" 2>&1 &
+"$LOAD" "${LOAD_ARGS[@]}" > "$WORK/load.out" 2>&1 &
 LOAD_PID=$!
 for _ in $(seq 1 600); do grep -q "codes ready" "$WORK/load.out" && break; sleep 0.1; done
 sleep 1.5
