@@ -95,14 +95,14 @@ int run(const Options& o) {
   }
   std::printf("RESULT scenario=%s target=%s label=%s rps=%.0f p50_us=%.1f p99_us=%.1f p999_us=%.1f "
               "max_us=%.1f in_flight_p99_us=%.1f send_lag_p99_us=%.1f requests=%llu errors=%llu "
-              "double_redemptions=%llu lost_acks=%llu\n",
+              "double_redemptions=%llu lost_acks=%llu client_cpu_pct=%.0f\n",
               std::string(scenario_name(o.scenario)).c_str(), o.target == Target::kRedis ? "redis" : "http",
               o.label.empty() ? "-" : o.label.c_str(), report.throughput_rps, report.latency.p50_us,
               report.latency.p99_us, report.latency.p999_us, report.latency.max_us,
               report.in_flight.p99_us, report.send_lag.p99_us,
               static_cast<unsigned long long>(report.requests), static_cast<unsigned long long>(report.errors),
               static_cast<unsigned long long>(report.verify.double_redemptions),
-              static_cast<unsigned long long>(report.verify.lost_acks));
+              static_cast<unsigned long long>(report.verify.lost_acks), report.client_cpu_pct);
   for (const std::string& e : report.error_samples) std::cerr << "  error sample: " << e << "\n";
   for (const std::string& n : report.verify.notes) std::cerr << "  verify: " << n << "\n";
   const bool clean = report.errors == 0 && report.verify.double_redemptions == 0 && report.verify.lost_acks == 0;

@@ -48,6 +48,10 @@ struct Report {
   // CLOCK_MONOTONIC; bench/scripts/vcpu-gaps.py).
   double start_monotonic_s = 0;
   double throughput_rps = 0;
+  // The busiest client thread's CPU time, as a share of the measured window (its drain after
+  // the deadline included). Near 100: the load generator, not the server, may be what
+  // limits the run (on a small machine it shares the CPUs with the server).
+  double client_cpu_pct = 0;
   std::uint64_t requests = 0, ok = 0, expected_rejections = 0, errors = 0;
   LatencySummary latency;    // from each request's intended send time to its answer
   LatencySummary in_flight;  // from the actual send to the answer

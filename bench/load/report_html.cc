@@ -150,6 +150,7 @@ std::string tables(const Report& r) {
   for (const auto& [k, v] : r.config) s += "<tr><td>" + escape(k) + "</td><td>" + escape(v) + "</td></tr>";
   s += "</table><h2>Results</h2><p><b>" + fmt(r.throughput_rps, "%.0f") + " requests/s</b> over " +
        fmt(r.elapsed_s, "%.2f") + " s; errors: <b>" + std::to_string(r.errors) + "</b>";
+  s += "; busiest client thread: " + fmt(r.client_cpu_pct, "%.0f") + " % CPU";
   if (r.verify.ran) {
     s += "; double redemptions: <b>" + std::to_string(r.verify.double_redemptions) +
          "</b>; lost acks: <b>" + std::to_string(r.verify.lost_acks) + "</b> (" +

@@ -98,7 +98,7 @@ std::string report_json(const Report& r) {
     s += (i ? "," : "") + json_quote(r.config[i].first) + ":" + json_quote(r.config[i].second);
   }
   s += "},\"elapsed_s\":" + num(r.elapsed_s) + ",\"start_monotonic_s\":" + num(r.start_monotonic_s) +
-       ",\"throughput_rps\":" + num(r.throughput_rps);
+       ",\"throughput_rps\":" + num(r.throughput_rps) + ",\"client_cpu_pct\":" + num(r.client_cpu_pct);
   s += ",\"requests\":" + num(r.requests) + ",\"ok\":" + num(r.ok) +
        ",\"expected_rejections\":" + num(r.expected_rejections) + ",\"errors\":" + num(r.errors);
   s += ",\"latency\":" + latency_json(r.latency) + ",\"in_flight\":" + latency_json(r.in_flight) +

@@ -1,5 +1,8 @@
 #include "bench/load/runner.h"
 
+#include <time.h>
+
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <thread>
@@ -13,6 +16,12 @@ constexpr auto kDrainMax = std::chrono::seconds(3);   // in-flight answers after
 constexpr std::size_t kSecondsSlack = 5;              // timeline slots past the duration
 constexpr auto kProgressEvery = std::chrono::seconds(1);
 constexpr auto kPollEvery = std::chrono::milliseconds(20);
+
+double thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
 
 struct ThreadTotals {
   std::uint64_t completed = 0, failed = 0;
@@ -79,8 +88,14 @@ RunResult run_load(const Options& o, const Plan& plan) {
   }
   std::atomic<unsigned> finished{0};
   std::vector<std::thread> threads;
+  result.thread_cpu_s.assign(o.threads, 0.0);
   for (unsigned t = 0; t < o.threads; ++t) {
-    threads.emplace_back([&, t] { iocs[t]->run(); finished.fetch_add(1); });
+    threads.emplace_back([&, t] {
+      const double cpu_before = thread_cpu_seconds();
+      iocs[t]->run();
+      result.thread_cpu_s[t] = thread_cpu_seconds() - cpu_before;
+      finished.fetch_add(1);
+    });
   }
   const auto stopped = watch(o, run, result.threads);
   while (finished.load() < o.threads && Clock::now() < stopped + kDrainMax) {
@@ -131,6 +146,10 @@ void fill_report(const RunResult& result, Report& r) {
   }
   r.elapsed_s = result.elapsed_s;
   r.start_monotonic_s = result.start_monotonic_s;
+  if (result.elapsed_s > 0 && !result.thread_cpu_s.empty()) {
+    const double busiest = *std::max_element(result.thread_cpu_s.begin(), result.thread_cpu_s.end());
+    r.client_cpu_pct = 100.0 * busiest / result.elapsed_s;
+  }
   r.latency = summarize(all);
   r.in_flight = summarize(in_flight);
   r.send_lag = summarize(send_lag);

@@ -17,6 +17,9 @@ ROUND = re.compile(r"^(.*)-r([0-9]+)$")
 MODES = (("none", "off"), ("async", "everysec"), ("sync", "always"))
 OPEN_TARGETS = ("codeledgerd-sync", "ceiling", "codeledgerd-none", "codeledgerd-async",
                 "redis-aof-always")
+# ledger-load's busiest thread at or above this share of a CPU: the run may have measured the
+# load generator (which shares the machine with the server) as much as the server.
+CLIENT_BOUND_PCT = 90
 
 
 def parse(lines):
@@ -76,10 +79,14 @@ def meets(values, floor):
 
 
 def render(rows, open_fsyncs=None):
-    out = ["", "%-36s %10s %10s %10s %8s" % ("run", "req/s", "p99 us", "p99.9 us", "errors")]
+    out = ["", "%-36s %10s %10s %10s %8s %11s" % ("run", "req/s", "p99 us", "p99.9 us", "errors",
+                                                  "client cpu")]
     for name, kv in rows.items():
-        out.append("%-36s %10s %10s %10s %8s" % (name, kv.get("rps", "-"), kv.get("p99_us", "-"),
-                                                 kv.get("p999_us", "-"), kv.get("errors", "-")))
+        cpu = kv.get("client_cpu_pct")
+        out.append("%-36s %10s %10s %10s %8s %11s" % (name, kv.get("rps", "-"), kv.get("p99_us", "-"),
+                                                      kv.get("p999_us", "-"), kv.get("errors", "-"),
+                                                      cpu + " %" if cpu else "-"))
+    out.extend(render_client_bound(rows))
     out.append("")
     for op in ("link", "redeem"):
         lanes = ratios(rows, "codeledgerd-sync2-" + op, "codeledgerd-sync-" + op)
@@ -104,6 +111,17 @@ def render(rows, open_fsyncs=None):
                % (peak.get("errors", "-"), peak.get("double_redemptions", "-"),
                   peak.get("lost_acks", "-"), verdict(clean)))
     return "\n".join(out)
+
+
+def render_client_bound(rows):
+    """A line naming the runs whose load generator was (nearly) saturated, if any."""
+    bound = [(name, number(kv, "client_cpu_pct")) for name, kv in rows.items()]
+    bound = ["%s (%.0f %%)" % (name, pct) for name, pct in bound
+             if pct is not None and pct >= CLIENT_BOUND_PCT]
+    if not bound:
+        return []
+    return ["client-bound (ledger-load's busiest thread at >= %d %% CPU; the server may have had "
+            "more to give): %s" % (CLIENT_BOUND_PCT, ", ".join(bound))]
 
 
 def render_open_loop(rows, open_fsyncs):

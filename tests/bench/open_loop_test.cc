@@ -110,5 +110,19 @@ TEST(ClosedLoop, SendsAtOnceSoTheLatencyIsTheTimeInFlight) {
   EXPECT_LT(r.latency.p50_us, r.in_flight.p50_us + 5'000);
 }
 
+// The client's CPU figure is CPU time, not time spent waiting: a client that waits 20 ms
+// for every answer is nearly idle, one whose server answers at once is busy.
+TEST(ClientCpu, AClientWaitingOnASlowServerIsNearlyIdleAndABusyOneIsNot) {
+  SlowServer slow(milliseconds(20));
+  const Report waiting = run_lookups(slow.port(), 0, 0.5);
+  SlowServer prompt(milliseconds(0));
+  const Report busy = run_lookups(prompt.port(), 0, 0.5);
+  ASSERT_EQ(waiting.errors + busy.errors, 0u);
+  EXPECT_GT(waiting.client_cpu_pct, 0.0);
+  EXPECT_LT(waiting.client_cpu_pct, 10.0);
+  EXPECT_GT(busy.client_cpu_pct, 5 * waiting.client_cpu_pct);
+  EXPECT_LT(busy.client_cpu_pct, 150.0);  // one thread, its drain included
+}
+
 }  // namespace
 }  // namespace codeledger::bench

@@ -17,6 +17,7 @@ Report SampleReport() {
   r.expected_rejections = 1;
   r.errors = 1;
   r.throughput_rps = 5;
+  r.client_cpu_pct = 97;
   Histogram h;
   for (int i = 1; i <= 10; ++i) h.record(static_cast<std::uint64_t>(i) * 1000);
   r.latency = summarize(h);
@@ -31,7 +32,7 @@ Report SampleReport() {
 TEST(ReportJson, HasEveryTopLevelFigure) {
   const std::string json = report_json(SampleReport());
   for (const char* key :
-       {"\"config\":{", "\"elapsed_s\":2", "\"start_monotonic_s\":75071.5", "\"throughput_rps\":5", "\"requests\":10",
+       {"\"config\":{", "\"elapsed_s\":2", "\"start_monotonic_s\":75071.5", "\"throughput_rps\":5", "\"client_cpu_pct\":97", "\"requests\":10",
         "\"ok\":8", "\"expected_rejections\":1", "\"errors\":1", "\"latency\":{",
         "\"p50_us\":5", "\"p90_us\":9", "\"p99_us\":10", "\"p999_us\":10", "\"max_us\":10",
         "\"in_flight\":{\"count\":0", "\"send_lag\":{\"count\":0",
@@ -57,6 +58,7 @@ TEST(ReportHtml, SelfContainedWithThreeCharts) {
   EXPECT_NE(html.find("quote&quot; &lt;tag&gt;"), std::string::npos);
   EXPECT_NE(html.find("<td>in flight (sent to answered)</td>"), std::string::npos);
   EXPECT_NE(html.find("<td>send lag (intended to sent)</td>"), std::string::npos);
+  EXPECT_NE(html.find("busiest client thread: 97 % CPU"), std::string::npos);
 }
 
 TEST(Resp, ParsesCompleteAndIncompleteReplies) {

@@ -65,6 +65,24 @@ class SideBySideSummaryTest(unittest.TestCase):
         self.assertIn("its fdatasyncs: 900, of which 3 took over 10 ms", text)
         self.assertIn("lost acks 0 (zero: met)", text)
 
+    def test_runs_whose_load_generator_was_saturated_are_named(self):
+        rows = summary.parse([
+            result("ceiling-link-r1", 76000, client_cpu_pct=99),
+            result("codeledgerd-sync-link-r1", 50000, client_cpu_pct=64),
+            result("codeledgerd-none-link-r1", 66000, client_cpu_pct=90),
+        ])
+        text = summary.render(rows)
+        self.assertIn("client-bound (ledger-load's busiest thread at >= 90 % CPU; the server may have "
+                      "had more to give): ceiling-link-r1 (99 %), codeledgerd-none-link-r1 (90 %)", text)
+        self.assertRegex(text, r"codeledgerd-sync-link-r1 +50000 .* 64 %")
+
+    def test_no_client_bound_line_without_a_saturated_run(self):
+        rows = summary.parse([result("ceiling-link", 50000, client_cpu_pct=89),
+                              result("codeledgerd-sync-link", 41000)])  # an older ledger-load
+        text = summary.render(rows)
+        self.assertNotIn("client-bound", text)
+        self.assertRegex(text, r"codeledgerd-sync-link +41000 .* -\n")
+
 
 if __name__ == "__main__":
     unittest.main()
