@@ -115,8 +115,8 @@ def render(rows, open_fsyncs=None):
 
 def render_client_bound(rows):
     """A line naming the runs whose load generator was (nearly) saturated, if any."""
-    bound = [(name, number(kv, "client_cpu_pct")) for name, kv in rows.items()]
-    bound = ["%s (%.0f %%)" % (name, pct) for name, pct in bound
+    shares = ((name, number(kv, "client_cpu_pct")) for name, kv in rows.items())
+    bound = ["%s (%.0f %%)" % (name, pct) for name, pct in shares
              if pct is not None and pct >= CLIENT_BOUND_PCT]
     if not bound:
         return []
