@@ -1,10 +1,14 @@
 # Shared by side-by-side.sh and thread-cpu.sh (sourced): a free loopback port, waiting for a
 # server to accept, and the bench API key with the config file both scripts start servers
-# with, and stopping a process. The caller sets WORK (a scratch directory) and
+# with, stopping a process, and a server's /metrics page. The caller sets WORK (a scratch directory) and
 # SERVER_THREADS before write_config.
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+metrics() {  # $1 port: the page codeledgerd serves without credentials
+  curl -s "http://127.0.0.1:$1/metrics"
 }
 
 wait_port() {  # $1 port, $2 pid: until something accepts, or the process died

@@ -107,7 +107,7 @@ ensure_tools() {
   fi
 }
 
-# free_port, wait_port, the bench key (KEY, SECRET) and write_config
+# free_port, wait_port, metrics, the bench key (KEY, SECRET) and write_config
 source "$ROOT/bench/scripts/bench-lib.sh"
 
 ledger_load() {  # ledger-load with this run's connection and thread counts, no progress line
@@ -182,7 +182,7 @@ run_ceiling() {
 
 # "TOTAL SLOW": codeledgerd's fdatasyncs so far, and those that took over 10 ms (/metrics).
 fsync_counts() {
-  curl -s "http://127.0.0.1:$1/metrics" | awk '
+  metrics "$1" | awk '
     /^codeledger_wal_fsyncs_total / { total = $2 }
     /^codeledger_wal_fsync_seconds_bucket\{le="0.01"\} / { fast = $2 }
     END { printf "%d %d\n", total, total - fast }'

@@ -65,7 +65,7 @@ cleanup() {
 trap cleanup EXIT
 
 SERVER_THREADS=${SERVER_THREADS:-1}
-# free_port, wait_port, stop_pid, the bench key (KEY, SECRET) and write_config
+# free_port, wait_port, stop_pid, metrics, the bench key (KEY, SECRET) and write_config
 source "$ROOT/bench/scripts/bench-lib.sh"
 MODE=$TARGET; [ "$MODE" = ceiling ] && MODE=none
 CONFIG=$(write_config "$MODE" "$WORK/data")
@@ -107,7 +107,7 @@ ticks() {
 # The log's counters from /metrics (codeledgerd only; sync and async fdatasync, none does not).
 wal_counters() {
   [ "$TARGET" = ceiling ] && return 0
-  curl -s -u "$KEY:$(printf %s "$SECRET" | md5sum | cut -d' ' -f1)" "http://127.0.0.1:$PORT/metrics" |
+  metrics "$PORT" |
     awk '/^codeledger_wal_(batches_total|records_total|fsyncs_total|group_commit_waits_total|fsync_seconds_sum) / {print $1, $2}'
 }
 wal_counters > "$WORK/w0"; ticks > "$WORK/t0"; sleep 2; ticks > "$WORK/t1"; wal_counters > "$WORK/w1"
