@@ -1,7 +1,30 @@
-# Shared by side-by-side.sh and thread-cpu.sh (sourced): a free loopback port, waiting for a
-# server to accept, and the bench API key with the config file both scripts start servers
-# with, stopping a process, and a server's /metrics page. The caller sets WORK (a scratch directory) and
-# SERVER_THREADS before write_config.
+# Shared by side-by-side.sh and thread-cpu.sh (sourced): a run's scratch directory, a free
+# loopback port, waiting for a server to accept, and the bench API key with the config file
+# both scripts start servers with, stopping a process, and a server's /metrics page. The
+# caller sets WORK (make_work_dir) and SERVER_THREADS before write_config.
+
+# --data-dir: the directory a run's scratch goes under (the servers' data and logs, Redis's
+# AOF, the config files), by default /tmp on the machine's disk. On tmpfs (/dev/shm) an
+# fdatasync costs next to nothing and makes nothing durable: the same runs with the device
+# taken out, so what is left of a gap is the software's (docs/benchmarks.md, session 21).
+make_work_dir() {  # $1 parent directory (empty: /tmp), $2 name prefix -> the new directory
+  local parent=${1:-/tmp}
+  if [ ! -d "$parent" ] || [ ! -w "$parent" ]; then
+    echo "$(basename "$0" .sh): --data-dir $parent is not a writable directory" >&2
+    return 2
+  fi
+  mktemp -d "$parent/$2.XXXXXX"
+}
+
+# One line on where the data went; a warning when nothing reached a disk.
+data_dir_note() {  # $1 the run's scratch directory
+  local fs
+  fs=$(stat -f -c %T "$1")
+  echo "data: $(dirname "$1") ($fs)"
+  case "$fs" in
+    tmpfs|ramfs) echo "note: data in memory: sync and AOF always fdatasync'd to no disk; these figures are the software's alone, not durable ones" ;;
+  esac
+}
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'

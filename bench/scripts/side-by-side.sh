@@ -11,6 +11,7 @@
 # usage: bench/scripts/side-by-side.sh [--quick] [--requests N] [--connections N]
 #          [--peak-duration S] [--build-dir DIR] [--out DIR] [--two-lanes-too]
 #          [--only TARGETS] [--daemon PATH] [--closed-only] [--open-rate R] [--rounds N]
+#          [--data-dir DIR]
 # --two-lanes-too: also runs sync link/redeem with durability.sync_lanes 2 (two fdatasyncs
 #          in flight), right after the default (1 lane), as codeledgerd-sync2-*.
 # --only:  a comma-separated subset of ceiling,none,async,sync,redis (default: all).
@@ -23,6 +24,9 @@
 #          named NAME-rK; each ratio is taken within a round and a target judged on the
 #          median of the rounds (side-by-side-summary.py). The open loop and the peak sale
 #          run once, after the last round; the open-loop rate is half the median sync rate.
+# --data-dir: where the servers' data and Redis's AOF go (default /tmp, the machine's disk).
+#          /dev/shm (tmpfs) takes the disk out: an fdatasync there makes nothing durable, so
+#          the runs show how much of each gap is the software's and how much the device's.
 # env:   SERVER_THREADS (default 1), CLIENT_THREADS (default 1): on a 2-core machine one core
 #        each for the server and the load generator, as single-threaded Redis gets.
 set -euo pipefail
@@ -46,6 +50,7 @@ OPEN_RATE=
 ROUNDS=1
 ROUND_NO=1
 SUFFIX=                  # -rK on closed-loop run names when there are several rounds
+DATA_DIR=                # parent of the run's scratch directory (empty: /tmp)
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -61,6 +66,7 @@ while [ $# -gt 0 ]; do
     --closed-only) CLOSED_ONLY=1 ;;
     --open-rate) OPEN_RATE=$2; shift ;;
     --rounds) ROUNDS=$2; shift ;;
+    --data-dir) DATA_DIR=$2; shift ;;
     -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "side-by-side: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -76,10 +82,14 @@ if [ -n "$OPEN_RATE" ] && ! [[ "$OPEN_RATE" =~ ^[1-9][0-9]{0,6}$ ]]; then
   exit 2
 fi
 
+# make_work_dir, data_dir_note, free_port, wait_port, metrics, the bench key (KEY, SECRET)
+# and write_config
+source "$ROOT/bench/scripts/bench-lib.sh"
+
 LOAD=$BUILD/bench/ledger-load
 CEILING=$BUILD/bench/ceiling/ceiling-server
 DAEMON=${DAEMON:-$BUILD/server/codeledgerd}
-WORK=$(mktemp -d /tmp/codeledger-bench.XXXXXX)
+WORK=$(make_work_dir "$DATA_DIR" codeledger-bench)
 mkdir -p "$OUT"
 RESULTS=$OUT/results.txt
 : > "$RESULTS"
@@ -106,9 +116,6 @@ ensure_tools() {
     as_root apt-get install -y -qq redis-server >/dev/null
   fi
 }
-
-# free_port, wait_port, metrics, the bench key (KEY, SECRET) and write_config
-source "$ROOT/bench/scripts/bench-lib.sh"
 
 ledger_load() {  # ledger-load with this run's connection and thread counts, no progress line
   "$LOAD" --connections "$CONNECTIONS" --threads "$CLIENT_THREADS" --no-progress "$@"
@@ -256,6 +263,7 @@ summary() {
 
 ensure_tools
 echo "side-by-side: $CONNECTIONS connections, $REQUESTS requests per closed-loop run, $ROUNDS round(s), reports in $OUT"
+data_dir_note "$WORK"
 wanted() { [[ ",$ONLY," == *",$1,"* ]]; }
 for ((ROUND_NO = 1; ROUND_NO <= ROUNDS; ROUND_NO++)); do
   if [ "$ROUNDS" -gt 1 ]; then SUFFIX=-r$ROUND_NO; echo "== round $ROUND_NO of $ROUNDS"; fi
@@ -269,4 +277,4 @@ for ((ROUND_NO = 1; ROUND_NO <= ROUNDS; ROUND_NO++)); do
   fi
 done
 if [ "$CLOSED_ONLY" = 0 ]; then open_loop_beside_sync; fi
-summary | tee "$OUT/summary.txt"
+{ data_dir_note "$WORK"; summary; } | tee "$OUT/summary.txt"

@@ -7,10 +7,11 @@
 #
 # usage: bench/scripts/thread-cpu.sh [--target ceiling|none|async|sync] [--scenario S]
 #          [--requests N] [--codes N] [--rate R] [--connections N] [--daemon PATH]
-#          [--load PATH] [--build-dir DIR] [--vcpu-gaps]
+#          [--load PATH] [--build-dir DIR] [--vcpu-gaps] [--data-dir DIR]
 # --codes: codes set up for the run (default: as many as --requests; fewer suit lookup, to
 # see whether the ledger's memory footprint matters).
-# Prints one line: target, scenario, rps, p99, p99.9, then NAME=CPU% per thread (and for
+# Prints where the data went (data_dir_note, bench-lib.sh), then one line: target, scenario,
+# rps, p99, p99.9, then NAME=CPU% per thread (and for
 # the load generator), and for codeledgerd the log's figures over the same 2 s from
 # /metrics: records per batch, fdatasyncs a second, their mean time, group-commit waits.
 # Two builds in turns: run it with --daemon OLD, then --daemon NEW (--daemon is the binary
@@ -20,6 +21,8 @@
 # --vcpu-gaps: also record every CPU's cpu-clock at 1 kHz over the whole load run (perf,
 # from linux-perf) and print, per second, the load's p99 beside the time each vCPU was taken
 # by the host (bench/scripts/vcpu-gaps.py): is a latency tail the server's or the machine's?
+# --data-dir: where the server's data goes (default /tmp, the machine's disk; /dev/shm takes
+# the disk out of sync's fdatasyncs, and the data line then warns that nothing was durable).
 # GROUP_COMMIT_WAIT_US, _QUIET_US and _MIN_RECORDS in the environment set
 # durability.group_commit_* (bench-lib.sh); SERVER_THREADS sets the io threads (default 1).
 set -euo pipefail
@@ -35,6 +38,7 @@ CONNECTIONS=64
 DAEMON=
 LOAD=
 VCPU_GAPS=0
+DATA_DIR=
 while [ $# -gt 0 ]; do
   case "$1" in
     --target) TARGET=$2; shift ;;
@@ -47,6 +51,7 @@ while [ $# -gt 0 ]; do
     --build-dir) BUILD=$2; shift ;;
     --codes) CODES=$2; shift ;;
     --vcpu-gaps) VCPU_GAPS=1 ;;
+    --data-dir) DATA_DIR=$2; shift ;;
     -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "thread-cpu: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -54,7 +59,11 @@ while [ $# -gt 0 ]; do
 done
 case "$TARGET" in ceiling|none|async|sync) ;; *) echo "thread-cpu: bad --target $TARGET" >&2; exit 2 ;; esac
 
-WORK=$(mktemp -d /tmp/codeledger-thread-cpu.XXXXXX)
+SERVER_THREADS=${SERVER_THREADS:-1}
+# make_work_dir, data_dir_note, free_port, wait_port, stop_pid, metrics, the bench key (KEY,
+# SECRET) and write_config
+source "$ROOT/bench/scripts/bench-lib.sh"
+WORK=$(make_work_dir "$DATA_DIR" codeledger-thread-cpu)
 SERVER_PID=
 PERF_PID=
 cleanup() {
@@ -64,9 +73,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-SERVER_THREADS=${SERVER_THREADS:-1}
-# free_port, wait_port, stop_pid, metrics, the bench key (KEY, SECRET) and write_config
-source "$ROOT/bench/scripts/bench-lib.sh"
 MODE=$TARGET; [ "$MODE" = ceiling ] && MODE=none
 CONFIG=$(write_config "$MODE" "$WORK/data")
 PORT=$(free_port)
@@ -122,6 +128,7 @@ WAL=$(paste "$WORK/w0" "$WORK/w1" | awk '{d[$1] = $4 - $2}
        if (b > 0) printf "wal: records/batch=%.1f fdatasyncs/s=%.0f fdatasync_mean_us=%.0f group_commit_waits=%d",
          d["codeledger_wal_records_total"] / b, f / 2, (f > 0 ? 1e6 * d["codeledger_wal_fsync_seconds_sum"] / f : 0),
          d["codeledger_wal_group_commit_waits_total"]}')
+data_dir_note "$WORK"
 echo "$TARGET $SCENARIO ${RESULT:-failed} cpu: $CPU$WAL$SHORT"
 if [ "$VCPU_GAPS" = 1 ]; then
   kill -INT "$PERF_PID" 2>/dev/null || true

@@ -1,0 +1,89 @@
+"""bench/scripts/bench-lib.sh: --data-dir (make_work_dir) refuses what is not a writable
+directory with a clear error, makes the run's scratch directory under one that is, and
+data_dir_note warns exactly when the data sits in memory (tmpfs), where an fdatasync makes
+nothing durable; side-by-side.sh and thread-cpu.sh refuse a bad --data-dir before starting
+anything."""
+import os
+import subprocess
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCRIPTS = os.path.join(HERE, "..", "..", "bench", "scripts")
+LIB = os.path.join(SCRIPTS, "bench-lib.sh")
+MEMORY_FILE_SYSTEMS = ("tmpfs", "ramfs")
+
+
+def bash(snippet, *args):
+    return subprocess.run(["bash", "-c", 'source "$0"; ' + snippet, LIB, *args],
+                          capture_output=True, text=True, timeout=60)
+
+
+def fs_type(path):
+    return subprocess.run(["stat", "-f", "-c", "%T", path], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+class MakeWorkDir(unittest.TestCase):
+    def test_a_missing_directory_is_refused(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            missing = os.path.join(tmp, "nope")
+            r = bash('make_work_dir "$1" run', missing)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("--data-dir " + missing + " is not a writable directory", r.stderr)
+            self.assertFalse(os.path.exists(missing))
+
+    def test_a_file_is_refused(self):
+        with tempfile.NamedTemporaryFile() as f:
+            r = bash('make_work_dir "$1" run', f.name)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("is not a writable directory", r.stderr)
+
+    def test_the_scratch_directory_is_made_under_the_one_given(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            r = bash('make_work_dir "$1" run', tmp)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            made = r.stdout.strip()
+            self.assertEqual(os.path.dirname(made), tmp)
+            self.assertTrue(os.path.basename(made).startswith("run."))
+            self.assertTrue(os.path.isdir(made))
+
+
+class DataDirNote(unittest.TestCase):
+    def check(self, parent):
+        with tempfile.TemporaryDirectory(dir=parent) as work:
+            r = bash('data_dir_note "$1"', work)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            fs = fs_type(work)
+            lines = r.stdout.splitlines()
+            self.assertEqual(lines[0], "data: %s (%s)" % (os.path.dirname(work), fs))
+            in_memory = fs in MEMORY_FILE_SYSTEMS
+            self.assertEqual(len(lines), 2 if in_memory else 1, r.stdout)
+            if in_memory:
+                self.assertIn("not durable", lines[1])
+
+    def test_the_default_temporary_directory(self):
+        self.check(None)
+
+    @unittest.skipUnless(os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK),
+                         "no writable /dev/shm")
+    def test_dev_shm(self):
+        self.check("/dev/shm")
+
+
+class ScriptsRefuseABadDataDir(unittest.TestCase):
+    def test_each_script_exits_2_with_the_reason(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            missing = os.path.join(tmp, "nope")
+            for script in ("side-by-side.sh", "thread-cpu.sh"):
+                with self.subTest(script=script):
+                    r = subprocess.run(["bash", os.path.join(SCRIPTS, script), "--build-dir", tmp,
+                                        "--data-dir", missing],
+                                       capture_output=True, text=True, timeout=60)
+                    self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+                    self.assertIn(script[:-3] + ": --data-dir " + missing +
+                                  " is not a writable directory", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
