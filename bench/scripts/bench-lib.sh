@@ -16,14 +16,16 @@ make_work_dir() {  # $1 parent directory (empty: /tmp), $2 name prefix -> the ne
   mktemp -d "$parent/$2.XXXXXX"
 }
 
+data_in_memory() {  # $1 a directory: true when its file system keeps it in memory only
+  case "$(stat -f -c %T "$1")" in tmpfs|ramfs) return 0 ;; *) return 1 ;; esac
+}
+
 # One line on where the data went; a warning when nothing reached a disk.
 data_dir_note() {  # $1 the run's scratch directory
-  local fs
-  fs=$(stat -f -c %T "$1")
-  echo "data: $(dirname "$1") ($fs)"
-  case "$fs" in
-    tmpfs|ramfs) echo "note: data in memory: sync and AOF always fdatasync'd to no disk; these figures are the software's alone, not durable ones" ;;
-  esac
+  echo "data: $(dirname "$1") ($(stat -f -c %T "$1"))"
+  if data_in_memory "$1"; then
+    echo "note: data in memory: sync and AOF always fdatasync'd to no disk; these figures are the software's alone, not durable ones"
+  fi
 }
 
 free_port() {

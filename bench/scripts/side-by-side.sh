@@ -257,8 +257,10 @@ open_loop_beside_sync() {
   if wanted redis; then start_redis always; open_run redis-aof-always; stop_pid "$PID"; fi
 }
 
-summary() {
-  python3 "$ROOT/bench/scripts/side-by-side-summary.py" "$RESULTS" "$OUT/open-fsyncs.txt"
+summary() {  # targets judged only when the logs were on a disk
+  local durable=()
+  data_in_memory "$WORK" && durable=(--not-durable)
+  python3 "$ROOT/bench/scripts/side-by-side-summary.py" "${durable[@]}" "$RESULTS" "$OUT/open-fsyncs.txt"
 }
 
 ensure_tools

@@ -1,8 +1,12 @@
 """bench/scripts/side-by-side-summary.py: ratios are taken within a round and a target is
 judged on their median, so one slow ceiling run cannot decide it; a single round reads as
-it always did; what did not run is n/a, never a guess."""
+it always did; what did not run is n/a, never a guess; with the logs in memory every
+figure is shown and no target judged."""
 import importlib.util
 import os
+import subprocess
+import sys
+import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -82,6 +86,36 @@ class SideBySideSummaryTest(unittest.TestCase):
         text = summary.render(rows)
         self.assertNotIn("client-bound", text)
         self.assertRegex(text, r"codeledgerd-sync-link +41000 .* -\n")
+
+    def in_memory_rows(self):
+        return summary.parse([
+            result("ceiling-link", 50000), result("codeledgerd-sync-link", 45000),
+            result("redis-aof-always-link", 30000),
+            result("codeledgerd-sync-redeem-open", 15000, p99_us=1800.0, p999_us=4000.0),
+            result("codeledgerd-sync-peak-sale", 40000, double_redemptions=0, lost_acks=0),
+        ])
+
+    def test_logs_in_memory_show_every_figure_and_judge_no_target(self):
+        text = summary.render(self.in_memory_rows(), durable=False)
+        self.assertIn("codeledgerd/ceiling 0.90x", text)
+        self.assertIn("issue 6 targets (not judged: the logs were in memory, nothing was durable):",
+                      text)
+        self.assertIn("sync >= 0.8x ceiling: not judged  sync >= 1.2x redis aof=always: not judged",
+                      text)
+        self.assertIn("p99 1800.0 us (<= 2000: not judged)", text)
+        self.assertIn("lost acks 0 (zero: not judged)", text)
+        self.assertNotIn("met", text)
+
+    def test_the_command_line_flag_turns_judging_off(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".txt") as f:
+            f.write("\n".join([result("ceiling-link", 50000), result("codeledgerd-sync-link", 45000)]))
+            f.flush()
+            judged = subprocess.run([sys.executable, SCRIPT, f.name], capture_output=True,
+                                    text=True, check=True).stdout
+            unjudged = subprocess.run([sys.executable, SCRIPT, "--not-durable", f.name],
+                                      capture_output=True, text=True, check=True).stdout
+        self.assertIn("sync >= 0.8x ceiling: met", judged)
+        self.assertIn("sync >= 0.8x ceiling: not judged", unjudged)
 
 
 if __name__ == "__main__":
