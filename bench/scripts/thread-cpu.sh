@@ -11,9 +11,9 @@
 # --codes: codes set up for the run (default: as many as --requests; fewer suit lookup, to
 # see whether the ledger's memory footprint matters).
 # Prints where the data went (data_dir_note, bench-lib.sh), then one line: target, scenario,
-# rps, p99, p99.9, then NAME=CPU% per thread (and for
-# the load generator), and for codeledgerd the log's figures over the same 2 s from
-# /metrics: records per batch, fdatasyncs a second, their mean time, group-commit waits.
+# rps, p99, p99.9, then NAME=CPU% per thread (and for the load generator), and for
+# codeledgerd the log's figures over the same 2 s from /metrics: records per batch,
+# fdatasyncs a second, their mean time, group-commit waits.
 # Two builds in turns: run it with --daemon OLD, then --daemon NEW (--daemon is the binary
 # to start: codeledgerd, or ceiling-server with --target ceiling).
 # --load: the ledger-load binary to drive it with (default: the build's), so two builds of the
