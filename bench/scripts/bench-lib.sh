@@ -16,13 +16,17 @@ make_work_dir() {  # $1 parent directory (empty: /tmp), $2 name prefix -> the ne
   mktemp -d "$parent/$2.XXXXXX"
 }
 
+data_fs() {  # $1 a directory: its file system's type (ext2/ext3, tmpfs, ...)
+  stat -f -c %T "$1"
+}
+
 data_in_memory() {  # $1 a directory: true when its file system keeps it in memory only
-  case "$(stat -f -c %T "$1")" in tmpfs|ramfs) return 0 ;; *) return 1 ;; esac
+  case "$(data_fs "$1")" in tmpfs|ramfs) return 0 ;; *) return 1 ;; esac
 }
 
 # One line on where the data went; a warning when nothing reached a disk.
 data_dir_note() {  # $1 the run's scratch directory
-  echo "data: $(dirname "$1") ($(stat -f -c %T "$1"))"
+  echo "data: $(dirname "$1") ($(data_fs "$1"))"
   if data_in_memory "$1"; then
     echo "note: data in memory: sync and AOF always fdatasync'd to no disk; these figures are the software's alone, not durable ones"
   fi
