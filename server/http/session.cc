@@ -153,9 +153,30 @@ void Session::on_head(std::size_t head_bytes) {
   if (const std::string_view reason = screen_request_head(head); !reason.empty()) {
     return fail_and_close(http::status::bad_request, path_of_head(head), reason);
   }
+  beast::error_code ec;
+  if (parse_buffered(ec)) return on_read(ec, 0);
   stream_.expires_at(request_deadline_);
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&Session::on_read, shared_from_this()));
+}
+
+// A request usually arrives whole in the read that brought its head: parsing it here saves
+// an async_read that would find nothing to read and post its completion through the
+// scheduler. True when the parser is done or failed (ec); false when the body is still on
+// its way, for async_read to finish under the request's deadline.
+bool Session::parse_buffered(beast::error_code& ec) {
+  parser_->eager(true);
+  while (!parser_->is_done() && buffer_.size() > 0) {
+    const std::size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    if (ec == http::error::need_more) {
+      ec = {};
+      return false;
+    }
+    if (ec) return true;
+    if (used == 0) return false;  // never seen; leaves the rest to async_read rather than spin
+  }
+  return parser_->is_done();
 }
 
 void Session::on_read(beast::error_code ec, std::size_t) {

@@ -6,7 +6,8 @@
 // Reading is two-phase so each timeout means one thing: the head is collected with
 // async_read_some (idle_timeout_ms while nothing of a request has arrived, then a deadline of
 // read_timeout_ms from its first byte), screened for smuggling shapes, and only then handed
-// to Beast's parser, which reads the body under the same deadline.
+// to Beast's parser: what is already buffered is parsed at once (usually the whole request),
+// and async_read fetches any rest of the body under the same deadline.
 //
 // Thread ownership: a session lives on its worker's single-threaded io_context; every member
 // is touched only from that thread (durability completions are posted back to it).
@@ -98,6 +99,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void read_head();
   void on_read_some(beast::error_code ec, std::size_t bytes);
   void on_head(std::size_t head_bytes);
+  bool parse_buffered(beast::error_code& ec);
   void on_read(beast::error_code ec, std::size_t bytes);
   void handle_in_background(RequestInfo info);
   void finish_handling(std::size_t route);

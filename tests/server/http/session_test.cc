@@ -166,6 +166,62 @@ TEST(HttpSession, PipelinedRequestsInOneWriteAreAnsweredInOrder) {
   }
 }
 
+// Bodies parsed straight from the read buffer: two POSTs in one write each see only their
+// own body, and the second is not lost in the buffer behind the first.
+TEST(HttpSession, PipelinedPostsInOneWriteEachSeeTheirOwnBody) {
+  TestServer srv(test_routes());
+  HttpClient c = srv.client();
+  const std::string auth = "Authorization: " + TestServer::basic(kAliceRw) + "\r\n";
+  std::string batch;
+  for (std::size_t bytes : {7u, 0u, 300u}) {
+    batch += "POST /t/write HTTP/1.1\r\nHost: t\r\n" + auth +
+             "Content-Length: " + std::to_string(bytes) + "\r\n\r\n" + std::string(bytes, 'p');
+  }
+  ASSERT_TRUE(c.send_raw(batch));
+  for (std::size_t bytes : {7u, 0u, 300u}) {
+    auto r = c.read_response();
+    ASSERT_TRUE(r) << bytes;
+    EXPECT_EQ(r->result_int(), 200) << bytes;
+    EXPECT_EQ(r->body(), "{\"bytes\":" + std::to_string(bytes) + "}");
+  }
+}
+
+// A body that comes after its head, in pieces: what is buffered is parsed at once, the rest
+// is read under the request's deadline, and the connection goes on serving.
+TEST(HttpSession, ABodyThatArrivesInPiecesAfterItsHeadIsReadWhole) {
+  TestServer srv(test_routes());
+  HttpClient c = srv.client();
+  ASSERT_TRUE(c.send_raw("POST /t/write HTTP/1.1\r\nHost: t\r\nAuthorization: " +
+                         TestServer::basic(kAliceRw) + "\r\nContent-Length: 30\r\n\r\n"));
+  std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(c.send_raw(std::string(10, 'a')));
+  std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(c.send_raw(std::string(20, 'b')));
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 200);
+  EXPECT_EQ(r->body(), "{\"bytes\":30}");
+  auto next = c.post("/t/write", "xyz", TestServer::auth_headers(kAliceRw));
+  EXPECT_EQ(next.result_int(), 200);
+  EXPECT_EQ(next.body(), "{\"bytes\":3}");
+}
+
+// The read deadline covers the body too: a client that sends its head and then stalls
+// mid-body is cut off, and the handler never sees the half body.
+TEST(HttpSession, ABodyThatStallsPastTheReadDeadlineClosesTheConnection) {
+  TestServer srv(test_routes(), with_limits([](auto& l) { l.read_timeout_ms = 300; }));
+  HttpClient c = srv.client();
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(c.send_raw("POST /t/write HTTP/1.1\r\nHost: t\r\nAuthorization: " +
+                         TestServer::basic(kAliceRw) + "\r\nContent-Length: 100\r\n\r\n" +
+                         std::string(40, 'h')));
+  EXPECT_FALSE(c.read_response());  // no answer: the server closes the connection
+  EXPECT_EQ(c.last_error(), http::error::end_of_stream) << c.last_error().message();
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(waited, 250ms);
+  EXPECT_LT(waited, 3s);
+}
+
 TEST(HttpSession, PipelineDepthIsBoundedThenTheConnectionCloses) {
   TestServer srv(test_routes(), with_limits([](auto& l) { l.pipeline_depth_max = 2; }));
   HttpClient c = srv.client();
