@@ -8,7 +8,8 @@ AOF always made nothing durable: every figure is printed, no target is judged.
 RESULTS holds one line per run: NAME RESULT k=v ... (ledger-load's RESULT line). With
 --rounds N the closed-loop runs are named NAME-rK (round K); a ratio is then taken within
 each round (codeledgerd against the ceiling or Redis of the same round, minutes apart on
-this noisy machine) and a target is judged on the median of the rounds' ratios.
+this noisy machine) and a target is judged on the median of the rounds' ratios; from four
+rounds on the middle half of them is shown too.
 """
 import os
 import re
@@ -68,7 +69,11 @@ def show_ratio(values):
         return "n/a"
     if len(values) == 1:
         return "%.2fx" % values[0]
-    return "%.2fx (rounds %s)" % (median(values), " ".join("%.2f" % v for v in values))
+    spread = ""
+    if len(values) >= 4:  # how far the rounds agree: the middle half of them
+        q1, _, q3 = statistics.quantiles(values, n=4)
+        spread = "middle half %.2f-%.2f, " % (q1, q3)
+    return "%.2fx (%srounds %s)" % (median(values), spread, " ".join("%.2f" % v for v in values))
 
 
 def verdict(ok):

@@ -20,10 +20,11 @@
 #          NEW, in turns, and compare each against the ceiling of its own turn.
 # --closed-only: skip the open-loop and peak-sale runs.
 # --open-rate: the open-loop rate (default: half of the sync redeem rate this run measured).
-# --rounds: the closed-loop runs N times over (1..10, default 1), every target once per round,
+# --rounds: the closed-loop runs N times over (1..30, default 1), every target once per round,
 #          named NAME-rK; each ratio is taken within a round and a target judged on the
 #          median of the rounds (side-by-side-summary.py). The open loop and the peak sale
 #          run once, after the last round; the open-loop rate is half the median sync rate.
+#          Many short rounds (--rounds 8 --requests 50000) show how far the rounds agree.
 # --data-dir: where the servers' data and Redis's AOF go (default /tmp, the machine's disk).
 #          /dev/shm (tmpfs) takes the disk out: an fdatasync there makes nothing durable, so
 #          the runs show how much of each gap is the software's and how much the device's.
@@ -73,8 +74,8 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-if ! [[ "$ROUNDS" =~ ^([1-9]|10)$ ]]; then
-  echo "side-by-side: --rounds must be 1..10" >&2
+if ! [[ "$ROUNDS" =~ ^([1-9]|[12][0-9]|30)$ ]]; then
+  echo "side-by-side: --rounds must be 1..30" >&2
   exit 2
 fi
 if [ -n "$OPEN_RATE" ] && ! [[ "$OPEN_RATE" =~ ^[1-9][0-9]{0,6}$ ]]; then

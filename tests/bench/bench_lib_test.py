@@ -2,7 +2,7 @@
 directory with a clear error, makes the run's scratch directory under one that is, and
 data_dir_note warns exactly when the data sits in memory (tmpfs), where an fdatasync makes
 nothing durable; side-by-side.sh and thread-cpu.sh refuse a bad --data-dir before starting
-anything."""
+anything, and side-by-side.sh a --rounds outside 1..30."""
 import os
 import subprocess
 import tempfile
@@ -84,6 +84,28 @@ class ScriptsRefuseABadDataDir(unittest.TestCase):
                     self.assertIn(script[:-3] + ": --data-dir " + missing +
                                   " is not a writable directory", r.stderr)
 
+
+
+class SideBySideRounds(unittest.TestCase):
+    def run_script(self, *args):
+        with tempfile.TemporaryDirectory() as tmp:
+            return subprocess.run(["bash", os.path.join(SCRIPTS, "side-by-side.sh"), "--build-dir", tmp,
+                                   "--data-dir", os.path.join(tmp, "nope")] + list(args),
+                                  capture_output=True, text=True, timeout=60)
+
+    def test_rounds_outside_1_to_30_are_refused(self):
+        for rounds in ("0", "31", "x"):
+            with self.subTest(rounds=rounds):
+                r = self.run_script("--rounds", rounds)
+                self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+                self.assertIn("side-by-side: --rounds must be 1..30", r.stderr)
+
+    def test_thirty_rounds_pass_the_check(self):
+        # The next check (the missing --data-dir) is what stops this one.
+        r = self.run_script("--rounds", "30")
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertNotIn("--rounds", r.stderr)
+        self.assertIn("is not a writable directory", r.stderr)
 
 if __name__ == "__main__":
     unittest.main()

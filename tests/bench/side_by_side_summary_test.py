@@ -44,6 +44,18 @@ class SideBySideSummaryTest(unittest.TestCase):
         self.assertIn("codeledgerd/ceiling 0.62x (rounds 0.60 0.95 0.62)", text)
         self.assertIn("link   sync >= 0.8x ceiling: NOT met", text)
 
+    def test_from_four_rounds_on_the_middle_half_is_shown(self):
+        # Rounds in file order, a round's codeledgerd line before its ceiling's.
+        lines = []
+        for rnd, (ceiling, ours) in enumerate([(70000, 49000), (60000, 48000), (80000, 48000),
+                                               (50000, 45000), (75000, 52500)], start=1):
+            lines += [result("codeledgerd-sync-link-r%d" % rnd, ours), result("ceiling-link-r%d" % rnd, ceiling)]
+        rows = summary.parse(lines)
+        text = summary.render(rows)
+        # ratios 0.70 0.80 0.60 0.90 0.70: median 0.70, quartiles (n=4, exclusive) 0.65 and 0.85
+        self.assertIn("codeledgerd/ceiling 0.70x (middle half 0.65-0.85, rounds 0.70 0.80 0.60 0.90 0.70)", text)
+        self.assertIn("link   sync >= 0.8x ceiling: NOT met", text)
+
     def test_a_round_missing_one_side_is_left_out(self):
         rows = summary.parse([result("ceiling-redeem-r1", 60000), result("codeledgerd-sync-redeem-r1", 30000),
                               result("codeledgerd-sync-redeem-r2", 59000)])
