@@ -192,9 +192,10 @@ Result<std::uint64_t> WalWriter::append(std::uint8_t type, std::int64_t time_ms,
     finish_record(staging_, start, lsn, time_ms, type);
     ++next_lsn_;
     staged_last_lsn_ = lsn;
-    // kAsync and kNone batch by time, so only a big backlog wakes the writer early.
-    wake = writer_waiting_ && (batches_by_time() ? staging_.size() >= options_.async_batch_bytes
-                                                 : batch_may_start_locked());
+    // kAsync and kNone batch by time, so only a big backlog wakes the writer early, or the
+    // first record after an idle spell (it starts the interval).
+    const bool by_time_wake = writer_idle_ || staging_.size() >= options_.async_batch_bytes;
+    wake = writer_waiting_ && (batches_by_time() ? by_time_wake : batch_may_start_locked());
     if (wake) writer_waiting_ = false;
   }
   if (wake) work_cv_.notify_one();
@@ -284,14 +285,23 @@ bool WalWriter::wait_for_work(std::unique_lock<std::mutex>& lock) {
            (!staging_.empty() && batch_may_start_locked());
   };
   if (batches_by_time()) {
-    auto deadline = std::chrono::steady_clock::now() +
-                    std::chrono::milliseconds(options_.fsync_interval_ms);
+    const auto interval = std::chrono::milliseconds(options_.fsync_interval_ms);
+    auto deadline = std::chrono::steady_clock::now() + interval;
     auto urgent = [&] {
       return stop_ || retention_requested_ || flush_requested_ || !lane_failure_.ok() ||
              staging_.size() >= options_.async_batch_bytes;
     };
     while (!urgent()) {
       writer_waiting_ = true;
+      if (staging_.empty()) {
+        // Nothing to write: sleep until a record comes (append wakes an idle writer), not
+        // once an interval for nothing; the interval then starts with that record.
+        writer_idle_ = true;
+        work_cv_.wait(lock);
+        writer_idle_ = false;
+        deadline = std::chrono::steady_clock::now() + interval;
+        continue;
+      }
       if (work_cv_.wait_until(lock, deadline) == std::cv_status::timeout) break;
     }
     writer_waiting_ = false;

@@ -227,6 +227,7 @@ class WalWriter {
   std::uint64_t staged_last_lsn_;
   std::uint64_t last_batch_records_ = 0;  // writer thread only
   bool writer_waiting_ = false;
+  bool writer_idle_ = false;  // kAsync/kNone writer asleep with nothing staged: append wakes it
   bool flush_requested_ = false;
   bool stop_ = false;
   bool retention_requested_ = false;

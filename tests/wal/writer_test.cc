@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <future>
 #include <thread>
 
@@ -121,6 +122,46 @@ TEST_P(Writer, AsyncModeSyncsWithinTheInterval) {
   }
   EXPECT_EQ((*w)->durable_lsn(), *lsn);
   EXPECT_TRUE((*w)->wait_durable(*append_payload(**w)).ok());
+}
+
+// How many times this process's thread of that name has gone to sleep (voluntary context
+// switches): each one a wake-up later.
+long sleeps_of(const char* name) {
+  for (const auto& t : codeledger::testing::named_threads()) {
+    if (t.name != name) continue;
+    std::ifstream status("/proc/self/task/" + std::to_string(t.tid) + "/status");
+    for (std::string line; std::getline(status, line);) {
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0) return std::stol(line.substr(24));
+    }
+  }
+  return -1;
+}
+
+// kAsync and kNone batch by time, but an idle log has nothing to batch: its writer sleeps
+// until a record comes rather than waking once an interval (200 times a second at 5 ms), and
+// a record after the idle spell still goes out within the interval.
+TEST_P(Writer, AnIdleTimedWriterSleepsUntilARecordComes) {
+  using namespace std::chrono_literals;
+  for (Durability d : {Durability::kAsync, Durability::kNone}) {
+    SCOPED_TRACE(d == Durability::kAsync ? "async" : "none");
+    FaultFs fs;
+    WalOptions o = options_for(d);
+    o.fsync_interval_ms = 2;
+    auto w = WalWriter::open(fs, o, 1);
+    ASSERT_TRUE(w.ok());
+    ASSERT_TRUE((*w)->wait_durable(*append_payload(**w)).ok());
+    std::this_thread::sleep_for(20ms);
+    const long before = sleeps_of("wal-writer");
+    ASSERT_GE(before, 0);
+    std::this_thread::sleep_for(300ms);
+    EXPECT_LT(sleeps_of("wal-writer") - before, 10);  // 150 with a wake-up every 2 ms
+    auto lsn = append_payload(**w);
+    ASSERT_TRUE(lsn.ok());
+    for (int i = 0; i < 200 && (*w)->durable_lsn() < *lsn; ++i) std::this_thread::sleep_for(5ms);
+    EXPECT_EQ((*w)->durable_lsn(), *lsn);
+    EXPECT_EQ((*w)->stats().batches, 2u);
+    ASSERT_TRUE((*w)->close().ok());
+  }
 }
 
 TEST_P(Writer, NoneModeNeverSyncs) {
