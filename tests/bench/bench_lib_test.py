@@ -85,7 +85,6 @@ class ScriptsRefuseABadDataDir(unittest.TestCase):
                                   " is not a writable directory", r.stderr)
 
 
-
 class SideBySideRounds(unittest.TestCase):
     def run_script(self, *args):
         with tempfile.TemporaryDirectory() as tmp:
@@ -106,6 +105,7 @@ class SideBySideRounds(unittest.TestCase):
         self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
         self.assertNotIn("--rounds", r.stderr)
         self.assertIn("is not a writable directory", r.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()
