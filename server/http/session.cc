@@ -154,16 +154,22 @@ void Session::on_head(std::size_t head_bytes) {
     return fail_and_close(http::status::bad_request, path_of_head(head), reason);
   }
   beast::error_code ec;
-  if (parse_buffered(ec)) return on_read(ec, 0);
+  if (parse_buffered(ec)) {
+    // Posted, not called: the io thread tells the durability gate it is busy only once the
+    // handler that woke it has returned (run_io_thread), so a request must be handled from
+    // the queue, as async_read's completion was.
+    return net::post(stream_.get_executor(), beast::bind_front_handler(&Session::on_read,
+                                                                       shared_from_this(), ec, 0));
+  }
   stream_.expires_at(request_deadline_);
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&Session::on_read, shared_from_this()));
 }
 
 // A request usually arrives whole in the read that brought its head: parsing it here saves
-// an async_read that would find nothing to read and post its completion through the
-// scheduler. True when the parser is done or failed (ec); false when the body is still on
-// its way, for async_read to finish under the request's deadline.
+// an async_read that would find nothing to read (and its composed operations). True when
+// the parser is done or failed (ec); false when the body is still on its way, for
+// async_read to finish under the request's deadline.
 bool Session::parse_buffered(beast::error_code& ec) {
   parser_->eager(true);
   while (!parser_->is_done() && buffer_.size() > 0) {

@@ -400,6 +400,10 @@ TEST(HttpIoIdle, EveryIoThreadTellsTheGateWhenItRunsOutOfWork) {
   EXPECT_TRUE(gate.wait_for_busy(0));
 
   HttpClient held = srv.client();
+  // The request comes once the connection's read is waiting, so the read's completion is what
+  // wakes the io thread: the handler must still run as busy, after that wake-up is reported.
+  EXPECT_TRUE(gate.wait_for_busy(0));
+  std::this_thread::sleep_for(50ms);
   ASSERT_TRUE(held.send_raw(get_line("/t/hold")));
   ASSERT_TRUE(long_route_state.wait_until_entered());
   EXPECT_GE(gate.busy(), 1);
