@@ -157,9 +157,14 @@ void Session::on_head(std::size_t head_bytes) {
   if (parse_buffered(ec)) {
     // Posted, not called: the io thread tells the durability gate it is busy only once the
     // handler that woke it has returned (run_io_thread), so a request must be handled from
-    // the queue, as async_read's completion was.
-    return net::post(stream_.get_executor(), beast::bind_front_handler(&Session::on_read,
-                                                                       shared_from_this(), ec, 0));
+    // the queue, as async_read's completion was. Through the io_context's own executor when
+    // it is one (always, in this server): the type-erased one allocates twice more a post.
+    auto handle = beast::bind_front_handler(&Session::on_read, shared_from_this(), ec, 0);
+    const net::any_io_executor ex = stream_.get_executor();
+    if (const auto* io = ex.target<net::io_context::executor_type>()) {
+      return net::post(*io, std::move(handle));
+    }
+    return net::post(ex, std::move(handle));
   }
   stream_.expires_at(request_deadline_);
   http::async_read(stream_, buffer_, *parser_,
