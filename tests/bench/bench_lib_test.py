@@ -19,6 +19,12 @@ def bash(snippet, *args):
                           capture_output=True, text=True, timeout=60)
 
 
+def run_script(script, build_dir, *args):
+    """One of bench/scripts run with --build-dir build_dir and args."""
+    return subprocess.run(["bash", os.path.join(SCRIPTS, script), "--build-dir", build_dir, *args],
+                          capture_output=True, text=True, timeout=60)
+
+
 def fs_type(path):
     return subprocess.run(["stat", "-f", "-c", "%T", path], capture_output=True, text=True,
                           check=True).stdout.strip()
@@ -77,9 +83,7 @@ class ScriptsRefuseABadDataDir(unittest.TestCase):
             missing = os.path.join(tmp, "nope")
             for script in ("side-by-side.sh", "thread-cpu.sh"):
                 with self.subTest(script=script):
-                    r = subprocess.run(["bash", os.path.join(SCRIPTS, script), "--build-dir", tmp,
-                                        "--data-dir", missing],
-                                       capture_output=True, text=True, timeout=60)
+                    r = run_script(script, tmp, "--data-dir", missing)
                     self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
                     self.assertIn(script[:-3] + ": --data-dir " + missing +
                                   " is not a writable directory", r.stderr)
@@ -88,9 +92,7 @@ class ScriptsRefuseABadDataDir(unittest.TestCase):
 class SideBySideRounds(unittest.TestCase):
     def run_script(self, *args):
         with tempfile.TemporaryDirectory() as tmp:
-            return subprocess.run(["bash", os.path.join(SCRIPTS, "side-by-side.sh"), "--build-dir", tmp,
-                                   "--data-dir", os.path.join(tmp, "nope")] + list(args),
-                                  capture_output=True, text=True, timeout=60)
+            return run_script("side-by-side.sh", tmp, "--data-dir", os.path.join(tmp, "nope"), *args)
 
     def test_rounds_outside_1_to_30_are_refused(self):
         for rounds in ("0", "31", "x"):
