@@ -18,7 +18,7 @@ void write_json(wire::JsonWriter& w, const Value& v) {
     case Value::Kind::kObject:
       w.begin_object();
       for (const auto& [name, member] : v.members()) {
-        w.key(name);
+        w.dynamic_key(name);
         write_json(w, member);
       }
       w.end_object();
@@ -145,7 +145,7 @@ Reply success(Format format, const Value& data, const Extras& extras) {
   w.begin_object().key("data");
   write_json(w, data);
   for (const auto& [name, value] : extras) {
-    w.key(name);
+    w.dynamic_key(name);
     write_json(w, value);
   }
   w.field("error", 0).field("error_text", kSuccessText).end_object();

@@ -88,7 +88,7 @@ Reply Envelope::finish(bool any_success, ledger::Lsn await_lsn) {
   return reply;
 }
 
-void write_time(wire::JsonWriter& w, std::string_view name, ledger::TimeMs ms,
+void write_time(wire::JsonWriter& w, wire::FieldName name, ledger::TimeMs ms,
                 const wire::IsoZone& zone) {
   if (ms == ledger::kNoTime) {
     w.key(name).null().key(name, "ISO").null();

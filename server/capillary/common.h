@@ -62,7 +62,7 @@ class Envelope {
 };
 
 // Writes "<name>": ms and "<name>ISO": "..." (both null when ms is 0, "no time").
-void write_time(wire::JsonWriter& w, std::string_view name, ledger::TimeMs ms,
+void write_time(wire::JsonWriter& w, wire::FieldName name, ledger::TimeMs ms,
                 const wire::IsoZone& zone);
 
 // The request body as a JSON object / array (400 naming the problem otherwise).

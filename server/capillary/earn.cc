@@ -105,7 +105,7 @@ Reply issue_bulk(RequestContext& ctx) {
   for (const ledger::IssueResult& r : *results) {
     const std::string customer = std::to_string(r.customer);
     if (r.earned.ok()) {
-      env.data().key(customer);
+      env.data().dynamic_key(customer);
       write_issued(env.data(), *r.earned);
       any = true;
     } else {

@@ -105,20 +105,10 @@ void append_json_string(std::string& out, std::string_view text) {
   out.push_back('"');
 }
 
-JsonWriter& JsonWriter::key(std::string_view name) {
+JsonWriter& JsonWriter::dynamic_key(std::string_view name) {
   separate();
   append_json_string(out_, name);
   out_.push_back(':');
-  need_comma_ = false;
-  return *this;
-}
-
-JsonWriter& JsonWriter::key(std::string_view name, std::string_view suffix) {
-  separate();
-  out_.push_back('"');
-  out_.append(name);
-  out_.append(suffix);
-  out_.append("\":");
   need_comma_ = false;
   return *this;
 }

@@ -44,6 +44,26 @@ TEST(JsonWriter, WritesNestedStructuresWithCommas) {
   EXPECT_EQ(out, R"({"a":1,"b":true,"c":[-5,"x",null,{}],"d":18446744073709551615,"eISO":false})");
 }
 
+// Names from the source go out as they are; the compiler refuses one that would need
+// escaping (FieldName's consteval constructor), which is what these check.
+static_assert(is_plain_field_name("transactionIdentifier"));
+static_assert(is_plain_field_name("error_text"));
+static_assert(!is_plain_field_name(""));
+static_assert(!is_plain_field_name("a\"b"));
+static_assert(!is_plain_field_name("a\\b"));
+static_assert(!is_plain_field_name("tab\there"));
+static_assert(!is_plain_field_name("caf\xc3\xa9"));
+static_assert(!is_plain_field_name(std::string(kFieldNameBytesMax + 1, 'x')));
+static_assert(is_plain_field_name(std::string(kFieldNameBytesMax, 'x')));
+
+TEST(JsonWriter, DynamicKeysAreEscapedAndSeparatedLikeFieldNames) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().field("a", 1).dynamic_key("q\"x\n").value(2).dynamic_key("plain").null()
+      .key("t", "ISO").value("z").end_object();
+  EXPECT_EQ(out, R"({"a":1,"q\"x\n":2,"plain":null,"tISO":"z"})");
+}
+
 TEST(JsonWriter, AppendsToExistingBuffer) {
   std::string out = "prefix:";
   JsonWriter(out).begin_array().value(INT64_MIN).end_array();
