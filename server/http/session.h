@@ -23,7 +23,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/parser.hpp>
 
 #include "server/http/config.h"
 #include "server/http/dispatcher.h"
@@ -31,6 +30,7 @@
 #include "server/http/gates.h"
 #include "server/http/metrics.h"
 #include "server/http/rate_limit.h"
+#include "server/http/request_parser.h"
 
 namespace codeledger::server {
 
@@ -114,7 +114,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<RequestParser> parser_;
   Reply reply_;
   std::string head_;  // the answer's status line and headers (response_head.h), reused
   ServerState& state_;

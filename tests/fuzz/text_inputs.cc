@@ -16,6 +16,7 @@
 
 #include "server/http/config.h"
 #include "server/http/head_screen.h"
+#include "server/http/request_parser.h"
 #include "tests/fuzz/fuzz_targets.h"
 
 namespace codeledger::fuzz {
@@ -29,12 +30,15 @@ int request_head(const std::uint8_t* data, std::size_t size) {
   CL_FUZZ_CHECK(end >= 4 && end <= size && bytes.substr(end - 4, 4) == "\r\n\r\n", "find_head_end");
   if (!server::screen_request_head(bytes.substr(0, end)).empty()) return 0;
   const server::HttpLimits limits;
-  http::request_parser<http::string_body> parser;
+  server::RequestParser parser;  // the session's: keeps only the fields the server reads
   parser.header_limit(static_cast<std::uint32_t>(limits.header_bytes_max));
   parser.body_limit(limits.body_bytes_max);
   parser.eager(true);
   boost::beast::error_code ec;
   (void)parser.put(boost::asio::buffer(bytes.data(), bytes.size()), ec);
+  if (!ec && parser.is_header_done()) {
+    for (const auto& f : parser.get()) CL_FUZZ_CHECK(server::kept_field(f.name()), "RequestParser kept a field");
+  }
   return 0;
 }
 

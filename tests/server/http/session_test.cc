@@ -222,6 +222,37 @@ TEST(HttpSession, ABodyThatStallsPastTheReadDeadlineClosesTheConnection) {
   EXPECT_LT(waited, 3s);
 }
 
+// The session keeps only the fields it reads (request_parser.h): a request among many other
+// fields still authenticates, frames its body by Content-Length, and a trailing
+// "Connection: close" still ends the connection after the answer.
+TEST(HttpSession, FieldsTheServerDoesNotReadAreDroppedWithoutChangingTheRequest) {
+  TestServer srv(test_routes());
+  HttpClient c = srv.client();
+  std::string noise;
+  for (int i = 0; i < 30; ++i) noise += "X-Noise-" + std::to_string(i) + ": value " + std::to_string(i) + "\r\n";
+  const std::string body(700, 'b');
+  ASSERT_TRUE(c.send_raw("POST /t/write HTTP/1.1\r\nHost: t\r\nUser-Agent: test/1.0\r\n" + noise +
+                         "Authorization: " + TestServer::basic(kAliceRw) + "\r\nAccept: */*\r\n" +
+                         "Content-Length: 700\r\nContent-Type: application/json\r\n" + noise +
+                         "\r\n" + body + get_line("/t/echo/second")));
+  auto first = c.read_response();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->result_int(), 200) << first->body();
+  EXPECT_EQ(first->body(), "{\"bytes\":700}");
+  auto second = c.read_response();
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->result_int(), 200) << second->body();
+  EXPECT_NE(second->body().find("\"second\""), std::string::npos);
+  EXPECT_TRUE(second->keep_alive());
+  ASSERT_TRUE(c.send_raw("GET /t/echo/last HTTP/1.1\r\nHost: t\r\nX-A: 1\r\nAuthorization: " +
+                         TestServer::basic(kAliceRw) + "\r\nX-B: 2\r\nConnection: close\r\n\r\n"));
+  auto last = c.read_response();
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->result_int(), 200) << last->body();
+  EXPECT_FALSE(last->keep_alive());
+  EXPECT_TRUE(c.closed_by_peer());
+}
+
 TEST(HttpSession, PipelineDepthIsBoundedThenTheConnectionCloses) {
   TestServer srv(test_routes(), with_limits([](auto& l) { l.pipeline_depth_max = 2; }));
   HttpClient c = srv.client();

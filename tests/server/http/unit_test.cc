@@ -6,6 +6,7 @@
 
 #include "server/http/errors.h"
 #include "server/http/head_screen.h"
+#include "server/http/request_parser.h"
 #include "server/http/response_head.h"
 #include "server/http/router.h"
 
@@ -149,6 +150,55 @@ TEST(Envelope, DomainErrorsMapToHttpStatus) {
 }
 
 constexpr std::string_view kGoodHead = "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 12\r\n\r\n";
+
+// Parses text (one whole request) with the session's parser.
+HttpRequest parse_whole(std::string_view text) {
+  RequestParser p;
+  p.eager(true);
+  boost::beast::error_code ec;
+  const std::size_t used = p.put(boost::asio::buffer(text.data(), text.size()), ec);
+  EXPECT_FALSE(ec) << ec.message();
+  EXPECT_EQ(used, text.size());
+  EXPECT_TRUE(p.is_done());
+  return p.release();
+}
+
+TEST(RequestParser, KeepsOnlyAuthorizationAndConnectionAndEveryCopyOfThem) {
+  const HttpRequest req = parse_whole(
+      "POST /a/b?c=d HTTP/1.1\r\nHost: h\r\nAuthorization: Basic one\r\nUser-Agent: u\r\n"
+      "X-Custom: x\r\nAuthorization: Basic two\r\nContent-Type: application/json\r\n"
+      "Connection: keep-alive\r\nContent-Length: 4\r\n\r\nbody");
+  EXPECT_EQ(req.method(), http::verb::post);
+  EXPECT_EQ(req.target(), "/a/b?c=d");
+  EXPECT_EQ(req.body(), "body");
+  EXPECT_EQ(req[http::field::authorization], "Basic one");
+  EXPECT_EQ(req.count(http::field::authorization), 2u);
+  EXPECT_TRUE(req.keep_alive());
+  std::vector<std::string> names;
+  for (const auto& f : req) names.emplace_back(f.name_string());
+  EXPECT_EQ(names, (std::vector<std::string>{"Authorization", "Authorization", "Connection"}));
+}
+
+TEST(RequestParser, ConnectionCloseAndHttp10StillEndTheConnection) {
+  EXPECT_FALSE(parse_whole("GET / HTTP/1.1\r\nX-A: 1\r\nConnection: close\r\n\r\n").keep_alive());
+  EXPECT_FALSE(parse_whole("GET / HTTP/1.0\r\nHost: h\r\n\r\n").keep_alive());
+  EXPECT_TRUE(parse_whole("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").keep_alive());
+  EXPECT_TRUE(parse_whole("GET / HTTP/1.1\r\nHost: h\r\n\r\n").keep_alive());
+}
+
+TEST(RequestParser, ADroppedFieldIsStillCheckedAndCountsTowardTheHeaderLimit) {
+  RequestParser bad;
+  boost::beast::error_code ec;
+  const std::string_view text = "GET / HTTP/1.1\r\nBad Name: x\r\n\r\n";
+  bad.put(boost::asio::buffer(text.data(), text.size()), ec);
+  EXPECT_EQ(ec, http::error::bad_field);
+
+  RequestParser big;
+  big.header_limit(64);
+  const std::string head = "GET / HTTP/1.1\r\nX-Pad: " + std::string(100, 'p') + "\r\n\r\n";
+  big.put(boost::asio::buffer(head.data(), head.size()), ec);
+  EXPECT_EQ(ec, http::error::header_limit);
+}
 
 TEST(SmugglingScreen, OrdinaryHeadPasses) { EXPECT_EQ(screen_request_head(kGoodHead), ""); }
 
