@@ -54,6 +54,7 @@ void Router::add(Endpoint endpoint) {
   }
   CL_CHECK(params <= PathParams::kMax);
   c.endpoint = std::move(endpoint);
+  by_length_[pattern.size()].push_back(endpoints_.size());
   endpoints_.push_back(std::move(c));
 }
 
@@ -84,7 +85,8 @@ RouteMatch Router::match(http::verb method, std::string_view path, PathParams& p
   // literal segments is taken.
   const PathSegments segments(path);
   const Compiled* best = nullptr;
-  for (const Compiled& c : endpoints_) {
+  for (const std::size_t i : by_length_[segments.size()]) {
+    const Compiled& c = endpoints_[i];
     if (!matches(c, segments, nullptr)) continue;
     if (c.endpoint.method != method) {
       const std::string_view name = http::to_string(c.endpoint.method);

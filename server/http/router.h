@@ -5,6 +5,7 @@
 // without locks.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <optional>
 #include <string>
@@ -64,6 +65,9 @@ class Router {
   class PathSegments;
   static bool matches(const Compiled& c, const PathSegments& path, PathParams* params);
   std::vector<Compiled> endpoints_;
+  // Indexes into endpoints_ by segment count: a path is compared only with the patterns of
+  // its own length (callgrind: a link's match took 2,253 instructions scanning them all).
+  std::array<std::vector<std::size_t>, kPatternSegmentsMax + 1> by_length_;
 };
 
 // Splits a request target into path and query (without '?').

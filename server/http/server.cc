@@ -41,15 +41,19 @@ struct Server::Worker {
   WorkerState state;  // before ioc: sessions destroyed with ioc unregister from it
   net::io_context ioc{1};
   net::executor_work_guard<net::io_context::executor_type> guard{ioc.get_executor()};
-  net::steady_timer date_timer{ioc};
+  net::steady_timer housekeeping_timer{ioc};
+  std::chrono::milliseconds housekeeping_every{1000};
   std::shared_ptr<Listener> listener;
   std::thread thread;
 
-  void tick_date() {
+  // The Date header and the sessions' deadlines (session.h): one timer for the thread.
+  void tick() {
+    const auto now = std::chrono::steady_clock::now();
     state.date.refresh();
-    date_timer.expires_after(std::chrono::seconds(1));
-    date_timer.async_wait([this](beast::error_code ec) {
-      if (!ec && !stopping) tick_date();
+    state.time_out_sessions(now);
+    housekeeping_timer.expires_at(now + housekeeping_every);
+    housekeeping_timer.async_wait([this](beast::error_code ec) {
+      if (!ec && !stopping) tick();
     });
   }
   // Set by stop() on this worker's own thread. Without it, a tick whose expiry was already
@@ -112,7 +116,8 @@ std::uint16_t Server::start() {
   if (state_.gate->wants_idle_hints()) state_.gate->io_threads(thread_count_);
   for (auto& w : workers_) {
     w->listener->run();
-    w->tick_date();
+    w->housekeeping_every = housekeeping_period(config_.limits);
+    w->tick();
     w->thread = std::thread([ioc = &w->ioc, gate = state_.gate] { run_io_thread(*ioc, *gate); });
     wal::name_thread(w->thread, "http-io");
   }
@@ -140,7 +145,7 @@ void Server::stop() {
   for (auto& w : workers_) {
     net::post(w->ioc, [w = w.get()] {
       w->stopping = true;
-      w->date_timer.cancel();
+      w->housekeeping_timer.cancel();
     });
     w->guard.reset();
     // Whatever is still open after the deadline is cut off.

@@ -7,6 +7,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/asio/write.hpp>
 
+#include <algorithm>
 #include <array>
 #include <ctime>
 
@@ -49,14 +50,26 @@ void DateCache::refresh() {
   std::strftime(text_, sizeof text_, "%a, %d %b %Y %H:%M:%S GMT", &tm);
 }
 
+void WorkerState::time_out_sessions(std::chrono::steady_clock::time_point now) {
+  // Closing only cancels the session's pending operation (its handler runs later), so no
+  // session leaves the set while it is walked.
+  std::lock_guard lock(mu);
+  for (Session* s : sessions) s->time_out_if_due(now);
+}
+
+std::chrono::milliseconds housekeeping_period(const HttpLimits& limits) {
+  const std::uint32_t shorter = std::min(limits.read_timeout_ms, limits.idle_timeout_ms);
+  return std::chrono::milliseconds(std::clamp<std::uint32_t>(shorter / 8, 5, 1000));
+}
+
 Session::Session(tcp::socket&& socket, ServerState& state, WorkerState& worker)
-    : stream_(std::move(socket)),
+    : socket_(std::move(socket)),
       // Room for one full head plus one read chunk; pipelined input beyond waits in the kernel.
       buffer_(state.limits.header_bytes_max + kReadChunkBytes),
       state_(state),
       worker_(worker) {
   beast::error_code ec;
-  const tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
+  const tcp::endpoint peer = socket_.remote_endpoint(ec);
   if (!ec) {
     const net::ip::address a = peer.address();
     client_ = a.is_v4() ? net::ip::make_address_v6(net::ip::v4_mapped, a.to_v4()).to_bytes()
@@ -75,16 +88,16 @@ Session::~Session() {
 }
 
 void Session::run() {
-  net::dispatch(stream_.get_executor(),
+  net::dispatch(socket_.get_executor(),
                 beast::bind_front_handler(&Session::do_read, shared_from_this()));
 }
 
 void Session::shutdown() {
-  net::post(stream_.get_executor(), [weak = weak_from_this()] {
+  net::post(socket_.get_executor(), [weak = weak_from_this()] {
     auto self = weak.lock();
     if (!self) return;
     // Busy sessions see state_.stopping when they answer and close afterwards.
-    if (self->phase_ == Phase::kReading && !self->head_started_) self->stream_.close();
+    if (self->phase_ == Phase::kReading && !self->head_started_) self->close();
   });
 }
 
@@ -122,20 +135,17 @@ void Session::read_head() {
     return fail_and_close(http::status::request_header_fields_too_large, path_of_head(data),
                           "request head exceeds header_bytes_max");
   }
-  if (head_started_) {
-    stream_.expires_at(request_deadline_);
-  } else {
-    stream_.expires_after(std::chrono::milliseconds(state_.limits.idle_timeout_ms));
-  }
+  deadline_ = head_started_ ? request_deadline_
+                            : Clock::now() + std::chrono::milliseconds(state_.limits.idle_timeout_ms);
   const std::size_t room = buffer_.max_size() - buffer_.size();
-  stream_.async_read_some(buffer_.prepare(std::min(room, kReadChunkBytes)),
+  socket_.async_read_some(buffer_.prepare(std::min(room, kReadChunkBytes)),
                           beast::bind_front_handler(&Session::on_read_some, shared_from_this()));
 }
 
 void Session::on_read_some(beast::error_code ec, std::size_t bytes) {
   // Timeouts, resets, EOF and graceful-stop cancellation all end the connection quietly:
   // there is no request to answer.
-  if (ec) return stream_.close();
+  if (ec) return close();
   buffer_.commit(bytes);
   if (!head_started_) {
     head_started_ = true;
@@ -160,14 +170,14 @@ void Session::on_head(std::size_t head_bytes) {
     // the queue, as async_read's completion was. Through the io_context's own executor when
     // it is one (always, in this server): the type-erased one allocates twice more a post.
     auto handle = beast::bind_front_handler(&Session::on_read, shared_from_this(), ec, 0);
-    const net::any_io_executor ex = stream_.get_executor();
+    const net::any_io_executor ex = socket_.get_executor();
     if (const auto* io = ex.target<net::io_context::executor_type>()) {
       return net::post(*io, std::move(handle));
     }
     return net::post(ex, std::move(handle));
   }
-  stream_.expires_at(request_deadline_);
-  http::async_read(stream_, buffer_, *parser_,
+  deadline_ = request_deadline_;
+  http::async_read(socket_, buffer_, *parser_,
                    beast::bind_front_handler(&Session::on_read, shared_from_this()));
 }
 
@@ -204,10 +214,10 @@ void Session::on_read(beast::error_code ec, std::size_t) {
       ec != http::error::end_of_stream && ec != http::error::partial_message) {
     return fail_and_close(http::status::bad_request, {}, "malformed HTTP request");
   }
-  if (ec) return stream_.close();
+  if (ec) return close();
   phase_ = Phase::kHandling;
   // A durability wait must not count against the client's read deadline.
-  stream_.expires_never();
+  deadline_ = kNoDeadline;
   read_done_ = Clock::now();
   RequestInfo info;
   info.client = client_;
@@ -227,7 +237,7 @@ void Session::handle_in_background(RequestInfo info) {
   info.auth_memo = nullptr;
   const bool queued = state_.background->try_post([self = shared_from_this(), info]() mutable {
     Reply reply = self->state_.dispatcher->handle(self->parser_->get(), info);
-    net::post(self->stream_.get_executor(), [self, route = info.route, reply = std::move(reply)]() mutable {
+    net::post(self->socket_.get_executor(), [self, route = info.route, reply = std::move(reply)]() mutable {
       self->reply_ = std::move(reply);
       self->finish_handling(route);
     });
@@ -267,17 +277,17 @@ void Session::on_handled() {
 void Session::do_write() {
   phase_ = Phase::kWriting;
   // A client that stops reading its answers gets the same patience as a slow sender.
-  stream_.expires_after(std::chrono::milliseconds(state_.limits.read_timeout_ms));
+  deadline_ = Clock::now() + std::chrono::milliseconds(state_.limits.read_timeout_ms);
   const std::size_t body_bytes = status_has_body(reply_.status) ? reply_.body.size() : 0;
   const std::array<net::const_buffer, 2> answer{net::buffer(head_),
                                                  net::buffer(reply_.body.data(), body_bytes)};
-  net::async_write(stream_, answer,
+  net::async_write(socket_, answer,
                    beast::bind_front_handler(&Session::on_write, shared_from_this()));
 }
 
 void Session::on_write(beast::error_code ec, std::size_t bytes) {
   account(bytes);
-  if (ec) return stream_.close();
+  if (ec) return close();
   if (!keep_alive_) return do_close();
   do_read();
 }
@@ -304,20 +314,31 @@ void Session::account(std::size_t bytes_written) {
 void Session::do_close() {
   phase_ = Phase::kClosing;
   beast::error_code ec;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-  if (ec) return stream_.close();
+  socket_.shutdown(tcp::socket::shutdown_send, ec);
+  if (ec) return close();
   buffer_.clear();
   drained_bytes_ = 0;
-  stream_.expires_after(kLingerTimeout);
-  stream_.async_read_some(buffer_.prepare(std::min(buffer_.max_size(), kReadChunkBytes)),
+  deadline_ = Clock::now() + kLingerTimeout;
+  socket_.async_read_some(buffer_.prepare(std::min(buffer_.max_size(), kReadChunkBytes)),
                           beast::bind_front_handler(&Session::on_drain, shared_from_this()));
 }
 
 void Session::on_drain(beast::error_code ec, std::size_t bytes) {
   drained_bytes_ += bytes;
-  if (ec || drained_bytes_ > kLingerBytesMax) return stream_.close();
-  stream_.async_read_some(buffer_.prepare(std::min(buffer_.max_size(), kReadChunkBytes)),
+  if (ec || drained_bytes_ > kLingerBytesMax) return close();
+  socket_.async_read_some(buffer_.prepare(std::min(buffer_.max_size(), kReadChunkBytes)),
                           beast::bind_front_handler(&Session::on_drain, shared_from_this()));
+}
+
+void Session::time_out_if_due(Clock::time_point now) {
+  if (now < deadline_) return;
+  deadline_ = kNoDeadline;
+  close();  // the pending read or write completes with operation_aborted, and the session ends
+}
+
+void Session::close() {
+  beast::error_code ignored;
+  socket_.close(ignored);
 }
 
 }  // namespace codeledger::server

@@ -9,6 +9,12 @@
 // to Beast's parser: what is already buffered is parsed at once (usually the whole request),
 // and async_read fetches any rest of the body under the same deadline.
 //
+// Deadlines are a time in the session, not a timer: the worker's housekeeping tick
+// (server.cc) closes every session past its deadline, so a timeout fires up to one tick
+// late (housekeeping_period). A timer per operation, as beast::tcp_stream arms, cost each
+// request a timer-queue insert, a cancel and the cancelled wait's completion: callgrind,
+// about 3,000 instructions a request (docs/benchmarks.md, session 23).
+//
 // Thread ownership: a session lives on its worker's single-threaded io_context; every member
 // is touched only from that thread (durability completions are posted back to it).
 #pragma once
@@ -22,7 +28,6 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
 #include "server/http/config.h"
 #include "server/http/dispatcher.h"
@@ -67,14 +72,22 @@ struct ServerState {
   std::atomic<bool> stopping{false};
 };
 
-// Per io thread: its sessions (for graceful stop), its Date header, and its responses
-// waiting for durability.
+// Per io thread: its sessions (for graceful stop and timeouts), its Date header, and its
+// responses waiting for durability.
 struct WorkerState {
   DateCache date;
   DurableQueue durable;
   std::mutex mu;
   std::unordered_set<Session*> sessions;  // guarded by mu
+
+  // On the io thread: closes each session past its deadline (Session::time_out_if_due).
+  void time_out_sessions(std::chrono::steady_clock::time_point now);
 };
+
+// How often a worker's housekeeping tick runs (the Date header, session deadlines): an
+// eighth of the shorter timeout, within 5 ms..1 s. With the defaults (read 10 s, idle 60 s)
+// once a second, as the Date header needs anyway; a timeout fires up to this much late.
+std::chrono::milliseconds housekeeping_period(const HttpLimits& limits);
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
@@ -90,10 +103,14 @@ class Session : public std::enable_shared_from_this<Session> {
   // From the worker's DurableQueue: the state the held answer shows is durable, or (false)
   // the log failed first.
   void resume(bool durable);
+  // From the worker's housekeeping tick, on this session's io thread: closes the connection
+  // if the current read, write or linger is past its deadline.
+  void time_out_if_due(std::chrono::steady_clock::time_point now);
 
  private:
   enum class Phase : std::uint8_t { kReading, kHandling, kWriting, kClosing };
   using Clock = std::chrono::steady_clock;
+  static constexpr Clock::time_point kNoDeadline = Clock::time_point::max();
 
   void do_read();
   void read_head();
@@ -110,9 +127,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void fail_and_close(http::status status, std::string_view path, std::string_view message);
   void do_close();
   void on_drain(beast::error_code ec, std::size_t bytes);
+  void close();  // the socket: any pending operation completes with an error
   void account(std::size_t bytes_written);
 
-  beast::tcp_stream stream_;
+  tcp::socket socket_;
+  Clock::time_point deadline_ = kNoDeadline;  // of the pending read, write or linger
   beast::flat_buffer buffer_;
   std::optional<RequestParser> parser_;
   Reply reply_;

@@ -801,6 +801,33 @@ TEST(HttpDurability, ResponseWaitsUntilItsLsnIsDurable) {
 }
 
 // async / none: a gate that acknowledges at once is not asked; the answer goes out as is.
+// Deadlines are checked by the worker's housekeeping tick (every 12 ms here): an answer held
+// for durability far past read_timeout_ms is still sent, and the connection kept; the idle
+// deadline that follows still closes it.
+TEST(HttpDurability, ADurabilityWaitIsNotCutByTheReadDeadline) {
+  HeldGate gate;
+  TestServer::Options o = gate.server_options();
+  o.tweak = [](server::Config& c) {
+    c.limits.read_timeout_ms = 100;
+    c.limits.idle_timeout_ms = 300;
+  };
+  TestServer srv(test_routes(), o);
+  HttpClient c = srv.client();
+  ASSERT_TRUE(c.send_raw(get_line("/t/durable")));
+  gate.wait_until_held();
+  std::this_thread::sleep_for(400ms);  // four read deadlines, thirty ticks
+  gate.release_all();
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body(), "{\"durable\":true}");
+  EXPECT_TRUE(r->keep_alive());
+  const auto answered = std::chrono::steady_clock::now();
+  EXPECT_TRUE(c.closed_by_peer());
+  const auto waited = std::chrono::steady_clock::now() - answered;
+  EXPECT_GE(waited, 250ms);
+  EXPECT_LT(waited, 2s);
+}
+
 TEST(HttpDurability, AGateThatAcksAtOnceIsNotAsked) {
   HeldGate gate;
   gate.set_acks_at_once(true);

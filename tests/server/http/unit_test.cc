@@ -9,6 +9,7 @@
 #include "server/http/request_parser.h"
 #include "server/http/response_head.h"
 #include "server/http/router.h"
+#include "server/http/session.h"
 
 namespace codeledger::server {
 namespace {
@@ -198,6 +199,17 @@ TEST(RequestParser, ADroppedFieldIsStillCheckedAndCountsTowardTheHeaderLimit) {
   const std::string head = "GET / HTTP/1.1\r\nX-Pad: " + std::string(100, 'p') + "\r\n\r\n";
   big.put(boost::asio::buffer(head.data(), head.size()), ec);
   EXPECT_EQ(ec, http::error::header_limit);
+}
+
+TEST(Housekeeping, PeriodIsAnEighthOfTheShorterTimeoutWithinBounds) {
+  HttpLimits l;  // defaults: read 10 s, idle 60 s
+  EXPECT_EQ(housekeeping_period(l), std::chrono::milliseconds(1000));
+  l.read_timeout_ms = 2'000;
+  EXPECT_EQ(housekeeping_period(l), std::chrono::milliseconds(250));
+  l.idle_timeout_ms = 200;
+  EXPECT_EQ(housekeeping_period(l), std::chrono::milliseconds(25));
+  l.read_timeout_ms = 1;
+  EXPECT_EQ(housekeeping_period(l), std::chrono::milliseconds(5));
 }
 
 TEST(SmugglingScreen, OrdinaryHeadPasses) { EXPECT_EQ(screen_request_head(kGoodHead), ""); }
