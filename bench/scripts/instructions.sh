@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Instructions a request: the server's user-space instructions (all its threads) per request
+# served, counted by valgrind's callgrind, with the project's functions that take the most.
+# Unlike time, the count hardly moves with what else the machine does, so two builds can be
+# compared on a noisy host: run it with --daemon OLD, then --daemon NEW. Kernel time (the
+# socket calls, about half of a request's CPU here) is not counted.
+#
+# Starts the server (the ceiling or codeledgerd in one durability mode, 1 io thread, the
+# config side-by-side.sh writes) under callgrind on a free loopback port, runs ledger-load
+# (closed loop, 8 connections, 1 client thread, fixed seed, --no-verify), counts from the
+# moment its set-up is done to the end of the load, and stops the server on exit. The server
+# runs about 50 times slower under callgrind: keep --requests small.
+#
+# usage: bench/scripts/instructions.sh [--target ceiling|none|async|sync] [--scenario S]
+#          [--requests N] [--top N] [--daemon PATH] [--build-dir DIR]
+# Prints one line: target, scenario, requests=N (Dispatcher::handle calls in the window),
+# instructions_per_request=X; then the --top (default 12) codeledger functions by
+# instructions per request, callees included.
+# Needs valgrind (apt-get install valgrind; its callgrind_control and callgrind_annotate).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=$ROOT/build/release
+TARGET=none
+SCENARIO=link
+REQUESTS=10000
+TOP=12
+DAEMON=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --target) TARGET=$2; shift ;;
+    --scenario) SCENARIO=$2; shift ;;
+    --requests) REQUESTS=$2; shift ;;
+    --top) TOP=$2; shift ;;
+    --daemon) DAEMON=$2; shift ;;
+    --build-dir) BUILD=$2; shift ;;
+    -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+    *) echo "instructions: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+case "$TARGET" in ceiling|none|async|sync) ;; *) echo "instructions: bad --target $TARGET" >&2; exit 2 ;; esac
+case "$SCENARIO" in link|redeem|lookup|hot-code|peak-sale) ;; *) echo "instructions: bad --scenario $SCENARIO" >&2; exit 2 ;; esac
+[[ "$REQUESTS" =~ ^[0-9]+$ ]] && [ "$REQUESTS" -ge 100 ] && [ "$REQUESTS" -le 1000000 ] ||
+  { echo "instructions: --requests must be 100..1000000" >&2; exit 2; }
+[[ "$TOP" =~ ^[0-9]+$ ]] && [ "$TOP" -le 100 ] || { echo "instructions: --top must be 0..100" >&2; exit 2; }
+for tool in valgrind callgrind_control callgrind_annotate; do
+  command -v "$tool" >/dev/null || { echo "instructions: $tool is missing (apt-get install valgrind)" >&2; exit 2; }
+done
+
+SERVER_THREADS=1
+# make_work_dir, free_port, stop_pid, the bench key (KEY, SECRET) and write_config
+source "$ROOT/bench/scripts/bench-lib.sh"
+WORK=$(make_work_dir "" codeledger-instructions)
+SERVER_PID=
+cleanup() {
+  if [ -n "$SERVER_PID" ]; then stop_pid "$SERVER_PID"; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+MODE=$TARGET; [ "$MODE" = ceiling ] && MODE=none
+CONFIG=$(write_config "$MODE" "$WORK/data")
+PORT=$(free_port)
+if [ "$TARGET" = ceiling ]; then SERVER=${DAEMON:-$BUILD/bench/ceiling/ceiling-server}; else SERVER=${DAEMON:-$BUILD/server/codeledgerd}; fi
+LOAD=$BUILD/bench/ledger-load
+for bin in "$LOAD" "$SERVER"; do
+  [ -x "$bin" ] || { echo "instructions: $bin is missing (build it: docs/benchmarks.md, Build)" >&2; exit 2; }
+done
+valgrind --tool=callgrind --callgrind-out-file="$WORK/cg.out" \
+  "$SERVER" --config "$CONFIG" --listen "127.0.0.1:$PORT" > "$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+# Under valgrind the start takes seconds: wait up to 120 s for the port.
+for _ in $(seq 1 600); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
+  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log" >&2; exit 1; }
+  sleep 0.2
+done
+
+echo "instructions: $TARGET $SCENARIO, $REQUESTS requests under callgrind (a minute or more)..." >&2
+"$LOAD" --port "$PORT" --key "$KEY" --secret "$SECRET" --scenario "$SCENARIO" --requests "$REQUESTS" \
+  --codes "$REQUESTS" --duration 3600 --connections 8 --threads 1 --seed 1 --no-verify \
+  --no-progress --json "$WORK/load.json" --html /dev/null > "$WORK/load.out" 2>&1 &
+LOAD_PID=$!
+for _ in $(seq 1 3000); do
+  grep -q "codes ready" "$WORK/load.out" && break
+  kill -0 "$LOAD_PID" 2>/dev/null || break
+  sleep 0.1
+done
+grep -q "codes ready" "$WORK/load.out" || { echo "instructions: the load's set-up failed:" >&2; cat "$WORK/load.out" >&2; exit 1; }
+callgrind_control -z "$SERVER_PID" > /dev/null 2>&1  # count from here
+wait "$LOAD_PID" || { echo "instructions: the load failed:" >&2; cat "$WORK/load.out" >&2; exit 1; }
+callgrind_control -d "$SERVER_PID" > /dev/null 2>&1  # to here: written as cg.out.1
+for _ in $(seq 1 100); do [ -s "$WORK/cg.out.1" ] && break; sleep 0.1; done
+[ -s "$WORK/cg.out.1" ] || { echo "instructions: callgrind wrote no dump" >&2; exit 1; }
+
+callgrind_annotate --inclusive=yes --tree=calling --threshold=100 --auto=no "$WORK/cg.out.1" > "$WORK/annotated" 2>/dev/null
+python3 "$ROOT/bench/scripts/instructions-summary.py" "$WORK/annotated" "$TARGET" "$SCENARIO" "$TOP"

@@ -1,0 +1,96 @@
+"""bench/scripts/instructions-summary.py: requests are the calls of Dispatcher::handle, the
+total is PROGRAM TOTALS, and functions are listed by inclusive instructions per request
+(the largest block of a name: inlined pieces elsewhere are smaller); instructions.sh
+refuses bad arguments before starting anything."""
+import importlib.util
+import os
+import subprocess
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCRIPTS = os.path.join(HERE, "..", "..", "bench", "scripts")
+SPEC = importlib.util.spec_from_file_location("summary", os.path.join(SCRIPTS, "instructions-summary.py"))
+summary = importlib.util.module_from_spec(SPEC)
+SPEC.loader.exec_module(summary)
+
+# Shaped like `callgrind_annotate --inclusive=yes --tree=calling` output (lines cut short).
+ANNOTATED = """\
+--------------------------------------------------------------------------------
+Ir
+--------------------------------------------------------------------------------
+244,442,920 (100.0%)  PROGRAM TOTALS
+
+--------------------------------------------------------------------------------
+Ir                     file:function
+--------------------------------------------------------------------------------
+168,226,811 (68.82%)  *  /w/server/http/session.cc:codeledger::server::Session::on_read(boost::system::error_code, unsigned long) [/w/codeledgerd]
+138,148,258 (56.52%)  >   /w/server/http/dispatcher.cc:codeledger::server::Dispatcher::handle(boost::beast::http::message<true> const&, codeledger::server::RequestInfo&) const (9,586x) [/w/codeledgerd]
+ 90,319,626 (36.95%)  *  /w/server/capillary/codes.cc:codeledger::server::capillary::link_code(codeledger::server::RequestContext&) [/w/codeledgerd]
+ 16,700,000 ( 6.83%)  >   /w/ledger/codes.cc:codeledger::ledger::Ledger::link_code(codeledger::ledger::Op&) (9,586x) [/w/codeledgerd]
+ 24,000,000 ( 9.82%)  *  /usr/include/boost/asio/detail/scheduler.ipp:boost::asio::detail::scheduler::run(boost::system::error_code&) [/w/codeledgerd]
+    210,892 ( 0.09%)  *  /usr/include/c++/12/bits/basic_string.h:codeledger::server::capillary::link_code(codeledger::server::RequestContext&)
+ 16,700,000 ( 6.83%)  *  /w/ledger/codes.cc:codeledger::ledger::Ledger::link_code(codeledger::ledger::Op&) [/w/codeledgerd]
+138,148,258 (56.52%)  => /w/server/http/dispatcher.cc:codeledger::server::Dispatcher::handle(boost::beast::http::message<true> const&) (1x)
+"""
+
+
+class Summarise(unittest.TestCase):
+    def test_requests_total_and_the_project_functions(self):
+        total, requests, functions = summary.summarise(ANNOTATED.splitlines())
+        self.assertEqual(total, 244442920)
+        self.assertEqual(requests, 9586)
+        self.assertEqual(functions, {
+            "codeledger::server::Session::on_read": 168226811,
+            "codeledger::server::capillary::link_code": 90319626,
+            "codeledger::ledger::Ledger::link_code": 16700000,
+        })
+
+    def test_the_report_is_per_request_largest_first_and_cut_at_top(self):
+        total, requests, functions = summary.summarise(ANNOTATED.splitlines())
+        text = summary.render("none", "link", 2, total, requests, functions)
+        self.assertEqual(text.splitlines(), [
+            "none link requests=9586 instructions_per_request=25500",
+            "     17549  codeledger::server::Session::on_read",
+            "      9422  codeledger::server::capillary::link_code",
+        ])
+
+    def test_no_handler_calls_is_an_error_not_a_division_by_zero(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".txt") as f:
+            f.write("1,000 (100.0%)  PROGRAM TOTALS\n")
+            f.flush()
+            r = subprocess.run(["python3", os.path.join(SCRIPTS, "instructions-summary.py"),
+                                f.name, "none", "link", "5"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("no request was counted", r.stderr)
+
+
+class InstructionsScriptArguments(unittest.TestCase):
+    def run_script(self, *args):
+        with tempfile.TemporaryDirectory() as tmp:
+            return subprocess.run(["bash", os.path.join(SCRIPTS, "instructions.sh"), "--build-dir", tmp, *args],
+                                  capture_output=True, text=True, timeout=60)
+
+    def test_bad_arguments_exit_2_with_the_reason(self):
+        cases = [
+            (("--target", "redis"), "bad --target redis"),
+            (("--scenario", "nope"), "bad --scenario nope"),
+            (("--requests", "99"), "--requests must be 100..1000000"),
+            (("--requests", "x"), "--requests must be 100..1000000"),
+            (("--top", "101"), "--top must be 0..100"),
+            (("--bogus",), "unknown argument --bogus"),
+        ]
+        for args, reason in cases:
+            with self.subTest(args=args):
+                r = self.run_script(*args)
+                self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+                self.assertIn("instructions: " + reason, r.stderr)
+
+    def test_a_build_without_the_binaries_is_refused(self):
+        r = self.run_script()
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertRegex(r.stderr, r"instructions: (.*ledger-load is missing|valgrind is missing)")
+
+
+if __name__ == "__main__":
+    unittest.main()
