@@ -55,6 +55,7 @@ void Router::add(Endpoint endpoint) {
   CL_CHECK(params <= PathParams::kMax);
   c.endpoint = std::move(endpoint);
   by_length_[pattern.size()].push_back(endpoints_.size());
+  if (params == 0) literal_[c.endpoint.pattern].push_back(endpoints_.size());
   endpoints_.push_back(std::move(c));
 }
 
@@ -78,7 +79,20 @@ bool Router::matches(const Compiled& c, const PathSegments& path, PathParams* pa
   return true;
 }
 
+RouteMatch Router::found(std::size_t index) const {
+  RouteMatch result;
+  result.kind = RouteMatch::Kind::kFound;
+  result.endpoint = &endpoints_[index].endpoint;
+  result.index = index;
+  return result;
+}
+
 RouteMatch Router::match(http::verb method, std::string_view path, PathParams& params) const {
+  if (const auto it = literal_.find(path); it != literal_.end()) {
+    for (const std::size_t i : it->second) {
+      if (endpoints_[i].endpoint.method == method) return found(i);
+    }
+  }
   RouteMatch result;
   // Literal patterns win over parameterised ones ("/promotions/customer/{id}" is not
   // "/promotions/{promotionId}/..."): of the patterns that match, the one with the most
@@ -100,11 +114,9 @@ RouteMatch Router::match(http::verb method, std::string_view path, PathParams& p
   }
   if (best) {
     matches(*best, segments, &params);
-    result.kind = RouteMatch::Kind::kFound;
-    result.endpoint = &best->endpoint;
-    result.index = static_cast<std::size_t>(best - endpoints_.data());
-    result.allow.clear();
-  } else if (!result.allow.empty()) {
+    return found(static_cast<std::size_t>(best - endpoints_.data()));
+  }
+  if (!result.allow.empty()) {
     result.kind = RouteMatch::Kind::kMethodNotAllowed;
   }
   return result;

@@ -84,6 +84,26 @@ TEST(Router, KnownPathWithWrongMethodListsAllowedMethodsOnce) {
   EXPECT_EQ(m.allow, "GET, PUT");
 }
 
+// A pattern without parameters is found by its text; asked with another method, the path
+// still goes through the segment scan: here to the parameterised PUT, and its index is the
+// endpoint's position in the router either way.
+TEST(Router, ALiteralPathWithAnotherMethodFallsBackToTheParameterisedPattern) {
+  Router r = sample_router();
+  PathParams params;
+  auto get = r.match(http::verb::get, "/api_gateway/v1/promotions/code", params);
+  ASSERT_EQ(get.kind, RouteMatch::Kind::kFound);
+  EXPECT_EQ(get.index, 0u);
+  EXPECT_EQ(params.get("promotionId"), "");
+  auto put = r.match(http::verb::put, "/api_gateway/v1/promotions/code", params);
+  ASSERT_EQ(put.kind, RouteMatch::Kind::kFound);
+  EXPECT_EQ(put.index, 2u);
+  EXPECT_EQ(put.endpoint->pattern, "/api_gateway/v1/promotions/{promotionId}");
+  EXPECT_EQ(params.get("promotionId"), "code");
+  PathParams other;
+  EXPECT_EQ(r.match(http::verb::get, "/api_gateway/v1/promotions/code/", other).kind,
+            RouteMatch::Kind::kNotFound);
+}
+
 TEST(QueryDecoding, PercentEscapesAndPlusAreDecoded) {
   QueryParams q;
   ASSERT_TRUE(parse_query("codes=DQCV73%2CABC123&mode=DISCOUNT&name=a+b%20c&flag&codes=X", q));
