@@ -82,3 +82,21 @@ write_config() {  # $1 durability mode, $2 data dir, $3 sync lanes (default 1) -
 JSON
   echo "$path"
 }
+
+# The binary that serves --target $1 (ceiling: ceiling-server; none, async, sync:
+# codeledgerd) in build dir $2, unless $3 (a --daemon path) names another.
+server_binary() {
+  if [ -n "${3:-}" ]; then echo "$3"
+  elif [ "$1" = ceiling ]; then echo "$2/bench/ceiling/ceiling-server"
+  else echo "$2/server/codeledgerd"
+  fi
+}
+
+# Exits 2 naming the first of $2.. that is not an executable; $1 is the script's name.
+require_binaries() {
+  local script=$1 bin
+  shift
+  for bin in "$@"; do
+    [ -x "$bin" ] || { echo "$script: $bin is missing (build it: docs/benchmarks.md, Build)" >&2; exit 2; }
+  done
+}

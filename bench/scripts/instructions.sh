@@ -49,7 +49,8 @@ for tool in valgrind callgrind_control callgrind_annotate; do
 done
 
 SERVER_THREADS=1
-# make_work_dir, free_port, stop_pid, the bench key (KEY, SECRET) and write_config
+# make_work_dir, free_port, stop_pid, the bench key (KEY, SECRET), write_config,
+# server_binary and require_binaries
 source "$ROOT/bench/scripts/bench-lib.sh"
 WORK=$(make_work_dir "" codeledger-instructions)
 SERVER_PID=
@@ -62,11 +63,9 @@ trap cleanup EXIT
 MODE=$TARGET; [ "$MODE" = ceiling ] && MODE=none
 CONFIG=$(write_config "$MODE" "$WORK/data")
 PORT=$(free_port)
-if [ "$TARGET" = ceiling ]; then SERVER=${DAEMON:-$BUILD/bench/ceiling/ceiling-server}; else SERVER=${DAEMON:-$BUILD/server/codeledgerd}; fi
+SERVER=$(server_binary "$TARGET" "$BUILD" "$DAEMON")
 LOAD=$BUILD/bench/ledger-load
-for bin in "$LOAD" "$SERVER"; do
-  [ -x "$bin" ] || { echo "instructions: $bin is missing (build it: docs/benchmarks.md, Build)" >&2; exit 2; }
-done
+require_binaries instructions "$LOAD" "$SERVER"
 valgrind --tool=callgrind --callgrind-out-file="$WORK/cg.out" \
   "$SERVER" --config "$CONFIG" --listen "127.0.0.1:$PORT" > "$WORK/server.log" 2>&1 &
 SERVER_PID=$!

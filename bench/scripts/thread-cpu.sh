@@ -61,7 +61,7 @@ case "$TARGET" in ceiling|none|async|sync) ;; *) echo "thread-cpu: bad --target 
 
 SERVER_THREADS=${SERVER_THREADS:-1}
 # make_work_dir, data_dir_note, free_port, wait_port, stop_pid, metrics, the bench key (KEY,
-# SECRET) and write_config
+# SECRET), write_config, server_binary and require_binaries
 source "$ROOT/bench/scripts/bench-lib.sh"
 WORK=$(make_work_dir "$DATA_DIR" codeledger-thread-cpu)
 SERVER_PID=
@@ -76,16 +76,10 @@ trap cleanup EXIT
 MODE=$TARGET; [ "$MODE" = ceiling ] && MODE=none
 CONFIG=$(write_config "$MODE" "$WORK/data")
 PORT=$(free_port)
-if [ "$TARGET" = ceiling ]; then
-  SERVER=("${DAEMON:-$BUILD/bench/ceiling/ceiling-server}")
-else
-  SERVER=("${DAEMON:-$BUILD/server/codeledgerd}")
-fi
+SERVER=$(server_binary "$TARGET" "$BUILD" "$DAEMON")
 LOAD=${LOAD:-$BUILD/bench/ledger-load}
-for bin in "$LOAD" "${SERVER[0]}"; do
-  [ -x "$bin" ] || { echo "thread-cpu: $bin is missing (build it: docs/benchmarks.md, Build)" >&2; exit 2; }
-done
-"${SERVER[0]}" --config "$CONFIG" --listen "127.0.0.1:$PORT" > "$WORK/server.log" 2>&1 &
+require_binaries thread-cpu "$LOAD" "$SERVER"
+"$SERVER" --config "$CONFIG" --listen "127.0.0.1:$PORT" > "$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 wait_port "$PORT" "$SERVER_PID"
 
