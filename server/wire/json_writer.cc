@@ -1,5 +1,8 @@
 #include "server/wire/json_writer.h"
 
+#include <cstdint>
+#include <cstring>
+
 #include <simdjson.h>
 
 namespace codeledger::server::wire {
@@ -91,13 +94,39 @@ void append_rest(std::string& out, std::string_view text) {
   out.append(text.data() + run, text.size() - run);
 }
 
+// True when none of the 8 bytes in w needs a JSON escape or is non-ASCII: no byte below
+// 0x20, none 0x22 ('"') or 0x5c (backslash), none with the high bit set. Each test is the
+// usual "has a zero byte" trick, (v - 0x01..) & ~v & 0x80.., on w - 0x20.., w ^ '"'.. and
+// w ^ '\\'..: exact as a yes or no, which is all that is asked.
+inline bool plain_word(std::uint64_t w) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ull;
+  const std::uint64_t quote = w ^ (kOnes * '"');
+  const std::uint64_t backslash = w ^ (kOnes * '\\');
+  const std::uint64_t hits = ((w - kOnes * 0x20) & ~w) | ((quote - kOnes) & ~quote) |
+                             ((backslash - kOnes) & ~backslash);
+  return ((hits | w) & kHigh) == 0;
+}
+
+// Length of text's leading run of bytes that go out as they are (is_plain): 8 at a time,
+// then byte by byte (callgrind: a link's answer scanned about 100 bytes of values this way).
+std::size_t plain_prefix(std::string_view text) {
+  std::size_t n = 0;
+  for (; n + 8 <= text.size(); n += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, text.data() + n, 8);
+    if (!plain_word(w)) break;
+  }
+  while (n < text.size() && is_plain(static_cast<unsigned char>(text[n]))) ++n;
+  return n;
+}
+
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view text) {
-  // Nearly every string written (field names, codes, ids, identifiers) is printable ASCII:
-  // one scan finds that, and the text goes out in one append.
-  std::size_t plain = 0;
-  while (plain < text.size() && is_plain(static_cast<unsigned char>(text[plain]))) ++plain;
+  // Nearly every string written (codes, ids, identifiers) is printable ASCII: one scan finds
+  // that, and the text goes out in one append.
+  const std::size_t plain = plain_prefix(text);
   out.push_back('"');
   out.append(text.data(), plain);
   text.remove_prefix(plain);

@@ -1,6 +1,7 @@
 // server/wire: JSON writer escaping, ISO-8601 in IANA zones, request field readers.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <string>
 
 #include "server/wire/iso_time.h"
@@ -33,6 +34,40 @@ TEST(JsonWriter, ReplacesInvalidUtf8WithReplacementCharacter) {
   EXPECT_EQ(quoted("\xED\xA0\x80"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");  // surrogate
   EXPECT_EQ(quoted("\xE2\x82"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");       // truncated
   EXPECT_EQ(quoted("ok\"\xff"), "\"ok\\\"\xEF\xBF\xBD\"");
+}
+
+// Strings are scanned 8 bytes at a time for bytes to escape: every byte value, at every
+// position of a string long enough for two words and a tail, comes out as a byte-by-byte
+// writer would write it.
+TEST(JsonWriter, EveryByteIsEscapedWhereverItSitsInALongString) {
+  const auto escaped = [](unsigned char c) -> std::string {
+    switch (c) {
+      case '"': return "\\\"";
+      case '\\': return "\\\\";
+      case '\n': return "\\n";
+      case '\r': return "\\r";
+      case '\t': return "\\t";
+      case '\b': return "\\b";
+      case '\f': return "\\f";
+    }
+    if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      return buf;
+    }
+    if (c >= 0x80) return "\xEF\xBF\xBD";  // a lone byte above 0x7f is not UTF-8
+    return std::string(1, static_cast<char>(c));
+  };
+  constexpr std::size_t kLength = 19;
+  for (int c = 0; c < 256; ++c) {
+    for (std::size_t at = 0; at < kLength; ++at) {
+      std::string text(kLength, 'a');
+      text[at] = static_cast<char>(c);
+      const std::string want =
+          "\"" + std::string(at, 'a') + escaped(static_cast<unsigned char>(c)) + std::string(kLength - at - 1, 'a') + "\"";
+      ASSERT_EQ(quoted(std::string_view(text)), want) << "byte " << c << " at " << at;
+    }
+  }
 }
 
 TEST(JsonWriter, WritesNestedStructuresWithCommas) {
