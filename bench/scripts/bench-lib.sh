@@ -40,8 +40,8 @@ metrics() {  # $1 port: the page codeledgerd serves without credentials
   curl -s "http://127.0.0.1:$1/metrics"
 }
 
-wait_port() {  # $1 port, $2 pid: until something accepts, or the process died
-  for _ in $(seq 1 200); do
+wait_port() {  # $1 port, $2 pid, $3 seconds (default 10): until something accepts, or the process died
+  for _ in $(seq 1 $((${3:-10} * 20))); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
     kill -0 "$2" 2>/dev/null || { echo "$(basename "$0"): process $2 exited" >&2; return 1; }
     sleep 0.05
@@ -99,4 +99,15 @@ require_binaries() {
   for bin in "$@"; do
     [ -x "$bin" ] || { echo "$script: $bin is missing (build it: docs/benchmarks.md, Build)" >&2; exit 2; }
   done
+}
+
+# Waits up to $3 seconds (default 60) until the ledger-load writing to $1 (pid $2) reports its
+# set-up done ("codes ready"); false if it exited or the time ran out first.
+wait_load_ready() {
+  for _ in $(seq 1 $((${3:-60} * 10))); do
+    grep -q "codes ready" "$1" && return 0
+    kill -0 "$2" 2>/dev/null || break
+    sleep 0.1
+  done
+  grep -q "codes ready" "$1"
 }

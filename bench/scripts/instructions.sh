@@ -49,8 +49,8 @@ for tool in valgrind callgrind_control callgrind_annotate; do
 done
 
 SERVER_THREADS=1
-# make_work_dir, free_port, stop_pid, the bench key (KEY, SECRET), write_config,
-# server_binary and require_binaries
+# make_work_dir, free_port, wait_port, stop_pid, the bench key (KEY, SECRET), write_config,
+# server_binary, require_binaries and wait_load_ready
 source "$ROOT/bench/scripts/bench-lib.sh"
 WORK=$(make_work_dir "" codeledger-instructions)
 SERVER_PID=
@@ -69,24 +69,15 @@ require_binaries instructions "$LOAD" "$SERVER"
 valgrind --tool=callgrind --callgrind-out-file="$WORK/cg.out" \
   "$SERVER" --config "$CONFIG" --listen "127.0.0.1:$PORT" > "$WORK/server.log" 2>&1 &
 SERVER_PID=$!
-# Under valgrind the start takes seconds: wait up to 120 s for the port.
-for _ in $(seq 1 600); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log" >&2; exit 1; }
-  sleep 0.2
-done
+# Under valgrind the start takes seconds.
+wait_port "$PORT" "$SERVER_PID" 120 || { cat "$WORK/server.log" >&2; exit 1; }
 
 echo "instructions: $TARGET $SCENARIO, $REQUESTS requests under callgrind (a minute or more)..." >&2
 "$LOAD" --port "$PORT" --key "$KEY" --secret "$SECRET" --scenario "$SCENARIO" --requests "$REQUESTS" \
   --codes "$REQUESTS" --duration 3600 --connections 8 --threads 1 --seed 1 --no-verify \
   --no-progress --json "$WORK/load.json" --html /dev/null > "$WORK/load.out" 2>&1 &
 LOAD_PID=$!
-for _ in $(seq 1 3000); do
-  grep -q "codes ready" "$WORK/load.out" && break
-  kill -0 "$LOAD_PID" 2>/dev/null || break
-  sleep 0.1
-done
-grep -q "codes ready" "$WORK/load.out" || { echo "instructions: the load's set-up failed:" >&2; cat "$WORK/load.out" >&2; exit 1; }
+wait_load_ready "$WORK/load.out" "$LOAD_PID" 300 || { echo "instructions: the load's set-up failed:" >&2; cat "$WORK/load.out" >&2; exit 1; }
 callgrind_control -z "$SERVER_PID" > /dev/null 2>&1  # count from here
 wait "$LOAD_PID" || { echo "instructions: the load failed:" >&2; cat "$WORK/load.out" >&2; exit 1; }
 callgrind_control -d "$SERVER_PID" > /dev/null 2>&1  # to here: written as cg.out.1

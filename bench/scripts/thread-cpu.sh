@@ -61,7 +61,7 @@ case "$TARGET" in ceiling|none|async|sync) ;; *) echo "thread-cpu: bad --target 
 
 SERVER_THREADS=${SERVER_THREADS:-1}
 # make_work_dir, data_dir_note, free_port, wait_port, stop_pid, metrics, the bench key (KEY,
-# SECRET), write_config, server_binary and require_binaries
+# SECRET), write_config, server_binary, require_binaries and wait_load_ready
 source "$ROOT/bench/scripts/bench-lib.sh"
 WORK=$(make_work_dir "$DATA_DIR" codeledger-thread-cpu)
 SERVER_PID=
@@ -96,7 +96,7 @@ if [ "$VCPU_GAPS" = 1 ]; then
 fi
 "$LOAD" "${LOAD_ARGS[@]}" > "$WORK/load.out" 2>&1 &
 LOAD_PID=$!
-for _ in $(seq 1 600); do grep -q "codes ready" "$WORK/load.out" && break; sleep 0.1; done
+wait_load_ready "$WORK/load.out" "$LOAD_PID" || true  # a failed set-up shows in the RESULT line
 sleep 1.5
 
 # utime + stime (clock ticks) of every server thread and of the load generator

@@ -72,8 +72,6 @@ void append_repairing(std::string& out, std::string_view text) {
   }
 }
 
-// ASCII that needs no escape: written as it is.
-inline bool is_plain(unsigned char c) { return c < 0x80 && !needs_escape(c); }
 
 // What follows the plain prefix: escapes, UTF-8 checked (and repaired when invalid).
 void append_rest(std::string& out, std::string_view text) {
@@ -108,8 +106,8 @@ inline bool plain_word(std::uint64_t w) {
   return ((hits | w) & kHigh) == 0;
 }
 
-// Length of text's leading run of bytes that go out as they are (is_plain): 8 at a time,
-// then byte by byte (callgrind: a link's answer scanned about 100 bytes of values this way).
+// Length of text's leading run of bytes that go out as they are (is_plain_json_byte): 8 at a
+// time, then byte by byte (callgrind: a link's answer scanned about 100 bytes of values).
 std::size_t plain_prefix(std::string_view text) {
   std::size_t n = 0;
   for (; n + 8 <= text.size(); n += 8) {
@@ -117,7 +115,7 @@ std::size_t plain_prefix(std::string_view text) {
     std::memcpy(&w, text.data() + n, 8);
     if (!plain_word(w)) break;
   }
-  while (n < text.size() && is_plain(static_cast<unsigned char>(text[n]))) ++n;
+  while (n < text.size() && is_plain_json_byte(static_cast<unsigned char>(text[n]))) ++n;
   return n;
 }
 

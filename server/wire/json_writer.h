@@ -18,15 +18,20 @@ namespace codeledger::server::wire {
 // Appends `text` as a JSON string literal, quotes included.
 void append_json_string(std::string& out, std::string_view text);
 
+// True for a byte that goes into a JSON string as it is: ASCII, not a control character,
+// not '"' and not the backslash (append_json_string escapes the rest, or repairs UTF-8).
+constexpr bool is_plain_json_byte(unsigned char c) {
+  return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
 inline constexpr std::size_t kFieldNameBytesMax = 48;
 
-// A member name that needs no escaping inside a JSON string: printable ASCII other than '"'
-// and the backslash, 1..kFieldNameBytesMax bytes.
+// A member name that needs no escaping inside a JSON string: 1..kFieldNameBytesMax plain
+// bytes.
 constexpr bool is_plain_field_name(std::string_view text) {
   if (text.empty() || text.size() > kFieldNameBytesMax) return false;
   for (char c : text) {
-    const auto b = static_cast<unsigned char>(c);
-    if (b < 0x20 || b >= 0x7f || c == '"' || c == '\\') return false;
+    if (!is_plain_json_byte(static_cast<unsigned char>(c))) return false;
   }
   return true;
 }
