@@ -26,7 +26,10 @@ void run_io_thread(net::io_context& ioc, DurabilityGate& gate) {
     return;
   }
   for (;;) {
-    if (ioc.poll() != 0) continue;
+    // poll() returns only when no handler is ready and its last epoll_wait(0) found nothing
+    // new: the thread is idle now. Polling again to be sure would cost one more epoll_wait,
+    // about a microsecond on a VM (docs/benchmarks.md, session 24), for nothing.
+    ioc.poll();
     if (ioc.stopped()) return;
     gate.io_idle();
     const std::size_t ran = ioc.run_one();
