@@ -1,0 +1,114 @@
+// What the machine charges for the system calls a request makes, the floor under every
+// request's CPU: an io thread makes two or three of them a request (recv, sendmsg, and now
+// and then epoll_wait), the load generator as many. On a VM where each call exits to the
+// host this is a microsecond or more a call, not the tens of nanoseconds of bare metal, and
+// the calls then cost more than the request's own code (docs/benchmarks.md, session 24):
+//   micro_bench --benchmark_filter=BM_Syscall
+//
+// BM_SyscallNull: getppid(), the call that does nothing: the entry and exit alone.
+// BM_SyscallRecvWouldBlock: recv() on an empty non-blocking TCP socket (EAGAIN): what Asio's
+//   speculative read costs when the next request has not come yet.
+// BM_SyscallEpollWaitNothing: epoll_wait() with a zero timeout and nothing ready: the io
+//   thread's last look before it sleeps.
+// BM_SyscallLoopbackSendRecv: 600 bytes (a link answer's size) sent over TCP loopback and
+//   read on the other end by the same thread: a request's two socket calls, no wake-up.
+#include <benchmark/benchmark.h>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <array>
+
+namespace {
+
+// A connected TCP pair on 127.0.0.1 (an ephemeral port), both ends non-blocking.
+struct LoopbackPair {
+  LoopbackPair() {
+    const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    auto* sa = reinterpret_cast<sockaddr*>(&addr);
+    if (listener < 0 || ::bind(listener, sa, len) != 0 || ::listen(listener, 1) != 0 ||
+        ::getsockname(listener, sa, &len) != 0) {
+      if (listener >= 0) ::close(listener);
+      return;
+    }
+    client = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (client >= 0 && ::connect(client, sa, len) == 0) server = ::accept(listener, nullptr, nullptr);
+    ::close(listener);
+    for (int fd : {client, server}) {
+      if (fd < 0) continue;
+      const int one = 1;
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    }
+  }
+  ~LoopbackPair() {
+    if (client >= 0) ::close(client);
+    if (server >= 0) ::close(server);
+  }
+  bool ok() const { return client >= 0 && server >= 0; }
+
+  int client = -1;
+  int server = -1;
+};
+
+void BM_SyscallNull(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(::syscall(SYS_getppid));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_SyscallNull);
+
+void BM_SyscallRecvWouldBlock(benchmark::State& state) {
+  LoopbackPair pair;
+  if (!pair.ok()) return state.SkipWithError("no loopback TCP pair");
+  std::array<char, 512> buf{};
+  for (auto _ : state) {
+    if (::recv(pair.server, buf.data(), buf.size(), 0) >= 0) {
+      return state.SkipWithError("recv found data on an idle socket");
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_SyscallRecvWouldBlock);
+
+void BM_SyscallEpollWaitNothing(benchmark::State& state) {
+  LoopbackPair pair;
+  const int ep = ::epoll_create1(EPOLL_CLOEXEC);
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLET;
+  if (!pair.ok() || ep < 0 || ::epoll_ctl(ep, EPOLL_CTL_ADD, pair.server, &ev) != 0) {
+    if (ep >= 0) ::close(ep);
+    return state.SkipWithError("no epoll set with a loopback socket");
+  }
+  for (auto _ : state) benchmark::DoNotOptimize(::epoll_wait(ep, &ev, 1, 0));
+  ::close(ep);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_SyscallEpollWaitNothing);
+
+void BM_SyscallLoopbackSendRecv(benchmark::State& state) {
+  LoopbackPair pair;
+  if (!pair.ok()) return state.SkipWithError("no loopback TCP pair");
+  std::array<char, 600> answer{};
+  std::array<char, 4096> buf{};
+  for (auto _ : state) {
+    const ssize_t sent = ::send(pair.client, answer.data(), answer.size(), 0);
+    const ssize_t got = ::recv(pair.server, buf.data(), buf.size(), 0);
+    if (sent != static_cast<ssize_t>(answer.size()) || got != sent) {
+      return state.SkipWithError("a loopback send was not read whole at once");
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_SyscallLoopbackSendRecv);
+
+}  // namespace
