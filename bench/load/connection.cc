@@ -7,7 +7,6 @@ namespace {
 
 namespace http = boost::beast::http;
 constexpr std::uint64_t kResponseBytesMax = 4 * 1024 * 1024;  // export pages are the largest
-constexpr std::size_t kRedisReadBytes = 16 * 1024;
 constexpr auto kReconnectDelay = std::chrono::milliseconds(100);
 
 std::int64_t wall_ms() {
@@ -53,7 +52,7 @@ void Connection::on_connect(boost::system::error_code ec) {
   if (ec) return fail(ec, "connect");
   socket_.set_option(tcp::no_delay(true), ec);
   buffer_.clear();  // keeps the capacity http_read_buffer() gave it
-  redis_used_ = 0;
+  redis_in_.clear();
   next();
 }
 
@@ -113,24 +112,22 @@ void Connection::read_http() {
 
 void Connection::read_redis() {
   resp::Reply reply;
-  const std::string_view have(redis_in_.data(), redis_used_);
+  const std::string_view have = redis_in_.data();
   const std::size_t used = resp::parse(have, &reply);
   if (used == resp::kMalformed) return fail(boost::asio::error::invalid_argument, "resp");
   if (used != 0) {
     const Classified c = classify_redis(op_.kind, reply);
     const std::string text(have.substr(0, std::min<std::size_t>(used, 200)));
-    redis_in_.erase(0, used);
-    redis_used_ -= used;
+    redis_in_.consume(used);
     return finish(c, text);
   }
-  if (redis_in_.size() < redis_used_ + kRedisReadBytes) redis_in_.resize(redis_used_ + kRedisReadBytes);
-  socket_.async_read_some(
-      net::buffer(redis_in_.data() + redis_used_, redis_in_.size() - redis_used_),
-      [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-        if (ec) return self->fail(ec, "read");
-        self->redis_used_ += n;
-        self->read_redis();
-      });
+  char* room = redis_in_.room();
+  socket_.async_read_some(net::buffer(room, redis_in_.room_bytes()),
+                          [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+                            if (ec) return self->fail(ec, "read");
+                            self->redis_in_.commit(n);
+                            self->read_redis();
+                          });
 }
 
 void Connection::finish(const Classified& result, std::string_view body) {

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include "bench/load/resp.h"
 #include "bench/load/stats.h"
 #include "bench/load/workload.h"
 
@@ -31,6 +32,8 @@ using Clock = std::chrono::steady_clock;
 // with the server, against codeledgerd only (docs/benchmarks.md, session 20).
 inline constexpr std::size_t kHttpReadBytes = 16 * 1024;
 boost::beast::flat_buffer http_read_buffer();  // empty, with kHttpReadBytes of capacity
+// The same room for each read of Redis replies (resp::Inbox).
+inline constexpr std::size_t kRedisReadBytes = 16 * 1024;
 
 // Run-wide settings and stop flag, shared by every connection of every thread.
 struct RunControl {
@@ -77,8 +80,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string out_;
   boost::beast::flat_buffer buffer_ = http_read_buffer();
   std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>> parser_;
-  std::string redis_in_;
-  std::size_t redis_used_ = 0;
+  resp::Inbox redis_in_{kRedisReadBytes};
   simdjson::ondemand::parser json_;
   std::string padded_;  // body copy with simdjson padding
 };

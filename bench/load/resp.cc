@@ -1,6 +1,7 @@
 #include "bench/load/resp.h"
 
 #include <charconv>
+#include <cstring>
 
 namespace codeledger::bench::resp {
 namespace {
@@ -57,5 +58,17 @@ std::size_t parse_at(std::string_view buf, std::size_t pos, Reply* out, std::siz
 }  // namespace
 
 std::size_t parse(std::string_view buf, Reply* out) { return parse_at(buf, 0, out, 0); }
+
+char* Inbox::room() {
+  if (buf_.size() < used_ + read_bytes_) buf_.resize(used_ + read_bytes_);
+  return buf_.data() + used_;
+}
+
+void Inbox::consume(std::size_t n) {
+  const std::size_t rest = used_ - n;
+  if (rest > 0) std::memmove(buf_.data(), buf_.data() + n, rest);
+  moved_ += rest;
+  used_ = rest;
+}
 
 }  // namespace codeledger::bench::resp
