@@ -105,7 +105,7 @@ void Connection::read_http() {
                      self->padded_.resize(body.size() + simdjson::SIMDJSON_PADDING, '\0');
                      const std::string_view view(self->padded_.data(), body.size());
                      const Classified c = classify_http(res.result_int(), view, self->json_);
-                     self->reconnect_ = !res.keep_alive();
+                     self->reconnect_ = !self->parser_->keep_alive();
                      self->finish(c, view);
                    });
 }

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include "bench/load/answer_parser.h"
 #include "bench/load/resp.h"
 #include "bench/load/stats.h"
 #include "bench/load/workload.h"
@@ -79,7 +80,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Op op_;
   std::string out_;
   boost::beast::flat_buffer buffer_ = http_read_buffer();
-  std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>> parser_;
+  std::optional<AnswerParser> parser_;
   resp::Inbox redis_in_{kRedisReadBytes};
   simdjson::ondemand::parser json_;
   std::string padded_;  // body copy with simdjson padding
