@@ -30,10 +30,10 @@ class DurabilityGate {
   // The io threads say when they run out of ready work and when they wake: a log waiting to
   // gather more records before its fdatasync need not wait once none of them can stage one.
   // io_threads(n) once before they start; each then calls io_idle() before it blocks and
-  // io_busy() when it wakes. Only when wants_idle_hints(): finding out costs an io thread extra
-  // non-blocking epoll_waits each time it runs dry (an open loop of 11,000 redeem requests a
-  // second: 5.5 epoll_wait calls a request against 3.6, session 19), which only a log that
-  // makes answers wait for the disk can use.
+  // io_busy() when it wakes. Only when wants_idle_hints(): finding out costs an io thread a
+  // non-blocking epoll_wait each time it runs dry (before session 24 two or more: an open loop
+  // of 11,000 redeem requests a second made 5.5 epoll_wait calls a request against 3.6,
+  // session 19), which only a log that makes answers wait for the disk can use.
   virtual bool wants_idle_hints() const { return false; }
   virtual void io_threads(unsigned) {}
   virtual void io_idle() {}
