@@ -92,6 +92,15 @@ server_binary() {
   fi
 }
 
+# Starts redis-server in the background (the caller takes its pid from $!) on 127.0.0.1:$2,
+# with its files in directory $3 and AOF $1: off, everysec or always; no RDB snapshots.
+launch_redis() {
+  local aof=(--appendonly no)
+  [ "$1" != off ] && aof=(--appendonly yes --appendfsync "$1")
+  redis-server --bind 127.0.0.1 --port "$2" --save '' "${aof[@]}" --dir "$3" \
+    --daemonize no --logfile "$3/redis.log" &
+}
+
 # Exits 2 naming the first of $2.. that is not an executable; $1 is the script's name.
 require_binaries() {
   local script=$1 bin

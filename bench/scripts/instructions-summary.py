@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """The summary instructions.sh prints, from `callgrind_annotate --inclusive=yes
---tree=calling` output of a server's dump: the requests served (the calls of
-Dispatcher::handle, from its callers' callee lines, which end in "(N x)"), the instructions
-per request (PROGRAM TOTALS / requests), and the `top` codeledger functions by inclusive
-instructions per request.
+--tree=calling` output of a dump: the requests (the calls of REQUEST_FUNCTION, by default
+the server's Dispatcher::handle, with --count load ledger-load's Connection::finish, from
+its callers' callee lines, which end in "(N x)"), the instructions per request (PROGRAM
+TOTALS / requests), and the `top` codeledger functions by inclusive instructions per request.
 
-usage: instructions-summary.py ANNOTATED TARGET SCENARIO TOP
+usage: instructions-summary.py ANNOTATED TARGET SCENARIO TOP [REQUEST_FUNCTION]
 Exits 1 with the reason when no request was counted.
 """
 import re
@@ -19,7 +19,7 @@ def number(text):
     return int(text.replace(",", ""))
 
 
-def summarise(lines):
+def summarise(lines, request_function="Dispatcher::handle"):
     """(total instructions, requests, {function: inclusive instructions})."""
     total, requests, functions = 0, 0, {}
     for line in lines:
@@ -29,7 +29,7 @@ def summarise(lines):
         cost, mark, rest = number(m.group(1)), m.group(2), m.group(3)
         if "PROGRAM TOTALS" in rest:
             total = cost
-        elif mark == ">" and "Dispatcher::handle(" in rest:
+        elif mark == ">" and request_function + "(" in rest:
             calls = CALLS.search(rest)
             if calls:
                 requests = max(requests, number(calls.group(1)))
@@ -51,10 +51,11 @@ def render(target, scenario, top, total, requests, functions):
 
 def main(argv):
     path, target, scenario, top = argv[1], argv[2], argv[3], int(argv[4])
+    request_function = argv[5] if len(argv) > 5 else "Dispatcher::handle"
     with open(path, errors="replace") as f:
-        total, requests, functions = summarise(f)
+        total, requests, functions = summarise(f, request_function)
     if requests == 0 or total == 0:
-        sys.exit("instructions: no request was counted (is this codeledgerd or ceiling-server?)")
+        sys.exit(f"instructions: no request was counted (no call of {request_function} in the dump)")
     print(render(target, scenario, top, total, requests, functions))
 
 

@@ -11,12 +11,22 @@
 # moment its set-up is done to the end of the load, and stops the server on exit. The server
 # runs about 50 times slower under callgrind: keep --requests small.
 #
-# usage: bench/scripts/instructions.sh [--target ceiling|none|async|sync] [--scenario S]
-#          [--requests N] [--top N] [--daemon PATH] [--build-dir DIR]
-# Prints one line: target, scenario, requests=N (Dispatcher::handle calls in the window),
-# instructions_per_request=X; then the --top (default 12) codeledger functions by
-# instructions per request, callees included.
-# Needs valgrind (apt-get install valgrind; its callgrind_control and callgrind_annotate).
+# --count load counts the load generator instead: the server runs as it is, ledger-load under
+# callgrind, counting its event loop only (Asio's scheduler::run: every request's
+# send, read, answer check and timing; not its set-up, which makes blocking calls, nor its
+# report), per answer taken (Connection::finish). The load generator shares the machine's
+# CPUs with the server, so what it spends a request is taken from the server; --target redis
+# (only here: Redis is not built with symbols to count) shows what it spends on Redis's
+# answers against codeledgerd's. --load PATH counts another ledger-load build.
+#
+# usage: bench/scripts/instructions.sh [--target ceiling|none|async|sync|redis] [--scenario S]
+#          [--requests N] [--top N] [--count server|load] [--daemon PATH] [--load PATH]
+#          [--build-dir DIR]
+# Prints one line: target, scenario, requests=N (Dispatcher::handle calls in the window, or
+# Connection::finish calls with --count load), instructions_per_request=X; then the --top
+# (default 12) codeledger functions by instructions per request, callees included.
+# Needs valgrind (apt-get install valgrind; its callgrind_control and callgrind_annotate),
+# and redis-server for --target redis.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -25,21 +35,30 @@ TARGET=none
 SCENARIO=link
 REQUESTS=10000
 TOP=12
+COUNT=server
 DAEMON=
+LOAD=
 while [ $# -gt 0 ]; do
   case "$1" in
     --target) TARGET=$2; shift ;;
     --scenario) SCENARIO=$2; shift ;;
     --requests) REQUESTS=$2; shift ;;
     --top) TOP=$2; shift ;;
+    --count) COUNT=$2; shift ;;
     --daemon) DAEMON=$2; shift ;;
+    --load) LOAD=$2; shift ;;
     --build-dir) BUILD=$2; shift ;;
     -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "instructions: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
 done
-case "$TARGET" in ceiling|none|async|sync) ;; *) echo "instructions: bad --target $TARGET" >&2; exit 2 ;; esac
+case "$COUNT" in server|load) ;; *) echo "instructions: bad --count $COUNT (server or load)" >&2; exit 2 ;; esac
+case "$TARGET" in
+  ceiling|none|async|sync) ;;
+  redis) [ "$COUNT" = load ] || { echo "instructions: --target redis needs --count load" >&2; exit 2; } ;;
+  *) echo "instructions: bad --target $TARGET" >&2; exit 2 ;;
+esac
 case "$SCENARIO" in link|redeem|lookup|hot-code|peak-sale) ;; *) echo "instructions: bad --scenario $SCENARIO" >&2; exit 2 ;; esac
 [[ "$REQUESTS" =~ ^[0-9]+$ ]] && [ "$REQUESTS" -ge 100 ] && [ "$REQUESTS" -le 1000000 ] ||
   { echo "instructions: --requests must be 100..1000000" >&2; exit 2; }
@@ -47,10 +66,13 @@ case "$SCENARIO" in link|redeem|lookup|hot-code|peak-sale) ;; *) echo "instructi
 for tool in valgrind callgrind_control callgrind_annotate; do
   command -v "$tool" >/dev/null || { echo "instructions: $tool is missing (apt-get install valgrind)" >&2; exit 2; }
 done
+if [ "$TARGET" = redis ] && ! command -v redis-server >/dev/null; then
+  echo "instructions: redis-server is missing (apt-get install redis-server)" >&2; exit 2
+fi
 
 SERVER_THREADS=1
 # make_work_dir, free_port, wait_port, stop_pid, the bench key (KEY, SECRET), write_config,
-# server_binary, require_binaries and wait_load_ready
+# server_binary, launch_redis, require_binaries and wait_load_ready
 source "$ROOT/bench/scripts/bench-lib.sh"
 WORK=$(make_work_dir "" codeledger-instructions)
 SERVER_PID=
@@ -60,29 +82,50 @@ cleanup() {
 }
 trap cleanup EXIT
 
-MODE=$TARGET; [ "$MODE" = ceiling ] && MODE=none
-CONFIG=$(write_config "$MODE" "$WORK/data")
 PORT=$(free_port)
-SERVER=$(server_binary "$TARGET" "$BUILD" "$DAEMON")
-LOAD=$BUILD/bench/ledger-load
-require_binaries instructions "$LOAD" "$SERVER"
-valgrind --tool=callgrind --callgrind-out-file="$WORK/cg.out" \
-  "$SERVER" --config "$CONFIG" --listen "127.0.0.1:$PORT" > "$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-# Under valgrind the start takes seconds.
-wait_port "$PORT" "$SERVER_PID" 120 || { cat "$WORK/server.log" >&2; exit 1; }
+LOAD=${LOAD:-$BUILD/bench/ledger-load}
+if [ "$TARGET" = redis ]; then
+  require_binaries instructions "$LOAD"
+  launch_redis off "$PORT" "$WORK"  # what the load spends on an answer does not depend on AOF
+  SERVER_PID=$!
+  wait_port "$PORT" "$SERVER_PID"
+  TARGET_FLAGS=(--target redis --port "$PORT")
+else
+  MODE=$TARGET; [ "$MODE" = ceiling ] && MODE=none
+  CONFIG=$(write_config "$MODE" "$WORK/data")
+  SERVER=$(server_binary "$TARGET" "$BUILD" "$DAEMON")
+  require_binaries instructions "$LOAD" "$SERVER"
+  UNDER=()
+  [ "$COUNT" = server ] && UNDER=(valgrind --tool=callgrind --callgrind-out-file="$WORK/cg.out")
+  "${UNDER[@]}" "$SERVER" --config "$CONFIG" --listen "127.0.0.1:$PORT" > "$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  # Under valgrind the start takes seconds.
+  wait_port "$PORT" "$SERVER_PID" 120 || { cat "$WORK/server.log" >&2; exit 1; }
+  TARGET_FLAGS=(--port "$PORT" --key "$KEY" --secret "$SECRET")
+fi
+LOAD_ARGS=("${TARGET_FLAGS[@]}" --scenario "$SCENARIO" --requests "$REQUESTS" --codes "$REQUESTS"
+           --duration 3600 --connections 8 --threads 1 --seed 1 --no-verify --no-progress
+           --json "$WORK/load.json" --html /dev/null)
 
-echo "instructions: $TARGET $SCENARIO, $REQUESTS requests under callgrind (a minute or more)..." >&2
-"$LOAD" --port "$PORT" --key "$KEY" --secret "$SECRET" --scenario "$SCENARIO" --requests "$REQUESTS" \
-  --codes "$REQUESTS" --duration 3600 --connections 8 --threads 1 --seed 1 --no-verify \
-  --no-progress --json "$WORK/load.json" --html /dev/null > "$WORK/load.out" 2>&1 &
-LOAD_PID=$!
-wait_load_ready "$WORK/load.out" "$LOAD_PID" 300 || { echo "instructions: the load's set-up failed:" >&2; cat "$WORK/load.out" >&2; exit 1; }
-callgrind_control -z "$SERVER_PID" > /dev/null 2>&1  # count from here
-wait "$LOAD_PID" || { echo "instructions: the load failed:" >&2; cat "$WORK/load.out" >&2; exit 1; }
-callgrind_control -d "$SERVER_PID" > /dev/null 2>&1  # to here: written as cg.out.1
-for _ in $(seq 1 100); do [ -s "$WORK/cg.out.1" ] && break; sleep 0.1; done
-[ -s "$WORK/cg.out.1" ] || { echo "instructions: callgrind wrote no dump" >&2; exit 1; }
+echo "instructions: $COUNT of $TARGET $SCENARIO, $REQUESTS requests under callgrind (a minute or more)..." >&2
+if [ "$COUNT" = server ]; then
+  "$LOAD" "${LOAD_ARGS[@]}" > "$WORK/load.out" 2>&1 &
+  LOAD_PID=$!
+  wait_load_ready "$WORK/load.out" "$LOAD_PID" 300 || { echo "instructions: the load's set-up failed:" >&2; cat "$WORK/load.out" >&2; exit 1; }
+  callgrind_control -z "$SERVER_PID" > /dev/null 2>&1  # count from here
+  wait "$LOAD_PID" || { echo "instructions: the load failed:" >&2; cat "$WORK/load.out" >&2; exit 1; }
+  callgrind_control -d "$SERVER_PID" > /dev/null 2>&1  # to here: written as cg.out.1
+  DUMP=$WORK/cg.out.1
+  for _ in $(seq 1 100); do [ -s "$DUMP" ] && break; sleep 0.1; done
+  REQUEST_FUNCTION="Dispatcher::handle"
+else
+  valgrind --tool=callgrind --callgrind-out-file="$WORK/cg.out" --toggle-collect='*scheduler::run(*' \
+    "$LOAD" "${LOAD_ARGS[@]}" > "$WORK/load.out" 2>&1 ||
+    { echo "instructions: the load failed:" >&2; cat "$WORK/load.out" >&2; exit 1; }
+  DUMP=$WORK/cg.out  # written as the load exits
+  REQUEST_FUNCTION="Connection::finish"
+fi
+[ -s "$DUMP" ] || { echo "instructions: callgrind wrote no dump" >&2; exit 1; }
 
-callgrind_annotate --inclusive=yes --tree=calling --threshold=100 --auto=no "$WORK/cg.out.1" > "$WORK/annotated" 2>/dev/null
-python3 "$ROOT/bench/scripts/instructions-summary.py" "$WORK/annotated" "$TARGET" "$SCENARIO" "$TOP"
+callgrind_annotate --inclusive=yes --tree=calling --threshold=100 --auto=no "$DUMP" > "$WORK/annotated" 2>/dev/null
+python3 "$ROOT/bench/scripts/instructions-summary.py" "$WORK/annotated" "$TARGET" "$SCENARIO" "$TOP" "$REQUEST_FUNCTION"

@@ -161,12 +161,10 @@ start_codeledgerd() {  # $1 durability, $2 sync lanes; a fresh data directory ea
 }
 
 start_redis() {  # $1 off|everysec|always
-  local dir aof=(--appendonly no)
+  local dir
   dir=$(mktemp -d "$WORK/redis-$1.XXXX")
-  [ "$1" != off ] && aof=(--appendonly yes --appendfsync "$1")
   PORT=$(free_port)
-  redis-server --bind 127.0.0.1 --port "$PORT" --save '' "${aof[@]}" --dir "$dir" \
-    --daemonize no --logfile "$dir/redis.log" &
+  launch_redis "$1" "$PORT" "$dir"
   PID=$!; PIDS+=("$PID"); wait_port "$PORT" "$PID"
   FLAGS=(--target redis --port "$PORT")
 }

@@ -1,5 +1,5 @@
-"""bench/scripts/instructions-summary.py: requests are the calls of Dispatcher::handle, the
-total is PROGRAM TOTALS, and functions are listed by inclusive instructions per request
+"""bench/scripts/instructions-summary.py: requests are the calls of Dispatcher::handle (with
+--count load, of Connection::finish), the total is PROGRAM TOTALS, and functions are listed by inclusive instructions per request
 (the largest block of a name: inlined pieces elsewhere are smaller); instructions.sh
 refuses bad arguments before starting anything."""
 import importlib.util
@@ -55,6 +55,13 @@ class Summarise(unittest.TestCase):
             "      9422  codeledger::server::capillary::link_code",
         ])
 
+    def test_the_load_generator_counts_its_answers_taken(self):
+        load = ANNOTATED.replace("codeledger::server::Dispatcher::handle(boost::beast::http::message<true> const&, codeledger::server::RequestInfo&) const (9,586x)",
+                                 "codeledger::bench::Connection::finish(codeledger::bench::Classified const&, std::basic_string_view<char>) (4,000x)")
+        self.assertEqual(summary.summarise(load.splitlines())[1], 0)  # not a server's dump
+        total, requests, _ = summary.summarise(load.splitlines(), "Connection::finish")
+        self.assertEqual((total, requests), (244442920, 4000))
+
     def test_no_handler_calls_is_an_error_not_a_division_by_zero(self):
         with tempfile.NamedTemporaryFile("w", suffix=".txt") as f:
             f.write("1,000 (100.0%)  PROGRAM TOTALS\n")
@@ -62,7 +69,7 @@ class Summarise(unittest.TestCase):
             r = subprocess.run(["python3", os.path.join(SCRIPTS, "instructions-summary.py"),
                                 f.name, "none", "link", "5"], capture_output=True, text=True)
         self.assertEqual(r.returncode, 1)
-        self.assertIn("no request was counted", r.stderr)
+        self.assertIn("no request was counted (no call of Dispatcher::handle in the dump)", r.stderr)
 
 
 class InstructionsScriptArguments(unittest.TestCase):
@@ -73,7 +80,9 @@ class InstructionsScriptArguments(unittest.TestCase):
 
     def test_bad_arguments_exit_2_with_the_reason(self):
         cases = [
-            (("--target", "redis"), "bad --target redis"),
+            (("--target", "nope"), "bad --target nope"),
+            (("--target", "redis"), "--target redis needs --count load"),
+            (("--count", "client"), "bad --count client (server or load)"),
             (("--scenario", "nope"), "bad --scenario nope"),
             (("--requests", "99"), "--requests must be 100..1000000"),
             (("--requests", "x"), "--requests must be 100..1000000"),
