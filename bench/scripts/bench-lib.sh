@@ -92,12 +92,39 @@ server_binary() {
   fi
 }
 
+# --pin SERVER_CPUS:LOAD_CPUS (taskset lists, e.g. 1:0): set_pin sets SERVER_PIN and
+# LOAD_PIN, the prefixes that start every server (the ceiling, codeledgerd, Redis alike) and
+# the load generator on those CPUs; unpinned, both are empty. Put the servers on the CPU that
+# takes the data disk's interrupts (its queue's line in /proc/interrupts): there the
+# fdatasync's completion finds the log's thread and the io thread on the CPU it interrupts,
+# instead of waking a halted second vCPU (docs/benchmarks.md, session 24).
+SERVER_PIN=()
+LOAD_PIN=()
+set_pin() {  # $1 the script's name, $2 the spec; exits 2 on a malformed spec or a missing CPU
+  local list='[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*' cpu last
+  if ! [[ "$2" =~ ^${list}:${list}$ ]]; then
+    echo "$1: --pin must be SERVER_CPUS:LOAD_CPUS (taskset lists), e.g. 1:0" >&2; exit 2
+  fi
+  last=$(( $(getconf _NPROCESSORS_ONLN) - 1 ))
+  for cpu in ${2//[:,-]/ }; do
+    [ "$cpu" -le "$last" ] || { echo "$1: --pin names CPU $cpu; this machine has CPUs 0..$last" >&2; exit 2; }
+  done
+  command -v taskset >/dev/null || { echo "$1: --pin needs taskset (apt-get install util-linux)" >&2; exit 2; }
+  SERVER_PIN=(taskset -c "${2%%:*}")
+  LOAD_PIN=(taskset -c "${2##*:}")
+}
+
+pin_note() {  # one line on where the servers and the load generator ran
+  if [ ${#SERVER_PIN[@]} -eq 0 ]; then echo "cpus: not pinned"
+  else echo "cpus: servers on ${SERVER_PIN[2]}, the load generator on ${LOAD_PIN[2]} (--pin)"; fi
+}
+
 # Starts redis-server in the background (the caller takes its pid from $!) on 127.0.0.1:$2,
 # with its files in directory $3 and AOF $1: off, everysec or always; no RDB snapshots.
 launch_redis() {
   local aof=(--appendonly no)
   [ "$1" != off ] && aof=(--appendonly yes --appendfsync "$1")
-  redis-server --bind 127.0.0.1 --port "$2" --save '' "${aof[@]}" --dir "$3" \
+  "${SERVER_PIN[@]}" redis-server --bind 127.0.0.1 --port "$2" --save '' "${aof[@]}" --dir "$3" \
     --daemonize no --logfile "$3/redis.log" &
 }
 

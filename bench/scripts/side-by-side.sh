@@ -11,7 +11,7 @@
 # usage: bench/scripts/side-by-side.sh [--quick] [--requests N] [--connections N]
 #          [--peak-duration S] [--build-dir DIR] [--out DIR] [--two-lanes-too]
 #          [--only TARGETS] [--daemon PATH] [--closed-only] [--open-rate R] [--rounds N]
-#          [--data-dir DIR]
+#          [--data-dir DIR] [--pin SERVER_CPUS:LOAD_CPUS]
 # --two-lanes-too: also runs sync link/redeem with durability.sync_lanes 2 (two fdatasyncs
 #          in flight), right after the default (1 lane), as codeledgerd-sync2-*.
 # --only:  a comma-separated subset of ceiling,none,async,sync,redis (default: all).
@@ -28,6 +28,8 @@
 # --data-dir: where the servers' data and Redis's AOF go (default /tmp, the machine's disk).
 #          /dev/shm (tmpfs) takes the disk out: an fdatasync there makes nothing durable, so
 #          the runs show how much of each gap is the software's and how much the device's.
+# --pin:   every server on SERVER_CPUS and the load generator on LOAD_CPUS (taskset lists,
+#          e.g. 1:0; bench-lib.sh, set_pin): the same placement for every target.
 # env:   SERVER_THREADS (default 1), CLIENT_THREADS (default 1): on a 2-core machine one core
 #        each for the server and the load generator, as single-threaded Redis gets.
 set -euo pipefail
@@ -52,6 +54,7 @@ ROUNDS=1
 ROUND_NO=1
 SUFFIX=                  # -rK on closed-loop run names when there are several rounds
 DATA_DIR=                # parent of the run's scratch directory (empty: /tmp)
+PIN=                     # --pin SERVER_CPUS:LOAD_CPUS (empty: not pinned)
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -68,6 +71,7 @@ while [ $# -gt 0 ]; do
     --open-rate) OPEN_RATE=$2; shift ;;
     --rounds) ROUNDS=$2; shift ;;
     --data-dir) DATA_DIR=$2; shift ;;
+    --pin) PIN=$2; shift ;;
     -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "side-by-side: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -83,9 +87,10 @@ if [ -n "$OPEN_RATE" ] && ! [[ "$OPEN_RATE" =~ ^[1-9][0-9]{0,6}$ ]]; then
   exit 2
 fi
 
-# make_work_dir, data_dir_note, free_port, wait_port, metrics, the bench key (KEY, SECRET)
-# and write_config
+# make_work_dir, data_dir_note, free_port, wait_port, metrics, the bench key (KEY, SECRET),
+# write_config, launch_redis, set_pin and pin_note
 source "$ROOT/bench/scripts/bench-lib.sh"
+[ -n "$PIN" ] && set_pin side-by-side "$PIN"
 
 LOAD=$BUILD/bench/ledger-load
 CEILING=$BUILD/bench/ceiling/ceiling-server
@@ -119,7 +124,7 @@ ensure_tools() {
 }
 
 ledger_load() {  # ledger-load with this run's connection and thread counts, no progress line
-  "$LOAD" --connections "$CONNECTIONS" --threads "$CLIENT_THREADS" --no-progress "$@"
+  "${LOAD_PIN[@]}" "$LOAD" --connections "$CONNECTIONS" --threads "$CLIENT_THREADS" --no-progress "$@"
 }
 
 load() {  # $1 name, rest: ledger-load flags; appends the RESULT line to $RESULTS
@@ -146,7 +151,7 @@ closed_runs() {  # $1 target name, rest: connection flags
 start_ceiling() {
   local cfg
   PORT=$(free_port); cfg=$(write_config none "$WORK/ceiling")
-  "$CEILING" --config "$cfg" --listen "127.0.0.1:$PORT" > "$WORK/ceiling.log" 2>&1 &
+  "${SERVER_PIN[@]}" "$CEILING" --config "$cfg" --listen "127.0.0.1:$PORT" > "$WORK/ceiling.log" 2>&1 &
   PID=$!; PIDS+=("$PID"); wait_port "$PORT" "$PID"
   FLAGS=(--port "$PORT" --key "$KEY" --secret "$SECRET" --no-verify)
 }
@@ -155,7 +160,7 @@ start_codeledgerd() {  # $1 durability, $2 sync lanes; a fresh data directory ea
   local data cfg
   data=$(mktemp -d "$WORK/data-$1-$2.XXXX")
   PORT=$(free_port); cfg=$(write_config "$1" "$data" "$2")
-  "$DAEMON" --config "$cfg" --listen "127.0.0.1:$PORT" > "$data.log" 2>&1 &
+  "${SERVER_PIN[@]}" "$DAEMON" --config "$cfg" --listen "127.0.0.1:$PORT" > "$data.log" 2>&1 &
   PID=$!; PIDS+=("$PID"); wait_port "$PORT" "$PID"
   FLAGS=(--port "$PORT" --key "$KEY" --secret "$SECRET")
 }
@@ -265,6 +270,7 @@ summary() {  # targets judged only when the logs were on a disk
 ensure_tools
 echo "side-by-side: $CONNECTIONS connections, $REQUESTS requests per closed-loop run, $ROUNDS round(s), reports in $OUT"
 data_dir_note "$WORK"
+pin_note
 wanted() { [[ ",$ONLY," == *",$1,"* ]]; }
 for ((ROUND_NO = 1; ROUND_NO <= ROUNDS; ROUND_NO++)); do
   if [ "$ROUNDS" -gt 1 ]; then SUFFIX=-r$ROUND_NO; echo "== round $ROUND_NO of $ROUNDS"; fi
@@ -278,4 +284,4 @@ for ((ROUND_NO = 1; ROUND_NO <= ROUNDS; ROUND_NO++)); do
   fi
 done
 if [ "$CLOSED_ONLY" = 0 ]; then open_loop_beside_sync; fi
-{ data_dir_note "$WORK"; summary; } | tee "$OUT/summary.txt"
+{ data_dir_note "$WORK"; pin_note; summary; } | tee "$OUT/summary.txt"

@@ -8,6 +8,7 @@
 # usage: bench/scripts/thread-cpu.sh [--target ceiling|none|async|sync] [--scenario S]
 #          [--requests N] [--codes N] [--rate R] [--connections N] [--daemon PATH]
 #          [--load PATH] [--build-dir DIR] [--vcpu-gaps] [--data-dir DIR]
+#          [--pin SERVER_CPUS:LOAD_CPUS]
 # --codes: codes set up for the run (default: as many as --requests; fewer suit lookup, to
 # see whether the ledger's memory footprint matters).
 # Prints where the data went (data_dir_note, bench-lib.sh), then one line: target, scenario,
@@ -23,6 +24,8 @@
 # by the host (bench/scripts/vcpu-gaps.py): is a latency tail the server's or the machine's?
 # --data-dir: where the server's data goes (default /tmp, the machine's disk; /dev/shm takes
 # the disk out of sync's fdatasyncs, and the data line then warns that nothing was durable).
+# --pin: the server on SERVER_CPUS and the load generator on LOAD_CPUS (taskset lists, e.g.
+# 1:0; bench-lib.sh, set_pin).
 # GROUP_COMMIT_WAIT_US, _QUIET_US and _MIN_RECORDS in the environment set
 # durability.group_commit_* (bench-lib.sh); SERVER_THREADS sets the io threads (default 1).
 set -euo pipefail
@@ -39,6 +42,7 @@ DAEMON=
 LOAD=
 VCPU_GAPS=0
 DATA_DIR=
+PIN=
 while [ $# -gt 0 ]; do
   case "$1" in
     --target) TARGET=$2; shift ;;
@@ -52,6 +56,7 @@ while [ $# -gt 0 ]; do
     --codes) CODES=$2; shift ;;
     --vcpu-gaps) VCPU_GAPS=1 ;;
     --data-dir) DATA_DIR=$2; shift ;;
+    --pin) PIN=$2; shift ;;
     -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "thread-cpu: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -61,8 +66,9 @@ case "$TARGET" in ceiling|none|async|sync) ;; *) echo "thread-cpu: bad --target 
 
 SERVER_THREADS=${SERVER_THREADS:-1}
 # make_work_dir, data_dir_note, free_port, wait_port, stop_pid, metrics, the bench key (KEY,
-# SECRET), write_config, server_binary, require_binaries and wait_load_ready
+# SECRET), write_config, server_binary, require_binaries, wait_load_ready, set_pin and pin_note
 source "$ROOT/bench/scripts/bench-lib.sh"
+[ -n "$PIN" ] && set_pin thread-cpu "$PIN"
 WORK=$(make_work_dir "$DATA_DIR" codeledger-thread-cpu)
 SERVER_PID=
 PERF_PID=
@@ -79,7 +85,7 @@ PORT=$(free_port)
 SERVER=$(server_binary "$TARGET" "$BUILD" "$DAEMON")
 LOAD=${LOAD:-$BUILD/bench/ledger-load}
 require_binaries thread-cpu "$LOAD" "$SERVER"
-"$SERVER" --config "$CONFIG" --listen "127.0.0.1:$PORT" > "$WORK/server.log" 2>&1 &
+"${SERVER_PIN[@]}" "$SERVER" --config "$CONFIG" --listen "127.0.0.1:$PORT" > "$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 wait_port "$PORT" "$SERVER_PID"
 
@@ -94,7 +100,7 @@ if [ "$VCPU_GAPS" = 1 ]; then
   PERF_PID=$!
   sleep 0.5
 fi
-"$LOAD" "${LOAD_ARGS[@]}" > "$WORK/load.out" 2>&1 &
+"${LOAD_PIN[@]}" "$LOAD" "${LOAD_ARGS[@]}" > "$WORK/load.out" 2>&1 &
 LOAD_PID=$!
 wait_load_ready "$WORK/load.out" "$LOAD_PID" || true  # a failed set-up shows in the RESULT line
 sleep 1.5
@@ -123,6 +129,7 @@ WAL=$(paste "$WORK/w0" "$WORK/w1" | awk '{d[$1] = $4 - $2}
          d["codeledger_wal_records_total"] / b, f / 2, (f > 0 ? 1e6 * d["codeledger_wal_fsync_seconds_sum"] / f : 0),
          d["codeledger_wal_group_commit_waits_total"]}')
 data_dir_note "$WORK"
+pin_note
 echo "$TARGET $SCENARIO ${RESULT:-failed} cpu: $CPU$WAL$SHORT"
 if [ "$VCPU_GAPS" = 1 ]; then
   kill -INT "$PERF_PID" 2>/dev/null || true

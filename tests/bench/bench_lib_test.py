@@ -2,7 +2,8 @@
 directory with a clear error, makes the run's scratch directory under one that is, and
 data_dir_note warns exactly when the data sits in memory (tmpfs), where an fdatasync makes
 nothing durable; side-by-side.sh and thread-cpu.sh refuse a bad --data-dir before starting
-anything, and side-by-side.sh a --rounds outside 1..30."""
+anything, and side-by-side.sh a --rounds outside 1..30; --pin (set_pin) takes two taskset
+lists of CPUs this machine has and sets the servers' and the load generator's prefixes."""
 import os
 import subprocess
 import tempfile
@@ -107,6 +108,38 @@ class SideBySideRounds(unittest.TestCase):
         self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
         self.assertNotIn("--rounds", r.stderr)
         self.assertIn("is not a writable directory", r.stderr)
+
+
+class Pin(unittest.TestCase):
+    def test_two_cpu_lists_set_both_prefixes(self):
+        r = bash('set_pin test "0:0"; echo "${SERVER_PIN[*]}|${LOAD_PIN[*]}"; pin_note')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.splitlines(), ["taskset -c 0|taskset -c 0",
+                                                 "cpus: servers on 0, the load generator on 0 (--pin)"])
+
+    def test_unpinned_runs_say_so(self):
+        r = bash('echo "${#SERVER_PIN[@]}${#LOAD_PIN[@]}"; pin_note')
+        self.assertEqual(r.stdout.splitlines(), ["00", "cpus: not pinned"])
+
+    def test_a_malformed_spec_or_a_missing_cpu_is_refused(self):
+        last = os.cpu_count() - 1
+        cases = [("1", "--pin must be SERVER_CPUS:LOAD_CPUS"), ("a:0", "--pin must be SERVER_CPUS:LOAD_CPUS"),
+                 ("0:", "--pin must be SERVER_CPUS:LOAD_CPUS"),
+                 (f"0:{last + 1}", f"--pin names CPU {last + 1}; this machine has CPUs 0..{last}")]
+        for spec, reason in cases:
+            with self.subTest(spec=spec):
+                r = bash('set_pin test "$1"; echo reached', spec)
+                self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+                self.assertIn("test: " + reason, r.stderr)
+                self.assertNotIn("reached", r.stdout)
+
+    def test_each_script_refuses_a_bad_pin_before_starting_anything(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            for script in ("side-by-side.sh", "thread-cpu.sh"):
+                with self.subTest(script=script):
+                    r = run_script(script, tmp, "--pin", "0")
+                    self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+                    self.assertIn(script[:-3] + ": --pin must be SERVER_CPUS:LOAD_CPUS", r.stderr)
 
 
 if __name__ == "__main__":
