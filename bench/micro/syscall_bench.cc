@@ -24,13 +24,12 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <unistd.h>
-
-#include <pthread.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <array>
 #include <atomic>
@@ -243,7 +242,9 @@ void BM_SocketFloor(benchmark::State& state) {
       if (next_ready == ready_count) {
         next_ready = 0;
         ready_count = ::epoll_wait(ep, ready.data(), static_cast<int>(ready.size()), 1000);
-        if (ready_count <= 0) error = "no answer within a second";
+        if (ready_count <= 0) {
+          error = server.failed() ? "the server failed to answer" : "no answer within a second";
+        }
         continue;
       }
       const std::size_t k = ready[next_ready++].data.u64;
@@ -256,7 +257,6 @@ void BM_SocketFloor(benchmark::State& state) {
       }
       answers_owed += answers;
     }
-    if (error == nullptr && server.failed()) error = "the server failed to answer";
     if (error != nullptr) {
       state.SkipWithError(error);
       break;
