@@ -319,8 +319,8 @@ bool WalWriter::wait_for_work(std::unique_lock<std::mutex>& lock) {
 
 // kSync with one lane: once a batch held group_commit_min_records or more (many writers are
 // sending at once), the next one waits for more before it is written and fdatasynced, as
-// long as records keep coming (a quiet spell of group_commit_quiet_us ends the wait) and at
-// most group_commit_wait_us. Why: each fdatasync costs this kind of VM about 100 µs of CPU
+// long as records keep coming (a quiet spell of group_commit_quiet_us, when set, ends the
+// wait) and at most group_commit_wait_us. Why: each fdatasync costs this kind of VM about 100 µs of CPU
 // besides the disk's time, and more records per fdatasync leave that CPU to the io threads
 // (through HTTP, 64 connections: 1.02-1.19x the sync requests of no wait). Why only after
 // big batches, and the quiet rule: a few writers are all in the batch already, and there a

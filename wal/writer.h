@@ -83,8 +83,14 @@ struct WalOptions {
   // longest the writer waits for more before it writes and fdatasyncs the next
   // (microseconds, 0..kGroupCommitWaitUsMax; 0: never), and the quiet spell (no new record)
   // that ends the wait sooner (0: none). See WalWriter::gather_concurrent_writes.
+  // No quiet spell by default: a server that tracks its producers (track_producers) ends the
+  // wait exactly when its io threads run dry, and a quiet spell only woke the writer every
+  // few tens of microseconds while it gathered, on the io thread's CPU. Through HTTP, sync,
+  // in turns against 60: link 6 of 7 and peak sale 3 of 3 turns faster, redeem batches of
+  // 51-55 records against 31-35 (docs/benchmarks.md, session 25). A writer whose producers
+  // are not tracked may want one, so that a lull ends its wait.
   std::uint32_t group_commit_wait_us = 300;
-  std::uint32_t group_commit_quiet_us = 60;
+  std::uint32_t group_commit_quiet_us = 0;
   std::uint32_t group_commit_min_records = 8;  // 2..kGroupCommitMinRecordsMax
   std::size_t staging_bytes_max = 256u << 20;            // appends wait beyond this (backpressure)
   std::size_t async_batch_bytes = 1u << 20;              // kAsync: write early past this

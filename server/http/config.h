@@ -5,7 +5,7 @@
 //   { "listen": "127.0.0.1:8080", "threads": 4, "data_dir": "./data",
 //     "durability": {"mode": "sync" | "async" | "none", "fsync_interval_ms": 5,
 //                    "snapshot_interval_ms": 300000, "preallocate": true, "sync_lanes": 1,
-//                    "group_commit_wait_us": 300, "group_commit_quiet_us": 60,
+//                    "group_commit_wait_us": 300, "group_commit_quiet_us": 0,
 //                    "group_commit_min_records": 8},
 //     "limits": {"body_bytes_max": 1048576, "header_bytes_max": 16384,
 //                "read_timeout_ms": 10000, "idle_timeout_ms": 60000,

@@ -54,7 +54,7 @@ TEST(ConfigParsing, FullDocumentIsRead) {
   EXPECT_EQ(c.wal_group_commit_wait_us, 0u);
   EXPECT_EQ(Config{}.wal_group_commit_wait_us, 300u);
   EXPECT_EQ(c.wal_group_commit_quiet_us, 25u);
-  EXPECT_EQ(Config{}.wal_group_commit_quiet_us, 60u);
+  EXPECT_EQ(Config{}.wal_group_commit_quiet_us, 0u);
   EXPECT_EQ(c.wal_group_commit_min_records, 4u);
   EXPECT_EQ(Config{}.wal_group_commit_min_records, 8u);
   EXPECT_EQ(c.limits.body_bytes_max, 2048u);
