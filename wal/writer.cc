@@ -320,15 +320,17 @@ bool WalWriter::wait_for_work(std::unique_lock<std::mutex>& lock) {
 // kSync with one lane: once a batch held group_commit_min_records or more (many writers are
 // sending at once), the next one waits for more before it is written and fdatasynced, as
 // long as records keep coming (a quiet spell of group_commit_quiet_us, when set, ends the
-// wait) and at most group_commit_wait_us. Why: each fdatasync costs this kind of VM about 100 µs of CPU
-// besides the disk's time, and more records per fdatasync leave that CPU to the io threads
-// (through HTTP, 64 connections: 1.02-1.19x the sync requests of no wait). Why only after
-// big batches, and the quiet rule: a few writers are all in the batch already, and there a
-// wait only delays it (4 connections: 0.54-0.71x the requests with a wait after every batch
-// of two or more; docs/benchmarks.md, session 11). Ends early on close or a failed lane,
-// and skipped or ended once every tracked producer is idle (track_producers): then nothing
-// more is coming until clients get their answers, which wait on this very batch (through
-// HTTP, 64 connections: 1.06-1.08x the sync link requests, docs/benchmarks.md, session 19).
+// wait) and at most group_commit_wait_us. Why: each fdatasync costs this kind of VM about
+// 100 µs of CPU besides the disk's time, and more records per fdatasync leave that CPU to the
+// io threads (through HTTP, 64 connections: 1.02-1.19x the sync requests of no wait). Why
+// only after big batches, and the quiet rule: a few writers are all in the batch already,
+// and there a wait only delays it (4 connections: 0.54-0.71x the requests with a wait after
+// every batch of two or more; docs/benchmarks.md, session 11). Ends early on close or a
+// failed lane, and skipped or ended once every tracked producer is idle (track_producers):
+// then nothing more is coming until clients get their answers, which wait on this very batch
+// (through HTTP, 64 connections: 1.06-1.08x the sync link requests, docs/benchmarks.md,
+// session 19). With tracked producers that makes the quiet rule redundant (off by default
+// since session 25).
 void WalWriter::gather_concurrent_writes(std::unique_lock<std::mutex>& lock) {
   if (options_.group_commit_wait_us == 0 || batches_by_time() || lanes_ ||
       last_batch_records_ < options_.group_commit_min_records || staging_.empty() ||
