@@ -31,7 +31,7 @@ class LimitingTokens final : public TokenAuthority {
   std::optional<Caller> authenticate_token(std::string_view token) const override {
     if (limiter_) {
       if (RateDecision d = limiter_->check_address(client_); !d.admitted) {
-        return refuse(d, limiter_->failure_policy_header(), "authentication failures");
+        return refuse(d, "authentication failures");
       }
     }
     std::optional<Caller> caller = auth_.authenticate_token(token);
@@ -39,28 +39,25 @@ class LimitingTokens final : public TokenAuthority {
       if (metrics_) metrics_->auth_failure();
       if (limiter_) {
         if (RateDecision d = limiter_->charge_failure(client_); !d.admitted) {
-          return refuse(d, limiter_->failure_policy_header(), "authentication failures");
+          return refuse(d, "authentication failures");
         }
       }
       return std::nullopt;
     }
     if (limiter_) {
       decision = limiter_->admit_key(caller->key_name);
-      policy = limiter_->key_policy_header(caller->key_name);
-      if (!decision.admitted) return refuse(decision, policy, "API key '" + caller->key_name + "'");
+      if (!decision.admitted) return refuse(decision, "API key '" + caller->key_name + "'");
     }
     return caller;
   }
 
   mutable RateDecision decision;        // the key's decision once a token resolved
-  mutable std::string_view policy;      // its RateLimit-Policy value
   mutable std::optional<Reply> refusal;  // 429 to answer instead of the handler's reply
   std::string_view refusal_path;  // the request's path (outlives this object)
 
  private:
-  std::nullopt_t refuse(const RateDecision& d, std::string_view policy_header,
-                        const std::string& who) const {
-    refusal = too_many_requests(refusal_path, policy_header, d, "rate limit exceeded for " + who);
+  std::nullopt_t refuse(const RateDecision& d, const std::string& who) const {
+    refusal = too_many_requests(refusal_path, d, "rate limit exceeded for " + who);
     return std::nullopt;
   }
 
@@ -72,23 +69,19 @@ class LimitingTokens final : public TokenAuthority {
 
 }  // namespace
 
-Reply too_many_requests(std::string_view path, std::string_view policy_header,
-                        const RateDecision& decision, std::string_view message) {
+Reply too_many_requests(std::string_view path, const RateDecision& decision,
+                        std::string_view message) {
   const std::int64_t retry_s = std::max<std::int64_t>(1, ceil_seconds(decision.retry_after_ns));
   Reply reply = envelope_error(path, http::status::too_many_requests,
                                std::string(message) + "; retry after " + std::to_string(retry_s) + " s");
   reply.headers.emplace_back("Retry-After", std::to_string(retry_s));
-  add_rate_headers(reply, policy_header, decision);
+  add_rate_headers(reply, decision);
   return reply;
 }
 
-void add_rate_headers(Reply& reply, std::string_view policy_header, const RateDecision& decision) {
-  if (!decision.limited || policy_header.empty()) return;
-  reply.headers.reserve(reply.headers.size() + 2);
-  reply.headers.emplace_back("RateLimit-Policy", std::string(policy_header));
-  // The policy's name is the quoted string that opens its header value.
-  const std::string_view name = policy_header.substr(1, policy_header.find('"', 1) - 1);
-  reply.headers.emplace_back("RateLimit", rate_limit_header(name, decision));
+void add_rate_headers(Reply& reply, const RateDecision& decision) {
+  if (!decision.limited || decision.policy.empty()) return;
+  reply.rate = {decision.policy, decision.remaining, ceil_seconds(decision.reset_ns)};
 }
 
 Dispatcher::Dispatcher(ledger::Ledger& ledger, Auth& auth, Router router, Clock clock,
@@ -135,7 +128,7 @@ Reply Dispatcher::call_checking_credentials(const Endpoint& endpoint, const Http
   const std::string_view failures = "rate limit exceeded for authentication failures";
   if (limiter_) {
     if (RateDecision d = limiter_->check_address(info.client); !d.admitted) {
-      return too_many_requests(path, limiter_->failure_policy_header(), d, failures);
+      return too_many_requests(path, d, failures);
     }
   }
   const Caller nobody;
@@ -145,7 +138,7 @@ Reply Dispatcher::call_checking_credentials(const Endpoint& endpoint, const Http
   if (metrics_) metrics_->auth_failure();
   if (limiter_) {
     if (RateDecision d = limiter_->charge_failure(info.client); !d.admitted) {
-      return too_many_requests(path, limiter_->failure_policy_header(), d, failures);
+      return too_many_requests(path, d, failures);
     }
   }
   return reply;
@@ -157,8 +150,7 @@ std::optional<Reply> Dispatcher::authenticate(std::string_view authorization, st
   // Refused before hashing anything: failed attempts must not buy CPU time.
   if (limiter_) {
     if (RateDecision d = limiter_->check_address(client); !d.admitted) {
-      return too_many_requests(path, limiter_->failure_policy_header(), d,
-                               "rate limit exceeded for authentication failures");
+      return too_many_requests(path, d, "rate limit exceeded for authentication failures");
     }
   }
   AuthResult auth = auth_.authenticate(authorization, info.auth_memo);
@@ -169,8 +161,7 @@ std::optional<Reply> Dispatcher::authenticate(std::string_view authorization, st
   if (metrics_) metrics_->auth_failure();
   if (limiter_) {
     if (RateDecision d = limiter_->charge_failure(client); !d.admitted) {
-      return too_many_requests(path, limiter_->failure_policy_header(), d,
-                               "rate limit exceeded for authentication failures");
+      return too_many_requests(path, d, "rate limit exceeded for authentication failures");
     }
   }
   return with_header(envelope_error(path, http::status::unauthorized, auth.error),
@@ -182,35 +173,32 @@ Reply Dispatcher::call(const Endpoint& endpoint, const HttpRequest& request, std
                        RequestInfo& info) const {
   Caller caller;
   RateDecision rate;
-  std::string_view policy;
   const auto authorization = request[http::field::authorization];
   // Altcraft clients put the token in the body; their handler resolves it (handler.h).
   const bool deferred = is_altcraft(path) && authorization.empty();
   if (info.admitted) {  // the background half of a call the io thread admitted
     caller = std::move(info.admitted->caller);
     rate = info.admitted->rate;
-    policy = info.admitted->policy;  // lives in info until this call returns
   } else if (endpoint.access == Access::kScoped && !deferred) {
     if (auto refused = authenticate(authorization, path, info, caller)) return std::move(*refused);
     if (limiter_) {
       rate = limiter_->admit_key(caller.key_name);
-      policy = limiter_->key_policy_header(caller.key_name);
       if (!rate.admitted) {
-        return too_many_requests(path, policy, rate,
+        return too_many_requests(path, rate,
                                  "rate limit exceeded for API key '" + caller.key_name + "'");
       }
     }
     if (!caller.has(endpoint.scope)) {
       Reply r = envelope_error(path, http::status::forbidden,
                                "API key '" + caller.key_name + "' lacks the scope this endpoint needs");
-      add_rate_headers(r, policy, rate);
+      add_rate_headers(r, rate);
       return r;
     }
   }
   if (endpoint.checks_credentials) return call_checking_credentials(endpoint, request, query, params, path, info);
   if (endpoint.lane == Lane::kBackground && info.may_defer) {
     info.deferred = true;
-    info.admitted = RequestInfo::Admitted{std::move(caller), rate, std::string(policy)};
+    info.admitted = RequestInfo::Admitted{std::move(caller), rate};
     return Reply{};
   }
   LimitingTokens tokens(auth_, limiter_, metrics_, info.client);
@@ -220,9 +208,8 @@ Reply Dispatcher::call(const Endpoint& endpoint, const HttpRequest& request, std
   if (tokens.refusal) return std::move(*tokens.refusal);
   if (deferred) {
     rate = tokens.decision;
-    policy = tokens.policy;
   }
-  add_rate_headers(reply, policy, rate);
+  add_rate_headers(reply, rate);
   return reply;
 }
 

@@ -37,7 +37,6 @@ struct RequestInfo {
   struct Admitted {
     Caller caller;
     RateDecision rate;
-    std::string policy;  // the key's RateLimit-Policy header: a copy, a reload may swap it
   };
   std::optional<Admitted> admitted;  // set with deferred: checked once, not charged twice
 };
@@ -74,10 +73,11 @@ class Dispatcher {
 };
 
 // 429 in the path's dialect with Retry-After, RateLimit-Policy and RateLimit.
-Reply too_many_requests(std::string_view path, std::string_view policy_header,
-                        const RateDecision& decision, std::string_view message);
-// Adds RateLimit-Policy and RateLimit to an admitted answer (nothing when not limited).
-void add_rate_headers(Reply& reply, std::string_view policy_header, const RateDecision& decision);
+Reply too_many_requests(std::string_view path, const RateDecision& decision,
+                        std::string_view message);
+// Adds RateLimit-Policy and RateLimit to an admitted answer (nothing when not limited). The
+// answer keeps a view of decision.policy, the limiter's own text (Reply::rate).
+void add_rate_headers(Reply& reply, const RateDecision& decision);
 
 // The server's own endpoints: GET /healthz, GET /readyz, POST /v3/oauth/token/generate.
 // `probe` may be null; `ready` is the server's "accepting traffic" flag. All references must

@@ -97,6 +97,15 @@ struct Reply {
   // for heap copies of them.
   std::string_view content_type = "application/json";
   std::vector<std::pair<std::string_view, std::string>> headers;  // extra response headers
+  // The RateLimit-Policy and RateLimit headers (add_rate_headers), written with the head so
+  // an answer allocates nothing for them. `policy` views text the RateLimiter keeps until it
+  // is destroyed, after every session (server.h); empty: no rate headers.
+  struct RateHeaders {
+    std::string_view policy;
+    std::uint32_t remaining = 0;
+    std::int64_t reset_s = 0;
+  };
+  RateHeaders rate;
   // Highest LSN the answer reveals (Op::visible_lsn). The session holds the response
   // until that LSN is durable when durability is `sync`.
   ledger::Lsn await_lsn = 0;

@@ -1,7 +1,9 @@
 #include "server/http/rate_limit.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
+#include <cstring>
 
 #include "ledger/status.h"
 #include "server/http/metrics.h"
@@ -94,14 +96,15 @@ std::string rate_limit_policy_header(std::string_view name, const RatePolicy& po
   return out;
 }
 
-std::string rate_limit_header(std::string_view name, const RateDecision& d) {
-  std::string out = "\"";
-  out += name;
-  out += "\";r=";
-  out += std::to_string(d.remaining);
-  out += ";t=";
-  out += std::to_string(ceil_seconds(d.reset_ns));
-  return out;
+void append_rate_limit_value(std::string& out, std::string_view name, std::uint32_t remaining,
+                             std::int64_t reset_s) {
+  out.push_back('"');
+  out.append(name);
+  char buf[40] = "\";r=";  // 4 + 10 digits + 3 + 20 digits
+  char* p = std::to_chars(buf + 4, buf + sizeof buf, remaining).ptr;
+  std::memcpy(p, ";t=", 3);
+  p = std::to_chars(p + 3, buf + sizeof buf, reset_s).ptr;
+  out.append(buf, p);
 }
 
 RateLimiter::RateLimiter(const std::vector<ApiKeyConfig>& keys, RatePolicy auth_failures,
@@ -143,6 +146,7 @@ RateDecision RateLimiter::admit_key(std::string_view key) const {
   const KeyEntry* e = find(key);
   if (!e) return {};
   RateDecision d = e->cell->gcra.take(clock_(), e->params);
+  d.policy = e->policy_header;
   (d.admitted ? e->cell->admitted_total : e->cell->limited_total)
       .fetch_add(1, std::memory_order_relaxed);
   return d;
@@ -159,12 +163,14 @@ GcraCell& RateLimiter::address_cell(const ClientAddress& client) const {
 
 RateDecision RateLimiter::check_address(const ClientAddress& client) const {
   RateDecision d = address_cell(client).peek(clock_(), failure_params_);
+  d.policy = failure_policy_header_;
   if (!d.admitted) failures_limited_total_.fetch_add(1, std::memory_order_relaxed);
   return d;
 }
 
 RateDecision RateLimiter::charge_failure(const ClientAddress& client) {
   RateDecision d = address_cell(client).take(clock_(), failure_params_);
+  d.policy = failure_policy_header_;
   if (!d.admitted) failures_limited_total_.fetch_add(1, std::memory_order_relaxed);
   return d;
 }

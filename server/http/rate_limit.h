@@ -54,6 +54,9 @@ struct RateDecision {
   std::uint32_t remaining = 0;      // requests still admissible right now
   std::int64_t retry_after_ns = 0;  // rejected: wait this long for the next admission
   std::int64_t reset_ns = 0;        // time until the bucket is full again
+  // The RateLimit-Policy value this was decided under (empty from GcraCell alone): text the
+  // limiter keeps until it is destroyed, so answers hold a view of it, not a copy.
+  std::string_view policy;
 };
 
 // One GCRA state word.
@@ -68,10 +71,12 @@ class GcraCell {
   std::atomic<std::int64_t> tat_ns_{INT64_MIN / 4};
 };
 
-// Renders `"name";q=<per_minute>;w=60` (RateLimit-Policy) and
+// Render `"name";q=<per_minute>;w=60` (RateLimit-Policy) and
 // `"name";r=<remaining>;t=<seconds>` (RateLimit), draft-ietf-httpapi-ratelimit-headers.
 std::string rate_limit_policy_header(std::string_view name, const RatePolicy& policy);
-std::string rate_limit_header(std::string_view name, const RateDecision& d);
+// Appends the RateLimit value; `reset_s` is RateDecision::reset_ns in ceil_seconds.
+void append_rate_limit_value(std::string& out, std::string_view name, std::uint32_t remaining,
+                             std::int64_t reset_s);
 // Whole seconds, rounded up, never below 1 for a positive duration (Retry-After, t=).
 std::int64_t ceil_seconds(std::int64_t ns);
 
@@ -95,7 +100,6 @@ class RateLimiter {
   // credential check, charge_failure() consumes after a failure.
   RateDecision check_address(const ClientAddress& client) const;
   RateDecision charge_failure(const ClientAddress& client);
-  const std::string& failure_policy_header() const { return failure_policy_header_; }
 
   // Publishes new per-key limits; keys that remain keep their state and counters.
   void reload(const std::vector<ApiKeyConfig>& keys);

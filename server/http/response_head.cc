@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "server/http/rate_limit.h"
+
 namespace codeledger::server {
 namespace {
 
@@ -19,6 +21,17 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
   out.append(name);
   out.append(": ");
   out.append(value);
+  out.append("\r\n");
+}
+
+// The policy is the limiter's own text (rate_limit_policy_header): a quoted name and digits,
+// nothing to screen.
+void append_rate_headers(std::string& out, const Reply::RateHeaders& rate) {
+  append_field(out, "RateLimit-Policy", rate.policy);
+  // The policy's name is the quoted string that opens its value.
+  const std::string_view name = rate.policy.substr(1, rate.policy.find('"', 1) - 1);
+  out.append("RateLimit: ");
+  append_rate_limit_value(out, name, rate.remaining, rate.reset_s);
   out.append("\r\n");
 }
 
@@ -48,6 +61,7 @@ void append_response_head(std::string& out, const Reply& reply, std::string_view
   for (const auto& [name, value] : reply.headers) {
     if (header_safe(name) && header_safe(value)) append_field(out, name, value);
   }
+  if (!reply.rate.policy.empty()) append_rate_headers(out, reply.rate);
   if (status_has_body(reply.status)) {
     out.append("Content-Length: ");
     append_number(out, reply.body.size());

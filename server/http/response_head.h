@@ -16,6 +16,7 @@
 namespace codeledger::server {
 
 // Appends "HTTP/1.1 <code> <reason>", Server, Date, Content-Type, the reply's own headers,
+// its RateLimit-Policy and RateLimit (Reply::rate),
 // Content-Length (not for 1xx, 204 and 304, which carry no body) and "Connection: close"
 // when keep_alive is false, then the blank line. A header whose name or value holds a CR,
 // LF or NUL is left out (a handler bug must not split the answer).

@@ -102,6 +102,21 @@ TEST(RateLimit, ReloadKeepsStateOfRemainingKeysAndAppliesNewLimits) {
   EXPECT_EQ(limiter.key_policy_header("stay"), "\"default\";q=60;w=60");
 }
 
+// Answers keep a view of a decision's policy text, and an answer may still be waiting for
+// durability when a reload swaps the key's limits: the old text must stay as it was.
+TEST(RateLimit, DecisionsViewTheirPolicyTextWhichOutlivesAReload) {
+  FakeClock clock;
+  RateLimiter limiter({key("k", 60, 2)}, RatePolicy{30, 3}, clock.fn());
+  const std::string_view before = limiter.admit_key("k").policy;
+  EXPECT_EQ(before, "\"default\";q=60;w=60");
+  limiter.reload({key("k", 120, 2)});
+  EXPECT_EQ(limiter.admit_key("k").policy, "\"default\";q=120;w=60");
+  EXPECT_EQ(before, "\"default\";q=60;w=60") << "the retired table's text is still there";
+  EXPECT_EQ(limiter.check_address(ClientAddress{7}).policy, "\"auth-failures\";q=30;w=60");
+  EXPECT_EQ(limiter.charge_failure(ClientAddress{7}).policy, "\"auth-failures\";q=30;w=60");
+  EXPECT_TRUE(limiter.admit_key("nobody").policy.empty());
+}
+
 TEST(RateLimit, FailedAuthenticationIsLimitedPerAddress) {
   FakeClock clock;
   RateLimiter limiter({}, RatePolicy{60, 3}, clock.fn());
@@ -119,10 +134,12 @@ TEST(RateLimit, FailedAuthenticationIsLimitedPerAddress) {
 
 TEST(RateLimit, HeadersFollowTheDraftSyntax) {
   EXPECT_EQ(rate_limit_policy_header("default", RatePolicy{1'000, 100}), "\"default\";q=1000;w=60");
-  RateDecision d;
-  d.remaining = 42;
-  d.reset_ns = 2'500 * kMs;
-  EXPECT_EQ(rate_limit_header("default", d), "\"default\";r=42;t=3");
+  std::string value = "x";  // appended to, not replaced
+  append_rate_limit_value(value, "default", 42, ceil_seconds(2'500 * kMs));
+  EXPECT_EQ(value, "x\"default\";r=42;t=3");
+  value.clear();
+  append_rate_limit_value(value, "k", 4'294'967'295u, INT64_MAX);  // the widest numbers fit
+  EXPECT_EQ(value, "\"k\";r=4294967295;t=9223372036854775807");
   EXPECT_EQ(ceil_seconds(1), 1);
   EXPECT_EQ(ceil_seconds(0), 0);
   EXPECT_EQ(ceil_seconds(1'000 * kMs), 1);
