@@ -57,12 +57,8 @@ std::string_view to_string(Dialect d) {
 }
 
 ObjectId::Hex ObjectId::hex_chars() const {
-  static constexpr char kDigits[] = "0123456789abcdef";
   Hex out{};
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    out.chars[2 * i] = kDigits[bytes[i] >> 4];
-    out.chars[2 * i + 1] = kDigits[bytes[i] & 0xf];
-  }
+  write_hex(bytes.data(), bytes.size(), out.chars.data());
   return out;
 }
 

@@ -54,14 +54,6 @@ unsigned digest(const EVP_MD* md, std::initializer_list<std::string_view> parts,
   return len;
 }
 
-void write_hex(const std::uint8_t* data, std::size_t size, char* out) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  for (std::size_t i = 0; i < size; ++i) {
-    out[2 * i] = kDigits[data[i] >> 4];
-    out[2 * i + 1] = kDigits[data[i] & 0xf];
-  }
-}
-
 }  // namespace
 
 std::string to_hex(std::string_view bytes) {

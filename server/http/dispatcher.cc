@@ -173,7 +173,7 @@ Reply Dispatcher::call(const Endpoint& endpoint, const HttpRequest& request, std
                        RequestInfo& info) const {
   Caller caller;
   RateDecision rate;
-  const auto authorization = request[http::field::authorization];
+  const std::string_view authorization = field_value(request, http::field::authorization);
   // Altcraft clients put the token in the body; their handler resolves it (handler.h).
   const bool deferred = is_altcraft(path) && authorization.empty();
   if (info.admitted) {  // the background half of a call the io thread admitted

@@ -1,3 +1,4 @@
+#include <cstdio>
 #include <set>
 #include <thread>
 
@@ -21,6 +22,22 @@ TEST(ObjectIdTest, HexRoundTrip) {
   EXPECT_EQ(id->hex(), "6912d23dd39e256f754a8411");
   EXPECT_FALSE(ObjectId::parse("6912d23dd39e256f754a841").has_value());
   EXPECT_FALSE(ObjectId::parse("6912d23dd39e256f754a841z").has_value());
+}
+
+TEST(ObjectIdTest, EveryByteValueWritesItsTwoLowercaseDigits) {
+  for (unsigned first = 0; first < 256; first += 12) {
+    ObjectId id;
+    std::string want;
+    for (unsigned i = 0; i < 12; ++i) {
+      const unsigned b = (first + i) & 0xff;
+      id.bytes[i] = static_cast<std::uint8_t>(b);
+      char two[3];
+      std::snprintf(two, sizeof two, "%02x", b);
+      want += two;
+    }
+    EXPECT_EQ(id.hex(), want);
+    EXPECT_EQ(ObjectId::parse(want), id);
+  }
 }
 
 TEST_F(LedgerTest, LinkCodeReturnsTheSeedShape) {

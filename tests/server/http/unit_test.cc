@@ -193,6 +193,9 @@ TEST(RequestParser, KeepsOnlyAuthorizationAndConnectionAndEveryCopyOfThem) {
   EXPECT_EQ(req.target(), "/a/b?c=d");
   EXPECT_EQ(req.body(), "body");
   EXPECT_EQ(req[http::field::authorization], "Basic one");
+  EXPECT_EQ(field_value(req, http::field::authorization), "Basic one") << "the first copy, as Beast's";
+  EXPECT_EQ(field_value(req, http::field::connection), "keep-alive");
+  EXPECT_EQ(field_value(req, http::field::host), "") << "dropped by the parser";
   EXPECT_EQ(req.count(http::field::authorization), 2u);
   EXPECT_TRUE(req.keep_alive());
   std::vector<std::string> names;
