@@ -1,5 +1,7 @@
 #include "server/capillary/common.h"
 
+#include <algorithm>
+#include <charconv>
 
 namespace codeledger::server::capillary {
 
@@ -94,9 +96,17 @@ void write_time(wire::JsonWriter& w, wire::FieldName name, ledger::TimeMs ms,
     w.key(name).null().key(name, "ISO").null();
     return;
   }
-  w.key(name).value(ms).key(name, "ISO").raw("\"");
-  zone.append(w.buffer(), ms);  // ISO text is plain ASCII: no escaping needed
-  w.buffer().push_back('"');
+  // `ms,"nameISO":"text"` in one append after the key: these pairs are a third of a code's
+  // answer (callgrind, docs/benchmarks.md, session 26). The ISO text is plain ASCII.
+  char text[24 + wire::FieldName::kBytesMax + 7 + wire::IsoZone::kTextBytesMax + 1];
+  char* p = std::to_chars(text, text + 24, ms).ptr;
+  *p++ = ',';
+  *p++ = '"';
+  p = std::ranges::copy(name.view(), p).out;
+  p = std::ranges::copy(std::string_view("ISO\":\""), p).out;
+  p = zone.write(p, ms);
+  *p++ = '"';
+  w.key(name).raw(std::string_view(text, static_cast<std::size_t>(p - text)));
 }
 
 Result<wire::dom::object> body_object(const RequestContext& ctx) {

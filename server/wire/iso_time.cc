@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
+#include <limits>
 #include <map>
 #include <stdexcept>
 
@@ -55,43 +57,79 @@ IsoZone IsoZone::find_or_utc(std::string_view iana) {
   return find(iana).value_or(IsoZone());
 }
 
-void IsoZone::append(std::string& out, ledger::TimeMs ms) const {
+namespace {
+
+// The zone's offset at `utc`. time_zone::get_info searches the zone's transitions on every
+// call; the interval its last answer holds for is kept per thread, and an answer's
+// timestamps (and the next answer's) mostly fall in the same one.
+seconds offset_at(const date::time_zone* zone, date::sys_seconds utc) {
+  struct Interval {
+    const date::time_zone* zone = nullptr;
+    date::sys_seconds begin, end;
+    seconds offset{0};
+  };
+  thread_local Interval last;
+  if (last.zone != zone || utc < last.begin || utc >= last.end) {
+    const date::sys_info info = zone->get_info(utc);
+    last = {zone, info.begin, info.end, info.offset};
+  }
+  return last.offset;
+}
+
+// "YYYY-MM-DD" of a local day, the last one kept per thread (same reason as offset_at).
+void put_date(char* out, date::days day) {
+  struct Day {
+    date::days day{std::numeric_limits<date::days::rep>::min()};  // never a clamped day
+    char text[10];
+  };
+  thread_local Day last;
+  if (last.day != day) {
+    const date::year_month_day ymd(date::sys_days{day});
+    const int year = static_cast<int>(ymd.year());
+    put2(last.text, year / 100);
+    put2(last.text + 2, year % 100);
+    last.text[4] = '-';
+    put2(last.text + 5, static_cast<unsigned>(ymd.month()));
+    last.text[7] = '-';
+    put2(last.text + 8, static_cast<unsigned>(ymd.day()));
+    last.day = day;
+  }
+  std::memcpy(out, last.text, sizeof last.text);
+}
+
+}  // namespace
+
+char* IsoZone::write(char* out, ledger::TimeMs ms) const {
   ms = std::clamp(ms, kIsoTimeMinMs, kIsoTimeMaxMs);
   const auto utc = date::floor<seconds>(date::sys_time<milliseconds>(milliseconds(ms)));
-  seconds offset{0};
-  if (zone_ != nullptr) offset = zone_->get_info(utc).offset;
+  const seconds offset = zone_ == nullptr ? seconds{0} : offset_at(zone_, utc);
   const auto local = utc + offset;
   const auto day = date::floor<date::days>(local);
-  const date::year_month_day ymd(day);
   const long tod = (local - day).count();
-
-  char buf[25];  // "YYYY-MM-DDTHH:MM:SS+HH:MM"
-  const int year = static_cast<int>(ymd.year());
-  put2(buf, year / 100);
-  put2(buf + 2, year % 100);
-  buf[4] = '-';
-  put2(buf + 5, static_cast<unsigned>(ymd.month()));
-  buf[7] = '-';
-  put2(buf + 8, static_cast<unsigned>(ymd.day()));
-  buf[10] = 'T';
-  put2(buf + 11, tod / 3600);
-  buf[13] = ':';
-  put2(buf + 14, tod / 60 % 60);
-  buf[16] = ':';
-  put2(buf + 17, tod % 60);
-  std::size_t len = 19;
+  put_date(out, day.time_since_epoch());
+  out[10] = 'T';
+  put2(out + 11, tod / 3600);
+  out[13] = ':';
+  put2(out + 14, tod / 60 % 60);
+  out[16] = ':';
+  put2(out + 17, tod % 60);
+  char* p = out + 19;
   const long off = offset.count();
   if (off == 0) {
-    buf[len++] = 'Z';
-  } else {
-    const long mag = off < 0 ? -off : off;
-    buf[len++] = off < 0 ? '-' : '+';
-    put2(buf + len, mag / 3600);
-    buf[len + 2] = ':';
-    put2(buf + len + 3, mag / 60 % 60);
-    len += 5;
+    *p++ = 'Z';
+    return p;
   }
-  out.append(buf, len);
+  const long mag = off < 0 ? -off : off;
+  *p++ = off < 0 ? '-' : '+';
+  put2(p, mag / 3600);
+  p[2] = ':';
+  put2(p + 3, mag / 60 % 60);
+  return p + 5;
+}
+
+void IsoZone::append(std::string& out, ledger::TimeMs ms) const {
+  char buf[kTextBytesMax];
+  out.append(buf, write(buf, ms));
 }
 
 std::string IsoZone::format(ledger::TimeMs ms) const {

@@ -30,6 +30,10 @@ class IsoZone {
   // find(), falling back to UTC for unknown names (configuration is validated at start).
   static IsoZone find_or_utc(std::string_view iana);
 
+  // "YYYY-MM-DDTHH:MM:SS+HH:MM", the longest text write() puts out.
+  static constexpr std::size_t kTextBytesMax = 25;
+  // Writes the text at `out` (kTextBytesMax bytes free) and returns its end.
+  char* write(char* out, ledger::TimeMs ms) const;
   void append(std::string& out, ledger::TimeMs ms) const;
   std::string format(ledger::TimeMs ms) const;
   bool is_utc() const { return zone_ == nullptr; }

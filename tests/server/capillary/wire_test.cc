@@ -132,6 +132,27 @@ TEST(IsoTime, NegativeOffsetsAndDaylightSavingTime) {
   EXPECT_EQ(london->format(1762841149535), "2025-11-11T06:05:49Z");  // GMT: zero offset
 }
 
+// write() keeps the last day's text and the last zone interval per thread: answers that
+// alternate zones, offsets and days must each get their own.
+TEST(IsoTime, InterleavedZonesDaysAndOffsetsEachGetTheirOwnText) {
+  const IsoZone utc;
+  const IsoZone ist = *IsoZone::find("Asia/Kolkata");
+  const IsoZone ny = *IsoZone::find("America/New_York");
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_EQ(ny.format(1762841149535), "2025-11-11T01:05:49-05:00");
+    EXPECT_EQ(ny.format(1751522911573), "2025-07-03T02:08:31-04:00");  // another interval
+    EXPECT_EQ(ny.format(1762841149535), "2025-11-11T01:05:49-05:00");
+    EXPECT_EQ(ist.format(1762841149535), "2025-11-11T11:35:49+05:30");  // same instant
+    EXPECT_EQ(utc.format(1762841149535), "2025-11-11T06:05:49Z");
+    EXPECT_EQ(utc.format(1762819199999), "2025-11-10T23:59:59Z");  // the day before
+    EXPECT_EQ(utc.format(1762819200000), "2025-11-11T00:00:00Z");
+    EXPECT_EQ(ist.format(1762819199999), "2025-11-11T05:29:59+05:30");  // local day differs
+    EXPECT_EQ(ny.format(1762819199999), "2025-11-10T18:59:59-05:00");
+  }
+  char buf[IsoZone::kTextBytesMax];
+  EXPECT_EQ(std::string_view(buf, ist.write(buf, 1770195201000)), "2026-02-04T14:23:21+05:30");
+}
+
 TEST(IsoTime, BeforeEpochAndOutOfRangeAreClamped) {
   const IsoZone utc;
   EXPECT_EQ(utc.format(-1), "1969-12-31T23:59:59Z");  // floor, not truncation toward zero
