@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
-#include <cstring>
 
 #include "ledger/status.h"
 #include "server/http/metrics.h"
@@ -96,15 +95,15 @@ std::string rate_limit_policy_header(std::string_view name, const RatePolicy& po
   return out;
 }
 
-void append_rate_limit_value(std::string& out, std::string_view name, std::uint32_t remaining,
+char* write_rate_limit_value(char* out, std::string_view name, std::uint32_t remaining,
                              std::int64_t reset_s) {
-  out.push_back('"');
-  out.append(name);
-  char buf[40] = "\";r=";  // 4 + 10 digits + 3 + 20 digits
-  char* p = std::to_chars(buf + 4, buf + sizeof buf, remaining).ptr;
-  std::memcpy(p, ";t=", 3);
-  p = std::to_chars(p + 3, buf + sizeof buf, reset_s).ptr;
-  out.append(buf, p);
+  char* p = out;
+  *p++ = '"';
+  p = std::ranges::copy(name, p).out;
+  p = std::ranges::copy(std::string_view("\";r="), p).out;
+  p = std::to_chars(p, p + 10, remaining).ptr;  // at most 10 digits
+  p = std::ranges::copy(std::string_view(";t="), p).out;
+  return std::to_chars(p, p + 20, reset_s).ptr;  // at most 19 digits and a sign
 }
 
 RateLimiter::RateLimiter(const std::vector<ApiKeyConfig>& keys, RatePolicy auth_failures,

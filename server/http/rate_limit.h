@@ -74,8 +74,10 @@ class GcraCell {
 // Render `"name";q=<per_minute>;w=60` (RateLimit-Policy) and
 // `"name";r=<remaining>;t=<seconds>` (RateLimit), draft-ietf-httpapi-ratelimit-headers.
 std::string rate_limit_policy_header(std::string_view name, const RatePolicy& policy);
-// Appends the RateLimit value; `reset_s` is RateDecision::reset_ns in ceil_seconds.
-void append_rate_limit_value(std::string& out, std::string_view name, std::uint32_t remaining,
+// Writes the RateLimit value at `out`, which has name.size() + kRateLimitNumbersBytesMax bytes
+// free, and returns its end; `reset_s` is RateDecision::reset_ns in ceil_seconds.
+inline constexpr std::size_t kRateLimitNumbersBytesMax = 38;  // quotes, ";r=", ";t=", digits
+char* write_rate_limit_value(char* out, std::string_view name, std::uint32_t remaining,
                              std::int64_t reset_s);
 // Whole seconds, rounded up, never below 1 for a positive duration (Retry-After, t=).
 std::int64_t ceil_seconds(std::int64_t ns);

@@ -1,6 +1,8 @@
 #include "server/http/response_head.h"
 
 #include <charconv>
+#include <cstring>
+#include <iterator>
 
 #include "server/http/rate_limit.h"
 
@@ -17,28 +19,66 @@ bool header_safe(std::string_view text) {
   return true;
 }
 
-void append_field(std::string& out, std::string_view name, std::string_view value) {
-  out.append(name);
-  out.append(": ");
-  out.append(value);
-  out.append("\r\n");
-}
+// The head is gathered in a stack buffer and appended to the answer's string a piece at a
+// time: one std::string append per 512 bytes instead of four per field (callgrind, link:
+// about 400 instructions an answer less; docs/benchmarks.md, session 26).
+class HeadText {
+ public:
+  explicit HeadText(std::string& out) : out_(out) {}
+  HeadText(const HeadText&) = delete;
+  HeadText& operator=(const HeadText&) = delete;
+  ~HeadText() { flush(); }
+
+  void put(std::string_view text) {
+    if (text.size() > free_bytes()) {
+      flush();
+      if (text.size() > sizeof buf_) {
+        out_.append(text);
+        return;
+      }
+    }
+    std::memcpy(p_, text.data(), text.size());
+    p_ += text.size();
+  }
+  void field(std::string_view name, std::string_view value) {
+    put(name);
+    put(": ");
+    put(value);
+    put("\r\n");
+  }
+  void number(std::uint64_t n) {
+    char* p = room(20);
+    p_ = std::to_chars(p, p + 20, n).ptr;
+  }
+  // At least `bytes` (at most the buffer's size) free at the returned position.
+  char* room(std::size_t bytes) {
+    if (bytes > free_bytes()) flush();
+    return p_;
+  }
+  void advance_to(char* end) { p_ = end; }
+
+ private:
+  std::size_t free_bytes() const { return static_cast<std::size_t>(std::end(buf_) - p_); }
+  void flush() {
+    out_.append(buf_, p_);
+    p_ = buf_;
+  }
+
+  std::string& out_;
+  char buf_[512];
+  char* p_ = buf_;
+};
 
 // The policy is the limiter's own text (rate_limit_policy_header): a quoted name and digits,
 // nothing to screen.
-void append_rate_headers(std::string& out, const Reply::RateHeaders& rate) {
-  append_field(out, "RateLimit-Policy", rate.policy);
+void put_rate_headers(HeadText& head, const Reply::RateHeaders& rate) {
+  head.field("RateLimit-Policy", rate.policy);
   // The policy's name is the quoted string that opens its value.
   const std::string_view name = rate.policy.substr(1, rate.policy.find('"', 1) - 1);
-  out.append("RateLimit: ");
-  append_rate_limit_value(out, name, rate.remaining, rate.reset_s);
-  out.append("\r\n");
-}
-
-void append_number(std::string& out, std::uint64_t n) {
-  char buf[24];
-  const auto res = std::to_chars(buf, buf + sizeof buf, n);
-  out.append(buf, res.ptr);
+  head.put("RateLimit: ");
+  char* p = head.room(name.size() + kRateLimitNumbersBytesMax);
+  head.advance_to(write_rate_limit_value(p, name, rate.remaining, rate.reset_s));
+  head.put("\r\n");
 }
 
 }  // namespace
@@ -50,25 +90,26 @@ bool status_has_body(http::status status) {
 
 void append_response_head(std::string& out, const Reply& reply, std::string_view date,
                           bool keep_alive) {
-  out.append("HTTP/1.1 ");
-  append_number(out, static_cast<unsigned>(reply.status));
-  out.push_back(' ');
-  out.append(http::obsolete_reason(reply.status));
-  out.append("\r\n");
-  append_field(out, "Server", "codeledger");
-  append_field(out, "Date", date);
-  if (header_safe(reply.content_type)) append_field(out, "Content-Type", reply.content_type);
+  HeadText head(out);
+  head.put("HTTP/1.1 ");
+  head.number(static_cast<unsigned>(reply.status));
+  head.put(" ");
+  head.put(http::obsolete_reason(reply.status));
+  head.put("\r\nServer: codeledger\r\nDate: ");
+  head.put(date);
+  head.put("\r\n");
+  if (header_safe(reply.content_type)) head.field("Content-Type", reply.content_type);
   for (const auto& [name, value] : reply.headers) {
-    if (header_safe(name) && header_safe(value)) append_field(out, name, value);
+    if (header_safe(name) && header_safe(value)) head.field(name, value);
   }
-  if (!reply.rate.policy.empty()) append_rate_headers(out, reply.rate);
+  if (!reply.rate.policy.empty()) put_rate_headers(head, reply.rate);
   if (status_has_body(reply.status)) {
-    out.append("Content-Length: ");
-    append_number(out, reply.body.size());
-    out.append("\r\n");
+    head.put("Content-Length: ");
+    head.number(reply.body.size());
+    head.put("\r\n");
   }
-  if (!keep_alive) out.append("Connection: close\r\n");
-  out.append("\r\n");
+  if (!keep_alive) head.put("Connection: close\r\n");
+  head.put("\r\n");
 }
 
 }  // namespace codeledger::server

@@ -134,12 +134,12 @@ TEST(RateLimit, FailedAuthenticationIsLimitedPerAddress) {
 
 TEST(RateLimit, HeadersFollowTheDraftSyntax) {
   EXPECT_EQ(rate_limit_policy_header("default", RatePolicy{1'000, 100}), "\"default\";q=1000;w=60");
-  std::string value = "x";  // appended to, not replaced
-  append_rate_limit_value(value, "default", 42, ceil_seconds(2'500 * kMs));
-  EXPECT_EQ(value, "x\"default\";r=42;t=3");
-  value.clear();
-  append_rate_limit_value(value, "k", 4'294'967'295u, INT64_MAX);  // the widest numbers fit
-  EXPECT_EQ(value, "\"k\";r=4294967295;t=9223372036854775807");
+  char value[7 + kRateLimitNumbersBytesMax];
+  EXPECT_EQ(std::string_view(value, write_rate_limit_value(value, "default", 42, ceil_seconds(2'500 * kMs))),
+            "\"default\";r=42;t=3");
+  const std::string_view widest(value, write_rate_limit_value(value, "k", 4'294'967'295u, INT64_MIN));
+  EXPECT_EQ(widest, "\"k\";r=4294967295;t=-9223372036854775808");
+  EXPECT_EQ(widest.size(), 1 + kRateLimitNumbersBytesMax) << "the room the header promises, exactly";
   EXPECT_EQ(ceil_seconds(1), 1);
   EXPECT_EQ(ceil_seconds(0), 0);
   EXPECT_EQ(ceil_seconds(1'000 * kMs), 1);

@@ -327,6 +327,42 @@ TEST(ResponseHead, ParsesBackWithEveryFieldAndTheBody) {
   EXPECT_TRUE(m.keep_alive());
 }
 
+TEST(ResponseHead, RateHeadersComeFromTheReplysPolicyView) {
+  Reply r = json_reply(http::status::ok, "{}");
+  r.rate = {"\"default\";q=600;w=60", 599, 1};
+  const auto m = parse_answer(r, true);
+  EXPECT_EQ(m["RateLimit-Policy"], "\"default\";q=600;w=60");
+  EXPECT_EQ(m["RateLimit"], "\"default\";r=599;t=1");
+  r.rate = {};
+  EXPECT_EQ(parse_answer(r, true).count("RateLimit"), 0u) << "no policy, no rate headers";
+}
+
+// The head is gathered in a 512-byte buffer: fields that straddle it, or are longer than
+// it, must come out whole and in order after what the string already held.
+TEST(ResponseHead, LongAndManyFieldsComeOutWholeAndInOrder) {
+  Reply r = json_reply(http::status::ok, "{}");
+  for (int i = 0; i < 30; ++i) {  // under the parser's 8 KiB head limit, with X-Long
+    r.headers.emplace_back("X-Many", std::string(static_cast<std::size_t>(i) * 5, 'a' + i % 26));
+  }
+  r.headers.emplace_back("X-Long", std::string(2'000, 'z'));
+  r.rate = {"\"default\";q=60;w=60", 4'294'967'295u, 60};
+  std::string wire = "kept";
+  append_response_head(wire, r, "d", true);
+  ASSERT_TRUE(wire.starts_with("keptHTTP/1.1 200 OK\r\n")) << wire.substr(0, 40);
+  const auto m = parse_answer(r, true);
+  std::vector<std::string> many;
+  for (const auto& f : m) {
+    if (f.name_string() == "X-Many") many.emplace_back(f.value());
+  }
+  ASSERT_EQ(many.size(), 30u);
+  for (std::size_t i = 0; i < many.size(); ++i) {
+    EXPECT_EQ(many[i], std::string(i * 5, static_cast<char>('a' + i % 26))) << i;
+  }
+  EXPECT_EQ(m["X-Long"], std::string(2'000, 'z'));
+  EXPECT_EQ(m["RateLimit"], "\"default\";r=4294967295;t=60");
+  EXPECT_EQ(m[http::field::content_length], "2");
+}
+
 TEST(ResponseHead, ClosingAnswerSaysConnectionClose) {
   const auto m = parse_answer(json_reply(http::status::bad_request, "{}"), false);
   EXPECT_EQ(m[http::field::connection], "close");
