@@ -132,6 +132,20 @@ void append_json_string(std::string& out, std::string_view text) {
   out.push_back('"');
 }
 
+JsonWriter& JsonWriter::string_field(FieldName name, std::string_view text) {
+  if (text.size() > kInlineStringBytesMax || plain_prefix(text) != text.size()) {
+    return key(name).value(text);
+  }
+  char out[kKeyBytesMax + kInlineStringBytesMax + 2];
+  char* p = put_key(out, name.view(), {});
+  *p++ = '"';
+  p = std::copy(text.begin(), text.end(), p);
+  *p++ = '"';
+  out_.append(out, static_cast<std::size_t>(p - out));
+  need_comma_ = true;
+  return *this;
+}
+
 JsonWriter& JsonWriter::dynamic_key(std::string_view name) {
   separate();
   append_json_string(out_, name);

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace codeledger::server::wire {
 
@@ -109,8 +110,18 @@ class JsonWriter {
     return *this;
   }
 
+  // A member: name and value. Integers, and strings that need no escape, go out with their
+  // name in one append (callgrind, a link: about 170 instructions less; session 26).
   template <class V>
-  JsonWriter& field(FieldName name, const V& v) { return key(name).value(v); }
+  JsonWriter& field(FieldName name, const V& v) {
+    if constexpr (std::integral<V> && !std::same_as<V, bool> && !std::same_as<V, char>) {
+      return number_field(name, v);
+    } else if constexpr (std::is_convertible_v<const V&, std::string_view>) {
+      return string_field(name, std::string_view(v));
+    } else {
+      return key(name).value(v);
+    }
+  }
 
   std::string& buffer() { return out_; }
 
@@ -118,20 +129,36 @@ class JsonWriter {
   void separate() {
     if (need_comma_) out_.push_back(',');
   }
-  // [,]"name suffix": in one append; both parts are plain (FieldName).
-  JsonWriter& plain_key(std::string_view name, std::string_view suffix) {
-    char text[2 * FieldName::kBytesMax + 4];
-    char* p = text;
+  static constexpr std::size_t kKeyBytesMax = 2 * FieldName::kBytesMax + 4;
+  static constexpr std::size_t kInlineStringBytesMax = 128;
+
+  // Writes [,]"name suffix": at `p` (kKeyBytesMax free) and returns its end; both parts are
+  // plain (FieldName).
+  char* put_key(char* p, std::string_view name, std::string_view suffix) {
     if (need_comma_) *p++ = ',';
     *p++ = '"';
     p = std::copy(name.begin(), name.end(), p);
     p = std::copy(suffix.begin(), suffix.end(), p);  // often empty: no memcpy of a null pointer
     *p++ = '"';
     *p++ = ':';
-    out_.append(text, static_cast<std::size_t>(p - text));
+    return p;
+  }
+  JsonWriter& plain_key(std::string_view name, std::string_view suffix) {
+    char text[kKeyBytesMax];
+    out_.append(text, static_cast<std::size_t>(put_key(text, name, suffix) - text));
     need_comma_ = false;
     return *this;
   }
+  template <std::integral T>
+  JsonWriter& number_field(FieldName name, T number) {
+    char text[kKeyBytesMax + 24];  // 24: any 64-bit integer with sign
+    char* p = put_key(text, name.view(), {});
+    p = std::to_chars(p, p + 24, number).ptr;
+    out_.append(text, static_cast<std::size_t>(p - text));
+    need_comma_ = true;
+    return *this;
+  }
+  JsonWriter& string_field(FieldName name, std::string_view text);
 
   std::string& out_;
   bool need_comma_ = false;

@@ -1,6 +1,7 @@
 // server/wire: JSON writer escaping, ISO-8601 in IANA zones, request field readers.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <string>
 
@@ -77,6 +78,41 @@ TEST(JsonWriter, WritesNestedStructuresWithCommas) {
       .null().begin_object().end_object().end_array().field("d", std::uint64_t{18446744073709551615u})
       .key("e", "ISO").value(false).end_object();
   EXPECT_EQ(out, R"({"a":1,"b":true,"c":[-5,"x",null,{}],"d":18446744073709551615,"eISO":false})");
+}
+
+// field() writes integers and plain short strings together with their name, and everything
+// else through key().value(): both ways must give the same text as the general writers.
+TEST(JsonWriter, FieldsWriteWhatKeyAndValueWould) {
+  const auto via_field = [](const auto& v) {
+    std::string out;
+    JsonWriter(out).begin_object().field("n", 0).field("k", v).end_object();
+    return out;
+  };
+  const auto via_value = [](std::string_view text) {
+    return "{\"n\":0,\"k\":" + quoted(text) + "}";
+  };
+  for (int c = 0; c < 256; ++c) {
+    std::string text(19, 'a');
+    text[5] = static_cast<char>(c);
+    ASSERT_EQ(via_field(std::string_view(text)), via_value(text)) << "byte " << c;
+  }
+  for (const std::size_t n : {0, 1, 127, 128, 129, 4'000}) {  // around the inline limit
+    const std::string text(n, 'p');
+    EXPECT_EQ(via_field(text), via_value(text)) << n;
+    std::string with_quote = text + "\"";
+    EXPECT_EQ(via_field(with_quote), via_value(with_quote)) << n;
+  }
+  const char* pointer = "ptr";
+  EXPECT_EQ(via_field(pointer), R"({"n":0,"k":"ptr"})");
+  EXPECT_EQ(via_field("literal"), R"({"n":0,"k":"literal"})");
+  EXPECT_EQ(via_field(INT64_MIN), R"({"n":0,"k":-9223372036854775808})");
+  EXPECT_EQ(via_field(UINT64_MAX), R"({"n":0,"k":18446744073709551615})");
+  EXPECT_EQ(via_field(std::int8_t{-7}), R"({"n":0,"k":-7})");
+  EXPECT_EQ(via_field(true), R"({"n":0,"k":true})");
+  std::string out;
+  JsonWriter(out).begin_array().begin_object().field("a", "x").end_object().begin_object()
+      .field("b", 2).end_object().end_array();
+  EXPECT_EQ(out, R"([{"a":"x"},{"b":2}])") << "commas between objects, none after a brace";
 }
 
 // Names from the source go out as they are; the compiler refuses one that would need
