@@ -42,7 +42,11 @@ void run_io_thread(net::io_context& ioc, DurabilityGate& gate) {
 
 struct Server::Worker {
   WorkerState state;  // before ioc: sessions destroyed with ioc unregister from it
-  net::io_context ioc{1};
+  // Without the reactor's per-socket locks (about four lock and unlock pairs a request,
+  // callgrind, docs/benchmarks.md, session 26): every operation on a socket of this context
+  // runs on its own io thread. Other threads only post here (Session::shutdown,
+  // Listener::stop, the durability gate, the background lane), which stays locked.
+  net::io_context ioc{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   net::executor_work_guard<net::io_context::executor_type> guard{ioc.get_executor()};
   net::steady_timer housekeeping_timer{ioc};
   std::chrono::milliseconds housekeeping_every{1000};
