@@ -206,9 +206,7 @@ Reply Dispatcher::call(const Endpoint& endpoint, const HttpRequest& request, std
   RequestContext ctx{request, caller, query, params, ledger_, clock_(), &tokens};
   Reply reply = endpoint.call(ctx);
   if (tokens.refusal) return std::move(*tokens.refusal);
-  if (deferred) {
-    rate = tokens.decision;
-  }
+  if (deferred) rate = tokens.decision;
   add_rate_headers(reply, rate);
   return reply;
 }
