@@ -1,6 +1,5 @@
 #include "server/capillary/common.h"
 
-#include <algorithm>
 #include <charconv>
 
 namespace codeledger::server::capillary {
@@ -99,13 +98,11 @@ void write_time(wire::JsonWriter& w, wire::FieldName name, ledger::TimeMs ms,
   // `ms,"nameISO":"text"` in one append after the key: the times took 1,722 of the 3,885
   // instructions of a link's answer, five appends each (callgrind, docs/benchmarks.md,
   // session 26). The ISO text is plain ASCII.
-  // Digits with sign, `,"`, the name, `ISO":"`, the ISO text, `"`.
-  char text[20 + 2 + wire::FieldName::kBytesMax + 6 + wire::IsoZone::kTextBytesMax + 1];
+  // Digits with sign, the ISO key, the quoted ISO text.
+  char text[20 + wire::JsonWriter::kKeyBytesMax + 1 + wire::IsoZone::kTextBytesMax + 1];
   char* p = std::to_chars(text, text + 20, ms).ptr;
-  *p++ = ',';
+  p = wire::JsonWriter::write_key(p, /*comma=*/true, name, "ISO");
   *p++ = '"';
-  p = std::ranges::copy(name.view(), p).out;
-  p = std::ranges::copy(std::string_view("ISO\":\""), p).out;
   p = zone.write(p, ms);
   *p++ = '"';
   w.key(name).raw(std::string_view(text, static_cast<std::size_t>(p - text)));

@@ -137,7 +137,7 @@ JsonWriter& JsonWriter::string_field(FieldName name, std::string_view text) {
     return key(name).value(text);
   }
   char out[kKeyBytesMax + kInlineStringBytesMax + 2];
-  char* p = put_key(out, name.view(), {});
+  char* p = write_key(out, need_comma_, name);
   *p++ = '"';
   p = std::copy(text.begin(), text.end(), p);
   *p++ = '"';

@@ -125,17 +125,25 @@ class JsonWriter {
 
   std::string& buffer() { return out_; }
 
+  static constexpr std::size_t kKeyBytesMax = 2 * FieldName::kBytesMax + 4;
+  // Writes [,]"name suffix": at `p` (kKeyBytesMax free) and returns its end, for a caller
+  // that puts a member's text together itself and hands it to raw() (capillary's
+  // write_time). Both parts are plain (FieldName).
+  static char* write_key(char* p, bool comma, FieldName name) {
+    return put_key(p, comma, name.view(), {});
+  }
+  static char* write_key(char* p, bool comma, FieldName name, FieldName suffix) {
+    return put_key(p, comma, name.view(), suffix.view());
+  }
+
  private:
   void separate() {
     if (need_comma_) out_.push_back(',');
   }
-  static constexpr std::size_t kKeyBytesMax = 2 * FieldName::kBytesMax + 4;
   static constexpr std::size_t kInlineStringBytesMax = 128;
 
-  // Writes [,]"name suffix": at `p` (kKeyBytesMax free) and returns its end; both parts are
-  // plain (FieldName).
-  char* put_key(char* p, std::string_view name, std::string_view suffix) {
-    if (need_comma_) *p++ = ',';
+  static char* put_key(char* p, bool comma, std::string_view name, std::string_view suffix) {
+    if (comma) *p++ = ',';
     *p++ = '"';
     p = std::copy(name.begin(), name.end(), p);
     p = std::copy(suffix.begin(), suffix.end(), p);  // often empty: no memcpy of a null pointer
@@ -145,14 +153,14 @@ class JsonWriter {
   }
   JsonWriter& plain_key(std::string_view name, std::string_view suffix) {
     char text[kKeyBytesMax];
-    out_.append(text, static_cast<std::size_t>(put_key(text, name, suffix) - text));
+    out_.append(text, static_cast<std::size_t>(put_key(text, need_comma_, name, suffix) - text));
     need_comma_ = false;
     return *this;
   }
   template <std::integral T>
   JsonWriter& number_field(FieldName name, T number) {
     char text[kKeyBytesMax + 24];  // 24: any 64-bit integer with sign
-    char* p = put_key(text, name.view(), {});
+    char* p = write_key(text, need_comma_, name);
     p = std::to_chars(p, p + 24, number).ptr;
     out_.append(text, static_cast<std::size_t>(p - text));
     need_comma_ = true;
