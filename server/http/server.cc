@@ -46,6 +46,7 @@ struct Server::Worker {
   // callgrind, docs/benchmarks.md, session 26): every operation on a socket of this context
   // runs on its own io thread. Other threads only post here (Session::shutdown,
   // Listener::stop, the durability gate, the background lane), which stays locked.
+  // `./dev tsan` checks it.
   net::io_context ioc{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   net::executor_work_guard<net::io_context::executor_type> guard{ioc.get_executor()};
   net::steady_timer housekeeping_timer{ioc};
