@@ -127,15 +127,9 @@ char* IsoZone::write(char* out, ledger::TimeMs ms) const {
   return p + 5;
 }
 
-void IsoZone::append(std::string& out, ledger::TimeMs ms) const {
-  char buf[kTextBytesMax];
-  out.append(buf, write(buf, ms));
-}
-
 std::string IsoZone::format(ledger::TimeMs ms) const {
-  std::string out;
-  append(out, ms);
-  return out;
+  char buf[kTextBytesMax];
+  return std::string(buf, write(buf, ms));
 }
 
 }  // namespace codeledger::server::wire

@@ -34,7 +34,6 @@ class IsoZone {
   static constexpr std::size_t kTextBytesMax = 25;
   // Writes the text at `out` (kTextBytesMax bytes free) and returns its end.
   char* write(char* out, ledger::TimeMs ms) const;
-  void append(std::string& out, ledger::TimeMs ms) const;
   std::string format(ledger::TimeMs ms) const;
   bool is_utc() const { return zone_ == nullptr; }
 
