@@ -80,7 +80,7 @@ void ChunkArena::hand_off_prefault(std::function<void()> wake) {
   wake_helper_ = std::move(wake);
   // The first fill at once, not at the first command: a fresh or just recovered ledger has
   // nothing faulted ahead, and the first redemptions zeroed huge pages on the io thread
-  // (an open loop's first second, docs/benchmarks.md, session 17).
+  // (an open loop's first second, docs/benchmarks-history.md, session 17).
   if (wake_helper_ && headroom_low()) request_fill();
 }
 

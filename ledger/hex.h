@@ -20,7 +20,7 @@ constexpr int hex_digit_value(char c) {
 
 // Both lowercase hex digits of every byte value: one two-byte copy a byte instead of two
 // lookups and the shifts between them (every code answer writes two object ids;
-// docs/benchmarks.md, session 26).
+// docs/benchmarks-history.md, session 26).
 inline constexpr std::array<char, 512> kHexPairs = [] {
   constexpr char kDigits[] = "0123456789abcdef";
   std::array<char, 512> pairs{};

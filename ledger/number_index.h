@@ -22,7 +22,7 @@
 // every entry under the shard lock and faulted the new table's pages in on the io thread
 // that ran into it, and with the load spread evenly the shards grew within the same
 // fraction of a second: an open loop's p99 for that second went from 0.3 ms to 4 ms
-// (docs/benchmarks.md, session 17). reserve() still grows at once (bulk loads).
+// (docs/benchmarks-history.md, session 17). reserve() still grows at once (bulk loads).
 #pragma once
 
 #include <sys/mman.h>

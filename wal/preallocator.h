@@ -4,9 +4,9 @@
 // only: the length and the extents are already durable, so ext4 has no journal commit to
 // make (docs/wal-format.md, "Why preallocate", has the measurements).
 //
-// The background fill is paced (ZeroFillPace): unpaced, a 64 MiB fill held this VM's disk
-// and a vCPU for 200-400 ms, and sync requests meanwhile waited 50-140 ms (docs/
-// benchmarks.md, Session 12). A caller that needs the file, or a close, cuts the rests short.
+// The background fill is paced (ZeroFillPace): unpaced, a 64 MiB fill held this VM's disk and a
+// vCPU for 200-400 ms, and sync requests meanwhile waited 50-140 ms (docs/benchmarks-history.md,
+// Session 12). A caller that needs the file, or a close, cuts the rests short.
 //
 // Thread safety: one thread at a time calls it (the writer thread, or open()/close() around
 // it); only the zero fill itself runs on the helper thread.

@@ -325,12 +325,12 @@ bool WalWriter::wait_for_work(std::unique_lock<std::mutex>& lock) {
 // io threads (through HTTP, 64 connections: 1.02-1.19x the sync requests of no wait). Why
 // only after big batches, and the quiet rule: a few writers are all in the batch already,
 // and there a wait only delays it (4 connections: 0.54-0.71x the requests with a wait after
-// every batch of two or more; docs/benchmarks.md, session 11). Ends early on close or a
-// failed lane, and skipped or ended once every tracked producer is idle (track_producers):
-// then nothing more is coming until clients get their answers, which wait on this very batch
-// (through HTTP, 64 connections: 1.06-1.08x the sync link requests, docs/benchmarks.md,
-// session 19). With tracked producers that makes the quiet rule redundant (off by default
-// since session 25).
+// every batch of two or more; docs/benchmarks-history.md, session 11). Ends early on
+// close or a failed lane, and skipped or ended once every tracked producer is idle
+// (track_producers): then nothing more is coming until clients get their answers, which
+// wait on this very batch (through HTTP, 64 connections: 1.06-1.08x the sync link
+// requests, docs/benchmarks-history.md, session 19). With tracked producers that makes the
+// quiet rule redundant (off by default since session 25).
 void WalWriter::gather_concurrent_writes(std::unique_lock<std::mutex>& lock) {
   if (options_.group_commit_wait_us == 0 || batches_by_time() || lanes_ ||
       last_batch_records_ < options_.group_commit_min_records || staging_.empty() ||
@@ -423,7 +423,7 @@ void WalWriter::run() {
 
 // One lane: the writer fdatasyncs on its own thread. A hand-off to a lane thread would add
 // a wake-up per batch while the writer only waited for it (through HTTP with 64 closed-loop
-// connections: 1.05-1.12x the sync link requests, docs/benchmarks.md).
+// connections: 1.05-1.12x the sync link requests, docs/benchmarks-history.md, session 6).
 Status WalWriter::sync_batch(std::uint64_t lsn) {
   const TimedSync synced = timed_sync(*file_);
   record_fsync(synced.took_us);

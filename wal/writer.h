@@ -87,7 +87,7 @@ struct WalOptions {
   // wait exactly when its io threads run dry, and a quiet spell only woke the writer every
   // few tens of microseconds while it gathered, on the io thread's CPU. Through HTTP, sync,
   // in turns against 60: link 6 of 7 and peak sale 3 of 3 turns faster, redeem batches of
-  // 51-55 records against 31-35 (docs/benchmarks.md, session 25). A writer whose producers
+  // 51-55 records against 31-35 (docs/benchmarks-history.md, session 25). A writer whose producers
   // are not tracked may want one, so that a lull ends its wait.
   std::uint32_t group_commit_wait_us = 300;
   std::uint32_t group_commit_quiet_us = 0;

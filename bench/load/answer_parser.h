@@ -5,7 +5,7 @@
 // (AnswerParser::keep_alive()), framing from its reading of Content-Length and
 // Transfer-Encoding, neither of which needs the stored fields (as server/http/request_parser.h
 // does for requests). callgrind, ledger-load against codeledgerd none, link: 14,200 -> 11,600
-// client instructions a request (docs/benchmarks.md, session 24).
+// client instructions a request (docs/benchmarks-history.md, session 24).
 #pragma once
 
 #include <boost/beast/http/field.hpp>

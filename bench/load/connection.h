@@ -30,7 +30,7 @@ using Clock = std::chrono::steady_clock;
 // starts empty never grows past 512: every answer longer than that (a link answer is about
 // 600 bytes) took two recv calls, while the ceiling's short fixed answer took one. That
 // extra syscall per request charged the load generator, which shares the machine's CPUs
-// with the server, against codeledgerd only (docs/benchmarks.md, session 20).
+// with the server, against codeledgerd only (docs/benchmarks-history.md, session 20).
 inline constexpr std::size_t kHttpReadBytes = 16 * 1024;
 boost::beast::flat_buffer http_read_buffer();  // empty, with kHttpReadBytes of capacity
 // The same room for each read of Redis replies (resp::Inbox).

@@ -2,7 +2,7 @@
 // request's CPU: an io thread makes two or three of them a request (recv, sendmsg, and now
 // and then epoll_wait), the load generator as many. On the benchmark VM a call costs about
 // a microsecond and a request's two socket calls about 6 µs, about what the server's own code
-// spends on a link (docs/benchmarks.md, session 24):
+// spends on a link (docs/benchmarks-history.md, session 24):
 //   micro_bench --benchmark_filter=BM_Syscall
 //
 // BM_SyscallNull: getppid(), the call that does nothing: the entry and exit alone.

@@ -6,7 +6,7 @@
 # --data-dir: the directory a run's scratch goes under (the servers' data and logs, Redis's
 # AOF, the config files), by default /tmp on the machine's disk. On tmpfs (/dev/shm) an
 # fdatasync costs next to nothing and makes nothing durable: the same runs with the device
-# taken out, so what is left of a gap is the software's (docs/benchmarks.md, session 21).
+# taken out, so what is left of a gap is the software's (docs/benchmarks-history.md, session 21).
 make_work_dir() {  # $1 parent directory (empty: /tmp), $2 name prefix -> the new directory
   local parent=${1:-/tmp}
   if [ ! -d "$parent" ] || [ ! -w "$parent" ]; then
@@ -97,7 +97,7 @@ server_binary() {
 # the load generator on those CPUs; unpinned, both are empty. Put the servers on the CPU that
 # takes the data disk's interrupts (its queue's line in /proc/interrupts): there the
 # fdatasync's completion finds the log's thread and the io thread on the CPU it interrupts,
-# instead of waking a halted second vCPU (docs/benchmarks.md, session 24).
+# instead of waking a halted second vCPU (docs/benchmarks-history.md, session 24).
 SERVER_PIN=()
 LOAD_PIN=()
 set_pin() {  # $1 the script's name, $2 the spec; exits 2 on a malformed spec or a missing CPU

@@ -96,8 +96,8 @@ void write_time(wire::JsonWriter& w, wire::FieldName name, ledger::TimeMs ms,
     return;
   }
   // `ms,"nameISO":"text"` in one append after the key: the times took 1,722 of the 3,885
-  // instructions of a link's answer, five appends each (callgrind, docs/benchmarks.md,
-  // session 26). The ISO text is plain ASCII.
+  // instructions of a link's answer, five appends each (callgrind,
+  // docs/benchmarks-history.md, session 26). The ISO text is plain ASCII.
   // Digits with sign, the ISO key, the quoted ISO text.
   char text[20 + wire::JsonWriter::kKeyBytesMax + 1 + wire::IsoZone::kTextBytesMax + 1];
   char* p = std::to_chars(text, text + 20, ms).ptr;

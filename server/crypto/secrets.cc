@@ -21,7 +21,7 @@ struct MdCtxDeleter {
 
 // Fetched once: EVP_md5()/EVP_sha256() hand back legacy objects that OpenSSL 3 resolves
 // again (EVP_MD_fetch: a provider look-up under a lock) on every EVP_DigestInit_ex. That
-// look-up was a third of each request's authentication (docs/benchmarks.md, session 9).
+// look-up was a third of each request's authentication (docs/benchmarks-history.md, session 9).
 // Never freed: they live as long as the process, like the built-in ones.
 const EVP_MD* fetched(const char* name) {
   EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);

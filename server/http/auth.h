@@ -39,7 +39,7 @@ struct AuthResult {
 // One connection's last accepted Basic credentials. A keep-alive client sends the same
 // Authorization header on every request; with this, base64, the key lookup and the salted
 // SHA-256 run once per connection instead of once per request (about 6 % of the io thread
-// per request, docs/benchmarks.md, session 13). Holds the header as the client sent it, in
+// per request, docs/benchmarks-history.md, session 13). Holds the header as the client sent it, in
 // the connection's own memory only (never stored, never shared with another connection); a
 // key reload empties every memo at once (generation). Bearer tokens are not remembered: they
 // expire.

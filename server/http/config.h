@@ -79,8 +79,8 @@ struct Config {
   // Zero-filled WAL segments overwritten in place (docs/wal-format.md); off for file systems
   // where rewriting in place gains nothing (copy-on-write: btrfs, ZFS) or for huge batches.
   bool wal_preallocate = true;
-  // fdatasyncs in flight at once (wal/sync_lanes.h). 1: through HTTP with 64 connections,
-  // 2 lanes answered 0.63-0.83x the requests of 1 (docs/benchmarks.md); 2 pays off for
+  // fdatasyncs in flight at once (wal/sync_lanes.h). 1: through HTTP with 64 connections, 2 lanes
+  // answered 0.63-0.83x the requests of 1 (docs/benchmarks-history.md, session 3); 2 pays off for
   // bulk writers whose next batch does not wait for the previous one's acknowledgement.
   std::uint32_t wal_sync_lanes = 1;
   // sync, one lane: the longest a batch that follows a batch of at least min_records waits

@@ -9,7 +9,7 @@
 //
 // In async and none the gate acknowledges at once (DurabilityGate::acks_at_once): a session
 // is then answered in park() itself, without a gate request and a post per request (durability
-// none, link: 1.09-1.27x the requests in three turns, docs/benchmarks.md, session 11).
+// none, link: 1.09-1.27x the requests in three turns, docs/benchmarks-history.md, session 11).
 //
 // Thread ownership: touched only on its worker's io thread; the gate's callback, which may
 // run on any thread, only posts to that thread.

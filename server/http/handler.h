@@ -26,7 +26,7 @@ using HttpRequest = http::request<http::string_body>;
 // The value of the request's first `name` field, or empty. A walk comparing each kept field's
 // enum: a request keeps one or two fields (request_parser.h), and Beast's operator[] searches
 // its tree comparing the name's text case-insensitively, about 575 instructions a request
-// for Authorization on link (callgrind, docs/benchmarks.md, session 26).
+// for Authorization on link (callgrind, docs/benchmarks-history.md, session 26).
 inline std::string_view field_value(const HttpRequest& request, http::field name) {
   for (const auto& f : request) {
     if (f.name() == name) return f.value();

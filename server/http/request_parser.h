@@ -6,7 +6,7 @@
 // not affected: the parser reads Content-Length, Transfer-Encoding and Connection itself
 // before a field reaches on_field_impl, and head_screen.h has screened the head already.
 // ledger-load's requests carry five fields: callgrind, codeledgerd none, link, about 1,900
-// fewer instructions a request with three of them dropped (docs/benchmarks.md, session 23).
+// fewer instructions a request with three of them dropped (docs/benchmarks-history.md, session 23).
 // A browser or an SDK sends more, and saves more.
 //
 // A handler that needs another field must add it to kept_field.

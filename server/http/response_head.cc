@@ -21,7 +21,7 @@ bool header_safe(std::string_view text) {
 
 // The head is gathered in a stack buffer and appended to the answer's string a piece at a
 // time: one std::string append per 512 bytes instead of four per field (callgrind, link:
-// about 400 instructions an answer less; docs/benchmarks.md, session 26).
+// about 400 instructions an answer less; docs/benchmarks-history.md, session 26).
 class HeadText {
  public:
   explicit HeadText(std::string& out) : out_(out) {}

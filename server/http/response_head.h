@@ -4,7 +4,7 @@
 // node per header field, freed again on clear()) and Beast's generic buffer-sequence
 // serializer. Profiled on the io thread at ~33k redeems/s, that path (field nodes, the
 // serializer's buffers_cat_view iteration, on_handled) was about 8% of the thread's time
-// for a head of six known fields (docs/benchmarks.md, session 9). Beast still parses every
+// for a head of six known fields (docs/benchmarks-history.md, session 9). Beast still parses every
 // request; answers are the only thing written here.
 #pragma once
 

@@ -28,7 +28,7 @@ void run_io_thread(net::io_context& ioc, DurabilityGate& gate) {
   for (;;) {
     // poll() returns only when no handler is ready and its last epoll_wait(0) found nothing
     // new: the thread is idle now. Polling again to be sure would cost one more epoll_wait,
-    // about a microsecond on a VM (docs/benchmarks.md, session 24), for nothing.
+    // about a microsecond on a VM (docs/benchmarks-history.md, session 24), for nothing.
     ioc.poll();
     if (ioc.stopped()) return;
     gate.io_idle();
@@ -43,7 +43,7 @@ void run_io_thread(net::io_context& ioc, DurabilityGate& gate) {
 struct Server::Worker {
   WorkerState state;  // before ioc: sessions destroyed with ioc unregister from it
   // Without the reactor's per-socket locks (about four lock and unlock pairs a request,
-  // callgrind, docs/benchmarks.md, session 26): every operation on a socket of this context
+  // callgrind, docs/benchmarks-history.md, session 26): every operation on a socket of this context
   // runs on its own io thread. Other threads only post here (Session::shutdown,
   // Listener::stop, the durability gate, the background lane), which stays locked.
   // `./dev tsan` checks it.

@@ -13,7 +13,7 @@
 // (server.cc) closes every session past its deadline, so a timeout fires up to one tick
 // late (housekeeping_period). A timer per operation, as beast::tcp_stream arms, cost each
 // request a timer-queue insert, a cancel and the cancelled wait's completion: callgrind,
-// about 5,400 instructions a request (docs/benchmarks.md, session 23).
+// about 5,400 instructions a request (docs/benchmarks-history.md, session 23).
 //
 // Thread ownership: a session lives on its worker's single-threaded io_context; every member
 // is touched only from that thread (durability completions are posted back to it).

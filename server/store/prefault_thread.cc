@@ -17,7 +17,7 @@ PrefaultThread::PrefaultThread(ledger::Ledger& ledger) : ledger_(ledger) {
 // SCHED_IDLE: the thread runs only on a vCPU nothing else wants. Why: at the default
 // priority the woken helper preempted the io thread on its vCPU for the whole 2 MiB it
 // zeroes, and an open-loop redeem run's p99 grew with it (seven turns at 16,500 req/s,
-// median p99 5.9 ms; with the helper at SCHED_IDLE 2.9 ms; docs/benchmarks.md, sessions 9
+// median p99 5.9 ms; with the helper at SCHED_IDLE 2.9 ms; docs/benchmarks-history.md, sessions 9
 // and 11). A starved helper costs nothing worse than no helper: memory it has not reached
 // yet faults in on first touch, as without one (closed-loop throughput was the same either
 // way). Advice only: if the kernel refuses, the thread keeps the default.

@@ -2,7 +2,7 @@
 // until a command finds too little record memory faulted in ahead, then faults the next
 // megabytes in. Why a thread of its own: the kernel zeroing a fresh huge page takes 0.3 ms
 // to 8 ms on this kind of VM, and on an io thread that time held up every request queued
-// behind it (docs/benchmarks.md, session 8). The thread runs at SCHED_IDLE (see
+// behind it (docs/benchmarks-history.md, session 8). The thread runs at SCHED_IDLE (see
 // run_only_when_idle) so that it never takes the vCPU from an io thread.
 #pragma once
 

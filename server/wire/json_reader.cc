@@ -41,7 +41,7 @@ constexpr std::size_t kPairwiseKeysMax = 16;
 std::optional<std::string_view> duplicate_key(const dom::object& obj) {
   if (obj.size() <= kPairwiseKeysMax) {
     // Keys gathered first: the object is walked once, not once per key (callgrind, a redeem
-    // body: about 200 instructions less; docs/benchmarks.md, session 26).
+    // body: about 200 instructions less; docs/benchmarks-history.md, session 26).
     std::array<std::string_view, kPairwiseKeysMax> keys;
     std::size_t n = 0;
     for (auto [key, unused] : obj) {

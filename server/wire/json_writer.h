@@ -40,7 +40,7 @@ constexpr bool is_plain_field_name(std::string_view text) {
 // A member name written in the source (every field of every answer): checked when the
 // program is compiled, so the writer appends it as it is, quotes, comma and colon in one
 // append, instead of scanning it for escapes each time (callgrind, link answer: about 150
-// instructions less a field; docs/benchmarks.md, session 23). Names only known at run time
+// instructions less a field; docs/benchmarks-history.md, session 23). Names only known at run time
 // go through JsonWriter::dynamic_key, which escapes them.
 class FieldName {
  public:
