@@ -2,9 +2,12 @@
 """The summary side-by-side.sh prints: every run's throughput and latency, the ratios
 codeledgerd/ceiling and codeledgerd/Redis, and where issue 6's targets stand.
 
-usage: side-by-side-summary.py [--not-durable] RESULTS [OPEN_FSYNCS]
+usage: side-by-side-summary.py [--not-durable] [--peak-only] RESULTS [OPEN_FSYNCS]
 --not-durable: the logs were in memory (side-by-side.sh --data-dir on tmpfs), so sync and
 AOF always made nothing durable: every figure is printed, no target is judged.
+--peak-only: only the peak sale ran (side-by-side.sh --peak-only): its figures and its
+verdict, without the ratios and targets of runs that were not made; exits 1 unless it had
+zero errors, zero double redemptions and zero lost acks.
 RESULTS holds one line per run: NAME RESULT k=v ... (ledger-load's RESULT line). With
 --rounds N the closed-loop runs are named NAME-rK (round K); a ratio is then taken within
 each round (codeledgerd against the ceiling or Redis of the same round, minutes apart on
@@ -89,15 +92,11 @@ def meets(values, floor):
     return None if m is None else m >= floor
 
 
-def render(rows, open_fsyncs=None, durable=True):
-    out = ["", "%-36s %10s %10s %10s %8s %11s" % ("run", "req/s", "p99 us", "p99.9 us", "errors",
-                                                  "client cpu")]
-    for name, kv in rows.items():
-        cpu = kv.get("client_cpu_pct")
-        out.append("%-36s %10s %10s %10s %8s %11s" % (name, kv.get("rps", "-"), kv.get("p99_us", "-"),
-                                                      kv.get("p999_us", "-"), kv.get("errors", "-"),
-                                                      cpu + " %" if cpu else "-"))
-    out.extend(render_client_bound(rows))
+def render(rows, open_fsyncs=None, durable=True, peak_only=False):
+    out = render_runs(rows)
+    judge = verdict if durable else not_judged
+    if peak_only:
+        return "\n".join(out + [""] + render_peak_sale(rows, judge))
     out.append("")
     for op in ("link", "redeem"):
         lanes = ratios(rows, "codeledgerd-sync2-" + op, "codeledgerd-sync-" + op)
@@ -109,7 +108,6 @@ def render(rows, open_fsyncs=None, durable=True):
             out.append("%-6s durability=%-5s codeledgerd/ceiling %-6s codeledgerd/redis(aof=%s) %s"
                        % (op, mode, show_ratio(ratios(rows, ours, "ceiling-" + op)), aof,
                           show_ratio(ratios(rows, ours, "redis-aof-%s-%s" % (aof, op)))))
-    judge = verdict if durable else not_judged
     out.append("\nissue 6 targets:" if durable else
                "\nissue 6 targets (not judged: the logs were in memory, nothing was durable):")
     for op in ("link", "redeem"):
@@ -118,12 +116,35 @@ def render(rows, open_fsyncs=None, durable=True):
                    % (op, judge(meets(ratios(rows, ours, "ceiling-" + op), 0.8)),
                       judge(meets(ratios(rows, ours, "redis-aof-always-" + op), 1.2))))
     out.extend(render_open_loop(rows, open_fsyncs, judge))
-    peak = rows.get("codeledgerd-sync-peak-sale", {})
-    clean = all(peak.get(k) == "0" for k in ("errors", "double_redemptions", "lost_acks")) if peak else None
-    out.append("  peak-sale: errors %s, double redemptions %s, lost acks %s (zero: %s)"
-               % (peak.get("errors", "-"), peak.get("double_redemptions", "-"),
-                  peak.get("lost_acks", "-"), judge(clean)))
+    out.extend(render_peak_sale(rows, judge))
     return "\n".join(out)
+
+
+def render_runs(rows):
+    """Every run's throughput, latency, errors and load-generator CPU, in file order."""
+    out = ["", "%-36s %10s %10s %10s %8s %11s" % ("run", "req/s", "p99 us", "p99.9 us", "errors",
+                                                  "client cpu")]
+    for name, kv in rows.items():
+        cpu = kv.get("client_cpu_pct")
+        out.append("%-36s %10s %10s %10s %8s %11s" % (name, kv.get("rps", "-"), kv.get("p99_us", "-"),
+                                                      kv.get("p999_us", "-"), kv.get("errors", "-"),
+                                                      cpu + " %" if cpu else "-"))
+    out.extend(render_client_bound(rows))
+    return out
+
+
+def peak_sale_clean(rows):
+    """True with zero errors, double redemptions and lost acks; None when it did not run."""
+    peak = rows.get("codeledgerd-sync-peak-sale", {})
+    return all(peak.get(k) == "0" for k in ("errors", "double_redemptions", "lost_acks")) if peak else None
+
+
+def render_peak_sale(rows, judge=verdict):
+    peak = rows.get("codeledgerd-sync-peak-sale", {})
+    clean = peak_sale_clean(rows)
+    return ["  peak-sale: errors %s, double redemptions %s, lost acks %s (zero: %s)"
+            % (peak.get("errors", "-"), peak.get("double_redemptions", "-"),
+               peak.get("lost_acks", "-"), judge(clean))]
 
 
 def render_client_bound(rows):
@@ -162,7 +183,8 @@ def render_open_loop(rows, open_fsyncs, judge=verdict):
 def main(argv):
     args = argv[1:]
     durable = "--not-durable" not in args
-    args = [a for a in args if a != "--not-durable"]
+    peak_only = "--peak-only" in args
+    args = [a for a in args if a not in ("--not-durable", "--peak-only")]
     if len(args) not in (1, 2):
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
@@ -172,8 +194,8 @@ def main(argv):
     if len(args) == 2 and os.path.exists(args[1]):
         with open(args[1]) as f:
             open_fsyncs = f.read().split()
-    print(render(rows, open_fsyncs, durable))
-    return 0
+    print(render(rows, open_fsyncs, durable, peak_only))
+    return 1 if peak_only and not peak_sale_clean(rows) else 0
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@
 # usage: bench/scripts/side-by-side.sh [--quick] [--requests N] [--connections N]
 #          [--peak-duration S] [--build-dir DIR] [--out DIR] [--two-lanes-too]
 #          [--only TARGETS] [--daemon PATH] [--closed-only] [--open-rate R] [--rounds N]
-#          [--data-dir DIR] [--pin SERVER_CPUS:LOAD_CPUS]
+#          [--data-dir DIR] [--pin SERVER_CPUS:LOAD_CPUS] [--peak-only]
 # --two-lanes-too: also runs sync link/redeem with durability.sync_lanes 2 (two fdatasyncs
 #          in flight), right after the default (1 lane), as codeledgerd-sync2-*.
 # --only:  a comma-separated subset of ceiling,none,async,sync,redis (default: all).
@@ -19,6 +19,10 @@
 #          side: run `--only ceiling,sync --closed-only --daemon OLD`, then the same with
 #          NEW, in turns, and compare each against the ceiling of its own turn.
 # --closed-only: skip the open-loop and peak-sale runs.
+# --peak-only: only the peak sale, on codeledgerd with sync durability (--peak-duration,
+#          60 s unless given): a peak sale reproduced with one command. Exits 1 unless it
+#          had zero errors, zero double redemptions and zero lost acks; the picture is
+#          OUT/codeledgerd-sync-peak-sale.html. Takes none of the closed-loop options.
 # --open-rate: the open-loop rate (default: half of the sync redeem rate this run measured).
 # --rounds: the closed-loop runs N times over (1..30, default 1), every target once per round,
 #          named NAME-rK; each ratio is taken within a round and a target judged on the
@@ -43,12 +47,15 @@ RUN_CAP_S=30             # a closed-loop run stops at this many seconds even if 
 OPEN_DURATION_S=10
 OPEN_WARMUP_S=3          # unmeasured open loop first: a fresh server's first second is slow
 PEAK_DURATION_S=20
+PEAK_DURATION_GIVEN=0
 SERVER_THREADS=${SERVER_THREADS:-1}
 CLIENT_THREADS=${CLIENT_THREADS:-1}
 TWO_LANES_TOO=0
-ONLY=ceiling,none,async,sync,redis
+ALL_TARGETS=ceiling,none,async,sync,redis
+ONLY=$ALL_TARGETS
 DAEMON=
 CLOSED_ONLY=0
+PEAK_ONLY=0
 OPEN_RATE=
 ROUNDS=1
 ROUND_NO=1
@@ -58,16 +65,18 @@ PIN=                     # --pin SERVER_CPUS:LOAD_CPUS (empty: not pinned)
 
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) REQUESTS=20000; CONNECTIONS=16; RUN_CAP_S=5; OPEN_DURATION_S=3; OPEN_WARMUP_S=1; PEAK_DURATION_S=3 ;;
+    --quick) REQUESTS=20000; CONNECTIONS=16; RUN_CAP_S=5; OPEN_DURATION_S=3; OPEN_WARMUP_S=1
+             PEAK_DURATION_S=3; PEAK_DURATION_GIVEN=1 ;;
     --requests) REQUESTS=$2; shift ;;
     --connections) CONNECTIONS=$2; shift ;;
-    --peak-duration) PEAK_DURATION_S=$2; shift ;;
+    --peak-duration) PEAK_DURATION_S=$2; PEAK_DURATION_GIVEN=1; shift ;;
     --build-dir) BUILD=$2; shift ;;
     --out) OUT=$2; shift ;;
     --two-lanes-too) TWO_LANES_TOO=1 ;;
     --only) ONLY=$2; shift ;;
     --daemon) DAEMON=$2; shift ;;
     --closed-only) CLOSED_ONLY=1 ;;
+    --peak-only) PEAK_ONLY=1 ;;
     --open-rate) OPEN_RATE=$2; shift ;;
     --rounds) ROUNDS=$2; shift ;;
     --data-dir) DATA_DIR=$2; shift ;;
@@ -81,6 +90,20 @@ done
 if ! [[ "$ROUNDS" =~ ^([1-9]|[12][0-9]|30)$ ]]; then
   echo "side-by-side: --rounds must be 1..30" >&2
   exit 2
+fi
+if ! [[ "$PEAK_DURATION_S" =~ ^[1-9][0-9]{0,3}$ ]] || [ "$PEAK_DURATION_S" -gt 3600 ]; then
+  echo "side-by-side: --peak-duration must be a whole number of seconds, 1..3600" >&2
+  exit 2
+fi
+if [ "$PEAK_ONLY" = 1 ]; then
+  if [ "$CLOSED_ONLY" = 1 ] || [ "$ROUNDS" != 1 ] || [ "$TWO_LANES_TOO" = 1 ] || [ -n "$OPEN_RATE" ] ||
+     [ "$ONLY" != "$ALL_TARGETS" ]; then
+    echo "side-by-side: --peak-only runs the peak sale alone; it takes none of --closed-only," \
+         "--rounds, --two-lanes-too, --open-rate and --only" >&2
+    exit 2
+  fi
+  ONLY=sync
+  [ "$PEAK_DURATION_GIVEN" = 1 ] || PEAK_DURATION_S=60
 fi
 if [ -n "$OPEN_RATE" ] && ! [[ "$OPEN_RATE" =~ ^[1-9][0-9]{0,6}$ ]]; then
   echo "side-by-side: --open-rate must be a whole number of requests per second, 1..9999999" >&2
@@ -117,7 +140,7 @@ ensure_tools() {
     cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCODELEDGER_TESTS=OFF >/dev/null
     cmake --build "$BUILD" --target ledger-load ceiling-server codeledgerd -j "$(nproc)"
   fi
-  if ! command -v redis-server >/dev/null; then
+  if wanted redis && ! command -v redis-server >/dev/null; then
     echo "side-by-side: installing redis-server"
     as_root apt-get install -y -qq redis-server >/dev/null
   fi
@@ -221,6 +244,10 @@ sync_open_and_peak() {
     read -ra after <<< "$(fsync_counts "$PORT")"
     echo "$(( after[0] - before[0] )) $(( after[1] - before[1] ))" > "$OUT/open-fsyncs.txt"
   fi
+  peak_sale
+}
+
+peak_sale() {  # on the sync server FLAGS point at
   load codeledgerd-sync-peak-sale "${FLAGS[@]}" \
     --scenario peak-sale --duration "$PEAK_DURATION_S" --codes 100000 --label "durability=sync"
 }
@@ -229,6 +256,11 @@ run_codeledgerd() {  # $1 durability, $2 sync lanes (default 1; 2 adds only the 
   local lanes=${2:-1} name=codeledgerd-$1
   [ "$lanes" = 1 ] || name=codeledgerd-$1$lanes
   start_codeledgerd "$1" "$lanes"
+  if [ "$PEAK_ONLY" = 1 ]; then
+    peak_sale
+    stop_pid "$PID"
+    return 0
+  fi
   closed_runs "$name" "${FLAGS[@]}" --label "durability=$1 sync_lanes=$lanes"
   if [ "$1" = sync ] && [ "$lanes" = 1 ] && [ "$CLOSED_ONLY" = 0 ] && [ "$ROUND_NO" = "$ROUNDS" ]; then
     sync_open_and_peak
@@ -262,16 +294,21 @@ open_loop_beside_sync() {
 }
 
 summary() {  # targets judged only when the logs were on a disk
-  local durable=()
-  data_in_memory "$WORK" && durable=(--not-durable)
-  python3 "$ROOT/bench/scripts/side-by-side-summary.py" "${durable[@]}" "$RESULTS" "$OUT/open-fsyncs.txt"
+  local flags=()
+  data_in_memory "$WORK" && flags+=(--not-durable)
+  [ "$PEAK_ONLY" = 1 ] && flags+=(--peak-only)
+  python3 "$ROOT/bench/scripts/side-by-side-summary.py" "${flags[@]}" "$RESULTS" "$OUT/open-fsyncs.txt"
 }
 
+wanted() { [[ ",$ONLY," == *",$1,"* ]]; }
 ensure_tools
-echo "side-by-side: $CONNECTIONS connections, $REQUESTS requests per closed-loop run, $ROUNDS round(s), reports in $OUT"
+if [ "$PEAK_ONLY" = 1 ]; then
+  echo "side-by-side: the peak sale alone, $PEAK_DURATION_S s on codeledgerd (sync), $CONNECTIONS connections, report in $OUT"
+else
+  echo "side-by-side: $CONNECTIONS connections, $REQUESTS requests per closed-loop run, $ROUNDS round(s), reports in $OUT"
+fi
 data_dir_note "$WORK"
 pin_note
-wanted() { [[ ",$ONLY," == *",$1,"* ]]; }
 for ((ROUND_NO = 1; ROUND_NO <= ROUNDS; ROUND_NO++)); do
   if [ "$ROUNDS" -gt 1 ]; then SUFFIX=-r$ROUND_NO; echo "== round $ROUND_NO of $ROUNDS"; fi
   if wanted ceiling; then run_ceiling; fi
@@ -283,5 +320,11 @@ for ((ROUND_NO = 1; ROUND_NO <= ROUNDS; ROUND_NO++)); do
     for aof in off everysec always; do run_redis "$aof"; done
   fi
 done
-if [ "$CLOSED_ONLY" = 0 ]; then open_loop_beside_sync; fi
-{ data_dir_note "$WORK"; pin_note; summary; } | tee "$OUT/summary.txt"
+if [ "$CLOSED_ONLY" = 0 ] && [ "$PEAK_ONLY" = 0 ]; then open_loop_beside_sync; fi
+# The summary's status: with --peak-only, 1 unless the peak sale was clean.
+status=0
+{ data_dir_note "$WORK"; pin_note; summary; } | tee "$OUT/summary.txt" || status=$?
+if [ "$PEAK_ONLY" = 1 ]; then
+  echo "side-by-side: the peak sale's report: $OUT/codeledgerd-sync-peak-sale.html (and .json)"
+fi
+exit "$status"

@@ -2,8 +2,9 @@
 directory with a clear error, makes the run's scratch directory under one that is, and
 data_dir_note warns exactly when the data sits in memory (tmpfs), where an fdatasync makes
 nothing durable; side-by-side.sh and thread-cpu.sh refuse a bad --data-dir before starting
-anything, and side-by-side.sh a --rounds outside 1..30; --pin (set_pin) takes two taskset
-lists of CPUs this machine has and sets the servers' and the load generator's prefixes."""
+anything, side-by-side.sh a --rounds outside 1..30, a --peak-duration outside 1..3600 s and
+--peak-only beside a closed-loop option; --pin (set_pin) takes two taskset lists of CPUs
+this machine has and sets the servers' and the load generator's prefixes."""
 import os
 import subprocess
 import tempfile
@@ -107,6 +108,33 @@ class SideBySideRounds(unittest.TestCase):
         r = self.run_script("--rounds", "30")
         self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
         self.assertNotIn("--rounds", r.stderr)
+        self.assertIn("is not a writable directory", r.stderr)
+
+
+class SideBySidePeakOnly(unittest.TestCase):
+    run_script = SideBySideRounds.run_script
+
+    def test_closed_loop_options_beside_it_are_refused(self):
+        for extra in (["--closed-only"], ["--rounds", "3"], ["--two-lanes-too"], ["--open-rate", "100"],
+                      ["--only", "sync"]):
+            with self.subTest(extra=extra):
+                r = self.run_script("--peak-only", *extra)
+                self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+                self.assertIn("side-by-side: --peak-only runs the peak sale alone", r.stderr)
+
+    def test_a_peak_duration_outside_1_to_3600_seconds_is_refused(self):
+        for seconds in ("0", "3601", "x", "1.5"):
+            with self.subTest(seconds=seconds):
+                r = self.run_script("--peak-only", "--peak-duration", seconds)
+                self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+                self.assertIn("side-by-side: --peak-duration must be a whole number of seconds, 1..3600",
+                              r.stderr)
+
+    def test_alone_it_passes_the_check(self):
+        # The next check (the missing --data-dir) is what stops this one.
+        r = self.run_script("--peak-only", "--peak-duration", "5")
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertNotIn("--peak-only", r.stderr)
         self.assertIn("is not a writable directory", r.stderr)
 
 

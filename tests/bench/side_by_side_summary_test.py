@@ -1,7 +1,8 @@
 """bench/scripts/side-by-side-summary.py: ratios are taken within a round and a target is
 judged on their median, so one slow ceiling run cannot decide it; a single round reads as
 it always did; what did not run is n/a, never a guess; with the logs in memory every
-figure is shown and no target judged."""
+figure is shown and no target judged; --peak-only shows the peak sale alone and exits 1
+unless it was clean."""
 import importlib.util
 import os
 import subprocess
@@ -128,6 +129,35 @@ class SideBySideSummaryTest(unittest.TestCase):
                                       capture_output=True, text=True, check=True).stdout
         self.assertIn("sync >= 0.8x ceiling: met", judged)
         self.assertIn("sync >= 0.8x ceiling: not judged", unjudged)
+
+    def test_peak_only_shows_the_peak_sale_and_no_ratios_of_runs_not_made(self):
+        rows = summary.parse([result("codeledgerd-sync-peak-sale", 48000, double_redemptions=0, lost_acks=0)])
+        text = summary.render(rows, peak_only=True)
+        self.assertIn("codeledgerd-sync-peak-sale", text)
+        self.assertIn("peak-sale: errors 0, double redemptions 0, lost acks 0 (zero: met)", text)
+        self.assertNotIn("codeledgerd/ceiling", text)
+        self.assertNotIn("issue 6 targets", text)
+        self.assertNotIn("open loop", text)
+
+    def test_peak_only_exits_1_unless_the_peak_sale_was_clean(self):
+        cases = [([result("codeledgerd-sync-peak-sale", 48000, double_redemptions=0, lost_acks=0)], 0),
+                 ([result("codeledgerd-sync-peak-sale", 48000, double_redemptions=1, lost_acks=0)], 1),
+                 ([result("codeledgerd-sync-peak-sale", 48000, errors=3, double_redemptions=0, lost_acks=0)], 1),
+                 (["codeledgerd-sync-peak-sale RESULT failed=1"], 1),
+                 ([], 1)]
+        for lines, want in cases:
+            with self.subTest(lines=lines), tempfile.NamedTemporaryFile("w", suffix=".txt") as f:
+                f.write("\n".join(lines))
+                f.flush()
+                r = subprocess.run([sys.executable, SCRIPT, "--peak-only", f.name], capture_output=True,
+                                   text=True)
+                self.assertEqual(r.returncode, want, r.stdout)
+                self.assertIn("peak-sale:", r.stdout)
+        # Without --peak-only the status stays 0 whatever the runs found: the report is the verdict.
+        with tempfile.NamedTemporaryFile("w", suffix=".txt") as f:
+            f.write(result("codeledgerd-sync-peak-sale", 48000, double_redemptions=1, lost_acks=0))
+            f.flush()
+            self.assertEqual(subprocess.run([sys.executable, SCRIPT, f.name], capture_output=True).returncode, 0)
 
 
 if __name__ == "__main__":
