@@ -151,11 +151,6 @@ RateDecision RateLimiter::admit_key(std::string_view key) const {
   return d;
 }
 
-std::string_view RateLimiter::key_policy_header(std::string_view key) const {
-  const KeyEntry* e = find(key);
-  return e ? std::string_view(e->policy_header) : std::string_view{};
-}
-
 GcraCell& RateLimiter::address_cell(const ClientAddress& client) const {
   return address_cells_[address_hash(client) & (kAddressCells - 1)];
 }

@@ -49,7 +49,7 @@ struct GcraParams {
 };
 
 struct RateDecision {
-  bool limited = false;             // true: no policy applied (unknown key)
+  bool limited = false;             // false: no policy applied (an unknown key)
   bool admitted = true;
   std::uint32_t remaining = 0;      // requests still admissible right now
   std::int64_t retry_after_ns = 0;  // rejected: wait this long for the next admission
@@ -95,8 +95,6 @@ class RateLimiter {
 
   // Charges one request to `key`. Unknown keys are not limited (limited = false).
   RateDecision admit_key(std::string_view key) const;
-  // The RateLimit-Policy value for `key` (empty for unknown keys).
-  std::string_view key_policy_header(std::string_view key) const;
 
   // Failed authentication from `client`: check_address() peeks before the expensive
   // credential check, charge_failure() consumes after a failure.

@@ -69,7 +69,7 @@ TEST(RateLimit, UnknownKeyIsNotLimited) {
   const RateDecision d = limiter.admit_key("nobody");
   EXPECT_TRUE(d.admitted);
   EXPECT_FALSE(d.limited);
-  EXPECT_TRUE(limiter.key_policy_header("nobody").empty());
+  EXPECT_TRUE(d.policy.empty()) << "no RateLimit-Policy header for an unlimited key";
 }
 
 TEST(RateLimit, RacingThreadsOnOneKeyAdmitExactlyTheBurst) {
@@ -99,7 +99,7 @@ TEST(RateLimit, ReloadKeepsStateOfRemainingKeysAndAppliesNewLimits) {
   EXPECT_FALSE(limiter.admit_key("new").admitted);
   limiter.reload({key("stay", 60, 5)});  // a bigger burst applies to the kept state
   EXPECT_TRUE(limiter.admit_key("stay").admitted);
-  EXPECT_EQ(limiter.key_policy_header("stay"), "\"default\";q=60;w=60");
+  EXPECT_EQ(limiter.admit_key("stay").policy, "\"default\";q=60;w=60");
 }
 
 // Answers keep a view of a decision's policy text, and an answer may still be waiting for
