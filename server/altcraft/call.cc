@@ -75,7 +75,8 @@ std::optional<Reply> Call::authenticate(Scope scope) {
     std::optional<std::string_view> token = params_.text("token", Need::kOptional, kTokenBytesMax);
     if (!params_.ok()) return fail(params_.status());
     if (!token) {
-      const std::string_view from_header = bearer_token(field_value(ctx_.request, http::field::authorization));
+      const std::string_view from_header =
+          bearer_token(field_value(ctx_.request, http::field::authorization));
       if (!from_header.empty()) token = from_header;
     }
     if (!token) {
