@@ -71,11 +71,12 @@ class GcraCell {
   std::atomic<std::int64_t> tat_ns_{INT64_MIN / 4};
 };
 
-// The values of draft-ietf-httpapi-ratelimit-headers: `"name";q=<per_minute>;w=60`
-// (RateLimit-Policy), and `"name";r=<remaining>;t=<seconds>` (RateLimit), written at `out`,
-// which has name.size() + kRateLimitNumbersBytesMax bytes free; returns its end. `reset_s`
-// is RateDecision::reset_ns in ceil_seconds.
+// The values of draft-ietf-httpapi-ratelimit-headers. RateLimit-Policy:
+// `"name";q=<per_minute>;w=60`, built once per key when the limits load.
 std::string rate_limit_policy_header(std::string_view name, const RatePolicy& policy);
+// RateLimit: `"name";r=<remaining>;t=<seconds>`, written at `out`, which has
+// name.size() + kRateLimitNumbersBytesMax bytes free; returns its end. `reset_s` is
+// RateDecision::reset_ns in ceil_seconds.
 inline constexpr std::size_t kRateLimitNumbersBytesMax = 38;  // quotes, ";r=", ";t=", digits
 char* write_rate_limit_value(char* out, std::string_view name, std::uint32_t remaining,
                              std::int64_t reset_s);
