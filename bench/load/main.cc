@@ -5,6 +5,8 @@
 #include <iostream>
 #include <random>
 
+#include <boost/system/system_error.hpp>
+
 #include "bench/load/runner.h"
 #include "bench/load/setup.h"
 #include "server/capillary/demo.h"
@@ -57,6 +59,13 @@ std::vector<std::pair<std::string, std::string>> describe(const Options& o, cons
           {"run_tag", plan.run_tag}};
 }
 
+// Boost's system_error::what() carries the source location of the throw; the user wants the
+// reason ("Connection refused") and where it happened.
+std::string failure_reason(const std::exception& e) {
+  if (const auto* se = dynamic_cast<const boost::system::system_error*>(&e)) return se->code().message();
+  return e.what();
+}
+
 bool write_file(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;
@@ -64,12 +73,17 @@ bool write_file(const std::string& path, const std::string& text) {
 }
 
 int run(const Options& o) {
+  if (const auto error = report_paths_error(o)) {
+    std::cerr << "ledger-load: " << *error << "\n";
+    return 2;
+  }
   Plan plan;
   make_plan(o, plan);
   try {
     if (o.target == Target::kRedis) setup_redis(o, plan); else setup_http(o, plan);
   } catch (const std::exception& e) {
-    std::cerr << "ledger-load: set-up failed: " << e.what() << "\n";
+    std::cerr << "ledger-load: set-up against " << plan.host_header << " failed: "
+              << failure_reason(e) << "\n";
     return 2;
   }
   std::cerr << "ledger-load: " << plan.codes.size() << " codes ready, " << o.connections
@@ -85,7 +99,7 @@ int run(const Options& o) {
       report.verify = verify_redemptions(o, plan, merged_redeems(result));
     } catch (const std::exception& e) {
       report.verify.ran = true;
-      report.verify.notes.push_back(std::string("verification failed: ") + e.what());
+      report.verify.notes.push_back("verification failed: " + failure_reason(e));
       ++report.errors;
     }
   }

@@ -1,10 +1,18 @@
 #include "bench/load/options.h"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <charconv>
-#include <cstdlib>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <string_view>
+#include <system_error>
+#include <type_traits>
+#include <utility>
 
 #include "bench/load/target.h"
 
@@ -13,14 +21,18 @@ namespace {
 
 using Setter = std::function<bool(std::string_view)>;
 
+// A whole number for integral T, a finite number otherwise, within [lo, hi]: "1.5", "0x10",
+// "1e3" for a count and "nan" for a rate are refused, not truncated or passed on.
 template <class T>
 Setter number(T* dst, double lo, double hi) {
   return [dst, lo, hi](std::string_view v) {
-    char* end = nullptr;
-    const std::string s(v);
-    const double d = std::strtod(s.c_str(), &end);
-    if (end != s.c_str() + s.size() || s.empty() || d < lo || d > hi) return false;
-    *dst = static_cast<T>(d);
+    using Parsed = std::conditional_t<std::is_integral_v<T>, std::uint64_t, double>;
+    Parsed parsed{};
+    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), parsed);
+    if (v.empty() || ec != std::errc() || end != v.data() + v.size()) return false;
+    const double d = static_cast<double>(parsed);
+    if (!std::isfinite(d) || d < lo || d > hi) return false;
+    *dst = static_cast<T>(parsed);
     return true;
   };
 }
@@ -92,6 +104,22 @@ std::map<std::string_view, Setter> setters(Options& o) {
   };
 }
 
+// Why nothing could be written at path, or empty. Nothing is created: the check only asks
+// whether the file (or, when it does not exist yet, its directory) is writable.
+std::string unwritable_reason(const std::string& path) {
+  namespace fs = std::filesystem;
+  if (path.empty()) return "the path is empty";
+  std::error_code ec;
+  const fs::path file(path);
+  if (fs::is_directory(file, ec)) return "it is a directory";
+  const bool exists = fs::exists(file, ec);
+  const fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
+  if (!exists && !fs::is_directory(dir, ec)) return "no directory " + dir.string();
+  const std::string probe = exists ? path : dir.string();
+  if (::access(probe.c_str(), W_OK) != 0) return std::strerror(errno);
+  return {};
+}
+
 }  // namespace
 
 std::string_view scenario_name(Scenario s) {
@@ -151,6 +179,14 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
   if (o.scenario == Scenario::kHotCode) o.codes = o.hot_codes;
   if (o.code_limit == 0) o.code_limit = o.scenario == Scenario::kHotCode ? 100 : 1;
   return o;
+}
+
+std::optional<std::string> report_paths_error(const Options& o) {
+  for (const auto& [flag, path] : {std::pair{"--json", &o.json_path}, std::pair{"--html", &o.html_path}}) {
+    const std::string reason = unwritable_reason(*path);
+    if (!reason.empty()) return "cannot write the report " + std::string(flag) + " " + *path + ": " + reason;
+  }
+  return std::nullopt;
 }
 
 }  // namespace codeledger::bench

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -58,5 +59,8 @@ std::string_view scenario_name(Scenario s);
 std::string usage();
 // Options, or an error message (the text "help" when --help was asked for).
 std::variant<Options, std::string> parse_options(int argc, const char* const* argv);
+// Why --json or --html could not be written, checked before the set-up so that a mistyped
+// path costs a clear error, not a whole run; nothing is created.
+std::optional<std::string> report_paths_error(const Options& o);
 
 }  // namespace codeledger::bench

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
 #include "bench/load/options.h"
 
 namespace codeledger::bench {
@@ -40,6 +45,83 @@ TEST(Options, LimitsAreEnforced) {
   auto parsed = parse_options(5, ok);
   ASSERT_TRUE(std::holds_alternative<Options>(parsed));
   EXPECT_EQ(std::get<Options>(parsed).mix.link, 30u);
+}
+
+// parse_options on one flag and its value: the error text, or empty when it was taken.
+std::string parse_error(const char* flag, const char* value) {
+  const char* argv[] = {"ledger-load", flag, value};
+  auto parsed = parse_options(3, argv);
+  if (auto* error = std::get_if<std::string>(&parsed)) return *error;
+  return {};
+}
+
+TEST(Options, CountsMustBeWholeNumbers) {
+  const std::vector<std::pair<const char*, const char*>> refused = {
+      {"--connections", "1.5"}, {"--connections", "0x10"}, {"--connections", "1e3"},
+      {"--connections", "nan"}, {"--connections", "-1"},   {"--connections", "+8"},
+      {"--port", "80.5"},       {"--codes", "1e3"},        {"--seed", "-1"},
+      {"--requests", "inf"},    {"--threads", ""},         {"--hot-codes", "8 "}};
+  for (const auto& [flag, value] : refused) {
+    EXPECT_EQ(parse_error(flag, value), "bad value for " + std::string(flag) + ": " + value);
+  }
+  const char* argv[] = {"ledger-load", "--connections", "32", "--port", "9000", "--codes", "1000"};
+  auto parsed = parse_options(7, argv);
+  ASSERT_TRUE(std::holds_alternative<Options>(parsed));
+  EXPECT_EQ(std::get<Options>(parsed).connections, 32u);
+  EXPECT_EQ(std::get<Options>(parsed).port, 9000);
+  EXPECT_EQ(std::get<Options>(parsed).codes, 1000u);
+}
+
+TEST(Options, RatesAndDurationsMustBeFinite) {
+  for (const char* flag : {"--rate", "--duration", "--zipf"}) {
+    for (const char* value : {"nan", "inf", "-inf", "", "1s"}) {
+      EXPECT_EQ(parse_error(flag, value), "bad value for " + std::string(flag) + ": " + value);
+    }
+  }
+  const char* argv[] = {"ledger-load", "--rate", "2500.5", "--duration", "1e1", "--zipf", "1.2"};
+  auto parsed = parse_options(7, argv);
+  ASSERT_TRUE(std::holds_alternative<Options>(parsed));
+  EXPECT_DOUBLE_EQ(std::get<Options>(parsed).rate_rps, 2500.5);
+  EXPECT_DOUBLE_EQ(std::get<Options>(parsed).duration_s, 10);
+  EXPECT_DOUBLE_EQ(std::get<Options>(parsed).zipf_s, 1.2);
+}
+
+class ReportPaths : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("ledger-load-paths-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+            "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    options_.json_path = (dir_ / "run.json").string();
+    options_.html_path = (dir_ / "run.html").string();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::filesystem::path dir_;
+  Options options_;
+};
+
+TEST_F(ReportPaths, WritablePathsPassAndNothingIsCreated) {
+  EXPECT_EQ(report_paths_error(options_), std::nullopt);
+  EXPECT_FALSE(std::filesystem::exists(options_.json_path));
+  std::ofstream(options_.html_path) << "an earlier report";
+  EXPECT_EQ(report_paths_error(options_), std::nullopt);
+}
+
+TEST_F(ReportPaths, AMissingDirectoryIsNamed) {
+  options_.html_path = (dir_ / "nope" / "run.html").string();
+  EXPECT_EQ(report_paths_error(options_), "cannot write the report --html " + options_.html_path +
+                                              ": no directory " + (dir_ / "nope").string());
+}
+
+TEST_F(ReportPaths, ADirectoryOrAnEmptyPathIsRefused) {
+  options_.json_path = dir_.string();
+  EXPECT_EQ(report_paths_error(options_),
+            "cannot write the report --json " + dir_.string() + ": it is a directory");
+  options_.json_path = "";
+  EXPECT_EQ(report_paths_error(options_), "cannot write the report --json : the path is empty");
 }
 
 }  // namespace
