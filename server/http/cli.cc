@@ -30,6 +30,17 @@ bool take_value(std::string_view arg, std::string_view name, int& i, int argc,
   return false;
 }
 
+// The I/O thread count of --threads and CODELEDGER_THREADS, or nothing when text is not an
+// integer 1..1024.
+std::optional<unsigned> parse_threads(std::string_view text) {
+  unsigned n = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || ptr != text.data() + text.size() || n < 1 || n > 1024) return std::nullopt;
+  return n;
+}
+
+constexpr std::string_view kThreadsExpected = "expected an integer 1..1024";
+
 }  // namespace
 
 Status parse_listen(std::string_view text, std::string& host, std::uint16_t& port) {
@@ -77,13 +88,9 @@ Result<CommandLine> parse_command_line(int argc, const char* const* argv) {
                take_value(arg, "--config", i, argc, argv, cli.config_path, error) ||
                take_value(arg, "--durability", i, argc, argv, cli.durability, error)) {
     } else if (take_value(arg, "--threads", i, argc, argv, threads, error)) {
-      unsigned n = 0;
       if (error.ok()) {
-        auto [ptr, ec] = std::from_chars(threads->data(), threads->data() + threads->size(), n);
-        if (ec != std::errc() || ptr != threads->data() + threads->size() || n < 1 || n > 1024) {
-          error = bad_flag("--threads", "expected an integer 1..1024");
-        }
-        cli.threads = n;
+        const auto n = parse_threads(*threads);
+        if (n) cli.threads = *n; else error = bad_flag("--threads", kThreadsExpected);
       }
     } else {
       error = bad_flag(arg, "unknown option (see --help)");
@@ -155,12 +162,9 @@ Status apply_environment(const EnvLookup& env, Config& config) {
   }
   if (auto v = env("CODELEDGER_DATA_DIR")) config.data_dir = *v;
   if (auto v = env("CODELEDGER_THREADS")) {
-    unsigned n = 0;
-    auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-    if (ec != std::errc() || ptr != v->data() + v->size() || n < 1 || n > 1024) {
-      return bad_flag("CODELEDGER_THREADS", "expected an integer 1..1024");
-    }
-    config.threads = n;
+    const auto n = parse_threads(*v);
+    if (!n) return bad_flag("CODELEDGER_THREADS", kThreadsExpected);
+    config.threads = *n;
   }
   if (auto v = env("CODELEDGER_DURABILITY")) {
     const auto mode = wal::parse_durability(*v);
