@@ -5,6 +5,7 @@ namespace {
 
 constexpr std::int64_t kAlreadyRedeemedCode = 1004;
 constexpr std::int64_t kLinkedElsewhereCode = 1005;
+constexpr unsigned kTooManyRequests = 429;
 
 Classified from_code(std::int64_t code) {
   if (code == kAlreadyRedeemedCode) return {Outcome::kAlreadyRedeemed, code};
@@ -20,6 +21,7 @@ std::string_view outcome_name(Outcome o) {
     case Outcome::kAlreadyRedeemed: return "1004_already_redeemed";
     case Outcome::kLinkedElsewhere: return "1005_linked_elsewhere";
     case Outcome::kRejected: return "rejected_other";
+    case Outcome::kRateLimited: return "429_rate_limited";
     case Outcome::kHttpError: return "http_error";
     case Outcome::kBadBody: return "bad_body";
     case Outcome::kTransport: return "transport_error";
@@ -29,12 +31,16 @@ std::string_view outcome_name(Outcome o) {
 
 Classified classify_http(unsigned status, std::string_view body,
                          simdjson::ondemand::parser& parser) {
+  if (status == kTooManyRequests) return {Outcome::kRateLimited, kTooManyRequests};
+  // A body that is no envelope: a server error's page, or a wrong answer.
+  const Classified no_envelope = status >= 500 ? Classified{Outcome::kHttpError, status}
+                                               : Classified{Outcome::kBadBody, 0};
   simdjson::ondemand::document doc;
-  if (parser.iterate(body.data(), body.size(), body.size() + simdjson::SIMDJSON_PADDING).get(doc)) {
-    return {status >= 500 || status == 429 ? Outcome::kHttpError : Outcome::kBadBody, 0};
-  }
   simdjson::ondemand::object root;
-  if (doc.get_object().get(root)) return {Outcome::kBadBody, 0};
+  if (parser.iterate(body.data(), body.size(), body.size() + simdjson::SIMDJSON_PADDING).get(doc) ||
+      doc.get_object().get(root)) {
+    return no_envelope;
+  }
   bool has_data = false;
   for (auto field : root) {
     std::string_view key;

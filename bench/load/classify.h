@@ -19,11 +19,12 @@ enum class Outcome : std::uint8_t {
   kAlreadyRedeemed,   // 1004
   kLinkedElsewhere,   // 1005
   kRejected,          // any other documented domain code
-  kHttpError,         // status without a domain code (429, 5xx, 404 page, ...)
+  kRateLimited,       // HTTP 429: the API key's rate limit, not the operation, refused it
+  kHttpError,         // status without a domain code (5xx, 404 page, ...)
   kBadBody,           // not the envelope / not a RESP integer
   kTransport,         // connect, read or write failed
 };
-inline constexpr int kOutcomeCount = 7;
+inline constexpr int kOutcomeCount = 8;
 std::string_view outcome_name(Outcome o);
 
 struct Classified {

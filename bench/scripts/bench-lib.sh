@@ -57,8 +57,6 @@ stop_pid() {
 
 # A key of our own with rate limits far above any load here: the demo key is limited to
 # 1000 requests a minute, which would measure the limiter, not the ledger.
-# Six characters: "benchk:" + 32 hex digits is 39 bytes, so its base64 needs no '=' padding
-# (the server's Basic parser currently refuses padded credentials).
 KEY=benchk
 SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(12))')
 SALT=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
