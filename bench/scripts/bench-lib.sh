@@ -55,6 +55,27 @@ stop_pid() {
   wait "$1" 2>/dev/null || true
 }
 
+# Every process below $1, each before its own children, into DESCENDANTS (read from /proc,
+# with no subshell that would list itself).
+collect_descendants() {  # $1 pid
+  local kids=() kid
+  read -ra kids < "/proc/$1/task/$1/children" 2>/dev/null || true
+  for kid in "${kids[@]}"; do
+    DESCENDANTS+=("$kid")
+    collect_descendants "$kid"
+  done
+}
+
+# For the scripts' EXIT traps. A TERM (kill, timeout) ends bash at once and runs its EXIT
+# trap, but not the command it was waiting on: a ledger-load would go on loading a server
+# that is gone until its duration ran out. This stops everything still running below us.
+stop_descendants() {
+  DESCENDANTS=()
+  collect_descendants $$
+  local pid
+  for pid in "${DESCENDANTS[@]}"; do kill "$pid" 2>/dev/null || true; done
+}
+
 # A key of our own with rate limits far above any load here: the demo key is limited to
 # 1000 requests a minute, which would measure the limiter, not the ledger.
 KEY=benchk

@@ -77,6 +77,7 @@ source "$ROOT/bench/scripts/bench-lib.sh"
 WORK=$(make_work_dir "" codeledger-instructions)
 SERVER_PID=
 cleanup() {
+  stop_descendants
   if [ -n "$SERVER_PID" ]; then stop_pid "$SERVER_PID"; fi
   rm -rf "$WORK"
 }

@@ -126,6 +126,7 @@ rm -f "$OUT/open-fsyncs.txt"
 PIDS=()
 
 cleanup() {
+  stop_descendants
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   rm -rf "$WORK"

@@ -74,6 +74,7 @@ SERVER_PID=
 PERF_PID=
 cleanup() {
   if [ -n "$PERF_PID" ]; then kill -INT "$PERF_PID" 2>/dev/null || true; wait "$PERF_PID" 2>/dev/null || true; fi
+  stop_descendants
   if [ -n "$SERVER_PID" ]; then stop_pid "$SERVER_PID"; fi
   rm -rf "$WORK"
 }

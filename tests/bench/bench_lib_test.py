@@ -4,10 +4,13 @@ data_dir_note warns exactly when the data sits in memory (tmpfs), where an fdata
 nothing durable; side-by-side.sh and thread-cpu.sh refuse a bad --data-dir before starting
 anything, side-by-side.sh a --rounds outside 1..30, a --peak-duration outside 1..3600 s and
 --peak-only beside a closed-loop option; --pin (set_pin) takes two taskset lists of CPUs
-this machine has and sets the servers' and the load generator's prefixes."""
+this machine has and sets the servers' and the load generator's prefixes; stop_descendants,
+in the scripts' EXIT traps, stops the command a TERM interrupted."""
 import os
+import signal
 import subprocess
 import tempfile
+import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -30,6 +33,60 @@ def run_script(script, build_dir, *args):
 def fs_type(path):
     return subprocess.run(["stat", "-f", "-c", "%T", path], capture_output=True, text=True,
                           check=True).stdout.strip()
+
+
+def running(pid):
+    """True while pid is a process that has not exited (a zombie has)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+
+
+def wait_for_file(path, seconds=10):
+    deadline = time.monotonic() + seconds
+    while not (os.path.exists(path) and os.path.getsize(path) > 0):
+        if time.monotonic() > deadline:
+            raise AssertionError("no " + path)
+        time.sleep(0.02)
+    time.sleep(0.05)  # the writer has gone on to exec the sleep
+    with open(path) as f:
+        return int(f.read())
+
+
+class StopDescendants(unittest.TestCase):
+    # Like side-by-side.sh's load(): the command waited on runs inside a command
+    # substitution and a pipeline, a grandchild of the script.
+    SCRIPT = ('trap "$1" EXIT; '
+              'line=$(sh -c \'echo $$ > "$1"; exec sleep 30\' _ "$2" | cat); echo went on')
+
+    def run_and_term(self, exit_trap, grace_s):
+        with tempfile.TemporaryDirectory() as tmp:
+            pid_file = os.path.join(tmp, "load.pid")
+            script = subprocess.Popen(["bash", "-c", 'source "$0"; ' + self.SCRIPT, LIB,
+                                       exit_trap, pid_file],
+                                      stdout=subprocess.PIPE, text=True)
+            load = wait_for_file(pid_file)
+            self.assertTrue(running(load))
+            script.send_signal(signal.SIGTERM)
+            out, _ = script.communicate(timeout=10)
+            self.assertEqual(script.returncode, -signal.SIGTERM)
+            self.assertNotIn("went on", out)
+            deadline = time.monotonic() + grace_s
+            while running(load) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            still_running = running(load)
+            if still_running:
+                os.kill(load, signal.SIGKILL)
+            return still_running
+
+    def test_the_interrupted_command_is_stopped(self):
+        self.assertFalse(self.run_and_term("stop_descendants", grace_s=5))
+
+    def test_without_it_the_command_outlives_the_script(self):
+        # What the EXIT traps had before: a TERM left the load running.
+        self.assertTrue(self.run_and_term("true", grace_s=1))
 
 
 class MakeWorkDir(unittest.TestCase):
