@@ -215,12 +215,13 @@ run_ceiling() {
   stop_pid "$PID"
 }
 
-# "TOTAL SLOW": codeledgerd's fdatasyncs so far, and those that took over 10 ms (/metrics).
+# "TOTAL SLOW": codeledgerd's fdatasyncs so far, and those that took over 10 ms (/metrics);
+# nothing, and status 1, when the server did not answer with them.
 fsync_counts() {
   metrics "$1" | awk '
     /^codeledger_wal_fsyncs_total / { total = $2 }
     /^codeledger_wal_fsync_seconds_bucket\{le="0.01"\} / { fast = $2 }
-    END { printf "%d %d\n", total, total - fast }'
+    END { if (total == "" || fast == "") exit 1; printf "%d %d\n", total, total - fast }'
 }
 
 # Half of the sync redeem rate this run measured (the median over rounds), unless
@@ -239,11 +240,16 @@ sync_open_and_peak() {
   pick_open_rate
   if [ -n "$OPEN_RATE" ]; then
     local before after
-    read -ra before <<< "$(fsync_counts "$PORT")"
+    before=$(fsync_counts "$PORT") || before=
     open_run codeledgerd-sync
     # Each slow fdatasync holds every request that arrives meanwhile: the tail's cause.
-    read -ra after <<< "$(fsync_counts "$PORT")"
-    echo "$(( after[0] - before[0] )) $(( after[1] - before[1] ))" > "$OUT/open-fsyncs.txt"
+    # A server that stopped answering gives no counts, and the summary none.
+    after=$(fsync_counts "$PORT") || after=
+    if [ -n "$before" ] && [ -n "$after" ]; then
+      read -ra before <<< "$before"
+      read -ra after <<< "$after"
+      echo "$(( after[0] - before[0] )) $(( after[1] - before[1] ))" > "$OUT/open-fsyncs.txt"
+    fi
   fi
   peak_sale
 }
