@@ -38,21 +38,79 @@ std::string svg_open(std::string_view title) {
          "font-size='13'>" + escape(title) + "</text>";
 }
 
-std::string axes(double y_max, std::string_view y_label, bool log_y) {
-  const double plot_h = kHeightPx - kTopPx - kBottomPx;
+// A value axis: linear from 0 to `top` in steps of `step`, or logarithmic from 1 to `top` (a
+// power of ten) with a tick at each decade.
+struct Scale {
+  double top = 1, step = 1;
+  bool log = false;
+
+  double plot_height() const { return kHeightPx - kTopPx - kBottomPx; }
+  // How far above the axis v sits, in pixels.
+  double height(double v) const {
+    if (log) return plot_height() * std::log10(std::max(v, 1.0)) / std::log10(top);
+    return plot_height() * std::clamp(v / top, 0.0, 1.0);
+  }
+};
+
+// A tick step a reader can count in: 1, 2, 2.5 or 5 times a power of ten, giving at most
+// `ticks` steps over span.
+double nice_step(double span, int ticks) {
+  const double raw = span / ticks;
+  if (!(raw > 0)) return 1;
+  const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+  for (const double m : {1.0, 2.0, 2.5, 5.0}) {
+    if (m * magnitude >= raw * (1 - 1e-9)) return m * magnitude;
+  }
+  return 10 * magnitude;
+}
+
+Scale linear_scale(double max, int ticks) {
+  Scale s;
+  s.step = nice_step(max, ticks);
+  s.top = std::max(s.step, std::ceil(max / s.step - 1e-9) * s.step);
+  return s;
+}
+
+Scale log_scale(double max) {
+  Scale s;
+  s.log = true;
+  s.top = std::pow(10.0, std::ceil(std::log10(std::max(max, 10.0)) - 1e-9));
+  s.step = 10;
+  return s;
+}
+
+// "20,000" for whole steps, "2.5" or "0.25" below one.
+std::string tick_label(double v, double step) {
+  if (step < 1) return fmt(v, "%g");
+  std::string digits = fmt(v, "%.0f"), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+// A decade of microseconds as people say it: "100 us", "1 ms", "10 s".
+std::string duration_label(double us) {
+  if (us >= 1e6) return fmt(us / 1e6, "%g") + " s";
+  if (us >= 1e3) return fmt(us / 1e3, "%g") + " ms";
+  return fmt(us, "%g") + " us";
+}
+
+std::string axes(const Scale& y, std::string_view y_label) {
+  const double plot_h = y.plot_height();
   std::string s = "<line x1='" + fmt(kLeftPx) + "' y1='" + fmt(kTopPx) + "' x2='" + fmt(kLeftPx) +
                   "' y2='" + fmt(kHeightPx - kBottomPx) + "' stroke='#333'/>";
   s += "<line x1='" + fmt(kLeftPx) + "' y1='" + fmt(kHeightPx - kBottomPx) + "' x2='" +
        fmt(kWidthPx - kRightPx) + "' y2='" + fmt(kHeightPx - kBottomPx) + "' stroke='#333'/>";
-  for (int i = 0; i <= 4; ++i) {
-    const double frac = i / 4.0;
-    const double value = log_y ? std::pow(10.0, frac * std::log10(std::max(y_max, 10.0)))
-                               : frac * y_max;
-    const double y = kHeightPx - kBottomPx - frac * plot_h;
-    s += "<text x='" + fmt(kLeftPx - 4) + "' y='" + fmt(y + 4) + "' text-anchor='end'>" +
-         fmt(value, value >= 100 ? "%.0f" : "%.1f") + "</text>";
-    s += "<line x1='" + fmt(kLeftPx) + "' y1='" + fmt(y) + "' x2='" + fmt(kWidthPx - kRightPx) +
-         "' y2='" + fmt(y) + "' stroke='#eee'/>";
+  const double first = y.log ? 1 : 0;
+  for (double value = first; value <= y.top * (1 + 1e-9);
+       value = y.log ? value * y.step : value + y.step) {
+    const double at = kHeightPx - kBottomPx - y.height(value);
+    s += "<text x='" + fmt(kLeftPx - 4) + "' y='" + fmt(at + 4) + "' text-anchor='end'>" +
+         (y.log ? duration_label(value) : tick_label(value, y.step)) + "</text>";
+    s += "<line x1='" + fmt(kLeftPx) + "' y1='" + fmt(at) + "' x2='" + fmt(kWidthPx - kRightPx) +
+         "' y2='" + fmt(at) + "' stroke='#eee'/>";
   }
   s += "<text x='14' y='" + fmt(kTopPx + plot_h / 2) + "' transform='rotate(-90 14 " +
        fmt(kTopPx + plot_h / 2) + ")' text-anchor='middle'>" + escape(y_label) + "</text>";
@@ -72,16 +130,14 @@ std::string percentile_chart(const Report& r) {
   };
   double y_max = 10;
   for (const auto& [name, l] : series) y_max = std::max(y_max, l.max_us);
-  const double log_max = std::log10(y_max), plot_h = kHeightPx - kTopPx - kBottomPx;
+  const Scale y = log_scale(y_max);
   const double group_w = (kWidthPx - kLeftPx - kRightPx) / 5.0;
   const double bar_w = group_w * 0.8 / static_cast<double>(series.size());
-  std::string s = svg_open("Latency percentiles (microseconds, log scale)") +
-                  axes(y_max, "latency us", true);
+  std::string s = svg_open("Latency percentiles (log scale)") + axes(y, "latency");
   for (int g = 0; g < 5; ++g) {
     const double gx = kLeftPx + g * group_w + group_w * 0.1;
     for (std::size_t k = 0; k < series.size(); ++k) {
-      const double v = std::max(1.0, pick(series[k].second, g));
-      const double h = plot_h * std::log10(v) / log_max;
+      const double h = y.height(pick(series[k].second, g));
       s += "<rect x='" + fmt(gx + k * bar_w) + "' y='" + fmt(kHeightPx - kBottomPx - h) +
            "' width='" + fmt(bar_w - 1) + "' height='" + fmt(h) + "' fill='" +
            kColors[k % 5] + "'><title>" + escape(series[k].first) + " " + names[g] + ": " +
@@ -107,19 +163,18 @@ std::string line_chart(const std::vector<SecondPoint>& points, bool p99, std::st
     y_max = std::max(y_max, value(p));
     t_max = std::max(t_max, p.t_s);
   }
-  y_max *= 1.1;
-  const double plot_w = kWidthPx - kLeftPx - kRightPx, plot_h = kHeightPx - kTopPx - kBottomPx;
-  std::string s = svg_open(title) + axes(y_max, y_label, false) + "<polyline fill='none' " +
+  const Scale y = linear_scale(y_max, 4), t = linear_scale(t_max, 8);
+  const double plot_w = kWidthPx - kLeftPx - kRightPx;
+  std::string s = svg_open(title) + axes(y, y_label) + "<polyline fill='none' " +
                   "stroke='" + kColors[p99 ? 3 : 0] + "' stroke-width='1.5' points='";
   for (const SecondPoint& p : points) {
-    s += fmt(kLeftPx + plot_w * p.t_s / t_max) + "," +
-         fmt(kHeightPx - kBottomPx - plot_h * value(p) / y_max) + " ";
+    s += fmt(kLeftPx + plot_w * p.t_s / t.top) + "," +
+         fmt(kHeightPx - kBottomPx - y.height(value(p))) + " ";
   }
   s += "'/>";
-  for (int i = 0; i <= 4; ++i) {  // x ticks: seconds since the start of the run
-    const double x = kLeftPx + plot_w * i / 4.0;
-    s += "<text x='" + fmt(x) + "' y='" + fmt(kHeightPx - kBottomPx + 14) +
-         "' text-anchor='middle'>" + fmt(t_max * i / 4.0, t_max >= 8 ? "%.0f" : "%.1f") +
+  for (double sec = 0; sec <= t.top * (1 + 1e-9); sec += t.step) {  // seconds since the start
+    s += "<text x='" + fmt(kLeftPx + plot_w * sec / t.top) + "' y='" +
+         fmt(kHeightPx - kBottomPx + 14) + "' text-anchor='middle'>" + tick_label(sec, t.step) +
          "</text>";
   }
   s += "<text x='" + fmt(kLeftPx + plot_w / 2) + "' y='" + fmt(kHeightPx - 6) +

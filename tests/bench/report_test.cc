@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "bench/load/resp.h"
 
 namespace codeledger::bench {
@@ -59,6 +62,41 @@ TEST(ReportHtml, SelfContainedWithThreeCharts) {
   EXPECT_NE(html.find("<td>in flight (sent to answered)</td>"), std::string::npos);
   EXPECT_NE(html.find("<td>send lag (intended to sent)</td>"), std::string::npos);
   EXPECT_NE(html.find("busiest client thread: 97 % CPU"), std::string::npos);
+}
+
+// The labels of one chart's value axis (right-aligned texts) or time axis (centred texts
+// below the plot), in order.
+std::vector<std::string> tick_labels(const std::string& html, int chart, const std::string& anchor) {
+  std::size_t at = 0;
+  for (int i = 0; i <= chart; ++i) at = html.find("<svg", i == 0 ? 0 : at + 1);
+  const std::string svg = html.substr(at, html.find("</svg>", at) - at);
+  std::vector<std::string> labels;
+  const std::string marker = "text-anchor='" + anchor + "'>";
+  for (std::size_t p = svg.find(marker); p != std::string::npos; p = svg.find(marker, p + 1)) {
+    const std::size_t from = p + marker.size();
+    labels.push_back(svg.substr(from, svg.find('<', from) - from));
+  }
+  return labels;
+}
+
+TEST(ReportHtml, AxesTickAtRoundValues) {
+  Report r = SampleReport();
+  Histogram h;
+  for (std::uint64_t us : {150, 900, 4'000, 14'607}) h.record(us * 1000);
+  r.latency = summarize(h);
+  r.ops.clear();
+  r.timeline = {{1, 62'000, 0, 7'900}, {2, 76'109, 0, 7'400}, {5, 70'000, 0, 7'700}};
+  const std::string html = report_html(r);
+  EXPECT_EQ(tick_labels(html, 0, "end"),
+            (std::vector<std::string>{"1 us", "10 us", "100 us", "1 ms", "10 ms", "100 ms"}));
+  EXPECT_EQ(tick_labels(html, 1, "end"),
+            (std::vector<std::string>{"0", "20,000", "40,000", "60,000", "80,000"}));
+  EXPECT_EQ(tick_labels(html, 2, "end"),
+            (std::vector<std::string>{"0", "2,000", "4,000", "6,000", "8,000"}));
+  const std::vector<std::string> seconds = tick_labels(html, 1, "middle");
+  ASSERT_GE(seconds.size(), 7u);  // the title, six ticks, the axis name
+  EXPECT_EQ(std::vector<std::string>(seconds.begin() + 1, seconds.begin() + 7),
+            (std::vector<std::string>{"0", "1", "2", "3", "4", "5"}));
 }
 
 TEST(Resp, ParsesCompleteAndIncompleteReplies) {
