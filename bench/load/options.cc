@@ -172,6 +172,9 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
     if (i + 1 >= argc) return "missing value for " + std::string(arg);
     if (!it->second(argv[++i])) return "bad value for " + std::string(arg) + ": " + argv[i];
   }
+  if (o.key.empty() != o.secret.empty()) {
+    return std::string("--key and --secret go together (neither: codeledgerd's --demo key)");
+  }
   auto address = loopback_address(o.host);
   if (!address) return "refusing non-loopback target " + o.host + " (127.0.0.0/8, ::1, localhost only)";
   o.address = *address;

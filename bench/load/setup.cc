@@ -4,6 +4,8 @@
 #include <boost/beast/http.hpp>
 #include <simdjson.h>
 
+#include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -19,6 +21,8 @@ using tcp = net::ip::tcp;
 
 constexpr std::size_t kImportBatch = 10'000;   // the server's codes_per_call_max
 constexpr std::uint32_t kExportPage = 10'000;  // the server's export_page_max
+constexpr std::uint32_t kGenerateBatch = 1'000'000;  // the ledger's codes_per_generate_max
+constexpr auto kSetupProgressEvery = std::chrono::seconds(1);
 constexpr std::uint32_t kGeneratedLength = 12;
 constexpr std::size_t kRedisBatch = 1'000;     // commands per pipelined write
 constexpr std::size_t kRedisReadBytes = 64 * 1024;
@@ -28,6 +32,24 @@ std::string code_text(const std::string& tag, std::size_t i) {
   std::string digits = std::to_string(i);
   return "L" + tag + std::string(digits.size() < 8 ? 8 - digits.size() : 0, '0') + digits;
 }
+
+// A line a second on stderr while a long set-up step runs (ten million codes take minutes).
+class SetupProgress {
+ public:
+  SetupProgress(bool on, const char* step, std::size_t total) : on_(on), step_(step), total_(total) {}
+  void update(std::size_t done) {
+    const auto now = std::chrono::steady_clock::now();
+    if (!on_ || now < next_) return;
+    next_ = now + kSetupProgressEvery;
+    std::fprintf(stderr, "ledger-load: set-up: %zu of %zu codes %s\n", done, total_, step_);
+  }
+
+ private:
+  bool on_;
+  const char* step_;
+  std::size_t total_;
+  std::chrono::steady_clock::time_point next_ = std::chrono::steady_clock::now() + kSetupProgressEvery;
+};
 
 [[noreturn]] void refuse(std::string_view step, const SyncHttp::Answer& a) {
   throw std::runtime_error(std::string(step) + " failed: HTTP " + std::to_string(a.status) +
@@ -50,19 +72,29 @@ std::string create_promotion(SyncHttp& client, const std::string& name, bool iss
   return std::string(id);
 }
 
-void import_codes(SyncHttp& client, Plan& plan, std::uint32_t count) {
+void import_codes(SyncHttp& client, Plan& plan, std::uint32_t count, bool progress) {
   plan.codes.reserve(count);
   for (std::uint32_t i = 0; i < count; ++i) plan.codes.push_back(code_text(plan.run_tag, i));
+  SetupProgress shown(progress, "imported", count);
   for (std::size_t at = 0; at < plan.codes.size(); at += kImportBatch) {
     const std::size_t n = std::min(kImportBatch, plan.codes.size() - at);
     const auto a = client.call(api::import_codes(plan.code_promotion, {plan.codes.data() + at, n}));
     if (a.status / 100 != 2 || a.body.find("\"errors\"") != std::string::npos) refuse("import codes", a);
+    shown.update(at + n);
   }
 }
 
-void generate_and_export(SyncHttp& client, Plan& plan, std::uint32_t count) {
-  const auto g = client.call(api::generate_codes(plan.code_promotion, count, kGeneratedLength));
-  if (g.status / 100 != 2) refuse("generate codes", g);
+void generate_and_export(SyncHttp& client, Plan& plan, std::uint32_t count, bool progress) {
+  SetupProgress generated(progress, "generated", count);
+  for (std::uint32_t done = 0; done < count;) {
+    const std::uint32_t n = std::min(kGenerateBatch, count - done);
+    const auto g = client.call(api::generate_codes(plan.code_promotion, n, kGeneratedLength));
+    if (g.status / 100 != 2) refuse("generate codes", g);
+    done += n;
+    generated.update(done);
+  }
+  plan.codes.reserve(count);
+  SetupProgress exported(progress, "exported", count);
   std::string cursor;
   simdjson::dom::parser p;
   do {
@@ -77,6 +109,7 @@ void generate_and_export(SyncHttp& client, Plan& plan, std::uint32_t count) {
     }
     std::string_view next;
     cursor = data["nextCursor"].get(next) ? std::string() : std::string(next);
+    exported.update(plan.codes.size());
   } while (!cursor.empty());
   if (plan.codes.size() != count) {
     throw std::runtime_error("export returned " + std::to_string(plan.codes.size()) +
@@ -151,9 +184,9 @@ void setup_http(const Options& o, Plan& plan) {
   SyncHttp client(o, plan.host_header, plan.authorization);
   plan.code_promotion = create_promotion(client, "bench " + plan.run_tag + " codes", false, plan.code_limit);
   if (o.setup == "generate") {
-    generate_and_export(client, plan, o.codes);
+    generate_and_export(client, plan, o.codes, o.progress);
   } else {
-    import_codes(client, plan, o.codes);
+    import_codes(client, plan, o.codes, o.progress);
   }
   if (plan.scenario == Scenario::kPeakSale) {
     plan.issue_promotion = create_promotion(client, "bench " + plan.run_tag + " issue", true, 1);

@@ -86,6 +86,16 @@ TEST(Options, RatesAndDurationsMustBeFinite) {
   EXPECT_DOUBLE_EQ(std::get<Options>(parsed).zipf_s, 1.2);
 }
 
+TEST(Options, KeyAndSecretGoTogether) {
+  const char* key_only[] = {"ledger-load", "--key", "bench"};
+  EXPECT_EQ(std::get<std::string>(parse_options(3, key_only)),
+            "--key and --secret go together (neither: codeledgerd's --demo key)");
+  const char* secret_only[] = {"ledger-load", "--secret", "s"};
+  EXPECT_TRUE(std::holds_alternative<std::string>(parse_options(3, secret_only)));
+  const char* both[] = {"ledger-load", "--key", "bench", "--secret", "s"};
+  EXPECT_TRUE(std::holds_alternative<Options>(parse_options(5, both)));
+}
+
 class ReportPaths : public ::testing::Test {
  protected:
   void SetUp() override {
