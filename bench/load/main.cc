@@ -7,9 +7,9 @@
 
 #include <boost/system/system_error.hpp>
 
-#include "bench/load/classify.h"
 #include "bench/load/runner.h"
 #include "bench/load/setup.h"
+#include "bench/load/warnings.h"
 #include "server/capillary/demo.h"
 
 namespace codeledger::bench {
@@ -67,16 +67,6 @@ std::string failure_reason(const std::exception& e) {
   return e.what();
 }
 
-// A run against the demo key ends mostly in 429s; say so plainly, since the error samples
-// alone read as if the ledger had failed.
-void warn_if_rate_limited(const Report& report) {
-  const auto it = report.outcomes.find(std::string(outcome_name(Outcome::kRateLimited)));
-  if (it == report.outcomes.end() || it->second == 0) return;
-  std::cerr << "ledger-load: " << it->second << " answers were 429: the API key's rate limit refused "
-            << "them, not the ledger. codeledgerd's --demo key allows 1000 requests a minute; use a "
-            << "key whose limits are above the load (--key, --secret; docs/benchmarks.md, Commands).\n";
-}
-
 bool write_file(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;
@@ -130,7 +120,7 @@ int run(const Options& o) {
               static_cast<unsigned long long>(report.verify.lost_acks), report.client_cpu_pct);
   for (const std::string& e : report.error_samples) std::cerr << "  error sample: " << e << "\n";
   for (const std::string& n : report.verify.notes) std::cerr << "  verify: " << n << "\n";
-  warn_if_rate_limited(report);
+  for (const std::string& w : run_warnings(report, o)) std::cerr << "ledger-load: " << w << "\n";
   const bool clean = report.errors == 0 && report.verify.double_redemptions == 0 && report.verify.lost_acks == 0;
   return clean ? 0 : 1;
 }

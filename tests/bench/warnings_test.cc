@@ -1,0 +1,57 @@
+#include "bench/load/warnings.h"
+
+#include <gtest/gtest.h>
+
+#include "bench/load/classify.h"
+
+namespace codeledger::bench {
+namespace {
+
+Report CleanClosedLoop() {
+  Report r;
+  r.throughput_rps = 50'000;
+  r.client_cpu_pct = 40;
+  r.outcomes["ok"] = 1000;
+  return r;
+}
+
+TEST(RunWarnings, NoneForACleanRun) {
+  EXPECT_TRUE(run_warnings(CleanClosedLoop(), Options{}).empty());
+}
+
+TEST(RunWarnings, RateLimitedAnswersAreNamed) {
+  Report r = CleanClosedLoop();
+  // The name classify.cc gives a 429, so the two files cannot drift apart.
+  r.outcomes[std::string(outcome_name(Outcome::kRateLimited))] = 128'867;
+  const auto w = run_warnings(r, Options{});
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].rfind("128867 answers were 429: the API key's rate limit", 0), 0u) << w[0];
+}
+
+TEST(RunWarnings, AnOpenLoopBelowItsRateIsTold) {
+  Options o;
+  o.rate_rps = 100'000;
+  o.connections = 8;
+  Report r = CleanClosedLoop();
+  r.throughput_rps = 94'000;
+  r.send_lag.p99_us = 2'500;
+  const auto w = run_warnings(r, o);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].rfind("the open loop fell behind: 100000 req/s asked, 94000 reached (send lag p99 2.5 ms). "
+                       "Each connection has one request in flight, so 8 connections", 0), 0u) << w[0];
+  r.throughput_rps = 96'000;
+  EXPECT_TRUE(run_warnings(r, o).empty());
+}
+
+TEST(RunWarnings, ABusyClientIsNamed) {
+  Report r = CleanClosedLoop();
+  r.client_cpu_pct = 97;
+  const auto w = run_warnings(r, Options{});
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].rfind("the busiest client thread was 97 % busy", 0), 0u) << w[0];
+  r.client_cpu_pct = 89;
+  EXPECT_TRUE(run_warnings(r, Options{}).empty());
+}
+
+}  // namespace
+}  // namespace codeledger::bench
