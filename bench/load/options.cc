@@ -156,6 +156,7 @@ std::string usage() {
   --label TEXT               shown in the reports
   --seed N                   random seed (default: clock)
   --no-progress --no-verify
+exit status: 0 clean; 1 errors, double redemptions or lost acks; 2 could not start
 )";
 }
 
