@@ -158,6 +158,13 @@ require_binaries() {
 
 # Waits up to $3 seconds (default 60) until the ledger-load writing to $1 (pid $2) reports its
 # set-up done ("codes ready"); false if it exited or the time ran out first.
+# Ends the script with ledger-load's own words (its output file) when the load failed.
+load_failed() {  # $1 the script's name, $2 what failed, $3 ledger-load's output file
+  echo "$1: $2:" >&2
+  cat "$3" >&2
+  exit 1
+}
+
 wait_load_ready() {
   for _ in $(seq 1 $((${3:-60} * 10))); do
     grep -q "codes ready" "$1" && return 0

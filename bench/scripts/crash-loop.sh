@@ -9,8 +9,8 @@
 #
 # usage: bench/scripts/crash-loop.sh [--cycles N] [--seconds S] [--build-dir DIR] [--build]
 #          [--two-lanes]
-#   --cycles N     crash cycles (default 1000)
-#   --seconds S    stop starting new cycles after S seconds (default 3600)
+#   --cycles N     crash cycles (1..999999, default 1000)
+#   --seconds S    stop starting new cycles after S seconds (1..86400, default 3600)
 #   --build-dir    default build/release (configured Release, tests on)
 #   --build        rebuild even when the binaries exist
 #   --two-lanes    the server runs with durability.sync_lanes 2 (two fdatasyncs in flight)
@@ -25,6 +25,10 @@ TEST=CrashLoop.AcknowledgedOperationsSurviveSigkill
 
 while [ $# -gt 0 ]; do
   case "$1" in
+    --cycles|--seconds|--build-dir)
+      [ $# -ge 2 ] || { echo "crash-loop: $1 needs a value" >&2; exit 2; } ;;
+  esac
+  case "$1" in
     --cycles) CYCLES=$2; shift ;;
     --seconds) SECONDS_MAX=$2; shift ;;
     --build-dir) BUILD=$2; shift ;;
@@ -35,6 +39,14 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
+
+# Checked before anything is built: a typo should cost a line, not a build.
+if ! [[ "$CYCLES" =~ ^[1-9][0-9]{0,5}$ ]]; then
+  echo "crash-loop: --cycles must be a whole number 1..999999" >&2; exit 2
+fi
+if ! [[ "$SECONDS_MAX" =~ ^[1-9][0-9]{0,4}$ ]] || [ "$SECONDS_MAX" -gt 86400 ]; then
+  echo "crash-loop: --seconds must be a whole number 1..86400" >&2; exit 2
+fi
 
 if [ $FORCE_BUILD = 1 ] || [ ! -x "$BUILD/server/codeledgerd" ] || [ ! -x "$BUILD/tests/crash_tests" ]; then
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release

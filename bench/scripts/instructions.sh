@@ -112,9 +112,10 @@ echo "instructions: $COUNT of $TARGET $SCENARIO, $REQUESTS requests under callgr
 if [ "$COUNT" = server ]; then
   "$LOAD" "${LOAD_ARGS[@]}" > "$WORK/load.out" 2>&1 &
   LOAD_PID=$!
-  wait_load_ready "$WORK/load.out" "$LOAD_PID" 300 || { echo "instructions: the load's set-up failed:" >&2; cat "$WORK/load.out" >&2; exit 1; }
+  wait_load_ready "$WORK/load.out" "$LOAD_PID" 300 ||
+    load_failed instructions "the load's set-up failed" "$WORK/load.out"
   callgrind_control -z "$SERVER_PID" > /dev/null 2>&1  # count from here
-  wait "$LOAD_PID" || { echo "instructions: the load failed:" >&2; cat "$WORK/load.out" >&2; exit 1; }
+  wait "$LOAD_PID" || load_failed instructions "the load failed" "$WORK/load.out"
   callgrind_control -d "$SERVER_PID" > /dev/null 2>&1  # to here: written as cg.out.1
   DUMP=$WORK/cg.out.1
   for _ in $(seq 1 100); do [ -s "$DUMP" ] && break; sleep 0.1; done
@@ -122,7 +123,7 @@ if [ "$COUNT" = server ]; then
 else
   valgrind --tool=callgrind --callgrind-out-file="$WORK/cg.out" --toggle-collect='*scheduler::run(*' \
     "$LOAD" "${LOAD_ARGS[@]}" > "$WORK/load.out" 2>&1 ||
-    { echo "instructions: the load failed:" >&2; cat "$WORK/load.out" >&2; exit 1; }
+    load_failed instructions "the load failed" "$WORK/load.out"
   DUMP=$WORK/cg.out  # written as the load exits
   REQUEST_FUNCTION="Connection::finish"
 fi

@@ -103,7 +103,8 @@ if [ "$VCPU_GAPS" = 1 ]; then
 fi
 "${LOAD_PIN[@]}" "$LOAD" "${LOAD_ARGS[@]}" > "$WORK/load.out" 2>&1 &
 LOAD_PID=$!
-wait_load_ready "$WORK/load.out" "$LOAD_PID" || true  # a failed set-up shows in the RESULT line
+wait_load_ready "$WORK/load.out" "$LOAD_PID" ||
+  load_failed thread-cpu "the load's set-up failed" "$WORK/load.out"
 sleep 1.5
 
 # utime + stime (clock ticks) of every server thread and of the load generator
@@ -120,7 +121,8 @@ wal_counters() {
 wal_counters > "$WORK/w0"; ticks > "$WORK/t0"; sleep 2; ticks > "$WORK/t1"; wal_counters > "$WORK/w1"
 SHORT=
 kill -0 "$LOAD_PID" 2>/dev/null || SHORT=" (the run ended inside the 2 s sample: raise --requests)"
-wait "$LOAD_PID" || true
+wait "$LOAD_PID" || true  # errors in the answers show in the RESULT line
+grep -q '^RESULT' "$WORK/load.out" || load_failed thread-cpu "the load gave no result" "$WORK/load.out"
 HZ=$(getconf CLK_TCK)
 CPU=$(paste "$WORK/t0" "$WORK/t1" | awk -v hz="$HZ" '{p = ($4 - $2) * 100 / hz / 2; if (p > 0) printf "%s=%.0f%% ", $1, p}')
 RESULT=$(grep '^RESULT' "$WORK/load.out" | grep -oE '\b(rps=[0-9]+|p99_us=[0-9.]+|p999_us=[0-9.]+|errors=[0-9]+)' | tr '\n' ' ')

@@ -5,7 +5,8 @@ nothing durable; side-by-side.sh and thread-cpu.sh refuse a bad --data-dir befor
 anything, side-by-side.sh a --rounds outside 1..30, a --peak-duration outside 1..3600 s and
 --peak-only beside a closed-loop option; --pin (set_pin) takes two taskset lists of CPUs
 this machine has and sets the servers' and the load generator's prefixes; stop_descendants,
-in the scripts' EXIT traps, stops the command a TERM interrupted."""
+in the scripts' EXIT traps, stops the command a TERM interrupted; load_failed shows
+ledger-load's own error; crash-loop.sh refuses bad --cycles and --seconds before building."""
 import os
 import signal
 import subprocess
@@ -134,6 +135,37 @@ class DataDirNote(unittest.TestCase):
                          "no writable /dev/shm")
     def test_dev_shm(self):
         self.check("/dev/shm")
+
+
+class LoadFailed(unittest.TestCase):
+    def test_the_load_s_own_words_are_shown_and_the_script_ends(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".out") as out:
+            out.write("ledger-load: bad value for --scenario: bad\n")
+            out.flush()
+            r = bash('load_failed thread-cpu "the load\'s set-up failed" "$1"; echo went on', out.name)
+            self.assertEqual(r.returncode, 1)
+            self.assertEqual(r.stderr, "thread-cpu: the load's set-up failed:\n"
+                                       "ledger-load: bad value for --scenario: bad\n")
+            self.assertNotIn("went on", r.stdout)
+
+
+class CrashLoopRefusesBadCounts(unittest.TestCase):
+    """Checked before anything is built (build_dir points nowhere a build could start)."""
+
+    def test_cycles_and_seconds_must_be_whole_numbers_in_range(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            for args, message in ((("--cycles", "0"), "--cycles must be a whole number 1..999999"),
+                                  (("--cycles", "1.5"), "--cycles must be a whole number 1..999999"),
+                                  (("--seconds", "-1"), "--seconds must be a whole number 1..86400"),
+                                  (("--seconds", "86401"), "--seconds must be a whole number 1..86400"),
+                                  (("--cycles",), "--cycles needs a value")):
+                with self.subTest(args=args):
+                    r = subprocess.run(["bash", os.path.join(SCRIPTS, "crash-loop.sh"),
+                                        "--build-dir", os.path.join(tmp, "never"), *args],
+                                       capture_output=True, text=True, timeout=60)
+                    self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+                    self.assertEqual(r.stderr, "crash-loop: " + message + "\n")
+                    self.assertFalse(os.path.exists(os.path.join(tmp, "never")))
 
 
 class ScriptsRefuseABadDataDir(unittest.TestCase):
