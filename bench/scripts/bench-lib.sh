@@ -1,4 +1,4 @@
-# Shared by side-by-side.sh and thread-cpu.sh (sourced): a run's scratch directory, a free
+# Shared by the bench scripts (sourced): checks of their flags, a run's scratch directory, a free
 # loopback port, waiting for a server to accept, and the bench API key with the config file
 # both scripts start servers with, stopping a process, and a server's /metrics page. The
 # caller sets WORK (make_work_dir) and SERVER_THREADS before write_config.
@@ -29,6 +29,19 @@ data_dir_note() {  # $1 the run's scratch directory
   echo "data: $(dirname "$1") ($(data_fs "$1"))"
   if data_in_memory "$1"; then
     echo "note: data in memory: sync and AOF always fdatasync'd to no disk; these figures are the software's alone, not durable ones"
+  fi
+}
+
+# Exits 2 with "NAME: FLAG needs a value" when a flag that takes one ends the command line.
+need_value() {  # $1 the script's name, $2 the flag, $3 the arguments left ($#, the flag's own included)
+  [ "$3" -ge 2 ] || { echo "$1: $2 needs a value" >&2; exit 2; }
+}
+
+# Exits 2 with "NAME: FLAG must be a whole number[ of UNIT], MIN..MAX" unless VALUE is one.
+require_whole() {  # $1 the script's name, $2 flag, $3 value, $4 min, $5 max, $6 unit (optional)
+  if ! [[ "$3" =~ ^(0|[1-9][0-9]{0,17})$ ]] || [ "$3" -lt "$4" ] || [ "$3" -gt "$5" ]; then
+    echo "$1: $2 must be a whole number${6:+ of $6}, $4..$5" >&2
+    exit 2
   fi
 }
 
@@ -79,9 +92,13 @@ stop_descendants() {
 # A key of our own with rate limits far above any load here: the demo key is limited to
 # 1000 requests a minute, which would measure the limiter, not the ledger.
 KEY=benchk
-SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(12))')
-SALT=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
-SECRET_SHA=$(python3 -c 'import hashlib,sys; s=bytes.fromhex(sys.argv[1]); m=hashlib.md5(sys.argv[2].encode()).hexdigest(); print(hashlib.sha256(s+m.encode()).hexdigest())' "$SALT" "$SECRET")
+# The secret, its salt and the salted SHA-256 of its MD5 (docs/operations.md), in one Python
+# start: each start costs a few hundred ms on a busy small VM.
+read -r SECRET SALT SECRET_SHA < <(python3 -c '
+import hashlib, secrets
+secret, salt = secrets.token_hex(12), secrets.token_hex(16)
+md5 = hashlib.md5(secret.encode()).hexdigest()
+print(secret, salt, hashlib.sha256(bytes.fromhex(salt) + md5.encode()).hexdigest())')
 
 # GROUP_COMMIT_WAIT_US, GROUP_COMMIT_QUIET_US and GROUP_COMMIT_MIN_RECORDS, when set, go in
 # as durability.group_commit_wait_us, _quiet_us and _min_records (unset: the defaults).

@@ -23,11 +23,11 @@ SECONDS_MAX=3600
 FORCE_BUILD=0
 TEST=CrashLoop.AcknowledgedOperationsSurviveSigkill
 
+# need_value and require_whole
+source "$ROOT/bench/scripts/bench-lib.sh"
+
 while [ $# -gt 0 ]; do
-  case "$1" in
-    --cycles|--seconds|--build-dir)
-      [ $# -ge 2 ] || { echo "crash-loop: $1 needs a value" >&2; exit 2; } ;;
-  esac
+  case "$1" in --cycles|--seconds|--build-dir) need_value crash-loop "$1" $# ;; esac
   case "$1" in
     --cycles) CYCLES=$2; shift ;;
     --seconds) SECONDS_MAX=$2; shift ;;
@@ -41,12 +41,8 @@ while [ $# -gt 0 ]; do
 done
 
 # Checked before anything is built: a typo should cost a line, not a build.
-if ! [[ "$CYCLES" =~ ^[1-9][0-9]{0,5}$ ]]; then
-  echo "crash-loop: --cycles must be a whole number 1..999999" >&2; exit 2
-fi
-if ! [[ "$SECONDS_MAX" =~ ^[1-9][0-9]{0,4}$ ]] || [ "$SECONDS_MAX" -gt 86400 ]; then
-  echo "crash-loop: --seconds must be a whole number 1..86400" >&2; exit 2
-fi
+require_whole crash-loop --cycles "$CYCLES" 1 999999
+require_whole crash-loop --seconds "$SECONDS_MAX" 1 86400
 
 if [ $FORCE_BUILD = 1 ] || [ ! -x "$BUILD/server/codeledgerd" ] || [ ! -x "$BUILD/tests/crash_tests" ]; then
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release

@@ -38,7 +38,14 @@ TOP=12
 COUNT=server
 DAEMON=
 LOAD=
+# need_value, require_whole, make_work_dir, free_port, wait_port, stop_pid, the bench key
+# (KEY, SECRET), write_config, server_binary, launch_redis, require_binaries, wait_load_ready
+source "$ROOT/bench/scripts/bench-lib.sh"
+
 while [ $# -gt 0 ]; do
+  case "$1" in
+    --target|--scenario|--requests|--top|--count|--daemon|--load|--build-dir) need_value instructions "$1" $# ;;
+  esac
   case "$1" in
     --target) TARGET=$2; shift ;;
     --scenario) SCENARIO=$2; shift ;;
@@ -60,9 +67,8 @@ case "$TARGET" in
   *) echo "instructions: bad --target $TARGET" >&2; exit 2 ;;
 esac
 case "$SCENARIO" in link|redeem|lookup|hot-code|peak-sale) ;; *) echo "instructions: bad --scenario $SCENARIO" >&2; exit 2 ;; esac
-[[ "$REQUESTS" =~ ^[0-9]+$ ]] && [ "$REQUESTS" -ge 100 ] && [ "$REQUESTS" -le 1000000 ] ||
-  { echo "instructions: --requests must be 100..1000000" >&2; exit 2; }
-[[ "$TOP" =~ ^[0-9]+$ ]] && [ "$TOP" -le 100 ] || { echo "instructions: --top must be 0..100" >&2; exit 2; }
+require_whole instructions --requests "$REQUESTS" 100 1000000
+require_whole instructions --top "$TOP" 0 100
 for tool in valgrind callgrind_control callgrind_annotate; do
   command -v "$tool" >/dev/null || { echo "instructions: $tool is missing (apt-get install valgrind)" >&2; exit 2; }
 done
@@ -71,9 +77,6 @@ if [ "$TARGET" = redis ] && ! command -v redis-server >/dev/null; then
 fi
 
 SERVER_THREADS=1
-# make_work_dir, free_port, wait_port, stop_pid, the bench key (KEY, SECRET), write_config,
-# server_binary, launch_redis, require_binaries and wait_load_ready
-source "$ROOT/bench/scripts/bench-lib.sh"
 WORK=$(make_work_dir "" codeledger-instructions)
 SERVER_PID=
 cleanup() {

@@ -63,7 +63,15 @@ SUFFIX=                  # -rK on closed-loop run names when there are several r
 DATA_DIR=                # parent of the run's scratch directory (empty: /tmp)
 PIN=                     # --pin SERVER_CPUS:LOAD_CPUS (empty: not pinned)
 
+# make_work_dir, data_dir_note, free_port, wait_port, metrics, the bench key (KEY, SECRET),
+# write_config, launch_redis, set_pin, pin_note, need_value and require_whole
+source "$ROOT/bench/scripts/bench-lib.sh"
+
 while [ $# -gt 0 ]; do
+  case "$1" in
+    --requests|--connections|--peak-duration|--build-dir|--out|--only|--daemon|--open-rate|\
+    --rounds|--data-dir|--pin) need_value side-by-side "$1" $# ;;
+  esac
   case "$1" in
     --quick) REQUESTS=20000; CONNECTIONS=16; RUN_CAP_S=5; OPEN_DURATION_S=3; OPEN_WARMUP_S=1
              PEAK_DURATION_S=3; PEAK_DURATION_GIVEN=1 ;;
@@ -87,14 +95,17 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-if ! [[ "$ROUNDS" =~ ^([1-9]|[12][0-9]|30)$ ]]; then
-  echo "side-by-side: --rounds must be 1..30" >&2
-  exit 2
-fi
-if ! [[ "$PEAK_DURATION_S" =~ ^[1-9][0-9]{0,3}$ ]] || [ "$PEAK_DURATION_S" -gt 3600 ]; then
-  echo "side-by-side: --peak-duration must be a whole number of seconds, 1..3600" >&2
-  exit 2
-fi
+# Every count is checked before a server starts: a typo should cost a line, not a run whose
+# every part fails.
+require_whole side-by-side --rounds "$ROUNDS" 1 30
+require_whole side-by-side --peak-duration "$PEAK_DURATION_S" 1 3600 seconds
+require_whole side-by-side --requests "$REQUESTS" 1 1000000000
+require_whole side-by-side --connections "$CONNECTIONS" 1 4096
+for target in ${ONLY//,/ }; do
+  [[ ",$ALL_TARGETS," == *",$target,"* ]] ||
+    { echo "side-by-side: --only takes a comma-separated subset of $ALL_TARGETS, not '$target'" >&2; exit 2; }
+done
+[ -n "${ONLY//,/}" ] || { echo "side-by-side: --only names no target" >&2; exit 2; }
 if [ "$PEAK_ONLY" = 1 ]; then
   if [ "$CLOSED_ONLY" = 1 ] || [ "$ROUNDS" != 1 ] || [ "$TWO_LANES_TOO" = 1 ] || [ -n "$OPEN_RATE" ] ||
      [ "$ONLY" != "$ALL_TARGETS" ]; then
@@ -105,14 +116,8 @@ if [ "$PEAK_ONLY" = 1 ]; then
   ONLY=sync
   [ "$PEAK_DURATION_GIVEN" = 1 ] || PEAK_DURATION_S=60
 fi
-if [ -n "$OPEN_RATE" ] && ! [[ "$OPEN_RATE" =~ ^[1-9][0-9]{0,6}$ ]]; then
-  echo "side-by-side: --open-rate must be a whole number of requests per second, 1..9999999" >&2
-  exit 2
-fi
-
-# make_work_dir, data_dir_note, free_port, wait_port, metrics, the bench key (KEY, SECRET),
-# write_config, launch_redis, set_pin and pin_note
-source "$ROOT/bench/scripts/bench-lib.sh"
+[ -z "$OPEN_RATE" ] ||
+  require_whole side-by-side --open-rate "$OPEN_RATE" 1 9999999 "requests per second"
 [ -n "$PIN" ] && set_pin side-by-side "$PIN"
 
 LOAD=$BUILD/bench/ledger-load

@@ -43,7 +43,16 @@ LOAD=
 VCPU_GAPS=0
 DATA_DIR=
 PIN=
+# need_value, make_work_dir, data_dir_note, free_port, wait_port, stop_pid, metrics, the
+# bench key (KEY, SECRET), write_config, server_binary, require_binaries, wait_load_ready,
+# load_failed, set_pin and pin_note
+source "$ROOT/bench/scripts/bench-lib.sh"
+
 while [ $# -gt 0 ]; do
+  case "$1" in
+    --target|--scenario|--requests|--rate|--connections|--daemon|--load|--build-dir|--codes|\
+    --data-dir|--pin) need_value thread-cpu "$1" $# ;;
+  esac
   case "$1" in
     --target) TARGET=$2; shift ;;
     --scenario) SCENARIO=$2; shift ;;
@@ -65,9 +74,6 @@ done
 case "$TARGET" in ceiling|none|async|sync) ;; *) echo "thread-cpu: bad --target $TARGET" >&2; exit 2 ;; esac
 
 SERVER_THREADS=${SERVER_THREADS:-1}
-# make_work_dir, data_dir_note, free_port, wait_port, stop_pid, metrics, the bench key (KEY,
-# SECRET), write_config, server_binary, require_binaries, wait_load_ready, set_pin and pin_note
-source "$ROOT/bench/scripts/bench-lib.sh"
 [ -n "$PIN" ] && set_pin thread-cpu "$PIN"
 WORK=$(make_work_dir "$DATA_DIR" codeledger-thread-cpu)
 SERVER_PID=

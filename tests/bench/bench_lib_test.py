@@ -154,10 +154,10 @@ class CrashLoopRefusesBadCounts(unittest.TestCase):
 
     def test_cycles_and_seconds_must_be_whole_numbers_in_range(self):
         with tempfile.TemporaryDirectory() as tmp:
-            for args, message in ((("--cycles", "0"), "--cycles must be a whole number 1..999999"),
-                                  (("--cycles", "1.5"), "--cycles must be a whole number 1..999999"),
-                                  (("--seconds", "-1"), "--seconds must be a whole number 1..86400"),
-                                  (("--seconds", "86401"), "--seconds must be a whole number 1..86400"),
+            for args, message in ((("--cycles", "0"), "--cycles must be a whole number, 1..999999"),
+                                  (("--cycles", "1.5"), "--cycles must be a whole number, 1..999999"),
+                                  (("--seconds", "-1"), "--seconds must be a whole number, 1..86400"),
+                                  (("--seconds", "86401"), "--seconds must be a whole number, 1..86400"),
                                   (("--cycles",), "--cycles needs a value")):
                 with self.subTest(args=args):
                     r = subprocess.run(["bash", os.path.join(SCRIPTS, "crash-loop.sh"),
@@ -190,7 +190,7 @@ class SideBySideRounds(unittest.TestCase):
             with self.subTest(rounds=rounds):
                 r = self.run_script("--rounds", rounds)
                 self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
-                self.assertIn("side-by-side: --rounds must be 1..30", r.stderr)
+                self.assertIn("side-by-side: --rounds must be a whole number, 1..30", r.stderr)
 
     def test_thirty_rounds_pass_the_check(self):
         # The next check (the missing --data-dir) is what stops this one.
@@ -198,6 +198,42 @@ class SideBySideRounds(unittest.TestCase):
         self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
         self.assertNotIn("--rounds", r.stderr)
         self.assertIn("is not a writable directory", r.stderr)
+
+
+class SideBySideCounts(unittest.TestCase):
+    run_script = SideBySideRounds.run_script
+
+    def test_bad_counts_and_targets_are_refused_before_a_server_starts(self):
+        cases = [(("--requests", "abc"), "--requests must be a whole number, 1..1000000000"),
+                 (("--requests", "0"), "--requests must be a whole number, 1..1000000000"),
+                 (("--connections", "0"), "--connections must be a whole number, 1..4096"),
+                 (("--connections", "4097"), "--connections must be a whole number, 1..4096"),
+                 (("--only", "sync,bogus"),
+                  "--only takes a comma-separated subset of ceiling,none,async,sync,redis, not 'bogus'"),
+                 (("--only", ","), "--only names no target"),
+                 (("--open-rate", "0"), "--open-rate must be a whole number of requests per second, 1..9999999"),
+                 (("--connections",), "--connections needs a value")]
+        for args, message in cases:
+            with self.subTest(args=args):
+                r = self.run_script(*args)
+                self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+                self.assertEqual(r.stderr, "side-by-side: " + message + "\n")
+
+    def test_good_ones_pass_the_check(self):
+        r = self.run_script("--requests", "1000", "--connections", "4096", "--only", "ceiling,redis")
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("is not a writable directory", r.stderr)
+
+
+class RequireWhole(unittest.TestCase):
+    def test_bounds_are_inclusive_and_the_unit_is_named(self):
+        self.assertEqual(bash('require_whole t --n 0 0 5').returncode, 0)
+        self.assertEqual(bash('require_whole t --n 5 0 5').returncode, 0)
+        for value in ("6", "-1", "007", "1e3", "", "99999999999999999999"):
+            with self.subTest(value=value):
+                r = bash('require_whole t --n "$1" 0 5 seconds', value)
+                self.assertEqual(r.returncode, 2)
+                self.assertEqual(r.stderr, "t: --n must be a whole number of seconds, 0..5\n")
 
 
 class SideBySidePeakOnly(unittest.TestCase):

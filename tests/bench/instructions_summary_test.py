@@ -84,9 +84,9 @@ class InstructionsScriptArguments(unittest.TestCase):
             (("--target", "redis"), "--target redis needs --count load"),
             (("--count", "client"), "bad --count client (server or load)"),
             (("--scenario", "nope"), "bad --scenario nope"),
-            (("--requests", "99"), "--requests must be 100..1000000"),
-            (("--requests", "x"), "--requests must be 100..1000000"),
-            (("--top", "101"), "--top must be 0..100"),
+            (("--requests", "99"), "--requests must be a whole number, 100..1000000"),
+            (("--requests", "x"), "--requests must be a whole number, 100..1000000"),
+            (("--top", "101"), "--top must be a whole number, 0..100"),
             (("--bogus",), "unknown argument --bogus"),
         ]
         for args, reason in cases:
