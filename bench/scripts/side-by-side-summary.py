@@ -162,8 +162,9 @@ def render_open_loop(rows, open_fsyncs, judge=verdict):
     sync_open = rows.get("codeledgerd-sync-redeem-open", {})
     p99, p999 = number(sync_open, "p99_us"), number(sync_open, "p999_us")
     out = ["  open loop (sync redeem at %s req/s): p99 %s us (<= 2000: %s), p99.9 %s us (<= 5000: %s)"
-           % (sync_open.get("rps", "-"), p99, judge(p99 <= 2000 if p99 is not None else None),
-              p999, judge(p999 <= 5000 if p999 is not None else None))]
+           % (sync_open.get("rps", "-"), sync_open.get("p99_us", "-"),
+              judge(p99 <= 2000 if p99 is not None else None), sync_open.get("p999_us", "-"),
+              judge(p999 <= 5000 if p999 is not None else None))]
     if open_fsyncs and len(open_fsyncs) == 2:
         total, slow = open_fsyncs
         out.append("    its fdatasyncs: %s, of which %s took over 10 ms" % (total, slow))

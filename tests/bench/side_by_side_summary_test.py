@@ -66,7 +66,9 @@ class SideBySideSummaryTest(unittest.TestCase):
         text = summary.render(summary.parse([result("ceiling-link", 50000)]))
         self.assertIn("link   sync >= 0.8x ceiling: n/a", text)
         self.assertIn("peak-sale: errors -, double redemptions -, lost acks - (zero: n/a)", text)
-        self.assertIn("p99 None us (<= 2000: n/a)", text)
+        self.assertIn("open loop (sync redeem at - req/s): p99 - us (<= 2000: n/a), p99.9 - us (<= 5000: n/a)",
+                      text)
+        self.assertNotIn("None", text)
 
     def test_a_failed_run_counts_as_missing(self):
         rows = summary.parse(["ceiling-link RESULT failed=1", result("codeledgerd-sync-link", 40000)])
