@@ -5,10 +5,13 @@
 
 #include <sys/socket.h>
 
+#include <cstdio>
+
 namespace codeledger::server {
 namespace {
 
 constexpr auto kAcceptBackoff = std::chrono::milliseconds(50);
+constexpr auto kAcceptErrorLogEvery = std::chrono::seconds(10);
 using reuse_port = net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
 // The whole answer to a connection over connections_max, written without a session.
@@ -56,6 +59,20 @@ void Listener::refuse(tcp::socket& socket) {
   socket.close(ec);
 }
 
+// Counted for /metrics, and told on stderr at most once in kAcceptErrorLogEvery per io
+// thread: the connections that wait meanwhile would otherwise hang with no word anywhere.
+void Listener::report_accept_error(const beast::error_code& ec) {
+  state_.accept_errors.fetch_add(1, std::memory_order_relaxed);
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_error_log_) return;
+  next_error_log_ = now + kAcceptErrorLogEvery;
+  std::fprintf(stderr,
+               "codeledgerd: accept failed: %s; new connections wait until one closes "
+               "(codeledger_http_accept_errors_total counts these; see the open-file limit in "
+               "docs/operations.md)\n",
+               ec.message().c_str());
+}
+
 void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
   if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
   if (!ec) {
@@ -73,6 +90,7 @@ void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
   if (!ec) return do_accept();
   // Out of descriptors or memory: the next accept would fail at once, so wait a little and
   // let closing connections free resources instead of spinning on the error.
+  report_accept_error(ec);
   backoff_.expires_after(kAcceptBackoff);
   backoff_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
     if (!wait_ec && self->acceptor_.is_open()) self->do_accept();

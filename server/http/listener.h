@@ -3,6 +3,7 @@
 // and no accept lock or cross-thread hand-off exists.
 #pragma once
 
+#include <chrono>
 #include <memory>
 
 #include <boost/asio/steady_timer.hpp>
@@ -26,10 +27,12 @@ class Listener : public std::enable_shared_from_this<Listener> {
   void do_accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
   void refuse(tcp::socket& socket);
+  void report_accept_error(const beast::error_code& ec);
 
   net::io_context& ioc_;
   tcp::acceptor acceptor_;
   net::steady_timer backoff_;  // after an accept error (EMFILE): retry later, do not spin
+  std::chrono::steady_clock::time_point next_error_log_{};  // one stderr line per 10 s at most
   ServerState& state_;
   WorkerState& worker_;
 };

@@ -238,6 +238,10 @@ void Server::append_metrics(std::string& out) const {
                "Connections closed at accept because connections_max was reached.");
   prom::sample(out, "codeledger_http_connections_refused_total", "",
                state_.connections_refused.load(std::memory_order_relaxed));
+  prom::family(out, "codeledger_http_accept_errors_total", "counter",
+               "Failed accepts (out of file descriptors or memory); each retried after 50 ms.");
+  prom::sample(out, "codeledger_http_accept_errors_total", "",
+               state_.accept_errors.load(std::memory_order_relaxed));
   if (background_) {
     prom::family(out, "codeledger_http_background_jobs", "gauge",
                  "Bulk calls queued or running on the background thread.");

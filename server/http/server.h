@@ -72,6 +72,7 @@ class Server {
   std::uint16_t port() const { return port_; }
   unsigned threads() const { return thread_count_; }
   std::size_t connections() const { return state_.connections.load(); }
+  std::uint64_t accept_errors() const { return state_.accept_errors.load(); }
   Auth& auth() { return auth_; }
   const Config& config() const { return config_; }
 

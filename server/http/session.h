@@ -67,6 +67,7 @@ struct ServerState {
   HttpMetrics* metrics = nullptr;
   std::atomic<std::size_t> connections{0};
   std::atomic<std::uint64_t> connections_refused{0};
+  std::atomic<std::uint64_t> accept_errors{0};  // accept() failed: out of descriptors or memory
   // Access log: a request is logged when a random 32-bit draw is below this (0 = off).
   std::atomic<std::uint64_t> access_log_threshold{0};
   std::atomic<bool> stopping{false};

@@ -64,8 +64,9 @@ bool Daemon::start() {
   out_path_ = options_.log_prefix + "." + std::to_string(starts_) + ".out";
   err_path_ = options_.log_prefix + "." + std::to_string(starts_) + ".err";
 
-  std::vector<std::string> args = {bin, "--listen", "127.0.0.1:0", "--data-dir", options_.data_dir,
-                                   "--durability", options_.durability, "--demo"};
+  std::vector<std::string> args = options_.run_under;
+  args.insert(args.end(), {bin, "--listen", "127.0.0.1:0", "--data-dir", options_.data_dir,
+                           "--durability", options_.durability, "--demo"});
   if (!options_.config_path.empty()) {
     args.push_back("--config");
     args.push_back(options_.config_path);
@@ -80,7 +81,7 @@ bool Daemon::start() {
   posix_spawn_file_actions_addopen(&actions, 2, err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   pid_t pid = -1;
-  const int rc = posix_spawn(&pid, bin.c_str(), &actions, nullptr, argv.data(), environ);
+  const int rc = posix_spawnp(&pid, argv.front(), &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) {
     error_ = std::string("posix_spawn: ") + std::strerror(rc);

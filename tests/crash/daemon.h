@@ -19,6 +19,8 @@ struct DaemonOptions {
   std::string config_path;           // --config; empty: the embedded demo
   std::string durability = "sync";   // sync | async | none
   std::string log_prefix;            // stdout/stderr go to <log_prefix>.<n>.out / .err
+  std::vector<std::string> run_under{};  // a command the server runs under (found on PATH),
+                                         // e.g. {"prlimit", "--nofile=64:64"}; empty: none
   std::chrono::milliseconds start_timeout{60'000};
 };
 

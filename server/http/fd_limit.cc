@@ -1,0 +1,32 @@
+#include "server/http/fd_limit.h"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+
+namespace codeledger::server {
+
+std::string FdLimit::warning() const {
+  if (enough()) return {};
+  return "the open-file limit is " + std::to_string(now) + " (hard limit " + std::to_string(hard) +
+         "), below connections_max + " + std::to_string(kFdReserve) + " = " + std::to_string(wanted) +
+         ": codeledgerd serves at most " + std::to_string(connections_cap()) +
+         " connections at once, and answers 503 to the next. Raise the hard limit (ulimit -Hn, "
+         "or LimitNOFILE= in a systemd unit) or lower limits.connections_max.";
+}
+
+FdLimit raise_fd_limit(std::uint64_t connections_max) {
+  FdLimit f;
+  f.wanted = connections_max + kFdReserve;
+  rlimit r{};
+  if (getrlimit(RLIMIT_NOFILE, &r) != 0) return f;
+  f.before = f.now = r.rlim_cur;
+  f.hard = r.rlim_max;
+  if (r.rlim_cur >= f.wanted) return f;
+  const rlim_t target = r.rlim_max == RLIM_INFINITY ? f.wanted : std::min<rlim_t>(f.wanted, r.rlim_max);
+  rlimit raised{target, r.rlim_max};
+  if (target > r.rlim_cur && setrlimit(RLIMIT_NOFILE, &raised) == 0) f.now = target;
+  return f;
+}
+
+}  // namespace codeledger::server

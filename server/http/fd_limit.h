@@ -1,0 +1,36 @@
+// The process's open-file limit against what the server needs: a descriptor per connection
+// plus a reserve for everything else (listeners, epoll, event and timer descriptors, log
+// segments, snapshots, the background lane). The usual soft limit (1024 under systemd) is far
+// below connections_max (10,000 by default). So codeledgerd raises its soft limit toward the
+// hard one at start and, when that still falls short, serves fewer connections than
+// connections_max: a connection over that answers 503 at once, while running out of
+// descriptors would leave it hanging in the accept backlog and could cost the log the
+// descriptor of its next segment.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace codeledger::server {
+
+inline constexpr std::uint64_t kFdReserve = 128;
+
+struct FdLimit {
+  std::uint64_t before = 0;  // the soft limit found at start
+  std::uint64_t now = 0;     // the soft limit after raising it
+  std::uint64_t hard = 0;
+  std::uint64_t wanted = 0;  // connections_max + kFdReserve
+
+  bool enough() const { return now >= wanted; }
+  // The connections the limit leaves room for beside the reserve (0: none).
+  std::uint64_t connections_cap() const { return now > kFdReserve ? now - kFdReserve : 0; }
+  // What the server does about a short limit and what an operator can do (empty when the
+  // limit is enough).
+  std::string warning() const;
+};
+
+// Raises RLIMIT_NOFILE's soft limit to connections_max + kFdReserve, or as near as the hard
+// limit allows; never lowers it.
+FdLimit raise_fd_limit(std::uint64_t connections_max);
+
+}  // namespace codeledger::server
