@@ -11,11 +11,15 @@
 #include "bench/load/setup.h"
 #include "bench/load/warnings.h"
 #include "server/capillary/demo.h"
+#include "server/http/fd_limit.h"
 
 namespace codeledger::bench {
 namespace {
 
 constexpr std::size_t kRunTagChars = 6;
+// Descriptors beside the connections: the client threads' io_contexts, the set-up and check-up
+// connections, the report files, stdio.
+constexpr std::uint64_t kLoadFdReserve = 64;
 
 std::string make_run_tag(std::uint64_t seed) {
   static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -73,7 +77,19 @@ bool write_file(const std::string& path, const std::string& text) {
   return static_cast<bool>(out);
 }
 
+// Each connection holds a descriptor; the usual soft limit (1024) is below --connections'
+// maximum (4096). Raised toward the hard limit, or a clear refusal instead of EMFILE errors.
+bool fit_fd_limit(const Options& o) {
+  const server::FdLimit fds = server::raise_fd_limit(o.connections, kLoadFdReserve);
+  if (fds.enough()) return true;
+  std::cerr << "ledger-load: --connections " << o.connections << " needs " << fds.wanted
+            << " open files; the hard limit is " << fds.hard
+            << ": raise it (ulimit -Hn) or use fewer connections\n";
+  return false;
+}
+
 int run(const Options& o) {
+  if (!fit_fd_limit(o)) return 2;
   if (const auto error = report_paths_error(o)) {
     std::cerr << "ledger-load: " << *error << "\n";
     return 2;

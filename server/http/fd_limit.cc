@@ -9,15 +9,16 @@ namespace codeledger::server {
 std::string FdLimit::warning() const {
   if (enough()) return {};
   return "the open-file limit is " + std::to_string(now) + " (hard limit " + std::to_string(hard) +
-         "), below connections_max + " + std::to_string(kFdReserve) + " = " + std::to_string(wanted) +
+         "), below connections_max + " + std::to_string(reserve) + " = " + std::to_string(wanted) +
          ": codeledgerd serves at most " + std::to_string(connections_cap()) +
          " connections at once, and answers 503 to the next. Raise the hard limit (ulimit -Hn, "
          "or LimitNOFILE= in a systemd unit) or lower limits.connections_max.";
 }
 
-FdLimit raise_fd_limit(std::uint64_t connections_max) {
+FdLimit raise_fd_limit(std::uint64_t connections, std::uint64_t reserve) {
   FdLimit f;
-  f.wanted = connections_max + kFdReserve;
+  f.reserve = reserve;
+  f.wanted = connections + reserve;
   rlimit r{};
   if (getrlimit(RLIMIT_NOFILE, &r) != 0) return f;
   f.before = f.now = r.rlim_cur;

@@ -16,21 +16,22 @@ namespace codeledger::server {
 inline constexpr std::uint64_t kFdReserve = 128;
 
 struct FdLimit {
-  std::uint64_t before = 0;  // the soft limit found at start
-  std::uint64_t now = 0;     // the soft limit after raising it
+  std::uint64_t before = 0;   // the soft limit found at start
+  std::uint64_t now = 0;      // the soft limit after raising it
   std::uint64_t hard = 0;
-  std::uint64_t wanted = 0;  // connections_max + kFdReserve
+  std::uint64_t reserve = 0;  // descriptors kept for everything but connections
+  std::uint64_t wanted = 0;   // connections + reserve
 
   bool enough() const { return now >= wanted; }
   // The connections the limit leaves room for beside the reserve (0: none).
-  std::uint64_t connections_cap() const { return now > kFdReserve ? now - kFdReserve : 0; }
+  std::uint64_t connections_cap() const { return now > reserve ? now - reserve : 0; }
   // What the server does about a short limit and what an operator can do (empty when the
   // limit is enough).
   std::string warning() const;
 };
 
-// Raises RLIMIT_NOFILE's soft limit to connections_max + kFdReserve, or as near as the hard
-// limit allows; never lowers it.
-FdLimit raise_fd_limit(std::uint64_t connections_max);
+// Raises RLIMIT_NOFILE's soft limit to connections + reserve, or as near as the hard limit
+// allows; never lowers it. ledger-load uses it too, with a reserve of its own.
+FdLimit raise_fd_limit(std::uint64_t connections, std::uint64_t reserve = kFdReserve);
 
 }  // namespace codeledger::server
