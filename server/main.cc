@@ -155,25 +155,8 @@ int serve(const server::Config& config, store::Store& store, ReloadSource reload
   return 0;
 }
 
-// Raises the open-file limit for connections_max; when the hard limit holds it below that,
-// lowers connections_max to what fits. False when no connection would fit.
-bool fit_connections_to_fd_limit(server::Config& config) {
-  const server::FdLimit fds = server::raise_fd_limit(config.limits.connections_max);
-  if (fds.enough()) return true;
-  if (fds.connections_cap() == 0) {
-    std::cerr << "codeledgerd: the open-file limit is " << fds.now << " (hard limit " << fds.hard
-              << "): no descriptor is left for connections beside the " << server::kFdReserve
-              << " the server keeps for its log, snapshots and threads. Raise it (ulimit -Hn, or "
-                 "LimitNOFILE= in a systemd unit).\n";
-    return false;
-  }
-  std::cerr << "codeledgerd: warning: " << fds.warning() << "\n";
-  config.limits.connections_max = static_cast<std::size_t>(fds.connections_cap());
-  return true;
-}
-
 int run(server::Config config, ReloadSource reload) {
-  if (!fit_connections_to_fd_limit(config)) return kExitRuntime;
+  if (!server::fit_connections_to_fd_limit(config, std::cerr, "codeledgerd")) return kExitRuntime;
   auto opened = store::Store::open(store_options(config));
   if (!opened.ok()) {
     std::cerr << "codeledgerd: cannot open data dir " << config.data_dir << ": "

@@ -10,6 +10,7 @@
 
 #include "server/capillary/routes.h"
 #include "server/http/config.h"
+#include "server/http/fd_limit.h"
 #include "server/http/server.h"
 
 namespace {
@@ -57,6 +58,8 @@ int main(int argc, char** argv) {
     std::cerr << "ceiling-server: " << config.status().message() << "\n";
     return 2;
   }
+
+  if (!server::fit_connections_to_fd_limit(*config, std::cerr, "ceiling-server")) return 1;
 
   std::vector<server::Route> routes = server::capillary::capillary_routes();
   for (server::Route& r : routes) r.handler = &fixed_reply;

@@ -9,9 +9,13 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <string>
+#include <string_view>
 
 namespace codeledger::server {
+
+struct Config;
 
 inline constexpr std::uint64_t kFdReserve = 128;
 
@@ -33,5 +37,11 @@ struct FdLimit {
 // Raises RLIMIT_NOFILE's soft limit to connections + reserve, or as near as the hard limit
 // allows; never lowers it. ledger-load uses it too, with a reserve of its own.
 FdLimit raise_fd_limit(std::uint64_t connections, std::uint64_t reserve = kFdReserve);
+
+// At a server's start (codeledgerd, ceiling-server): raises the open-file limit for
+// config.limits.connections_max and, when the hard limit holds it below that, lowers
+// connections_max to what fits and writes the warning to `log`. False, with the reason
+// written, when no connection would fit.
+bool fit_connections_to_fd_limit(Config& config, std::ostream& log, std::string_view program);
 
 }  // namespace codeledger::server

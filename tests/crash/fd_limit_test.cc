@@ -93,7 +93,7 @@ TEST(FdLimit, ARealServerServesWhatItsDescriptorsAllowAndRefusesTheRest) {
   Daemon daemon = under_fd_limit(tmp, "192");  // 128 kept back: room for 64 connections
   ASSERT_TRUE(daemon.start()) << daemon.error();
   EXPECT_NE(daemon.stderr_text().find("codeledgerd: warning: the open-file limit is 192 (hard limit "
-                                      "192), below connections_max + 128 = 10128: codeledgerd serves at "
+                                      "192), below connections_max + 128 = 10128: the server serves at "
                                       "most 64 connections at once, and answers 503 to the next."),
             std::string::npos)
       << daemon.stderr_text();
