@@ -1,7 +1,8 @@
 # Shared by the bench scripts (sourced): checks of their flags, a run's scratch directory, a free
-# loopback port, waiting for a server to accept, and the bench API key with the config file
-# both scripts start servers with, stopping a process, and a server's /metrics page. The
-# caller sets WORK (make_work_dir) and SERVER_THREADS before write_config.
+# loopback port, waiting for a server to accept, the bench API key with the config file the
+# scripts start servers with, stopping a process and what runs below the script, and a
+# server's /metrics page. The caller sets WORK (make_work_dir) and SERVER_THREADS before
+# write_config.
 
 # --data-dir: the directory a run's scratch goes under (the servers' data and logs, Redis's
 # AOF, the config files), by default /tmp on the machine's disk. On tmpfs (/dev/shm) an
@@ -173,8 +174,6 @@ require_binaries() {
   done
 }
 
-# Waits up to $3 seconds (default 60) until the ledger-load writing to $1 (pid $2) reports its
-# set-up done ("codes ready"); false if it exited or the time ran out first.
 # Ends the script with ledger-load's own words (its output file) when the load failed.
 load_failed() {  # $1 the script's name, $2 what failed, $3 ledger-load's output file
   echo "$1: $2:" >&2
@@ -182,6 +181,8 @@ load_failed() {  # $1 the script's name, $2 what failed, $3 ledger-load's output
   exit 1
 }
 
+# Waits up to $3 seconds (default 60) until the ledger-load writing to $1 (pid $2) reports its
+# set-up done ("codes ready"); false if it exited or the time ran out first.
 wait_load_ready() {
   for _ in $(seq 1 $((${3:-60} * 10))); do
     grep -q "codes ready" "$1" && return 0
