@@ -144,6 +144,7 @@ void Connection::finish(const Classified& result, std::string_view body) {
   stats_.send_lag.record(static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(sent_ - intended_).count()));
   stats_.by_op[op].record(latency_ns);
+  note_second(stats_, second);
   stats_.per_second[second].record(latency_ns);
   ++stats_.outcomes[op][static_cast<std::size_t>(result.outcome)];
   if (result.outcome == Outcome::kOk && op_.kind == OpKind::kRedeem) ++stats_.redeemed[op_.code];

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
+#include <string>
 #include <thread>
 
 #include "bench/load/connection.h"
@@ -16,6 +18,9 @@ constexpr auto kDrainMax = std::chrono::seconds(3);   // in-flight answers after
 constexpr std::size_t kSecondsSlack = 5;              // timeline slots past the duration
 constexpr auto kProgressEvery = std::chrono::seconds(1);
 constexpr auto kPollEvery = std::chrono::milliseconds(20);
+// A second's line waits this long past its end, so that the client threads, which publish a
+// second's p99 with their first answer of the next, have done so even at a few requests a second.
+constexpr auto kProgressLag = std::chrono::milliseconds(150);
 
 double thread_cpu_seconds() {
   timespec ts{};
@@ -36,25 +41,47 @@ ThreadTotals totals(const std::vector<std::unique_ptr<ThreadStats>>& stats) {
   return t;
 }
 
-// Sleeps through the measured window, printing one progress line a second.
+// The progress line's p99 for `second`: the highest the client threads published (with one
+// client thread, its p99), or "-" while none has.
+std::string live_p99(const std::vector<std::unique_ptr<ThreadStats>>& stats, std::size_t second) {
+  std::optional<std::uint64_t> highest;
+  for (const auto& s : stats) {
+    if (const auto p99 = finished_p99_us(*s, second)) highest = std::max(highest.value_or(0), *p99);
+  }
+  if (!highest) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f ms", static_cast<double>(*highest) / 1000);
+  return buf;
+}
+
+void print_progress(long elapsed_s, const ThreadTotals& now, std::uint64_t completed_before,
+                    const std::string& p99) {
+  std::fprintf(stderr, "[%4lds] %9llu req/s  total %11llu  errors %llu  p99 %s\n", elapsed_s,
+               static_cast<unsigned long long>(now.completed - completed_before),
+               static_cast<unsigned long long>(now.completed),
+               static_cast<unsigned long long>(now.failed), p99.c_str());
+}
+
+// Sleeps through the measured window, printing one progress line a second: the counts as
+// they stood at the second's end, the p99 once the client threads have published it.
 Clock::time_point watch(const Options& o, RunControl& run,
                         const std::vector<std::unique_ptr<ThreadStats>>& stats) {
   const auto deadline = run.start + std::chrono::duration_cast<Clock::duration>(
                                         std::chrono::duration<double>(o.duration_s));
   auto tick = run.start + kProgressEvery;
   std::uint64_t last = 0;
+  std::optional<ThreadTotals> at_tick;
   while (!run.stop.load() && Clock::now() < deadline) {
     std::this_thread::sleep_for(kPollEvery);
-    if (Clock::now() < tick) continue;
-    const ThreadTotals t = totals(stats);
+    const auto now = Clock::now();
+    if (!at_tick && now >= tick) at_tick = totals(stats);
+    if (!at_tick || now < tick + kProgressLag) continue;
     if (o.progress) {
-      std::fprintf(stderr, "[%4lds] %9llu req/s  total %11llu  errors %llu\n",
-                   static_cast<long>(std::chrono::duration_cast<std::chrono::seconds>(tick - run.start).count()),
-                   static_cast<unsigned long long>(t.completed - last),
-                   static_cast<unsigned long long>(t.completed),
-                   static_cast<unsigned long long>(t.failed));
+      const long elapsed_s = static_cast<long>(std::chrono::duration_cast<std::chrono::seconds>(tick - run.start).count());
+      print_progress(elapsed_s, *at_tick, last, live_p99(stats, static_cast<std::size_t>(elapsed_s - 1)));
     }
-    last = t.completed;
+    last = at_tick->completed;
+    at_tick.reset();
     tick += kProgressEvery;
   }
   const auto stopped = Clock::now();

@@ -1,10 +1,12 @@
 // Per-thread measurements. Each client thread owns one ThreadStats and is its only writer;
-// the progress line reads just the two atomics, everything else is merged after the run.
+// the progress line reads just the atomics, everything else is merged after the run.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -34,6 +36,32 @@ struct ThreadStats {
 
   std::atomic<std::uint64_t> completed{0};  // progress line
   std::atomic<std::uint64_t> failed{0};
+  // Progress line: the last second this thread finished (high 32 bits) and that second's p99
+  // in microseconds (low 32), in one word so the reader never gets one without the other.
+  std::atomic<std::uint64_t> finished_second_p99{kNoFinishedSecond};
+  std::size_t filling_second = 0;  // the client thread's own
+
+  static constexpr std::uint64_t kNoFinishedSecond = ~std::uint64_t{0};
 };
+
+// Called by the client thread with the second of each answer: when a later second begins,
+// publishes the p99 of the one it was filling (the thread is the histograms' only writer,
+// so the progress line never reads one while it changes).
+inline void note_second(ThreadStats& s, std::size_t second) {
+  if (second <= s.filling_second) return;
+  const Histogram& filled = s.per_second[s.filling_second];
+  if (filled.count() > 0) {
+    const std::uint64_t p99_us = std::min<std::uint64_t>(filled.percentile(99) / 1000, 0xffffffffu);
+    s.finished_second_p99.store((std::uint64_t{s.filling_second} << 32) | p99_us, std::memory_order_release);
+  }
+  s.filling_second = second;
+}
+
+// The p99 in microseconds the thread published for `second`, if it has.
+inline std::optional<std::uint64_t> finished_p99_us(const ThreadStats& s, std::size_t second) {
+  const std::uint64_t v = s.finished_second_p99.load(std::memory_order_acquire);
+  if (v == ThreadStats::kNoFinishedSecond || (v >> 32) != second) return std::nullopt;
+  return v & 0xffffffffu;
+}
 
 }  // namespace codeledger::bench
