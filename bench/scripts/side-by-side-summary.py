@@ -2,12 +2,14 @@
 """The summary side-by-side.sh prints: every run's throughput and latency, the ratios
 codeledgerd/ceiling and codeledgerd/Redis, and where issue 6's targets stand.
 
-usage: side-by-side-summary.py [--not-durable] [--peak-only] RESULTS [OPEN_FSYNCS]
+usage: side-by-side-summary.py [--not-durable] [--peak-only] [--html FILE] RESULTS [OPEN_FSYNCS]
 --not-durable: the logs were in memory (side-by-side.sh --data-dir on tmpfs), so sync and
 AOF always made nothing durable: every figure is printed, no target is judged.
 --peak-only: only the peak sale ran (side-by-side.sh --peak-only): its figures and its
 verdict, without the ratios and targets of runs that were not made; exits 1 unless it had
 zero errors, zero double redemptions and zero lost acks.
+--html FILE: also writes the summary as a page with a bar chart per scenario (the median
+requests a second and p99 of every target; side_by_side_chart.py).
 RESULTS holds one line per run: NAME RESULT k=v ... (ledger-load's RESULT line). With
 --rounds N the closed-loop runs are named NAME-rK (round K); a ratio is then taken within
 each round (codeledgerd against the ceiling or Redis of the same round, minutes apart on
@@ -19,8 +21,14 @@ import re
 import statistics
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import side_by_side_chart  # noqa: E402  (beside this script)
+
 ROUND = re.compile(r"^(.*)-r([0-9]+)$")
 MODES = (("none", "off"), ("async", "everysec"), ("sync", "always"))
+# The closed-loop targets in the order the charts draw them.
+CHART_TARGETS = ("ceiling", "codeledgerd-none", "codeledgerd-async", "codeledgerd-sync",
+                 "codeledgerd-sync2", "redis-aof-off", "redis-aof-everysec", "redis-aof-always")
 OPEN_TARGETS = ("codeledgerd-sync", "ceiling", "codeledgerd-none", "codeledgerd-async",
                 "redis-aof-always")
 # ledger-load's busiest thread at or above this share of a CPU: the run may have measured the
@@ -181,13 +189,50 @@ def render_open_loop(rows, open_fsyncs, judge=verdict):
     return out
 
 
+def charts(rows):
+    """[(title, [(target, median req/s, median p99 us)], marks)] for each closed-loop scenario
+    that ran, the targets that ran in CHART_TARGETS order, with issue 6's targets as marks."""
+    out = []
+    for op in ("link", "redeem"):
+        bars = []
+        for target in CHART_TARGETS:
+            rps = median(list(by_round(rows, "%s-%s" % (target, op)).values()))
+            if rps is not None:
+                p99 = median(list(by_round(rows, "%s-%s" % (target, op), "p99_us").values()))
+                bars.append((target, rps, p99))
+        if bars:
+            out.append(("%s, closed loop" % op, bars, target_marks(dict((t, r) for t, r, _ in bars))))
+    return out
+
+
+def target_marks(rps):
+    """Issue 6's closed-loop targets for sync as req/s, from the medians that ran."""
+    marks = []
+    if "ceiling" in rps:
+        marks.append(("0.8x the ceiling", 0.8 * rps["ceiling"]))
+    if "redis-aof-always" in rps:
+        marks.append(("1.2x Redis AOF always", 1.2 * rps["redis-aof-always"]))
+    return marks
+
+
+def take_option(args, flag):
+    """The value after flag in args (both removed), or None."""
+    if flag not in args:
+        return None
+    at = args.index(flag)
+    value = args[at + 1] if at + 1 < len(args) else None
+    del args[at:at + 2]
+    return value
+
+
 def main(argv):
     args = argv[1:]
     durable = "--not-durable" not in args
     peak_only = "--peak-only" in args
     args = [a for a in args if a not in ("--not-durable", "--peak-only")]
-    if len(args) not in (1, 2):
-        print(__doc__.strip().splitlines()[2], file=sys.stderr)
+    html_path = take_option(args, "--html") if "--html" in args else None
+    if len(args) not in (1, 2) or ("--html" in argv and not html_path):
+        print(__doc__.strip().splitlines()[3], file=sys.stderr)
         return 2
     with open(args[0]) as f:
         rows = parse(f)
@@ -195,7 +240,11 @@ def main(argv):
     if len(args) == 2 and os.path.exists(args[1]):
         with open(args[1]) as f:
             open_fsyncs = f.read().split()
-    print(render(rows, open_fsyncs, durable, peak_only))
+    text = render(rows, open_fsyncs, durable, peak_only)
+    print(text)
+    if html_path:
+        with open(html_path, "w") as f:
+            f.write(side_by_side_chart.render_html(charts(rows), text))
     return 1 if peak_only and not peak_sale_clean(rows) else 0
 
 

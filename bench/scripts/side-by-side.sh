@@ -309,7 +309,8 @@ summary() {  # targets judged only when the logs were on a disk
   local flags=()
   data_in_memory "$WORK" && flags+=(--not-durable)
   [ "$PEAK_ONLY" = 1 ] && flags+=(--peak-only)
-  python3 "$ROOT/bench/scripts/side-by-side-summary.py" "${flags[@]}" "$RESULTS" "$OUT/open-fsyncs.txt"
+  python3 "$ROOT/bench/scripts/side-by-side-summary.py" "${flags[@]}" --html "$OUT/summary.html" \
+    "$RESULTS" "$OUT/open-fsyncs.txt"
 }
 
 wanted() { [[ ",$ONLY," == *",$1,"* ]]; }
@@ -338,5 +339,7 @@ status=0
 { data_dir_note "$WORK"; pin_note; summary; } | tee "$OUT/summary.txt" || status=$?
 if [ "$PEAK_ONLY" = 1 ]; then
   echo "side-by-side: the peak sale's report: $OUT/codeledgerd-sync-peak-sale.html (and .json)"
+else
+  echo "side-by-side: the summary as a picture: $OUT/summary.html; each run's report: $OUT/NAME.html"
 fi
 exit "$status"

@@ -2,7 +2,8 @@
 judged on their median, so one slow ceiling run cannot decide it; a single round reads as
 it always did; what did not run is n/a, never a guess; with the logs in memory every
 figure is shown and no target judged; --peak-only shows the peak sale alone and exits 1
-unless it was clean."""
+unless it was clean; --html writes the summary as a self-contained page with a bar chart per
+scenario and issue 6's targets marked."""
 import importlib.util
 import os
 import subprocess
@@ -164,3 +165,44 @@ class SideBySideSummaryTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class SummaryPage(unittest.TestCase):
+    ROWS = [result("ceiling-link-r1", 80000, p99_us=1100.0), result("ceiling-link-r2", 60000, p99_us=900.0),
+            result("codeledgerd-sync-link-r1", 50000, p99_us=3000.0),
+            result("codeledgerd-sync-link-r2", 44000, p99_us=2000.0),
+            result("redis-aof-always-link-r1", 40000), result("redis-aof-always-link-r2", 42000)]
+
+    def test_one_chart_per_scenario_that_ran_with_medians_and_the_targets(self):
+        charts = summary.charts(summary.parse(self.ROWS))
+        self.assertEqual(len(charts), 1)
+        title, bars, marks = charts[0]
+        self.assertEqual(title, "link, closed loop")
+        self.assertEqual(bars, [("ceiling", 70000, 1000.0), ("codeledgerd-sync", 47000, 2500.0),
+                                ("redis-aof-always", 41000, 1000.0)])
+        self.assertEqual(marks, [("0.8x the ceiling", 56000.0), ("1.2x Redis AOF always", 49200.0)])
+
+    def test_the_page_is_self_contained_and_holds_the_printed_summary(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            results, page = os.path.join(tmp, "results.txt"), os.path.join(tmp, "summary.html")
+            with open(results, "w") as f:
+                f.write("\n".join(self.ROWS + [result("codeledgerd-sync-redeem", 30000)]) + "\n")
+            r = subprocess.run([sys.executable, SCRIPT, "--html", page, results], capture_output=True,
+                               text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(page) as f:
+                text = f.read()
+        self.assertEqual(text.count("<svg"), 2)  # link, and redeem with sync alone
+        self.assertIn("47.0k req/s, p99 2.5 ms", text)
+        self.assertIn("0.8x the ceiling", text)
+        for fetched in ("<script", "src=", "href="):
+            self.assertNotIn(fetched, text)
+        self.assertIn("sync &gt;= 0.8x ceiling", text)  # the printed summary, escaped
+        self.assertIn("codeledgerd/ceiling", r.stdout)
+
+    def test_html_without_a_path_is_refused(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".txt") as f:
+            r = subprocess.run([sys.executable, SCRIPT, f.name, "--html"], capture_output=True,
+                               text=True, timeout=60)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("usage: side-by-side-summary.py", r.stderr)
