@@ -54,12 +54,12 @@ std::string live_p99(const std::vector<std::unique_ptr<ThreadStats>>& stats, std
   return buf;
 }
 
-void print_progress(long elapsed_s, const ThreadTotals& now, std::uint64_t completed_before,
+void print_progress(long elapsed_s, const ThreadTotals& at_second_end, std::uint64_t completed_before,
                     const std::string& p99) {
   std::fprintf(stderr, "[%4lds] %9llu req/s  total %11llu  errors %llu  p99 %s\n", elapsed_s,
-               static_cast<unsigned long long>(now.completed - completed_before),
-               static_cast<unsigned long long>(now.completed),
-               static_cast<unsigned long long>(now.failed), p99.c_str());
+               static_cast<unsigned long long>(at_second_end.completed - completed_before),
+               static_cast<unsigned long long>(at_second_end.completed),
+               static_cast<unsigned long long>(at_second_end.failed), p99.c_str());
 }
 
 // Sleeps through the measured window, printing one progress line a second: the counts as
