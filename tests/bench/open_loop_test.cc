@@ -64,7 +64,7 @@ class SlowServer {
   std::thread thread_;
 };
 
-Report run_lookups(std::uint16_t port, double rate_rps, double duration_s) {
+Report run_lookups(std::uint16_t port, double rate_rps, double duration_s, bool progress = false) {
   Options o;
   o.address = "127.0.0.1";
   o.port = port;
@@ -73,7 +73,7 @@ Report run_lookups(std::uint16_t port, double rate_rps, double duration_s) {
   o.threads = 1;
   o.duration_s = duration_s;
   o.rate_rps = rate_rps;
-  o.progress = false;
+  o.progress = progress;
   Plan plan;
   plan.scenario = Scenario::kLookup;
   plan.codes = {"CODE1"};
@@ -108,6 +108,26 @@ TEST(ClosedLoop, SendsAtOnceSoTheLatencyIsTheTimeInFlight) {
   EXPECT_LT(r.send_lag.max_us, 5'000);
   EXPECT_GE(r.latency.p50_us, r.in_flight.p50_us);
   EXPECT_LT(r.latency.p50_us, r.in_flight.p50_us + 5'000);
+}
+
+// The progress line of each second carries that second's p99, which the client thread
+// publishes itself: answers take 5 ms here, so the first second's p99 is at least that.
+TEST(ProgressLine, EachSecondShowsItsP99) {
+  SlowServer server(milliseconds(5));
+  ::testing::internal::CaptureStderr();
+  const Report r = run_lookups(server.port(), 0, 2.3, true);
+  const std::string progress = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(r.errors, 0u);
+  const auto first = progress.find("[   1s]");
+  ASSERT_NE(first, std::string::npos) << progress;
+  const std::string line = progress.substr(first, progress.find('\n', first) - first);
+  const auto at = line.find("errors 0  p99 ");
+  ASSERT_NE(at, std::string::npos) << line;
+  const double p99_ms = std::stod(line.substr(at + 14));
+  EXPECT_GE(p99_ms, 5.0) << line;
+  EXPECT_LT(p99_ms, 1000.0) << line;
+  EXPECT_EQ(line.substr(line.size() - 3), " ms") << line;
+  EXPECT_NE(progress.find("[   2s]"), std::string::npos) << progress;
 }
 
 // The client's CPU figure is CPU time, not time spent waiting: a client that waits 20 ms
