@@ -213,6 +213,7 @@ void setup_redis(const Options& o, Plan& plan) {
   const std::string limit = std::to_string(plan.code_limit);
   std::string batch;
   std::size_t pending = 0;
+  SetupProgress shown(o.progress, "loaded into Redis", o.codes);
   for (std::uint32_t i = 0; i < o.codes; ++i) {
     plan.codes.push_back(code_text(plan.run_tag, i));
     const std::string key = redis::code_key(plan.redis_prefix, plan.codes.back());
@@ -222,6 +223,7 @@ void setup_redis(const Options& o, Plan& plan) {
       client.call(batch, pending);
       batch.clear();
       pending = 0;
+      shown.update(i + 1);
     }
   }
   plan.issue_promotion = "P" + plan.run_tag;
