@@ -7,6 +7,7 @@
 #include <initializer_list>
 #include <limits>
 #include <sstream>
+#include <thread>
 
 #include "server/capillary/demo.h"
 #include "server/http/crypto.h"
@@ -358,6 +359,10 @@ Config demo_config() {
   key.secret_sha256_hex = salted_secret_hash(salt, md5_hex(capillary::kDemoPassword));
   c.api_keys.push_back(std::move(key));
   return c;
+}
+
+unsigned io_thread_count(const Config& config) {
+  return config.threads != 0 ? config.threads : std::max(1u, std::thread::hardware_concurrency());
 }
 
 }  // namespace codeledger::server

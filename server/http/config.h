@@ -105,6 +105,9 @@ struct Config {
   bool demo = false;              // seed the demo data when the ledger is empty
 };
 
+// The io threads a server runs with: `threads`, or one per hardware thread when it is 0.
+unsigned io_thread_count(const Config& config);
+
 // Parses a config document; `source` names it in error messages (a path or "<embedded>").
 Result<Config> parse_config(std::string_view json, std::string_view source);
 Result<Config> load_config_file(const std::string& path);

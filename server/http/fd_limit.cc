@@ -33,8 +33,12 @@ FdLimit raise_fd_limit(std::uint64_t connections, std::uint64_t reserve) {
   return f;
 }
 
+std::uint64_t server_fd_reserve(const Config& config) {
+  return kFdReserveBase + kFdReservePerIoThread * io_thread_count(config);
+}
+
 bool fit_connections_to_fd_limit(Config& config, std::ostream& log, std::string_view program) {
-  const FdLimit fds = raise_fd_limit(config.limits.connections_max);
+  const FdLimit fds = raise_fd_limit(config.limits.connections_max, server_fd_reserve(config));
   if (fds.enough()) return true;
   if (fds.connections_cap() == 0) {
     log << program << ": the open-file limit is " << fds.now << " (hard limit " << fds.hard

@@ -1,6 +1,7 @@
 // The process's open-file limit against what the server needs: a descriptor per connection
-// plus a reserve for everything else (listeners, epoll, event and timer descriptors, log
-// segments, snapshots, the background lane). The usual soft limit (1024 under systemd) is far
+// plus a reserve for everything else: per io thread its listener and its epoll, event and
+// timer descriptors, and for the process stdio, the signal pipe, log segments, snapshots and
+// the background lane (an idle codeledgerd holds 12 + 4 per io thread). The usual soft limit (1024 under systemd) is far
 // below connections_max (10,000 by default). So codeledgerd raises its soft limit toward the
 // hard one at start and, when that still falls short, serves fewer connections than
 // connections_max: a connection over that answers 503 at once, while running out of
@@ -17,7 +18,8 @@ namespace codeledger::server {
 
 struct Config;
 
-inline constexpr std::uint64_t kFdReserve = 128;
+inline constexpr std::uint64_t kFdReserveBase = 64;
+inline constexpr std::uint64_t kFdReservePerIoThread = 4;
 
 struct FdLimit {
   std::uint64_t before = 0;   // the soft limit found at start
@@ -36,7 +38,11 @@ struct FdLimit {
 
 // Raises RLIMIT_NOFILE's soft limit to connections + reserve, or as near as the hard limit
 // allows; never lowers it. ledger-load uses it too, with a reserve of its own.
-FdLimit raise_fd_limit(std::uint64_t connections, std::uint64_t reserve = kFdReserve);
+FdLimit raise_fd_limit(std::uint64_t connections, std::uint64_t reserve);
+
+// The descriptors a server keeps beside its connections: kFdReserveBase plus
+// kFdReservePerIoThread for each io thread.
+std::uint64_t server_fd_reserve(const Config& config);
 
 // At a server's start (codeledgerd, ceiling-server): raises the open-file limit for
 // config.limits.connections_max and, when the hard limit holds it below that, lowers

@@ -98,8 +98,7 @@ Server::Server(Config config, ledger::Ledger& ledger, const std::vector<Route>& 
   state_.metrics = metrics_.get();
   state_.access_log_threshold.store(access_log_threshold(config_.access_log_sample_rate));
   state_.gate = &gate;
-  thread_count_ = config_.threads != 0 ? config_.threads
-                                       : std::max(1u, std::thread::hardware_concurrency());
+  thread_count_ = io_thread_count(config_);
 }
 
 Server::~Server() { stop(); }

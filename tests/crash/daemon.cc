@@ -67,6 +67,7 @@ bool Daemon::start() {
   std::vector<std::string> args = options_.run_under;
   args.insert(args.end(), {bin, "--listen", "127.0.0.1:0", "--data-dir", options_.data_dir,
                            "--durability", options_.durability, "--demo"});
+  args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
   if (!options_.config_path.empty()) {
     args.push_back("--config");
     args.push_back(options_.config_path);

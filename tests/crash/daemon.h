@@ -21,6 +21,7 @@ struct DaemonOptions {
   std::string log_prefix;            // stdout/stderr go to <log_prefix>.<n>.out / .err
   std::vector<std::string> run_under{};  // a command the server runs under (found on PATH),
                                          // e.g. {"prlimit", "--nofile=64:64"}; empty: none
+  std::vector<std::string> extra_args{};  // more codeledgerd flags, after the usual ones
   std::chrono::milliseconds start_timeout{60'000};
 };
 

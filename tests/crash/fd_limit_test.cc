@@ -1,8 +1,8 @@
-// The real codeledgerd under a hard open-file limit far below connections_max (run under
-// `prlimit --nofile=N:N`): it says so at start and serves only the connections its
-// descriptors allow beside the reserve it keeps for its log and snapshots, answering 503 to
-// the next ones, instead of running out (server/http/fd_limit.h); with no room for any
-// connection it refuses to start.
+// The real codeledgerd, two io threads, under a hard open-file limit far below
+// connections_max (run under `prlimit --nofile=N:N`): it says so at start and serves only
+// the connections its descriptors allow beside the reserve it keeps for its threads, log and
+// snapshots, answering 503 to the next ones, instead of running out (server/http/fd_limit.h);
+// with no room for any connection it refuses to start.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -21,7 +21,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr int kClients = 100;  // more than the server has room for under a limit of 192
+constexpr int kClients = 100;  // more than the server has room for under a limit of 136
 
 int connect_loopback(std::uint16_t port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -82,18 +82,20 @@ std::vector<int> answered_unasked(const std::vector<int>& fds, std::size_t expec
   return answered;
 }
 
+// Two io threads, so the server keeps 64 + 4 * 2 = 72 descriptors beside its connections.
 Daemon under_fd_limit(const TempDir& tmp, const std::string& limit) {
   DaemonOptions options{tmp.path() + "/data", "", "none", tmp.path() + "/d"};
   options.run_under = {"prlimit", "--nofile=" + limit + ":" + limit};
+  options.extra_args = {"--threads", "2"};
   return Daemon(options);
 }
 
 TEST(FdLimit, ARealServerServesWhatItsDescriptorsAllowAndRefusesTheRest) {
   TempDir tmp;
-  Daemon daemon = under_fd_limit(tmp, "192");  // 128 kept back: room for 64 connections
+  Daemon daemon = under_fd_limit(tmp, "136");  // 72 kept back: room for 64 connections
   ASSERT_TRUE(daemon.start()) << daemon.error();
-  EXPECT_NE(daemon.stderr_text().find("codeledgerd: warning: the open-file limit is 192 (hard limit "
-                                      "192), below connections_max + 128 = 10128: the server serves at "
+  EXPECT_NE(daemon.stderr_text().find("codeledgerd: warning: the open-file limit is 136 (hard limit "
+                                      "136), below connections_max + 72 = 10072: the server serves at "
                                       "most 64 connections at once, and answers 503 to the next."),
             std::string::npos)
       << daemon.stderr_text();
@@ -124,10 +126,10 @@ TEST(FdLimit, ARealServerServesWhatItsDescriptorsAllowAndRefusesTheRest) {
 
 TEST(FdLimit, ARealServerWithNoDescriptorForAConnectionRefusesToStart) {
   TempDir tmp;
-  Daemon daemon = under_fd_limit(tmp, "100");
+  Daemon daemon = under_fd_limit(tmp, "70");
   EXPECT_FALSE(daemon.start());
-  EXPECT_NE(daemon.error().find("codeledgerd: the open-file limit is 100 (hard limit 100): no "
-                                "descriptor is left for connections beside the 128"),
+  EXPECT_NE(daemon.error().find("codeledgerd: the open-file limit is 70 (hard limit 70): no "
+                                "descriptor is left for connections beside the 72"),
             std::string::npos)
       << daemon.error();
 }

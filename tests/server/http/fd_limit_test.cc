@@ -4,6 +4,8 @@
 // this one the sanitizers' runtime itself needs descriptors.
 #include "server/http/fd_limit.h"
 
+#include "server/http/config.h"
+
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
@@ -41,14 +43,14 @@ TEST(FdLimit, TheSoftLimitIsRaisedTowardTheHardOneAndNeverLowered) {
   ASSERT_GE(guard.hard(), 300u);
   ASSERT_TRUE(guard.set(300));
 
-  server::FdLimit f = server::raise_fd_limit(100);  // wants 228: 300 is enough
+  server::FdLimit f = server::raise_fd_limit(100, 128);  // wants 228: 300 is enough
   EXPECT_EQ(f.before, 300u);
   EXPECT_EQ(f.now, 300u);
   EXPECT_TRUE(f.enough());
   EXPECT_EQ(f.warning(), "");
   EXPECT_EQ(current_soft_limit(), 300u);
 
-  f = server::raise_fd_limit(1000);  // wants 1128
+  f = server::raise_fd_limit(1000, 128);  // wants 1128
   const rlim_t expected = std::min<rlim_t>(1128, guard.hard());
   EXPECT_EQ(f.wanted, 1128u);
   EXPECT_EQ(f.now, expected);
@@ -57,13 +59,21 @@ TEST(FdLimit, TheSoftLimitIsRaisedTowardTheHardOneAndNeverLowered) {
 
 TEST(FdLimit, AShortHardLimitIsToldWithWhatToDo) {
   SoftFdLimit guard;
-  const server::FdLimit f = server::raise_fd_limit(guard.hard());  // wants hard + 128
+  const server::FdLimit f = server::raise_fd_limit(guard.hard(), 128);  // wants hard + 128
   EXPECT_EQ(f.now, guard.hard());
   EXPECT_FALSE(f.enough());
   const std::string w = f.warning();
   EXPECT_NE(w.find("the open-file limit is " + std::to_string(guard.hard()) + " (hard limit " +
                    std::to_string(guard.hard()) + ")"), std::string::npos) << w;
   EXPECT_NE(w.find("LimitNOFILE="), std::string::npos) << w;
+}
+
+TEST(FdLimit, TheServersReserveGrowsWithItsIoThreads) {
+  server::Config config;
+  config.threads = 2;
+  EXPECT_EQ(server::server_fd_reserve(config), 64u + 4u * 2u);
+  config.threads = 64;
+  EXPECT_EQ(server::server_fd_reserve(config), 64u + 4u * 64u);
 }
 
 }  // namespace
