@@ -120,6 +120,7 @@ int run(const Options& o) {
       ++report.errors;
     }
   }
+  report.warnings = run_warnings(report, o);
   if (!write_file(o.json_path, report_json(report)) || !write_file(o.html_path, report_html(report))) {
     std::cerr << "ledger-load: cannot write " << o.json_path << " / " << o.html_path << "\n";
     return 2;
@@ -136,7 +137,7 @@ int run(const Options& o) {
               static_cast<unsigned long long>(report.verify.lost_acks), report.client_cpu_pct);
   for (const std::string& e : report.error_samples) std::cerr << "  error sample: " << e << "\n";
   for (const std::string& n : report.verify.notes) std::cerr << "  verify: " << n << "\n";
-  for (const std::string& w : run_warnings(report, o)) std::cerr << "ledger-load: " << w << "\n";
+  for (const std::string& w : report.warnings) std::cerr << "ledger-load: " << w << "\n";
   const bool clean = report.errors == 0 && report.verify.double_redemptions == 0 && report.verify.lost_acks == 0;
   return clean ? 0 : 1;
 }

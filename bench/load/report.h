@@ -61,6 +61,7 @@ struct Report {
   std::vector<SecondPoint> timeline;
   VerifyReport verify;
   std::vector<std::string> error_samples;  // first few unexpected answers, for diagnosis
+  std::vector<std::string> warnings;       // causes that change what the figures mean (warnings.h)
 };
 
 std::string report_json(const Report& r);

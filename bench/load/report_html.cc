@@ -203,7 +203,13 @@ std::string part_row(std::string_view name, const LatencySummary& l) {
 std::string tables(const Report& r) {
   std::string s = "<h2>Configuration</h2><table>";
   for (const auto& [k, v] : r.config) s += "<tr><td>" + escape(k) + "</td><td>" + escape(v) + "</td></tr>";
-  s += "</table><h2>Results</h2><p><b>" + fmt(r.throughput_rps, "%.0f") + " requests/s</b> over " +
+  s += "</table>";
+  if (!r.warnings.empty()) {  // before the figures: they change what the figures mean
+    s += "<h2>Warnings</h2><ul>";
+    for (const std::string& w : r.warnings) s += "<li>" + escape(w) + "</li>";
+    s += "</ul>";
+  }
+  s += "<h2>Results</h2><p><b>" + fmt(r.throughput_rps, "%.0f") + " requests/s</b> over " +
        fmt(r.elapsed_s, "%.2f") + " s; errors: <b>" + std::to_string(r.errors) + "</b>";
   s += "; busiest client thread: " + fmt(r.client_cpu_pct, "%.0f") + " % CPU";
   if (r.verify.ran) {

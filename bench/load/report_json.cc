@@ -110,7 +110,8 @@ std::string report_json(const Report& r) {
     first = false;
   }
   s += "},\"timeline\":" + timeline_json(r.timeline) + ",\"verify\":" + verify_json(r.verify);
-  s += ",\"error_samples\":" + strings_json(r.error_samples) + "}\n";
+  s += ",\"error_samples\":" + strings_json(r.error_samples);
+  s += ",\"warnings\":" + strings_json(r.warnings) + "}\n";
   return s;
 }
 

@@ -29,6 +29,7 @@ Report SampleReport() {
   r.timeline = {{1, 5, 0, 9.0}, {2, 5, 1, 10.0}};
   r.verify.ran = true;
   r.verify.codes_checked = 3;
+  r.warnings = {"the <busy> client"};
   return r;
 }
 
@@ -41,7 +42,7 @@ TEST(ReportJson, HasEveryTopLevelFigure) {
         "\"in_flight\":{\"count\":0", "\"send_lag\":{\"count\":0",
         "\"ops\":[{\"name\":\"redeem\"", "\"outcomes\":{\"ok\":8}", "\"timeline\":[{\"t_s\":1",
         "\"verify\":{\"ran\":true,\"codes_checked\":3,\"double_redemptions\":0",
-        "\"lost_acks\":0", "\"error_samples\":[]"}) {
+        "\"lost_acks\":0", "\"error_samples\":[]", "\"warnings\":[\"the <busy> client\"]"}) {
     EXPECT_NE(json.find(key), std::string::npos) << key << " missing in " << json;
   }
   EXPECT_NE(json.find(R"("quote\" <tag>")"), std::string::npos);
@@ -62,6 +63,10 @@ TEST(ReportHtml, SelfContainedWithThreeCharts) {
   EXPECT_NE(html.find("<td>in flight (sent to answered)</td>"), std::string::npos);
   EXPECT_NE(html.find("<td>send lag (intended to sent)</td>"), std::string::npos);
   EXPECT_NE(html.find("busiest client thread: 97 % CPU"), std::string::npos);
+  // The warnings come before the figures, escaped.
+  const auto warnings = html.find("<h2>Warnings</h2><ul><li>the &lt;busy&gt; client</li></ul>");
+  ASSERT_NE(warnings, std::string::npos);
+  EXPECT_LT(warnings, html.find("<h2>Results</h2>"));
 }
 
 // The labels of one chart's value axis (right-aligned texts) or time axis (centred texts
