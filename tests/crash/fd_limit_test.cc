@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "tests/crash/daemon.h"
+#include "tests/support/metrics_text.h"
 
 namespace codeledger::crash {
 namespace {
@@ -47,13 +48,6 @@ std::string get(int fd, const std::string& path) {
   for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) answer.append(buf, static_cast<std::size_t>(n));
   ::close(fd);
   return answer;
-}
-
-// The counter's value in a /metrics page (-1 when it is missing).
-long long metric(const std::string& page, const std::string& name) {
-  const std::string line = "\n" + name + " ";
-  const auto at = page.find(line);
-  return at == std::string::npos ? -1 : std::stoll(page.substr(at + line.size()));
 }
 
 // The connections of `fds` the server answered of its own accord, as it does to a connection
@@ -119,8 +113,8 @@ TEST(FdLimit, ARealServerServesWhatItsDescriptorsAllowAndRefusesTheRest) {
   for (int fd : served) ::close(fd);
 
   const std::string page = get(connect_loopback(daemon.port()), "/metrics");
-  EXPECT_EQ(metric(page, "codeledger_http_connections_refused_total"), kClients - 64) << page;
-  EXPECT_EQ(metric(page, "codeledger_http_accept_errors_total"), 0) << page;  // never ran out
+  EXPECT_EQ(testing::sample_value(page, "codeledger_http_connections_refused_total"), kClients - 64) << page;
+  EXPECT_EQ(testing::sample_value(page, "codeledger_http_accept_errors_total"), 0) << page;  // never ran out
   EXPECT_EQ(daemon.stop(), 0);
 }
 

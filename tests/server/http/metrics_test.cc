@@ -9,6 +9,7 @@
 
 #include "server/http/store_bridge.h"
 #include "tests/store/store_test_util.h"
+#include "tests/support/metrics_text.h"
 #include "tests/support/test_server.h"
 
 namespace codeledger::testing {
@@ -21,15 +22,6 @@ using server::Scope;
 
 std::vector<Route> routes() {
   return {{http::verb::get, "/t/ok", [](RequestContext&) { return Reply{}; }, Scope::kRead}};
-}
-
-// The value of the sample line that starts with `series ` (name plus labels), or -1.
-double sample_value(const std::string& text, const std::string& series) {
-  const std::string head = series + " ";
-  for (std::size_t at = text.find(head); at != std::string::npos; at = text.find(head, at + 1)) {
-    if (at == 0 || text[at - 1] == '\n') return std::stod(text.substr(at + head.size()));
-  }
-  return -1;
 }
 
 TEST(Metrics, HttpFamiliesCountRoutesStatusesAuthFailuresAndRateLimits) {
