@@ -15,20 +15,6 @@ Classified from_code(std::int64_t code) {
 
 }  // namespace
 
-std::string_view outcome_name(Outcome o) {
-  switch (o) {
-    case Outcome::kOk: return "ok";
-    case Outcome::kAlreadyRedeemed: return "1004_already_redeemed";
-    case Outcome::kLinkedElsewhere: return "1005_linked_elsewhere";
-    case Outcome::kRejected: return "rejected_other";
-    case Outcome::kRateLimited: return "429_rate_limited";
-    case Outcome::kHttpError: return "http_error";
-    case Outcome::kBadBody: return "bad_body";
-    case Outcome::kTransport: return "transport_error";
-  }
-  return "?";
-}
-
 Classified classify_http(unsigned status, std::string_view body,
                          simdjson::ondemand::parser& parser) {
   if (status == kTooManyRequests) return {Outcome::kRateLimited, kTooManyRequests};

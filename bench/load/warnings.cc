@@ -2,11 +2,10 @@
 
 #include <cstdio>
 
+#include "bench/load/outcome.h"
+
 namespace codeledger::bench {
 namespace {
-
-// The outcome class bench/load/classify.cc names a 429 answer.
-constexpr const char* kRateLimitedOutcome = "429_rate_limited";
 
 std::string format(const char* spec, double a, double b = 0, double c = 0) {
   char buf[160];
@@ -18,7 +17,7 @@ std::string format(const char* spec, double a, double b = 0, double c = 0) {
 
 std::vector<std::string> run_warnings(const Report& report, const Options& o) {
   std::vector<std::string> out;
-  if (const auto it = report.outcomes.find(kRateLimitedOutcome);
+  if (const auto it = report.outcomes.find(std::string(outcome_name(Outcome::kRateLimited)));
       it != report.outcomes.end() && it->second > 0) {
     out.push_back(std::to_string(it->second) + " answers were 429: the API key's rate limit refused "
                   "them, not the ledger. codeledgerd's --demo key allows 1000 requests a minute; use "

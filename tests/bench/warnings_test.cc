@@ -21,7 +21,7 @@ TEST(RunWarnings, NoneForACleanRun) {
 
 TEST(RunWarnings, RateLimitedAnswersAreNamed) {
   Report r = CleanClosedLoop();
-  // The name classify.cc gives a 429, so the two files cannot drift apart.
+  // The class a 429 answer falls into (outcome.h).
   r.outcomes[std::string(outcome_name(Outcome::kRateLimited))] = 128'867;
   const auto w = run_warnings(r, Options{});
   ASSERT_EQ(w.size(), 1u);
