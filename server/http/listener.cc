@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 
+#include <errno.h>  // program_invocation_short_name: codeledgerd or ceiling-server
 #include <sys/socket.h>
 
 #include <cstdio>
@@ -67,10 +68,10 @@ void Listener::report_accept_error(const beast::error_code& ec) {
   if (now < next_error_log_) return;
   next_error_log_ = now + kAcceptErrorLogEvery;
   std::fprintf(stderr,
-               "codeledgerd: accept failed: %s; new connections wait until one closes "
+               "%s: accept failed: %s; new connections wait until one closes "
                "(codeledger_http_accept_errors_total counts these; see the open-file limit in "
                "docs/operations.md)\n",
-               ec.message().c_str());
+               program_invocation_short_name, ec.message().c_str());
 }
 
 void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
