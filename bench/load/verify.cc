@@ -28,59 +28,62 @@ std::vector<std::uint32_t> codes_to_check(const Plan& plan,
   return ids;
 }
 
-void verify_http(const Options& o, const Plan& plan, const std::vector<std::uint32_t>& ids,
-                 const std::unordered_map<std::uint32_t, std::uint32_t>& redeemed, VerifyReport& v) {
-  SyncHttp client(o, plan.host_header, plan.authorization);
-  simdjson::dom::parser parser;
-  for (std::size_t at = 0; at < ids.size(); at += kLookupBatch) {
-    const std::span<const std::uint32_t> batch(ids.data() + at, std::min(kLookupBatch, ids.size() - at));
-    std::vector<std::string> texts;
-    std::unordered_map<std::string_view, std::uint32_t> index;
-    for (const std::uint32_t id : batch) {
-      texts.push_back(plan.codes[id]);
-      index[plan.codes[id]] = id;
-    }
-    const auto a = client.call(api::lookup_codes(texts));
-    // Per-record answers come as a data array, even a 400 when no code of the batch is known.
-    simdjson::dom::array records;
-    if (parser.parse(a.body)["data"].get(records)) {
-      throw std::runtime_error("verify look-up failed: HTTP " + std::to_string(a.status) + " " + a.body.substr(0, 300));
-    }
-    std::unordered_map<std::uint32_t, std::uint64_t> counts;
-    for (auto rec : records) {
-      std::string_view code;
-      std::uint64_t count = 0;
-      if (rec["code"].get(code) || rec["redemptionCount"].get(count)) {
-        throw std::runtime_error("verify: record without code/redemptionCount");
-      }
-      if (const auto it = index.find(code); it != index.end()) counts[it->second] = count;
-    }
-    judge_batch(v, batch, counts, redeemed, plan.code_limit, plan.codes);
+using Counts = std::unordered_map<std::uint32_t, std::uint64_t>;  // code id -> redemptions
+
+// The target's redemption count of each code of one batch (a code it does not know stays
+// out, which the verdict counts as 0).
+Counts http_counts(SyncHttp& client, simdjson::dom::parser& parser, const Plan& plan,
+                   std::span<const std::uint32_t> batch) {
+  std::vector<std::string> texts;
+  std::unordered_map<std::string_view, std::uint32_t> index;
+  for (const std::uint32_t id : batch) {
+    texts.push_back(plan.codes[id]);
+    index[plan.codes[id]] = id;
   }
+  const auto a = client.call(api::lookup_codes(texts));
+  // Per-record answers come as a data array, even a 400 when no code of the batch is known.
+  simdjson::dom::array records;
+  if (parser.parse(a.body)["data"].get(records)) {
+    throw std::runtime_error("verify look-up failed: HTTP " + std::to_string(a.status) + " " + a.body.substr(0, 300));
+  }
+  Counts counts;
+  for (auto rec : records) {
+    std::string_view code;
+    std::uint64_t count = 0;
+    if (rec["code"].get(code) || rec["redemptionCount"].get(count)) {
+      throw std::runtime_error("verify: record without code/redemptionCount");
+    }
+    if (const auto it = index.find(code); it != index.end()) counts[it->second] = count;
+  }
+  return counts;
 }
 
-void verify_redis(const Options& o, const Plan& plan, const std::vector<std::uint32_t>& ids,
-                  const std::unordered_map<std::uint32_t, std::uint32_t>& redeemed, VerifyReport& v) {
-  SyncRedis client(o);
+Counts redis_counts(SyncRedis& client, const Plan& plan, std::span<const std::uint32_t> batch) {
+  std::string commands;
+  for (const std::uint32_t id : batch) {
+    const std::string key = redis::code_key(plan.redis_prefix, plan.codes[id]);
+    const std::string_view args[] = {"HGET", key, "used"};
+    redis::command(commands, args);
+  }
+  const std::string raw = client.call(commands, batch.size());
+  std::string_view rest(raw);
+  Counts counts;  // a missing key (nil) stays out
+  for (const std::uint32_t id : batch) {
+    resp::Reply reply;
+    rest.remove_prefix(resp::parse(rest, &reply));
+    if (reply.kind == resp::Kind::kBulk) counts[id] = std::stoull(std::string(reply.text));
+  }
+  return counts;
+}
+
+// ids judged kLookupBatch at a time, each batch's counts read by read_counts(batch).
+template <class ReadCounts>
+void judge_in_batches(const Plan& plan, const std::vector<std::uint32_t>& ids,
+                      const std::unordered_map<std::uint32_t, std::uint32_t>& redeemed,
+                      VerifyReport& v, ReadCounts&& read_counts) {
   for (std::size_t at = 0; at < ids.size(); at += kLookupBatch) {
-    std::string batch;
-    const std::size_t end = std::min(ids.size(), at + kLookupBatch);
-    for (std::size_t i = at; i < end; ++i) {
-      const std::string key = redis::code_key(plan.redis_prefix, plan.codes[ids[i]]);
-      const std::string_view args[] = {"HGET", key, "used"};
-      redis::command(batch, args);
-    }
-    const std::string raw = client.call(batch, end - at);
-    std::string_view rest(raw);
-    std::unordered_map<std::uint32_t, std::uint64_t> counts;  // a missing key (nil) stays out
-    for (std::size_t i = at; i < end; ++i) {
-      resp::Reply reply;
-      const std::size_t n = resp::parse(rest, &reply);
-      rest.remove_prefix(n);
-      if (reply.kind == resp::Kind::kBulk) counts[ids[i]] = std::stoull(std::string(reply.text));
-    }
-    judge_batch(v, std::span<const std::uint32_t>(ids.data() + at, end - at), counts, redeemed,
-                plan.code_limit, plan.codes);
+    const std::span<const std::uint32_t> batch(ids.data() + at, std::min(kLookupBatch, ids.size() - at));
+    judge_batch(v, batch, read_counts(batch), redeemed, plan.code_limit, plan.codes);
   }
 }
 
@@ -92,9 +95,16 @@ VerifyReport verify_redemptions(const Options& o, const Plan& plan,
   v.ran = true;
   const auto ids = codes_to_check(plan, redeemed);
   if (o.target == Target::kRedis) {
-    verify_redis(o, plan, ids, redeemed, v);
+    SyncRedis client(o);
+    judge_in_batches(plan, ids, redeemed, v, [&](std::span<const std::uint32_t> batch) {
+      return redis_counts(client, plan, batch);
+    });
   } else {
-    verify_http(o, plan, ids, redeemed, v);
+    SyncHttp client(o, plan.host_header, plan.authorization);
+    simdjson::dom::parser parser;
+    judge_in_batches(plan, ids, redeemed, v, [&](std::span<const std::uint32_t> batch) {
+      return http_counts(client, parser, plan, batch);
+    });
   }
   return v;
 }
