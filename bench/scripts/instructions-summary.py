@@ -3,7 +3,10 @@
 --tree=calling` output of a dump: the requests (the calls of REQUEST_FUNCTION, by default
 the server's Dispatcher::handle, with --count load ledger-load's Connection::finish, from
 its callers' callee lines, which end in "(N x)"), the instructions per request (PROGRAM
-TOTALS / requests), and the `top` codeledger functions by inclusive instructions per request.
+TOTALS / requests), the heap allocations per request (the calls of libc's malloc, calloc and
+realloc, from every caller's callee lines: operator new and memalign end in malloc too; the
+design brief allows none on the hot path), and the `top` codeledger functions by inclusive
+instructions per request.
 
 usage: instructions-summary.py ANNOTATED TARGET SCENARIO TOP [REQUEST_FUNCTION]
 Exits 1 with the reason when no request was counted.
@@ -13,6 +16,7 @@ import sys
 
 LINE = re.compile(r"\s*([\d,]+) \([ \d.]+%\)\s+([*>])?\s*(.*)$")
 CALLS = re.compile(r"\(([\d,]+)x\)")
+ALLOCATOR = re.compile(r"/malloc\.c:(malloc|calloc|realloc) \(")
 
 
 def number(text):
@@ -20,8 +24,8 @@ def number(text):
 
 
 def summarise(lines, request_function="Dispatcher::handle"):
-    """(total instructions, requests, {function: inclusive instructions})."""
-    total, requests, functions = 0, 0, {}
+    """(total instructions, requests, {function: inclusive instructions}, allocations)."""
+    total, requests, functions, allocations = 0, 0, {}, 0
     for line in lines:
         m = LINE.match(line)
         if not m:
@@ -33,17 +37,21 @@ def summarise(lines, request_function="Dispatcher::handle"):
             calls = CALLS.search(rest)
             if calls:
                 requests = max(requests, number(calls.group(1)))
+        elif mark == ">" and ALLOCATOR.search(rest):
+            calls = CALLS.search(rest)
+            allocations += number(calls.group(1)) if calls else 0
         elif mark == "*":
             # "file:function [object]": the function, without its object or parameter list
             name = re.sub(r"\s*\[[^\]]*\]\s*$", "", rest).split(":", 1)[-1]
             name = re.sub(r"\(.*", "", name)
             if name.startswith("codeledger::"):
                 functions[name] = max(functions.get(name, 0), cost)  # inlined pieces are smaller
-    return total, requests, functions
+    return total, requests, functions, allocations
 
 
-def render(target, scenario, top, total, requests, functions):
-    out = [f"{target} {scenario} requests={requests} instructions_per_request={total / requests:.0f}"]
+def render(target, scenario, top, total, requests, functions, allocations):
+    out = [f"{target} {scenario} requests={requests} instructions_per_request={total / requests:.0f}"
+           f" allocations_per_request={allocations / requests:.2f}"]
     for name, cost in sorted(functions.items(), key=lambda kv: -kv[1])[:top]:
         out.append(f"  {cost / requests:8.0f}  {name}")
     return "\n".join(out)
@@ -53,10 +61,10 @@ def main(argv):
     path, target, scenario, top = argv[1], argv[2], argv[3], int(argv[4])
     request_function = argv[5] if len(argv) > 5 else "Dispatcher::handle"
     with open(path, errors="replace") as f:
-        total, requests, functions = summarise(f, request_function)
+        total, requests, functions, allocations = summarise(f, request_function)
     if requests == 0 or total == 0:
         sys.exit(f"instructions: no request was counted (no call of {request_function} in the dump)")
-    print(render(target, scenario, top, total, requests, functions))
+    print(render(target, scenario, top, total, requests, functions, allocations))
 
 
 if __name__ == "__main__":

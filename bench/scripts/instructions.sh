@@ -21,10 +21,13 @@
 #
 # usage: bench/scripts/instructions.sh [--target ceiling|none|async|sync|redis] [--scenario S]
 #          [--requests N] [--top N] [--count server|load] [--daemon PATH] [--load PATH]
-#          [--build-dir DIR]
+#          [--build-dir DIR] [--dump FILE]
 # Prints one line: target, scenario, requests=N (Dispatcher::handle calls in the window, or
-# Connection::finish calls with --count load), instructions_per_request=X; then the --top
-# (default 12) codeledger functions by instructions per request, callees included.
+# Connection::finish calls with --count load), instructions_per_request=X,
+# allocations_per_request=Y (heap allocations: libc malloc, calloc and realloc calls, which
+# operator new makes too); then the --top (default 12) codeledger functions by instructions
+# per request, callees included. --dump FILE keeps callgrind's dump there, to read by
+# function or by caller (callgrind_annotate --tree=caller FILE, or kcachegrind).
 # Needs valgrind (apt-get install valgrind; its callgrind_control and callgrind_annotate),
 # and redis-server for --target redis.
 set -euo pipefail
@@ -38,13 +41,14 @@ TOP=12
 COUNT=server
 DAEMON=
 LOAD=
+DUMP_TO=
 # need_value, require_whole, make_work_dir, free_port, wait_port, stop_pid, the bench key
 # (KEY, SECRET), write_config, server_binary, launch_redis, require_binaries, wait_load_ready
 source "$ROOT/bench/scripts/bench-lib.sh"
 
 while [ $# -gt 0 ]; do
   case "$1" in
-    --target|--scenario|--requests|--top|--count|--daemon|--load|--build-dir) need_value instructions "$1" $# ;;
+    --target|--scenario|--requests|--top|--count|--daemon|--load|--build-dir|--dump) need_value instructions "$1" $# ;;
   esac
   case "$1" in
     --target) TARGET=$2; shift ;;
@@ -55,6 +59,7 @@ while [ $# -gt 0 ]; do
     --daemon) DAEMON=$2; shift ;;
     --load) LOAD=$2; shift ;;
     --build-dir) BUILD=$2; shift ;;
+    --dump) DUMP_TO=$2; shift ;;
     -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "instructions: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -69,6 +74,9 @@ esac
 case "$SCENARIO" in link|redeem|lookup|hot-code|peak-sale) ;; *) echo "instructions: bad --scenario $SCENARIO" >&2; exit 2 ;; esac
 require_whole instructions --requests "$REQUESTS" 100 1000000
 require_whole instructions --top "$TOP" 0 100
+if [ -n "$DUMP_TO" ] && { [ -d "$DUMP_TO" ] || [ ! -w "$(dirname "$DUMP_TO")" ]; }; then
+  echo "instructions: --dump $DUMP_TO is not a file name in a writable directory" >&2; exit 2
+fi
 for tool in valgrind callgrind_control callgrind_annotate; do
   command -v "$tool" >/dev/null || { echo "instructions: $tool is missing (apt-get install valgrind)" >&2; exit 2; }
 done
@@ -131,6 +139,9 @@ else
   REQUEST_FUNCTION="Connection::finish"
 fi
 [ -s "$DUMP" ] || { echo "instructions: callgrind wrote no dump" >&2; exit 1; }
+if [ -n "$DUMP_TO" ]; then
+  cp "$DUMP" "$DUMP_TO" || { echo "instructions: cannot write --dump $DUMP_TO" >&2; exit 1; }
+fi
 
 callgrind_annotate --inclusive=yes --tree=calling --threshold=100 --auto=no "$DUMP" > "$WORK/annotated" 2>/dev/null
 python3 "$ROOT/bench/scripts/instructions-summary.py" "$WORK/annotated" "$TARGET" "$SCENARIO" "$TOP" "$REQUEST_FUNCTION"

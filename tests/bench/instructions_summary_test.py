@@ -1,5 +1,6 @@
 """bench/scripts/instructions-summary.py: requests are the calls of Dispatcher::handle (with
---count load, of Connection::finish), the total is PROGRAM TOTALS, and functions are listed by inclusive instructions per request
+--count load, of Connection::finish), the total is PROGRAM TOTALS, allocations are the calls
+of libc's malloc, calloc and realloc, and functions are listed by inclusive instructions per request
 (the largest block of a name: inlined pieces elsewhere are smaller); instructions.sh
 refuses bad arguments before starting anything."""
 import importlib.util
@@ -28,6 +29,13 @@ Ir                     file:function
 138,148,258 (56.52%)  >   /w/server/http/dispatcher.cc:codeledger::server::Dispatcher::handle(boost::beast::http::message<true> const&, codeledger::server::RequestInfo&) const (9,586x) [/w/codeledgerd]
  90,319,626 (36.95%)  *  /w/server/capillary/codes.cc:codeledger::server::capillary::link_code(codeledger::server::RequestContext&) [/w/codeledgerd]
  16,700,000 ( 6.83%)  >   /w/ledger/codes.cc:codeledger::ledger::Ledger::link_code(codeledger::ledger::Op&) (9,586x) [/w/codeledgerd]
+  1,000,000 ( 0.41%)  *  ???:operator new(unsigned long) [/usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30]
+    900,000 ( 0.37%)  >   ./malloc/./malloc/malloc.c:malloc (14,379x) [/usr/lib/x86_64-linux-gnu/libc.so.6]
+    500,000 ( 0.20%)  *  ./malloc/./malloc/malloc.c:_mid_memalign.constprop.0 [/usr/lib/x86_64-linux-gnu/libc.so.6]
+    400,000 ( 0.16%)  >   ./malloc/./malloc/malloc.c:malloc (4,793x) [/usr/lib/x86_64-linux-gnu/libc.so.6]
+    300,000 ( 0.12%)  >   ./malloc/./malloc/malloc.c:calloc (100x) [/usr/lib/x86_64-linux-gnu/libc.so.6]
+    200,000 ( 0.08%)  >   ./malloc/./malloc/malloc.c:realloc (14x) [/usr/lib/x86_64-linux-gnu/libc.so.6]
+    100,000 ( 0.04%)  >   ./malloc/./malloc/malloc.c:_int_malloc (19,172x) [/usr/lib/x86_64-linux-gnu/libc.so.6]
  24,000,000 ( 9.82%)  *  /usr/include/boost/asio/detail/scheduler.ipp:boost::asio::detail::scheduler::run(boost::system::error_code&) [/w/codeledgerd]
     210,892 ( 0.09%)  *  /usr/include/c++/12/bits/basic_string.h:codeledger::server::capillary::link_code(codeledger::server::RequestContext&)
  16,700,000 ( 6.83%)  *  /w/ledger/codes.cc:codeledger::ledger::Ledger::link_code(codeledger::ledger::Op&) [/w/codeledgerd]
@@ -37,8 +45,9 @@ Ir                     file:function
 
 class Summarise(unittest.TestCase):
     def test_requests_total_and_the_project_functions(self):
-        total, requests, functions = summary.summarise(ANNOTATED.splitlines())
+        total, requests, functions, allocations = summary.summarise(ANNOTATED.splitlines())
         self.assertEqual(total, 244442920)
+        self.assertEqual(allocations, 14379 + 4793 + 100 + 14)  # not malloc's own _int_malloc
         self.assertEqual(requests, 9586)
         self.assertEqual(functions, {
             "codeledger::server::Session::on_read": 168226811,
@@ -47,10 +56,9 @@ class Summarise(unittest.TestCase):
         })
 
     def test_the_report_is_per_request_largest_first_and_cut_at_top(self):
-        total, requests, functions = summary.summarise(ANNOTATED.splitlines())
-        text = summary.render("none", "link", 2, total, requests, functions)
+        text = summary.render("none", "link", 2, *summary.summarise(ANNOTATED.splitlines()))
         self.assertEqual(text.splitlines(), [
-            "none link requests=9586 instructions_per_request=25500",
+            "none link requests=9586 instructions_per_request=25500 allocations_per_request=2.01",
             "     17549  codeledger::server::Session::on_read",
             "      9422  codeledger::server::capillary::link_code",
         ])
@@ -59,7 +67,7 @@ class Summarise(unittest.TestCase):
         load = ANNOTATED.replace("codeledger::server::Dispatcher::handle(boost::beast::http::message<true> const&, codeledger::server::RequestInfo&) const (9,586x)",
                                  "codeledger::bench::Connection::finish(codeledger::bench::Classified const&, std::basic_string_view<char>) (4,000x)")
         self.assertEqual(summary.summarise(load.splitlines())[1], 0)  # not a server's dump
-        total, requests, _ = summary.summarise(load.splitlines(), "Connection::finish")
+        total, requests, _, _ = summary.summarise(load.splitlines(), "Connection::finish")
         self.assertEqual((total, requests), (244442920, 4000))
 
     def test_no_handler_calls_is_an_error_not_a_division_by_zero(self):
@@ -70,6 +78,9 @@ class Summarise(unittest.TestCase):
                                 f.name, "none", "link", "5"], capture_output=True, text=True)
         self.assertEqual(r.returncode, 1)
         self.assertIn("no request was counted (no call of Dispatcher::handle in the dump)", r.stderr)
+
+
+MISSING_DIR = os.path.join(tempfile.gettempdir(), "codeledger-no-such-directory")
 
 
 class InstructionsScriptArguments(unittest.TestCase):
@@ -88,6 +99,8 @@ class InstructionsScriptArguments(unittest.TestCase):
             (("--requests", "x"), "--requests must be a whole number, 100..1000000"),
             (("--top", "101"), "--top must be a whole number, 0..100"),
             (("--bogus",), "unknown argument --bogus"),
+            (("--dump", MISSING_DIR + "/cg.out"), f"--dump {MISSING_DIR}/cg.out is not a file name in a writable directory"),
+            (("--dump", "/tmp"), "--dump /tmp is not a file name in a writable directory"),
         ]
         for args, reason in cases:
             with self.subTest(args=args):
