@@ -2,6 +2,7 @@
 
 #include <pugixml.hpp>
 
+#include "server/http/answer_body.h"
 #include "server/http/errors.h"
 #include "server/wire/json_writer.h"
 
@@ -141,6 +142,7 @@ std::string_view content_type(Format format) {
 Reply success(Format format, const Value& data, const Extras& extras) {
   if (format == Format::kXml) return render_xml(data, extras, 0, kSuccessText, http::status::ok);
   Reply reply;
+  reply.body = take_answer_body();  // answer_body.h
   wire::JsonWriter w(reply.body);
   w.begin_object().key("data");
   write_json(w, data);

@@ -41,8 +41,6 @@ std::string about(std::string_view subject, std::string_view message);
 // first failure's HTTP status (and still lists every error).
 class Envelope {
  public:
-  static constexpr std::size_t kBodyReserveBytes = 1000;
-
   Envelope();
   Envelope(const Envelope&) = delete;
   Envelope& operator=(const Envelope&) = delete;

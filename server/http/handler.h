@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory_resource>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,7 +22,12 @@
 namespace codeledger::server {
 
 namespace http = boost::beast::http;
-using HttpRequest = http::request<http::string_body>;
+// A request's target and kept fields (request_parser.h) live in memory its session hands
+// out and takes back all at once for each request (Session::arena_), not one heap block each;
+// a request built elsewhere (tests, tools) gets the default resource, the heap.
+using FieldsAllocator = std::pmr::polymorphic_allocator<char>;
+using RequestFields = http::basic_fields<FieldsAllocator>;
+using HttpRequest = http::request<http::string_body, RequestFields>;
 
 // The value of the request's first `name` field, or empty. A walk comparing each kept field's
 // enum: a request keeps one or two fields (request_parser.h), and Beast's operator[] searches

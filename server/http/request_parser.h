@@ -10,11 +10,19 @@
 // A browser or an SDK sends more, and saves more.
 //
 // A handler that needs another field must add it to kept_field.
+//
+// The target and the kept fields come from the session's arena (Session::arena_), released
+// whole before the next request's parser: with the heap they were two allocations a
+// request (callgrind, docs/benchmarks-history.md, session 29).
 #pragma once
 
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+
+#include <memory_resource>
+
+#include "server/http/handler.h"
 
 namespace codeledger::server {
 
@@ -24,7 +32,15 @@ constexpr bool kept_field(boost::beast::http::field name) {
   return name == field::authorization || name == field::connection;
 }
 
-class RequestParser final : public boost::beast::http::request_parser<boost::beast::http::string_body> {
+class RequestParser final
+    : public boost::beast::http::parser<true, boost::beast::http::string_body, FieldsAllocator> {
+ public:
+  // The target and kept fields are allocated from `arena`, which must outlive the parser.
+  explicit RequestParser(std::pmr::memory_resource* arena)
+      : parser(boost::beast::http::request_header<RequestFields>(FieldsAllocator(arena))) {}
+  // Without an arena (tests, fuzzing): the heap.
+  RequestParser() : RequestParser(std::pmr::get_default_resource()) {}
+
  private:
   // Overrides Beast's (private) hook, which inserts every field.
   void on_field_impl(boost::beast::http::field name, boost::beast::string_view name_string,

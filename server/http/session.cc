@@ -12,6 +12,7 @@
 #include <ctime>
 
 #include "server/http/access_log.h"
+#include "server/http/answer_body.h"
 #include "server/http/background_lane.h"
 #include "server/http/errors.h"
 #include "server/http/head_screen.h"
@@ -111,7 +112,9 @@ void Session::do_read() {
   if (parser_) body_storage = std::move(parser_->get().body());
   body_storage.clear();
   if (body_storage.capacity() > kRecycledBodyBytesMax) body_storage = std::string();
-  parser_.emplace();
+  parser_.reset();
+  arena_.release();  // the last request's target and fields: the parser that held them is gone
+  parser_.emplace(&arena_);
   parser_->get().body() = std::move(body_storage);
   parser_->body_limit(state_.limits.body_bytes_max);
   parser_->header_limit(static_cast<std::uint32_t>(state_.limits.header_bytes_max));
@@ -287,6 +290,7 @@ void Session::do_write() {
 
 void Session::on_write(beast::error_code ec, std::size_t bytes) {
   account(bytes);
+  recycle_answer_body(reply_.body);  // for the next answer built on this thread
   if (ec) return close();
   if (!keep_alive_) return do_close();
   do_read();

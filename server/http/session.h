@@ -19,8 +19,11 @@
 // is touched only from that thread (durability completions are posted back to it).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
+#include <cstddef>
+#include <memory_resource>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -134,7 +137,13 @@ class Session : public std::enable_shared_from_this<Session> {
   tcp::socket socket_;
   Clock::time_point deadline_ = kNoDeadline;  // of the pending read, write or linger
   beast::flat_buffer buffer_;
-  std::optional<RequestParser> parser_;
+  // The current request's target and kept fields (request_parser.h); a longer head than
+  // this spills to the heap until the next request.
+  static constexpr std::size_t kArenaBytes = 512;
+  alignas(std::max_align_t) std::array<std::byte, kArenaBytes> arena_bytes_;
+  std::pmr::monotonic_buffer_resource arena_{arena_bytes_.data(), arena_bytes_.size(),
+                                             std::pmr::new_delete_resource()};
+  std::optional<RequestParser> parser_;  // after arena_, which must outlive it
   Reply reply_;
   std::string head_;  // the answer's status line and headers (response_head.h), reused
   ServerState& state_;

@@ -153,6 +153,38 @@ TEST(HttpSession, EachRequestOnAConnectionSeesOnlyItsOwnBody) {
   EXPECT_EQ(srv.server().connections(), 1u);
 }
 
+// A request's target and kept fields live in its session's arena (512 bytes), released
+// before the next request: a head past it spills to the heap, and every request on the
+// connection, in turns and pipelined, still sees only its own target and credentials.
+TEST(HttpSession, EachRequestSeesItsOwnTargetWhetherItFitsTheSessionArenaOrNot) {
+  TestServer srv(test_routes());
+  HttpClient c = srv.client();
+  std::string batch;
+  std::vector<std::string> values;
+  for (std::size_t bytes : {3u, 2000u, 40u, 600u, 0u, 5000u, 7u}) {
+    values.push_back(std::string(bytes, static_cast<char>('a' + values.size())));
+    batch += get_line("/t/echo/n" + std::to_string(values.size()) + "?q=" + values.back(),
+                      values.size() % 2 ? kAliceRw : kBobRw);
+  }
+  for (int round = 0; round < 2; ++round) {  // one write for all, then one at a time
+    if (round == 0) {
+      ASSERT_TRUE(c.send_raw(batch));
+    }
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (round == 1) {
+        ASSERT_TRUE(c.send_raw(get_line("/t/echo/n" + std::to_string(i + 1) + "?q=" + values[i],
+                                        (i + 1) % 2 ? kAliceRw : kBobRw)));
+      }
+      auto r = c.read_response();
+      ASSERT_TRUE(r);
+      ASSERT_EQ(r->result_int(), 200) << r->body();
+      EXPECT_EQ(r->body(), "{\"name\":\"n" + std::to_string(i + 1) + "\",\"q\":\"" + values[i] +
+                               "\",\"org\":" + ((i + 1) % 2 ? "7001" : "7002") + "}");
+    }
+  }
+  EXPECT_EQ(srv.server().connections(), 1u);
+}
+
 TEST(HttpSession, PipelinedRequestsInOneWriteAreAnsweredInOrder) {
   TestServer srv(test_routes());
   HttpClient c = srv.client();

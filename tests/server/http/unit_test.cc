@@ -2,10 +2,15 @@
 // head.
 #include <gtest/gtest.h>
 
+#include <array>
+#include <cstddef>
 #include <functional>
+#include <memory_resource>
+#include <new>
 
 #include <boost/beast/http/parser.hpp>
 
+#include "server/http/answer_body.h"
 #include "server/http/errors.h"
 #include "server/http/head_screen.h"
 #include "server/http/request_parser.h"
@@ -224,6 +229,70 @@ TEST(RequestParser, ADroppedFieldIsStillCheckedAndCountsTowardTheHeaderLimit) {
   const std::string head = "GET / HTTP/1.1\r\nX-Pad: " + std::string(100, 'p') + "\r\n\r\n";
   big.put(boost::asio::buffer(head.data(), head.size()), ec);
   EXPECT_EQ(ec, http::error::header_limit);
+}
+
+// The session's arena (512 bytes) holds a usual request's target and kept fields whole:
+// with an upstream that refuses every allocation, the parse still succeeds. A longer head
+// spills to the upstream, and a released arena serves the next request from its start.
+TEST(RequestParser, AUsualRequestsTargetAndFieldsFitTheSessionArena) {
+  alignas(std::max_align_t) std::array<std::byte, 512> bytes;
+  std::pmr::monotonic_buffer_resource arena(bytes.data(), bytes.size(), std::pmr::null_memory_resource());
+  const std::string text = "POST /api_gateway/v1/promotions/redemptions HTTP/1.1\r\nHost: h\r\n"
+                           "Authorization: Basic " + std::string(60, 'a') + "\r\n"
+                           "Connection: keep-alive\r\nContent-Length: 2\r\n\r\n{}";
+  for (int request = 0; request < 3; ++request) {
+    RequestParser p(&arena);
+    p.eager(true);
+    boost::beast::error_code ec;
+    p.put(boost::asio::buffer(text.data(), text.size()), ec);
+    ASSERT_FALSE(ec) << ec.message();
+    ASSERT_TRUE(p.is_done());
+    EXPECT_EQ(p.get().target(), "/api_gateway/v1/promotions/redemptions");
+    EXPECT_EQ(field_value(p.get(), http::field::authorization), "Basic " + std::string(60, 'a'));
+    arena.release();
+  }
+  const std::string long_head = "GET /" + std::string(600, 't') + " HTTP/1.1\r\n\r\n";
+  boost::beast::error_code ec;
+  RequestParser refused(&arena);
+  EXPECT_THROW(refused.put(boost::asio::buffer(long_head.data(), long_head.size()), ec), std::bad_alloc)
+      << "a 600-byte target cannot fit 512 bytes: it goes to the upstream";
+  arena.release();
+  std::pmr::monotonic_buffer_resource spilling(bytes.data(), bytes.size(), std::pmr::new_delete_resource());
+  RequestParser spill(&spilling);
+  spill.put(boost::asio::buffer(long_head.data(), long_head.size()), ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(spill.get().target(), "/" + std::string(600, 't'));
+}
+
+// An answer's body comes back to the next answer on the same thread, storage and all;
+// one over 16 KiB is let go, and a thread keeps at most 1 MiB of spares.
+TEST(AnswerBody, AWrittenBodysStorageServesTheNextAnswerWithinTheBounds) {
+  std::string first = take_answer_body();
+  EXPECT_TRUE(first.empty());
+  EXPECT_GE(first.capacity(), kAnswerReserveBytes);
+  first.assign(800, 'x');
+  const char* storage = first.data();
+  recycle_answer_body(first);
+  EXPECT_TRUE(first.empty());
+  std::string second = take_answer_body();
+  EXPECT_EQ(second.data(), storage) << "the same storage, no new allocation";
+  EXPECT_TRUE(second.empty()) << "and nothing of the last answer in it";
+
+  second.reserve(kAnswerSpareBodyBytesMax + 1);
+  const std::size_t spares_before = answer_spare_bytes();
+  recycle_answer_body(second);
+  EXPECT_TRUE(second.empty());
+  EXPECT_EQ(answer_spare_bytes(), spares_before) << "a large body is not kept";
+
+  // Twice the bound's worth given back: the spares stop at the bound.
+  std::vector<std::string> many(2 * kAnswerSpareBytesMax / kAnswerReserveBytes);
+  for (auto& body : many) body = take_answer_body();
+  EXPECT_EQ(answer_spare_bytes(), 0u);
+  for (auto& body : many) recycle_answer_body(body);
+  EXPECT_LE(answer_spare_bytes(), kAnswerSpareBytesMax);
+  EXPECT_GT(answer_spare_bytes(), kAnswerSpareBytesMax - kAnswerSpareBodyBytesMax);
+  for (auto& body : many) body = take_answer_body();
+  EXPECT_EQ(answer_spare_bytes(), 0u);
 }
 
 TEST(Housekeeping, PeriodIsAnEighthOfTheShorterTimeoutWithinBounds) {
