@@ -7,8 +7,12 @@ namespace codeledger::server {
 std::size_t find_head_end(std::string_view data, std::size_t from) {
   // Back up so a terminator split across two reads is still found.
   from = from >= 3 ? from - 3 : 0;
-  const auto pos = data.find("\r\n\r\n", from);
-  return pos == std::string_view::npos ? 0 : pos + 4;
+  if (const auto pos = data.find("\r\n\r\n", from); pos != std::string_view::npos) return pos + 4;
+  // A head whose blank line is a bare LF has ended for its sender, who now waits for an
+  // answer: end it here so the screen refuses it at once, not at the read deadline. Only
+  // when no CRLF blank line has come: a head that has one is screened whole anyway.
+  const auto lf = data.find("\n\n", from);
+  return lf == std::string_view::npos ? 0 : lf + 2;
 }
 
 namespace {

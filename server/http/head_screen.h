@@ -15,7 +15,8 @@ namespace codeledger::server {
 // Empty when the head is acceptable, else the reason (static text).
 std::string_view screen_request_head(std::string_view head);
 
-// Offset one past the blank line ending the head ("\r\n\r\n"), or 0 if not complete yet.
+// Offset one past the blank line ending the head ("\r\n\r\n", or a bare "\n\n" for the
+// screen to refuse), or 0 if not complete yet.
 // `from` lets a caller resume the search where the previous one stopped.
 std::size_t find_head_end(std::string_view data, std::size_t from = 0);
 

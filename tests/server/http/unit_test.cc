@@ -396,6 +396,13 @@ TEST(SmugglingScreen, HeadEndIsFoundAcrossReads) {
   EXPECT_EQ(find_head_end(data, 0), data.size() - 4);
   EXPECT_EQ(find_head_end(data, 22), data.size() - 4);
   EXPECT_EQ(find_head_end("GET / HTTP/1.1\r\nA: b\r\n\r", 0), 0u);
+  // A blank line of bare LFs ends a head too (for the screen to refuse), across reads as well.
+  const std::string lf = "GET / HTTP/1.1\nA: b\n\nrest";
+  EXPECT_EQ(find_head_end(lf, 0), lf.size() - 4);
+  EXPECT_EQ(find_head_end(lf, 20), lf.size() - 4);
+  EXPECT_EQ(find_head_end("GET / HTTP/1.1\r\nA: b\r\n\nrest", 0), 23u);
+  EXPECT_EQ(find_head_end("GET / HTTP/1.1\nA: b\n", 0), 0u);
+  EXPECT_EQ(screen_request_head(lf.substr(0, lf.size() - 4)), "bare LF in request head");
 }
 
 // The head and body as the session writes them, read back by Beast's own response parser.
