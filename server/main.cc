@@ -73,13 +73,7 @@ void print_demo_help(const std::string& base, const std::string& issuable_id) {
 store::StoreOptions store_options(const server::Config& config) {
   store::StoreOptions o;
   o.data_dir = config.data_dir;
-  o.wal.durability = config.durability;
-  o.wal.fsync_interval_ms = config.fsync_interval_ms;
-  o.wal.preallocate = config.wal_preallocate;
-  o.wal.sync_lanes = config.wal_sync_lanes;
-  o.wal.group_commit_wait_us = config.wal_group_commit_wait_us;
-  o.wal.group_commit_quiet_us = config.wal_group_commit_quiet_us;
-  o.wal.group_commit_min_records = config.wal_group_commit_min_records;
+  o.wal = server::wal_options(config);
   o.snapshot_interval_ms = config.snapshot_interval_ms;
   o.recovery = config.recovery;
   for (const auto& org : config.organisations) o.orgs.emplace_back(org.org, org.settings);

@@ -19,6 +19,10 @@ namespace {
 
 namespace dom = simdjson::dom;
 
+// Retention bounds: ten years, and a pebibyte (beyond any disk, short of overflow in ms).
+constexpr std::uint64_t kRetentionAgeSMax = 10ull * 366 * 86'400;
+constexpr std::uint64_t kRetentionBytesMax = 1ull << 50;
+
 // Validation context: every error names the source and the dotted field path.
 class Reader {
  public:
@@ -123,7 +127,7 @@ Status read_durability(const Reader& r, dom::object root, Config& c) {
   CL_TRY(r.check_keys(o, "durability",
                       {"mode", "fsync_interval_ms", "snapshot_interval_ms", "preallocate",
                        "sync_lanes", "group_commit_wait_us", "group_commit_quiet_us",
-                       "group_commit_min_records"}));
+                       "group_commit_min_records", "retention_age_s", "retention_bytes_max"}));
   dom::element preallocate;
   if (o["preallocate"].get(preallocate) == simdjson::SUCCESS &&
       preallocate.get_bool().get(c.wal_preallocate) != simdjson::SUCCESS) {
@@ -144,6 +148,10 @@ Status read_durability(const Reader& r, dom::object root, Config& c) {
                     wal::kGroupCommitWaitUsMax));
   CL_TRY(r.get_uint(o, "durability", "group_commit_min_records", c.wal_group_commit_min_records, 2,
                     wal::kGroupCommitMinRecordsMax));
+  CL_TRY(r.get_uint(o, "durability", "retention_age_s", c.wal_retention_age_s, 0,
+                    kRetentionAgeSMax));
+  CL_TRY(r.get_uint(o, "durability", "retention_bytes_max", c.wal_retention_bytes_max, 0,
+                    kRetentionBytesMax));
   return r.get_uint(o, "durability", "fsync_interval_ms", c.fsync_interval_ms, 1, 60'000);
 }
 
@@ -363,6 +371,20 @@ Config demo_config() {
 
 unsigned io_thread_count(const Config& config) {
   return config.threads != 0 ? config.threads : std::max(1u, std::thread::hardware_concurrency());
+}
+
+wal::WalOptions wal_options(const Config& config) {
+  wal::WalOptions o;
+  o.durability = config.durability;
+  o.fsync_interval_ms = config.fsync_interval_ms;
+  o.preallocate = config.wal_preallocate;
+  o.sync_lanes = config.wal_sync_lanes;
+  o.group_commit_wait_us = config.wal_group_commit_wait_us;
+  o.group_commit_quiet_us = config.wal_group_commit_quiet_us;
+  o.group_commit_min_records = config.wal_group_commit_min_records;
+  o.retention.age_ms_max = static_cast<std::int64_t>(config.wal_retention_age_s * 1000);
+  o.retention.total_bytes_max = config.wal_retention_bytes_max;
+  return o;
 }
 
 }  // namespace codeledger::server

@@ -6,7 +6,8 @@
 //     "durability": {"mode": "sync" | "async" | "none", "fsync_interval_ms": 5,
 //                    "snapshot_interval_ms": 300000, "preallocate": true, "sync_lanes": 1,
 //                    "group_commit_wait_us": 300, "group_commit_quiet_us": 0,
-//                    "group_commit_min_records": 8},
+//                    "group_commit_min_records": 8, "retention_age_s": 0,
+//                    "retention_bytes_max": 0},
 //     "limits": {"body_bytes_max": 1048576, "header_bytes_max": 16384,
 //                "read_timeout_ms": 10000, "idle_timeout_ms": 60000,
 //                "connections_max": 10000, "pipeline_depth_max": 64,
@@ -89,6 +90,12 @@ struct Config {
   std::uint32_t wal_group_commit_wait_us = wal::WalOptions{}.group_commit_wait_us;
   std::uint32_t wal_group_commit_quiet_us = wal::WalOptions{}.group_commit_quiet_us;
   std::uint32_t wal_group_commit_min_records = wal::WalOptions{}.group_commit_min_records;
+  // Which sealed log segments may be deleted (wal::RetentionPolicy): older than this many
+  // seconds, and the oldest while the log is over this many bytes; 0 = no limit. Both 0 (the
+  // default) keep every segment: the log is the audit trail. A segment holding a record
+  // after the newest snapshot is never deleted.
+  std::uint64_t wal_retention_age_s = 0;
+  std::uint64_t wal_retention_bytes_max = 0;
   // kTruncateTail cuts a torn tail and refuses mid-log corruption; kPointInTime (operator
   // flag --point-in-time-recovery) keeps the longest valid prefix.
   wal::RecoveryPolicy recovery = wal::RecoveryPolicy::kTruncateTail;
@@ -107,6 +114,10 @@ struct Config {
 
 // The io threads a server runs with: `threads`, or one per hardware thread when it is 0.
 unsigned io_thread_count(const Config& config);
+
+// The log's settings the config names (durability mode, fsync interval, preallocation,
+// sync lanes, group commit, retention); the rest are WalOptions' defaults.
+wal::WalOptions wal_options(const Config& config);
 
 // Parses a config document; `source` names it in error messages (a path or "<embedded>").
 Result<Config> parse_config(std::string_view json, std::string_view source);

@@ -186,7 +186,7 @@ std::vector<Endpoint> Server::own_endpoints() {
                            }
                            const Status st = reload_from_source();
                            if (!st.ok()) return capillary_error(http::status::bad_request, 400, st.message());
-                           return json_reply(http::status::ok, R"({"data":{"reloaded":true},"errors":[]})");
+                           return json_reply(http::status::ok, R"({"data":{"reloaded":true}})");
                          },
                          Scope::kAdmin, Access::kScoped});
   return out;
