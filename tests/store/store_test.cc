@@ -89,6 +89,60 @@ TEST(Store, CleanCloseWritesASnapshotAndReopensWithoutReplay) {
   EXPECT_EQ(store->ledger().state_hash(), hash);
 }
 
+std::vector<std::uint64_t> segment_first_lsns(wal::FaultFs& fs) {
+  std::vector<std::uint64_t> lsns;
+  const auto entries = fs.list("/data");
+  for (const auto& e : *entries) {
+    if (const auto lsn = wal::parse_segment_name(e.name)) lsns.push_back(*lsn);
+  }
+  std::sort(lsns.begin(), lsns.end());
+  return lsns;
+}
+
+// Creates promotions named prefix0, prefix1, ... and waits until each is durable: one log
+// record each, so a few hundred fill many 4 KiB segments.
+void create_promotions(Store& store, const std::string& prefix, int n) {
+  for (int i = 0; i < n; ++i) {
+    ledger::Op op;
+    op.org = kOrg;
+    op.api_key = "test-key";
+    op.now_ms = 1'700'000'000'000 + i;
+    ledger::PromotionSpec spec;
+    spec.name = prefix + std::to_string(i);
+    ASSERT_TRUE(store.ledger().create_promotion(op, spec).ok());
+    ASSERT_TRUE(store.wait_durable(op.visible_lsn).ok());
+  }
+}
+
+// With a size limit on the log (durability.retention_bytes_max), nothing goes before a
+// snapshot covers it; after one, the oldest segments go at the next rotations, and a crash
+// then recovers from the snapshot plus the segments left, to the acknowledged state.
+TEST(Store, RetentionDeletesOnlySegmentsASnapshotCoversAndRecoveryStillWorks) {
+  wal::FaultFs fs;
+  StoreOptions o = options_on(fs);
+  o.wal.retention.total_bytes_max = 3 * 4096;
+  auto store = open_store(fs, o);
+  create_promotions(*store, "before-", 300);
+  const auto before = segment_first_lsns(fs);
+  ASSERT_GT(before.size(), 6u) << "300 records span many 4 KiB segments";
+  EXPECT_EQ(before.front(), 1u) << "no snapshot yet: every segment kept";
+
+  auto snap = store->snapshot_now();
+  ASSERT_TRUE(snap.ok()) << snap.status().message();
+  create_promotions(*store, "after-", 100);
+  const auto after = segment_first_lsns(fs);
+  EXPECT_GT(after.front(), 1u) << "the oldest segments went";
+  EXPECT_LE(after.front(), *snap + 1) << "never a segment holding a record after the snapshot";
+  EXPECT_LT(after.size(), before.size());
+  const std::uint64_t hash = store->ledger().state_hash();
+  crash(fs, store);
+  store = open_store(fs, o);
+  ASSERT_TRUE(store);
+  EXPECT_EQ(store->recovery().snapshot_lsn, *snap);
+  EXPECT_EQ(store->ledger().state_hash(), hash);
+  EXPECT_EQ(store->ledger().last_lsn(), 400u);
+}
+
 TEST(Store, StickyFailureRefusesWritesWhileReadsWork) {
   wal::FaultFs fs;
   auto store = open_store(fs, options_on(fs));
