@@ -38,9 +38,6 @@ Status check_validity(const CodeImportOptions& o) {
   if (o.redeemable_from_ms < 0 || o.valid_till_ms < 0) {
     return Status(ErrorCode::kInvalidRequest, "redeemableFrom and validTill must not be negative");
   }
-  if (o.valid_till_ms != kNoTime && o.redeemable_from_ms > o.valid_till_ms) {
-    return Status(ErrorCode::kInvalidRequest, "redeemableFrom is after validTill");
-  }
   return Status::Ok();
 }
 
@@ -52,6 +49,24 @@ CodesAdded codes_event(const PromotionState& p, const CodeImportOptions& o, Time
                                                            : now;
   e.valid_till_ms = o.valid_till_ms != kNoTime ? o.valid_till_ms : p.spec.valid_till_ms;
   return e;
+}
+
+// The window codes_event gives the batch, checked once the omitted end is filled in: a
+// validTill alone can fall before the promotion's start as surely as two explicit ends can
+// cross. A window wholly inherited is the promotion's own and is left alone (an ended
+// promotion's new codes answer 1002, as the promotion does).
+Status check_window(const CodesAdded& e, const CodeImportOptions& o) {
+  const bool chosen = o.redeemable_from_ms != kNoTime || o.valid_till_ms != kNoTime;
+  if (!chosen || e.valid_till_ms == kNoTime || e.redeemable_from_ms <= e.valid_till_ms) {
+    return Status::Ok();
+  }
+  std::string msg = "redeemableFrom " + std::to_string(e.redeemable_from_ms) +
+                    " is after validTill " + std::to_string(e.valid_till_ms);
+  if (o.redeemable_from_ms == kNoTime) {
+    msg += " (an omitted redeemableFrom is the promotion's validFrom, or the time of the call)";
+  }
+  if (o.valid_till_ms == kNoTime) msg += " (an omitted validTill is the promotion's validTill)";
+  return Status(ErrorCode::kInvalidRequest, std::move(msg));
 }
 
 // Distinct shards of a batch, ascending, without sorting the whole batch.
@@ -87,6 +102,7 @@ Result<ImportReport> Ledger::import_codes(Op& op, const ObjectId& promotion,
   Mode mode = (*p)->spec.mode;
   ImportReport report;
   CodesAdded body = codes_event(**p, options, op.now_ms);
+  if (Status s = check_window(body, options); !s.ok()) return s;
   std::vector<std::uint64_t> hashes;
   tsl::robin_set<std::string_view> seen;
   for (const std::string& text : codes) {
@@ -215,6 +231,10 @@ Result<GenerateReport> Ledger::generate_codes(Op& op, const ObjectId& promotion,
   auto p = code_promotion(*impl_, op.org, promotion, &org);
   if (!p.ok()) return p.status();
   const PromotionState& promo = **p;
+  if (Status s = check_window(codes_event(promo, spec.validity, op.now_ms), spec.validity);
+      !s.ok()) {
+    return s;
+  }
   Mode mode = promo.spec.mode;
   // Mixing in the promotion's code count makes a repeated seed still produce fresh codes.
   SplitMix64 rng{detail::mix64(seed ^ detail::mix64(promo.number)) ^
@@ -303,14 +323,16 @@ Result<CodePage> Ledger::export_codes(Op& op, const ObjectId& promotion, std::st
     for (std::uint32_t i = idx; i < s.codes.size(); ++i) {
       const CodeRecord& r = s.codes.at(i);
       if (r.org_slot != org->slot || r.promo_number != (*p)->number) continue;
-      page.codes.push_back(impl_->code_view(*org, r));
       if (page.codes.size() == limit) {
+        // The cursor names the next page's first code, found before it is handed out: a
+        // cursor past the last code would lead the client to an empty page.
         // Formatted with snprintf: GCC 12 -O3 reports a false -Wrestrict on string appends.
         char buf[32];
-        int n = std::snprintf(buf, sizeof buf, "c%u.%u", si, i + 1);
+        int n = std::snprintf(buf, sizeof buf, "c%u.%u", si, i);
         page.next_cursor.assign(buf, static_cast<std::size_t>(n));
         return page;
       }
+      page.codes.push_back(impl_->code_view(*org, r));
     }
   }
   return page;

@@ -56,7 +56,8 @@ Reply fail(const Status& status, const ledger::Op& op) {
 
 std::string about(std::string_view subject, std::string_view message) {
   if (subject.size() > kQuotedValueBytesMax) subject = subject.substr(0, kQuotedValueBytesMax);
-  if (!subject.empty() && message.find(subject) != std::string_view::npos) {
+  // An empty subject (the code "") names nothing: the message says `code ''` itself.
+  if (subject.empty() || message.find(subject) != std::string_view::npos) {
     return std::string(message);
   }
   std::string out(subject);

@@ -33,7 +33,8 @@ wire::IsoZone org_zone(const RequestContext& ctx);
 Reply fail(const Status& status, const ledger::Op& op);
 
 // `message`, prefixed with "<subject>: " unless it already names the subject (cut to
-// kQuotedValueBytesMax), so per-record errors say which record they are about.
+// kQuotedValueBytesMax) or the subject is empty, so per-record errors say which record
+// they are about.
 std::string about(std::string_view subject, std::string_view message);
 
 // Builds one response. Successes are written into data(); per-record failures are collected

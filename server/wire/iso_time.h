@@ -16,9 +16,13 @@ class time_zone;
 
 namespace codeledger::server::wire {
 
-// Timestamps are clamped to years 0000..9999 so every answer has the 4-digit-year shape.
-inline constexpr ledger::TimeMs kIsoTimeMinMs = -62'167'219'200'000;  // 0000-01-01T00:00:00Z
-inline constexpr ledger::TimeMs kIsoTimeMaxMs = 253'402'300'799'999;  // 9999-12-31T23:59:59Z
+// The instants every answer can show with a 4-digit year (write() clamps to them, and
+// requests accept times up to kIsoTimeMaxMs). They stop a day short of years 0000..9999
+// because the text is local time: zone offsets are under 24 hours (tz database zones span
+// -12:00..+14:00, local mean times before 1900 about +-16 h; configuration takes IANA names
+// only), so 9999-12-31T23:59:59.999Z itself would be year 10000 in Asia/Kolkata.
+inline constexpr ledger::TimeMs kIsoTimeMinMs = -62'167'132'800'000;  // 0000-01-02T00:00:00Z
+inline constexpr ledger::TimeMs kIsoTimeMaxMs = 253'402'214'399'999;  // 9999-12-30T23:59:59.999Z
 
 class IsoZone {
  public:

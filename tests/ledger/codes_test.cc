@@ -258,6 +258,55 @@ TEST_F(LedgerTest, ExportRejectsGarbageCursor) {
   EXPECT_CODE(ledger_.export_codes(o, ObjectId{}, "", 10), kNotFound);
 }
 
+// The cursor is handed out only when another code follows: a page that ends exactly at
+// the last code is the last page (Capillary's export and Altcraft's export_all share this).
+TEST_F(LedgerTest, ExportCursorIsEmptyWhenThePageEndsAtTheLastCode) {
+  auto p = promotion("p");
+  import(p, {"EXACT01", "EXACT02", "EXACT03"});
+  Op o = op();
+  auto full = ledger_.export_codes(o, p.id, "", 3);
+  ASSERT_TRUE(full.ok()) << full.status().message();
+  EXPECT_EQ(full->codes.size(), 3u);
+  EXPECT_EQ(full->next_cursor, "");
+  import(p, {"EXACT04"});
+  std::set<std::string> seen;
+  std::string cursor;
+  for (std::size_t want : {3u, 1u}) {
+    auto page = ledger_.export_codes(o, p.id, cursor, 3);
+    ASSERT_TRUE(page.ok()) << page.status().message();
+    ASSERT_EQ(page->codes.size(), want);
+    for (const auto& c : page->codes) seen.insert(std::string(c.code.view()));
+    cursor = page->next_cursor;
+    EXPECT_EQ(cursor.empty(), want == 1u);
+  }
+  EXPECT_EQ(seen, (std::set<std::string>{"EXACT01", "EXACT02", "EXACT03", "EXACT04"}));
+}
+
+// An omitted end is filled from the promotion before the window is checked.
+TEST_F(LedgerTest, ImportWindowIsCheckedAfterDefaultsFromThePromotion) {
+  PromotionSpec spec;
+  spec.valid_from_ms = kNow;
+  spec.valid_till_ms = kNow + kDay;
+  auto p = promotion("p", spec);
+  Op o = op();
+  const std::vector<std::string> one{"PAST0001"};
+  CodeImportOptions till_only;
+  till_only.valid_till_ms = 1000;
+  EXPECT_CODE(ledger_.import_codes(o, p.id, one, till_only), kInvalidRequest);
+  CodeImportOptions from_only;
+  from_only.redeemable_from_ms = kNow + kDay + 1;
+  EXPECT_CODE(ledger_.import_codes(o, p.id, one, from_only), kInvalidRequest);
+  GenerateSpec g;
+  g.count = 3;
+  g.validity = till_only;
+  EXPECT_CODE(ledger_.generate_codes(o, p.id, g, 1), kInvalidRequest);
+  CodeImportOptions inside;
+  inside.valid_till_ms = kNow + 1;
+  auto r = ledger_.import_codes(o, p.id, one, inside);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->imported, 1u);
+}
+
 TEST_F(LedgerTest, UnlinkAndUpdateCode) {
   auto p = promotion("p");
   import(p, {"CODE001"});

@@ -1,5 +1,6 @@
 // Promotion and code administration and the customer upsert: shapes, errors, all-or-nothing
 // imports, export paging, and organisation isolation.
+#include <cctype>
 #include <set>
 
 #include "fixture.h"
@@ -83,6 +84,53 @@ TEST_F(AdminTest, DuplicateNameIsAConflict) {
   Reply r = create(R"({"name":"Same","mode":"DISCOUNT"})");
   EXPECT_EQ(r.status, http::status::conflict);
   EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{409});
+}
+
+// The 409 name check is per organisation: B may take A's name, and A's list stays as it was.
+TEST_F(AdminTest, AnotherOrganisationMayCreateAPromotionWithTheSameName) {
+  Reply mine = create(R"({"name":"Same","mode":"DISCOUNT"})");
+  ASSERT_EQ(mine.status, http::status::ok) << mine.body;
+  const std::string id(std::string_view(data(mine)["id"]));
+  Reply theirs = create(R"({"name":"Same","mode":"DISCOUNT"})", &caller_b_);
+  ASSERT_EQ(theirs.status, http::status::ok) << theirs.body;
+  EXPECT_EQ(std::int64_t(data(theirs)["orgId"]), static_cast<std::int64_t>(kOrgB));
+  EXPECT_NE(std::string_view(data(theirs)["id"]), id);
+  Reply list = call(&list_promotions, http::verb::get, kPromotions);
+  ASSERT_EQ(data(list).get_array().size(), 1u);
+  EXPECT_EQ(std::string_view(data(list).at(0)["id"]), id);
+  EXPECT_EQ(std::int64_t(data(list).at(0)["orgId"]), static_cast<std::int64_t>(kOrgA));
+  EXPECT_EQ(error_codes(create(R"({"name":"Same","mode":"DISCOUNT"})", &caller_b_)),
+            std::vector<std::int64_t>{409});
+}
+
+// 253402214399999 is 9999-12-30T23:59:59.999Z, the last accepted instant (iso_time.h):
+// 9999-12-31T05:29:59 in Kolkata. A millisecond more is refused rather than shown as year
+// 10000 (which was written ":000-01-01T05:29:59+05:30").
+TEST_F(AdminTest, ValidTillUpToTheLimitHasAFourDigitYearInKolkata) {
+  Reply r = create(R"({"name":"forever","mode":"DISCOUNT","validTill":253402214399999})", &caller_b_);
+  ASSERT_EQ(r.status, http::status::ok) << r.body;
+  EXPECT_EQ(std::string_view(data(r)["validTillISO"]), "9999-12-31T05:29:59+05:30");
+  const auto before = ledger_.state_hash();
+  Reply late = create(R"({"name":"later","mode":"DISCOUNT","validTill":253402214400000})", &caller_b_);
+  EXPECT_EQ(error_codes(late), std::vector<std::int64_t>{400}) << late.body;
+  EXPECT_NE(first_message(late).find("validTill"), std::string::npos) << late.body;
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+// Ids are written lowercase; a request's id may use either case (it names the same bytes).
+TEST_F(AdminTest, PromotionIdsInUppercaseNameTheSamePromotion) {
+  const std::string id = make_issuable_promotion();
+  std::string upper = id;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  ASSERT_NE(upper, id);
+  Reply got = on(&get_promotion, http::verb::get, upper);
+  ASSERT_EQ(got.status, http::status::ok) << got.body;
+  EXPECT_EQ(std::string_view(data(got)["id"]), id);
+  Reply issued = call(&issue_bulk, http::verb::post,
+                      std::string(kPromotions) + "/" + upper + "/issueBulk?contextId=ctx",
+                      "[566881933]", {{"promotionId", upper}});
+  ASSERT_EQ(issued.status, http::status::ok) << issued.body;
+  EXPECT_EQ(std::string_view(data(issued)["566881933"]["promotionId"]), id);
 }
 
 class PromotionLimitTest : public AdminTest {
@@ -198,6 +246,42 @@ TEST_F(AdminTest, ImportRequestErrorsAre400) {
   EXPECT_EQ(ledger_.state_hash(), before);
 }
 
+// The window is checked once the omitted end comes from the promotion: a validTill before
+// the promotion's start (or before now, for one without a start) can never be redeemed.
+TEST_F(AdminTest, ImportOrGenerateWithAWindowThatEndsBeforeTheDefaultStartIs400) {
+  const std::string starts = make_code_promotion({}, R"("validFrom":)" + std::to_string(kNow),
+                                                 "starts now");
+  const std::string open = make_code_promotion({});
+  const auto before = ledger_.state_hash();
+  Reply past = on(&import_codes, http::verb::post, starts, "/codes",
+                  R"({"codes":["PAST0001"],"validTill":1000})");
+  EXPECT_EQ(error_codes(past), std::vector<std::int64_t>{400}) << past.body;
+  EXPECT_EQ(first_message(past),
+            "redeemableFrom 1762841149535 is after validTill 1000 (an omitted redeemableFrom is "
+            "the promotion's validFrom, or the time of the call)");
+  EXPECT_EQ(error_codes(on(&import_codes, http::verb::post, open, "/codes",
+                           R"({"codes":["PAST0001"],"validTill":1000})")),
+            std::vector<std::int64_t>{400});
+  Reply after_end = on(&import_codes, http::verb::post, open, "/codes",
+                       R"({"codes":["PAST0001"],"redeemableFrom":)" +
+                           std::to_string(kValidTill + 1) + "}");
+  EXPECT_EQ(error_codes(after_end), std::vector<std::int64_t>{400}) << after_end.body;
+  EXPECT_NE(first_message(after_end).find("the promotion's validTill"), std::string::npos);
+  Reply generated = on(&generate_codes, http::verb::post, starts, "/codes/generate",
+                       R"({"count":3,"validTill":1000})");
+  EXPECT_EQ(error_codes(generated), std::vector<std::int64_t>{400}) << generated.body;
+  EXPECT_EQ(ledger_.state_hash(), before);
+  Reply get = call(&get_codes, http::verb::get, "/x?codes=PAST0001&mode=DISCOUNT");
+  EXPECT_EQ(error_codes(get), std::vector<std::int64_t>{1001});
+}
+
+TEST_F(AdminTest, ImportOfAnEmptyCodeSaysSoWithoutALeadingColon) {
+  const std::string id = make_code_promotion({});
+  Reply r = on(&import_codes, http::verb::post, id, "/codes", R"({"codes":["GOOD01",""]})");
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{903}) << r.body;
+  EXPECT_EQ(first_message(r), "code '' is shorter than 6 characters");
+}
+
 TEST_F(AdminTest, ImportReportsCountAndValidity) {
   const std::string id = make_code_promotion({});
   Reply r = on(&import_codes, http::verb::post, id, "/codes",
@@ -258,6 +342,38 @@ TEST_F(AdminTest, GenerateIsDeterministicForASeedAndExportPagesThroughAll) {
     cursor = std::string(std::string_view(data(e)["nextCursor"]));
   }
   EXPECT_EQ(seen.size(), 25u);
+}
+
+// nextCursor is null on the last page, also when that page is exactly full.
+TEST_F(AdminTest, ExportPageThatEndsAtTheLastCodeHasNoCursor) {
+  const std::string id = make_code_promotion({"EXACT01", "EXACT02", "EXACT03"});
+  Reply full = on(&export_codes, http::verb::get, id, "/codes?limit=3");
+  ASSERT_EQ(full.status, http::status::ok) << full.body;
+  EXPECT_EQ(data(full)["codes"].get_array().size(), 3u);
+  EXPECT_TRUE(data(full)["nextCursor"].is_null()) << full.body;
+  ASSERT_EQ(on(&import_codes, http::verb::post, id, "/codes", R"({"codes":["EXACT04"]})").status,
+            http::status::ok);
+  std::set<std::string> seen;
+  Reply first = on(&export_codes, http::verb::get, id, "/codes?limit=3");
+  ASSERT_EQ(first.status, http::status::ok) << first.body;
+  for (dom::element c : data(first)["codes"].get_array()) seen.emplace(std::string_view(c["code"]));
+  ASSERT_FALSE(data(first)["nextCursor"].is_null()) << first.body;
+  const std::string cursor(std::string_view(data(first)["nextCursor"]));
+  Reply last = on(&export_codes, http::verb::get, id, "/codes?limit=3&cursor=" + cursor);
+  ASSERT_EQ(last.status, http::status::ok) << last.body;
+  ASSERT_EQ(data(last)["codes"].get_array().size(), 1u) << last.body;
+  seen.emplace(std::string_view(data(last)["codes"].at(0)["code"]));
+  EXPECT_TRUE(data(last)["nextCursor"].is_null()) << last.body;
+  EXPECT_EQ(seen, (std::set<std::string>{"EXACT01", "EXACT02", "EXACT03", "EXACT04"}));
+}
+
+TEST_F(AdminTest, ExportOfAnIssuablePromotionIs707AndOfAnUnknownOneIs404) {
+  const std::string issuable = make_issuable_promotion();
+  Reply r = on(&export_codes, http::verb::get, issuable, "/codes");
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{707}) << r.body;
+  EXPECT_NE(first_message(r).find("ISSUABLE"), std::string::npos);
+  EXPECT_EQ(error_codes(on(&export_codes, http::verb::get, "0123456789abcdef01234567", "/codes")),
+            std::vector<std::int64_t>{404});
 }
 
 TEST_F(AdminTest, GenerateAndExportErrors) {

@@ -109,6 +109,14 @@ TEST_F(CodesTest, LinkErrorMessagesNameTheField) {
             std::string::npos);
 }
 
+// about() prefixes the code to a message that does not name it; "" named nothing and
+// left the message starting with ": ".
+TEST_F(CodesTest, LinkOfAnEmptyCodeIs903WithoutALeadingColon) {
+  Reply r = link(link_body("566881933", ""));
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{903}) << r.body;
+  EXPECT_EQ(first_message(r), "code '' is shorter than 6 characters");
+}
+
 TEST_F(CodesTest, LinkToAnotherCustomerIs1005) {
   ASSERT_EQ(link(link_body("566881933", kSeedCode)).status, http::status::ok);
   const auto before = ledger_.state_hash();

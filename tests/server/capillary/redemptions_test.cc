@@ -217,6 +217,53 @@ TEST_F(RedemptionsTest, DiscountAboveAmountIs1009) {
   EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{1009}) << r.body;
 }
 
+// Each discount may be 2305843009213693951 (INT64_MAX / 4): 8 of them summed in an int64
+// wrapped to -8, below any amount, and 9 to 2305843009213693943, below that largest amount.
+TEST_F(RedemptionsTest, DiscountsAddingUpPastInt64AreStill1009AndRedeemNothing) {
+  make_code_promotion({"HUGE01", "HUGE02", "HUGE03", "HUGE04", "HUGE05", "HUGE06", "HUGE07",
+                       "HUGE08", "HUGE09"},
+                      {}, "huge discounts");
+  const auto before = ledger_.state_hash();
+  for (int n : {8, 9}) {
+    for (std::string_view amount : {"100", "2305843009213693951"}) {
+      std::string items;
+      for (int i = 1; i <= n; ++i) {
+        items += std::string(i > 1 ? "," : "") + R"({"code":"HUGE0)" + std::to_string(i) +
+                 R"(","discount":2305843009213693951})";
+      }
+      Reply r = redeem_now(R"({"customerId":566881933,"transactionIdentifier":"big-)" +
+                           std::to_string(n) + std::string(amount) + R"(","amount":)" +
+                           std::string(amount) + R"(,"redemptions":[)" + items + "]}");
+      EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{1009}) << n << " items: " << r.body;
+      EXPECT_EQ(first_message(r),
+                "redemptions[].discount adds up to more than amount " + std::string(amount));
+    }
+  }
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+// The last accepted instant is a day short of year 10000 (iso_time.h), so even +05:30 shows
+// it with a 4-digit year; one millisecond later is refused, naming the field.
+TEST_F(RedemptionsTest, TransactionDateUpToTheLimitRendersInPlusAndMinusZones) {
+  struct Case { std::string_view zone, code, want; };
+  const Case cases[] = {{"Asia/Kolkata", "SECOND1", "9999-12-31T05:29:59+05:30"},
+                        {"America/New_York", "THIRD01", "9999-12-30T18:59:59-05:00"}};
+  ledger::OrgSettings s = *ledger_.org_settings(kOrgA);
+  for (const Case& c : cases) {
+    s.time_zone = std::string(c.zone);
+    ASSERT_TRUE(ledger_.configure_org(kOrgA, s).ok());
+    const std::string head = R"({"customerId":566881933,"transactionIdentifier":")" +
+                             std::string(c.zone) + R"(","redemptions":[{"code":")" +
+                             std::string(c.code) + R"("}],"transactionDate":)";
+    Reply late = redeem_now(head + "253402214400000}");
+    EXPECT_EQ(error_codes(late), std::vector<std::int64_t>{400}) << late.body;
+    EXPECT_NE(first_message(late).find("transactionDate"), std::string::npos) << late.body;
+    Reply r = redeem_now(head + "253402214399999}");
+    ASSERT_EQ(r.status, http::status::ok) << r.body;
+    EXPECT_EQ(std::string_view(data(r)["transactionDateISO"]), c.want) << c.zone;
+  }
+}
+
 TEST_F(RedemptionsTest, PerCustomerRedemptionLimitIs1009) {
   make_code_promotion({"LIMIT01", "LIMIT02"}, R"("perCustomerRedemptionLimit":1)", "limited");
   ASSERT_EQ(redeem_now(redeem_body("txn-1", "LIMIT01")).status, http::status::ok);
@@ -308,6 +355,34 @@ TEST_F(RedemptionsTest, HistoryRequestErrorsAre400) {
   std::string many = "?mode=DISCOUNT&codes=";
   for (std::size_t i = 0; i <= ledger_.options().limits.codes_per_call_max; ++i) many += "ABCDEF,";
   EXPECT_EQ(error_codes(history(many)), std::vector<std::int64_t>{400});
+}
+
+// As for Get codes: each malformed code is its own error, after the ones that are found.
+TEST_F(RedemptionsTest, HistoryAnswersMalformedCodesPerCode) {
+  ASSERT_EQ(redeem_now(redeem_body("txn-1", kSeedCode)).status, http::status::ok);
+  const std::string too_long(40, 'Z');
+  Reply r = history("?codes=AB-CD1,DQCV73,ABC," + too_long + ",abcdef&mode=DISCOUNT");
+  ASSERT_EQ(r.status, http::status::ok) << r.body;
+  EXPECT_EQ(data(r).get_array().size(), 1u);
+  EXPECT_EQ(error_codes(r), (std::vector<std::int64_t>{902, 903, 904, 905})) << r.body;
+  struct Case { std::string code; std::int64_t error; };
+  for (const Case& c : {Case{"AB-CD1", 902}, Case{"ABC", 903}, Case{too_long, 904}}) {
+    Reply alone = history("?codes=" + c.code + "&mode=DISCOUNT");
+    EXPECT_EQ(error_codes(alone), std::vector<std::int64_t>{c.error}) << alone.body;
+    EXPECT_NE(first_message(alone).find(c.code), std::string::npos) << alone.body;
+  }
+}
+
+TEST_F(RedemptionsTest, HistoryAcceptsTheCodeAliasAlongsideCodes) {
+  ASSERT_EQ(redeem_now(redeem_body("txn-1", kSeedCode)).status, http::status::ok);
+  ASSERT_EQ(redeem_now(redeem_body("txn-2", "SECOND1")).status, http::status::ok);
+  Reply one = history("?code=DQCV73&mode=DISCOUNT");
+  ASSERT_EQ(one.status, http::status::ok) << one.body;
+  ASSERT_EQ(data(one).get_array().size(), 1u);
+  EXPECT_EQ(std::string_view(data(one).at(0)["promoCode"]), kSeedCode);
+  Reply both = history("?code=DQCV73&codes=SECOND1&mode=DISCOUNT");
+  ASSERT_EQ(both.status, http::status::ok) << both.body;
+  EXPECT_EQ(data(both).get_array().size(), 2u);
 }
 
 TEST_F(RedemptionsTest, ReverseGivesTheUseBack) {

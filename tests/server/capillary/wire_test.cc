@@ -192,8 +192,33 @@ TEST(IsoTime, InterleavedZonesDaysAndOffsetsEachGetTheirOwnText) {
 TEST(IsoTime, BeforeEpochAndOutOfRangeAreClamped) {
   const IsoZone utc;
   EXPECT_EQ(utc.format(-1), "1969-12-31T23:59:59Z");  // floor, not truncation toward zero
-  EXPECT_EQ(utc.format(INT64_MAX), "9999-12-31T23:59:59Z");
-  EXPECT_EQ(utc.format(INT64_MIN), "0000-01-01T00:00:00Z");
+  EXPECT_EQ(utc.format(INT64_MAX), "9999-12-30T23:59:59Z");
+  EXPECT_EQ(utc.format(INT64_MIN), "0000-01-02T00:00:00Z");
+}
+
+// 9999-12-31T23:59:59.999Z was once the limit: in +05:30 it is local year 10000 and was
+// written ":000-01-01T05:29:59+05:30". The limits keep a day's room for any zone's offset.
+TEST(IsoTime, TheLimitsKeepFourDigitYearsInTheWidestPlusAndMinusZones) {
+  const IsoZone utc;
+  const IsoZone ist = *IsoZone::find("Asia/Kolkata");
+  const IsoZone ny = *IsoZone::find("America/New_York");
+  const IsoZone kiritimati = *IsoZone::find("Pacific/Kiritimati");  // +14:00, the widest
+  const IsoZone minus12 = *IsoZone::find("Etc/GMT+12");              // -12:00, the widest
+  EXPECT_EQ(utc.format(kIsoTimeMaxMs), "9999-12-30T23:59:59Z");
+  EXPECT_EQ(ist.format(kIsoTimeMaxMs), "9999-12-31T05:29:59+05:30");
+  EXPECT_EQ(ny.format(kIsoTimeMaxMs), "9999-12-30T18:59:59-05:00");
+  EXPECT_EQ(kiritimati.format(kIsoTimeMaxMs), "9999-12-31T13:59:59+14:00");
+  EXPECT_EQ(minus12.format(kIsoTimeMaxMs), "9999-12-30T11:59:59-12:00");
+  EXPECT_EQ(ist.format(INT64_MAX), "9999-12-31T05:29:59+05:30");  // clamped, still 4 digits
+  EXPECT_EQ(utc.format(kIsoTimeMinMs), "0000-01-02T00:00:00Z");
+  EXPECT_EQ(minus12.format(INT64_MIN), "0000-01-01T12:00:00-12:00");
+}
+
+// Configuration takes zone names only (server/http/config.cc checks them with find()): an
+// offset written as a name is not a zone, so no offset beyond the tz database's can occur.
+TEST(IsoTime, AnOffsetIsNotAZoneName) {
+  EXPECT_FALSE(IsoZone::find("+05:30").has_value());
+  EXPECT_FALSE(IsoZone::find("-23:59").has_value());
 }
 
 TEST(IsoTime, UnknownZoneIsReportedAndFallsBackToUtc) {
