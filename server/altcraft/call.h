@@ -23,9 +23,10 @@ namespace codeledger::server::altcraft {
 // Customer databases: the configuration names none, so every organisation has exactly one,
 // database 1, holding the profiles the customers upsert stores.
 inline constexpr std::int64_t kDefaultDatabaseId = 1;
-// Longest code text read; longer than CodeKey::kMaxLength is already 904, this only bounds
-// what a message may quote.
-inline constexpr std::size_t kCodeTextBytesMax = 64;
+// Longest code text read: the body's own value limit, so every code a body can carry gets
+// the ledger's answer (40 to 1 024 bytes is 904, as for any code over 39 characters) rather
+// than a 400 for its length. Messages quote at most 64 bytes of it (CodeKey::make).
+inline constexpr std::size_t kCodeTextBytesMax = kValueBytesMax;
 
 inline constexpr int kTokenRequired = 401;
 inline constexpr int kForbidden = 403;

@@ -33,14 +33,21 @@ bool has_rfc3339_shape(std::string_view s) {
   }
   const std::string_view offset = s.substr(i);
   if (offset.size() != kOffset.size() || (offset[0] != '+' && offset[0] != '-')) return false;
-  return is_digit(offset[1]) && is_digit(offset[2]) && offset[3] == ':' && is_digit(offset[4]) &&
-         is_digit(offset[5]);
+  if (!is_digit(offset[1]) || !is_digit(offset[2]) || offset[3] != ':' || !is_digit(offset[4]) ||
+      !is_digit(offset[5])) {
+    return false;
+  }
+  // RFC 3339's time-numoffset is 00-23 hours, 00-59 minutes; date::parse takes "+25:00".
+  const int hours = (offset[1] - '0') * 10 + (offset[2] - '0');
+  const int minutes = (offset[4] - '0') * 10 + (offset[5] - '0');
+  return hours <= 23 && minutes <= 59;
 }
 
 // RFC 3339 date-time ("2018-08-25T08:00:00Z", "2018-08-25T11:00:00.5+03:00") to epoch ms.
 std::optional<ledger::TimeMs> parse_rfc3339(std::string_view text) {
   std::string s(text);
-  // date::parse's %Ez wants a numeric offset; RFC 3339 also allows Z and lowercase t/z.
+  // date::parse's %Ez wants a numeric offset. Lowercase t and z are RFC 3339 too (its
+  // section 5.6 allows them), so they are accepted, not a leniency.
   if (!s.empty() && (s.back() == 'Z' || s.back() == 'z')) {
     s.pop_back();
     s += "+00:00";
@@ -176,10 +183,12 @@ Reply update(RequestContext& ctx) {
   std::optional<ledger::TimeMs> till;
   if (date_text) {
     till = parse_rfc3339(*date_text);
-    if (!till || *till <= 0) {
+    // The same range as every time the Capillary dialect takes (wire::kIsoTimeMaxMs): the
+    // date must read back with a four-digit year in every zone.
+    if (!till || *till <= 0 || *till > wire::kIsoTimeMaxMs) {
       return call.fail(Status(ErrorCode::kInvalidRequest,
-                              "expire_date must be an RFC 3339 date-time after 1970, such as "
-                              "2018-08-25T08:00:00Z"));
+                              "expire_date must be an RFC 3339 date-time after 1970 and before "
+                              "9999-12-31, such as 2018-08-25T08:00:00Z"));
     }
   }
   auto v = code_in_program(call, *program, **code);

@@ -139,7 +139,9 @@ Status ParamsBuilder::from_xml(std::string_view body) {
   std::size_t count = 0;
   for (pugi::xml_node child : root.children()) {
     if (child.type() != pugi::node_element) continue;
-    if (++count > kListItemsMax) return bad("request body", "has too many elements");
+    if (++count > kListItemsMax) {
+      return bad("request body", "has more than " + std::to_string(kListItemsMax) + " elements");
+    }
     Entry& e = entry(child.name());
     if (child.find_child([](pugi::xml_node n) { return n.type() == pugi::node_element; })) {
       e.shape = Shape::kNested;

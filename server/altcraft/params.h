@@ -27,8 +27,9 @@ using wire::Need;
 
 // Longest single value read from a body; longer values are a 400 naming the field.
 inline constexpr std::size_t kValueBytesMax = 1'024;
-// Most items one list field (`codes`) may hold before the request is refused outright. The
-// per-call import limit is smaller; items beyond it are reported as discarded_by_limit.
+// Most items one list field (`codes`) may hold, and most child elements of an XML body (its
+// other fields included), before the request is refused outright with a 400. The per-call
+// import limit is smaller; items between the two are reported as discarded_by_limit.
 inline constexpr std::size_t kListItemsMax = 100'000;
 
 enum class Format : std::uint8_t { kJson, kXml };

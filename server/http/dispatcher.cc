@@ -1,11 +1,10 @@
 #include "server/http/dispatcher.h"
 
-#include <simdjson.h>
-
 #include <algorithm>
 #include <exception>
 
 #include "server/http/errors.h"
+#include "server/wire/json_reader.h"
 #include "server/wire/json_writer.h"
 
 namespace codeledger::server {
@@ -213,21 +212,22 @@ Reply Dispatcher::call(const Endpoint& endpoint, const HttpRequest& request, std
 
 namespace {
 
+// Longest `key` or `secret` read: far above any configured key name or password, and a
+// bound on what a failed attempt makes the server hash.
+constexpr std::size_t kTokenFieldBytesMax = 1024;
+
+// The same reader as every other JSON body (wire::parse_json), so duplicate keys, depth and
+// member limits are refused here too: `{"key":"a","secret":"s","key":"b"}` must not pick one.
 Reply generate_token(Auth& auth, RequestContext& ctx) {
-  thread_local simdjson::dom::parser parser;
-  const std::string& body = ctx.request.body();
-  simdjson::dom::element doc;
-  if (parser.parse(body.data(), body.size()).get(doc) != simdjson::SUCCESS) {
-    return capillary_error(http::status::bad_request, 400, "body must be JSON {\"key\", \"secret\"}");
-  }
-  std::string_view key, secret;
-  if (doc["key"].get_string().get(key) != simdjson::SUCCESS) {
-    return capillary_error(http::status::bad_request, 400, "field 'key': required string");
-  }
-  if (doc["secret"].get_string().get(secret) != simdjson::SUCCESS) {
-    return capillary_error(http::status::bad_request, 400, "field 'secret': required string");
-  }
-  const auto token = auth.generate_token(key, secret);
+  Result<wire::dom::element> doc = wire::parse_json(ctx.request.body());
+  if (!doc.ok()) return capillary_error(doc.status());
+  wire::dom::object object;
+  if (Status s = wire::read_object(*doc, "body", object); !s.ok()) return capillary_error(s);
+  wire::Fields fields(object);
+  const auto key = fields.string("key", wire::Need::kRequired, kTokenFieldBytesMax);
+  const auto secret = fields.string("secret", wire::Need::kRequired, kTokenFieldBytesMax);
+  if (!fields.ok()) return capillary_error(fields.status());
+  const auto token = auth.generate_token(*key, *secret);
   if (!token) return capillary_error(http::status::unauthorized, 401, "invalid API key or secret");
   std::string out = R"({"data":{"accessToken":")";
   out += token->access_token;  // hex: no escaping needed

@@ -235,5 +235,63 @@ TEST_F(CodesTest, UpdateRefusesMisshapenDatesAndKeepsTheValidShapes) {
   }
 }
 
+// RFC 3339 bounds its offset to 00-23 hours and 00-59 minutes; the date library alone took
+// "+25:00". Lowercase t and z are RFC 3339 too (section 5.6), so they stay accepted (above).
+TEST_F(CodesTest, UpdateRefusesOffsetsOutsideRfc3339) {
+  const auto before = ledger_->state_hash();
+  for (const char* bad : {"2026-08-25T08:00:00+25:00", "2026-08-25T08:00:00+24:00",
+                          "2026-08-25T08:00:00-03:60"}) {
+    Answer a = answer(call(&update, json(std::string(R"("loyalty_id":1,"code":"AAA111","expire_date":")") + bad + "\"")));
+    EXPECT_EQ(a.error, 400) << bad;
+    EXPECT_TRUE(a.error_text.starts_with("expire_date must be an RFC 3339 date-time")) << a.error_text;
+  }
+  EXPECT_EQ(ledger_->state_hash(), before);
+  ASSERT_EQ(error(call(&update, json(R"("loyalty_id":1,"code":"AAA111","expire_date":"2026-08-25T08:00:00-23:59")"))), 0);
+  EXPECT_EQ(code_view("AAA111").valid_till_ms, 1787644800000 + (23 * 60 + 59) * 60'000);
+}
+
+// The ledger's times are after the epoch: 0 would read as "no time" (the program's end).
+TEST_F(CodesTest, UpdateRefusesAnExpireDateAtOrBefore1970OrOnTheLastDayOf9999) {
+  const auto before = ledger_->state_hash();
+  for (const char* outside : {"1970-01-01T00:00:00Z", "1969-12-31T23:59:59Z", "1970-01-01T03:00:00+03:00",
+                              "9999-12-31T00:00:00Z", "9999-12-31T23:59:59Z"}) {
+    Answer a = answer(call(&update, json(std::string(R"("loyalty_id":1,"code":"AAA111","expire_date":")") + outside + "\"")));
+    EXPECT_EQ(a.error, 400) << outside;
+    EXPECT_EQ(a.error_text, "expire_date must be an RFC 3339 date-time after 1970 and before "
+                            "9999-12-31, such as 2018-08-25T08:00:00Z");
+  }
+  EXPECT_EQ(ledger_->state_hash(), before);
+  ASSERT_EQ(error(call(&update, json(R"("loyalty_id":1,"code":"AAA111","expire_date":"1970-01-01T00:00:00.001Z")"))), 0);
+  EXPECT_EQ(code_view("AAA111").valid_till_ms, 1);
+  ASSERT_EQ(error(call(&update, json(R"("loyalty_id":1,"code":"AAA111","expire_date":"9999-12-30T23:59:59.999Z")"))), 0);
+  EXPECT_EQ(code_view("AAA111").valid_till_ms, 253'402'214'399'999);  // wire::kIsoTimeMaxMs
+}
+
+// `activated` is read as every Altcraft boolean: true/false or 1/0, in JSON as a boolean, a
+// number or a string, in XML as text. Anything else is 400.
+TEST_F(CodesTest, UpdateActivatedTakesTrueFalseOneOrZeroInEitherFormat) {
+  struct Case { std::string body; bool active; };
+  const Case cases[] = {
+      {json(R"("loyalty_id":1,"code":"AAA111","activated":0)"), false},
+      {json(R"("loyalty_id":1,"code":"AAA111","activated":"1")"), true},
+      {json(R"("loyalty_id":1,"code":"AAA111","activated":"0")"), false},
+      {json(R"("loyalty_id":1,"code":"AAA111","activated":1)"), true},
+      {json(R"("loyalty_id":1,"code":"AAA111","activated":"false")"), false},
+      {xml("<loyalty_id>1</loyalty_id><code>AAA111</code><activated>1</activated>"), true},
+      {xml("<loyalty_id>1</loyalty_id><code>AAA111</code><activated>false</activated>"), false},
+  };
+  for (const Case& c : cases) {
+    ASSERT_EQ(error(call(&update, c.body)), 0) << c.body;
+    EXPECT_EQ(code_view("AAA111").active, c.active) << c.body;
+  }
+  const auto before = ledger_->state_hash();
+  for (const char* bad : {"2", "\"yes\"", "\"TRUE\"", "-1"}) {
+    Answer a = answer(call(&update, json(std::string(R"("loyalty_id":1,"code":"AAA111","activated":)") + bad)));
+    EXPECT_EQ(a.error, 400) << bad;
+    EXPECT_EQ(a.error_text, "activated must be true or false") << bad;
+  }
+  EXPECT_EQ(ledger_->state_hash(), before);
+}
+
 }  // namespace
 }  // namespace codeledger::server::altcraft::testing

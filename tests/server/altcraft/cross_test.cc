@@ -1,6 +1,7 @@
-// One ledger, two organisations, two dialects: org B's token never reaches org A's data, a
-// code attached through Altcraft is the code Capillary sees linked (and the reverse), and
-// every Altcraft mutation is an event recorded with the Altcraft dialect.
+// One ledger, two organisations, two dialects: org B's token never reaches org A's data (no
+// method sees or changes A's codes and programs), a code attached through Altcraft is the code
+// Capillary sees linked (and the reverse), and every Altcraft mutation is an event recorded
+// with the Altcraft dialect.
 #include <mutex>
 #include <vector>
 
@@ -50,6 +51,73 @@ TEST_F(CrossOrgTest, ExportAllShowsOnlyTheCallersCodes) {
   EXPECT_EQ(std::string_view(items.at(0)["code"]), "BBB111");
 }
 
+// B's token names B's program 1 and B's profiles: A's attached AAA111 is "not found" there,
+// and A's profile is not a profile of B's database.
+TEST_F(CrossOrgTest, DetachCannotReachAnotherOrganisationsCode) {
+  link("AAA111", kCustomer1);
+  const auto before = ledger_->state_hash();
+  Answer mine = answer(call(&detach, json(R"("db_id":1,"loyalty_id":1,"profile_id":"prof-b1","code":"AAA111")", kTokenB)));
+  EXPECT_EQ(mine.error, 404);
+  EXPECT_EQ(mine.error_text, "promo code 'AAA111' not found in loyalty program 1");
+  Answer theirs = answer(call(&detach, json(R"("db_id":1,"loyalty_id":1,"profile_id":"prof-1","code":"AAA111")", kTokenB)));
+  EXPECT_EQ(theirs.error, 404);
+  EXPECT_EQ(theirs.error_text, "no profile with profile_id 'prof-1' in database 1");
+  EXPECT_EQ(ledger_->state_hash(), before);
+  EXPECT_EQ(code_view("AAA111").customer, kCustomer1);
+}
+
+TEST_F(CrossOrgTest, ActivateCannotRedeemAnotherOrganisationsCode) {
+  link("AAA111", kCustomer1);
+  make_program(kOrgA, {"ONLYA1"});  // A's program 2; B has none
+  link("ONLYA1", kCustomer1);
+  const auto before = ledger_->state_hash();
+  Answer same_number = answer(call(&activate, json(R"("loyalty_id":1,"code":"AAA111")", kTokenB)));
+  EXPECT_EQ(same_number.error, 404);
+  EXPECT_EQ(same_number.error_text, "promo code 'AAA111' not found in loyalty program 1");
+  Answer a_only = answer(call(&activate, json(R"("loyalty_id":2,"code":"ONLYA1")", kTokenB)));
+  EXPECT_EQ(a_only.error, 404);
+  EXPECT_EQ(a_only.error_text, "loyalty program 2 not found");
+  EXPECT_EQ(ledger_->state_hash(), before);
+  EXPECT_EQ(code_view("AAA111").redemption_count, 0u);
+  EXPECT_EQ(code_view("ONLYA1").redemption_count, 0u);
+}
+
+TEST_F(CrossOrgTest, UpdateCannotChangeAnotherOrganisationsCode) {
+  make_program(kOrgA, {"ONLYA1"});
+  const ledger::CodeView was = code_view("AAA111");
+  const auto before = ledger_->state_hash();
+  Answer same_number = answer(call(
+      &update, json(R"("loyalty_id":1,"code":"AAA111","activated":false,"expire_date":"2026-08-25T08:00:00Z")",
+                    kTokenB)));
+  EXPECT_EQ(same_number.error, 404);
+  EXPECT_EQ(same_number.error_text, "promo code 'AAA111' not found in loyalty program 1");
+  Answer a_only = answer(call(&update, json(R"("loyalty_id":2,"code":"ONLYA1","activated":false)", kTokenB)));
+  EXPECT_EQ(a_only.error, 404);
+  EXPECT_EQ(a_only.error_text, "loyalty program 2 not found");
+  EXPECT_EQ(ledger_->state_hash(), before);
+  EXPECT_TRUE(code_view("AAA111").active);
+  EXPECT_EQ(code_view("AAA111").valid_till_ms, was.valid_till_ms);
+  EXPECT_TRUE(code_view("ONLYA1").active);
+}
+
+TEST_F(CrossOrgTest, ImportCannotAddToAnotherOrganisationsProgram) {
+  make_program(kOrgA, {"ONLYA1"});
+  const auto before = ledger_->state_hash();
+  Answer a_only = answer(call(&import_codes, json(R"("loyalty_id":2,"codes":["BNEW01"])", kTokenB)));
+  EXPECT_EQ(a_only.error, 404);
+  EXPECT_EQ(a_only.error_text, "loyalty program 2 not found");
+  EXPECT_EQ(ledger_->state_hash(), before);
+  // A's AAA111 is invisible to B: B's import adds B's own copy, not a 409 revealing A's.
+  Reply r = call(&import_codes, json(R"("loyalty_id":1,"codes":["AAA111"])", kTokenB));
+  ASSERT_EQ(error(r), 0) << r.body;
+  EXPECT_EQ(std::int64_t(parse(r)["inserted"]), 1);
+  EXPECT_EQ(code_view("AAA111", kOrgB).promotion_id, program_id(kOrgB, 1));
+  EXPECT_EQ(code_view("AAA111").promotion_id, program_id(kOrgA, 1));
+  ledger::Op op = admin_op(kOrgA);
+  const std::string b_code[] = {"BNEW01"};
+  EXPECT_FALSE(ledger_->get_codes(op, ledger::Mode::kDiscount, b_code, false)[0].ok());
+}
+
 class CrossDialectTest : public AltcraftTest {
  protected:
   Reply capillary(Handler h, http::verb verb, std::string_view target, std::string_view body,
@@ -91,6 +159,26 @@ TEST_F(CrossDialectTest, LinkedThroughCapillaryIsAttachedForAltcraft) {
   // And Altcraft's detach frees it for Capillary's next link.
   EXPECT_EQ(error(call(&detach, json(R"("db_id":1,"loyalty_id":1,"profile_id":"prof-1","code":"AAA333")"))), 0);
   EXPECT_EQ(code_view("AAA333").customer, 0u);
+}
+
+// An externalId is the profile_id Altcraft matches on, so it names one customer: a Capillary
+// upsert giving it to a second customer is refused, and matching still finds the first.
+TEST_F(CrossDialectTest, UpsertGivingAnotherCustomerTheProfileIdIsRefusedAndMatchingKeepsTheHolder) {
+  Reply refused = capillary(&capillary::upsert_customers, http::verb::post,
+                            "/api_gateway/v1/customers/bulk",
+                            R"([{"customerId":6,"externalId":"prof-1"}])", {});
+  EXPECT_EQ(refused.status, http::status::conflict) << refused.body;
+  EXPECT_NE(refused.body.find("already belongs to customer 566881933"), std::string::npos)
+      << refused.body;
+  ASSERT_EQ(error(call(&attach, json(R"("db_id":1,"loyalty_id":1,"profile_id":"prof-1","code":"AAA111")"))), 0);
+  EXPECT_EQ(code_view("AAA111").customer, kCustomer1);
+  // The holder's own re-upsert keeps working and keeps the match.
+  Reply again = capillary(&capillary::upsert_customers, http::verb::post,
+                          "/api_gateway/v1/customers/bulk",
+                          R"([{"customerId":566881933,"externalId":"prof-1","email":"x@example.com"}])", {});
+  EXPECT_EQ(again.status, http::status::ok) << again.body;
+  ASSERT_EQ(error(call(&detach, json(R"("db_id":1,"loyalty_id":1,"profile_id":"prof-1","code":"AAA111")"))), 0);
+  EXPECT_EQ(code_view("AAA111").customer, 0u);
 }
 
 // Records every staged event's header.

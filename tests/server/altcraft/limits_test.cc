@@ -1,0 +1,168 @@
+// The byte limit of each field and the item limit of lists (docs/api.md, Altcraft "Limits"):
+// at its limit a value gets the field's ordinary answer, one byte over it a 400 naming the
+// field; a code of 40 to 1 024 bytes is 904 like any code over 39 characters; a list or an
+// XML body over 100 000 items is refused whole. Nothing changes on a refusal.
+#include "fixture.h"
+#include "server/altcraft/params.h"
+
+namespace codeledger::server::altcraft::testing {
+namespace {
+
+using LimitsTest = AltcraftTest;
+
+std::string attach_with(std::string_view fields) {
+  return R"("db_id":1,"loyalty_id":1,)" + std::string(fields);
+}
+
+std::string quoted(std::string_view name, std::string_view value) {
+  return "\"" + std::string(name) + "\":\"" + std::string(value) + "\"";
+}
+
+struct FieldCase {
+  std::string what;
+  std::string body;
+  int error;
+  std::string text;  // the error_text, or a part of it when it ends in "..."
+};
+
+void expect_answer(const Answer& a, const FieldCase& c) {
+  EXPECT_EQ(a.error, c.error) << c.what << ": " << a.error_text;
+  if (c.text.ends_with("...")) {
+    EXPECT_TRUE(a.error_text.starts_with(c.text.substr(0, c.text.size() - 3)))
+        << c.what << ": " << a.error_text;
+  } else {
+    EXPECT_EQ(a.error_text, c.text) << c.what;
+  }
+}
+
+TEST_F(LimitsTest, EachFieldIsReadUpToItsLimitAndRefusedOneByteOver) {
+  const std::string p128(128, 'p'), p129(129, 'p');
+  const FieldCase cases[] = {
+      {"token 512", json(attach_with(quoted("profile_id", "prof-1")), std::string(512, 't')), 401,
+       "API token is invalid or expired"},
+      {"token 513", json(attach_with(quoted("profile_id", "prof-1")), std::string(513, 't')), 400,
+       "token is longer than 512 bytes"},
+      {"format 16", json(attach_with(quoted("format", std::string(16, 'f')))), 400,
+       "format must be json or xml"},
+      {"format 17", json(attach_with(quoted("format", std::string(17, 'f')))), 400,
+       "format is longer than 16 bytes"},
+      {"matching 32", json(attach_with(quoted("matching", std::string(32, 'm')))), 400,
+       "matching must be one of profile_id, email, phone, custom"},
+      {"matching 33", json(attach_with(quoted("matching", std::string(33, 'm')))), 400,
+       "matching is longer than 32 bytes"},
+      {"profile_id 128", json(attach_with(quoted("profile_id", p128))), 404, "no profile with..."},
+      {"profile_id 129", json(attach_with(quoted("profile_id", p129))), 400,
+       "profile_id is longer than 128 bytes"},
+      {"email 129", json(attach_with(R"("matching":"email",)" + quoted("email", p129))), 400,
+       "email is longer than 128 bytes"},
+      {"phone 129", json(attach_with(R"("matching":"phone",)" + quoted("phone", p129))), 400,
+       "phone is longer than 128 bytes"},
+      {"field_name 128",
+       json(attach_with(R"("matching":"custom","field_value":"v",)" + quoted("field_name", p128))),
+       404, "no profile with..."},
+      {"field_name 129",
+       json(attach_with(R"("matching":"custom","field_value":"v",)" + quoted("field_name", p129))),
+       400, "field_name is longer than 128 bytes"},
+      {"field_value 129",
+       json(attach_with(R"("matching":"custom","field_name":"card",)" + quoted("field_value", p129))),
+       400, "field_value is longer than 128 bytes"},
+      {"cursor 1025", json(attach_with(quoted("cursor", std::string(1025, 'c')))), 400,
+       "cursor is longer than 1024 bytes"},
+  };
+  const auto before = ledger_->state_hash();
+  for (const FieldCase& c : cases) expect_answer(answer(call(&attach, c.body)), c);
+  EXPECT_EQ(ledger_->state_hash(), before);
+}
+
+TEST_F(LimitsTest, ExpireDateIsReadUpTo64Bytes) {
+  const std::string head = R"("loyalty_id":1,"code":"AAA111","expire_date":)";
+  Answer at = answer(call(&update, json(head + "\"" + std::string(64, '1') + "\"")));
+  EXPECT_EQ(at.error, 400);
+  EXPECT_TRUE(at.error_text.starts_with("expire_date must be an RFC 3339 date-time")) << at.error_text;
+  Answer over = answer(call(&update, json(head + "\"" + std::string(65, '1') + "\"")));
+  EXPECT_EQ(over.error, 400);
+  EXPECT_EQ(over.error_text, "expire_date is longer than 64 bytes");
+}
+
+TEST_F(LimitsTest, CodeOf40To1024BytesIs904AndLongerIs400) {
+  const auto before = ledger_->state_hash();
+  for (std::size_t n : {40u, 65u, 1024u}) {
+    const std::string fields = attach_with(R"("profile_id":"prof-1",)" + quoted("code", std::string(n, 'A')));
+    Answer a = answer(call(&attach, json(fields)));
+    EXPECT_EQ(a.error, 904) << n << ": " << a.error_text;
+    EXPECT_TRUE(a.error_text.ends_with("is longer than 39 characters")) << a.error_text;
+    Answer got = answer(call(&get_code, json(R"("loyalty_id":1,)" + quoted("code", std::string(n, 'A')))));
+    EXPECT_EQ(got.error, 904) << n;
+  }
+  Answer over = answer(call(&attach, json(attach_with(R"("profile_id":"prof-1",)" +
+                                                      quoted("code", std::string(1025, 'A'))))));
+  EXPECT_EQ(over.error, 400);
+  EXPECT_EQ(over.error_text, "code is longer than 1024 bytes");
+  EXPECT_EQ(ledger_->state_hash(), before);
+}
+
+TEST_F(LimitsTest, ImportAnswersEachCodeUpTo1024BytesOnItsOwn) {
+  Reply r = call(&import_codes, json(R"("loyalty_id":1,"codes":["NEW001",")" +
+                                     std::string(1024, 'A') + "\"]"));
+  ASSERT_EQ(error(r), 0) << r.body;
+  dom::element root = parse(r);
+  EXPECT_EQ(std::int64_t(root["inserted"]), 1);
+  EXPECT_EQ(std::int64_t(root["data"].at(1)["error"]), 904);
+  const auto before = ledger_->state_hash();
+  Answer over = answer(call(&import_codes, json(R"("loyalty_id":1,"codes":["NEW002",")" +
+                                                std::string(1025, 'A') + "\"]")));
+  EXPECT_EQ(over.error, 400);
+  EXPECT_EQ(over.error_text, "codes[1] is longer than 1024 bytes");
+  EXPECT_EQ(ledger_->state_hash(), before);
+}
+
+// `count` generated codes: "C" and six digits, as a JSON list body or repeated XML elements.
+std::string json_codes(std::size_t count) {
+  std::string out = R"({"token":"token-a","loyalty_id":1,"codes":[)";
+  for (std::size_t i = 0; i < count; ++i) {
+    out += (i == 0 ? "\"C" : ",\"C") + std::to_string(1'000'000 + i).substr(1) + "\"";
+  }
+  return out + "]}";
+}
+std::string xml_codes(std::size_t count) {
+  std::string out = "<xml><token>token-a</token><loyalty_id>1</loyalty_id>";
+  for (std::size_t i = 0; i < count; ++i) {
+    out += "<codes>C" + std::to_string(1'000'000 + i).substr(1) + "</codes>";
+  }
+  return out + "</xml>";
+}
+
+class SmallImportLimitTest : public AltcraftTest {
+ protected:
+  static ledger::LedgerOptions small() {
+    ledger::LedgerOptions o;
+    o.limits.codes_per_call_max = 2;
+    return o;
+  }
+  SmallImportLimitTest() : AltcraftTest(small(), nullptr) {}
+};
+
+TEST_F(SmallImportLimitTest, ListOf100000CodesIsTakenAndTheRestCountedAsDiscarded) {
+  Reply r = call(&import_codes, json_codes(kListItemsMax));
+  ASSERT_EQ(error(r), 0) << r.body.substr(0, 200);
+  dom::element root = parse(r);
+  EXPECT_EQ(std::int64_t(root["inserted"]), 2);
+  EXPECT_EQ(std::int64_t(root["discarded_by_limit"]), 99'998);
+  // In XML the limit counts every element: token and loyalty_id leave room for 99 998 codes.
+  Reply x = call(&import_codes, xml_codes(kListItemsMax - 2));
+  ASSERT_EQ(error(x), 0) << x.body.substr(0, 200);
+}
+
+TEST_F(SmallImportLimitTest, ListOverThe100000ItemLimitIs400AndImportsNothing) {
+  const auto before = ledger_->state_hash();
+  Answer j = answer(call(&import_codes, json_codes(kListItemsMax + 1)));
+  EXPECT_EQ(j.error, 400);
+  EXPECT_EQ(j.error_text, "codes has more than 100000 items");
+  Answer x = answer(call(&import_codes, xml_codes(kListItemsMax - 1)));
+  EXPECT_EQ(x.error, 400);
+  EXPECT_EQ(x.error_text, "request body has more than 100000 elements");
+  EXPECT_EQ(ledger_->state_hash(), before);
+}
+
+}  // namespace
+}  // namespace codeledger::server::altcraft::testing

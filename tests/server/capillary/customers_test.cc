@@ -1,0 +1,111 @@
+// POST /api_gateway/v1/customers/bulk: an externalId, email or phone identifies one customer
+// of the organisation (a second holder is refused whole, 409), a customer listed twice is
+// stored and counted once, and a bad custom field name is a 400 naming the field.
+#include "fixture.h"
+
+namespace codeledger::server::capillary::testing {
+namespace {
+
+class CustomersTest : public CapillaryTest {
+ protected:
+  Reply upsert(std::string_view body, const Caller* caller = nullptr) {
+    return call(&upsert_customers, http::verb::post, "/api_gateway/v1/customers/bulk", body, {},
+                caller);
+  }
+  // The customer id `by` finds for `value` in org A (0 when none).
+  ledger::CustomerId holder(ledger::MatchBy by, std::string value) {
+    ledger::Op op = setup_op();
+    auto found = ledger_.find_customer(op, {by, std::move(value), ""});
+    return found.ok() ? found->id : 0;
+  }
+  void SetUp() override {
+    CapillaryTest::SetUp();
+    Reply r = upsert(R"([{"customerId":566881933,"externalId":"crm-42","email":"a@example.com",)"
+                     R"("phone":"+911234"}])");
+    ASSERT_EQ(r.status, http::status::ok) << r.body;
+  }
+};
+
+TEST_F(CustomersTest, SecondCustomerWithTheSameExternalIdIsRefusedAndNothingStored) {
+  const auto before = ledger_.state_hash();
+  Reply r = upsert(R"([{"customerId":7},{"customerId":6,"externalId":"crm-42"}])");
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{409}) << r.body;
+  EXPECT_EQ(first_message(r),
+            "customers[1].externalId 'crm-42' already belongs to customer 566881933: it must "
+            "identify one customer");
+  EXPECT_EQ(ledger_.state_hash(), before);  // customer 7 was not stored either
+  EXPECT_EQ(holder(ledger::MatchBy::kExternalId, "crm-42"), kCustomer);
+}
+
+TEST_F(CustomersTest, EmailAndPhoneIdentifyOneCustomerToo) {
+  const auto before = ledger_.state_hash();
+  EXPECT_EQ(error_codes(upsert(R"([{"customerId":6,"email":"a@example.com"}])")),
+            std::vector<std::int64_t>{409});
+  EXPECT_EQ(error_codes(upsert(R"([{"customerId":6,"phone":"+911234"}])")),
+            std::vector<std::int64_t>{409});
+  EXPECT_EQ(ledger_.state_hash(), before);
+  EXPECT_EQ(holder(ledger::MatchBy::kEmail, "a@example.com"), kCustomer);
+  EXPECT_EQ(holder(ledger::MatchBy::kPhone, "+911234"), kCustomer);
+}
+
+TEST_F(CustomersTest, TwoEntriesOfOneCallClaimingTheSameIdentifierAreRefused) {
+  const auto before = ledger_.state_hash();
+  Reply r = upsert(R"([{"customerId":6,"externalId":"crm-7"},{"customerId":8,"externalId":"crm-7"}])");
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{409}) << r.body;
+  EXPECT_NE(first_message(r).find("customers[1].externalId 'crm-7' already belongs to customer 6"),
+            std::string::npos)
+      << r.body;
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+TEST_F(CustomersTest, ReupsertingTheHolderWithItsOwnExternalIdStillWorks) {
+  Reply r = upsert(R"([{"customerId":566881933,"externalId":"crm-42","email":"new@example.com"}])");
+  ASSERT_EQ(r.status, http::status::ok) << r.body;
+  EXPECT_EQ(std::int64_t(data(r)["upserted"]), 1);
+  EXPECT_EQ(holder(ledger::MatchBy::kExternalId, "crm-42"), kCustomer);
+  EXPECT_EQ(holder(ledger::MatchBy::kEmail, "new@example.com"), kCustomer);
+  EXPECT_EQ(holder(ledger::MatchBy::kEmail, "a@example.com"), 0u);
+}
+
+TEST_F(CustomersTest, AnIdentifierTheHolderGivesUpInTheSameCallCanMove) {
+  Reply r = upsert(R"([{"customerId":6,"externalId":"crm-42"},)"
+                   R"({"customerId":566881933,"externalId":"crm-99"}])");
+  ASSERT_EQ(r.status, http::status::ok) << r.body;
+  EXPECT_EQ(holder(ledger::MatchBy::kExternalId, "crm-42"), 6u);
+  EXPECT_EQ(holder(ledger::MatchBy::kExternalId, "crm-99"), kCustomer);
+}
+
+TEST_F(CustomersTest, AnotherOrganisationMayUseTheSameExternalId) {
+  Reply r = upsert(R"([{"customerId":6,"externalId":"crm-42"}])", &caller_b_);
+  EXPECT_EQ(r.status, http::status::ok) << r.body;
+  EXPECT_EQ(holder(ledger::MatchBy::kExternalId, "crm-42"), kCustomer);
+}
+
+TEST_F(CustomersTest, CustomFieldValuesMayBeShared) {
+  Reply r = upsert(R"([{"customerId":6,"customFields":{"tier":"gold"}},)"
+                   R"({"customerId":8,"customFields":{"tier":"gold"}}])");
+  EXPECT_EQ(r.status, http::status::ok) << r.body;
+}
+
+TEST_F(CustomersTest, CustomerListedTwiceIsStoredOnceWithItsLastEntryAndCountedOnce) {
+  Reply r = upsert(R"([{"customerId":6,"externalId":"crm-6a"},{"customerId":"6","externalId":"crm-6b"}])");
+  ASSERT_EQ(r.status, http::status::ok) << r.body;
+  EXPECT_EQ(std::int64_t(data(r)["upserted"]), 1);
+  EXPECT_EQ(holder(ledger::MatchBy::kExternalId, "crm-6b"), 6u);
+  EXPECT_EQ(holder(ledger::MatchBy::kExternalId, "crm-6a"), 0u);
+}
+
+TEST_F(CustomersTest, EmptyCustomFieldNameIs400NamingTheField) {
+  const auto before = ledger_.state_hash();
+  for (const char* body : {R"([{"customerId":8,"customFields":{"":"x"}}])",
+                           R"([{"customerId":8,"customFields":{"a\u0000b":"x"}}])"}) {
+    Reply r = upsert(body);
+    EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{400}) << body << " -> " << r.body;
+    EXPECT_EQ(first_message(r),
+              "customers[0].customFields has a field name that is empty or holds a NUL character");
+  }
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+}  // namespace
+}  // namespace codeledger::server::capillary::testing
