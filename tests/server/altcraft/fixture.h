@@ -95,4 +95,15 @@ class AltcraftTest : public ::testing::Test {
   pugi::xml_document xml_doc_;
 };
 
+// An import limit of two codes a call: codes beyond it are discarded and counted.
+class SmallImportLimitTest : public AltcraftTest {
+ protected:
+  static ledger::LedgerOptions small() {
+    ledger::LedgerOptions o;
+    o.limits.codes_per_call_max = 2;
+    return o;
+  }
+  SmallImportLimitTest() : AltcraftTest(small(), nullptr) {}
+};
+
 }  // namespace codeledger::server::altcraft::testing

@@ -132,16 +132,6 @@ std::string xml_codes(std::size_t count) {
   return out + "</xml>";
 }
 
-class SmallImportLimitTest : public AltcraftTest {
- protected:
-  static ledger::LedgerOptions small() {
-    ledger::LedgerOptions o;
-    o.limits.codes_per_call_max = 2;
-    return o;
-  }
-  SmallImportLimitTest() : AltcraftTest(small(), nullptr) {}
-};
-
 TEST_F(SmallImportLimitTest, ListOf100000CodesIsTakenAndTheRestCountedAsDiscarded) {
   Reply r = call(&import_codes, json_codes(kListItemsMax));
   ASSERT_EQ(error(r), 0) << r.body.substr(0, 200);

@@ -122,17 +122,7 @@ TEST_F(PoolTest, ImportAndExportNeedTheAdminScope) {
   EXPECT_EQ(error(call(&export_all, json(R"("loyalty_id":1)", kTokenAWrite))), 403);
 }
 
-class SmallLimitPoolTest : public AltcraftTest {
- protected:
-  static ledger::LedgerOptions small() {
-    ledger::LedgerOptions o;
-    o.limits.codes_per_call_max = 2;
-    return o;
-  }
-  SmallLimitPoolTest() : AltcraftTest(small(), nullptr) {}
-};
-
-TEST_F(SmallLimitPoolTest, CodesBeyondThePerCallLimitAreDiscardedAndCounted) {
+TEST_F(SmallImportLimitTest, CodesBeyondThePerCallLimitAreDiscardedAndCounted) {
   Reply r = call(&import_codes, json(R"("loyalty_id":1,"codes":["NEW001","NEW002","NEW003"])"));
   ASSERT_EQ(error(r), 0) << r.body;
   dom::element root = parse(r);
