@@ -186,50 +186,6 @@ Result<std::vector<EarnedView>> Ledger::wallet(Op& op, CustomerId customer) cons
   return out;
 }
 
-namespace {
-Status check_profile(const CustomerProfile& p, std::size_t bytes_max) {
-  if (p.id == 0) return Status(ErrorCode::kInvalidCustomer, "customerId must be positive");
-  auto too_long = [&](const std::string& s) { return s.size() > bytes_max; };
-  if (too_long(p.external_id) || too_long(p.email) || too_long(p.phone)) {
-    return Status(ErrorCode::kInvalidRequest, "customer " + std::to_string(p.id) +
-                                                  ": identifiers are limited to " +
-                                                  std::to_string(bytes_max) + " bytes");
-  }
-  for (const auto& [name, value] : p.custom_fields) {
-    if (name.empty() || too_long(name) || too_long(value) || name.find('\0') != std::string::npos) {
-      return Status(ErrorCode::kInvalidRequest,
-                    "customer " + std::to_string(p.id) + ": custom field name or value is invalid");
-    }
-  }
-  return Status::Ok();
-}
-}  // namespace
-
-Result<std::size_t> Ledger::upsert_customers(Op& op, std::span<const CustomerProfile> profiles) {
-  const LedgerLimits& limits = impl_->options.limits;
-  if (profiles.empty()) return Status(ErrorCode::kInvalidRequest, "profiles must not be empty");
-  if (profiles.size() > limits.profiles_per_upsert_max) {
-    return Status(ErrorCode::kLimitExceeded, "more than profiles_per_upsert_max (" +
-                                                 std::to_string(limits.profiles_per_upsert_max) +
-                                                 ") profiles");
-  }
-  for (const auto& p : profiles) {
-    if (Status s = check_profile(p, limits.identifier_bytes_max); !s.ok()) return s;
-  }
-  OrgState* org = impl_->find_org(op.org);
-  if (org == nullptr) {
-    return Status(ErrorCode::kNotFound, "organisation " + std::to_string(op.org) + " is not configured");
-  }
-  std::vector<std::uint32_t> shards;
-  for (const auto& p : profiles) shards.push_back(impl_->customer_shard(org->id, p.id));
-  detail::ShardGuard guard(*impl_, std::move(shards));
-  detail::raise_lsn(op, guard.max_lsn());
-  Event ev{impl_->header(op),
-           CustomersUpserted{std::vector<CustomerProfile>(profiles.begin(), profiles.end())}};
-  if (Status s = impl_->commit(op, ev); !s.ok()) return s;
-  return profiles.size();
-}
-
 Result<CustomerProfile> Ledger::find_customer(Op& op, const CustomerMatch& match) const {
   Status not_found(ErrorCode::kNotFound, "customer '" + match.value + "' not found");
   OrgState* org = impl_->find_org(op.org);

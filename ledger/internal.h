@@ -7,6 +7,8 @@
 //  - OrgState: constant after construction (id, slot); promotions are immutable versions
 //    published through atomics (readers never lock); writers hold OrgState::promo_mu.
 //  - Secondary customer indexes of an org: OrgState::index_mu, always taken after shard locks.
+//  - Customer upserts of an org: OrgState::upsert_mu, taken before shard locks and index_mu,
+//    held from the identifier check to the commit.
 #pragma once
 
 #include <algorithm>
@@ -117,6 +119,9 @@ struct OrgState {
 
   mutable std::mutex index_mu;
   CustomerIndexes indexes;  // guarded by index_mu
+  // Serialises customer upserts of this org, each from its identifier check to its commit
+  // (customers.cc). Taken before any shard lock.
+  std::mutex upsert_mu;
 
   const PromotionState* promotion(std::uint32_t number) const {
     if (number == 0 || number > promotion_count.load(std::memory_order_acquire)) return nullptr;

@@ -188,7 +188,9 @@ class Ledger {
                                                  std::span<const EarnRevokeRequest> requests);
   Result<std::vector<EarnedView>> wallet(Op& op, CustomerId customer) const;
 
-  // Customers.
+  // Customers. Stores each customer's last entry of `profiles` and answers how many customers
+  // it stored. kConflict, storing nothing, when an externalId, email or phone would belong to
+  // two customers (matching must find one); the message names customers[i] of `profiles`.
   Result<std::size_t> upsert_customers(Op& op, std::span<const CustomerProfile> profiles);
   Result<CustomerProfile> find_customer(Op& op, const CustomerMatch& match) const;
 

@@ -1,5 +1,8 @@
 #include "tests/ledger/fixture.h"
 
+#include <atomic>
+#include <thread>
+
 namespace codeledger::ledger::testing {
 namespace {
 
@@ -97,6 +100,35 @@ TEST_F(LedgerTest, RevokeEarnsReportsEachOutcome) {
   req.items = {item};
   EXPECT_CODE(ledger_.redeem(o, req), kEarnedPromotionRevoked);
   EXPECT_CODE(ledger_.wallet(o, 0), kInvalidCustomer);
+}
+
+// Two calls racing to give the same externalId to two customers: exactly one wins, and the
+// index names the winner (the check and the commit are one step).
+TEST_F(LedgerTest, RacingUpsertsCannotGiveOneExternalIdToTwoCustomers) {
+  for (int round = 0; round < 50; ++round) {
+    const std::string ext = "race-" + std::to_string(round);
+    std::atomic<int> won{0};
+    std::vector<std::thread> threads;
+    for (CustomerId id : {CustomerId(1000 + 2 * round), CustomerId(1001 + 2 * round)}) {
+      threads.emplace_back([&, id] {
+        Op o = op();
+        CustomerProfile p;
+        p.id = id;
+        p.external_id = ext;
+        std::vector<CustomerProfile> profs{p};
+        auto r = ledger_.upsert_customers(o, profs);
+        if (r.ok()) {
+          won.fetch_add(1);
+        } else {
+          EXPECT_EQ(r.status().code(), ErrorCode::kConflict) << r.status().message();
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(won.load(), 1) << ext;
+    Op o = op();
+    EXPECT_TRUE(ledger_.find_customer(o, {MatchBy::kExternalId, ext, ""}).ok());
+  }
 }
 
 TEST_F(LedgerTest, CustomersAreFoundByEveryIdentifier) {
