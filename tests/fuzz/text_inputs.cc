@@ -1,12 +1,14 @@
 // Text the server reads before any handler: the raw request head (the smuggling screen,
 // then Beast's parser, as a session runs them) and the configuration file.
 //
-// request_head: find_head_end finds the blank line or nothing; a head the screen accepts is
+// request_head: find_head_end finds the blank line ("\r\n\r\n", or a bare "\n\n" the screen
+// always refuses) or nothing; a head the screen accepts is
 // parsed by Beast with the server's default limits without a crash (Beast may still refuse
 // it: that is a 400 in the session).
 //
 // config_file: parse_config on any bytes either fails with a message naming the source or
 // yields a config; never a crash.
+#include <algorithm>
 #include <string>
 #include <string_view>
 
@@ -27,8 +29,12 @@ int request_head(const std::uint8_t* data, std::size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
   const std::size_t end = server::find_head_end(bytes);
   if (end == 0) return 0;
-  CL_FUZZ_CHECK(end >= 4 && end <= size && bytes.substr(end - 4, 4) == "\r\n\r\n", "find_head_end");
-  if (!server::screen_request_head(bytes.substr(0, end)).empty()) return 0;
+  const std::string_view head = bytes.substr(0, std::min(end, size));
+  const bool crlf_end = end >= 4 && head.ends_with("\r\n\r\n");
+  CL_FUZZ_CHECK(end <= size && (crlf_end || head.ends_with("\n\n")), "find_head_end");
+  // A head ended by a bare-LF blank line is there to be refused at once.
+  if (!crlf_end) CL_FUZZ_CHECK(!server::screen_request_head(head).empty(), "a bare-LF head passed the screen");
+  if (!server::screen_request_head(head).empty()) return 0;
   const server::HttpLimits limits;
   server::RequestParser parser;  // the session's: keeps only the fields the server reads
   parser.header_limit(static_cast<std::uint32_t>(limits.header_bytes_max));
@@ -50,6 +56,7 @@ std::vector<std::string> request_head_seeds() {
       "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
       "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
       "GET / HTTP/1.1\r\nX: a\r\n b\r\n\r\n",
+      "T . HOT / HTTP/1.1\r\n\n\r\n",  // a blank line of a bare LF (session 29's finding)
   };
 }
 
