@@ -20,6 +20,10 @@ Args::Args(std::vector<std::string_view> words, const std::set<std::string_view>
       inline_value = name.substr(eq + 1);
       name = name.substr(0, eq);
     }
+    // Last-one-wins would silently drop a value (`--code A --code B` shows only B).
+    if (values_.count(std::string(name))) {
+      throw CliError::usage("--" + std::string(name) + " given more than once");
+    }
     if (bool_flags.count(name)) {
       if (inline_value) throw CliError::usage("--" + std::string(name) + " takes no value");
       values_[std::string(name)] = "";
@@ -91,6 +95,15 @@ std::optional<int> digits(std::string_view text, std::size_t& pos, std::size_t n
   return v;
 }
 
+bool is_leap(std::int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+// Rejects 2023-02-31 instead of letting days_from_civil roll it into March.
+bool valid_date(std::int64_t y, int m, int d) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (m < 1 || m > 12 || d < 1) return false;
+  return d <= kDays[m - 1] + (m == 2 && is_leap(y) ? 1 : 0);
+}
+
 bool expect(std::string_view text, std::size_t& pos, char c) {
   if (pos >= text.size() || text[pos] != c) return false;
   ++pos;
@@ -118,7 +131,7 @@ std::optional<std::int64_t> parse_iso_time(std::string_view text) {
   auto mo = digits(text, pos, 2);
   if (!mo || !expect(text, pos, '-')) return std::nullopt;
   auto d = digits(text, pos, 2);
-  if (!d || *mo < 1 || *mo > 12 || *d < 1 || *d > 31) return std::nullopt;
+  if (!d || !valid_date(*y, *mo, *d)) return std::nullopt;
   const std::int64_t day_ms = days_from_civil(*y, *mo, *d) * 86'400'000LL;
   if (pos == text.size()) return day_ms;
   if (!expect(text, pos, 'T')) return std::nullopt;

@@ -1,6 +1,7 @@
 // `keys add | list | revoke`: API keys in codeledgerd's config file. A new secret is printed
 // once and only its salted hash is stored (scheme in server/crypto/secrets.h).
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 
 #include "server/crypto/secrets.h"
@@ -17,6 +18,7 @@ using crypto::salted_secret_hash;
 using crypto::to_hex;
 
 constexpr std::size_t kSaltBytes = 16;
+constexpr std::uint64_t kRateLimitMax = UINT32_MAX;  // server/http/config.h: std::uint32_t
 // 24 bytes print as 48 hex characters: never mistaken for a 32-character md5hex, which the
 // token endpoint would otherwise try to use as a digest first.
 constexpr std::size_t kSecretBytes = 24;
@@ -49,10 +51,18 @@ std::string config_path(const Args& args) {
   return *p;
 }
 
+bool has_control_char(const std::string& s) {
+  return std::any_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
+
+// No ':' (Basic auth splits on it) and no control characters (an HTTP header cannot carry
+// them, and they would break `keys list` and the access log).
 std::string required_name(const Args& args) {
   auto name = args.get("name");
-  if (!name || name->empty() || name->find(':') != std::string::npos) {
-    throw CliError("--name: required, non-empty and without ':' (Basic auth splits on it)");
+  if (!name || name->empty() || name->find(':') != std::string::npos ||
+      has_control_char(*name)) {
+    throw CliError("--name: required, non-empty, without ':' or control characters");
   }
   return *name;
 }
@@ -69,8 +79,12 @@ int keys_add(const Args& args) {
   key.scopes = parse_scopes(args.get_or("scopes", "read,write"));
   key.rate_limit_per_minute = args.get_u64("rate-per-minute").value_or(1000);
   key.rate_limit_burst = args.get_u64("burst").value_or(100);
-  if (*key.rate_limit_per_minute == 0 || *key.rate_limit_burst == 0) {
-    throw CliError("--rate-per-minute and --burst must be at least 1");
+  // codeledgerd holds both as uint32 and refuses to start on a config with larger values.
+  for (auto v : {*key.rate_limit_per_minute, *key.rate_limit_burst}) {
+    if (v == 0 || v > kRateLimitMax) {
+      throw CliError("--rate-per-minute and --burst must be between 1 and " +
+                     std::to_string(kRateLimitMax));
+    }
   }
   const std::string salt = random_bytes(kSaltBytes);
   const std::string secret = to_hex(random_bytes(kSecretBytes));
@@ -109,7 +123,9 @@ int keys_list(const Args& args) {
 
 int keys_revoke(const Args& args) {
   KeysConfig config = KeysConfig::load(config_path(args));
-  const std::string name = required_name(args);
+  // Any existing name can be revoked, even one a hand-edited config gave odd characters.
+  const std::string name = args.get_or("name", "");
+  if (name.empty()) throw CliError("--name: required");
   auto& keys = config.keys();
   auto it =
       std::find_if(keys.begin(), keys.end(), [&](const KeyEntry& k) { return k.name == name; });

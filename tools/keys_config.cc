@@ -165,6 +165,9 @@ KeysConfig::~KeysConfig() = default;
 
 KeysConfig KeysConfig::load(const std::string& path) {
   KeysConfig c(path);
+  if (std::error_code ec; std::filesystem::is_directory(path, ec)) {
+    throw CliError("config " + path + ": is a directory, expected a JSON file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     if (std::filesystem::exists(path)) throw CliError("config " + path + ": cannot open");
@@ -179,6 +182,13 @@ KeysConfig KeysConfig::load(const std::string& path) {
   }
   if (root.get(c.doc_->root)) throw CliError("config " + path + ": expected a JSON object");
   dom::array keys, orgs;
+  // render() rewrites both as arrays: anything else would be silently dropped.
+  for (const char* field : {"api_keys", "organisations"}) {
+    dom::element e;
+    if (c.doc_->root[field].get(e) == simdjson::SUCCESS && !e.is_array()) {
+      throw CliError("config " + path + ": " + field + ": expected an array");
+    }
+  }
   if (c.doc_->root["api_keys"].get(keys) == simdjson::SUCCESS) {
     std::size_t i = 0;
     for (dom::element e : keys) c.keys_.push_back(read_entry(path, i++, e));
@@ -257,7 +267,12 @@ void KeysConfig::save() const {
   const fs::path target = fs::absolute(path_);
   const std::string tmp = target.string() + ".tmp." + std::to_string(::getpid());
   struct stat st {};
-  const mode_t mode = ::stat(target.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0600;
+  const bool exists = ::stat(target.c_str(), &st) == 0;
+  const mode_t mode = exists ? (st.st_mode & 07777) : 0600;
+  // rename() would replace a file the operator made read-only (even for root); refuse.
+  if (exists && ((mode & 0222) == 0 || ::access(target.c_str(), W_OK) != 0)) {
+    throw CliError("config " + path_ + " is read-only; left unchanged");
+  }
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) throw CliError("cannot create " + tmp + ": " + std::strerror(errno));
   std::size_t done = 0;

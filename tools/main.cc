@@ -41,13 +41,21 @@ int dispatch(const Words& words) {
   throw CliError::usage("unknown command '" + std::string(cmd) + "'");
 }
 
+// `ledgerctl wal dump --help` and the like: asking for help is never a usage error.
+bool asks_for_help(const Words& words) {
+  for (std::string_view w : words) {
+    if (w == "--help" || w == "-h") return true;
+  }
+  return false;
+}
+
 }  // namespace
 }  // namespace codeledger::tools
 
 int main(int argc, char** argv) {
   using namespace codeledger::tools;
   Words words(argv + 1, argv + argc);
-  if (words.empty() || words[0] == "--help" || words[0] == "-h" || words[0] == "help") {
+  if (words.empty() || words[0] == "help" || asks_for_help(words)) {
     std::fputs(usage_text().c_str(), words.empty() ? stderr : stdout);
     return words.empty() ? kExitUsage : kExitOk;
   }

@@ -112,6 +112,8 @@ int run_replay(const Words& words) {
   if (args.has("write-snapshot") && args.has("summary")) {
     throw CliError::usage("choose one of --write-snapshot FILE and --summary");
   }
+  // Checked before a replay that may take minutes, and again just before the rename.
+  if (auto file = args.get("write-snapshot")) check_new_snapshot_path(*file);
   const std::string dir = args.get_or("data-dir", std::string(kDefaultDataDir));
   const std::uint64_t target = all_digits(*until)
                                    ? parse_u64(*until, "--until")

@@ -26,9 +26,24 @@ bool load_snapshot_file(const std::string& path, const wal::SnapshotInfo& info,
   return st.ok();
 }
 
+void check_new_snapshot_path(const std::string& path) {
+  namespace fs = std::filesystem;
+  if (path.empty()) throw CliError::usage("--write-snapshot needs a file name");
+  std::error_code ec;
+  if (fs::symlink_status(path, ec).type() != fs::file_type::not_found) {
+    throw CliError("cannot write snapshot " + path +
+                   ": it already exists (left unchanged; remove it or choose a new name)");
+  }
+  const fs::path parent = fs::absolute(path).parent_path();
+  if (!fs::is_directory(parent, ec)) {
+    throw CliError("cannot write snapshot " + path + ": no directory " + parent.string());
+  }
+}
+
 void write_snapshot_file(const std::string& path, std::uint64_t covered_lsn, std::int64_t time_ms,
                          std::string_view payload) {
   namespace fs = std::filesystem;
+  check_new_snapshot_path(path);  // again: the replay before this may have taken a while
   const fs::path target = fs::absolute(path);
   const fs::path staging =
       target.parent_path() / (".ledgerctl-snapshot-" + std::to_string(::getpid()) + ".d");

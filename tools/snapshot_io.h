@@ -18,6 +18,10 @@ wal::SnapshotInfo inspect_snapshot_file(const std::string& path);
 bool load_snapshot_file(const std::string& path, const wal::SnapshotInfo& info,
                         ledger::Ledger& into, std::string* problem);
 
+// Throws CliError unless `path` names a new file in an existing directory: replay must never
+// replace a file (a WAL segment, the live snapshot) nor create directories by accident.
+void check_new_snapshot_path(const std::string& path);
+
 // Written by wal::write_snapshot into a fresh directory next to `path`, then renamed onto
 // it: the same temp + fsync + rename + directory fsync sequence the server uses, and the
 // same format, so the result can be dropped into a data directory.

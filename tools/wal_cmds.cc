@@ -30,6 +30,13 @@ std::optional<ledger::Mode> mode_flag(const Args& args) {
   return m;
 }
 
+// Same rule as `history`: a word that cannot be a code is a typo, not "no events".
+const std::string& checked_code(const std::string& code) {
+  auto key = ledger::CodeKey::make(code);
+  if (!key.ok()) throw CliError("--code: '" + code + "' is not a code: " + key.status().message());
+  return code;
+}
+
 DumpFilter dump_filter(const Args& args) {
   DumpFilter f;
   f.from_lsn = args.get_u64("from-lsn").value_or(1);
@@ -37,8 +44,13 @@ DumpFilter dump_filter(const Args& args) {
   if (auto s = args.get("since")) f.since_ms = parse_iso_time_or_throw(*s, "--since");
   if (auto u = args.get("until")) f.until_ms = parse_iso_time_or_throw(*u, "--until");
   f.org = args.get_u64("org");
-  if (auto c = args.get("code")) f.code.emplace(CodeTarget{*c, f.org, mode_flag(args)});
+  if (auto c = args.get("code")) {
+    f.code.emplace(CodeTarget{checked_code(*c), f.org, mode_flag(args)});
+  }
+  // Filters that can never match would print nothing and exit 0, as if no event qualified.
+  if (args.has("mode") && !f.code) throw CliError::usage("--mode needs --code");
   if (f.from_lsn > f.to_lsn) throw CliError("--from-lsn is above --to-lsn");
+  if (f.since_ms > f.until_ms) throw CliError("--since is after --until");
   return f;
 }
 
@@ -72,7 +84,7 @@ int wal_dump(const Args& args) {
   });
   std::fflush(stdout);
   std::fprintf(stderr, "ledgerctl: %llu events shown; read %s\n",
-               static_cast<unsigned long long>(shown), report.summary().c_str());
+               static_cast<unsigned long long>(shown), report_only_summary(report).c_str());
   return kExitOk;
 }
 

@@ -145,5 +145,80 @@ TEST(Keys, RejectsDuplicatesBadScopesAndBrokenConfig) {
   std::filesystem::remove_all(dir);
 }
 
+// codeledgerd keeps both limits as uint32 and refuses to start on larger values; keys add
+// used to write them anyway.
+TEST(Keys, RateLimitsAboveWhatTheServerAcceptsAreRejected) {
+  const std::string dir = make_temp_dir();
+  const std::string config = dir + "/c.json";
+  std::ofstream(config) << kExisting;
+  const std::string before = read_file(config);
+  auto big_rate = run_ledgerctl({"keys", "add", "--config", config, "--name", "a", "--org",
+                                 "100737", "--rate-per-minute", "4294967296"});
+  EXPECT_EQ(big_rate.exit_code, 2) << big_rate.out;
+  EXPECT_NE(big_rate.err.find("between 1 and 4294967295"), std::string::npos) << big_rate.err;
+  auto big_burst = run_ledgerctl(
+      {"keys", "add", "--config", config, "--name", "a", "--org", "100737", "--burst",
+       "18446744073709551615"});
+  EXPECT_EQ(big_burst.exit_code, 2) << big_burst.out;
+  EXPECT_EQ(read_file(config), before);
+  auto max = run_ledgerctl({"keys", "add", "--config", config, "--name", "a", "--org", "100737",
+                            "--rate-per-minute", "4294967295", "--burst", "4294967295"});
+  EXPECT_EQ(max.exit_code, 0) << max.err;
+  std::filesystem::remove_all(dir);
+}
+
+// An "api_keys" (or "organisations") that is not an array used to be replaced by the new
+// key's array, silently dropping what was there; a directory read as "not valid JSON: Empty".
+TEST(Keys, NonArrayKeysFieldAndDirectoryConfigAreErrors) {
+  const std::string dir = make_temp_dir();
+  const std::string config = dir + "/c.json";
+  const std::string odd = "{\"api_keys\": {\"k\": 1}}";
+  std::ofstream(config) << odd;
+  auto add = run_ledgerctl({"keys", "add", "--config", config, "--name", "a", "--org", "1"});
+  EXPECT_EQ(add.exit_code, 2) << add.out;
+  EXPECT_NE(add.err.find("api_keys: expected an array"), std::string::npos) << add.err;
+  EXPECT_EQ(read_file(config), odd);
+  std::ofstream(config, std::ios::trunc) << "{\"organisations\": 5}";
+  EXPECT_EQ(
+      run_ledgerctl({"keys", "add", "--config", config, "--name", "a", "--org", "1"}).exit_code, 2);
+  EXPECT_EQ(read_file(config), "{\"organisations\": 5}");
+  auto d = run_ledgerctl({"keys", "list", "--config", dir});
+  EXPECT_EQ(d.exit_code, 2);
+  EXPECT_NE(d.err.find("is a directory"), std::string::npos) << d.err;
+  std::filesystem::remove_all(dir);
+}
+
+// A name with a newline was stored: no HTTP header can carry it, and `keys list` broke.
+TEST(Keys, NamesWithControlCharactersAreRejected) {
+  const std::string dir = make_temp_dir();
+  const std::string config = dir + "/c.json";
+  for (const char* name : {"new\nline", "tab\there", "bell\x07"}) {
+    auto r = run_ledgerctl({"keys", "add", "--config", config, "--name", name, "--org", "1"});
+    EXPECT_EQ(r.exit_code, 2) << r.out;
+    EXPECT_NE(r.err.find("control characters"), std::string::npos) << r.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(config));
+  std::filesystem::remove_all(dir);
+}
+
+// rename() replaces a read-only file without complaint (and root ignores the mode anyway):
+// keys add/revoke used to rewrite a config the operator had made read-only.
+TEST(Keys, ReadOnlyConfigIsLeftUnchanged) {
+  const std::string dir = make_temp_dir();
+  const std::string config = dir + "/c.json";
+  std::ofstream(config) << kExisting;
+  ASSERT_EQ(::chmod(config.c_str(), 0444), 0);
+  auto add = run_ledgerctl({"keys", "add", "--config", config, "--name", "a", "--org", "100737"});
+  EXPECT_EQ(add.exit_code, 2) << add.out;
+  EXPECT_NE(add.err.find("read-only"), std::string::npos) << add.err;
+  EXPECT_EQ(add.out.find("secret"), std::string::npos) << "a secret for a key never stored";
+  EXPECT_EQ(read_file(config), kExisting);
+  std::size_t files = 0;
+  for (auto& e : std::filesystem::directory_iterator(dir)) files += e.is_regular_file();
+  EXPECT_EQ(files, 1u) << "temp file left behind";
+  EXPECT_EQ(run_ledgerctl({"keys", "list", "--config", config}).exit_code, 0);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace codeledger::tools::testing

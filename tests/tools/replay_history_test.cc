@@ -64,6 +64,31 @@ TEST(Replay, WriteSnapshotThenInspectShowsTheSameState) {
   std::filesystem::remove_all(dir);
 }
 
+// --write-snapshot used to rename over any existing file (a WAL segment of the data directory
+// included) and to create missing parent directories, reporting success either way.
+TEST(Replay, WriteSnapshotNeverReplacesAFileNorCreatesDirectories) {
+  const auto& h = LedgerHistory::get();
+  const std::string tmp = make_temp_dir();
+  const std::string data = tmp + "/data";
+  std::filesystem::copy(h.data_dir(), data);
+  const std::string segment = data + "/" + h.segment_name(0);
+  const std::string before = read_file(segment);
+  auto over = run_ledgerctl(
+      {"replay", "--until", "5", "--write-snapshot", segment, "--data-dir", data});
+  EXPECT_EQ(over.exit_code, 2) << over.out;
+  EXPECT_NE(over.err.find("already exists"), std::string::npos) << over.err;
+  EXPECT_EQ(read_file(segment), before);
+  EXPECT_EQ(run_ledgerctl({"wal", "verify", "--data-dir", data}).exit_code, 0);
+  auto nodir = run_ledgerctl({"replay", "--until", "5", "--write-snapshot",
+                              tmp + "/missing/x.snap", "--data-dir", data});
+  EXPECT_EQ(nodir.exit_code, 2) << nodir.out;
+  EXPECT_FALSE(std::filesystem::exists(tmp + "/missing"));
+  auto empty = run_ledgerctl({"replay", "--until", "5", "--write-snapshot=", "--data-dir", data});
+  EXPECT_EQ(empty.exit_code, 2) << empty.out;
+  EXPECT_NE(empty.err.find("needs a file name"), std::string::npos) << empty.err;
+  std::filesystem::remove_all(tmp);
+}
+
 TEST(Replay, BeyondTheEndOfTheLogIsAnError) {
   auto r =
       run_ledgerctl({"replay", "--until", "999999", "--data-dir", LedgerHistory::get().data_dir()});

@@ -123,5 +123,79 @@ TEST(Ledgerctl, UsageErrorsExitTwo) {
   EXPECT_EQ(run_ledgerctl({"--help"}).exit_code, 0);
 }
 
+// `ledgerctl <command> --help` used to fail with "unknown flag --help" (exit 2).
+TEST(Ledgerctl, HelpAfterAnyCommandPrintsUsageAndExitsZero) {
+  for (std::vector<std::string> cmd :
+       {std::vector<std::string>{"wal", "dump", "--help"}, {"wal", "verify", "-h"},
+        {"replay", "--help"}, {"history", "--help"}, {"snapshot", "inspect", "--help"},
+        {"keys", "add", "--help"}, {"keys", "--help"}}) {
+    auto r = run_ledgerctl(cmd);
+    EXPECT_EQ(r.exit_code, 0) << cmd[0] << ": " << r.err;
+    EXPECT_NE(r.out.find("usage: ledgerctl"), std::string::npos) << cmd[0] << ": " << r.out;
+  }
+}
+
+// A torn tail is left alone, but dump's closing line said "cut <file> at offset N, dropped M
+// bytes", as if ledgerctl had truncated the segment.
+TEST(WalDump, TornTailSummaryDoesNotClaimACut) {
+  const auto& h = LedgerHistory::get();
+  const std::string tmp = make_temp_dir();
+  const std::string data = tmp + "/data";
+  std::filesystem::copy(h.data_dir(), data);
+  std::string last;
+  for (auto& e : std::filesystem::directory_iterator(data)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("wal-", 0) == 0 && e.path().string() > last) last = e.path().string();
+  }
+  ASSERT_FALSE(last.empty());
+  const auto size = std::filesystem::file_size(last);
+  std::filesystem::resize_file(last, size - 20);
+  auto r = run_ledgerctl({"wal", "dump", "--data-dir", data});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const auto err = lines_of(r.err);
+  ASSERT_FALSE(err.empty());
+  EXPECT_EQ(err.back().find("; cut "), std::string::npos) << err.back();
+  EXPECT_NE(err.back().find("not read, left as is"), std::string::npos) << err.back();
+  EXPECT_EQ(std::filesystem::file_size(last), size - 20);
+  std::filesystem::remove_all(tmp);
+}
+
+// `--code A --code B` used to keep only B (last one wins), silently.
+TEST(Ledgerctl, RepeatedFlagIsAUsageError) {
+  const auto& h = LedgerHistory::get();
+  auto r = run_ledgerctl({"wal", "dump", "--code", "SPRING100001", "--code", "SPRING100002",
+                          "--data-dir", h.data_dir()});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.err.find("--code given more than once"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+// Each used to print no events and exit 0, as if nothing in the log qualified.
+TEST(WalDump, FiltersThatCanNeverMatchAreErrors) {
+  const auto& h = LedgerHistory::get();
+  const std::vector<std::vector<std::string>> cases{
+      {"--code", "x"},
+      {"--mode", "DISCOUNT"},
+      {"--since", "2023-11-14T22:20:00Z", "--until", "2023-11-14T22:19:00Z"}};
+  for (auto args : cases) {
+    args.insert(args.begin(), {"wal", "dump", "--data-dir", h.data_dir()});
+    auto r = run_ledgerctl(args);
+    EXPECT_EQ(r.exit_code, 2) << args[4] << ": " << r.out;
+    EXPECT_EQ(r.out, "") << args[4];
+  }
+}
+
+// 2023-02-31 used to roll over into March and be accepted as 2023-03-03.
+TEST(Ledgerctl, ImpossibleCalendarDatesAreRejected) {
+  const auto& h = LedgerHistory::get();
+  for (const char* t : {"2023-02-29", "2023-02-31T00:00:00Z", "2023-04-31", "2023-11-31"}) {
+    auto r = run_ledgerctl({"replay", "--until", t, "--data-dir", h.data_dir()});
+    EXPECT_EQ(r.exit_code, 2) << t << ": " << r.out;
+    EXPECT_NE(r.err.find("expected an ISO time"), std::string::npos) << t << ": " << r.err;
+  }
+  auto leap = run_ledgerctl({"wal", "dump", "--since", "2024-02-29", "--data-dir", h.data_dir()});
+  EXPECT_EQ(leap.exit_code, 0) << leap.err;
+}
+
 }  // namespace
 }  // namespace codeledger::tools::testing
