@@ -49,6 +49,7 @@ DumpFilter dump_filter(const Args& args) {
   }
   // Filters that can never match would print nothing and exit 0, as if no event qualified.
   if (args.has("mode") && !f.code) throw CliError::usage("--mode needs --code");
+  if (f.to_lsn == 0) throw CliError("--to-lsn 0 is below the first LSN, 1");
   if (f.from_lsn > f.to_lsn) throw CliError("--from-lsn is above --to-lsn");
   if (f.since_ms > f.until_ms) throw CliError("--since is after --until");
   return f;

@@ -183,6 +183,10 @@ TEST(WalDump, FiltersThatCanNeverMatchAreErrors) {
     EXPECT_EQ(r.exit_code, 2) << args[4] << ": " << r.out;
     EXPECT_EQ(r.out, "") << args[4];
   }
+  // The message names the flag that was given, not a --from-lsn that was not.
+  auto zero = run_ledgerctl({"wal", "dump", "--to-lsn", "0", "--data-dir", h.data_dir()});
+  EXPECT_EQ(zero.exit_code, 2) << zero.out;
+  EXPECT_NE(zero.err.find("--to-lsn 0 is below the first LSN, 1"), std::string::npos) << zero.err;
 }
 
 // 2023-02-31 used to roll over into March and be accepted as 2023-03-03.
