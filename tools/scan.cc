@@ -45,17 +45,6 @@ wal::ReadReport scan_records(const ScanOptions& options, const RecordVisitorFn& 
   return report;
 }
 
-std::string report_only_summary(const wal::ReadReport& report) {
-  wal::ReadReport uncut = report;
-  uncut.cut = false;
-  std::string s = uncut.summary();
-  if (report.cut) {
-    s += "; torn tail in " + report.cut_file + " at offset " + std::to_string(report.cut_offset) +
-         " (" + std::to_string(report.bytes_dropped) + " bytes) not read, left as is";
-  }
-  return s;
-}
-
 wal::ReadReport scan_events(const ScanOptions& options, const EventVisitor& visit) {
   return scan_records(options, [&](const wal::RecordRef& rec) {
     auto event = ledger::decode_event(rec.payload);

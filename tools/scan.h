@@ -29,10 +29,6 @@ using RecordVisitorFn = std::function<bool(const wal::RecordRef&)>;
 wal::ReadReport scan_events(const ScanOptions& options, const EventVisitor& visit);
 wal::ReadReport scan_records(const ScanOptions& options, const RecordVisitorFn& visit);
 
-// report.summary() for a report-only read: it says "cut ... dropped" as if the file had been
-// truncated; this names the torn tail as left alone instead.
-std::string report_only_summary(const wal::ReadReport& report);
-
 // First LSN still in the log (0 when there is no segment).
 std::uint64_t first_retained_lsn(const std::string& data_dir);
 

@@ -85,7 +85,7 @@ int wal_dump(const Args& args) {
   });
   std::fflush(stdout);
   std::fprintf(stderr, "ledgerctl: %llu events shown; read %s\n",
-               static_cast<unsigned long long>(shown), report_only_summary(report).c_str());
+               static_cast<unsigned long long>(shown), report.summary().c_str());
   return kExitOk;
 }
 

@@ -39,10 +39,13 @@ Result<std::vector<SegmentInfo>> list_segments(FileSystem& fs, const std::string
 std::string ReadReport::summary() const {
   std::string s = std::to_string(records) + " records in " + std::to_string(segments) +
                   " segments, lsn " + std::to_string(first_lsn) + ".." + std::to_string(last_lsn);
-  if (cut) {
+  if (cut && repaired) {
     s += "; cut " + cut_file + " at offset " + std::to_string(cut_offset) + ", dropped " +
          std::to_string(bytes_dropped) + " bytes (" + std::to_string(records_dropped) +
          " records)";
+  } else if (cut) {
+    s += "; torn tail in " + cut_file + " at offset " + std::to_string(cut_offset) + " (" +
+         std::to_string(bytes_dropped) + " bytes) not read, left as is";
   }
   return s;
 }
@@ -102,6 +105,7 @@ class Reader {
 };
 
 Result<ReadReport> Reader::run() {
+  report_.repaired = opt_.repair;
   auto segs = list_segments(fs_, dir_);
   if (!segs.ok()) return segs.status();
   segs_ = std::move(*segs);

@@ -71,6 +71,7 @@ struct ReadReport {
   std::uint64_t delivered = 0;   // of those, handed to the visitor (lsn >= from_lsn)
   std::uint64_t segments = 0;    // segment files read
   bool cut = false;              // something after last_lsn was (or would be) cut
+  bool repaired = true;          // false: a report-only read (ReadOptions::repair), nothing cut
   std::string cut_file;
   std::uint64_t cut_offset = 0;
   std::uint64_t bytes_dropped = 0;   // of log data; a zero tail is not data and not counted
