@@ -260,7 +260,15 @@ void index_profile(CustomerIndexes& ix, const CustomerProfile& p, bool add) {
   update(ix.by_email, p.email);
   update(ix.by_phone, p.phone);
   for (const auto& [name, value] : p.custom_fields) {
-    update(ix.by_custom, name + '\0' + value);
+    std::string key = custom_field_key(name, value);
+    if (add) {
+      ix.by_custom[std::move(key)].insert(p.id);
+      continue;
+    }
+    auto it = ix.by_custom.find(key);
+    if (it == ix.by_custom.end()) continue;
+    it.value().erase(p.id);
+    if (it->second.empty()) ix.by_custom.erase(it);
   }
 }
 

@@ -1,6 +1,7 @@
 // Seed 003: issue (earn) into wallets, revoke earns, the wallet; and customer profiles.
 #include <algorithm>
 #include <charconv>
+#include <optional>
 
 #include "ledger/internal.h"
 
@@ -58,6 +59,23 @@ TimeMs earned_valid_till(const PromotionSpec& s, TimeMs now) {
 
 Status not_found_promotion(const ObjectId& id) {
   return Status(ErrorCode::kNotFound, "promotion " + id.hex() + " not found");
+}
+
+// The customer an identifier or custom value names (index_mu held). A shared custom value
+// names its lowest-id holder.
+std::optional<CustomerId> indexed_customer(const detail::CustomerIndexes& ix,
+                                           const CustomerMatch& match) {
+  if (match.by == MatchBy::kCustomField) {
+    auto it = ix.by_custom.find(detail::custom_field_key(match.field_name, match.value));
+    if (it == ix.by_custom.end()) return std::nullopt;
+    return *it->second.begin();
+  }
+  const auto& m = match.by == MatchBy::kExternalId ? ix.by_external
+                  : match.by == MatchBy::kEmail    ? ix.by_email
+                                                   : ix.by_phone;
+  auto it = m.find(match.value);
+  if (it == m.end()) return std::nullopt;
+  return it->second;
 }
 
 }  // namespace
@@ -198,17 +216,9 @@ Result<CustomerProfile> Ledger::find_customer(Op& op, const CustomerMatch& match
     }
   } else {
     std::lock_guard lock(org->index_mu);
-    const detail::CustomerIndexes& ix = org->indexes;
-    const tsl::robin_map<std::string, CustomerId>* m =
-        match.by == MatchBy::kExternalId ? &ix.by_external
-        : match.by == MatchBy::kEmail    ? &ix.by_email
-        : match.by == MatchBy::kPhone    ? &ix.by_phone
-                                         : &ix.by_custom;
-    std::string key = match.by == MatchBy::kCustomField ? match.field_name + '\0' + match.value
-                                                        : match.value;
-    auto it = m->find(key);
-    if (it == m->end()) return not_found;
-    id = it->second;
+    std::optional<CustomerId> found = indexed_customer(org->indexes, match);
+    if (!found) return not_found;
+    id = *found;
   }
   Shard& cs = impl_->shard(impl_->customer_shard(org->id, id));
   std::lock_guard lock(cs.mu);

@@ -20,6 +20,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -94,7 +95,12 @@ struct PromotionState {
 };
 
 struct CustomerIndexes {
-  tsl::robin_map<std::string, CustomerId> by_external, by_email, by_phone, by_custom;
+  // Identifiers: one holder each (the upsert refuses a second one, customers.cc).
+  tsl::robin_map<std::string, CustomerId> by_external, by_email, by_phone;
+  // "name\0value" -> every customer holding it: custom values may be shared ("tier": "gold"),
+  // and one holder giving a value up must not hide it from the others. Matching takes the
+  // lowest id, so live, replayed and snapshot-restored ledgers all answer the same.
+  tsl::robin_map<std::string, std::set<CustomerId>> by_custom;
 };
 
 struct OrgState {
@@ -564,6 +570,14 @@ inline bool promotion_ended(const PromotionSpec& s, TimeMs now) {
 std::string code_text(const CodeKey& k);
 // Adds (or removes) a profile's identifiers to the org's secondary indexes (index_mu held).
 void index_profile(CustomerIndexes& ix, const CustomerProfile& p, bool add);
+// CustomerIndexes::by_custom's key: a field name holds no NUL (the upsert refuses one).
+inline std::string custom_field_key(std::string_view name, std::string_view value) {
+  std::string key;
+  key.reserve(name.size() + 1 + value.size());
+  key.append(name).push_back('\0');
+  key.append(value);
+  return key;
+}
 inline bool code_expired(const CodeRecord& r, const PromotionState& p, TimeMs now) {
   return (r.valid_till_ms != kNoTime && now > r.valid_till_ms) || promotion_ended(p.spec, now);
 }

@@ -159,6 +159,42 @@ TEST_F(LedgerTest, CustomersAreFoundByEveryIdentifier) {
   EXPECT_CODE(ledger_.upsert_customers(unknown, profs), kNotFound);
 }
 
+// A custom value many customers hold names its lowest-id holder, and stays found while any
+// holder keeps it (a holder giving it up once dropped the value from the index for all),
+// the same after a snapshot round trip.
+TEST_F(LedgerTest, ASharedCustomValueNamesItsLowestHolderUntilNoneHoldsIt) {
+  Op o = op();
+  auto upsert_tier = [&](CustomerId id, const std::string& tier) {
+    CustomerProfile p;
+    p.id = id;
+    p.custom_fields = {{"tier", tier}};
+    std::vector<CustomerProfile> profs{p};
+    ASSERT_TRUE(ledger_.upsert_customers(o, profs).ok());
+  };
+  auto gold_holder = [&](const Ledger& l) -> CustomerId {
+    Op read = op();
+    auto r = l.find_customer(read, {MatchBy::kCustomField, "gold", "tier"});
+    return r.ok() ? r->id : 0;
+  };
+  upsert_tier(30, "gold");
+  upsert_tier(20, "gold");
+  upsert_tier(40, "gold");
+  EXPECT_EQ(gold_holder(ledger_), 20u);
+  upsert_tier(40, "silver");  // the last to take it gives it up
+  EXPECT_EQ(gold_holder(ledger_), 20u);
+  upsert_tier(20, "silver");
+  EXPECT_EQ(gold_holder(ledger_), 30u);
+  std::string snap;
+  ledger_.encode_snapshot(snap);
+  Ledger restored(small_options());
+  ASSERT_TRUE(restored.decode_snapshot(snap).ok());
+  EXPECT_EQ(gold_holder(restored), 30u);
+  upsert_tier(30, "silver");
+  EXPECT_EQ(gold_holder(ledger_), 0u);
+  Op read = op();
+  EXPECT_EQ(ledger_.find_customer(read, {MatchBy::kCustomField, "silver", "tier"})->id, 20u);
+}
+
 TEST_F(LedgerTest, PromotionAdministration) {
   Op o = op();
   auto p = promotion("first");
