@@ -1,12 +1,30 @@
 #include "tools/cli.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <ctime>
 
 namespace codeledger::tools {
 
-Args::Args(std::vector<std::string_view> words, const std::set<std::string_view>& value_flags,
+namespace {
+
+// "keys list does not take --name; it takes --config": the refusal says what would work.
+CliError flag_not_taken(std::string_view command, std::string_view flag,
+                        const std::set<std::string_view>& value_flags,
+                        const std::set<std::string_view>& bool_flags) {
+  std::set<std::string_view> taken = value_flags;
+  taken.insert(bool_flags.begin(), bool_flags.end());
+  std::string list;
+  for (std::string_view f : taken) list += (list.empty() ? "--" : ", --") + std::string(f);
+  return CliError::usage(std::string(command) + " does not take --" + std::string(flag) +
+                         "; it takes " + list);
+}
+
+}  // namespace
+
+Args::Args(std::string_view command, std::vector<std::string_view> words,
+           const std::set<std::string_view>& value_flags,
            const std::set<std::string_view>& bool_flags) {
   for (std::size_t i = 0; i < words.size(); ++i) {
     std::string_view w = words[i];
@@ -33,7 +51,7 @@ Args::Args(std::vector<std::string_view> words, const std::set<std::string_view>
       }
       values_[std::string(name)] = std::string(inline_value ? *inline_value : words[++i]);
     } else {
-      throw CliError::usage("unknown flag --" + std::string(name));
+      throw flag_not_taken(command, name, value_flags, bool_flags);
     }
   }
 }
@@ -104,6 +122,23 @@ bool valid_date(std::int64_t y, int m, int d) {
   return d <= kDays[m - 1] + (m == 2 && is_leap(y) ? 1 : 0);
 }
 
+// ISO 8601 allows any number of fraction digits; this reads 1..9 (down to nanoseconds) and
+// keeps milliseconds, the resolution of event times. Truncating, not rounding, keeps a time
+// from moving past an event: --until 14:03:00.9999 still includes an event at 14:03:00.999.
+constexpr std::size_t kFractionDigitsMax = 9;
+constexpr std::size_t kMillisecondDigits = 3;
+
+std::optional<int> fraction_ms(std::string_view text, std::size_t& pos) {
+  const std::size_t end = std::min(text.find_first_not_of("0123456789", pos), text.size());
+  const std::size_t count = end - pos;
+  if (count == 0 || count > kFractionDigitsMax) return std::nullopt;
+  const std::size_t kept = std::min(count, kMillisecondDigits);
+  int ms = *digits(text, pos, kept);
+  for (std::size_t i = kept; i < kMillisecondDigits; ++i) ms *= 10;  // ".5" is 500 ms
+  pos = end;
+  return ms;
+}
+
 bool expect(std::string_view text, std::size_t& pos, char c) {
   if (pos >= text.size() || text[pos] != c) return false;
   ++pos;
@@ -144,7 +179,7 @@ std::optional<std::int64_t> parse_iso_time(std::string_view text) {
   std::int64_t ms = 0;
   if (pos < text.size() && text[pos] == '.') {
     ++pos;
-    auto frac = digits(text, pos, 3);
+    auto frac = fraction_ms(text, pos);
     if (!frac) return std::nullopt;
     ms = *frac;
   }

@@ -40,10 +40,12 @@ class CliError : public std::runtime_error {
 };
 
 // "--name value" and "--name=value" flags plus positional words, checked against the flags
-// a subcommand declares (an unknown flag is a usage error, never silently ignored).
+// a subcommand declares: a flag it does not use is a usage error naming `command` ("keys
+// list"), never silently ignored, since a user who adds a flag expects it to change the result.
 class Args {
  public:
-  Args(std::vector<std::string_view> words, const std::set<std::string_view>& value_flags,
+  Args(std::string_view command, std::vector<std::string_view> words,
+       const std::set<std::string_view>& value_flags,
        const std::set<std::string_view>& bool_flags);
 
   const std::vector<std::string>& positional() const { return positional_; }
@@ -61,8 +63,9 @@ class Args {
 
 std::uint64_t parse_u64(std::string_view text, std::string_view what);
 
-// "2024-05-01T14:03:00Z", with optional ".mmm" and a "+05:30"/"-08:00" offset instead of Z;
-// a bare date means its midnight UTC. Returns epoch milliseconds.
+// "2024-05-01T14:03:00Z", with an optional fraction of 1..9 digits (truncated to
+// milliseconds) and a "+05:30"/"-08:00" offset instead of Z; a bare date means its midnight
+// UTC. Returns epoch milliseconds.
 std::optional<std::int64_t> parse_iso_time(std::string_view text);
 std::int64_t parse_iso_time_or_throw(std::string_view text, std::string_view what);
 // Epoch milliseconds as "2024-05-01T14:03:00.000Z"; 0 prints as "-" (no time set).

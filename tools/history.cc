@@ -42,11 +42,11 @@ void print_json(const ledger::Event& e, const CodeTouch& t) {
 }  // namespace
 
 int run_history(const Words& words) {
-  Args args(words, {"data-dir", "org", "mode"}, {"json"});
+  Args args("history", words, {"data-dir", "org", "mode"}, {"json"});
   CodeTracker tracker(history_target(args));
   const bool json = args.has("json");
   ScanOptions so;
-  so.data_dir = args.get_or("data-dir", std::string(kDefaultDataDir));
+  so.data_dir = data_dir_noting_strays(args);
   so.progress_what = "history";
   if (!json) {
     std::printf("%-24s %8s %8s  %-16s %-9s %-9s %-9s %s\n", "TIME", "LSN", "ORG", "API KEY",

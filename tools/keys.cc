@@ -141,12 +141,25 @@ int keys_revoke(const Args& args) {
 
 int run_keys(const Words& words) {
   if (words.empty()) throw CliError::usage("keys: expected 'add', 'list' or 'revoke'");
+  // Each subcommand declares only the flags it reads: `keys list --name x` must not list
+  // every key as if --name had narrowed the list.
+  struct Subcommand {
+    std::string_view name;
+    std::set<std::string_view> flags;
+    int (*run)(const Args&);
+  };
+  static const Subcommand kSubcommands[] = {
+      {"add", {"config", "name", "org", "scopes", "rate-per-minute", "burst"}, keys_add},
+      {"list", {"config"}, keys_list},
+      {"revoke", {"config", "name"}, keys_revoke},
+  };
   const Words rest(words.begin() + 1, words.end());
-  Args args(rest, {"config", "name", "org", "scopes", "rate-per-minute", "burst"}, {});
-  if (!args.positional().empty()) throw CliError::usage("keys takes no positional arguments");
-  if (words[0] == "add") return keys_add(args);
-  if (words[0] == "list") return keys_list(args);
-  if (words[0] == "revoke") return keys_revoke(args);
+  for (const Subcommand& sub : kSubcommands) {
+    if (words[0] != sub.name) continue;
+    Args args("keys " + std::string(sub.name), rest, sub.flags, {});
+    if (!args.positional().empty()) throw CliError::usage("keys takes no positional arguments");
+    return sub.run(args);
+  }
   throw CliError::usage("keys: unknown subcommand '" + std::string(words[0]) + "'");
 }
 

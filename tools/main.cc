@@ -22,7 +22,9 @@ std::string usage_text() {
   keys list --config FILE
   keys revoke --config FILE --name NAME
 
-TIME is ISO 8601: 2024-05-01T14:03:00Z, 2024-05-01T14:03:00.250+05:30 or 2024-05-01.
+TIME is ISO 8601: 2024-05-01T14:03:00Z, 2024-05-01T14:03:00.250+05:30 or 2024-05-01;
+a fraction has 1-9 digits, truncated to milliseconds.
+A command refuses any flag it does not use (exit 2).
 Exit status: 0 ok, 1 problems found (damage, bad snapshot), 2 usage or I/O error.
 See docs/ledgerctl.md.
 )";

@@ -105,7 +105,7 @@ Rebuilt rebuild(const std::string& dir, std::uint64_t target) {
 }  // namespace
 
 int run_replay(const Words& words) {
-  Args args(words, {"data-dir", "until", "write-snapshot"}, {"summary"});
+  Args args("replay", words, {"data-dir", "until", "write-snapshot"}, {"summary"});
   if (!args.positional().empty()) throw CliError::usage("replay takes no positional arguments");
   auto until = args.get("until");
   if (!until) throw CliError::usage("replay needs --until <ISO time|LSN>");
@@ -114,10 +114,12 @@ int run_replay(const Words& words) {
   }
   // Checked before a replay that may take minutes, and again just before the rename.
   if (auto file = args.get("write-snapshot")) check_new_snapshot_path(*file);
-  const std::string dir = args.get_or("data-dir", std::string(kDefaultDataDir));
-  const std::uint64_t target = all_digits(*until)
-                                   ? parse_u64(*until, "--until")
-                                   : lsn_at_time(dir, parse_iso_time_or_throw(*until, "--until"));
+  // Parsed before the directory is read, so a typo is not buried under its notes.
+  const bool by_lsn = all_digits(*until);
+  const std::uint64_t until_lsn = by_lsn ? parse_u64(*until, "--until") : 0;
+  const std::int64_t until_ms = by_lsn ? 0 : parse_iso_time_or_throw(*until, "--until");
+  const std::string dir = data_dir_noting_strays(args);
+  const std::uint64_t target = by_lsn ? until_lsn : lsn_at_time(dir, until_ms);
   const Rebuilt r = rebuild(dir, target);
   const ledger::Ledger& ledger = *r.ledger;
   std::fprintf(stderr, "ledgerctl: rebuilt lsn %" PRIu64 " from %s + %" PRIu64 " wal records\n",

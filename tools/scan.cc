@@ -1,9 +1,12 @@
 #include "tools/scan.h"
 
+#include <algorithm>
 #include <cstdio>
 
-#include "tools/cli.h"
+#include "tools/commands.h"
 #include "wal/file.h"
+#include "wal/format.h"
+#include "wal/record.h"
 
 namespace codeledger::tools {
 
@@ -11,6 +14,52 @@ std::uint64_t first_retained_lsn(const std::string& data_dir) {
   auto segs = wal::list_segments(wal::posix_fs(), data_dir);
   if (!segs.ok()) throw CliError("cannot list " + data_dir + ": " + segs.status().message());
   return segs->empty() ? 0 : segs->front().first_lsn;
+}
+
+namespace {
+
+// Why the server skips a file whose name starts like a segment's or a snapshot's; nullopt
+// for real segments and snapshots, for unrelated files, and for the writer's prepared next
+// segment, which every live directory holds (a note on each run would be noise).
+std::optional<std::string> why_ignored(std::string_view name) {
+  namespace f = wal::format;
+  auto without = [&](std::string_view suffix) {
+    return name.ends_with(suffix) ? name.substr(0, name.size() - suffix.size()) : "";
+  };
+  if (name == f::kPreparedSegmentName) return std::nullopt;
+  if (name.starts_with(f::kSegmentPrefix)) {
+    if (wal::parse_segment_name(name)) return std::nullopt;
+    if (wal::parse_segment_name(without(f::kDroppedSuffix))) {
+      return "set aside by point-in-time recovery, not part of the log";
+    }
+    return "not a segment name (wal-<16 lowercase hex digits>.log)";
+  }
+  if (name.starts_with(f::kSnapshotPrefix)) {
+    if (wal::parse_snapshot_name(name)) return std::nullopt;
+    if (wal::parse_snapshot_name(without(f::kTempSuffix))) {
+      return "an unfinished snapshot (temp file being written, or left by a crash)";
+    }
+    return "not a snapshot name (snap-<16 lowercase hex digits>.snap)";
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string data_dir_noting_strays(const Args& args) {
+  const std::string dir = args.get_or("data-dir", std::string(kDefaultDataDir));
+  auto entries = wal::posix_fs().list(dir);
+  if (!entries.ok()) throw CliError("cannot list " + dir + ": " + entries.status().message());
+  std::vector<std::string> names;
+  for (const auto& e : *entries) names.push_back(e.name);
+  std::sort(names.begin(), names.end());  // readdir order is arbitrary
+  for (const auto& name : names) {
+    if (auto why = why_ignored(name)) {
+      std::fprintf(stderr, "ledgerctl: note: ignoring %s: %s\n",
+                   wal::join_path(dir, name).c_str(), why->c_str());
+    }
+  }
+  return dir;
 }
 
 wal::ReadReport scan_records(const ScanOptions& options, const RecordVisitorFn& visit) {

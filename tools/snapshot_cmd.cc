@@ -6,6 +6,7 @@
 #include "tools/cli.h"
 #include "tools/commands.h"
 #include "tools/ledger_summary.h"
+#include "tools/scan.h"
 #include "tools/snapshot_io.h"
 
 namespace codeledger::tools {
@@ -48,14 +49,16 @@ int inspect(const std::string& path) {
 
 int run_snapshot(const Words& words) {
   if (words.empty() || words[0] != "inspect") throw CliError::usage("snapshot: expected 'inspect'");
-  Args args(Words(words.begin() + 1, words.end()), {"data-dir"}, {});
+  Args args("snapshot inspect", Words(words.begin() + 1, words.end()), {"data-dir"}, {});
   if (args.positional().size() > 1)
     throw CliError::usage("snapshot inspect takes at most one FILE");
-  const std::string path =
-      args.positional().empty()
-          ? newest_snapshot(args.get_or("data-dir", std::string(kDefaultDataDir)))
-          : args.positional().front();
-  return inspect(path);
+  if (args.positional().empty()) return inspect(newest_snapshot(data_dir_noting_strays(args)));
+  // A FILE is read as named: a --data-dir beside it would be ignored, so it is refused.
+  if (args.has("data-dir")) {
+    throw CliError::usage("snapshot inspect does not take --data-dir with FILE; give one or "
+                          "the other");
+  }
+  return inspect(args.positional().front());
 }
 
 }  // namespace codeledger::tools

@@ -68,7 +68,7 @@ int wal_dump(const Args& args) {
   DumpFilter filter = dump_filter(args);
   const bool json = args.has("json");
   ScanOptions so;
-  so.data_dir = args.get_or("data-dir", std::string(kDefaultDataDir));
+  so.data_dir = data_dir_noting_strays(args);
   // A code filter needs the history before the range (reversals, unlinks): read it all.
   so.from_lsn = filter.code ? 1 : filter.from_lsn;
   so.until_lsn = filter.to_lsn;
@@ -107,7 +107,7 @@ int verify_snapshots(const std::string& dir) {
 }
 
 int wal_verify(const Args& args) {
-  const std::string dir = args.get_or("data-dir", std::string(kDefaultDataDir));
+  const std::string dir = data_dir_noting_strays(args);
   wal::ReadOptions ro;
   ro.policy = wal::RecoveryPolicy::kStrict;
   ro.repair = false;
@@ -142,11 +142,12 @@ int run_wal(const Words& words) {
   const Words rest(words.begin() + 1, words.end());
   if (words[0] == "dump") {
     return wal_dump(
-        Args(rest, {"data-dir", "from-lsn", "to-lsn", "since", "until", "org", "code", "mode"},
+        Args("wal dump", rest,
+             {"data-dir", "from-lsn", "to-lsn", "since", "until", "org", "code", "mode"},
              {"json"}));
   }
   if (words[0] == "verify") {
-    Args args(rest, {"data-dir"}, {});
+    Args args("wal verify", rest, {"data-dir"}, {});
     if (!args.positional().empty()) throw CliError::usage("wal verify takes no arguments");
     return wal_verify(args);
   }
