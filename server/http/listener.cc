@@ -27,6 +27,16 @@ constexpr std::string_view kOverCapacity =
 
 }  // namespace
 
+void check_port_unshared(const tcp::endpoint& endpoint) {
+  if (endpoint.port() == 0) return;
+  net::io_context ioc;
+  tcp::acceptor probe(ioc);
+  probe.open(endpoint.protocol());
+  // Only a listener conflicts: connections of an earlier run in TIME_WAIT do not.
+  probe.set_option(net::socket_base::reuse_address(true));
+  probe.bind(endpoint);
+}
+
 Listener::Listener(net::io_context& ioc, const tcp::endpoint& endpoint, ServerState& state,
                    WorkerState& worker)
     : ioc_(ioc), acceptor_(ioc), backoff_(ioc), state_(state), worker_(worker) {

@@ -12,6 +12,12 @@
 
 namespace codeledger::server {
 
+// Throws boost::system::system_error (address_in_use) when any socket listens on `endpoint`
+// already. The Listeners' SO_REUSEPORT would let them join another process's group on that
+// port, a second codeledgerd's included, and the kernel would then split the connections
+// between two ledgers. This bind, without SO_REUSEPORT, fails instead. Port 0 needs no check.
+void check_port_unshared(const tcp::endpoint& endpoint);
+
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
   // Opens, binds and listens; throws boost::system::system_error when the port is taken.

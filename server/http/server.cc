@@ -110,6 +110,7 @@ std::uint16_t Server::start() {
   background_ = std::make_unique<BackgroundLane>(config_.limits.background_jobs_max);
   state_.background = background_.get();
   const tcp::endpoint requested(net::ip::make_address(config_.listen_host), config_.listen_port);
+  check_port_unshared(requested);
   tcp::endpoint bound = requested;
   for (unsigned i = 0; i < thread_count_; ++i) {
     auto w = std::make_unique<Worker>();

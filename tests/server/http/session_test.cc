@@ -592,6 +592,30 @@ TEST(HttpServer, StartOnATakenPortThrowsAndTheServerStillStops) {
   srv.stop();  // idempotent, and the destructor stops again
 }
 
+// A port another server holds with SO_REUSEPORT, as a second codeledgerd would: the kernel
+// would let this server join it and split the connections between two ledgers, each
+// acknowledging its own writes. start() refuses the port instead, and the holder keeps it.
+TEST(HttpServer, APortAnotherServerSharesWithReusePortIsRefused) {
+  server::Config config = test_config();
+  ledger::Ledger first_ledger;
+  server::ImmediateDurability first_gate;
+  server::Server first(config, first_ledger, test_routes(), first_gate);
+  config.listen_port = first.start();
+  ledger::Ledger second_ledger;
+  server::ImmediateDurability second_gate;
+  server::Server second(config, second_ledger, test_routes(), second_gate);
+  try {
+    second.start();
+    ADD_FAILURE() << "a second server started on port " << config.listen_port;
+  } catch (const boost::system::system_error& e) {
+    EXPECT_EQ(e.code(), boost::asio::error::address_in_use) << e.what();
+  }
+  HttpClient c(config.listen_port);
+  EXPECT_EQ(c.get("/healthz").result_int(), 200);  // the first server still serves
+  second.stop();
+  first.stop();
+}
+
 TEST(HttpRouting, UnknownPathIs404AndWrongMethodIs405WithAllow) {
   TestServer srv(test_routes());
   HttpClient c = srv.client();
