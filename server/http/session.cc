@@ -265,9 +265,11 @@ void Session::resume(bool durable) {
 }
 
 // The answer was computed from state the log failed to make durable: it must not be sent.
+// A read waits on the writes it saw too, so the text names no write.
 void Session::reply_not_durable() {
   reply_ = envelope_error(parser_->get().target(), http::status::service_unavailable,
-                          "storage unavailable: the write was not made durable");
+                          "storage unavailable: the log failed before the state this answer "
+                          "shows was durable");
 }
 
 void Session::on_handled() {
