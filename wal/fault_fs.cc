@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "wal/dir_lock.h"
+#include "wal/format.h"
+
 namespace codeledger::wal {
 namespace {
 
@@ -12,6 +15,10 @@ std::string parent_of(const std::string& path) {
 std::string base_of(const std::string& path) {
   auto pos = path.rfind('/');
   return pos == std::string::npos ? path : path.substr(pos + 1);
+}
+std::string without_trailing_slash(std::string dir) {
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  return dir;
 }
 Status injected(const char* what, const std::string& path) {
   return Status(Code::kIoError, std::string(what) + " " + path + ": injected fault");
@@ -46,6 +53,19 @@ class FaultFile final : public WritableFile {
  private:
   FaultFs* fs_;
   FaultFs::InodePtr inode_;
+  std::uint64_t generation_;
+};
+
+// The lock of one directory; generation: the power-on period its holder lives in.
+class FaultDirLock final : public DirLock {
+ public:
+  FaultDirLock(FaultFs* fs, std::string dir, std::uint64_t generation)
+      : fs_(fs), dir_(std::move(dir)), generation_(generation) {}
+  ~FaultDirLock() override { fs_->unlock_dir(dir_, generation_); }
+
+ private:
+  FaultFs* fs_;
+  std::string dir_;
   std::uint64_t generation_;
 };
 
@@ -195,6 +215,7 @@ void FaultFs::crash(std::size_t torn_tail_keep_bytes) {
   std::lock_guard lock(mu_);
   ++generation_;
   powered_off_ = false;
+  locked_dirs_.clear();  // their holders died with the power
   names_ = durable_names_;
   for (auto& [name, inode] : names_) {
     inode->data = surviving_bytes(*inode, torn_tail_keep_bytes);
@@ -211,6 +232,10 @@ std::string FaultFs::contents(const std::string& path) const {
 
 void FaultFs::write_raw(const std::string& path, std::string bytes) {
   std::lock_guard lock(mu_);
+  write_raw_locked(path, std::move(bytes));
+}
+
+void FaultFs::write_raw_locked(const std::string& path, std::string bytes) {
   auto& inode = names_[path];
   if (!inode) inode = std::make_shared<Inode>();
   inode->data = std::move(bytes);
@@ -285,7 +310,22 @@ Status FaultFs::sync_dir(const std::string& dir) {
   return Status::Ok();
 }
 
-Status FaultFs::create_dir(const std::string&) { return Status::Ok(); }
+// Like mkdir -p (PosixFs::create_dir): the parents too.
+Status FaultFs::create_dir(const std::string& dir) {
+  std::lock_guard lock(mu_);
+  for (std::string d = without_trailing_slash(dir); !d.empty() && d != "/"; d = parent_of(d)) {
+    dirs_.insert(d);
+  }
+  return Status::Ok();
+}
+
+bool FaultFs::dir_exists_locked(const std::string& dir) const {
+  const std::string d = without_trailing_slash(dir);
+  if (d == "/" || dirs_.contains(d)) return true;
+  const std::string prefix = d + "/";
+  auto it = names_.lower_bound(prefix);
+  return it != names_.end() && it->first.starts_with(prefix);
+}
 
 Result<std::vector<DirEntry>> FaultFs::list(const std::string& dir) {
   std::lock_guard lock(mu_);
@@ -325,9 +365,27 @@ Status FaultFs::truncate(const std::string& path, std::uint64_t size_bytes) {
   return truncate_locked(*it->second, size_bytes, path);
 }
 
+Result<std::unique_ptr<DirLock>> FaultFs::lock_dir(const std::string& dir) {
+  std::lock_guard lock(mu_);
+  if (powered_off_) return Status(Code::kIoError, "powered off: " + dir);
+  const std::string path = join_path(dir, format::kLockFileName);
+  if (locked_dirs_.contains(dir)) {
+    return Status(Code::kBusy, path + " is locked by another process");
+  }
+  locked_dirs_[dir] = generation_;
+  write_raw_locked(path, lock_file_text());
+  return std::unique_ptr<DirLock>(new FaultDirLock(this, dir, generation_));
+}
+
+void FaultFs::unlock_dir(const std::string& dir, std::uint64_t generation) {
+  std::lock_guard lock(mu_);
+  auto it = locked_dirs_.find(dir);
+  if (it != locked_dirs_.end() && it->second == generation) locked_dirs_.erase(it);
+}
+
 bool FaultFs::exists(const std::string& path) {
   std::lock_guard lock(mu_);
-  return names_.contains(path);
+  return names_.contains(path) || dir_exists_locked(path);
 }
 
 }  // namespace codeledger::wal

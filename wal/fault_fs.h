@@ -9,6 +9,10 @@
 // cut in the middle of a write would. A file emptied by open_append(truncate_existing) and
 // not synced since comes back as it was at its last sync.
 //
+// Directories: "/", those create_dir made (with their parents) and those holding a file
+// exist. lock_dir gives one holder at a time, like flock; a crash() frees every lock (the
+// holders died with the power), and a dead holder's release then frees nothing.
+//
 // Thread safety: every method may be called from any thread (one mutex).
 #pragma once
 
@@ -17,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "wal/file.h"
@@ -83,9 +88,11 @@ class FaultFs : public FileSystem {
                                  std::uint64_t length) override;
   Status truncate(const std::string& path, std::uint64_t size_bytes) override;
   bool exists(const std::string& path) override;
+  Result<std::unique_ptr<DirLock>> lock_dir(const std::string& dir) override;
 
  private:
   friend class FaultFile;
+  friend class FaultDirLock;
   static constexpr std::uint64_t kAtEnd = UINT64_MAX;
   struct Inode {
     std::string data;    // what reads see now
@@ -113,6 +120,9 @@ class FaultFs : public FileSystem {
   Status do_truncate(const InodePtr& inode, std::uint64_t generation, std::uint64_t size_bytes);
   static void mark_synced(Inode& inode);
   Status truncate_locked(Inode& inode, std::uint64_t size_bytes, const std::string& what);
+  void write_raw_locked(const std::string& path, std::string bytes);
+  bool dir_exists_locked(const std::string& dir) const;
+  void unlock_dir(const std::string& dir, std::uint64_t generation);
   // What of inode survives a power cut that keeps torn_keep bytes of its unsynced writes.
   static std::string surviving_bytes(const Inode& inode, std::size_t torn_keep);
 
@@ -130,6 +140,8 @@ class FaultFs : public FileSystem {
   std::int64_t now_ms_ = 0;                        // guarded by mu_
   std::uint64_t generation_ = 0;                   // guarded by mu_, bumped by crash()
   bool powered_off_ = false;                       // guarded by mu_
+  std::set<std::string> dirs_;                     // guarded by mu_: made by create_dir
+  std::map<std::string, std::uint64_t> locked_dirs_;  // guarded by mu_: dir -> holder's generation
 };
 
 }  // namespace codeledger::wal

@@ -55,6 +55,12 @@ class WritableFile : public SyncHandle {
   virtual std::uint64_t size_bytes() const = 0;
 };
 
+// A directory's lock (FileSystem::lock_dir): held until this object is destroyed.
+class DirLock {
+ public:
+  virtual ~DirLock() = default;
+};
+
 struct DirEntry {
   std::string name;          // file name only, no directory
   std::uint64_t size_bytes = 0;
@@ -89,6 +95,10 @@ class FileSystem {
   // Cuts the file to size_bytes and fsyncs it, so the cut itself survives a crash.
   virtual Status truncate(const std::string& path, std::uint64_t size_bytes) = 0;
   virtual bool exists(const std::string& path) = 0;
+  // Takes the exclusive lock of dir (its file format::kLockFileName, created when missing)
+  // without waiting, and writes this process's pid into that file. kBusy when another holder
+  // has it: that holder's pid is in the file. Held until the returned object is destroyed.
+  virtual Result<std::unique_ptr<DirLock>> lock_dir(const std::string& dir) = 0;
 };
 
 // The real one (POSIX calls). Stateless: one shared instance.

@@ -80,6 +80,12 @@ inline constexpr std::size_t kSnapshotHeaderBytes = 48;
 inline constexpr std::size_t kSnapshotHeaderCrcOffset = 44;
 inline constexpr std::uint64_t kSnapshotPayloadBytesMax = 16ull << 30;   // 16 GiB
 
+// ---- The lock file --------------------------------------------------------------------
+// One server per data directory: it holds an flock on this file while it runs (wal/dir_lock.h),
+// and keeps its pid in it for the refusal message. Neither a wal- nor a snap- name, so the
+// log's and the snapshots' listings never see it.
+inline constexpr std::string_view kLockFileName = "LOCK";
+
 // Segments set aside by point-in-time recovery keep their name plus this suffix.
 inline constexpr std::string_view kDroppedSuffix = ".dropped";
 

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "wal/dir_lock.h"
 #include "wal/file.h"
 
 namespace codeledger::wal {
@@ -188,6 +189,9 @@ class PosixFs final : public FileSystem {
   bool exists(const std::string& path) override {
     struct stat st {};
     return ::stat(path.c_str(), &st) == 0;
+  }
+  Result<std::unique_ptr<DirLock>> lock_dir(const std::string& dir) override {
+    return flock_dir(dir);
   }
 };
 

@@ -8,11 +8,13 @@
 namespace codeledger::wal {
 
 SegmentPreallocator::SegmentPreallocator(FileSystem& fs, const std::string& dir,
-                                         std::uint64_t segment_bytes, ZeroFillPace pace)
+                                         std::uint64_t segment_bytes, ZeroFillPace pace,
+                                         FailureHook on_background_failure)
     : fs_(fs),
       path_(join_path(dir, format::kPreparedSegmentName)),
       segment_bytes_(segment_bytes),
-      pace_(pace) {}
+      pace_(pace),
+      on_background_failure_(std::move(on_background_failure)) {}
 
 SegmentPreallocator::~SegmentPreallocator() { wait_for_fill(); }
 
@@ -25,7 +27,9 @@ void SegmentPreallocator::request() {
   try {
     fill_ = std::async(std::launch::async, [this] {
       const auto rest = [this](std::chrono::microseconds took) { rest_after(took); };
-      return fs_.create_zeroed(path_, segment_bytes_, rest);
+      auto filled = fs_.create_zeroed(path_, segment_bytes_, rest);
+      if (!filled.ok() && on_background_failure_) on_background_failure_(filled.status());
+      return filled;
     });
   } catch (const std::system_error&) {
     // No thread to be had: take() fills inline instead, on the writer thread.

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -37,8 +38,12 @@ struct ZeroFillPace {
 
 class SegmentPreallocator {
  public:
+  // Told on the fill's thread, as soon as a background fill (request()) fails: take() returns
+  // that failure only at the next rotation, which may be minutes away.
+  using FailureHook = std::function<void(const Status&)>;
+
   SegmentPreallocator(FileSystem& fs, const std::string& dir, std::uint64_t segment_bytes,
-                      ZeroFillPace pace = {});
+                      ZeroFillPace pace = {}, FailureHook on_background_failure = {});
   ~SegmentPreallocator();  // cuts the rests short and waits for a fill under way
   SegmentPreallocator(const SegmentPreallocator&) = delete;
   SegmentPreallocator& operator=(const SegmentPreallocator&) = delete;
@@ -68,6 +73,7 @@ class SegmentPreallocator {
   const std::string path_;
   const std::uint64_t segment_bytes_;
   const ZeroFillPace pace_;
+  const FailureHook on_background_failure_;
   std::mutex rest_mu_;
   std::condition_variable rest_cv_;
   bool hurry_ = false;  // guarded by rest_mu_

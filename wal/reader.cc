@@ -93,6 +93,9 @@ class Reader {
                     const std::string& why);
   Status cut(std::size_t i, std::string_view data, std::uint64_t offset, const std::string& why);
   Status zero_tail(std::size_t i, std::string_view data, std::uint64_t offset);
+  // While true the read may still end below end_lsn_min, so it must not repair anything yet.
+  bool below_end_lsn_min() const { return expected_ - 1 < opt_.end_lsn_min; }
+  Status ends_too_early(const std::string& where) const;
 
   FileSystem& fs_;
   const std::string& dir_;
@@ -100,7 +103,8 @@ class Reader {
   RecordVisitor visit_;
   std::vector<SegmentInfo> segs_;
   ReadReport report_;
-  std::uint64_t expected_ = 0;
+  std::uint64_t expected_ = 0;  // the next record's LSN: the log ends at expected_ - 1
+  std::size_t last_read_ = 0;   // the segment read last
   bool done_ = false;
 };
 
@@ -109,7 +113,10 @@ Result<ReadReport> Reader::run() {
   auto segs = list_segments(fs_, dir_);
   if (!segs.ok()) return segs.status();
   segs_ = std::move(*segs);
-  if (segs_.empty()) return report_;
+  if (segs_.empty()) {
+    if (opt_.end_lsn_min > 0) return ends_too_early("it has no segment");
+    return report_;
+  }
   std::size_t start = 0;
   while (start + 1 < segs_.size() && segs_[start + 1].first_lsn <= opt_.from_lsn) ++start;
   if (segs_[start].first_lsn > opt_.from_lsn) {
@@ -120,9 +127,19 @@ Result<ReadReport> Reader::run() {
   }
   expected_ = segs_[start].first_lsn;
   for (std::size_t i = start; i < segs_.size() && !done_ && expected_ <= opt_.until_lsn; ++i) {
+    last_read_ = i;
     if (Status st = read_segment(i); !st.ok()) return st;
   }
+  report_.end_lsn = expected_ - 1;
+  if (below_end_lsn_min()) return ends_too_early("the end of " + segs_[last_read_].name);
   return report_;
+}
+
+Status Reader::ends_too_early(const std::string& where) const {
+  const std::uint64_t end = segs_.empty() ? 0 : expected_ - 1;
+  return Status(Code::kLogTooShort, "the log in " + dir_ + " ends at lsn " + std::to_string(end) +
+                                        " (" + where + "), below lsn " +
+                                        std::to_string(opt_.end_lsn_min));
 }
 
 Status Reader::read_segment(std::size_t i) {
@@ -190,6 +207,10 @@ Status Reader::handle_bad(std::size_t i, std::string_view data, std::uint64_t of
 
 Status Reader::cut(std::size_t i, std::string_view data, std::uint64_t offset,
                    const std::string& why) {
+  // Checked before anything is renamed or truncated: a refusal must leave the log as it was.
+  if (below_end_lsn_min()) {
+    return ends_too_early(why + " in " + segs_[i].name + " at offset " + std::to_string(offset));
+  }
   done_ = true;
   report_.cut = true;
   report_.cut_file = segs_[i].name;
@@ -227,7 +248,9 @@ Status Reader::zero_tail(std::size_t i, std::string_view data, std::uint64_t off
   const std::uint64_t bytes = data.size() - offset;
   report_.zero_tail_bytes += bytes;
   const bool newest = i + 1 == segs_.size();
-  if (!opt_.repair || opt_.policy == RecoveryPolicy::kStrict || newest) return Status::Ok();
+  if (!opt_.repair || opt_.policy == RecoveryPolicy::kStrict || newest || below_end_lsn_min()) {
+    return Status::Ok();
+  }
   if (Status st = fs_.truncate(join_path(dir_, segs_[i].name), offset); !st.ok()) return st;
   report_.zero_tail_bytes_trimmed += bytes;
   return Status::Ok();

@@ -53,6 +53,11 @@ struct ReadOptions {
   // Stop after this record and look no further: a live log may hold a half-written record
   // past it (background snapshots, `replay --until`).
   std::uint64_t until_lsn = UINT64_MAX;
+  // The log must reach at least this LSN (0: no requirement); recovery passes the newest
+  // snapshot's. A log that ends below it fails with kLogTooShort, before the read cuts,
+  // trims or sets aside anything: the log lost records the caller already relies on, or
+  // the two do not belong together, and only an operator can tell which.
+  std::uint64_t end_lsn_min = 0;
 };
 
 struct RecordRef {
@@ -67,6 +72,9 @@ struct RecordRef {
 struct ReadReport {
   std::uint64_t first_lsn = 0;   // first valid record read (0: none)
   std::uint64_t last_lsn = 0;    // last valid record (0: none)
+  // Where the log ends: its last valid record, or one before the first LSN of a segment
+  // that holds none (an empty newest segment after retention); 0 without any segment.
+  std::uint64_t end_lsn = 0;
   std::uint64_t records = 0;     // valid records read
   std::uint64_t delivered = 0;   // of those, handed to the visitor (lsn >= from_lsn)
   std::uint64_t segments = 0;    // segment files read

@@ -142,14 +142,21 @@ Result<std::optional<LoadedSnapshot>> load_newest_snapshot(FileSystem& fs, const
   return std::optional<LoadedSnapshot>();
 }
 
-Status prune_snapshots(FileSystem& fs, const std::string& dir, std::size_t keep_count) {
+Result<std::vector<DirEntry>> remove_snapshot_temp_files(FileSystem& fs, const std::string& dir) {
   auto entries = fs.list(dir);
   if (!entries.ok()) return entries.status();
-  for (const auto& e : *entries) {
+  std::vector<DirEntry> removed;
+  for (auto& e : *entries) {
     if (e.name.starts_with(format::kSnapshotPrefix) && e.name.ends_with(format::kTempSuffix)) {
       if (Status st = fs.remove(join_path(dir, e.name)); !st.ok()) return st;
+      removed.push_back(std::move(e));
     }
   }
+  return removed;
+}
+
+Status prune_snapshots(FileSystem& fs, const std::string& dir, std::size_t keep_count) {
+  if (auto swept = remove_snapshot_temp_files(fs, dir); !swept.ok()) return swept.status();
   auto all = list_snapshots(fs, dir, true);
   if (!all.ok()) return all.status();
   std::size_t kept = 0;

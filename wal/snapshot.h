@@ -45,6 +45,10 @@ Result<std::vector<SnapshotInfo>> list_snapshots(FileSystem& fs, const std::stri
 // One file, any name: header fields and whether it is valid.
 Result<SnapshotInfo> inspect_snapshot(FileSystem& fs, const std::string& path);
 
+// Removes the temp files of snapshots that were never finished (snap-*.snap.tmp: a crash or
+// a failure while writing); returns what it removed, sizes included.
+Result<std::vector<DirEntry>> remove_snapshot_temp_files(FileSystem& fs, const std::string& dir);
+
 // Keeps the newest keep_count valid snapshots, removes older ones and leftover temp files.
 Status prune_snapshots(FileSystem& fs, const std::string& dir, std::size_t keep_count);
 

@@ -16,6 +16,8 @@ enum class Code : std::uint8_t {
   kInvalidArgument,  // the caller broke a documented limit
   kNotFound,
   kFailed,           // the writer is in sticky failure; nothing more is accepted
+  kBusy,             // someone else holds it: the data directory's lock (FileSystem::lock_dir)
+  kLogTooShort,      // the log ends before an LSN the caller requires (ReadOptions::end_lsn_min)
 };
 
 class [[nodiscard]] Status {

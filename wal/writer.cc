@@ -40,8 +40,9 @@ WalWriter::WalWriter(FileSystem& fs, WalOptions options, std::uint64_t next_lsn)
       staged_last_lsn_(next_lsn - 1),
       durable_lsn_(next_lsn - 1) {
   if (options_.preallocate && syncing()) {
-    preallocator_ =
-        std::make_unique<SegmentPreallocator>(fs_, options_.dir, options_.segment_bytes_max);
+    preallocator_ = std::make_unique<SegmentPreallocator>(
+        fs_, options_.dir, options_.segment_bytes_max, ZeroFillPace{},
+        [this](const Status& cause) { on_zero_fill_failed(cause); });
   }
   if (syncing() && options_.sync_lanes > 1) {
     lanes_ = std::make_unique<SyncLanes>(
@@ -468,6 +469,20 @@ void WalWriter::stop_on_failure(const Status& cause) {
   fail(cause);
 }
 
+// Writes go on in the current segment; the rotation that needs the prepared file will fail
+// with this cause and make the log fail (a zero fill is not retried; docs/wal-format.md).
+void WalWriter::on_zero_fill_failed(const Status& cause) {
+  {
+    std::lock_guard lock(stats_mu_);
+    ++stats_.zero_fill_failures;
+  }
+  if (!healthy()) return;  // the log has failed already and said why: "writes go on" is past
+  log("zero fill of the next log segment (" + std::string(format::kPreparedSegmentName) +
+      ") failed: " + cause.message() + "; writes go on until the current segment is full, " +
+      "then the log fails and refuses writes until restart: free disk space and restart " +
+      "before that");
+}
+
 void WalWriter::stop_preallocating() {
   if (preallocator_) preallocator_->discard();
 }
@@ -536,11 +551,19 @@ void WalWriter::publish(std::uint64_t lsn) {
 void WalWriter::fail(const Status& cause) {
   std::multimap<std::uint64_t, std::function<void(Status)>> pending;
   Status sticky(Code::kFailed, "wal failed, writes refused until restart: " + cause.message());
+  bool first = false;
   {
     std::lock_guard lock(waiters_mu_);
+    first = failure_.ok();
     failure_ = sticky;
     failed_.store(true, std::memory_order_release);
     pending.swap(waiters_);
+  }
+  // Now, not at shutdown: from here on every write is answered 503, and the operator must
+  // see why while it happens.
+  if (first) {
+    log(sticky.message() +
+        " (reads are still served; free disk space or fix the disk, then restart)");
   }
   {
     std::lock_guard lock(mu_);

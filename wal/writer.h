@@ -96,6 +96,10 @@ struct WalOptions {
   std::size_t async_batch_bytes = 1u << 20;              // kAsync: write early past this
   RetentionPolicy retention;
   std::function<std::int64_t()> clock_ms;                // for retention by age; default: system
+  // One line per event an operator must hear of when it happens, not at shutdown: the log
+  // failing (sticky), the next segment's background zero fill failing. Called on the
+  // writer's or the fill's thread; empty: not told.
+  std::function<void(const std::string&)> log;
 };
 
 // A fixed-bucket histogram: counts[i] counts values <= kBounds[i], the last slot the rest.
@@ -133,6 +137,7 @@ struct WalStats {
   std::uint64_t bytes = 0;
   std::uint64_t segments_created = 0;
   std::uint64_t segments_deleted = 0;
+  std::uint64_t zero_fill_failures = 0;  // background fills of the next segment that failed
 };
 
 class WalWriter {
@@ -217,6 +222,10 @@ class WalWriter {
   std::size_t fitting_prefix(std::string_view batch) const;
   void publish(std::uint64_t lsn);
   void fail(const Status& cause);
+  void on_zero_fill_failed(const Status& cause);  // on the background fill's thread
+  void log(const std::string& line) const {
+    if (options_.log) options_.log(line);
+  }
   void stop_preallocating();
   void apply_retention();
 

@@ -80,6 +80,15 @@ class StoreMetrics final : public MetricsSource {
     prom::sample(out, "codeledger_snapshot_age_seconds", "", static_cast<double>(st.snapshot_age_ms) / 1e3);
     gauge("codeledger_snapshot_last_build_ms", "Milliseconds the last snapshot build took.",
           static_cast<std::uint64_t>(st.last_snapshot_build_ms));
+    counter("codeledger_snapshot_failures_total",
+            "Snapshot attempts that failed (the reason is on stderr).", st.snapshot_failures);
+    gauge("codeledger_snapshot_failing",
+          "1 while the newest snapshot attempt failed, 0 once one succeeds.",
+          st.last_snapshot_error.empty() ? 0 : 1);
+    counter("codeledger_wal_zero_fill_failures_total",
+            "Background zero fills of the next WAL segment that failed: the log fails at its "
+            "next rotation unless restarted with disk space free.",
+            st.wal.zero_fill_failures);
     counter("codeledger_ledger_prefault_fills_total",
             "Times the ledger-prefault thread faulted record memory in ahead of the requests.",
             st.prefault_fills);

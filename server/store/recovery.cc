@@ -12,9 +12,6 @@
 #include "wal/snapshot.h"
 
 namespace codeledger::store {
-namespace {
-
-}  // namespace
 
 std::string RecoveryReport::summary() const {
   std::string s = snapshot_lsn ? "snapshot " + snapshot_name : std::string("no snapshot");
@@ -124,13 +121,8 @@ Status apply_events(ledger::Ledger& target, EventQueue& queue, const StoreOption
 // Two threads: one reads, checks and decodes records (file I/O, CRC, event decode), this one
 // applies them in log order. Apply is mostly cache misses in the code index, decode mostly
 // arithmetic, so the overlap roughly halves the wall time of a long replay.
-Status Store::replay_wal(ledger::Ledger& target, std::uint64_t from_lsn, std::uint64_t until_lsn,
-                         wal::RecoveryPolicy policy, bool repair, wal::ReadReport* report) {
-  wal::ReadOptions ro;
-  ro.policy = policy;
-  ro.from_lsn = from_lsn;
-  ro.until_lsn = until_lsn;
-  ro.repair = repair;
+Status Store::replay_wal(ledger::Ledger& target, const wal::ReadOptions& ro,
+                         wal::ReadReport* report) {
   EventQueue queue;
   wal::Result<wal::ReadReport> read = wal::ReadReport{};
   std::thread reader([&] {
@@ -163,17 +155,57 @@ Status Store::replay_wal(ledger::Ledger& target, std::uint64_t from_lsn, std::ui
   if (!applied.ok()) queue.stop();
   reader.join();
   if (!applied.ok()) return applied;
+  if (!read.ok() && read.status().code() == wal::Code::kLogTooShort) {
+    return refuse_log_below_snapshot(read.status());
+  }
   if (!read.ok()) return Status(ErrorCode::kInternal, read.status().message());
   if (report) *report = *read;
   return Status::Ok();
 }
 
+// The log after the snapshot. A snapshot is written only for records already durable in
+// the log (every durability mode; in none the log is synced for it), so a log that ends
+// below the snapshot's LSN lost acknowledged records, or the two do not belong together:
+// refused (ReadOptions::end_lsn_min). Except a directory without any segment: that is a
+// restore from a snapshot alone (docs/operations.md, "Backup and restore"), and the new log
+// starts right after the snapshot.
+Status Store::replay_log_after_snapshot(const wal::SnapshotInfo& snapshot) {
+  wal::ReadOptions ro;
+  ro.policy = options_.recovery;
+  ro.from_lsn = snapshot.covered_lsn + 1;
+  ro.end_lsn_min = snapshot.covered_lsn;
+  if (snapshot.covered_lsn > 0) {
+    auto segs = wal::list_segments(*fs_, options_.data_dir);
+    if (!segs.ok()) return Status(ErrorCode::kInternal, segs.status().message());
+    if (segs->empty()) {
+      ro.end_lsn_min = 0;
+      log("data directory " + options_.data_dir + " holds no log segment: starting from " +
+          snapshot.name + " alone (a restore from a snapshot); the log continues at lsn " +
+          std::to_string(snapshot.covered_lsn + 1));
+    }
+  }
+  return replay_wal(*ledger_, ro, &recovery_.wal);
+}
+
+// The reader refused before it cut, trimmed or set aside anything: say what was found and
+// what the operator can do, and leave the choice to them.
+Status Store::refuse_log_below_snapshot(const wal::Status& read) const {
+  const std::string snap_lsn = std::to_string(recovery_.snapshot_lsn);
+  return Status(ErrorCode::kStorageUnavailable,
+                "refusing to start: snapshot " + recovery_.snapshot_name + " covers lsn " +
+                    snap_lsn + ", but " + read.message() +
+                    ". A snapshot is only written for records already in the log, so records "
+                    "up to lsn " + snap_lsn + " are missing from the log, or the snapshot "
+                    "belongs to another data directory. The log and the snapshots were left "
+                    "as they are. Restore the missing segments from a backup; or, to start "
+                    "from the snapshot alone, move every wal-*.log out of " + options_.data_dir +
+                    "; or, to start from the log alone (losing what only the snapshot holds), "
+                    "move the snapshots newer than the log out");
+}
+
 
 Status Store::recover() {
   const Stopwatch stopwatch;
-  if (wal::Status st = fs_->create_dir(options_.data_dir); !st.ok()) {
-    return Status(ErrorCode::kInternal, st.message());
-  }
   wal::SnapshotInfo snapshot;
   auto loaded = load_snapshot_into_new_ledger(sink_.get(), &snapshot, &recovery_.snapshots_skipped);
   if (!loaded.ok()) return loaded.status();
@@ -181,19 +213,17 @@ Status Store::recover() {
   const std::uint64_t snap_lsn = snapshot.covered_lsn;
   recovery_.snapshot_name = snapshot.name;
   recovery_.snapshot_lsn = snap_lsn;
-  if (Status st = replay_wal(*ledger_, snap_lsn + 1, UINT64_MAX, options_.recovery, true,
-                             &recovery_.wal);
-      !st.ok()) {
-    return st;
-  }
+  if (Status st = replay_log_after_snapshot(snapshot); !st.ok()) return st;
   recovery_.replayed = recovery_.wal.delivered;
   for (const auto& [org, settings] : options_.orgs) {
     if (Status st = configure_org(org, settings); !st.ok()) return st;
   }
   recovery_.last_lsn = std::max({recovery_.wal.last_lsn, snap_lsn, ledger_->last_lsn()});
+  remove_snapshot_leftovers();
   wal::WalOptions wo = options_.wal;
   wo.dir = options_.data_dir;
   wo.clock_ms = options_.clock_ms;
+  wo.log = options_.log;
   auto writer = wal::WalWriter::open(*fs_, std::move(wo), recovery_.last_lsn + 1);
   if (!writer.ok()) return Status(ErrorCode::kStorageUnavailable, writer.status().message());
   writer_ = std::move(*writer);

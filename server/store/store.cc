@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 
 #include "server/store/stopwatch.h"
 #include "server/store/wal_sink.h"
+#include "wal/segment_sync.h"
 #include "wal/snapshot.h"
 #include "wal/thread_name.h"
 
@@ -29,12 +31,19 @@ Store::Store(StoreOptions options)
     };
   }
   if (options_.progress_every_records == 0) options_.progress_every_records = 1;
+  if (!options_.log) {
+    options_.log = [](const std::string& line) {
+      const std::string text = "codeledgerd: " + line + "\n";
+      std::fputs(text.c_str(), stderr);  // one call: lines from two threads do not interleave
+    };
+  }
   opened_ms_ = options_.clock_ms();
 }
 
 Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
   if (options.data_dir.empty()) return Status(ErrorCode::kInvalidRequest, "data_dir is empty");
   std::unique_ptr<Store> s(new Store(std::move(options)));
+  if (Status st = s->take_data_dir(); !st.ok()) return st;
   if (Status st = s->recover(); !st.ok()) return st;
   s->sink_->attach(s->writer_.get());
   s->prefault_ = std::make_unique<PrefaultThread>(*s->ledger_);
@@ -79,16 +88,19 @@ StoreStats Store::stats() const {
   return s;
 }
 
+// Returns the file system's message as is; note_snapshot_result says which snapshot failed.
 Status Store::write_snapshot_bytes(std::uint64_t lsn, const std::string& bytes) {
-  const std::int64_t written_ms = now_ms();
-  wal::Status st = wal::write_snapshot(*fs_, options_.data_dir, lsn, written_ms, bytes);
-  if (st.ok()) st = wal::prune_snapshots(*fs_, options_.data_dir, options_.snapshots_kept_count);
-  if (!st.ok()) {
-    std::lock_guard lock(mu_);
-    stats_.last_snapshot_error = st.message();
-    return Status(ErrorCode::kInternal, "snapshot at lsn " + std::to_string(lsn) + ": " +
-                                            st.message());
+  wal::Status st;
+  // Durability none never fsyncs the log, but the snapshot is fsynced: sync the records it
+  // covers first, or a power cut could leave the log ending below the snapshot (which the
+  // next start refuses). Segments wholly below the previous snapshot were synced for it.
+  if (durability() == wal::Durability::kNone) {
+    st = wal::sync_segments_after(*fs_, options_.data_dir, last_snapshot_lsn());
   }
+  const std::int64_t written_ms = now_ms();
+  if (st.ok()) st = wal::write_snapshot(*fs_, options_.data_dir, lsn, written_ms, bytes);
+  if (st.ok()) st = wal::prune_snapshots(*fs_, options_.data_dir, options_.snapshots_kept_count);
+  if (!st.ok()) return Status(ErrorCode::kInternal, st.message());
   // Only now may retention drop segments the snapshot covers.
   writer_->set_snapshot_lsn(lsn);
   std::lock_guard lock(mu_);
@@ -98,26 +110,47 @@ Status Store::write_snapshot_bytes(std::uint64_t lsn, const std::string& bytes) 
   return Status::Ok();
 }
 
+// Every attempt's outcome, for StoreStats (and /metrics): the error stays until a snapshot
+// succeeds. Returns st with the snapshot named.
+Status Store::note_snapshot_result(std::uint64_t lsn, const Status& st) {
+  std::lock_guard lock(mu_);
+  if (st.ok()) {
+    stats_.last_snapshot_error.clear();
+    return st;
+  }
+  Status failed(st.code(), "snapshot at lsn " + std::to_string(lsn) + " failed: " + st.message());
+  ++stats_.snapshot_failures;
+  stats_.last_snapshot_error = failed.message();
+  return failed;
+}
+
+std::uint64_t Store::last_snapshot_lsn() const {
+  std::lock_guard lock(mu_);
+  return stats_.last_snapshot_lsn;
+}
+
 Result<std::uint64_t> Store::snapshot_now() {
   std::lock_guard build(snapshot_build_mu_);
-  const Stopwatch stopwatch;
   const std::uint64_t target = writer_->durable_lsn();
-  std::uint64_t base = 0;
-  {
-    std::lock_guard lock(mu_);
-    base = stats_.last_snapshot_lsn;
-  }
+  const std::uint64_t base = last_snapshot_lsn();
   if (target <= base) return base;
-  // Private ledger: last snapshot + durable WAL up to target. No live lock is taken.
+  if (Status st = note_snapshot_result(target, build_snapshot(target)); !st.ok()) return st;
+  return target;
+}
+
+// Private ledger: last snapshot + durable WAL up to target. No live lock is taken.
+Status Store::build_snapshot(std::uint64_t target) {
+  const Stopwatch stopwatch;
   wal::SnapshotInfo loaded;
   std::vector<std::string> skipped;
   auto shadow = load_snapshot_into_new_ledger(nullptr, &loaded, &skipped);
   if (!shadow.ok()) return shadow.status();
-  if (Status st = replay_wal(**shadow, loaded.covered_lsn + 1, target, wal::RecoveryPolicy::kStrict,
-                             false, nullptr);
-      !st.ok()) {
-    return st;
-  }
+  wal::ReadOptions ro;
+  ro.policy = wal::RecoveryPolicy::kStrict;
+  ro.from_lsn = loaded.covered_lsn + 1;
+  ro.until_lsn = target;
+  ro.repair = false;
+  if (Status st = replay_wal(**shadow, ro, nullptr); !st.ok()) return st;
   if ((*shadow)->last_lsn() != target) {
     return Status(ErrorCode::kInternal, "snapshot replay reached lsn " +
                                             std::to_string((*shadow)->last_lsn()) +
@@ -135,7 +168,7 @@ Result<std::uint64_t> Store::snapshot_now() {
   if (Status st = write_snapshot_bytes(target, bytes); !st.ok()) return st;
   std::lock_guard lock(mu_);
   stats_.last_snapshot_build_ms = stopwatch.elapsed_ms();
-  return target;
+  return Status::Ok();
 }
 
 void Store::request_snapshot() {
@@ -155,8 +188,13 @@ void Store::snapshot_loop() {
     snapshot_requested_ = false;
     lock.unlock();
     auto r = snapshot_now();
+    // Said when it happens: the snapshot age then grows on /metrics, and this is why.
+    if (!r.ok()) {
+      log(r.status().message() + "; the previous snapshot stays in use (a restart replays " +
+          "more of the log); next try in " + std::to_string(options_.snapshot_interval_ms) +
+          " ms or at the next request");
+    }
     lock.lock();
-    if (!r.ok()) stats_.last_snapshot_error = r.status().message();
   }
 }
 
@@ -172,20 +210,16 @@ Status Store::close() {
     close_status_ = unavailable(writer_->flush());
     // Traffic has stopped: the live ledger is at exactly the last staged LSN.
     const std::uint64_t last = writer_->last_lsn();
-    std::uint64_t base = 0;
-    {
-      std::lock_guard lock(mu_);
-      base = stats_.last_snapshot_lsn;
-    }
-    if (close_status_.ok() && options_.snapshot_on_close && last > base &&
+    if (close_status_.ok() && options_.snapshot_on_close && last > last_snapshot_lsn() &&
         ledger_->last_lsn() == last) {
       std::string bytes;
       ledger_->encode_snapshot(bytes);
-      close_status_ = write_snapshot_bytes(last, bytes);
+      close_status_ = note_snapshot_result(last, write_snapshot_bytes(last, bytes));
     }
     sink_->attach(nullptr);
     Status wal_closed = unavailable(writer_->close());
     if (close_status_.ok()) close_status_ = wal_closed;
+    dir_lock_.reset();  // nothing writes here any more: the next server may start
   });
   return close_status_;
 }

@@ -15,6 +15,10 @@
 // docs/wal-format.md for the reasons. Only the clean-shutdown snapshot encodes the live
 // ledger, when traffic has stopped.
 //
+// The data directory is the store's alone while it is open: open() takes its lock
+// (wal::FileSystem::lock_dir) before it reads or changes anything there, and close() or the
+// destructor lets go. A missing directory is created only when its parent exists.
+//
 // Thread safety: every public method may be called from any thread.
 #pragma once
 
@@ -60,6 +64,9 @@ struct StoreOptions {
   std::uint64_t progress_every_records = 1'000'000;
   wal::FileSystem* fs = nullptr;             // nullptr: the real file system
   std::function<std::int64_t()> clock_ms;    // snapshot timestamps; default: system clock
+  // One line per thing the operator must hear of at once (a new data directory, a leftover
+  // removed, the log or a snapshot failing). Default: the line on stderr after "codeledgerd: ".
+  std::function<void(const std::string&)> log;
 };
 
 struct RecoveryReport {
@@ -82,7 +89,8 @@ struct StoreStats {
   // How stale a restart's starting point is: now - last_snapshot_time_ms, or the time since
   // the store opened when there is no snapshot yet (filled by stats()).
   std::int64_t snapshot_age_ms = 0;
-  std::string last_snapshot_error;
+  std::string last_snapshot_error;    // why the newest attempt failed; empty once one succeeds
+  std::uint64_t snapshot_failures = 0;  // snapshot attempts that failed
   std::uint64_t prefault_fills = 0;  // times the ledger-prefault thread faulted memory in ahead
 };
 
@@ -132,18 +140,35 @@ class Store {
 
  private:
   explicit Store(StoreOptions options);
+  // data_dir.cc: the directory itself.
+  Status take_data_dir();
+  Status create_data_dir_if_missing();
+  std::string lock_holder_pid() const;
+  void remove_snapshot_leftovers();
+  void log(const std::string& line) const { options_.log(line); }
+
+  // recovery.cc
   Status recover();
   Result<std::unique_ptr<ledger::Ledger>> load_snapshot_into_new_ledger(
       ledger::EventSink* sink, wal::SnapshotInfo* loaded, std::vector<std::string>* skipped);
-  Status replay_wal(ledger::Ledger& target, std::uint64_t from_lsn, std::uint64_t until_lsn,
-                    wal::RecoveryPolicy policy, bool repair, wal::ReadReport* report);
+  Status replay_log_after_snapshot(const wal::SnapshotInfo& snapshot);
+  Status refuse_log_below_snapshot(const wal::Status& read) const;
+  Status replay_wal(ledger::Ledger& target, const wal::ReadOptions& read,
+                    wal::ReadReport* report);
+
+  Status build_snapshot(std::uint64_t target);
   Status write_snapshot_bytes(std::uint64_t lsn, const std::string& bytes);
+  Status note_snapshot_result(std::uint64_t lsn, const Status& st);
+  std::uint64_t last_snapshot_lsn() const;
   void snapshot_loop();
   std::int64_t now_ms() const { return options_.clock_ms(); }
 
   // Constant after open().
   StoreOptions options_;
   wal::FileSystem* fs_;
+  // Declared before everything that writes in the directory, so destroyed after it; close()
+  // lets go earlier, once the log is closed.
+  std::unique_ptr<wal::DirLock> dir_lock_;
   std::unique_ptr<WalSink> sink_;
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<wal::WalWriter> writer_;

@@ -16,19 +16,12 @@
 namespace codeledger::store {
 namespace {
 
+using testing::crash;
 using testing::kOrg;
 using testing::open_store;
 using testing::options_on;
 using testing::wait_for_first_prefault_fill;
 using testing::Workload;
-
-// Simulates the power cut: the store object dies without touching the disk image.
-void crash(wal::FaultFs& fs, std::unique_ptr<Store>& store, std::size_t torn = 0) {
-  fs.power_off();
-  store.reset();
-  fs.crash(torn);
-  fs.clear_faults();
-}
 
 TEST(Store, AcknowledgedWritesSurviveACrash) {
   wal::FaultFs fs;

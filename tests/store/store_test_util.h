@@ -4,9 +4,15 @@
 
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+
 #include <chrono>
+#include <filesystem>
+#include <functional>
+#include <mutex>
 #include <random>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -28,11 +34,74 @@ inline StoreOptions options_on(wal::FaultFs& fs) {
   return o;
 }
 
+// Simulates the power cut: the store object dies without touching the disk image.
+inline void crash(wal::FaultFs& fs, std::unique_ptr<Store>& store, std::size_t torn = 0) {
+  fs.power_off();
+  store.reset();
+  fs.crash(torn);
+  fs.clear_faults();
+}
+
 inline std::unique_ptr<Store> open_store(wal::FaultFs& /*fs*/, StoreOptions o) {
   auto s = Store::open(std::move(o));
   EXPECT_TRUE(s.ok()) << s.status().message();
   return s.ok() ? std::move(*s) : nullptr;
 }
+
+// The lines a store logs (StoreOptions::log), from any of its threads. Declare it before
+// the store: the store's threads call it until the store is gone.
+class LogLines {
+ public:
+  std::function<void(const std::string&)> sink() {
+    return [this](const std::string& line) {
+      std::lock_guard lock(mu_);
+      lines_.push_back(line);
+    };
+  }
+  std::size_t count(std::string_view part) const {
+    std::lock_guard lock(mu_);
+    std::size_t n = 0;
+    for (const auto& l : lines_) n += l.find(part) != std::string::npos ? 1 : 0;
+    return n;
+  }
+  std::string all() const {
+    std::lock_guard lock(mu_);
+    std::string out;
+    for (const auto& l : lines_) out += l + "\n";
+    return out;
+  }
+  // Up to 10 s for a line containing part (a background thread logs it).
+  bool wait_for(std::string_view part) const {
+    for (int i = 0; i < 1000 && count(part) == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return count(part) > 0;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<std::string> lines_;
+};
+
+// A fresh directory on the real file system (flock, mkdir), removed with what it holds.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "store-test-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
+    path_ = tmpl;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
 
 inline std::string code_name(int i) { return "CODE" + std::to_string(100000 + i); }
 

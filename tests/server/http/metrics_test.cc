@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "server/http/store_bridge.h"
 #include "tests/store/store_test_util.h"
@@ -98,6 +100,44 @@ TEST(Metrics, StoreFamiliesShowFsyncLatencyBatchSizesAndSnapshotAgeInSeconds) {
   EXPECT_EQ(sample_value(m, "codeledger_snapshot_age_seconds"), 5.5);
   EXPECT_EQ(sample_value(m, "codeledger_snapshot_lsn"), st.durable_lsn());
   EXPECT_EQ(sample_value(m, "codeledger_snapshots_written_total"), 1);
+}
+
+// The failures that leave health at 200 (docs/operations.md, "Health") show on /metrics: a
+// failed snapshot until one succeeds, and a failed background zero fill of the next segment.
+TEST(Metrics, StoreFamiliesShowSnapshotAndZeroFillFailures) {
+  wal::FaultFs fs;
+  store::StoreOptions so = store::testing::options_on(fs);
+  so.log = [](const std::string&) {};
+  // Piece 1 is open()'s small first segment; piece 2 the next one's background fill.
+  fs.inject({wal::FaultOp::kZeroFill, 2, false});
+  auto opened = store::Store::open(std::move(so));
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  store::Store& st = **opened;
+  store::testing::Workload w(5);
+  ASSERT_EQ(w.run(st, 10), 10);
+  const server::StoreMetrics metrics(st);
+  auto scrape = [&] {
+    std::string m;
+    metrics.append_metrics(m);
+    return m;
+  };
+  for (int i = 0; i < 1000 && st.stats().wal.zero_fill_failures == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::string m = scrape();
+  EXPECT_EQ(sample_value(m, "codeledger_wal_zero_fill_failures_total"), 1) << m;
+  EXPECT_EQ(sample_value(m, "codeledger_snapshot_failing"), 0);
+  EXPECT_EQ(sample_value(m, "codeledger_snapshot_failures_total"), 0);
+
+  fs.inject({wal::FaultOp::kRename, 1, false});  // the snapshot's rename into place
+  ASSERT_FALSE(st.snapshot_now().ok());
+  m = scrape();
+  EXPECT_EQ(sample_value(m, "codeledger_snapshot_failing"), 1) << m;
+  EXPECT_EQ(sample_value(m, "codeledger_snapshot_failures_total"), 1);
+  ASSERT_TRUE(st.snapshot_now().ok());
+  m = scrape();
+  EXPECT_EQ(sample_value(m, "codeledger_snapshot_failing"), 0) << m;
+  EXPECT_EQ(sample_value(m, "codeledger_snapshot_failures_total"), 1);
 }
 
 }  // namespace

@@ -1,0 +1,91 @@
+// Failures an operator must hear of when they happen, not at shutdown: the log failing, the
+// next segment's background zero fill failing, a snapshot failing. Each is logged once and
+// counted in StoreStats (and from there on /metrics).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "store_test_util.h"
+
+namespace codeledger::store {
+namespace {
+
+using testing::LogLines;
+using testing::open_store;
+using testing::options_on;
+using testing::Workload;
+
+// Up to 10 s for pred() (a background thread acts).
+template <class Pred>
+bool eventually(Pred pred) {
+  for (int i = 0; i < 1000 && !pred(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return pred();
+}
+
+TEST(FailureLog, AStickyLogFailureIsLoggedOnceWhenItHappens) {
+  wal::FaultFs fs;
+  LogLines log;
+  StoreOptions o = options_on(fs);
+  o.log = log.sink();
+  auto store = open_store(fs, o);
+  Workload w(21);
+  ASSERT_EQ(w.run(*store, 20), 20);
+  fs.inject({wal::FaultOp::kSync, 1, true});
+  for (int i = 0; i < 50 && w.step(*store); ++i) {
+  }
+  ASSERT_FALSE(store->healthy());
+  // Logged by the failing writer itself, while the store is still open.
+  EXPECT_TRUE(log.wait_for("writes refused until restart")) << log.all();
+  for (int i = 0; i < 5; ++i) w.step(*store);
+  EXPECT_EQ(log.count("writes refused until restart"), 1u) << log.all();
+  EXPECT_TRUE(log.count("injected fault")) << "the cause is in the line: " << log.all();
+}
+
+// The zero fill of the next segment runs in the background; its failure only surfaced when
+// the next rotation failed, with /healthz at 200 until then.
+TEST(FailureLog, ABackgroundZeroFillFailureIsLoggedAndCountedAtOnce) {
+  wal::FaultFs fs;
+  LogLines log;
+  StoreOptions o = options_on(fs);
+  o.log = log.sink();
+  // Piece 1 is open()'s own small first segment (4 KiB here: one piece); piece 2 is the
+  // next segment's fill, started in the background at once.
+  fs.inject({wal::FaultOp::kZeroFill, 2, false});
+  auto store = open_store(fs, o);
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(eventually([&] { return store->stats().wal.zero_fill_failures == 1; }));
+  EXPECT_TRUE(log.wait_for("zero fill")) << log.all();
+  EXPECT_EQ(log.count("zero fill"), 1u) << log.all();
+  EXPECT_TRUE(store->healthy()) << "the current segment still takes records";
+}
+
+TEST(FailureLog, AFailedSnapshotIsLoggedAndExposedUntilOneSucceeds) {
+  wal::FaultFs fs;
+  LogLines log;
+  StoreOptions o = options_on(fs);
+  o.log = log.sink();
+  o.wal.preallocate = false;             // the log never renames: the fault hits the snapshot
+  o.snapshot_interval_ms = 3'600'000;    // the snapshot thread runs; requests wake it
+  auto store = open_store(fs, o);
+  Workload w(22);
+  ASSERT_EQ(w.run(*store, 20), 20);
+  fs.inject({wal::FaultOp::kRename, 1, false});
+  store->request_snapshot();
+  ASSERT_TRUE(eventually([&] { return store->stats().snapshot_failures == 1; }));
+  StoreStats s = store->stats();
+  EXPECT_EQ(s.snapshots_written, 0u);
+  EXPECT_NE(s.last_snapshot_error.find("injected fault"), std::string::npos) << s.last_snapshot_error;
+  EXPECT_TRUE(log.wait_for("snapshot at lsn " + std::to_string(store->durable_lsn()) + " failed"))
+      << log.all();
+
+  store->request_snapshot();  // the fault was for one rename only
+  ASSERT_TRUE(eventually([&] { return store->stats().snapshots_written == 1; }));
+  s = store->stats();
+  EXPECT_TRUE(s.last_snapshot_error.empty()) << s.last_snapshot_error;
+  EXPECT_EQ(s.snapshot_failures, 1u);
+  EXPECT_EQ(log.count("failed"), 1u) << log.all();
+}
+
+}  // namespace
+}  // namespace codeledger::store
