@@ -1,13 +1,10 @@
 // codeledgerd: flags and config -> store (recovery: snapshot + WAL) -> HTTP server.
 // SIGTERM/SIGINT stop it gracefully: stop accepting, finish in-flight requests, final fsync
-// and snapshot.
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
+// and snapshot. Signals are taken from the first line of main to exit (ProcessSignals), so
+// none ends the process by its default action during recovery or the stop.
 #include <boost/system/system_error.hpp>
 
-#include <csignal>
 #include <functional>
-#include <cstdio>
 #include <iostream>
 #include <string>
 
@@ -18,6 +15,7 @@
 #include "server/http/config.h"
 #include "server/http/crypto.h"
 #include "server/http/fd_limit.h"
+#include "server/http/process_signals.h"
 #include "server/http/server.h"
 #include "server/http/store_bridge.h"
 #include "server/store/store.h"
@@ -102,7 +100,30 @@ server::Endpoint snapshot_endpoint(store::Store& store) {
 
 using ReloadSource = std::function<Result<server::Config>()>;
 
-int serve(const server::Config& config, store::Store& store, ReloadSource reload) {
+// SIGHUP and POST /admin/reload read the same sources again (file, environment, flags) and
+// apply only the keys and the access log's rate; a changed field that needs a restart is
+// named in one line instead of being ignored without a word. `started` is the configuration
+// as resolved at start (before fd_limit may lower connections_max).
+ReloadSource reload_source(server::CommandLine cli, server::Config started) {
+  return [cli = std::move(cli), started = std::move(started)]() -> Result<server::Config> {
+    Result<server::Config> next = server::resolve_config(cli);
+    if (!next.ok()) return next;
+    std::string fields;
+    for (const std::string& f : server::fields_needing_restart(started, *next)) {
+      fields += (fields.empty() ? "" : ", ") + f;
+    }
+    if (!fields.empty()) server::log_line("reload: not applied until a restart: " + fields);
+    return next;
+  };
+}
+
+void reload_on_sighup(server::Server& srv) {
+  const Status st = srv.reload_from_source();
+  server::log_line(st.ok() ? "SIGHUP: keys and limits reloaded" : "SIGHUP: " + st.message());
+}
+
+int serve(const server::Config& config, store::Store& store, ReloadSource reload,
+          server::ProcessSignals& signals) {
   std::string issuable_id;
   if (config.demo) issuable_id = seed_demo_if_empty(store.ledger());
 
@@ -129,28 +150,19 @@ int serve(const server::Config& config, store::Store& store, ReloadSource reload
   if (config.demo) print_demo_help(base, issuable_id);
   std::cout.flush();
 
-  boost::asio::io_context signals_ioc;
-  boost::asio::signal_set signals(signals_ioc, SIGINT, SIGTERM, SIGHUP);
-  std::function<void(const boost::system::error_code&, int)> on_signal =
-      [&](const boost::system::error_code& ec, int signo) {
-        if (ec) return;
-        if (signo == SIGHUP) {  // keys and limits from the config file; connections stay
-          const Status st = srv.reload_from_source();
-          std::cout << "codeledgerd: SIGHUP: " << (st.ok() ? "keys and limits reloaded" : st.message())
-                    << "\n" << std::flush;
-          signals.async_wait(on_signal);
-          return;
-        }
-        std::cout << "codeledgerd: signal " << signo << ", stopping\n" << std::flush;
-        srv.stop();
-      };
-  signals.async_wait(on_signal);
-  signals_ioc.run();
+  signals.serving([&srv] { reload_on_sighup(srv); });
+  signals.wait_for_stop();  // the signal thread logs it
+  srv.stop();
   return 0;
 }
 
-int run(server::Config config, ReloadSource reload) {
+int run(server::Config config, ReloadSource reload, server::ProcessSignals& signals) {
+  if (const int signo = signals.stop_signal(); signo != 0) {
+    server::log_line("start-up stopped by " + server::ProcessSignals::name(signo) + " before recovery");
+    return 0;
+  }
   if (!server::fit_connections_to_fd_limit(config, std::cerr, "codeledgerd")) return kExitRuntime;
+  std::cout << "codeledgerd: recovering data dir " << config.data_dir << "\n" << std::flush;
   auto opened = store::Store::open(store_options(config));
   if (!opened.ok()) {
     std::cerr << "codeledgerd: cannot open data dir " << config.data_dir << ": "
@@ -158,9 +170,16 @@ int run(server::Config config, ReloadSource reload) {
     return kExitRuntime;
   }
   std::unique_ptr<store::Store> store = std::move(opened).value();
-  std::cout << "codeledgerd: recovered: " << store->recovery().summary() << "\n";
-  const int rc = serve(config, *store, std::move(reload));
-  // Traffic has stopped: drain the log (final fsync) and write the shutdown snapshot.
+  std::cout << "codeledgerd: recovered: " << store->recovery().summary() << "\n" << std::flush;
+  int rc = 0;
+  if (const int signo = signals.stop_signal(); signo != 0) {
+    // Recovery cannot be interrupted (the store has no hook for it); the stop waited for it.
+    server::log_line("start-up stopped by " + server::ProcessSignals::name(signo) + ": not serving");
+  } else {
+    rc = serve(config, *store, std::move(reload), signals);
+  }
+  // Traffic has stopped (or never began): drain the log (final fsync) and write the shutdown
+  // snapshot.
   if (Status st = store->close(); !st.ok()) {
     std::cerr << "codeledgerd: close: " << st.message() << "\n";
     return rc == 0 ? kExitRuntime : rc;
@@ -172,6 +191,8 @@ int run(server::Config config, ReloadSource reload) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // First, before any thread starts: every thread inherits the blocked signals.
+  server::ProcessSignals signals;
   auto cli = server::parse_command_line(argc, argv);
   if (!cli.ok()) {
     std::cerr << "codeledgerd: " << cli.status().message() << "\n";
@@ -186,6 +207,5 @@ int main(int argc, char** argv) {
     std::cerr << "codeledgerd: " << config.status().message() << "\n";
     return kExitUsage;
   }
-  // SIGHUP and POST /admin/reload read the same sources again: file, environment, flags.
-  return run(*config, [cli = *cli] { return server::resolve_config(cli); });
+  return run(*config, reload_source(*cli, *config), signals);
 }

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "server/crypto/api_key_name.h"
 #include "server/crypto/secrets.h"
 #include "tools/cli.h"
 #include "tools/commands.h"
@@ -51,18 +52,12 @@ std::string config_path(const Args& args) {
   return *p;
 }
 
-bool has_control_char(const std::string& s) {
-  return std::any_of(s.begin(), s.end(),
-                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
-}
-
-// No ':' (Basic auth splits on it) and no control characters (an HTTP header cannot carry
-// them, and they would break `keys list` and the access log).
+// The server's own rule (server/crypto/api_key_name.h), so a key ledgerctl adds always
+// loads.
 std::string required_name(const Args& args) {
   auto name = args.get("name");
-  if (!name || name->empty() || name->find(':') != std::string::npos ||
-      has_control_char(*name)) {
-    throw CliError("--name: required, non-empty, without ':' or control characters");
+  if (!name || !crypto::valid_api_key_name(*name)) {
+    throw CliError("--name: required, " + std::string(crypto::kApiKeyNameRule));
   }
   return *name;
 }

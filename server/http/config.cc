@@ -1,18 +1,25 @@
 #include "server/http/config.h"
 
+#include <fcntl.h>
 #include <simdjson.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
-#include <fstream>
+#include <cstring>
 #include <initializer_list>
 #include <limits>
-#include <sstream>
 #include <thread>
 
+#include "ledger/ledger.h"
 #include "server/capillary/demo.h"
+#include "server/crypto/api_key_name.h"
 #include "server/http/crypto.h"
 #include "server/http/handler.h"
+#include "server/http/json_fault.h"
 #include "server/wire/iso_time.h"
+#include "server/wire/json_reader.h"
 
 namespace codeledger::server {
 namespace {
@@ -38,8 +45,13 @@ class Reader {
     return {ErrorCode::kInvalidRequest, std::move(msg)};
   }
 
+  // Every object is read through here first, so a duplicate is refused before any of its
+  // values is used (simdjson's lookup would take the first and never see the second).
   Status check_keys(dom::object obj, std::string_view path,
                     std::initializer_list<std::string_view> allowed) const {
+    if (const auto twin = wire::duplicate_key(obj)) {
+      return fail(join(path, *twin), "given more than once in the same object");
+    }
     for (auto field : obj) {
       bool known = false;
       for (auto a : allowed) known = known || field.key == a;
@@ -53,13 +65,13 @@ class Reader {
                   std::uint64_t min = 0, std::uint64_t max = std::numeric_limits<T>::max()) const {
     dom::element e;
     if (obj[key].get(e) != simdjson::SUCCESS) return {};
+    const std::string range = "must be an integer between " + std::to_string(min) + " and " +
+                              std::to_string(max);
+    if (!e.is_number()) return fail(join(path, key), range + ", got " + std::string(wire::json_type_name(e)));
     std::uint64_t v = 0;
-    if (e.get_uint64().get(v) != simdjson::SUCCESS) {
-      return fail(join(path, key), "expected a non-negative integer");
-    }
-    if (v < min || v > max) {
-      return fail(join(path, key), "must be between " + std::to_string(min) + " and " +
-                                       std::to_string(max));
+    // A negative, fractional or huge (1e30) number: the range says what would do.
+    if (e.get_uint64().get(v) != simdjson::SUCCESS || v < min || v > max) {
+      return fail(join(path, key), range);
     }
     out = static_cast<T>(v);
     return {};
@@ -250,8 +262,8 @@ Status read_key(const Reader& r, dom::element e, const std::string& path, Config
                                 "rate_limit_per_minute", "rate_limit_burst"}));
   ApiKeyConfig key;
   CL_TRY(r.get_string(o, path, "name", key.name, true));
-  if (key.name.empty() || key.name.find(':') != std::string::npos) {
-    return r.fail(path + ".name", "must be non-empty and contain no ':'");
+  if (!crypto::valid_api_key_name(key.name)) {
+    return r.fail(path + ".name", "must be " + std::string(crypto::kApiKeyNameRule));
   }
   dom::element id;
   if (o["org_id"].get(id) != simdjson::SUCCESS) return r.fail(path + ".org_id", "required");
@@ -301,6 +313,7 @@ Status read_top(const Reader& r, dom::object root, Config& c) {
   }
   CL_TRY(r.get_uint(root, "", "threads", c.threads, 0, 1024));
   CL_TRY(r.get_string(root, "", "data_dir", c.data_dir));
+  if (c.data_dir.empty()) return r.fail("data_dir", "must not be empty (leave it out for ./data)");
   dom::element demo;
   if (root["demo"].get(demo) == simdjson::SUCCESS && demo.get_bool().get(c.demo) != simdjson::SUCCESS) {
     return r.fail("demo", "expected true or false");
@@ -313,13 +326,50 @@ Status read_top(const Reader& r, dom::object root, Config& c) {
 
 }  // namespace
 
+namespace {
+
+// simdjson's DOM parser names the fault but not its place; find_json_fault adds the key path
+// and byte offset when its walk finds them.
+Status json_error(const Reader& r, std::string_view json, std::string_view source,
+                  simdjson::error_code err) {
+  const std::string prefix = "config " + std::string(source) + ": ";
+  if (err == simdjson::EMPTY) {
+    return {ErrorCode::kInvalidRequest, prefix + "the file is empty (a JSON object is required)"};
+  }
+  const auto fault = find_json_fault(json);
+  const std::string at = fault ? " at byte " + std::to_string(fault->offset) : "";
+  if (fault && fault->bad_number && !fault->path.empty()) {
+    return r.fail(fault->path, "not a number that can be read (malformed, or too large for any "
+                               "field)" + at);
+  }
+  std::string where;
+  if (fault && !fault->path.empty()) {
+    where = (fault->after ? " after field '" : " in field '") + fault->path + "'" + at;
+  } else if (fault) {
+    where = at;
+  }
+  return {ErrorCode::kInvalidRequest,
+          prefix + "not valid JSON" + where + ": " + simdjson::error_message(err)};
+}
+
+// More organisations than the ledger holds would pass here and fail only once the store
+// opens: refused with the configuration's other errors instead.
+Status check_organisation_count(const Reader& r, const Config& c) {
+  const std::size_t orgs_max = ledger::LedgerLimits{}.organisations_max;
+  if (c.organisations.size() <= orgs_max) return {};
+  return r.fail("organisations", std::to_string(c.organisations.size()) +
+                                     " organisations; the ledger holds at most " +
+                                     std::to_string(orgs_max) + " (organisations_max)");
+}
+
+}  // namespace
+
 Result<Config> parse_config(std::string_view json, std::string_view source) {
   Reader r(source);
   dom::parser parser;
   dom::element doc;
   if (auto err = parser.parse(json.data(), json.size()).get(doc); err != simdjson::SUCCESS) {
-    return Status(ErrorCode::kInvalidRequest, "config " + std::string(source) +
-                                                  ": not valid JSON: " + simdjson::error_message(err));
+    return json_error(r, json, source, err);
   }
   dom::object root;
   if (doc.get_object().get(root) != simdjson::SUCCESS) return r.fail("(root)", "expected an object");
@@ -327,6 +377,7 @@ Result<Config> parse_config(std::string_view json, std::string_view source) {
   CL_TRY(read_top(r, root, c));
   CL_TRY(read_array(r, root, "organisations",
                     [&](dom::element e, const std::string& p) { return read_org(r, e, p, c); }));
+  CL_TRY(check_organisation_count(r, c));
   CL_TRY(read_array(r, root, "api_keys",
                     [&](dom::element e, const std::string& p) { return read_key(r, e, p, c); }));
   for (std::size_t i = 0; i < c.api_keys.size(); ++i) {
@@ -339,13 +390,54 @@ Result<Config> parse_config(std::string_view json, std::string_view source) {
   return c;
 }
 
+namespace {
+
+// "a directory", "a FIFO", ... for the message refusing anything but a regular file.
+std::string_view file_kind(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+  return "not a regular file";
+}
+
+// The whole of a regular file. O_NONBLOCK: opening a FIFO would otherwise wait for a writer
+// (forever, at start-up); fstat then refuses it unread.
+Result<std::string> read_regular_file(const std::string& path) {
+  const auto error = [&path](std::string what) {
+    return Status(ErrorCode::kInvalidRequest, "config " + path + ": " + std::move(what));
+  };
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return error("cannot open file: " + std::string(std::strerror(errno)));
+  struct stat st {};
+  std::string text;
+  Status status;
+  if (::fstat(fd, &st) != 0) {
+    status = error("cannot stat file: " + std::string(std::strerror(errno)));
+  } else if (!S_ISREG(st.st_mode)) {
+    status = error("is " + std::string(file_kind(st.st_mode)) + ", expected a JSON file");
+  } else {
+    char buf[1 << 16];
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) != 0;) {
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        status = error("read error: " + std::string(std::strerror(errno)));
+        break;
+      }
+      text.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  ::close(fd);
+  if (!status.ok()) return status;
+  return text;
+}
+
+}  // namespace
+
 Result<Config> load_config_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status(ErrorCode::kInvalidRequest, "config " + path + ": cannot open file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return Status(ErrorCode::kInvalidRequest, "config " + path + ": read error");
-  return parse_config(text.str(), path);
+  Result<std::string> text = read_regular_file(path);
+  if (!text.ok()) return text.status();
+  return parse_config(*text, path);
 }
 
 Config demo_config() {

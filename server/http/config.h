@@ -1,5 +1,6 @@
 // codeledgerd's configuration: a JSON file (or the embedded demo), then command-line flags on
-// top. Everything is validated up front; an error names the file and the field.
+// top. Everything is validated up front, before the store opens; an error names the file and
+// the field.
 //
 // File shape (every field optional except where noted):
 //   { "listen": "127.0.0.1:8080", "threads": 4, "data_dir": "./data",
@@ -120,16 +121,23 @@ unsigned io_thread_count(const Config& config);
 wal::WalOptions wal_options(const Config& config);
 
 // Parses a config document; `source` names it in error messages (a path or "<embedded>").
+// A key twice in one object is refused (naming its path), as in request bodies: first-wins
+// would leave the later value unread and unvalidated.
 Result<Config> parse_config(std::string_view json, std::string_view source);
+// Reads a regular file (a directory, FIFO or device is refused without reading, so a FIFO
+// cannot hang the start) and parses it; errors carry the system's reason (errno text).
 Result<Config> load_config_file(const std::string& path);
 
 // The embedded default: the demo organisation and the demo API key (server/capillary/demo.h),
 // demo = true.
 Config demo_config();
 
-// "HOST:PORT" (IPv6 as "[::1]:8080"). Port 0 asks for an ephemeral port.
+// "IP:PORT" (IPv6 as "[::1]:8080"). Port 0 asks for an ephemeral port. HOST must be an IP
+// address (boost::asio::ip::make_address): host names are not resolved, so "localhost:8080"
+// is refused here rather than by bind() once the store has recovered.
 Status parse_listen(std::string_view text, std::string& host, std::uint16_t& port);
 
+// Each flag may be given once (a repeated one is an error, not last-one-wins).
 struct CommandLine {
   std::optional<std::string> listen, data_dir, config_path;
   std::optional<unsigned> threads;
@@ -149,6 +157,13 @@ std::optional<std::string> process_env(const char* name);
 // The config file (--config, else CODELEDGER_CONFIG, else the embedded demo), then the
 // environment (CODELEDGER_LISTEN, _DATA_DIR, _THREADS, _DURABILITY,
 // _ACCESS_LOG_SAMPLE_RATE) over it, then the flags over both.
+// "demo": true in the file and --demo do the same: seed the demo data, and add the demo
+// organisation and key when the configuration lacks them.
 Result<Config> resolve_config(const CommandLine& cli, const EnvLookup& env = process_env);
+
+// The fields of `next` that differ from `running` and that a reload does not apply (all but
+// api_keys and access_log.sample_rate): dotted paths such as "listen", "durability.mode",
+// "organisations[0].time_zone", in the file's order. Empty when nothing but keys changed.
+std::vector<std::string> fields_needing_restart(const Config& running, const Config& next);
 
 }  // namespace codeledger::server

@@ -1,6 +1,6 @@
 // The process's open-file limit against what the server needs: a descriptor per connection
 // plus a reserve for everything else: per io thread its listener and its epoll, event and
-// timer descriptors, and for the process stdio, the signal pipe, log segments, snapshots and
+// timer descriptors, and for the process stdio, the data directory's lock, log segments, snapshots and
 // the background lane (an idle codeledgerd holds 12 + 4 per io thread). The usual soft limit (1024 under systemd) is far
 // below connections_max (10,000 by default). So codeledgerd raises its soft limit toward the
 // hard one at start and, when that still falls short, serves fewer connections than

@@ -37,7 +37,8 @@ Status bad_customer(std::string_view field) {
 // (BM_RequestJsonParseWideObjects, session 15).
 constexpr std::size_t kPairwiseKeysMax = 16;
 
-// The first key of obj that appears twice, if any.
+}  // namespace
+
 std::optional<std::string_view> duplicate_key(const dom::object& obj) {
   if (obj.size() <= kPairwiseKeysMax) {
     // Keys gathered first: the object is walked once, not once per key (callgrind, a redeem
@@ -64,6 +65,8 @@ std::optional<std::string_view> duplicate_key(const dom::object& obj) {
   if (twin == keys.end()) return std::nullopt;
   return *twin;
 }
+
+namespace {
 
 // Duplicate keys and member counts, everywhere in the document. Depth is bounded by the
 // parser's max_depth, so the recursion is too.

@@ -32,6 +32,10 @@ inline constexpr std::int64_t kJsonIntegerMax = INT64_MAX;
 
 Result<dom::element> parse_json(std::string_view body, const JsonLimits& limits = {});
 
+// The first key that appears twice in obj, if any. parse_json refuses such documents; the
+// config file's reader calls it per object, to name the object's path in its message.
+std::optional<std::string_view> duplicate_key(const dom::object& obj);
+
 // "a string", "an array", ... for messages.
 std::string_view json_type_name(dom::element e);
 

@@ -3,6 +3,8 @@
 
 #include <fstream>
 #include <map>
+#include <string>
+#include <vector>
 
 #include "server/http/config.h"
 
@@ -82,6 +84,95 @@ TEST(ConfigSources, FrontDoorFieldsAreValidated) {
   auto unknown = parse_config(R"({"rate_limits": {"per_second": 1}})", "t");
   ASSERT_FALSE(unknown.ok());
   EXPECT_NE(unknown.status().message().find("rate_limits.per_second"), std::string::npos);
+}
+
+// The listener binds exactly what it is given: host names are not resolved, so they are
+// refused with the flags (exit 2), not by bind() once the store has recovered.
+TEST(ConfigSources, ListenNeedsAnIpAddressInEverySource) {
+  const std::string expected = "expected IP:PORT (an IPv4 address, or an IPv6 address in brackets "
+                               "such as [::1]:8080; host names are not resolved), got '";
+  for (const char* bad : {"256.1.1.1:18103", "localhost:18103", "foo.invalid:1",
+                          "127.0.0.1:18103:1", "::1:8080", "[127.0.0.1]:8080"}) {
+    const char* argv[] = {"codeledgerd", "--listen", bad};
+    auto cli = parse_command_line(3, argv);
+    ASSERT_FALSE(cli.ok()) << bad;
+    EXPECT_EQ(cli.status().message(), "--listen: " + expected + bad + "'");
+    auto env = resolve_config(CommandLine{}, fake_env({{"CODELEDGER_LISTEN", bad}}));
+    ASSERT_FALSE(env.ok()) << bad;
+    EXPECT_EQ(env.status().message(), "CODELEDGER_LISTEN: " + expected + bad + "'");
+    auto file = parse_config(std::string(R"({"listen": ")") + bad + R"("})", "f.json");
+    ASSERT_FALSE(file.ok()) << bad;
+    EXPECT_EQ(file.status().message(), "config f.json: field 'listen': " + expected + bad + "'");
+  }
+  for (const char* good : {"127.0.0.1:0", "0.0.0.0:8080", "[::1]:0", "[::]:65535"}) {
+    const char* argv[] = {"codeledgerd", "--listen", good};
+    EXPECT_TRUE(parse_command_line(3, argv).ok()) << good;
+  }
+}
+
+TEST(ConfigSources, AFlagGivenTwiceIsRefusedNotLastWins) {
+  const std::vector<std::vector<const char*>> repeated = {
+      {"codeledgerd", "--data-dir", "a", "--data-dir=b"},
+      {"codeledgerd", "--threads=2", "--threads", "3"},
+      {"codeledgerd", "--demo", "--demo"},
+      {"codeledgerd", "--listen", "127.0.0.1:1", "--config", "c", "--listen", "127.0.0.1:2"}};
+  for (const auto& argv : repeated) {
+    auto cli = parse_command_line(static_cast<int>(argv.size()), argv.data());
+    ASSERT_FALSE(cli.ok()) << argv[1];
+    EXPECT_EQ(cli.status().message(), std::string(argv[1]).substr(0, std::string(argv[1]).find('=')) +
+                                          ": given more than once");
+  }
+  const char* empty_dir[] = {"codeledgerd", "--data-dir="};
+  auto cli = parse_command_line(2, empty_dir);
+  ASSERT_FALSE(cli.ok());
+  EXPECT_EQ(cli.status().message(), "--data-dir: must not be empty");
+}
+
+// "demo": true in the file and --demo are one switch: both add the demo organisation and
+// key (the printed curl lines used to answer 401 with the field alone).
+TEST(ConfigSources, TheDemoFieldAddsTheDemoTenantExactlyLikeTheFlag) {
+  const std::string plain = write_config(R"({"organisations": [{"org_id": 5}]})");
+  CommandLine with_flag;
+  with_flag.config_path = plain;
+  with_flag.demo = true;
+  auto by_flag = resolve_config(with_flag, fake_env({}));
+  ASSERT_TRUE(by_flag.ok()) << by_flag.status().message();
+
+  const std::string demo_file = ::testing::TempDir() + "env-test-demo.json";
+  std::ofstream(demo_file) << R"({"demo": true, "organisations": [{"org_id": 5}]})";
+  CommandLine with_field;
+  with_field.config_path = demo_file;
+  auto by_field = resolve_config(with_field, fake_env({}));
+  ASSERT_TRUE(by_field.ok()) << by_field.status().message();
+
+  const Config demo = demo_config();
+  for (const Config* c : {&*by_flag, &*by_field}) {
+    EXPECT_TRUE(c->demo);
+    ASSERT_EQ(c->organisations.size(), 2u);
+    EXPECT_EQ(c->organisations[1].org, demo.organisations[0].org);
+    ASSERT_EQ(c->api_keys.size(), 1u);
+    EXPECT_EQ(c->api_keys[0].name, demo.api_keys[0].name);
+    EXPECT_EQ(c->api_keys[0].secret_sha256_hex, demo.api_keys[0].secret_sha256_hex);
+  }
+  EXPECT_TRUE(fields_needing_restart(*by_flag, *by_field).empty());
+}
+
+TEST(ConfigSources, AReloadNamesTheChangedFieldsThatNeedARestart) {
+  auto before = parse_config(R"({"listen": "127.0.0.1:7000", "data_dir": "/a",
+      "durability": {"mode": "sync"}, "access_log": {"sample_rate": 0.1},
+      "organisations": [{"org_id": 5, "time_zone": "UTC"}, {"org_id": 6}]})", "t");
+  ASSERT_TRUE(before.ok()) << before.status().message();
+  auto after = parse_config(R"({"listen": "127.0.0.1:7001", "data_dir": "/b",
+      "durability": {"mode": "none"}, "access_log": {"sample_rate": 0.5},
+      "limits": {"body_bytes_max": 10},
+      "organisations": [{"org_id": 5, "time_zone": "Asia/Kolkata"}, {"org_id": 7}]})", "t");
+  ASSERT_TRUE(after.ok()) << after.status().message();
+  EXPECT_EQ(fields_needing_restart(*before, *after),
+            (std::vector<std::string>{"listen", "data_dir", "durability.mode",
+                                      "limits.body_bytes_max", "organisations[0].time_zone",
+                                      "organisations[1] (organisation 7 added)",
+                                      "organisations (organisation 6 removed)"}));
+  EXPECT_TRUE(fields_needing_restart(*before, *before).empty());
 }
 
 TEST(ConfigSources, HelpDocumentsEveryFlagAndVariable) {
