@@ -15,6 +15,7 @@
 #include "server/http/config.h"
 #include "server/http/crypto.h"
 #include "server/http/fd_limit.h"
+#include "server/http/listener.h"
 #include "server/http/process_signals.h"
 #include "server/http/server.h"
 #include "server/http/store_bridge.h"
@@ -31,6 +32,24 @@ constexpr int kExitUsage = 2;
 std::string host_port(const server::Config& c, std::uint16_t port) {
   const bool v6 = c.listen_host.find(':') != std::string::npos;
   return (v6 ? "[" + c.listen_host + "]" : c.listen_host) + ":" + std::to_string(port);
+}
+
+void report_listen_error(const server::Config& c, const boost::system::system_error& e) {
+  std::cerr << "codeledgerd: cannot listen on " << host_port(c, c.listen_port) << ": "
+            << e.code().message() << "\n";
+}
+
+// A port another process listens on, found before recovery, which may take minutes and
+// creates and seeds a new data directory. Server::start checks again when it binds.
+bool port_is_free(const server::Config& c) {
+  try {
+    server::check_port_unshared(
+        server::tcp::endpoint(boost::asio::ip::make_address(c.listen_host), c.listen_port));
+    return true;
+  } catch (const boost::system::system_error& e) {
+    report_listen_error(c, e);
+    return false;
+  }
 }
 
 // Seeds the demo into an empty ledger; returns the issuable promotion's id (for issueBulk).
@@ -140,8 +159,7 @@ int serve(const server::Config& config, store::Store& store, ReloadSource reload
   try {
     port = srv.start();
   } catch (const boost::system::system_error& e) {
-    std::cerr << "codeledgerd: cannot listen on " << host_port(config, config.listen_port) << ": "
-              << e.code().message() << "\n";
+    report_listen_error(config, e);
     return kExitRuntime;
   }
   const std::string base = "http://" + host_port(config, port);
@@ -162,6 +180,7 @@ int run(server::Config config, ReloadSource reload, server::ProcessSignals& sign
     return 0;
   }
   if (!server::fit_connections_to_fd_limit(config, std::cerr, "codeledgerd")) return kExitRuntime;
+  if (!port_is_free(config)) return kExitRuntime;
   std::cout << "codeledgerd: recovering data dir " << config.data_dir << "\n" << std::flush;
   auto opened = store::Store::open(store_options(config));
   if (!opened.ok()) {

@@ -205,6 +205,29 @@ TEST_F(DaemonSignals, SignalsDuringTheStopAreLoggedAndChangeNothing) {
   EXPECT_TRUE(snapshot) << "no shutdown snapshot";
 }
 
+// A port another process listens on is found before recovery: nothing is created, seeded
+// or recovered in a new data directory, and the message names the port.
+TEST_F(DaemonSignals, APortInUseIsRefusedBeforeTheDataDirectoryIsTouched) {
+  Child first(dir_, demo_args());
+  ASSERT_TRUE(first.started());
+  ASSERT_TRUE(first.wait_for_output("codeledgerd listening on http://127.0.0.1:")) << first.err();
+  const std::string out = first.out();
+  const auto at = out.find("http://127.0.0.1:") + std::string("http://").size();
+  const std::string address = out.substr(at, out.find_first_of(" \n", at) - at);
+  const fs::path second_dir = dir_ / "second";
+  fs::create_directories(second_dir);
+  Child second(second_dir, {"--listen", address, "--data-dir", (second_dir / "data").string()});
+  ASSERT_TRUE(second.started());
+  const int status = second.wait_exit();
+  EXPECT_TRUE(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 1) << status;
+  EXPECT_NE(second.err().find("cannot listen on " + address + ": Address already in use"),
+            std::string::npos)
+      << second.err();
+  EXPECT_FALSE(fs::exists(second_dir / "data")) << "the data directory was created";
+  first.signal(SIGTERM);
+  EXPECT_TRUE(exited_cleanly(first.wait_exit())) << first.err();
+}
+
 // Results on stderr, as documented; a changed field a reload does not apply is named.
 TEST_F(DaemonSignals, SighupReportsOnStderrAndNamesFieldsThatNeedARestart) {
   const fs::path config = dir_ / "codeledgerd.json";
