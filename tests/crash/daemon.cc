@@ -1,8 +1,6 @@
 #include "tests/crash/daemon.h"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,8 +14,8 @@
 
 #include "server/capillary/demo.h"
 #include "server/http/crypto.h"
+#include "tests/support/spawn.h"
 
-extern char** environ;
 
 namespace codeledger::crash {
 
@@ -72,22 +70,8 @@ bool Daemon::start() {
     args.push_back("--config");
     args.push_back(options_.config_path);
   }
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  pid_t pid = -1;
-  const int rc = posix_spawnp(&pid, argv.front(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    error_ = std::string("posix_spawn: ") + std::strerror(rc);
-    return false;
-  }
+  const pid_t pid = codeledger::testing::spawn_with_output_files(std::move(args), out_path_, err_path_, &error_);
+  if (pid < 0) return false;
   pid_ = pid;
   return wait_for_listening();
 }

@@ -5,10 +5,8 @@
 //
 // A recovery long enough to signal into: a data directory whose log holds the demo plus
 // kRecoveryCodes generated codes and no snapshot, built once in process and copied per test.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,8 +23,8 @@
 #include "server/http/auth.h"
 #include "server/http/config.h"
 #include "server/store/store.h"
+#include "tests/support/spawn.h"
 
-extern char** environ;
 
 namespace codeledger::server {
 namespace {
@@ -60,15 +58,7 @@ class Child {
  public:
   Child(const fs::path& dir, std::vector<std::string> args) : out_(dir / "out.txt"), err_(dir / "err.txt") {
     args.insert(args.begin(), daemon_binary());
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&actions);
+    pid_ = codeledger::testing::spawn_with_output_files(std::move(args), out_.string(), err_.string(), nullptr);
   }
   ~Child() {
     if (pid_ > 0) {
