@@ -12,16 +12,22 @@ using simdjson::error_code;
 // that is the value that failed (or the object or array whose next member could not be
 // found).
 class FaultWalk {
+  // The walk recurses once a level. A document nested deeper stops at the value that
+  // crosses this depth, so a file of a million '[' cannot overflow the stack (the fuzz
+  // target config_file found that); no config field nests past 4 levels.
+  static constexpr int kDepthMax = 64;
+
  public:
   explicit FaultWalk(const simdjson::padded_string& text) : text_(text) {}
 
-  error_code walk(od::value v, const std::string& path) {
+  error_code walk(od::value v, const std::string& path, int depth = 0) {
     mark(v, path);
+    if (depth > kDepthMax) return simdjson::DEPTH_ERROR;
     od::json_type type;
     if (error_code err = v.type().get(type)) return err;
     switch (type) {
-      case od::json_type::object: return walk_object(v, path);
-      case od::json_type::array: return walk_array(v, path);
+      case od::json_type::object: return walk_object(v, path, depth);
+      case od::json_type::array: return walk_array(v, path, depth);
       case od::json_type::number: {
         fault_.bad_number = true;
         od::number n;
@@ -47,7 +53,7 @@ class FaultWalk {
   const JsonFault& fault() const { return fault_; }
 
  private:
-  error_code walk_object(od::value v, const std::string& path) {
+  error_code walk_object(od::value v, const std::string& path, int depth) {
     od::object object;
     if (error_code err = v.get_object().get(object)) return err;
     for (auto member : object) {
@@ -55,7 +61,8 @@ class FaultWalk {
       if (error_code err = member.unescaped_key().get(key)) return err;
       od::value child;
       if (error_code err = member.value().get(child)) return err;
-      if (error_code err = walk(child, path.empty() ? std::string(key) : path + "." + std::string(key))) {
+      const std::string child_path = path.empty() ? std::string(key) : path + "." + std::string(key);
+      if (error_code err = walk(child, child_path, depth + 1)) {
         return err;
       }
       read_whole();
@@ -63,14 +70,14 @@ class FaultWalk {
     return simdjson::SUCCESS;
   }
 
-  error_code walk_array(od::value v, const std::string& path) {
+  error_code walk_array(od::value v, const std::string& path, int depth) {
     od::array array;
     if (error_code err = v.get_array().get(array)) return err;
     std::size_t i = 0;
     for (auto item : array) {
       od::value child;
       if (error_code err = item.get(child)) return err;
-      if (error_code err = walk(child, path + "[" + std::to_string(i++) + "]")) return err;
+      if (error_code err = walk(child, path + "[" + std::to_string(i++) + "]", depth + 1)) return err;
       read_whole();
     }
     return simdjson::SUCCESS;
