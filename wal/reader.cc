@@ -113,10 +113,7 @@ Result<ReadReport> Reader::run() {
   auto segs = list_segments(fs_, dir_);
   if (!segs.ok()) return segs.status();
   segs_ = std::move(*segs);
-  if (segs_.empty()) {
-    if (opt_.end_lsn_min > 0) return ends_too_early("it has no segment");
-    return report_;
-  }
+  if (segs_.empty()) return report_;  // no log at all meets end_lsn_min (see ReadOptions)
   std::size_t start = 0;
   while (start + 1 < segs_.size() && segs_[start + 1].first_lsn <= opt_.from_lsn) ++start;
   if (segs_[start].first_lsn > opt_.from_lsn) {
@@ -136,8 +133,8 @@ Result<ReadReport> Reader::run() {
 }
 
 Status Reader::ends_too_early(const std::string& where) const {
-  const std::uint64_t end = segs_.empty() ? 0 : expected_ - 1;
-  return Status(Code::kLogTooShort, "the log in " + dir_ + " ends at lsn " + std::to_string(end) +
+  return Status(Code::kLogTooShort, "the log in " + dir_ + " ends at lsn " +
+                                        std::to_string(expected_ - 1) +
                                         " (" + where + "), below lsn " +
                                         std::to_string(opt_.end_lsn_min));
 }

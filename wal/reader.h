@@ -56,7 +56,9 @@ struct ReadOptions {
   // The log must reach at least this LSN (0: no requirement); recovery passes the newest
   // snapshot's. A log that ends below it fails with kLogTooShort, before the read cuts,
   // trims or sets aside anything: the log lost records the caller already relies on, or
-  // the two do not belong together, and only an operator can tell which.
+  // the two do not belong together, and only an operator can tell which. A directory with
+  // no segment at all meets it (report.segments == 0): that is a restore from a snapshot
+  // file alone, and the new log starts right after it.
   std::uint64_t end_lsn_min = 0;
 };
 

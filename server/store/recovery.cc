@@ -166,25 +166,20 @@ Status Store::replay_wal(ledger::Ledger& target, const wal::ReadOptions& ro,
 // The log after the snapshot. A snapshot is written only for records already durable in
 // the log (every durability mode; in none the log is synced for it), so a log that ends
 // below the snapshot's LSN lost acknowledged records, or the two do not belong together:
-// refused (ReadOptions::end_lsn_min). Except a directory without any segment: that is a
-// restore from a snapshot alone (docs/operations.md, "Backup and restore"), and the new log
-// starts right after the snapshot.
+// refused (ReadOptions::end_lsn_min). A directory without any segment meets that rule: it
+// is a restore from a snapshot alone (docs/operations.md, "Backup and restore"), said here.
 Status Store::replay_log_after_snapshot(const wal::SnapshotInfo& snapshot) {
   wal::ReadOptions ro;
   ro.policy = options_.recovery;
   ro.from_lsn = snapshot.covered_lsn + 1;
   ro.end_lsn_min = snapshot.covered_lsn;
-  if (snapshot.covered_lsn > 0) {
-    auto segs = wal::list_segments(*fs_, options_.data_dir);
-    if (!segs.ok()) return Status(ErrorCode::kInternal, segs.status().message());
-    if (segs->empty()) {
-      ro.end_lsn_min = 0;
-      log("data directory " + options_.data_dir + " holds no log segment: starting from " +
-          snapshot.name + " alone (a restore from a snapshot); the log continues at lsn " +
-          std::to_string(snapshot.covered_lsn + 1));
-    }
+  if (Status st = replay_wal(*ledger_, ro, &recovery_.wal); !st.ok()) return st;
+  if (snapshot.covered_lsn > 0 && recovery_.wal.segments == 0) {
+    log("data directory " + options_.data_dir + " holds no log segment: starting from " +
+        snapshot.name + " alone (a restore from a snapshot); the log continues at lsn " +
+        std::to_string(snapshot.covered_lsn + 1));
   }
-  return replay_wal(*ledger_, ro, &recovery_.wal);
+  return Status::Ok();
 }
 
 // The reader refused before it cut, trimmed or set aside anything: say what was found and
