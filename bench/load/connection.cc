@@ -24,14 +24,16 @@ boost::beast::flat_buffer http_read_buffer() {
 }
 
 Connection::Connection(net::io_context& ioc, RunControl& run, ThreadStats& stats,
-                       Workload& workload, Clock::duration slot_offset, Clock::duration interval)
+                       Workload& workload, Clock::duration slot_offset, Clock::duration interval,
+                       Pacer* pacer)
     : socket_(ioc),
       timer_(ioc),
       run_(run),
       stats_(stats),
       workload_(workload),
       slot_offset_(slot_offset),
-      interval_(interval) {}
+      interval_(interval),
+      pacer_(pacer) {}
 
 void Connection::start() { connect(); }
 
@@ -70,11 +72,17 @@ void Connection::next() {
   }
   intended_ = run_.start + slot_offset_ + static_cast<std::int64_t>(slot_++) * interval_;
   if (intended_ <= now) return send();  // behind schedule: send at once, latency keeps the debt
+  if (pacer_ != nullptr) return pacer_->schedule(intended_, shared_from_this());
   timer_.expires_at(intended_);
   timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (ec) return self->close();
     self->send();
   });
+}
+
+void Connection::on_slot() {
+  if (run_.stop.load(std::memory_order_relaxed)) return close();
+  send();
 }
 
 void Connection::send() {

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "bench/load/answer_parser.h"
+#include "bench/load/pacer.h"
 #include "bench/load/resp.h"
 #include "bench/load/stats.h"
 #include "bench/load/workload.h"
@@ -49,12 +50,14 @@ struct RunControl {
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   // `slot_offset` and `interval` place this connection's requests in the open-loop schedule
-  // (interval zero: closed loop).
+  // (interval zero: closed loop). With a `pacer` (--spin), a slot still ahead waits in it
+  // instead of on this connection's timer.
   Connection(net::io_context& ioc, RunControl& run, ThreadStats& stats, Workload& workload,
-             Clock::duration slot_offset, Clock::duration interval);
+             Clock::duration slot_offset, Clock::duration interval, Pacer* pacer = nullptr);
 
   void start();
   void close();
+  void on_slot();  // the pacer's call: this connection's slot has come
 
  private:
   void connect();
@@ -73,6 +76,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   ThreadStats& stats_;
   Workload& workload_;
   Clock::duration slot_offset_, interval_;
+  Pacer* pacer_;
   std::uint64_t slot_ = 0;
   bool reconnect_ = false;  // the last answer said Connection: close
   Clock::time_point intended_;

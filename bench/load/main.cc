@@ -44,6 +44,12 @@ void make_plan(const Options& o, Plan& plan) {
   plan.authorization = api::basic_authorization(key, secret);
 }
 
+// How the sends were timed: at once (closed loop), by a timer a request, or by spinning (--spin).
+const char* pace_name(const Options& o) {
+  if (o.rate_rps <= 0) return "none";
+  return o.spin ? "spin" : "timer";
+}
+
 std::vector<std::pair<std::string, std::string>> describe(const Options& o, const Plan& plan) {
   std::string mix = "lookup=" + std::to_string(o.mix.lookup) + ",link=" + std::to_string(o.mix.link) +
                     ",redeem=" + std::to_string(o.mix.redeem) + ",issue=" + std::to_string(o.mix.issue);
@@ -52,6 +58,7 @@ std::vector<std::pair<std::string, std::string>> describe(const Options& o, cons
           {"scenario", std::string(scenario_name(o.scenario))},
           {"label", o.label},
           {"loop", o.rate_rps > 0 ? "open" : "closed"},
+          {"pace", pace_name(o)},
           {"rate_rps", std::to_string(o.rate_rps)},
           {"connections", std::to_string(o.connections)},
           {"threads", std::to_string(o.threads)},
@@ -127,14 +134,15 @@ int run(const Options& o) {
   }
   std::printf("RESULT scenario=%s target=%s label=%s rps=%.0f p50_us=%.1f p99_us=%.1f p999_us=%.1f "
               "max_us=%.1f in_flight_p99_us=%.1f send_lag_p99_us=%.1f requests=%llu errors=%llu "
-              "double_redemptions=%llu lost_acks=%llu client_cpu_pct=%.0f\n",
+              "double_redemptions=%llu lost_acks=%llu client_cpu_pct=%.0f pace=%s\n",
               std::string(scenario_name(o.scenario)).c_str(), o.target == Target::kRedis ? "redis" : "http",
               o.label.empty() ? "-" : o.label.c_str(), report.throughput_rps, report.latency.p50_us,
               report.latency.p99_us, report.latency.p999_us, report.latency.max_us,
               report.in_flight.p99_us, report.send_lag.p99_us,
               static_cast<unsigned long long>(report.requests), static_cast<unsigned long long>(report.errors),
               static_cast<unsigned long long>(report.verify.double_redemptions),
-              static_cast<unsigned long long>(report.verify.lost_acks), report.client_cpu_pct);
+              static_cast<unsigned long long>(report.verify.lost_acks), report.client_cpu_pct,
+              pace_name(o));
   for (const std::string& e : report.error_samples) std::cerr << "  error sample: " << e << "\n";
   for (const std::string& n : report.verify.notes) std::cerr << "  verify: " << n << "\n";
   for (const std::string& w : report.warnings) std::cerr << "ledger-load: " << w << "\n";

@@ -144,6 +144,9 @@ std::string usage() {
   --requests N               stop after N requests (default: duration only)
   --rate R                   open loop at R requests/s in total, latency from intended send
                              time; 0 = closed loop (default)
+  --spin                     open loop: each client thread spins to its next send time
+                             instead of arming a timer for every request (exact sends, no
+                             timer system calls; takes a whole CPU per client thread)
   --mix lookup=60,link=20,redeem=15,issue=5   peak-sale mix in percent
   --zipf S                   Zipf exponent for peak-sale code choice (default 0.99)
   --codes N                  codes created in set-up (default 100000, max 10000000)
@@ -168,6 +171,7 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
     if (arg == "--help" || arg == "-h") return std::string("help");
     if (arg == "--no-progress") { o.progress = false; continue; }
     if (arg == "--no-verify") { o.verify = false; continue; }
+    if (arg == "--spin") { o.spin = true; continue; }
     const auto it = table.find(arg);
     if (it == table.end()) return "unknown option " + std::string(arg);
     if (i + 1 >= argc) return "missing value for " + std::string(arg);
@@ -176,6 +180,7 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
   if (o.key.empty() != o.secret.empty()) {
     return std::string("--key and --secret go together (neither: codeledgerd's --demo key)");
   }
+  if (o.spin && o.rate_rps <= 0) return std::string("--spin paces the open loop: give --rate too");
   auto address = loopback_address(o.host);
   if (!address) return "refusing non-loopback target " + o.host + " (127.0.0.0/8, ::1, localhost only)";
   o.address = *address;

@@ -38,6 +38,7 @@ struct Options {
   double duration_s = 10;
   std::uint64_t requests_max = 0;  // 0: bounded by duration only
   double rate_rps = 0;             // 0: closed loop; otherwise open loop at this total rate
+  bool spin = false;               // open loop: client threads spin to their slots (pacer.h)
   Mix mix;
   double zipf_s = 0.99;
   std::uint32_t codes = 100'000;

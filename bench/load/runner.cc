@@ -28,6 +28,25 @@ double thread_cpu_seconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
+// --spin: the client thread never sleeps. It polls its io_context and sends what its pacer
+// holds as each slot comes. Its busy time is the loop's turns that did something (an answer,
+// a send), so client_cpu_pct still says how near the load generator came to its limit rather
+// than a constant 100 %.
+double spin(net::io_context& ioc, Pacer& pacer, const RunControl& run) {
+  auto keep_running = net::make_work_guard(ioc);  // while every connection waits in the pacer
+  Clock::duration busy{};
+  auto turn_start = Clock::now();
+  while (!ioc.stopped()) {
+    const std::size_t handled = ioc.poll();
+    const auto now = Clock::now();
+    const std::size_t sent = pacer.release_due(now);
+    if (handled + sent > 0) busy += now - turn_start;
+    turn_start = now;
+    if (run.stop.load(std::memory_order_relaxed) && pacer.empty()) keep_running.reset();
+  }
+  return std::chrono::duration<double>(busy).count();
+}
+
 struct ThreadTotals {
   std::uint64_t completed = 0, failed = 0;
 };
@@ -97,6 +116,7 @@ RunResult run_load(const Options& o, const Plan& plan) {
   RunControl run{o, plan, tcp::endpoint(net::ip::make_address(o.address), o.port), Clock::now()};
   std::vector<std::unique_ptr<net::io_context>> iocs;
   std::vector<std::unique_ptr<Workload>> workloads;
+  std::vector<Pacer> pacers(o.spin ? o.threads : 0);
   const std::uint64_t seed = o.seed != 0 ? o.seed : static_cast<std::uint64_t>(Clock::now().time_since_epoch().count());
   for (unsigned t = 0; t < o.threads; ++t) {
     iocs.push_back(std::make_unique<net::io_context>(1));
@@ -111,16 +131,21 @@ RunResult run_load(const Options& o, const Plan& plan) {
   for (std::uint32_t c = 0; c < o.connections; ++c) {
     const unsigned t = c % o.threads;
     std::make_shared<Connection>(*iocs[t], run, *result.threads[t], *workloads[t],
-                                 interval * c / o.connections, interval)->start();
+                                 interval * c / o.connections, interval,
+                                 o.spin ? &pacers[t] : nullptr)->start();
   }
   std::atomic<unsigned> finished{0};
   std::vector<std::thread> threads;
   result.thread_cpu_s.assign(o.threads, 0.0);
   for (unsigned t = 0; t < o.threads; ++t) {
     threads.emplace_back([&, t] {
-      const double cpu_before = thread_cpu_seconds();
-      iocs[t]->run();
-      result.thread_cpu_s[t] = thread_cpu_seconds() - cpu_before;
+      if (o.spin) {
+        result.thread_cpu_s[t] = spin(*iocs[t], pacers[t], run);
+      } else {
+        const double cpu_before = thread_cpu_seconds();
+        iocs[t]->run();
+        result.thread_cpu_s[t] = thread_cpu_seconds() - cpu_before;
+      }
       finished.fetch_add(1);
     });
   }

@@ -17,7 +17,8 @@ struct RunResult {
   std::vector<std::unique_ptr<ThreadStats>> threads;
   double elapsed_s = 0;
   double start_monotonic_s = 0;  // the measured window's start on the steady clock
-  std::vector<double> thread_cpu_s;  // CPU time each client thread used, in thread order
+  // CPU time each client thread used, in thread order (--spin: its busy time, not spinning)
+  std::vector<double> thread_cpu_s;
 };
 
 RunResult run_load(const Options& options, const Plan& plan);

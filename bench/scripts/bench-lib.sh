@@ -151,6 +151,25 @@ set_pin() {  # $1 the script's name, $2 the spec; exits 2 on a malformed spec or
   LOAD_PIN=(taskset -c "${2##*:}")
 }
 
+cpu_list() {  # a taskset list (1,3-5) as one CPU a line
+  local part
+  for part in ${1//,/ }; do seq "${part%-*}" "${part#*-}"; done
+}
+
+# The open loop's pacing flag for ledger-load: --spin (ledger-load's client threads spin to
+# each send time instead of arming a timer a request, bench/load/pacer.h) when --pin gave the
+# load generator CPUs of its own, at least one a client thread ($1), so the spinning takes
+# nothing from the servers; nothing otherwise.
+open_loop_pace() {
+  [ ${#LOAD_PIN[@]} -gt 0 ] || return 0
+  local load server
+  load=$(cpu_list "${LOAD_PIN[2]}" | sort -u)
+  server=$(cpu_list "${SERVER_PIN[2]}" | sort -u)
+  [ -z "$(comm -12 <(echo "$load") <(echo "$server"))" ] || return 0
+  [ "$(echo "$load" | wc -l)" -ge "$1" ] && echo --spin
+  return 0
+}
+
 pin_note() {  # one line on where the servers and the load generator ran
   if [ ${#SERVER_PIN[@]} -eq 0 ]; then echo "cpus: not pinned"
   else echo "cpus: servers on ${SERVER_PIN[2]}, the load generator on ${LOAD_PIN[2]} (--pin)"; fi

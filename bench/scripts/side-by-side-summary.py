@@ -173,6 +173,8 @@ def render_open_loop(rows, open_fsyncs, judge=verdict):
            % (sync_open.get("rps", "-"), sync_open.get("p99_us", "-"),
               judge(p99 <= 2000 if p99 is not None else None), sync_open.get("p999_us", "-"),
               judge(p999 <= 5000 if p999 is not None else None))]
+    if sync_open.get("pace") == "spin":
+        out.append("    the load generator spun to each send time on CPUs of its own (ledger-load --spin)")
     if open_fsyncs and len(open_fsyncs) == 2:
         total, slow = open_fsyncs
         out.append("    its fdatasyncs: %s, of which %s took over 10 ms" % (total, slow))
@@ -183,9 +185,10 @@ def render_open_loop(rows, open_fsyncs, judge=verdict):
     for other in OPEN_TARGETS:
         kv = rows.get(other + "-redeem-open")
         if kv:
-            out.append("    %-18s p50 %s us, p99 %s us, p99.9 %s us; in flight p99 %s us"
+            out.append("    %-18s p50 %s us, p99 %s us, p99.9 %s us; in flight p99 %s us, send lag p99 %s us"
                        % (other + ":", kv.get("p50_us", "-"), kv.get("p99_us", "-"),
-                          kv.get("p999_us", "-"), kv.get("in_flight_p99_us", "-")))
+                          kv.get("p999_us", "-"), kv.get("in_flight_p99_us", "-"),
+                          kv.get("send_lag_p99_us", "-")))
     return out
 
 

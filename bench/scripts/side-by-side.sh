@@ -33,7 +33,9 @@
 #          /dev/shm (tmpfs) takes the disk out: an fdatasync there makes nothing durable, so
 #          the runs show how much of each gap is the software's and how much the device's.
 # --pin:   every server on SERVER_CPUS and the load generator on LOAD_CPUS (taskset lists,
-#          e.g. 1:0; bench-lib.sh, set_pin): the same placement for every target.
+#          e.g. 1:0; bench-lib.sh, set_pin): the same placement for every target. When the
+#          load generator's CPUs are its own, one a client thread, its open-loop runs spin to
+#          each send time (ledger-load --spin) instead of arming a timer a request.
 # env:   SERVER_THREADS (default 1), CLIENT_THREADS (default 1): on a 2-core machine one core
 #        each for the server and the load generator, as single-threaded Redis gets.
 set -euo pipefail
@@ -204,12 +206,14 @@ start_redis() {  # $1 off|everysec|always
 }
 
 open_run() {  # $1 target name; redeem at OPEN_RATE for OPEN_DURATION_S against FLAGS
+  local pace
+  pace=$(open_loop_pace "$CLIENT_THREADS")
   # The same load unmeasured first, so every target is measured warm (the sync server has
   # its closed runs behind it; the others start fresh).
-  ledger_load "${FLAGS[@]}" --no-verify --json /dev/null --html /dev/null --scenario redeem \
+  ledger_load "${FLAGS[@]}" $pace --no-verify --json /dev/null --html /dev/null --scenario redeem \
     --rate "$OPEN_RATE" --duration "$OPEN_WARMUP_S" \
     --codes "$(( OPEN_RATE * OPEN_WARMUP_S + 1000 ))" > /dev/null 2>&1 || true
-  load "$1-redeem-open" "${FLAGS[@]}" --scenario redeem --rate "$OPEN_RATE" \
+  load "$1-redeem-open" "${FLAGS[@]}" $pace --scenario redeem --rate "$OPEN_RATE" \
     --duration "$OPEN_DURATION_S" --codes "$(( OPEN_RATE * OPEN_DURATION_S + 1000 ))" \
     --label "open loop at $OPEN_RATE req/s"
 }

@@ -25,7 +25,8 @@
 # --data-dir: where the server's data goes (default /tmp, the machine's disk; /dev/shm takes
 # the disk out of sync's fdatasyncs, and the data line then warns that nothing was durable).
 # --pin: the server on SERVER_CPUS and the load generator on LOAD_CPUS (taskset lists, e.g.
-# 1:0; bench-lib.sh, set_pin).
+# 1:0; bench-lib.sh, set_pin). With --rate, a load generator pinned to a CPU of its own spins
+# to its send times (ledger-load --spin), so its CPU below reads 100 %.
 # GROUP_COMMIT_WAIT_US, _QUIET_US and _MIN_RECORDS in the environment set
 # durability.group_commit_* (bench-lib.sh); SERVER_THREADS sets the io threads (default 1).
 set -euo pipefail
@@ -99,7 +100,11 @@ wait_port "$PORT" "$SERVER_PID"
 LOAD_ARGS=(--port "$PORT" --key "$KEY" --secret "$SECRET" --scenario "$SCENARIO"
            --requests "$REQUESTS" --codes "${CODES:-$REQUESTS}" --duration 30 --connections "$CONNECTIONS" --threads 1
            --no-progress --json "$WORK/load.json" --html /dev/null)
-[ -n "$RATE" ] && LOAD_ARGS+=(--rate "$RATE")
+if [ -n "$RATE" ]; then
+  LOAD_ARGS+=(--rate "$RATE")
+  PACE=$(open_loop_pace 1)
+  [ -n "$PACE" ] && LOAD_ARGS+=("$PACE")
+fi
 [ "$TARGET" = ceiling ] && LOAD_ARGS+=(--no-verify)
 if [ "$VCPU_GAPS" = 1 ]; then
   command -v perf >/dev/null || { echo "thread-cpu: --vcpu-gaps needs perf (apt-get install linux-perf)" >&2; exit 2; }

@@ -286,6 +286,19 @@ class Pin(unittest.TestCase):
                 self.assertIn("test: " + reason, r.stderr)
                 self.assertNotIn("reached", r.stdout)
 
+    def test_the_open_loop_spins_only_on_cpus_of_the_load_generators_own(self):
+        # (server CPUs, load CPUs, client threads) -> ledger-load's pacing flag
+        cases = [("1", "0", 1, "--spin"), ("2-3", "0,1", 2, "--spin"), ("1", "0", 2, ""),
+                 ("0-1", "1", 1, ""), ("1,3", "0-2", 1, "")]
+        for server, load, threads, flag in cases:
+            with self.subTest(server=server, load=load, threads=threads):
+                r = bash('SERVER_PIN=(taskset -c "$1"); LOAD_PIN=(taskset -c "$2"); echo "[$(open_loop_pace "$3")]"',
+                         server, load, str(threads))
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertEqual(r.stdout.strip(), "[%s]" % flag)
+        r = bash('echo "[$(open_loop_pace 1)]"')  # not pinned: the spinning could take the servers' CPU
+        self.assertEqual(r.stdout.strip(), "[]")
+
     def test_each_script_refuses_a_bad_pin_before_starting_anything(self):
         with tempfile.TemporaryDirectory() as tmp:
             for script in ("side-by-side.sh", "thread-cpu.sh"):

@@ -64,7 +64,8 @@ class SlowServer {
   std::thread thread_;
 };
 
-Report run_lookups(std::uint16_t port, double rate_rps, double duration_s, bool progress = false) {
+Report run_lookups(std::uint16_t port, double rate_rps, double duration_s, bool progress = false,
+                   bool spin = false) {
   Options o;
   o.address = "127.0.0.1";
   o.port = port;
@@ -74,6 +75,7 @@ Report run_lookups(std::uint16_t port, double rate_rps, double duration_s, bool 
   o.duration_s = duration_s;
   o.rate_rps = rate_rps;
   o.progress = progress;
+  o.spin = spin;
   Plan plan;
   plan.scenario = Scenario::kLookup;
   plan.codes = {"CODE1"};
@@ -97,6 +99,32 @@ TEST(OpenLoop, LatencyRunsFromTheScheduleSoASlowServerDelaysTheRequestsBehindIt)
   // The slowest send still had its own 20 ms in flight on top (1.6 % histogram buckets).
   EXPECT_GE(r.latency.max_us, r.send_lag.max_us + 19'000);
   EXPECT_GE(r.latency.p50_us, 5 * r.in_flight.p50_us);
+}
+
+// --spin keeps the schedule in the client thread's own loop (bench/load/pacer.h), with the
+// same accounting: a slow server still delays the requests queued behind it.
+TEST(OpenLoopSpin, LatencyRunsFromTheScheduleSoASlowServerDelaysTheRequestsBehindIt) {
+  SlowServer server(milliseconds(20));
+  const Report r = run_lookups(server.port(), 200, 1.0, false, true);
+  EXPECT_EQ(r.errors, 0u);
+  EXPECT_GE(r.requests, 10u);
+  EXPECT_LE(r.requests, 60u);
+  EXPECT_GE(r.in_flight.p50_us, 19'000);
+  EXPECT_GE(r.send_lag.p50_us, 100'000);
+  EXPECT_GE(r.latency.max_us, r.send_lag.max_us + 19'000);
+}
+
+// Against a prompt server every send waits in the pacer for its slot and leaves on it: the
+// run makes its rate, not more, and the busy share counts the sends and answers, not the
+// spinning in between.
+TEST(OpenLoopSpin, SendsLandOnTheirSlotsAndTheSpinningIsNotCountedAsBusy) {
+  SlowServer server(milliseconds(0));
+  const Report r = run_lookups(server.port(), 500, 1.0, false, true);
+  EXPECT_EQ(r.errors, 0u);
+  EXPECT_GE(r.requests, 450u);
+  EXPECT_LE(r.requests, 510u);
+  EXPECT_LT(r.send_lag.p50_us, 500);
+  EXPECT_LT(r.client_cpu_pct, 50.0);
 }
 
 TEST(ClosedLoop, SendsAtOnceSoTheLatencyIsTheTimeInFlight) {

@@ -84,6 +84,16 @@ class SideBySideSummaryTest(unittest.TestCase):
         self.assertIn("p99 1800.0 us (<= 2000: met), p99.9 5200.0 us (<= 5000: NOT met)", text)
         self.assertIn("its fdatasyncs: 900, of which 3 took over 10 ms", text)
         self.assertIn("lost acks 0 (zero: met)", text)
+        self.assertNotIn("spun", text)
+
+    def test_the_open_loop_says_when_the_load_generator_spun_and_splits_each_tail(self):
+        rows = summary.parse([
+            result("codeledgerd-sync-redeem-open", 15000, pace="spin"),
+            result("ceiling-redeem-open", 15000, in_flight_p99_us=400.0, send_lag_p99_us=90.0, pace="spin"),
+        ])
+        text = summary.render(rows)
+        self.assertIn("the load generator spun to each send time on CPUs of its own (ledger-load --spin)", text)
+        self.assertIn("in flight p99 400.0 us, send lag p99 90.0 us", text)
 
     def test_runs_whose_load_generator_was_saturated_are_named(self):
         rows = summary.parse([

@@ -86,6 +86,17 @@ TEST(Options, RatesAndDurationsMustBeFinite) {
   EXPECT_DOUBLE_EQ(std::get<Options>(parsed).zipf_s, 1.2);
 }
 
+TEST(Options, SpinPacesTheOpenLoopOnly) {
+  const char* closed[] = {"ledger-load", "--spin"};
+  EXPECT_EQ(std::get<std::string>(parse_options(2, closed)), "--spin paces the open loop: give --rate too");
+  const char* open[] = {"ledger-load", "--spin", "--rate", "1000"};
+  auto parsed = parse_options(4, open);
+  ASSERT_TRUE(std::holds_alternative<Options>(parsed));
+  EXPECT_TRUE(std::get<Options>(parsed).spin);
+  const char* plain[] = {"ledger-load", "--rate", "1000"};
+  EXPECT_FALSE(std::get<Options>(parse_options(3, plain)).spin);
+}
+
 TEST(Options, KeyAndSecretGoTogether) {
   const char* key_only[] = {"ledger-load", "--key", "bench"};
   EXPECT_EQ(std::get<std::string>(parse_options(3, key_only)),
