@@ -23,6 +23,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -92,6 +93,17 @@ struct WalOptions {
   std::uint32_t group_commit_wait_us = 300;
   std::uint32_t group_commit_quiet_us = 0;
   std::uint32_t group_commit_min_records = 8;  // 2..kGroupCommitMinRecordsMax
+  // kSync with one lane: when records came in while the last batch was written and
+  // fdatasynced, the next fdatasync starts no sooner than this after the last one started
+  // (microseconds, 0..kGroupCommitWaitUsMax; 0: off). Records that keep arriving while the
+  // log syncs come from clients that do not wait on it (independent requests, an open
+  // loop): back to back, each fdatasync took about 35 µs of the io threads' vCPU on the
+  // benchmark VM for 4-5 records, and spaced 250 µs apart the same records shared a third as
+  // many, which left the vCPU free enough that the time in flight at 34,000 requests/s fell
+  // from p90 0.95 ms / p99 2.9 ms to 0.56 / 1.5 ms. A writer whose clients all wait on the
+  // batch in flight (one sequential client, a closed loop) finds nothing staged when its
+  // fdatasync ends and is never spaced (docs/benchmarks-history.md, session 31).
+  std::uint32_t group_commit_spacing_us = 250;
   std::size_t staging_bytes_max = 256u << 20;            // appends wait beyond this (backpressure)
   std::size_t async_batch_bytes = 1u << 20;              // kAsync: write early past this
   RetentionPolicy retention;
@@ -133,6 +145,7 @@ struct WalStats {
   std::uint64_t fsyncs = 0;
   std::uint64_t group_commit_waits = 0;  // batches that waited for more (group_commit_wait_us; not
                                          // counted when every tracked producer was idle)
+  std::uint64_t group_commit_spacings = 0;  // batches held back by group_commit_spacing_us
   std::uint64_t records = 0;
   std::uint64_t bytes = 0;
   std::uint64_t segments_created = 0;
@@ -210,6 +223,7 @@ class WalWriter {
   void run();
   bool wait_for_work(std::unique_lock<std::mutex>& lock);
   void gather_concurrent_writes(std::unique_lock<std::mutex>& lock);
+  void space_syncs(std::unique_lock<std::mutex>& lock);
   bool producers_idle() const {
     return producers_tracked_.load(std::memory_order_acquire) && busy_producers_.load() <= 0;
   }
@@ -241,6 +255,10 @@ class WalWriter {
   std::uint64_t next_lsn_;
   std::uint64_t staged_last_lsn_;
   std::uint64_t last_batch_records_ = 0;  // writer thread only
+  // group_commit_spacing_us, writer thread only: when the last fdatasync started, and whether
+  // records were staged while that batch was written and synced.
+  std::chrono::steady_clock::time_point last_sync_started_{};
+  bool staged_during_sync_ = false;
   bool writer_waiting_ = false;
   bool writer_idle_ = false;  // kAsync/kNone writer asleep with nothing staged: append wakes it
   bool flush_requested_ = false;

@@ -101,14 +101,16 @@ secret, salt = secrets.token_hex(12), secrets.token_hex(16)
 md5 = hashlib.md5(secret.encode()).hexdigest()
 print(secret, salt, hashlib.sha256(bytes.fromhex(salt) + md5.encode()).hexdigest())')
 
-# GROUP_COMMIT_WAIT_US, GROUP_COMMIT_QUIET_US and GROUP_COMMIT_MIN_RECORDS, when set, go in
-# as durability.group_commit_wait_us, _quiet_us and _min_records (unset: the defaults).
+# GROUP_COMMIT_WAIT_US, GROUP_COMMIT_QUIET_US, GROUP_COMMIT_MIN_RECORDS and
+# GROUP_COMMIT_SPACING_US, when set, go in as durability.group_commit_wait_us, _quiet_us,
+# _min_records and _spacing_us (unset: the defaults).
 write_config() {  # $1 durability mode, $2 data dir, $3 sync lanes (default 1) -> config path
   local path=$WORK/config-$1-${3:-1}.json
   local group_commit=""
   [ -n "${GROUP_COMMIT_WAIT_US:-}" ] && group_commit=", \"group_commit_wait_us\": $GROUP_COMMIT_WAIT_US"
   [ -n "${GROUP_COMMIT_QUIET_US:-}" ] && group_commit+=", \"group_commit_quiet_us\": $GROUP_COMMIT_QUIET_US"
   [ -n "${GROUP_COMMIT_MIN_RECORDS:-}" ] && group_commit+=", \"group_commit_min_records\": $GROUP_COMMIT_MIN_RECORDS"
+  [ -n "${GROUP_COMMIT_SPACING_US:-}" ] && group_commit+=", \"group_commit_spacing_us\": $GROUP_COMMIT_SPACING_US"
   cat > "$path" <<JSON
 {"threads": $SERVER_THREADS, "data_dir": "$2", "demo": false,
  "durability": {"mode": "$1", "fsync_interval_ms": 5, "sync_lanes": ${3:-1}$group_commit},

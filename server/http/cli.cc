@@ -323,6 +323,8 @@ void note_durability_changes(const Config& a, const Config& b, const NoteChange&
   note("durability.group_commit_quiet_us", a.wal_group_commit_quiet_us != b.wal_group_commit_quiet_us);
   note("durability.group_commit_min_records",
        a.wal_group_commit_min_records != b.wal_group_commit_min_records);
+  note("durability.group_commit_spacing_us",
+       a.wal_group_commit_spacing_us != b.wal_group_commit_spacing_us);
   note("durability.retention_age_s", a.wal_retention_age_s != b.wal_retention_age_s);
   note("durability.retention_bytes_max", a.wal_retention_bytes_max != b.wal_retention_bytes_max);
 }

@@ -139,7 +139,8 @@ Status read_durability(const Reader& r, dom::object root, Config& c) {
   CL_TRY(r.check_keys(o, "durability",
                       {"mode", "fsync_interval_ms", "snapshot_interval_ms", "preallocate",
                        "sync_lanes", "group_commit_wait_us", "group_commit_quiet_us",
-                       "group_commit_min_records", "retention_age_s", "retention_bytes_max"}));
+                       "group_commit_min_records", "group_commit_spacing_us", "retention_age_s",
+                       "retention_bytes_max"}));
   dom::element preallocate;
   if (o["preallocate"].get(preallocate) == simdjson::SUCCESS &&
       preallocate.get_bool().get(c.wal_preallocate) != simdjson::SUCCESS) {
@@ -160,6 +161,8 @@ Status read_durability(const Reader& r, dom::object root, Config& c) {
                     wal::kGroupCommitWaitUsMax));
   CL_TRY(r.get_uint(o, "durability", "group_commit_min_records", c.wal_group_commit_min_records, 2,
                     wal::kGroupCommitMinRecordsMax));
+  CL_TRY(r.get_uint(o, "durability", "group_commit_spacing_us", c.wal_group_commit_spacing_us, 0,
+                    wal::kGroupCommitWaitUsMax));
   CL_TRY(r.get_uint(o, "durability", "retention_age_s", c.wal_retention_age_s, 0,
                     kRetentionAgeSMax));
   CL_TRY(r.get_uint(o, "durability", "retention_bytes_max", c.wal_retention_bytes_max, 0,
@@ -474,6 +477,7 @@ wal::WalOptions wal_options(const Config& config) {
   o.group_commit_wait_us = config.wal_group_commit_wait_us;
   o.group_commit_quiet_us = config.wal_group_commit_quiet_us;
   o.group_commit_min_records = config.wal_group_commit_min_records;
+  o.group_commit_spacing_us = config.wal_group_commit_spacing_us;
   o.retention.age_ms_max = static_cast<std::int64_t>(config.wal_retention_age_s * 1000);
   o.retention.total_bytes_max = config.wal_retention_bytes_max;
   return o;

@@ -7,7 +7,8 @@
 //     "durability": {"mode": "sync" | "async" | "none", "fsync_interval_ms": 5,
 //                    "snapshot_interval_ms": 300000, "preallocate": true, "sync_lanes": 1,
 //                    "group_commit_wait_us": 300, "group_commit_quiet_us": 0,
-//                    "group_commit_min_records": 8, "retention_age_s": 0,
+//                    "group_commit_min_records": 8, "group_commit_spacing_us": 250,
+//                    "retention_age_s": 0,
 //                    "retention_bytes_max": 0},
 //     "limits": {"body_bytes_max": 1048576, "header_bytes_max": 16384,
 //                "read_timeout_ms": 10000, "idle_timeout_ms": 60000,
@@ -91,6 +92,9 @@ struct Config {
   std::uint32_t wal_group_commit_wait_us = wal::WalOptions{}.group_commit_wait_us;
   std::uint32_t wal_group_commit_quiet_us = wal::WalOptions{}.group_commit_quiet_us;
   std::uint32_t wal_group_commit_min_records = wal::WalOptions{}.group_commit_min_records;
+  // sync, one lane: records that arrived during the last fdatasync keep the next one until
+  // this long after the last one started (wal::WalOptions::group_commit_spacing_us).
+  std::uint32_t wal_group_commit_spacing_us = wal::WalOptions{}.group_commit_spacing_us;
   // Which sealed log segments may be deleted (wal::RetentionPolicy): older than this many
   // seconds, and the oldest while the log is over this many bytes; 0 = no limit. Both 0 (the
   // default) keep every segment: the log is the audit trail. A segment holding a record

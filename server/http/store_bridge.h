@@ -64,6 +64,9 @@ class StoreMetrics final : public MetricsSource {
     counter("codeledger_wal_group_commit_waits_total",
             "Sync batches that waited for more records (durability.group_commit_*).",
             st.wal.group_commit_waits);
+    counter("codeledger_wal_group_commit_spacings_total",
+            "Sync batches held back until durability.group_commit_spacing_us after the last fdatasync began.",
+            st.wal.group_commit_spacings);
     counter("codeledger_wal_records_total", "WAL records written (records / batches = mean batch size).",
             st.wal.records);
     counter("codeledger_wal_bytes_total", "WAL bytes written.", st.wal.bytes);

@@ -1,7 +1,9 @@
 // The sync writer's wait for concurrent writes (WalOptions::group_commit_*): after a batch of
 // min_records or more the next batch waits for more before its fdatasync, until a quiet spell
 // or the longest wait; a lone writer never waits; the wait is off at 0, and a close during it
-// loses nothing.
+// loses nothing. The spacing (group_commit_spacing_us): records staged while a batch synced
+// keep the next fdatasync until the spacing after that one began; a writer that waits for
+// each record is never spaced; off at 0; a close during it loses nothing.
 // Syncs are held (FaultFs::hold_syncs) so which records share a batch is the test's choice.
 #include <gtest/gtest.h>
 
@@ -23,13 +25,15 @@ constexpr std::uint32_t kLongWaitUs = kGroupCommitWaitUsMax;
 
 // preallocate off: the background zero-fill would sync too, and be held with the batches.
 // quiet_us 0 by default: the wait lasts wait_us, however slowly the test appends. A batch of
-// min_records (2 by default here) or more makes the next one wait.
+// min_records (2 by default here) or more makes the next one wait. No spacing unless asked.
 std::unique_ptr<WalWriter> open_writer(FaultFs& fs, std::uint32_t wait_us,
-                                       std::uint32_t quiet_us = 0, std::uint32_t min_records = 2) {
+                                       std::uint32_t quiet_us = 0, std::uint32_t min_records = 2,
+                                       std::uint32_t spacing_us = 0) {
   WalOptions o = testing::options_for(Durability::kSync, false);
   o.group_commit_wait_us = wait_us;
   o.group_commit_quiet_us = quiet_us;
   o.group_commit_min_records = min_records;
+  o.group_commit_spacing_us = spacing_us;
   auto w = WalWriter::open(fs, o, 1);
   EXPECT_TRUE(w.ok()) << w.status().message();
   return w.ok() ? std::move(*w) : nullptr;
@@ -204,6 +208,80 @@ TEST(GroupCommit, OptionsOutOfRangeAreRefused) {
   auto one = WalWriter::open(fs, o, 1);
   ASSERT_FALSE(one.ok());
   EXPECT_NE(one.status().message().find("group_commit_min_records"), std::string::npos);
+  o.group_commit_min_records = 8;
+  o.group_commit_spacing_us = kGroupCommitWaitUsMax + 1;
+  auto spacing = WalWriter::open(fs, o, 1);
+  ASSERT_FALSE(spacing.ok());
+  EXPECT_NE(spacing.status().message().find("group_commit_spacing_us"), std::string::npos);
+}
+
+constexpr std::uint32_t kSpacingUs = 200'000;
+using Clock = std::chrono::steady_clock;
+
+// Record 1's fdatasync is held while record 2 is staged; returns record 2's LSN once record 1
+// is durable.
+std::uint64_t stage_one_during_a_sync(FaultFs& fs, WalWriter& w) {
+  fs.hold_syncs();
+  auto first = append_payload(w);
+  EXPECT_TRUE(first.ok());
+  fs.wait_syncs_held(1);
+  auto second = append_payload(w);
+  EXPECT_TRUE(second.ok());
+  fs.release_syncs();
+  EXPECT_TRUE(w.wait_durable(*first).ok());
+  return *second;
+}
+
+TEST(GroupCommitSpacing, ARecordStagedDuringASyncWaitsUntilTheSpacingHasPassed) {
+  FaultFs fs;
+  auto w = open_writer(fs, 0, 0, 2, kSpacingUs);
+  ASSERT_NE(w, nullptr);
+  const auto before = Clock::now();
+  const std::uint64_t second = stage_one_during_a_sync(fs, *w);
+  ASSERT_TRUE(w->wait_durable(second).ok());
+  // Its fdatasync began no sooner than the spacing after record 1's, which began after `before`.
+  EXPECT_GE(Clock::now() - before, std::chrono::microseconds(kSpacingUs));
+  const WalStats stats = w->stats();
+  EXPECT_EQ(stats.group_commit_spacings, 1u);
+  EXPECT_EQ(stats.fsyncs, 2u);
+}
+
+TEST(GroupCommitSpacing, AWriterThatWaitsForEachRecordIsNeverSpaced) {
+  FaultFs fs;
+  auto w = open_writer(fs, 0, 0, 2, kSpacingUs);
+  ASSERT_NE(w, nullptr);
+  const auto before = Clock::now();
+  for (int i = 0; i < 5; ++i) {
+    auto lsn = append_payload(*w);
+    ASSERT_TRUE(lsn.ok());
+    ASSERT_TRUE(w->wait_durable(*lsn).ok());
+  }
+  EXPECT_LT(Clock::now() - before, std::chrono::microseconds(2 * kSpacingUs));  // spaced: 4 x 200 ms
+  EXPECT_EQ(w->stats().group_commit_spacings, 0u);
+  EXPECT_EQ(w->stats().fsyncs, 5u);
+}
+
+TEST(GroupCommitSpacing, ZeroTurnsItOff) {
+  FaultFs fs;
+  auto w = open_writer(fs, 0, 0, 2, 0);
+  ASSERT_NE(w, nullptr);
+  const std::uint64_t second = stage_one_during_a_sync(fs, *w);
+  EXPECT_TRUE(durable_within(*w, second, std::chrono::milliseconds(kSpacingUs / 2'000)));
+  EXPECT_EQ(w->stats().group_commit_spacings, 0u);
+}
+
+TEST(GroupCommitSpacing, CloseDuringTheSpacingWritesTheRecord) {
+  FaultFs fs;
+  auto w = open_writer(fs, 0, 0, 2, kGroupCommitWaitUsMax);  // a second's spacing
+  ASSERT_NE(w, nullptr);
+  const std::uint64_t second = stage_one_during_a_sync(fs, *w);
+  while (w->stats().group_commit_spacings < 1) std::this_thread::yield();
+  const auto before = Clock::now();
+  ASSERT_TRUE(w->close().ok());
+  EXPECT_LT(Clock::now() - before, std::chrono::microseconds(kGroupCommitWaitUsMax / 2));
+  EXPECT_GE(w->durable_lsn(), second);
+  fs.crash();
+  EXPECT_EQ(read_all(fs, RecoveryPolicy::kStrict).lsns.size(), 2u);
 }
 
 }  // namespace

@@ -30,7 +30,7 @@ TEST(ConfigParsing, FullDocumentIsRead) {
     "durability": {"mode": "async", "fsync_interval_ms": 7, "preallocate": false,
                    "sync_lanes": 3, "group_commit_wait_us": 0,
                    "group_commit_quiet_us": 25, "group_commit_min_records": 4,
-                   "retention_age_s": 604800, "retention_bytes_max": 10737418240},
+                   "group_commit_spacing_us": 0, "retention_age_s": 604800, "retention_bytes_max": 10737418240},
     "limits": {"body_bytes_max": 2048, "header_bytes_max": 4096, "read_timeout_ms": 500,
                "idle_timeout_ms": 900, "connections_max": 10, "pipeline_depth_max": 4,
                "background_jobs_max": 3},
@@ -58,6 +58,8 @@ TEST(ConfigParsing, FullDocumentIsRead) {
   EXPECT_EQ(Config{}.wal_group_commit_quiet_us, 0u);
   EXPECT_EQ(c.wal_group_commit_min_records, 4u);
   EXPECT_EQ(Config{}.wal_group_commit_min_records, 8u);
+  EXPECT_EQ(c.wal_group_commit_spacing_us, 0u);
+  EXPECT_EQ(Config{}.wal_group_commit_spacing_us, 250u);
   EXPECT_EQ(c.wal_retention_age_s, 604'800u);
   EXPECT_EQ(c.wal_retention_bytes_max, 10'737'418'240u);
   EXPECT_EQ(c.limits.body_bytes_max, 2048u);
@@ -82,7 +84,7 @@ TEST(ConfigParsing, TheLogsOptionsComeFromTheConfigRetentionIncluded) {
   auto r = parse_config(R"({"durability": {"mode": "none", "fsync_interval_ms": 9, "sync_lanes": 2,
                             "preallocate": false, "group_commit_wait_us": 7,
                             "group_commit_quiet_us": 3, "group_commit_min_records": 5,
-                            "retention_age_s": 86400, "retention_bytes_max": 1048576}})", "x");
+                            "group_commit_spacing_us": 11, "retention_age_s": 86400, "retention_bytes_max": 1048576}})", "x");
   ASSERT_TRUE(r.ok()) << r.status().message();
   const wal::WalOptions o = wal_options(*r);
   EXPECT_EQ(o.durability, wal::Durability::kNone);
@@ -92,6 +94,7 @@ TEST(ConfigParsing, TheLogsOptionsComeFromTheConfigRetentionIncluded) {
   EXPECT_EQ(o.group_commit_wait_us, 7u);
   EXPECT_EQ(o.group_commit_quiet_us, 3u);
   EXPECT_EQ(o.group_commit_min_records, 5u);
+  EXPECT_EQ(o.group_commit_spacing_us, 11u);
   EXPECT_EQ(o.retention.age_ms_max, 86'400'000);
   EXPECT_EQ(o.retention.total_bytes_max, 1'048'576u);
 }
@@ -114,6 +117,8 @@ TEST(ConfigParsing, ErrorsNameTheFileAndTheField) {
       {R"({"durability": {"group_commit_wait_us": -1}})", "durability.group_commit_wait_us"},
       {R"({"durability": {"group_commit_quiet_us": 1000001}})", "durability.group_commit_quiet_us"},
       {R"({"durability": {"group_commit_min_records": 1}})", "durability.group_commit_min_records"},
+      {R"({"durability": {"group_commit_spacing_us": 1000001}})", "durability.group_commit_spacing_us"},
+      {R"({"durability": {"group_commit_spacing_us": 2.5}})", "durability.group_commit_spacing_us"},
       {R"({"durability": {"retention_age_s": -1}})", "durability.retention_age_s"},
       {R"({"durability": {"retention_age_s": 316224001}})", "durability.retention_age_s"},
       {R"({"durability": {"retention_bytes_max": 1125899906842625}})", "durability.retention_bytes_max"},

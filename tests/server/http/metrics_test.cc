@@ -89,6 +89,8 @@ TEST(Metrics, StoreFamiliesShowFsyncLatencyBatchSizesAndSnapshotAgeInSeconds) {
   EXPECT_EQ(sample_value(m, R"(codeledger_wal_batch_records_bucket{le="1"})"), s.wal.batches);
   // ... and so no batch followed one of several records: none waited for more.
   EXPECT_EQ(sample_value(m, "codeledger_wal_group_commit_waits_total"), 0);
+  // ... nor found a record staged while the last one synced: none was spaced.
+  EXPECT_EQ(sample_value(m, "codeledger_wal_group_commit_spacings_total"), 0);
   EXPECT_EQ(sample_value(m, "codeledger_wal_durable_lsn"), st.durable_lsn());
   EXPECT_EQ(sample_value(m, "codeledger_snapshot_age_seconds"), 90);
   EXPECT_EQ(sample_value(m, "codeledger_ledger_prefault_fills_total"), 1);
