@@ -37,9 +37,13 @@ void SegmentPreallocator::request() {
 }
 
 Result<std::unique_ptr<WritableFile>> SegmentPreallocator::take() {
+  retried_ = false;
   if (!fill_.valid()) return fill_unpaced(segment_bytes_);
   hurry();
-  return fill_.get();
+  auto filled = fill_.get();
+  if (filled.ok()) return filled;
+  retried_ = true;
+  return fill_unpaced(segment_bytes_);  // truncates what the failed fill left
 }
 
 Result<std::unique_ptr<WritableFile>> SegmentPreallocator::fill_now(std::uint64_t bytes) {

@@ -51,8 +51,12 @@ class SegmentPreallocator {
   // Starts the zero fill in the background, unless one is under way or done and not taken.
   void request();
   // The prepared file, zero-filled and synced, open for write_at. Waits for the fill under
-  // way (which then rests no more), or fills now when none was requested. A failed fill is returned as is.
+  // way (which then rests no more), or fills now when none was requested. A background fill
+  // that failed (already told through the hook) is tried once more here, unpaced: space
+  // freed since then keeps the log going instead of failing it at this rotation; a second
+  // failure is returned as is. retried() says whether the last take() had to.
   Result<std::unique_ptr<WritableFile>> take();
+  bool retried() const { return retried_; }
   // Zero-fills a prepared file of `bytes` now, on the calling thread (no fill may be under
   // way): the small first segment that open() starts with.
   Result<std::unique_ptr<WritableFile>> fill_now(std::uint64_t bytes);
@@ -77,6 +81,7 @@ class SegmentPreallocator {
   std::mutex rest_mu_;
   std::condition_variable rest_cv_;
   bool hurry_ = false;  // guarded by rest_mu_
+  bool retried_ = false;  // the last take() refilled after a failed background fill
   std::future<Result<std::unique_ptr<WritableFile>>> fill_;  // valid: requested, not taken
 };
 

@@ -131,11 +131,14 @@ Status WalWriter::start_segment(std::uint64_t first_lsn, std::uint64_t capacity)
 // so it is replaced: rewritten from empty, or renamed over by the prepared file.
 Result<std::unique_ptr<WritableFile>> WalWriter::new_segment_file(const std::string& path,
                                                                  std::uint64_t capacity) {
-  if (preallocator_) {
-    return capacity < options_.segment_bytes_max ? preallocator_->fill_now(capacity)
-                                                 : preallocator_->take();
+  if (!preallocator_) return fs_.open_append(path, true);
+  if (capacity < options_.segment_bytes_max) return preallocator_->fill_now(capacity);
+  auto taken = preallocator_->take();
+  if (taken.ok() && preallocator_->retried()) {
+    log("zero fill of the next log segment (" + std::string(format::kPreparedSegmentName) +
+        ") retried at rotation and succeeded; writes go on");
   }
-  return fs_.open_append(path, true);
+  return taken;
 }
 
 // Each lane gets its own handle on the new segment (see SyncHandle for why not a shared one).

@@ -176,6 +176,60 @@ TEST(WriterLog, ABackgroundZeroFillFailureIsLoggedAndCountedWhenItHappens) {
   EXPECT_EQ(lines.count("zero fill"), 1u);
 }
 
+// Appends until the log rotates into its second segment or refuses a record; the last LSN.
+std::uint64_t append_past_one_segment(WalWriter& w) {
+  std::uint64_t last = 0;
+  while (w.stats().segments_created < 2) {
+    auto lsn = append_payload(w);
+    if (!lsn.ok()) break;
+    last = *lsn;
+  }
+  return last;
+}
+
+// The background fill's first piece fails once (ENOSPC, say, freed since): the rotation that
+// needs the file fills it again, says so, and the log goes on.
+TEST(WriterLog, AFailedBackgroundZeroFillIsRetriedAtRotationAndTheLogGoesOn) {
+  FaultFs fs;
+  Lines lines;
+  WalOptions o = testing::options_for();
+  o.log = lines.sink();
+  const std::uint64_t first_fill_pieces = testing::kTestSegmentBytes / kZeroFillChunkBytes;
+  fs.inject({FaultOp::kZeroFill, first_fill_pieces + 1, false});
+  auto w = WalWriter::open(fs, o, 1);
+  ASSERT_TRUE(w.ok()) << w.status().message();
+  ASSERT_TRUE(eventually([&] { return (*w)->stats().zero_fill_failures == 1; }));
+  const std::uint64_t last = append_past_one_segment(**w);
+  ASSERT_TRUE((*w)->wait_durable(last).ok());
+  EXPECT_TRUE(append_payload(**w).ok());
+  EXPECT_TRUE((*w)->healthy());
+  EXPECT_EQ((*w)->stats().segments_created, 2u);
+  EXPECT_EQ(lines.count("retried at rotation and succeeded"), 1u);
+  EXPECT_EQ(lines.count("writes refused"), 0u);
+  ASSERT_TRUE((*w)->close().ok());
+}
+
+// Every fill fails from the background one on: the retry at rotation fails too, and the log
+// fails there, as it would have without the retry.
+TEST(WriterLog, AZeroFillThatFailsAgainAtRotationFailsTheLog) {
+  FaultFs fs;
+  Lines lines;
+  WalOptions o = testing::options_for();
+  o.log = lines.sink();
+  const std::uint64_t first_fill_pieces = testing::kTestSegmentBytes / kZeroFillChunkBytes;
+  fs.inject({FaultOp::kZeroFill, first_fill_pieces + 1, true});
+  auto w = WalWriter::open(fs, o, 1);
+  ASSERT_TRUE(w.ok()) << w.status().message();
+  ASSERT_TRUE(eventually([&] { return (*w)->stats().zero_fill_failures == 1; }));
+  const std::uint64_t last = append_past_one_segment(**w);
+  EXPECT_FALSE((*w)->wait_durable(last).ok());  // its batch needed the new segment
+  EXPECT_FALSE((*w)->healthy());
+  EXPECT_FALSE(append_payload(**w).ok());
+  EXPECT_TRUE(eventually([&] { return lines.count("writes refused until restart") == 1; }));
+  EXPECT_EQ(lines.count("retried at rotation"), 0u);
+  (void)(*w)->close();
+}
+
 TEST(SnapshotTemp, RemovesOnlyUnfinishedSnapshotsAndSaysWhat) {
   FaultFs fs;
   ASSERT_TRUE(write_snapshot(fs, kDir, 5, 0, "five").ok());
