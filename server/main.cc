@@ -117,28 +117,28 @@ server::Endpoint snapshot_endpoint(store::Store& store) {
       server::Scope::kAdmin};
 }
 
-using ReloadSource = std::function<Result<server::Config>()>;
+using ReloadSource = std::function<Result<server::ReloadedConfig>()>;
 
 // SIGHUP and POST /admin/reload read the same sources again (file, environment, flags) and
 // apply only the keys and the access log's rate; a changed field that needs a restart is
 // named in one line instead of being ignored without a word. `started` is the configuration
 // as resolved at start (before fd_limit may lower connections_max).
 ReloadSource reload_source(server::CommandLine cli, server::Config started) {
-  return [cli = std::move(cli), started = std::move(started)]() -> Result<server::Config> {
+  return [cli = std::move(cli), started = std::move(started)]() -> Result<server::ReloadedConfig> {
     Result<server::Config> next = server::resolve_config(cli);
-    if (!next.ok()) return next;
+    if (!next.ok()) return next.status();
+    server::ReloadedConfig reloaded{std::move(*next), {}};
+    reloaded.needs_restart = server::fields_needing_restart(started, reloaded.config);
     std::string fields;
-    for (const std::string& f : server::fields_needing_restart(started, *next)) {
-      fields += (fields.empty() ? "" : ", ") + f;
-    }
+    for (const std::string& f : reloaded.needs_restart) fields += (fields.empty() ? "" : ", ") + f;
     if (!fields.empty()) server::log_line("reload: not applied until a restart: " + fields);
-    return next;
+    return reloaded;
   };
 }
 
 void reload_on_sighup(server::Server& srv) {
-  const Status st = srv.reload_from_source();
-  server::log_line(st.ok() ? "SIGHUP: keys and limits reloaded" : "SIGHUP: " + st.message());
+  const auto reloaded = srv.reload_from_source();
+  server::log_line(reloaded.ok() ? "SIGHUP: keys and limits reloaded" : "SIGHUP: " + reloaded.status().message());
 }
 
 int serve(const server::Config& config, store::Store& store, ReloadSource reload,

@@ -9,11 +9,22 @@
 #include "server/http/background_lane.h"
 #include "server/http/errors.h"
 #include "server/http/listener.h"
+#include "server/wire/json_writer.h"
 #include "wal/thread_name.h"
 
 namespace codeledger::server {
 
 namespace {
+
+// POST /admin/reload's answer: {"data":{"reloaded":true,"needsRestart":["listen",...]}}.
+std::string reload_answer(const std::vector<std::string>& needs_restart) {
+  std::string body;
+  wire::JsonWriter w(body);
+  w.begin_object().key("data").begin_object().key("reloaded").value(true).key("needsRestart").begin_array();
+  for (const std::string& field : needs_restart) w.value(field);
+  w.end_array().end_object().end_object();
+  return body;
+}
 
 // io_context::run(), but the gate hears whenever the thread has no ready handler left and is
 // about to block, and when it wakes (DurabilityGate::io_idle): in sync, a group commit then
@@ -185,9 +196,12 @@ std::vector<Endpoint> Server::own_endpoints() {
                                                     "reload needs a configuration source: the "
                                                     "server was started without one");
                            }
-                           const Status st = reload_from_source();
-                           if (!st.ok()) return capillary_error(http::status::bad_request, 400, st.message());
-                           return json_reply(http::status::ok, R"({"data":{"reloaded":true}})");
+                           const auto needs_restart = reload_from_source();
+                           if (!needs_restart.ok()) {
+                             return capillary_error(http::status::bad_request, 400,
+                                                    needs_restart.status().message());
+                           }
+                           return json_reply(http::status::ok, reload_answer(*needs_restart));
                          },
                          Scope::kAdmin, Access::kScoped});
   return out;
@@ -215,16 +229,17 @@ Status Server::reload(const Config& next) {
   return {};
 }
 
-Status Server::reload_from_source() {
+Result<std::vector<std::string>> Server::reload_from_source() {
   if (!hooks_.reload_source) {
-    return {ErrorCode::kInvalidRequest, "reload: no configuration source (started without a config file)"};
+    return Status{ErrorCode::kInvalidRequest, "reload: no configuration source (started without a config file)"};
   }
-  Result<Config> next = hooks_.reload_source();
+  Result<ReloadedConfig> next = hooks_.reload_source();
   if (!next.ok()) {
     reloads_failed_.fetch_add(1, std::memory_order_relaxed);
     return next.status();
   }
-  return reload(*next);
+  if (Status st = reload(next->config); !st.ok()) return st;
+  return std::move(next->needs_restart);
 }
 
 void Server::append_metrics(std::string& out) const {

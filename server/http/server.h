@@ -30,6 +30,13 @@
 
 namespace codeledger::server {
 
+// A configuration read again for a reload, with the fields that changed but take effect
+// only at a restart (fields_needing_restart, config.h): named in the answer, not ignored.
+struct ReloadedConfig {
+  Config config;
+  std::vector<std::string> needs_restart;
+};
+
 struct ServerHooks {
   Clock clock = system_clock_ms;            // handlers' now_ms and token expiry
   NanoClock rate_clock = steady_clock_ns;   // the rate limiter's time (monotonic)
@@ -39,7 +46,7 @@ struct ServerHooks {
   std::vector<const MetricsSource*> metrics_sources;
   // Re-reads the configuration (file, environment, flags) for SIGHUP and POST /admin/reload;
   // null: reload_from_source() refuses.
-  std::function<Result<Config>()> reload_source;
+  std::function<Result<ReloadedConfig>()> reload_source;
   std::uint32_t stop_timeout_ms = 10'000;   // in-flight requests get this long at stop()
 };
 
@@ -66,8 +73,9 @@ class Server {
   // with nothing changed, when a key names an organisation the server was not started with.
   // Thread-safe (SIGHUP thread, admin endpoint).
   Status reload(const Config& next);
-  // reload(hooks.reload_source()): what SIGHUP and POST /admin/reload do.
-  Status reload_from_source();
+  // reload(hooks.reload_source()): what SIGHUP and POST /admin/reload do. On success, the
+  // changed fields that need a restart (ReloadedConfig::needs_restart).
+  Result<std::vector<std::string>> reload_from_source();
 
   std::uint16_t port() const { return port_; }
   unsigned threads() const { return thread_count_; }

@@ -157,7 +157,10 @@ TEST(FrontDoorAuth, FailedAuthenticationIsLimitedPerClientAddress) {
 TEST(FrontDoorReload, KeysAndLimitsAreSwappedWithoutDroppingConnections) {
   server::Config next = test_config();
   TestServer::Options o = limited(60, 2);
-  o.hooks.reload_source = [&next]() -> Result<server::Config> { return next; };
+  std::vector<std::string> needs_restart;
+  o.hooks.reload_source = [&]() -> Result<server::ReloadedConfig> {
+    return server::ReloadedConfig{next, needs_restart};
+  };
   TestServer srv(routes(), std::move(o));
   HttpClient c = srv.client();
   c.set_default_headers(TestServer::auth_headers(kAliceRw));
@@ -173,7 +176,8 @@ TEST(FrontDoorReload, KeysAndLimitsAreSwappedWithoutDroppingConnections) {
   next.api_keys[0].rate_limit_burst = 3;
   auto reload = c.post("/admin/reload", "", TestServer::auth_headers(kBobRw));
   ASSERT_EQ(reload.result_int(), 200) << reload.body();
-  EXPECT_EQ(reload.body(), R"({"data":{"reloaded":true}})") << "no errors member on success (api.md)";
+  EXPECT_EQ(reload.body(), R"({"data":{"reloaded":true,"needsRestart":[]}})")
+      << "no errors member on success (api.md)";
   // Same connection; alice's state was kept (2 used of the new burst of 3, plus refill).
   auto r = c.get("/t/ok");
   EXPECT_EQ(r.result_int(), 200) << r.body();
@@ -182,6 +186,11 @@ TEST(FrontDoorReload, KeysAndLimitsAreSwappedWithoutDroppingConnections) {
   EXPECT_EQ(ro.get("/t/ok", TestServer::auth_headers(kAliceRo)).result_int(), 401)
       << "the connection that remembered alice-ro's header";
   EXPECT_EQ(srv.server().connections(), 2u);
+  // Changed fields a reload does not apply are named in the answer (and the keys still swap).
+  needs_restart = {"listen", "durability.mode"};
+  auto named = c.post("/admin/reload", "", TestServer::auth_headers(kBobRw));
+  ASSERT_EQ(named.result_int(), 200) << named.body();
+  EXPECT_EQ(named.body(), R"({"data":{"reloaded":true,"needsRestart":["listen","durability.mode"]}})");
   // A key for an organisation the server was not started with is refused, nothing changes.
   next.api_keys[0].org = 9999;
   auto refused = c.post("/admin/reload", "", TestServer::auth_headers(kBobRw));
