@@ -158,21 +158,29 @@ TEST(WriterLog, AStickyFailureIsLoggedOnceWhenItHappens) {
   EXPECT_EQ(lines.count("writes refused until restart"), 1u);
 }
 
+// A writer whose background zero fill of the next segment fails (from its first piece on,
+// or every fill from there when `persistent`), once that failure has been counted. open()
+// fills its first segment itself, then asks for the next one in the background.
+std::unique_ptr<WalWriter> open_with_failed_background_fill(FaultFs& fs, Lines& lines, bool persistent) {
+  WalOptions o = testing::options_for();
+  o.log = lines.sink();
+  const std::uint64_t first_fill_pieces = testing::kTestSegmentBytes / kZeroFillChunkBytes;
+  fs.inject({FaultOp::kZeroFill, first_fill_pieces + 1, persistent});
+  auto w = WalWriter::open(fs, o, 1);
+  EXPECT_TRUE(w.ok()) << w.status().message();
+  if (!w.ok()) return nullptr;
+  EXPECT_TRUE(eventually([&] { return (*w)->stats().zero_fill_failures == 1; }));
+  return std::move(*w);
+}
+
 TEST(WriterLog, ABackgroundZeroFillFailureIsLoggedAndCountedWhenItHappens) {
   FaultFs fs;
   Lines lines;
-  WalOptions o = testing::options_for();
-  o.log = lines.sink();
-  // open() fills its small first segment itself, then asks for the next one in the
-  // background: fail that one's first piece.
-  const std::uint64_t first_fill_pieces = testing::kTestSegmentBytes / kZeroFillChunkBytes;
-  fs.inject({FaultOp::kZeroFill, first_fill_pieces + 1, false});
-  auto w = WalWriter::open(fs, o, 1);
-  ASSERT_TRUE(w.ok()) << w.status().message();
-  EXPECT_TRUE(eventually([&] { return (*w)->stats().zero_fill_failures == 1; }));
+  auto w = open_with_failed_background_fill(fs, lines, false);
+  ASSERT_NE(w, nullptr);
   EXPECT_TRUE(eventually([&] { return lines.count("zero fill") == 1; }));
-  EXPECT_TRUE((*w)->healthy()) << "records still go to the current segment";
-  (void)(*w)->close();
+  EXPECT_TRUE(w->healthy()) << "records still go to the current segment";
+  (void)w->close();
   EXPECT_EQ(lines.count("zero fill"), 1u);
 }
 
@@ -192,21 +200,16 @@ std::uint64_t append_past_one_segment(WalWriter& w) {
 TEST(WriterLog, AFailedBackgroundZeroFillIsRetriedAtRotationAndTheLogGoesOn) {
   FaultFs fs;
   Lines lines;
-  WalOptions o = testing::options_for();
-  o.log = lines.sink();
-  const std::uint64_t first_fill_pieces = testing::kTestSegmentBytes / kZeroFillChunkBytes;
-  fs.inject({FaultOp::kZeroFill, first_fill_pieces + 1, false});
-  auto w = WalWriter::open(fs, o, 1);
-  ASSERT_TRUE(w.ok()) << w.status().message();
-  ASSERT_TRUE(eventually([&] { return (*w)->stats().zero_fill_failures == 1; }));
-  const std::uint64_t last = append_past_one_segment(**w);
-  ASSERT_TRUE((*w)->wait_durable(last).ok());
-  EXPECT_TRUE(append_payload(**w).ok());
-  EXPECT_TRUE((*w)->healthy());
-  EXPECT_EQ((*w)->stats().segments_created, 2u);
+  auto w = open_with_failed_background_fill(fs, lines, false);
+  ASSERT_NE(w, nullptr);
+  const std::uint64_t last = append_past_one_segment(*w);
+  ASSERT_TRUE(w->wait_durable(last).ok());
+  EXPECT_TRUE(append_payload(*w).ok());
+  EXPECT_TRUE(w->healthy());
+  EXPECT_EQ(w->stats().segments_created, 2u);
   EXPECT_EQ(lines.count("retried at rotation and succeeded"), 1u);
   EXPECT_EQ(lines.count("writes refused"), 0u);
-  ASSERT_TRUE((*w)->close().ok());
+  ASSERT_TRUE(w->close().ok());
 }
 
 // Every fill fails from the background one on: the retry at rotation fails too, and the log
@@ -214,20 +217,15 @@ TEST(WriterLog, AFailedBackgroundZeroFillIsRetriedAtRotationAndTheLogGoesOn) {
 TEST(WriterLog, AZeroFillThatFailsAgainAtRotationFailsTheLog) {
   FaultFs fs;
   Lines lines;
-  WalOptions o = testing::options_for();
-  o.log = lines.sink();
-  const std::uint64_t first_fill_pieces = testing::kTestSegmentBytes / kZeroFillChunkBytes;
-  fs.inject({FaultOp::kZeroFill, first_fill_pieces + 1, true});
-  auto w = WalWriter::open(fs, o, 1);
-  ASSERT_TRUE(w.ok()) << w.status().message();
-  ASSERT_TRUE(eventually([&] { return (*w)->stats().zero_fill_failures == 1; }));
-  const std::uint64_t last = append_past_one_segment(**w);
-  EXPECT_FALSE((*w)->wait_durable(last).ok());  // its batch needed the new segment
-  EXPECT_FALSE((*w)->healthy());
-  EXPECT_FALSE(append_payload(**w).ok());
+  auto w = open_with_failed_background_fill(fs, lines, true);
+  ASSERT_NE(w, nullptr);
+  const std::uint64_t last = append_past_one_segment(*w);
+  EXPECT_FALSE(w->wait_durable(last).ok());  // its batch needed the new segment
+  EXPECT_FALSE(w->healthy());
+  EXPECT_FALSE(append_payload(*w).ok());
   EXPECT_TRUE(eventually([&] { return lines.count("writes refused until restart") == 1; }));
   EXPECT_EQ(lines.count("retried at rotation"), 0u);
-  (void)(*w)->close();
+  (void)w->close();
 }
 
 TEST(SnapshotTemp, RemovesOnlyUnfinishedSnapshotsAndSaysWhat) {
