@@ -182,7 +182,16 @@ int run(server::Config config, ReloadSource reload, server::ProcessSignals& sign
   if (!server::fit_connections_to_fd_limit(config, std::cerr, "codeledgerd")) return kExitRuntime;
   if (!port_is_free(config)) return kExitRuntime;
   std::cout << "codeledgerd: recovering data dir " << config.data_dir << "\n" << std::flush;
-  auto opened = store::Store::open(store_options(config));
+  store::StoreOptions options = store_options(config);
+  int stopped_by = 0;  // the stop signal that ended the replay; asked on this thread only
+  options.stop_recovery = [&] { return (stopped_by = signals.stop_signal()) != 0; };
+  auto opened = store::Store::open(std::move(options));
+  if (!opened.ok() && stopped_by != 0) {
+    server::log_line("start-up stopped by " + server::ProcessSignals::name(stopped_by) +
+                     " during recovery: not serving; " + opened.status().message());
+    std::cout << "codeledgerd: stopped\n";
+    return 0;
+  }
   if (!opened.ok()) {
     std::cerr << "codeledgerd: cannot open data dir " << config.data_dir << ": "
               << opened.status().message() << "\n";
@@ -192,7 +201,7 @@ int run(server::Config config, ReloadSource reload, server::ProcessSignals& sign
   std::cout << "codeledgerd: recovered: " << store->recovery().summary() << "\n" << std::flush;
   int rc = 0;
   if (const int signo = signals.stop_signal(); signo != 0) {
-    // Recovery cannot be interrupted (the store has no hook for it); the stop waited for it.
+    // The signal came after the replay's last batch (or while the snapshot loaded).
     server::log_line("start-up stopped by " + server::ProcessSignals::name(signo) + ": not serving");
   } else {
     rc = serve(config, *store, std::move(reload), signals);

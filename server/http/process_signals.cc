@@ -118,8 +118,8 @@ void ProcessSignals::on_signal(int signo) {
     log_line(name(signo) + ": stopping (no new connections; in-flight requests finish, then "
              "final fsync and snapshot)");
   } else {
-    log_line(name(signo) + " during start-up: stopping before serving (a recovery in progress "
-             "finishes first: it cannot be interrupted)");
+    log_line(name(signo) + " during start-up: stopping before serving (a log replay in "
+             "progress stops at its next batch; a snapshot being loaded finishes first)");
   }
   stopped_cv_.notify_all();
 }

@@ -5,9 +5,9 @@
 // sigwait and acts by the phase the process is in:
 //
 //   phase        SIGTERM / SIGINT                          SIGHUP
-//   starting     remembered and logged: main stops the     logged and ignored (the
-//                start-up once recovery returns, without   configuration was read a
-//                serving (recovery cannot be interrupted)  moment ago)
+//   starting     remembered and logged: the log's replay   logged and ignored (the
+//                stops at its next batch (or main stops    configuration was read a
+//                once recovery returns), without serving   moment ago)
 //   serving      logged; wait_for_stop() returns: the      reload(), on the signal thread
 //                graceful stop begins
 //   stopping     logged; changes nothing                   logged; changes nothing

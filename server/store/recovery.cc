@@ -57,7 +57,7 @@ namespace {
 // Decoded events handed from the reading thread to the applying one, in log order.
 class EventQueue {
  public:
-  static constexpr std::size_t kBatchEvents = 512;
+  static constexpr std::size_t kBatchEvents = kReplayBatchRecords;
   static constexpr std::size_t kBatchesMax = 8;  // bounds the memory read ahead
 
   // Reader side. False once the consumer has stopped (it failed): stop reading.
@@ -97,12 +97,19 @@ class EventQueue {
   bool finished_ = false, stopped_ = false;
 };
 
-// Applies what the reader queued, in order, reporting progress every progress_every_records.
-Status apply_events(ledger::Ledger& target, EventQueue& queue, const StoreOptions& options) {
+// Applies what the reader queued, in order, reporting progress every progress_every_records
+// and asking `stop` before each batch.
+Status apply_events(ledger::Ledger& target, EventQueue& queue, const StoreOptions& options,
+                    const std::function<bool()>& stop) {
   const Stopwatch stopwatch;
   std::uint64_t replayed = 0;
   std::vector<ledger::Event> batch;
   while (queue.pop(batch)) {
+    if (stop && stop()) {
+      return Status(ErrorCode::kStorageUnavailable,
+                    std::string(kRecoveryStoppedMessage) + " after " + std::to_string(replayed) +
+                        " of the log's records; the data directory was left as it was");
+    }
     for (const ledger::Event& event : batch) {
       if (Status st = target.apply(event); !st.ok()) {
         return Status(ErrorCode::kInternal, "apply of lsn " + std::to_string(event.header.lsn) +
@@ -122,7 +129,7 @@ Status apply_events(ledger::Ledger& target, EventQueue& queue, const StoreOption
 // applies them in log order. Apply is mostly cache misses in the code index, decode mostly
 // arithmetic, so the overlap roughly halves the wall time of a long replay.
 Status Store::replay_wal(ledger::Ledger& target, const wal::ReadOptions& ro,
-                         wal::ReadReport* report) {
+                         wal::ReadReport* report, const std::function<bool()>& stop) {
   EventQueue queue;
   wal::Result<wal::ReadReport> read = wal::ReadReport{};
   std::thread reader([&] {
@@ -151,7 +158,7 @@ Status Store::replay_wal(ledger::Ledger& target, const wal::ReadOptions& ro,
     if (!batch.empty() && !consumer_stopped) queue.push(std::move(batch));
     queue.finish();
   });
-  Status applied = apply_events(target, queue, options_);
+  Status applied = apply_events(target, queue, options_, stop);
   if (!applied.ok()) queue.stop();
   reader.join();
   if (!applied.ok()) return applied;
@@ -173,7 +180,7 @@ Status Store::replay_log_after_snapshot(const wal::SnapshotInfo& snapshot) {
   ro.policy = options_.recovery;
   ro.from_lsn = snapshot.covered_lsn + 1;
   ro.end_lsn_min = snapshot.covered_lsn;
-  if (Status st = replay_wal(*ledger_, ro, &recovery_.wal); !st.ok()) return st;
+  if (Status st = replay_wal(*ledger_, ro, &recovery_.wal, options_.stop_recovery); !st.ok()) return st;
   if (snapshot.covered_lsn > 0 && recovery_.wal.segments == 0) {
     log("data directory " + options_.data_dir + " holds no log segment: starting from " +
         snapshot.name + " alone (a restore from a snapshot); the log continues at lsn " +

@@ -30,6 +30,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -48,6 +49,9 @@ struct ReplayProgress {
   std::int64_t elapsed_ms = 0;
 };
 
+inline constexpr std::size_t kReplayBatchRecords = 512;
+inline constexpr std::string_view kRecoveryStoppedMessage = "recovery stopped on request";
+
 struct StoreOptions {
   std::string data_dir;                      // segments and snapshots live here
   // The log's settings (durability mode, segment size, retention, preallocation, sync lanes,
@@ -62,6 +66,12 @@ struct StoreOptions {
   // Called every progress_every_records records of a replay (recovery or snapshot build).
   std::function<void(const ReplayProgress&)> on_progress;
   std::uint64_t progress_every_records = 1'000'000;
+  // Asked between batches of kReplayBatchRecords while recovery replays the log (not while
+  // it loads the snapshot, nor in a snapshot build): true ends the replay, and Store::open
+  // fails with kRecoveryStoppedMessage. The replay only reads, so the data directory stays
+  // as it was; the next start recovers from the beginning. codeledgerd: a SIGTERM or SIGINT
+  // during start-up.
+  std::function<bool()> stop_recovery;
   wal::FileSystem* fs = nullptr;             // nullptr: the real file system
   std::function<std::int64_t()> clock_ms;    // snapshot timestamps; default: system clock
   // One line per thing the operator must hear of at once (a new data directory, a leftover
@@ -153,8 +163,9 @@ class Store {
       ledger::EventSink* sink, wal::SnapshotInfo* loaded, std::vector<std::string>* skipped);
   Status replay_log_after_snapshot(const wal::SnapshotInfo& snapshot);
   Status refuse_log_below_snapshot(const wal::Status& read) const;
+  // `stop`: asked between batches (StoreOptions::stop_recovery); empty: never stops.
   Status replay_wal(ledger::Ledger& target, const wal::ReadOptions& read,
-                    wal::ReadReport* report);
+                    wal::ReadReport* report, const std::function<bool()>& stop = {});
 
   Status build_snapshot(std::uint64_t target);
   Status write_snapshot_bytes(std::uint64_t lsn, const std::string& bytes);

@@ -5,16 +5,14 @@
 // a snapshot and no segment at all (a restore from a snapshot, docs/operations.md).
 #include <gtest/gtest.h>
 
-#include <map>
-
 #include "store_test_util.h"
-#include "wal/format.h"
 #include "wal/record.h"
 
 namespace codeledger::store {
 namespace {
 
 using testing::crash;
+using testing::files_of;
 using testing::LogLines;
 using testing::open_store;
 using testing::options_on;
@@ -22,16 +20,6 @@ using testing::Workload;
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
-}
-
-// Every file of /data and its bytes, the lock file aside (taking the lock writes a pid).
-std::map<std::string, std::string> files_of(wal::FaultFs& fs) {
-  std::map<std::string, std::string> out;
-  const auto entries = fs.list("/data");
-  for (const auto& e : *entries) {
-    if (e.name != wal::format::kLockFileName) out[e.name] = fs.contents("/data/" + e.name);
-  }
-  return out;
 }
 
 std::vector<wal::SegmentInfo> segments(wal::FaultFs& fs) {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <random>
 #include <string>
@@ -18,6 +19,7 @@
 
 #include "server/store/store.h"
 #include "wal/fault_fs.h"
+#include "wal/format.h"
 
 namespace codeledger::store::testing {
 
@@ -32,6 +34,16 @@ inline StoreOptions options_on(wal::FaultFs& fs) {
   o.orgs.push_back({kOrg, ledger::OrgSettings{}});
   o.clock_ms = [] { return std::int64_t{1'700'000'000'000}; };
   return o;
+}
+
+// Every file of /data and its bytes, the lock file aside (taking the lock writes a pid).
+inline std::map<std::string, std::string> files_of(wal::FaultFs& fs) {
+  std::map<std::string, std::string> out;
+  const auto entries = fs.list("/data");
+  for (const auto& e : *entries) {
+    if (e.name != wal::format::kLockFileName) out[e.name] = fs.contents("/data/" + e.name);
+  }
+  return out;
 }
 
 // Simulates the power cut: the store object dies without touching the disk image.

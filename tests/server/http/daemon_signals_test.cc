@@ -167,7 +167,12 @@ TEST_F(DaemonSignals, StopSignalDuringRecoveryEndsTheStartUpWithoutServing) {
   EXPECT_TRUE(exited_cleanly(status)) << status << "\n" << d.err();
   const std::string err = d.err();
   EXPECT_NE(err.find("codeledgerd: SIGTERM during start-up: stopping before serving"), std::string::npos) << err;
-  EXPECT_NE(err.find("codeledgerd: start-up stopped by SIGTERM: not serving"), std::string::npos) << err;
+  // The replay stops at its next batch; a signal that came after the last one stops the
+  // start-up once recovery returns. Which of the two depends on the signal's timing.
+  const bool in_replay = err.find("codeledgerd: start-up stopped by SIGTERM during recovery: not serving; "
+                                  "recovery stopped on request after ") != std::string::npos;
+  const bool after_replay = err.find("codeledgerd: start-up stopped by SIGTERM: not serving") != std::string::npos;
+  EXPECT_TRUE(in_replay != after_replay) << err;
   EXPECT_EQ(d.out().find("listening on"), std::string::npos) << d.out();
   EXPECT_NE(d.out().find("codeledgerd: stopped"), std::string::npos) << d.out();
 }
