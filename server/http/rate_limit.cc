@@ -12,6 +12,11 @@ namespace {
 
 constexpr std::int64_t kMinuteNs = 60'000'000'000;
 constexpr std::int64_t kSecondNs = 1'000'000'000;
+// The most burst a policy can bank: a century at its rate. (burst - 1) x interval reaches
+// 2^63 ns for bursts the config accepts (1 a minute with a burst of 160 million), and the
+// wrapped tolerance refused a fresh key's first request with a Retry-After of centuries; a
+// century keeps every sum of clock and tolerance far from the limit.
+constexpr std::int64_t kToleranceMaxNs = 100LL * 366 * 24 * 3600 * kSecondNs;
 constexpr std::string_view kKeyPolicyName = "default";
 constexpr std::string_view kFailurePolicyName = "auth-failures";
 
@@ -37,7 +42,8 @@ GcraParams GcraParams::from(const RatePolicy& policy) {
   GcraParams p;
   // Rounded up: a fraction of a nanosecond per request errs on the strict side.
   p.interval_ns = (kMinuteNs + policy.per_minute - 1) / policy.per_minute;
-  p.tolerance_ns = static_cast<std::int64_t>(policy.burst - 1) * p.interval_ns;
+  const std::int64_t banked = static_cast<std::int64_t>(policy.burst) - 1;
+  p.tolerance_ns = banked > kToleranceMaxNs / p.interval_ns ? kToleranceMaxNs : banked * p.interval_ns;
   p.burst = policy.burst;
   return p;
 }

@@ -43,7 +43,7 @@ struct RatePolicy {
 
 struct GcraParams {
   std::int64_t interval_ns = 0;   // emission interval: 60 s / per_minute
-  std::int64_t tolerance_ns = 0;  // (burst - 1) * interval_ns
+  std::int64_t tolerance_ns = 0;  // (burst - 1) * interval_ns, at most a century
   std::uint32_t burst = 1;
   static GcraParams from(const RatePolicy& policy);
 };

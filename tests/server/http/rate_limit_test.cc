@@ -64,6 +64,21 @@ TEST(RateLimit, FreshKeyAdmitsExactlyItsBurstAtOnce) {
   EXPECT_FALSE(limiter.admit_key("k").admitted);
 }
 
+// A burst of centuries at its rate (accepted by the config) is a century's worth: its first
+// requests are admitted, not refused with a Retry-After of centuries by a wrapped product.
+TEST(RateLimit, ABurstOfCenturiesAtItsRateAdmitsAtOnce) {
+  FakeClock clock;
+  clock.now_ns = 5 * kMs;
+  RateLimiter limiter({key("slow", 1, 160'000'000), key("max", 1, 4'294'967'295u)}, {}, clock.fn());
+  for (const char* name : {"slow", "max"}) {
+    for (int i = 0; i < 1'000; ++i) {
+      const RateDecision d = limiter.admit_key(name);
+      ASSERT_TRUE(d.admitted) << name << " " << i << ", retry after " << d.retry_after_ns << " ns";
+      EXPECT_GT(d.remaining, 1'000'000u) << name;
+    }
+  }
+}
+
 TEST(RateLimit, UnknownKeyIsNotLimited) {
   RateLimiter limiter({key("k", 1, 1)}, {});
   const RateDecision d = limiter.admit_key("nobody");
