@@ -49,7 +49,7 @@ ledger::TimeMs system_clock_ms() {
 Auth::Auth(const Config& config, Clock clock)
     : clock_(std::move(clock)),
       token_ttl_s_(config.token_ttl_s),
-      tokens_per_stripe_max_(std::max<std::size_t>(1, config.tokens_max / kStripes)) {
+      tokens_max_(std::max<std::size_t>(1, config.tokens_max)) {
   decoy_.salt = random_bytes(16);
   decoy_.secret_hex = std::string(64, '0');
   reload_keys(config);
@@ -64,10 +64,16 @@ void Auth::reload_keys(const Config& config) {
     key.secret_hex = lower(k.secret_sha256_hex);
     table->emplace(k.name, std::move(key));
   }
+  const KeyTable& published = *table;
   std::lock_guard lock(reload_mu_);
   keys_.store(table.get(), std::memory_order_release);
   generation_.fetch_add(1, std::memory_order_acq_rel);
   key_tables_.push_back(std::move(table));
+  // Lookups would refuse these tokens anyway; dropping them now frees their places under
+  // tokens_max. (A token issued by a check that began before the store is refused and dropped
+  // at its first lookup.)
+  std::lock_guard tokens_lock(tokens_mu_);
+  drop_tokens_of_removed_keys(published);
 }
 
 std::optional<Caller> Auth::check_key(std::string_view key,
@@ -149,15 +155,52 @@ Auth::Stripe& Auth::stripe_for(std::string_view digest) const {
   return stripes_[static_cast<unsigned char>(digest[0]) % kStripes];
 }
 
-void Auth::make_room(Stripe& s, std::size_t capacity, ledger::TimeMs now_ms) {
-  if (s.tokens.size() < capacity) return;
-  std::erase_if(s.tokens, [&](const auto& kv) { return kv.second.expires_ms <= now_ms; });
-  if (s.tokens.size() < capacity) return;
-  // Still full of live tokens: the one closest to expiry goes, so issuing never fails.
-  auto oldest = std::min_element(s.tokens.begin(), s.tokens.end(), [](const auto& a, const auto& b) {
-    return a.second.expires_ms < b.second.expires_ms;
-  });
-  s.tokens.erase(oldest);
+void Auth::make_room(ledger::TimeMs now_ms) {
+  // Expired tokens lie at the front of the index; dropping them evicts nobody.
+  while (!expiry_order_.empty() && expiry_order_.begin()->first <= now_ms) {
+    drop_token(expiry_order_.begin());
+  }
+  // Still full of live tokens: the one closest to expiry goes, so issuing never fails. The
+  // store never holds more than tokens_max, so one is enough.
+  if (expiry_order_.size() >= tokens_max_) drop_token(expiry_order_.begin());
+}
+
+void Auth::add_token(const std::string& digest, Caller caller, ledger::TimeMs expires_ms) {
+  Stripe& s = stripe_for(digest);
+  std::lock_guard lock(s.mu);
+  const auto [entry, added] =
+      s.tokens.try_emplace(digest, TokenEntry{std::move(caller), expires_ms, {}});
+  if (!added) return;  // the same 256 random bits twice: that token is kept already
+  entry->second.in_expiry_order = expiry_order_.emplace(expires_ms, &entry->first);
+}
+
+void Auth::drop_token(ExpiryIndex::iterator in_order) const {
+  const std::string& digest = *in_order->second;
+  Stripe& s = stripe_for(digest);
+  {
+    std::lock_guard lock(s.mu);  // a lookup may be reading this stripe
+    s.tokens.erase(s.tokens.find(digest));
+  }
+  expiry_order_.erase(in_order);
+}
+
+void Auth::drop_tokens_of_removed_keys(const KeyTable& keys) {
+  for (auto in_order = expiry_order_.begin(); in_order != expiry_order_.end();) {
+    const auto next = std::next(in_order);
+    // Read without the stripe's mutex: stripes change only under tokens_mu_, which we hold.
+    const std::string& digest = *in_order->second;
+    const TokenEntry& entry = stripe_for(digest).tokens.find(digest)->second;
+    if (!keys.contains(entry.caller.key_name)) drop_token(in_order);
+    in_order = next;
+  }
+}
+
+void Auth::forget_token(const std::string& digest) const {
+  std::lock_guard lock(tokens_mu_);
+  // Read without the stripe's mutex: stripes change only under tokens_mu_, which we hold.
+  const Stripe& s = stripe_for(digest);
+  const auto it = s.tokens.find(digest);
+  if (it != s.tokens.end()) drop_token(it->second.in_expiry_order);
 }
 
 std::optional<IssuedToken> Auth::generate_token(std::string_view key, std::string_view secret) {
@@ -170,11 +213,23 @@ std::optional<IssuedToken> Auth::generate_token(std::string_view key, std::strin
   issued.expires_in_s = token_ttl_s_;
   const std::string digest = token_digest(issued.access_token);
   const ledger::TimeMs now = clock_();
+  std::lock_guard lock(tokens_mu_);
+  make_room(now);
+  add_token(digest, std::move(*caller), now + ledger::TimeMs{token_ttl_s_} * 1000);
+  return issued;
+}
+
+Auth::TokenLookup Auth::look_up_token(const std::string& digest, ledger::TimeMs now_ms) const {
   Stripe& s = stripe_for(digest);
   std::lock_guard lock(s.mu);
-  make_room(s, tokens_per_stripe_max_, now);
-  s.tokens[digest] = TokenEntry{std::move(*caller), now + ledger::TimeMs{token_ttl_s_} * 1000};
-  return issued;
+  const auto it = s.tokens.find(digest);
+  if (it == s.tokens.end()) return {};
+  if (it->second.expires_ms <= now_ms) return {std::nullopt, true};
+  // A reload may have revoked the key or changed its scopes since the token was issued.
+  const KeyTable& keys = *keys_.load(std::memory_order_acquire);
+  const auto key = keys.find(it->second.caller.key_name);
+  if (key == keys.end()) return {std::nullopt, true};
+  return {key->second.caller, false};
 }
 
 std::optional<Caller> Auth::authenticate_token(std::string_view token) const {
@@ -182,32 +237,15 @@ std::optional<Caller> Auth::authenticate_token(std::string_view token) const {
   // Lookup by digest: the map never holds a usable token, and hashing first makes the
   // lookup time independent of how much of a guessed token is right.
   const std::string digest = token_digest(token);
-  const ledger::TimeMs now = clock_();
-  Stripe& s = stripe_for(digest);
-  std::lock_guard lock(s.mu);
-  const auto it = s.tokens.find(digest);
-  if (it == s.tokens.end()) return std::nullopt;
-  if (it->second.expires_ms <= now) {
-    s.tokens.erase(it);
-    return std::nullopt;
-  }
-  // A reload may have revoked the key or changed its scopes since the token was issued.
-  const KeyTable& keys = *keys_.load(std::memory_order_acquire);
-  const auto key = keys.find(it->second.caller.key_name);
-  if (key == keys.end()) {
-    s.tokens.erase(it);
-    return std::nullopt;
-  }
-  return key->second.caller;
+  TokenLookup found = look_up_token(digest, clock_());
+  // Dropped after the stripe's mutex is released: tokens_mu_ is always taken first.
+  if (found.stale) forget_token(digest);
+  return std::move(found.caller);
 }
 
 std::size_t Auth::token_count() const {
-  std::size_t n = 0;
-  for (auto& s : stripes_) {
-    std::lock_guard lock(s.mu);
-    n += s.tokens.size();
-  }
-  return n;
+  std::lock_guard lock(tokens_mu_);
+  return expiry_order_.size();
 }
 
 }  // namespace codeledger::server

@@ -5,15 +5,20 @@
 //   Authorization: Bearer <token>   token from POST /v3/oauth/token/generate {key, secret}
 //   Altcraft's body `token` field, resolved by its handler through authenticate_token().
 // Tokens are random (RAND_bytes), kept only as SHA-256 digests in a striped map with expiry.
+// At most tokens_max of them are kept, over all stripes: a server-wide index in expiry order
+// says which one goes when a new token finds the store full.
 //
 // Thread safety: the key table is immutable once published; reload_keys() publishes a new
 // one atomically (in-flight lookups finish on the old table, which is retired, not freed,
-// until the Auth is destroyed). The token map is guarded per stripe, so every method may be
-// called from any io thread.
+// until the Auth is destroyed). The token map is guarded per stripe, so lookups on different
+// stripes never wait for each other; everything that adds or removes a token also holds
+// tokens_mu_ (always taken before a stripe's mutex), which keeps the index and the stripes in
+// step. Every method may be called from any io thread.
 #pragma once
 
 #include <array>
 #include <atomic>
+#include <map>
 #include <memory>
 #include <vector>
 #include <functional>
@@ -71,10 +76,12 @@ class Auth final : public TokenAuthority {
   // Key + md5hex(password), compared in constant time; unknown keys cost the same.
   std::optional<Caller> check_key(std::string_view key, std::string_view md5hex_password) const;
 
+  // Tokens kept, live or expired but not yet dropped; never more than config.tokens_max.
   std::size_t token_count() const;
 
   // Replaces the keys (names, secrets, scopes) with config.api_keys. Tokens of keys that are
-  // gone stop working; tokens of keys that remain answer with the key's new scopes.
+  // gone stop working and are dropped (they no longer count against tokens_max); tokens of
+  // keys that remain answer with the key's new scopes.
   void reload_keys(const Config& config);
 
  private:
@@ -83,17 +90,26 @@ class Auth final : public TokenAuthority {
     std::string salt;         // raw bytes
     std::string secret_hex;   // lowercase hex SHA-256
   };
+  // expires_ms -> the token's digest, pointing at its stripe map's key (unordered_map keys
+  // stay where they are until erased). Equal expiries keep their order of issue.
+  using ExpiryIndex = std::multimap<ledger::TimeMs, const std::string*>;
   struct TokenEntry {
     Caller caller;
     ledger::TimeMs expires_ms = 0;
+    ExpiryIndex::iterator in_expiry_order;  // read and written under tokens_mu_ only
   };
   static constexpr std::size_t kStripes = 16;
   struct Stripe {
     mutable std::mutex mu;
     std::unordered_map<std::string, TokenEntry> tokens;  // guarded by mu; key = raw digest
   };
+  // What a lookup found; a stale token (expired, or its key removed) is dropped after it.
+  struct TokenLookup {
+    std::optional<Caller> caller;
+    bool stale = false;
+  };
   Stripe& stripe_for(std::string_view digest) const;
-  static void make_room(Stripe& s, std::size_t capacity, ledger::TimeMs now_ms);
+  TokenLookup look_up_token(const std::string& digest, ledger::TimeMs now_ms) const;
 
   AuthResult authenticate_basic(std::string_view authorization) const;
 
@@ -102,6 +118,15 @@ class Auth final : public TokenAuthority {
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   using KeyTable = std::unordered_map<std::string, Key, NameHash, std::equal_to<>>;
+
+  // These four with tokens_mu_ held. make_room: expired tokens go, and when tokens_max live
+  // ones remain, the one closest to expiry.
+  void make_room(ledger::TimeMs now_ms);
+  void add_token(const std::string& digest, Caller caller, ledger::TimeMs expires_ms);
+  void drop_token(ExpiryIndex::iterator in_order) const;
+  void drop_tokens_of_removed_keys(const KeyTable& keys);
+  // Takes tokens_mu_: drops a token a lookup found stale, if nothing dropped it meanwhile.
+  void forget_token(const std::string& digest) const;
 
   std::atomic<const KeyTable*> keys_{nullptr};
   std::atomic<std::uint64_t> generation_{0};  // +1 per reload_keys: AuthMemo validity
@@ -112,8 +137,11 @@ class Auth final : public TokenAuthority {
   Key decoy_;                  // hashed for unknown key names so timing does not reveal them
   Clock clock_;
   std::uint32_t token_ttl_s_;
-  std::size_t tokens_per_stripe_max_;
+  std::size_t tokens_max_;
 
+  // Issuing, dropping and counting tokens; lookups that find a live token never take it.
+  mutable std::mutex tokens_mu_;
+  mutable ExpiryIndex expiry_order_;  // guarded by tokens_mu_; one entry per token kept
   mutable std::array<Stripe, kStripes> stripes_;
 };
 

@@ -3,6 +3,12 @@
 // password or the md5 hex of it (docs/api.md, "Token").
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "server/http/auth.h"
 #include "tests/support/test_server.h"
 
 namespace codeledger::testing {
@@ -55,6 +61,135 @@ TEST(TokenGenerate, SecretIsThePasswordOrItsMd5Hex) {
   // The md5 hex of something else, or of the md5 hex, is a wrong secret.
   expect_refused(c, body_of(kAliceRw.name, server::md5_hex("nope")), 401);
   expect_refused(c, body_of(kAliceRw.name, server::md5_hex(md5)), 401);
+}
+
+// auth.tokens_max caps the live tokens of the whole server (docs/operations.md): the token
+// store is split into stripes for lookup concurrency, and the cap must not be split with it.
+
+struct StillClock {
+  ledger::TimeMs now = 1'700'000'000'000;
+  server::Clock fn() { return [this] { return now; }; }
+};
+
+server::Auth auth_with_tokens_max(std::size_t tokens_max, server::Clock clock = server::system_clock_ms) {
+  server::Config c = test_config();
+  c.tokens_max = tokens_max;
+  c.token_ttl_s = 60;
+  return server::Auth(c, std::move(clock));
+}
+
+std::vector<std::string> issue(server::Auth& auth, std::size_t n) {
+  std::vector<std::string> tokens;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto t = auth.generate_token(kAliceRw.name, kAliceRw.password);
+    if (!t) ADD_FAILURE() << "token " << i << " refused";
+    else tokens.push_back(t->access_token);
+  }
+  return tokens;
+}
+
+std::size_t count_valid(const server::Auth& auth, const std::vector<std::string>& tokens) {
+  return static_cast<std::size_t>(std::count_if(tokens.begin(), tokens.end(), [&](const std::string& t) {
+    return auth.authenticate_token(t).has_value();
+  }));
+}
+
+TEST(TokenCap, IssuingUpToTokensMaxEvictsNothing) {
+  for (std::size_t cap : {std::size_t{3}, std::size_t{64}, std::size_t{1000}}) {
+    server::Auth auth = auth_with_tokens_max(cap);
+    const auto tokens = issue(auth, cap);
+    EXPECT_EQ(count_valid(auth, tokens), cap) << "tokens_max " << cap;
+    EXPECT_EQ(auth.token_count(), cap) << "tokens_max " << cap;
+  }
+}
+
+// Every token below is issued in the same millisecond, so all expire together: the tie goes
+// to the one issued first, as it would for tokens issued apart.
+TEST(TokenCap, OneMoreTokenEvictsExactlyTheOldest) {
+  for (std::size_t cap : {std::size_t{3}, std::size_t{64}}) {
+    StillClock clock;
+    server::Auth auth = auth_with_tokens_max(cap, clock.fn());
+    auto tokens = issue(auth, cap + 1);
+    ASSERT_EQ(tokens.size(), cap + 1);
+    EXPECT_FALSE(auth.authenticate_token(tokens.front())) << "tokens_max " << cap;
+    tokens.erase(tokens.begin());
+    EXPECT_EQ(count_valid(auth, tokens), cap) << "tokens_max " << cap;
+    EXPECT_EQ(auth.token_count(), cap);
+  }
+}
+
+TEST(TokenCap, EachNewTokenEvictsTheOldestAcrossManyIssues) {
+  StillClock clock;
+  server::Auth auth = auth_with_tokens_max(3, clock.fn());
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 100; ++i) {
+    clock.now += i % 3;  // some in the same millisecond, some apart
+    tokens.push_back(issue(auth, 1).at(0));
+    const std::size_t live = std::min<std::size_t>(tokens.size(), 3);
+    const std::vector<std::string> newest(tokens.end() - static_cast<std::ptrdiff_t>(live), tokens.end());
+    ASSERT_EQ(count_valid(auth, newest), live) << "after token " << i;
+    ASSERT_EQ(count_valid(auth, tokens), live) << "after token " << i;
+    ASSERT_EQ(auth.token_count(), live);
+  }
+}
+
+// io threads issue and look up at once; the cap still counts every stripe.
+TEST(TokenCap, HoldsServerWideWhileThreadsIssueAndLookUp) {
+  server::Auth auth = auth_with_tokens_max(3);
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 60;
+  std::vector<std::vector<std::string>> issued(kThreads);
+  std::atomic<std::size_t> over_cap{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        issued[t].push_back(issue(auth, 1).at(0));
+        auth.authenticate_token(issued[t].back());
+        if (auth.token_count() > 3) over_cap.fetch_add(1);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(over_cap.load(), 0u);
+  std::vector<std::string> all;
+  for (const auto& v : issued) all.insert(all.end(), v.begin(), v.end());
+  ASSERT_EQ(all.size(), std::size_t{kThreads * kPerThread});
+  EXPECT_EQ(count_valid(auth, all), 3u);
+  EXPECT_EQ(auth.token_count(), 3u);
+}
+
+// Expired tokens do not hold places: a full store of expired ones evicts no live token.
+TEST(TokenCap, ExpiredTokensMakeRoomBeforeAnyLiveOneIsEvicted) {
+  StillClock clock;
+  server::Auth auth = auth_with_tokens_max(3, clock.fn());
+  const auto early = issue(auth, 2);
+  clock.now += 30'000;
+  const auto middle = issue(auth, 1);
+  clock.now += 30'000;  // `early` expire now, `middle` lives 30 s more
+  const auto late = issue(auth, 2);
+  EXPECT_EQ(count_valid(auth, early), 0u);
+  EXPECT_EQ(count_valid(auth, middle), 1u);
+  EXPECT_EQ(count_valid(auth, late), 2u);
+  EXPECT_EQ(auth.token_count(), 3u);
+}
+
+// A key reload that removes a key ends its tokens, and they stop taking places at once.
+TEST(TokenCap, TokensOfARemovedKeyFreeTheirPlacesOnReload) {
+  server::Config c = test_config();
+  c.tokens_max = 3;
+  server::Auth auth(c);
+  const auto bobs = std::vector<std::string>{
+      auth.generate_token(kBobRw.name, kBobRw.password)->access_token,
+      auth.generate_token(kBobRw.name, kBobRw.password)->access_token};
+  const auto alices = issue(auth, 1);
+  std::erase_if(c.api_keys, [](const server::ApiKeyConfig& k) { return k.name == kBobRw.name; });
+  auth.reload_keys(c);
+  EXPECT_EQ(auth.token_count(), 1u);
+  const auto more = issue(auth, 2);
+  EXPECT_EQ(count_valid(auth, bobs), 0u);
+  EXPECT_EQ(count_valid(auth, alices), 1u);
+  EXPECT_EQ(count_valid(auth, more), 2u);
 }
 
 }  // namespace
