@@ -48,9 +48,10 @@ class HttpMetrics {
   static constexpr double kBucketsS[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
                                          0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5};
   static constexpr std::size_t kBuckets = std::size(kBucketsS);
-  // Statuses counted individually; anything else is counted as "other".
-  static constexpr unsigned kStatuses[] = {200, 201, 204, 400, 401, 403, 404, 405, 408,
-                                           409, 413, 429, 431, 500, 503};
+  // Statuses counted individually: every one the server answers with (202: POST
+  // /admin/snapshot; 417: an Expect it does not know); anything else is counted as "other".
+  static constexpr unsigned kStatuses[] = {200, 201, 202, 204, 400, 401, 403, 404, 405, 408,
+                                           409, 413, 417, 429, 431, 500, 503};
   static constexpr std::size_t kStatusSlots = std::size(kStatuses) + 1;
 
   // One label per route ("POST /api_gateway/v1/promotions/code/link"); one more route,

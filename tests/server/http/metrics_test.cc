@@ -61,6 +61,20 @@ TEST(Metrics, HttpFamiliesCountRoutesStatusesAuthFailuresAndRateLimits) {
   EXPECT_EQ(sample_value(m, R"(codeledger_ledger_codes{org="7001"})"), 0);
 }
 
+// Every status the server answers with has its own label; "other" is for none of them
+// (POST /admin/snapshot's 202 was counted as "other").
+TEST(Metrics, EachStatusTheServerAnswersWithIsCountedByItsNumber) {
+  server::HttpMetrics metrics({"POST /admin/snapshot", "unmatched"});
+  metrics.record(0, 202, 1'000);
+  metrics.record(1, 417, 1'000);
+  metrics.record(1, 418, 1'000);
+  std::string m;
+  metrics.append(m);
+  EXPECT_EQ(sample_value(m, R"(codeledger_http_requests_total{route="POST /admin/snapshot",status="202"})"), 1) << m;
+  EXPECT_EQ(sample_value(m, R"(codeledger_http_requests_total{route="unmatched",status="417"})"), 1) << m;
+  EXPECT_EQ(sample_value(m, R"(codeledger_http_requests_total{route="unmatched",status="other"})"), 1) << m;
+}
+
 TEST(Metrics, StoreFamiliesShowFsyncLatencyBatchSizesAndSnapshotAgeInSeconds) {
   wal::FaultFs fs;
   std::atomic<std::int64_t> now{1'700'000'000'000};
