@@ -129,6 +129,7 @@ ReloadSource reload_source(server::CommandLine cli, server::Config started) {
     if (!next.ok()) return next.status();
     server::ReloadedConfig reloaded{std::move(*next), {}};
     reloaded.needs_restart = server::fields_needing_restart(started, reloaded.config);
+    server::keep_demo_key_as_started(started, reloaded.config);
     std::string fields;
     for (const std::string& f : reloaded.needs_restart) fields += (fields.empty() ? "" : ", ") + f;
     if (!fields.empty()) server::log_line("reload: not applied until a restart: " + fields);

@@ -366,6 +366,15 @@ void note_org_changes(const std::vector<OrgConfig>& a, const std::vector<OrgConf
 
 }  // namespace
 
+void keep_demo_key_as_started(const Config& running, Config& next) {
+  if (next.demo == running.demo) return;
+  const std::string demo_key = demo_config().api_keys.front().name;
+  const auto named_demo = [&](const ApiKeyConfig& k) { return k.name == demo_key; };
+  std::erase_if(next.api_keys, named_demo);
+  const auto started = std::find_if(running.api_keys.begin(), running.api_keys.end(), named_demo);
+  if (started != running.api_keys.end()) next.api_keys.push_back(*started);
+}
+
 std::vector<std::string> fields_needing_restart(const Config& running, const Config& next) {
   std::vector<std::string> changed;
   const NoteChange note = [&changed](std::string field, bool differs) {

@@ -169,5 +169,10 @@ Result<Config> resolve_config(const CommandLine& cli, const EnvLookup& env = pro
 // api_keys and access_log.sample_rate): dotted paths such as "listen", "durability.mode",
 // "organisations[0].time_zone", in the file's order. Empty when nothing but keys changed.
 std::vector<std::string> fields_needing_restart(const Config& running, const Config& next);
+// "demo" takes effect at start only (it seeds the ledger and adds the demo organisation), and
+// so does the demo key it brings: while `next` turns the switch the other way, the key named
+// like the demo key is kept as `running` had it (or left out when it had none), so a reload
+// that names "demo" as needing a restart does not revoke or add that key meanwhile.
+void keep_demo_key_as_started(const Config& running, Config& next);
 
 }  // namespace codeledger::server

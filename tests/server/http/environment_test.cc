@@ -175,6 +175,46 @@ TEST(ConfigSources, AReloadNamesTheChangedFieldsThatNeedARestart) {
   EXPECT_TRUE(fields_needing_restart(*before, *before).empty());
 }
 
+// "demo" needs a restart, and so does its key: a reload that turns it off keeps the demo key
+// as started, one that turns it on does not add it, and the other keys are the new file's.
+TEST(ConfigSources, AReloadThatTurnsDemoOnOrOffKeepsTheDemoKeyAsStarted) {
+  const std::string file = ::testing::TempDir() + "env-test-demo-reload.json";
+  const auto resolve = [&](const char* demo) {
+    std::ofstream(file, std::ios::trunc) << R"({"demo": )" << demo << R"(, "organisations": [{"org_id": 5}],
+        "api_keys": [{"name": "ops", "org_id": 5, "scopes": ["read"],
+                      "salt": "00112233445566778899aabbccddeeff",
+                      "secret_sha256": "d62f7b673c4a38d9082e1cedec2903d910a0d0b45781d0def6f1df79f20edc0e"}]})";
+    CommandLine cli;
+    cli.config_path = file;
+    auto c = resolve_config(cli, fake_env({}));
+    EXPECT_TRUE(c.ok()) << c.status().message();
+    return c.ok() ? *c : Config{};
+  };
+  const auto names = [](const Config& c) {
+    std::vector<std::string> out;
+    for (const ApiKeyConfig& k : c.api_keys) out.push_back(k.name);
+    return out;
+  };
+  const std::string demo_key = demo_config().api_keys.front().name;
+  const Config with_demo = resolve("true");
+  const Config without = resolve("false");
+  ASSERT_EQ(names(with_demo), (std::vector<std::string>{"ops", demo_key}));
+
+  Config off = without;
+  keep_demo_key_as_started(with_demo, off);
+  EXPECT_EQ(names(off), (std::vector<std::string>{"ops", demo_key}));
+  EXPECT_EQ(off.api_keys[1].secret_sha256_hex, with_demo.api_keys[1].secret_sha256_hex);
+  EXPECT_EQ(fields_needing_restart(with_demo, without).front(), "demo");
+
+  Config on = with_demo;
+  keep_demo_key_as_started(without, on);
+  EXPECT_EQ(names(on), (std::vector<std::string>{"ops"}));
+
+  Config same = with_demo;
+  keep_demo_key_as_started(with_demo, same);
+  EXPECT_EQ(names(same), names(with_demo));
+}
+
 TEST(ConfigSources, HelpDocumentsEveryFlagAndVariable) {
   const std::string text = usage();
   for (const char* item : {"--listen", "--data-dir", "--config", "--threads", "--durability",
