@@ -15,6 +15,12 @@ std::size_t find_head_end(std::string_view data, std::size_t from) {
   return lf == std::string_view::npos ? 0 : lf + 2;
 }
 
+std::size_t leading_empty_lines(std::string_view data, std::size_t lines_max) {
+  std::size_t lines = 0;
+  while (lines < lines_max && data.substr(2 * lines, 2) == "\r\n") ++lines;
+  return lines;
+}
+
 namespace {
 
 std::string_view trim(std::string_view s) {
@@ -72,6 +78,7 @@ std::string_view screen_request_head(std::string_view head) {
       if (line.find('\r') != std::string_view::npos) return "bare CR in request head";
       head.remove_prefix(lf + 1);
     }
+    if (start_line && line.empty()) return "empty line before the request line";
     if (start_line || blank_line_seen) {
       start_line = false;
       continue;

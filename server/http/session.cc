@@ -35,8 +35,15 @@ std::string_view path_of_head(std::string_view head) {
   if (sp1 == std::string_view::npos) return {};
   const auto sp2 = head.find(' ', sp1 + 1);
   if (sp2 == std::string_view::npos) return {};
-  return split_target(head.substr(sp1 + 1, sp2 - sp1 - 1)).path;
+  const std::string_view target = head.substr(sp1 + 1, sp2 - sp1 - 1);
+  return split_target(absolute_form_rest(target).value_or(target)).path;
 }
+
+// Method names are case-sensitive (RFC 9110 9.1), so the raw head tells a HEAD request even
+// when it is refused before Beast parses it.
+bool is_head_request(std::string_view head) { return head.starts_with("HEAD "); }
+
+constexpr std::string_view kContinueAnswer = "HTTP/1.1 100 Continue\r\n\r\n";
 
 std::string_view as_view(const beast::flat_buffer& b) {
   return {static_cast<const char*>(b.data().data()), b.size()};
@@ -119,6 +126,8 @@ void Session::do_read() {
   parser_->body_limit(state_.limits.body_bytes_max);
   parser_->header_limit(static_cast<std::uint32_t>(state_.limits.header_bytes_max));
   head_scanned_ = 0;
+  empty_lines_skipped_ = 0;
+  answering_head_ = false;
   if (buffer_.size() > 0) {
     ++pipelined_;
     head_started_ = true;
@@ -131,10 +140,12 @@ void Session::do_read() {
 }
 
 void Session::read_head() {
+  if (as_view(buffer_).starts_with('\r')) skip_leading_empty_lines();
   const std::string_view data = as_view(buffer_);
   if (const std::size_t end = find_head_end(data, head_scanned_); end != 0) return on_head(end);
   head_scanned_ = data.size();
   if (data.size() >= state_.limits.header_bytes_max) {
+    answering_head_ = is_head_request(data);
     return fail_and_close(http::status::request_header_fields_too_large, path_of_head(data),
                           "request head exceeds header_bytes_max");
   }
@@ -143,6 +154,21 @@ void Session::read_head() {
   const std::size_t room = buffer_.max_size() - buffer_.size();
   socket_.async_read_some(buffer_.prepare(std::min(room, kReadChunkBytes)),
                           beast::bind_front_handler(&Session::on_read_some, shared_from_this()));
+}
+
+// Drops the CRLFs (within the bound) that open the buffer; the screen refuses any beyond it.
+// When nothing else has come, the connection is idle again, as it was before them.
+void Session::skip_leading_empty_lines() {
+  const std::size_t lines =
+      leading_empty_lines(as_view(buffer_), kLeadingEmptyLinesMax - empty_lines_skipped_);
+  if (lines == 0) return;
+  buffer_.consume(2 * lines);
+  empty_lines_skipped_ += lines;
+  head_scanned_ = 0;
+  if (buffer_.size() == 0) {
+    head_started_ = false;
+    pipelined_ = 0;
+  }
 }
 
 void Session::on_read_some(beast::error_code ec, std::size_t bytes) {
@@ -159,6 +185,7 @@ void Session::on_read_some(beast::error_code ec, std::size_t bytes) {
 
 void Session::on_head(std::size_t head_bytes) {
   const std::string_view head = as_view(buffer_).substr(0, head_bytes);
+  answering_head_ = is_head_request(head);
   if (head_bytes > state_.limits.header_bytes_max) {
     return fail_and_close(http::status::request_header_fields_too_large, path_of_head(head),
                           "request head exceeds header_bytes_max");
@@ -167,7 +194,12 @@ void Session::on_head(std::size_t head_bytes) {
     return fail_and_close(http::status::bad_request, path_of_head(head), reason);
   }
   beast::error_code ec;
-  if (parse_buffered(ec)) {
+  const bool parsed = parse_buffered(ec);
+  if (!ec && parser_->expectation() == Expectation::kUnknown) {
+    return fail_and_close(http::status::expectation_failed, parser_->get().target(),
+                          "unsupported Expect field; only 100-continue is understood");
+  }
+  if (parsed) {
     // Posted, not called: the io thread tells the durability gate it is busy only once the
     // handler that woke it has returned (run_io_thread), so a request must be handled from
     // the queue, as async_read's completion was. Through the io_context's own executor when
@@ -180,8 +212,33 @@ void Session::on_head(std::size_t head_bytes) {
     return net::post(ex, std::move(handle));
   }
   deadline_ = request_deadline_;
+  if (wants_continue()) return send_continue();
+  read_body();
+}
+
+void Session::read_body() {
   http::async_read(socket_, buffer_, *parser_,
                    beast::bind_front_handler(&Session::on_read, shared_from_this()));
+}
+
+// RFC 9110 10.1.1: a client that sent "Expect: 100-continue" may hold its body until an
+// interim 100 answer (curl waits a second for it). Only for HTTP/1.1 (an HTTP/1.0
+// expectation MUST be ignored) and only when none of the body has come yet: a client that
+// sends it anyway needs no go-ahead.
+bool Session::wants_continue() const {
+  return parser_->expectation() == Expectation::kContinue && parser_->get().version() >= 11 &&
+         parser_->get().body().empty();
+}
+
+// Under the request's deadline, as the body read that follows.
+void Session::send_continue() {
+  net::async_write(socket_, net::buffer(kContinueAnswer.data(), kContinueAnswer.size()),
+                   beast::bind_front_handler(&Session::on_continue_sent, shared_from_this()));
+}
+
+void Session::on_continue_sent(beast::error_code ec, std::size_t) {
+  if (ec) return close();
+  read_body();
 }
 
 // A request usually arrives whole in the read that brought its head: parsing it here saves
@@ -254,7 +311,7 @@ void Session::handle_in_background(RequestInfo info) {
 
 void Session::finish_handling(std::size_t route) {
   route_ = route;
-  keep_alive_ = parser_->get().keep_alive() && pipelined_ < state_.limits.pipeline_depth_max;
+  keep_alive_ = parser_->connection_persists() && pipelined_ < state_.limits.pipeline_depth_max;
   if (reply_.await_lsn == 0) return on_handled();
   worker_.durable.park(reply_.await_lsn, shared_from_this());
 }
@@ -283,7 +340,10 @@ void Session::do_write() {
   phase_ = Phase::kWriting;
   // A client that stops reading its answers gets the same patience as a slow sender.
   deadline_ = Clock::now() + std::chrono::milliseconds(state_.limits.read_timeout_ms);
-  const std::size_t body_bytes = status_has_body(reply_.status) ? reply_.body.size() : 0;
+  // An answer to HEAD has no body, but its head keeps the Content-Length of the body it
+  // leaves out (RFC 9110 9.3.2), so the client reads the next answer from the right place.
+  const bool has_body = status_has_body(reply_.status) && !answering_head_;
+  const std::size_t body_bytes = has_body ? reply_.body.size() : 0;
   const std::array<net::const_buffer, 2> answer{net::buffer(head_),
                                                  net::buffer(reply_.body.data(), body_bytes)};
   net::async_write(socket_, answer,

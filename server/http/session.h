@@ -118,9 +118,14 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void do_read();
   void read_head();
+  void skip_leading_empty_lines();
   void on_read_some(beast::error_code ec, std::size_t bytes);
   void on_head(std::size_t head_bytes);
   bool parse_buffered(beast::error_code& ec);
+  bool wants_continue() const;
+  void send_continue();
+  void on_continue_sent(beast::error_code ec, std::size_t bytes);
+  void read_body();
   void on_read(beast::error_code ec, std::size_t bytes);
   void handle_in_background(RequestInfo info);
   void finish_handling(std::size_t route);
@@ -151,6 +156,8 @@ class Session : public std::enable_shared_from_this<Session> {
   Phase phase_ = Phase::kReading;
   bool keep_alive_ = true;
   bool head_started_ = false;          // some byte of the current request has arrived
+  bool answering_head_ = false;        // the request is a HEAD: its answer carries no body
+  std::size_t empty_lines_skipped_ = 0;  // before the current request line (head_screen.h)
   std::size_t head_scanned_ = 0;       // bytes of buffer_ already searched for the head's end
   std::size_t pipelined_ = 0;          // requests answered back to back from buffered bytes
   std::size_t drained_bytes_ = 0;
