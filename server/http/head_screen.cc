@@ -40,16 +40,27 @@ bool plain_content_length(std::string_view value) {
   return true;
 }
 
+// Fields that must come at most once: two lengths frame the body two ways, and two
+// credentials may be read as two callers (this server reads the first; a proxy in front may
+// check the last).
+struct SingleFields {
+  int content_lengths = 0;
+  int authorizations = 0;
+};
+
 // A field line (not the start line, not the blank line): empty when acceptable.
-std::string_view screen_field_line(std::string_view line, int& content_lengths) {
+std::string_view screen_field_line(std::string_view line, SingleFields& seen) {
   if (line.front() == ' ' || line.front() == '\t') return "obsolete line folding";
   const auto colon = line.find(':');
   if (colon == std::string_view::npos) return "field line without a colon";
   const std::string_view name = line.substr(0, colon);
   if (boost::beast::iequals(name, "transfer-encoding")) return "Transfer-Encoding is not accepted";
   if (boost::beast::iequals(name, "content-length")) {
-    if (++content_lengths > 1) return "more than one Content-Length";
+    if (++seen.content_lengths > 1) return "more than one Content-Length";
     if (!plain_content_length(line.substr(colon + 1))) return "malformed Content-Length";
+  }
+  if (boost::beast::iequals(name, "authorization") && ++seen.authorizations > 1) {
+    return "more than one Authorization";
   }
   return {};
 }
@@ -63,7 +74,7 @@ std::string_view screen_field_line(std::string_view line, int& content_lengths) 
 std::string_view screen_request_head(std::string_view head) {
   bool start_line = true;
   bool blank_line_seen = false;  // after it only the line ends are checked
-  int content_lengths = 0;
+  SingleFields seen;
   while (!head.empty()) {
     const std::size_t lf = head.find('\n');
     std::string_view line;
@@ -87,7 +98,7 @@ std::string_view screen_request_head(std::string_view head) {
       blank_line_seen = true;
       continue;
     }
-    if (const std::string_view reason = screen_field_line(line, content_lengths); !reason.empty()) {
+    if (const std::string_view reason = screen_field_line(line, seen); !reason.empty()) {
       return reason;
     }
   }

@@ -323,6 +323,14 @@ TEST(SmugglingScreen, DuplicateOrMalformedContentLengthIsRejected) {
   EXPECT_NE(screen_request_head("POST /x HTTP/1.1\r\nContent-Length:\r\n\r\n"), "");
 }
 
+// Two credentials could be read as two callers: this server reads the first, a proxy in
+// front of it may check the last.
+TEST(SmugglingScreen, MoreThanOneAuthorizationIsRejected) {
+  EXPECT_EQ(screen_request_head("GET /x HTTP/1.1\r\nAuthorization: Basic YTpi\r\nauthorization: Basic Yzpk\r\n\r\n"),
+            "more than one Authorization");
+  EXPECT_EQ(screen_request_head("GET /x HTTP/1.1\r\nAuthorization: Basic YTpi\r\nX-Authorization: 1\r\n\r\n"), "");
+}
+
 TEST(SmugglingScreen, ObsoleteLineFoldingAndBareLineEndsAreRejected) {
   EXPECT_NE(screen_request_head("GET /x HTTP/1.1\r\nX-A: 1\r\n 2\r\n\r\n"), "");
   EXPECT_NE(screen_request_head("GET /x HTTP/1.1\r\nX-A: 1\r\n\t2\r\n\r\n"), "");
