@@ -87,7 +87,10 @@ RouteMatch Router::found(std::size_t index) const {
   return result;
 }
 
-RouteMatch Router::match(http::verb method, std::string_view path, PathParams& params) const {
+// HEAD is served by the GET endpoint of the path (RFC 9110 9.3.2: a server MUST support HEAD
+// wherever it supports GET); the session sends the answer's head without its body.
+RouteMatch Router::match(http::verb asked, std::string_view path, PathParams& params) const {
+  const http::verb method = asked == http::verb::head ? http::verb::get : asked;
   if (const auto it = literal_.find(path); it != literal_.end()) {
     for (const std::size_t i : it->second) {
       if (endpoints_[i].endpoint.method == method) return found(i);
@@ -118,6 +121,7 @@ RouteMatch Router::match(http::verb method, std::string_view path, PathParams& p
   }
   if (!result.allow.empty()) {
     result.kind = RouteMatch::Kind::kMethodNotAllowed;
+    if (result.allow.find("GET") != std::string::npos) result.allow += ", HEAD";
   }
   return result;
 }

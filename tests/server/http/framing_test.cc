@@ -288,6 +288,8 @@ TEST(HttpFraming, AnAnswerToHeadCarriesNoBodyAndTheConnectionStaysInStep) {
     const std::size_t first_end = got.find("\r\n\r\n");
     ASSERT_NE(first_end, std::string::npos) << got;
     const std::string first_head = got.substr(0, first_end);
+    // HEAD is served by the path's GET endpoint; a path without one answers as for any method.
+    EXPECT_EQ(first_head.substr(0, 12), target == "/t/echo/h" ? "HTTP/1.1 200" : "HTTP/1.1 404") << first_head;
     EXPECT_NE(first_head.find("Content-Length: "), std::string::npos) << first_head;
     EXPECT_EQ(first_head.find("Content-Length: 0\r\n"), std::string::npos) << first_head;
     EXPECT_EQ(got.substr(first_end + 4, 15), "HTTP/1.1 200 OK") << "a body followed the HEAD answer:\n"

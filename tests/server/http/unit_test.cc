@@ -88,7 +88,22 @@ TEST(Router, KnownPathWithWrongMethodListsAllowedMethodsOnce) {
   PathParams params;
   auto m = r.match(http::verb::delete_, "/api_gateway/v1/promotions/code", params);
   ASSERT_EQ(m.kind, RouteMatch::Kind::kMethodNotAllowed);
-  EXPECT_EQ(m.allow, "GET, PUT");
+  EXPECT_EQ(m.allow, "GET, PUT, HEAD");
+}
+
+// HEAD is served wherever GET is (RFC 9110 9.3.2), by the GET endpoint; a path without GET
+// does not take it.
+TEST(Router, HeadIsServedByThePathsGetEndpoint) {
+  Router r = sample_router();
+  PathParams params;
+  auto literal = r.match(http::verb::head, "/api_gateway/v1/promotions/code", params);
+  ASSERT_EQ(literal.kind, RouteMatch::Kind::kFound);
+  EXPECT_EQ(literal.endpoint->method, http::verb::get);
+  EXPECT_EQ(literal.endpoint->pattern, "/api_gateway/v1/promotions/code");
+  const std::string issue = "/api_gateway/v1/promotions/69117663b1cfc114606fd7fb/issueBulk";
+  auto post_only = r.match(http::verb::head, issue, params);
+  EXPECT_EQ(post_only.kind, RouteMatch::Kind::kMethodNotAllowed);
+  EXPECT_EQ(post_only.allow.find("HEAD"), std::string::npos) << post_only.allow;
 }
 
 // A pattern without parameters is found by its text; asked with another method, the path
