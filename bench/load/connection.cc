@@ -25,7 +25,7 @@ boost::beast::flat_buffer http_read_buffer() {
 
 Connection::Connection(net::io_context& ioc, RunControl& run, ThreadStats& stats,
                        Workload& workload, Clock::duration slot_offset, Clock::duration interval,
-                       Pacer* pacer)
+                       Pacer* pacer, SharedSchedule* shared)
     : socket_(ioc),
       timer_(ioc),
       run_(run),
@@ -33,7 +33,8 @@ Connection::Connection(net::io_context& ioc, RunControl& run, ThreadStats& stats
       workload_(workload),
       slot_offset_(slot_offset),
       interval_(interval),
-      pacer_(pacer) {}
+      pacer_(pacer),
+      shared_(shared) {}
 
 void Connection::start() { connect(); }
 
@@ -66,6 +67,7 @@ void Connection::next() {
     return close();
   }
   const auto now = Clock::now();
+  if (shared_ != nullptr) return shared_->ready(shared_from_this(), now);
   if (interval_ == Clock::duration::zero()) {
     intended_ = now;
     return send();
@@ -80,8 +82,9 @@ void Connection::next() {
   });
 }
 
-void Connection::on_slot() {
+void Connection::on_slot(Clock::time_point intended) {
   if (run_.stop.load(std::memory_order_relaxed)) return close();
+  intended_ = intended;
   send();
 }
 

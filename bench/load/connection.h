@@ -51,13 +51,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
  public:
   // `slot_offset` and `interval` place this connection's requests in the open-loop schedule
   // (interval zero: closed loop). With a `pacer` (--spin), a slot still ahead waits in it
-  // instead of on this connection's timer.
+  // instead of on this connection's timer. With a `shared` schedule (--pool) the connection
+  // owns no slots: when idle it waits there for whichever slot comes next (pacer.h).
   Connection(net::io_context& ioc, RunControl& run, ThreadStats& stats, Workload& workload,
-             Clock::duration slot_offset, Clock::duration interval, Pacer* pacer = nullptr);
+             Clock::duration slot_offset, Clock::duration interval, Pacer* pacer = nullptr,
+             SharedSchedule* shared = nullptr);
 
   void start();
   void close();
-  void on_slot();  // the pacer's call: this connection's slot has come
+  // The schedule's call: the slot meant for `intended` is this connection's to send now.
+  void on_slot(Clock::time_point intended);
 
  private:
   void connect();
@@ -77,6 +80,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Workload& workload_;
   Clock::duration slot_offset_, interval_;
   Pacer* pacer_;
+  SharedSchedule* shared_;
   std::uint64_t slot_ = 0;
   bool reconnect_ = false;  // the last answer said Connection: close
   Clock::time_point intended_;

@@ -50,6 +50,13 @@ const char* pace_name(const Options& o) {
   return o.spin ? "spin" : "timer";
 }
 
+// Which connection an open-loop send goes on: its own share of the schedule (wrk2's model), or
+// any idle one of its client thread (--pool).
+const char* dispatch_name(const Options& o) {
+  if (o.rate_rps <= 0) return "none";
+  return o.pool ? "pool" : "connection";
+}
+
 std::vector<std::pair<std::string, std::string>> describe(const Options& o, const Plan& plan) {
   std::string mix = "lookup=" + std::to_string(o.mix.lookup) + ",link=" + std::to_string(o.mix.link) +
                     ",redeem=" + std::to_string(o.mix.redeem) + ",issue=" + std::to_string(o.mix.issue);
@@ -59,6 +66,7 @@ std::vector<std::pair<std::string, std::string>> describe(const Options& o, cons
           {"label", o.label},
           {"loop", o.rate_rps > 0 ? "open" : "closed"},
           {"pace", pace_name(o)},
+          {"dispatch", dispatch_name(o)},
           {"rate_rps", std::to_string(o.rate_rps)},
           {"connections", std::to_string(o.connections)},
           {"threads", std::to_string(o.threads)},
@@ -134,7 +142,7 @@ int run(const Options& o) {
   }
   std::printf("RESULT scenario=%s target=%s label=%s rps=%.0f p50_us=%.1f p99_us=%.1f p999_us=%.1f "
               "max_us=%.1f in_flight_p99_us=%.1f send_lag_p99_us=%.1f requests=%llu errors=%llu "
-              "double_redemptions=%llu lost_acks=%llu client_cpu_pct=%.0f pace=%s\n",
+              "double_redemptions=%llu lost_acks=%llu client_cpu_pct=%.0f pace=%s dispatch=%s\n",
               std::string(scenario_name(o.scenario)).c_str(), o.target == Target::kRedis ? "redis" : "http",
               o.label.empty() ? "-" : o.label.c_str(), report.throughput_rps, report.latency.p50_us,
               report.latency.p99_us, report.latency.p999_us, report.latency.max_us,
@@ -142,7 +150,7 @@ int run(const Options& o) {
               static_cast<unsigned long long>(report.requests), static_cast<unsigned long long>(report.errors),
               static_cast<unsigned long long>(report.verify.double_redemptions),
               static_cast<unsigned long long>(report.verify.lost_acks), report.client_cpu_pct,
-              pace_name(o));
+              pace_name(o), dispatch_name(o));
   for (const std::string& e : report.error_samples) std::cerr << "  error sample: " << e << "\n";
   for (const std::string& n : report.verify.notes) std::cerr << "  verify: " << n << "\n";
   for (const std::string& w : report.warnings) std::cerr << "ledger-load: " << w << "\n";

@@ -147,6 +147,9 @@ std::string usage() {
   --spin                     open loop: each client thread spins to its next send time
                              instead of arming a timer for every request (exact sends, no
                              timer system calls; takes a whole CPU per client thread)
+  --pool                     open loop: each send goes on whichever connection of its client
+                             thread is idle (a pooled client), instead of each connection
+                             keeping its own share of the schedule (wrk2's model, default)
   --mix lookup=60,link=20,redeem=15,issue=5   peak-sale mix in percent
   --zipf S                   Zipf exponent for peak-sale code choice (default 0.99)
   --codes N                  codes created in set-up (default 100000, max 10000000)
@@ -172,6 +175,7 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
     if (arg == "--no-progress") { o.progress = false; continue; }
     if (arg == "--no-verify") { o.verify = false; continue; }
     if (arg == "--spin") { o.spin = true; continue; }
+    if (arg == "--pool") { o.pool = true; continue; }
     const auto it = table.find(arg);
     if (it == table.end()) return "unknown option " + std::string(arg);
     if (i + 1 >= argc) return "missing value for " + std::string(arg);
@@ -181,6 +185,7 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
     return std::string("--key and --secret go together (neither: codeledgerd's --demo key)");
   }
   if (o.spin && o.rate_rps <= 0) return std::string("--spin paces the open loop: give --rate too");
+  if (o.pool && o.rate_rps <= 0) return std::string("--pool shares the open loop's schedule: give --rate too");
   auto address = loopback_address(o.host);
   if (!address) return "refusing non-loopback target " + o.host + " (127.0.0.0/8, ::1, localhost only)";
   o.address = *address;

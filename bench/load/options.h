@@ -39,6 +39,7 @@ struct Options {
   std::uint64_t requests_max = 0;  // 0: bounded by duration only
   double rate_rps = 0;             // 0: closed loop; otherwise open loop at this total rate
   bool spin = false;               // open loop: client threads spin to their slots (pacer.h)
+  bool pool = false;               // open loop: each slot goes to any idle connection (pacer.h)
   Mix mix;
   double zipf_s = 0.99;
   std::uint32_t codes = 100'000;

@@ -13,12 +13,51 @@ void Pacer::schedule(Clock::time_point at, std::shared_ptr<Connection> connectio
 std::size_t Pacer::release_due(Clock::time_point now) {
   std::size_t released = 0;
   while (!waiting_.empty() && waiting_.top().at <= now) {
-    const std::shared_ptr<Connection> connection = waiting_.top().connection;
+    const Waiting due = waiting_.top();
     waiting_.pop();
-    connection->on_slot();
+    due.connection->on_slot(due.at);
     ++released;
   }
   return released;
+}
+
+SharedSchedule::SharedSchedule(Clock::time_point first, Clock::duration interval,
+                               const std::atomic<bool>& stop, boost::asio::steady_timer* timer)
+    : next_slot_(first), interval_(interval), stop_(stop), timer_(timer) {}
+
+void SharedSchedule::ready(std::shared_ptr<Connection> connection, Clock::time_point now) {
+  if (next_slot_ <= now || stop_.load(std::memory_order_relaxed)) return send_next_slot(std::move(connection));
+  idle_.push_back(std::move(connection));
+  arm_timer();
+}
+
+std::size_t SharedSchedule::release_due(Clock::time_point now) {
+  std::size_t released = 0;
+  const bool stopping = stop_.load(std::memory_order_relaxed);
+  while (!idle_.empty() && (stopping || next_slot_ <= now)) {
+    std::shared_ptr<Connection> connection = std::move(idle_.front());
+    idle_.pop_front();
+    send_next_slot(std::move(connection));
+    ++released;
+  }
+  arm_timer();
+  return released;
+}
+
+void SharedSchedule::send_next_slot(std::shared_ptr<Connection> connection) {
+  const Clock::time_point slot = next_slot_;
+  next_slot_ += interval_;
+  connection->on_slot(slot);
+}
+
+void SharedSchedule::arm_timer() {
+  if (timer_ == nullptr || timer_armed_ || idle_.empty()) return;
+  timer_armed_ = true;
+  timer_->expires_at(next_slot_);
+  timer_->async_wait([this](boost::system::error_code) {
+    timer_armed_ = false;
+    release_due(Clock::now());
+  });
 }
 
 }  // namespace codeledger::bench

@@ -28,12 +28,12 @@ double thread_cpu_seconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
-// --spin: the client thread never sleeps. It polls its io_context and sends what its pacer
-// holds as each slot comes. Its busy time is the loop's turns that did something (an answer,
+// --spin: the client thread never sleeps. It polls its io_context and sends what its schedule
+// (the pacer, or with --pool the shared schedule) holds as each slot comes. Its busy time is the loop's turns that did something (an answer,
 // a send), so client_cpu_pct still says how near the load generator came to its limit rather
 // than a constant 100 %.
-double spin(net::io_context& ioc, Pacer& pacer, const RunControl& run) {
-  auto keep_running = net::make_work_guard(ioc);  // while every connection waits in the pacer
+double spin(net::io_context& ioc, SlotSource& pacer, const RunControl& run) {
+  auto keep_running = net::make_work_guard(ioc);  // while every connection waits in the schedule
   Clock::duration busy{};
   auto turn_start = Clock::now();
   while (!ioc.stopped()) {
@@ -116,7 +116,7 @@ RunResult run_load(const Options& o, const Plan& plan) {
   RunControl run{o, plan, tcp::endpoint(net::ip::make_address(o.address), o.port), Clock::now()};
   std::vector<std::unique_ptr<net::io_context>> iocs;
   std::vector<std::unique_ptr<Workload>> workloads;
-  std::vector<Pacer> pacers(o.spin ? o.threads : 0);
+  std::vector<Pacer> pacers(o.spin && !o.pool ? o.threads : 0);
   const std::uint64_t seed = o.seed != 0 ? o.seed : static_cast<std::uint64_t>(Clock::now().time_since_epoch().count());
   for (unsigned t = 0; t < o.threads; ++t) {
     iocs.push_back(std::make_unique<net::io_context>(1));
@@ -128,11 +128,25 @@ RunResult run_load(const Options& o, const Plan& plan) {
       ? std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.connections / o.rate_rps))
       : Clock::duration::zero();
   run.start = Clock::now();
+  // --pool: each client thread owns every T-th slot of the total schedule instead, and sends
+  // each on whichever of its connections is idle. Declared after the io_contexts: the
+  // schedules hold connections and timers that must go first.
+  std::vector<std::unique_ptr<net::steady_timer>> pool_timers;
+  std::vector<std::unique_ptr<SharedSchedule>> shared;
+  for (unsigned t = 0; o.pool && t < o.threads; ++t) {
+    const auto thread_interval = std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(o.threads / o.rate_rps));
+    if (!o.spin) pool_timers.push_back(std::make_unique<net::steady_timer>(*iocs[t]));
+    shared.push_back(std::make_unique<SharedSchedule>(run.start + thread_interval * t / o.threads,
+                                                      thread_interval, run.stop,
+                                                      o.spin ? nullptr : pool_timers.back().get()));
+  }
   for (std::uint32_t c = 0; c < o.connections; ++c) {
     const unsigned t = c % o.threads;
     std::make_shared<Connection>(*iocs[t], run, *result.threads[t], *workloads[t],
                                  interval * c / o.connections, interval,
-                                 o.spin ? &pacers[t] : nullptr)->start();
+                                 o.spin && !o.pool ? &pacers[t] : nullptr,
+                                 o.pool ? shared[t].get() : nullptr)->start();
   }
   std::atomic<unsigned> finished{0};
   std::vector<std::thread> threads;
@@ -140,7 +154,8 @@ RunResult run_load(const Options& o, const Plan& plan) {
   for (unsigned t = 0; t < o.threads; ++t) {
     threads.emplace_back([&, t] {
       if (o.spin) {
-        result.thread_cpu_s[t] = spin(*iocs[t], pacers[t], run);
+        SlotSource& schedule = o.pool ? static_cast<SlotSource&>(*shared[t]) : pacers[t];
+        result.thread_cpu_s[t] = spin(*iocs[t], schedule, run);
       } else {
         const double cpu_before = thread_cpu_seconds();
         iocs[t]->run();

@@ -175,6 +175,9 @@ def render_open_loop(rows, open_fsyncs, judge=verdict):
               judge(p999 <= 5000 if p999 is not None else None))]
     if sync_open.get("pace") == "spin":
         out.append("    the load generator spun to each send time on CPUs of its own (ledger-load --spin)")
+    if sync_open.get("dispatch") == "pool":
+        out.append("    each request went on whichever connection was idle (ledger-load --pool), not on"
+                   " its connection's own share of the schedule")
     if open_fsyncs and len(open_fsyncs) == 2:
         total, slow = open_fsyncs
         out.append("    its fdatasyncs: %s, of which %s took over 10 ms" % (total, slow))

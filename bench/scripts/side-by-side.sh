@@ -11,7 +11,7 @@
 # usage: bench/scripts/side-by-side.sh [--quick] [--requests N] [--connections N]
 #          [--peak-duration S] [--build-dir DIR] [--out DIR] [--two-lanes-too]
 #          [--only TARGETS] [--daemon PATH] [--closed-only] [--open-rate R] [--rounds N]
-#          [--data-dir DIR] [--pin SERVER_CPUS:LOAD_CPUS] [--peak-only]
+#          [--data-dir DIR] [--pin SERVER_CPUS:LOAD_CPUS] [--peak-only] [--pool]
 # --two-lanes-too: also runs sync link/redeem with durability.sync_lanes 2 (two fdatasyncs
 #          in flight), right after the default (1 lane), as codeledgerd-sync2-*.
 # --only:  a comma-separated subset of ceiling,none,async,sync,redis (default: all).
@@ -36,6 +36,9 @@
 #          e.g. 1:0; bench-lib.sh, set_pin): the same placement for every target. When the
 #          load generator's CPUs are its own, one a client thread, its open-loop runs spin to
 #          each send time (ledger-load --spin) instead of arming a timer a request.
+# --pool:  the open loop sends each request on whichever connection is idle, as a pooled
+#          client does (ledger-load --pool), instead of each connection keeping every 64th
+#          slot of the schedule (wrk2's model, the default).
 # env:   SERVER_THREADS (default 1), CLIENT_THREADS (default 1): on a 2-core machine one core
 #        each for the server and the load generator, as single-threaded Redis gets.
 set -euo pipefail
@@ -64,6 +67,7 @@ ROUND_NO=1
 SUFFIX=                  # -rK on closed-loop run names when there are several rounds
 DATA_DIR=                # parent of the run's scratch directory (empty: /tmp)
 PIN=                     # --pin SERVER_CPUS:LOAD_CPUS (empty: not pinned)
+POOL=                    # --pool: ledger-load's open loop sends on any idle connection
 
 # make_work_dir, data_dir_note, free_port, wait_port, metrics, the bench key (KEY, SECRET),
 # write_config, launch_redis, set_pin, pin_note, need_value and require_whole
@@ -87,6 +91,7 @@ while [ $# -gt 0 ]; do
     --daemon) DAEMON=$2; shift ;;
     --closed-only) CLOSED_ONLY=1 ;;
     --peak-only) PEAK_ONLY=1 ;;
+    --pool) POOL=--pool ;;
     --open-rate) OPEN_RATE=$2; shift ;;
     --rounds) ROUNDS=$2; shift ;;
     --data-dir) DATA_DIR=$2; shift ;;
@@ -110,9 +115,9 @@ done
 [ -n "${ONLY//,/}" ] || { echo "side-by-side: --only names no target" >&2; exit 2; }
 if [ "$PEAK_ONLY" = 1 ]; then
   if [ "$CLOSED_ONLY" = 1 ] || [ "$ROUNDS" != 1 ] || [ "$TWO_LANES_TOO" = 1 ] || [ -n "$OPEN_RATE" ] ||
-     [ "$ONLY" != "$ALL_TARGETS" ]; then
+     [ "$ONLY" != "$ALL_TARGETS" ] || [ -n "$POOL" ]; then
     echo "side-by-side: --peak-only runs the peak sale alone; it takes none of --closed-only," \
-         "--rounds, --two-lanes-too, --open-rate and --only" >&2
+         "--rounds, --two-lanes-too, --open-rate, --only and --pool" >&2
     exit 2
   fi
   ONLY=sync
@@ -210,10 +215,10 @@ open_run() {  # $1 target name; redeem at OPEN_RATE for OPEN_DURATION_S against 
   pace=$(open_loop_pace "$CLIENT_THREADS")
   # The same load unmeasured first, so every target is measured warm (the sync server has
   # its closed runs behind it; the others start fresh).
-  ledger_load "${FLAGS[@]}" $pace --no-verify --json /dev/null --html /dev/null --scenario redeem \
+  ledger_load "${FLAGS[@]}" $pace $POOL --no-verify --json /dev/null --html /dev/null --scenario redeem \
     --rate "$OPEN_RATE" --duration "$OPEN_WARMUP_S" \
     --codes "$(( OPEN_RATE * OPEN_WARMUP_S + 1000 ))" > /dev/null 2>&1 || true
-  load "$1-redeem-open" "${FLAGS[@]}" $pace --scenario redeem --rate "$OPEN_RATE" \
+  load "$1-redeem-open" "${FLAGS[@]}" $pace $POOL --scenario redeem --rate "$OPEN_RATE" \
     --duration "$OPEN_DURATION_S" --codes "$(( OPEN_RATE * OPEN_DURATION_S + 1000 ))" \
     --label "open loop at $OPEN_RATE req/s"
 }

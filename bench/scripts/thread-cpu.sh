@@ -8,7 +8,7 @@
 # usage: bench/scripts/thread-cpu.sh [--target ceiling|none|async|sync] [--scenario S]
 #          [--requests N] [--codes N] [--rate R] [--connections N] [--daemon PATH]
 #          [--load PATH] [--build-dir DIR] [--vcpu-gaps] [--data-dir DIR]
-#          [--pin SERVER_CPUS:LOAD_CPUS]
+#          [--pin SERVER_CPUS:LOAD_CPUS] [--pool]
 # --codes: codes set up for the run (default: as many as --requests; fewer suit lookup, to
 # see whether the ledger's memory footprint matters).
 # Prints where the data went (data_dir_note, bench-lib.sh), then one line: target, scenario,
@@ -27,6 +27,9 @@
 # --pin: the server on SERVER_CPUS and the load generator on LOAD_CPUS (taskset lists, e.g.
 # 1:0; bench-lib.sh, set_pin). With --rate, a load generator pinned to a CPU of its own spins
 # to its send times (ledger-load --spin), so its CPU below reads 100 %.
+# --pool: with --rate, each send goes on any idle connection (ledger-load --pool) instead of
+# each connection keeping its own share of the schedule. With --rate the line also gives the
+# time in flight's p99 and the send lag's (ledger-load's RESULT line).
 # GROUP_COMMIT_WAIT_US, _QUIET_US and _MIN_RECORDS in the environment set
 # durability.group_commit_* (bench-lib.sh); SERVER_THREADS sets the io threads (default 1).
 set -euo pipefail
@@ -42,6 +45,7 @@ CONNECTIONS=64
 DAEMON=
 LOAD=
 VCPU_GAPS=0
+POOL=0
 DATA_DIR=
 PIN=
 # need_value, make_work_dir, data_dir_note, free_port, wait_port, stop_pid, metrics, the
@@ -65,6 +69,7 @@ while [ $# -gt 0 ]; do
     --build-dir) BUILD=$2; shift ;;
     --codes) CODES=$2; shift ;;
     --vcpu-gaps) VCPU_GAPS=1 ;;
+    --pool) POOL=1 ;;
     --data-dir) DATA_DIR=$2; shift ;;
     --pin) PIN=$2; shift ;;
     -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
@@ -104,6 +109,7 @@ if [ -n "$RATE" ]; then
   LOAD_ARGS+=(--rate "$RATE")
   PACE=$(open_loop_pace 1)
   [ -n "$PACE" ] && LOAD_ARGS+=("$PACE")
+  [ "$POOL" = 1 ] && LOAD_ARGS+=(--pool)
 fi
 [ "$TARGET" = ceiling ] && LOAD_ARGS+=(--no-verify)
 if [ "$VCPU_GAPS" = 1 ]; then
@@ -136,7 +142,7 @@ wait "$LOAD_PID" || true  # errors in the answers show in the RESULT line
 grep -q '^RESULT' "$WORK/load.out" || load_failed thread-cpu "the load gave no result" "$WORK/load.out"
 HZ=$(getconf CLK_TCK)
 CPU=$(paste "$WORK/t0" "$WORK/t1" | awk -v hz="$HZ" '{p = ($4 - $2) * 100 / hz / 2; if (p > 0) printf "%s=%.0f%% ", $1, p}')
-RESULT=$(grep '^RESULT' "$WORK/load.out" | grep -oE '\b(rps=[0-9]+|p99_us=[0-9.]+|p999_us=[0-9.]+|errors=[0-9]+)' | tr '\n' ' ')
+RESULT=$(grep '^RESULT' "$WORK/load.out" | grep -oE '\b(rps=[0-9]+|p99_us=[0-9.]+|p999_us=[0-9.]+|in_flight_p99_us=[0-9.]+|send_lag_p99_us=[0-9.]+|errors=[0-9]+)' | tr '\n' ' ')
 WAL=$(paste "$WORK/w0" "$WORK/w1" | awk '{d[$1] = $4 - $2}
   END {b = d["codeledger_wal_batches_total"]; f = d["codeledger_wal_fsyncs_total"]
        if (b > 0) printf "wal: records/batch=%.1f fdatasyncs/s=%.0f fdatasync_mean_us=%.0f group_commit_waits=%d",

@@ -241,7 +241,7 @@ class SideBySidePeakOnly(unittest.TestCase):
 
     def test_closed_loop_options_beside_it_are_refused(self):
         for extra in (["--closed-only"], ["--rounds", "3"], ["--two-lanes-too"], ["--open-rate", "100"],
-                      ["--only", "sync"]):
+                      ["--only", "sync"], ["--pool"]):
             with self.subTest(extra=extra):
                 r = self.run_script("--peak-only", *extra)
                 self.assertEqual(r.returncode, 2, r.stdout + r.stderr)

@@ -85,6 +85,7 @@ class SideBySideSummaryTest(unittest.TestCase):
         self.assertIn("its fdatasyncs: 900, of which 3 took over 10 ms", text)
         self.assertIn("lost acks 0 (zero: met)", text)
         self.assertNotIn("spun", text)
+        self.assertNotIn("whichever connection was idle", text)
 
     def test_the_open_loop_says_when_the_load_generator_spun_and_splits_each_tail(self):
         rows = summary.parse([
@@ -94,6 +95,11 @@ class SideBySideSummaryTest(unittest.TestCase):
         text = summary.render(rows)
         self.assertIn("the load generator spun to each send time on CPUs of its own (ledger-load --spin)", text)
         self.assertIn("in flight p99 400.0 us, send lag p99 90.0 us", text)
+
+    def test_the_open_loop_says_when_each_request_took_any_idle_connection(self):
+        rows = summary.parse([result("codeledgerd-sync-redeem-open", 15000, pace="spin", dispatch="pool")])
+        self.assertIn("each request went on whichever connection was idle (ledger-load --pool)",
+                      summary.render(rows))
 
     def test_runs_whose_load_generator_was_saturated_are_named(self):
         rows = summary.parse([

@@ -97,6 +97,18 @@ TEST(Options, SpinPacesTheOpenLoopOnly) {
   EXPECT_FALSE(std::get<Options>(parse_options(3, plain)).spin);
 }
 
+TEST(Options, PoolSharesTheOpenLoopsScheduleOnly) {
+  const char* closed[] = {"ledger-load", "--pool"};
+  EXPECT_EQ(std::get<std::string>(parse_options(2, closed)),
+            "--pool shares the open loop's schedule: give --rate too");
+  const char* open[] = {"ledger-load", "--pool", "--rate", "1000"};
+  auto parsed = parse_options(4, open);
+  ASSERT_TRUE(std::holds_alternative<Options>(parsed));
+  EXPECT_TRUE(std::get<Options>(parsed).pool);
+  const char* plain[] = {"ledger-load", "--rate", "1000"};
+  EXPECT_FALSE(std::get<Options>(parse_options(3, plain)).pool);
+}
+
 TEST(Options, KeyAndSecretGoTogether) {
   const char* key_only[] = {"ledger-load", "--key", "bench"};
   EXPECT_EQ(std::get<std::string>(parse_options(3, key_only)),
