@@ -127,6 +127,11 @@ Status decide_earned(const OrgState& org, Customer* c, const ObjectId& eid, Time
   if (p == nullptr || !p->spec.active) {
     return Status(ErrorCode::kInvalidCode, "promotion of earned " + eid.hex() + " is not active");
   }
+  // Issued ahead of its promotion's start (issueBulk accepts that, as a link accepts a code
+  // of a promotion not started yet): redeemable from validFrom on, as a code is.
+  if (now < p->spec.valid_from_ms) {
+    return Status(ErrorCode::kCodeExpired, "earned promotion " + eid.hex() + " is not yet redeemable");
+  }
   if ((e->valid_till_ms != kNoTime && now > e->valid_till_ms) || detail::promotion_ended(p->spec, now)) {
     return Status(ErrorCode::kCodeExpired, "earned promotion " + eid.hex() + " has expired");
   }

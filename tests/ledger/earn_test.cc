@@ -102,6 +102,28 @@ TEST_F(LedgerTest, RevokeEarnsReportsEachOutcome) {
   EXPECT_CODE(ledger_.wallet(o, 0), kInvalidCustomer);
 }
 
+// issueBulk may fill wallets before the promotion starts; what it issued is redeemable from
+// validFrom on, as a code of that promotion is (1002 before, nothing written).
+TEST_F(LedgerTest, AnEarnedPromotionIsNotRedeemableBeforeItsPromotionStarts) {
+  PromotionSpec later;
+  later.valid_from_ms = kNow + kDay;
+  auto p = issuable("later", later);
+  Op o = op();
+  std::vector<CustomerId> cust{1};
+  auto issued = ledger_.issue(o, p.id, "c", cust);
+  ASSERT_TRUE(issued.ok()) << issued.status().message();
+  RedeemRequest req;
+  req.customer = 1;
+  req.transaction_identifier = "t";
+  RedemptionItem item;
+  item.earned_promotion_id = (*issued)[0].earned->id;
+  req.items.push_back(item);
+  EXPECT_CODE(ledger_.redeem(o, req), kCodeExpired);
+  EXPECT_EQ((*ledger_.wallet(o, 1))[0].status, EarnStatus::kActive);  // nothing written
+  Op started = op(kOrg, kNow + kDay);
+  EXPECT_TRUE(ledger_.redeem(started, req).ok());
+}
+
 // Two calls racing to give the same externalId to two customers: exactly one wins, and the
 // index names the winner (the check and the commit are one step).
 TEST_F(LedgerTest, RacingUpsertsCannotGiveOneExternalIdToTwoCustomers) {
