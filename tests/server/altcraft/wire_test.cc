@@ -1,6 +1,9 @@
 // Params (JSON and XML bodies read alike) and the envelope writers, without handlers.
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "server/altcraft/params.h"
 #include "server/altcraft/reply.h"
 
@@ -59,6 +62,35 @@ TEST(AltcraftParams, DoctypeEntitiesAreNotExpanded) {
   // pugixml skips the DOCTYPE and leaves an unknown entity reference as it is.
   ASSERT_TRUE(p.ok()) << p.status().message();
   EXPECT_EQ(p->text("code", Need::kOptional).value_or(""), "&e;");
+}
+
+// XML forbids control characters, written or referenced. pugixml decoded "&#0;" to a NUL
+// and the value was read up to it: "NULCODE1&#0;junk" was imported as NULCODE1 (probe 32).
+TEST(AltcraftParams, XmlWithAControlCharacterOrAReferenceToOneIsRefused) {
+  for (const std::string& body : std::vector<std::string>{"<xml><code>NULCODE1&#0;junk</code></xml>",
+                                 "<xml><code>A&#x0;B</code></xml>", "<xml><code>A&#8;B</code></xml>",
+                                 "<xml><code>A&#xD800;B</code></xml>",
+                                 "<xml><code>A&#99999999999999999999;B</code></xml>",
+                                 std::string("<xml><code>A\0B</code></xml>", 27),
+                                 "<xml><code>A\x01" "B</code></xml>"}) {
+    auto p = Params::parse(body);
+    ASSERT_FALSE(p.ok()) << body;
+    EXPECT_EQ(p.status().code(), ErrorCode::kInvalidRequest);
+    EXPECT_EQ(p.status().message().rfind("request body is not well-formed XML: a c", 0), 0u)
+        << p.status().message();
+  }
+  EXPECT_EQ(Params::parse("<xml><code>A&#0;B</code></xml>").status().message(),
+            "request body is not well-formed XML: a character reference to no XML character (&#0;) "
+            "at byte 12");
+}
+
+// What XML allows still reads: tabs and line ends, references to real characters, and "&#0;"
+// as text inside a comment or a CDATA section.
+TEST(AltcraftParams, XmlCharacterReferencesToCharactersStillRead) {
+  auto p = Params::parse("<xml>\t\r\n<code>&#65;&#x42;1</code><!-- &#0; --><note><![CDATA[&#0;]]></note></xml>");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_EQ(p->text("code", Need::kRequired), "AB1");
+  EXPECT_EQ(p->text("note", Need::kRequired), "&#0;");
 }
 
 TEST(AltcraftReply, XmlListsRepeatTheElementAndTextIsEscaped) {
