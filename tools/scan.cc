@@ -29,7 +29,7 @@ std::optional<std::string> why_ignored(std::string_view name) {
   if (name == f::kPreparedSegmentName) return std::nullopt;
   if (name.starts_with(f::kSegmentPrefix)) {
     if (wal::parse_segment_name(name)) return std::nullopt;
-    if (wal::parse_segment_name(without(f::kDroppedSuffix))) {
+    if (wal::parse_set_aside_segment_name(name)) {
       return "set aside by point-in-time recovery, not part of the log";
     }
     return "not a segment name (wal-<16 lowercase hex digits>.log)";

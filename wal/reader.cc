@@ -1,6 +1,7 @@
 #include "wal/reader.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "wal/format.h"
 #include "wal/record.h"
@@ -93,6 +94,7 @@ class Reader {
                     const std::string& why);
   Status cut(std::size_t i, std::string_view data, std::uint64_t offset, const std::string& why);
   Status zero_tail(std::size_t i, std::string_view data, std::uint64_t offset);
+  Result<std::string> set_aside_name(const std::string& path);
   // While true the read may still end below end_lsn_min, so it must not repair anything yet.
   bool below_end_lsn_min() const { return expected_ - 1 < opt_.end_lsn_min; }
   Status ends_too_early(const std::string& where) const;
@@ -230,14 +232,35 @@ Status Reader::cut(std::size_t i, std::string_view data, std::uint64_t offset,
                           std::to_string(expected_ - 1) + " dropped");
   if (!opt_.repair) return Status::Ok();
   // Set whole files aside rather than delete them: an operator may want to look at them.
+  // Every name is found before the first rename, so a refusal renames nothing.
+  std::vector<std::pair<std::string, std::string>> renames;
   for (std::size_t j : aside) {
     std::string from = join_path(dir_, segs_[j].name);
-    if (Status st = fs_.rename(from, from + std::string(format::kDroppedSuffix)); !st.ok()) return st;
+    auto to = set_aside_name(from);
+    if (!to.ok()) return to.status();
+    renames.emplace_back(std::move(from), std::move(*to));
+  }
+  for (const auto& [from, to] : renames) {
+    if (Status st = fs_.rename(from, to); !st.ok()) return st;
   }
   if (offset != 0) {
     if (Status st = fs_.truncate(join_path(dir_, segs_[i].name), offset); !st.ok()) return st;
   }
   return fs_.sync_dir(dir_);
+}
+
+// `path` plus ".dropped", or ".dropped.N" with the first N whose name is free: never a name
+// an earlier recovery's set-aside segment holds (format.h, kDroppedSuffix).
+Result<std::string> Reader::set_aside_name(const std::string& path) {
+  const std::string dropped = path + std::string(format::kDroppedSuffix);
+  if (!fs_.exists(dropped)) return dropped;
+  for (unsigned n = 1; n <= format::kDroppedCopiesMax; ++n) {
+    std::string numbered = dropped + "." + std::to_string(n);
+    if (!fs_.exists(numbered)) return numbered;
+  }
+  return Status(Code::kIoError, "cannot set " + path + " aside: " + dropped + " and .1 to ." +
+                                    std::to_string(format::kDroppedCopiesMax) +
+                                    " exist already; move them away");
 }
 
 // data[offset..] is zero fill: a clean end of segment i's data (see reader.h).

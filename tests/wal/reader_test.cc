@@ -232,6 +232,27 @@ TEST_P(Reader, TornSegmentHeaderOfTheLastSegmentIsSetAside) {
   EXPECT_FALSE(fs.exists(next));
 }
 
+// A log rewritten after a cut at a segment's start reuses that segment's name, so a second
+// cut there sets aside a file whose ".dropped" name an earlier recovery holds: the earlier
+// one stays, the new one is ".dropped.1" (probe 32: it was renamed over).
+TEST_P(Reader, ASecondSetAsideOfTheSameSegmentNameKeepsTheFirst) {
+  Log log = write_log();
+  FaultFs fs;
+  fs.write_raw(log.path, log.bytes);
+  const std::string next = join_path(kDir, segment_name(kRecords + 1));
+  std::string header;
+  encode_segment_header(kRecords + 1, header);
+  const std::string torn = on_disk(header.substr(0, 11));
+  fs.write_raw(next, torn);
+  fs.write_raw(next + ".dropped", "set aside by an earlier recovery");
+  auto rb = read_all(fs, RecoveryPolicy::kTruncateTail);
+  ASSERT_TRUE(rb.status.ok()) << rb.status.message();
+  expect_prefix(rb, kRecords);
+  EXPECT_EQ(fs.contents(next + ".dropped"), "set aside by an earlier recovery");
+  EXPECT_EQ(fs.contents(next + ".dropped.1"), torn);
+  EXPECT_FALSE(fs.exists(next));
+}
+
 TEST_P(Reader, FromLsnSkipsEarlierRecordsAndGapIsAnError) {
   FaultFs fs;
   write_log(format::kSegmentBytesMin, 200, &fs);
