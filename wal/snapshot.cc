@@ -79,6 +79,23 @@ Status write_snapshot(FileSystem& fs, const std::string& dir, std::uint64_t cove
   return st;
 }
 
+namespace {
+
+// A file named as a snapshot (snap-<LSN>.snap) must cover that LSN: the newest is picked by
+// name, so one whose header disagrees (a restore copied under the wrong name) would shadow
+// every later snapshot (probe 32). Other names (a file given to `snapshot inspect`) are not
+// checked.
+void check_name_matches(SnapshotInfo& info) {
+  const auto named = parse_snapshot_name(info.name);
+  if (info.valid && named && *named != info.covered_lsn) {
+    info.valid = false;
+    info.problem = "covered lsn " + std::to_string(info.covered_lsn) +
+                   " does not match the file name";
+  }
+}
+
+}  // namespace
+
 Result<SnapshotInfo> inspect_snapshot(FileSystem& fs, const std::string& path) {
   auto bytes = fs.read_file(path);
   if (!bytes.ok()) return bytes.status();
@@ -86,6 +103,7 @@ Result<SnapshotInfo> inspect_snapshot(FileSystem& fs, const std::string& path) {
   auto slash = path.rfind('/');
   info.name = slash == std::string::npos ? path : path.substr(slash + 1);
   check_snapshot_bytes(*bytes, bytes->size(), true, info);
+  check_name_matches(info);
   return info;
 }
 
@@ -105,10 +123,7 @@ Result<std::vector<SnapshotInfo>> list_snapshots(FileSystem& fs, const std::stri
     info.name = e.name;
     std::uint64_t file_bytes = verify_payload ? bytes->size() : e.size_bytes;
     check_snapshot_bytes(*bytes, file_bytes, verify_payload, info);
-    if (info.valid && info.covered_lsn != *lsn) {
-      info.valid = false;
-      info.problem = "covered lsn does not match the file name";
-    }
+    check_name_matches(info);
     out.push_back(std::move(info));
   }
   std::sort(out.begin(), out.end(), [](const SnapshotInfo& a, const SnapshotInfo& b) {
@@ -127,10 +142,7 @@ Result<std::optional<LoadedSnapshot>> load_newest_snapshot(FileSystem& fs, const
     LoadedSnapshot loaded;
     loaded.info.name = candidate.name;
     check_snapshot_bytes(*bytes, bytes->size(), true, loaded.info);
-    if (loaded.info.valid && parse_snapshot_name(candidate.name) != loaded.info.covered_lsn) {
-      loaded.info.valid = false;
-      loaded.info.problem = "covered lsn does not match the file name";
-    }
+    check_name_matches(loaded.info);
     if (!loaded.info.valid) {
       if (skipped) skipped->push_back(candidate.name + ": " + loaded.info.problem);
       continue;

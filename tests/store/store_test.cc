@@ -68,6 +68,32 @@ TEST(Store, RecoveryFromSnapshotPlusWalEqualsWalOnly) {
   EXPECT_EQ(replayed->ledger().state_hash(), hash);
 }
 
+// A snapshot file whose header covers another LSN than its name says (a restore copied under
+// the wrong name) is skipped and named, not loaded: the newest is picked by name, so it
+// would shadow every later snapshot (probe 32: the server loaded it, ledgerctl called it BAD).
+TEST(Store, ASnapshotNamedForAnotherLsnIsSkippedAndNamed) {
+  wal::FaultFs fs;
+  auto store = open_store(fs, options_on(fs));
+  Workload w(4);
+  ASSERT_EQ(w.run(*store, 40), 40);
+  auto older = store->snapshot_now();
+  ASSERT_TRUE(older.ok()) << older.status().message();
+  ASSERT_EQ(w.run(*store, 40), 40);
+  auto newer = store->snapshot_now();
+  ASSERT_TRUE(newer.ok()) << newer.status().message();
+  const std::uint64_t hash = store->ledger().state_hash();
+  crash(fs, store);
+  const std::string misnamed = wal::snapshot_name(*newer + 100);
+  fs.write_raw("/data/" + misnamed, fs.contents("/data/" + wal::snapshot_name(*older)));
+  store = open_store(fs, options_on(fs));
+  ASSERT_TRUE(store);
+  EXPECT_EQ(store->recovery().snapshot_lsn, *newer);
+  EXPECT_EQ(store->ledger().state_hash(), hash);
+  ASSERT_EQ(store->recovery().snapshots_skipped.size(), 1u);
+  EXPECT_EQ(store->recovery().snapshots_skipped[0],
+            misnamed + ": covered lsn " + std::to_string(*older) + " does not match the file name");
+}
+
 TEST(Store, CleanCloseWritesASnapshotAndReopensWithoutReplay) {
   wal::FaultFs fs;
   auto store = open_store(fs, options_on(fs));

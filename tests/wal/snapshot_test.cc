@@ -46,6 +46,33 @@ TEST(Snapshot, CorruptNewestIsSkippedAndNamed) {
   }
 }
 
+// The newest snapshot is picked by name: a file whose header covers another LSN fails every
+// check that reads it under that name, and is still readable under a name of its own.
+TEST(Snapshot, OneNamedForAnotherLsnIsInvalidUnderThatName) {
+  FaultFs fs;
+  ASSERT_TRUE(write_snapshot(fs, kDir, 10, 0, "ten").ok());
+  ASSERT_TRUE(write_snapshot(fs, kDir, 20, 0, "twenty").ok());
+  const std::string misnamed = join_path(kDir, snapshot_name(0x99));
+  fs.write_raw(misnamed, fs.contents(join_path(kDir, snapshot_name(10))));
+  const std::string problem = "covered lsn 10 does not match the file name";
+  auto inspected = inspect_snapshot(fs, misnamed);
+  ASSERT_TRUE(inspected.ok());
+  EXPECT_FALSE(inspected->valid);
+  EXPECT_EQ(inspected->problem, problem);
+  auto listed = list_snapshots(fs, kDir, false);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 3u);
+  EXPECT_EQ((*listed)[0].name, snapshot_name(0x99));
+  EXPECT_EQ((*listed)[0].problem, problem);
+  std::vector<std::string> skipped;
+  auto newest = load_newest_snapshot(fs, kDir, &skipped);
+  ASSERT_TRUE(newest.ok() && newest->has_value());
+  EXPECT_EQ((*newest)->payload, "twenty");
+  EXPECT_EQ(skipped, std::vector<std::string>{snapshot_name(0x99) + ": " + problem});
+  fs.write_raw(join_path(kDir, "copy-of-ten.snap"), fs.contents(misnamed));
+  EXPECT_TRUE(inspect_snapshot(fs, join_path(kDir, "copy-of-ten.snap"))->valid);
+}
+
 TEST(Snapshot, TruncatedAndTempFilesAreNeverLoaded) {
   FaultFs fs;
   ASSERT_TRUE(write_snapshot(fs, kDir, 5, 0, "five").ok());
