@@ -310,7 +310,8 @@ Status read_top(const Reader& r, dom::object root, Config& c) {
                                  "access_log"}));
   std::string listen;
   CL_TRY(r.get_string(root, "", "listen", listen));
-  if (!listen.empty()) {
+  dom::element listen_given;  // "" too: it is a bad address, not the default (probe 32)
+  if (root["listen"].get(listen_given) == simdjson::SUCCESS) {
     Status st = parse_listen(listen, c.listen_host, c.listen_port);
     if (!st.ok()) return r.fail("listen", st.message());
   }

@@ -128,6 +128,9 @@ TEST(ConfigParsing, ErrorsNameTheFileAndTheField) {
     EXPECT_NE(error_of(json).find(field), std::string::npos) << json;
   }
   EXPECT_NE(error_of(R"({"listen": "nowhere"})").find("'listen'"), std::string::npos);
+  // An empty address is refused like any bad one, not read as "use the default port".
+  EXPECT_NE(error_of(R"({"listen": ""})").find("'listen': expected IP:PORT, got ''"), std::string::npos)
+      << error_of(R"({"listen": ""})");
   EXPECT_NE(error_of(R"({"organisations": [{"org_id": 1, "time_zone": "Mars/Olympus"}]})")
                 .find("organisations[0].time_zone"),
             std::string::npos);
