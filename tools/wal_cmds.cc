@@ -49,6 +49,7 @@ DumpFilter dump_filter(const Args& args) {
   }
   // Filters that can never match would print nothing and exit 0, as if no event qualified.
   if (args.has("mode") && !f.code) throw CliError::usage("--mode needs --code");
+  if (f.org == 0u) throw CliError("--org 0 is no organisation (org ids start at 1)");
   if (f.to_lsn == 0) throw CliError("--to-lsn 0 is below the first LSN, 1");
   if (f.from_lsn > f.to_lsn) throw CliError("--from-lsn is above --to-lsn");
   if (f.since_ms > f.until_ms) throw CliError("--since is after --until");
@@ -84,6 +85,11 @@ int wal_dump(const Args& args) {
     return true;
   });
   std::fflush(stdout);
+  // Known only once read; nothing was shown, since no record reached it.
+  if (args.has("from-lsn") && filter.from_lsn > report.last_lsn) {
+    throw CliError("the log ends at lsn " + std::to_string(report.last_lsn) + "; --from-lsn " +
+                   std::to_string(filter.from_lsn) + " is past it");
+  }
   std::fprintf(stderr, "ledgerctl: %llu events shown; read %s\n",
                static_cast<unsigned long long>(shown), report.summary().c_str());
   return kExitOk;

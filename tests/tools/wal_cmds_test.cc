@@ -187,6 +187,15 @@ TEST(WalDump, FiltersThatCanNeverMatchAreErrors) {
   auto zero = run_ledgerctl({"wal", "dump", "--to-lsn", "0", "--data-dir", h.data_dir()});
   EXPECT_EQ(zero.exit_code, 2) << zero.out;
   EXPECT_NE(zero.err.find("--to-lsn 0 is below the first LSN, 1"), std::string::npos) << zero.err;
+  // Probe 32: these two exited 0 with no events.
+  auto no_org = run_ledgerctl({"wal", "dump", "--org", "0", "--data-dir", h.data_dir()});
+  EXPECT_EQ(no_org.exit_code, 2) << no_org.out;
+  EXPECT_NE(no_org.err.find("--org 0 is no organisation"), std::string::npos) << no_org.err;
+  auto past = run_ledgerctl({"wal", "dump", "--from-lsn", "1000000", "--data-dir", h.data_dir()});
+  EXPECT_EQ(past.exit_code, 2) << past.out;
+  EXPECT_EQ(past.out, "");
+  EXPECT_NE(past.err.find("the log ends at lsn "), std::string::npos) << past.err;
+  EXPECT_NE(past.err.find("; --from-lsn 1000000 is past it"), std::string::npos) << past.err;
 }
 
 // 2023-02-31 used to roll over into March and be accepted as 2023-03-03.
