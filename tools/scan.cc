@@ -7,6 +7,7 @@
 #include "wal/file.h"
 #include "wal/format.h"
 #include "wal/record.h"
+#include "wal/set_aside.h"
 
 namespace codeledger::tools {
 
@@ -29,7 +30,8 @@ std::optional<std::string> why_ignored(std::string_view name) {
   if (name == f::kPreparedSegmentName) return std::nullopt;
   if (name.starts_with(f::kSegmentPrefix)) {
     if (wal::parse_segment_name(name)) return std::nullopt;
-    if (wal::parse_set_aside_segment_name(name)) {
+    if (const auto from = wal::set_aside_original(name, f::kDroppedSuffix);
+        from && wal::parse_segment_name(*from)) {
       return "set aside by point-in-time recovery, not part of the log";
     }
     return "not a segment name (wal-<16 lowercase hex digits>.log)";
@@ -38,6 +40,10 @@ std::optional<std::string> why_ignored(std::string_view name) {
     if (wal::parse_snapshot_name(name)) return std::nullopt;
     if (wal::parse_snapshot_name(without(f::kTempSuffix))) {
       return "an unfinished snapshot (temp file being written, or left by a crash)";
+    }
+    if (const auto from = wal::set_aside_original(name, f::kCorruptSuffix);
+        from && wal::parse_snapshot_name(*from)) {
+      return "a snapshot that failed its checks, set aside when a new one of its lsn was written";
     }
     return "not a snapshot name (snap-<16 lowercase hex digits>.snap)";
   }

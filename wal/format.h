@@ -86,11 +86,12 @@ inline constexpr std::uint64_t kSnapshotPayloadBytesMax = 16ull << 30;   // 16 G
 // log's and the snapshots' listings never see it.
 inline constexpr std::string_view kLockFileName = "LOCK";
 
-// Segments set aside by point-in-time recovery keep their name plus this suffix, and a
-// number after it (".dropped.1", ".dropped.2", ...) when an earlier recovery already set aside
-// a segment of that name: a log rewritten after a cut reuses the cut segment's name, so a
-// second cut there would otherwise rename over what the first one kept.
+// Kept rather than deleted (wal/set_aside.h): segments point-in-time recovery cut away, and a
+// snapshot file that failed its checks when a new snapshot of its LSN was written. A log
+// rewritten after a cut reuses the cut segment's name, so a later set-aside of the same name
+// gets a number after the suffix (".dropped.1", ...), never the earlier file's place.
 inline constexpr std::string_view kDroppedSuffix = ".dropped";
-inline constexpr unsigned kDroppedCopiesMax = 999;  // beyond: the recovery fails, nothing renamed
+inline constexpr std::string_view kCorruptSuffix = ".corrupt";
+inline constexpr unsigned kSetAsideCopiesMax = 999;  // beyond: an error, nothing renamed
 
 }  // namespace codeledger::wal::format

@@ -5,6 +5,7 @@
 
 #include "wal/format.h"
 #include "wal/record.h"
+#include "wal/set_aside.h"
 
 namespace codeledger::wal {
 
@@ -94,7 +95,6 @@ class Reader {
                     const std::string& why);
   Status cut(std::size_t i, std::string_view data, std::uint64_t offset, const std::string& why);
   Status zero_tail(std::size_t i, std::string_view data, std::uint64_t offset);
-  Result<std::string> set_aside_name(const std::string& path);
   // While true the read may still end below end_lsn_min, so it must not repair anything yet.
   bool below_end_lsn_min() const { return expected_ - 1 < opt_.end_lsn_min; }
   Status ends_too_early(const std::string& where) const;
@@ -236,7 +236,7 @@ Status Reader::cut(std::size_t i, std::string_view data, std::uint64_t offset,
   std::vector<std::pair<std::string, std::string>> renames;
   for (std::size_t j : aside) {
     std::string from = join_path(dir_, segs_[j].name);
-    auto to = set_aside_name(from);
+    auto to = set_aside_name(fs_, from, format::kDroppedSuffix);
     if (!to.ok()) return to.status();
     renames.emplace_back(std::move(from), std::move(*to));
   }
@@ -247,20 +247,6 @@ Status Reader::cut(std::size_t i, std::string_view data, std::uint64_t offset,
     if (Status st = fs_.truncate(join_path(dir_, segs_[i].name), offset); !st.ok()) return st;
   }
   return fs_.sync_dir(dir_);
-}
-
-// `path` plus ".dropped", or ".dropped.N" with the first N whose name is free: never a name
-// an earlier recovery's set-aside segment holds (format.h, kDroppedSuffix).
-Result<std::string> Reader::set_aside_name(const std::string& path) {
-  const std::string dropped = path + std::string(format::kDroppedSuffix);
-  if (!fs_.exists(dropped)) return dropped;
-  for (unsigned n = 1; n <= format::kDroppedCopiesMax; ++n) {
-    std::string numbered = dropped + "." + std::to_string(n);
-    if (!fs_.exists(numbered)) return numbered;
-  }
-  return Status(Code::kIoError, "cannot set " + path + " aside: " + dropped + " and .1 to ." +
-                                    std::to_string(format::kDroppedCopiesMax) +
-                                    " exist already; move them away");
 }
 
 // data[offset..] is zero fill: a clean end of segment i's data (see reader.h).

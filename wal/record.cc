@@ -1,7 +1,6 @@
 #include "wal/record.h"
 
 #include <bit>
-#include <charconv>
 #include <cstdio>
 #include <cstring>
 
@@ -57,21 +56,6 @@ std::string segment_name(std::uint64_t first_lsn) {
 }
 std::optional<std::uint64_t> parse_segment_name(std::string_view name) {
   return parse_lsn_name(name, format::kSegmentPrefix, format::kSegmentSuffix);
-}
-std::optional<std::uint64_t> parse_set_aside_segment_name(std::string_view name) {
-  const std::size_t at = name.rfind(format::kDroppedSuffix);
-  if (at == std::string_view::npos) return std::nullopt;
-  std::string_view copy = name.substr(at + format::kDroppedSuffix.size());  // "" or ".N"
-  if (!copy.empty()) {
-    copy.remove_prefix(1);
-    unsigned n = 0;
-    const auto [end, ec] = std::from_chars(copy.data(), copy.data() + copy.size(), n);
-    if (name[at + format::kDroppedSuffix.size()] != '.' || ec != std::errc() ||
-        end != copy.data() + copy.size() || n == 0 || copy.front() == '0') {
-      return std::nullopt;
-    }
-  }
-  return parse_segment_name(name.substr(0, at));
 }
 std::string snapshot_name(std::uint64_t covered_lsn) {
   return lsn_name(format::kSnapshotPrefix, covered_lsn, format::kSnapshotSuffix);

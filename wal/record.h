@@ -12,9 +12,6 @@ namespace codeledger::wal {
 
 std::string segment_name(std::uint64_t first_lsn);
 std::optional<std::uint64_t> parse_segment_name(std::string_view name);
-// A segment point-in-time recovery set aside: "<segment name>.dropped" or ".dropped.N"
-// (format.h, kDroppedSuffix); its segment's first LSN, nullopt for any other name.
-std::optional<std::uint64_t> parse_set_aside_segment_name(std::string_view name);
 std::string snapshot_name(std::uint64_t covered_lsn);
 std::optional<std::uint64_t> parse_snapshot_name(std::string_view name);
 

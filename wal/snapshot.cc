@@ -5,6 +5,7 @@
 #include "wal/crc32c.h"
 #include "wal/format.h"
 #include "wal/record.h"
+#include "wal/set_aside.h"
 
 namespace codeledger::wal {
 namespace {
@@ -48,8 +49,26 @@ void check_snapshot_bytes(std::string_view b, std::uint64_t file_bytes, bool ver
 
 }  // namespace
 
+namespace {
+
+// The load kept a snapshot that failed its checks as evidence; a new snapshot of its LSN must
+// not rename over it (probe 32), so it moves aside first.
+Status set_aside_if_failing(FileSystem& fs, const std::string& path, std::string* set_aside) {
+  if (!fs.exists(path)) return Status::Ok();
+  auto info = inspect_snapshot(fs, path);
+  if (!info.ok()) return info.status();
+  if (info->valid) return Status::Ok();
+  auto to = set_aside_name(fs, path, format::kCorruptSuffix);
+  if (!to.ok()) return to.status();
+  if (Status st = fs.rename(path, *to); !st.ok()) return st;
+  if (set_aside != nullptr) *set_aside = *to + " (" + info->problem + ")";
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status write_snapshot(FileSystem& fs, const std::string& dir, std::uint64_t covered_lsn,
-                      std::int64_t time_ms, std::string_view payload) {
+                      std::int64_t time_ms, std::string_view payload, std::string* set_aside) {
   if (payload.size() > format::kSnapshotPayloadBytesMax) {
     return Status(Code::kInvalidArgument, "snapshot payload above snapshot_payload_bytes_max");
   }
@@ -73,6 +92,7 @@ Status write_snapshot(FileSystem& fs, const std::string& dir, std::uint64_t cove
   if (st.ok()) st = f.sync();
   Status closed = f.close();
   if (st.ok()) st = closed;
+  if (st.ok()) st = set_aside_if_failing(fs, join_path(dir, name), set_aside);
   if (st.ok()) st = fs.rename(tmp, join_path(dir, name));
   if (st.ok()) st = fs.sync_dir(dir);
   if (!st.ok()) (void)fs.remove(tmp);  // best effort; prune_snapshots also sweeps temp files

@@ -31,8 +31,13 @@ struct LoadedSnapshot {
   std::vector<std::string> skipped;  // newer snapshots that were corrupt, and why
 };
 
+// Writes snap-<covered_lsn>.snap (temp file, fdatasync, rename, directory fsync). A file of
+// that name already there which fails its checks (recovery skipped it and left it as
+// evidence) is first renamed to snap-<lsn>.snap.corrupt (".corrupt.N" when taken), and
+// `set_aside`, when given, says so; a valid one holds the same state and is replaced.
 Status write_snapshot(FileSystem& fs, const std::string& dir, std::uint64_t covered_lsn,
-                      std::int64_t time_ms, std::string_view payload);
+                      std::int64_t time_ms, std::string_view payload,
+                      std::string* set_aside = nullptr);
 
 // Newest snapshot whose header and payload check out; corrupt newer ones are skipped and
 // named in `skipped`. nullopt (with skipped filled) when there is no valid one.

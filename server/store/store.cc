@@ -7,6 +7,7 @@
 #include "server/store/stopwatch.h"
 #include "server/store/wal_sink.h"
 #include "wal/segment_sync.h"
+#include "wal/record.h"
 #include "wal/snapshot.h"
 #include "wal/thread_name.h"
 
@@ -98,7 +99,12 @@ Status Store::write_snapshot_bytes(std::uint64_t lsn, const std::string& bytes) 
     st = wal::sync_segments_after(*fs_, options_.data_dir, last_snapshot_lsn());
   }
   const std::int64_t written_ms = now_ms();
-  if (st.ok()) st = wal::write_snapshot(*fs_, options_.data_dir, lsn, written_ms, bytes);
+  std::string set_aside;
+  if (st.ok()) st = wal::write_snapshot(*fs_, options_.data_dir, lsn, written_ms, bytes, &set_aside);
+  if (!set_aside.empty()) {
+    log("snapshot " + wal::snapshot_name(lsn) + " on disk failed its checks; kept as " + set_aside +
+        " and replaced by a new one");
+  }
   if (st.ok()) st = wal::prune_snapshots(*fs_, options_.data_dir, options_.snapshots_kept_count);
   if (!st.ok()) return Status(ErrorCode::kInternal, st.message());
   // Only now may retention drop segments the snapshot covers.

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "store_test_util.h"
+#include "wal/record.h"
 
 namespace codeledger::store {
 namespace {
@@ -85,6 +86,39 @@ TEST(FailureLog, AFailedSnapshotIsLoggedAndExposedUntilOneSucceeds) {
   EXPECT_TRUE(s.last_snapshot_error.empty()) << s.last_snapshot_error;
   EXPECT_EQ(s.snapshot_failures, 1u);
   EXPECT_EQ(log.count("failed"), 1u) << log.all();
+}
+
+// A start that skipped a failing newest snapshot, then a clean close with nothing new: the
+// close's snapshot has the same LSN. The failing file, kept as evidence, is set aside as
+// .corrupt (and said so), not renamed over (probe 32).
+TEST(FailureLog, ASnapshotReplacingAFailingFileOfItsLsnKeepsItAndSaysSo) {
+  wal::FaultFs fs;
+  LogLines log;
+  StoreOptions o = options_on(fs);
+  o.log = log.sink();
+  auto store = open_store(fs, o);
+  Workload w(22);
+  ASSERT_EQ(w.run(*store, 30), 30);
+  auto lsn = store->snapshot_now();
+  ASSERT_TRUE(lsn.ok()) << lsn.status().message();
+  ASSERT_TRUE(store->close().ok());  // nothing new: the close writes no other snapshot
+  const std::string path = "/data/" + wal::snapshot_name(*lsn);
+  std::string bad = fs.contents(path);
+  bad.back() ^= 0x01;
+  fs.write_raw(path, bad);
+  store = open_store(fs, o);
+  ASSERT_TRUE(store);
+  ASSERT_EQ(store->recovery().snapshots_skipped.size(), 1u);
+  ASSERT_TRUE(store->close().ok());
+  EXPECT_EQ(fs.contents(path + ".corrupt"), bad);
+  EXPECT_EQ(log.count("snapshot " + wal::snapshot_name(*lsn) + " on disk failed its checks; kept as " +
+                      path + ".corrupt (payload checksum mismatch) and replaced by a new one"),
+            1u)
+      << log.all();
+  store = open_store(fs, o);
+  ASSERT_TRUE(store);
+  EXPECT_TRUE(store->recovery().snapshots_skipped.empty());
+  EXPECT_EQ(store->recovery().snapshot_lsn, *lsn);
 }
 
 }  // namespace

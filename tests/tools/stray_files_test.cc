@@ -23,7 +23,8 @@ class StrayFiles : public ::testing::Test {
     std::filesystem::copy(LedgerHistory::get().data_dir(), data_);
     for (const char* name : {"wal-zzzz.log", "wal-0000000000000001.log.bak",
                              "wal-000000000000000A.log", "snap-xyz.snap",
-                             "wal-0000000000000039.log.dropped", "config.json", "WAL-NOTES.txt",
+                             "wal-0000000000000039.log.dropped", "wal-0000000000000039.log.dropped.1",
+                             "snap-0000000000000039.snap.corrupt", "config.json", "WAL-NOTES.txt",
                              "wal-prepared.tmp"}) {
       std::ofstream(data_ + "/" + name) << "not a segment";
     }
@@ -54,8 +55,15 @@ TEST_F(StrayFiles, EveryDataDirCommandNotesEachLookalikeOnceAndStillSucceeds) {
     EXPECT_NE(r.err.find("wal-0000000000000039.log.dropped: set aside by point-in-time recovery"),
               std::string::npos)
         << cmd[0] << ": " << r.err;
+    EXPECT_NE(r.err.find("wal-0000000000000039.log.dropped.1: set aside by point-in-time recovery"),
+              std::string::npos)
+        << cmd[0] << ": " << r.err;
+    EXPECT_NE(r.err.find("snap-0000000000000039.snap.corrupt: a snapshot that failed its checks"),
+              std::string::npos)
+        << cmd[0] << ": " << r.err;
     for (const char* name : {"wal-zzzz.log", "wal-0000000000000001.log.bak",
-                             "wal-000000000000000A.log", "snap-xyz.snap", ".log.dropped"}) {
+                             "wal-000000000000000A.log", "snap-xyz.snap", ".log.dropped:",
+                             ".log.dropped.1:", ".snap.corrupt:"}) {
       EXPECT_EQ(mentions(r.err, name), 1u) << cmd[0] << ": " << name << "\n" << r.err;
     }
   }

@@ -20,18 +20,6 @@ TEST(Record, SegmentNamesSortByLsnAndParseBack) {
   EXPECT_EQ(parse_snapshot_name(snapshot_name(77)), 77u);
 }
 
-TEST(Record, SetAsideSegmentNamesParseToTheirSegmentsLsn) {
-  EXPECT_EQ(parse_set_aside_segment_name("wal-0000000000000abc.log.dropped"), 0xabcu);
-  EXPECT_EQ(parse_set_aside_segment_name("wal-0000000000000abc.log.dropped.1"), 0xabcu);
-  EXPECT_EQ(parse_set_aside_segment_name("wal-0000000000000abc.log.dropped.999"), 0xabcu);
-  for (const char* other : {"wal-0000000000000abc.log", "wal-0000000000000abc.log.dropped.",
-                            "wal-0000000000000abc.log.dropped.0", "wal-0000000000000abc.log.dropped.01",
-                            "wal-0000000000000abc.log.dropped.x", "wal-0000000000000abc.log.dropped1",
-                            "wal-zzzz.log.dropped", ".log.dropped"}) {
-    EXPECT_FALSE(parse_set_aside_segment_name(other)) << other;
-  }
-}
-
 TEST(Record, RoundTrip) {
   std::string buf;
   encode_segment_header(5, buf);

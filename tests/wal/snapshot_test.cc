@@ -73,6 +73,30 @@ TEST(Snapshot, OneNamedForAnotherLsnIsInvalidUnderThatName) {
   EXPECT_TRUE(inspect_snapshot(fs, join_path(kDir, "copy-of-ten.snap"))->valid);
 }
 
+// Recovery keeps a snapshot that fails its checks as evidence; a new snapshot of the same
+// LSN (the shutdown snapshot after such a start) used to rename over it (probe 32). It is
+// set aside as .corrupt instead; a good file of that LSN is simply replaced.
+TEST(Snapshot, ANewSnapshotSetsAsideAFailingFileOfItsNameAndReplacesAGoodOne) {
+  FaultFs fs;
+  ASSERT_TRUE(write_snapshot(fs, kDir, 20, 0, "first twenty").ok());
+  const std::string path = join_path(kDir, snapshot_name(20));
+  std::string bad = fs.contents(path);
+  bad.back() ^= 0x01;
+  fs.write_raw(path, bad);
+  std::string set_aside;
+  ASSERT_TRUE(write_snapshot(fs, kDir, 20, 0, "second twenty", &set_aside).ok());
+  EXPECT_EQ(set_aside, path + ".corrupt (payload checksum mismatch)");
+  EXPECT_EQ(fs.contents(path + ".corrupt"), bad);
+  auto newest = load_newest_snapshot(fs, kDir, nullptr);
+  ASSERT_TRUE(newest.ok() && newest->has_value());
+  EXPECT_EQ((*newest)->payload, "second twenty");
+  set_aside.clear();
+  ASSERT_TRUE(write_snapshot(fs, kDir, 20, 0, "third twenty", &set_aside).ok());
+  EXPECT_EQ(set_aside, "");
+  EXPECT_FALSE(fs.exists(path + ".corrupt.1"));
+  EXPECT_EQ((*load_newest_snapshot(fs, kDir, nullptr))->payload, "third twenty");
+}
+
 TEST(Snapshot, TruncatedAndTempFilesAreNeverLoaded) {
   FaultFs fs;
   ASSERT_TRUE(write_snapshot(fs, kDir, 5, 0, "five").ok());
