@@ -79,6 +79,29 @@ std::optional<std::string> xml_chars_error(std::string_view body) {
   return std::nullopt;
 }
 
+// pugixml reads on past the root element: "<xml>...</xml><xml/>" would use the first and drop
+// the rest, and text beside the root would be ignored. XML allows only comments and
+// processing instructions there.
+Status one_root_only(const pugi::xml_document& doc, std::string_view body) {
+  // pugixml keeps no node for text after the last markup at the top level: look at the bytes.
+  if (!trim(body.substr(body.rfind('>') + 1)).empty()) {
+    return Status(ErrorCode::kInvalidRequest,
+                  "request body is not well-formed XML: text outside the root element");
+  }
+  int elements = 0;
+  for (pugi::xml_node n : doc.children()) {
+    if (n.type() == pugi::node_element && ++elements > 1) {
+      return Status(ErrorCode::kInvalidRequest,
+                    "request body is not well-formed XML: more than one root element");
+    }
+    if (n.type() == pugi::node_pcdata || n.type() == pugi::node_cdata) {
+      return Status(ErrorCode::kInvalidRequest,
+                    "request body is not well-formed XML: text outside the root element");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 bool body_is_xml(std::string_view body) {
@@ -191,6 +214,7 @@ Status ParamsBuilder::from_xml(std::string_view body) {
                                                   std::to_string(parsed.offset));
   }
   const pugi::xml_node root = doc.document_element();
+  if (Status s = one_root_only(doc, body); !s.ok()) return s;
   if (std::string_view(root.name()) != "xml") {
     return bad("request body", "must be an <xml> document, not <" + std::string(root.name()) + ">");
   }

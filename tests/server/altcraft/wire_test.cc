@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "server/altcraft/params.h"
@@ -91,6 +92,23 @@ TEST(AltcraftParams, XmlCharacterReferencesToCharactersStillRead) {
   ASSERT_TRUE(p.ok()) << p.status().message();
   EXPECT_EQ(p->text("code", Need::kRequired), "AB1");
   EXPECT_EQ(p->text("note", Need::kRequired), "&#0;");
+}
+
+// pugixml read "<xml>...</xml><xml/>" as its first root and dropped the rest (probe 32).
+TEST(AltcraftParams, XmlWithASecondRootOrTextBesideTheRootIsRefused) {
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"<xml><code>A1</code></xml><xml><code>B2</code></xml>", "more than one root element"},
+      {"<xml><code>A1</code></xml><other/>", "more than one root element"},
+      {"<xml><code>A1</code></xml>trailing", "text outside the root element"},
+      {"<xml><code>A1</code></xml><![CDATA[x]]>", "text outside the root element"}};
+  for (const auto& [body, why] : cases) {
+    auto p = Params::parse(body);
+    ASSERT_FALSE(p.ok()) << body;
+    EXPECT_EQ(p.status().message(), "request body is not well-formed XML: " + why) << body;
+  }
+  auto fine = Params::parse("<?xml version=\"1.0\"?><!-- a note --><xml><code>A1</code></xml>\n<!-- end -->\n");
+  ASSERT_TRUE(fine.ok()) << fine.status().message();
+  EXPECT_EQ(fine->text("code", Need::kRequired), "A1");
 }
 
 TEST(AltcraftReply, XmlListsRepeatTheElementAndTextIsEscaped) {
