@@ -66,14 +66,18 @@ Result<ledger::GenerateSpec> read_generate(wire::dom::object body, std::size_t c
 Status read_export_query(const RequestContext& ctx, std::string_view& cursor, std::size_t& limit) {
   const std::size_t page_max = ctx.ledger.options().limits.export_page_max;
   limit = std::min(kExportPageDefault, page_max);
-  if (const std::string* c = ctx.query.find("cursor")) {
+  const std::string* c = nullptr;
+  const std::string* l = nullptr;
+  if (Status s = query_one(ctx, "cursor", c); !s.ok()) return s;
+  if (Status s = query_one(ctx, "limit", l); !s.ok()) return s;
+  if (c != nullptr) {
     if (c->size() > kCursorBytesMax) {
       return Status(ErrorCode::kInvalidRequest,
                     "cursor is longer than " + std::to_string(kCursorBytesMax) + " bytes");
     }
     cursor = *c;
   }
-  if (const std::string* l = ctx.query.find("limit")) {
+  if (l != nullptr) {
     std::size_t v = 0;
     auto [ptr, ec] = std::from_chars(l->data(), l->data() + l->size(), v);
     if (ec != std::errc() || ptr != l->data() + l->size() || v == 0 || v > page_max) {

@@ -128,15 +128,23 @@ Result<wire::dom::array> body_array(const RequestContext& ctx, std::string_view 
   return arr;
 }
 
+Status query_one(const RequestContext& ctx, std::string_view name, const std::string*& out) {
+  out = ctx.query.find(name);
+  if (out != nullptr && ctx.query.count(name) > 1) return bad_query(name, "is given more than once");
+  return Status::Ok();
+}
+
 Status query_mode(const RequestContext& ctx, ledger::Mode& out) {
-  const std::string* mode = ctx.query.find("mode");
+  const std::string* mode = nullptr;
+  if (Status s = query_one(ctx, "mode", mode); !s.ok()) return s;
   if (mode == nullptr) return bad_query("mode", "is required");
   return wire::parse_mode(*mode, "mode", out);
 }
 
 Status query_bool(const RequestContext& ctx, std::string_view name, bool& out) {
-  const std::string* v = ctx.query.find(name);
+  const std::string* v = nullptr;
   out = false;
+  if (Status s = query_one(ctx, name, v); !s.ok()) return s;
   if (v == nullptr || *v == "false") return Status::Ok();
   if (*v == "true") {
     out = true;

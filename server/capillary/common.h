@@ -71,6 +71,10 @@ Result<wire::dom::array> body_array(const RequestContext& ctx, std::string_view 
 
 // Query parameters. `mode` is required; booleans accept true/false; `codes` may be
 // comma separated and/or repeated.
+// A single-valued query parameter: its value, or nullptr when absent. Given twice it is 400
+// ("mode is given more than once") rather than read by its first value, which a proxy in
+// front may not have read the same way (probe 32); only codes= may repeat (query_codes).
+Status query_one(const RequestContext& ctx, std::string_view name, const std::string*& out);
 Status query_mode(const RequestContext& ctx, ledger::Mode& out);
 Status query_bool(const RequestContext& ctx, std::string_view name, bool& out);
 Status query_codes(const RequestContext& ctx, std::size_t codes_max, std::vector<std::string>& out);

@@ -13,7 +13,8 @@ namespace {
 
 // ?contextId= (required): recorded as the wallet entries' earnedFromId.
 Status query_context_id(const RequestContext& ctx, std::string_view& out) {
-  const std::string* id = ctx.query.find("contextId");
+  const std::string* id = nullptr;
+  if (Status s = query_one(ctx, "contextId", id); !s.ok()) return s;
   if (id == nullptr || id->empty()) {
     return Status(ErrorCode::kInvalidRequest, "contextId is required");
   }

@@ -58,6 +58,11 @@ class QueryParams {
     for (const auto& [n, v] : items_) if (n == name) return &v;
     return nullptr;
   }
+  std::size_t count(std::string_view name) const {
+    std::size_t n = 0;
+    for (const auto& item : items_) n += item.first == name;
+    return n;
+  }
   const std::vector<std::pair<std::string, std::string>>& items() const { return items_; }
  private:
   std::vector<std::pair<std::string, std::string>> items_;

@@ -344,6 +344,15 @@ TEST_F(AdminTest, GenerateIsDeterministicForASeedAndExportPagesThroughAll) {
   EXPECT_EQ(seen.size(), 25u);
 }
 
+TEST_F(AdminTest, ExportLimitOrCursorGivenTwiceIs400) {
+  const std::string id = make_code_promotion({"TWICE01", "TWICE02"});
+  for (const char* q : {"/codes?limit=1&limit=2", "/codes?cursor=a&cursor=b"}) {
+    Reply e = on(&export_codes, http::verb::get, id, q);
+    EXPECT_EQ(e.status, http::status::bad_request) << q << " " << e.body;
+    EXPECT_NE(e.body.find("is given more than once"), std::string::npos) << e.body;
+  }
+}
+
 // nextCursor is null on the last page, also when that page is exactly full.
 TEST_F(AdminTest, ExportPageThatEndsAtTheLastCodeHasNoCursor) {
   const std::string id = make_code_promotion({"EXACT01", "EXACT02", "EXACT03"});

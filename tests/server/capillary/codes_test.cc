@@ -243,6 +243,19 @@ TEST_F(CodesTest, GetRequestErrorsAre400) {
   }
 }
 
+// A single-valued parameter given twice was read by its first value (probe 32); a proxy in
+// front may read the last. codes= may repeat: the lists add up.
+TEST_F(CodesTest, ASingleValuedQueryParameterGivenTwiceIs400) {
+  for (std::string q : {"?codes=DQCV73&mode=DISCOUNT&mode=PAYMENT_VOUCHER",
+                        "?codes=DQCV73&mode=DISCOUNT&includeRedemptions=false&includeRedemptions=true"}) {
+    Reply r = call(&get_codes, http::verb::get, std::string(kGet) + q);
+    EXPECT_EQ(r.status, http::status::bad_request) << q;
+    EXPECT_NE(first_message(r).find("is given more than once"), std::string::npos) << r.body;
+  }
+  Reply both = call(&get_codes, http::verb::get, std::string(kGet) + "?codes=DQCV73&codes=USED01&mode=DISCOUNT");
+  EXPECT_EQ(both.status, http::status::ok) << both.body;
+}
+
 TEST_F(CodesTest, GetTooManyCodesIs400NamingTheLimit) {
   std::string q = std::string(kGet) + "?mode=DISCOUNT&codes=";
   for (std::size_t i = 0; i <= ledger_.options().limits.codes_per_call_max; ++i) q += "ABCDEF,";

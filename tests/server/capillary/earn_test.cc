@@ -291,4 +291,10 @@ TEST_F(EarnTest, OtherOrganisationCannotIssueRevokeOrSeeWallets) {
 }
 
 }  // namespace
+TEST_F(EarnTest, ContextIdGivenTwiceIs400) {
+  Reply r = issue("[566881933]", {}, "a&contextId=b");
+  EXPECT_EQ(r.status, http::status::bad_request) << r.body;
+  EXPECT_NE(r.body.find("contextId is given more than once"), std::string::npos) << r.body;
+}
+
 }  // namespace codeledger::server::capillary::testing
