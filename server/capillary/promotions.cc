@@ -3,6 +3,8 @@
 #include "server/capillary/handlers.h"
 #include "server/capillary/views.h"
 
+#include <algorithm>
+
 namespace codeledger::server::capillary {
 
 using wire::Need;
@@ -26,6 +28,13 @@ std::optional<std::string> name_field(wire::Fields& f, Need need, std::size_t by
   if (!name) return std::nullopt;
   if (name->empty()) {
     f.fail(Status(ErrorCode::kInvalidRequest, "name must not be empty"));
+    return std::nullopt;
+  }
+  // A name is shown in answers, logs and ledgerctl's lines: no NUL, line break or other
+  // control character that would cut or split them (probe 32).
+  const auto control = [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; };
+  if (std::any_of(name->begin(), name->end(), control)) {
+    f.fail(Status(ErrorCode::kInvalidRequest, "name must not hold control characters"));
     return std::nullopt;
   }
   return std::string(*name);

@@ -68,6 +68,8 @@ TEST_F(AdminTest, CreateErrorsNameTheField) {
       {R"({"name":"x","mode":"DISCOUNT","perCodeRedemptionLimit":-1})", "perCodeRedemptionLimit"},
       {R"({"name":"x","mode":"DISCOUNT","perCustomerEarnLimit":5000000000})", "perCustomerEarnLimit"},
       {R"({"name":")" + std::string(129, 'n') + R"(","mode":"DISCOUNT"})", "name"},
+      {R"({"name":"x\u0000y","mode":"DISCOUNT"})", "name must not hold control characters"},
+      {R"({"name":"two\nlines","mode":"DISCOUNT"})", "name must not hold control characters"},
   };
   const auto before = ledger_.state_hash();
   for (const Case& c : cases) {
