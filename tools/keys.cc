@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 
 #include "server/crypto/api_key_name.h"
 #include "server/crypto/secrets.h"
@@ -104,6 +105,10 @@ int keys_add(const Args& args) {
 }
 
 int keys_list(const Args& args) {
+  // `keys add` starts a missing file; a listing of one is a typo, not "no keys" (probe 32).
+  if (std::error_code ec; !std::filesystem::exists(config_path(args), ec)) {
+    throw CliError("config " + config_path(args) + ": no such file");
+  }
   const KeysConfig config = KeysConfig::load(config_path(args));
   std::printf("%-24s %12s  %-16s %10s %8s\n", "NAME", "ORG", "SCOPES", "RATE/MIN", "BURST");
   for (const auto& k : config.keys()) {

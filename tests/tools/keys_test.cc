@@ -185,6 +185,11 @@ TEST(Keys, NonArrayKeysFieldAndDirectoryConfigAreErrors) {
   auto d = run_ledgerctl({"keys", "list", "--config", dir});
   EXPECT_EQ(d.exit_code, 2);
   EXPECT_NE(d.err.find("is a directory"), std::string::npos) << d.err;
+  // A missing file: `keys add` would start it; a listing printed an empty table, exit 0.
+  auto missing = run_ledgerctl({"keys", "list", "--config", dir + "/nonexist.json"});
+  EXPECT_EQ(missing.exit_code, 2) << missing.out;
+  EXPECT_NE(missing.err.find("nonexist.json: no such file"), std::string::npos) << missing.err;
+  EXPECT_EQ(missing.out, "");
   std::filesystem::remove_all(dir);
 }
 
