@@ -1,12 +1,15 @@
 // `history <code>`: every event that touched one code, oldest first, with who did it.
 #include <cinttypes>
 #include <cstdio>
+#include <string>
 
 #include "tools/cli.h"
 #include "tools/code_tracker.h"
 #include "tools/commands.h"
 #include "tools/event_text.h"
 #include "tools/scan.h"
+#include "wal/file.h"
+#include "wal/snapshot.h"
 
 namespace codeledger::tools {
 namespace {
@@ -39,6 +42,24 @@ void print_json(const ledger::Event& e, const CodeTouch& t) {
   std::printf("%s\n", render_json(e, fields).c_str());
 }
 
+// History reaches back only as far as the retained segments: say so when that is not the
+// first event. Retention removes segments a snapshot covers; a restore from a snapshot starts
+// a directory with none.
+std::string log_reach_note(const std::string& data_dir) {
+  const std::uint64_t first = first_retained_lsn(data_dir);
+  if (first > 1) {
+    return " (the log begins at lsn " + std::to_string(first) +
+           "; older events are not in it: retention removed them, or the directory was "
+           "restored from a snapshot)";
+  }
+  auto snaps = wal::list_snapshots(wal::posix_fs(), data_dir, false);
+  if (first == 0 && snaps.ok() && !snaps->empty()) {
+    return " (the directory holds no log segment, only snapshots: the events they cover are "
+           "not in it)";
+  }
+  return "";
+}
+
 }  // namespace
 
 int run_history(const Words& words) {
@@ -61,13 +82,8 @@ int run_history(const Words& words) {
     return true;
   });
   std::fflush(stdout);
-  const std::uint64_t first = first_retained_lsn(so.data_dir);
   std::fprintf(stderr, "ledgerctl: %" PRIu64 " events touched %s%s\n", found,
-               args.positional().front().c_str(),
-               first > 1 ? (" (the log begins at lsn " + std::to_string(first) +
-                            "; older events were removed by retention)")
-                               .c_str()
-                         : "");
+               args.positional().front().c_str(), log_reach_note(so.data_dir).c_str());
   return kExitOk;
 }
 

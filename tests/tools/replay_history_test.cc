@@ -1,8 +1,10 @@
 // `replay --until`, `history` and `snapshot inspect` against the history the Store wrote.
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include "fixture.h"
 
@@ -131,6 +133,36 @@ TEST(History, UnlinkNamesTheCustomerAndFiltersApply) {
   auto voucher = run_ledgerctl(
       {"history", "SPRING100002", "--mode", "PAYMENT_VOUCHER", "--data-dir", h.data_dir()});
   EXPECT_EQ(lines_of(voucher.out).size(), 1u) << voucher.out;
+}
+
+// History reaches back as far as the retained segments, and says so when that is not the
+// first event: after retention removed a segment, and in a directory restored from a
+// snapshot alone (no segment at all), which used to print no note (probe 32).
+TEST(History, SaysWhenTheLogDoesNotReachTheFirstEvent) {
+  const auto& h = LedgerHistory::get();
+  const std::string tmp = make_temp_dir();
+  const std::string dir = tmp + "/data";
+  std::filesystem::copy(h.data_dir(), dir);
+  std::vector<std::filesystem::path> segments;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (name.starts_with("wal-") && name.ends_with(".log")) segments.push_back(e.path());
+  }
+  std::sort(segments.begin(), segments.end());
+  ASSERT_GE(segments.size(), 2u);
+  auto whole = run_ledgerctl({"history", "SPRING100001", "--data-dir", dir});
+  EXPECT_EQ(whole.err.find("(the log begins at lsn"), std::string::npos) << whole.err;
+  std::filesystem::remove(segments.front());
+  auto retained = run_ledgerctl({"history", "SPRING100001", "--data-dir", dir});
+  EXPECT_EQ(retained.exit_code, 0) << retained.err;
+  EXPECT_NE(retained.err.find("(the log begins at lsn "), std::string::npos) << retained.err;
+  for (const auto& s : segments) std::filesystem::remove(s);
+  auto restored = run_ledgerctl({"history", "SPRING100001", "--data-dir", dir});
+  EXPECT_EQ(restored.exit_code, 0) << restored.err;
+  EXPECT_NE(restored.err.find("(the directory holds no log segment, only snapshots"),
+            std::string::npos)
+      << restored.err;
+  std::filesystem::remove_all(tmp);
 }
 
 TEST(SnapshotInspect, NewestSnapshotShowsHeaderAndPerOrgCounts) {
