@@ -72,6 +72,17 @@ class Reader : public ::testing::TestWithParam<bool> {
                 FaultFs* out_fs = nullptr) const {
     return wal::write_log(preallocated(), segment_bytes_max, records, out_fs);
   }
+  // A whole log of kRecords, then the next segment with only 11 bytes of its header (a crash
+  // during rotation). Returns that segment's path.
+  std::string write_log_and_torn_next_header(FaultFs& fs) const {
+    Log log = write_log();
+    fs.write_raw(log.path, log.bytes);
+    const std::string next = join_path(kDir, segment_name(kRecords + 1));
+    std::string header;
+    encode_segment_header(kRecords + 1, header);
+    fs.write_raw(next, on_disk(header.substr(0, 11)));
+    return next;
+  }
 };
 INSTANTIATE_TEST_SUITE_P(Modes, Reader, ::testing::Bool(), testing::mode_name);
 
@@ -219,13 +230,8 @@ TEST_P(Reader, DamageInAnOlderSegmentRefusesAndPointInTimeSetsLaterSegmentsAside
 }
 
 TEST_P(Reader, TornSegmentHeaderOfTheLastSegmentIsSetAside) {
-  Log log = write_log();
   FaultFs fs;
-  fs.write_raw(log.path, log.bytes);
-  const std::string next = join_path(kDir, segment_name(kRecords + 1));
-  std::string header;
-  encode_segment_header(kRecords + 1, header);
-  fs.write_raw(next, on_disk(header.substr(0, 11)));
+  const std::string next = write_log_and_torn_next_header(fs);
   auto rb = read_all(fs, RecoveryPolicy::kTruncateTail);
   ASSERT_TRUE(rb.status.ok()) << rb.status.message();
   expect_prefix(rb, kRecords);
@@ -236,14 +242,9 @@ TEST_P(Reader, TornSegmentHeaderOfTheLastSegmentIsSetAside) {
 // cut there sets aside a file whose ".dropped" name an earlier recovery holds: the earlier
 // one stays, the new one is ".dropped.1" (probe 32: it was renamed over).
 TEST_P(Reader, ASecondSetAsideOfTheSameSegmentNameKeepsTheFirst) {
-  Log log = write_log();
   FaultFs fs;
-  fs.write_raw(log.path, log.bytes);
-  const std::string next = join_path(kDir, segment_name(kRecords + 1));
-  std::string header;
-  encode_segment_header(kRecords + 1, header);
-  const std::string torn = on_disk(header.substr(0, 11));
-  fs.write_raw(next, torn);
+  const std::string next = write_log_and_torn_next_header(fs);
+  const std::string torn = fs.contents(next);
   fs.write_raw(next + ".dropped", "set aside by an earlier recovery");
   auto rb = read_all(fs, RecoveryPolicy::kTruncateTail);
   ASSERT_TRUE(rb.status.ok()) << rb.status.message();
