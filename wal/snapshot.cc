@@ -47,9 +47,18 @@ void check_snapshot_bytes(std::string_view b, std::uint64_t file_bytes, bool ver
   info.valid = true;
 }
 
-}  // namespace
-
-namespace {
+// A file named as a snapshot (snap-<LSN>.snap) must cover that LSN: the newest is picked by
+// name, so one whose header disagrees (a restore copied under the wrong name) would shadow
+// every later snapshot (probe 32). Other names (a file given to `snapshot inspect`) are not
+// checked.
+void check_name_matches(SnapshotInfo& info) {
+  const auto named = parse_snapshot_name(info.name);
+  if (info.valid && named && *named != info.covered_lsn) {
+    info.valid = false;
+    info.problem = "covered lsn " + std::to_string(info.covered_lsn) +
+                   " does not match the file name";
+  }
+}
 
 // The load kept a snapshot that failed its checks as evidence; a new snapshot of its LSN must
 // not rename over it (probe 32), so it moves aside first.
@@ -98,23 +107,6 @@ Status write_snapshot(FileSystem& fs, const std::string& dir, std::uint64_t cove
   if (!st.ok()) (void)fs.remove(tmp);  // best effort; prune_snapshots also sweeps temp files
   return st;
 }
-
-namespace {
-
-// A file named as a snapshot (snap-<LSN>.snap) must cover that LSN: the newest is picked by
-// name, so one whose header disagrees (a restore copied under the wrong name) would shadow
-// every later snapshot (probe 32). Other names (a file given to `snapshot inspect`) are not
-// checked.
-void check_name_matches(SnapshotInfo& info) {
-  const auto named = parse_snapshot_name(info.name);
-  if (info.valid && named && *named != info.covered_lsn) {
-    info.valid = false;
-    info.problem = "covered lsn " + std::to_string(info.covered_lsn) +
-                   " does not match the file name";
-  }
-}
-
-}  // namespace
 
 Result<SnapshotInfo> inspect_snapshot(FileSystem& fs, const std::string& path) {
   auto bytes = fs.read_file(path);
