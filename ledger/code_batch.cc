@@ -41,27 +41,33 @@ Status check_validity(const CodeImportOptions& o) {
   return Status::Ok();
 }
 
+// An omitted end is stored as none and an omitted start as no later than the promotion's,
+// so the code's window (detail::code_valid_till, code_redeemable_from: its own within the
+// promotion's) follows the promotion when it is moved or extended later. Until session 32
+// the promotion's window was copied in, and an extended promotion left its codes expired
+// (probe 32). An omitted start is the call's time when the promotion has no start, or one
+// that is still ahead.
 CodesAdded codes_event(const PromotionState& p, const CodeImportOptions& o, TimeMs now) {
   CodesAdded e;
   e.promotion_id = p.id;
   e.redeemable_from_ms = o.redeemable_from_ms != kNoTime ? o.redeemable_from_ms
-                         : p.spec.valid_from_ms != kNoTime ? p.spec.valid_from_ms
+                         : p.spec.valid_from_ms != kNoTime ? std::min(p.spec.valid_from_ms, now)
                                                            : now;
-  e.valid_till_ms = o.valid_till_ms != kNoTime ? o.valid_till_ms : p.spec.valid_till_ms;
+  e.valid_till_ms = o.valid_till_ms;
   return e;
 }
 
-// The window codes_event gives the batch, checked once the omitted end is filled in: a
-// validTill alone can fall before the promotion's start as surely as two explicit ends can
-// cross. A window wholly inherited is the promotion's own and is left alone (an ended
-// promotion's new codes answer 1002, as the promotion does).
-Status check_window(const CodesAdded& e, const CodeImportOptions& o) {
+// The window the batch's codes will have within the promotion's, checked when the caller
+// chose an end: a validTill alone can fall before the promotion's start as surely as two
+// explicit ends can cross. A window wholly inherited is the promotion's own and is left
+// alone (an ended promotion's new codes answer 1002, as the promotion does).
+Status check_window(const PromotionState& p, const CodesAdded& e, const CodeImportOptions& o) {
   const bool chosen = o.redeemable_from_ms != kNoTime || o.valid_till_ms != kNoTime;
-  if (!chosen || e.valid_till_ms == kNoTime || e.redeemable_from_ms <= e.valid_till_ms) {
-    return Status::Ok();
-  }
-  std::string msg = "redeemableFrom " + std::to_string(e.redeemable_from_ms) +
-                    " is after validTill " + std::to_string(e.valid_till_ms);
+  const TimeMs from = std::max(e.redeemable_from_ms, p.spec.valid_from_ms);
+  const TimeMs till = detail::earlier_end(e.valid_till_ms, p.spec.valid_till_ms);
+  if (!chosen || till == kNoTime || from <= till) return Status::Ok();
+  std::string msg = "redeemableFrom " + std::to_string(from) + " is after validTill " +
+                    std::to_string(till);
   if (o.redeemable_from_ms == kNoTime) {
     msg += " (an omitted redeemableFrom is the promotion's validFrom, or the time of the call)";
   }
@@ -102,7 +108,7 @@ Result<ImportReport> Ledger::import_codes(Op& op, const ObjectId& promotion,
   Mode mode = (*p)->spec.mode;
   ImportReport report;
   CodesAdded body = codes_event(**p, options, op.now_ms);
-  if (Status s = check_window(body, options); !s.ok()) return s;
+  if (Status s = check_window(**p, body, options); !s.ok()) return s;
   std::vector<std::uint64_t> hashes;
   tsl::robin_set<std::string_view> seen;
   for (const std::string& text : codes) {
@@ -231,7 +237,7 @@ Result<GenerateReport> Ledger::generate_codes(Op& op, const ObjectId& promotion,
   auto p = code_promotion(*impl_, op.org, promotion, &org);
   if (!p.ok()) return p.status();
   const PromotionState& promo = **p;
-  if (Status s = check_window(codes_event(promo, spec.validity, op.now_ms), spec.validity);
+  if (Status s = check_window(promo, codes_event(promo, spec.validity, op.now_ms), spec.validity);
       !s.ok()) {
     return s;
   }

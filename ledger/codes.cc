@@ -68,7 +68,7 @@ Status code_expired_status(std::string_view text) {
 // Seed 000's checks, in its order of precedence. The caller handles the idempotent re-link.
 Status check_linkable(const CodeRecord& r, const PromotionState* p, TimeMs now) {
   std::string_view text = r.key.view();
-  if (p == nullptr || !p->spec.active || r.active == 0) return code_inactive(text);
+  if (p == nullptr || !detail::code_active(r, *p)) return code_inactive(text);
   if (detail::code_expired(r, *p, now)) return code_expired_status(text);
   std::uint32_t max = p->spec.per_code_redemptions_max;
   if (max != 0 && r.redemption_count >= max) {

@@ -342,17 +342,22 @@ void Impl::fill_code_view(CodeView& v, const OrgState& org, const CodeRecord& r,
                           std::uint64_t hash) const {
   v.org = org.id;
   v.id = mint_id(r.created_ms, hash);
+  v.active = r.active != 0;
+  v.valid_till_ms = r.valid_till_ms;
+  v.redeemable_from_ms = r.redeemable_from_ms;
+  // What link and redeem enforce, not the record's own part of it (probe 32): a code of a
+  // deactivated promotion is not active, and its window is the one within the promotion's.
   if (const PromotionState* p = org.promotion(r.promo_number)) {
     v.promotion_id = p->id;
     v.promotion_name = p->spec.name;
     v.redemptions_max = p->spec.per_code_redemptions_max;
+    v.active = code_active(r, *p);
+    v.valid_till_ms = code_valid_till(r, *p);
+    v.redeemable_from_ms = code_redeemable_from(r, *p);
   }
   v.code = r.key;
   v.customer = r.customer;
-  v.active = r.active != 0;
   v.created_ms = r.created_ms;
-  v.valid_till_ms = r.valid_till_ms;
-  v.redeemable_from_ms = r.redeemable_from_ms;
   v.mode = static_cast<Mode>(r.mode);
   v.redemption_count = r.redemption_count;
 }

@@ -578,8 +578,27 @@ inline std::string custom_field_key(std::string_view name, std::string_view valu
   key.append(value);
   return key;
 }
+// A code's window is its own within its promotion's: the later start, the earlier end
+// (kNoTime: no end). Codes imported without a window of their own store none (an end) or
+// no later start than the promotion's, so a promotion moved or extended takes them along.
+inline TimeMs code_redeemable_from(const CodeRecord& r, const PromotionState& p) {
+  return std::max(r.redeemable_from_ms, p.spec.valid_from_ms);
+}
+inline TimeMs earlier_end(TimeMs a, TimeMs b) {
+  if (a == kNoTime) return b;
+  if (b == kNoTime) return a;
+  return std::min(a, b);
+}
+inline TimeMs code_valid_till(const CodeRecord& r, const PromotionState& p) {
+  return earlier_end(r.valid_till_ms, p.spec.valid_till_ms);
+}
 inline bool code_expired(const CodeRecord& r, const PromotionState& p, TimeMs now) {
-  return (r.valid_till_ms != kNoTime && now > r.valid_till_ms) || promotion_ended(p.spec, now);
+  const TimeMs till = code_valid_till(r, p);
+  return till != kNoTime && now > till;
+}
+// The code's own flag and its promotion's: what link and redeem check (1001).
+inline bool code_active(const CodeRecord& r, const PromotionState& p) {
+  return r.active != 0 && p.spec.active;
 }
 inline void raise_lsn(Op& op, Lsn lsn) {
   if (lsn > op.visible_lsn) op.visible_lsn = lsn;

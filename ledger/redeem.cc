@@ -81,10 +81,10 @@ Status check_customer_limit(const PromotionState& p, const Customer* c, Pending&
 Status decide_code(const CodeRecord* r, const PromotionState* p, const RedeemRequest& req,
                    std::string_view text, TimeMs now) {
   if (r == nullptr) return detail::code_not_found(text);
-  if (p == nullptr || !p->spec.active || r->active == 0) {
+  if (p == nullptr || !detail::code_active(*r, *p)) {
     return Status(ErrorCode::kInvalidCode, "code '" + std::string(text) + "' is not active");
   }
-  if (now < r->redeemable_from_ms || now < p->spec.valid_from_ms) {
+  if (now < detail::code_redeemable_from(*r, *p)) {
     return Status(ErrorCode::kCodeExpired, "code '" + std::string(text) + "' is not yet redeemable");
   }
   if (detail::code_expired(*r, *p, now)) {

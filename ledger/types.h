@@ -131,6 +131,8 @@ struct CodeView {
   std::string_view promotion_name;
   CodeKey code;
   CustomerId customer = 0;                   // 0 = not linked
+  // What link and redeem enforce: the code's own flag and window within its promotion's
+  // (active only while both are; the later start, the earlier end; 0 = no end).
   bool active = true;
   TimeMs created_ms = 0;
   TimeMs valid_till_ms = 0;

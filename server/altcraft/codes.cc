@@ -79,8 +79,7 @@ std::string profile_id(Call& call, ledger::CustomerId customer) {
 }
 
 Value code_info(Call& call, const Program& program, const ledger::CodeView& v) {
-  const ledger::TimeMs till =
-      v.valid_till_ms != ledger::kNoTime ? v.valid_till_ms : program.view.spec.valid_till_ms;
+  const ledger::TimeMs till = v.valid_till_ms;  // within the program's end (CodeView)
   const bool expired = till != ledger::kNoTime && call.op().now_ms > till;
   const ledger::TimeMs activated = first_activation(v);
   auto time_or_empty = [&](ledger::TimeMs ms, bool show) {

@@ -106,9 +106,7 @@ Reply export_all(RequestContext& ctx) {
   if (!page.ok()) return call.fail(page.status());
   Value data = Value::list();
   for (const ledger::CodeView& v : page->codes) {
-    const ledger::TimeMs till = v.valid_till_ms != ledger::kNoTime
-                                    ? v.valid_till_ms
-                                    : program->view.spec.valid_till_ms;
+    const ledger::TimeMs till = v.valid_till_ms;  // within the program's end (CodeView)
     Value item = Value::object();
     item.add("code", Value::string(std::string(v.code.view())))
         .add("created", Value::string(call.rfc3339(v.created_ms)))

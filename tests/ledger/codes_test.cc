@@ -307,6 +307,58 @@ TEST_F(LedgerTest, ImportWindowIsCheckedAfterDefaultsFromThePromotion) {
   EXPECT_EQ(r->imported, 1u);
 }
 
+// A code imported without a window of its own follows its promotion's: extended, or opened
+// early, the promotion takes its codes along. The window was copied in at import, so an
+// extended promotion's codes stayed expired, and a look-up reported the copied end rather
+// than the one enforced (probe 32).
+TEST_F(LedgerTest, ACodesWindowFollowsItsPromotionWhenTheCodeHasNoneOfItsOwn) {
+  PromotionSpec spec;
+  spec.valid_from_ms = kNow + kDay;
+  spec.valid_till_ms = kNow + 2 * kDay;
+  auto p = promotion("p", spec);
+  import(p, {"FOLLOW01", "FOLLOW02"});
+  EXPECT_CODE(redeem_code("FOLLOW01", 1, "early"), kCodeExpired);  // not yet redeemable
+  Op o = op();
+  PromotionPatch opened;
+  opened.valid_from_ms = kNow - 1;
+  opened.valid_till_ms = kNow + 10 * kDay;
+  ASSERT_TRUE(ledger_.update_promotion(o, p.id, opened).ok());
+  auto v = ledger_.get_code(o, Mode::kDiscount, "FOLLOW02", false);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->valid_till_ms, kNow + 10 * kDay);
+  EXPECT_LE(v->redeemable_from_ms, kNow);
+  EXPECT_TRUE(redeem_code("FOLLOW01", 1, "opened").ok());
+  EXPECT_TRUE(redeem_code("FOLLOW02", 2, "late", 1, kOrg, kNow + 5 * kDay).ok());  // past the old end
+}
+
+// A window of the code's own counts within the promotion's; a look-up shows what is enforced:
+// the later start, the earlier end, and not active while the promotion is not.
+TEST_F(LedgerTest, ALookupShowsTheWindowAndStateThatLinkAndRedeemEnforce) {
+  PromotionSpec spec;
+  spec.valid_from_ms = kNow + kDay;
+  spec.valid_till_ms = kNow + 3 * kDay;
+  auto p = promotion("p", spec);
+  CodeImportOptions wide;
+  wide.redeemable_from_ms = kNow;
+  wide.valid_till_ms = kNow + 10 * kDay;
+  import(p, {"WIDE0001"}, kOrg, wide);
+  Op o = op();
+  auto v = ledger_.get_code(o, Mode::kDiscount, "WIDE0001", false);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->redeemable_from_ms, kNow + kDay);
+  EXPECT_EQ(v->valid_till_ms, kNow + 3 * kDay);
+  EXPECT_TRUE(v->active);
+  EXPECT_CODE(redeem_code("WIDE0001", 1, "t"), kCodeExpired);
+  EXPECT_CODE(redeem_code("WIDE0001", 1, "t", 1, kOrg, kNow + 3 * kDay + 1), kCodeExpired);
+  PromotionPatch off;
+  off.active = false;
+  ASSERT_TRUE(ledger_.update_promotion(o, p.id, off).ok());
+  v = ledger_.get_code(o, Mode::kDiscount, "WIDE0001", false);
+  ASSERT_TRUE(v.ok());
+  EXPECT_FALSE(v->active);
+  EXPECT_CODE(ledger_.link_code(o, Mode::kDiscount, "WIDE0001", 5), kInvalidCode);
+}
+
 TEST_F(LedgerTest, UnlinkAndUpdateCode) {
   auto p = promotion("p");
   import(p, {"CODE001"});

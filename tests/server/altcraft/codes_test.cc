@@ -185,20 +185,37 @@ TEST_F(CodesTest, CartEvaluationOrganisationRefusesActivationWith1008) {
 
 TEST_F(CodesTest, UpdateSetsExpireDateAndActiveFlag) {
   Reply r = call(&update, json(R"("loyalty_id":1,"code":"AAA111","activated":false,)"
-                               R"("expire_date":"2026-08-25T08:00:00Z")"));
+                               R"("expire_date":"2025-08-25T08:00:00Z")"));
   ASSERT_EQ(error(r), 0) << r.body;
   ledger::CodeView v = code_view("AAA111");
   EXPECT_FALSE(v.active);
-  EXPECT_EQ(v.valid_till_ms, 1787644800000);
-  EXPECT_EQ(std::string_view(data(get_json("AAA111"))["expire_date"]), "2026-08-25T08:00:00Z");
+  EXPECT_EQ(v.valid_till_ms, 1756108800000);
+  EXPECT_EQ(std::string_view(data(get_json("AAA111"))["expire_date"]), "2025-08-25T08:00:00Z");
+}
+
+// A code's end is its own within its program's: an expire_date past the program's end is
+// kept (it applies if the program is extended), and get reports the end that activate
+// enforces, the program's. It reported the code's own, with is_expired false for a code
+// activate refused as expired (probe 32).
+TEST_F(CodesTest, AnExpireDatePastTheProgramsEndIsReportedAsTheProgramsEnd) {
+  link("AAA111", kCustomer1);
+  ASSERT_EQ(error(call(&update, json(R"("loyalty_id":1,"code":"AAA111","expire_date":"2030-01-01T00:00:00Z")"))), 0);
+  EXPECT_EQ(std::string_view(data(get_json("AAA111"))["expire_date"]), "2025-12-31T18:29:59Z");
+  now_ = kValidTill + 1;
+  dom::element d = data(get_json("AAA111"));
+  EXPECT_TRUE(bool(d["is_expired"]));
+  EXPECT_EQ(error(activate_json("AAA111")), 1002);
+  extend_program_without_end();
+  EXPECT_EQ(std::string_view(data(get_json("AAA111"))["expire_date"]), "2030-01-01T00:00:00Z");
+  EXPECT_EQ(error(activate_json("AAA111")), 0);
 }
 
 TEST_F(CodesTest, UpdateInXmlAcceptsOffsetsAndFractions) {
   Reply r = call(&update, xml("<code>AAA111</code><loyalty_id>1</loyalty_id>"
-                              "<expire_date>2026-08-25T11:00:00.250+03:00</expire_date>"
+                              "<expire_date>2025-08-25T11:00:00.250+03:00</expire_date>"
                               "<activated>true</activated><format>xml</format>"));
   ASSERT_EQ(error(r), 0) << r.body;
-  EXPECT_EQ(code_view("AAA111").valid_till_ms, 1787644800250);
+  EXPECT_EQ(code_view("AAA111").valid_till_ms, 1756108800250);
 }
 
 TEST_F(CodesTest, DeactivatedCodeCannotBeAttached) {
@@ -246,8 +263,8 @@ TEST_F(CodesTest, UpdateRefusesOffsetsOutsideRfc3339) {
     EXPECT_TRUE(a.error_text.starts_with("expire_date must be an RFC 3339 date-time")) << a.error_text;
   }
   EXPECT_EQ(ledger_->state_hash(), before);
-  ASSERT_EQ(error(call(&update, json(R"("loyalty_id":1,"code":"AAA111","expire_date":"2026-08-25T08:00:00-23:59")"))), 0);
-  EXPECT_EQ(code_view("AAA111").valid_till_ms, 1787644800000 + (23 * 60 + 59) * 60'000);
+  ASSERT_EQ(error(call(&update, json(R"("loyalty_id":1,"code":"AAA111","expire_date":"2025-08-25T08:00:00-23:59")"))), 0);
+  EXPECT_EQ(code_view("AAA111").valid_till_ms, 1756108800000 + (23 * 60 + 59) * 60'000);
 }
 
 // The ledger's times are after the epoch: 0 would read as "no time" (the program's end).
@@ -263,6 +280,7 @@ TEST_F(CodesTest, UpdateRefusesAnExpireDateAtOrBefore1970OrOnTheLastDayOf9999) {
   EXPECT_EQ(ledger_->state_hash(), before);
   ASSERT_EQ(error(call(&update, json(R"("loyalty_id":1,"code":"AAA111","expire_date":"1970-01-01T00:00:00.001Z")"))), 0);
   EXPECT_EQ(code_view("AAA111").valid_till_ms, 1);
+  extend_program_without_end();  // else the view gives the program's end, the earlier
   ASSERT_EQ(error(call(&update, json(R"("loyalty_id":1,"code":"AAA111","expire_date":"9999-12-30T23:59:59.999Z")"))), 0);
   EXPECT_EQ(code_view("AAA111").valid_till_ms, 253'402'214'399'999);  // wire::kIsoTimeMaxMs
 }

@@ -144,6 +144,15 @@ std::uint32_t AltcraftTest::make_program(ledger::OrgId org, std::vector<std::str
   return 0;
 }
 
+void AltcraftTest::extend_program_without_end() {
+  ledger::Op op = admin_op(kOrgA);
+  ledger::PromotionPatch patch;
+  patch.valid_till_ms = ledger::kNoTime;
+  auto updated = ledger_->update_promotion(op, program_id(kOrgA, 1), patch);
+  ASSERT_TRUE(updated.ok()) << updated.status().message();
+  ASSERT_EQ(updated->spec.valid_till_ms, ledger::kNoTime);
+}
+
 ledger::ObjectId AltcraftTest::program_id(ledger::OrgId org, std::uint32_t number) {
   ledger::Op op = admin_op(org);
   auto p = ledger_->get_promotion_by_number(op, number);

@@ -77,6 +77,8 @@ class AltcraftTest : public ::testing::Test {
   std::uint32_t make_program(ledger::OrgId org, std::vector<std::string> codes,
                              std::uint32_t per_code_max = 1, std::string name = {});
   ledger::ObjectId program_id(ledger::OrgId org, std::uint32_t number);
+  // Org A's program 1 without an end (its codes' own ends then apply alone).
+  void extend_program_without_end();
   // The code as the ledger sees it in org A (or `org`).
   ledger::CodeView code_view(std::string_view code, ledger::OrgId org = kOrgA);
   // Links `code` to `customer` directly in the ledger (setup, not under test).
