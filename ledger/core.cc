@@ -394,12 +394,16 @@ EarnedView Impl::earned_view(const OrgState& org, CustomerId customer,
 std::vector<RedemptionView> Impl::code_redemptions(OrgState& org, std::uint32_t shard_index,
                                                    const CodeLookup& key, Lsn& seen_lsn) {
   std::vector<std::pair<CustomerId, std::string_view>> refs;  // bytes live in the arena
+  std::string_view promotion_name;  // the promotion's immutable version: lives as long as we do
   {
     Shard& sh = shard(shard_index);
     std::lock_guard lock(sh.mu);
     seen_lsn = std::max(seen_lsn, sh.applied_lsn);
     std::uint32_t idx = sh.codes.find(key);
     if (idx == CodeTable::kNone) return {};
+    if (const PromotionState* p = org.promotion(sh.codes.at(idx).promo_number)) {
+      promotion_name = p->spec.name;
+    }
     for (std::uint32_t l = sh.codes.at(idx).last_link; l != 0; l = sh.links[l - 1].prev) {
       refs.emplace_back(sh.links[l - 1].customer, sh.links[l - 1].transaction_identifier);
     }
@@ -411,7 +415,12 @@ std::vector<RedemptionView> Impl::code_redemptions(OrgState& org, std::uint32_t 
     std::lock_guard lock(cs.mu);
     seen_lsn = std::max(seen_lsn, cs.applied_lsn);
     if (Customer* c = cs.customer(org.id, cust)) {
-      if (const StoredRedemption* r = cs.find_redemption(org.id, *c, txn)) out.push_back(r->view());
+      if (const StoredRedemption* r = cs.find_redemption(org.id, *c, txn)) {
+        out.push_back(r->view());
+        // A history row is the code's: its promotion's name, not the redemption's first
+        // item's (a redemption may span promotions; probe 32b).
+        out.back().promotion_name = promotion_name;
+      }
     }
   }
   return out;

@@ -119,7 +119,8 @@ struct RedemptionView {
   bool reversed = false;
   TimeMs reversed_ms = 0;
   std::vector<RedemptionItem> items;
-  std::string promotion_name;                // of the first item, for the history response
+  // Of the first item; in a code's history (code_redemptions), of that code's promotion.
+  std::string promotion_name;
 };
 
 struct CodeView {

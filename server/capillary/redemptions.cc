@@ -147,7 +147,7 @@ Reply redemption_history(RequestContext& ctx) {
       continue;
     }
     any = true;
-    for (const auto& r : *results[i]) write_history_row(env.data(), r, codes[i], zone);
+    write_history_rows(env.data(), *results[i], codes[i], mode, zone);
   }
   env.data().end_array();
   return env.finish(any, op.visible_lsn);

@@ -16,11 +16,42 @@ void write_item(wire::JsonWriter& w, const ledger::RedemptionItem& item) {
 }
 
 // The item of `r` that redeemed `code` (the first one when it appears twice).
-const ledger::RedemptionItem* item_for(const ledger::RedemptionView& r, std::string_view code) {
+// The items of `r` that redeemed `code` in `mode`: the first (its promotion) and the sum of
+// their discounts. Matched by mode too: codes are unique per mode, so a text can name one
+// code of each mode in the same redemption (probe 32b).
+struct CodeInRedemption {
+  const ledger::RedemptionItem* first = nullptr;
+  std::int64_t discount = 0;
+};
+CodeInRedemption items_for(const ledger::RedemptionView& r, std::string_view code,
+                           ledger::Mode mode) {
+  CodeInRedemption found;
   for (const auto& item : r.items) {
-    if (item.code && item.code->view() == code) return &item;
+    if (!item.code || item.mode != mode || item.code->view() != code) continue;
+    if (found.first == nullptr) found.first = &item;
+    found.discount += item.discount;
   }
-  return r.items.empty() ? nullptr : &r.items.front();
+  return found;
+}
+
+// One history row for `code` within redemption `r`.
+void write_history_row(wire::JsonWriter& w, const ledger::RedemptionView& r,
+                       std::string_view code, ledger::Mode mode, const wire::IsoZone& zone) {
+  const CodeInRedemption found = items_for(r, code, mode);
+  w.begin_object()
+      .field("id", r.id.hex_chars().view())
+      .field("orgId", r.org)
+      .field("promotionId",
+             found.first ? found.first->promotion_id.hex_chars().view() : std::string_view())
+      .field("customerId", r.customer);
+  write_time(w, "redemptionDate", r.redeemed_ms, zone);
+  w.field("transactionIdentifier", r.transaction_identifier)
+      .field("transactionNumber", r.transaction_number)
+      .field("promotionName", r.promotion_name)
+      .field("promoCode", code)
+      .field("discount", found.discount)
+      .field("reversed", r.reversed)
+      .end_object();
 }
 
 }  // namespace
@@ -42,7 +73,7 @@ void write_code(wire::JsonWriter& w, const ledger::CodeView& c, const wire::IsoZ
   if (with_redemptions) {
     w.field("redemptionCount", c.redemption_count).field("redemptionLimit", c.redemptions_max);
     w.key("redemptions").begin_array();
-    for (const auto& r : c.redemptions) write_history_row(w, r, c.code.view(), zone);
+    write_history_rows(w, c.redemptions, c.code.view(), c.mode, zone);
     w.end_array();
   }
   w.end_object();
@@ -66,22 +97,14 @@ void write_redemption(wire::JsonWriter& w, const ledger::RedemptionView& r,
   w.end_array().end_object();
 }
 
-void write_history_row(wire::JsonWriter& w, const ledger::RedemptionView& r,
-                       std::string_view code, const wire::IsoZone& zone) {
-  const ledger::RedemptionItem* item = item_for(r, code);
-  w.begin_object()
-      .field("id", r.id.hex_chars().view())
-      .field("orgId", r.org)
-      .field("promotionId", item ? item->promotion_id.hex_chars().view() : std::string_view())
-      .field("customerId", r.customer);
-  write_time(w, "redemptionDate", r.redeemed_ms, zone);
-  w.field("transactionIdentifier", r.transaction_identifier)
-      .field("transactionNumber", r.transaction_number)
-      .field("promotionName", r.promotion_name)
-      .field("promoCode", code)
-      .field("discount", item ? item->discount : 0)
-      .field("reversed", r.reversed)
-      .end_object();
+void write_history_rows(wire::JsonWriter& w, const std::vector<ledger::RedemptionView>& history,
+                        std::string_view code, ledger::Mode mode, const wire::IsoZone& zone) {
+  // The ledger lists a redemption once per item that named the code, and one redemption's
+  // items are applied together, so its repeats are next to each other.
+  for (std::size_t i = 0; i < history.size(); ++i) {
+    if (i > 0 && history[i].id == history[i - 1].id) continue;
+    write_history_row(w, history[i], code, mode, zone);
+  }
 }
 
 void write_issued(wire::JsonWriter& w, const ledger::EarnedView& e) {

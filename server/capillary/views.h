@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string_view>
+#include <vector>
 
 #include "ledger/types.h"
 #include "server/wire/iso_time.h"
@@ -17,9 +18,11 @@ void write_code(wire::JsonWriter& w, const ledger::CodeView& code, const wire::I
 // POST redemptions / reverse: the whole redemption with its items.
 void write_redemption(wire::JsonWriter& w, const ledger::RedemptionView& r,
                       const wire::IsoZone& zone);
-// GET redemptions: one history row for `code` within redemption `r`.
-void write_history_row(wire::JsonWriter& w, const ledger::RedemptionView& r,
-                       std::string_view code, const wire::IsoZone& zone);
+// GET redemptions and ?includeRedemptions: a code's history (`code` in `mode`), one row per
+// redemption, oldest first. A redemption that names the code in several items is one row with
+// their discounts added up (the ledger lists it once per item).
+void write_history_rows(wire::JsonWriter& w, const std::vector<ledger::RedemptionView>& history,
+                        std::string_view code, ledger::Mode mode, const wire::IsoZone& zone);
 // Seed 003 issue record (exactly the documented fields).
 void write_issued(wire::JsonWriter& w, const ledger::EarnedView& e);
 // Wallet entry: the issue record plus promotionName, status and *ISO fields.

@@ -347,6 +347,54 @@ TEST_F(RedemptionsTest, HistoryListsRedemptionsPerCode) {
   EXPECT_NE(first_message(r).find("NOSUCH"), std::string::npos);
 }
 
+// A history row is its code's: its own promotion's id and name, its own discount, one row a
+// redemption. A redemption spanning two promotions showed the first item's name on every row;
+// a code named twice showed two rows with the first item's discount; the same text in both
+// modes showed the other mode's item (probe 32b).
+TEST_F(RedemptionsTest, HistoryRowsAreTheCodesOwnInARedemptionOfSeveralItems) {
+  const std::string multi = make_code_promotion({"MULTI01"}, R"("perCodeRedemptionLimit":3)", "multi");
+  const std::string other = make_code_promotion({"OTHER01"}, {}, "other");
+  ledger::Op op = setup_op();
+  ledger::PromotionSpec voucher;
+  voucher.name = "voucher";
+  voucher.mode = ledger::Mode::kPaymentVoucher;
+  auto pv = ledger_.create_promotion(op, voucher);
+  ASSERT_TRUE(pv.ok()) << pv.status().message();
+  const std::string both[] = {"OTHER01"};
+  ASSERT_TRUE(ledger_.import_codes(op, pv->id, both, {}).ok());
+  Reply r = redeem_now(R"({"customerId":566881933,"transactionIdentifier":"multi-1","amount":100,)"
+                       R"("redemptions":[{"code":"MULTI01","discount":5},{"code":"OTHER01","discount":2},)"
+                       R"({"code":"MULTI01","discount":7},)"
+                       R"({"code":"OTHER01","mode":"PAYMENT_VOUCHER","discount":9}]})");
+  ASSERT_EQ(r.status, http::status::ok) << r.body;
+  const auto only_row = [&](std::string_view query) {
+    Reply h = history(query);
+    EXPECT_EQ(h.status, http::status::ok) << h.body;
+    dom::array rows = data(h).get_array();
+    EXPECT_EQ(rows.size(), 1u) << h.body;
+    return std::string(h.body);
+  };
+  const std::string multi_row = only_row("?codes=MULTI01&mode=DISCOUNT");
+  EXPECT_NE(multi_row.find(R"("promotionId":")" + multi + "\""), std::string::npos) << multi_row;
+  EXPECT_NE(multi_row.find(R"("promotionName":"multi")"), std::string::npos) << multi_row;
+  EXPECT_NE(multi_row.find(R"("discount":12)"), std::string::npos) << multi_row;
+  const std::string other_row = only_row("?codes=OTHER01&mode=DISCOUNT");
+  EXPECT_NE(other_row.find(R"("promotionId":")" + other + "\""), std::string::npos) << other_row;
+  EXPECT_NE(other_row.find(R"("promotionName":"other")"), std::string::npos) << other_row;
+  EXPECT_NE(other_row.find(R"("discount":2,)"), std::string::npos) << other_row;
+  const std::string voucher_row = only_row("?codes=OTHER01&mode=PAYMENT_VOUCHER");
+  EXPECT_NE(voucher_row.find(R"("promotionId":")" + pv->id.hex() + "\""), std::string::npos) << voucher_row;
+  EXPECT_NE(voucher_row.find(R"("promotionName":"voucher")"), std::string::npos) << voucher_row;
+  EXPECT_NE(voucher_row.find(R"("discount":9,)"), std::string::npos) << voucher_row;
+  Reply looked_up = call(&get_codes, http::verb::get,
+                         "/api_gateway/v1/promotions/code?codes=MULTI01&mode=DISCOUNT&includeRedemptions=true");
+  ASSERT_EQ(looked_up.status, http::status::ok) << looked_up.body;
+  EXPECT_EQ(data(looked_up).at(0)["redemptions"].get_array().size(), 1u) << looked_up.body;
+  EXPECT_NE(looked_up.body.find(R"("promotionName":"multi","promoCode":"MULTI01","discount":12)"),
+            std::string::npos)
+      << looked_up.body;
+}
+
 TEST_F(RedemptionsTest, HistoryRequestErrorsAre400) {
   EXPECT_EQ(error_codes(history("?codes=DQCV73")), std::vector<std::int64_t>{400});
   EXPECT_EQ(error_codes(history("?mode=DISCOUNT")), std::vector<std::int64_t>{400});
