@@ -48,13 +48,13 @@ Status check_issuable(const OrgState& org, const PromotionState& p, TimeMs now) 
   return Status::Ok();
 }
 
+// earnValidityMs runs from when the entry becomes redeemable: issued ahead of the
+// promotion's start, from validFrom. From the issue it could end before the start, an entry
+// never redeemable (probe 32b).
 TimeMs earned_valid_till(const PromotionSpec& s, TimeMs now) {
-  TimeMs till = s.valid_till_ms;
-  if (s.earn_validity_ms > 0) {
-    TimeMs by_validity = now + s.earn_validity_ms;
-    till = till == kNoTime ? by_validity : std::min(till, by_validity);
-  }
-  return till;
+  if (s.earn_validity_ms <= 0) return s.valid_till_ms;
+  const TimeMs by_validity = std::max(now, s.valid_from_ms) + s.earn_validity_ms;
+  return detail::earlier_end(s.valid_till_ms, by_validity);
 }
 
 Status not_found_promotion(const ObjectId& id) {

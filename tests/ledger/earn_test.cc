@@ -124,6 +124,35 @@ TEST_F(LedgerTest, AnEarnedPromotionIsNotRedeemableBeforeItsPromotionStarts) {
   EXPECT_TRUE(ledger_.redeem(started, req).ok());
 }
 
+// earnValidityMs runs from the start for an entry issued ahead of it: from the issue, a day
+// of validity ended before a start two days ahead, and the entry was never redeemable.
+TEST_F(LedgerTest, AnEntryIssuedBeforeTheStartIsValidForEarnValidityMsFromTheStart) {
+  PromotionSpec later;
+  later.valid_from_ms = kNow + 2 * kDay;
+  later.valid_till_ms = kNow + 10 * kDay;
+  later.earn_validity_ms = kDay;
+  auto p = issuable("later", later);
+  Op o = op();
+  std::vector<CustomerId> cust{1};
+  auto issued = ledger_.issue(o, p.id, "c", cust);
+  ASSERT_TRUE(issued.ok()) << issued.status().message();
+  EXPECT_EQ((*issued)[0].earned->valid_till_ms, kNow + 3 * kDay);
+  RedeemRequest req;
+  req.customer = 1;
+  req.transaction_identifier = "t";
+  RedemptionItem item;
+  item.earned_promotion_id = (*issued)[0].earned->id;
+  req.items.push_back(item);
+  Op in_window = op(kOrg, kNow + 2 * kDay + 1);
+  EXPECT_TRUE(ledger_.redeem(in_window, req).ok());
+  PromotionSpec started;  // issued after the start: from the issue, as before
+  started.earn_validity_ms = kDay;
+  auto q = issuable("started", started);
+  auto now_issued = ledger_.issue(o, q.id, "c", cust);
+  ASSERT_TRUE(now_issued.ok());
+  EXPECT_EQ((*now_issued)[0].earned->valid_till_ms, kNow + kDay);
+}
+
 // Two calls racing to give the same externalId to two customers: exactly one wins, and the
 // index names the winner (the check and the commit are one step).
 TEST_F(LedgerTest, RacingUpsertsCannotGiveOneExternalIdToTwoCustomers) {
