@@ -50,8 +50,10 @@ Status validate_spec(const PromotionSpec& s, const LedgerLimits& limits) {
     return Status(ErrorCode::kInvalidRequest,
                   "validFrom, validTill and earnValidity must not be negative");
   }
-  if (s.valid_till_ms != kNoTime && s.valid_from_ms > s.valid_till_ms) {
-    return Status(ErrorCode::kInvalidRequest, "validFrom is after validTill");
+  // On the whole record, so an update giving one end cannot leave an empty window that create
+  // refuses (probe 32b).
+  if (s.valid_till_ms != kNoTime && s.valid_from_ms >= s.valid_till_ms) {
+    return Status(ErrorCode::kInvalidRequest, "validTill must be later than validFrom");
   }
   return Status::Ok();
 }

@@ -208,6 +208,24 @@ TEST_F(AdminTest, UpdateErrors) {
   EXPECT_EQ(ledger_.state_hash(), before);
 }
 
+// The window rule holds on the updated record, not only between two ends given together:
+// an update giving validTill equal to the stored validFrom was accepted, which create refuses
+// (probe 32b).
+TEST_F(AdminTest, AnUpdateThatLeavesValidTillNotAfterValidFromIs400) {
+  const std::int64_t from = kNow + 86'400'000;
+  const std::string id(std::string_view(data(create(
+      R"({"name":"W","mode":"DISCOUNT","validFrom":)" + std::to_string(from) +
+      R"(,"validTill":)" + std::to_string(from + 10) + "}"))["id"]));
+  const auto before = ledger_.state_hash();
+  for (const std::string& body : {R"({"validTill":)" + std::to_string(from) + "}",
+                                  R"({"validFrom":)" + std::to_string(from + 10) + "}"}) {
+    Reply r = on(&update_promotion, http::verb::put, id, {}, body);
+    EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{400}) << body << " " << r.body;
+    EXPECT_EQ(first_message(r), "validTill must be later than validFrom") << r.body;
+  }
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
 TEST_F(AdminTest, ImportIsAllOrNothing) {
   const std::string id = make_code_promotion({"EXIST1"});
   const auto before = ledger_.state_hash();
