@@ -97,6 +97,9 @@ struct RedeemRequest {
   std::string transaction_number;
   TimeMs transaction_date_ms = 0;
   std::int64_t amount = 0;
+  // The caller gave an amount: the items' discounts must not add up past it (1009). Checked
+  // after the idempotency probe, so a retry gets the first result whatever its figures.
+  bool amount_given = false;
   std::vector<RedemptionItem> items;
 };
 

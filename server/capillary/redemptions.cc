@@ -11,7 +11,7 @@ namespace {
 
 // Bounds on what one redemption item may claim; the ledger applies the promotion's limits.
 constexpr std::int64_t kRedemptionCountMax = 1'000;
-constexpr std::int64_t kAmountMax = INT64_MAX / 4;  // minor units; never summed (check_discounts)
+constexpr std::int64_t kAmountMax = INT64_MAX / 4;  // minor units; never summed (ledger, redeem.cc)
 
 // One entry of redemptions[]: {code, mode?} or {earnedPromotionId}, plus optional
 // promotionId, discount and redemptionCount.
@@ -47,21 +47,6 @@ Status read_item(wire::dom::element e, std::size_t index, ledger::RedemptionItem
   return Status::Ok();
 }
 
-// Without cart evaluation the caller's own figures are all there is to validate. Each
-// discount is taken from what is left of `amount` instead of summing them: 20 discounts of
-// kAmountMax add up past INT64_MAX, and a wrapped sum would pass the check.
-Status check_discounts(const std::vector<ledger::RedemptionItem>& items, std::int64_t amount) {
-  std::int64_t left = amount;
-  for (const ledger::RedemptionItem& item : items) {
-    if (item.discount > left) {
-      return Status(ErrorCode::kRedemptionValidationFailed,
-                    "redemptions[].discount adds up to more than amount " + std::to_string(amount));
-    }
-    left -= item.discount;
-  }
-  return Status::Ok();
-}
-
 Result<ledger::RedeemRequest> read_redeem(wire::dom::object body, const RequestContext& ctx) {
   const ledger::LedgerLimits& limits = ctx.ledger.options().limits;
   wire::Fields f(body);
@@ -84,13 +69,11 @@ Result<ledger::RedeemRequest> read_redeem(wire::dom::object body, const RequestC
   req.transaction_number = std::string(txn_no.value_or(""));
   req.transaction_date_ms = txn_date.value_or(ctx.now_ms);
   req.amount = amount.value_or(0);
+  req.amount_given = amount.has_value();
   std::size_t index = 0;
   for (wire::dom::element e : *items) {
     ledger::RedemptionItem& item = req.items.emplace_back();
     if (Status s = read_item(e, index++, item); !s.ok()) return s;
-  }
-  if (amount) {
-    if (Status s = check_discounts(req.items, *amount); !s.ok()) return s;
   }
   return req;
 }

@@ -91,6 +91,20 @@ TEST_F(RedemptionsTest, SameTransactionAgainReturnsTheFirstResult) {
   EXPECT_TRUE(replay_header);
 }
 
+// The amount check runs after the replay probe: a retry whose figures no longer add up still
+// gets the first result (it got 1009, and the client could not learn the outcome; probe 32b).
+TEST_F(RedemptionsTest, ARetryWithAnAmountBelowItsDiscountsStillGetsTheFirstResult) {
+  Reply first = redeem_now(redeem_body("txn-a", kSeedCode));
+  ASSERT_EQ(first.status, http::status::ok) << first.body;
+  const auto before = ledger_.state_hash();
+  Reply again = redeem_now(R"({"customerId":566881933,"transactionIdentifier":"txn-a","amount":10,)"
+                           R"("redemptions":[{"code":"DQCV73","mode":"DISCOUNT","discount":250}]})");
+  ASSERT_EQ(again.status, http::status::ok) << again.body;
+  EXPECT_EQ(std::string_view(data(again)["id"]), std::string_view(data(first)["id"]));
+  EXPECT_EQ(std::int64_t(data(again)["amount"]), 2500);
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
 TEST_F(RedemptionsTest, CustomerIdAsStringIsAccepted) {
   Reply r = redeem_now(redeem_body("txn-s", kSeedCode, "\"566881933\""));
   EXPECT_EQ(r.status, http::status::ok) << r.body;
