@@ -102,6 +102,17 @@ TEST_F(LedgerTest, RevokeEarnsReportsEachOutcome) {
   EXPECT_CODE(ledger_.wallet(o, 0), kInvalidCustomer);
 }
 
+// A redemption of one wallet entry.
+RedeemRequest redeem_earned(CustomerId customer, std::string txn, const ObjectId& earned) {
+  RedeemRequest req;
+  req.customer = customer;
+  req.transaction_identifier = std::move(txn);
+  RedemptionItem item;
+  item.earned_promotion_id = earned;
+  req.items.push_back(item);
+  return req;
+}
+
 // issueBulk may fill wallets before the promotion starts; what it issued is redeemable from
 // validFrom on, as a code of that promotion is (1002 before, nothing written).
 TEST_F(LedgerTest, AnEarnedPromotionIsNotRedeemableBeforeItsPromotionStarts) {
@@ -112,12 +123,7 @@ TEST_F(LedgerTest, AnEarnedPromotionIsNotRedeemableBeforeItsPromotionStarts) {
   std::vector<CustomerId> cust{1};
   auto issued = ledger_.issue(o, p.id, "c", cust);
   ASSERT_TRUE(issued.ok()) << issued.status().message();
-  RedeemRequest req;
-  req.customer = 1;
-  req.transaction_identifier = "t";
-  RedemptionItem item;
-  item.earned_promotion_id = (*issued)[0].earned->id;
-  req.items.push_back(item);
+  const RedeemRequest req = redeem_earned(1, "t", (*issued)[0].earned->id);
   EXPECT_CODE(ledger_.redeem(o, req), kCodeExpired);
   EXPECT_EQ((*ledger_.wallet(o, 1))[0].status, EarnStatus::kActive);  // nothing written
   Op started = op(kOrg, kNow + kDay);
@@ -137,12 +143,7 @@ TEST_F(LedgerTest, AnEntryIssuedBeforeTheStartIsValidForEarnValidityMsFromTheSta
   auto issued = ledger_.issue(o, p.id, "c", cust);
   ASSERT_TRUE(issued.ok()) << issued.status().message();
   EXPECT_EQ((*issued)[0].earned->valid_till_ms, kNow + 3 * kDay);
-  RedeemRequest req;
-  req.customer = 1;
-  req.transaction_identifier = "t";
-  RedemptionItem item;
-  item.earned_promotion_id = (*issued)[0].earned->id;
-  req.items.push_back(item);
+  const RedeemRequest req = redeem_earned(1, "t", (*issued)[0].earned->id);
   Op in_window = op(kOrg, kNow + 2 * kDay + 1);
   EXPECT_TRUE(ledger_.redeem(in_window, req).ok());
   PromotionSpec started;  // issued after the start: from the issue, as before
