@@ -29,20 +29,20 @@ double thread_cpu_seconds() {
 }
 
 // --spin: the client thread never sleeps. It polls its io_context and sends what its schedule
-// (the pacer, or with --pool the shared schedule) holds as each slot comes. Its busy time is the loop's turns that did something (an answer,
-// a send), so client_cpu_pct still says how near the load generator came to its limit rather
-// than a constant 100 %.
-double spin(net::io_context& ioc, SlotSource& pacer, const RunControl& run) {
+// (the pacer, or with --pool the shared schedule) holds as each slot comes. Its busy time is
+// the loop's turns that did something (an answer, a send), so client_cpu_pct still says how
+// near the load generator came to its limit rather than a constant 100 %.
+double spin(net::io_context& ioc, SlotSource& schedule, const RunControl& run) {
   auto keep_running = net::make_work_guard(ioc);  // while every connection waits in the schedule
   Clock::duration busy{};
   auto turn_start = Clock::now();
   while (!ioc.stopped()) {
     const std::size_t handled = ioc.poll();
     const auto now = Clock::now();
-    const std::size_t sent = pacer.release_due(now);
+    const std::size_t sent = schedule.release_due(now);
     if (handled + sent > 0) busy += now - turn_start;
     turn_start = now;
-    if (run.stop.load(std::memory_order_relaxed) && pacer.empty()) keep_running.reset();
+    if (run.stop.load(std::memory_order_relaxed) && schedule.empty()) keep_running.reset();
   }
   return std::chrono::duration<double>(busy).count();
 }
