@@ -110,17 +110,23 @@ Result<ImportReport> Ledger::import_codes(Op& op, const ObjectId& promotion,
   CodesAdded body = codes_event(**p, options, op.now_ms);
   if (Status s = check_window(**p, body, options); !s.ok()) return s;
   std::vector<std::uint64_t> hashes;
+  std::vector<std::size_t> positions;  // of body.codes[i] in the request
+  // Rejections in request order, so the answer's first error (which sets its HTTP status) is
+  // the first bad code given, not the first of the check that ran first (probe 32).
+  std::vector<std::pair<std::size_t, CodeRejection>> rejected;
   tsl::robin_set<std::string_view> seen;
-  for (const std::string& text : codes) {
+  for (std::size_t at = 0; at < codes.size(); ++at) {
+    const std::string& text = codes[at];
     auto key = CodeKey::make(text);
     if (!key.ok()) {
-      report.rejected.push_back({text, key.status().code(), key.status().message()});
+      rejected.push_back({at, {text, key.status().code(), key.status().message()}});
     } else if (!seen.insert(text).second) {
-      report.rejected.push_back(
-          {text, ErrorCode::kConflict, "code '" + text + "' appears twice in the request"});
+      rejected.push_back(
+          {at, {text, ErrorCode::kConflict, "code '" + text + "' appears twice in the request"}});
     } else {
       body.codes.push_back(*key);
       hashes.push_back(detail::code_hash(org->id, mode, text));
+      positions.push_back(at);
     }
   }
   detail::ShardGuard guard(*impl_, distinct_shards(*impl_, hashes));
@@ -129,11 +135,16 @@ Result<ImportReport> Ledger::import_codes(Op& op, const ObjectId& promotion,
     const CodeKey& k = body.codes[i];
     Shard& s = impl_->shard(impl_->shard_of(hashes[i]));
     if (s.codes.find(detail::CodeLookup{org->slot, mode, k.view(), hashes[i]}) != CodeTable::kNone) {
-      report.rejected.push_back({std::string(k.view()), ErrorCode::kConflict,
-                                 "code '" + std::string(k.view()) + "' already exists"});
+      rejected.push_back({positions[i], {std::string(k.view()), ErrorCode::kConflict,
+                                         "code '" + std::string(k.view()) + "' already exists"}});
     }
   }
-  if (!report.rejected.empty()) return report;  // all or nothing
+  if (!rejected.empty()) {  // all or nothing
+    std::stable_sort(rejected.begin(), rejected.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& [at, r] : rejected) report.rejected.push_back(std::move(r));
+    return report;
+  }
   std::size_t n = body.codes.size();
   Event ev{impl_->header(op), std::move(body)};
   if (Status s = impl_->commit(op, ev); !s.ok()) return s;

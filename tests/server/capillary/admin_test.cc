@@ -242,6 +242,17 @@ TEST_F(AdminTest, ImportIsAllOrNothing) {
   EXPECT_EQ(error_codes(get), std::vector<std::int64_t>{1001});
 }
 
+// The errors come in request order, so the first one (which sets the HTTP status) is the
+// first bad code given; existing codes were listed after malformed ones (probe 32).
+TEST_F(AdminTest, ImportErrorsAreInRequestOrder) {
+  const std::string id = make_code_promotion({"EXIST1"});
+  Reply r = on(&import_codes, http::verb::post, id, "/codes",
+               R"({"codes":["GOOD01","EXIST1","bad-1","TWICE1","TWICE1"]})");
+  EXPECT_EQ(error_codes(r), (std::vector<std::int64_t>{409, 902, 409})) << r.body;
+  EXPECT_EQ(r.status, http::status::conflict) << r.body;
+  EXPECT_NE(first_message(r).find("EXIST1"), std::string::npos) << r.body;
+}
+
 TEST_F(AdminTest, ImportOfExistingOrRepeatedCodesIs409AndImportsNothing) {
   const std::string id = make_code_promotion({"EXIST1"});
   const auto before = ledger_.state_hash();
