@@ -158,7 +158,7 @@ void expect_one_slow_connection(bool spin) {
   EXPECT_EQ(pooled.errors, 0u);
   EXPECT_GE(pooled.requests, 185u);
   EXPECT_LE(pooled.requests, 205u);  // the rate, not more
-  EXPECT_LT(pooled.send_lag.p99_us, 10'000);
+  EXPECT_LT(pooled.send_lag.p99_us, 30'000);  // own slots: over 100 ms, and growing
   // The slow connection still took its turns: its answers are in the latency.
   EXPECT_GE(pooled.in_flight.max_us, 190'000);
 }
