@@ -11,6 +11,7 @@
 
 #include "wal/dir_lock.h"
 #include "wal/file.h"
+#include "wal/posix_read.h"
 
 namespace codeledger::wal {
 namespace {
@@ -219,27 +220,29 @@ Result<std::string> PosixFs::read_range(const std::string& path, std::uint64_t o
                                         std::uint64_t length) {
   auto opened = open_sized(path, O_RDONLY);
   if (!opened.ok()) return opened.status();
-  const int fd = opened->fd;
-  const std::uint64_t size = opened->size;
-  std::uint64_t begin = offset < size ? offset : size;
-  std::uint64_t n = length < size - begin ? length : size - begin;
-  std::string out(n, '\0');
-  std::uint64_t done = 0;
-  while (done < n) {
-    ssize_t r = ::pread(fd, out.data() + done, n - done, static_cast<off_t>(begin + done));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) {
-      int err = r < 0 ? errno : EIO;
-      ::close(fd);
-      return io_error("read", path, err);
-    }
-    done += static_cast<std::uint64_t>(r);
-  }
-  ::close(fd);
+  auto out = pread_up_to(opened->fd, opened->size, offset, length, path);
+  ::close(opened->fd);
   return out;
 }
 
 }  // namespace
+
+Result<std::string> pread_up_to(int fd, std::uint64_t size_seen, std::uint64_t offset,
+                                std::uint64_t length, const std::string& path) {
+  const std::uint64_t begin = offset < size_seen ? offset : size_seen;
+  const std::uint64_t n = length < size_seen - begin ? length : size_seen - begin;
+  std::string out(n, '\0');
+  std::uint64_t done = 0;
+  while (done < n) {
+    const ssize_t r = ::pread(fd, out.data() + done, n - done, static_cast<off_t>(begin + done));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return io_error("read", path, errno);
+    if (r == 0) break;  // the file is shorter now (see posix_read.h)
+    done += static_cast<std::uint64_t>(r);
+  }
+  out.resize(done);
+  return out;
+}
 
 FileSystem& posix_fs() {
   static PosixFs fs;
