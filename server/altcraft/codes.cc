@@ -1,8 +1,12 @@
 // get, activate and update: one code of a loyalty program.
 #include <date/date.h>
 
+#include <algorithm>
+#include <charconv>
 #include <chrono>
+#include <cstdint>
 #include <sstream>
+#include <string_view>
 
 #include "server/altcraft/call.h"
 #include "server/altcraft/handlers.h"
@@ -122,13 +126,33 @@ Reply get_code(RequestContext& ctx) {
 // CODE:1" for the first use, counting reversed uses too so a key is never reused). Two
 // racing activates may claim the same number: the ledger then answers the loser with the
 // winner's redemption (replayed), which is NOT the loser's success, so it re-reads the code
-// and claims the next use, and a used-up code answers 1004. Bounded by the code's use
-// limit, plus one attempt per concurrent winner we can tolerate.
+// and claims the next use, and a used-up code answers 1004. Each replay also moves the
+// number one further: the key may be held by a redemption that is not this code's (a
+// Capillary client free to name its transaction "altcraft:activate:CODE:1"), and re-reading
+// the code then gives the same number again, which refused the activate for good (probe 32c).
+// Numbers skipped that way stay unused. Bounded by the code's use limit, plus one attempt per
+// concurrent winner or held key we can tolerate.
 constexpr int kActivateAttemptsMax = 16;
+
+// The number after the code's uses and after every activate key its history holds: a key
+// skipped past a held one (below) is not tried again by the next activate.
+std::uint64_t next_use(const ledger::CodeView& v, const std::string& prefix) {
+  std::uint64_t last = v.redemptions.size();
+  for (const ledger::RedemptionView& r : v.redemptions) {
+    const std::string_view txn = r.transaction_identifier;
+    if (!txn.starts_with(prefix)) continue;
+    std::uint64_t n = 0;
+    const auto [end, ec] = std::from_chars(txn.data() + prefix.size(), txn.data() + txn.size(), n);
+    if (ec == std::errc() && end == txn.data() + txn.size()) last = std::max(last, n);
+  }
+  return last + 1;
+}
 
 Result<ledger::RedeemOutcome> redeem_next_use(Call& call, const Program& program,
                                               const std::string& code) {
+  const std::string prefix = "altcraft:activate:" + code + ":";
   for (int attempt = 0; attempt < kActivateAttemptsMax; ++attempt) {
+    const int held = attempt;  // keys found taken so far
     auto v = code_in_program(call, program, code, /*with_redemptions=*/true);
     if (!v.ok()) return v.status();
     if (v->customer == 0) {
@@ -138,7 +162,7 @@ Result<ledger::RedeemOutcome> redeem_next_use(Call& call, const Program& program
     ledger::RedeemRequest req;
     req.customer = v->customer;
     req.transaction_identifier =
-        "altcraft:activate:" + code + ":" + std::to_string(v->redemptions.size() + 1);
+        prefix + std::to_string(next_use(*v, prefix) + static_cast<std::uint64_t>(held));
     req.transaction_date_ms = call.op().now_ms;
     ledger::RedemptionItem item;
     item.code = v->code;

@@ -97,6 +97,25 @@ TEST_F(CodesTest, ActivateRedeemsAnAttachedCode) {
   EXPECT_EQ(code_view("AAA111").redemption_count, 1u);
 }
 
+// A Capillary client may name its transaction "altcraft:activate:AAA111:1" for another code;
+// activate then found its key held and, re-reading the same count, tried the same key until
+// it gave up with "being activated concurrently; try again", for good (probe 32c). It now
+// moves past a held key, and the next activate does not try it again.
+TEST_F(CodesTest, ActivateMovesPastAKeyAnotherRedemptionHolds) {
+  link("AAA111", kCustomer1);
+  ledger::Op op = admin_op(kOrgA);
+  ledger::RedeemRequest other;
+  other.customer = kCustomer1;
+  other.transaction_identifier = "altcraft:activate:AAA111:1";
+  ledger::RedemptionItem item;
+  item.code = *ledger::CodeKey::make("AAA222");
+  other.items.push_back(item);
+  ASSERT_TRUE(ledger_->redeem(op, other).ok());
+  ASSERT_EQ(error(activate_json("AAA111")), 0);
+  EXPECT_EQ(code_view("AAA111").redemption_count, 1u);
+  EXPECT_EQ(code_view("AAA222").redemption_count, 1u);  // the other redemption, untouched
+}
+
 TEST_F(CodesTest, ActivateInXml) {
   link("AAA111", kCustomer1);
   Reply r = call(&activate, xml("<code>AAA111</code><loyalty_id>1</loyalty_id><format>xml</format>"));
