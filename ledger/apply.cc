@@ -165,8 +165,12 @@ void Impl::apply_redeemed(const EventHeader& h, OrgState& org, const Redeemed& e
       hint.redemption_key_hash != 0
           ? hint.redemption_key_hash
           : RedemptionKey::make(org.id, v.customer, v.transaction_identifier, chash).hash;
+  // The record's time, not the body's: the log may stamp a record later than the command
+  // read its clock, so that times never go back in LSN order (wal/writer.h, append).
+  RedemptionRef stored = RedemptionRef::of(v);
+  stored.redeemed_ms = h.time_ms;
   const std::string_view txn =
-      cs.put_redemption(org.id, c, RedemptionRef::of(v), key_hash).transaction_identifier();
+      cs.put_redemption(org.id, c, stored, key_hash).transaction_identifier();
   std::size_t code_k = 0;
   for (const RedemptionItem& item : v.items) {
     const PromotionState* p = org.find_promotion(item.promotion_id);

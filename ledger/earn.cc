@@ -139,6 +139,10 @@ Result<std::vector<IssueResult>> Ledger::issue(Op& op, const ObjectId& promotion
   }
   if (!body.entries.empty()) {
     if (Status s = impl_->commit(op, ev); !s.ok()) return s;
+    // As stored: the log's time for the record, which never goes back (wal/writer.h, append).
+    for (auto& r : results) {
+      if (r.earned.ok()) r.earned->event_time_ms = ev.header.time_ms;
+    }
   }
   return results;
 }

@@ -237,6 +237,7 @@ Result<RedeemOutcome> Ledger::redeem(Op& op, const RedeemRequest& req) {
   }
   detail::ApplyHint hint{hits.data(), hits.size(), &impl_->shard(cshard), org, key.hash};
   if (Status s = impl_->commit(op, ev, hint); !s.ok()) return s;
+  v.redeemed_ms = ev.header.time_ms;  // as stored: the log's time for the record (apply.cc)
   return RedeemOutcome{std::move(v), false};
 }
 

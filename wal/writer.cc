@@ -190,7 +190,8 @@ Result<std::uint64_t> WalWriter::append(std::uint8_t type, std::int64_t time_ms,
     if (stop_) return Status(Code::kFailed, "wal writer is closed");
     const std::size_t start = begin_record(staging_);
     lsn = next_lsn_;
-    encode(lsn, staging_);
+    time_ms = std::max(time_ms, staged_last_time_ms_);
+    encode(lsn, time_ms, staging_);
     if (staging_.size() - start - format::kRecordHeaderBytes > format::kRecordPayloadBytesMax) {
       staging_.resize(start);  // nothing staged, no LSN consumed
       return Status(Code::kInvalidArgument, "record payload above record_payload_bytes_max");
@@ -198,6 +199,7 @@ Result<std::uint64_t> WalWriter::append(std::uint8_t type, std::int64_t time_ms,
     finish_record(staging_, start, lsn, time_ms, type);
     ++next_lsn_;
     staged_last_lsn_ = lsn;
+    staged_last_time_ms_ = time_ms;
     // kAsync and kNone batch by time, so only a big backlog wakes the writer early, or the
     // first record after an idle spell (it starts the interval).
     const bool by_time_wake = writer_idle_ || staging_.size() >= options_.async_batch_bytes;

@@ -155,7 +155,7 @@ struct WalStats {
 
 class WalWriter {
  public:
-  using Encoder = FunctionRef<void(std::uint64_t lsn, std::string& out)>;
+  using Encoder = FunctionRef<void(std::uint64_t lsn, std::int64_t time_ms, std::string& out)>;
 
   // Starts a new segment named next_lsn in options.dir (next_lsn: one past the last record
   // recovery kept, or past the newest snapshot when that is later).
@@ -169,6 +169,10 @@ class WalWriter {
   // into the staging buffer. type: 1..record_type_user_max. Fails when the writer is in
   // sticky failure or closed, or the payload exceeds record_payload_bytes_max (then no LSN
   // is consumed). encode must not call back into this writer.
+  // The record's time is time_ms, or the previous record's when that is later, so times never
+  // go back in LSN order within a run: two io threads read the clock before either takes its
+  // LSN, and records 1 ms out of order made `replay --until TIME` and `wal dump --until TIME`
+  // disagree about the same redemption (probe 32c). encode gets the time the record carries.
   Result<std::uint64_t> append(std::uint8_t type, std::int64_t time_ms, Encoder encode);
 
   // done(ok) once lsn is durable, done(failure) if the writer fails first. Called inline
@@ -254,6 +258,7 @@ class WalWriter {
   std::string staging_;
   std::uint64_t next_lsn_;
   std::uint64_t staged_last_lsn_;
+  std::int64_t staged_last_time_ms_ = 0;  // under mu_: the newest record's time (append)
   std::uint64_t last_batch_records_ = 0;  // writer thread only
   // group_commit_spacing_us, writer thread only: when the last fdatasync started, and whether
   // records were staged while that batch was written and synced.

@@ -40,7 +40,7 @@ std::unique_ptr<WalWriter> open_writer(const std::string& dir, Durability d,
   return std::move(*w);
 }
 
-const auto encode = [](std::uint64_t lsn, std::string& out) {
+const auto encode = [](std::uint64_t lsn, std::int64_t, std::string& out) {
   out.append(reinterpret_cast<const char*>(&lsn), sizeof lsn);
   out.append(kPayloadBytes - sizeof lsn, 'p');
 };

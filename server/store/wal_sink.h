@@ -19,8 +19,9 @@ class WalSink final : public ledger::EventSink {
     wal::WalWriter* w = writer_.load(std::memory_order_acquire);
     if (w == nullptr) return Status(ErrorCode::kStorageUnavailable, "store is not open");
     auto lsn = w->append(wal::format::kRecordTypeData, event.header.time_ms,
-                         [&event](std::uint64_t assigned, std::string& out) {
+                         [&event](std::uint64_t assigned, std::int64_t time_ms, std::string& out) {
                            event.header.lsn = assigned;
+                           event.header.time_ms = time_ms;  // never before the previous record's
                            ledger::encode_event(event, out);
                          });
     if (!lsn.ok()) return Status(ErrorCode::kStorageUnavailable, lsn.status().message());

@@ -2,6 +2,8 @@
 // promotion, a recording sink that keeps every staged event as bytes.
 #pragma once
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include <mutex>
@@ -23,6 +25,7 @@ class RecordingSink : public EventSink {
     std::lock_guard lock(mu_);
     if (fail_) return Status(ErrorCode::kStorageUnavailable, "storage failed");
     e.header.lsn = ++lsn_;
+    e.header.time_ms = std::max(e.header.time_ms, stamp_floor_ms_);  // as the WAL writer may
     std::string bytes;
     encode_event(e, bytes);
     events_.push_back(std::move(bytes));
@@ -36,11 +39,18 @@ class RecordingSink : public EventSink {
     std::lock_guard lock(mu_);
     fail_ = f;
   }
+  // Stamps records no earlier than this, as the WAL writer stamps a record no earlier than
+  // the one before it (wal/writer.h, append).
+  void set_stamp_floor(TimeMs ms) {
+    std::lock_guard lock(mu_);
+    stamp_floor_ms_ = ms;
+  }
 
  private:
   std::mutex mu_;
   Lsn lsn_ = 0;
   bool fail_ = false;
+  TimeMs stamp_floor_ms_ = 0;
   std::vector<std::string> events_;
 };
 

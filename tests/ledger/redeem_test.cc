@@ -255,5 +255,28 @@ TEST_F(LedgerTest, ManyCustomersEachKeepTheirOwnRedemptions) {
   check(loaded);
 }
 
+// The log may stamp a record later than its command read the clock (never before the record
+// ahead of it, probe 32c). The answer, the stored redemption and a replay of the log all carry
+// the record's time, so `replay --until` that time includes the redemption it answered.
+TEST_F(LedgerTest, ARedemptionAndAnIssueCarryTheTimeTheirRecordIsStampedWith) {
+  import(promotion("p"), {"STAMP001"});
+  auto q = issuable("q");
+  sink_.set_stamp_floor(kNow + 5);
+  auto r = redeem_code("STAMP001", 1, "t");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->redemption.redeemed_ms, kNow + 5);
+  Op o = op();
+  auto v = ledger_.get_code(o, Mode::kDiscount, "STAMP001", true);
+  ASSERT_TRUE(v.ok());
+  ASSERT_EQ(v->redemptions.size(), 1u);
+  EXPECT_EQ(v->redemptions[0].redeemed_ms, kNow + 5);
+  std::vector<CustomerId> cust{1};
+  auto issued = ledger_.issue(o, q.id, "c", cust);
+  ASSERT_TRUE(issued.ok());
+  EXPECT_EQ((*issued)[0].earned->event_time_ms, kNow + 5);
+  EXPECT_EQ((*ledger_.wallet(o, 1))[0].event_time_ms, kNow + 5);
+  expect_log_rebuilds(sink_, ledger_);
+}
+
 }  // namespace
 }  // namespace codeledger::ledger::testing

@@ -47,7 +47,7 @@ inline ReadBack read_all(FileSystem& fs, RecoveryPolicy policy, std::uint64_t fr
 
 inline Result<std::uint64_t> append_payload(WalWriter& w, std::int64_t time_ms = 1000) {
   return w.append(format::kRecordTypeData, time_ms,
-                  [](std::uint64_t lsn, std::string& out) { out += payload_for(lsn); });
+                  [](std::uint64_t lsn, std::int64_t, std::string& out) { out += payload_for(lsn); });
 }
 
 // FaultFs keeps every file in memory, preallocated zeros included: 1 MiB segments keep the

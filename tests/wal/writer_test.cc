@@ -81,13 +81,42 @@ TEST(WriterThreads, WriterAndSyncLanesAreNamed) {
 }
 
 // One lane: the writer thread runs the fdatasync itself, so there is no lane thread to wake.
+// Record times never go back in LSN order: two io threads read the clock before either takes
+// its LSN, and a record stamped 1 ms before the one ahead of it made `replay --until TIME` and
+// `wal dump --until TIME` disagree about it (probe 32c). The encoder gets the time the record
+// carries, so the event inside matches its header.
+TEST(WriterTimes, ARecordIsNeverStampedBeforeTheOneAheadOfIt) {
+  FaultFs fs;
+  auto w = open_sync_writer(fs, 1);
+  ASSERT_TRUE(w.ok());
+  std::vector<std::int64_t> encoded;
+  for (const std::int64_t t : {1000, 999, 1005, 1001}) {
+    auto lsn = (*w)->append(format::kRecordTypeData, t, [&](std::uint64_t, std::int64_t time_ms, std::string& out) {
+      encoded.push_back(time_ms);
+      out += "x";
+    });
+    ASSERT_TRUE(lsn.ok());
+    ASSERT_TRUE((*w)->wait_durable(*lsn).ok());
+  }
+  ASSERT_TRUE((*w)->close().ok());
+  EXPECT_EQ(encoded, (std::vector<std::int64_t>{1000, 1000, 1005, 1005}));
+  std::vector<std::int64_t> stored;
+  ReadOptions o;
+  auto r = read_wal(fs, kDir, o, [&](const RecordRef& rec) {
+    stored.push_back(rec.time_ms);
+    return Status::Ok();
+  });
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(stored, encoded);
+}
+
 TEST(WriterThreads, OneSyncLaneIsTheWriterThreadItself) {
   FaultFs fs;
   auto w = open_sync_writer(fs, 1);
   ASSERT_TRUE(w.ok());
   EXPECT_EQ(threads_named("wal-writer"), 1);
   EXPECT_EQ(threads_named("wal-sync-lane"), 0);
-  auto lsn = (*w)->append(1, 0, [](std::uint64_t, std::string& out) { out += "x"; });
+  auto lsn = (*w)->append(1, 0, [](std::uint64_t, std::int64_t, std::string& out) { out += "x"; });
   ASSERT_TRUE(lsn.ok());
   ASSERT_TRUE((*w)->wait_durable(*lsn).ok());
   EXPECT_EQ((*w)->durable_lsn(), *lsn);
@@ -196,12 +225,12 @@ TEST_P(Writer, NoneModeWritesOneBatchPerIntervalOrWaiter) {
 TEST_P(Writer, OversizedPayloadIsRefusedWithoutConsumingAnLsn) {
   FaultFs fs;
   auto w = WalWriter::open(fs, options_for(), 1);
-  auto big = (*w)->append(format::kRecordTypeData, 0, [](std::uint64_t, std::string& out) {
+  auto big = (*w)->append(format::kRecordTypeData, 0, [](std::uint64_t, std::int64_t, std::string& out) {
     out.append(format::kRecordPayloadBytesMax + 1, 'x');
   });
   EXPECT_EQ(big.status().code(), Code::kInvalidArgument);
   EXPECT_EQ(*append_payload(**w), 1u);
-  EXPECT_EQ((*w)->append(0, 0, [](std::uint64_t, std::string&) {}).status().code(),
+  EXPECT_EQ((*w)->append(0, 0, [](std::uint64_t, std::int64_t, std::string&) {}).status().code(),
             Code::kInvalidArgument);
 }
 
