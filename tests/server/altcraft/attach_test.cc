@@ -155,14 +155,8 @@ TEST_F(AttachTest, CodeNotYetRedeemableIsAttached) {
 
 TEST_F(AttachTest, FullyRedeemedCodeIs1004) {
   link("AAA111", kCustomer2);
+  redeem("AAA111", kCustomer2, "t1");
   ledger::Op op = admin_op(kOrgA);
-  ledger::RedeemRequest req;
-  req.customer = kCustomer2;
-  req.transaction_identifier = "t1";
-  ledger::RedemptionItem item;
-  item.code = *ledger::CodeKey::make("AAA111");
-  req.items.push_back(item);
-  ASSERT_TRUE(ledger_->redeem(op, req).ok());
   ASSERT_TRUE(ledger_->unlink_code(op, ledger::Mode::kDiscount, "AAA111", 0).ok());
   EXPECT_EQ(error(attach_json("AAA111")), 1004);
 }

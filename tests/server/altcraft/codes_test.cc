@@ -103,14 +103,7 @@ TEST_F(CodesTest, ActivateRedeemsAnAttachedCode) {
 // moves past a held key, and the next activate does not try it again.
 TEST_F(CodesTest, ActivateMovesPastAKeyAnotherRedemptionHolds) {
   link("AAA111", kCustomer1);
-  ledger::Op op = admin_op(kOrgA);
-  ledger::RedeemRequest other;
-  other.customer = kCustomer1;
-  other.transaction_identifier = "altcraft:activate:AAA111:1";
-  ledger::RedemptionItem item;
-  item.code = *ledger::CodeKey::make("AAA222");
-  other.items.push_back(item);
-  ASSERT_TRUE(ledger_->redeem(op, other).ok());
+  redeem("AAA222", kCustomer1, "altcraft:activate:AAA111:1");
   ASSERT_EQ(error(activate_json("AAA111")), 0);
   EXPECT_EQ(code_view("AAA111").redemption_count, 1u);
   EXPECT_EQ(code_view("AAA222").redemption_count, 1u);  // the other redemption, untouched

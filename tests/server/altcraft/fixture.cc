@@ -173,4 +173,15 @@ void AltcraftTest::link(std::string_view code, ledger::CustomerId customer, ledg
   ASSERT_TRUE(ledger_->link_code(op, ledger::Mode::kDiscount, code, customer).ok());
 }
 
+void AltcraftTest::redeem(std::string_view code, ledger::CustomerId customer, std::string txn) {
+  ledger::Op op = admin_op(kOrgA);
+  ledger::RedeemRequest req;
+  req.customer = customer;
+  req.transaction_identifier = std::move(txn);
+  ledger::RedemptionItem item;
+  item.code = *ledger::CodeKey::make(code);
+  req.items.push_back(item);
+  ASSERT_TRUE(ledger_->redeem(op, req).ok());
+}
+
 }  // namespace codeledger::server::altcraft::testing

@@ -83,6 +83,8 @@ class AltcraftTest : public ::testing::Test {
   ledger::CodeView code_view(std::string_view code, ledger::OrgId org = kOrgA);
   // Links `code` to `customer` directly in the ledger (setup, not under test).
   void link(std::string_view code, ledger::CustomerId customer, ledger::OrgId org = kOrgA);
+  // Redeems one use of `code` (org A) for `customer` directly in the ledger (setup).
+  void redeem(std::string_view code, ledger::CustomerId customer, std::string txn);
   ledger::Op admin_op(ledger::OrgId org);
 
   std::unique_ptr<ledger::Ledger> ledger_;
