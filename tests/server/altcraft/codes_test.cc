@@ -13,16 +13,6 @@ class CodesTest : public AltcraftTest {
     return call(&activate, json(R"("loyalty_id":)" + std::string(loyalty) + R"(,"code":")" +
                                 std::string(code) + "\""));
   }
-  void redeem_directly(std::string_view code, ledger::CustomerId customer) {
-    ledger::Op op = admin_op(kOrgA);
-    ledger::RedeemRequest req;
-    req.customer = customer;
-    req.transaction_identifier = "direct";
-    ledger::RedemptionItem item;
-    item.code = *ledger::CodeKey::make(code);
-    req.items.push_back(item);
-    ASSERT_TRUE(ledger_->redeem(op, req).ok());
-  }
 };
 
 TEST_F(CodesTest, GetOfAnUnattachedCodeHasAltcraftsFields) {
@@ -45,7 +35,7 @@ TEST_F(CodesTest, GetOfAnUnattachedCodeHasAltcraftsFields) {
 
 TEST_F(CodesTest, GetOfAnAttachedActivatedCodeNamesTheProfile) {
   link("AAA111", kCustomer1);
-  redeem_directly("AAA111", kCustomer1);
+  redeem("AAA111", kCustomer1, "direct");
   dom::element d = data(get_json("AAA111"));
   EXPECT_TRUE(bool(d["is_attached"]));
   EXPECT_TRUE(bool(d["is_activated"]));
