@@ -256,6 +256,15 @@ TEST_F(CodesTest, ASingleValuedQueryParameterGivenTwiceIs400) {
   EXPECT_EQ(both.status, http::status::ok) << both.body;
 }
 
+// Spaces around a code are dropped (codes=A, B); a tab is part of the code, and malformed.
+TEST_F(CodesTest, SpacesAroundACodeAreIgnoredButATabIsMalformed) {
+  Reply spaced = call(&get_codes, http::verb::get, std::string(kGet) + "?codes=%20DQCV73+&mode=DISCOUNT");
+  EXPECT_EQ(spaced.status, http::status::ok) << spaced.body;
+  Reply tabbed = call(&get_codes, http::verb::get, std::string(kGet) + "?codes=DQCV73%09&mode=DISCOUNT");
+  EXPECT_EQ(tabbed.status, http::status::bad_request) << tabbed.body;
+  EXPECT_EQ(error_codes(tabbed), std::vector<std::int64_t>{902}) << tabbed.body;
+}
+
 TEST_F(CodesTest, GetTooManyCodesIs400NamingTheLimit) {
   std::string q = std::string(kGet) + "?mode=DISCOUNT&codes=";
   for (std::size_t i = 0; i <= ledger_.options().limits.codes_per_call_max; ++i) q += "ABCDEF,";
