@@ -134,8 +134,10 @@ std::string_view json_type_name(dom::element e) {
     case dom::element_type::ARRAY: return "an array";
     case dom::element_type::OBJECT: return "an object";
     case dom::element_type::INT64:
-    case dom::element_type::UINT64:
-    case dom::element_type::DOUBLE: return "a number";
+    case dom::element_type::UINT64: return "a number";
+    // "1.0" too: JSON keeps the fraction, and "must be an integer, not a number" read oddly
+    // for it (probe 32).
+    case dom::element_type::DOUBLE: return "a number with a fraction or an exponent";
     case dom::element_type::STRING: return "a string";
     case dom::element_type::BOOL: return "a boolean";
     case dom::element_type::NULL_VALUE: return "null";

@@ -33,6 +33,14 @@ TEST(AltcraftParams, XmlEntitiesAreDecodedAndSpacesTrimmed) {
   EXPECT_EQ(x->text("email", Need::kRequired), "a&b@example.com");
 }
 
+// 1.0 is a number to a reader; the message says which kind it is refused as.
+TEST(AltcraftParams, AFractionalNumberIsNamedAsSuch) {
+  auto p = Params::parse(R"({"db_id": 1.0})");
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().message(),
+            "db_id must be a string, an integer or a boolean, not a number with a fraction or an exponent");
+}
+
 TEST(AltcraftParams, FirstFailureSticks) {
   auto p = Params::parse(R"({"a": "x", "b": 2})");
   ASSERT_TRUE(p.ok());
