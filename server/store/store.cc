@@ -48,10 +48,10 @@ Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
   if (Status st = s->recover(); !st.ok()) return st;
   s->sink_->attach(s->writer_.get());
   s->prefault_ = std::make_unique<PrefaultThread>(*s->ledger_);
-  if (s->options_.snapshot_interval_ms > 0) {
-    s->snapshot_thread_ = std::thread([p = s.get()] { p->snapshot_loop(); });
-    wal::name_thread(s->snapshot_thread_, "snapshotter");
-  }
+  // Also without periodic snapshots (interval 0): it serves request_snapshot(). Without it
+  // POST /admin/snapshot answered 202 and no snapshot ever came (probe 32d).
+  s->snapshot_thread_ = std::thread([p = s.get()] { p->snapshot_loop(); });
+  wal::name_thread(s->snapshot_thread_, "snapshotter");
   return s;
 }
 
@@ -187,18 +187,25 @@ void Store::request_snapshot() {
 
 void Store::snapshot_loop() {
   std::unique_lock lock(mu_);
+  const auto woken = [&] { return stop_ || snapshot_requested_; };
   for (;;) {
-    cv_.wait_for(lock, std::chrono::milliseconds(options_.snapshot_interval_ms),
-                 [&] { return stop_ || snapshot_requested_; });
+    if (options_.snapshot_interval_ms > 0) {
+      cv_.wait_for(lock, std::chrono::milliseconds(options_.snapshot_interval_ms), woken);
+    } else {
+      cv_.wait(lock, woken);  // no periodic snapshots: requests only
+    }
     if (stop_) return;
     snapshot_requested_ = false;
     lock.unlock();
     auto r = snapshot_now();
     // Said when it happens: the snapshot age then grows on /metrics, and this is why.
     if (!r.ok()) {
+      const std::string next = options_.snapshot_interval_ms > 0
+                                   ? "next try in " + std::to_string(options_.snapshot_interval_ms) +
+                                         " ms or at the next request"
+                                   : "next try at the next request";
       log(r.status().message() + "; the previous snapshot stays in use (a restart replays " +
-          "more of the log); next try in " + std::to_string(options_.snapshot_interval_ms) +
-          " ms or at the next request");
+          "more of the log); " + next);
     }
     lock.lock();
   }

@@ -121,5 +121,20 @@ TEST(FailureLog, ASnapshotReplacingAFailingFileOfItsLsnKeepsItAndSaysSo) {
   EXPECT_EQ(store->recovery().snapshot_lsn, *lsn);
 }
 
+// Without periodic snapshots (interval 0) a requested one is still built: there was no
+// snapshot thread then, and POST /admin/snapshot answered 202 for a snapshot that never came
+// (probe 32d).
+TEST(SnapshotRequest, IsServedWithoutPeriodicSnapshots) {
+  wal::FaultFs fs;
+  StoreOptions o = options_on(fs);
+  o.snapshot_interval_ms = 0;
+  auto store = open_store(fs, o);
+  Workload w(23);
+  ASSERT_EQ(w.run(*store, 20), 20);
+  store->request_snapshot();
+  ASSERT_TRUE(eventually([&] { return store->stats().snapshots_written == 1; }));
+  EXPECT_TRUE(fs.exists("/data/" + wal::snapshot_name(store->stats().last_snapshot_lsn)));
+}
+
 }  // namespace
 }  // namespace codeledger::store
