@@ -39,8 +39,12 @@ Result<std::vector<SegmentInfo>> list_segments(FileSystem& fs, const std::string
 }
 
 std::string ReadReport::summary() const {
+  // No record: no range to give ("lsn 0..0" read as if lsn 0 existed; probe 32d). A segment
+  // left empty after retention and a clean stop is such a log.
   std::string s = std::to_string(records) + " records in " + std::to_string(segments) +
-                  " segments, lsn " + std::to_string(first_lsn) + ".." + std::to_string(last_lsn);
+                  " segments" +
+                  (records == 0 ? std::string()
+                                : ", lsn " + std::to_string(first_lsn) + ".." + std::to_string(last_lsn));
   if (cut && repaired) {
     s += "; cut " + cut_file + " at offset " + std::to_string(cut_offset) + ", dropped " +
          std::to_string(bytes_dropped) + " bytes (" + std::to_string(records_dropped) +

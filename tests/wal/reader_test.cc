@@ -272,6 +272,17 @@ TEST_P(Reader, EmptyDirectoryIsAnEmptyLog) {
   auto rb = read_all(fs, RecoveryPolicy::kTruncateTail);
   ASSERT_TRUE(rb.status.ok());
   EXPECT_EQ(rb.report.last_lsn, 0u);
+  EXPECT_EQ(rb.report.summary(), "0 records in 0 segments");  // no "lsn 0..0"
+}
+
+TEST_P(Reader, TheSummaryGivesTheRangeOfTheRecordsRead) {
+  Log log = write_log();
+  FaultFs fs;
+  fs.write_raw(log.path, on_disk(log.bytes));
+  auto rb = read_all(fs, RecoveryPolicy::kStrict);
+  ASSERT_TRUE(rb.status.ok());
+  EXPECT_EQ(rb.report.summary(), std::to_string(kRecords) + " records in 1 segments, lsn 1.." +
+                                     std::to_string(kRecords));
 }
 
 }  // namespace
