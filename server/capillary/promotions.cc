@@ -2,8 +2,7 @@
 #include "server/capillary/common.h"
 #include "server/capillary/handlers.h"
 #include "server/capillary/views.h"
-
-#include <algorithm>
+#include "server/crypto/api_key_name.h"
 
 namespace codeledger::server::capillary {
 
@@ -32,8 +31,7 @@ std::optional<std::string> name_field(wire::Fields& f, Need need, std::size_t by
   }
   // A name is shown in answers, logs and ledgerctl's lines: no NUL, line break or other
   // control character that would cut or split them (probe 32).
-  const auto control = [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; };
-  if (std::any_of(name->begin(), name->end(), control)) {
+  if (crypto::has_control_char(*name)) {
     f.fail(Status(ErrorCode::kInvalidRequest, "name must not hold control characters"));
     return std::nullopt;
   }

@@ -15,7 +15,6 @@ void write_item(wire::JsonWriter& w, const ledger::RedemptionItem& item) {
       .end_object();
 }
 
-// The item of `r` that redeemed `code` (the first one when it appears twice).
 // The items of `r` that redeemed `code` in `mode`: the first (its promotion) and the sum of
 // their discounts. Matched by mode too: codes are unique per mode, so a text can name one
 // code of each mode in the same redemption (probe 32b).
