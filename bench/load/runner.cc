@@ -133,9 +133,10 @@ RunResult run_load(const Options& o, const Plan& plan) {
   // schedules hold connections and timers that must go first.
   std::vector<std::unique_ptr<net::steady_timer>> pool_timers;
   std::vector<std::unique_ptr<SharedSchedule>> shared;
+  const auto thread_interval = o.pool ? std::chrono::duration_cast<Clock::duration>(
+                                            std::chrono::duration<double>(o.threads / o.rate_rps))
+                                      : Clock::duration::zero();
   for (unsigned t = 0; o.pool && t < o.threads; ++t) {
-    const auto thread_interval = std::chrono::duration_cast<Clock::duration>(
-        std::chrono::duration<double>(o.threads / o.rate_rps));
     if (!o.spin) pool_timers.push_back(std::make_unique<net::steady_timer>(*iocs[t]));
     shared.push_back(std::make_unique<SharedSchedule>(run.start + thread_interval * t / o.threads,
                                                       thread_interval, run.stop,

@@ -151,8 +151,8 @@ std::uint64_t next_use(const ledger::CodeView& v, const std::string& prefix) {
 Result<ledger::RedeemOutcome> redeem_next_use(Call& call, const Program& program,
                                               const std::string& code) {
   const std::string prefix = "altcraft:activate:" + code + ":";
+  // Each attempt after the first follows a replay: one more key found taken.
   for (int attempt = 0; attempt < kActivateAttemptsMax; ++attempt) {
-    const int held = attempt;  // keys found taken so far
     auto v = code_in_program(call, program, code, /*with_redemptions=*/true);
     if (!v.ok()) return v.status();
     if (v->customer == 0) {
@@ -162,7 +162,7 @@ Result<ledger::RedeemOutcome> redeem_next_use(Call& call, const Program& program
     ledger::RedeemRequest req;
     req.customer = v->customer;
     req.transaction_identifier =
-        prefix + std::to_string(next_use(*v, prefix) + static_cast<std::uint64_t>(held));
+        prefix + std::to_string(next_use(*v, prefix) + static_cast<std::uint64_t>(attempt));
     req.transaction_date_ms = call.op().now_ms;
     ledger::RedemptionItem item;
     item.code = v->code;
