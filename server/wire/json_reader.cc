@@ -121,6 +121,14 @@ Result<dom::element> parse_json(std::string_view body, const JsonLimits& limits)
   if (err == simdjson::EMPTY) {
     return Status(ErrorCode::kInvalidRequest, "request body is empty: a JSON document is required");
   }
+  if (err == simdjson::NUMBER_ERROR) {
+    // simdjson refuses the whole document over one number it cannot hold (an integer at or
+    // above 2^64, an exponent past a double's range) before any field is read, so the field
+    // cannot be named; its own text, "Problem while parsing a number", did not say why.
+    return Status(ErrorCode::kInvalidRequest,
+                  "malformed JSON: a number is malformed or out of range (integers must be "
+                  "below 2^64, and fractions and exponents within a double's range)");
+  }
   if (err != simdjson::SUCCESS) {
     return Status(ErrorCode::kInvalidRequest,
                   std::string("malformed JSON: ") + simdjson::error_message(err));

@@ -237,6 +237,20 @@ TEST(JsonReader, MalformedJsonIsA400NamingTheProblem) {
   EXPECT_NE(empty.status().message().find("empty"), std::string::npos);
 }
 
+TEST(JsonReader, ANumberNoFieldCanHoldIsA400SayingSo) {
+  for (const char* body : {R"({"customerId":18446744073709551616})", R"({"amount":1e400})",
+                           R"({"customerId":01})"}) {
+    auto r = parse_json(body);
+    ASSERT_FALSE(r.ok()) << body;
+    EXPECT_EQ(r.status().code(), ErrorCode::kInvalidRequest) << body;
+    EXPECT_NE(r.status().message().find("a number is malformed or out of range"),
+              std::string::npos)
+        << r.status().message();
+  }
+  // The largest integer simdjson holds still parses; the field's reader judges it (1006).
+  EXPECT_TRUE(parse_json(R"({"customerId":18446744073709551615})").ok());
+}
+
 TEST(JsonReader, DuplicateKeysAreRejectedAtAnyDepth) {
   auto top = parse_json(R"({"code":"A","code":"B"})");
   ASSERT_FALSE(top.ok());
