@@ -1,6 +1,8 @@
 #include "tools/ledger_summary.h"
 
+#include <algorithm>
 #include <cinttypes>
+#include <string>
 
 namespace codeledger::tools {
 namespace {
@@ -31,17 +33,27 @@ std::vector<OrgSummary> summarize(const ledger::Ledger& ledger) {
 }
 
 void print_summary(const ledger::Ledger& ledger, std::FILE* out) {
-  std::fprintf(out, "%-12s %10s %12s %12s %12s %10s\n", "org", "promotions", "codes", "linked",
-               "redemptions", "customers");
-  for (const auto& o : summarize(ledger)) {
-    std::fprintf(out,
-                 "%-12" PRIu64 " %10" PRIu64 " %12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %10" PRIu64
-                 "\n",
-                 o.stats.org, o.stats.promotions, o.stats.codes, o.linked_codes,
-                 o.stats.redemptions, o.stats.customers);
-  }
+  print_summary_table(summarize(ledger), out);
   std::fprintf(out, "last lsn     %" PRIu64 "\n", ledger.last_lsn());
   std::fprintf(out, "state hash   %016" PRIx64 "\n", ledger.state_hash());
+}
+
+void print_summary_table(const std::vector<OrgSummary>& rows, std::FILE* out) {
+  // The org column widens for ids past 12 digits so the other columns stay under their
+  // headings (organisation ids are any 64-bit number).
+  int org_width = 12;
+  for (const auto& o : rows) {
+    org_width = std::max(org_width, static_cast<int>(std::to_string(o.stats.org).size()));
+  }
+  std::fprintf(out, "%-*s %10s %12s %12s %12s %10s\n", org_width, "org", "promotions", "codes",
+               "linked", "redemptions", "customers");
+  for (const auto& o : rows) {
+    std::fprintf(out,
+                 "%-*" PRIu64 " %10" PRIu64 " %12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %10" PRIu64
+                 "\n",
+                 org_width, o.stats.org, o.stats.promotions, o.stats.codes, o.linked_codes,
+                 o.stats.redemptions, o.stats.customers);
+  }
 }
 
 }  // namespace codeledger::tools

@@ -18,5 +18,7 @@ struct OrgSummary {
 // over every code, fine for an offline tool.
 std::vector<OrgSummary> summarize(const ledger::Ledger& ledger);
 void print_summary(const ledger::Ledger& ledger, std::FILE* out);
+// The table alone, one row per organisation under a heading row.
+void print_summary_table(const std::vector<OrgSummary>& rows, std::FILE* out);
 
 }  // namespace codeledger::tools

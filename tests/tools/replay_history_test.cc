@@ -194,5 +194,45 @@ TEST(SnapshotInspect, CorruptPayloadExitsOne) {
   std::filesystem::remove_all(dir);
 }
 
+// Organisation ids are any 64-bit number: a 20-digit id widens the org column instead of
+// pushing its row's figures out from under their headings (probe 32).
+TEST(Replay, SummaryColumnsStayUnderTheirHeadingsForAWideOrganisationId) {
+  constexpr ledger::OrgId kWideOrg = 18446744073709551615ULL;
+  const std::string dir = make_temp_dir() + "/data";
+  {
+    store::StoreOptions o;
+    o.data_dir = dir;
+    o.orgs = {{kWideOrg, {}}};
+    o.clock_ms = [] { return kStartMs; };
+    auto s = store::Store::open(std::move(o));
+    ASSERT_TRUE(s.ok()) << s.status().message();
+    ledger::Op op;
+    op.org = kWideOrg;
+    op.api_key = "admin";
+    op.dialect = ledger::Dialect::kAdmin;
+    op.now_ms = kStartMs;
+    ledger::PromotionSpec spec;
+    spec.name = "wide";
+    ASSERT_TRUE((*s)->ledger().create_promotion(op, spec).ok());
+    ASSERT_TRUE((*s)->close().ok());
+  }
+  auto r = run_ledgerctl({"replay", "--until", "1", "--summary", "--data-dir", dir});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto lines = lines_of(r.out);
+  ASSERT_GE(lines.size(), 2u) << r.out;
+  // Each figure ends where its heading ends.
+  const std::string& heading = lines[0];
+  const std::string& row = lines[1];
+  ASSERT_EQ(row.rfind("18446744073709551615 ", 0), 0u) << r.out;
+  for (const std::string name : {"promotions", "codes", "customers"}) {
+    const std::size_t end = heading.find(name) + name.size();
+    ASSERT_LE(end, row.size()) << r.out;
+    EXPECT_NE(row[end - 1], ' ') << name << "\n" << r.out;
+    EXPECT_TRUE(end == row.size() || row[end] == ' ') << name << "\n" << r.out;
+  }
+  EXPECT_EQ(row.size(), heading.size()) << r.out;
+  std::filesystem::remove_all(std::filesystem::path(dir).parent_path());
+}
+
 }  // namespace
 }  // namespace codeledger::tools::testing
