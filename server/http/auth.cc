@@ -78,20 +78,26 @@ void Auth::reload_keys(const Config& config) {
 
 std::optional<Caller> Auth::check_key(std::string_view key,
                                       std::string_view md5hex_password) const {
+  const Key* k = find_key(key, md5hex_password);
+  if (k == nullptr) return std::nullopt;
+  return k->caller;
+}
+
+const Auth::Key* Auth::find_key(std::string_view key, std::string_view md5hex_password) const {
   const KeyTable& keys = *keys_.load(std::memory_order_acquire);
   const auto it = keys.find(key);
   const Key& k = it == keys.end() ? decoy_ : it->second;
   // Clients may send the digest in either case; the stored hash is over lowercase hex.
   // Both in fixed buffers: this runs for every Basic request.
   std::array<char, kMd5HexChars> lowered{};
-  if (md5hex_password.size() != lowered.size()) return std::nullopt;
+  if (md5hex_password.size() != lowered.size()) return nullptr;
   std::transform(md5hex_password.begin(), md5hex_password.end(), lowered.begin(), lower_char);
   const crypto::Sha256Hex presented =
       crypto::salted_secret_hash_chars(k.salt, std::string_view(lowered.data(), lowered.size()));
   const bool equal =
       constant_time_equal(std::string_view(presented.data(), presented.size()), k.secret_hex);
-  if (it == keys.end() || !equal) return std::nullopt;
-  return k.caller;
+  if (it == keys.end() || !equal) return nullptr;
+  return &k;
 }
 
 AuthResult Auth::authenticate_basic(std::string_view authorization) const {
@@ -165,11 +171,11 @@ void Auth::make_room(ledger::TimeMs now_ms) {
   if (expiry_order_.size() >= tokens_max_) drop_token(expiry_order_.begin());
 }
 
-void Auth::add_token(const std::string& digest, Caller caller, ledger::TimeMs expires_ms) {
+void Auth::add_token(const std::string& digest, const Key& key, ledger::TimeMs expires_ms) {
   Stripe& s = stripe_for(digest);
   std::lock_guard lock(s.mu);
   const auto [entry, added] =
-      s.tokens.try_emplace(digest, TokenEntry{std::move(caller), expires_ms, {}});
+      s.tokens.try_emplace(digest, TokenEntry{key.caller, key.secret_hex, expires_ms, {}});
   if (!added) return;  // the same 256 random bits twice: that token is kept already
   entry->second.in_expiry_order = expiry_order_.emplace(expires_ms, &entry->first);
 }
@@ -190,9 +196,18 @@ void Auth::drop_tokens_of_removed_keys(const KeyTable& keys) {
     // Read without the stripe's mutex: stripes change only under tokens_mu_, which we hold.
     const std::string& digest = *in_order->second;
     const TokenEntry& entry = stripe_for(digest).tokens.find(digest)->second;
-    if (!keys.contains(entry.caller.key_name)) drop_token(in_order);
+    if (issuing_key(keys, entry) == nullptr) drop_token(in_order);
     in_order = next;
   }
+}
+
+const Auth::Key* Auth::issuing_key(const KeyTable& keys, const TokenEntry& entry) {
+  const auto it = keys.find(entry.caller.key_name);
+  if (it == keys.end()) return nullptr;
+  // Stored hashes on both sides, nothing a client sent: a plain comparison reveals nothing.
+  const Key& key = it->second;
+  if (key.caller.org != entry.caller.org || key.secret_hex != entry.key_secret_hex) return nullptr;
+  return &key;
 }
 
 void Auth::forget_token(const std::string& digest) const {
@@ -204,9 +219,9 @@ void Auth::forget_token(const std::string& digest) const {
 }
 
 std::optional<IssuedToken> Auth::generate_token(std::string_view key, std::string_view secret) {
-  auto caller = check_key(key, is_md5_hex(secret) ? std::string(secret) : md5_hex(secret));
-  if (!caller && is_md5_hex(secret)) caller = check_key(key, md5_hex(secret));
-  if (!caller) return std::nullopt;
+  const Key* issuer = find_key(key, is_md5_hex(secret) ? std::string(secret) : md5_hex(secret));
+  if (issuer == nullptr && is_md5_hex(secret)) issuer = find_key(key, md5_hex(secret));
+  if (issuer == nullptr) return std::nullopt;
   const std::string raw = random_bytes(kTokenBytes);
   IssuedToken issued;
   issued.access_token = to_hex(reinterpret_cast<const std::uint8_t*>(raw.data()), raw.size());
@@ -215,7 +230,7 @@ std::optional<IssuedToken> Auth::generate_token(std::string_view key, std::strin
   const ledger::TimeMs now = clock_();
   std::lock_guard lock(tokens_mu_);
   make_room(now);
-  add_token(digest, std::move(*caller), now + ledger::TimeMs{token_ttl_s_} * 1000);
+  add_token(digest, *issuer, now + ledger::TimeMs{token_ttl_s_} * 1000);
   return issued;
 }
 
@@ -225,11 +240,11 @@ Auth::TokenLookup Auth::look_up_token(const std::string& digest, ledger::TimeMs 
   const auto it = s.tokens.find(digest);
   if (it == s.tokens.end()) return {};
   if (it->second.expires_ms <= now_ms) return {std::nullopt, true};
-  // A reload may have revoked the key or changed its scopes since the token was issued.
-  const KeyTable& keys = *keys_.load(std::memory_order_acquire);
-  const auto key = keys.find(it->second.caller.key_name);
-  if (key == keys.end()) return {std::nullopt, true};
-  return {key->second.caller, false};
+  // A reload may have revoked or replaced the key, or changed its scopes, since the token
+  // was issued.
+  const Key* key = issuing_key(*keys_.load(std::memory_order_acquire), it->second);
+  if (key == nullptr) return {std::nullopt, true};
+  return {key->caller, false};
 }
 
 std::optional<Caller> Auth::authenticate_token(std::string_view token) const {

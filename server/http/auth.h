@@ -95,6 +95,9 @@ class Auth final : public TokenAuthority {
   using ExpiryIndex = std::multimap<ledger::TimeMs, const std::string*>;
   struct TokenEntry {
     Caller caller;
+    // The issuing key's stored hash: a key re-added under the same name with another secret
+    // or organisation is another key, and its tokens must not carry over (probe 33).
+    std::string key_secret_hex;
     ledger::TimeMs expires_ms = 0;
     ExpiryIndex::iterator in_expiry_order;  // read and written under tokens_mu_ only
   };
@@ -119,10 +122,17 @@ class Auth final : public TokenAuthority {
   };
   using KeyTable = std::unordered_map<std::string, Key, NameHash, std::equal_to<>>;
 
+  // The key that issued `entry` as it stands in `keys`, or nullptr when it was removed or
+  // replaced (the name now belongs to a key with another secret or organisation).
+  static const Key* issuing_key(const KeyTable& keys, const TokenEntry& entry);
+  // check_key's work: the key whose secret was presented, from the current table (tables
+  // are never freed before the Auth, so the pointer stays valid), or nullptr.
+  const Key* find_key(std::string_view key, std::string_view md5hex_password) const;
+
   // These four with tokens_mu_ held. make_room: expired tokens go, and when tokens_max live
   // ones remain, the one closest to expiry.
   void make_room(ledger::TimeMs now_ms);
-  void add_token(const std::string& digest, Caller caller, ledger::TimeMs expires_ms);
+  void add_token(const std::string& digest, const Key& key, ledger::TimeMs expires_ms);
   void drop_token(ExpiryIndex::iterator in_order) const;
   void drop_tokens_of_removed_keys(const KeyTable& keys);
   // Takes tokens_mu_: drops a token a lookup found stale, if nothing dropped it meanwhile.

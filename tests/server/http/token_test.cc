@@ -192,5 +192,55 @@ TEST(TokenCap, TokensOfARemovedKeyFreeTheirPlacesOnReload) {
   EXPECT_EQ(count_valid(auth, more), 2u);
 }
 
+// A key's name can be given to another key: revoked and re-added with a new secret (a
+// rotated leak), or in another organisation. Tokens belong to the key that issued them, not
+// to its name: they end at the reload, and never reach the other organisation (probe 33).
+void expect_reissued_key_ends_old_tokens(const TestKey& replacement) {
+  server::Config c = test_config();
+  server::Auth auth(c);
+  const auto old_token = auth.generate_token(kBobRw.name, kBobRw.password)->access_token;
+  const auto alices = issue(auth, 1);
+  ASSERT_TRUE(auth.authenticate_token(old_token));
+  for (auto& k : c.api_keys) {
+    if (k.name == kBobRw.name) k = make_key_config(replacement);
+  }
+  auth.reload_keys(c);
+  EXPECT_FALSE(auth.authenticate_token(old_token)) << replacement.password;
+  EXPECT_EQ(auth.token_count(), 1u) << "the old token still holds a place";
+  EXPECT_EQ(count_valid(auth, alices), 1u);
+  const auto fresh = auth.generate_token(replacement.name, replacement.password);
+  ASSERT_TRUE(fresh);
+  const auto caller = auth.authenticate_token(fresh->access_token);
+  ASSERT_TRUE(caller);
+  EXPECT_EQ(caller->org, replacement.org);
+  if (replacement.password != kBobRw.password) {
+    EXPECT_FALSE(auth.generate_token(kBobRw.name, kBobRw.password)) << "the old secret issues";
+  }
+}
+
+TEST(TokenRevocation, AKeyReAddedWithANewSecretEndsTheOldSecretsTokens) {
+  expect_reissued_key_ends_old_tokens(TestKey{kBobRw.name, "rotated-secret", kBobRw.org, kBobRw.scopes});
+}
+
+TEST(TokenRevocation, AKeyNameReusedInAnotherOrganisationEndsTheOldTokens) {
+  expect_reissued_key_ends_old_tokens(TestKey{kBobRw.name, kBobRw.password, kAliceRw.org, kBobRw.scopes});
+}
+
+// Scopes are the key's, read at each use: a reload that changes them keeps the token and
+// applies the new scopes to it.
+TEST(TokenRevocation, AScopeChangeKeepsTheTokenWithTheNewScopes) {
+  server::Config c = test_config();
+  server::Auth auth(c);
+  const auto token = auth.generate_token(kBobRw.name, kBobRw.password)->access_token;
+  for (auto& k : c.api_keys) {
+    if (k.name == kBobRw.name) k = make_key_config(TestKey{kBobRw.name, kBobRw.password, kBobRw.org, 0});
+  }
+  auth.reload_keys(c);
+  const auto caller = auth.authenticate_token(token);
+  ASSERT_TRUE(caller);
+  EXPECT_EQ(caller->scopes, 0);
+  EXPECT_EQ(caller->org, kBobRw.org);
+}
+
 }  // namespace
 }  // namespace codeledger::testing
