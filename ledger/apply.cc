@@ -150,7 +150,11 @@ void Impl::apply_codes(const EventHeader& h, OrgState& org, const CodesAdded& e)
     touch(s, h.lsn);
     ++added;
   }
-  org.code_counts[p->number - 1].fetch_add(added, std::memory_order_relaxed);
+  if (added != 0) {
+    // Before the count grows: see OrgState::code_count_lsns and Impl::promotion_view.
+    store_max(org.code_count_lsns[p->number - 1], h.lsn, std::memory_order_release);
+    org.code_counts[p->number - 1].fetch_add(added, std::memory_order_release);
+  }
   org.codes.fetch_add(added, std::memory_order_relaxed);
 }
 

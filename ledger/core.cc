@@ -11,10 +11,12 @@ OrgState::OrgState(OrgId id_in, std::uint16_t slot_in, std::size_t promotions_ma
       slot(slot_in),
       promotions_max(promotions_max_in),
       promotions(new std::atomic<const PromotionState*>[promotions_max_in]),
-      code_counts(new std::atomic<std::uint64_t>[promotions_max_in]) {
+      code_counts(new std::atomic<std::uint64_t>[promotions_max_in]),
+      code_count_lsns(new std::atomic<Lsn>[promotions_max_in]) {
   for (std::size_t i = 0; i < promotions_max; ++i) {
     promotions[i].store(nullptr, std::memory_order_relaxed);
     code_counts[i].store(0, std::memory_order_relaxed);
+    code_count_lsns[i].store(0, std::memory_order_relaxed);
   }
 }
 
@@ -298,12 +300,8 @@ Status Impl::commit(Op& op, Event& event, const ApplyHint& hint) {
 }
 
 void Impl::note_lsn(Lsn lsn) {
-  Lsn cur = last_lsn_.load(std::memory_order_relaxed);
-  while (cur < lsn && !last_lsn_.compare_exchange_weak(cur, lsn, std::memory_order_acq_rel)) {
-  }
-  cur = next_lsn_.load(std::memory_order_relaxed);
-  while (cur < lsn && !next_lsn_.compare_exchange_weak(cur, lsn, std::memory_order_acq_rel)) {
-  }
+  store_max(last_lsn_, lsn, std::memory_order_acq_rel);
+  store_max(next_lsn_, lsn, std::memory_order_acq_rel);
 }
 
 void Impl::set_last_lsn(Lsn lsn) {
@@ -362,14 +360,17 @@ void Impl::fill_code_view(CodeView& v, const OrgState& org, const CodeRecord& r,
   v.redemption_count = r.redemption_count;
 }
 
-PromotionView Impl::promotion_view(const OrgState& org, const PromotionState& p) const {
+PromotionView Impl::promotion_view(Op& op, const OrgState& org, const PromotionState& p) const {
   PromotionView v;
+  // The count first (acquire): an import's LSN is stored before its count grows, so a count
+  // that includes the import comes with an LSN at least the import's.
+  v.code_count = org.code_counts[p.number - 1].load(std::memory_order_acquire);
+  raise_lsn(op, std::max(p.lsn, org.code_count_lsns[p.number - 1].load(std::memory_order_acquire)));
   v.id = p.id;
   v.org = org.id;
   v.spec = p.spec;
   v.created_ms = p.created_ms;
   v.updated_ms = p.updated_ms;
-  v.code_count = org.code_counts[p.number - 1].load(std::memory_order_relaxed);
   return v;
 }
 

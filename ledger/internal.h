@@ -118,6 +118,10 @@ struct OrgState {
   std::mutex promo_mu;  // serialises promotion writes of this org
   std::unique_ptr<std::atomic<const PromotionState*>[]> promotions;  // [number - 1]
   std::unique_ptr<std::atomic<std::uint64_t>[]> code_counts;         // [number - 1]
+  // [number - 1]: the last import that changed code_counts. A read that shows the count
+  // waits for it to be durable like any state it reveals (probe 33: a count taken from an
+  // import the log then failed to write was answered, and lost at restart).
+  std::unique_ptr<std::atomic<Lsn>[]> code_count_lsns;
   std::atomic<std::uint32_t> promotion_count{0};
   std::vector<std::unique_ptr<const PromotionState>> versions;  // guarded by promo_mu
 
@@ -529,7 +533,9 @@ class Impl {
   Result<CodeView> code_result(const OrgState& org, const CodeRecord& r, std::uint64_t hash) const;
   void fill_code_view(CodeView& v, const OrgState& org, const CodeRecord& r,
                       std::uint64_t hash) const;
-  PromotionView promotion_view(const OrgState& org, const PromotionState& p) const;
+  // Raises op's visible LSN to every state the view shows: the promotion's version and the
+  // import behind its code count.
+  PromotionView promotion_view(Op& op, const OrgState& org, const PromotionState& p) const;
   EarnedView earned_view(const OrgState& org, CustomerId customer, const EarnedRecord& e) const;
   std::vector<RedemptionView> code_redemptions(OrgState& org, std::uint32_t shard_index,
                                                const CodeLookup& key, Lsn& seen_lsn);
@@ -600,6 +606,13 @@ inline bool code_expired(const CodeRecord& r, const PromotionState& p, TimeMs no
 inline bool code_active(const CodeRecord& r, const PromotionState& p) {
   return r.active != 0 && p.spec.active;
 }
+// Raises `a` to `lsn` unless it holds a later one already (writers on several threads).
+inline void store_max(std::atomic<Lsn>& a, Lsn lsn, std::memory_order order) {
+  Lsn cur = a.load(std::memory_order_relaxed);
+  while (cur < lsn && !a.compare_exchange_weak(cur, lsn, order)) {
+  }
+}
+
 inline void raise_lsn(Op& op, Lsn lsn) {
   if (lsn > op.visible_lsn) op.visible_lsn = lsn;
 }

@@ -71,8 +71,6 @@ bool name_taken(const OrgState& org, std::string_view name, std::uint32_t except
   return false;
 }
 
-void raise(Op& op, Lsn lsn) { op.visible_lsn = std::max(op.visible_lsn, lsn); }
-
 }  // namespace
 
 Result<PromotionView> Ledger::create_promotion(Op& op, const PromotionSpec& spec) {
@@ -94,7 +92,7 @@ Result<PromotionView> Ledger::create_promotion(Op& op, const PromotionSpec& spec
   body.id = detail::mint_promotion_id(op.now_ms, org->id, body.number);
   body.spec = spec;
   if (Status s = impl_->commit(op, ev); !s.ok()) return s;
-  return impl_->promotion_view(*org, *org->promotion(body.number));
+  return impl_->promotion_view(op, *org, *org->promotion(body.number));
 }
 
 Result<PromotionView> Ledger::update_promotion(Op& op, const ObjectId& id,
@@ -121,15 +119,14 @@ Result<PromotionView> Ledger::update_promotion(Op& op, const ObjectId& id,
   }
   Event ev{impl_->header(op), PromotionUpdated{id, spec}};
   if (Status s = impl_->commit(op, ev); !s.ok()) return s;
-  return impl_->promotion_view(*org, *org->find_promotion(id));
+  return impl_->promotion_view(op, *org, *org->find_promotion(id));
 }
 
 Result<PromotionView> Ledger::get_promotion(Op& op, const ObjectId& id) const {
   OrgState* org = impl_->find_org(op.org);
   const PromotionState* p = org != nullptr ? org->find_promotion(id) : nullptr;
   if (p == nullptr) return Status(ErrorCode::kNotFound, "promotion " + id.hex() + " not found");
-  raise(op, p->lsn);
-  return impl_->promotion_view(*org, *p);
+  return impl_->promotion_view(op, *org, *p);
 }
 
 Result<PromotionView> Ledger::get_promotion_by_number(Op& op, std::uint32_t number) const {
@@ -138,8 +135,7 @@ Result<PromotionView> Ledger::get_promotion_by_number(Op& op, std::uint32_t numb
   if (p == nullptr) {
     return Status(ErrorCode::kNotFound, "promotion number " + std::to_string(number) + " not found");
   }
-  raise(op, p->lsn);
-  return impl_->promotion_view(*org, *p);
+  return impl_->promotion_view(op, *org, *p);
 }
 
 std::vector<PromotionView> Ledger::list_promotions(Op& op) const {
@@ -149,8 +145,7 @@ std::vector<PromotionView> Ledger::list_promotions(Op& op) const {
   std::uint32_t n = org->promotion_count.load(std::memory_order_acquire);
   for (std::uint32_t i = 1; i <= n; ++i) {
     if (const PromotionState* p = org->promotion(i)) {
-      raise(op, p->lsn);
-      out.push_back(impl_->promotion_view(*org, *p));
+      out.push_back(impl_->promotion_view(op, *org, *p));
     }
   }
   return out;

@@ -449,5 +449,31 @@ TEST_F(LedgerTest, StorageFailureAbortsAndChangesNothing) {
   EXPECT_EQ(ledger_.state_hash(), before);
 }
 
+// A promotion's codeCount is state the answer reveals: every read of it waits for the import
+// behind the count, not only for the promotion's own record (probe 33: a count taken from an
+// import whose log write then failed was answered 200, and was gone after a restart).
+TEST_F(LedgerTest, PromotionReadsWaitForTheImportBehindTheirCodeCount) {
+  auto p = promotion("counted");
+  const Lsn created_lsn = ledger_.last_lsn();
+  import(p, {"COUNTA1", "COUNTA2"});
+  const Lsn import_lsn = ledger_.last_lsn();
+  ASSERT_GT(import_lsn, created_lsn);
+  Op by_id = op();
+  ASSERT_EQ(ledger_.get_promotion(by_id, p.id)->code_count, 2u);
+  EXPECT_EQ(by_id.visible_lsn, import_lsn);
+  Op by_number = op();
+  ASSERT_EQ(ledger_.get_promotion_by_number(by_number, 1)->code_count, 2u);
+  EXPECT_EQ(by_number.visible_lsn, import_lsn);
+  Op listed = op();
+  ASSERT_EQ(ledger_.list_promotions(listed).size(), 1u);
+  EXPECT_EQ(listed.visible_lsn, import_lsn);
+  // A promotion with no codes waits for its own record only.
+  auto empty = promotion("uncounted");
+  Op other = op();
+  ASSERT_EQ(ledger_.get_promotion(other, empty.id)->code_count, 0u);
+  EXPECT_EQ(other.visible_lsn, ledger_.last_lsn());
+  EXPECT_GT(other.visible_lsn, import_lsn);
+}
+
 }  // namespace
 }  // namespace codeledger::ledger::testing
