@@ -499,8 +499,9 @@ void WalWriter::stop_on_failure(const Status& cause) {
   fail(cause);
 }
 
-// Writes go on in the current segment; the rotation that needs the prepared file will fail
-// with this cause and make the log fail (a zero fill is not retried; docs/wal-format.md).
+// Writes go on in the current segment; the rotation that needs the prepared file fills it
+// again on the writer's thread, and only a second failure there fails the log
+// (SegmentPreallocator::take; docs/wal-format.md).
 void WalWriter::on_zero_fill_failed(const Status& cause) {
   {
     std::lock_guard lock(stats_mu_);
@@ -508,9 +509,9 @@ void WalWriter::on_zero_fill_failed(const Status& cause) {
   }
   if (!healthy()) return;  // the log has failed already and said why: "writes go on" is past
   log("zero fill of the next log segment (" + std::string(format::kPreparedSegmentName) +
-      ") failed: " + cause.message() + "; writes go on until the current segment is full, " +
-      "then the log fails and refuses writes until restart: free disk space and restart " +
-      "before that");
+      ") failed: " + cause.message() + "; writes go on in the current segment, and the " +
+      "rotation when it is full fills the file again: free disk space before then, or the " +
+      "log fails and refuses writes until restart");
 }
 
 void WalWriter::stop_preallocating() {

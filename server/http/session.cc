@@ -322,11 +322,13 @@ void Session::resume(bool durable) {
 }
 
 // The answer was computed from state the log failed to make durable: it must not be sent.
-// A read waits on the writes it saw too, so the text names no write.
+// A read waits on the writes it saw too, so the text names no write. The failure is sticky,
+// and the text says so: a write sent after it also lands here when it saw such state, and
+// "before ... was durable" alone read as if a retry might do (probe 33).
 void Session::reply_not_durable() {
   reply_ = envelope_error(parser_->get().target(), http::status::service_unavailable,
                           "storage unavailable: the log failed before the state this answer "
-                          "shows was durable");
+                          "shows was durable; writes are refused until restart");
 }
 
 void Session::on_handled() {

@@ -179,6 +179,10 @@ TEST(WriterLog, ABackgroundZeroFillFailureIsLoggedAndCountedWhenItHappens) {
   auto w = open_with_failed_background_fill(fs, lines, false);
   ASSERT_NE(w, nullptr);
   EXPECT_TRUE(eventually([&] { return lines.count("zero fill") == 1; }));
+  // Freeing space is enough (the rotation fills the file again): the line must not send the
+  // operator to restart (probe 33).
+  EXPECT_EQ(lines.count("rotation when it is full fills the file again: free disk space before then"), 1u);
+  EXPECT_EQ(lines.count("restart before"), 0u);
   EXPECT_TRUE(w->healthy()) << "records still go to the current segment";
   (void)w->close();
   EXPECT_EQ(lines.count("zero fill"), 1u);

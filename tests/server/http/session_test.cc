@@ -916,7 +916,7 @@ TEST(HttpDurability, AnswerIsReplacedBy503WhenTheLogFailsBeforeItsLsnIsDurable) 
   EXPECT_NE(r->body().find(R"("errors":[{"code":503)"), std::string::npos) << r->body();
   EXPECT_EQ(r->body().find("durable\":true"), std::string::npos);
   EXPECT_NE(r->body().find("storage unavailable: the log failed before the state this answer "
-                           "shows was durable"),
+                           "shows was durable; writes are refused until restart"),
             std::string::npos)
       << r->body();
 }
