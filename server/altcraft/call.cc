@@ -79,17 +79,17 @@ std::optional<Reply> Call::authenticate(Scope scope) {
           bearer_token(field_value(ctx_.request, http::field::authorization));
       if (!from_header.empty()) token = from_header;
     }
-    if (!token) {
-      return error_reply(format_, kTokenRequired, "API token required",
-                         http::status::unauthorized);
-    }
     if (ctx_.tokens == nullptr) {  // a wiring fault of the server, not the client's
       return error_reply(format_, static_cast<int>(ErrorCode::kInternal),
                          "token authentication is not available", http::status::internal_server_error);
     }
-    const std::optional<Caller> found = ctx_.tokens->authenticate_token(*token);
+    // A missing token goes through the authority too, as an empty one that never matches: it
+    // is a failed authentication, counted and limited per client address like a wrong one
+    // (probe 33 sent any number of anonymous bodies, never refused).
+    const std::optional<Caller> found = ctx_.tokens->authenticate_token(token.value_or(""));
     if (!found) {
-      return error_reply(format_, kTokenRequired, "API token is invalid or expired",
+      return error_reply(format_, kTokenRequired,
+                         token ? "API token is invalid or expired" : "API token required",
                          http::status::unauthorized);
     }
     caller_ = *found;

@@ -17,6 +17,27 @@ Reply with_header(Reply reply, std::string_view name, std::string value) {
 
 bool is_altcraft(std::string_view path) { return path.starts_with("/api/v1.1/"); }
 
+constexpr std::string_view kAuthFailuresRefused = "rate limit exceeded for authentication failures";
+
+// The 429 when the client's address is over its limit of failed authentications. Asked
+// before any credential is hashed: failed attempts must not buy CPU time.
+std::optional<Reply> refuse_failing_address(RateLimiter* limiter, const ClientAddress& client,
+                                            std::string_view path) {
+  if (limiter == nullptr) return std::nullopt;
+  const RateDecision d = limiter->check_address(client);
+  if (d.admitted) return std::nullopt;
+  return too_many_requests(path, d, kAuthFailuresRefused);
+}
+
+// Counts one failed authentication; the 429 when it takes the address over its limit.
+std::optional<Reply> count_auth_failure(RateLimiter* limiter, HttpMetrics* metrics,
+                                        const ClientAddress& client, std::string_view path) {
+  if (metrics != nullptr) metrics->auth_failure();
+  if (limiter == nullptr) return std::nullopt;
+  const RateDecision d = limiter->charge_failure(client);
+  if (d.admitted) return std::nullopt;
+  return too_many_requests(path, d, kAuthFailuresRefused);
+}
 
 // Resolves Altcraft body tokens for the handler and applies the same address and key limits
 // as the header path; the dispatcher turns a refusal into a 429 after the handler returns
@@ -28,24 +49,20 @@ class LimitingTokens final : public TokenAuthority {
       : auth_(auth), limiter_(limiter), metrics_(metrics), client_(client) {}
 
   std::optional<Caller> authenticate_token(std::string_view token) const override {
-    if (limiter_) {
-      if (RateDecision d = limiter_->check_address(client_); !d.admitted) {
-        return refuse(d, "authentication failures");
-      }
-    }
+    refusal = refuse_failing_address(limiter_, client_, refusal_path);
+    if (refusal) return std::nullopt;
     std::optional<Caller> caller = auth_.authenticate_token(token);
     if (!caller) {
-      if (metrics_) metrics_->auth_failure();
-      if (limiter_) {
-        if (RateDecision d = limiter_->charge_failure(client_); !d.admitted) {
-          return refuse(d, "authentication failures");
-        }
-      }
+      refusal = count_auth_failure(limiter_, metrics_, client_, refusal_path);
       return std::nullopt;
     }
     if (limiter_) {
       decision = limiter_->admit_key(caller->key_name);
-      if (!decision.admitted) return refuse(decision, "API key '" + caller->key_name + "'");
+      if (!decision.admitted) {
+        refusal = too_many_requests(refusal_path, decision,
+                                    "rate limit exceeded for API key '" + caller->key_name + "'");
+        return std::nullopt;
+      }
     }
     return caller;
   }
@@ -55,11 +72,6 @@ class LimitingTokens final : public TokenAuthority {
   std::string_view refusal_path;  // the request's path (outlives this object)
 
  private:
-  std::nullopt_t refuse(const RateDecision& d, const std::string& who) const {
-    refusal = too_many_requests(refusal_path, d, "rate limit exceeded for " + who);
-    return std::nullopt;
-  }
-
   const Auth& auth_;
   RateLimiter* limiter_;
   HttpMetrics* metrics_;
@@ -124,45 +136,24 @@ Reply Dispatcher::handle(const HttpRequest& request, RequestInfo& info) const {
 Reply Dispatcher::call_checking_credentials(const Endpoint& endpoint, const HttpRequest& request,
                                             const QueryParams& query, const PathParams& params,
                                             std::string_view path, const RequestInfo& info) const {
-  const std::string_view failures = "rate limit exceeded for authentication failures";
-  if (limiter_) {
-    if (RateDecision d = limiter_->check_address(info.client); !d.admitted) {
-      return too_many_requests(path, d, failures);
-    }
-  }
+  if (auto refused = refuse_failing_address(limiter_, info.client, path)) return std::move(*refused);
   const Caller nobody;
   RequestContext ctx{request, nobody, query, params, ledger_, clock_(), &auth_};
   Reply reply = endpoint.call(ctx);
   if (reply.status != http::status::unauthorized) return reply;
-  if (metrics_) metrics_->auth_failure();
-  if (limiter_) {
-    if (RateDecision d = limiter_->charge_failure(info.client); !d.admitted) {
-      return too_many_requests(path, d, failures);
-    }
-  }
+  if (auto refused = count_auth_failure(limiter_, metrics_, info.client, path)) return std::move(*refused);
   return reply;
 }
 
 std::optional<Reply> Dispatcher::authenticate(std::string_view authorization, std::string_view path,
                                               const RequestInfo& info, Caller& caller) const {
-  const ClientAddress& client = info.client;
-  // Refused before hashing anything: failed attempts must not buy CPU time.
-  if (limiter_) {
-    if (RateDecision d = limiter_->check_address(client); !d.admitted) {
-      return too_many_requests(path, d, "rate limit exceeded for authentication failures");
-    }
-  }
+  if (auto refused = refuse_failing_address(limiter_, info.client, path)) return refused;
   AuthResult auth = auth_.authenticate(authorization, info.auth_memo);
   if (auth.caller) {
     caller = std::move(*auth.caller);
     return std::nullopt;
   }
-  if (metrics_) metrics_->auth_failure();
-  if (limiter_) {
-    if (RateDecision d = limiter_->charge_failure(client); !d.admitted) {
-      return too_many_requests(path, d, "rate limit exceeded for authentication failures");
-    }
-  }
+  if (auto refused = count_auth_failure(limiter_, metrics_, info.client, path)) return refused;
   return with_header(envelope_error(path, http::status::unauthorized, auth.error),
                      "WWW-Authenticate", "Basic realm=\"codeledger\"");
 }
@@ -196,6 +187,12 @@ Reply Dispatcher::call(const Endpoint& endpoint, const HttpRequest& request, std
   }
   if (endpoint.checks_credentials) return call_checking_credentials(endpoint, request, query, params, path, info);
   if (endpoint.lane == Lane::kBackground && info.may_defer) {
+    // A body-token call is authenticated by its handler, on the background thread. An
+    // address already over its failure limit gets its 429 here, without a place in the
+    // background lane that bulk calls of real keys wait for (probe 33).
+    if (deferred) {
+      if (auto refused = refuse_failing_address(limiter_, info.client, path)) return std::move(*refused);
+    }
     info.deferred = true;
     info.admitted = RequestInfo::Admitted{std::move(caller), rate};
     return Reply{};

@@ -114,6 +114,29 @@ TEST_F(AltcraftSocketTest, AnotherOrganisationsTokenSeesNothingOfOrgA) {
   EXPECT_EQ(error_of(r.body()), 404) << r.body();
 }
 
+// A call with no credential at all (no Authorization header, no body token) is a failed
+// authentication like a wrong token: counted, and limited per client address (probe 33: it
+// was answered 401 without end and never counted).
+TEST(AltcraftSocketRateTest, CallsWithNoCredentialAreCountedAndLimitedPerAddress) {
+  TestServer srv(altcraft_routes());
+  HttpClient c = srv.client();
+  const std::string anonymous = R"({"loyalty_id":1,"code":"SOCK01"})";
+  int unauthorized = 0;
+  codeledger::testing::HttpResponse r;
+  for (int i = 0; i < 100; ++i) {
+    r = c.post(std::string(kBase) + "get", anonymous);
+    if (r.result_int() != 401) break;
+    EXPECT_NE(r.body().find("API token required"), std::string::npos) << r.body();
+    ++unauthorized;
+  }
+  EXPECT_EQ(unauthorized, 20) << "the auth-failure burst";
+  EXPECT_EQ(r.result_int(), 429) << r.body();
+  EXPECT_EQ(r["RateLimit-Policy"], "\"auth-failures\";q=60;w=60");
+  EXPECT_NE(r.body().find(R"("error":429)"), std::string::npos) << r.body();
+  const std::string metrics = c.get("/metrics").body();
+  EXPECT_NE(metrics.find("\ncodeledger_auth_failures_total 20\n"), std::string::npos) << metrics;
+}
+
 TEST(AltcraftSocketRateTest, BodyTokenOverTheKeysRateLimitIs429) {
   TestServer::Options options;
   options.tweak = [](server::Config& c) {

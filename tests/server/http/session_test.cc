@@ -576,6 +576,36 @@ TEST(HttpBackgroundLane, BulkCallsOverTheLimitAre503UntilTheLaneDrains) {
   EXPECT_EQ(status, 200);
 }
 
+// An Altcraft bulk call without an Authorization header is authenticated by its handler on
+// the background thread. From an address already over its failure limit it is refused on the
+// io thread with the 429 it would get there, not queued, and not answered 503 for a full lane
+// (probe 33).
+TEST(HttpBackgroundLane, AnAnonymousBulkCallFromAFailingAddressIs429NotQueued) {
+  long_route_state.reset();
+  std::vector<Route> routes = test_routes();
+  routes.push_back({http::verb::get, "/t/long", &long_route, Scope::kRead, server::Lane::kBackground});
+  routes.push_back({http::verb::get, "/api/v1.1/t-long", &long_route, Scope::kRead, server::Lane::kBackground});
+  TestServer::Options o;
+  o.tweak = [](server::Config& c) { c.limits.background_jobs_max = 1; };
+  TestServer srv(routes, o);
+  HttpClient slow = srv.client();
+  ASSERT_TRUE(slow.send_raw(get_line("/t/long")));
+  ASSERT_TRUE(long_route_state.wait_until_entered());
+  HttpClient other = srv.client();
+  EXPECT_EQ(other.get("/api/v1.1/t-long").result_int(), 503) << "the lane is full";
+  const Headers wrong = {{"Authorization", basic_auth(kAliceRw.name, "wrong")}};
+  int status = 401;
+  for (int i = 0; i < 100 && status == 401; ++i) status = other.get("/t/echo/a", wrong).result_int();
+  ASSERT_EQ(status, 429) << "the address is over its failure limit";
+  auto refused = other.get("/api/v1.1/t-long");
+  EXPECT_EQ(refused.result_int(), 429) << refused.body();
+  EXPECT_EQ(refused["RateLimit-Policy"], "\"auth-failures\";q=60;w=60");
+  const std::string metrics = srv.client().get("/metrics").body();
+  EXPECT_NE(metrics.find("\ncodeledger_http_background_refused_total 1\n"), std::string::npos) << metrics;
+  long_route_state.release();
+  EXPECT_TRUE(slow.read_response());
+}
+
 // A port already taken: start() throws, and the server still stops and destructs cleanly
 // (codeledgerd prints the error and exits instead of crashing).
 TEST(HttpServer, StartOnATakenPortThrowsAndTheServerStillStops) {
