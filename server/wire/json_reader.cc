@@ -68,12 +68,23 @@ std::optional<std::string_view> duplicate_key(const dom::object& obj) {
 
 namespace {
 
-// Duplicate keys and member counts, everywhere in the document. Depth is bounded by the
-// parser's max_depth, so the recursion is too.
-Status check_members(dom::element e, const JsonLimits& limits) {
+Status too_deep(const JsonLimits& limits) {
+  return Status(ErrorCode::kInvalidRequest, "JSON nested deeper than " +
+                                                std::to_string(limits.depth_max) +
+                                                " levels (depth_max)");
+}
+
+// Depth, duplicate keys and member counts, everywhere in the document; `depth` counts the
+// containers down to e, e included. The parser's max_depth bounds the recursion, but it
+// lets an empty innermost container one level past it (`[[[[[[[[]]]]]]]]` at 8: probe 33),
+// so the depth is checked here too.
+Status check_members(dom::element e, const JsonLimits& limits, std::size_t depth = 1) {
+  const bool container =
+      e.type() == dom::element_type::ARRAY || e.type() == dom::element_type::OBJECT;
+  if (container && depth > limits.depth_max) return too_deep(limits);
   if (e.type() == dom::element_type::ARRAY) {
     for (dom::element item : dom::array(e)) {
-      if (Status s = check_members(item, limits); !s.ok()) return s;
+      if (Status s = check_members(item, limits, depth + 1); !s.ok()) return s;
     }
     return Status::Ok();
   }
@@ -90,7 +101,7 @@ Status check_members(dom::element e, const JsonLimits& limits) {
   }
   for (auto [key, value] : obj) {
     (void)key;
-    if (Status s = check_members(value, limits); !s.ok()) return s;
+    if (Status s = check_members(value, limits, depth + 1); !s.ok()) return s;
   }
   return Status::Ok();
 }
@@ -113,11 +124,7 @@ Result<dom::element> parse_json(std::string_view body, const JsonLimits& limits)
   padded.resize(body.size() + simdjson::SIMDJSON_PADDING);
   dom::element root;
   const auto err = parser.parse(padded.data(), body.size(), false).get(root);
-  if (err == simdjson::DEPTH_ERROR) {
-    return Status(ErrorCode::kInvalidRequest, "JSON nested deeper than " +
-                                                  std::to_string(limits.depth_max) +
-                                                  " levels (depth_max)");
-  }
+  if (err == simdjson::DEPTH_ERROR) return too_deep(limits);
   if (err == simdjson::EMPTY) {
     return Status(ErrorCode::kInvalidRequest, "request body is empty: a JSON document is required");
   }

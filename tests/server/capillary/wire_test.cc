@@ -292,6 +292,21 @@ TEST(JsonReader, NestingBeyondDepthMaxIsRejected) {
   EXPECT_TRUE(parse_json("[[[[[[1]]]]]]").ok());  // default limit is per call
 }
 
+// simdjson does not count an empty container as a level: the limit must hold for them too.
+TEST(JsonReader, AnEmptyInnermostContainerCountsAsALevel) {
+  JsonLimits limits;
+  limits.depth_max = 4;
+  EXPECT_TRUE(parse_json("[[[[]]]]", limits).ok());  // 4 levels
+  EXPECT_TRUE(parse_json(R"({"a":{"b":{"c":{}}}})", limits).ok());
+  for (const char* body : {"[[[[[]]]]]", R"({"a":{"b":{"c":{"d":{}}}}})", R"({"a":[{"b":[[]]}]})"}) {
+    auto r = parse_json(body, limits);
+    ASSERT_FALSE(r.ok()) << body;
+    EXPECT_NE(r.status().message().find("nested deeper than 4 levels (depth_max)"), std::string::npos)
+        << body << ": " << r.status().message();
+  }
+  EXPECT_FALSE(parse_json(R"({"x":[[[[[[[[]]]]]]]]})").ok()) << "9 levels at the default 8";
+}
+
 TEST(JsonReader, TooManyMembersAreRejected) {
   JsonLimits limits;
   limits.object_members_max = 2;
