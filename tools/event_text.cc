@@ -34,6 +34,7 @@ void add_spec(std::vector<Field>& f, const ledger::PromotionSpec& s) {
   f.push_back(unum_field("per_code_redemptions_max", s.per_code_redemptions_max));
   f.push_back(unum_field("per_customer_redemptions_max", s.per_customer_redemptions_max));
   f.push_back(unum_field("per_customer_earns_max", s.per_customer_earns_max));
+  f.push_back(num_field("earn_validity_ms", s.earn_validity_ms));
 }
 
 Field items_field(const std::vector<ledger::RedemptionItem>& items) {

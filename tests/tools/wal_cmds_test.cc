@@ -29,6 +29,13 @@ TEST(WalDump, ShowsEveryEventWithKeyDialectAndFields) {
             std::string::npos)
       << lines[2];
   EXPECT_EQ(count_containing(lines, "altcraft  code_unlinked"), 1u);
+  // Every field of the promotion's spec, earnValidityMs too (probe 33: an update of it alone
+  // showed no change in the audit dump).
+  EXPECT_NE(lines[0].find(" per_customer_earns_max=0 earn_validity_ms=0"), std::string::npos)
+      << lines[0];
+  auto json = run_ledgerctl({"wal", "dump", "--json", "--to-lsn", "1", "--data-dir", h.data_dir()});
+  EXPECT_NE(json.out.find("\"per_customer_earns_max\":0,\"earn_validity_ms\":0"), std::string::npos)
+      << json.out;
 }
 
 TEST(WalDump, JsonLinesCarryHeaderAndBody) {
