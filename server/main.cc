@@ -4,6 +4,7 @@
 // none ends the process by its default action during recovery or the stop.
 #include <boost/system/system_error.hpp>
 
+#include <csignal>
 #include <functional>
 #include <iostream>
 #include <string>
@@ -163,13 +164,15 @@ int serve(const server::Config& config, store::Store& store, ReloadSource reload
     report_listen_error(config, e);
     return kExitRuntime;
   }
+  // Signals act as "while serving" from the moment requests are answered, not after the
+  // lines below: stdout may be a slow or stuck pipe, and a SIGHUP or SIGTERM meanwhile must
+  // not be taken for one that came during start-up (probe 33).
+  signals.serving([&srv] { reload_on_sighup(srv); });
   const std::string base = "http://" + host_port(config, port);
   std::cout << "codeledgerd listening on " << base << " (" << srv.threads() << " threads, data_dir "
             << config.data_dir << ", durability " << wal::to_string(config.durability) << ")\n";
   if (config.demo) print_demo_help(base, issuable_id);
   std::cout.flush();
-
-  signals.serving([&srv] { reload_on_sighup(srv); });
   signals.wait_for_stop();  // the signal thread logs it
   srv.stop();
   return 0;
@@ -220,6 +223,13 @@ int run(server::Config config, ReloadSource reload, server::ProcessSignals& sign
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A reader of stdout or stderr that goes away (`codeledgerd | head -1`) must not end the
+  // server, mid-recovery or mid-stop, with no word: a failed write is an error the streams
+  // note and the server goes on (probe 33). Sockets send with MSG_NOSIGNAL anyway.
+  std::signal(SIGPIPE, SIG_IGN);
+  // The signal thread logs to stderr while this thread writes stdout: tied, every log line
+  // would flush stdout from that thread, racing this one and blocking on a stuck pipe.
+  std::cerr.tie(nullptr);
   // First, before any thread starts: every thread inherits the blocked signals.
   server::ProcessSignals signals;
   auto cli = server::parse_command_line(argc, argv);

@@ -185,7 +185,7 @@ Each flag may be given once, as --flag value or --flag=value.
 Environment (applied over the config file; flags apply over the environment; unset or
 empty variables are ignored):
   CODELEDGER_CONFIG                  config file when --config is not given
-  CODELEDGER_LISTEN                  HOST:PORT, as --listen
+  CODELEDGER_LISTEN                  IP:PORT, as --listen
   CODELEDGER_DATA_DIR                as --data-dir
   CODELEDGER_THREADS                 as --threads
   CODELEDGER_DURABILITY              sync, async or none, as --durability
@@ -193,10 +193,11 @@ empty variables are ignored):
                                      (config "access_log": {"sample_rate": 0.0}, default off)
 
 Signals: SIGTERM/SIGINT stop gracefully (stop accepting, finish in-flight requests, final
-fsync and snapshot); during start-up they stop it before it serves, once a recovery in
-progress has finished; a second one during the stop is logged and changes nothing. SIGHUP
+fsync and snapshot); during start-up they stop it before it serves (a log replay stops at
+its next batch of 512 records); a second one during the stop is logged and changes nothing. SIGHUP
 reloads API keys and rate limits from the config file without dropping connections (as POST
-/admin/reload); before serving it is logged and ignored. Signal messages go to stderr. Every
+/admin/reload); before serving it is logged and ignored. Signal messages go to stderr.
+SIGPIPE is ignored: a reader of stdout or stderr that goes away does not end the server. Every
 config field, limit and metric is in docs/operations.md.
 
 Exit codes: 0 clean shutdown (SIGTERM/SIGINT, also during start-up), 1 runtime failure,

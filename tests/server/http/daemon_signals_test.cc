@@ -6,7 +6,11 @@
 // A recovery long enough to signal into: a data directory whose log holds the demo plus
 // kRecoveryCodes generated codes and no snapshot, built once in process and copied per test.
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -73,6 +77,7 @@ class Child {
   std::string out() const { return read_file(out_); }
   std::string err() const { return read_file(err_); }
   void signal(int signo) const { ::kill(pid_, signo); }
+  bool running() { return !exited(); }
 
   // Until `text` shows in stdout (or stderr); false when the child exits first or on timeout.
   bool wait_for_output(std::string_view text, bool in_stderr = false) {
@@ -146,6 +151,65 @@ class DaemonSignals : public ::testing::Test {
   static inline fs::path root_;
   fs::path dir_;
 };
+
+// A loopback port free at the time of asking (bound to port 0, then released).
+std::uint16_t free_loopback_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  EXPECT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+bool accepts_connections(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// stdout a pipe whose reader leaves during recovery (`codeledgerd | head -1`): the server
+// must not die of SIGPIPE at its next line, silently (probe 33: exit 141); it recovers,
+// serves, and stops cleanly on SIGTERM, logged as a stop while serving.
+TEST_F(DaemonSignals, AStdoutReaderThatLeavesDoesNotEndTheServer) {
+  const fs::path fifo = dir_ / "out.txt";  // Child's stdout
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  // O_CLOEXEC: the child must not inherit a read end, or the pipe never loses its reader.
+  const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(reader, 0);
+  const std::uint16_t port = free_loopback_port();
+  Child child(dir_, {"--listen", "127.0.0.1:" + std::to_string(port), "--data-dir",
+                     (dir_ / "data").string(), "--durability", "none"});
+  ASSERT_TRUE(child.started());
+  std::string seen;
+  for (const auto deadline = Clock::now() + kTimeout;
+       seen.find("recovering") == std::string::npos && Clock::now() < deadline;) {
+    char buf[256];
+    const ssize_t n = ::read(reader, buf, sizeof buf);
+    if (n > 0) seen.append(buf, static_cast<std::size_t>(n));
+    else std::this_thread::sleep_for(2ms);
+  }
+  ASSERT_NE(seen.find("recovering"), std::string::npos) << seen;
+  ::close(reader);  // the reader leaves while the log replays
+  bool serving = false;
+  for (const auto deadline = Clock::now() + kTimeout; !serving && Clock::now() < deadline;) {
+    if (!child.running()) break;
+    serving = accepts_connections(port);
+    if (!serving) std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_TRUE(serving) << "ended before serving: " << child.err();
+  child.signal(SIGTERM);
+  EXPECT_TRUE(exited_cleanly(child.wait_exit())) << child.err();
+  EXPECT_NE(child.err().find("SIGTERM: stopping"), std::string::npos) << child.err();
+}
 
 TEST_F(DaemonSignals, SighupDuringRecoveryIsLoggedAndIgnored) {
   Child d(dir_, demo_args());
