@@ -30,11 +30,17 @@ std::uint64_t access_log_threshold(double sample_rate) {
 
 namespace {
 
-void append_clean(std::string& out, std::string_view text) {
-  // Control bytes would let a client forge log lines.
+// One field of the line. Control bytes would let a client forge log lines, spaces would
+// shift the fields, and bytes past ASCII are not text a log reader can trust (probe 33); an
+// empty field would shift the fields too.
+void append_field(std::string& out, std::string_view text) {
+  if (text.empty()) {
+    out += '-';
+    return;
+  }
   for (char c : text) {
     const auto u = static_cast<unsigned char>(c);
-    out += (u < 0x20 || u == 0x7f || c == ' ') ? '?' : c;
+    out += (u <= 0x20 || u >= 0x7f) ? '?' : c;
   }
 }
 
@@ -54,8 +60,9 @@ void append_time(std::string& out) {
 
 }  // namespace
 
-void write_access_log(const ClientAddress& client, const HttpRequest& request, unsigned status,
-                      std::size_t bytes_written, std::int64_t latency_ns) {
+std::string access_log_line(const ClientAddress& client, std::string_view method,
+                            std::string_view target, unsigned status, std::size_t bytes_written,
+                            std::int64_t latency_ns) {
   namespace ip = boost::asio::ip;
   std::string line = "access ";
   append_time(line);
@@ -63,14 +70,20 @@ void write_access_log(const ClientAddress& client, const HttpRequest& request, u
   const ip::address_v6 v6(client);
   line += v6.is_v4_mapped() ? ip::make_address_v4(ip::v4_mapped, v6).to_string() : v6.to_string();
   line += ' ';
-  append_clean(line, request.method_string());
+  append_field(line, method);
   line += ' ';
-  const std::string_view target = request.target();
   const auto q = target.find('?');
-  append_clean(line, target.substr(0, q));
+  append_field(line, target.substr(0, q));
   if (q != std::string_view::npos) line += "?...";
   line += ' ' + std::to_string(status) + ' ' + std::to_string(bytes_written) + "B " +
           std::to_string(latency_ns / 1000) + "us\n";
+  return line;
+}
+
+void write_access_log(const ClientAddress& client, const HttpRequest& request, unsigned status,
+                      std::size_t bytes_written, std::int64_t latency_ns) {
+  const std::string line = access_log_line(client, request.method_string(), request.target(),
+                                           status, bytes_written, latency_ns);
   // One write: lines stay whole. A failed or short log write is not worth failing a request.
   [[maybe_unused]] const ssize_t n = ::write(STDERR_FILENO, line.data(), line.size());
 }

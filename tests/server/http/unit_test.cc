@@ -10,6 +10,7 @@
 
 #include <boost/beast/http/parser.hpp>
 
+#include "server/http/access_log.h"
 #include "server/http/answer_body.h"
 #include "server/http/errors.h"
 #include "server/http/head_screen.h"
@@ -535,6 +536,43 @@ TEST(ResponseHead, NoContentCarriesNoLength) {
   EXPECT_FALSE(status_has_body(http::status::not_modified));
   EXPECT_FALSE(status_has_body(http::status::continue_));
   EXPECT_TRUE(status_has_body(http::status::ok));
+}
+
+// The access log's line keeps its fields ("access", time, client, method, path, status,
+// bytes, microseconds) whatever the client sent: a request refused before its method and
+// path were parsed (a 431) shows "-" for them, and bytes that are not printable ASCII show
+// as '?' (probe 33: empty fields shifted the rest; raw high bytes were logged as they came).
+std::vector<std::string> access_fields(std::string_view method, std::string_view target) {
+  const ClientAddress v4_mapped{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1};
+  const std::string line = access_log_line(v4_mapped, method, target, 431, 263, 412'000);
+  EXPECT_EQ(line.back(), '\n');
+  std::vector<std::string> fields;
+  std::size_t at = 0;
+  for (std::size_t space; (space = line.find(' ', at)) != std::string::npos; at = space + 1) {
+    fields.push_back(line.substr(at, space - at));
+  }
+  fields.push_back(line.substr(at, line.size() - 1 - at));
+  return fields;
+}
+
+TEST(AccessLog, EveryLineHasItsEightFields) {
+  auto f = access_fields("POST", "/api_gateway/v1/promotions/code/link");
+  ASSERT_EQ(f.size(), 8u);
+  EXPECT_EQ(f[0], "access");
+  EXPECT_EQ(f[2], "127.0.0.1");
+  EXPECT_EQ(f[3], "POST");
+  EXPECT_EQ(f[4], "/api_gateway/v1/promotions/code/link");
+  EXPECT_EQ(f[5], "431");
+  EXPECT_EQ(f[6], "263B");
+  EXPECT_EQ(f[7], "412us");
+  auto empty = access_fields("", "");
+  ASSERT_EQ(empty.size(), 8u);
+  EXPECT_EQ(empty[3], "-");
+  EXPECT_EQ(empty[4], "-");
+  auto hostile = access_fields("G\x01T", "/a b\r\n\x80\xff/c?codes=SECRET");
+  ASSERT_EQ(hostile.size(), 8u);
+  EXPECT_EQ(hostile[3], "G?T");
+  EXPECT_EQ(hostile[4], "/a?b" + std::string(4, '?') + "/c?...") << "the query is never logged";
 }
 
 }  // namespace
