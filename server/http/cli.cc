@@ -232,9 +232,12 @@ Status apply_environment(const EnvLookup& env, Config& config) {
     config.durability = *mode;
   }
   if (auto v = env("CODELEDGER_ACCESS_LOG_SAMPLE_RATE")) {
-    char* end = nullptr;
-    const double rate = std::strtod(v->c_str(), &end);
-    if (end != v->c_str() + v->size() || !(rate >= 0 && rate <= 1)) {
+    // from_chars, not strtod: decimal text only, as the config file takes (strtod let
+    // " 0.5" and the hex float "0x0.8" through; probe 33).
+    double rate = -1;
+    const char* end = v->data() + v->size();
+    const auto parsed = std::from_chars(v->data(), end, rate);
+    if (parsed.ec != std::errc() || parsed.ptr != end || !(rate >= 0 && rate <= 1)) {
       return bad_flag("CODELEDGER_ACCESS_LOG_SAMPLE_RATE", "expected a number from 0 to 1");
     }
     config.access_log_sample_rate = rate;

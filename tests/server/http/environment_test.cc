@@ -72,6 +72,18 @@ TEST(ConfigSources, BadEnvironmentValuesAreNamed) {
     ASSERT_FALSE(c.ok()) << name;
     EXPECT_NE(c.status().message().find(name), std::string::npos) << c.status().message();
   }
+  // Decimal text only, as the config file takes it (probe 33: strtod let these through).
+  for (const std::string rate : {"0x0.8", " 0.5", "0.5 ", "+0.5", "nan", ""}) {
+    auto c = resolve_config(cli, fake_env({{"CODELEDGER_ACCESS_LOG_SAMPLE_RATE", rate}}));
+    if (rate.empty()) {
+      EXPECT_TRUE(c.ok()) << "an empty variable is ignored";
+      continue;
+    }
+    EXPECT_FALSE(c.ok()) << "'" << rate << "'";
+  }
+  auto decimal = resolve_config(cli, fake_env({{"CODELEDGER_ACCESS_LOG_SAMPLE_RATE", "0.25"}}));
+  ASSERT_TRUE(decimal.ok()) << decimal.status().message();
+  EXPECT_DOUBLE_EQ(decimal->access_log_sample_rate, 0.25);
 }
 
 TEST(ConfigSources, FrontDoorFieldsAreValidated) {

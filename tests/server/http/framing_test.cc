@@ -257,6 +257,18 @@ TEST(HttpFraming, NoContinueIsSentWhenTheBodyHasComeOrTheClientIsHttp10) {
   EXPECT_EQ(r->body(), R"({"bytes":3})");
 }
 
+// The length's text as the client wrote it, leading zeros and all, frames the body.
+TEST(HttpFraming, AContentLengthWithLeadingZerosFramesTheBody) {
+  TestServer srv(framing_routes());
+  HttpClient c = srv.client();
+  ASSERT_TRUE(c.send_raw("POST /t/write HTTP/1.1\r\n" + auth_line() +
+                         "Content-Length: 0000000000000000003\r\n\r\nabc"));
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 200) << r->body();
+  EXPECT_EQ(r->body(), R"({"bytes":3})");
+}
+
 TEST(HttpFraming, AnUnknownExpectationIs417AndCloses) {
   TestServer srv(framing_routes());
   for (std::string_view expect : {"Expect: 200-ok\r\n", "Expect: 100-continue, x\r\n",
@@ -267,6 +279,7 @@ TEST(HttpFraming, AnUnknownExpectationIs417AndCloses) {
     auto r = c.read_response();
     ASSERT_TRUE(r);
     EXPECT_EQ(r->result_int(), 417) << r->body();
+    EXPECT_NE(r->body().find(R"("errors":[{"code":417)"), std::string::npos) << r->body();
     EXPECT_FALSE(r->keep_alive());
     EXPECT_TRUE(c.closed_by_peer());
   }

@@ -337,6 +337,15 @@ TEST(SmugglingScreen, DuplicateOrMalformedContentLengthIsRejected) {
   EXPECT_NE(screen_request_head("POST /x HTTP/1.1\r\nContent-Length: +5\r\n\r\n"), "");
   EXPECT_NE(screen_request_head("POST /x HTTP/1.1\r\nContent-Length: 0x10\r\n\r\n"), "");
   EXPECT_NE(screen_request_head("POST /x HTTP/1.1\r\nContent-Length:\r\n\r\n"), "");
+  EXPECT_NE(screen_request_head("POST /x HTTP/1.1\r\nContent-Length: 1234567890123456789\r\n\r\n"), "")
+      << "19 significant digits";
+}
+
+// Leading zeros are digits like any other (1*DIGIT); only the significant ones are bounded.
+TEST(SmugglingScreen, AContentLengthWithLeadingZerosIsPlain) {
+  EXPECT_EQ(screen_request_head("POST /x HTTP/1.1\r\nContent-Length: 0000000000000000001\r\n\r\n"), "");
+  EXPECT_EQ(screen_request_head("POST /x HTTP/1.1\r\nContent-Length: 00000000000000000000\r\n\r\n"), "");
+  EXPECT_EQ(screen_request_head("POST /x HTTP/1.1\r\nContent-Length: 000123456789012345678\r\n\r\n"), "");
 }
 
 // Two credentials could be read as two callers: this server reads the first, a proxy in
