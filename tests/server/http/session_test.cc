@@ -416,8 +416,27 @@ TEST(HttpSession, ConnectionsOverTheLimitGet503AndClose) {
   auto r = c.read_response();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->result_int(), 503);
+  EXPECT_EQ((*r)[http::field::retry_after], "1");
+  EXPECT_NE(r->body().find(R"("errors":[{"code":503)"), std::string::npos) << r->body();
   EXPECT_TRUE(c.closed_by_peer());
   EXPECT_EQ(srv.server().connections(), 2u);
+}
+
+// Two Authorization fields could be read as two callers (a proxy in front may check the one
+// this server does not use): 400 and the connection closed, before any handler runs.
+TEST(HttpSession, TwoAuthorizationFieldsAre400AndClose) {
+  TestServer srv(test_routes());
+  HttpClient c = srv.client();
+  const auto alice = TestServer::auth_headers(kAliceRw).front();
+  const auto bob = TestServer::auth_headers(kBobRw).front();
+  ASSERT_TRUE(c.send_raw("GET /t/echo/a HTTP/1.1\r\n" + alice.first + ": " + alice.second +
+                         "\r\n" + bob.first + ": " + bob.second + "\r\n\r\n"));
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 400);
+  EXPECT_NE(r->body().find("more than one Authorization"), std::string::npos) << r->body();
+  EXPECT_FALSE(r->keep_alive());
+  EXPECT_TRUE(c.closed_by_peer());
 }
 
 // Acknowledges at once, and keeps count of what the io threads say about their work
