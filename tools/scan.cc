@@ -32,7 +32,8 @@ std::optional<std::string> why_ignored(std::string_view name) {
     if (wal::parse_segment_name(name)) return std::nullopt;
     if (const auto from = wal::set_aside_original(name, f::kDroppedSuffix);
         from && wal::parse_segment_name(*from)) {
-      return "set aside by point-in-time recovery, not part of the log";
+      return "set aside by recovery (a point-in-time cut, or a torn segment header after a "
+             "crash during rotation), not part of the log";
     }
     return "not a segment name (wal-<16 lowercase hex digits>.log)";
   }

@@ -52,10 +52,10 @@ TEST_F(StrayFiles, EveryDataDirCommandNotesEachLookalikeOnceAndStillSucceeds) {
                          "digits>.snap)"),
               std::string::npos)
         << cmd[0] << ": " << r.err;
-    EXPECT_NE(r.err.find("wal-0000000000000039.log.dropped: set aside by point-in-time recovery"),
+    EXPECT_NE(r.err.find("wal-0000000000000039.log.dropped: set aside by recovery (a point-in-time cut"),
               std::string::npos)
         << cmd[0] << ": " << r.err;
-    EXPECT_NE(r.err.find("wal-0000000000000039.log.dropped.1: set aside by point-in-time recovery"),
+    EXPECT_NE(r.err.find("wal-0000000000000039.log.dropped.1: set aside by recovery (a point-in-time cut"),
               std::string::npos)
         << cmd[0] << ": " << r.err;
     EXPECT_NE(r.err.find("snap-0000000000000039.snap.corrupt: a snapshot that failed its checks"),
