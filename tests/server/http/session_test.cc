@@ -552,18 +552,32 @@ TEST(HttpBackgroundLane, ALongHandlerDoesNotHoldItsIoThread) {
 // limits.background_jobs_max bounds the bulk calls queued or running: the next one is answered
 // 503 with Retry-After before its handler runs, and once the lane drains bulk calls are
 // served again.
-TEST(HttpBackgroundLane, BulkCallsOverTheLimitAre503UntilTheLaneDrains) {
+// The test routes plus a background call on each dialect's paths, with room for one
+// background job; long_route_state starts afresh.
+std::vector<Route> routes_with_long_calls() {
   long_route_state.reset();
   std::vector<Route> routes = test_routes();
   routes.push_back({http::verb::get, "/t/long", &long_route, Scope::kRead, server::Lane::kBackground});
   routes.push_back({http::verb::get, "/api/v1.1/t-long", &long_route, Scope::kRead, server::Lane::kBackground});
+  return routes;
+}
+
+TestServer::Options one_background_job() {
   TestServer::Options o;
   o.tweak = [](server::Config& c) { c.limits.background_jobs_max = 1; };
-  TestServer srv(routes, o);
+  return o;
+}
 
-  HttpClient slow = srv.client();
+// Sends a long call on `slow` and waits until its handler holds the lane.
+void hold_the_lane(HttpClient& slow) {
   ASSERT_TRUE(slow.send_raw(get_line("/t/long")));
   ASSERT_TRUE(long_route_state.wait_until_entered());
+}
+
+TEST(HttpBackgroundLane, BulkCallsOverTheLimitAre503UntilTheLaneDrains) {
+  TestServer srv(routes_with_long_calls(), one_background_job());
+  HttpClient slow = srv.client();
+  hold_the_lane(slow);
   HttpClient other = srv.client();
   other.set_default_headers(TestServer::auth_headers(kAliceRw));
   auto refused = other.get("/t/long");
@@ -600,16 +614,9 @@ TEST(HttpBackgroundLane, BulkCallsOverTheLimitAre503UntilTheLaneDrains) {
 // io thread with the 429 it would get there, not queued, and not answered 503 for a full lane
 // (probe 33).
 TEST(HttpBackgroundLane, AnAnonymousBulkCallFromAFailingAddressIs429NotQueued) {
-  long_route_state.reset();
-  std::vector<Route> routes = test_routes();
-  routes.push_back({http::verb::get, "/t/long", &long_route, Scope::kRead, server::Lane::kBackground});
-  routes.push_back({http::verb::get, "/api/v1.1/t-long", &long_route, Scope::kRead, server::Lane::kBackground});
-  TestServer::Options o;
-  o.tweak = [](server::Config& c) { c.limits.background_jobs_max = 1; };
-  TestServer srv(routes, o);
+  TestServer srv(routes_with_long_calls(), one_background_job());
   HttpClient slow = srv.client();
-  ASSERT_TRUE(slow.send_raw(get_line("/t/long")));
-  ASSERT_TRUE(long_route_state.wait_until_entered());
+  hold_the_lane(slow);
   HttpClient other = srv.client();
   EXPECT_EQ(other.get("/api/v1.1/t-long").result_int(), 503) << "the lane is full";
   const Headers wrong = {{"Authorization", basic_auth(kAliceRw.name, "wrong")}};
