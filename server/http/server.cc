@@ -3,7 +3,10 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdio>
 
 #include "server/http/access_log.h"
 #include "server/http/background_lane.h"
@@ -24,6 +27,18 @@ std::string reload_answer(const std::vector<std::string>& needs_restart) {
   for (const std::string& field : needs_restart) w.value(field);
   w.end_array().end_object().end_object();
   return body;
+}
+
+// The process's resident memory (RSS), from /proc/self/statm; 0 where that cannot be read.
+// The ledger lives in memory and nothing caps it but the machine, so operators watch this.
+std::uint64_t resident_memory_bytes() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) return 0;
+  unsigned long long total_pages = 0, resident_pages = 0;
+  const int read = std::fscanf(f, "%llu %llu", &total_pages, &resident_pages);
+  std::fclose(f);
+  if (read != 2) return 0;
+  return resident_pages * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
 }
 
 // io_context::run(), but the gate hears whenever the thread has no ready handler left and is
@@ -282,10 +297,16 @@ void Server::append_metrics(std::string& out) const {
     }
   };
   per_org("codeledger_ledger_codes", "Promotion codes, by organisation.", &ledger::OrgStats::codes);
-  per_org("codeledger_ledger_customers", "Customers, by organisation.", &ledger::OrgStats::customers);
+  per_org("codeledger_ledger_customers",
+          "Customers with a ledger record (a redemption, an earned promotion or a profile), by "
+          "organisation.",
+          &ledger::OrgStats::customers);
   per_org("codeledger_ledger_promotions", "Promotions, by organisation.", &ledger::OrgStats::promotions);
   per_org("codeledger_ledger_redemptions", "Redemptions, by organisation.",
           &ledger::OrgStats::redemptions);
+  prom::family(out, "process_resident_memory_bytes", "gauge",
+               "Resident memory of the process (the ledger is in memory; see operations.md, Memory).");
+  prom::sample(out, "process_resident_memory_bytes", "", resident_memory_bytes());
   for (const MetricsSource* source : hooks_.metrics_sources) source->append_metrics(out);
 }
 

@@ -3,6 +3,9 @@
 // ledger figures) and the store's families (WAL fsync latency and batch-size histograms,
 // durable LSN, snapshot age in seconds, ledger prefault fills) rendered from a real store.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
 
 #include <atomic>
 #include <chrono>
@@ -59,6 +62,14 @@ TEST(Metrics, HttpFamiliesCountRoutesStatusesAuthFailuresAndRateLimits) {
   EXPECT_EQ(sample_value(m, R"(codeledger_rate_limited_requests_total{key="alice-rw"})"), 1);
   EXPECT_EQ(sample_value(m, "codeledger_http_connections_open"), 1);
   EXPECT_EQ(sample_value(m, R"(codeledger_ledger_codes{org="7001"})"), 0);
+  // The test server runs in this process: its resident memory is ours, read the same way.
+  std::ifstream statm("/proc/self/statm");
+  double total_pages = 0, resident_pages = 0;
+  statm >> total_pages >> resident_pages;
+  const double ours = resident_pages * static_cast<double>(::sysconf(_SC_PAGESIZE));
+  const double reported = sample_value(m, "process_resident_memory_bytes");
+  EXPECT_GT(reported, 1 << 20);
+  EXPECT_NEAR(reported, ours, ours * 0.25);
 }
 
 // Every status the server answers with has its own label; "other" is for none of them
