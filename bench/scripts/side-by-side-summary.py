@@ -10,7 +10,10 @@ verdict, without the ratios and targets of runs that were not made; exits 1 unle
 zero errors, zero double redemptions and zero lost acks.
 --html FILE: also writes the summary as a page with a bar chart per scenario (the median
 requests a second and p99 of every target; side_by_side_chart.py).
-RESULTS holds one line per run: NAME RESULT k=v ... (ledger-load's RESULT line). With
+RESULTS holds one line per run: NAME RESULT k=v ... (ledger-load's RESULT line, with
+load_exit=N, ledger-load's exit status, when side-by-side.sh added it). A run that failed
+(no figures) or had errors judges nothing: every ratio and target that takes it says "not
+judged" and names it with its error count, and the script exits 1. With
 --rounds N the closed-loop runs are named NAME-rK (round K); a ratio is then taken within
 each round (codeledgerd against the ceiling or Redis of the same round, minutes apart on
 this noisy machine) and a target is judged on the median of the rounds' ratios; from four
@@ -53,14 +56,50 @@ def number(kv, key):
         return None
 
 
+def base_and_round(name):
+    """("ceiling-link", 3) for ceiling-link-r3; a name without -rK is round 1."""
+    m = ROUND.match(name)
+    return (m.group(1), int(m.group(2))) if m else (name, 1)
+
+
+def trouble(kv):
+    """Why a run's figures judge nothing, or None when they may: it failed (ledger-load gave no
+    RESULT line, or exited for another reason than what its counts show) or had errors.
+    Double redemptions and lost acks are not trouble here: they are what the peak sale's
+    verdict judges, and ledger-load's exit 1 for them is explained by its counts."""
+    errors = number(kv, "errors")
+    if kv.get("failed") == "1" or number(kv, "rps") is None or errors is None:
+        return "failed, no figures"
+    if errors > 0:
+        return "%d errors" % errors
+    status = kv.get("load_exit", "0")
+    wrong = any((number(kv, k) or 0) > 0 for k in ("double_redemptions", "lost_acks"))
+    if status != "0" and not (status == "1" and wrong):
+        return "ledger-load exited %s" % status
+    return None
+
+
+def troubled(rows, *bases):
+    """"NAME (REASON)" for each run of these bases (any round) whose figures judge nothing."""
+    out = []
+    for name, kv in rows.items():
+        why = trouble(kv)
+        if why and base_and_round(name)[0] in bases:
+            out.append("%s (%s)" % (name, why))
+    return out
+
+
+def not_judged_because(runs):
+    return "not judged: " + ", ".join(runs)
+
+
 def by_round(rows, base, key="rps"):
-    """{round: value} of the runs named base (round 1) or base-rK."""
+    """{round: value} of the clean runs named base (round 1) or base-rK."""
     out = {}
     for name, kv in rows.items():
-        m = ROUND.match(name)
-        run_base, rnd = (m.group(1), int(m.group(2))) if m else (name, 1)
+        run_base, rnd = base_and_round(name)
         value = number(kv, key)
-        if run_base == base and value:
+        if run_base == base and value and not trouble(kv):
             out[rnd] = value
     return out
 
@@ -100,6 +139,22 @@ def meets(values, floor):
     return None if m is None else m >= floor
 
 
+def ran(rows, base):
+    return any(base_and_round(name)[0] == base for name in rows)
+
+
+def compare(rows, top, bottom):
+    """top / bottom as show_ratio prints it, unless a run of either had trouble."""
+    bad = troubled(rows, top, bottom) if ran(rows, top) and ran(rows, bottom) else []
+    return not_judged_because(bad) if bad else show_ratio(ratios(rows, top, bottom))
+
+
+def judge_ratio(rows, judge, top, bottom, floor):
+    """The verdict on top / bottom >= floor, unless a run of either had trouble."""
+    bad = troubled(rows, top, bottom) if ran(rows, top) and ran(rows, bottom) else []
+    return not_judged_because(bad) if bad else judge(meets(ratios(rows, top, bottom), floor))
+
+
 def render(rows, open_fsyncs=None, durable=True, peak_only=False):
     out = render_runs(rows)
     judge = verdict if durable else not_judged
@@ -107,25 +162,34 @@ def render(rows, open_fsyncs=None, durable=True, peak_only=False):
         return "\n".join(out + [""] + render_peak_sale(rows, judge))
     out.append("")
     for op in ("link", "redeem"):
-        lanes = ratios(rows, "codeledgerd-sync2-" + op, "codeledgerd-sync-" + op)
-        if lanes:
-            out.append("%-6s durability=sync  2 sync lanes / 1 sync lane %s" % (op, show_ratio(lanes)))
+        if ran(rows, "codeledgerd-sync2-" + op):
+            out.append("%-6s durability=sync  2 sync lanes / 1 sync lane %s"
+                       % (op, compare(rows, "codeledgerd-sync2-" + op, "codeledgerd-sync-" + op)))
     for op in ("link", "redeem"):
         for mode, aof in MODES:
             ours = "codeledgerd-%s-%s" % (mode, op)
             out.append("%-6s durability=%-5s codeledgerd/ceiling %-6s codeledgerd/redis(aof=%s) %s"
-                       % (op, mode, show_ratio(ratios(rows, ours, "ceiling-" + op)), aof,
-                          show_ratio(ratios(rows, ours, "redis-aof-%s-%s" % (aof, op)))))
+                       % (op, mode, compare(rows, ours, "ceiling-" + op), aof,
+                          compare(rows, ours, "redis-aof-%s-%s" % (aof, op))))
     out.append("\nissue 6 targets:" if durable else
                "\nissue 6 targets (not judged: the logs were in memory, nothing was durable):")
     for op in ("link", "redeem"):
         ours = "codeledgerd-sync-" + op
         out.append("  %-6s sync >= 0.8x ceiling: %-7s  sync >= 1.2x redis aof=always: %s"
-                   % (op, judge(meets(ratios(rows, ours, "ceiling-" + op), 0.8)),
-                      judge(meets(ratios(rows, ours, "redis-aof-always-" + op), 1.2))))
+                   % (op, judge_ratio(rows, judge, ours, "ceiling-" + op, 0.8),
+                      judge_ratio(rows, judge, ours, "redis-aof-always-" + op, 1.2)))
     out.extend(render_open_loop(rows, open_fsyncs, judge))
     out.extend(render_peak_sale(rows, judge))
+    out.extend(render_troubled(rows))
     return "\n".join(out)
+
+
+def render_troubled(rows):
+    """The closing line naming every run whose figures judge nothing (the exit status is 1)."""
+    bad = ["%s (%s)" % (name, trouble(kv)) for name, kv in rows.items() if trouble(kv)]
+    if not bad:
+        return []
+    return ["", "runs that failed or had errors (nothing above is judged from them): " + ", ".join(bad)]
 
 
 def render_runs(rows):
@@ -142,17 +206,25 @@ def render_runs(rows):
 
 
 def peak_sale_clean(rows):
-    """True with zero errors, double redemptions and lost acks; None when it did not run."""
+    """True with zero errors, double redemptions and lost acks, False with any of them (errors
+    are part of this target); None when it did not run, or failed and counted nothing."""
     peak = rows.get("codeledgerd-sync-peak-sale", {})
-    return all(peak.get(k) == "0" for k in ("errors", "double_redemptions", "lost_acks")) if peak else None
+    counts = ("errors", "double_redemptions", "lost_acks")
+    if any((number(peak, k) or 0) > 0 for k in counts):
+        return False
+    if not peak or trouble(peak):
+        return None
+    return all(peak.get(k) == "0" for k in counts)
 
 
 def render_peak_sale(rows, judge=verdict):
     peak = rows.get("codeledgerd-sync-peak-sale", {})
     clean = peak_sale_clean(rows)
+    why = trouble(peak) if peak else None
+    shown = "not judged: " + why if clean is None and why else judge(clean)
     return ["  peak-sale: errors %s, double redemptions %s, lost acks %s (zero: %s)"
             % (peak.get("errors", "-"), peak.get("double_redemptions", "-"),
-               peak.get("lost_acks", "-"), judge(clean))]
+               peak.get("lost_acks", "-"), shown)]
 
 
 def render_client_bound(rows):
@@ -166,13 +238,21 @@ def render_client_bound(rows):
             "more to give): %s" % (CLIENT_BOUND_PCT, ", ".join(bound))]
 
 
+def judge_latency(kv, judge, key, bound):
+    """The verdict on kv[key] <= bound, unless the run had trouble."""
+    why = trouble(kv) if kv else None
+    if why:
+        return "not judged: " + why
+    value = number(kv, key)
+    return judge(value <= bound if value is not None else None)
+
+
 def render_open_loop(rows, open_fsyncs, judge=verdict):
     sync_open = rows.get("codeledgerd-sync-redeem-open", {})
-    p99, p999 = number(sync_open, "p99_us"), number(sync_open, "p999_us")
     out = ["  open loop (sync redeem at %s req/s): p99 %s us (<= 2000: %s), p99.9 %s us (<= 5000: %s)"
            % (sync_open.get("rps", "-"), sync_open.get("p99_us", "-"),
-              judge(p99 <= 2000 if p99 is not None else None), sync_open.get("p999_us", "-"),
-              judge(p999 <= 5000 if p999 is not None else None))]
+              judge_latency(sync_open, judge, "p99_us", 2000), sync_open.get("p999_us", "-"),
+              judge_latency(sync_open, judge, "p999_us", 5000))]
     if sync_open.get("pace") == "spin":
         out.append("    the load generator spun to each send time on CPUs of its own (ledger-load --spin)")
     if sync_open.get("dispatch") == "pool":
@@ -251,7 +331,11 @@ def main(argv):
     if html_path:
         with open(html_path, "w") as f:
             f.write(side_by_side_chart.render_html(charts(rows), text))
-    return 1 if peak_only and not peak_sale_clean(rows) else 0
+    if peak_only and not peak_sale_clean(rows):
+        return 1
+    # A run that failed or had errors measured something else than the server's speed: the
+    # figures stand printed, but the run as a whole did not succeed.
+    return 1 if any(trouble(kv) for kv in rows.values()) else 0
 
 
 if __name__ == "__main__":

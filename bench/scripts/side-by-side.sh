@@ -6,6 +6,7 @@
 # open loop at the same rate against the ceiling, codeledgerd none and async, and Redis with
 # AOF always (what this machine allows at that rate), and a peak-sale run.
 # Prints each throughput and p99 and the ratios codeledgerd/ceiling and codeledgerd/Redis.
+# Exits 1 when any run failed or had errors: the summary judges no ratio or target from those.
 # Every process it starts is stopped on exit (trap EXIT). Loopback only.
 #
 # usage: bench/scripts/side-by-side.sh [--quick] [--requests N] [--connections N]
@@ -163,14 +164,17 @@ ledger_load() {  # ledger-load with this run's connection and thread counts, no 
   "${LOAD_PIN[@]}" "$LOAD" --connections "$CONNECTIONS" --threads "$CLIENT_THREADS" --no-progress "$@"
 }
 
-load() {  # $1 name, rest: ledger-load flags; appends the RESULT line to $RESULTS
+# $1 name, rest: ledger-load flags; appends the RESULT line and ledger-load's exit status
+# (load_exit=N) to $RESULTS: the summary judges nothing from a run that failed or had errors.
+load() {
   local name=$1; shift
   echo "== $name"
-  local line
-  line=$(ledger_load --json "$OUT/$name.json" --html "$OUT/$name.html" "$@" | grep '^RESULT' || true)
+  local out line status=0
+  out=$(ledger_load --json "$OUT/$name.json" --html "$OUT/$name.html" "$@") || status=$?
+  line=$(grep '^RESULT' <<< "$out" || true)
   [ -n "$line" ] || line="RESULT failed=1"
   echo "$line"
-  echo "$name $line" >> "$RESULTS"
+  echo "$name $line load_exit=$status" >> "$RESULTS"
 }
 
 closed_runs() {  # $1 target name, rest: connection flags
@@ -343,7 +347,8 @@ for ((ROUND_NO = 1; ROUND_NO <= ROUNDS; ROUND_NO++)); do
   fi
 done
 if [ "$CLOSED_ONLY" = 0 ] && [ "$PEAK_ONLY" = 0 ]; then open_loop_beside_sync; fi
-# The summary's status: with --peak-only, 1 unless the peak sale was clean.
+# The summary's status: 1 when a run failed or had errors; with --peak-only, 1 unless the
+# peak sale was clean.
 status=0
 { data_dir_note "$WORK"; pin_note; summary; } | tee "$OUT/summary.txt" || status=$?
 if [ "$PEAK_ONLY" = 1 ]; then

@@ -2,8 +2,9 @@
 judged on their median, so one slow ceiling run cannot decide it; a single round reads as
 it always did; what did not run is n/a, never a guess; with the logs in memory every
 figure is shown and no target judged; --peak-only shows the peak sale alone and exits 1
-unless it was clean; --html writes the summary as a self-contained page with a bar chart per
-scenario and issue 6's targets marked."""
+unless it was clean; a run that failed or had errors judges no ratio and no target, is named
+with its error count, and makes the script exit 1; --html writes the summary as a
+self-contained page with a bar chart per scenario and issue 6's targets marked."""
 import importlib.util
 import os
 import subprocess
@@ -71,9 +72,87 @@ class SideBySideSummaryTest(unittest.TestCase):
                       text)
         self.assertNotIn("None", text)
 
-    def test_a_failed_run_counts_as_missing(self):
+    def test_a_failed_run_counts_as_missing_and_says_so(self):
         rows = summary.parse(["ceiling-link RESULT failed=1", result("codeledgerd-sync-link", 40000)])
         self.assertEqual(summary.ratios(rows, "codeledgerd-sync-link", "ceiling-link"), [])
+        text = summary.render(rows)
+        self.assertIn("durability=sync  codeledgerd/ceiling not judged: ceiling-link (failed, no figures)", text)
+        self.assertIn("sync >= 0.8x ceiling: not judged: ceiling-link (failed, no figures)", text)
+
+    def test_a_run_with_errors_judges_no_ratio_and_no_target(self):
+        # The server answered errors fast (probe 33e, D4): its rate is not the ledger's.
+        rows = summary.parse([result("ceiling-link", 50000), result("redis-aof-always-link", 30000),
+                              result("codeledgerd-sync-link", 90000, errors=200000)])
+        text = summary.render(rows)
+        self.assertIn("link   durability=sync  codeledgerd/ceiling not judged: codeledgerd-sync-link "
+                      "(200000 errors) codeledgerd/redis(aof=always) not judged: codeledgerd-sync-link "
+                      "(200000 errors)", text)
+        self.assertIn("link   sync >= 0.8x ceiling: not judged: codeledgerd-sync-link (200000 errors)", text)
+        self.assertNotIn("1.80x", text)
+        self.assertNotIn(": met", text)
+        self.assertIn("runs that failed or had errors (nothing above is judged from them): "
+                      "codeledgerd-sync-link (200000 errors)", text)
+
+    def test_errors_on_the_other_side_count_too(self):
+        rows = summary.parse([result("ceiling-redeem", 20000, errors=15424),
+                              result("codeledgerd-none-redeem", 83600)])
+        text = summary.render(rows)
+        self.assertIn("redeem durability=none  codeledgerd/ceiling not judged: ceiling-redeem (15424 errors)", text)
+        # Where the other side did not run there is nothing to judge either way.
+        self.assertIn("redeem durability=sync  codeledgerd/ceiling n/a ", text)
+
+    def test_one_round_with_errors_keeps_the_median_from_being_judged(self):
+        rows = summary.parse([
+            result("ceiling-link-r1", 50000), result("codeledgerd-sync-link-r1", 45000),
+            result("ceiling-link-r2", 50000), result("codeledgerd-sync-link-r2", 45000, errors=3),
+            result("ceiling-link-r3", 50000), result("codeledgerd-sync-link-r3", 45000),
+        ])
+        text = summary.render(rows)
+        self.assertIn("link   sync >= 0.8x ceiling: not judged: codeledgerd-sync-link-r2 (3 errors)", text)
+        # The chart leaves the run out rather than drawing its rate.
+        bars = dict((t, r) for t, r, _ in summary.charts(rows)[0][1])
+        self.assertEqual(bars, {"ceiling": 50000, "codeledgerd-sync": 45000})
+        self.assertEqual(summary.by_round(rows, "codeledgerd-sync-link"), {1: 45000, 3: 45000})
+
+    def test_an_open_loop_with_errors_is_not_judged(self):
+        rows = summary.parse([result("codeledgerd-sync-redeem-open", 100, p99_us=500.0, p999_us=900.0,
+                                     errors=1000)])
+        self.assertIn("p99 500.0 us (<= 2000: not judged: 1000 errors), p99.9 900.0 us "
+                      "(<= 5000: not judged: 1000 errors)", summary.render(rows))
+
+    def test_ledger_load_s_exit_status_is_trouble_unless_its_counts_explain_it(self):
+        cases = [({"load_exit": 0}, None), ({}, None),  # a RESULTS file from before load_exit
+                 ({"load_exit": 2}, "ledger-load exited 2"),
+                 ({"load_exit": 1}, "ledger-load exited 1"),  # 1 with every count zero
+                 ({"load_exit": 1, "lost_acks": 2}, None),  # the verdict's to judge, not a failure
+                 ({"load_exit": 1, "double_redemptions": 1, "lost_acks": 0}, None),
+                 ({"load_exit": 1, "errors": 4}, "4 errors")]
+        for extra, want in cases:
+            with self.subTest(extra=extra):
+                kv = summary.parse([result("codeledgerd-sync-redeem", 30000, **extra)])["codeledgerd-sync-redeem"]
+                self.assertEqual(summary.trouble(kv), want)
+
+    def test_a_peak_sale_that_failed_is_not_judged_and_one_with_errors_is_not_met(self):
+        failed = summary.render(summary.parse(["codeledgerd-sync-peak-sale RESULT failed=1"]))
+        self.assertIn("lost acks - (zero: not judged: failed, no figures)", failed)
+        with_errors = summary.render(summary.parse([
+            result("codeledgerd-sync-peak-sale", 40000, errors=7, double_redemptions=0, lost_acks=0)]))
+        self.assertIn("peak-sale: errors 7, double redemptions 0, lost acks 0 (zero: NOT met)", with_errors)
+
+    def test_the_script_exits_1_when_any_run_failed_or_had_errors(self):
+        clean = [result("ceiling-link", 50000), result("codeledgerd-sync-link", 45000)]
+        cases = [(clean, 0),
+                 (clean + [result("codeledgerd-none-link", 60000, errors=1)], 1),
+                 (clean + ["redis-aof-off-link RESULT failed=1"], 1),
+                 (clean + [result("codeledgerd-sync-redeem", 30000, load_exit=2)], 1)]
+        for lines, want in cases:
+            with self.subTest(lines=lines[2:]), tempfile.NamedTemporaryFile("w", suffix=".txt") as f:
+                f.write("\n".join(lines))
+                f.flush()
+                for flags in ([], ["--not-durable"]):  # in memory or not, a broken run is broken
+                    r = subprocess.run([sys.executable, SCRIPT, *flags, f.name], capture_output=True,
+                                       text=True)
+                    self.assertEqual(r.returncode, want, r.stdout + r.stderr)
 
     def test_open_loop_and_peak_sale_verdicts(self):
         rows = summary.parse([
@@ -172,15 +251,13 @@ class SideBySideSummaryTest(unittest.TestCase):
                                    text=True)
                 self.assertEqual(r.returncode, want, r.stdout)
                 self.assertIn("peak-sale:", r.stdout)
-        # Without --peak-only the status stays 0 whatever the runs found: the report is the verdict.
+        # Without --peak-only a target not met (here a double redemption) leaves the status 0:
+        # the report is the verdict. Only runs that failed or had errors make it 1.
         with tempfile.NamedTemporaryFile("w", suffix=".txt") as f:
             f.write(result("codeledgerd-sync-peak-sale", 48000, double_redemptions=1, lost_acks=0))
             f.flush()
             self.assertEqual(subprocess.run([sys.executable, SCRIPT, f.name], capture_output=True).returncode, 0)
 
-
-if __name__ == "__main__":
-    unittest.main()
 
 
 class SummaryPage(unittest.TestCase):
@@ -222,3 +299,7 @@ class SummaryPage(unittest.TestCase):
                                text=True, timeout=60)
         self.assertEqual(r.returncode, 2)
         self.assertIn("usage: side-by-side-summary.py", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
