@@ -18,14 +18,14 @@ Classified from_code(std::int64_t code) {
 Classified classify_http(unsigned status, std::string_view body,
                          simdjson::ondemand::parser& parser) {
   if (status == kTooManyRequests) return {Outcome::kRateLimited, kTooManyRequests};
-  // A body that is no envelope: a server error's page, or a wrong answer.
-  const Classified no_envelope = status >= 500 ? Classified{Outcome::kHttpError, status}
-                                               : Classified{Outcome::kBadBody, 0};
+  // A server error is one whatever its body says: a 500 carrying a 1004 envelope is not the
+  // 1004 a scenario expects (probe 33).
+  if (status >= 500) return {Outcome::kHttpError, status};
   simdjson::ondemand::document doc;
   simdjson::ondemand::object root;
   if (parser.iterate(body.data(), body.size(), body.size() + simdjson::SIMDJSON_PADDING).get(doc) ||
       doc.get_object().get(root)) {
-    return no_envelope;
+    return {Outcome::kBadBody, 0};  // no envelope: a wrong answer
   }
   bool has_data = false;
   for (auto field : root) {

@@ -9,6 +9,20 @@ namespace http = boost::beast::http;
 constexpr std::uint64_t kResponseBytesMax = 4 * 1024 * 1024;  // export pages are the largest
 constexpr auto kReconnectDelay = std::chrono::milliseconds(100);
 
+// The first 300 bytes of an answer for an error sample, cut at a character boundary so a
+// multi-byte character is never split (the report must stay UTF-8; probe 33).
+std::string_view sample_of(std::string_view body) {
+  constexpr std::size_t kSampleBytesMax = 300;
+  if (body.size() <= kSampleBytesMax) return body;
+  std::size_t end = kSampleBytesMax;
+  while (end > 0 && (static_cast<unsigned char>(body[end]) & 0xC0) == 0x80) --end;
+  return body.substr(0, end);
+}
+
+std::uint64_t nanoseconds(Clock::duration d) {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(d).count());
+}
+
 std::int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -74,6 +88,7 @@ void Connection::next() {
   }
   intended_ = run_.start + slot_offset_ + static_cast<std::int64_t>(slot_++) * interval_;
   if (intended_ <= now) return send();  // behind schedule: send at once, latency keeps the debt
+  slot_pending_ = true;
   if (pacer_ != nullptr) return pacer_->schedule(intended_, shared_from_this());
   timer_.expires_at(intended_);
   timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
@@ -89,6 +104,8 @@ void Connection::on_slot(Clock::time_point intended) {
 }
 
 void Connection::send() {
+  slot_pending_ = false;
+  awaiting_answer_ = true;
   sent_ = Clock::now();
   op_ = workload_.next();
   workload_.render(op_, out_, wall_ms());
@@ -141,19 +158,28 @@ void Connection::read_redis() {
                           });
 }
 
+std::size_t Connection::second_of(Clock::time_point answered) const {
+  const auto s = std::chrono::duration_cast<std::chrono::seconds>(answered - run_.start).count();
+  return std::min<std::size_t>(static_cast<std::size_t>(std::max<std::int64_t>(0, s)),
+                               stats_.per_second.size() - 1);
+}
+
+void Connection::count_error(std::size_t second, std::string sample) {
+  ++stats_.errors[static_cast<std::size_t>(op_.kind)];
+  ++stats_.errors_per_second[second];
+  stats_.failed.fetch_add(1, std::memory_order_relaxed);
+  if (stats_.error_samples.size() < kErrorSamplesMax) stats_.error_samples.push_back(std::move(sample));
+}
+
 void Connection::finish(const Classified& result, std::string_view body) {
+  awaiting_answer_ = false;
   const auto now = Clock::now();
-  const auto latency_ns = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(now - intended_).count());
+  const std::uint64_t latency_ns = nanoseconds(now - intended_);
   const auto op = static_cast<std::size_t>(op_.kind);
-  const auto second = std::min<std::size_t>(
-      static_cast<std::size_t>(std::chrono::duration_cast<std::chrono::seconds>(now - run_.start).count()),
-      stats_.per_second.size() - 1);
+  const std::size_t second = second_of(now);
   stats_.all.record(latency_ns);
-  stats_.in_flight.record(static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(now - sent_).count()));
-  stats_.send_lag.record(static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(sent_ - intended_).count()));
+  stats_.in_flight.record(nanoseconds(now - sent_));
+  stats_.send_lag.record(nanoseconds(sent_ - intended_));
   stats_.by_op[op].record(latency_ns);
   note_second(stats_, second);
   stats_.per_second[second].record(latency_ns);
@@ -162,14 +188,8 @@ void Connection::finish(const Classified& result, std::string_view body) {
   if (expected(run_.plan.scenario, op_.kind, result.outcome)) {
     if (result.outcome != Outcome::kOk) ++stats_.expected_rejections[op];
   } else {
-    ++stats_.errors[op];
-    ++stats_.errors_per_second[second];
-    stats_.failed.fetch_add(1, std::memory_order_relaxed);
-    if (stats_.error_samples.size() < kErrorSamplesMax) {
-      stats_.error_samples.push_back(std::string(op_name(op_.kind)) + " " +
-                                     run_.plan.codes[op_.code] + " -> " +
-                                     std::string(body.substr(0, 300)));
-    }
+    count_error(second, std::string(op_name(op_.kind)) + " " + run_.plan.codes[op_.code] + " -> " +
+                            std::string(sample_of(body)));
   }
   stats_.completed.fetch_add(1, std::memory_order_relaxed);
   if (!reconnect_) return next();
@@ -180,16 +200,52 @@ void Connection::finish(const Classified& result, std::string_view body) {
   connect();
 }
 
+void Connection::account_after_run(Clock::time_point end, Clock::time_point cutoff) {
+  if (awaiting_answer_) {
+    awaiting_answer_ = false;
+    const auto op = static_cast<std::size_t>(op_.kind);
+    const std::uint64_t latency_ns = nanoseconds(cutoff - intended_);
+    const std::size_t second = second_of(cutoff);
+    stats_.all.record(latency_ns);
+    stats_.in_flight.record(nanoseconds(cutoff - sent_));
+    stats_.send_lag.record(nanoseconds(sent_ - intended_));
+    stats_.by_op[op].record(latency_ns);
+    stats_.per_second[second].record(latency_ns);
+    ++stats_.outcomes[op][static_cast<std::size_t>(Outcome::kUnanswered)];
+    count_error(second, std::string(op_name(op_.kind)) + " " + run_.plan.codes[op_.code] +
+                            " -> no answer " + std::to_string(nanoseconds(cutoff - sent_) / 1'000'000) +
+                            " ms after it was sent, when the run stopped waiting");
+  }
+  if (interval_ == Clock::duration::zero() || shared_ != nullptr) return;
+  // Own slots k = first, first + 1, ... were due at start + offset + k * interval.
+  const Clock::duration span = end - run_.start - slot_offset_;
+  if (span <= Clock::duration::zero()) return;
+  const auto due = static_cast<std::uint64_t>((span + interval_ - Clock::duration(1)) / interval_);
+  const std::uint64_t first_unsent = slot_pending_ ? slot_ - 1 : slot_;
+  if (due > first_unsent) stats_.unsent_slots += due - first_unsent;
+}
+
 void Connection::fail(boost::system::error_code ec, const char* where) {
   close();
-  if (run_.stop.load(std::memory_order_relaxed)) return;
-  const auto op = static_cast<std::size_t>(op_.kind);
-  ++stats_.outcomes[op][static_cast<std::size_t>(Outcome::kTransport)];
-  ++stats_.errors[op];
-  stats_.failed.fetch_add(1, std::memory_order_relaxed);
-  if (stats_.error_samples.size() < kErrorSamplesMax) {
-    stats_.error_samples.push_back(std::string(where) + ": " + ec.message());
+  // A request that was out is an error, whenever it fails: during the drain too. A failed
+  // connect sent nothing: it is counted apart, not charged to the last request's operation
+  // (probe 33 saw a redeem run report 44 "lookup" errors that were reconnect attempts).
+  if (awaiting_answer_) {
+    awaiting_answer_ = false;
+    const auto now = Clock::now();
+    const std::size_t second = second_of(now);
+    ++stats_.outcomes[static_cast<std::size_t>(op_.kind)][static_cast<std::size_t>(Outcome::kTransport)];
+    ++stats_.failed_sends_per_second[second];
+    stats_.completed.fetch_add(1, std::memory_order_relaxed);
+    count_error(second, std::string(op_name(op_.kind)) + " " + where + ": " + ec.message());
+  } else if (!run_.stop.load(std::memory_order_relaxed)) {
+    ++stats_.connect_failures;
+    stats_.failed.fetch_add(1, std::memory_order_relaxed);
+    if (stats_.error_samples.size() < kErrorSamplesMax) {
+      stats_.error_samples.push_back(std::string(where) + ": " + ec.message());
+    }
   }
+  if (run_.stop.load(std::memory_order_relaxed)) return;
   // A fresh socket after a short pause, so a restarting server does not spin us.
   socket_ = tcp::socket(timer_.get_executor());
   timer_.expires_after(kReconnectDelay);

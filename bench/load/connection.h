@@ -62,6 +62,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // The schedule's call: the slot meant for `intended` is this connection's to send now.
   void on_slot(Clock::time_point intended);
 
+  // After the run, its threads joined: a request still waiting for its answer when the run
+  // gave up at `cutoff` is an error ("unanswered") whose latency runs to the cutoff, and the
+  // open-loop slots this connection owned that were due before `end` but never sent are
+  // counted (a stalled server must not leave a clean run behind; probe 33).
+  void account_after_run(Clock::time_point end, Clock::time_point cutoff);
+
  private:
   void connect();
   void on_connect(boost::system::error_code ec);
@@ -72,6 +78,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void read_redis();
   void finish(const Classified& result, std::string_view body);
   void fail(boost::system::error_code ec, const char* where);
+  // The answer's second, for the per-second figures.
+  std::size_t second_of(Clock::time_point answered) const;
+  // One request that did not end as its scenario expects: an error, with a sample.
+  void count_error(std::size_t second, std::string sample);
 
   tcp::socket socket_;
   net::steady_timer timer_;
@@ -82,6 +92,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Pacer* pacer_;
   SharedSchedule* shared_;
   std::uint64_t slot_ = 0;
+  bool slot_pending_ = false;    // own slots: slot_ - 1 is taken, waiting for its time
+  bool awaiting_answer_ = false;  // a request is out (from its send to its answer or failure)
   bool reconnect_ = false;  // the last answer said Connection: close
   Clock::time_point intended_;
   Clock::time_point sent_;

@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
+#include <set>
 #include <string_view>
 #include <system_error>
 #include <type_traits>
@@ -41,27 +43,61 @@ Setter text(std::string* dst) {
   return [dst](std::string_view v) { *dst = v; return true; };
 }
 
+// "lookup=60,link=20,redeem=15,issue=5": each name once, each share 0..100, the shares
+// summing to 100 (percents above 100 could wrap a 32-bit sum back to 100; probe 33).
 bool parse_mix(std::string_view v, Mix* mix) {
   Mix m{0, 0, 0, 0};
-  while (!v.empty()) {
+  std::map<std::string_view, std::uint32_t*> shares{
+      {"lookup", &m.lookup}, {"link", &m.link}, {"redeem", &m.redeem}, {"issue", &m.issue}};
+  std::uint32_t sum = 0;
+  for (;;) {
     const auto comma = v.find(',');
     const std::string_view item = v.substr(0, comma);
-    v = comma == std::string_view::npos ? std::string_view{} : v.substr(comma + 1);
     const auto eq = item.find('=');
-    if (eq == std::string_view::npos) return false;
-    const std::string_view name = item.substr(0, eq), num = item.substr(eq + 1);
+    if (eq == std::string_view::npos) return false;  // also an empty item: "lookup=100,"
+    const auto share = shares.find(item.substr(0, eq));
+    if (share == shares.end()) return false;  // unknown, or named twice
+    const std::string_view num = item.substr(eq + 1);
     std::uint32_t pct = 0;
     auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), pct);
-    if (ec != std::errc() || p != num.data() + num.size()) return false;
-    if (name == "lookup") m.lookup = pct;
-    else if (name == "link") m.link = pct;
-    else if (name == "redeem") m.redeem = pct;
-    else if (name == "issue") m.issue = pct;
-    else return false;
+    if (num.empty() || ec != std::errc() || p != num.data() + num.size() || pct > 100) return false;
+    *share->second = pct;
+    sum += pct;
+    shares.erase(share);
+    if (comma == std::string_view::npos) break;
+    v = v.substr(comma + 1);
   }
-  if (m.lookup + m.link + m.redeem + m.issue != 100) return false;
+  if (sum != 100) return false;
   *mix = m;
   return true;
+}
+
+// A label goes into the RESULT line, which scripts split on spaces and read as name=value
+// pairs: no spaces, no control characters and no '=' (probe 33: a label could add an "rps=").
+bool plain_label(std::string_view v) {
+  for (char c : v) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f || c == '=') return false;
+  }
+  return true;
+}
+
+// Flags that shape one scenario or one target only: given for another, they would be
+// ignored without a word, so they are refused. (--codes with hot-code is let be, as --help
+// says: the scripts pass --codes for every scenario.)
+std::optional<std::string> inapplicable_flag(const Options& o, const std::set<std::string_view>& given) {
+  const auto has = [&](std::string_view f) { return given.contains(f); };
+  for (const char* f : {"--mix", "--zipf"}) {
+    if (has(f) && o.scenario != Scenario::kPeakSale) return std::string(f) + " shapes the peak-sale scenario only";
+  }
+  if (has("--hot-codes") && o.scenario != Scenario::kHotCode) {
+    return std::string("--hot-codes shapes the hot-code scenario only");
+  }
+  if (has("--redis-scripts") && o.target != Target::kRedis) {
+    return std::string("--redis-scripts is for --target redis only");
+  }
+  if (has("--setup") && o.target == Target::kRedis) return std::string("--setup is for --target http only");
+  return std::nullopt;
 }
 
 bool parse_scenario(std::string_view v, Scenario* s) {
@@ -99,7 +135,7 @@ std::map<std::string_view, Setter> setters(Options& o) {
       {"--json", text(&o.json_path)},
       {"--html", text(&o.html_path)},
       {"--redis-scripts", text(&o.redis_scripts)},
-      {"--label", text(&o.label)},
+      {"--label", [&o](std::string_view v) { return plain_label(v) && (o.label = v, true); }},
       {"--seed", number(&o.seed, 0, 1e18)},
   };
 }
@@ -150,16 +186,19 @@ std::string usage() {
   --pool                     open loop: each send goes on whichever connection of its client
                              thread is idle (a pooled client), instead of each connection
                              keeping its own share of the schedule (wrk2's model, default)
-  --mix lookup=60,link=20,redeem=15,issue=5   peak-sale mix in percent
+  --mix lookup=60,link=20,redeem=15,issue=5   peak-sale mix in percent (each name at most
+                             once, the shares summing to 100; peak-sale only, as --zipf)
   --zipf S                   Zipf exponent for peak-sale code choice (default 0.99)
-  --codes N                  codes created in set-up (default 100000, max 10000000)
-  --hot-codes N              codes the hot-code scenario races on (default 8)
+  --codes N                  codes created in set-up (default 100000, max 10000000; hot-code
+                             sets up its --hot-codes instead)
+  --hot-codes N              codes the hot-code scenario races on (default 8; hot-code only)
   --code-limit N             per-code redemption limit (default 1; hot-code: 100)
   --key K --secret S         admin API key (default: codeledgerd's --demo key)
   --setup import|generate    import self-made codes, or generate + export them (default import)
   --json FILE --html FILE    reports (default ledger-load.json / ledger-load.html)
   --redis-scripts DIR        directory holding link.lua, redeem.lua, issue.lua
-  --label TEXT               shown in the reports
+  --label TEXT               shown in the reports and the RESULT line (no spaces, control
+                             characters or '=')
   --seed N                   random seed (default: clock)
   --no-progress --no-verify
 exit status: 0 clean; 1 errors, double redemptions or lost acks; 2 could not start
@@ -169,6 +208,7 @@ exit status: 0 clean; 1 errors, double redemptions or lost acks; 2 could not sta
 std::variant<Options, std::string> parse_options(int argc, const char* const* argv) {
   Options o;
   auto table = setters(o);
+  std::set<std::string_view> given;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (arg == "--help" || arg == "-h") return std::string("help");
@@ -180,10 +220,15 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
     if (it == table.end()) return "unknown option " + std::string(arg);
     if (i + 1 >= argc) return "missing value for " + std::string(arg);
     if (!it->second(argv[++i])) return "bad value for " + std::string(arg) + ": " + argv[i];
+    given.insert(it->first);
   }
-  if (o.key.empty() != o.secret.empty()) {
+  if (given.contains("--key") != given.contains("--secret")) {
     return std::string("--key and --secret go together (neither: codeledgerd's --demo key)");
   }
+  if (given.contains("--key") && (o.key.empty() || o.secret.empty())) {
+    return std::string("--key and --secret must not be empty (neither flag: codeledgerd's --demo key)");
+  }
+  if (auto why = inapplicable_flag(o, given)) return *why;
   if (o.spin && o.rate_rps <= 0) return std::string("--spin paces the open loop: give --rate too");
   if (o.pool && o.rate_rps <= 0) return std::string("--pool shares the open loop's schedule: give --rate too");
   auto address = loopback_address(o.host);

@@ -12,6 +12,7 @@ std::string_view outcome_name(Outcome o) {
     case Outcome::kHttpError: return "http_error";
     case Outcome::kBadBody: return "bad_body";
     case Outcome::kTransport: return "transport_error";
+    case Outcome::kUnanswered: return "unanswered";
   }
   return "?";
 }

@@ -15,9 +15,10 @@ enum class Outcome : std::uint8_t {
   kRateLimited,       // HTTP 429: the API key's rate limit, not the operation, refused it
   kHttpError,         // status without a domain code (5xx, 404 page, ...)
   kBadBody,           // not the envelope / not a RESP integer
-  kTransport,         // connect, read or write failed
+  kTransport,         // read or write failed (a failed connect is no request: Report)
+  kUnanswered,        // still waiting when the run gave up on it, at the end of its drain
 };
-inline constexpr int kOutcomeCount = 8;
+inline constexpr int kOutcomeCount = 9;
 std::string_view outcome_name(Outcome o);
 
 }  // namespace codeledger::bench

@@ -46,8 +46,15 @@ std::size_t SharedSchedule::release_due(Clock::time_point now) {
 
 void SharedSchedule::send_next_slot(std::shared_ptr<Connection> connection) {
   const Clock::time_point slot = next_slot_;
-  next_slot_ += interval_;
+  // A stopping run hands out slots only to close the idle connections: nothing is sent, so
+  // the slot stays unsent (unsent_before).
+  if (!stop_.load(std::memory_order_relaxed)) next_slot_ += interval_;
   connection->on_slot(slot);
+}
+
+std::uint64_t SharedSchedule::unsent_before(Clock::time_point end) const {
+  if (next_slot_ >= end) return 0;
+  return static_cast<std::uint64_t>((end - next_slot_ + interval_ - Clock::duration(1)) / interval_);
 }
 
 void SharedSchedule::arm_timer() {

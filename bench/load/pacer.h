@@ -69,6 +69,8 @@ class SharedSchedule final : public SlotSource {
   void ready(std::shared_ptr<Connection> connection, Clock::time_point now);
   std::size_t release_due(Clock::time_point now) override;
   bool empty() const override { return idle_.empty(); }
+  // After the run: slots due before `end` that no connection was given (they were all busy).
+  std::uint64_t unsent_before(Clock::time_point end) const;
 
  private:
   void send_next_slot(std::shared_ptr<Connection> connection);

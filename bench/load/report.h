@@ -34,6 +34,7 @@ struct SecondPoint {
 
 struct VerifyReport {
   bool ran = false;
+  bool failed = false;  // the check itself could not finish (notes say why)
   std::uint64_t codes_checked = 0;
   std::uint64_t double_redemptions = 0;  // codes redeemed more often than their limit allows
   std::uint64_t lost_acks = 0;           // acknowledged redemptions the server does not show
@@ -52,13 +53,23 @@ struct Report {
   // the deadline included). Near 100: the load generator, not the server, may be what
   // limits the run (on a small machine it shares the CPUs with the server).
   double client_cpu_pct = 0;
+  // requests = ok + expected_rejections + errors, over every operation (ops[] adds up to them).
   std::uint64_t requests = 0, ok = 0, expected_rejections = 0, errors = 0;
+  // Failed connects (a server down or restarting): no request went out, so they are neither
+  // requests nor errors, but any of them makes the run unclean.
+  std::uint64_t connect_failures = 0;
+  // Open loop: slots due before the end that no connection sent, because every connection
+  // it could go on was still waiting for an answer. Any of them means the rate was not met.
+  std::uint64_t unsent_slots = 0;
   LatencySummary latency;    // from each request's intended send time to its answer
   LatencySummary in_flight;  // from the actual send to the answer
   LatencySummary send_lag;   // from the intended to the actual send (open loop)
   std::vector<OpReport> ops;
   std::map<std::string, std::uint64_t> outcomes;  // outcome class -> count
   std::vector<SecondPoint> timeline;
+  // Answers after the last whole second (the deadline's overshoot and the drain): drawn in no
+  // second, so timeline[] plus these add up to the totals.
+  std::uint64_t timeline_tail_requests = 0, timeline_tail_errors = 0;
   VerifyReport verify;
   std::vector<std::string> error_samples;  // first few unexpected answers, for diagnosis
   std::vector<std::string> warnings;       // causes that change what the figures mean (warnings.h)
@@ -66,7 +77,8 @@ struct Report {
 
 std::string report_json(const Report& r);
 std::string report_html(const Report& r);
-// Quotes and escapes s as a JSON string.
+// Quotes and escapes s as a JSON string. Bytes that are not UTF-8 (an answer cut short
+// mid-character, a label in another encoding) become U+FFFD, so the document stays JSON.
 std::string json_quote(std::string_view s);
 
 }  // namespace codeledger::bench

@@ -54,17 +54,46 @@ std::string strings_json(const std::vector<std::string>& v) {
 }
 
 std::string verify_json(const VerifyReport& v) {
-  return std::string("{\"ran\":") + (v.ran ? "true" : "false") + ",\"codes_checked\":" +
+  return std::string("{\"ran\":") + (v.ran ? "true" : "false") +
+         ",\"failed\":" + (v.failed ? "true" : "false") + ",\"codes_checked\":" +
          num(v.codes_checked) + ",\"double_redemptions\":" + num(v.double_redemptions) +
          ",\"lost_acks\":" + num(v.lost_acks) + ",\"notes\":" + strings_json(v.notes) + "}";
+}
+
+// The length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no overlongs, no
+// surrogates, nothing past U+10FFFF), or 0 when the bytes there are not one.
+std::size_t utf8_sequence_at(std::string_view s, std::size_t i) {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  const auto cont = [&](std::size_t k) { return i + k < s.size() && (b(k) & 0xC0) == 0x80; };
+  const unsigned char lead = b(0);
+  if (lead < 0x80) return 1;
+  if (lead >= 0xC2 && lead <= 0xDF) return cont(1) ? 2 : 0;
+  if (lead >= 0xE0 && lead <= 0xEF) {
+    if (!cont(1) || !cont(2)) return 0;
+    if ((lead == 0xE0 && b(1) < 0xA0) || (lead == 0xED && b(1) >= 0xA0)) return 0;
+    return 3;
+  }
+  if (lead >= 0xF0 && lead <= 0xF4) {
+    if (!cont(1) || !cont(2) || !cont(3)) return 0;
+    if ((lead == 0xF0 && b(1) < 0x90) || (lead == 0xF4 && b(1) >= 0x90)) return 0;
+    return 4;
+  }
+  return 0;
 }
 
 }  // namespace
 
 std::string json_quote(std::string_view s) {
   std::string out = "\"";
-  for (char c : s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const char c = s[i];
     const auto u = static_cast<unsigned char>(c);
+    const std::size_t n = utf8_sequence_at(s, i);
+    if (n == 0) {
+      out += "\\ufffd";  // not UTF-8: the replacement character
+      ++i;
+      continue;
+    }
     if (c == '"' || c == '\\') {
       out += '\\';
       out += c;
@@ -73,8 +102,9 @@ std::string json_quote(std::string_view s) {
       std::snprintf(buf, sizeof buf, "\\u%04x", u);
       out += buf;
     } else {
-      out += c;
+      out.append(s.substr(i, n));
     }
+    i += n;
   }
   return out + "\"";
 }
@@ -100,7 +130,8 @@ std::string report_json(const Report& r) {
   s += "},\"elapsed_s\":" + num(r.elapsed_s) + ",\"start_monotonic_s\":" + num(r.start_monotonic_s) +
        ",\"throughput_rps\":" + num(r.throughput_rps) + ",\"client_cpu_pct\":" + num(r.client_cpu_pct);
   s += ",\"requests\":" + num(r.requests) + ",\"ok\":" + num(r.ok) +
-       ",\"expected_rejections\":" + num(r.expected_rejections) + ",\"errors\":" + num(r.errors);
+       ",\"expected_rejections\":" + num(r.expected_rejections) + ",\"errors\":" + num(r.errors) +
+       ",\"connect_failures\":" + num(r.connect_failures) + ",\"unsent_slots\":" + num(r.unsent_slots);
   s += ",\"latency\":" + latency_json(r.latency) + ",\"in_flight\":" + latency_json(r.in_flight) +
        ",\"send_lag\":" + latency_json(r.send_lag) + ",\"ops\":" + ops_json(r.ops);
   s += ",\"outcomes\":{";
@@ -109,7 +140,9 @@ std::string report_json(const Report& r) {
     s += (first ? "" : ",") + json_quote(name) + ":" + num(count);
     first = false;
   }
-  s += "},\"timeline\":" + timeline_json(r.timeline) + ",\"verify\":" + verify_json(r.verify);
+  s += "},\"timeline\":" + timeline_json(r.timeline) +
+       ",\"timeline_tail\":{\"requests\":" + num(r.timeline_tail_requests) +
+       ",\"errors\":" + num(r.timeline_tail_errors) + "},\"verify\":" + verify_json(r.verify);
   s += ",\"error_samples\":" + strings_json(r.error_samples);
   s += ",\"warnings\":" + strings_json(r.warnings) + "}\n";
   return s;

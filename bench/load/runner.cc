@@ -142,12 +142,14 @@ RunResult run_load(const Options& o, const Plan& plan) {
                                                       thread_interval, run.stop,
                                                       o.spin ? nullptr : pool_timers.back().get()));
   }
+  // Kept to account, after the run, for what they left unanswered or unsent.
+  std::vector<std::shared_ptr<Connection>> connections;
   for (std::uint32_t c = 0; c < o.connections; ++c) {
     const unsigned t = c % o.threads;
-    std::make_shared<Connection>(*iocs[t], run, *result.threads[t], *workloads[t],
-                                 interval * c / o.connections, interval,
-                                 o.spin && !o.pool ? &pacers[t] : nullptr,
-                                 o.pool ? shared[t].get() : nullptr)->start();
+    connections.push_back(std::make_shared<Connection>(
+        *iocs[t], run, *result.threads[t], *workloads[t], interval * c / o.connections, interval,
+        o.spin && !o.pool ? &pacers[t] : nullptr, o.pool ? shared[t].get() : nullptr));
+    connections.back()->start();
   }
   std::atomic<unsigned> finished{0};
   std::vector<std::thread> threads;
@@ -169,8 +171,14 @@ RunResult run_load(const Options& o, const Plan& plan) {
   while (finished.load() < o.threads && Clock::now() < stopped + kDrainMax) {
     std::this_thread::sleep_for(kPollEvery);
   }
+  const Clock::time_point gave_up = Clock::now();
   for (auto& ioc : iocs) ioc->stop();
   for (auto& th : threads) th.join();
+  // The threads are done: their stats may be written from here.
+  for (const auto& c : connections) c->account_after_run(stopped, gave_up);
+  for (unsigned t = 0; t < shared.size(); ++t) {
+    result.threads[t]->unsent_slots += shared[t]->unsent_before(stopped);
+  }
   result.elapsed_s = std::chrono::duration<double>(stopped - run.start).count();
   result.start_monotonic_s = std::chrono::duration<double>(run.start.time_since_epoch()).count();
   return result;
@@ -189,7 +197,7 @@ void fill_report(const RunResult& result, Report& r) {
   std::array<Histogram, kOpKindCount> by_op;
   std::array<std::uint64_t, kOpKindCount> expected{}, errors{}, ok{}, transport{};
   std::vector<Histogram> seconds(result.threads.front()->per_second.size());
-  std::vector<std::uint64_t> second_errors(seconds.size(), 0);
+  std::vector<std::uint64_t> second_errors(seconds.size(), 0), second_failed_sends(seconds.size(), 0);
   for (const auto& t : result.threads) {
     all.merge(t->all);
     in_flight.merge(t->in_flight);
@@ -207,10 +215,13 @@ void fill_report(const RunResult& result, Report& r) {
     for (std::size_t s = 0; s < seconds.size(); ++s) {
       seconds[s].merge(t->per_second[s]);
       second_errors[s] += t->errors_per_second[s];
+      second_failed_sends[s] += t->failed_sends_per_second[s];
     }
     for (const auto& e : t->error_samples) {
       if (r.error_samples.size() < kErrorSamplesMax) r.error_samples.push_back(e);
     }
+    r.connect_failures += t->connect_failures;
+    r.unsent_slots += t->unsent_slots;
   }
   r.elapsed_s = result.elapsed_s;
   r.start_monotonic_s = result.start_monotonic_s;
@@ -232,10 +243,17 @@ void fill_report(const RunResult& result, Report& r) {
     r.errors += errors[op];
   }
   r.throughput_rps = r.elapsed_s > 0 ? static_cast<double>(r.requests) / r.elapsed_s : 0;
-  // Whole seconds only: a last partial second would draw as a false drop in throughput.
+  // Whole seconds only: a last partial second would draw as a false drop in throughput. What
+  // came after it is the tail, so the timeline and the tail add up to the totals.
   const auto last = std::max<std::size_t>(1, static_cast<std::size_t>(r.elapsed_s + 0.01));
-  for (std::size_t s = 0; s < seconds.size() && s < last; ++s) {
-    r.timeline.push_back({static_cast<double>(s + 1), seconds[s].count(), second_errors[s],
+  for (std::size_t s = 0; s < seconds.size(); ++s) {
+    const std::uint64_t requests = seconds[s].count() + second_failed_sends[s];
+    if (s >= last) {
+      r.timeline_tail_requests += requests;
+      r.timeline_tail_errors += second_errors[s];
+      continue;
+    }
+    r.timeline.push_back({static_cast<double>(s + 1), requests, second_errors[s],
                           static_cast<double>(seconds[s].percentile(99)) / 1000.0});
   }
 }

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -27,6 +28,40 @@ constexpr std::uint32_t kGeneratedLength = 12;
 constexpr std::size_t kRedisBatch = 1'000;     // commands per pipelined write
 constexpr std::size_t kRedisReadBytes = 64 * 1024;
 constexpr std::uint64_t kSetupResponseBytesMax = 64 * 1024 * 1024;
+// Runs one asynchronous socket step to its end, or for at most `wait_max`: then the socket
+// is closed and the call fails, naming the step. `start(done)` begins the step with
+// `done(error_code, bytes)` as its completion handler.
+template <class Start>
+std::size_t finish_within_deadline(net::io_context& ioc, tcp::socket& socket,
+                                   std::chrono::milliseconds wait_max, const char* step,
+                                   Start start) {
+  std::optional<boost::system::error_code> result;
+  std::size_t bytes = 0;
+  start([&](boost::system::error_code ec, std::size_t n) {
+    result = ec;
+    bytes = n;
+  });
+  ioc.restart();
+  ioc.run_for(wait_max);
+  if (!result) {
+    boost::system::error_code ignored;
+    socket.close(ignored);
+    ioc.restart();
+    ioc.run();  // the step completes, cancelled, before its handler's captures go
+    throw std::runtime_error(std::string("no ") + step + " within " +
+                             std::to_string(wait_max.count()) +
+                             " ms: the target stopped answering");
+  }
+  if (*result) throw boost::system::system_error(*result, step);
+  return bytes;
+}
+
+void connect_within_deadline(net::io_context& ioc, tcp::socket& socket,
+                             std::chrono::milliseconds wait_max, const tcp::endpoint& to) {
+  finish_within_deadline(ioc, socket, wait_max, "connect", [&](auto done) {
+    socket.async_connect(to, [done](boost::system::error_code ec) mutable { done(ec, 0); });
+  });
+}
 
 std::string code_text(const std::string& tag, std::size_t i) {
   std::string digits = std::to_string(i);
@@ -127,8 +162,10 @@ std::string read_file(const std::string& path) {
 
 }  // namespace
 
-SyncHttp::SyncHttp(const Options& o, std::string host_header, std::string authorization)
+SyncHttp::SyncHttp(const Options& o, std::string host_header, std::string authorization,
+                   std::chrono::milliseconds wait_max)
     : socket_(ioc_),
+      wait_max_(wait_max),
       endpoint_(net::ip::make_address(o.address), o.port),
       host_header_(std::move(host_header)),
       authorization_(std::move(authorization)) {}
@@ -137,15 +174,19 @@ SyncHttp::Answer SyncHttp::call(const api::HttpCall& call) {
   for (int attempt = 0;; ++attempt) {
     try {
       if (!socket_.is_open()) {
-        socket_.connect(endpoint_);
+        connect_within_deadline(ioc_, socket_, wait_max_, endpoint_);
         socket_.set_option(tcp::no_delay(true));
       }
       api::serialize(out_, call, host_header_, authorization_);
-      net::write(socket_, net::buffer(out_));
+      finish_within_deadline(ioc_, socket_, wait_max_, "write of the request", [&](auto done) {
+        net::async_write(socket_, net::buffer(out_), done);
+      });
       boost::beast::flat_buffer buffer;
       http::response_parser<http::string_body> parser;
       parser.body_limit(kSetupResponseBytesMax);
-      http::read(socket_, buffer, parser);
+      finish_within_deadline(ioc_, socket_, wait_max_, "answer", [&](auto done) {
+        http::async_read(socket_, buffer, parser, done);
+      });
       if (!parser.get().keep_alive()) socket_.close();
       return {parser.get().result_int(), std::move(parser.get().body())};
     } catch (const boost::system::system_error&) {
@@ -157,12 +198,16 @@ SyncHttp::Answer SyncHttp::call(const api::HttpCall& call) {
   }
 }
 
-SyncRedis::SyncRedis(const Options& o) : socket_(ioc_) {
-  socket_.connect(tcp::endpoint(net::ip::make_address(o.address), o.port));
+SyncRedis::SyncRedis(const Options& o, std::chrono::milliseconds wait_max)
+    : socket_(ioc_), wait_max_(wait_max) {
+  connect_within_deadline(ioc_, socket_, wait_max_,
+                          tcp::endpoint(net::ip::make_address(o.address), o.port));
 }
 
 std::string SyncRedis::call(const std::string& commands, std::size_t count) {
-  net::write(socket_, net::buffer(commands));
+  finish_within_deadline(ioc_, socket_, wait_max_, "write of the commands", [&](auto done) {
+    net::async_write(socket_, net::buffer(commands), done);
+  });
   std::size_t used = 0, at = 0, seen = 0;
   while (seen < count) {
     resp::Reply reply;
@@ -170,7 +215,9 @@ std::string SyncRedis::call(const std::string& commands, std::size_t count) {
     if (n == resp::kMalformed) throw std::runtime_error("redis: malformed reply");
     if (n == 0) {
       if (in_.size() < used + kRedisReadBytes) in_.resize(used + kRedisReadBytes);
-      used += socket_.read_some(net::buffer(in_.data() + used, in_.size() - used));
+      used += finish_within_deadline(ioc_, socket_, wait_max_, "reply", [&](auto done) {
+        socket_.async_read_some(net::buffer(in_.data() + used, in_.size() - used), done);
+      });
       continue;
     }
     if (reply.kind == resp::Kind::kError) throw std::runtime_error("redis: " + std::string(reply.text));

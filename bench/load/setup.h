@@ -4,6 +4,7 @@
 
 #include <boost/asio.hpp>
 
+#include <chrono>
 #include <string>
 #include <unordered_map>
 
@@ -15,9 +16,16 @@
 namespace codeledger::bench {
 
 // Blocking HTTP/1.1 keep-alive client for set-up and verification (not the measured path).
+// The longest the set-up and the verify wait for one step of a call (the connect, the
+// request's write, its answer): far above a 1M-code generate, so only a target that has
+// stopped answering meets it; the call then fails naming the step. Without it a silent
+// listener hung ledger-load for good (probe 33).
+inline constexpr std::chrono::milliseconds kCallStepWaitMax{60'000};
+
 class SyncHttp {
  public:
-  SyncHttp(const Options& options, std::string host_header, std::string authorization);
+  SyncHttp(const Options& options, std::string host_header, std::string authorization,
+           std::chrono::milliseconds wait_max = kCallStepWaitMax);
   struct Answer {
     unsigned status = 0;
     std::string body;
@@ -27,6 +35,7 @@ class SyncHttp {
  private:
   boost::asio::io_context ioc_;
   boost::asio::ip::tcp::socket socket_;
+  std::chrono::milliseconds wait_max_;
   boost::asio::ip::tcp::endpoint endpoint_;
   std::string host_header_, authorization_;
   std::string out_;
@@ -35,7 +44,7 @@ class SyncHttp {
 // Blocking RESP client (one command at a time, or a pipelined batch).
 class SyncRedis {
  public:
-  explicit SyncRedis(const Options& options);
+  explicit SyncRedis(const Options& options, std::chrono::milliseconds wait_max = kCallStepWaitMax);
   // Sends `commands` (already RESP-encoded, `count` of them) and returns the replies' raw
   // bytes; throws on an error reply.
   std::string call(const std::string& commands, std::size_t count);
@@ -43,6 +52,7 @@ class SyncRedis {
  private:
   boost::asio::io_context ioc_;
   boost::asio::ip::tcp::socket socket_;
+  std::chrono::milliseconds wait_max_;
   std::string in_;
 };
 

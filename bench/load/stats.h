@@ -20,7 +20,8 @@ namespace codeledger::bench {
 inline constexpr std::size_t kErrorSamplesMax = 8;
 
 struct ThreadStats {
-  explicit ThreadStats(std::size_t seconds) : per_second(seconds), errors_per_second(seconds, 0) {}
+  explicit ThreadStats(std::size_t seconds)
+      : per_second(seconds), errors_per_second(seconds, 0), failed_sends_per_second(seconds, 0) {}
 
   Histogram all;        // from the slot's intended send time (closed loop: the send) to the answer
   Histogram in_flight;  // from the actual send to the answer: the server's and the network's part
@@ -31,8 +32,11 @@ struct ThreadStats {
   std::array<std::uint64_t, kOpKindCount> expected_rejections{}, errors{};
   std::vector<Histogram> per_second;  // latency of requests completed in second i
   std::vector<std::uint64_t> errors_per_second;
+  std::vector<std::uint64_t> failed_sends_per_second;  // requests whose write or read failed: no latency
   std::unordered_map<std::uint32_t, std::uint32_t> redeemed;  // code -> successful redeems
   std::vector<std::string> error_samples;
+  std::uint64_t connect_failures = 0;  // no request was sent: not a request, not an error
+  std::uint64_t unsent_slots = 0;      // open loop: slots due before the end, never sent
 
   std::atomic<std::uint64_t> completed{0};  // progress line
   std::atomic<std::uint64_t> failed{0};

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "bench/load/histogram.h"
 #include "bench/load/outcome.h"
 
 namespace codeledger::bench {
@@ -31,12 +32,40 @@ std::vector<std::string> run_warnings(const Report& report, const Options& o) {
                   " connections reach at most " + std::to_string(o.connections) +
                   " / latency; add --connections, or the target could not keep up.");
   }
+  if (report.unsent_slots > 0) {
+    out.push_back(std::to_string(report.unsent_slots) +
+                  " open-loop slots were due before the end but never sent: every connection they "
+                  "could go on was waiting for an answer. The rate was not met; their latency is "
+                  "not in the figures (add --connections, or the target could not keep up).");
+  }
+  if (report.connect_failures > 0) {
+    out.push_back(std::to_string(report.connect_failures) +
+                  " connects failed (the target down or restarting): no request went out on them, "
+                  "so they are not in requests or errors, but the run is not clean.");
+  }
+  if (const auto it = report.outcomes.find(std::string(outcome_name(Outcome::kUnanswered)));
+      it != report.outcomes.end() && it->second > 0) {
+    out.push_back(std::to_string(it->second) +
+                  " requests had no answer when the run stopped waiting for them; each is an "
+                  "error whose latency runs to that moment.");
+  }
+  constexpr double kClampUs = static_cast<double>(Histogram::kValueMax) / 1000;
+  if (report.latency.max_us >= kClampUs) {
+    out.push_back(format("latencies of %.0f s or more were recorded as %.0f s (the histograms' "
+                         "range): the run fell that far behind.",
+                         kClampUs / 1e6, kClampUs / 1e6));
+  }
   if (report.client_cpu_pct >= kClientBoundPct) {
     out.push_back(format("the busiest client thread was %.0f %% busy: the load generator, not the "
                          "target, may have limited this run (more --threads, or CPUs of its own).",
                          report.client_cpu_pct));
   }
   return out;
+}
+
+bool run_was_clean(const Report& r) {
+  return r.errors == 0 && r.connect_failures == 0 && r.verify.double_redemptions == 0 &&
+         r.verify.lost_acks == 0 && !r.verify.failed;
 }
 
 }  // namespace codeledger::bench

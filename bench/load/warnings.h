@@ -19,4 +19,9 @@ inline constexpr double kClientBoundPct = 90;
 
 std::vector<std::string> run_warnings(const Report& report, const Options& options);
 
+// The exit status's verdict: no unexpected answer, no failed connect, no double redemption
+// or lost ack, and a verify that finished. (An open loop's unsent slots are a warning: the
+// rate was not met, which the latency figures show.)
+bool run_was_clean(const Report& report);
+
 }  // namespace codeledger::bench

@@ -53,6 +53,17 @@ TEST(ClassifyHttp, ServerErrorsAndStrayBodiesAreTold) {
   EXPECT_EQ(classify(400, R"({"errors":[{"message":"no code"}]})").outcome, Outcome::kBadBody);
 }
 
+// A server error is an error whatever its body says: a 500 carrying the 1004 envelope a
+// redeem scenario expects must not pass for that 1004 (probe 33).
+TEST(ClassifyHttp, AServerErrorWithADomainCodeIsStillAServerError) {
+  const Classified c = classify(500, R"({"data":null,"errors":[{"code":1004,"message":"used"}]})");
+  EXPECT_EQ(c.outcome, Outcome::kHttpError);
+  EXPECT_EQ(c.code, 500);
+  EXPECT_FALSE(expected(Scenario::kRedeem, OpKind::kRedeem, c.outcome));
+  EXPECT_EQ(classify(400, R"({"data":null,"errors":[{"code":1004,"message":"used"}]})").outcome,
+            Outcome::kAlreadyRedeemed);
+}
+
 TEST(Expected, OnlyASecondRedeemOfAUsedCodeIsPartOfTheLoad) {
   EXPECT_TRUE(expected(Scenario::kHotCode, OpKind::kRedeem, Outcome::kAlreadyRedeemed));
   EXPECT_FALSE(expected(Scenario::kHotCode, OpKind::kRedeem, Outcome::kRateLimited));

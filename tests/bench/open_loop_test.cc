@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "bench/load/runner.h"
+#include "bench/load/setup.h"
+#include "bench/load/warnings.h"
 
 namespace codeledger::bench {
 namespace {
@@ -118,6 +120,10 @@ void expect_a_slow_server_delays_the_requests_behind_it(bool spin) {
   // The slowest send still had its own 20 ms in flight on top (1.6 % histogram buckets).
   EXPECT_GE(r.latency.max_us, r.send_lag.max_us + 19'000);
   EXPECT_GE(r.latency.p50_us, 5 * r.in_flight.p50_us);
+  // About 200 slots were due and at most 60 sent: the rest are counted, not lost.
+  EXPECT_GE(r.unsent_slots + r.requests, 190u);
+  EXPECT_LE(r.unsent_slots + r.requests, 205u);
+  EXPECT_GE(r.unsent_slots, 140u);
 }
 
 TEST(OpenLoop, LatencyRunsFromTheScheduleSoASlowServerDelaysTheRequestsBehindIt) {
@@ -212,6 +218,97 @@ TEST(ClientCpu, AClientWaitingOnASlowServerIsNearlyIdleAndABusyOneIsNot) {
   EXPECT_LT(waiting.client_cpu_pct, 10.0);
   EXPECT_GT(busy.client_cpu_pct, 5 * waiting.client_cpu_pct);
   EXPECT_LT(busy.client_cpu_pct, 150.0);  // one thread, its drain included
+}
+
+// Accepts connections and reads their requests, but never answers: a server that stopped.
+class SilentServer {
+ public:
+  SilentServer() : acceptor_(ioc_, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)) {
+    thread_ = std::thread([this] {
+      boost::system::error_code ec;
+      tcp::socket s(ioc_);
+      acceptor_.accept(s, ec);
+      char sink[4096];
+      while (!ec) s.read_some(net::buffer(sink), ec);  // until the client closes
+    });
+  }
+  ~SilentServer() { thread_.join(); }
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+ private:
+  net::io_context ioc_;
+  tcp::acceptor acceptor_;
+  std::thread thread_;
+};
+
+// A request the server never answers is an error when the run stops waiting for it, with
+// its latency up to then: a stalled server must not leave "0 errors" behind (probe 33).
+TEST(RunEnd, ARequestNeverAnsweredIsAnErrorWithItsLatencyToTheEnd) {
+  SilentServer server;
+  const Report r = run_lookups(server.port(), 0, 0.3);
+  EXPECT_EQ(r.requests, 1u);
+  EXPECT_EQ(r.errors, 1u);
+  EXPECT_EQ(r.outcomes.at("unanswered"), 1u);
+  EXPECT_GE(r.latency.max_us, 3.0e6) << "the 0.3 s run and the 3 s drain";
+  ASSERT_EQ(r.error_samples.size(), 1u);
+  EXPECT_NE(r.error_samples[0].find("no answer"), std::string::npos) << r.error_samples[0];
+  EXPECT_FALSE(run_was_clean(r));
+}
+
+// Nothing listening: failed connects sent no request, so they are neither requests nor
+// errors, and they are not charged to an operation that never ran; the run is not clean.
+TEST(RunEnd, FailedConnectsAreCountedApartFromRequests) {
+  std::uint16_t port = 0;
+  {
+    net::io_context ioc;
+    tcp::acceptor probe(ioc, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+    port = probe.local_endpoint().port();
+  }
+  const Report r = run_lookups(port, 0, 0.35);
+  EXPECT_EQ(r.requests, 0u);
+  EXPECT_EQ(r.errors, 0u);
+  EXPECT_TRUE(r.ops.empty());
+  EXPECT_GE(r.connect_failures, 2u) << "one try, then one every 100 ms";
+  EXPECT_FALSE(run_was_clean(r));
+}
+
+// The per-second timeline and its tail (what came after the last whole second) add up to
+// the totals.
+TEST(RunEnd, TheTimelineAndItsTailAddUpToTheTotals) {
+  SlowServer server(milliseconds(1));
+  const Report r = run_lookups(server.port(), 0, 1.4);
+  ASSERT_GT(r.requests, 100u);
+  std::uint64_t requests = r.timeline_tail_requests, errors = r.timeline_tail_errors;
+  for (const SecondPoint& p : r.timeline) {
+    requests += p.requests;
+    errors += p.errors;
+  }
+  EXPECT_EQ(r.timeline.size(), 1u);
+  EXPECT_GT(r.timeline_tail_requests, 0u) << "the 0.4 s after the first whole second";
+  EXPECT_EQ(requests, r.requests);
+  EXPECT_EQ(errors, r.errors);
+  EXPECT_EQ(r.requests, r.ok + r.expected_rejections + r.errors);
+}
+
+// The set-up and the verify call the target one request at a time: a target that accepts
+// and then never answers ends the call after the wait, naming the step, instead of hanging
+// ledger-load for good (probe 33).
+TEST(SetupCall, ATargetThatNeverAnswersEndsTheCallAfterTheWait) {
+  SilentServer server;
+  Options o;
+  o.address = "127.0.0.1";
+  o.port = server.port();
+  SyncHttp client(o, "127.0.0.1", "Basic eDp5", milliseconds(200));
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    client.call(api::create_promotion("p", false, 1));
+    ADD_FAILURE() << "the call returned";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()), "no answer within 200 ms: the target stopped answering");
+  }
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_GE(took, milliseconds(190));
+  EXPECT_LT(took, milliseconds(5000));
 }
 
 }  // namespace

@@ -41,12 +41,24 @@ TEST(ReportJson, HasEveryTopLevelFigure) {
         "\"p50_us\":5", "\"p90_us\":9", "\"p99_us\":10", "\"p999_us\":10", "\"max_us\":10",
         "\"in_flight\":{\"count\":0", "\"send_lag\":{\"count\":0",
         "\"ops\":[{\"name\":\"redeem\"", "\"outcomes\":{\"ok\":8}", "\"timeline\":[{\"t_s\":1",
-        "\"verify\":{\"ran\":true,\"codes_checked\":3,\"double_redemptions\":0",
+        "\"verify\":{\"ran\":true,\"failed\":false,\"codes_checked\":3,\"double_redemptions\":0",
+        "\"connect_failures\":0", "\"unsent_slots\":0", "\"timeline_tail\":{\"requests\":0",
         "\"lost_acks\":0", "\"error_samples\":[]", "\"warnings\":[\"the <busy> client\"]"}) {
     EXPECT_NE(json.find(key), std::string::npos) << key << " missing in " << json;
   }
   EXPECT_NE(json.find(R"("quote\" <tag>")"), std::string::npos);
   EXPECT_EQ(json.back(), '\n');
+}
+
+// Every string in the JSON is UTF-8 whatever the bytes were: an error sample cut mid-character,
+// or a label in another encoding, becomes U+FFFD there (probe 33: json.load refused a report).
+TEST(ReportJson, BytesThatAreNotUtf8BecomeTheReplacementCharacter) {
+  EXPECT_EQ(json_quote("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
+  EXPECT_EQ(json_quote("x\xc3"), "\"x\\ufffd\"") << "a character cut short";
+  EXPECT_EQ(json_quote("\xff\xfe"), "\"\\ufffd\\ufffd\"");
+  EXPECT_EQ(json_quote("\xc0\xaf"), "\"\\ufffd\\ufffd\"") << "an overlong '/'";
+  EXPECT_EQ(json_quote("\xed\xa0\x80"), "\"\\ufffd\\ufffd\\ufffd\"") << "a surrogate";
+  EXPECT_EQ(json_quote("a\"b\\c\n"), "\"a\\\"b\\\\c\\u000a\"");
 }
 
 TEST(ReportHtml, SelfContainedWithThreeCharts) {

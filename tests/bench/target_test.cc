@@ -109,6 +109,46 @@ TEST(Options, PoolSharesTheOpenLoopsScheduleOnly) {
   EXPECT_FALSE(std::get<Options>(parse_options(3, plain)).pool);
 }
 
+// The shares are each 0..100 and named once; a 32-bit sum must not wrap back to 100, and a
+// trailing comma or a second share of the same name is a typo, not a mix (probe 33).
+TEST(Options, AMixNamesEachShareOnceAndSumsTo100) {
+  for (const char* mix : {"lookup=4294967295,link=101", "lookup=100,", "lookup=100,lookup=0",
+                          "lookup=60,link=20,redeem=15,issue=5,", "lookup=,link=100",
+                          "lookup=101,link=0"}) {
+    EXPECT_EQ(parse_error("--mix", mix), "bad value for --mix: " + std::string(mix));
+  }
+  EXPECT_EQ(parse_error("--mix", "lookup=100"), "");
+  EXPECT_EQ(parse_error("--mix", "redeem=0,lookup=100"), "");
+}
+
+// The label lands in the RESULT line that scripts split on spaces into name=value pairs.
+TEST(Options, ALabelHasNoSpaceControlCharacterOrEquals) {
+  for (const char* label : {"two words", "rps=999999", "line\nbreak", "tab\there"}) {
+    EXPECT_EQ(parse_error("--label", label), "bad value for --label: " + std::string(label));
+  }
+  EXPECT_EQ(parse_error("--label", "codeledgerd-sync-link"), "");
+  EXPECT_EQ(parse_error("--label", "durability:sync/caf\xc3\xa9"), "");
+}
+
+// A flag that shapes another scenario or target than the run's would be ignored: refused.
+TEST(Options, FlagsForAnotherScenarioOrTargetAreRefused) {
+  const auto error_of = [](std::vector<const char*> args) {
+    args.insert(args.begin(), "ledger-load");
+    auto parsed = parse_options(static_cast<int>(args.size()), args.data());
+    return std::holds_alternative<std::string>(parsed) ? std::get<std::string>(parsed) : std::string();
+  };
+  EXPECT_EQ(error_of({"--scenario", "link", "--mix", "lookup=100"}), "--mix shapes the peak-sale scenario only");
+  EXPECT_EQ(error_of({"--scenario", "redeem", "--zipf", "1.2"}), "--zipf shapes the peak-sale scenario only");
+  EXPECT_EQ(error_of({"--scenario", "peak-sale", "--hot-codes", "4"}),
+            "--hot-codes shapes the hot-code scenario only");
+  EXPECT_EQ(error_of({"--redis-scripts", "/tmp"}), "--redis-scripts is for --target redis only");
+  EXPECT_EQ(error_of({"--target", "redis", "--setup", "generate"}), "--setup is for --target http only");
+  EXPECT_EQ(error_of({"--key", "", "--secret", ""}),
+            "--key and --secret must not be empty (neither flag: codeledgerd's --demo key)");
+  EXPECT_EQ(error_of({"--scenario", "hot-code", "--hot-codes", "4", "--codes", "100"}), "");
+  EXPECT_EQ(error_of({"--mix", "lookup=100", "--zipf", "1.2"}), "");
+}
+
 TEST(Options, KeyAndSecretGoTogether) {
   const char* key_only[] = {"ledger-load", "--key", "bench"};
   EXPECT_EQ(std::get<std::string>(parse_options(3, key_only)),

@@ -53,5 +53,36 @@ TEST(RunWarnings, ABusyClientIsNamed) {
   EXPECT_TRUE(run_warnings(r, Options{}).empty());
 }
 
+// What the figures leave out is said: slots never sent, connects that failed, requests
+// never answered, and latencies past the histograms' range (probe 33).
+TEST(RunWarnings, WhatTheFiguresLeaveOutIsSaid) {
+  Report r = CleanClosedLoop();
+  r.unsent_slots = 150;
+  r.connect_failures = 3;
+  r.outcomes[std::string(outcome_name(Outcome::kUnanswered))] = 2;
+  r.latency.max_us = static_cast<double>(Histogram::kValueMax) / 1000;
+  const auto w = run_warnings(r, Options{});
+  ASSERT_EQ(w.size(), 4u);
+  EXPECT_EQ(w[0].rfind("150 open-loop slots were due before the end but never sent", 0), 0u) << w[0];
+  EXPECT_EQ(w[1].rfind("3 connects failed", 0), 0u) << w[1];
+  EXPECT_EQ(w[2].rfind("2 requests had no answer when the run stopped waiting", 0), 0u) << w[2];
+  EXPECT_EQ(w[3].rfind("latencies of 1100 s or more were recorded as 1100 s", 0), 0u) << w[3];
+}
+
+TEST(RunVerdict, CleanOnlyWithoutErrorsFailedConnectsOrAFailedVerify) {
+  Report r = CleanClosedLoop();
+  EXPECT_TRUE(run_was_clean(r));
+  r.unsent_slots = 10;  // a warning, not a failure: the latency shows the missed rate
+  EXPECT_TRUE(run_was_clean(r));
+  for (auto spoil : {+[](Report& x) { x.errors = 1; }, +[](Report& x) { x.connect_failures = 1; },
+                     +[](Report& x) { x.verify.failed = true; },
+                     +[](Report& x) { x.verify.double_redemptions = 1; },
+                     +[](Report& x) { x.verify.lost_acks = 1; }}) {
+    Report bad = CleanClosedLoop();
+    spoil(bad);
+    EXPECT_FALSE(run_was_clean(bad));
+  }
+}
+
 }  // namespace
 }  // namespace codeledger::bench
