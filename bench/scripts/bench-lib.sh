@@ -46,6 +46,18 @@ require_whole() {  # $1 the script's name, $2 flag, $3 value, $4 min, $5 max, $6
   fi
 }
 
+# ledger-load's own limits (bench/load/options.h), so a script refuses up front what every
+# one of its runs would fail on.
+LOAD_CODES_MAX=10000000      # --codes: codes one run sets up
+LOAD_RATE_MAX=10000000       # --rate: requests a second
+
+# Exits 2 with "NAME: bad FLAG VALUE (one of A|B|...)" unless VALUE is one of the choices.
+require_choice() {  # $1 the script's name, $2 flag, $3 value, $4 the choices, |-separated
+  [[ "|$4|" == *"|$3|"* ]] && [ -n "$3" ] && return 0
+  echo "$1: bad $2 $3 (one of $4)" >&2
+  exit 2
+}
+
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }

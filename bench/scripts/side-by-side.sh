@@ -71,7 +71,8 @@ PIN=                     # --pin SERVER_CPUS:LOAD_CPUS (empty: not pinned)
 POOL=                    # --pool: ledger-load's open loop sends on any idle connection
 
 # make_work_dir, data_dir_note, free_port, wait_port, metrics, the bench key (KEY, SECRET),
-# write_config, launch_redis, set_pin, pin_note, need_value and require_whole
+# write_config, launch_redis, set_pin, pin_note, need_value, require_whole and ledger-load's
+# limits (LOAD_CODES_MAX)
 source "$ROOT/bench/scripts/bench-lib.sh"
 
 while [ $# -gt 0 ]; do
@@ -107,7 +108,9 @@ done
 # every part fails.
 require_whole side-by-side --rounds "$ROUNDS" 1 30
 require_whole side-by-side --peak-duration "$PEAK_DURATION_S" 1 3600 seconds
-require_whole side-by-side --requests "$REQUESTS" 1 1000000000
+# Each link or redeem takes a code of its own (--codes is --requests): a request past the
+# last code would redeem a used one and measure the 1004 answer instead.
+require_whole side-by-side --requests "$REQUESTS" 1 "$LOAD_CODES_MAX"
 require_whole side-by-side --connections "$CONNECTIONS" 1 4096
 for target in ${ONLY//,/ }; do
   [[ ",$ALL_TARGETS," == *",$target,"* ]] ||
@@ -124,8 +127,10 @@ if [ "$PEAK_ONLY" = 1 ]; then
   ONLY=sync
   [ "$PEAK_DURATION_GIVEN" = 1 ] || PEAK_DURATION_S=60
 fi
+# The open loop sets up a fresh code for every request it may send (open_run).
 [ -z "$OPEN_RATE" ] ||
-  require_whole side-by-side --open-rate "$OPEN_RATE" 1 9999999 "requests per second"
+  require_whole side-by-side --open-rate "$OPEN_RATE" 1 $(( (LOAD_CODES_MAX - 1000) / OPEN_DURATION_S )) \
+    "requests per second"
 [ -n "$PIN" ] && set_pin side-by-side "$PIN"
 
 LOAD=$BUILD/bench/ledger-load

@@ -10,7 +10,8 @@
 #          [--load PATH] [--build-dir DIR] [--vcpu-gaps] [--data-dir DIR]
 #          [--pin SERVER_CPUS:LOAD_CPUS] [--pool]
 # --codes: codes set up for the run (default: as many as --requests; fewer suit lookup, to
-# see whether the ledger's memory footprint matters).
+# see whether the ledger's memory footprint matters; at most 10,000,000, ledger-load's limit,
+# so --requests above that needs --codes). Every flag is checked before the server starts.
 # Prints where the data went (data_dir_note, bench-lib.sh), then one line: target, scenario,
 # rps, p99, p99.9, then NAME=CPU% per thread (and for the load generator), and for
 # codeledgerd the log's figures over the same 2 s from /metrics: records per batch,
@@ -48,7 +49,8 @@ VCPU_GAPS=0
 POOL=0
 DATA_DIR=
 PIN=
-# need_value, make_work_dir, data_dir_note, free_port, wait_port, stop_pid, metrics, the
+# need_value, require_whole, require_choice, ledger-load's limits (LOAD_CODES_MAX,
+# LOAD_RATE_MAX), make_work_dir, data_dir_note, free_port, wait_port, stop_pid, metrics, the
 # bench key (KEY, SECRET), write_config, server_binary, require_binaries, wait_load_ready,
 # load_failed, set_pin and pin_note
 source "$ROOT/bench/scripts/bench-lib.sh"
@@ -77,7 +79,21 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-case "$TARGET" in ceiling|none|async|sync) ;; *) echo "thread-cpu: bad --target $TARGET" >&2; exit 2 ;; esac
+
+# Every flag is checked before a server starts: a typo should cost a line, not a server
+# started for a load that cannot run.
+require_choice thread-cpu --target "$TARGET" "ceiling|none|async|sync"
+require_choice thread-cpu --scenario "$SCENARIO" "link|redeem|lookup|hot-code|peak-sale"
+require_whole thread-cpu --requests "$REQUESTS" 1 1000000000
+if [ -z "$CODES" ] && [ "$REQUESTS" -gt "$LOAD_CODES_MAX" ]; then
+  # By default every request gets a code of its own; a lookup run may share fewer.
+  echo "thread-cpu: --requests above $LOAD_CODES_MAX needs --codes (a run sets up at most $LOAD_CODES_MAX codes)" >&2
+  exit 2
+fi
+CODES=${CODES:-$REQUESTS}
+require_whole thread-cpu --codes "$CODES" 1 "$LOAD_CODES_MAX"
+[ -z "$RATE" ] || require_whole thread-cpu --rate "$RATE" 1 "$LOAD_RATE_MAX" "requests per second"
+require_whole thread-cpu --connections "$CONNECTIONS" 1 4096
 
 SERVER_THREADS=${SERVER_THREADS:-1}
 [ -n "$PIN" ] && set_pin thread-cpu "$PIN"
@@ -103,7 +119,7 @@ SERVER_PID=$!
 wait_port "$PORT" "$SERVER_PID"
 
 LOAD_ARGS=(--port "$PORT" --key "$KEY" --secret "$SECRET" --scenario "$SCENARIO"
-           --requests "$REQUESTS" --codes "${CODES:-$REQUESTS}" --duration 30 --connections "$CONNECTIONS" --threads 1
+           --requests "$REQUESTS" --codes "$CODES" --duration 30 --connections "$CONNECTIONS" --threads 1
            --no-progress --json "$WORK/load.json" --html /dev/null)
 if [ -n "$RATE" ]; then
   LOAD_ARGS+=(--rate "$RATE")

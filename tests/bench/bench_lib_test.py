@@ -6,10 +6,17 @@ anything, side-by-side.sh a --rounds outside 1..30, a --peak-duration outside 1.
 --peak-only beside a closed-loop option; --pin (set_pin) takes two taskset lists of CPUs
 this machine has and sets the servers' and the load generator's prefixes; stop_descendants,
 in the scripts' EXIT traps, stops the command a TERM interrupted; load_failed shows
-ledger-load's own error; crash-loop.sh refuses bad --cycles and --seconds before building."""
+ledger-load's own error; crash-loop.sh refuses bad --cycles and --seconds before building,
+and interrupted stops the test and its server and removes their data; side-by-side.sh keeps
+--requests and --open-rate within the codes ledger-load sets up, and an unwritable --out
+leaves no scratch directory; thread-cpu.sh checks every flag before a server starts;
+wait_port waits for the process it started to listen (not any process on the port) and
+shows the end of its log when it died; a --build-dir that is neither the default nor a
+build is refused, not built in."""
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -204,14 +211,19 @@ class SideBySideCounts(unittest.TestCase):
     run_script = SideBySideRounds.run_script
 
     def test_bad_counts_and_targets_are_refused_before_a_server_starts(self):
-        cases = [(("--requests", "abc"), "--requests must be a whole number, 1..1000000000"),
-                 (("--requests", "0"), "--requests must be a whole number, 1..1000000000"),
+        cases = [(("--requests", "abc"), "--requests must be a whole number, 1..10000000"),
+                 (("--requests", "0"), "--requests must be a whole number, 1..10000000"),
+                 # a code a request: ledger-load sets up at most 10^7 (every run failed above)
+                 (("--requests", "10000001"), "--requests must be a whole number, 1..10000000"),
                  (("--connections", "0"), "--connections must be a whole number, 1..4096"),
                  (("--connections", "4097"), "--connections must be a whole number, 1..4096"),
                  (("--only", "sync,bogus"),
                   "--only takes a comma-separated subset of ceiling,none,async,sync,redis, not 'bogus'"),
                  (("--only", ","), "--only names no target"),
-                 (("--open-rate", "0"), "--open-rate must be a whole number of requests per second, 1..9999999"),
+                 (("--open-rate", "0"), "--open-rate must be a whole number of requests per second, 1..999900"),
+                 # 10 s at the rate plus 1000 codes must fit in ledger-load's 10^7
+                 (("--open-rate", "999901"),
+                  "--open-rate must be a whole number of requests per second, 1..999900"),
                  (("--connections",), "--connections needs a value")]
         for args, message in cases:
             with self.subTest(args=args):
@@ -220,9 +232,169 @@ class SideBySideCounts(unittest.TestCase):
                 self.assertEqual(r.stderr, "side-by-side: " + message + "\n")
 
     def test_good_ones_pass_the_check(self):
-        r = self.run_script("--requests", "1000", "--connections", "4096", "--only", "ceiling,redis")
-        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
-        self.assertIn("is not a writable directory", r.stderr)
+        for args in (("--requests", "1000", "--connections", "4096", "--only", "ceiling,redis"),
+                     ("--requests", "10000000", "--open-rate", "999900"),
+                     ("--quick", "--open-rate", "3333000")):  # --quick's open loop runs 3 s
+            with self.subTest(args=args):
+                r = self.run_script(*args)
+                self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+                self.assertIn("is not a writable directory", r.stderr)
+
+    def test_an_unwritable_out_leaves_no_scratch_directory(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            parent = os.path.join(tmp, "data")
+            os.mkdir(parent)
+            r = run_script("side-by-side.sh", tmp, "--data-dir", parent, "--out", "/proc/no/such")
+            self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+            self.assertEqual(r.stderr, "side-by-side: --out /proc/no/such is not a directory it can write\n")
+            self.assertEqual(os.listdir(parent), [])
+
+
+class ThreadCpuChecksItsFlags(unittest.TestCase):
+    """Each is refused before the --data-dir check, which comes before any server starts."""
+
+    def test_bad_flags_are_refused_with_the_reason(self):
+        cases = [(("--requests", "abc"), "--requests must be a whole number, 1..1000000000"),
+                 (("--rate", "-5"), "--rate must be a whole number of requests per second, 1..10000000"),
+                 (("--connections", "0"), "--connections must be a whole number, 1..4096"),
+                 (("--codes", "0"), "--codes must be a whole number, 1..10000000"),
+                 (("--codes", "10000001"), "--codes must be a whole number, 1..10000000"),
+                 (("--requests", "20000000"),
+                  "--requests above 10000000 needs --codes (a run sets up at most 10000000 codes)"),
+                 (("--scenario", "bogus"), "bad --scenario bogus (one of link|redeem|lookup|hot-code|peak-sale)"),
+                 (("--target", "redis"), "bad --target redis (one of ceiling|none|async|sync)")]
+        with tempfile.TemporaryDirectory() as tmp:
+            for args, message in cases:
+                with self.subTest(args=args):
+                    r = run_script("thread-cpu.sh", tmp, "--data-dir", os.path.join(tmp, "nope"), *args)
+                    self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+                    self.assertEqual(r.stderr, "thread-cpu: " + message + "\n")
+
+    def test_good_ones_pass_the_check(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            r = run_script("thread-cpu.sh", tmp, "--data-dir", os.path.join(tmp, "nope"), "--scenario",
+                           "lookup", "--requests", "20000000", "--codes", "1000", "--rate", "10000000")
+            self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+            self.assertIn("is not a writable directory", r.stderr)
+
+
+class BuildDir(unittest.TestCase):
+    def test_the_default_and_a_configured_build_may_be_built_in(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            default = os.path.join(tmp, "build", "release")
+            self.assertEqual(bash('require_build_dir t "$1" "$2" "$1/x"', default + "/", default).returncode, 0)
+            configured = os.path.join(tmp, "configured")
+            os.mkdir(configured)
+            open(os.path.join(configured, "CMakeCache.txt"), "w").close()
+            self.assertEqual(bash('require_build_dir t "$1" "$2" "$1/x"', configured, default).returncode, 0)
+
+    def test_another_must_hold_the_binaries(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            default = os.path.join(tmp, "build", "release")
+            r = bash('require_build_dir t "$1" "$2" "$1/x"; echo reached', tmp, default)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("t: %s/x is missing, and %s is not a configured build" % (tmp, tmp), r.stderr)
+            self.assertNotIn("reached", r.stdout)
+            binary = os.path.join(tmp, "x")
+            with open(binary, "w") as f:
+                f.write("#!/bin/sh\n")
+            os.chmod(binary, 0o755)
+            self.assertEqual(bash('require_build_dir t "$1" "$2" "$1/x"', tmp, default).returncode, 0)
+
+    def test_each_script_refuses_a_build_dir_that_does_not_exist(self):
+        # A typo used to configure and build a whole new tree there.
+        with tempfile.TemporaryDirectory() as tmp:
+            typo = os.path.join(tmp, "typo")
+            for script in ("side-by-side.sh", "thread-cpu.sh", "crash-loop.sh"):
+                with self.subTest(script=script):
+                    r = run_script(script, typo)
+                    self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+                    self.assertIn(script[:-3] + ": --build-dir " + typo + " does not exist", r.stderr)
+                    self.assertFalse(os.path.exists(typo))
+
+
+class WaitPort(unittest.TestCase):
+    LISTEN = ("import socket, sys, time; s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(); "
+              "print(s.getsockname()[1], flush=True); time.sleep(float(sys.argv[1]))")
+
+    def listener(self, seconds):
+        """A process listening on a free port: (Popen, port)."""
+        p = subprocess.Popen([sys.executable, "-c", self.LISTEN, str(seconds)], stdout=subprocess.PIPE,
+                             text=True)
+        self.addCleanup(p.wait)
+        self.addCleanup(p.kill)
+        return p, int(p.stdout.readline())
+
+    def test_our_own_listener_passes(self):
+        p, port = self.listener(30)
+        r = bash('wait_port "$1" "$2" 5', str(port), str(p.pid))
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_another_process_on_the_port_does_not_pass_for_ours(self):
+        _, port = self.listener(30)
+        with tempfile.NamedTemporaryFile("w", suffix=".log") as log:
+            # Ours: alive a moment, then gone with the reason in its log, as codeledgerd does.
+            r = bash('echo "codeledgerd: cannot listen on 127.0.0.1:$1: Address already in use" > "$2"; '
+                     'sleep 0.5 & wait_port "$1" $! 5 "$2"', str(port), log.name)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("exited before it listened on port %d" % port, r.stderr)
+        self.assertIn("the end of its log:\n  codeledgerd: cannot listen on 127.0.0.1:%d: Address already in use"
+                      % port, r.stderr)
+
+    def test_a_process_that_never_listens_times_out(self):
+        r = bash('sleep 3 & p=$!; wait_port "$(free_port)" $p 1; s=$?; kill $p; exit $s')
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("never listened on port", r.stderr)
+
+
+class CrashLoopInterrupted(unittest.TestCase):
+    """A stand-in crash_tests that starts a 'server' on data under $TMPDIR, as the real one does."""
+    FAKE_TEST = """#!/bin/bash
+data=$(mktemp -d "$TMPDIR/codeledger-crash-XXXXXX")
+echo "$data" > "$FAKE_REPORT.dir"
+python3 -c 'import time; time.sleep(60)' --data-dir "$data/data" &
+echo $! > "$FAKE_REPORT.server"
+echo $$ > "$FAKE_REPORT.test"
+wait
+"""
+
+    def fake_build(self, tmp):
+        build = os.path.join(tmp, "build")
+        for rel, text in (("server/codeledgerd", "#!/bin/sh\n"), ("tests/crash_tests", self.FAKE_TEST)):
+            path = os.path.join(build, rel)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as f:
+                f.write(text)
+            os.chmod(path, 0o755)
+        return build
+
+    def interrupt(self, signal_to, sig):
+        with tempfile.TemporaryDirectory() as tmp:
+            report = os.path.join(tmp, "report")
+            script = subprocess.Popen(["bash", os.path.join(SCRIPTS, "crash-loop.sh"), "--build-dir",
+                                       self.fake_build(tmp), "--cycles", "1", "--seconds", "60"],
+                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                      env=dict(os.environ, FAKE_REPORT=report, TMPDIR=tmp))
+            test, server = wait_for_file(report + ".test"), wait_for_file(report + ".server")
+            with open(report + ".dir") as f:
+                data = f.read().strip()
+            self.assertTrue(data.startswith(tmp + "/codeledger-crash-loop."), data)
+            os.kill(script.pid if signal_to == "script" else test, sig)
+            script.communicate(timeout=20)
+            left = [pid for pid in (test, server) if running(pid)]
+            for pid in left:
+                os.kill(pid, signal.SIGKILL)
+            self.assertEqual(left, [])
+            self.assertFalse(os.path.exists(os.path.dirname(data)))
+
+    def test_a_term_to_the_script_stops_the_test_and_its_server_and_removes_their_data(self):
+        self.interrupt("script", signal.SIGTERM)
+
+    def test_an_int_to_the_script_does_the_same(self):
+        self.interrupt("script", signal.SIGINT)
+
+    def test_a_test_killed_on_its_own_leaves_no_server_behind(self):
+        self.interrupt("test", signal.SIGTERM)
 
 
 class RequireWhole(unittest.TestCase):
