@@ -58,6 +58,24 @@ require_choice() {  # $1 the script's name, $2 flag, $3 value, $4 the choices, |
   exit 2
 }
 
+# A mistyped --build-dir must cost a line, not a configure and a full build in a new
+# directory. A script builds what is missing only in the default build dir the docs name (the
+# one-command runs) or in one already configured (CMakeCache.txt); elsewhere every binary
+# must be there already.
+require_build_dir() {  # $1 the script's name, $2 the build dir, $3 the default one, rest: binaries
+  local script=$1 dir=$2 default=$3 bin
+  shift 3
+  [ "$(realpath -m "$dir")" = "$(realpath -m "$default")" ] && return 0
+  [ -f "$dir/CMakeCache.txt" ] && return 0
+  if [ ! -d "$dir" ]; then
+    echo "$script: --build-dir $dir does not exist (only the default, $default, is built when missing)" >&2
+    exit 2
+  fi
+  for bin in "$@"; do
+    [ -x "$bin" ] || { echo "$script: $bin is missing, and $dir is not a configured build to make it in (build it: docs/benchmarks.md, Build)" >&2; exit 2; }
+  done
+}
+
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
@@ -66,13 +84,40 @@ metrics() {  # $1 port: the page codeledgerd serves without credentials
   curl -s "http://127.0.0.1:$1/metrics"
 }
 
-wait_port() {  # $1 port, $2 pid, $3 seconds (default 10): until something accepts, or the process died
+# True when process $1 itself holds a socket listening on port $2: the port open is not
+# enough, another process may hold it (our server then exits with "Address already in use").
+holds_listener() {  # $1 pid, $2 port
+  local port_hex inode
+  port_hex=$(printf '%04X' "$2")
+  # /proc/net/tcp*: local address ADDR:PORT (hex) in field 2, state 0A is LISTEN, inode field 10
+  for inode in $(awk -v port=":$port_hex" 'substr($2, length($2) - 4) == port && $4 == "0A" { print $10 }' \
+                   /proc/net/tcp /proc/net/tcp6 2>/dev/null); do
+    ls -l "/proc/$1/fd" 2>/dev/null | grep -qF "socket:[$inode]" && return 0
+  done
+  return 1
+}
+
+# The last lines of a server's log, where it says why it stopped: the log goes with the
+# run's scratch directory when the script exits.
+show_log_tail() {  # $1 the log file (may be empty or missing)
+  [ -s "${1:-}" ] || return 0
+  echo "$(basename "$0"): the end of its log:" >&2
+  tail -n 20 "$1" | sed 's/^/  /' >&2
+}
+
+# Until process $2 listens on port $1, or it died (its log's end shown), or $3 seconds passed.
+wait_port() {  # $1 port, $2 pid, $3 seconds (default 10), $4 the process's log (optional)
   for _ in $(seq 1 $((${3:-10} * 20))); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    kill -0 "$2" 2>/dev/null || { echo "$(basename "$0"): process $2 exited" >&2; return 1; }
+    if holds_listener "$2" "$1"; then return 0; fi
+    if ! kill -0 "$2" 2>/dev/null; then
+      echo "$(basename "$0"): process $2 exited before it listened on port $1" >&2
+      show_log_tail "${4:-}"
+      return 1
+    fi
     sleep 0.05
   done
-  echo "$(basename "$0"): port $1 never opened" >&2
+  echo "$(basename "$0"): process $2 never listened on port $1" >&2
+  show_log_tail "${4:-}"
   return 1
 }
 

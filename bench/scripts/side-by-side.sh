@@ -71,8 +71,8 @@ PIN=                     # --pin SERVER_CPUS:LOAD_CPUS (empty: not pinned)
 POOL=                    # --pool: ledger-load's open loop sends on any idle connection
 
 # make_work_dir, data_dir_note, free_port, wait_port, metrics, the bench key (KEY, SECRET),
-# write_config, launch_redis, set_pin, pin_note, need_value, require_whole and ledger-load's
-# limits (LOAD_CODES_MAX)
+# write_config, launch_redis, set_pin, pin_note, need_value, require_whole,
+# require_build_dir, require_binaries and ledger-load's limits (LOAD_CODES_MAX, LOAD_RATE_MAX)
 source "$ROOT/bench/scripts/bench-lib.sh"
 
 while [ $# -gt 0 ]; do
@@ -136,20 +136,25 @@ fi
 LOAD=$BUILD/bench/ledger-load
 CEILING=$BUILD/bench/ceiling/ceiling-server
 DAEMON=${DAEMON:-$BUILD/server/codeledgerd}
-WORK=$(make_work_dir "$DATA_DIR" codeledger-bench)
-mkdir -p "$OUT"
-RESULTS=$OUT/results.txt
-: > "$RESULTS"
-rm -f "$OUT/open-fsyncs.txt"
 PIDS=()
+WORK=
 
 cleanup() {
   stop_descendants
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
+  [ -z "$WORK" ] || rm -rf "$WORK"
 }
-trap cleanup EXIT
+trap cleanup EXIT  # before the scratch directory is made, so no exit can leave it behind
+WORK=$(make_work_dir "$DATA_DIR" codeledger-bench)
+if ! mkdir -p "$OUT" 2>/dev/null || [ ! -w "$OUT" ]; then
+  echo "side-by-side: --out $OUT is not a directory it can write" >&2
+  exit 2
+fi
+require_build_dir side-by-side "$BUILD" "$ROOT/build/release" "$LOAD" "$CEILING" "$DAEMON"
+RESULTS=$OUT/results.txt
+: > "$RESULTS"
+rm -f "$OUT/open-fsyncs.txt"
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -159,6 +164,7 @@ ensure_tools() {
     cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCODELEDGER_TESTS=OFF >/dev/null
     cmake --build "$BUILD" --target ledger-load ceiling-server codeledgerd -j "$(nproc)"
   fi
+  require_binaries side-by-side "$LOAD" "$CEILING" "$DAEMON"  # a --daemon PATH is not built
   if wanted redis && ! command -v redis-server >/dev/null; then
     echo "side-by-side: installing redis-server"
     as_root apt-get install -y -qq redis-server >/dev/null
@@ -197,7 +203,7 @@ start_ceiling() {
   local cfg
   PORT=$(free_port); cfg=$(write_config none "$WORK/ceiling")
   "${SERVER_PIN[@]}" "$CEILING" --config "$cfg" --listen "127.0.0.1:$PORT" > "$WORK/ceiling.log" 2>&1 &
-  PID=$!; PIDS+=("$PID"); wait_port "$PORT" "$PID"
+  PID=$!; PIDS+=("$PID"); wait_port "$PORT" "$PID" 10 "$WORK/ceiling.log"
   FLAGS=(--port "$PORT" --key "$KEY" --secret "$SECRET" --no-verify)
 }
 
@@ -206,7 +212,7 @@ start_codeledgerd() {  # $1 durability, $2 sync lanes; a fresh data directory ea
   data=$(mktemp -d "$WORK/data-$1-$2.XXXX")
   PORT=$(free_port); cfg=$(write_config "$1" "$data" "$2")
   "${SERVER_PIN[@]}" "$DAEMON" --config "$cfg" --listen "127.0.0.1:$PORT" > "$data.log" 2>&1 &
-  PID=$!; PIDS+=("$PID"); wait_port "$PORT" "$PID"
+  PID=$!; PIDS+=("$PID"); wait_port "$PORT" "$PID" 10 "$data.log"
   FLAGS=(--port "$PORT" --key "$KEY" --secret "$SECRET")
 }
 
@@ -215,7 +221,7 @@ start_redis() {  # $1 off|everysec|always
   dir=$(mktemp -d "$WORK/redis-$1.XXXX")
   PORT=$(free_port)
   launch_redis "$1" "$PORT" "$dir"
-  PID=$!; PIDS+=("$PID"); wait_port "$PORT" "$PID"
+  PID=$!; PIDS+=("$PID"); wait_port "$PORT" "$PID" 10 "$dir/redis.log"
   FLAGS=(--target redis --port "$PORT")
 }
 

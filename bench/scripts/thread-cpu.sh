@@ -49,10 +49,10 @@ VCPU_GAPS=0
 POOL=0
 DATA_DIR=
 PIN=
-# need_value, require_whole, require_choice, ledger-load's limits (LOAD_CODES_MAX,
-# LOAD_RATE_MAX), make_work_dir, data_dir_note, free_port, wait_port, stop_pid, metrics, the
-# bench key (KEY, SECRET), write_config, server_binary, require_binaries, wait_load_ready,
-# load_failed, set_pin and pin_note
+# need_value, require_whole, require_choice, require_build_dir, ledger-load's limits
+# (LOAD_CODES_MAX, LOAD_RATE_MAX), make_work_dir, data_dir_note, free_port, wait_port,
+# stop_pid, metrics, the bench key (KEY, SECRET), write_config, server_binary,
+# require_binaries, wait_load_ready, load_failed, set_pin and pin_note
 source "$ROOT/bench/scripts/bench-lib.sh"
 
 while [ $# -gt 0 ]; do
@@ -113,10 +113,11 @@ CONFIG=$(write_config "$MODE" "$WORK/data")
 PORT=$(free_port)
 SERVER=$(server_binary "$TARGET" "$BUILD" "$DAEMON")
 LOAD=${LOAD:-$BUILD/bench/ledger-load}
+require_build_dir thread-cpu "$BUILD" "$ROOT/build/release" "$LOAD" "$SERVER"
 require_binaries thread-cpu "$LOAD" "$SERVER"
 "${SERVER_PIN[@]}" "$SERVER" --config "$CONFIG" --listen "127.0.0.1:$PORT" > "$WORK/server.log" 2>&1 &
 SERVER_PID=$!
-wait_port "$PORT" "$SERVER_PID"
+wait_port "$PORT" "$SERVER_PID" 10 "$WORK/server.log"
 
 LOAD_ARGS=(--port "$PORT" --key "$KEY" --secret "$SECRET" --scenario "$SCENARIO"
            --requests "$REQUESTS" --codes "$CODES" --duration 30 --connections "$CONNECTIONS" --threads 1
