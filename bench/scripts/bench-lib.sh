@@ -147,6 +147,27 @@ stop_descendants() {
   for pid in "${DESCENDANTS[@]}"; do kill "$pid" 2>/dev/null || true; done
 }
 
+# True while process $1 runs: it exists and is not a zombie (dead, its status not yet taken).
+running() {
+  local stat
+  { read -r stat < "/proc/$1/stat"; } 2>/dev/null || return 1
+  stat=${stat##*) }
+  [ "${stat%% *}" != Z ]
+}
+
+# Waits up to $1 seconds for the processes stop_descendants signalled to be gone; those that
+# are not our children cannot be waited for, only watched.
+descendants_gone() {
+  local pid left
+  for _ in $(seq 1 $(($1 * 20))); do
+    left=0
+    for pid in "${DESCENDANTS[@]}"; do running "$pid" && left=1; done
+    [ "$left" = 0 ] && return 0
+    sleep 0.05
+  done
+  return 1
+}
+
 # A key of our own with rate limits far above any load here: the demo key is limited to
 # 1000 requests a minute, which would measure the limiter, not the ledger.
 KEY=benchk

@@ -375,16 +375,17 @@ wait
                                        self.fake_build(tmp), "--cycles", "1", "--seconds", "60"],
                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                       env=dict(os.environ, FAKE_REPORT=report, TMPDIR=tmp))
+            self.addCleanup(script.communicate)
+            self.addCleanup(script.kill)
             test, server = wait_for_file(report + ".test"), wait_for_file(report + ".server")
+            for pid in (test, server):  # whatever the test finds, nothing of it stays behind
+                self.addCleanup(lambda pid=pid: running(pid) and os.kill(pid, signal.SIGKILL))
             with open(report + ".dir") as f:
                 data = f.read().strip()
             self.assertTrue(data.startswith(tmp + "/codeledger-crash-loop."), data)
             os.kill(script.pid if signal_to == "script" else test, sig)
             script.communicate(timeout=20)
-            left = [pid for pid in (test, server) if running(pid)]
-            for pid in left:
-                os.kill(pid, signal.SIGKILL)
-            self.assertEqual(left, [])
+            self.assertEqual([pid for pid in (test, server) if running(pid)], [])
             self.assertFalse(os.path.exists(os.path.dirname(data)))
 
     def test_a_term_to_the_script_stops_the_test_and_its_server_and_removes_their_data(self):
