@@ -72,6 +72,11 @@ def trouble(kv):
         return "failed, no figures"
     if errors > 0:
         return "%d errors" % errors
+    # Newer ledger-loads count these apart from the errors (and exit 1 for them).
+    if (number(kv, "connect_failures") or 0) > 0:
+        return "%d failed connects" % number(kv, "connect_failures")
+    if kv.get("verify_failed") == "1":
+        return "its verify failed"
     status = kv.get("load_exit", "0")
     wrong = any((number(kv, k) or 0) > 0 for k in ("double_redemptions", "lost_acks"))
     if status != "0" and not (status == "1" and wrong):

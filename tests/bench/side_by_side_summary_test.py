@@ -126,7 +126,11 @@ class SideBySideSummaryTest(unittest.TestCase):
                  ({"load_exit": 1}, "ledger-load exited 1"),  # 1 with every count zero
                  ({"load_exit": 1, "lost_acks": 2}, None),  # the verdict's to judge, not a failure
                  ({"load_exit": 1, "double_redemptions": 1, "lost_acks": 0}, None),
-                 ({"load_exit": 1, "errors": 4}, "4 errors")]
+                 ({"load_exit": 1, "errors": 4}, "4 errors"),
+                 # counted apart from the errors by ledger-load (probe 33e's D3 fix)
+                 ({"load_exit": 1, "connect_failures": 160}, "160 failed connects"),
+                 ({"verify_failed": 1}, "its verify failed"),
+                 ({"connect_failures": 0, "verify_failed": 0, "unsent_slots": 0}, None)]
         for extra, want in cases:
             with self.subTest(extra=extra):
                 kv = summary.parse([result("codeledgerd-sync-redeem", 30000, **extra)])["codeledgerd-sync-redeem"]
