@@ -171,6 +171,8 @@ ensure_tools() {
   fi
 }
 
+# A run's --label names its server's settings as KEY:VALUE,...: ledger-load refuses spaces and
+# '=' in a label, which would break its RESULT line's NAME=VALUE pairs.
 ledger_load() {  # ledger-load with this run's connection and thread counts, no progress line
   "${LOAD_PIN[@]}" "$LOAD" --connections "$CONNECTIONS" --threads "$CLIENT_THREADS" --no-progress "$@"
 }
@@ -235,7 +237,7 @@ open_run() {  # $1 target name; redeem at OPEN_RATE for OPEN_DURATION_S against 
     --codes "$(( OPEN_RATE * OPEN_WARMUP_S + 1000 ))" > /dev/null 2>&1 || true
   load "$1-redeem-open" "${FLAGS[@]}" $pace $POOL --scenario redeem --rate "$OPEN_RATE" \
     --duration "$OPEN_DURATION_S" --codes "$(( OPEN_RATE * OPEN_DURATION_S + 1000 ))" \
-    --label "open loop at $OPEN_RATE req/s"
+    --label "open-loop:$OPEN_RATE/s"
 }
 
 run_ceiling() {
@@ -285,7 +287,7 @@ sync_open_and_peak() {
 
 peak_sale() {  # on the sync server FLAGS point at
   load codeledgerd-sync-peak-sale "${FLAGS[@]}" \
-    --scenario peak-sale --duration "$PEAK_DURATION_S" --codes 100000 --label "durability=sync"
+    --scenario peak-sale --duration "$PEAK_DURATION_S" --codes 100000 --label "durability:sync"
 }
 
 run_codeledgerd() {  # $1 durability, $2 sync lanes (default 1; 2 adds only the closed runs)
@@ -297,7 +299,7 @@ run_codeledgerd() {  # $1 durability, $2 sync lanes (default 1; 2 adds only the 
     stop_pid "$PID"
     return 0
   fi
-  closed_runs "$name" "${FLAGS[@]}" --label "durability=$1 sync_lanes=$lanes"
+  closed_runs "$name" "${FLAGS[@]}" --label "durability:$1,sync_lanes:$lanes"
   if [ "$1" = sync ] && [ "$lanes" = 1 ] && [ "$CLOSED_ONLY" = 0 ] && [ "$ROUND_NO" = "$ROUNDS" ]; then
     sync_open_and_peak
   fi
@@ -306,7 +308,7 @@ run_codeledgerd() {  # $1 durability, $2 sync lanes (default 1; 2 adds only the 
 
 run_redis() {  # $1 off|everysec|always
   start_redis "$1"
-  closed_runs "redis-aof-$1" "${FLAGS[@]}" --label "aof=$1"
+  closed_runs "redis-aof-$1" "${FLAGS[@]}" --label "aof:$1"
   stop_pid "$PID"
 }
 
