@@ -200,7 +200,7 @@ void Connection::finish(const Classified& result, std::string_view body) {
   connect();
 }
 
-void Connection::account_after_run(Clock::time_point end, Clock::time_point cutoff) {
+void Connection::account_after_run(Clock::time_point slots_end, Clock::time_point cutoff) {
   if (awaiting_answer_) {
     awaiting_answer_ = false;
     const auto op = static_cast<std::size_t>(op_.kind);
@@ -218,7 +218,7 @@ void Connection::account_after_run(Clock::time_point end, Clock::time_point cuto
   }
   if (interval_ == Clock::duration::zero() || shared_ != nullptr) return;
   // Own slots k = first, first + 1, ... were due at start + offset + k * interval.
-  const Clock::duration span = end - run_.start - slot_offset_;
+  const Clock::duration span = slots_end - run_.start - slot_offset_;
   if (span <= Clock::duration::zero()) return;
   const auto due = static_cast<std::uint64_t>((span + interval_ - Clock::duration(1)) / interval_);
   const std::uint64_t first_unsent = slot_pending_ ? slot_ - 1 : slot_;

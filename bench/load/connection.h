@@ -64,9 +64,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // After the run, its threads joined: a request still waiting for its answer when the run
   // gave up at `cutoff` is an error ("unanswered") whose latency runs to the cutoff, and the
-  // open-loop slots this connection owned that were due before `end` but never sent are
-  // counted (a stalled server must not leave a clean run behind; probe 33).
-  void account_after_run(Clock::time_point end, Clock::time_point cutoff);
+  // open-loop slots this connection owned that were due before `slots_end` but never sent
+  // are counted (a stalled server must not leave a clean run behind; probe 33).
+  void account_after_run(Clock::time_point slots_end, Clock::time_point cutoff);
 
  private:
   void connect();

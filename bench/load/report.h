@@ -58,8 +58,9 @@ struct Report {
   // Failed connects (a server down or restarting): no request went out, so they are neither
   // requests nor errors, but any of them makes the run unclean.
   std::uint64_t connect_failures = 0;
-  // Open loop: slots due before the end that no connection sent, because every connection
-  // it could go on was still waiting for an answer. Any of them means the rate was not met.
+  // Open loop: slots due before the end (more than 10 ms before it) that no connection sent,
+  // because every connection they could go on was still waiting for an answer. Any of them
+  // means the rate was not met.
   std::uint64_t unsent_slots = 0;
   LatencySummary latency;    // from each request's intended send time to its answer
   LatencySummary in_flight;  // from the actual send to the answer
