@@ -206,6 +206,18 @@ TEST_F(DaemonSignals, AStdoutReaderThatLeavesDoesNotEndTheServer) {
     if (!serving) std::this_thread::sleep_for(5ms);
   }
   ASSERT_TRUE(serving) << "ended before serving: " << child.err();
+  // The port accepts from listen() on, a moment before main marks the signals as "while
+  // serving": a reload that takes effect says that moment has passed.
+  bool reloads = false;
+  for (const auto deadline = Clock::now() + kTimeout; !reloads && Clock::now() < deadline;) {
+    if (!child.running()) break;
+    child.signal(SIGHUP);
+    for (int polls = 0; !reloads && polls < 100; ++polls) {  // a signal's answer: well under 200 ms
+      std::this_thread::sleep_for(2ms);
+      reloads = child.err().find("SIGHUP: keys and limits reloaded") != std::string::npos;
+    }
+  }
+  ASSERT_TRUE(reloads) << child.err();
   child.signal(SIGTERM);
   EXPECT_TRUE(exited_cleanly(child.wait_exit())) << child.err();
   EXPECT_NE(child.err().find("SIGTERM: stopping"), std::string::npos) << child.err();
