@@ -100,6 +100,13 @@ EarnedRecord* Customer::find_earned(const ObjectId& eid) {
   return nullptr;
 }
 
+const EarnedRecord* Customer::find_earned_in(std::uint32_t number, std::string_view context_id) const {
+  for (const auto& e : earned) {
+    if (e.promo_number == number && e.context_id == context_id) return &e;
+  }
+  return nullptr;
+}
+
 // Impl's ByteArenas take 64 KiB chunks and hand anything above an eighth of that to malloc.
 static_assert(sizeof(Customer) * CustomerTable::kChunkRecords <= (std::size_t{64} << 10) / 8,
               "a chunk of customers must stay a bump allocation");

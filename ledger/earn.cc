@@ -116,9 +116,18 @@ Result<std::vector<IssueResult>> Ledger::issue(Op& op, const ObjectId& promotion
   Event ev{impl_->header(op), PromotionsEarned{p->id, std::string(context_id), {}}};
   auto& body = std::get<PromotionsEarned>(ev.body);
   std::vector<IssueResult> results;
+  std::vector<std::size_t> issued_now;  // results that are this event's entries
   TimeMs till = earned_valid_till(p->spec, op.now_ms);
   for (CustomerId cid : unique) {
     const Customer* c = impl_->shard(impl_->customer_shard(org->id, cid)).customer(org->id, cid);
+    // The same promotion issued to the same customer in the same context is a retry (a
+    // checkout resending a timed-out issueBulk): it answers the entry issued the first time,
+    // as it stands now, and issues nothing (probe 33: a retry granted a second entry). The
+    // guard's LSN already covers that entry, so the answer waits for it to be durable.
+    if (const EarnedRecord* first = c != nullptr ? c->find_earned_in(p->number, context_id) : nullptr) {
+      results.push_back({cid, impl_->earned_view(*org, cid, *first)});
+      continue;
+    }
     std::uint32_t earns = c != nullptr ? c->counter_value(p->number).earns : 0;
     std::uint32_t max = p->spec.per_customer_earns_max;
     if (max != 0 && earns >= max) {
@@ -135,14 +144,13 @@ Result<std::vector<IssueResult>> Ledger::issue(Op& op, const ObjectId& promotion
     EarnedView v{entry.id, cid, p->id, p->spec.name, std::string(context_id), op.now_ms, till,
                  EarnStatus::kActive};
     body.entries.push_back(entry);
+    issued_now.push_back(results.size());
     results.push_back({cid, std::move(v)});
   }
   if (!body.entries.empty()) {
     if (Status s = impl_->commit(op, ev); !s.ok()) return s;
     // As stored: the log's time for the record, which never goes back (wal/writer.h, append).
-    for (auto& r : results) {
-      if (r.earned.ok()) r.earned->event_time_ms = ev.header.time_ms;
-    }
+    for (std::size_t i : issued_now) results[i].earned->event_time_ms = ev.header.time_ms;
   }
   return results;
 }

@@ -324,6 +324,9 @@ struct Customer {
   PromoCounter& counter(std::uint32_t number);
   PromoCounter counter_value(std::uint32_t number) const;
   EarnedRecord* find_earned(const ObjectId& id);
+  // The entry of promotion `number` issued in context `context_id`, if any (a wallet holds
+  // a handful of entries: a scan).
+  const EarnedRecord* find_earned_in(std::uint32_t number, std::string_view context_id) const;
 };
 
 // A shard's customers: records in fixed chunks in creation order (never moved, so a

@@ -63,10 +63,46 @@ TEST_F(LedgerTest, PerCustomerEarnLimitFailsOnlyThatCustomer) {
   std::vector<CustomerId> first{1};
   ASSERT_TRUE(ledger_.issue(o, p.id, "c", first).ok());
   std::vector<CustomerId> both{1, 2};
-  auto r = ledger_.issue(o, p.id, "c", both);
+  auto r = ledger_.issue(o, p.id, "d", both);  // "c" again would be a retry
   ASSERT_TRUE(r.ok());
   EXPECT_CODE((*r)[0].earned, kLimitExceeded);
   EXPECT_TRUE((*r)[1].earned.ok());
+}
+
+// An issue of the same promotion to the same customer in the same context is a retry: it
+// answers the entry issued the first time, as it stands now, and issues nothing; another
+// context issues anew (probe 33: a retried issueBulk granted every customer a second entry).
+TEST_F(LedgerTest, AnIssueRetriedInTheSameContextAnswersTheFirstEntry) {
+  PromotionSpec spec;
+  spec.per_customer_earns_max = 1;
+  auto p = issuable("retried", spec);
+  Op o = op();
+  std::vector<CustomerId> first{1, 2};
+  auto issued = ledger_.issue(o, p.id, "ctx", first);
+  ASSERT_TRUE(issued.ok() && (*issued)[0].earned.ok());
+  const ObjectId one = (*issued)[0].earned->id;
+  const Lsn lsn = ledger_.last_lsn();
+  std::vector<CustomerId> again{1, 2, 3};
+  Op retry = op(kOrg, kNow + kDay);
+  auto r = ledger_.issue(retry, p.id, "ctx", again);
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE((*r)[0].earned.ok()) << "a retry, not the earn limit";
+  EXPECT_EQ((*r)[0].earned->id, one);
+  EXPECT_EQ((*r)[0].earned->event_time_ms, (*issued)[0].earned->event_time_ms);
+  EXPECT_TRUE((*r)[1].earned.ok());
+  EXPECT_TRUE((*r)[2].earned.ok()) << "customer 3 is new in this context";
+  EXPECT_EQ(ledger_.last_lsn(), lsn + 1) << "one event, for customer 3 only";
+  EXPECT_GE(retry.visible_lsn, lsn) << "the answer waits for the first entries to be durable";
+  EXPECT_EQ(ledger_.wallet(o, 1)->size(), 1u);
+  // A revoked entry stays revoked: the retry answers it, it does not re-grant.
+  std::vector<EarnRevokeRequest> revoke{{p.id, {one}}};
+  ASSERT_TRUE((*ledger_.revoke_earns(o, 1, revoke))[0].status.ok());
+  std::vector<CustomerId> just_one{1};
+  auto after = ledger_.issue(o, p.id, "ctx", just_one);
+  ASSERT_TRUE(after.ok() && (*after)[0].earned.ok());
+  EXPECT_EQ((*after)[0].earned->status, EarnStatus::kRevoked);
+  // Another context is a new issue (here refused by the limit of one).
+  EXPECT_CODE((*ledger_.issue(o, p.id, "other", just_one))[0].earned, kLimitExceeded);
 }
 
 TEST_F(LedgerTest, RevokeEarnsReportsEachOutcome) {

@@ -76,13 +76,14 @@ TEST_F(EarnTest, PerCustomerFailuresAreReportedByName) {
                        R"({"name":"once","mode":"DISCOUNT","kind":"ISSUABLE","perCustomerEarnLimit":1})");
   const std::string once(std::string_view(data(created)["id"]));
   ASSERT_EQ(issue("[566881933]", once).status, http::status::ok);
-  Reply r = issue("[566881933, 566135941]", once);
+  // Another context: the same one again would be a retry, answered with the first entry.
+  Reply r = issue("[566881933, 566135941]", once, "second-context");
   ASSERT_EQ(r.status, http::status::ok) << r.body;
   EXPECT_EQ(data(r).get_object().size(), 1u);
   EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{413});
   EXPECT_NE(first_message(r).find("566881933"), std::string::npos);
   const auto before = ledger_.state_hash();
-  Reply all_failed = issue("[566881933]", once);
+  Reply all_failed = issue("[566881933]", once, "third-context");
   EXPECT_EQ(all_failed.status, http::status::bad_request) << all_failed.body;
   EXPECT_EQ(error_codes(all_failed), std::vector<std::int64_t>{413});
   EXPECT_EQ(ledger_.state_hash(), before);
@@ -118,7 +119,7 @@ TEST_F(EarnTest, SingleEarnErrorsAreThoseOfIssueBulk) {
   EXPECT_EQ(error_codes(earn_one(body, inactive)), std::vector<std::int64_t>{707});
   EXPECT_EQ(error_codes(earn_one(body, coded)), std::vector<std::int64_t>{714});
   EXPECT_EQ(error_codes(earn_one(R"({"customerId":"x"})")), std::vector<std::int64_t>{1006});
-  Reply limited = earn_one(body, once);
+  Reply limited = earn_one(body, once, "ctx-2");
   EXPECT_EQ(error_codes(limited), std::vector<std::int64_t>{413}) << limited.body;
   EXPECT_TRUE(data(limited).is_null());
   EXPECT_EQ(ledger_.state_hash(), before);
