@@ -70,6 +70,10 @@ TEST_F(AdminTest, CreateErrorsNameTheField) {
       {R"({"name":")" + std::string(129, 'n') + R"(","mode":"DISCOUNT"})", "name"},
       {R"({"name":"x\u0000y","mode":"DISCOUNT"})", "name must not hold control characters"},
       {R"({"name":"two\nlines","mode":"DISCOUNT"})", "name must not hold control characters"},
+      // NEL and the line separator break lines too (probe 33), written or escaped.
+      {R"({"name":"next\u0085line","mode":"DISCOUNT"})", "name must not hold control characters"},
+      {"{\"name\":\"line\xe2\x80\xa8sep\",\"mode\":\"DISCOUNT\"}", "name must not hold control characters"},
+      {R"({"name":"para\u2029sep","mode":"DISCOUNT"})", "name must not hold control characters"},
   };
   const auto before = ledger_.state_hash();
   for (const Case& c : cases) {
@@ -79,6 +83,14 @@ TEST_F(AdminTest, CreateErrorsNameTheField) {
     EXPECT_NE(first_message(r).find(c.field), std::string::npos) << r.body;
   }
   EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+// Printable text beyond ASCII is a name like any other.
+TEST_F(AdminTest, ANameMayHoldPrintableTextBeyondAscii) {
+  for (const char* name : {"Soldes d\xc3\xa9t\xc3\xa9 \xe2\x82\xac", "\xe5\xa4\x8f\xe5\xad\xa3 \xc2\xa0 \xe2\x80\xa6"}) {
+    Reply r = create(std::string(R"({"name":")") + name + R"(","mode":"DISCOUNT"})");
+    EXPECT_EQ(r.status, http::status::ok) << name << " -> " << r.body;
+  }
 }
 
 TEST_F(AdminTest, DuplicateNameIsAConflict) {

@@ -86,10 +86,13 @@ TEST(ConfigFile, FieldsThatUsedToFailOnlyAtTheStoreAreConfigErrors) {
 // The rule ledgerctl keys add applies (server/crypto/api_key_name.h): no ':' and no control
 // characters; spaces are allowed by both.
 TEST(ConfigFile, KeyNamesFollowLedgerctlsRule) {
-  const std::string rule = "must be non-empty, without ':' or control characters (bytes 0x00-0x1f, 0x7f)";
+  const std::string rule =
+      "must be non-empty, without ':' or control characters (bytes 0x00-0x1f, 0x7f; U+0080-U+009F, "
+      "U+2028 and U+2029 in UTF-8)";
   EXPECT_EQ(error_of(key_named("a\\tb")), "config test.json: field 'api_keys[0].name': " + rule);
   EXPECT_EQ(error_of(key_named("a\\u007fb")), "config test.json: field 'api_keys[0].name': " + rule);
   EXPECT_EQ(error_of(key_named("a:b")), "config test.json: field 'api_keys[0].name': " + rule);
+  EXPECT_EQ(error_of(key_named("a\\u0085b")), "config test.json: field 'api_keys[0].name': " + rule);
   EXPECT_EQ(error_of(key_named("")), "config test.json: field 'api_keys[0].name': " + rule);
   EXPECT_EQ(error_of(key_named("checkout eu")), "");
 }
