@@ -67,7 +67,9 @@ Result<ledger::RedeemRequest> read_redeem(wire::dom::object body, const RequestC
   req.customer = *customer;
   req.transaction_identifier = std::string(*txn_id);
   req.transaction_number = std::string(txn_no.value_or(""));
-  req.transaction_date_ms = txn_date.value_or(ctx.now_ms);
+  // 0 is the ledger's "no time" (shown as null): given, it means the same as left out, the
+  // time of the call (probe 33: a transactionDate of 0 came back null).
+  req.transaction_date_ms = txn_date && *txn_date != 0 ? *txn_date : ctx.now_ms;
   req.amount = amount.value_or(0);
   req.amount_given = amount.has_value();
   std::size_t index = 0;

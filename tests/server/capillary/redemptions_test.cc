@@ -55,6 +55,18 @@ class RedemptionsTest : public CapillaryTest {
   std::string promotion_;
 };
 
+// A transactionDate left out, or 0 (the ledger's "no time"), is the time of the call.
+TEST_F(RedemptionsTest, AMissingOrZeroTransactionDateIsTheTimeOfTheCall) {
+  for (const char* date : {"", R"(,"transactionDate":0)"}) {
+    const std::string txn = std::string("date-") + (*date ? "zero" : "none");
+    Reply r = redeem_now(R"({"customerId":566881933,"transactionIdentifier":")" + txn +
+                         R"(","redemptions":[{"code":")" + std::string(txn == "date-zero" ? "SECOND1" : "THIRD01") +
+                         R"("}])" + date + "}");
+    ASSERT_EQ(r.status, http::status::ok) << r.body;
+    EXPECT_EQ(std::int64_t(data(r)["transactionDate"]), kNow) << date << " -> " << r.body;
+  }
+}
+
 TEST_F(RedemptionsTest, RedeemReturnsTheRedemptionRecord) {
   Reply r = redeem_now(redeem_body("txn-1", kSeedCode));
   ASSERT_EQ(r.status, http::status::ok) << r.body;
