@@ -34,8 +34,9 @@ Status read_item(wire::dom::element e, std::size_t index, ledger::RedemptionItem
   if (code) {
     auto key = ledger::CodeKey::make(*code);
     if (!key.ok()) {
-      return Status(key.status().code(), about(where + ".code " + std::string(*code),
-                                               key.status().message()));
+      // An empty code names nothing after the field: "redemptions[0].code: code '' is ...".
+      const std::string subject = where + ".code" + (code->empty() ? "" : " " + std::string(*code));
+      return Status(key.status().code(), about(subject, key.status().message()));
     }
     item.code = *key;
     item.mode = mode.value_or(ledger::Mode::kDiscount);

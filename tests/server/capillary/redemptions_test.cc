@@ -219,6 +219,11 @@ TEST_F(RedemptionsTest, UnknownCodeIs1001AndBadCodesAre90x) {
   EXPECT_EQ(error_codes(redeem_now(redeem_body("t", std::string(40, 'Q')))),
             std::vector<std::int64_t>{904});
   EXPECT_EQ(error_codes(redeem_now(redeem_body("t", "abcdef"))), std::vector<std::int64_t>{905});
+  // The message names the item's field, then the code (none when it is empty).
+  EXPECT_EQ(first_message(redeem_now(redeem_body("t", "ABC"))),
+            "redemptions[0].code ABC: code 'ABC' is shorter than 6 characters");
+  EXPECT_EQ(first_message(redeem_now(redeem_body("t", ""))),
+            "redemptions[0].code: code '' is shorter than 6 characters");
 }
 
 TEST_F(RedemptionsTest, InvalidCustomerIs1006) {
