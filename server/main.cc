@@ -169,7 +169,8 @@ int serve(const server::Config& config, store::Store& store, ReloadSource reload
   // not be taken for one that came during start-up (probe 33).
   signals.serving([&srv] { reload_on_sighup(srv); });
   const std::string base = "http://" + host_port(config, port);
-  std::cout << "codeledgerd listening on " << base << " (" << srv.threads() << " threads, data_dir "
+  std::cout << "codeledgerd listening on " << base << " (" << srv.threads()
+            << (srv.threads() == 1 ? " thread" : " threads") << ", data_dir "
             << config.data_dir << ", durability " << wal::to_string(config.durability) << ")\n";
   if (config.demo) print_demo_help(base, issuable_id);
   std::cout.flush();

@@ -30,15 +30,6 @@ std::string_view bearer_token(std::string_view authorization) {
   return token;
 }
 
-std::string scope_name(Scope scope) {
-  switch (scope) {
-    case Scope::kRead: return "read";
-    case Scope::kWrite: return "write";
-    case Scope::kAdmin: return "admin";
-  }
-  return "unknown";
-}
-
 }  // namespace
 
 std::optional<Reply> Call::open(Scope scope) {
@@ -96,7 +87,7 @@ std::optional<Reply> Call::authenticate(Scope scope) {
   }
   if (!caller_.has(scope)) {
     return error_reply(format_, kForbidden,
-                       "API key '" + caller_.key_name + "' lacks the " + scope_name(scope) +
+                       "API key '" + caller_.key_name + "' lacks the " + std::string(scope_name(scope)) +
                            " scope this method needs",
                        http::status::forbidden);
   }

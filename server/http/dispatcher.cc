@@ -180,7 +180,8 @@ Reply Dispatcher::call(const Endpoint& endpoint, const HttpRequest& request, std
     }
     if (!caller.has(endpoint.scope)) {
       Reply r = envelope_error(path, http::status::forbidden,
-                               "API key '" + caller.key_name + "' lacks the scope this endpoint needs");
+                               "API key '" + caller.key_name + "' lacks the " +
+                                   std::string(scope_name(endpoint.scope)) + " scope this endpoint needs");
       add_rate_headers(r, rate);
       return r;
     }

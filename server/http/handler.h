@@ -42,6 +42,16 @@ inline std::string_view field_value(const HttpRequest& request, http::field name
 
 enum class Scope : std::uint8_t { kRead = 1, kWrite = 2, kAdmin = 4 };
 
+// "read", "write", "admin": as the config file and ledgerctl name scopes, for messages.
+inline std::string_view scope_name(Scope scope) {
+  switch (scope) {
+    case Scope::kRead: return "read";
+    case Scope::kWrite: return "write";
+    case Scope::kAdmin: return "admin";
+  }
+  return "unknown";
+}
+
 // Who is calling: resolved by auth before any handler runs. Constant for the request.
 struct Caller {
   ledger::OrgId org = 0;

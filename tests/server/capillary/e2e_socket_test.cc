@@ -119,6 +119,9 @@ TEST_F(SeedsOverSockets, LiteralRoutesWinOverPromotionIdAndScopesAreEnforced) {
   HttpResponse refused = reader.post("/api_gateway/v1/promotions/code/link",
                                      R"({"customerId":1,"code":"DQCV73","mode":"DISCOUNT"})");
   EXPECT_EQ(refused.result_int(), 403u) << refused.body();
+  EXPECT_NE(refused.body().find("API key 'alice-ro' lacks the write scope this endpoint needs"),
+            std::string::npos)
+      << refused.body();
   HttpResponse allowed = reader.get("/api_gateway/v1/promotions/code?codes=DQCV73&mode=DISCOUNT");
   EXPECT_EQ(allowed.result_int(), 200u) << allowed.body();
 }
