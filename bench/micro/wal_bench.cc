@@ -2,6 +2,7 @@
 // real fdatasync every 128 records, with preallocated segments and without. Run from the
 // Release build:
 //   micro_bench --benchmark_filter=Wal
+#include <unistd.h>
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -22,7 +23,9 @@ using codeledger::wal::WalWriter;
 constexpr std::size_t kPayloadBytes = 100;  // about one encoded link/redeem event
 
 std::string fresh_dir(const char* name) {
-  auto dir = std::filesystem::temp_directory_path() / (std::string("codeledger-bench-") + name);
+  // The pid in the name: two runs at once must not share (and delete) each other's log.
+  auto dir = std::filesystem::temp_directory_path() /
+             (std::string("codeledger-bench-") + name + "-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir.string();
