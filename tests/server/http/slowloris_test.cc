@@ -65,6 +65,7 @@ TEST(Slowloris, SlowhttptestRunLeavesOrdinaryClientsServed) {
   EXPECT_LE(slow, served / 10) << text.str();
   // slowhttptest's own verdict from its probe connection.
   EXPECT_EQ(text.str().find("service available:   NO"), std::string::npos) << text.str();
+  std::remove(log.c_str());
 }
 
 }  // namespace
