@@ -86,27 +86,26 @@ TEST(Options, RatesAndDurationsMustBeFinite) {
   EXPECT_DOUBLE_EQ(std::get<Options>(parsed).zipf_s, 1.2);
 }
 
-TEST(Options, SpinPacesTheOpenLoopOnly) {
-  const char* closed[] = {"ledger-load", "--spin"};
-  EXPECT_EQ(std::get<std::string>(parse_options(2, closed)), "--spin paces the open loop: give --rate too");
-  const char* open[] = {"ledger-load", "--spin", "--rate", "1000"};
+// A flag that shapes the open loop only: refused without --rate (with `refusal`), set with
+// it, off when not given.
+void expect_open_loop_only(const char* flag, const std::string& refusal, bool Options::*field) {
+  const char* closed[] = {"ledger-load", flag};
+  EXPECT_EQ(std::get<std::string>(parse_options(2, closed)), refusal);
+  const char* open[] = {"ledger-load", flag, "--rate", "1000"};
   auto parsed = parse_options(4, open);
   ASSERT_TRUE(std::holds_alternative<Options>(parsed));
-  EXPECT_TRUE(std::get<Options>(parsed).spin);
+  EXPECT_TRUE(std::get<Options>(parsed).*field);
   const char* plain[] = {"ledger-load", "--rate", "1000"};
-  EXPECT_FALSE(std::get<Options>(parse_options(3, plain)).spin);
+  EXPECT_FALSE(std::get<Options>(parse_options(3, plain)).*field);
+}
+
+TEST(Options, SpinPacesTheOpenLoopOnly) {
+  expect_open_loop_only("--spin", "--spin paces the open loop: give --rate too", &Options::spin);
 }
 
 TEST(Options, PoolSharesTheOpenLoopsScheduleOnly) {
-  const char* closed[] = {"ledger-load", "--pool"};
-  EXPECT_EQ(std::get<std::string>(parse_options(2, closed)),
-            "--pool shares the open loop's schedule: give --rate too");
-  const char* open[] = {"ledger-load", "--pool", "--rate", "1000"};
-  auto parsed = parse_options(4, open);
-  ASSERT_TRUE(std::holds_alternative<Options>(parsed));
-  EXPECT_TRUE(std::get<Options>(parsed).pool);
-  const char* plain[] = {"ledger-load", "--rate", "1000"};
-  EXPECT_FALSE(std::get<Options>(parse_options(3, plain)).pool);
+  expect_open_loop_only("--pool", "--pool shares the open loop's schedule: give --rate too",
+                        &Options::pool);
 }
 
 // The shares are each 0..100 and named once; a 32-bit sum must not wrap back to 100, and a

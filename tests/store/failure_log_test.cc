@@ -17,6 +17,13 @@ using testing::open_store;
 using testing::options_on;
 using testing::Workload;
 
+// The tests' store options, with the store's log lines going to `log`.
+StoreOptions logged_options(wal::FaultFs& fs, LogLines& log) {
+  StoreOptions o = options_on(fs);
+  o.log = log.sink();
+  return o;
+}
+
 // Up to 10 s for pred() (a background thread acts).
 template <class Pred>
 bool eventually(Pred pred) {
@@ -27,8 +34,7 @@ bool eventually(Pred pred) {
 TEST(FailureLog, AStickyLogFailureIsLoggedOnceWhenItHappens) {
   wal::FaultFs fs;
   LogLines log;
-  StoreOptions o = options_on(fs);
-  o.log = log.sink();
+  StoreOptions o = logged_options(fs, log);
   auto store = open_store(fs, o);
   Workload w(21);
   ASSERT_EQ(w.run(*store, 20), 20);
@@ -48,8 +54,7 @@ TEST(FailureLog, AStickyLogFailureIsLoggedOnceWhenItHappens) {
 TEST(FailureLog, ABackgroundZeroFillFailureIsLoggedAndCountedAtOnce) {
   wal::FaultFs fs;
   LogLines log;
-  StoreOptions o = options_on(fs);
-  o.log = log.sink();
+  StoreOptions o = logged_options(fs, log);
   // Piece 1 is open()'s own small first segment (4 KiB here: one piece); piece 2 is the
   // next segment's fill, started in the background at once.
   fs.inject({wal::FaultOp::kZeroFill, 2, false});
@@ -64,8 +69,7 @@ TEST(FailureLog, ABackgroundZeroFillFailureIsLoggedAndCountedAtOnce) {
 TEST(FailureLog, AFailedSnapshotIsLoggedAndExposedUntilOneSucceeds) {
   wal::FaultFs fs;
   LogLines log;
-  StoreOptions o = options_on(fs);
-  o.log = log.sink();
+  StoreOptions o = logged_options(fs, log);
   o.wal.preallocate = false;             // the log never renames: the fault hits the snapshot
   o.snapshot_interval_ms = 3'600'000;    // the snapshot thread runs; requests wake it
   auto store = open_store(fs, o);
@@ -94,8 +98,7 @@ TEST(FailureLog, AFailedSnapshotIsLoggedAndExposedUntilOneSucceeds) {
 TEST(FailureLog, ASnapshotReplacingAFailingFileOfItsLsnKeepsItAndSaysSo) {
   wal::FaultFs fs;
   LogLines log;
-  StoreOptions o = options_on(fs);
-  o.log = log.sink();
+  StoreOptions o = logged_options(fs, log);
   auto store = open_store(fs, o);
   Workload w(22);
   ASSERT_EQ(w.run(*store, 30), 30);
