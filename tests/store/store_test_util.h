@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <stdlib.h>
 
 #include <chrono>
 #include <filesystem>
@@ -18,6 +17,7 @@
 #include <vector>
 
 #include "server/store/store.h"
+#include "tests/support/scratch_dir.h"
 #include "wal/fault_fs.h"
 #include "wal/format.h"
 
@@ -95,25 +95,7 @@ class LogLines {
   std::vector<std::string> lines_;
 };
 
-// A fresh directory on the real file system (flock, mkdir), removed with what it holds.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "store-test-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
-    path_ = tmpl;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using codeledger::testing::ScratchDir;
 
 inline std::string code_name(int i) { return "CODE" + std::to_string(100000 + i); }
 

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "server/http/config.h"
+#include "tests/support/scratch_dir.h"
 
 namespace codeledger::server {
 namespace {
@@ -21,7 +22,11 @@ std::string error_of(std::string_view json) {
   return r.ok() ? std::string() : r.status().message();
 }
 
-std::string temp_path(const std::string& name) { return ::testing::TempDir() + name; }
+// The tests' files live here, removed when the tests end.
+std::string temp_path(const std::string& name) {
+  static const testing::ScratchDir dir("config-test");
+  return dir.file(name);
+}
 
 // {"organisations": [{"org_id": 1}, ..., {"org_id": n}]}
 std::string organisations(std::size_t n) {

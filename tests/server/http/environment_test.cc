@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "server/http/config.h"
+#include "tests/support/scratch_dir.h"
 
 namespace codeledger::server {
 namespace {
@@ -19,8 +20,14 @@ EnvLookup fake_env(std::map<std::string, std::string> vars) {
   };
 }
 
+// Every config file the tests write lives here, removed when the tests end.
+const testing::ScratchDir& config_dir() {
+  static const testing::ScratchDir dir("env-test");
+  return dir;
+}
+
 std::string write_config(const std::string& text) {
-  const std::string path = ::testing::TempDir() + "env-test-config.json";
+  const std::string path = config_dir().file("config.json");
   std::ofstream(path) << text;
   return path;
 }
@@ -150,7 +157,7 @@ TEST(ConfigSources, TheDemoFieldAddsTheDemoTenantExactlyLikeTheFlag) {
   auto by_flag = resolve_config(with_flag, fake_env({}));
   ASSERT_TRUE(by_flag.ok()) << by_flag.status().message();
 
-  const std::string demo_file = ::testing::TempDir() + "env-test-demo.json";
+  const std::string demo_file = config_dir().file("demo.json");
   std::ofstream(demo_file) << R"({"demo": true, "organisations": [{"org_id": 5}]})";
   CommandLine with_field;
   with_field.config_path = demo_file;
@@ -190,7 +197,7 @@ TEST(ConfigSources, AReloadNamesTheChangedFieldsThatNeedARestart) {
 // "demo" needs a restart, and so does its key: a reload that turns it off keeps the demo key
 // as started, one that turns it on does not add it, and the other keys are the new file's.
 TEST(ConfigSources, AReloadThatTurnsDemoOnOrOffKeepsTheDemoKeyAsStarted) {
-  const std::string file = ::testing::TempDir() + "env-test-demo-reload.json";
+  const std::string file = config_dir().file("demo-reload.json");
   const auto resolve = [&](const char* demo) {
     std::ofstream(file, std::ios::trunc) << R"({"demo": )" << demo << R"(, "organisations": [{"org_id": 5}],
         "api_keys": [{"name": "ops", "org_id": 5, "scopes": ["read"],
