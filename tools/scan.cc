@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "server/store/record_event.h"
 #include "tools/commands.h"
 #include "wal/file.h"
 #include "wal/format.h"
@@ -103,13 +104,8 @@ wal::ReadReport scan_records(const ScanOptions& options, const RecordVisitorFn& 
 
 wal::ReadReport scan_events(const ScanOptions& options, const EventVisitor& visit) {
   return scan_records(options, [&](const wal::RecordRef& rec) {
-    auto event = ledger::decode_event(rec.payload);
-    if (!event.ok()) {
-      throw CliError("record lsn " + std::to_string(rec.lsn) + " in " + std::string(rec.file) +
-                         " at offset " + std::to_string(rec.offset) +
-                         " does not decode: " + event.status().message(),
-                     kExitProblems);
-    }
+    auto event = store::decode_record(rec, std::string(rec.file));
+    if (!event.ok()) throw CliError(event.status().message(), kExitProblems);
     return visit(*event, rec);
   });
 }

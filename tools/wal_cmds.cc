@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "ledger/ledger.h"
+#include "server/store/record_event.h"
 #include "tools/cli.h"
 #include "tools/code_tracker.h"
 #include "tools/commands.h"
@@ -119,16 +120,10 @@ int wal_verify(const Args& args) {
   ro.repair = false;
   ro.from_lsn = std::max<std::uint64_t>(1, first_retained_lsn(dir));
   Progress progress("wal verify");
-  std::string undecodable;
   auto visit = [&](const wal::RecordRef& rec) -> wal::Status {
     progress.tick(rec.lsn);
-    auto e = ledger::decode_event(rec.payload);
-    if (e.ok() && e->header.lsn == rec.lsn) return wal::Status::Ok();
-    undecodable = "record lsn " + std::to_string(rec.lsn) + " in " + wal::join_path(dir, rec.file) +
-                  " at offset " + std::to_string(rec.offset) +
-                  (e.ok() ? " carries event lsn " + std::to_string(e->header.lsn)
-                          : " does not decode: " + e.status().message());
-    return wal::Status(wal::Code::kCorruption, undecodable);
+    auto e = store::decode_record(rec, wal::join_path(dir, rec.file));
+    return e.ok() ? wal::Status::Ok() : wal::Status(wal::Code::kCorruption, e.status().message());
   };
   auto r = wal::read_wal(wal::posix_fs(), dir, ro, visit);
   if (!r.ok() && r.status().code() == wal::Code::kIoError) throw CliError(r.status().message());

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <thread>
 
+#include "server/store/record_event.h"
 #include "server/store/store.h"
 #include "server/store/stopwatch.h"
 #include "server/store/wal_sink.h"
@@ -136,16 +137,8 @@ Status Store::replay_wal(ledger::Ledger& target, const wal::ReadOptions& ro,
     std::vector<ledger::Event> batch;
     bool consumer_stopped = false;
     auto visit = [&](const wal::RecordRef& rec) -> wal::Status {
-      auto event = ledger::decode_event(rec.payload);
-      const std::string where = std::string(rec.file) + " at offset " + std::to_string(rec.offset);
-      if (!event.ok()) {
-        return wal::Status(wal::Code::kCorruption, "record lsn " + std::to_string(rec.lsn) +
-                                                       " does not decode (" + where +
-                                                       "): " + event.status().message());
-      }
-      if (event->header.lsn != rec.lsn) {
-        return wal::Status(wal::Code::kCorruption, "event lsn differs from record lsn at " + where);
-      }
+      auto event = decode_record(rec, std::string(rec.file));
+      if (!event.ok()) return wal::Status(wal::Code::kCorruption, event.status().message());
       batch.push_back(std::move(*event));
       if (batch.size() == EventQueue::kBatchEvents) {
         consumer_stopped = !queue.push(std::move(batch));
@@ -180,6 +173,7 @@ Status Store::replay_log_after_snapshot(const wal::SnapshotInfo& snapshot) {
   ro.policy = options_.recovery;
   ro.from_lsn = snapshot.covered_lsn + 1;
   ro.end_lsn_min = snapshot.covered_lsn;
+  ro.trim_newest = true;  // this store holds the directory; its writer starts a new segment
   if (Status st = replay_wal(*ledger_, ro, &recovery_.wal, options_.stop_recovery); !st.ok()) return st;
   if (snapshot.covered_lsn > 0 && recovery_.wal.segments == 0) {
     log("data directory " + options_.data_dir + " holds no log segment: starting from " +

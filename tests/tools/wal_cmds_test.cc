@@ -1,8 +1,12 @@
 // `ledgerctl wal dump` and `wal verify` over a data directory the real Store wrote.
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "fixture.h"
+#include "wal/crc32c.h"
+#include "wal/format.h"
 
 namespace codeledger::tools::testing {
 namespace {
@@ -111,6 +115,39 @@ TEST(WalVerify, BitFlipFailsNamingFileAndOffset) {
   auto dump = run_ledgerctl({"wal", "dump", "--data-dir", copy});
   EXPECT_EQ(dump.exit_code, 1) << dump.err;
   EXPECT_NE(dump.err.find(seg), std::string::npos) << dump.err;
+  std::filesystem::remove_all(std::filesystem::path(copy).parent_path());
+}
+
+// A record of a type the store never writes, with a checksum that holds: verify and dump
+// refuse it, naming it (they used to pass and show it, and the server applied it; probe 34a).
+TEST(WalVerify, ARecordOfAnotherTypeIsRefusedEvenWithAGoodChecksum) {
+  const auto& h = LedgerHistory::get();
+  const std::string copy = make_temp_dir() + "/data";
+  std::filesystem::copy(h.data_dir(), copy);
+  const std::string seg = h.segment_name(0);
+  {
+    std::fstream f(copy + "/" + seg, std::ios::in | std::ios::out | std::ios::binary);
+    std::string image((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    constexpr std::size_t kRecord = wal::format::kSegmentHeaderBytes;
+    std::uint32_t payload_bytes = 0;
+    std::memcpy(&payload_bytes, image.data() + kRecord + wal::format::kRecordLengthOffset, 4);
+    image[kRecord + wal::format::kRecordTypeOffset] = 2;
+    const std::size_t covered = wal::format::kRecordHeaderBytes + payload_bytes -
+                                wal::format::kRecordCrcCoverOffset;
+    const std::uint32_t crc =
+        wal::crc32c(image.data() + kRecord + wal::format::kRecordCrcCoverOffset, covered);
+    std::memcpy(image.data() + kRecord + wal::format::kRecordCrcOffset, &crc, 4);
+    f.seekp(0);
+    f.write(image.data(), static_cast<std::streamsize>(image.size()));
+  }
+  const std::string why = "record lsn 1 in " + copy + "/" + seg + " at offset 28 has type 2";
+  auto r = run_ledgerctl({"wal", "verify", "--data-dir", copy});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("BAD wal: " + why), std::string::npos) << r.out;
+  auto dump = run_ledgerctl({"wal", "dump", "--data-dir", copy});
+  EXPECT_EQ(dump.exit_code, 1) << dump.err;
+  EXPECT_NE(dump.err.find("record lsn 1 in " + seg + " at offset 28 has type 2"), std::string::npos)
+      << dump.err;
   std::filesystem::remove_all(std::filesystem::path(copy).parent_path());
 }
 
