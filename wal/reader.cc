@@ -47,8 +47,8 @@ std::string ReadReport::summary() const {
                                 : ", lsn " + std::to_string(first_lsn) + ".." + std::to_string(last_lsn));
   if (cut && repaired) {
     s += "; cut " + cut_file + " at offset " + std::to_string(cut_offset) + ", dropped " +
-         std::to_string(bytes_dropped) + " bytes (" + std::to_string(records_dropped) +
-         " records)";
+         std::to_string(bytes_dropped) + " bytes (the damaged record and " +
+         std::to_string(records_dropped) + " valid records after it)";
   } else if (cut) {
     s += "; torn tail in " + cut_file + " at offset " + std::to_string(cut_offset) + " (" +
          std::to_string(bytes_dropped) + " bytes) not read, left as is";
@@ -229,11 +229,14 @@ Status Reader::cut(std::size_t i, std::string_view data, std::uint64_t offset,
     report_.records_dropped += count_valid_after(*later, 0, expected_, false);
     aside.push_back(j);
   }
+  // The damaged record at the cut is dropped too, and is not in records_dropped (which counts
+  // only records that still check out): the note names its LSN so that "0 records" is never
+  // read as nothing lost (probe 34a).
   report_.notes.push_back(std::string(opt_.repair ? "cut " : "would cut ") + why + " in " +
                           segs_[i].name + " at offset " + std::to_string(offset) + ": " +
-                          std::to_string(report_.bytes_dropped) + " bytes, " +
-                          std::to_string(report_.records_dropped) + " records after lsn " +
-                          std::to_string(expected_ - 1) + " dropped");
+                          std::to_string(report_.bytes_dropped) + " bytes from lsn " +
+                          std::to_string(expected_) + " on dropped (the damaged record and " +
+                          std::to_string(report_.records_dropped) + " valid records after it)");
   if (!opt_.repair) return Status::Ok();
   // Set whole files aside rather than delete them: an operator may want to look at them.
   // Every name is found before the first rename, so a refusal renames nothing.
@@ -257,8 +260,8 @@ Status Reader::cut(std::size_t i, std::string_view data, std::uint64_t offset,
 Status Reader::zero_tail(std::size_t i, std::string_view data, std::uint64_t offset) {
   const std::uint64_t bytes = data.size() - offset;
   report_.zero_tail_bytes += bytes;
-  const bool newest = i + 1 == segs_.size();
-  if (!opt_.repair || opt_.policy == RecoveryPolicy::kStrict || newest || below_end_lsn_min()) {
+  const bool kept = i + 1 == segs_.size() && !opt_.trim_newest;
+  if (!opt_.repair || opt_.policy == RecoveryPolicy::kStrict || kept || below_end_lsn_min()) {
     return Status::Ok();
   }
   if (Status st = fs_.truncate(join_path(dir_, segs_[i].name), offset); !st.ok()) return st;

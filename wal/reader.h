@@ -60,6 +60,12 @@ struct ReadOptions {
   // no segment at all meets it (report.segments == 0): that is a restore from a snapshot
   // file alone, and the new log starts right after it.
   std::uint64_t end_lsn_min = 0;
+  // With repair: the newest segment's zero tail is trimmed too. Only for a caller that holds
+  // the directory and starts a new segment after the read (the server's own recovery): the
+  // newest segment is then never written again, and left alone its zeros would stay for
+  // good once a snapshot covers it, since start-up reads no segment a snapshot covers
+  // (probe 34a). Any other reader may be looking at a live writer's newest segment.
+  bool trim_newest = false;
 };
 
 struct RecordRef {

@@ -252,6 +252,29 @@ TEST(ZeroFill, OlderSegmentWithZeroTailThenNewerSegmentRecovers) {
   expect_lsns(read_all(fs, RecoveryPolicy::kStrict), 60);
 }
 
+// The newest segment's zero tail is trimmed only by a reader that says it owns the directory
+// (the server's recovery, whose writer then starts a new segment): any other reader may be
+// looking at a live writer's segment.
+TEST(ZeroFill, TheNewestSegmentIsTrimmedOnlyForAReaderThatOwnsTheDirectory) {
+  FaultFs fs;
+  auto w = open_writer(fs, 1);
+  append_acked(*w, 1, 30);
+  power_cut(fs, w);
+  const std::string newest = join_path(kDir, segments(fs).back().name);
+  const std::string image = fs.contents(newest);
+  const std::size_t written = zero_fill_start(image);
+  ASSERT_LT(written, image.size());
+  ASSERT_TRUE(read_all(fs, RecoveryPolicy::kTruncateTail).status.ok());
+  EXPECT_EQ(fs.contents(newest), image);
+  ReadOptions owner;
+  owner.trim_newest = true;
+  auto r = read_wal(fs, kDir, owner, [](const RecordRef&) { return Status::Ok(); });
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->last_lsn, 30u);
+  EXPECT_EQ(r->zero_tail_bytes_trimmed, image.size() - written);
+  EXPECT_EQ(fs.contents(newest), image.substr(0, written));
+}
+
 TEST(ZeroFill, CrashAfterZeroFillBeforeTheFirstRecord) {
   for (std::uint64_t before : {0, 12}) {  // an empty log, then one with a sealed segment
     SCOPED_TRACE(before);
