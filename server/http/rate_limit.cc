@@ -87,6 +87,22 @@ RateDecision GcraCell::peek(std::int64_t now_ns, const GcraParams& p) const {
   return d;
 }
 
+void GcraCell::restate(std::int64_t now_ns, const GcraParams& from, const GcraParams& to) {
+  std::int64_t tat = tat_ns_.load(std::memory_order_relaxed);
+  while (true) {
+    // The credit: how far the TAT may still move before a request is refused, in `from`'s
+    // nanoseconds (tolerance + interval when the bucket is full), and the same share of
+    // `to`'s. 128 bits: credit x interval passes 2^63 for long tolerances.
+    const std::int64_t ahead = std::max<std::int64_t>(0, tat - now_ns);
+    const std::int64_t credit = std::max<std::int64_t>(0, from.tolerance_ns + from.interval_ns - ahead);
+    const std::int64_t full = to.tolerance_ns + to.interval_ns;
+    const auto scaled = static_cast<__int128>(credit) * to.interval_ns / from.interval_ns;
+    const std::int64_t kept = static_cast<std::int64_t>(std::min<__int128>(scaled, full));
+    const std::int64_t next = now_ns + full - kept;
+    if (tat_ns_.compare_exchange_weak(tat, next, std::memory_order_relaxed)) return;
+  }
+}
+
 std::int64_t ceil_seconds(std::int64_t ns) {
   if (ns <= 0) return 0;
   return (ns + kSecondNs - 1) / kSecondNs;
@@ -132,7 +148,14 @@ void RateLimiter::reload(const std::vector<ApiKeyConfig>& keys) {
     KeyEntry entry{GcraParams::from(policy), nullptr,
                    rate_limit_policy_header(kKeyPolicyName, policy)};
     if (old) {
-      if (auto it = old->find(k.name); it != old->end()) entry.cell = it->second.cell;
+      if (auto it = old->find(k.name); it != old->end()) {
+        entry.cell = it->second.cell;
+        // Before the new table is published: until then requests read the old limits with
+        // the restated state, for microseconds, which errs by at most a request or two.
+        if (it->second.params != entry.params) {
+          entry.cell->gcra.restate(clock_(), it->second.params, entry.params);
+        }
+      }
     }
     if (!entry.cell) entry.cell = std::make_shared<KeyCell>();
     table->emplace(k.name, std::move(entry));

@@ -46,6 +46,7 @@ struct GcraParams {
   std::int64_t tolerance_ns = 0;  // (burst - 1) * interval_ns, at most a century
   std::uint32_t burst = 1;
   static GcraParams from(const RatePolicy& policy);
+  bool operator==(const GcraParams&) const = default;
 };
 
 struct RateDecision {
@@ -65,6 +66,11 @@ class GcraCell {
   RateDecision take(std::int64_t now_ns, const GcraParams& p);
   // What take() would answer for admission, without consuming.
   RateDecision peek(std::int64_t now_ns, const GcraParams& p) const;
+  // The state kept under `from` restated for `to`: the requests admissible now (a fraction
+  // of one counted) stay as they were, at most `to`'s burst, and refill at `to`'s rate. The
+  // TAT alone means nothing without the parameters it was kept under: read under others it
+  // handed a drained key a full new burst, or a wait of minutes (probe 34c).
+  void restate(std::int64_t now_ns, const GcraParams& from, const GcraParams& to);
 
  private:
   // Far in the past: a fresh cell admits a full burst whatever the clock's origin.

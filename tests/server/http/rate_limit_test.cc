@@ -112,9 +112,48 @@ TEST(RateLimit, ReloadKeepsStateOfRemainingKeysAndAppliesNewLimits) {
   EXPECT_FALSE(limiter.admit_key("go").limited) << "removed key has no policy any more";
   EXPECT_TRUE(limiter.admit_key("new").admitted);
   EXPECT_FALSE(limiter.admit_key("new").admitted);
-  limiter.reload({key("stay", 60, 5)});  // a bigger burst applies to the kept state
-  EXPECT_TRUE(limiter.admit_key("stay").admitted);
-  EXPECT_EQ(limiter.admit_key("stay").policy, "\"default\";q=60;w=60");
+  limiter.reload({key("stay", 60, 5)});  // a bigger burst: room to bank more, not a refill
+  EXPECT_FALSE(limiter.admit_key("stay").admitted);
+  clock.now_ns += 1'000 * kMs;
+  const RateDecision d = limiter.admit_key("stay");
+  EXPECT_TRUE(d.admitted);
+  EXPECT_EQ(d.policy, "\"default\";q=60;w=60");
+}
+
+int admitted_at_once(RateLimiter& limiter, const char* name) {
+  int n = 0;
+  while (limiter.admit_key(name).admitted) ++n;
+  return n;
+}
+
+// New limits take over the requests a key has left, not its bare state: a drained key stays
+// drained and refills at the new rate, and a key with some left keeps them, at most the new
+// burst (probe 34c: lowering a flooding key's limit handed it 99 requests at once, raising a
+// drained key's rate made it wait 999 s instead of 10, raising its burst refilled it).
+TEST(RateLimit, AReloadKeepsTheRequestsLeftUnderTheNewLimits) {
+  FakeClock clock;
+  clock.now_ns = 1'000 * kMs;
+  RateLimiter limiter({key("lowered", 1'000, 100), key("raised", 6, 100), key("wider", 60, 5),
+                       key("half", 60, 10), key("clamped", 60, 10)},
+                      {}, clock.fn());
+  for (const char* drained : {"lowered", "raised", "wider"}) {
+    EXPECT_GT(admitted_at_once(limiter, drained), 0) << drained;
+  }
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(limiter.admit_key("half").admitted);
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(limiter.admit_key("clamped").admitted);
+  limiter.reload({key("lowered", 10, 100), key("raised", 6'000, 100), key("wider", 60, 50),
+                  key("half", 6, 10), key("clamped", 600, 3)});
+  const RateDecision lowered = limiter.admit_key("lowered");
+  EXPECT_FALSE(lowered.admitted);
+  EXPECT_EQ(lowered.retry_after_ns, 6'000 * kMs);  // 10/min: the next one in 6 s
+  const RateDecision raised = limiter.admit_key("raised");
+  EXPECT_FALSE(raised.admitted);
+  EXPECT_EQ(raised.retry_after_ns, 10 * kMs);  // 6,000/min, not the 999 s the old state meant
+  EXPECT_EQ(admitted_at_once(limiter, "wider"), 0);
+  EXPECT_EQ(admitted_at_once(limiter, "half"), 5);
+  EXPECT_EQ(admitted_at_once(limiter, "clamped"), 3);
+  clock.now_ns += 10 * kMs;
+  EXPECT_EQ(admitted_at_once(limiter, "raised"), 1);
 }
 
 // Answers keep a view of a decision's policy text, and an answer may still be waiting for
