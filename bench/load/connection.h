@@ -45,6 +45,14 @@ struct RunControl {
   Clock::time_point start;
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> issued{0};
+
+  // The end of the measured window (start + --duration). No open-loop slot at or after it is
+  // sent, even before the stop flag is seen (probe 34d: a connection asleep on its next slot
+  // woke after the deadline and sent it).
+  Clock::time_point deadline() const {
+    return start + std::chrono::duration_cast<Clock::duration>(
+                       std::chrono::duration<double>(options.duration_s));
+  }
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {

@@ -22,19 +22,23 @@ std::size_t Pacer::release_due(Clock::time_point now) {
 }
 
 SharedSchedule::SharedSchedule(Clock::time_point first, Clock::duration interval,
-                               const std::atomic<bool>& stop, boost::asio::steady_timer* timer)
-    : next_slot_(first), interval_(interval), stop_(stop), timer_(timer) {}
+                               const std::atomic<bool>& stop, boost::asio::steady_timer* timer,
+                               Clock::time_point deadline)
+    : next_slot_(first), interval_(interval), stop_(stop), timer_(timer), deadline_(deadline) {}
+
+bool SharedSchedule::over() const {
+  return stop_.load(std::memory_order_relaxed) || next_slot_ >= deadline_;
+}
 
 void SharedSchedule::ready(std::shared_ptr<Connection> connection, Clock::time_point now) {
-  if (next_slot_ <= now || stop_.load(std::memory_order_relaxed)) return send_next_slot(std::move(connection));
+  if (next_slot_ <= now || over()) return send_next_slot(std::move(connection));
   idle_.push_back(std::move(connection));
   arm_timer();
 }
 
 std::size_t SharedSchedule::release_due(Clock::time_point now) {
   std::size_t released = 0;
-  const bool stopping = stop_.load(std::memory_order_relaxed);
-  while (!idle_.empty() && (stopping || next_slot_ <= now)) {
+  while (!idle_.empty() && (over() || next_slot_ <= now)) {
     std::shared_ptr<Connection> connection = std::move(idle_.front());
     idle_.pop_front();
     send_next_slot(std::move(connection));
@@ -47,8 +51,9 @@ std::size_t SharedSchedule::release_due(Clock::time_point now) {
 void SharedSchedule::send_next_slot(std::shared_ptr<Connection> connection) {
   const Clock::time_point slot = next_slot_;
   // A stopping run hands out slots only to close the idle connections: nothing is sent, so
-  // the slot stays unsent (unsent_before).
-  if (!stop_.load(std::memory_order_relaxed)) next_slot_ += interval_;
+  // the slot stays unsent (unsent_before). A slot at or past the deadline closes them too
+  // (Connection::on_slot): it is not the run's.
+  if (!over()) next_slot_ += interval_;
   connection->on_slot(slot);
 }
 

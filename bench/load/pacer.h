@@ -60,9 +60,11 @@ class SharedSchedule final : public SlotSource {
  public:
   // Slots at first, first + interval, ... With a `timer` (not spinning), the schedule arms
   // it for its next slot whenever a connection waits; spinning, the loop calls release_due.
-  // Once `stop` is set, the idle connections are handed their slot at once, which closes them.
+  // Once `stop` is set, or the next slot is at or past `deadline` (no slot there is sent),
+  // the idle connections are handed their slot at once, which closes them.
   SharedSchedule(Clock::time_point first, Clock::duration interval, const std::atomic<bool>& stop,
-                 boost::asio::steady_timer* timer = nullptr);
+                 boost::asio::steady_timer* timer = nullptr,
+                 Clock::time_point deadline = Clock::time_point::max());
 
   // A connection with nothing in flight: it sends at once if a slot is due (the oldest due
   // one, whose latency carries the wait), otherwise it waits, idle connections in turn.
@@ -75,11 +77,14 @@ class SharedSchedule final : public SlotSource {
  private:
   void send_next_slot(std::shared_ptr<Connection> connection);
   void arm_timer();
+  // Stopped, or out of slots: every slot from here is at or past the deadline.
+  bool over() const;
 
   Clock::time_point next_slot_;
   Clock::duration interval_;
   const std::atomic<bool>& stop_;
   boost::asio::steady_timer* timer_;
+  Clock::time_point deadline_;
   bool timer_armed_ = false;
   std::deque<std::shared_ptr<Connection>> idle_;
 };

@@ -89,8 +89,7 @@ void print_progress(long elapsed_s, const ThreadTotals& at_second_end, std::uint
 // they stood at the second's end, the p99 once the client threads have published it.
 Clock::time_point watch(const Options& o, RunControl& run,
                         const std::vector<std::unique_ptr<ThreadStats>>& stats) {
-  const auto deadline = run.start + std::chrono::duration_cast<Clock::duration>(
-                                        std::chrono::duration<double>(o.duration_s));
+  const auto deadline = run.deadline();
   auto tick = run.start + kProgressEvery;
   std::uint64_t last = 0;
   std::optional<ThreadTotals> at_tick;
@@ -144,7 +143,8 @@ RunResult run_load(const Options& o, const Plan& plan) {
     if (!o.spin) pool_timers.push_back(std::make_unique<net::steady_timer>(*iocs[t]));
     shared.push_back(std::make_unique<SharedSchedule>(run.start + thread_interval * t / o.threads,
                                                       thread_interval, run.stop,
-                                                      o.spin ? nullptr : pool_timers.back().get()));
+                                                      o.spin ? nullptr : pool_timers.back().get(),
+                                                      run.deadline()));
   }
   // Kept to account, after the run, for what they left unanswered or unsent.
   std::vector<std::shared_ptr<Connection>> connections;
@@ -179,7 +179,8 @@ RunResult run_load(const Options& o, const Plan& plan) {
   for (auto& ioc : iocs) ioc->stop();
   for (auto& th : threads) th.join();
   // The threads are done: their stats may be written from here.
-  const Clock::time_point slots_end = stopped - kUnsentGrace;
+  // Slots at or past the deadline are not the run's (none is sent): not unsent either.
+  const Clock::time_point slots_end = std::min(stopped, run.deadline()) - kUnsentGrace;
   for (const auto& c : connections) c->account_after_run(slots_end, gave_up);
   for (unsigned t = 0; t < shared.size(); ++t) {
     result.threads[t]->unsent_slots += shared[t]->unsent_before(slots_end);

@@ -175,6 +175,27 @@ TEST(OpenLoopPool, EachSlotGoesToAnIdleConnectionSoOneSlowConnectionHoldsNoSlotB
 
 TEST(OpenLoopPool, SpinningSendsTheSharedScheduleTheSameWay) { expect_one_slow_connection(true); }
 
+// 2 requests a second on 4 connections for 1.5 s: each connection owns a slot every 2 s
+// (offsets 0, 0.5, 1 and 1.5 s), so the slots before the end are at 0, 0.5 and 1 s. The
+// slots at and past the deadline (1.5, 2, 2.5, 3 s) are not the run's: none is sent, and no
+// connection sleeps into the drain waiting for one (probe 34d: --rate 1 --duration 3 sent 7
+// requests and ran 6 s).
+void expect_no_send_at_or_after_the_deadline(bool pool) {
+  SlowServer server(milliseconds(0), 4);
+  const auto started = std::chrono::steady_clock::now();
+  const Report r = run_lookups(server.port(), 2, 1.5, false, false, 4, pool);
+  const double took_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  EXPECT_EQ(r.errors, 0u);
+  EXPECT_EQ(r.requests, 3u);
+  EXPECT_EQ(r.unsent_slots, 0u);
+  EXPECT_LT(took_s, 2.2) << "the run ended at its deadline, not after the drain";
+  EXPECT_NEAR(r.throughput_rps, 2.0, 0.1);
+}
+
+TEST(OpenLoop, NoSlotAtOrAfterTheDeadlineIsSent) { expect_no_send_at_or_after_the_deadline(false); }
+
+TEST(OpenLoopPool, NoSlotAtOrAfterTheDeadlineIsSent) { expect_no_send_at_or_after_the_deadline(true); }
+
 TEST(ClosedLoop, SendsAtOnceSoTheLatencyIsTheTimeInFlight) {
   SlowServer server(milliseconds(5));
   const Report r = run_lookups(server.port(), 0, 0.3);
