@@ -49,6 +49,20 @@ std::vector<std::string> run_warnings(const Report& report, const Options& o) {
                   " requests had no answer when the run stopped waiting for them; each is an "
                   "error whose latency runs to that moment.");
   }
+  if (report.errors > 0) {
+    out.push_back(std::to_string(report.errors) + " of " + std::to_string(report.requests) +
+                  format(" requests (%.3g %%)",
+                         100.0 * static_cast<double>(report.errors) / static_cast<double>(report.requests)) +
+                  " were errors: the requests/s and the latency figures count them too (an error "
+                  "answer is often quicker than a real one); see the outcomes and the error samples.");
+  }
+  if (report.verify.failed) {
+    std::string why;
+    for (const std::string& n : report.verify.notes) why += (why.empty() ? "" : "; ") + n;
+    out.push_back("the verify failed (" + (why.empty() ? std::string("no reason given") : why) +
+                  "): double redemptions and lost acks were not checked, so their 0s mean "
+                  "nothing; the run is not clean.");
+  }
   constexpr double kClampUs = static_cast<double>(Histogram::kValueMax) / 1000;
   if (report.latency.max_us >= kClampUs) {
     out.push_back(format("latencies of %.0f s or more were recorded as %.0f s (the histograms' "

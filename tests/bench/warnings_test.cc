@@ -69,6 +69,31 @@ TEST(RunWarnings, WhatTheFiguresLeaveOutIsSaid) {
   EXPECT_EQ(w[3].rfind("latencies of 1100 s or more were recorded as 1100 s", 0), 0u) << w[3];
 }
 
+// A verify that failed is a warning with its reason: its double redemptions and lost acks
+// are 0 only because nothing was checked (probe 34d: the page read as a clean check).
+TEST(RunWarnings, AFailedVerifyIsToldWithItsReason) {
+  Report r = CleanClosedLoop();
+  r.verify.ran = r.verify.failed = true;
+  r.verify.notes = {"verification failed: connect: Connection refused"};
+  const auto w = run_warnings(r, Options{});
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0], "the verify failed (verification failed: connect: Connection refused): double "
+                  "redemptions and lost acks were not checked, so their 0s mean nothing; the run "
+                  "is not clean.");
+}
+
+// Errors are in the throughput and latency figures: said, with their share.
+TEST(RunWarnings, ErrorsAreToldWithTheirShare) {
+  Report r = CleanClosedLoop();
+  r.requests = 145'219;
+  r.errors = 145'219;
+  const auto w = run_warnings(r, Options{});
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0], "145219 of 145219 requests (100 %) were errors: the requests/s and the "
+                  "latency figures count them too (an error answer is often quicker than a real "
+                  "one); see the outcomes and the error samples.");
+}
+
 TEST(RunVerdict, CleanOnlyWithoutErrorsFailedConnectsOrAFailedVerify) {
   Report r = CleanClosedLoop();
   EXPECT_TRUE(run_was_clean(r));
