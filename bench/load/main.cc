@@ -57,6 +57,13 @@ const char* dispatch_name(const Options& o) {
   return o.pool ? "pool" : "connection";
 }
 
+// "0", "2000", "0.99": not std::to_string's "0.000000" (probe 34d).
+std::string number_text(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
 std::vector<std::pair<std::string, std::string>> describe(const Options& o, const Plan& plan) {
   std::string mix = "lookup=" + std::to_string(o.mix.lookup) + ",link=" + std::to_string(o.mix.link) +
                     ",redeem=" + std::to_string(o.mix.redeem) + ",issue=" + std::to_string(o.mix.issue);
@@ -67,15 +74,15 @@ std::vector<std::pair<std::string, std::string>> describe(const Options& o, cons
           {"loop", o.rate_rps > 0 ? "open" : "closed"},
           {"pace", pace_name(o)},
           {"dispatch", dispatch_name(o)},
-          {"rate_rps", std::to_string(o.rate_rps)},
+          {"rate_rps", number_text(o.rate_rps)},
           {"connections", std::to_string(o.connections)},
           {"threads", std::to_string(o.threads)},
-          {"duration_s", std::to_string(o.duration_s)},
+          {"duration_s", number_text(o.duration_s)},
           {"requests_max", std::to_string(o.requests_max)},
           {"codes", std::to_string(plan.codes.size())},
           {"code_limit", std::to_string(o.code_limit)},
           {"mix", o.scenario == Scenario::kPeakSale ? mix : "-"},
-          {"zipf_s", std::to_string(o.zipf_s)},
+          {"zipf_s", number_text(o.zipf_s)},
           {"run_tag", plan.run_tag}};
 }
 

@@ -74,7 +74,10 @@ bool parse_mix(std::string_view v, Mix* mix) {
 
 // A label goes into the RESULT line, which scripts split on spaces and read as name=value
 // pairs: no spaces, no control characters and no '=' (probe 33: a label could add an "rps=").
+// At most kLabelBytesMax bytes (probe 34d: 400 characters pushed the report's configuration
+// off the page), and not "-", which the RESULT line prints for no label.
 bool plain_label(std::string_view v) {
+  if (v.size() > kLabelBytesMax || v == "-") return false;
   for (char c : v) {
     const auto u = static_cast<unsigned char>(c);
     if (u <= 0x20 || u == 0x7f || c == '=') return false;
@@ -197,8 +200,8 @@ std::string usage() {
   --setup import|generate    import self-made codes, or generate + export them (default import)
   --json FILE --html FILE    reports (default ledger-load.json / ledger-load.html)
   --redis-scripts DIR        directory holding link.lua, redeem.lua, issue.lua
-  --label TEXT               shown in the reports and the RESULT line (no spaces, control
-                             characters or '=')
+  --label TEXT               shown in the reports and the RESULT line (at most 100 bytes;
+                             no spaces, control characters or '='; not "-")
   --seed N                   random seed (default: clock)
   --no-progress --no-verify
 exit status: 0 clean; 1 errors, double redemptions or lost acks; 2 could not start

@@ -18,6 +18,7 @@ inline constexpr std::uint64_t kRequestsMax = 1'000'000'000;
 inline constexpr double kRateRpsMax = 10'000'000;
 inline constexpr std::uint32_t kCodesMax = 10'000'000;
 inline constexpr std::uint32_t kCodeLimitMax = 1'000'000;
+inline constexpr std::size_t kLabelBytesMax = 100;
 
 // Percent weights of the peak-sale operations (must sum to 100).
 struct Mix {

@@ -129,6 +129,16 @@ TEST(Options, ALabelHasNoSpaceControlCharacterOrEquals) {
   EXPECT_EQ(parse_error("--label", "durability:sync/caf\xc3\xa9"), "");
 }
 
+// A label of 400 characters pushed the report's configuration off the page, and "-" reads
+// as no label on the RESULT line (probe 34d): at most 100 bytes, and not "-".
+TEST(Options, ALabelIsAtMost100BytesAndNotADash) {
+  EXPECT_EQ(parse_error("--label", std::string(100, 'x').c_str()), "");
+  const std::string long_label(101, 'x');
+  EXPECT_EQ(parse_error("--label", long_label.c_str()), "bad value for --label: " + long_label);
+  EXPECT_EQ(parse_error("--label", "-"), "bad value for --label: -");
+  EXPECT_EQ(parse_error("--label", "-x"), "");
+}
+
 // A flag that shapes another scenario or target than the run's would be ignored: refused.
 TEST(Options, FlagsForAnotherScenarioOrTargetAreRefused) {
   const auto error_of = [](std::vector<const char*> args) {
