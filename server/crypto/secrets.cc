@@ -1,7 +1,9 @@
 #include "server/crypto/secrets.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 
 #include <cstdio>
@@ -115,6 +117,29 @@ std::string salted_secret_hash(std::string_view salt, std::string_view md5hex_pa
 bool constant_time_equal(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::uint64_t siphash64(std::string_view key, std::string_view data) {
+  CL_CHECK(key.size() == kSipHashKeyBytes);
+  static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "SIPHASH", nullptr);
+  CL_CHECK(mac != nullptr);  // a broken OpenSSL install, not a bad request
+  const std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(EVP_MAC_CTX_new(mac),
+                                                                        EVP_MAC_CTX_free);
+  unsigned int size = sizeof(std::uint64_t);
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_uint(OSSL_MAC_PARAM_SIZE, &size),
+                               OSSL_PARAM_construct_end()};
+  unsigned char out[sizeof(std::uint64_t)];
+  std::size_t written = 0;
+  const bool ok =
+      ctx &&
+      EVP_MAC_init(ctx.get(), reinterpret_cast<const unsigned char*>(key.data()), key.size(),
+                   params) == 1 &&
+      EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1 &&
+      EVP_MAC_final(ctx.get(), out, &written, sizeof(out)) == 1 && written == sizeof(out);
+  CL_CHECK(ok);
+  std::uint64_t h = 0;  // little-endian, as the reference vectors print it
+  for (std::size_t i = 0; i < sizeof(out); ++i) h |= std::uint64_t{out[i]} << (8 * i);
+  return h;
 }
 
 std::string random_bytes(std::size_t size) {

@@ -21,7 +21,7 @@ constexpr std::string_view kAuthFailuresRefused = "rate limit exceeded for authe
 
 // The 429 when the client's address is over its limit of failed authentications. Asked
 // before any credential is hashed: failed attempts must not buy CPU time.
-std::optional<Reply> refuse_failing_address(RateLimiter* limiter, const ClientAddress& client,
+std::optional<Reply> refuse_failing_address(RateLimiter* limiter, AddressSlot client,
                                             std::string_view path) {
   if (limiter == nullptr) return std::nullopt;
   const RateDecision d = limiter->check_address(client);
@@ -31,7 +31,7 @@ std::optional<Reply> refuse_failing_address(RateLimiter* limiter, const ClientAd
 
 // Counts one failed authentication; the 429 when it takes the address over its limit.
 std::optional<Reply> count_auth_failure(RateLimiter* limiter, HttpMetrics* metrics,
-                                        const ClientAddress& client, std::string_view path) {
+                                        AddressSlot client, std::string_view path) {
   if (metrics != nullptr) metrics->auth_failure();
   if (limiter == nullptr) return std::nullopt;
   const RateDecision d = limiter->charge_failure(client);
@@ -45,7 +45,7 @@ std::optional<Reply> count_auth_failure(RateLimiter* limiter, HttpMetrics* metri
 class LimitingTokens final : public TokenAuthority {
  public:
   LimitingTokens(const Auth& auth, RateLimiter* limiter, HttpMetrics* metrics,
-                 const ClientAddress& client)
+                 AddressSlot client)
       : auth_(auth), limiter_(limiter), metrics_(metrics), client_(client) {}
 
   std::optional<Caller> authenticate_token(std::string_view token) const override {
@@ -75,7 +75,7 @@ class LimitingTokens final : public TokenAuthority {
   const Auth& auth_;
   RateLimiter* limiter_;
   HttpMetrics* metrics_;
-  ClientAddress client_;
+  AddressSlot client_;
 };
 
 }  // namespace
@@ -136,24 +136,24 @@ Reply Dispatcher::handle(const HttpRequest& request, RequestInfo& info) const {
 Reply Dispatcher::call_checking_credentials(const Endpoint& endpoint, const HttpRequest& request,
                                             const QueryParams& query, const PathParams& params,
                                             std::string_view path, const RequestInfo& info) const {
-  if (auto refused = refuse_failing_address(limiter_, info.client, path)) return std::move(*refused);
+  if (auto refused = refuse_failing_address(limiter_, info.client_slot, path)) return std::move(*refused);
   const Caller nobody;
   RequestContext ctx{request, nobody, query, params, ledger_, clock_(), &auth_};
   Reply reply = endpoint.call(ctx);
   if (reply.status != http::status::unauthorized) return reply;
-  if (auto refused = count_auth_failure(limiter_, metrics_, info.client, path)) return std::move(*refused);
+  if (auto refused = count_auth_failure(limiter_, metrics_, info.client_slot, path)) return std::move(*refused);
   return reply;
 }
 
 std::optional<Reply> Dispatcher::authenticate(std::string_view authorization, std::string_view path,
                                               const RequestInfo& info, Caller& caller) const {
-  if (auto refused = refuse_failing_address(limiter_, info.client, path)) return refused;
+  if (auto refused = refuse_failing_address(limiter_, info.client_slot, path)) return refused;
   AuthResult auth = auth_.authenticate(authorization, info.auth_memo);
   if (auth.caller) {
     caller = std::move(*auth.caller);
     return std::nullopt;
   }
-  if (auto refused = count_auth_failure(limiter_, metrics_, info.client, path)) return refused;
+  if (auto refused = count_auth_failure(limiter_, metrics_, info.client_slot, path)) return refused;
   return with_header(envelope_error(path, http::status::unauthorized, auth.error),
                      "WWW-Authenticate", "Basic realm=\"codeledger\"");
 }
@@ -192,13 +192,13 @@ Reply Dispatcher::call(const Endpoint& endpoint, const HttpRequest& request, std
     // address already over its failure limit gets its 429 here, without a place in the
     // background lane that bulk calls of real keys wait for (probe 33).
     if (deferred) {
-      if (auto refused = refuse_failing_address(limiter_, info.client, path)) return std::move(*refused);
+      if (auto refused = refuse_failing_address(limiter_, info.client_slot, path)) return std::move(*refused);
     }
     info.deferred = true;
     info.admitted = RequestInfo::Admitted{std::move(caller), rate};
     return Reply{};
   }
-  LimitingTokens tokens(auth_, limiter_, metrics_, info.client);
+  LimitingTokens tokens(auth_, limiter_, metrics_, info.client_slot);
   tokens.refusal_path = path;
   RequestContext ctx{request, caller, query, params, ledger_, clock_(), &tokens};
   Reply reply = endpoint.call(ctx);

@@ -25,7 +25,7 @@ namespace codeledger::server {
 
 // What the session knows about a request beyond its bytes, and what it learns back.
 struct RequestInfo {
-  ClientAddress client{};  // the peer's address (rate limit of failed authentication)
+  AddressSlot client_slot{};  // the peer's slot in the limit of failed authentication
   std::size_t route = 0;   // set by handle(): router index, or the metrics' unmatched route
   AuthMemo* auth_memo = nullptr;  // the connection's remembered credentials (auth.h), if any
   // In: the caller can run a Lane::kBackground endpoint elsewhere. Out (handle()): the
@@ -53,6 +53,11 @@ class Dispatcher {
     return handle(request, info);
   }
   const Router& router() const { return router_; }
+  // Where `client`'s failed authentications count (RequestInfo::client_slot), found once
+  // per connection.
+  AddressSlot address_slot(const ClientAddress& client) const {
+    return limiter_ ? limiter_->slot_of(client) : AddressSlot{};
+  }
 
  private:
   Reply call(const Endpoint& endpoint, const HttpRequest& request, std::string_view path,

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "ledger/status.h"
+#include "server/crypto/secrets.h"
 #include "server/http/metrics.h"
 
 namespace codeledger::server {
@@ -20,14 +21,12 @@ constexpr std::int64_t kToleranceMaxNs = 100LL * 366 * 24 * 3600 * kSecondNs;
 constexpr std::string_view kKeyPolicyName = "default";
 constexpr std::string_view kFailurePolicyName = "auth-failures";
 
-// FNV-1a over the address bytes: cheap and spreads neighbouring addresses.
-std::uint64_t address_hash(const ClientAddress& a) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (std::uint8_t b : a) {
-    h ^= b;
-    h *= 1099511628211ull;
-  }
-  return h;
+// The part of an address that counts: all of an IPv4 address (mapped: ::ffff:a.b.c.d),
+// the /64 of an IPv6 one.
+std::string_view counted_part(const ClientAddress& a) {
+  constexpr std::array<std::uint8_t, 12> kMappedPrefix{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  const bool v4 = std::equal(kMappedPrefix.begin(), kMappedPrefix.end(), a.begin());
+  return {reinterpret_cast<const char*>(a.data()), v4 ? a.size() : 8};
 }
 
 }  // namespace
@@ -133,7 +132,8 @@ RateLimiter::RateLimiter(const std::vector<ApiKeyConfig>& keys, RatePolicy auth_
     : clock_(std::move(clock)),
       failure_params_(GcraParams::from(auth_failures)),
       failure_policy_header_(rate_limit_policy_header(kFailurePolicyName, auth_failures)),
-      address_cells_(std::make_unique<GcraCell[]>(kAddressCells)) {
+      address_cells_(std::make_unique<GcraCell[]>(kAddressCells)),
+      address_key_(crypto::random_bytes(crypto::kSipHashKeyBytes)) {
   reload(keys);
 }
 
@@ -180,19 +180,20 @@ RateDecision RateLimiter::admit_key(std::string_view key) const {
   return d;
 }
 
-GcraCell& RateLimiter::address_cell(const ClientAddress& client) const {
-  return address_cells_[address_hash(client) & (kAddressCells - 1)];
+AddressSlot RateLimiter::slot_of(const ClientAddress& client) const {
+  const std::uint64_t h = crypto::siphash64(address_key_, counted_part(client));
+  return AddressSlot{static_cast<std::uint32_t>(h & (kAddressCells - 1))};
 }
 
-RateDecision RateLimiter::check_address(const ClientAddress& client) const {
-  RateDecision d = address_cell(client).peek(clock_(), failure_params_);
+RateDecision RateLimiter::check_address(AddressSlot client) const {
+  RateDecision d = address_cells_[client.index].peek(clock_(), failure_params_);
   d.policy = failure_policy_header_;
   if (!d.admitted) failures_limited_total_.fetch_add(1, std::memory_order_relaxed);
   return d;
 }
 
-RateDecision RateLimiter::charge_failure(const ClientAddress& client) {
-  RateDecision d = address_cell(client).take(clock_(), failure_params_);
+RateDecision RateLimiter::charge_failure(AddressSlot client) {
+  RateDecision d = address_cells_[client.index].take(clock_(), failure_params_);
   d.policy = failure_policy_header_;
   if (!d.admitted) failures_limited_total_.fetch_add(1, std::memory_order_relaxed);
   return d;

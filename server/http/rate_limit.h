@@ -10,8 +10,12 @@
 // a few hundred bytes per key per reload and readers never need a reference count).
 //
 // Failed authentication is charged to a fixed array of cells indexed by a hash of the
-// client address: bounded memory whatever the number of attacking addresses; colliding
-// addresses share a cell, which can only make the limit stricter.
+// client address: bounded memory whatever the number of attacking addresses. Colliding
+// addresses share a cell, so the hash is keyed with a random key of this process (SipHash):
+// with the unkeyed hash it had, anyone could work out offline which of their own addresses
+// shared a victim's cell, and lock the victim out by failing from it (probe 34c). An IPv6
+// address counts by its /64, which one host usually holds whole: otherwise one host could
+// fail from an address in every cell and lock out everyone.
 //
 // Thread safety: every method may be called from any thread; reload() calls are
 // serialised by reload_mu_.
@@ -92,6 +96,12 @@ std::int64_t ceil_seconds(std::int64_t ns);
 // A client address as 16 bytes (IPv4 mapped into IPv6).
 using ClientAddress = std::array<std::uint8_t, 16>;
 
+// Where an address's failed authentications are counted (RateLimiter::slot_of), found once
+// per connection: the keyed hash costs about a microsecond.
+struct AddressSlot {
+  std::uint32_t index = 0;
+};
+
 class RateLimiter {
  public:
   RateLimiter(const std::vector<ApiKeyConfig>& keys, RatePolicy auth_failures,
@@ -103,10 +113,12 @@ class RateLimiter {
   // Charges one request to `key`. Unknown keys are not limited (limited = false).
   RateDecision admit_key(std::string_view key) const;
 
-  // Failed authentication from `client`: check_address() peeks before the expensive
+  // The slot of `client`'s failed authentications.
+  AddressSlot slot_of(const ClientAddress& client) const;
+  // Failed authentication from a client: check_address() peeks before the expensive
   // credential check, charge_failure() consumes after a failure.
-  RateDecision check_address(const ClientAddress& client) const;
-  RateDecision charge_failure(const ClientAddress& client);
+  RateDecision check_address(AddressSlot client) const;
+  RateDecision charge_failure(AddressSlot client);
 
   // Publishes new per-key limits; keys that remain keep their state and counters.
   void reload(const std::vector<ApiKeyConfig>& keys);
@@ -131,10 +143,11 @@ class RateLimiter {
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   using Table = std::unordered_map<std::string, KeyEntry, NameHash, std::equal_to<>>;
-  static constexpr std::size_t kAddressCells = 4096;  // power of two
+  // 512 KiB of cells: an attacker needs addresses in many /64s (or IPv4 addresses) to
+  // crowd them.
+  static constexpr std::size_t kAddressCells = 65'536;  // power of two
 
   const KeyEntry* find(std::string_view key) const;
-  GcraCell& address_cell(const ClientAddress& client) const;
 
   NanoClock clock_;
   GcraParams failure_params_;
@@ -143,6 +156,7 @@ class RateLimiter {
   std::mutex reload_mu_;
   std::vector<std::unique_ptr<Table>> tables_;  // guarded by reload_mu_; last is current
   mutable std::unique_ptr<GcraCell[]> address_cells_;
+  const std::string address_key_;  // the SipHash key of slot_of(), random per process
   mutable std::atomic<std::uint64_t> failures_limited_total_{0};
 };
 

@@ -83,6 +83,7 @@ Session::Session(tcp::socket&& socket, ServerState& state, WorkerState& worker)
     client_ = a.is_v4() ? net::ip::make_address_v6(net::ip::v4_mapped, a.to_v4()).to_bytes()
                         : a.to_v6().to_bytes();
   }
+  if (state_.dispatcher) client_slot_ = state_.dispatcher->address_slot(client_);
   std::lock_guard lock(worker_.mu);
   worker_.sessions.insert(this);
 }
@@ -280,7 +281,7 @@ void Session::on_read(beast::error_code ec, std::size_t) {
   deadline_ = kNoDeadline;
   read_done_ = Clock::now();
   RequestInfo info;
-  info.client = client_;
+  info.client_slot = client_slot_;
   info.auth_memo = &auth_memo_;
   info.may_defer = state_.background != nullptr;
   reply_ = state_.dispatcher->handle(parser_->get(), info);

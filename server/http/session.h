@@ -164,6 +164,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Clock::time_point request_deadline_{};
   // Metrics and access log of the request being answered.
   ClientAddress client_{};
+  AddressSlot client_slot_{};  // client_'s in the limit of failed authentication
   AuthMemo auth_memo_;  // this connection's last accepted Basic credentials
   std::size_t route_ = 0;
   Clock::time_point read_done_{};

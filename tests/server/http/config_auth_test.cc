@@ -180,6 +180,17 @@ TEST(CommandLine, BadFlagsAreRejected) {
   EXPECT_NE(usage().find("--data-dir"), std::string::npos);
 }
 
+// SipHash-2-4's reference vectors (Aumasson and Bernstein): key 00..0f, messages 00..n-1.
+TEST(SecretHashing, SipHashMatchesTheReferenceVectors) {
+  std::string key;
+  for (int i = 0; i < 16; ++i) key += static_cast<char>(i);
+  EXPECT_EQ(crypto::siphash64(key, ""), 0x726fdb47dd0e0e31ull);
+  EXPECT_EQ(crypto::siphash64(key, std::string_view("\0", 1)), 0x74f839c593dc67fdull);
+  std::string fifteen;
+  for (int i = 0; i < 15; ++i) fifteen += static_cast<char>(i);
+  EXPECT_EQ(crypto::siphash64(key, fifteen), 0xa129ca6149be45e5ull);
+}
+
 TEST(SecretHashing, KnownVectors) {
   EXPECT_EQ(md5_hex("demo-secret").size(), 32u);
   EXPECT_EQ(md5_hex(""), "d41d8cd98f00b204e9800998ecf8427e");

@@ -178,9 +178,11 @@ TEST(FrontDoorReload, KeysAndLimitsAreSwappedWithoutDroppingConnections) {
   ASSERT_EQ(reload.result_int(), 200) << reload.body();
   EXPECT_EQ(reload.body(), R"({"data":{"reloaded":true,"needsRestart":[]}})")
       << "no errors member on success (api.md)";
-  // Same connection; alice's state was kept (2 used of the new burst of 3, plus refill).
+  // Same connection; alice's state was kept: drained, she stays drained under the bigger
+  // burst (a reload refills nobody), now refilling at 60/min.
   auto r = c.get("/t/ok");
-  EXPECT_EQ(r.result_int(), 200) << r.body();
+  EXPECT_EQ(r.result_int(), 429) << r.body();
+  EXPECT_EQ(r["Retry-After"], "1");
   EXPECT_EQ(r["RateLimit-Policy"], "\"default\";q=60;w=60");
   EXPECT_EQ(c.get("/t/ok", TestServer::auth_headers(kAliceRo)).result_int(), 401);
   EXPECT_EQ(ro.get("/t/ok", TestServer::auth_headers(kAliceRo)).result_int(), 401)
