@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -25,11 +26,16 @@ struct OpReport {
   LatencySummary latency;
 };
 
+// One point of the timeline: the answers of the span_s seconds ending at t_s. A whole second
+// (span_s 1, t_s = N for the second from N - 1 to N), except in a run shorter than a second,
+// whose one point covers the run (t_s = span_s = elapsed_s), so requests / span_s is a rate.
 struct SecondPoint {
   double t_s = 0;
   std::uint64_t requests = 0;
   std::uint64_t errors = 0;
-  double p99_us = 0;
+  double p99_us = 0;  // 0: no answer with a latency in the span (none, or only failed sends)
+  double max_us = 0;  // the slowest answer of the span (0 as p99_us)
+  double span_s = 1;
 };
 
 struct VerifyReport {
@@ -68,8 +74,8 @@ struct Report {
   std::vector<OpReport> ops;
   std::map<std::string, std::uint64_t> outcomes;  // outcome class -> count
   std::vector<SecondPoint> timeline;
-  // Answers after the last whole second (the deadline's overshoot and the drain): drawn in no
-  // second, so timeline[] plus these add up to the totals.
+  // Answers after the timeline's last point (the deadline's overshoot and the drain): drawn in
+  // no second, so timeline[] plus these add up to the totals.
   std::uint64_t timeline_tail_requests = 0, timeline_tail_errors = 0;
   VerifyReport verify;
   std::vector<std::string> error_samples;  // first few unexpected answers, for diagnosis
@@ -78,6 +84,10 @@ struct Report {
 
 std::string report_json(const Report& r);
 std::string report_html(const Report& r);
+// The length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no overlongs, no
+// surrogates, nothing past U+10FFFF), or 0 when the bytes there are not one. Both renderings
+// write U+FFFD for such bytes.
+std::size_t utf8_sequence_at(std::string_view s, std::size_t i);
 // Quotes and escapes s as a JSON string. Bytes that are not UTF-8 (an answer cut short
 // mid-character, a label in another encoding) become U+FFFD, so the document stays JSON.
 std::string json_quote(std::string_view s);

@@ -42,7 +42,8 @@ std::string timeline_json(const std::vector<SecondPoint>& points) {
     const SecondPoint& p = points[i];
     if (i) s += ",";
     s += "{\"t_s\":" + num(p.t_s) + ",\"requests\":" + num(p.requests) + ",\"errors\":" +
-         num(p.errors) + ",\"p99_us\":" + num(p.p99_us) + "}";
+         num(p.errors) + ",\"p99_us\":" + num(p.p99_us) + ",\"max_us\":" + num(p.max_us) +
+         ",\"span_s\":" + num(p.span_s) + "}";
   }
   return s + "]";
 }
@@ -60,8 +61,8 @@ std::string verify_json(const VerifyReport& v) {
          ",\"lost_acks\":" + num(v.lost_acks) + ",\"notes\":" + strings_json(v.notes) + "}";
 }
 
-// The length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no overlongs, no
-// surrogates, nothing past U+10FFFF), or 0 when the bytes there are not one.
+}  // namespace
+
 std::size_t utf8_sequence_at(std::string_view s, std::size_t i) {
   const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
   const auto cont = [&](std::size_t k) { return i + k < s.size() && (b(k) & 0xC0) == 0x80; };
@@ -80,8 +81,6 @@ std::size_t utf8_sequence_at(std::string_view s, std::size_t i) {
   }
   return 0;
 }
-
-}  // namespace
 
 std::string json_quote(std::string_view s) {
   std::string out = "\"";

@@ -250,17 +250,24 @@ void fill_report(const RunResult& result, Report& r) {
   }
   r.throughput_rps = r.elapsed_s > 0 ? static_cast<double>(r.requests) / r.elapsed_s : 0;
   // Whole seconds only: a last partial second would draw as a false drop in throughput. What
-  // came after it is the tail, so the timeline and the tail add up to the totals.
-  const auto last = std::max<std::size_t>(1, static_cast<std::size_t>(r.elapsed_s + 0.01));
+  // came after it is the tail, so the timeline and the tail add up to the totals. A run
+  // shorter than a second has one point that covers it (span_s = elapsed_s): counted as a
+  // whole second, its requests read as a rate far below the run's (probe 34d: 20,000 "a
+  // second" for a 0.22 s run at 89,000 a second).
+  const auto whole = static_cast<std::size_t>(r.elapsed_s + 0.01);
+  const std::size_t points = std::max<std::size_t>(1, whole);
   for (std::size_t s = 0; s < seconds.size(); ++s) {
     const std::uint64_t requests = seconds[s].count() + second_failed_sends[s];
-    if (s >= last) {
+    if (s >= points) {
       r.timeline_tail_requests += requests;
       r.timeline_tail_errors += second_errors[s];
       continue;
     }
-    r.timeline.push_back({static_cast<double>(s + 1), requests, second_errors[s],
-                          static_cast<double>(seconds[s].percentile(99)) / 1000.0});
+    SecondPoint p{static_cast<double>(s + 1), requests, second_errors[s],
+                  static_cast<double>(seconds[s].percentile(99)) / 1000.0,
+                  static_cast<double>(seconds[s].max()) / 1000.0, 1.0};
+    if (whole == 0) p.t_s = p.span_s = std::max(r.elapsed_s, 0.001);
+    r.timeline.push_back(p);
   }
 }
 
