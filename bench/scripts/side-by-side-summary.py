@@ -9,7 +9,8 @@ AOF always made nothing durable: every figure is printed, no target is judged.
 verdict, without the ratios and targets of runs that were not made; exits 1 unless it had
 zero errors, zero double redemptions and zero lost acks.
 --html FILE: also writes the summary as a page with a bar chart per scenario (the median
-requests a second and p99 of every target; side_by_side_chart.py).
+requests a second and p99 of every target over its clean runs, a target's runs that failed
+or had errors named beside it; side_by_side_chart.py).
 RESULTS holds one line per run: NAME RESULT k=v ... (ledger-load's RESULT line, with
 load_exit=N, ledger-load's exit status, when side-by-side.sh added it). A run that failed
 (no figures) or had errors judges nothing: every ratio and target that takes it says "not
@@ -281,19 +282,37 @@ def render_open_loop(rows, open_fsyncs, judge=verdict):
 
 
 def charts(rows):
-    """[(title, [(target, median req/s, median p99 us)], marks)] for each closed-loop scenario
-    that ran, the targets that ran in CHART_TARGETS order, with issue 6's targets as marks."""
+    """[(title, [(target, median req/s, median p99 us, trouble)], marks)] for each closed-loop
+    scenario that ran, the targets that ran in CHART_TARGETS order, with issue 6's targets as
+    marks. The medians are over the clean runs (None when there is none); trouble names the
+    runs left out (chart_trouble), or is None: a target whose runs failed or had errors keeps
+    its row and says so (probe 34d: it dropped out of the chart without a trace)."""
     out = []
     for op in ("link", "redeem"):
         bars = []
         for target in CHART_TARGETS:
-            rps = median(list(by_round(rows, "%s-%s" % (target, op)).values()))
-            if rps is not None:
-                p99 = median(list(by_round(rows, "%s-%s" % (target, op), "p99_us").values()))
-                bars.append((target, rps, p99))
+            base = "%s-%s" % (target, op)
+            if not ran(rows, base):
+                continue
+            rps = median(list(by_round(rows, base).values()))
+            p99 = median(list(by_round(rows, base, "p99_us").values()))
+            bars.append((target, rps, p99, chart_trouble(rows, base)))
         if bars:
-            out.append(("%s, closed loop" % op, bars, target_marks(dict((t, r) for t, r, _ in bars))))
+            out.append(("%s, closed loop" % op, bars,
+                        target_marks(dict((t, r) for t, r, _, _ in bars if r is not None))))
     return out
+
+
+def chart_trouble(rows, base):
+    """The runs of base that failed or had errors, short enough for a chart row: "12 errors",
+    or with rounds "r2 (3 errors), r5 (failed, no figures)"; None when there is none."""
+    bad = []
+    for name, kv in rows.items():
+        why = trouble(kv)
+        run_base, rnd = base_and_round(name)
+        if why and run_base == base:
+            bad.append(why if name == base else "r%d (%s)" % (rnd, why))
+    return ", ".join(bad) if bad else None
 
 
 def target_marks(rps):

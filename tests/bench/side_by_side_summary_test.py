@@ -109,9 +109,9 @@ class SideBySideSummaryTest(unittest.TestCase):
         ])
         text = summary.render(rows)
         self.assertIn("link   sync >= 0.8x ceiling: not judged: codeledgerd-sync-link-r2 (3 errors)", text)
-        # The chart leaves the run out rather than drawing its rate.
-        bars = dict((t, r) for t, r, _ in summary.charts(rows)[0][1])
-        self.assertEqual(bars, {"ceiling": 50000, "codeledgerd-sync": 45000})
+        # The chart leaves the run out of the median rather than drawing its rate, and says so.
+        bars = dict((t, (r, why)) for t, r, _, why in summary.charts(rows)[0][1])
+        self.assertEqual(bars, {"ceiling": (50000, None), "codeledgerd-sync": (45000, "r2 (3 errors)")})
         self.assertEqual(summary.by_round(rows, "codeledgerd-sync-link"), {1: 45000, 3: 45000})
 
     def test_an_open_loop_with_errors_is_not_judged(self):
@@ -275,8 +275,8 @@ class SummaryPage(unittest.TestCase):
         self.assertEqual(len(charts), 1)
         title, bars, marks = charts[0]
         self.assertEqual(title, "link, closed loop")
-        self.assertEqual(bars, [("ceiling", 70000, 1000.0), ("codeledgerd-sync", 47000, 2500.0),
-                                ("redis-aof-always", 41000, 1000.0)])
+        self.assertEqual(bars, [("ceiling", 70000, 1000.0, None), ("codeledgerd-sync", 47000, 2500.0, None),
+                                ("redis-aof-always", 41000, 1000.0, None)])
         self.assertEqual(marks, [("0.8x the ceiling", 56000.0), ("1.2x Redis AOF always", 49200.0)])
 
     def test_the_page_is_self_contained_and_holds_the_printed_summary(self):
@@ -296,6 +296,47 @@ class SummaryPage(unittest.TestCase):
             self.assertNotIn(fetched, text)
         self.assertIn("sync &gt;= 0.8x ceiling", text)  # the printed summary, escaped
         self.assertIn("codeledgerd/ceiling", r.stdout)
+
+    def test_a_target_whose_runs_failed_or_had_errors_keeps_its_row_and_says_why(self):
+        # Probe 34d: codeledgerd-sync, the target the chart exists for, vanished from it.
+        rows = summary.parse([result("ceiling-link", 90000), result("codeledgerd-sync-link", 43000, errors=12),
+                              result("redis-aof-always-link", 30000)])
+        title, bars, marks = summary.charts(rows)[0]
+        self.assertEqual([b[0] for b in bars], ["ceiling", "codeledgerd-sync", "redis-aof-always"])
+        self.assertEqual(bars[1], ("codeledgerd-sync", None, None, "12 errors"))
+        svg = summary.side_by_side_chart.bar_chart(title, bars, marks)
+        self.assertIn(">codeledgerd-sync</text>", svg)
+        self.assertIn(">no clean run: 12 errors</text>", svg)
+        # Every run failed: the chart still has its rows, and the page says there is no bar.
+        failed = summary.parse(["ceiling-link RESULT failed=1 load_exit=2",
+                                "codeledgerd-sync-link RESULT failed=1 load_exit=2"])
+        charts = summary.charts(failed)
+        self.assertEqual(charts[0][1], [("ceiling", None, None, "failed, no figures"),
+                                        ("codeledgerd-sync", None, None, "failed, no figures")])
+        self.assertEqual(charts[0][2], [])
+        page = summary.side_by_side_chart.render_html(charts, "text")
+        self.assertEqual(page.count(">no clean run: failed, no figures</text>"), 2)
+        self.assertIn("no clean run has no bar", page)
+        self.assertIn("No closed-loop run to draw", summary.side_by_side_chart.render_html([], "text"))
+
+    def test_a_p99_under_a_millisecond_is_not_zero(self):
+        chart = summary.side_by_side_chart
+        self.assertEqual(chart.figures(42400, 35.0), "42.4k req/s, p99 35 us")  # was "p99 0.0 ms"
+        self.assertEqual(chart.figures(42400, 2500.0), "42.4k req/s, p99 2.5 ms")
+        self.assertEqual(chart.figures(42400, 250000.0), "42.4k req/s, p99 250 ms")
+        self.assertEqual(chart.figures(42400, 1.5e6), "42.4k req/s, p99 1.50 s")
+        self.assertEqual(chart.figures(42400, 900.0, "r2 (3 errors)"),
+                         "42.4k req/s, p99 900 us; left out: r2 (3 errors)")
+
+    def test_the_printed_summary_wraps_and_the_marks_are_drawn_over_the_bars(self):
+        page = summary.side_by_side_chart.render_html(
+            [("link, closed loop", [("ceiling", 90000, 400.0, None), ("codeledgerd-sync", 80000, 400.0, None)],
+              [("0.8x the ceiling", 72000.0)])], "x" * 300)
+        self.assertIn("white-space:pre-wrap", page)  # probe 34d: long lines ran off the picture
+        self.assertNotIn("overflow-x", page)
+        # The dashed line comes after the bars (a longer bar hid it), before the figures.
+        self.assertLess(page.rindex("fill='#1f77b4'"), page.index("stroke-dasharray"))
+        self.assertLess(page.index("stroke-dasharray"), page.index(">80.0k req/s"))
 
     def test_html_without_a_path_is_refused(self):
         with tempfile.NamedTemporaryFile("w", suffix=".txt") as f:
