@@ -161,33 +161,46 @@ Auth::Stripe& Auth::stripe_for(std::string_view digest) const {
   return stripes_[static_cast<unsigned char>(digest[0]) % kStripes];
 }
 
-void Auth::make_room(ledger::TimeMs now_ms) {
+void Auth::make_room(ledger::TimeMs now_ms, const std::string& issuer) {
   // Expired tokens lie at the front of the index; dropping them evicts nobody.
   while (!expiry_order_.empty() && expiry_order_.begin()->first <= now_ms) {
-    drop_token(expiry_order_.begin());
+    drop_token(*expiry_order_.begin()->second);
   }
-  // Still full of live tokens: the one closest to expiry goes, so issuing never fails. The
-  // store never holds more than tokens_max, so one is enough.
-  if (expiry_order_.size() >= tokens_max_) drop_token(expiry_order_.begin());
+  // Still full of live tokens: one goes, so issuing never fails. The store never holds more
+  // than tokens_max, so one is enough.
+  if (expiry_order_.size() < tokens_max_) return;
+  const std::size_t keys = std::max<std::size_t>(1, keys_.load(std::memory_order_acquire)->size());
+  const std::size_t share = std::max<std::size_t>(1, tokens_max_ / keys);
+  auto payer = by_key_.find(issuer);
+  if (payer == by_key_.end() || payer->second.size() < share) {
+    payer = std::max_element(by_key_.begin(), by_key_.end(), [](const auto& a, const auto& b) {
+      return a.second.size() < b.second.size();
+    });
+  }
+  drop_token(*payer->second.begin()->second);
 }
 
 void Auth::add_token(const std::string& digest, const Key& key, ledger::TimeMs expires_ms) {
   Stripe& s = stripe_for(digest);
   std::lock_guard lock(s.mu);
   const auto [entry, added] =
-      s.tokens.try_emplace(digest, TokenEntry{key.caller, key.secret_hex, expires_ms, {}});
+      s.tokens.try_emplace(digest, TokenEntry{key.caller, key.secret_hex, expires_ms, {}, {}});
   if (!added) return;  // the same 256 random bits twice: that token is kept already
   entry->second.in_expiry_order = expiry_order_.emplace(expires_ms, &entry->first);
+  entry->second.in_key_order = by_key_[key.caller.key_name].emplace(expires_ms, &entry->first);
 }
 
-void Auth::drop_token(ExpiryIndex::iterator in_order) const {
-  const std::string& digest = *in_order->second;
+void Auth::drop_token(const std::string& digest) const {
   Stripe& s = stripe_for(digest);
-  {
-    std::lock_guard lock(s.mu);  // a lookup may be reading this stripe
-    s.tokens.erase(s.tokens.find(digest));
-  }
-  expiry_order_.erase(in_order);
+  // Read without the stripe's mutex: stripes change only under tokens_mu_, which we hold.
+  const auto it = s.tokens.find(digest);
+  const TokenEntry& entry = it->second;
+  expiry_order_.erase(entry.in_expiry_order);
+  const auto of_key = by_key_.find(entry.caller.key_name);
+  of_key->second.erase(entry.in_key_order);
+  if (of_key->second.empty()) by_key_.erase(of_key);
+  std::lock_guard lock(s.mu);  // a lookup may be reading this stripe
+  s.tokens.erase(it);  // `digest` may be this entry's key: the last use
 }
 
 void Auth::drop_tokens_of_removed_keys(const KeyTable& keys) {
@@ -196,7 +209,7 @@ void Auth::drop_tokens_of_removed_keys(const KeyTable& keys) {
     // Read without the stripe's mutex: stripes change only under tokens_mu_, which we hold.
     const std::string& digest = *in_order->second;
     const TokenEntry& entry = stripe_for(digest).tokens.find(digest)->second;
-    if (issuing_key(keys, entry) == nullptr) drop_token(in_order);
+    if (issuing_key(keys, entry) == nullptr) drop_token(digest);
     in_order = next;
   }
 }
@@ -215,13 +228,19 @@ void Auth::forget_token(const std::string& digest) const {
   // Read without the stripe's mutex: stripes change only under tokens_mu_, which we hold.
   const Stripe& s = stripe_for(digest);
   const auto it = s.tokens.find(digest);
-  if (it != s.tokens.end()) drop_token(it->second.in_expiry_order);
+  if (it != s.tokens.end()) drop_token(it->first);
 }
 
-std::optional<IssuedToken> Auth::generate_token(std::string_view key, std::string_view secret) {
+std::optional<IssuedToken> Auth::generate_token(std::string_view key, std::string_view secret,
+                                                const std::function<bool(const Caller&)>& admit,
+                                                bool* refused) {
   const Key* issuer = find_key(key, is_md5_hex(secret) ? std::string(secret) : md5_hex(secret));
   if (issuer == nullptr && is_md5_hex(secret)) issuer = find_key(key, md5_hex(secret));
   if (issuer == nullptr) return std::nullopt;
+  if (admit && !admit(issuer->caller)) {
+    if (refused) *refused = true;
+    return std::nullopt;
+  }
   const std::string raw = random_bytes(kTokenBytes);
   IssuedToken issued;
   issued.access_token = to_hex(reinterpret_cast<const std::uint8_t*>(raw.data()), raw.size());
@@ -229,7 +248,7 @@ std::optional<IssuedToken> Auth::generate_token(std::string_view key, std::strin
   const std::string digest = token_digest(issued.access_token);
   const ledger::TimeMs now = clock_();
   std::lock_guard lock(tokens_mu_);
-  make_room(now);
+  make_room(now, issuer->caller.key_name);
   add_token(digest, *issuer, now + ledger::TimeMs{token_ttl_s_} * 1000);
   return issued;
 }

@@ -5,8 +5,11 @@
 //   Authorization: Bearer <token>   token from POST /v3/oauth/token/generate {key, secret}
 //   Altcraft's body `token` field, resolved by its handler through authenticate_token().
 // Tokens are random (RAND_bytes), kept only as SHA-256 digests in a striped map with expiry.
-// At most tokens_max of them are kept, over all stripes: a server-wide index in expiry order
-// says which one goes when a new token finds the store full.
+// At most tokens_max of them are kept, over all stripes. When a new token finds the store
+// full, the issuing key loses its own token closest to expiry if it holds its share
+// (tokens_max / keys) or more; otherwise the key holding the most tokens does. Taking the
+// server-wide oldest instead let any key, of any organisation, end every other
+// organisation's tokens by issuing in a loop (probe 34c).
 //
 // Thread safety: the key table is immutable once published; reload_keys() publishes a new
 // one atomically (in-flight lookups finish on the old table, which is retired, not freed,
@@ -68,8 +71,12 @@ class Auth final : public TokenAuthority {
   // time) and no reload came since; fills it after a Basic header is accepted.
   AuthResult authenticate(std::string_view authorization, AuthMemo* memo = nullptr) const;
 
-  // Key + secret -> a new bearer token. `secret` is the password or its md5hex.
-  std::optional<IssuedToken> generate_token(std::string_view key, std::string_view secret);
+  // Key + secret -> a new bearer token. `secret` is the password or its md5hex. `admit`
+  // (when given) is asked once the key is known and before anything is issued: false
+  // refuses the issue (its rate limit), and `refused` says so.
+  std::optional<IssuedToken> generate_token(std::string_view key, std::string_view secret,
+                                            const std::function<bool(const Caller&)>& admit = {},
+                                            bool* refused = nullptr);
 
   std::optional<Caller> authenticate_token(std::string_view token) const override;
 
@@ -100,6 +107,7 @@ class Auth final : public TokenAuthority {
     std::string key_secret_hex;
     ledger::TimeMs expires_ms = 0;
     ExpiryIndex::iterator in_expiry_order;  // read and written under tokens_mu_ only
+    ExpiryIndex::iterator in_key_order;     // in by_key_[caller.key_name], the same
   };
   static constexpr std::size_t kStripes = 16;
   struct Stripe {
@@ -130,10 +138,11 @@ class Auth final : public TokenAuthority {
   const Key* find_key(std::string_view key, std::string_view md5hex_password) const;
 
   // These four with tokens_mu_ held. make_room: expired tokens go, and when tokens_max live
-  // ones remain, the one closest to expiry.
-  void make_room(ledger::TimeMs now_ms);
+  // ones remain, one of `issuer`'s or of the key holding the most (see the top).
+  void make_room(ledger::TimeMs now_ms, const std::string& issuer);
   void add_token(const std::string& digest, const Key& key, ledger::TimeMs expires_ms);
-  void drop_token(ExpiryIndex::iterator in_order) const;
+  // `digest` may point into the entry that goes: it is not used after.
+  void drop_token(const std::string& digest) const;
   void drop_tokens_of_removed_keys(const KeyTable& keys);
   // Takes tokens_mu_: drops a token a lookup found stale, if nothing dropped it meanwhile.
   void forget_token(const std::string& digest) const;
@@ -152,6 +161,8 @@ class Auth final : public TokenAuthority {
   // Issuing, dropping and counting tokens; lookups that find a live token never take it.
   mutable std::mutex tokens_mu_;
   mutable ExpiryIndex expiry_order_;  // guarded by tokens_mu_; one entry per token kept
+  // The same tokens by issuing key's name, each in expiry order (guarded by tokens_mu_).
+  mutable std::unordered_map<std::string, ExpiryIndex> by_key_;
   mutable std::array<Stripe, kStripes> stripes_;
 };
 

@@ -213,10 +213,11 @@ namespace {
 // Longest `key` or `secret` read: far above any configured key name or password, and a
 // bound on what a failed attempt makes the server hash.
 constexpr std::size_t kTokenFieldBytesMax = 1024;
+constexpr std::string_view kTokenPath = "/v3/oauth/token/generate";
 
 // The same reader as every other JSON body (wire::parse_json), so duplicate keys, depth and
 // member limits are refused here too: `{"key":"a","secret":"s","key":"b"}` must not pick one.
-Reply generate_token(Auth& auth, RequestContext& ctx) {
+Reply generate_token(Auth& auth, RateLimiter* limiter, RequestContext& ctx) {
   Result<wire::dom::element> doc = wire::parse_json(ctx.request.body());
   if (!doc.ok()) return capillary_error(doc.status());
   wire::dom::object object;
@@ -225,7 +226,22 @@ Reply generate_token(Auth& auth, RequestContext& ctx) {
   const auto key = fields.string("key", wire::Need::kRequired, kTokenFieldBytesMax);
   const auto secret = fields.string("secret", wire::Need::kRequired, kTokenFieldBytesMax);
   if (!fields.ok()) return capillary_error(fields.status());
-  const auto token = auth.generate_token(*key, *secret);
+  // An issue is charged to the key's rate limit like any request: unmetered, one key could
+  // issue thousands of tokens a second (probe 34c).
+  RateDecision rate;
+  std::string_view charged;
+  const auto admit = [&](const Caller& issuer) {
+    charged = issuer.key_name;
+    rate = limiter->admit_key(issuer.key_name);
+    return rate.admitted;
+  };
+  bool refused = false;
+  const auto token = limiter ? auth.generate_token(*key, *secret, admit, &refused)
+                             : auth.generate_token(*key, *secret);
+  if (refused) {
+    return too_many_requests(kTokenPath, rate,
+                             "rate limit exceeded for API key '" + std::string(charged) + "'");
+  }
   if (!token) return capillary_error(http::status::unauthorized, 401, "invalid API key or secret");
   std::string out = R"({"data":{"accessToken":")";
   out += token->access_token;  // hex: no escaping needed
@@ -234,6 +250,7 @@ Reply generate_token(Auth& auth, RequestContext& ctx) {
   out += "}}";
   Reply r = json_reply(http::status::ok, std::move(out));
   r.headers.emplace_back("Cache-Control", "no-store");
+  add_rate_headers(r, rate);
   return r;
 }
 
@@ -258,11 +275,11 @@ Reply readyz(const HealthProbe* probe, const std::atomic<bool>& ready) {
 
 }  // namespace
 
-std::vector<Endpoint> builtin_endpoints(Auth& auth, const HealthProbe* probe,
+std::vector<Endpoint> builtin_endpoints(Auth& auth, RateLimiter* limiter, const HealthProbe* probe,
                                         const std::atomic<bool>& ready) {
   std::vector<Endpoint> out;
-  out.push_back(Endpoint{http::verb::post, "/v3/oauth/token/generate",
-                         [&auth](RequestContext& ctx) { return generate_token(auth, ctx); },
+  out.push_back(Endpoint{http::verb::post, std::string(kTokenPath),
+                         [&auth, limiter](RequestContext& ctx) { return generate_token(auth, limiter, ctx); },
                          Scope::kRead, Access::kPublic, /*checks_credentials=*/true});
   out.push_back(Endpoint{http::verb::get, "/healthz",
                          [probe](RequestContext&) { return healthz(probe); }, Scope::kRead,

@@ -84,10 +84,11 @@ Reply too_many_requests(std::string_view path, const RateDecision& decision,
 // answer keeps a view of decision.policy, the limiter's own text (Reply::rate).
 void add_rate_headers(Reply& reply, const RateDecision& decision);
 
-// The server's own endpoints: GET /healthz, GET /readyz, POST /v3/oauth/token/generate.
-// `probe` may be null; `ready` is the server's "accepting traffic" flag. All references must
-// outlive the router.
-std::vector<Endpoint> builtin_endpoints(Auth& auth, const HealthProbe* probe,
+// The server's own endpoints: GET /healthz, GET /readyz, POST /v3/oauth/token/generate
+// (each issue charged to the key's rate limit in `limiter`, when there is one). `probe` may
+// be null; `ready` is the server's "accepting traffic" flag. All references must outlive
+// the router.
+std::vector<Endpoint> builtin_endpoints(Auth& auth, RateLimiter* limiter, const HealthProbe* probe,
                                         const std::atomic<bool>& ready);
 
 }  // namespace codeledger::server

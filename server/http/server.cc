@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -104,10 +105,11 @@ Server::Server(Config config, ledger::Ledger& ledger, const std::vector<Route>& 
       limiter_(config_.api_keys,
                RatePolicy{config_.auth_failures_per_minute, config_.auth_failures_burst},
                hooks_.rate_clock),
-      ledger_(ledger) {
+      ledger_(ledger),
+      current_keys_(config_.api_keys) {
   Router router;
   for (const Route& r : routes) router.add(r);
-  for (Endpoint& e : builtin_endpoints(auth_, hooks_.health, ready_)) router.add(std::move(e));
+  for (Endpoint& e : builtin_endpoints(auth_, &limiter_, hooks_.health, ready_)) router.add(std::move(e));
   for (Endpoint& e : own_endpoints()) router.add(std::move(e));
   for (Endpoint& e : hooks_.extra_endpoints) router.add(std::move(e));
   hooks_.extra_endpoints.clear();
@@ -235,9 +237,20 @@ Status Server::reload(const Config& next) {
                   ", which this server was not started with (organisations need a restart)"};
     }
   }
-  // Limits first: a key that appears is limited from its first authenticated request.
-  limiter_.reload(next.api_keys);
+  // Keys and limits swap in two steps, so that no key authenticates without a limit: first
+  // the new limits plus the old ones of keys that go (a key that appears is limited from its
+  // first authenticated request, and one that goes stays limited until it stops
+  // authenticating), then the keys, then the new limits alone (probe 34c).
+  std::vector<ApiKeyConfig> both = next.api_keys;
+  for (const ApiKeyConfig& old : current_keys_) {
+    const bool stays = std::any_of(both.begin(), both.end(),
+                                   [&](const ApiKeyConfig& k) { return k.name == old.name; });
+    if (!stays) both.push_back(old);
+  }
+  limiter_.reload(both);
   auth_.reload_keys(next);
+  limiter_.reload(next.api_keys);
+  current_keys_ = next.api_keys;
   state_.access_log_threshold.store(access_log_threshold(next.access_log_sample_rate),
                                     std::memory_order_relaxed);
   reloads_ok_.fetch_add(1, std::memory_order_relaxed);

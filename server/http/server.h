@@ -98,6 +98,7 @@ class Server {
   std::unique_ptr<HttpMetrics> metrics_;
   std::unique_ptr<Dispatcher> dispatcher_;
   std::mutex reload_mu_;  // one reload at a time
+  std::vector<ApiKeyConfig> current_keys_;  // guarded by reload_mu_: the keys in force
   std::atomic<std::uint64_t> reloads_ok_{0}, reloads_failed_{0};
   ServerState state_;
   unsigned thread_count_ = 1;

@@ -20,7 +20,7 @@ ledger::TimeMs fixed_clock() { return kNow; }
 server::Router demo_router(server::Auth& auth) {
   server::Router router;
   for (const auto& r : server::dialect_routes()) router.add(r);
-  for (auto& e : server::builtin_endpoints(auth, nullptr, kReady)) router.add(std::move(e));
+  for (auto& e : server::builtin_endpoints(auth, nullptr, nullptr, kReady)) router.add(std::move(e));
   return router;
 }
 

@@ -63,6 +63,35 @@ TEST(TokenGenerate, SecretIsThePasswordOrItsMd5Hex) {
   expect_refused(c, body_of(kAliceRw.name, server::md5_hex(md5)), 401);
 }
 
+// An issue is charged to the issuing key's rate limit like any request, and a refused one
+// issues nothing (probe 34c: issuing was unmetered, 9,000 tokens a second from one client).
+TEST(TokenGenerate, EachIssueIsChargedToTheKeysRateLimit) {
+  TestServer::Options o;
+  o.tweak = [](server::Config& c) {
+    for (auto& k : c.api_keys) {
+      if (k.name == kAliceRw.name) {
+        k.rate_limit_per_minute = 60;
+        k.rate_limit_burst = 2;
+      }
+    }
+  };
+  TestServer srv({}, std::move(o));
+  HttpClient c = srv.client();
+  for (int i = 0; i < 2; ++i) {
+    auto r = c.post(std::string(kTokenPath), body_of(kAliceRw.name, kAliceRw.password));
+    ASSERT_EQ(r.result_int(), 200) << r.body();
+    EXPECT_EQ(r["RateLimit-Policy"], "\"default\";q=60;w=60");
+  }
+  auto refused = c.post(std::string(kTokenPath), body_of(kAliceRw.name, kAliceRw.password));
+  EXPECT_EQ(refused.result_int(), 429) << refused.body();
+  EXPECT_EQ(refused["Retry-After"], "1");
+  EXPECT_NE(refused.body().find("rate limit exceeded for API key 'alice-rw'"), std::string::npos)
+      << refused.body();
+  EXPECT_EQ(srv.server().auth().token_count(), 2u);
+  // Another key's issues are its own.
+  EXPECT_EQ(c.post(std::string(kTokenPath), body_of(kBobRw.name, kBobRw.password)).result_int(), 200);
+}
+
 // auth.tokens_max caps the live tokens of the whole server (docs/operations.md): the token
 // store is split into stripes for lookup concurrency, and the cap must not be split with it.
 
@@ -172,6 +201,35 @@ TEST(TokenCap, ExpiredTokensMakeRoomBeforeAnyLiveOneIsEvicted) {
   EXPECT_EQ(count_valid(auth, middle), 1u);
   EXPECT_EQ(count_valid(auth, late), 2u);
   EXPECT_EQ(auth.token_count(), 3u);
+}
+
+std::vector<std::string> issue_as(server::Auth& auth, const TestKey& key, std::size_t n) {
+  std::vector<std::string> tokens;
+  for (std::size_t i = 0; i < n; ++i) tokens.push_back(auth.generate_token(key.name, key.password)->access_token);
+  return tokens;
+}
+
+// A full store takes the place from the issuing key when it holds its share or more: a key
+// of one organisation issuing without end ends only its own tokens, never another
+// organisation's (probe 34c: a read-only key ended every other tenant's tokens this way).
+TEST(TokenCap, AKeyIssuingWithoutEndEndsOnlyItsOwnTokens) {
+  server::Auth auth = auth_with_tokens_max(4);
+  const auto alices = issue(auth, 1);
+  const auto bobs = issue_as(auth, kBobRw, 50);
+  EXPECT_EQ(count_valid(auth, alices), 1u) << "another organisation's token was ended";
+  EXPECT_EQ(count_valid(auth, bobs), 3u);
+  EXPECT_TRUE(auth.authenticate_token(bobs.back()));
+  EXPECT_EQ(auth.token_count(), 4u);
+}
+
+// A key under its share takes the place from the key holding the most.
+TEST(TokenCap, AKeyUnderItsShareTakesThePlaceOfTheBiggestHolder) {
+  server::Auth auth = auth_with_tokens_max(4);
+  const auto bobs = issue_as(auth, kBobRw, 4);
+  const auto alices = issue(auth, 1);
+  EXPECT_EQ(count_valid(auth, alices), 1u);
+  EXPECT_FALSE(auth.authenticate_token(bobs.front())) << "the biggest holder's oldest goes";
+  EXPECT_EQ(count_valid(auth, bobs), 3u);
 }
 
 // A key reload that removes a key ends its tokens, and they stop taking places at once.
