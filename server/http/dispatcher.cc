@@ -191,11 +191,17 @@ Reply Dispatcher::call(const Endpoint& endpoint, const HttpRequest& request, std
     // A body-token call is authenticated by its handler, on the background thread. An
     // address already over its failure limit gets its 429 here, without a place in the
     // background lane that bulk calls of real keys wait for (probe 33).
-    if (deferred) {
+    std::shared_ptr<void> place;
+    if (deferred && limiter_) {
       if (auto refused = refuse_failing_address(limiter_, info.client_slot, path)) return std::move(*refused);
+      place = limiter_->hold_unverified_place(info.client_slot);
+      if (!place) {
+        return too_many_requests(path, RateDecision{},
+                                 "too many bulk calls from this address wait to be authenticated");
+      }
     }
     info.deferred = true;
-    info.admitted = RequestInfo::Admitted{std::move(caller), rate};
+    info.admitted = RequestInfo::Admitted{std::move(caller), rate, std::move(place)};
     return Reply{};
   }
   LimitingTokens tokens(auth_, limiter_, metrics_, info.client_slot);

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
 #include <optional>
 
 #include "server/http/auth.h"
@@ -37,6 +38,10 @@ struct RequestInfo {
   struct Admitted {
     Caller caller;
     RateDecision rate;
+    // A body-token call's place among its address's unauthenticated calls in the lane
+    // (RateLimiter::hold_unverified_place): given back when the last copy of this goes,
+    // after the call ran or when the lane refused it.
+    std::shared_ptr<void> unverified_place;
   };
   std::optional<Admitted> admitted;  // set with deferred: checked once, not charged twice
 };

@@ -133,6 +133,7 @@ RateLimiter::RateLimiter(const std::vector<ApiKeyConfig>& keys, RatePolicy auth_
       failure_params_(GcraParams::from(auth_failures)),
       failure_policy_header_(rate_limit_policy_header(kFailurePolicyName, auth_failures)),
       address_cells_(std::make_unique<GcraCell[]>(kAddressCells)),
+      unverified_places_(std::make_unique<std::atomic<std::uint8_t>[]>(kAddressCells)),
       address_key_(crypto::random_bytes(crypto::kSipHashKeyBytes)) {
   reload(keys);
 }
@@ -197,6 +198,18 @@ RateDecision RateLimiter::charge_failure(AddressSlot client) {
   d.policy = failure_policy_header_;
   if (!d.admitted) failures_limited_total_.fetch_add(1, std::memory_order_relaxed);
   return d;
+}
+
+std::shared_ptr<void> RateLimiter::hold_unverified_place(AddressSlot client) {
+  std::atomic<std::uint8_t>& held = unverified_places_[client.index];
+  std::uint8_t n = held.load(std::memory_order_relaxed);
+  do {
+    if (n >= kUnverifiedPlacesMax) return nullptr;
+  } while (!held.compare_exchange_weak(n, static_cast<std::uint8_t>(n + 1), std::memory_order_relaxed));
+  // No object to own: the deleter gives the place back (the limiter outlives every call).
+  return std::shared_ptr<void>(&held, [](std::atomic<std::uint8_t>* h) {
+    h->fetch_sub(1, std::memory_order_relaxed);
+  });
 }
 
 void RateLimiter::append_metrics(std::string& out) const {

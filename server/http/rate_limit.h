@@ -120,6 +120,14 @@ class RateLimiter {
   RateDecision check_address(AddressSlot client) const;
   RateDecision charge_failure(AddressSlot client);
 
+  // A place for a body-token bulk call (Altcraft) from `client` in the background lane,
+  // where it waits before anything has authenticated it; held until the returned handle and
+  // its copies are gone. Null when the address holds kUnverifiedPlacesMax already: one
+  // address cannot fill the lane that every organisation's bulk calls share with calls that
+  // will never authenticate (probe 34c).
+  static constexpr std::uint8_t kUnverifiedPlacesMax = 2;
+  std::shared_ptr<void> hold_unverified_place(AddressSlot client);
+
   // Publishes new per-key limits; keys that remain keep their state and counters.
   void reload(const std::vector<ApiKeyConfig>& keys);
 
@@ -156,6 +164,7 @@ class RateLimiter {
   std::mutex reload_mu_;
   std::vector<std::unique_ptr<Table>> tables_;  // guarded by reload_mu_; last is current
   mutable std::unique_ptr<GcraCell[]> address_cells_;
+  std::unique_ptr<std::atomic<std::uint8_t>[]> unverified_places_;  // per address slot
   const std::string address_key_;  // the SipHash key of slot_of(), random per process
   mutable std::atomic<std::uint64_t> failures_limited_total_{0};
 };

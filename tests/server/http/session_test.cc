@@ -632,6 +632,47 @@ TEST(HttpBackgroundLane, AnAnonymousBulkCallFromAFailingAddressIs429NotQueued) {
   EXPECT_TRUE(slow.read_response());
 }
 
+// A body-token bulk call waits in the lane before anything has authenticated it: at most two
+// from one address at once, so one address cannot fill the lane that every organisation's
+// bulk calls share with calls that will never authenticate (probe 34c: 15 garbage-token
+// calls from one address made another organisation's export 503). A call that authenticated
+// on the io thread still gets its place, and the places come back when the calls end.
+TEST(HttpBackgroundLane, OneAddressWaitsWithAtMostTwoUnauthenticatedBulkCalls) {
+  TestServer srv(routes_with_long_calls());
+  HttpClient slow = srv.client();
+  hold_the_lane(slow);
+  const std::string anonymous = "GET /api/v1.1/t-long HTTP/1.1\r\nHost: t\r\n\r\n";
+  HttpClient first = srv.client(), second = srv.client(), third = srv.client();
+  ASSERT_TRUE(first.send_raw(anonymous));
+  ASSERT_TRUE(second.send_raw(anonymous));
+  HttpClient observer = srv.client();
+  const auto jobs_are = [&](int n) {
+    const std::string want = "\ncodeledger_http_background_jobs " + std::to_string(n) + "\n";
+    for (int i = 0; i < 500; ++i) {
+      if (observer.get("/metrics").body().find(want) != std::string::npos) return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return false;
+  };
+  ASSERT_TRUE(jobs_are(3));
+  auto refused = third.get("/api/v1.1/t-long");
+  EXPECT_EQ(refused.result_int(), 429) << refused.body();
+  EXPECT_EQ(refused[http::field::retry_after], "1");
+  EXPECT_NE(refused.body().find("too many bulk calls from this address wait to be authenticated"),
+            std::string::npos) << refused.body();
+  HttpClient authenticated = srv.client();
+  ASSERT_TRUE(authenticated.send_raw(get_line("/t/long")));
+  ASSERT_TRUE(jobs_are(4));
+  long_route_state.release();
+  for (HttpClient* c : {&slow, &first, &second, &authenticated}) {
+    auto r = c->read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->result_int(), 200);
+  }
+  ASSERT_TRUE(jobs_are(0));
+  EXPECT_EQ(third.get("/api/v1.1/t-long").result_int(), 200) << "the places came back";
+}
+
 // A port already taken: start() throws, and the server still stops and destructs cleanly
 // (codeledgerd prints the error and exits instead of crashing).
 TEST(HttpServer, StartOnATakenPortThrowsAndTheServerStillStops) {
