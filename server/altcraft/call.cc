@@ -86,9 +86,7 @@ std::optional<Reply> Call::authenticate(Scope scope) {
     caller_ = *found;
   }
   if (!caller_.has(scope)) {
-    return error_reply(format_, kForbidden,
-                       "API key '" + caller_.key_name + "' lacks the " + std::string(scope_name(scope)) +
-                           " scope this method needs",
+    return error_reply(format_, kForbidden, lacks_scope_message(caller_.key_name, scope),
                        http::status::forbidden);
   }
   op_.org = caller_.org;

@@ -180,8 +180,7 @@ Reply Dispatcher::call(const Endpoint& endpoint, const HttpRequest& request, std
     }
     if (!caller.has(endpoint.scope)) {
       Reply r = envelope_error(path, http::status::forbidden,
-                               "API key '" + caller.key_name + "' lacks the " +
-                                   std::string(scope_name(endpoint.scope)) + " scope this endpoint needs");
+                               lacks_scope_message(caller.key_name, endpoint.scope));
       add_rate_headers(r, rate);
       return r;
     }

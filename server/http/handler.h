@@ -52,6 +52,13 @@ inline std::string_view scope_name(Scope scope) {
   return "unknown";
 }
 
+// The 403 text for a key without `scope`, the same whichever dialect and credential asked
+// (a body token's said "method", a header's "endpoint"; probe 34c).
+inline std::string lacks_scope_message(std::string_view key_name, Scope scope) {
+  return "API key '" + std::string(key_name) + "' lacks the " + std::string(scope_name(scope)) +
+         " scope this endpoint needs";
+}
+
 // Who is calling: resolved by auth before any handler runs. Constant for the request.
 struct Caller {
   ledger::OrgId org = 0;

@@ -51,7 +51,7 @@ TEST_F(AuthTest, ReadOnlyTokenCannotChangeCodesIs403) {
   EXPECT_EQ(r.status, http::status::forbidden);
   Answer a = answer(r);
   EXPECT_EQ(a.error, 403);
-  EXPECT_EQ(a.error_text, "API key 'key-a-ro' lacks the write scope this method needs");
+  EXPECT_EQ(a.error_text, "API key 'key-a-ro' lacks the write scope this endpoint needs");
   EXPECT_EQ(code_view("AAA111").customer, 0u);
   EXPECT_EQ(error(call(&get_code, json(kGetFields, kTokenAReadOnly))), 0);
 }
