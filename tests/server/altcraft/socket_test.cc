@@ -142,7 +142,7 @@ TEST(AltcraftSocketRateTest, BodyTokenOverTheKeysRateLimitIs429) {
   options.tweak = [](server::Config& c) {
     for (auto& k : c.api_keys) {
       k.rate_limit_per_minute = 1;
-      k.rate_limit_burst = 1;
+      k.rate_limit_burst = 2;  // one for the token's issue, one for the first call
     }
   };
   TestServer srv(altcraft_routes(), std::move(options));
