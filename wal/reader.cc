@@ -260,8 +260,13 @@ Status Reader::cut(std::size_t i, std::string_view data, std::uint64_t offset,
 Status Reader::zero_tail(std::size_t i, std::string_view data, std::uint64_t offset) {
   const std::uint64_t bytes = data.size() - offset;
   report_.zero_tail_bytes += bytes;
-  const bool kept = i + 1 == segs_.size() && !opt_.trim_newest;
-  if (!opt_.repair || opt_.policy == RecoveryPolicy::kStrict || kept || below_end_lsn_min()) {
+  const bool newest = i + 1 == segs_.size();
+  if (newest) {
+    report_.newest_tail_file = segs_[i].name;
+    report_.newest_tail_offset = offset;
+    report_.newest_tail_bytes = bytes;
+  }
+  if (!opt_.repair || opt_.policy == RecoveryPolicy::kStrict || newest || below_end_lsn_min()) {
     return Status::Ok();
   }
   if (Status st = fs_.truncate(join_path(dir_, segs_[i].name), offset); !st.ok()) return st;
@@ -275,6 +280,15 @@ Result<ReadReport> read_wal(FileSystem& fs, const std::string& dir, const ReadOp
                             RecordVisitor visit) {
   Reader reader(fs, dir, options, visit);
   return reader.run();
+}
+
+Status trim_newest_zero_tail(FileSystem& fs, const std::string& dir, ReadReport& report) {
+  if (report.newest_tail_file.empty()) return Status::Ok();
+  const std::string path = join_path(dir, report.newest_tail_file);
+  if (Status st = fs.truncate(path, report.newest_tail_offset); !st.ok()) return st;
+  report.zero_tail_bytes_trimmed += report.newest_tail_bytes;
+  report.newest_tail_file.clear();
+  return Status::Ok();
 }
 
 }  // namespace codeledger::wal

@@ -60,12 +60,6 @@ struct ReadOptions {
   // no segment at all meets it (report.segments == 0): that is a restore from a snapshot
   // file alone, and the new log starts right after it.
   std::uint64_t end_lsn_min = 0;
-  // With repair: the newest segment's zero tail is trimmed too. Only for a caller that holds
-  // the directory and starts a new segment after the read (the server's own recovery): the
-  // newest segment is then never written again, and left alone its zeros would stay for
-  // good once a snapshot covers it, since start-up reads no segment a snapshot covers
-  // (probe 34a). Any other reader may be looking at a live writer's newest segment.
-  bool trim_newest = false;
 };
 
 struct RecordRef {
@@ -95,6 +89,11 @@ struct ReadReport {
   std::vector<std::string> notes;     // one line per thing the operator should know
   std::uint64_t zero_tail_bytes = 0;          // zero fill seen at segment ends (a clean end)
   std::uint64_t zero_tail_bytes_trimmed = 0;  // of that, cut off older segments by repair
+  // The newest segment's zero tail, which no read trims (it may be a live writer's): its
+  // file and where it starts; empty when it has none. See trim_newest_zero_tail().
+  std::string newest_tail_file;
+  std::uint64_t newest_tail_offset = 0;
+  std::uint64_t newest_tail_bytes = 0;
   std::string summary() const;
 };
 
@@ -103,5 +102,13 @@ using RecordVisitor = FunctionRef<Status(const RecordRef&)>;
 
 Result<ReadReport> read_wal(FileSystem& fs, const std::string& dir, const ReadOptions& options,
                             RecordVisitor visit);
+
+// Cuts the zero tail a read left on the newest segment (report.newest_tail_file; ftruncate +
+// fsync) and counts it in zero_tail_bytes_trimmed. Only for a caller that holds the
+// directory and starts a new segment next, after its recovery succeeded (the server's
+// store): that segment is then never written again, and left alone its zeros stayed for
+// good once a snapshot covered it, since start-up reads no segment a snapshot covers
+// (probe 34a).
+Status trim_newest_zero_tail(FileSystem& fs, const std::string& dir, ReadReport& report);
 
 }  // namespace codeledger::wal

@@ -173,7 +173,6 @@ Status Store::replay_log_after_snapshot(const wal::SnapshotInfo& snapshot) {
   ro.policy = options_.recovery;
   ro.from_lsn = snapshot.covered_lsn + 1;
   ro.end_lsn_min = snapshot.covered_lsn;
-  ro.trim_newest = true;  // this store holds the directory; its writer starts a new segment
   if (Status st = replay_wal(*ledger_, ro, &recovery_.wal, options_.stop_recovery); !st.ok()) return st;
   if (snapshot.covered_lsn > 0 && recovery_.wal.segments == 0) {
     log("data directory " + options_.data_dir + " holds no log segment: starting from " +
@@ -210,6 +209,10 @@ Status Store::recover() {
   recovery_.snapshot_name = snapshot.name;
   recovery_.snapshot_lsn = snap_lsn;
   if (Status st = replay_log_after_snapshot(snapshot); !st.ok()) return st;
+  // This store holds the directory, and its writer starts a new segment below.
+  if (wal::Status st = wal::trim_newest_zero_tail(*fs_, options_.data_dir, recovery_.wal); !st.ok()) {
+    return Status(ErrorCode::kStorageUnavailable, "cannot trim the log's zero tail: " + st.message());
+  }
   recovery_.replayed = recovery_.wal.delivered;
   for (const auto& [org, settings] : options_.orgs) {
     if (Status st = configure_org(org, settings); !st.ok()) return st;

@@ -252,10 +252,10 @@ TEST(ZeroFill, OlderSegmentWithZeroTailThenNewerSegmentRecovers) {
   expect_lsns(read_all(fs, RecoveryPolicy::kStrict), 60);
 }
 
-// The newest segment's zero tail is trimmed only by a reader that says it owns the directory
-// (the server's recovery, whose writer then starts a new segment): any other reader may be
-// looking at a live writer's segment.
-TEST(ZeroFill, TheNewestSegmentIsTrimmedOnlyForAReaderThatOwnsTheDirectory) {
+// No read trims the newest segment's zero tail (it may be a live writer's); the read says
+// where it is, and trim_newest_zero_tail cuts it for the one caller that owns the directory
+// (the server's recovery, whose writer then starts a new segment).
+TEST(ZeroFill, TheNewestSegmentIsTrimmedOnlyWhenItsOwnerAsks) {
   FaultFs fs;
   auto w = open_writer(fs, 1);
   append_acked(*w, 1, 30);
@@ -264,15 +264,16 @@ TEST(ZeroFill, TheNewestSegmentIsTrimmedOnlyForAReaderThatOwnsTheDirectory) {
   const std::string image = fs.contents(newest);
   const std::size_t written = zero_fill_start(image);
   ASSERT_LT(written, image.size());
-  ASSERT_TRUE(read_all(fs, RecoveryPolicy::kTruncateTail).status.ok());
+  auto read = read_all(fs, RecoveryPolicy::kTruncateTail);
+  ASSERT_TRUE(read.status.ok());
   EXPECT_EQ(fs.contents(newest), image);
-  ReadOptions owner;
-  owner.trim_newest = true;
-  auto r = read_wal(fs, kDir, owner, [](const RecordRef&) { return Status::Ok(); });
-  ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_EQ(r->last_lsn, 30u);
-  EXPECT_EQ(r->zero_tail_bytes_trimmed, image.size() - written);
+  EXPECT_EQ(read.report.zero_tail_bytes_trimmed, 0u);
+  EXPECT_EQ(join_path(kDir, read.report.newest_tail_file), newest);
+  EXPECT_EQ(read.report.newest_tail_offset, written);
+  ASSERT_TRUE(trim_newest_zero_tail(fs, kDir, read.report).ok());
+  EXPECT_EQ(read.report.zero_tail_bytes_trimmed, image.size() - written);
   EXPECT_EQ(fs.contents(newest), image.substr(0, written));
+  EXPECT_EQ(read_all(fs, RecoveryPolicy::kStrict).lsns.size(), 30u);
 }
 
 TEST(ZeroFill, CrashAfterZeroFillBeforeTheFirstRecord) {
