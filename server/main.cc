@@ -4,6 +4,8 @@
 // none ends the process by its default action during recovery or the stop.
 #include <boost/system/system_error.hpp>
 
+#include <malloc.h>
+
 #include <csignal>
 #include <functional>
 #include <iostream>
@@ -29,6 +31,8 @@ namespace cap = server::capillary;
 
 constexpr int kExitRuntime = 1;
 constexpr int kExitUsage = 2;
+// glibc's starting value (128 KiB), kept: see main().
+constexpr int kMmapThresholdBytes = 128 * 1024;
 
 std::string host_port(const server::Config& c, std::uint16_t port) {
   const bool v6 = c.listen_host.find(':') != std::string::npos;
@@ -231,6 +235,12 @@ int main(int argc, char** argv) {
   // The signal thread logs to stderr while this thread writes stdout: tied, every log line
   // would flush stdout from that thread, racing this one and blocking on a stuck pipe.
   std::cerr.tie(nullptr);
+  // A fixed mmap threshold: glibc otherwise raises it each time a large block is freed, and
+  // then serves the ledger's slabs (up to 64 MiB) from a malloc arena, where they stay
+  // resident after the snapshot ledger that used them is gone. Each background snapshot
+  // then left its memory behind: 142 MiB of data grew to 316 MiB after four snapshots, and
+  // stayed there (probe 34b). Blocks this large are few, so mmap per block costs little.
+  mallopt(M_MMAP_THRESHOLD, kMmapThresholdBytes);
   // First, before any thread starts: every thread inherits the blocked signals.
   server::ProcessSignals signals;
   auto cli = server::parse_command_line(argc, argv);

@@ -175,6 +175,21 @@ class CrashLoopRefusesBadCounts(unittest.TestCase):
                     self.assertFalse(os.path.exists(os.path.join(tmp, "never")))
 
 
+class SnapshotRssRefusesBadCounts(unittest.TestCase):
+    """Checked before a server starts (the build dir holds no binaries)."""
+
+    def test_codes_and_snapshots_must_be_whole_numbers_in_range(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            for args, message in ((("--codes", "0"), "--codes must be a whole number, 1..10000000"),
+                                  (("--codes", "10000001"), "--codes must be a whole number, 1..10000000"),
+                                  (("--snapshots", "101"), "--snapshots must be a whole number, 1..100"),
+                                  (("--snapshots",), "--snapshots needs a value")):
+                with self.subTest(args=args):
+                    r = run_script("snapshot-rss.sh", tmp, *args)
+                    self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+                    self.assertEqual(r.stderr, "snapshot-rss: " + message + "\n")
+
+
 class ScriptsRefuseABadDataDir(unittest.TestCase):
     def test_each_script_exits_2_with_the_reason(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -305,7 +320,7 @@ class BuildDir(unittest.TestCase):
         # A typo used to configure and build a whole new tree there.
         with tempfile.TemporaryDirectory() as tmp:
             typo = os.path.join(tmp, "typo")
-            for script in ("side-by-side.sh", "thread-cpu.sh", "crash-loop.sh"):
+            for script in ("side-by-side.sh", "thread-cpu.sh", "crash-loop.sh", "snapshot-rss.sh"):
                 with self.subTest(script=script):
                     r = run_script(script, typo)
                     self.assertEqual(r.returncode, 2, r.stdout + r.stderr)

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The server's resident memory across background snapshots: does each snapshot give back the
+# memory of the private ledger it built? Starts codeledgerd (durability none, so the set-up
+# is quick) on a free loopback port, fills it with ledger-load's link scenario (--codes codes,
+# each linked), then requests --snapshots snapshots, one new link before each (a snapshot
+# with nothing new is not written), and prints the resident memory (VmRSS) after the fill and
+# after each snapshot, with each build's time. The server is stopped on exit.
+#
+# usage: bench/scripts/snapshot-rss.sh [--codes N] [--snapshots N] [--daemon PATH]
+#          [--build-dir DIR]
+# Two builds in turns: run it with --daemon OLD, then --daemon NEW. Session 34 found each
+# snapshot leaving its ledger's memory resident (glibc served the slabs from a malloc arena
+# once its dynamic mmap threshold had risen): 141 MiB of data held 314 MiB after four
+# snapshots (docs/benchmarks-history.md, session 34).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=$ROOT/build/release
+CODES=1000000
+SNAPSHOTS=6
+DAEMON=
+# need_value, require_whole, require_build_dir, require_binaries, make_work_dir, free_port,
+# wait_port, write_config, metrics, stop_pid, KEY and SECRET: bench-lib.sh.
+source "$ROOT/bench/scripts/bench-lib.sh"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --codes|--snapshots|--daemon|--build-dir) need_value snapshot-rss "$1" $# ;;
+  esac
+  case "$1" in
+    --codes) CODES=$2; shift ;;
+    --snapshots) SNAPSHOTS=$2; shift ;;
+    --daemon) DAEMON=$2; shift ;;
+    --build-dir) BUILD=$2; shift ;;
+    -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+    *) echo "snapshot-rss: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+require_whole snapshot-rss --codes "$CODES" 1 "$LOAD_CODES_MAX"
+require_whole snapshot-rss --snapshots "$SNAPSHOTS" 1 100
+
+SERVER_THREADS=1
+WORK=$(make_work_dir "" codeledger-snapshot-rss)
+SERVER_PID=
+cleanup() {
+  if [ -n "$SERVER_PID" ]; then stop_pid "$SERVER_PID"; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+CONFIG=$(write_config none "$WORK/data")
+PORT=$(free_port)
+SERVER=${DAEMON:-$BUILD/server/codeledgerd}
+LOAD=$BUILD/bench/ledger-load
+require_build_dir snapshot-rss "$BUILD" "$ROOT/build/release" "$LOAD" "$SERVER"
+require_binaries snapshot-rss "$LOAD" "$SERVER"
+"$SERVER" --config "$CONFIG" --listen "127.0.0.1:$PORT" > "$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+wait_port "$PORT" "$SERVER_PID" 10 "$WORK/server.log"
+
+rss_mib() { awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVER_PID/status"; }
+metric() { metrics "$PORT" | awk -v name="$1" '$1 == name { print $2 }'; }
+AUTH="$KEY:$(printf %s "$SECRET" | md5sum | cut -d' ' -f1)"
+
+"$LOAD" --port "$PORT" --key "$KEY" --secret "$SECRET" --scenario link --requests "$CODES" \
+  --codes "$CODES" --duration 600 --connections 16 --threads 1 --no-progress --no-verify \
+  --json /dev/null --html /dev/null > "$WORK/load.out" 2>&1 ||
+  load_failed snapshot-rss "the fill" "$WORK/load.out"
+# The one new write before each snapshot: a code imported into a promotion of our own.
+PROMOTION=$(curl -s -u "$AUTH" -H 'Content-Type: application/json' \
+  -d '{"name":"snapshot-rss","mode":"DISCOUNT"}' \
+  "http://127.0.0.1:$PORT/api_gateway/v1/promotions" |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["data"]["id"])')
+
+LINE="after the fill of $CODES codes: $(rss_mib) MiB; after each snapshot:"
+BUILDS="build ms:"
+for i in $(seq 1 "$SNAPSHOTS"); do
+  written=$(metric codeledger_snapshots_written_total)
+  curl -sf -o /dev/null -u "$AUTH" -H 'Content-Type: application/json' \
+    -d "{\"codes\":[\"RSSNAP$((100000 + i))\"]}" \
+    "http://127.0.0.1:$PORT/api_gateway/v1/promotions/$PROMOTION/codes"
+  curl -sf -o /dev/null -u "$AUTH" -X POST "http://127.0.0.1:$PORT/admin/snapshot"
+  for _ in $(seq 1 600); do
+    [ "$(metric codeledger_snapshots_written_total)" != "$written" ] && break
+    sleep 0.1
+  done
+  sleep 1  # the private ledger is freed after the file is written
+  LINE+=" $(rss_mib)"
+  BUILDS+=" $(metric codeledger_snapshot_last_build_ms)"
+done
+echo "$(basename "$SERVER"): $LINE MiB; $BUILDS"
