@@ -402,6 +402,13 @@ void Session::on_drain(beast::error_code ec, std::size_t bytes) {
 void Session::time_out_if_due(Clock::time_point now) {
   if (now < deadline_) return;
   deadline_ = kNoDeadline;
+  // A client too slow to read its answer gets a reset, not a clean end: a plain close let
+  // the kernel send what it held (megabytes on loopback) and then a FIN, and the client,
+  // minutes later, saw the stream end cleanly in the middle of the body (probe 34b).
+  if (phase_ == Phase::kWriting) {
+    beast::error_code ignored;
+    socket_.set_option(net::socket_base::linger(true, 0), ignored);
+  }
   close();  // the pending read or write completes with operation_aborted, and the session ends
 }
 

@@ -254,6 +254,34 @@ TEST(HttpSession, ABodyThatStallsPastTheReadDeadlineClosesTheConnection) {
   EXPECT_LT(waited, 3s);
 }
 
+Reply eight_megabytes(RequestContext&) {
+  Reply r;
+  r.body.assign(8 << 20, 'x');
+  return r;
+}
+
+// A client that stops reading its answer is cut off at the read deadline with a reset: it
+// must never see a clean end of stream in the middle of the body. A plain close let the
+// kernel deliver the megabytes it held and then a FIN (probe 34b: a client at 20 KB/s read
+// for 139 s and then saw a normal end after 2.8 of 3.5 MB).
+TEST(HttpSession, AnAnswerNotReadInTimeEndsWithAResetNotACleanEnd) {
+  TestServer srv({{http::verb::get, "/t/big", &eight_megabytes, Scope::kRead}},
+                 with_limits([](auto& l) { l.read_timeout_ms = 300; }));
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::socket sock(ioc);
+  sock.open(boost::asio::ip::tcp::v4());
+  sock.set_option(boost::asio::socket_base::receive_buffer_size(4096));
+  sock.connect({boost::asio::ip::make_address("127.0.0.1"), srv.port()});
+  boost::asio::write(sock, boost::asio::buffer(get_line("/t/big")));
+  std::this_thread::sleep_for(1500ms);  // not reading: the deadline passes mid-write
+  std::size_t received = 0;
+  boost::system::error_code ec;
+  std::vector<char> chunk(1 << 16);
+  while (!ec) received += sock.read_some(boost::asio::buffer(chunk), ec);
+  EXPECT_LT(received, std::size_t{8} << 20);
+  EXPECT_EQ(ec, boost::asio::error::connection_reset) << ec.message() << " after " << received;
+}
+
 // The session keeps only the fields it reads (request_parser.h): a request among many other
 // fields still authenticates, frames its body by Content-Length, and a trailing
 // "Connection: close" still ends the connection after the answer.
