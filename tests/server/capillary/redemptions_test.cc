@@ -273,6 +273,20 @@ TEST_F(RedemptionsTest, DiscountsAddingUpPastInt64AreStill1009AndRedeemNothing) 
   EXPECT_EQ(ledger_.state_hash(), before);
 }
 
+// amount and discount stop at 2^61 - 1 (api.md), so sums of them never wrap: one more is a
+// 400 naming the field and its range, and nothing is redeemed.
+TEST_F(RedemptionsTest, AnAmountOrDiscountPastTwoToTheSixtyOneIs400) {
+  const auto before = ledger_.state_hash();
+  Reply amount = redeem_now(R"({"customerId":566881933,"transactionIdentifier":"t","amount":2305843009213693952,)"
+                            R"("redemptions":[{"code":"DQCV73","mode":"DISCOUNT","discount":1}]})");
+  EXPECT_EQ(error_codes(amount), std::vector<std::int64_t>{400}) << amount.body;
+  EXPECT_EQ(first_message(amount), "amount must be between 0 and 2305843009213693951");
+  Reply discount = redeem_now(R"({"customerId":566881933,"transactionIdentifier":"t","amount":1,)"
+                              R"("redemptions":[{"code":"DQCV73","mode":"DISCOUNT","discount":2305843009213693952}]})");
+  EXPECT_EQ(error_codes(discount), std::vector<std::int64_t>{400}) << discount.body;
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
 // The last accepted instant is a day short of year 10000 (iso_time.h), so even +05:30 shows
 // it with a 4-digit year; one millisecond later is refused, naming the field.
 TEST_F(RedemptionsTest, TransactionDateUpToTheLimitRendersInPlusAndMinusZones) {
