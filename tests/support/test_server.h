@@ -99,6 +99,19 @@ class TestServer {
   }
   static std::string basic(const TestKey& key) { return basic_auth(key.name, key.password); }
   static Headers auth_headers(const TestKey& key) { return {{"Authorization", basic(key)}}; }
+  // Options whose config gives alice-rw (kAliceRw) these rate limits.
+  static Options alice_limited(std::uint32_t per_minute, std::uint32_t burst) {
+    Options o;
+    o.tweak = [=](server::Config& c) {
+      for (auto& k : c.api_keys) {
+        if (k.name == kAliceRw.name) {
+          k.rate_limit_per_minute = per_minute;
+          k.rate_limit_burst = burst;
+        }
+      }
+    };
+    return o;
+  }
 
  private:
   server::Config config_;

@@ -37,21 +37,8 @@ std::vector<Route> routes() {
           {http::verb::get, "/api/v1.1/t/ok", &altcraft_route, Scope::kRead}};
 }
 
-TestServer::Options limited(std::uint32_t per_minute, std::uint32_t burst) {
-  TestServer::Options o;
-  o.tweak = [=](server::Config& c) {
-    for (auto& k : c.api_keys) {
-      if (k.name == kAliceRw.name) {
-        k.rate_limit_per_minute = per_minute;
-        k.rate_limit_burst = burst;
-      }
-    }
-  };
-  return o;
-}
-
 TEST(FrontDoorRateLimit, OverTheLimitIs429WithRetryAfterAndDraftHeaders) {
-  TestServer srv(routes(), limited(60, 3));
+  TestServer srv(routes(), TestServer::alice_limited(60, 3));
   HttpClient c = srv.client();
   c.set_default_headers(TestServer::auth_headers(kAliceRw));
   for (int i = 0; i < 3; ++i) {
@@ -75,7 +62,7 @@ TEST(FrontDoorRateLimit, OverTheLimitIs429WithRetryAfterAndDraftHeaders) {
 }
 
 TEST(FrontDoorRateLimit, AltcraftPathsGetTheAltcraftEnvelope) {
-  TestServer srv(routes(), limited(60, 1));
+  TestServer srv(routes(), TestServer::alice_limited(60, 1));
   HttpClient c = srv.client();
   c.set_default_headers(TestServer::auth_headers(kAliceRw));
   EXPECT_EQ(c.get("/api/v1.1/t/ok").result_int(), 200);
@@ -86,7 +73,7 @@ TEST(FrontDoorRateLimit, AltcraftPathsGetTheAltcraftEnvelope) {
 }
 
 TEST(FrontDoorRateLimit, AltcraftBodyTokensAreLimitedToo) {
-  TestServer srv(routes(), limited(60, 2));
+  TestServer srv(routes(), TestServer::alice_limited(60, 2));
   auto token = srv.server().auth().generate_token(kAliceRw.name, kAliceRw.password);
   ASSERT_TRUE(token);
   HttpClient c = srv.client();
@@ -103,7 +90,7 @@ TEST(FrontDoorRateLimit, AltcraftBodyTokensAreLimitedToo) {
 TEST(FrontDoorRateLimit, RealHttpAdmissionIsWithinTwoPercentOfRateTimesTimePlusBurst) {
   constexpr std::uint32_t kPerMinute = 3'000;  // 50 per second
   constexpr std::uint32_t kBurst = 10;
-  TestServer srv(routes(), limited(kPerMinute, kBurst));
+  TestServer srv(routes(), TestServer::alice_limited(kPerMinute, kBurst));
   HttpClient c = srv.client();
   c.set_default_headers(TestServer::auth_headers(kAliceRw));
   HttpClient other = srv.client();
@@ -156,7 +143,7 @@ TEST(FrontDoorAuth, FailedAuthenticationIsLimitedPerClientAddress) {
 
 TEST(FrontDoorReload, KeysAndLimitsAreSwappedWithoutDroppingConnections) {
   server::Config next = test_config();
-  TestServer::Options o = limited(60, 2);
+  TestServer::Options o = TestServer::alice_limited(60, 2);
   std::vector<std::string> needs_restart;
   o.hooks.reload_source = [&]() -> Result<server::ReloadedConfig> {
     return server::ReloadedConfig{next, needs_restart};

@@ -30,16 +30,7 @@ std::vector<Route> routes() {
 }
 
 TEST(Metrics, HttpFamiliesCountRoutesStatusesAuthFailuresAndRateLimits) {
-  TestServer::Options o;
-  o.tweak = [](server::Config& c) {
-    for (auto& k : c.api_keys) {
-      if (k.name == kAliceRw.name) {
-        k.rate_limit_per_minute = 60;
-        k.rate_limit_burst = 3;
-      }
-    }
-  };
-  TestServer srv(routes(), o);
+  TestServer srv(routes(), TestServer::alice_limited(60, 3));
   HttpClient c = srv.client();
   const Headers alice = TestServer::auth_headers(kAliceRw);
   for (int i = 0; i < 3; ++i) ASSERT_EQ(c.get("/t/ok", alice).result_int(), 200);

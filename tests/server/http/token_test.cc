@@ -66,16 +66,7 @@ TEST(TokenGenerate, SecretIsThePasswordOrItsMd5Hex) {
 // An issue is charged to the issuing key's rate limit like any request, and a refused one
 // issues nothing (probe 34c: issuing was unmetered, 9,000 tokens a second from one client).
 TEST(TokenGenerate, EachIssueIsChargedToTheKeysRateLimit) {
-  TestServer::Options o;
-  o.tweak = [](server::Config& c) {
-    for (auto& k : c.api_keys) {
-      if (k.name == kAliceRw.name) {
-        k.rate_limit_per_minute = 60;
-        k.rate_limit_burst = 2;
-      }
-    }
-  };
-  TestServer srv({}, std::move(o));
+  TestServer srv({}, TestServer::alice_limited(60, 2));
   HttpClient c = srv.client();
   for (int i = 0; i < 2; ++i) {
     auto r = c.post(std::string(kTokenPath), body_of(kAliceRw.name, kAliceRw.password));
