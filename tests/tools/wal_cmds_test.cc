@@ -1,4 +1,5 @@
 // `ledgerctl wal dump` and `wal verify` over a data directory the real Store wrote.
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -148,6 +149,46 @@ TEST(WalVerify, ARecordOfAnotherTypeIsRefusedEvenWithAGoodChecksum) {
   EXPECT_EQ(dump.exit_code, 1) << dump.err;
   EXPECT_NE(dump.err.find("record lsn 1 in " + seg + " at offset 28 has type 2"), std::string::npos)
       << dump.err;
+  std::filesystem::remove_all(std::filesystem::path(copy).parent_path());
+}
+
+// A snapshot whose checksums hold but whose payload does not decode (here: payload version
+// 2): the server skips it and `snapshot inspect` says so, but `wal verify` checked only the
+// header, size, checksums and name and passed it (exit 0; probe 34a).
+TEST(WalVerify, ASnapshotThatDoesNotDecodeIsBadEvenWithGoodChecksums) {
+  const auto& h = LedgerHistory::get();
+  const std::string copy = make_temp_dir() + "/data";
+  std::filesystem::copy(h.data_dir(), copy);
+  char name[64];
+  std::snprintf(name, sizeof name, "snap-%016llx.snap",
+                static_cast<unsigned long long>(h.snapshot_lsn()));
+  const std::string snap = copy + "/" + name;
+  {
+    std::fstream f(snap, std::ios::in | std::ios::out | std::ios::binary);
+    std::string image((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    constexpr std::size_t kHeader = wal::format::kSnapshotHeaderBytes;
+    ASSERT_GT(image.size(), kHeader);
+    ASSERT_EQ(image[kHeader], 1);  // the payload's version byte
+    image[kHeader] = 2;
+    const std::uint32_t payload_crc = wal::crc32c(image.data() + kHeader, image.size() - kHeader);
+    std::memcpy(image.data() + 40, &payload_crc, 4);  // header: payload_crc at 40
+    const std::uint32_t header_crc =
+        wal::crc32c(image.data(), wal::format::kSnapshotHeaderCrcOffset);
+    std::memcpy(image.data() + wal::format::kSnapshotHeaderCrcOffset, &header_crc, 4);
+    f.seekp(0);
+    f.write(image.data(), static_cast<std::streamsize>(image.size()));
+  }
+  auto inspect = run_ledgerctl({"snapshot", "inspect", snap});
+  EXPECT_EQ(inspect.exit_code, 1) << inspect.out;
+  EXPECT_NE(inspect.out.find("checksum     ok"), std::string::npos) << inspect.out;  // crafted right
+  EXPECT_NE(inspect.out.find("does not decode: unknown snapshot version 2"), std::string::npos)
+      << inspect.out;
+  auto r = run_ledgerctl({"wal", "verify", "--data-dir", copy});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("BAD snapshot " + snap + ": does not decode: unknown snapshot version 2"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("wal ok: "), std::string::npos) << r.out;  // the log itself is fine
   std::filesystem::remove_all(std::filesystem::path(copy).parent_path());
 }
 
