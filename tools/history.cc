@@ -8,6 +8,7 @@
 #include "tools/commands.h"
 #include "tools/event_text.h"
 #include "tools/scan.h"
+#include "tools/text_width.h"
 #include "wal/file.h"
 #include "wal/snapshot.h"
 
@@ -26,14 +27,23 @@ CodeTarget history_target(const Args& args) {
   return t;
 }
 
+// Text columns are padded by display width, not bytes: a key named "wr ü7" (6 bytes, 5
+// columns) shifted every later column one to the left (probe 34a).
+std::string row(std::string_view time, std::string_view lsn, std::string_view org,
+                std::string_view key, std::string_view dialect, std::string_view customer,
+                std::string_view change, std::string_view detail) {
+  return pad_right(time, 24) + " " + pad_left(lsn, 8) + " " + pad_left(org, 8) + "  " +
+         pad_right(key, 16) + " " + pad_right(dialect, 9) + " " + pad_right(customer, 9) + " " +
+         pad_right(change, 9) + " " + std::string(detail);
+}
+
 void print_human(const ledger::Event& e, const CodeTouch& t) {
   const auto& h = e.header;
-  const std::string customer = t.customer ? std::to_string(t.customer) : "-";
-  std::printf("%-24s %8" PRIu64 " %8" PRIu64 "  %-16s %-9s %-9s %-9s %s\n",
-              format_iso_time(h.time_ms).c_str(), h.lsn, h.org,
-              h.api_key.empty() ? "-" : h.api_key.c_str(),
-              std::string(ledger::to_string(h.dialect)).c_str(), customer.c_str(), t.change.c_str(),
-              t.detail.c_str());
+  const std::string line =
+      row(format_iso_time(h.time_ms), std::to_string(h.lsn), std::to_string(h.org),
+          h.api_key.empty() ? "-" : h.api_key, ledger::to_string(h.dialect),
+          t.customer ? std::to_string(t.customer) : "-", t.change, t.detail);
+  std::printf("%s\n", line.c_str());
 }
 
 void print_json(const ledger::Event& e, const CodeTouch& t) {
@@ -70,8 +80,9 @@ int run_history(const Words& words) {
   so.data_dir = data_dir_noting_strays(args);
   so.progress_what = "history";
   if (!json) {
-    std::printf("%-24s %8s %8s  %-16s %-9s %-9s %-9s %s\n", "TIME", "LSN", "ORG", "API KEY",
-                "DIALECT", "CUSTOMER", "CHANGE", "DETAIL");
+    std::printf("%s\n",
+                row("TIME", "LSN", "ORG", "API KEY", "DIALECT", "CUSTOMER", "CHANGE", "DETAIL")
+                    .c_str());
   }
   std::uint64_t found = 0;
   scan_events(so, [&](const ledger::Event& e, const wal::RecordRef&) {

@@ -10,6 +10,7 @@
 #include "tools/cli.h"
 #include "tools/commands.h"
 #include "tools/keys_config.h"
+#include "tools/text_width.h"
 
 namespace codeledger::tools {
 namespace {
@@ -110,11 +111,13 @@ int keys_list(const Args& args) {
     throw CliError("config " + config_path(args) + ": no such file");
   }
   const KeysConfig config = KeysConfig::load(config_path(args));
-  std::printf("%-24s %12s  %-16s %10s %8s\n", "NAME", "ORG", "SCOPES", "RATE/MIN", "BURST");
+  // Padded by display width, not bytes: "wr ü7" is 6 bytes in 5 columns (probe 34a).
+  std::printf("%s %12s  %s %10s %8s\n", pad_right("NAME", 24).c_str(), "ORG",
+              pad_right("SCOPES", 16).c_str(), "RATE/MIN", "BURST");
   for (const auto& k : config.keys()) {
-    std::printf("%-24s %12llu  %-16s %10llu %8llu\n", k.name.c_str(),
+    std::printf("%s %12llu  %s %10llu %8llu\n", pad_right(k.name, 24).c_str(),
                 static_cast<unsigned long long>(k.org),
-                k.scopes ? join(*k.scopes).c_str() : "read,write",
+                pad_right(k.scopes ? join(*k.scopes) : "read,write", 16).c_str(),
                 static_cast<unsigned long long>(k.rate_limit_per_minute.value_or(1000)),
                 static_cast<unsigned long long>(k.rate_limit_burst.value_or(100)));
   }

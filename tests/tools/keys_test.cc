@@ -105,6 +105,37 @@ TEST(Keys, AddListRevokeRoundTripStoresOnlyTheHash) {
   std::filesystem::remove_all(dir);
 }
 
+// Columns are padded by display width, not bytes: a name such as "wr ü7" (6 bytes, 5
+// columns) shifted ORG, SCOPES, RATE/MIN and BURST one to the left (probe 34a). The widths
+// below are counted by hand: a CJK character takes two columns, a combining accent none.
+TEST(Keys, ListPadsNonAsciiNamesByDisplayWidth) {
+  const std::string dir = make_temp_dir();
+  const std::string config = dir + "/codeledger.json";
+  struct Name {
+    std::string text;
+    std::size_t columns;
+  };
+  const std::vector<Name> names{{"ascii-7", 7},
+                                {"wr \xC3\xBC" "7", 5},                  // wr ü7
+                                {"\xE6\x94\xB6\xE9\x93\xB6\xE5\x8F\xB0", 6},  // 收银台
+                                {"caf" "e\xCC\x81", 4}};                 // café, e + U+0301
+  for (const auto& n : names) {
+    auto add = run_ledgerctl({"keys", "add", "--config", config, "--name", n.text, "--org", "7"});
+    ASSERT_EQ(add.exit_code, 0) << n.text << ": " << add.err;
+  }
+  auto list = run_ledgerctl({"keys", "list", "--config", config});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  const auto lines = lines_of(list.out);
+  ASSERT_EQ(lines.size(), names.size() + 1) << list.out;
+  EXPECT_EQ(lines[0], "NAME                              ORG  SCOPES             RATE/MIN    BURST");
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const std::string want = names[i].text + std::string(24 - names[i].columns, ' ') +
+                             "            7  read,write             1000      100";
+    EXPECT_EQ(lines[i + 1], want) << list.out;
+  }
+  std::filesystem::remove_all(dir);
+}
+
 TEST(Keys, NewConfigIsPrivateAndGetsTheOrganisation) {
   const std::string dir = make_temp_dir();
   const std::string config = dir + "/new.json";
