@@ -37,37 +37,101 @@ void add_spec(std::vector<Field>& f, const ledger::PromotionSpec& s) {
   f.push_back(num_field("earn_validity_ms", s.earn_validity_ms));
 }
 
-Field items_field(const std::vector<ledger::RedemptionItem>& items) {
-  Field f{"items", "[", ""};
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    const auto& it = items[i];
-    std::string what = it.code ? std::string(it.code->view())
-                               : "earned:" + (it.earned_promotion_id ? it.earned_promotion_id->hex()
-                                                                     : std::string("?"));
-    f.json += i ? ",{" : "{";
-    if (it.code) f.json += "\"code\":" + json_quote(it.code->view()) + ",";
-    if (it.earned_promotion_id) {
-      f.json += "\"earned_promotion_id\":" + json_quote(it.earned_promotion_id->hex()) + ",";
+// Quoted for people when the bare text would be ambiguous in "key=value" lists, nested
+// "(k=v,...)" objects included, or would break the line: empty, or holding a space, a
+// separator, a quote or a control character.
+std::string human_text(std::string_view v) {
+  constexpr std::string_view kSeparators = " ,()[]=\"\\";
+  bool plain = !v.empty();
+  for (char ch : v) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7f || kSeparators.find(ch) != std::string_view::npos) {
+      plain = false;
+      break;
     }
-    f.json += "\"mode\":" + json_quote(mode_text(it.mode)) +
-              ",\"promotion_id\":" + json_quote(it.promotion_id.hex()) +
-              ",\"discount\":" + std::to_string(it.discount) +
-              ",\"count\":" + std::to_string(it.count) + "}";
-    f.human += (i ? "," : "") + what + "(" + mode_text(it.mode) +
-               ",discount=" + std::to_string(it.discount) + ",count=" + std::to_string(it.count) +
-               ")";
   }
-  f.json += "]";
+  return plain ? std::string(v) : json_quote(v);
+}
+
+// One object: a JSON object, and "(k=v,...)" for people.
+Field object_of(const std::vector<Field>& fields) {
+  Field f{"", "{", "("};
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    f.json += (i ? "," : "") + json_quote(fields[i].key) + ":" + fields[i].json;
+    f.human += (i ? "," : "") + fields[i].key + "=" + fields[i].human;
+  }
+  f.json += "}";
+  f.human += ")";
   return f;
 }
 
+// A list of objects: in full in JSON; for people, the first kHumanListItemsMax and a count
+// of the rest when `abbreviate`.
+Field object_list_field(std::string key, const std::vector<Field>& objects, bool abbreviate) {
+  Field f{std::move(key), "[", ""};
+  for (std::size_t i = 0; i < objects.size(); ++i) {
+    f.json += (i ? "," : "") + objects[i].json;
+    if (!abbreviate || i < kHumanListItemsMax) f.human += (i ? "," : "") + objects[i].human;
+  }
+  f.json += "]";
+  if (abbreviate && objects.size() > kHumanListItemsMax) {
+    f.human += ",...(+" + std::to_string(objects.size() - kHumanListItemsMax) + ")";
+  }
+  return f;
+}
+
+// Every field of an item; code and earn_id only when the item has them (the log's has_code
+// and has_earned flags).
+Field items_field(const std::vector<ledger::RedemptionItem>& items) {
+  std::vector<Field> objects;
+  for (const auto& it : items) {
+    std::vector<Field> f;
+    if (it.code) f.push_back(str_field("code", it.code->view()));
+    if (it.earned_promotion_id) f.push_back(str_field("earn_id", it.earned_promotion_id->hex()));
+    f.push_back(str_field("mode", mode_text(it.mode)));
+    f.push_back(str_field("promotion_id", it.promotion_id.hex()));
+    f.push_back(num_field("discount", it.discount));
+    f.push_back(unum_field("count", it.count));
+    objects.push_back(object_of(f));
+  }
+  return object_list_field("items", objects, false);
+}
+
+// Every field of the redemption, in the log's order (docs/wal-format.md, "redemption").
 void add_redemption(std::vector<Field>& f, const ledger::RedemptionView& r) {
   f.push_back(str_field("redemption_id", r.id.hex()));
+  f.push_back(unum_field("redemption_org", r.org));
   f.push_back(unum_field("customer", r.customer));
   f.push_back(str_field("transaction_identifier", r.transaction_identifier));
   f.push_back(str_field("transaction_number", r.transaction_number));
+  f.push_back(time_field("transaction_date", r.transaction_date_ms));
   f.push_back(num_field("amount", r.amount));
+  f.push_back(time_field("redemption_date", r.redeemed_ms));
+  f.push_back(bool_field("reversed", r.reversed));
+  f.push_back(time_field("reversed_on", r.reversed_ms));
   f.push_back(items_field(r.items));
+  f.push_back(str_field("promotion_name", r.promotion_name));
+}
+
+// custom_fields: a JSON list of {"name","value"} in the order given (a name may repeat);
+// "(name=value,...)" for people.
+Field custom_fields_field(const std::vector<std::pair<std::string, std::string>>& fields) {
+  Field f{"custom_fields", "[", "("};
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    const auto& [name, value] = fields[i];
+    f.json += std::string(i ? "," : "") + "{\"name\":" + json_quote(name) +
+              ",\"value\":" + json_quote(value) + "}";
+    f.human += (i ? "," : "") + human_text(name) + "=" + human_text(value);
+  }
+  f.json += "]";
+  f.human += ")";
+  return f;
+}
+
+Field profile_of(const ledger::CustomerProfile& p) {
+  return object_of({unum_field("customer", p.id), str_field("external_id", p.external_id),
+                    str_field("email", p.email), str_field("phone", p.phone),
+                    custom_fields_field(p.custom_fields)});
 }
 
 std::vector<std::string> code_texts(const std::vector<ledger::CodeKey>& codes) {
@@ -98,9 +162,7 @@ std::string json_quote(std::string_view s) {
 }
 
 Field str_field(std::string key, std::string_view v) {
-  // Quoted for people only when a space or emptiness would make "key=value" ambiguous.
-  const bool plain = !v.empty() && v.find(' ') == std::string_view::npos;
-  return {std::move(key), json_quote(v), plain ? std::string(v) : json_quote(v)};
+  return {std::move(key), json_quote(v), human_text(v)};
 }
 Field num_field(std::string key, std::int64_t v) {
   return {std::move(key), std::to_string(v), std::to_string(v)};
@@ -168,6 +230,8 @@ std::vector<Field> body_fields(const ledger::Event& event) {
                  [&](const ledger::CodeUpdated& e) {
                    f.push_back(str_field("mode", mode_text(e.mode)));
                    f.push_back(str_field("code", e.code.view()));
+                   // Only what the update sets: a value whose set_ flag is 0 is a placeholder
+                   // (written as 0 and 1) that apply ignores (docs/ledgerctl.md).
                    if (e.set_valid_till) f.push_back(time_field("valid_till", e.valid_till_ms));
                    if (e.set_active) f.push_back(bool_field("active", e.active));
                  },
@@ -179,22 +243,22 @@ std::vector<Field> body_fields(const ledger::Event& event) {
                  [&](const ledger::PromotionsEarned& e) {
                    f.push_back(str_field("promotion_id", e.promotion_id.hex()));
                    f.push_back(str_field("context_id", e.context_id));
-                   std::vector<std::string> customers, ids;
+                   std::vector<Field> entries;
                    for (const auto& en : e.entries) {
-                     customers.push_back(std::to_string(en.customer));
-                     ids.push_back(en.id.hex());
+                     entries.push_back(object_of({str_field("earn_id", en.id.hex()),
+                                                  unum_field("customer", en.customer),
+                                                  time_field("valid_till", en.valid_till_ms)}));
                    }
-                   f.push_back(list_field("customers", customers));
-                   f.push_back(list_field("earn_ids", ids));
+                   f.push_back(object_list_field("entries", entries, true));
                  },
                  [&](const ledger::EarnsRevoked& e) {
                    f.push_back(unum_field("customer", e.customer));
                    f.push_back(list_field("earn_ids", id_texts(e.earn_ids)));
                  },
                  [&](const ledger::CustomersUpserted& e) {
-                   std::vector<std::string> ids;
-                   for (const auto& p : e.profiles) ids.push_back(std::to_string(p.id));
-                   f.push_back(list_field("customers", ids));
+                   std::vector<Field> profiles;
+                   for (const auto& p : e.profiles) profiles.push_back(profile_of(p));
+                   f.push_back(object_list_field("profiles", profiles, true));
                  },
              },
              event.body);
