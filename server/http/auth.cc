@@ -173,8 +173,11 @@ void Auth::make_room(ledger::TimeMs now_ms, const std::string& issuer) {
   const std::size_t share = std::max<std::size_t>(1, tokens_max_ / keys);
   auto payer = by_key_.find(issuer);
   if (payer == by_key_.end() || payer->second.size() < share) {
+    // The biggest holder; of equal ones, the one holding the oldest token (not whichever
+    // the map's order happens to give).
     payer = std::max_element(by_key_.begin(), by_key_.end(), [](const auto& a, const auto& b) {
-      return a.second.size() < b.second.size();
+      if (a.second.size() != b.second.size()) return a.second.size() < b.second.size();
+      return a.second.begin()->first > b.second.begin()->first;
     });
   }
   drop_token(*payer->second.begin()->second);

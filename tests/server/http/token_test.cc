@@ -223,6 +223,22 @@ TEST(TokenCap, AKeyUnderItsShareTakesThePlaceOfTheBiggestHolder) {
   EXPECT_EQ(count_valid(auth, bobs), 3u);
 }
 
+// Fewer places than keys: every share is one token, and shares add up to more than the
+// store holds, so a key within its share can lose its token; the one that goes is the
+// oldest among the biggest holders, whatever the map's order (probe 34e).
+TEST(TokenCap, WithFewerPlacesThanKeysTheOldestOfTheBiggestHoldersGoes) {
+  StillClock clock;
+  server::Auth auth = auth_with_tokens_max(2, clock.fn());
+  const auto alice = issue(auth, 1);
+  clock.now += 1;
+  const auto bob = issue_as(auth, kBobRw, 1);
+  clock.now += 1;
+  const auto third = issue_as(auth, kAliceRo, 1);
+  EXPECT_FALSE(auth.authenticate_token(alice[0])) << "the oldest of the equal holders";
+  EXPECT_TRUE(auth.authenticate_token(bob[0]));
+  EXPECT_TRUE(auth.authenticate_token(third[0]));
+}
+
 // A key reload that removes a key ends its tokens, and they stop taking places at once.
 TEST(TokenCap, TokensOfARemovedKeyFreeTheirPlacesOnReload) {
   server::Config c = test_config();
