@@ -58,6 +58,17 @@ void BM_RateLimitAdmitSharedKey(benchmark::State& state) {
 }
 BENCHMARK(BM_RateLimitAdmitSharedKey)->Threads(2)->UseRealTime();
 
+// A client address's slot in the limit of failed authentication (keyed SipHash through
+// OpenSSL's MAC API): paid once a connection, at accept, never per request.
+void BM_RateLimitAddressSlot(benchmark::State& state) {
+  server::ClientAddress address{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 1};
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(limiter().slot_of(address));
+    ++address[15];
+  }
+}
+BENCHMARK(BM_RateLimitAddressSlot);
+
 // Routing one request among codeledgerd's endpoints (both dialects), as Dispatcher::handle does.
 void BM_RouterMatch(benchmark::State& state) {
   server::Router router;

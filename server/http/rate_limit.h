@@ -97,7 +97,8 @@ std::int64_t ceil_seconds(std::int64_t ns);
 using ClientAddress = std::array<std::uint8_t, 16>;
 
 // Where an address's failed authentications are counted (RateLimiter::slot_of), found once
-// per connection: the keyed hash costs about a microsecond.
+// per connection (the keyed hash takes 119 ns, BM_RateLimitAddressSlot; a request's own work
+// is kept free of it).
 struct AddressSlot {
   std::uint32_t index = 0;
 };
