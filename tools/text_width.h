@@ -1,7 +1,7 @@
 // Table columns by display width: a name such as "wr ü7" (6 bytes, 5 columns) or "收银台"
 // (9 bytes, 6 columns) padded by bytes with printf's %-16s shifted every later column
-// (probe 34a). Locale-free: the width comes from the code point, not from the terminal's
-// locale, so the output is the same under LANG=C.
+// (probe 34a). The widths are the C library's (wcwidth under its C.UTF-8 locale), not the
+// terminal's locale, so the output is the same under LANG=C.
 #pragma once
 
 #include <cstddef>
