@@ -235,15 +235,11 @@ void Auth::forget_token(const std::string& digest) const {
 }
 
 std::optional<IssuedToken> Auth::generate_token(std::string_view key, std::string_view secret,
-                                                const std::function<bool(const Caller&)>& admit,
-                                                bool* refused) {
+                                                const std::function<bool(const Caller&)>& admit) {
   const Key* issuer = find_key(key, is_md5_hex(secret) ? std::string(secret) : md5_hex(secret));
   if (issuer == nullptr && is_md5_hex(secret)) issuer = find_key(key, md5_hex(secret));
   if (issuer == nullptr) return std::nullopt;
-  if (admit && !admit(issuer->caller)) {
-    if (refused) *refused = true;
-    return std::nullopt;
-  }
+  if (admit && !admit(issuer->caller)) return std::nullopt;
   const std::string raw = random_bytes(kTokenBytes);
   IssuedToken issued;
   issued.access_token = to_hex(reinterpret_cast<const std::uint8_t*>(raw.data()), raw.size());

@@ -73,10 +73,9 @@ class Auth final : public TokenAuthority {
 
   // Key + secret -> a new bearer token. `secret` is the password or its md5hex. `admit`
   // (when given) is asked once the key is known and before anything is issued: false
-  // refuses the issue (its rate limit), and `refused` says so.
+  // refuses the issue (the key's rate limit; the caller knows why from its own answer).
   std::optional<IssuedToken> generate_token(std::string_view key, std::string_view secret,
-                                            const std::function<bool(const Caller&)>& admit = {},
-                                            bool* refused = nullptr);
+                                            const std::function<bool(const Caller&)>& admit = {});
 
   std::optional<Caller> authenticate_token(std::string_view token) const override;
 

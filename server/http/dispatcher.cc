@@ -233,19 +233,13 @@ Reply generate_token(Auth& auth, RateLimiter* limiter, RequestContext& ctx) {
   if (!fields.ok()) return capillary_error(fields.status());
   // An issue is charged to the key's rate limit like any request: unmetered, one key could
   // issue thousands of tokens a second (probe 34c).
-  RateDecision rate;
-  std::string_view charged;
-  const auto admit = [&](const Caller& issuer) {
-    charged = issuer.key_name;
-    rate = limiter->admit_key(issuer.key_name);
+  RateDecision rate;  // admitted unless the key's limit refused the issue
+  const auto token = auth.generate_token(*key, *secret, [&](const Caller& issuer) {
+    if (limiter) rate = limiter->admit_key(issuer.key_name);
     return rate.admitted;
-  };
-  bool refused = false;
-  const auto token = limiter ? auth.generate_token(*key, *secret, admit, &refused)
-                             : auth.generate_token(*key, *secret);
-  if (refused) {
-    return too_many_requests(kTokenPath, rate,
-                             "rate limit exceeded for API key '" + std::string(charged) + "'");
+  });
+  if (!rate.admitted) {
+    return too_many_requests(kTokenPath, rate, "rate limit exceeded for API key '" + std::string(*key) + "'");
   }
   if (!token) return capillary_error(http::status::unauthorized, 401, "invalid API key or secret");
   std::string out = R"({"data":{"accessToken":")";
