@@ -50,7 +50,7 @@ void Impl::apply_locked(const Event& event, const ApplyHint& hint) {
   std::visit(Overloaded{
                  [&](const PromotionCreated& e) { apply_promotion(h, *org, e); },
                  [&](const PromotionUpdated& e) { apply_promotion(h, *org, e); },
-                 [&](const CodesAdded& e) { apply_codes(h, *org, e); },
+                 [&](const CodesAdded& e) { apply_codes(h, *org, e, hint.codes_claimed); },
                  [&](const CodeLinked& e) {
                    std::uint32_t si = 0;
                    if (CodeRecord* r = hinted_code(hint, 0, *org, e.mode, e.code, &si)) {
@@ -121,9 +121,13 @@ void Impl::apply_promotion(const EventHeader& h, OrgState& org, const PromotionU
   org.versions.push_back(std::move(p));
 }
 
-void Impl::apply_codes(const EventHeader& h, OrgState& org, const CodesAdded& e) {
+void Impl::apply_codes(const EventHeader& h, OrgState& org, const CodesAdded& e,
+                       std::uint64_t claimed) {
   const PromotionState* p = org.find_promotion(e.promotion_id);
-  if (p == nullptr) return;
+  if (p == nullptr) {
+    org.codes.add(0, claimed);
+    return;
+  }
   Mode mode = p->spec.mode;
   CodeRecord r;
   r.org_slot = org.slot;
@@ -155,7 +159,7 @@ void Impl::apply_codes(const EventHeader& h, OrgState& org, const CodesAdded& e)
     store_max(org.code_count_lsns[p->number - 1], h.lsn, std::memory_order_release);
     org.code_counts[p->number - 1].fetch_add(added, std::memory_order_release);
   }
-  org.codes.fetch_add(added, std::memory_order_relaxed);
+  org.codes.add(added, claimed);
 }
 
 void Impl::apply_redeemed(const EventHeader& h, OrgState& org, const Redeemed& e,

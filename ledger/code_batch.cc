@@ -89,6 +89,25 @@ std::vector<std::uint32_t> distinct_shards(const detail::Impl& impl,
 
 bool upper_alnum(char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 
+// Claims room for n more codes of the organisation under its codes_max (see CodeTally); the
+// caller commits them with ApplyHint::codes_claimed, or releases the room.
+Status claim_codes(OrgState& org, std::uint64_t n) {
+  const std::uint64_t max = org.codes_max.load(std::memory_order_relaxed);
+  if (org.codes.claim(n, max)) return Status::Ok();
+  return Status(ErrorCode::kLimitExceeded,
+                std::to_string(n) + " more codes would take organisation " +
+                    std::to_string(org.id) + " past codes_max (" + std::to_string(max) +
+                    "): it holds " + std::to_string(org.codes.held()) + " codes");
+}
+
+// Commits an event adding n codes whose room claim_codes claimed; a refused commit gives the
+// room back.
+Status commit_claimed(detail::Impl& impl, Op& op, Event& ev, OrgState& org, std::uint64_t n) {
+  Status s = impl.commit(op, ev, detail::ApplyHint{.org = &org, .codes_claimed = n});
+  if (!s.ok()) org.codes.release(n);
+  return s;
+}
+
 }  // namespace
 
 Result<ImportReport> Ledger::import_codes(Op& op, const ObjectId& promotion,
@@ -146,8 +165,9 @@ Result<ImportReport> Ledger::import_codes(Op& op, const ObjectId& promotion,
     return report;
   }
   std::size_t n = body.codes.size();
+  if (Status s = claim_codes(*org, n); !s.ok()) return s;
   Event ev{impl_->header(op), std::move(body)};
-  if (Status s = impl_->commit(op, ev); !s.ok()) return s;
+  if (Status s = commit_claimed(*impl_, op, ev, *org, n); !s.ok()) return s;
   report.imported = n;
   return report;
 }
@@ -171,10 +191,11 @@ Result<CodeView> Ledger::attach_new_code(Op& op, const ObjectId& promotion, std:
   if (s.codes.find(lookup) != CodeTable::kNone) {
     return Status(ErrorCode::kConflict, "code '" + std::string(code) + "' already exists");
   }
+  if (Status st = claim_codes(*org, 1); !st.ok()) return st;
   CodesAdded body = codes_event(**p, {}, op.now_ms);
   body.codes.push_back(*key);
   Event added{impl_->header(op), std::move(body)};
-  if (Status st = impl_->commit(op, added); !st.ok()) return st;
+  if (Status st = commit_claimed(*impl_, op, added, *org, 1); !st.ok()) return st;
   const std::uint32_t idx = s.codes.find(lookup);
   CodeRecord& r = s.codes.at(idx);
   Event linked{impl_->header(op), CodeLinked{mode, r.key, customer}};
@@ -237,26 +258,14 @@ Status check_generate_spec(const GenerateSpec& g, const LedgerLimits& limits) {
   return Status::Ok();
 }
 
-}  // namespace
-
-Result<GenerateReport> Ledger::generate_codes(Op& op, const ObjectId& promotion,
-                                              const GenerateSpec& spec, std::uint64_t seed) {
-  const LedgerLimits& limits = impl_->options.limits;
-  if (Status s = check_generate_spec(spec, limits); !s.ok()) return s;
-  if (Status s = check_validity(spec.validity); !s.ok()) return s;
-  OrgState* org = nullptr;
-  auto p = code_promotion(*impl_, op.org, promotion, &org);
-  if (!p.ok()) return p.status();
-  const PromotionState& promo = **p;
-  if (Status s = check_window(promo, codes_event(promo, spec.validity, op.now_ms), spec.validity);
-      !s.ok()) {
-    return s;
-  }
-  Mode mode = promo.spec.mode;
+// Draws and commits the codes of one generate call in events of at most codes_per_event_max,
+// their room already claimed (claim_codes); report.generated counts the committed ones.
+Status generate_batches(detail::Impl& impl, Op& op, OrgState& org, const PromotionState& promo,
+                        const GenerateSpec& spec, std::uint64_t seed, GenerateReport& report) {
+  const Mode mode = promo.spec.mode;
   // Mixing in the promotion's code count makes a repeated seed still produce fresh codes.
   SplitMix64 rng{detail::mix64(seed ^ detail::mix64(promo.number)) ^
-                 org->code_counts[promo.number - 1].load(std::memory_order_relaxed)};
-  GenerateReport report;
+                 org.code_counts[promo.number - 1].load(std::memory_order_relaxed)};
   std::size_t attempts_left = spec.count * 4 + 1024;
   std::string buf = spec.prefix;
   buf.resize(spec.length);
@@ -264,7 +273,8 @@ Result<GenerateReport> Ledger::generate_codes(Op& op, const ObjectId& promotion,
   tsl::robin_set<std::uint64_t> seen;
   std::vector<std::uint64_t> hashes;
   while (report.generated < spec.count && attempts_left > 0) {
-    std::size_t need = std::min(spec.count - report.generated, limits.codes_per_event_max);
+    std::size_t need =
+        std::min(spec.count - report.generated, impl.options.limits.codes_per_event_max);
     CodesAdded body = codes_event(promo, spec.validity, op.now_ms);
     body.codes.reserve(need);
     seen.clear();
@@ -274,16 +284,16 @@ Result<GenerateReport> Ledger::generate_codes(Op& op, const ObjectId& promotion,
       for (std::size_t i = spec.prefix.size(); i < spec.length; ++i) {
         buf[i] = spec.alphabet[rng.next() % alpha];
       }
-      std::uint64_t h = detail::code_hash(org->id, mode, buf);
+      std::uint64_t h = detail::code_hash(org.id, mode, buf);
       if (!seen.insert(h).second) continue;
       body.codes.push_back(*CodeKey::make(buf));
       hashes.push_back(h);
     }
-    detail::ShardGuard guard(*impl_, distinct_shards(*impl_, hashes));
+    detail::ShardGuard guard(impl, distinct_shards(impl, hashes));
     std::size_t kept = 0;
     for (std::size_t i = 0; i < body.codes.size(); ++i) {
-      Shard& s = impl_->shard(impl_->shard_of(hashes[i]));
-      detail::CodeLookup k{org->slot, mode, body.codes[i].view(), hashes[i]};
+      Shard& s = impl.shard(impl.shard_of(hashes[i]));
+      detail::CodeLookup k{org.slot, mode, body.codes[i].view(), hashes[i]};
       if (s.codes.find(k) == CodeTable::kNone) body.codes[kept++] = body.codes[i];
     }
     body.codes.resize(kept);
@@ -291,10 +301,37 @@ Result<GenerateReport> Ledger::generate_codes(Op& op, const ObjectId& promotion,
     for (std::size_t i = 0; i < kept && report.sample.size() < 10; ++i) {
       report.sample.emplace_back(body.codes[i].view());
     }
-    Event ev{impl_->header(op), std::move(body)};
-    if (Status s = impl_->commit(op, ev); !s.ok()) return s;
+    Event ev{impl.header(op), std::move(body)};
+    if (Status s = impl.commit(op, ev, detail::ApplyHint{.org = &org, .codes_claimed = kept});
+        !s.ok()) {
+      return s;
+    }
     report.generated += kept;
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+// All the call's room is claimed first, so a generate that passes codes_max is refused
+// before any code is drawn; what a short or failed generate did not use is given back.
+Result<GenerateReport> Ledger::generate_codes(Op& op, const ObjectId& promotion,
+                                              const GenerateSpec& spec, std::uint64_t seed) {
+  if (Status s = check_generate_spec(spec, impl_->options.limits); !s.ok()) return s;
+  if (Status s = check_validity(spec.validity); !s.ok()) return s;
+  OrgState* org = nullptr;
+  auto p = code_promotion(*impl_, op.org, promotion, &org);
+  if (!p.ok()) return p.status();
+  const PromotionState& promo = **p;
+  if (Status s = check_window(promo, codes_event(promo, spec.validity, op.now_ms), spec.validity);
+      !s.ok()) {
+    return s;
+  }
+  if (Status s = claim_codes(*org, spec.count); !s.ok()) return s;
+  GenerateReport report;
+  const Status s = generate_batches(*impl_, op, *org, promo, spec, seed, report);
+  org->codes.release(spec.count - report.generated);
+  if (!s.ok()) return s;
   if (report.generated < spec.count) {
     return Status(ErrorCode::kConflict, "code space exhausted: generated " +
                                             std::to_string(report.generated) + " of " +

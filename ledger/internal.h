@@ -103,6 +103,36 @@ struct CustomerIndexes {
   tsl::robin_map<std::string, std::set<CustomerId>> by_custom;
 };
 
+// An organisation's code count, and the room claimed for codes that calls have checked but
+// not yet committed. OrgSettings::codes_max bounds the claims, so two calls racing for the
+// last room cannot both pass it; the count (held) is what stats() reports. Replay and
+// snapshot loads add codes without a claim: what the log holds is applied whatever the
+// limit is now.
+class CodeTally {
+ public:
+  // Claims room for n more codes; false, claiming nothing, when that would pass max.
+  bool claim(std::uint64_t n, std::uint64_t max) {
+    std::uint64_t now = claimed_.load(std::memory_order_relaxed);
+    do {
+      if (n > max || now > max - n) return false;
+    } while (!claimed_.compare_exchange_weak(now, now + n, std::memory_order_relaxed));
+    return true;
+  }
+  // Room claimed and not used: a refused or failed commit, or a generate that ended short.
+  void release(std::uint64_t n) { claimed_.fetch_sub(n, std::memory_order_relaxed); }
+  // An applied event added `added` codes, `claimed` of whose room its command had claimed.
+  void add(std::uint64_t added, std::uint64_t claimed) {
+    held_.fetch_add(added, std::memory_order_relaxed);
+    if (added > claimed) claimed_.fetch_add(added - claimed, std::memory_order_relaxed);
+    if (claimed > added) release(claimed - added);
+  }
+  std::uint64_t held() const { return held_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<std::uint64_t> held_{0};
+  std::atomic<std::uint64_t> claimed_{0};  // held_ plus the claims of calls in progress
+};
+
 struct OrgState {
   OrgState(OrgId id_in, std::uint16_t slot_in, std::size_t promotions_max_in);
   ~OrgState();
@@ -125,7 +155,8 @@ struct OrgState {
   std::atomic<std::uint32_t> promotion_count{0};
   std::vector<std::unique_ptr<const PromotionState>> versions;  // guarded by promo_mu
 
-  std::atomic<std::uint64_t> codes{0};  // customers and redemptions: Shard::org_counts
+  CodeTally codes;  // customers and redemptions: Shard::org_counts
+  std::atomic<std::uint64_t> codes_max{OrgSettings{}.codes_max};  // settings.codes_max
 
   mutable std::mutex index_mu;
   CustomerIndexes indexes;  // guarded by index_mu
@@ -484,6 +515,8 @@ struct ApplyHint {
   OrgState* org = nullptr;   // the event's organisation, when the command has it
   // A Redeemed event's RedemptionKey hash, when the command has it (0: apply hashes).
   std::uint64_t redemption_key_hash = 0;
+  // A CodesAdded event's codes whose room the command claimed (CodeTally::claim).
+  std::uint64_t codes_claimed = 0;
 };
 
 class Impl {
@@ -546,7 +579,8 @@ class Impl {
  private:
   void apply_promotion(const EventHeader& h, OrgState& org, const PromotionCreated& e);
   void apply_promotion(const EventHeader& h, OrgState& org, const PromotionUpdated& e);
-  void apply_codes(const EventHeader& h, OrgState& org, const CodesAdded& e);
+  void apply_codes(const EventHeader& h, OrgState& org, const CodesAdded& e,
+                   std::uint64_t claimed);
   void apply_redeemed(const EventHeader& h, OrgState& org, const Redeemed& e,
                       const ApplyHint& hint);
   void apply_reversed(const EventHeader& h, OrgState& org, const RedemptionReversed& e);

@@ -29,6 +29,16 @@ Status Ledger::configure_org(OrgId org, const OrgSettings& settings) {
   std::lock_guard lock(st.settings_mu);
   st.settings = settings;
   st.strategy.store(static_cast<std::uint8_t>(settings.strategy), std::memory_order_release);
+  st.codes_max.store(settings.codes_max, std::memory_order_relaxed);
+  return Status::Ok();
+}
+
+Status Ledger::set_codes_max(OrgId org, std::uint64_t codes_max) {
+  OrgState* o = impl_->find_org(org);
+  if (o == nullptr) return Status(ErrorCode::kNotFound, "organisation " + std::to_string(org) + " not found");
+  std::lock_guard lock(o->settings_mu);
+  o->settings.codes_max = codes_max;
+  o->codes_max.store(codes_max, std::memory_order_relaxed);
   return Status::Ok();
 }
 
@@ -174,7 +184,7 @@ std::vector<OrgStats> Ledger::stats() const {
   for (OrgState* o : impl_->all_orgs()) {  // in slot order
     OrgStats s;
     s.org = o->id;
-    s.codes = o->codes.load(std::memory_order_relaxed);
+    s.codes = o->codes.held();
     s.promotions = o->promotion_count.load(std::memory_order_relaxed);
     out.push_back(s);
   }

@@ -152,6 +152,10 @@ class Ledger {
   // Organisations come from configuration, not from events.
   Status configure_org(OrgId org, const OrgSettings& settings);
   std::optional<OrgSettings> org_settings(OrgId org) const;
+  // Changes an organisation's codes_max alone, while serving (a config reload): codes it
+  // holds past a lowered limit stay, and only new ones are refused. kNotFound for an
+  // organisation the ledger does not know.
+  Status set_codes_max(OrgId org, std::uint64_t codes_max);
 
   // Promotions.
   Result<PromotionView> create_promotion(Op& op, const PromotionSpec& spec);

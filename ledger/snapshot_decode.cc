@@ -125,7 +125,7 @@ Status SnapshotLoader::codes() {
     // A duplicate fails the whole load, so the links it pushed are discarded with the ledger.
     if (s.codes.insert_if_absent(rec, hash) == detail::CodeTable::kNone) return malformed("duplicate code");
     st.code_counts[rec.promo_number - 1].fetch_add(1);
-    st.codes.fetch_add(1);
+    st.codes.add(1, 0);
   }
   return Status::Ok();
 }

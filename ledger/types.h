@@ -171,6 +171,10 @@ struct OrgSettings {
   RedemptionStrategy strategy = RedemptionStrategy::kWithoutCartEvaluation;
   std::string time_zone = "UTC";             // IANA name; used by server/ for *ISO fields
   std::uint32_t active_promotions_max = 1000;  // 705 beyond this
+  // Codes the organisation may hold, over all its promotions (413 beyond this), so that one
+  // organisation cannot fill the server's memory for all. Configuration only: snapshots
+  // keep the other settings but not this one.
+  std::uint64_t codes_max = 10'000'000;
 };
 
 }  // namespace codeledger::ledger

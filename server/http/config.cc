@@ -211,7 +211,7 @@ Status read_org(const Reader& r, dom::element e, const std::string& path, Config
   dom::object o;
   if (e.get_object().get(o) != simdjson::SUCCESS) return r.fail(path, "expected an object");
   CL_TRY(r.check_keys(o, path, {"org_id", "time_zone", "redemption_strategy",
-                                "active_promotions_max"}));
+                                "active_promotions_max", "codes_max"}));
   OrgConfig org;
   dom::element id;
   if (o["org_id"].get(id) != simdjson::SUCCESS) return r.fail(path + ".org_id", "required");
@@ -231,6 +231,7 @@ Status read_org(const Reader& r, dom::element e, const std::string& path, Config
                   "expected WITHOUT_CART_EVALUATION or WITH_CART_EVALUATION");
   }
   CL_TRY(r.get_uint(o, path, "active_promotions_max", org.settings.active_promotions_max, 1));
+  CL_TRY(r.get_uint(o, path, "codes_max", org.settings.codes_max, 1, 1ull << 40));
   for (const auto& other : c.organisations) {
     if (other.org == org.org) return r.fail(path + ".org_id", "duplicate organisation");
   }

@@ -19,7 +19,7 @@
 //     "access_log": {"sample_rate": 0.0},
 //     "organisations": [{"org_id": 100737 (required), "time_zone": "UTC",
 //                        "redemption_strategy": "WITHOUT_CART_EVALUATION",
-//                        "active_promotions_max": 1000}],
+//                        "active_promotions_max": 1000, "codes_max": 10000000}],
 //     "api_keys": [{"name": "demo" (required), "org_id": 100737 (required),
 //                   "scopes": ["read", "write", "admin"], "salt": "<hex>" (required),
 //                   "secret_sha256": "<64 hex>" (required),

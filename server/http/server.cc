@@ -251,10 +251,22 @@ Status Server::reload(const Config& next) {
   auth_.reload_keys(next);
   limiter_.reload(next.api_keys);
   current_keys_ = next.api_keys;
+  apply_codes_max(next.organisations);
   state_.access_log_threshold.store(access_log_threshold(next.access_log_sample_rate),
                                     std::memory_order_relaxed);
   reloads_ok_.fetch_add(1, std::memory_order_relaxed);
   return {};
+}
+
+// Of the organisations' settings only codes_max changes without a restart, so an operator
+// can make room for an organisation that reached it; organisations the server was not
+// started with wait for the restart (fields_needing_restart names them).
+void Server::apply_codes_max(const std::vector<OrgConfig>& organisations) {
+  for (const OrgConfig& next : organisations) {
+    const bool running = std::any_of(config_.organisations.begin(), config_.organisations.end(),
+                                     [&](const OrgConfig& o) { return o.org == next.org; });
+    if (running) CL_CHECK(ledger_.set_codes_max(next.org, next.settings.codes_max).ok());
+  }
 }
 
 Result<std::vector<std::string>> Server::reload_from_source() {

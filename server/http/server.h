@@ -68,8 +68,9 @@ class Server {
   void stop();
 
   // Swaps API keys (secrets, scopes) and rate limits for `next`'s, atomically and without
-  // touching connections; rate-limit state of keys that remain is kept. Everything else in
-  // `next` (listen, threads, limits, durability) needs a restart and is ignored. Refused,
+  // touching connections; rate-limit state of keys that remain is kept. Also sets the
+  // running organisations' codes_max. Everything else in `next` (listen, threads, limits,
+  // durability, the organisations' other settings) needs a restart and is ignored. Refused,
   // with nothing changed, when a key names an organisation the server was not started with.
   // Thread-safe (SIGHUP thread, admin endpoint).
   Status reload(const Config& next);
@@ -88,6 +89,8 @@ class Server {
   struct Worker;
   std::vector<Endpoint> own_endpoints();
   void append_metrics(std::string& out) const;
+
+  void apply_codes_max(const std::vector<OrgConfig>& organisations);
 
   Config config_;
   ServerHooks hooks_;

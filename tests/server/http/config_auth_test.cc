@@ -36,7 +36,8 @@ TEST(ConfigParsing, FullDocumentIsRead) {
                "background_jobs_max": 3},
     "auth": {"token_ttl_s": 60, "tokens_max": 1000},
     "organisations": [{"org_id": 5, "time_zone": "Asia/Kolkata",
-                       "redemption_strategy": "WITH_CART_EVALUATION", "active_promotions_max": 9}],
+                       "redemption_strategy": "WITH_CART_EVALUATION", "active_promotions_max": 9,
+                       "codes_max": 1099511627776}],
     "api_keys": [{"name": "k", "org_id": 5, "scopes": ["read", "admin"],
                   "salt": "00112233445566778899aabbccddeeff",
                   "secret_sha256": "d62f7b673c4a38d9082e1cedec2903d910a0d0b45781d0def6f1df79f20edc0e",
@@ -69,6 +70,8 @@ TEST(ConfigParsing, FullDocumentIsRead) {
   EXPECT_EQ(c.token_ttl_s, 60u);
   ASSERT_EQ(c.organisations.size(), 1u);
   EXPECT_EQ(c.organisations[0].settings.strategy, ledger::RedemptionStrategy::kWithCartEvaluation);
+  EXPECT_EQ(c.organisations[0].settings.codes_max, 1ull << 40);
+  EXPECT_EQ(ledger::OrgSettings{}.codes_max, 10'000'000u);
   ASSERT_EQ(c.api_keys.size(), 1u);
   EXPECT_EQ(c.api_keys[0].scopes, 5);
   EXPECT_EQ(c.api_keys[0].rate_limit_per_minute, 50u);
@@ -136,6 +139,12 @@ TEST(ConfigParsing, ErrorsNameTheFileAndTheField) {
             std::string::npos);
   EXPECT_NE(error_of(R"({"organisations": [{"time_zone": "UTC"}]})").find("organisations[0].org_id': required"),
             std::string::npos);
+  for (const char* codes_max : {"0", "1099511627777", "-1", "\"10M\""}) {
+    EXPECT_NE(error_of(R"({"organisations": [{"org_id": 1, "codes_max": )" + std::string(codes_max) + "}]}")
+                  .find("'organisations[0].codes_max': must be an integer between 1 and 1099511627776"),
+              std::string::npos)
+        << codes_max;
+  }
 }
 
 TEST(ConfigParsing, ApiKeysNeedHashedSecretsAndAKnownOrganisation) {

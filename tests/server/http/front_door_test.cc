@@ -188,6 +188,22 @@ TEST(FrontDoorReload, KeysAndLimitsAreSwappedWithoutDroppingConnections) {
   EXPECT_EQ(c.get("/t/ok", TestServer::auth_headers(kBobRw)).result_int(), 200);
 }
 
+// An organisation that reached its codes_max is given room without a restart; an
+// organisation the server was not started with is left for the restart.
+TEST(FrontDoorReload, AReloadSetsTheRunningOrganisationsCodesMax) {
+  TestServer srv(routes());
+  server::Config next = test_config();
+  next.organisations[0].settings.codes_max = 20'000'000;
+  next.organisations[1].settings.codes_max = 7;
+  server::OrgConfig added;
+  added.org = 424242;
+  next.organisations.push_back(added);
+  ASSERT_TRUE(srv.server().reload(next).ok());
+  EXPECT_EQ(srv.ledger().org_settings(kOrgA)->codes_max, 20'000'000u);
+  EXPECT_EQ(srv.ledger().org_settings(kOrgB)->codes_max, 7u);
+  EXPECT_FALSE(srv.ledger().org_settings(424242).has_value());
+}
+
 TEST(FrontDoorReload, ReloadNeedsTheAdminScopeAndASource) {
   TestServer srv(routes());
   HttpClient c = srv.client();
