@@ -137,9 +137,8 @@ void Impl::apply_codes(const EventHeader& h, OrgState& org, const CodesAdded& e,
   r.redeemable_from_ms = e.redeemable_from_ms;
   r.valid_till_ms = e.valid_till_ms;
   std::uint64_t added = 0;
-  // Room for this event's share of codes in each shard it touches, so a big import
-  // grows each index once instead of doubling through it.
-  const std::size_t share = e.codes.size() / shard_count() + e.codes.size() / (4 * shard_count()) + 8;
+  // A no-op where the command made the room already (reserve_code_index); replay makes it.
+  const std::size_t share = code_index_share(e.codes.size());
   std::vector<bool> reserved(shard_count());
   for (const CodeKey& k : e.codes) {
     const std::uint64_t hash = code_hash(org.id, mode, k.view());

@@ -141,7 +141,13 @@ ChunkArena::Slab ChunkArena::new_slab_locked() {
   return Slab{nullptr, bytes};
 }
 
+std::atomic<bool> ChunkArena::fail_slabs_for_testing{false};
+
 void ChunkArena::allocate_slab(Slab& slab) {
+  if (fail_slabs_for_testing.load(std::memory_order_relaxed)) {
+    slab.start = nullptr;
+    return;
+  }
   slab.start = static_cast<char*>(std::aligned_alloc(kHugePageBytes, slab.bytes));
 #ifdef MADV_HUGEPAGE
   if (slab.start != nullptr) (void)madvise(slab.start, slab.bytes, MADV_HUGEPAGE);  // advice only

@@ -49,6 +49,10 @@ class ChunkArena {
   // also what prefault() runs itself without a helper. Thread-safe.
   void fill();
 
+  // Tests only: while true, every slab allocation of every arena fails as it does when memory
+  // runs out, so tests can reach the paths a real shortage takes (probe 35b).
+  static std::atomic<bool> fail_slabs_for_testing;
+
   // Faulted-in memory ahead of the next chunk (the prepared next slab included).
   std::size_t faulted_ahead_bytes() const {
     return static_cast<std::size_t>(headroom_.load(std::memory_order_relaxed));

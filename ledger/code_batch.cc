@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <new>
 
 #include <tsl/robin_set.h>
 
@@ -148,7 +149,8 @@ Result<ImportReport> Ledger::import_codes(Op& op, const ObjectId& promotion,
       positions.push_back(at);
     }
   }
-  detail::ShardGuard guard(*impl_, distinct_shards(*impl_, hashes));
+  const std::vector<std::uint32_t> shards = distinct_shards(*impl_, hashes);
+  detail::ShardGuard guard(*impl_, shards);
   detail::raise_lsn(op, guard.max_lsn());
   for (std::size_t i = 0; i < body.codes.size(); ++i) {
     const CodeKey& k = body.codes[i];
@@ -165,6 +167,7 @@ Result<ImportReport> Ledger::import_codes(Op& op, const ObjectId& promotion,
     return report;
   }
   std::size_t n = body.codes.size();
+  impl_->reserve_code_index(shards, n);
   if (Status s = claim_codes(*org, n); !s.ok()) return s;
   Event ev{impl_->header(op), std::move(body)};
   if (Status s = commit_claimed(*impl_, op, ev, *org, n); !s.ok()) return s;
@@ -289,7 +292,8 @@ Status generate_batches(detail::Impl& impl, Op& op, OrgState& org, const Promoti
       body.codes.push_back(*CodeKey::make(buf));
       hashes.push_back(h);
     }
-    detail::ShardGuard guard(impl, distinct_shards(impl, hashes));
+    const std::vector<std::uint32_t> shards = distinct_shards(impl, hashes);
+    detail::ShardGuard guard(impl, shards);
     std::size_t kept = 0;
     for (std::size_t i = 0; i < body.codes.size(); ++i) {
       Shard& s = impl.shard(impl.shard_of(hashes[i]));
@@ -301,6 +305,7 @@ Status generate_batches(detail::Impl& impl, Op& op, OrgState& org, const Promoti
     for (std::size_t i = 0; i < kept && report.sample.size() < 10; ++i) {
       report.sample.emplace_back(body.codes[i].view());
     }
+    impl.reserve_code_index(shards, kept);
     Event ev{impl.header(op), std::move(body)};
     if (Status s = impl.commit(op, ev, detail::ApplyHint{.org = &org, .codes_claimed = kept});
         !s.ok()) {
@@ -329,7 +334,14 @@ Result<GenerateReport> Ledger::generate_codes(Op& op, const ObjectId& promotion,
   }
   if (Status s = claim_codes(*org, spec.count); !s.ok()) return s;
   GenerateReport report;
-  const Status s = generate_batches(*impl_, op, *org, promo, spec, seed, report);
+  Status s;
+  try {
+    s = generate_batches(*impl_, op, *org, promo, spec, seed, report);
+  } catch (const std::bad_alloc&) {  // before a batch was staged: the batches before it stay
+    s = Status(ErrorCode::kInternal, "out of memory after generating " +
+                                         std::to_string(report.generated) + " of " +
+                                         std::to_string(spec.count) + " codes, which are kept");
+  }
   org->codes.release(spec.count - report.generated);
   if (!s.ok()) return s;
   if (report.generated < spec.count) {

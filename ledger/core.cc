@@ -301,7 +301,15 @@ Status Impl::commit(Op& op, Event& event, const ApplyHint& hint) {
     // the sink's own LSN counter is).
     event.header.lsn = next_lsn_.fetch_add(1, std::memory_order_relaxed) + 1;
   }
-  apply_locked(event, hint);
+  // The event is staged: the log will hold it, so memory must follow. An allocation failing
+  // part-way through the apply left the ledger between two states, answered 500 yet logged,
+  // and a shutdown snapshot then kept that half (probe 35b). The process stops instead, and
+  // the next start replays the log, this event included if it was written.
+  try {
+    apply_locked(event, hint);
+  } catch (const std::exception& e) {
+    apply_failed(event.header.lsn, e.what());
+  }
   op.visible_lsn = std::max(op.visible_lsn, event.header.lsn);
   return Status::Ok();
 }

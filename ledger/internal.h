@@ -543,6 +543,17 @@ class Impl {
   void prefault_bytes() { byte_chunks_.prefault(); }
   ChunkArena& byte_chunks() { return byte_chunks_; }
   std::size_t shard_count() const { return shards_.size(); }
+  // The room apply_codes makes in each shard's code index an event of n codes touches: its
+  // share of them, so a big import grows each index once instead of doubling through it.
+  std::size_t code_index_share(std::size_t n) const {
+    return n / shard_count() + n / (4 * shard_count()) + 8;
+  }
+  // Makes that room in the locked `shards` before the event is staged, so that the biggest
+  // allocation an import or generate makes fails while nothing is logged and the call can
+  // be refused whole (probe 35b; an apply that fails stops the process, see commit).
+  void reserve_code_index(const std::vector<std::uint32_t>& shards, std::size_t n) {
+    for (std::uint32_t si : shards) shard(si).codes.reserve(shard(si).codes.size() + code_index_share(n));
+  }
 
   OrgState* find_org(OrgId org) const;
   OrgState* org_by_slot(std::uint16_t slot) const {

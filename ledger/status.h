@@ -82,6 +82,11 @@ class [[nodiscard]] Result {
 
 // Always-on invariant check for programmer errors (never for operating errors).
 [[noreturn]] void invariant_failed(const char* expr, const char* file, int line);
+// A logged event could not be applied (an allocation failed): says so on stderr and ends the
+// process with kExitApplyFailed, without unwinding, so nothing writes the half-applied state
+// anywhere (a shutdown snapshot would).
+inline constexpr int kExitApplyFailed = 3;
+[[noreturn]] void apply_failed(std::uint64_t lsn, const char* what);
 #define CL_CHECK(expr) \
   ((expr) ? (void)0 : ::codeledger::invariant_failed(#expr, __FILE__, __LINE__))
 

@@ -13,6 +13,15 @@ void invariant_failed(const char* expr, const char* file, int line) {
   std::abort();
 }
 
+void apply_failed(std::uint64_t lsn, const char* what) {
+  std::fprintf(stderr,
+               "codeledgerd: could not apply lsn %llu, which is in the log (%s): the ledger in "
+               "memory no longer matches the log, so the process stops (exit %d); the next start "
+               "replays the log\n",
+               static_cast<unsigned long long>(lsn), what, kExitApplyFailed);
+  std::_Exit(kExitApplyFailed);
+}
+
 }  // namespace codeledger
 
 namespace codeledger::ledger {

@@ -9,6 +9,7 @@
 #include <csignal>
 #include <functional>
 #include <iostream>
+#include <new>
 #include <string>
 
 #include "ledger/ledger.h"
@@ -183,6 +184,18 @@ int serve(const server::Config& config, store::Store& store, ReloadSource reload
   return 0;
 }
 
+// Store::open, with running out of memory (a ledger too big for the process's limit) said
+// as an error like any other, instead of ending by an uncaught bad_alloc (probe 35b).
+Result<std::unique_ptr<store::Store>> open_store(store::StoreOptions options) {
+  try {
+    return store::Store::open(std::move(options));
+  } catch (const std::bad_alloc&) {
+    return Status(ErrorCode::kInternal,
+                  "out of memory while recovering it; the log is kept, and a start with more "
+                  "memory recovers it");
+  }
+}
+
 int run(server::Config config, ReloadSource reload, server::ProcessSignals& signals) {
   if (const int signo = signals.stop_signal(); signo != 0) {
     server::log_line("start-up stopped by " + server::ProcessSignals::name(signo) + " before recovery");
@@ -194,7 +207,7 @@ int run(server::Config config, ReloadSource reload, server::ProcessSignals& sign
   store::StoreOptions options = store_options(config);
   int stopped_by = 0;  // the stop signal that ended the replay; asked on this thread only
   options.stop_recovery = [&] { return (stopped_by = signals.stop_signal()) != 0; };
-  auto opened = store::Store::open(std::move(options));
+  auto opened = open_store(std::move(options));
   if (!opened.ok() && stopped_by != 0) {
     server::log_line("start-up stopped by " + server::ProcessSignals::name(stopped_by) +
                      " during recovery: not serving; " + opened.status().message());

@@ -191,7 +191,14 @@ Result<std::uint64_t> WalWriter::append(std::uint8_t type, std::int64_t time_ms,
     const std::size_t start = begin_record(staging_);
     lsn = next_lsn_;
     time_ms = std::max(time_ms, staged_last_time_ms_);
-    encode(lsn, time_ms, staging_);
+    try {
+      encode(lsn, time_ms, staging_);
+    } catch (...) {
+      // The staging buffer could not grow (out of memory): a half-written record left in it
+      // would be written out and stop the next start (probe 35b). Nothing staged, no LSN used.
+      staging_.resize(start);
+      throw;
+    }
     if (staging_.size() - start - format::kRecordHeaderBytes > format::kRecordPayloadBytesMax) {
       staging_.resize(start);  // nothing staged, no LSN consumed
       return Status(Code::kInvalidArgument, "record payload above record_payload_bytes_max");

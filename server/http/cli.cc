@@ -201,7 +201,8 @@ SIGPIPE is ignored: a reader of stdout or stderr that goes away does not end the
 config field, limit and metric is in docs/operations.md.
 
 Exit codes: 0 clean shutdown (SIGTERM/SIGINT, also during start-up), 1 runtime failure,
-2 bad flags or config (checked before the data directory is opened).
+2 bad flags or config (checked before the data directory is opened), 3 out of memory while
+applying a write already in the log (restart it: the next start replays the log).
 )";
 }
 

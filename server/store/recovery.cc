@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <new>
 #include <thread>
 
 #include "server/store/record_event.h"
@@ -147,11 +148,25 @@ Status Store::replay_wal(ledger::Ledger& target, const wal::ReadOptions& ro,
       }
       return wal::Status::Ok();
     };
-    read = wal::read_wal(*fs_, options_.data_dir, ro, visit);
-    if (!batch.empty() && !consumer_stopped) queue.push(std::move(batch));
+    try {
+      read = wal::read_wal(*fs_, options_.data_dir, ro, visit);
+      if (!batch.empty() && !consumer_stopped) queue.push(std::move(batch));
+    } catch (const std::bad_alloc&) {
+      read = wal::Status(wal::Code::kFailed, "out of memory decoding the log");
+    }
     queue.finish();
   });
-  Status applied = apply_events(target, queue, options_, stop);
+  // Out of memory in an apply (a snapshot build's second ledger, a recovery too big for the
+  // process) leaves through here: the reader is stopped and joined first, or its thread's
+  // end would terminate the process (probe 35b).
+  Status applied;
+  try {
+    applied = apply_events(target, queue, options_, stop);
+  } catch (...) {
+    queue.stop();
+    reader.join();
+    throw;
+  }
   if (!applied.ok()) queue.stop();
   reader.join();
   if (!applied.ok()) return applied;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <new>
 
 #include "server/store/stopwatch.h"
 #include "server/store/wal_sink.h"
@@ -140,8 +141,21 @@ Result<std::uint64_t> Store::snapshot_now() {
   const std::uint64_t target = writer_->durable_lsn();
   const std::uint64_t base = last_snapshot_lsn();
   if (target <= base) return base;
-  if (Status st = note_snapshot_result(target, build_snapshot(target)); !st.ok()) return st;
+  if (Status st = note_snapshot_result(target, build_snapshot_in_memory_left(target)); !st.ok()) {
+    return st;
+  }
   return target;
+}
+
+// A build needs a second ledger's memory; when there is not enough, the snapshot fails like
+// any other (the live ledger is untouched and the previous snapshot stays), where the
+// uncaught bad_alloc used to end the server (probe 35b).
+Status Store::build_snapshot_in_memory_left(std::uint64_t target) {
+  try {
+    return build_snapshot(target);
+  } catch (const std::bad_alloc&) {
+    return Status(ErrorCode::kInternal, "out of memory building it");
+  }
 }
 
 // Private ledger: last snapshot + durable WAL up to target. No live lock is taken.
@@ -211,6 +225,19 @@ void Store::snapshot_loop() {
   }
 }
 
+// The live ledger's encoding at `last`; out of memory, none (the log holds everything, and
+// the next start replays more of it).
+Status Store::write_shutdown_snapshot(std::uint64_t last) {
+  std::string bytes;
+  try {
+    ledger_->encode_snapshot(bytes);
+  } catch (const std::bad_alloc&) {
+    return Status(ErrorCode::kInternal, "out of memory encoding the shutdown snapshot; the log holds "
+                                        "every write, and the next start replays it");
+  }
+  return write_snapshot_bytes(last, bytes);
+}
+
 Status Store::close() {
   std::call_once(closed_, [this] {
     {
@@ -225,9 +252,7 @@ Status Store::close() {
     const std::uint64_t last = writer_->last_lsn();
     if (close_status_.ok() && options_.snapshot_on_close && last > last_snapshot_lsn() &&
         ledger_->last_lsn() == last) {
-      std::string bytes;
-      ledger_->encode_snapshot(bytes);
-      close_status_ = note_snapshot_result(last, write_snapshot_bytes(last, bytes));
+      close_status_ = note_snapshot_result(last, write_shutdown_snapshot(last));
     }
     sink_->attach(nullptr);
     Status wal_closed = unavailable(writer_->close());

@@ -168,6 +168,8 @@ class Store {
                     wal::ReadReport* report, const std::function<bool()>& stop = {});
 
   Status build_snapshot(std::uint64_t target);
+  Status build_snapshot_in_memory_left(std::uint64_t target);
+  Status write_shutdown_snapshot(std::uint64_t last);
   Status write_snapshot_bytes(std::uint64_t lsn, const std::string& bytes);
   Status note_snapshot_result(std::uint64_t lsn, const Status& st);
   std::uint64_t last_snapshot_lsn() const;

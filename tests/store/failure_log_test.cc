@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "ledger/chunk_arena.h"
 #include "store_test_util.h"
 #include "wal/record.h"
 
@@ -90,6 +91,28 @@ TEST(FailureLog, AFailedSnapshotIsLoggedAndExposedUntilOneSucceeds) {
   EXPECT_TRUE(s.last_snapshot_error.empty()) << s.last_snapshot_error;
   EXPECT_EQ(s.snapshot_failures, 1u);
   EXPECT_EQ(log.count("failed"), 1u) << log.all();
+}
+
+// A snapshot build replays into a second ledger; without the memory for it the snapshot
+// fails like any other and the server goes on, where the bad_alloc used to end it (probe 35b).
+TEST(FailureLog, ASnapshotWithoutMemoryForItsBuildFailsAndTheStoreGoesOn) {
+  wal::FaultFs fs;
+  LogLines log;
+  auto store = open_store(fs, logged_options(fs, log));
+  Workload w(23);
+  ASSERT_EQ(w.run(*store, 20), 20);
+  ledger::detail::ChunkArena::fail_slabs_for_testing = true;
+  auto failed = store->snapshot_now();
+  ledger::detail::ChunkArena::fail_slabs_for_testing = false;
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.status().message().find("failed: out of memory building it"), std::string::npos)
+      << failed.status().message();
+  EXPECT_EQ(store->stats().snapshot_failures, 1u);
+  EXPECT_TRUE(store->healthy());
+  EXPECT_EQ(w.run(*store, 5), 5);
+  auto written = store->snapshot_now();
+  ASSERT_TRUE(written.ok()) << written.status().message();
+  EXPECT_EQ(*written, store->durable_lsn());
 }
 
 // A start that skipped a failing newest snapshot, then a clean close with nothing new: the
