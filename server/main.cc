@@ -22,6 +22,7 @@
 #include "server/http/listener.h"
 #include "server/http/process_signals.h"
 #include "server/http/server.h"
+#include "server/http/service_clock.h"
 #include "server/http/store_bridge.h"
 #include "server/store/store.h"
 
@@ -60,7 +61,7 @@ bool port_is_free(const server::Config& c) {
 
 // Seeds the demo into an empty ledger; returns the issuable promotion's id (for issueBulk).
 std::string seed_demo_if_empty(ledger::Ledger& ledger) {
-  const ledger::TimeMs now = server::system_clock_ms();
+  const ledger::TimeMs now = server::service_clock_ms();
   bool empty = true;
   for (const auto& s : ledger.stats()) {
     if (s.org == cap::kDemoOrgId) empty = s.codes == 0 && s.promotions == 0;
@@ -99,6 +100,7 @@ store::StoreOptions store_options(const server::Config& config) {
   o.wal = server::wal_options(config);
   o.snapshot_interval_ms = config.snapshot_interval_ms;
   o.recovery = config.recovery;
+  o.clock_ms = server::service_clock_ms;  // snapshot times and ages, retention by age
   for (const auto& org : config.organisations) o.orgs.emplace_back(org.org, org.settings);
   o.on_progress = [](const store::ReplayProgress& p) {
     std::cerr << "codeledgerd: replayed " << p.records << " records (lsn " << p.lsn << ", "

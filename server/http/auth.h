@@ -33,10 +33,12 @@
 
 #include "server/http/config.h"
 #include "server/http/handler.h"
+#include "server/http/service_clock.h"
 
 namespace codeledger::server {
 
 using Clock = std::function<ledger::TimeMs()>;
+// The system clock as it reads; codeledgerd itself runs on service_clock_ms (service_clock.h).
 ledger::TimeMs system_clock_ms();
 
 struct AuthResult {
@@ -64,7 +66,7 @@ struct IssuedToken {
 
 class Auth final : public TokenAuthority {
  public:
-  explicit Auth(const Config& config, Clock clock = system_clock_ms);
+  explicit Auth(const Config& config, Clock clock = service_clock_ms);
 
   // Resolves an Authorization header (Basic or Bearer). Empty header: error "missing".
   // With a memo: answers from it when the header is the one it holds (compared in constant

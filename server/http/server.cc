@@ -305,6 +305,10 @@ void Server::append_metrics(std::string& out) const {
                  "Bulk calls answered 503 because background_jobs_max were in progress.");
     prom::sample(out, "codeledger_http_background_refused_total", "", background_->refused());
   }
+  prom::family(out, "codeledger_clock_offset_seconds", "gauge",
+               "The system clock minus codeledgerd's clock: a step of the system clock still "
+               "being caught up (docs/operations.md, \"Time\").");
+  prom::sample(out, "codeledger_clock_offset_seconds", "", service_clock_offset_seconds());
   prom::family(out, "codeledger_config_reloads_total", "counter",
                "Key and limit reloads (SIGHUP, POST /admin/reload), by result.");
   prom::sample(out, "codeledger_config_reloads_total", "result=\"ok\"",

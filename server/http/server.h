@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "server/http/auth.h"
+#include "server/http/service_clock.h"
 #include "server/http/config.h"
 #include "server/http/dispatcher.h"
 #include "server/http/gates.h"
@@ -38,7 +39,7 @@ struct ReloadedConfig {
 };
 
 struct ServerHooks {
-  Clock clock = system_clock_ms;            // handlers' now_ms and token expiry
+  Clock clock = service_clock_ms;           // handlers' now_ms and token expiry
   NanoClock rate_clock = steady_clock_ns;   // the rate limiter's time (monotonic)
   const HealthProbe* health = nullptr;      // /healthz and /readyz; null = always healthy
   std::vector<Endpoint> extra_endpoints;    // e.g. test routes
