@@ -179,6 +179,8 @@ secret, salt = secrets.token_hex(12), secrets.token_hex(16)
 md5 = hashlib.md5(secret.encode()).hexdigest()
 print(secret, salt, hashlib.sha256(bytes.fromhex(salt) + md5.encode()).hexdigest())')
 
+# The organisation may hold as many codes as the server allows (codes_max 2^40), so that
+# runs against one server are never cut short by the default 10,000,000.
 # GROUP_COMMIT_WAIT_US, GROUP_COMMIT_QUIET_US, GROUP_COMMIT_MIN_RECORDS and
 # GROUP_COMMIT_SPACING_US, when set, go in as durability.group_commit_wait_us, _quiet_us,
 # _min_records and _spacing_us (unset: the defaults).
@@ -192,7 +194,7 @@ write_config() {  # $1 durability mode, $2 data dir, $3 sync lanes (default 1) -
   cat > "$path" <<JSON
 {"threads": $SERVER_THREADS, "data_dir": "$2", "demo": false,
  "durability": {"mode": "$1", "fsync_interval_ms": 5, "sync_lanes": ${3:-1}$group_commit},
- "organisations": [{"org_id": 100737, "time_zone": "UTC"}],
+ "organisations": [{"org_id": 100737, "time_zone": "UTC", "codes_max": 1099511627776}],
  "api_keys": [{"name": "$KEY", "org_id": 100737, "scopes": ["read", "write", "admin"],
                "salt": "$SALT", "secret_sha256": "$SECRET_SHA",
                "rate_limit_per_minute": 4000000000, "rate_limit_burst": 100000000}]}
