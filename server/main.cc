@@ -11,6 +11,8 @@
 #include <iostream>
 #include <new>
 #include <string>
+#include <string_view>
+#include <system_error>
 
 #include "ledger/ledger.h"
 #include "server/capillary/demo.h"
@@ -189,12 +191,14 @@ int serve(const server::Config& config, store::Store& store, ReloadSource reload
 // Store::open, with running out of memory (a ledger too big for the process's limit) said
 // as an error like any other, instead of ending by an uncaught bad_alloc (probe 35b).
 Result<std::unique_ptr<store::Store>> open_store(store::StoreOptions options) {
+  constexpr std::string_view kKept = "; the log is kept, and a start with more memory recovers it";
   try {
     return store::Store::open(std::move(options));
   } catch (const std::bad_alloc&) {
+    return Status(ErrorCode::kInternal, "out of memory while recovering it" + std::string(kKept));
+  } catch (const std::system_error& e) {  // a thread whose stack could not be mapped
     return Status(ErrorCode::kInternal,
-                  "out of memory while recovering it; the log is kept, and a start with more "
-                  "memory recovers it");
+                  "out of memory while recovering it (" + std::string(e.what()) + ")" + std::string(kKept));
   }
 }
 
@@ -272,5 +276,12 @@ int main(int argc, char** argv) {
     std::cerr << "codeledgerd: " << config.status().message() << "\n";
     return kExitUsage;
   }
-  return run(*config, reload_source(*cli, *config), signals);
+  // Out of memory anywhere else on this thread (the io threads' stacks, the demo's seeding
+  // before the log): said, and exit 1, instead of an uncaught exception's SIGABRT (probe 35b).
+  try {
+    return run(*config, reload_source(*cli, *config), signals);
+  } catch (const std::exception& e) {
+    std::cerr << "codeledgerd: stopped: " << e.what() << " (out of memory?)\n";
+    return kExitRuntime;
+  }
 }

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <new>
+#include <system_error>
 
 #include "server/store/stopwatch.h"
 #include "server/store/wal_sink.h"
@@ -147,14 +148,17 @@ Result<std::uint64_t> Store::snapshot_now() {
   return target;
 }
 
-// A build needs a second ledger's memory; when there is not enough, the snapshot fails like
-// any other (the live ledger is untouched and the previous snapshot stays), where the
-// uncaught bad_alloc used to end the server (probe 35b).
+// A build needs a second ledger's memory and a reader thread; when either cannot be had, the
+// snapshot fails like any other (the live ledger is untouched and the previous snapshot
+// stays), where the uncaught bad_alloc, or the system_error of a thread whose stack could
+// not be mapped, used to end the server (probe 35b).
 Status Store::build_snapshot_in_memory_left(std::uint64_t target) {
   try {
     return build_snapshot(target);
   } catch (const std::bad_alloc&) {
     return Status(ErrorCode::kInternal, "out of memory building it");
+  } catch (const std::system_error& e) {
+    return Status(ErrorCode::kInternal, std::string("out of memory building it (") + e.what() + ")");
   }
 }
 
