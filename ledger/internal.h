@@ -236,8 +236,15 @@ class CodeTable {
     return chunks_[i / kChunkRecords][i % kChunkRecords];
   }
   std::uint32_t size() const { return size_; }
-  // Room for n records without growing the index.
-  void reserve(std::size_t n) { index_.reserve(n); }
+  // Room for n records: the index sized and their chunks taken from the arena now, so that
+  // adding them allocates nothing (insert_if_absent uses a chunk already held). Commands
+  // call it before their event is logged (Impl::reserve_code_index).
+  void reserve(std::size_t n) {
+    index_.reserve(n);
+    const std::size_t chunks = (n + kChunkRecords - 1) / kChunkRecords;
+    chunks_.reserve(chunks);
+    while (chunks_.size() < chunks) chunks_.push_back(static_cast<CodeRecord*>(arena_.allocate()));
+  }
 
  private:
   static bool same_key(const CodeLookup& k, const CodeRecord& r) {
@@ -548,9 +555,10 @@ class Impl {
   std::size_t code_index_share(std::size_t n) const {
     return n / shard_count() + n / (4 * shard_count()) + 8;
   }
-  // Makes that room in the locked `shards` before the event is staged, so that the biggest
-  // allocation an import or generate makes fails while nothing is logged and the call can
-  // be refused whole (probe 35b; an apply that fails stops the process, see commit).
+  // Makes that room in the locked `shards` before the event is staged (the index and the
+  // record chunks), so that an import or generate that cannot have the memory fails while
+  // nothing is logged and is answered 500, changing nothing (probe 35b; an apply that
+  // fails stops the process, see commit).
   void reserve_code_index(const std::vector<std::uint32_t>& shards, std::size_t n) {
     for (std::uint32_t si : shards) shard(si).codes.reserve(shard(si).codes.size() + code_index_share(n));
   }
