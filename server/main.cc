@@ -102,7 +102,8 @@ store::StoreOptions store_options(const server::Config& config) {
   o.wal = server::wal_options(config);
   o.snapshot_interval_ms = config.snapshot_interval_ms;
   o.recovery = config.recovery;
-  o.clock_ms = server::service_clock_ms;  // snapshot times and ages, retention by age
+  o.clock_ms = server::service_clock_ms;          // snapshot times and ages
+  o.wal.clock_ms = server::retention_clock_ms;    // retention by age
   for (const auto& org : config.organisations) o.orgs.emplace_back(org.org, org.settings);
   o.on_progress = [](const store::ReplayProgress& p) {
     std::cerr << "codeledgerd: replayed " << p.records << " records (lsn " << p.lsn << ", "

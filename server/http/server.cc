@@ -84,6 +84,7 @@ struct Server::Worker {
   // The Date header and the sessions' deadlines (session.h): one timer for the thread.
   void tick() {
     const auto now = std::chrono::steady_clock::now();
+    (void)service_clock_ms();  // a reading a second, so a step is caught up without traffic
     state.date.refresh();
     state.time_out_sessions(now);
     housekeeping_timer.expires_at(now + housekeeping_every);

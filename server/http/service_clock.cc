@@ -40,9 +40,13 @@ std::int64_t ServiceClock::now_ns() {
   const std::int64_t elapsed = std::max<std::int64_t>(0, steady - last_steady_ns_);
   last_steady_ns_ = std::max(last_steady_ns_, steady);
   const std::int64_t plain = now_ns_ + elapsed;
-  // Within half the elapsed time of the system clock: on it; else half a step closer. The
-  // lower bound is at least the last reading, so the clock never goes back.
-  now_ns_ = std::clamp(target, plain - elapsed / 2, plain + elapsed / 2);
+  // Within reach of the system clock: on it; else that much closer. The reach is half the
+  // time since the last reading, so the clock never goes back, and at most kReachMaxNs, so
+  // a reading after a long quiet spell cannot carry a glitch far (probe 35a re-run: 60 s
+  // after two idle minutes). Each io thread reads it once a second, so a lasting step is
+  // still caught up at half speed.
+  const std::int64_t reach = std::min(elapsed / 2, kReachMaxNs);
+  now_ns_ = std::clamp(target, plain - reach, plain + reach);
   offset_ns_ = target - now_ns_;
   return now_ns_;
 }
@@ -53,6 +57,10 @@ std::int64_t ServiceClock::offset_ns() const {
 }
 
 ledger::TimeMs service_clock_ms() { return process_clock().now_ms(); }
+
+ledger::TimeMs retention_clock_ms() {
+  return std::min(service_clock_ms(), system_ns() / 1'000'000);
+}
 
 double service_clock_offset_seconds() {
   return static_cast<double>(process_clock().offset_ns()) / 1e9;

@@ -8,9 +8,10 @@
 // logged after its end, and tokens died early or lived a year (probe 35a). This clock
 // starts at the system clock and follows it exactly while the two agree to within half
 // the time that passed since the last reading (ordinary NTP slewing included). When the
-// system clock steps, it does not jump: it runs at 1.5x or 0.5x until it has caught up, so
-// a glitch moves it by half its length, a lasting step of an hour is absorbed in two, and
-// it never goes back. Thread-safe; one short mutex hold a reading.
+// system clock steps, it does not jump: it runs at 1.5x or 0.5x until it has caught up (at
+// most half a second a reading), so a glitch moves it by half its length (plus at most half
+// a second), a lasting step of an hour is absorbed in two, and it never goes back.
+// Thread-safe; one short mutex hold a reading.
 #pragma once
 
 #include <cstdint>
@@ -33,6 +34,9 @@ class ServiceClock {
   // caught up (positive: the system clock is ahead).
   std::int64_t offset_ns() const;
 
+  // The most one reading moves the clock toward a stepped system clock.
+  static constexpr std::int64_t kReachMaxNs = 500'000'000;
+
  private:
   const NsSource system_ns_;
   const NsSource steady_ns_;
@@ -45,5 +49,10 @@ class ServiceClock {
 // The process's clock (the system and steady clocks), and its offset in seconds.
 ledger::TimeMs service_clock_ms();
 double service_clock_offset_seconds();
+// The earlier of the process's clock and the system clock: what log retention measures a
+// segment's age with. File times come from the system clock, so while a step back is
+// caught up the process's clock would age a new segment by the step, and while a step
+// forward is, the system clock would (probe 35a): the earlier never deletes early.
+ledger::TimeMs retention_clock_ms();
 
 }  // namespace codeledger::server

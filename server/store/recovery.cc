@@ -236,7 +236,7 @@ Status Store::recover() {
   remove_snapshot_leftovers();
   wal::WalOptions wo = options_.wal;
   wo.dir = options_.data_dir;
-  wo.clock_ms = options_.clock_ms;
+  if (!wo.clock_ms) wo.clock_ms = options_.clock_ms;  // retention by age may have its own
   wo.log = options_.log;
   auto writer = wal::WalWriter::open(*fs_, std::move(wo), recovery_.last_lsn + 1);
   if (!writer.ok()) return Status(ErrorCode::kStorageUnavailable, writer.status().message());

@@ -55,7 +55,7 @@ inline constexpr std::string_view kRecoveryStoppedMessage = "recovery stopped on
 struct StoreOptions {
   std::string data_dir;                      // segments and snapshots live here
   // The log's settings (durability mode, segment size, retention, preallocation, sync lanes,
-  // ...). dir and clock_ms are the store's: data_dir and the clock_ms below.
+  // ...). dir is the store's data_dir; clock_ms (retention by age) the clock_ms below unless set.
   wal::WalOptions wal;
   std::int64_t snapshot_interval_ms = 0;     // 0: no periodic snapshots
   std::size_t snapshots_kept_count = 2;

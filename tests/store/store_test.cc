@@ -190,6 +190,26 @@ TEST(Store, RetentionDeletesOnlySegmentsASnapshotCoversAndRecoveryStillWorks) {
   EXPECT_EQ(store->ledger().last_lsn(), 400u);
 }
 
+// The log may measure segment ages with a clock of its own (codeledgerd gives it the earlier
+// of its clock and the system clock, which stamps file times: probe 35a); the store's clock
+// then stamps only snapshots.
+TEST(Store, RetentionByAgeReadsTheLogsOwnClockWhenItHasOne) {
+  wal::FaultFs fs;
+  StoreOptions o = options_on(fs);
+  o.wal.retention.age_ms_max = 1000;
+  o.clock_ms = [] { return std::int64_t{0}; };
+  std::atomic<std::int64_t> log_now{0};
+  o.wal.clock_ms = [&] { return log_now.load(); };
+  auto store = open_store(fs, o);
+  create_promotions(*store, "before-", 300);
+  ASSERT_TRUE(store->snapshot_now().ok());
+  create_promotions(*store, "young-", 50);
+  EXPECT_EQ(segment_first_lsns(fs).front(), 1u) << "by the log's clock every segment is young";
+  log_now = 10'000;
+  create_promotions(*store, "old-", 50);
+  EXPECT_GT(segment_first_lsns(fs).front(), 1u) << "by the log's clock the covered ones are old";
+}
+
 TEST(Store, StickyFailureRefusesWritesWhileReadsWork) {
   wal::FaultFs fs;
   auto store = open_store(fs, options_on(fs));

@@ -39,17 +39,29 @@ TEST(ServiceClock, AForwardGlitchMovesItByHalfItsLengthAndItNeverGoesBack) {
   Clocks c;
   ServiceClock clock = c.clock();
   const std::int64_t year = 365LL * 86'400 * kSecond;
-  c.system += year;  // the glitch: 4 s at +1 year, then corrected
-  c.pass(4 * kSecond);
-  EXPECT_EQ(clock.now_ns(), kStart + 4 * kSecond + 2 * kSecond) << "half the 4 s more";
-  EXPECT_EQ(clock.offset_ns(), year - 2 * kSecond);
+  c.system += year;  // the glitch: 0.8 s at +1 year, read twice, then corrected
+  c.pass(kSecond / 2);
+  EXPECT_EQ(clock.now_ns(), kStart + kSecond / 2 + kSecond / 4) << "half the 0.5 s more";
+  c.pass(kSecond * 3 / 10);
+  EXPECT_EQ(clock.now_ns(), kStart + kSecond * 8 / 10 + kSecond * 4 / 10);
+  EXPECT_EQ(clock.offset_ns(), year - kSecond * 4 / 10);
   c.system -= year;
-  c.pass(kSecond);
-  // 2 s ahead of the system clock: it runs at half speed, never back.
-  EXPECT_EQ(clock.now_ns(), kStart + 6 * kSecond + kSecond / 2);
-  c.pass(4 * kSecond);
+  c.pass(kSecond / 2);
+  // 0.4 s ahead of the system clock: it runs at half speed (1.2 s + 0.25 s), never back.
+  EXPECT_EQ(clock.now_ns(), kStart + kSecond * 12 / 10 + kSecond / 4);
+  c.pass(kSecond / 2);
   EXPECT_EQ(clock.now_ns(), c.system) << "caught up";
   EXPECT_EQ(clock.offset_ns(), 0);
+}
+
+// Probe 35a's re-run: after two idle minutes one reading during a glitch carried the clock
+// 60 s ahead, half the idle time.
+TEST(ServiceClock, AGlitchAfterAQuietSpellMovesItByAtMostHalfASecond) {
+  Clocks c;
+  ServiceClock clock = c.clock();
+  c.pass(120 * kSecond);
+  c.system += 365LL * 86'400 * kSecond;
+  EXPECT_EQ(clock.now_ns(), kStart + 120 * kSecond + ServiceClock::kReachMaxNs);
 }
 
 TEST(ServiceClock, ABackwardStepIsCaughtUpInTwiceItsLengthRunningAtHalfSpeed) {
@@ -71,9 +83,16 @@ TEST(ServiceClock, ALastingForwardStepIsCaughtUpRunningAtOneAndAHalfSpeed) {
   Clocks c;
   ServiceClock clock = c.clock();
   c.system += 60 * kSecond;  // the clock was a minute behind at start, then stepped
-  c.pass(60 * kSecond);
+  for (int i = 0; i < 60; ++i) {
+    c.pass(kSecond);  // a reading a second, as each io thread makes
+    (void)clock.now_ns();
+  }
   EXPECT_EQ(clock.now_ns(), kStart + 90 * kSecond);
-  c.pass(60 * kSecond);
+  for (int i = 0; i < 59; ++i) {
+    c.pass(kSecond);
+    EXPECT_LT(clock.now_ns(), c.system) << i;
+  }
+  c.pass(kSecond);
   EXPECT_EQ(clock.now_ns(), c.system);
 }
 
