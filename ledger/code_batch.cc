@@ -194,6 +194,7 @@ Result<CodeView> Ledger::attach_new_code(Op& op, const ObjectId& promotion, std:
   if (s.codes.find(lookup) != CodeTable::kNone) {
     return Status(ErrorCode::kConflict, "code '" + std::string(code) + "' already exists");
   }
+  impl_->reserve_code_index({si}, 1);
   if (Status st = claim_codes(*org, 1); !st.ok()) return st;
   CodesAdded body = codes_event(**p, {}, op.now_ms);
   body.codes.push_back(*key);
