@@ -28,7 +28,14 @@ ChunkArena::~ChunkArena() {
   for (void* slab : slabs_) std::free(slab);
 }
 
+std::atomic<bool> ChunkArena::limit_chunks_for_testing{false};
+std::atomic<std::int64_t> ChunkArena::chunks_left_for_testing{0};
+
 void* ChunkArena::allocate() {
+  if (limit_chunks_for_testing.load(std::memory_order_relaxed) &&
+      chunks_left_for_testing.fetch_sub(1, std::memory_order_relaxed) <= 0) {
+    throw std::bad_alloc();
+  }
   void* chunk = allocate_locked();
   // Every command that takes chunks (those that call no prefault() too) keeps the helper
   // filling ahead, so the next command does not meet unfaulted memory. After the

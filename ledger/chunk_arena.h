@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <vector>
@@ -52,6 +53,10 @@ class ChunkArena {
   // Tests only: while true, every slab allocation of every arena fails as it does when memory
   // runs out, so tests can reach the paths a real shortage takes (probe 35b).
   static std::atomic<bool> fail_slabs_for_testing;
+  // Tests only: while limit_chunks_for_testing is true, allocate() hands out
+  // chunks_left_for_testing more chunks (over every arena) and then fails as out of memory.
+  static std::atomic<bool> limit_chunks_for_testing;
+  static std::atomic<std::int64_t> chunks_left_for_testing;
 
   // Faulted-in memory ahead of the next chunk (the prepared next slab included).
   std::size_t faulted_ahead_bytes() const {

@@ -149,8 +149,7 @@ Result<ImportReport> Ledger::import_codes(Op& op, const ObjectId& promotion,
       positions.push_back(at);
     }
   }
-  const std::vector<std::uint32_t> shards = distinct_shards(*impl_, hashes);
-  detail::ShardGuard guard(*impl_, shards);
+  detail::ShardGuard guard(*impl_, distinct_shards(*impl_, hashes));
   detail::raise_lsn(op, guard.max_lsn());
   for (std::size_t i = 0; i < body.codes.size(); ++i) {
     const CodeKey& k = body.codes[i];
@@ -167,7 +166,7 @@ Result<ImportReport> Ledger::import_codes(Op& op, const ObjectId& promotion,
     return report;
   }
   std::size_t n = body.codes.size();
-  impl_->reserve_code_index(shards, n);
+  impl_->reserve_code_room(hashes, n);
   if (Status s = claim_codes(*org, n); !s.ok()) return s;
   Event ev{impl_->header(op), std::move(body)};
   if (Status s = commit_claimed(*impl_, op, ev, *org, n); !s.ok()) return s;
@@ -194,7 +193,7 @@ Result<CodeView> Ledger::attach_new_code(Op& op, const ObjectId& promotion, std:
   if (s.codes.find(lookup) != CodeTable::kNone) {
     return Status(ErrorCode::kConflict, "code '" + std::string(code) + "' already exists");
   }
-  impl_->reserve_code_index({si}, 1);
+  impl_->reserve_code_room({hash}, 1);
   if (Status st = claim_codes(*org, 1); !st.ok()) return st;
   CodesAdded body = codes_event(**p, {}, op.now_ms);
   body.codes.push_back(*key);
@@ -293,20 +292,23 @@ Status generate_batches(detail::Impl& impl, Op& op, OrgState& org, const Promoti
       body.codes.push_back(*CodeKey::make(buf));
       hashes.push_back(h);
     }
-    const std::vector<std::uint32_t> shards = distinct_shards(impl, hashes);
-    detail::ShardGuard guard(impl, shards);
+    detail::ShardGuard guard(impl, distinct_shards(impl, hashes));
     std::size_t kept = 0;
     for (std::size_t i = 0; i < body.codes.size(); ++i) {
       Shard& s = impl.shard(impl.shard_of(hashes[i]));
       detail::CodeLookup k{org.slot, mode, body.codes[i].view(), hashes[i]};
-      if (s.codes.find(k) == CodeTable::kNone) body.codes[kept++] = body.codes[i];
+      if (s.codes.find(k) == CodeTable::kNone) {
+        body.codes[kept] = body.codes[i];
+        hashes[kept++] = hashes[i];
+      }
     }
     body.codes.resize(kept);
+    hashes.resize(kept);
     if (kept == 0) continue;
     for (std::size_t i = 0; i < kept && report.sample.size() < 10; ++i) {
       report.sample.emplace_back(body.codes[i].view());
     }
-    impl.reserve_code_index(shards, kept);
+    impl.reserve_code_room(hashes, kept);
     Event ev{impl.header(op), std::move(body)};
     if (Status s = impl.commit(op, ev, detail::ApplyHint{.org = &org, .codes_claimed = kept});
         !s.ok()) {

@@ -555,13 +555,14 @@ class Impl {
   std::size_t code_index_share(std::size_t n) const {
     return n / shard_count() + n / (4 * shard_count()) + 8;
   }
-  // Makes that room in the locked `shards` before the event is staged (the index and the
-  // record chunks), so that an import or generate that cannot have the memory fails while
-  // nothing is logged and is answered 500, changing nothing (probe 35b; an apply that
-  // fails stops the process, see commit).
-  void reserve_code_index(const std::vector<std::uint32_t>& shards, std::size_t n) {
-    for (std::uint32_t si : shards) shard(si).codes.reserve(shard(si).codes.size() + code_index_share(n));
-  }
+  // Makes the room an event of codes with these hashes needs, in their locked shards,
+  // before it is staged (index slots and record chunks: each shard's own count, or the
+  // share apply_codes makes when that is more), so that an import or generate that cannot
+  // have the memory fails while nothing is logged and is answered 500, changing nothing
+  // (probe 35b; an apply that fails stops the process, see commit). Each shard's own
+  // count, because codes picked to fall in one shard needed it all after logging (probe
+  // 35c: an import of 5,000 such codes stopped the server).
+  void reserve_code_room(const std::vector<std::uint64_t>& hashes, std::size_t n);
 
   OrgState* find_org(OrgId org) const;
   OrgState* org_by_slot(std::uint16_t slot) const {

@@ -62,18 +62,25 @@ bool port_is_free(const server::Config& c) {
 }
 
 // Seeds the demo into an empty ledger; returns the issuable promotion's id (for issueBulk).
-std::string seed_demo_if_empty(ledger::Ledger& ledger) {
+// A seeding that fails (a full disk, no memory) is an error: the server does not serve.
+Result<std::string> seed_demo_if_empty(ledger::Ledger& ledger) {
   const ledger::TimeMs now = server::service_clock_ms();
   bool empty = true;
   for (const auto& s : ledger.stats()) {
     if (s.org == cap::kDemoOrgId) empty = s.codes == 0 && s.promotions == 0;
   }
-  if (empty) cap::seed_demo(ledger, cap::kDemoOrgId, now);
+  if (empty) {
+    if (auto seeded = cap::try_seed_demo(ledger, cap::kDemoOrgId, now); !seeded.ok()) {
+      return Status(seeded.status().code(),
+                    seeded.status().message() +
+                        " (what was seeded before stays; remove the data directory to seed afresh)");
+    }
+  }
   ledger::Op op{cap::kDemoOrgId, cap::kDemoKeyName, now};
   for (const auto& p : ledger.list_promotions(op)) {
     if (p.spec.name == cap::kDemoIssuablePromotionName) return p.id.hex();
   }
-  return "{promotionId}";
+  return std::string("{promotionId}");
 }
 
 void print_demo_help(const std::string& base, const std::string& issuable_id) {
@@ -156,7 +163,14 @@ void reload_on_sighup(server::Server& srv) {
 int serve(const server::Config& config, store::Store& store, ReloadSource reload,
           server::ProcessSignals& signals) {
   std::string issuable_id;
-  if (config.demo) issuable_id = seed_demo_if_empty(store.ledger());
+  if (config.demo) {
+    auto seeded = seed_demo_if_empty(store.ledger());
+    if (!seeded.ok()) {
+      std::cerr << "codeledgerd: " << seeded.status().message() << "\n";
+      return kExitRuntime;
+    }
+    issuable_id = std::move(*seeded);
+  }
 
   server::StoreBridge bridge(store);
   server::ServerHooks hooks;

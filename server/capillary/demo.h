@@ -30,9 +30,13 @@ struct DemoIds {
 };
 
 // Creates the demo promotions, codes and customers in `org` (configuring the organisation
-// with kDemoTimeZone when it is not configured yet). Call it only on an empty ledger: it
-// checks its own success, and a failure there is a programming error. generated_codes: how
-// many codes beside kDemoCode (the fuzz targets build a demo per input and want fewer).
+// with kDemoTimeZone when it is not configured yet). Call it only on an empty ledger.
+// generated_codes: how many codes beside kDemoCode (the fuzz targets build a demo per input
+// and want fewer). The first failure (a full disk, no memory) ends it, naming the step;
+// what came before stays.
+Result<DemoIds> try_seed_demo(ledger::Ledger& ledger, ledger::OrgId org, ledger::TimeMs now_ms,
+                              std::size_t generated_codes = kDemoGeneratedCodes);
+// try_seed_demo for tests and fuzz targets, where a failure is a bug: it aborts.
 DemoIds seed_demo(ledger::Ledger& ledger, ledger::OrgId org, ledger::TimeMs now_ms,
                   std::size_t generated_codes = kDemoGeneratedCodes);
 

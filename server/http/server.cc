@@ -177,8 +177,9 @@ void Server::stop() {
   while (state_.connections.load() != 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  // A long handler still running touches the ledger and the log: it finishes first.
-  background_->stop();
+  // A long handler still running touches the ledger and the log: it finishes first. (Null
+  // when start() ran out of memory before making it: probe 35c.)
+  if (background_) background_->stop();
   for (auto& w : workers_) {
     net::post(w->ioc, [w = w.get()] {
       w->stopping = true;

@@ -230,16 +230,18 @@ void Store::snapshot_loop() {
 }
 
 // The live ledger's encoding at `last`; out of memory, none (the log holds everything, and
-// the next start replays more of it).
+// the next start replays more of it). Nothing may escape: an exception out of close()'s
+// call_once left it to run again from the destructor, which aborted (probe 35c).
 Status Store::write_shutdown_snapshot(std::uint64_t last) {
-  std::string bytes;
   try {
+    std::string bytes;
     ledger_->encode_snapshot(bytes);
-  } catch (const std::bad_alloc&) {
-    return Status(ErrorCode::kInternal, "out of memory encoding the shutdown snapshot; the log holds "
-                                        "every write, and the next start replays it");
+    return write_snapshot_bytes(last, bytes);
+  } catch (const std::exception& e) {
+    return Status(ErrorCode::kInternal, std::string("out of memory writing the shutdown snapshot (") +
+                                            e.what() + "); the log holds every write, and the "
+                                            "next start replays it");
   }
-  return write_snapshot_bytes(last, bytes);
 }
 
 Status Store::close() {

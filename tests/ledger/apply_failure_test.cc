@@ -6,6 +6,7 @@
 #include <new>
 
 #include "ledger/chunk_arena.h"
+#include "ledger/internal.h"
 #include "tests/ledger/fixture.h"
 
 namespace codeledger::ledger::testing {
@@ -33,6 +34,29 @@ TEST_F(LedgerTest, AnImportWithoutMemoryForItsCodesIsRefusedBeforeItsEventIsLogg
   EXPECT_EQ(ledger_.state_hash(), hash);
   EXPECT_EQ(ledger_.stats().front().codes, 0u);
   import(p, codes);  // nothing of codes_max was left claimed: all 10,000 still fit
+}
+
+// Codes picked to fall in one shard (the hash is no secret) needed all their room after the
+// event was logged, since only each shard's even share was made before: an import of 5,000
+// such codes stopped the server (probe 35c). Here the arena has one chunk left for an import
+// whose codes need three in one shard: refused before logging, nothing changed.
+TEST_F(LedgerTest, AnImportOfCodesInOneShardMakesAllTheirRoomBeforeItIsLogged) {
+  auto p = promotion("p");
+  std::vector<std::string> codes;
+  for (int i = 0; codes.size() < 10'000; ++i) {
+    std::string code = "ONE" + std::to_string(1'000'000 + i);
+    if (detail::code_hash(kOrg, Mode::kDiscount, code) >> 60 == 0) codes.push_back(std::move(code));
+  }
+  const auto hash = ledger_.state_hash();
+  const auto logged = sink_.events().size();
+  detail::ChunkArena::chunks_left_for_testing = 1;
+  detail::ChunkArena::limit_chunks_for_testing = true;
+  Op o = op();
+  EXPECT_THROW((void)ledger_.import_codes(o, p.id, codes, {}), std::bad_alloc);
+  detail::ChunkArena::limit_chunks_for_testing = false;
+  EXPECT_EQ(sink_.events().size(), logged);
+  EXPECT_EQ(ledger_.state_hash(), hash);
+  import(p, codes);
 }
 
 // In the death test's child: a redemption whose new customer needs memory that cannot be

@@ -77,5 +77,31 @@ TEST_F(DemoTest, DemoIsDeterministic) {
   EXPECT_EQ(one.state_hash(), two.state_hash());
 }
 
+// A log that takes the first `room` events and then fails, as a full disk does.
+class FillingSink : public ledger::EventSink {
+ public:
+  explicit FillingSink(int room) : room_(room) {}
+  Status stage(ledger::Event& e) override {
+    if (room_-- <= 0) return Status(ErrorCode::kStorageUnavailable, "no space left on device");
+    e.header.lsn = ++lsn_;
+    return Status::Ok();
+  }
+
+ private:
+  int room_;
+  ledger::Lsn lsn_ = 0;
+};
+
+// At a first start on a full disk the demo used to fail an invariant check and abort; now
+// the failing step is named and codeledgerd exits 1 with it (probe 35c).
+TEST_F(DemoTest, ASeedingThatCannotBeLoggedNamesItsStep) {
+  FillingSink sink(1);
+  ledger::Ledger full(ledger::LedgerOptions{}, &sink);
+  auto seeded = try_seed_demo(full, kDemoOrgId, kNow);
+  ASSERT_FALSE(seeded.ok());
+  EXPECT_EQ(seeded.status().code(), ErrorCode::kStorageUnavailable);
+  EXPECT_EQ(seeded.status().message(), "seeding the demo (its code): no space left on device");
+}
+
 }  // namespace
 }  // namespace codeledger::server::capillary::testing
