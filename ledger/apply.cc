@@ -137,14 +137,17 @@ void Impl::apply_codes(const EventHeader& h, OrgState& org, const CodesAdded& e,
   r.redeemable_from_ms = e.redeemable_from_ms;
   r.valid_till_ms = e.valid_till_ms;
   std::uint64_t added = 0;
-  // A no-op where the command made the room already (reserve_code_index); replay makes it.
+  // A live command (one that claimed its codes' room) made their room before staging
+  // (reserve_code_room), and nothing here may allocate for it: the event is logged (probe
+  // 35d found this vector the last allocation). Replay makes the room as it goes.
+  const bool make_room = claimed == 0;
   const std::size_t share = code_index_share(e.codes.size());
-  std::vector<bool> reserved(shard_count());
+  std::vector<bool> reserved(make_room ? shard_count() : 0);
   for (const CodeKey& k : e.codes) {
     const std::uint64_t hash = code_hash(org.id, mode, k.view());
     const std::uint32_t si = shard_of(hash);
     Shard& s = shard(si);
-    if (!reserved[si]) {
+    if (make_room && !reserved[si]) {
       s.codes.reserve(s.codes.size() + share);
       reserved[si] = true;
     }

@@ -91,7 +91,8 @@ std::vector<std::uint32_t> distinct_shards(const detail::Impl& impl,
 bool upper_alnum(char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 
 // Claims room for n more codes of the organisation under its codes_max (see CodeTally); the
-// caller commits them with ApplyHint::codes_claimed, or releases the room.
+// caller commits them with ApplyHint::codes_claimed, or releases the room (claim_and_commit
+// does both for one event).
 Status claim_codes(OrgState& org, std::uint64_t n) {
   const std::uint64_t max = org.codes_max.load(std::memory_order_relaxed);
   if (org.codes.claim(n, max)) return Status::Ok();
@@ -101,10 +102,18 @@ Status claim_codes(OrgState& org, std::uint64_t n) {
                     "): it holds " + std::to_string(org.codes.held()) + " codes");
 }
 
-// Commits an event adding n codes whose room claim_codes claimed; a refused commit gives the
-// room back.
-Status commit_claimed(detail::Impl& impl, Op& op, Event& ev, OrgState& org, std::uint64_t n) {
-  Status s = impl.commit(op, ev, detail::ApplyHint{.org = &org, .codes_claimed = n});
+// Claims room for the n codes of `ev` and commits it; a refused commit gives the room back,
+// and so does one that throws (the log's staging buffer could not grow: nothing was staged,
+// probe 35d). The event is built before the claim, so its allocations cannot leak one.
+Status claim_and_commit(detail::Impl& impl, Op& op, Event& ev, OrgState& org, std::uint64_t n) {
+  if (Status s = claim_codes(org, n); !s.ok()) return s;
+  Status s;
+  try {
+    s = impl.commit(op, ev, detail::ApplyHint{.org = &org, .codes_claimed = n});
+  } catch (...) {
+    org.codes.release(n);
+    throw;
+  }
   if (!s.ok()) org.codes.release(n);
   return s;
 }
@@ -167,9 +176,8 @@ Result<ImportReport> Ledger::import_codes(Op& op, const ObjectId& promotion,
   }
   std::size_t n = body.codes.size();
   impl_->reserve_code_room(hashes, n);
-  if (Status s = claim_codes(*org, n); !s.ok()) return s;
   Event ev{impl_->header(op), std::move(body)};
-  if (Status s = commit_claimed(*impl_, op, ev, *org, n); !s.ok()) return s;
+  if (Status s = claim_and_commit(*impl_, op, ev, *org, n); !s.ok()) return s;
   report.imported = n;
   return report;
 }
@@ -194,11 +202,10 @@ Result<CodeView> Ledger::attach_new_code(Op& op, const ObjectId& promotion, std:
     return Status(ErrorCode::kConflict, "code '" + std::string(code) + "' already exists");
   }
   impl_->reserve_code_room({hash}, 1);
-  if (Status st = claim_codes(*org, 1); !st.ok()) return st;
   CodesAdded body = codes_event(**p, {}, op.now_ms);
   body.codes.push_back(*key);
   Event added{impl_->header(op), std::move(body)};
-  if (Status st = commit_claimed(*impl_, op, added, *org, 1); !st.ok()) return st;
+  if (Status st = claim_and_commit(*impl_, op, added, *org, 1); !st.ok()) return st;
   const std::uint32_t idx = s.codes.find(lookup);
   CodeRecord& r = s.codes.at(idx);
   Event linked{impl_->header(op), CodeLinked{mode, r.key, customer}};

@@ -84,7 +84,7 @@ struct Server::Worker {
   // The Date header and the sessions' deadlines (session.h): one timer for the thread.
   void tick() {
     const auto now = std::chrono::steady_clock::now();
-    (void)service_clock_ms();  // a reading a second, so a step is caught up without traffic
+    resync_service_clock();  // sets codeledgerd's clock against the system clock
     state.date.refresh();
     state.time_out_sessions(now);
     housekeeping_timer.expires_at(now + housekeeping_every);
@@ -308,8 +308,8 @@ void Server::append_metrics(std::string& out) const {
     prom::sample(out, "codeledger_http_background_refused_total", "", background_->refused());
   }
   prom::family(out, "codeledger_clock_offset_seconds", "gauge",
-               "The system clock minus codeledgerd's clock: a step of the system clock still "
-               "being caught up (docs/operations.md, \"Time\").");
+               "The system clock minus codeledgerd's clock at its last setting: a step of the "
+               "system clock still to be caught up (docs/operations.md, \"Time\").");
   prom::sample(out, "codeledger_clock_offset_seconds", "", service_clock_offset_seconds());
   prom::family(out, "codeledger_config_reloads_total", "counter",
                "Key and limit reloads (SIGHUP, POST /admin/reload), by result.");

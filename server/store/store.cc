@@ -215,15 +215,21 @@ void Store::snapshot_loop() {
     if (stop_) return;
     snapshot_requested_ = false;
     lock.unlock();
-    auto r = snapshot_now();
-    // Said when it happens: the snapshot age then grows on /metrics, and this is why.
-    if (!r.ok()) {
-      const std::string next = options_.snapshot_interval_ms > 0
-                                   ? "next try in " + std::to_string(options_.snapshot_interval_ms) +
-                                         " ms or at the next request"
-                                   : "next try at the next request";
-      log(r.status().message() + "; the previous snapshot stays in use (a restart replays " +
-          "more of the log); " + next);
+    try {
+      auto r = snapshot_now();
+      // Said when it happens: the snapshot age then grows on /metrics, and this is why.
+      if (!r.ok()) {
+        const std::string next =
+            options_.snapshot_interval_ms > 0
+                ? "next try in " + std::to_string(options_.snapshot_interval_ms) +
+                      " ms or at the next request"
+                : "next try at the next request";
+        log(r.status().message() + "; the previous snapshot stays in use (a restart replays " +
+            "more of the log); " + next);
+      }
+    } catch (const std::exception&) {
+      // Out of memory even for the failure's message (probe 35d): an exception here would
+      // end the process; the failure is counted, and the next try says more.
     }
     lock.lock();
   }
@@ -258,7 +264,11 @@ Status Store::close() {
     const std::uint64_t last = writer_->last_lsn();
     if (close_status_.ok() && options_.snapshot_on_close && last > last_snapshot_lsn() &&
         ledger_->last_lsn() == last) {
-      close_status_ = note_snapshot_result(last, write_shutdown_snapshot(last));
+      try {
+        close_status_ = note_snapshot_result(last, write_shutdown_snapshot(last));
+      } catch (const std::exception&) {  // its message could not be built (probe 35d)
+        close_status_ = Status(ErrorCode::kInternal, "out of memory");
+      }
     }
     sink_->attach(nullptr);
     Status wal_closed = unavailable(writer_->close());

@@ -1,6 +1,7 @@
 // OrgSettings::codes_max: every call that adds codes (import, generate, Altcraft's attach of
 // a new code) is refused whole past it, racing calls never pass it together, a refused or
 // failed call gives its room back, and replay applies whatever the log holds.
+#include <new>
 #include <thread>
 
 #include "tests/ledger/fixture.h"
@@ -121,6 +122,39 @@ TEST_F(CodeQuotaTest, ARefusedOrFailedCallGivesItsRoomBack) {
   sink_.set_fail(false);
   import(p, numbered("AAA", 1, 2));
   EXPECT_EQ(codes_held(), 3u);
+}
+
+// A log whose staging buffer cannot grow throws from stage(): the room claimed for the
+// call's codes came back only when commit returned an error, so it leaked (probe 35d).
+TEST(CodeQuota, AStageThatThrowsGivesTheRoomBack) {
+  struct ThrowingSink : EventSink {
+    bool fail = true;
+    Lsn lsn = 0;
+    Status stage(Event& e) override {
+      if (fail && std::holds_alternative<CodesAdded>(e.body)) throw std::bad_alloc();
+      e.header.lsn = ++lsn;
+      return Status::Ok();
+    }
+  } sink;
+  Ledger ledger(small_options(), &sink);
+  OrgSettings s;
+  s.codes_max = 2;
+  ASSERT_TRUE(ledger.configure_org(kOrg, s).ok());
+  Op o{kOrg, "key", kNow};
+  PromotionSpec spec;
+  spec.name = "p";
+  auto p = ledger.create_promotion(o, spec);
+  ASSERT_TRUE(p.ok());
+  std::vector<std::string> two{"AAA100000", "AAA100001"};
+  EXPECT_THROW((void)ledger.import_codes(o, p->id, two, {}), std::bad_alloc);
+  EXPECT_THROW((void)ledger.attach_new_code(o, p->id, "AAA100002", 7), std::bad_alloc);
+  GenerateSpec g;
+  g.count = 2;
+  EXPECT_CODE(ledger.generate_codes(o, p->id, g, 1), kInternal);  // "0 of 2 codes, which are kept"
+  sink.fail = false;
+  auto imported = ledger.import_codes(o, p->id, two, {});
+  ASSERT_TRUE(imported.ok()) << imported.status().message();
+  EXPECT_EQ(imported->imported, 2u);
 }
 
 TEST_F(CodeQuotaTest, RacingCallsNeverPassCodesMaxTogether) {
