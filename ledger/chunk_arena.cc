@@ -28,14 +28,11 @@ ChunkArena::~ChunkArena() {
   for (void* slab : slabs_) std::free(slab);
 }
 
-std::atomic<bool> ChunkArena::limit_chunks_for_testing{false};
-std::atomic<std::int64_t> ChunkArena::chunks_left_for_testing{0};
+std::atomic<std::int64_t> ChunkArena::chunks_left_for_testing{kUnlimitedChunks};
 
 void* ChunkArena::allocate() {
-  if (limit_chunks_for_testing.load(std::memory_order_relaxed) &&
-      chunks_left_for_testing.fetch_sub(1, std::memory_order_relaxed) <= 0) {
-    throw std::bad_alloc();
-  }
+  // One relaxed decrement a chunk (a chunk holds thousands of records).
+  if (chunks_left_for_testing.fetch_sub(1, std::memory_order_relaxed) <= 0) throw std::bad_alloc();
   void* chunk = allocate_locked();
   // Every command that takes chunks (those that call no prefault() too) keeps the helper
   // filling ahead, so the next command does not meet unfaulted memory. After the
@@ -148,13 +145,7 @@ ChunkArena::Slab ChunkArena::new_slab_locked() {
   return Slab{nullptr, bytes};
 }
 
-std::atomic<bool> ChunkArena::fail_slabs_for_testing{false};
-
 void ChunkArena::allocate_slab(Slab& slab) {
-  if (fail_slabs_for_testing.load(std::memory_order_relaxed)) {
-    slab.start = nullptr;
-    return;
-  }
   slab.start = static_cast<char*>(std::aligned_alloc(kHugePageBytes, slab.bytes));
 #ifdef MADV_HUGEPAGE
   if (slab.start != nullptr) (void)madvise(slab.start, slab.bytes, MADV_HUGEPAGE);  // advice only

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <mutex>
 #include <vector>
 
@@ -50,12 +51,10 @@ class ChunkArena {
   // also what prefault() runs itself without a helper. Thread-safe.
   void fill();
 
-  // Tests only: while true, every slab allocation of every arena fails as it does when memory
-  // runs out, so tests can reach the paths a real shortage takes (probe 35b).
-  static std::atomic<bool> fail_slabs_for_testing;
-  // Tests only: while limit_chunks_for_testing is true, allocate() hands out
-  // chunks_left_for_testing more chunks (over every arena) and then fails as out of memory.
-  static std::atomic<bool> limit_chunks_for_testing;
+  // Tests only: allocate() hands out this many more chunks (over every arena) and then
+  // throws bad_alloc, as when memory runs out, so tests reach the paths a real shortage
+  // takes (probe 35b). kUnlimitedChunks unless a test sets it.
+  static constexpr std::int64_t kUnlimitedChunks = std::numeric_limits<std::int64_t>::max();
   static std::atomic<std::int64_t> chunks_left_for_testing;
 
   // Faulted-in memory ahead of the next chunk (the prepared next slab included).

@@ -12,10 +12,10 @@
 namespace codeledger::ledger::testing {
 namespace {
 
-// Slabs fail while this lives.
-struct SlabsFail {
-  SlabsFail() { detail::ChunkArena::fail_slabs_for_testing = true; }
-  ~SlabsFail() { detail::ChunkArena::fail_slabs_for_testing = false; }
+// The arenas hand out `chunks` more chunks while this lives, then run out.
+struct ChunkLimit {
+  explicit ChunkLimit(std::int64_t chunks) { detail::ChunkArena::chunks_left_for_testing = chunks; }
+  ~ChunkLimit() { detail::ChunkArena::chunks_left_for_testing = detail::ChunkArena::kUnlimitedChunks; }
 };
 
 TEST_F(LedgerTest, AnImportWithoutMemoryForItsCodesIsRefusedBeforeItsEventIsLogged) {
@@ -26,7 +26,7 @@ TEST_F(LedgerTest, AnImportWithoutMemoryForItsCodesIsRefusedBeforeItsEventIsLogg
   std::vector<std::string> codes;
   for (int i = 0; i < 10'000; ++i) codes.push_back("CODE" + std::to_string(100000 + i));
   {
-    SlabsFail fail;
+    ChunkLimit none(0);
     Op o = op();
     EXPECT_THROW((void)ledger_.import_codes(o, p.id, codes, {}), std::bad_alloc);
   }
@@ -49,19 +49,18 @@ TEST_F(LedgerTest, AnImportOfCodesInOneShardMakesAllTheirRoomBeforeItIsLogged) {
   }
   const auto hash = ledger_.state_hash();
   const auto logged = sink_.events().size();
-  detail::ChunkArena::chunks_left_for_testing = 1;
-  detail::ChunkArena::limit_chunks_for_testing = true;
-  Op o = op();
-  EXPECT_THROW((void)ledger_.import_codes(o, p.id, codes, {}), std::bad_alloc);
-  detail::ChunkArena::limit_chunks_for_testing = false;
+  {
+    ChunkLimit one(1);
+    Op o = op();
+    EXPECT_THROW((void)ledger_.import_codes(o, p.id, codes, {}), std::bad_alloc);
+  }
   EXPECT_EQ(sink_.events().size(), logged);
   EXPECT_EQ(ledger_.state_hash(), hash);
   import(p, codes);
 }
 
 // In the death test's child: a redemption whose new customer needs memory that cannot be
-// had once its event is logged (the prefault before the locks finds none either and leaves
-// it to the apply).
+// had once its event is logged.
 void redeem_while_slabs_fail() {
   RecordingSink sink;
   Ledger ledger(small_options(), &sink);
@@ -73,7 +72,7 @@ void redeem_while_slabs_fail() {
   CL_CHECK(promotion.ok());
   std::vector<std::string> code{"CODE100000"};
   CL_CHECK(ledger.import_codes(o, promotion->id, code, {}).ok());
-  detail::ChunkArena::fail_slabs_for_testing = true;
+  detail::ChunkArena::chunks_left_for_testing = 0;
   RedeemRequest req;
   req.customer = 566881933;
   req.transaction_identifier = "t1";

@@ -101,9 +101,10 @@ TEST(FailureLog, ASnapshotWithoutMemoryForItsBuildFailsAndTheStoreGoesOn) {
   auto store = open_store(fs, logged_options(fs, log));
   Workload w(23);
   ASSERT_EQ(w.run(*store, 20), 20);
-  ledger::detail::ChunkArena::fail_slabs_for_testing = true;
+  using ledger::detail::ChunkArena;
+  ChunkArena::chunks_left_for_testing = 0;
   auto failed = store->snapshot_now();
-  ledger::detail::ChunkArena::fail_slabs_for_testing = false;
+  ChunkArena::chunks_left_for_testing = ChunkArena::kUnlimitedChunks;
   ASSERT_FALSE(failed.ok());
   EXPECT_NE(failed.status().message().find("failed: out of memory building it"), std::string::npos)
       << failed.status().message();
