@@ -32,11 +32,15 @@ ServiceClock::ServiceClock(NsSource system_ns, NsSource steady_ns)
   base_ns_.store(system_ns_(), std::memory_order_relaxed);
 }
 
-// 1x plus half speed toward the gap until it is closed. A monotonic reading taken before
-// the anchor counts as the anchor's own moment, so no reading is below the anchor's base.
+// 1x plus half speed toward the gap until it is closed, or until kReachMaxNs of it is: if
+// the resyncs stall (a stopped process, heavy swapping), a glitch the last one saw moves
+// the clock no further (probe 35e: half the stall without the cap). A monotonic reading
+// taken before the anchor counts as the anchor's own moment, so no reading is below the
+// anchor's base.
 std::int64_t ServiceClock::reading(const Anchor& a, std::int64_t steady_ns) {
   const std::int64_t elapsed = std::max<std::int64_t>(0, steady_ns - a.steady_ns);
-  const std::int64_t catch_up = std::min(elapsed / 2, a.gap_ns < 0 ? -a.gap_ns : a.gap_ns);
+  const std::int64_t catch_up =
+      std::min({elapsed / 2, a.gap_ns < 0 ? -a.gap_ns : a.gap_ns, kReachMaxNs});
   return a.base_ns + elapsed + (a.gap_ns < 0 ? -catch_up : catch_up);
 }
 

@@ -39,6 +39,10 @@ class ServiceClock {
   // up (positive: the system clock is ahead).
   std::int64_t offset_ns() const { return gap_ns_.load(std::memory_order_relaxed); }
 
+  // The most the clock moves toward a gap between two resyncs (one a second closes at most
+  // this much a second, at half speed).
+  static constexpr std::int64_t kReachMaxNs = 500'000'000;
+
  private:
   struct Anchor {
     std::int64_t steady_ns;  // when the last resync ran, on the monotonic clock

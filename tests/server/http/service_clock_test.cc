@@ -85,6 +85,21 @@ TEST(ServiceClock, AGlitchAResyncSawMovesItByAtMostHalfASecondAndItNeverGoesBack
   EXPECT_EQ(clock.now_ns(), c.system) << "then at 1x";
 }
 
+// Probe 35e: a glitch a resync saw, corrected while the process was stopped for 10 s (no
+// resync meanwhile), carried the clock 5 s ahead; it moves half a second at most.
+TEST(ServiceClock, AGlitchAResyncSawMovesItNoFurtherWhileResyncsStall) {
+  Clocks c;
+  ServiceClock clock = c.clock();
+  c.system += 365LL * 86'400 * kSecond;
+  clock.resync();
+  c.system -= 365LL * 86'400 * kSecond;
+  c.pass(10 * kSecond);
+  EXPECT_EQ(clock.now_ns(), kStart + 10 * kSecond + ServiceClock::kReachMaxNs);
+  clock.resync();
+  c.pass(kSecond);
+  EXPECT_EQ(clock.now_ns(), c.system);
+}
+
 TEST(ServiceClock, ABackwardStepIsCaughtUpInTwiceItsLengthRunningAtHalfSpeed) {
   Clocks c;
   ServiceClock clock = c.clock();
