@@ -139,7 +139,7 @@ void Impl::apply_codes(const EventHeader& h, OrgState& org, const CodesAdded& e,
   std::uint64_t added = 0;
   // A live command (one that claimed its codes' room) made their room before staging
   // (reserve_code_room), and nothing here may allocate for it: the event is logged (probe
-  // 35d found this vector the last allocation). Replay makes the room as it goes.
+  // 35d found this vector the last allocation). Replay makes each shard's share as it goes.
   const bool make_room = claimed == 0;
   const std::size_t share = code_index_share(e.codes.size());
   std::vector<bool> reserved(make_room ? shard_count() : 0);

@@ -175,7 +175,7 @@ Result<ImportReport> Ledger::import_codes(Op& op, const ObjectId& promotion,
     return report;
   }
   std::size_t n = body.codes.size();
-  impl_->reserve_code_room(hashes, n);
+  impl_->reserve_code_room(hashes);
   Event ev{impl_->header(op), std::move(body)};
   if (Status s = claim_and_commit(*impl_, op, ev, *org, n); !s.ok()) return s;
   report.imported = n;
@@ -201,7 +201,7 @@ Result<CodeView> Ledger::attach_new_code(Op& op, const ObjectId& promotion, std:
   if (s.codes.find(lookup) != CodeTable::kNone) {
     return Status(ErrorCode::kConflict, "code '" + std::string(code) + "' already exists");
   }
-  impl_->reserve_code_room({hash}, 1);
+  impl_->reserve_code_room({hash});
   CodesAdded body = codes_event(**p, {}, op.now_ms);
   body.codes.push_back(*key);
   Event added{impl_->header(op), std::move(body)};
@@ -315,7 +315,7 @@ Status generate_batches(detail::Impl& impl, Op& op, OrgState& org, const Promoti
     for (std::size_t i = 0; i < kept && report.sample.size() < 10; ++i) {
       report.sample.emplace_back(body.codes[i].view());
     }
-    impl.reserve_code_room(hashes, kept);
+    impl.reserve_code_room(hashes);
     Event ev{impl.header(op), std::move(body)};
     if (Status s = impl.commit(op, ev, detail::ApplyHint{.org = &org, .codes_claimed = kept});
         !s.ok()) {

@@ -292,14 +292,13 @@ EventHeader Impl::header(const Op& op) const {
   return h;
 }
 
-void Impl::reserve_code_room(const std::vector<std::uint64_t>& hashes, std::size_t n) {
+void Impl::reserve_code_room(const std::vector<std::uint64_t>& hashes) {
   std::vector<std::size_t> per_shard(shard_count(), 0);
   for (std::uint64_t h : hashes) ++per_shard[shard_of(h)];
-  const std::size_t share = code_index_share(n);
   for (std::uint32_t si = 0; si < per_shard.size(); ++si) {
     if (per_shard[si] == 0) continue;
     CodeTable& codes = shard(si).codes;
-    codes.reserve(codes.size() + std::max(per_shard[si], share));
+    codes.reserve(codes.size() + per_shard[si]);
   }
 }
 

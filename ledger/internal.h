@@ -238,7 +238,7 @@ class CodeTable {
   std::uint32_t size() const { return size_; }
   // Room for n records: the index sized and their chunks taken from the arena now, so that
   // adding them allocates nothing (insert_if_absent uses a chunk already held). Commands
-  // call it before their event is logged (Impl::reserve_code_index).
+  // call it before their event is logged (Impl::reserve_code_room).
   void reserve(std::size_t n) {
     index_.reserve(n);
     const std::size_t chunks = (n + kChunkRecords - 1) / kChunkRecords;
@@ -550,19 +550,19 @@ class Impl {
   void prefault_bytes() { byte_chunks_.prefault(); }
   ChunkArena& byte_chunks() { return byte_chunks_; }
   std::size_t shard_count() const { return shards_.size(); }
-  // The room apply_codes makes in each shard's code index an event of n codes touches: its
+  // The room a replayed event of n codes makes in each shard's code index it touches: its
   // share of them, so a big import grows each index once instead of doubling through it.
   std::size_t code_index_share(std::size_t n) const {
     return n / shard_count() + n / (4 * shard_count()) + 8;
   }
-  // Makes the room an event of codes with these hashes needs, in their locked shards,
-  // before it is staged (index slots and record chunks: each shard's own count, or the
-  // share apply_codes makes when that is more), so that an import or generate that cannot
-  // have the memory fails while nothing is logged and is answered 500, changing nothing
-  // (probe 35b; an apply that fails stops the process, see commit). Each shard's own
-  // count, because codes picked to fall in one shard needed it all after logging (probe
-  // 35c: an import of 5,000 such codes stopped the server).
-  void reserve_code_room(const std::vector<std::uint64_t>& hashes, std::size_t n);
+  // Makes the room an event of codes with these hashes needs, in their locked shards, before
+  // it is staged: each shard's index slots and record chunks for its own count of them, so
+  // that an import or generate that cannot have the memory fails while nothing is logged and
+  // is answered 500, changing nothing, and its apply allocates nothing (probe 35b; an apply
+  // that fails stops the process, see commit). Each shard's own count, not an even share:
+  // codes picked to fall in one shard needed it all after logging (probe 35c: an import of
+  // 5,000 such codes stopped the server).
+  void reserve_code_room(const std::vector<std::uint64_t>& hashes);
 
   OrgState* find_org(OrgId org) const;
   OrgState* org_by_slot(std::uint16_t slot) const {
