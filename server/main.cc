@@ -7,12 +7,10 @@
 #include <malloc.h>
 
 #include <csignal>
+#include <exception>
 #include <functional>
 #include <iostream>
-#include <new>
 #include <string>
-#include <string_view>
-#include <system_error>
 
 #include "ledger/ledger.h"
 #include "server/capillary/demo.h"
@@ -203,20 +201,6 @@ int serve(const server::Config& config, store::Store& store, ReloadSource reload
   return 0;
 }
 
-// Store::open, with running out of memory (a ledger too big for the process's limit) said
-// as an error like any other, instead of ending by an uncaught bad_alloc (probe 35b).
-Result<std::unique_ptr<store::Store>> open_store(store::StoreOptions options) {
-  constexpr std::string_view kKept = "; the log is kept, and a start with more memory recovers it";
-  try {
-    return store::Store::open(std::move(options));
-  } catch (const std::bad_alloc&) {
-    return Status(ErrorCode::kInternal, "out of memory while recovering it" + std::string(kKept));
-  } catch (const std::system_error& e) {  // a thread whose stack could not be mapped
-    return Status(ErrorCode::kInternal,
-                  "out of memory while recovering it (" + std::string(e.what()) + ")" + std::string(kKept));
-  }
-}
-
 int run(server::Config config, ReloadSource reload, server::ProcessSignals& signals) {
   if (const int signo = signals.stop_signal(); signo != 0) {
     server::log_line("start-up stopped by " + server::ProcessSignals::name(signo) + " before recovery");
@@ -228,7 +212,7 @@ int run(server::Config config, ReloadSource reload, server::ProcessSignals& sign
   store::StoreOptions options = store_options(config);
   int stopped_by = 0;  // the stop signal that ended the replay; asked on this thread only
   options.stop_recovery = [&] { return (stopped_by = signals.stop_signal()) != 0; };
-  auto opened = open_store(std::move(options));
+  auto opened = store::Store::open(std::move(options));
   if (!opened.ok() && stopped_by != 0) {
     server::log_line("start-up stopped by " + server::ProcessSignals::name(stopped_by) +
                      " during recovery: not serving; " + opened.status().message());

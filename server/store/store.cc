@@ -16,6 +16,22 @@
 namespace codeledger::store {
 namespace {
 
+// Runs `step`, with running out of memory, or of address space for a thread's stack (a
+// std::system_error), turned into "out of memory <doing>[ (<error>)]<after>" instead of an
+// exception that ended the process by SIGABRT (probe 35b): a recovery too big for the
+// process, a snapshot build's second ledger.
+template <class Step>
+Status unless_out_of_memory(std::string_view doing, std::string_view after, Step&& step) {
+  const std::string what = "out of memory " + std::string(doing);
+  try {
+    return step();
+  } catch (const std::bad_alloc&) {
+    return Status(ErrorCode::kInternal, what + std::string(after));
+  } catch (const std::system_error& e) {
+    return Status(ErrorCode::kInternal, what + " (" + e.what() + ")" + std::string(after));
+  }
+}
+
 Status unavailable(const wal::Status& st) {
   return st.ok() ? Status::Ok() : Status(ErrorCode::kStorageUnavailable, st.message());
 }
@@ -47,14 +63,24 @@ Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
   if (options.data_dir.empty()) return Status(ErrorCode::kInvalidRequest, "data_dir is empty");
   std::unique_ptr<Store> s(new Store(std::move(options)));
   if (Status st = s->take_data_dir(); !st.ok()) return st;
-  if (Status st = s->recover(); !st.ok()) return st;
-  s->sink_->attach(s->writer_.get());
-  s->prefault_ = std::make_unique<PrefaultThread>(*s->ledger_);
+  if (Status st = unless_out_of_memory(
+          "while recovering it", "; the log is kept, and a start with more memory recovers it",
+          [&] { return s->start(); });
+      !st.ok()) {
+    return st;
+  }
+  return s;
+}
+
+Status Store::start() {
+  if (Status st = recover(); !st.ok()) return st;
+  sink_->attach(writer_.get());
+  prefault_ = std::make_unique<PrefaultThread>(*ledger_);
   // Also without periodic snapshots (interval 0): it serves request_snapshot(). Without it
   // POST /admin/snapshot answered 202 and no snapshot ever came (probe 32d).
-  s->snapshot_thread_ = std::thread([p = s.get()] { p->snapshot_loop(); });
-  wal::name_thread(s->snapshot_thread_, "snapshotter");
-  return s;
+  snapshot_thread_ = std::thread([this] { snapshot_loop(); });
+  wal::name_thread(snapshot_thread_, "snapshotter");
+  return Status::Ok();
 }
 
 Store::~Store() { (void)close(); }
@@ -142,24 +168,11 @@ Result<std::uint64_t> Store::snapshot_now() {
   const std::uint64_t target = writer_->durable_lsn();
   const std::uint64_t base = last_snapshot_lsn();
   if (target <= base) return base;
-  if (Status st = note_snapshot_result(target, build_snapshot_in_memory_left(target)); !st.ok()) {
-    return st;
-  }
+  // A build needs a second ledger's memory and a reader thread; without them the snapshot
+  // fails like any other: the live ledger is untouched and the previous snapshot stays.
+  const Status built = unless_out_of_memory("building it", "", [&] { return build_snapshot(target); });
+  if (Status st = note_snapshot_result(target, built); !st.ok()) return st;
   return target;
-}
-
-// A build needs a second ledger's memory and a reader thread; when either cannot be had, the
-// snapshot fails like any other (the live ledger is untouched and the previous snapshot
-// stays), where the uncaught bad_alloc, or the system_error of a thread whose stack could
-// not be mapped, used to end the server (probe 35b).
-Status Store::build_snapshot_in_memory_left(std::uint64_t target) {
-  try {
-    return build_snapshot(target);
-  } catch (const std::bad_alloc&) {
-    return Status(ErrorCode::kInternal, "out of memory building it");
-  } catch (const std::system_error& e) {
-    return Status(ErrorCode::kInternal, std::string("out of memory building it (") + e.what() + ")");
-  }
 }
 
 // Private ledger: last snapshot + durable WAL up to target. No live lock is taken.

@@ -167,8 +167,8 @@ class Store {
   Status replay_wal(ledger::Ledger& target, const wal::ReadOptions& read,
                     wal::ReadReport* report, const std::function<bool()>& stop = {});
 
+  Status start();  // open(), after the data directory is ours: recovery and the threads
   Status build_snapshot(std::uint64_t target);
-  Status build_snapshot_in_memory_left(std::uint64_t target);
   Status write_shutdown_snapshot(std::uint64_t last);
   Status write_snapshot_bytes(std::uint64_t lsn, const std::string& bytes);
   Status note_snapshot_result(std::uint64_t lsn, const Status& st);
