@@ -14,8 +14,10 @@
 
 #include <gtest/gtest.h>
 
+#include <charconv>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -105,9 +107,14 @@ std::string mutate(const std::vector<std::string>& pool, std::mt19937_64& rng) {
   return s;
 }
 
+// -1 for a value that is not a whole number: a typo must not quietly run no mutations.
 int mutations_per_target() {
   const char* env = std::getenv("CODELEDGER_FUZZ_MUTATIONS");
-  return env ? std::atoi(env) : kDefaultMutations;
+  if (env == nullptr) return kDefaultMutations;
+  int n = -1;
+  const char* end = env + std::strlen(env);
+  const auto [ptr, ec] = std::from_chars(env, end, n);
+  return ec == std::errc() && ptr == end && n >= 0 ? n : -1;
 }
 
 class FuzzRegression : public ::testing::TestWithParam<Target> {};
@@ -118,11 +125,14 @@ TEST_P(FuzzRegression, SeedsCorpusAndMutationsPass) {
   std::vector<std::string> pool = t.seeds();
   ASSERT_FALSE(pool.empty());
   for (const std::string& s : pool) run_one(t, s);
+  // A wrong corpus path would drop the kept inputs without a word.
+  ASSERT_TRUE(fs::is_directory(CL_FUZZ_CORPUS_DIR)) << CL_FUZZ_CORPUS_DIR << " is not a directory";
   const std::vector<std::string> kept = corpus_files(t.name);
   for (const std::string& s : kept) run_one(t, s);
   pool.insert(pool.end(), kept.begin(), kept.end());
   std::mt19937_64 rng(0x5eed + std::hash<std::string>{}(t.name));
   const int mutations = mutations_per_target();
+  ASSERT_GE(mutations, 0) << "CODELEDGER_FUZZ_MUTATIONS must be a whole number";
   for (int i = 0; i < mutations; ++i) run_one(t, mutate(pool, rng));
   std::printf("%s: %zu seeds, %zu kept inputs, %d mutations\n", t.name, pool.size() - kept.size(),
               kept.size(), mutations);

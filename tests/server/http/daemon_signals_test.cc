@@ -27,6 +27,7 @@
 #include "server/http/auth.h"
 #include "server/http/config.h"
 #include "server/store/store.h"
+#include "tests/support/http_client.h"
 #include "tests/support/spawn.h"
 
 
@@ -274,6 +275,80 @@ TEST_F(DaemonSignals, SignalsDuringTheStopAreLoggedAndChangeNothing) {
     snapshot = snapshot || e.path().extension() == ".snap";
   }
   EXPECT_TRUE(snapshot) << "no shutdown snapshot";
+}
+
+// The port a child that printed its listening line serves on.
+std::uint16_t listening_port(const std::string& out) {
+  const std::string_view marker = "http://127.0.0.1:";
+  const auto at = out.find(marker);
+  return at == std::string::npos ? 0 : static_cast<std::uint16_t>(std::stoi(out.substr(at + marker.size())));
+}
+
+// operations.md: "A bad value in any source stops start-up with exit code 2 and names the
+// source and the field ..., before the data directory is opened: nothing is recovered, seeded
+// or written." One bad value from each source: a flag, the environment, the config file.
+TEST_F(DaemonSignals, ABadValueInAnySourceExitsWith2BeforeTheDataDirectoryIsTouched) {
+  const fs::path config = dir_ / "bad.json";
+  std::ofstream(config) << R"({"limits": {"body_bytes_max": 0}})";
+  struct Case {
+    std::vector<std::string> args;
+    const char* env_name;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"--threads", "0"}, nullptr, "codeledgerd: --threads: expected an integer 1..1024"},
+      {{}, "CODELEDGER_DURABILITY", "codeledgerd: CODELEDGER_DURABILITY: expected sync, async or none"},
+      {{"--config", config.string()}, nullptr,
+       "codeledgerd: config " + config.string() +
+           ": field 'limits.body_bytes_max': must be an integer between 1 and 1073741824"},
+  };
+  const fs::path data = dir_ / "untouched";
+  for (const Case& c : cases) {
+    std::vector<std::string> args = c.args;
+    args.insert(args.end(), {"--listen", "127.0.0.1:0", "--data-dir", data.string()});
+    if (c.env_name != nullptr) ::setenv(c.env_name, "maybe", 1);
+    Child d(dir_, args);
+    if (c.env_name != nullptr) ::unsetenv(c.env_name);
+    ASSERT_TRUE(d.started());
+    const int status = d.wait_exit();
+    EXPECT_TRUE(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 2) << status << "\n" << d.err();
+    EXPECT_NE(d.err().find(c.message), std::string::npos) << d.err();
+    EXPECT_FALSE(fs::exists(data)) << c.message << ": the data directory was created";
+  }
+}
+
+// operations.md, "Reloading keys and limits": a file that does not parse changes nothing;
+// SIGHUP logs `codeledgerd: SIGHUP: ` and the reason, POST /admin/reload answers 400 with it,
+// and codeledger_config_reloads_total counts both outcomes.
+TEST_F(DaemonSignals, AReloadOfAFileThatDoesNotParseChangesNothingAndSaysWhy) {
+  const fs::path config = dir_ / "codeledgerd.json";
+  const std::string good = R"({"listen": "127.0.0.1:0", "data_dir": ")" + (dir_ / "fresh").string() +
+                           R"(", "durability": {"mode": "none"}, "demo": true})";
+  std::ofstream(config) << good;
+  Child d(dir_, {"--config", config.string()});
+  ASSERT_TRUE(d.started());
+  ASSERT_TRUE(d.wait_for_output("codeledgerd listening on http://127.0.0.1:")) << d.err();
+  const std::uint16_t port = listening_port(d.out());
+  ASSERT_NE(port, 0) << d.out();
+  std::ofstream(config, std::ios::trunc) << R"({"listen": )";
+  d.signal(SIGHUP);
+  ASSERT_TRUE(d.wait_for_output("codeledgerd: SIGHUP: config " + config.string() + ": not valid JSON", true))
+      << d.err();
+  codeledger::testing::HttpClient c(port);
+  const codeledger::testing::Headers admin = {
+      {"Authorization", codeledger::testing::basic_auth(capillary::kDemoKeyName, capillary::kDemoPassword)}};
+  auto refused = c.post("/admin/reload", "", admin);
+  EXPECT_EQ(refused.result_int(), 400) << refused.body();
+  EXPECT_NE(refused.body().find("not valid JSON"), std::string::npos) << refused.body();
+  EXPECT_EQ(count(d.err(), "keys and limits reloaded"), 0u) << d.err();
+  std::ofstream(config, std::ios::trunc) << good;
+  auto reloaded = c.post("/admin/reload", "", admin);  // the same key still authenticates
+  EXPECT_EQ(reloaded.result_int(), 200) << reloaded.body();
+  const std::string metrics = c.get("/metrics").body();
+  EXPECT_NE(metrics.find("codeledger_config_reloads_total{result=\"error\"} 2"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("codeledger_config_reloads_total{result=\"ok\"} 1"), std::string::npos) << metrics;
+  d.signal(SIGTERM);
+  EXPECT_TRUE(exited_cleanly(d.wait_exit())) << d.err();
 }
 
 // A port another process listens on is found before recovery: nothing is created, seeded

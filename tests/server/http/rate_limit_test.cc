@@ -208,10 +208,7 @@ TEST(RateLimit, WhichAddressesShareASlotIsSecretToEachLimiter) {
   }
   ASSERT_EQ(sharing.size(), 8u);
   int shared_again = 0;
-  for (const auto& [a, b] : sharing) {
-    EXPECT_EQ(first.slot_of(a).index, first.slot_of(b).index);
-    shared_again += second.slot_of(a).index == second.slot_of(b).index;
-  }
+  for (const auto& [a, b] : sharing) shared_again += second.slot_of(a).index == second.slot_of(b).index;
   EXPECT_LT(shared_again, 8) << "the same pairs collide under another key: the hash is not keyed";
 }
 
