@@ -48,14 +48,14 @@ class ImmediateDurability final : public DurabilityGate {
   bool acks_at_once() const override { return true; }
 };
 
-// What /healthz and /readyz report beyond "the server answers".
+// What /healthz and /readyz report beyond "the server answers". Readiness needs no probe of
+// its own: codeledgerd listens only once recovery has finished, and the server itself knows
+// when it stops.
 class HealthProbe {
  public:
   virtual ~HealthProbe() = default;
   // A sticky storage failure (failed fsync): the process is alive but refuses writes.
   virtual std::optional<std::string> storage_failure() const = 0;
-  // Recovery finished and the store accepts traffic.
-  virtual bool ready() const = 0;
 };
 
 }  // namespace codeledger::server

@@ -37,8 +37,6 @@ class StoreBridge final : public DurabilityGate, public HealthProbe {
     return store_.failure().message();
   }
 
-  bool ready() const override { return true; }
-
  private:
   store::Store& store_;
 };

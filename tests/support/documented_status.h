@@ -23,8 +23,9 @@ inline boost::beast::http::status documented_status(std::int64_t code) {
     case 429: return status::too_many_requests;
     case 431: return status::request_header_fields_too_large;
     case 500: return status::internal_server_error;
+    case 1007: return status::internal_server_error;  // never returned; api.md names its status
     case 503: return status::service_unavailable;
-    // 400, 413 (a ledger limit), 705-707, 713, 714, 729-731, 902-905, 1001-1009 (1007 is never returned).
+    // 400, 413 (a ledger limit), 705-707, 713, 714, 729-731, 902-905, 1001-1006, 1008, 1009.
     default: return status::bad_request;
   }
 }

@@ -25,6 +25,7 @@
 
 #include "server/capillary/demo.h"
 #include "server/http/auth.h"
+#include "server/http/crypto.h"
 #include "server/http/config.h"
 #include "server/store/store.h"
 #include "tests/support/http_client.h"
@@ -347,6 +348,31 @@ TEST_F(DaemonSignals, AReloadOfAFileThatDoesNotParseChangesNothingAndSaysWhy) {
   const std::string metrics = c.get("/metrics").body();
   EXPECT_NE(metrics.find("codeledger_config_reloads_total{result=\"error\"} 2"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("codeledger_config_reloads_total{result=\"ok\"} 1"), std::string::npos) << metrics;
+  d.signal(SIGTERM);
+  EXPECT_TRUE(exited_cleanly(d.wait_exit())) << d.err();
+}
+
+// api.md: "POST /admin/snapshot — scope admin". The endpoint lives in codeledgerd's main, so
+// only the real binary has it.
+TEST_F(DaemonSignals, ASnapshotNeedsTheAdminScope) {
+  const std::string salt = "00112233445566778899aabbccddeeff";
+  std::string salt_bytes;
+  ASSERT_TRUE(from_hex(salt, salt_bytes));
+  const fs::path config = dir_ / "codeledgerd.json";
+  std::ofstream(config) << R"({"listen": "127.0.0.1:0", "data_dir": ")" << (dir_ / "fresh").string()
+                        << R"(", "durability": {"mode": "none"}, "demo": true, "organisations": [{"org_id": 100737}], "api_keys": [{"name": "rw",
+      "org_id": 100737, "scopes": ["read", "write"], "salt": ")" << salt << R"(", "secret_sha256": ")"
+                        << salted_secret_hash(salt_bytes, md5_hex("rw-secret")) << R"("}]})";
+  Child d(dir_, {"--config", config.string()});
+  ASSERT_TRUE(d.started());
+  ASSERT_TRUE(d.wait_for_output("codeledgerd listening on http://127.0.0.1:")) << d.err();
+  codeledger::testing::HttpClient c(listening_port(d.out()));
+  auto refused = c.post("/admin/snapshot", "", {{"Authorization", codeledger::testing::basic_auth("rw", "rw-secret")}});
+  EXPECT_EQ(refused.result_int(), 403) << refused.body();
+  EXPECT_NE(refused.body().find("lacks the admin scope"), std::string::npos) << refused.body();
+  auto taken = c.post("/admin/snapshot", "",
+                      {{"Authorization", codeledger::testing::basic_auth(capillary::kDemoKeyName, capillary::kDemoPassword)}});
+  EXPECT_EQ(taken.result_int(), 202) << taken.body();
   d.signal(SIGTERM);
   EXPECT_TRUE(exited_cleanly(d.wait_exit())) << d.err();
 }

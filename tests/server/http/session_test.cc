@@ -771,6 +771,12 @@ TEST(HttpRouting, AltcraftPathsGetWrongMethodAndOversizeBodyInTheirEnvelope) {
   EXPECT_EQ(na.result_int(), 405);
   EXPECT_EQ(na[http::field::allow], "POST");
   EXPECT_NE(na.body().find("\"error\":405"), std::string::npos) << na.body();
+  // api.md: JSON "also when format=xml was asked: the HTTP layer answers before anything
+  // reads format".
+  auto xml_asked = c.get("/api/v1.1/t/ping?format=xml");
+  EXPECT_EQ(xml_asked.result_int(), 405);
+  EXPECT_EQ(xml_asked[http::field::content_type], "application/json");
+  EXPECT_NE(xml_asked.body().find("\"error\":405"), std::string::npos) << xml_asked.body();
   HttpClient big = srv.client();
   ASSERT_TRUE(big.send_raw("POST /api/v1.1/t/ping HTTP/1.1\r\nHost: t\r\nContent-Length: 4096\r\n\r\n"));
   auto r = big.read_response();
@@ -892,30 +898,28 @@ TEST(HttpHealth, HealthzAndReadyzNeedNoCredentials) {
 class FixedHealth final : public server::HealthProbe {
  public:
   std::optional<std::string> storage_failure() const override { return failure; }
-  bool ready() const override { return recovered; }
   std::optional<std::string> failure;
-  bool recovered = true;
 };
 
-TEST(HttpHealth, StorageFailureAndUnfinishedRecoveryAre503) {
+// The answers' shape; StoreBridge.AFailedLogMakesHealthAndReadinessAnswer503 drives the same
+// endpoints from a real log's failure.
+TEST(HttpHealth, AStorageFailureIs503) {
   const auto get = [](const FixedHealth& health, const std::string& path) {
     TestServer::Options o;
     o.hooks.health = &health;
     TestServer srv(test_routes(), std::move(o));
     return srv.client().get(path);
   };
-  FixedHealth recovering;
-  recovering.recovered = false;
-  auto not_ready = get(recovering, "/readyz");
-  EXPECT_EQ(not_ready.result_int(), 503);
-  EXPECT_EQ(not_ready.body(), R"({"status":"not ready"})");
-  EXPECT_EQ(get(recovering, "/healthz").result_int(), 200);
+  FixedHealth healthy;
+  EXPECT_EQ(get(healthy, "/readyz").body(), R"({"status":"ready"})");
   FixedHealth failed;
   failed.failure = "fsync failed";
   auto failing = get(failed, "/healthz");
   EXPECT_EQ(failing.result_int(), 503);
   EXPECT_EQ(failing.body(), R"({"status":"failing","reason":"fsync failed"})");
-  EXPECT_EQ(get(failed, "/readyz").result_int(), 503);
+  auto not_ready = get(failed, "/readyz");
+  EXPECT_EQ(not_ready.result_int(), 503);
+  EXPECT_EQ(not_ready.body(), R"({"status":"not ready"})");
 }
 
 // Holds callbacks until the test releases them from its own thread, like a WAL would.

@@ -7,7 +7,9 @@
 #include <thread>
 
 #include "server/http/store_bridge.h"
+#include "server/wire/json_writer.h"
 #include "tests/store/store_test_util.h"
+#include "tests/support/test_server.h"
 
 namespace codeledger::testing {
 namespace {
@@ -57,6 +59,36 @@ TEST(StoreBridge, AFailedLogNeverAcksAtOnce) {
   }
   ASSERT_FALSE(st->healthy());
   EXPECT_FALSE(bridge.acks_at_once());
+}
+
+// api.md, "Health": a failed fdatasync of the real log turns /healthz and /readyz to 503
+// through the bridge codeledgerd gives the server, with the store's reason.
+TEST(StoreBridge, AFailedLogMakesHealthAndReadinessAnswer503) {
+  wal::FaultFs fs;
+  auto st = open_store(fs, options_on(fs));
+  ASSERT_NE(st, nullptr);
+  server::StoreBridge bridge(*st);
+  TestServer::Options o;
+  o.hooks.health = &bridge;
+  TestServer srv({}, std::move(o));
+  HttpClient c = srv.client();
+  ASSERT_EQ(c.get("/healthz").result_int(), 200);
+  ASSERT_EQ(c.get("/readyz").result_int(), 200);
+  fs.inject({wal::FaultOp::kSync, 1, true});
+  store::testing::Workload w(4);
+  for (int i = 0; i < 200 && st->healthy(); ++i) {
+    w.step(*st);
+    (void)st->wait_durable(st->ledger().last_lsn());
+  }
+  ASSERT_FALSE(st->healthy());
+  auto failing = c.get("/healthz");
+  EXPECT_EQ(failing.result_int(), 503);
+  std::string expected = R"({"status":"failing","reason":)";
+  server::wire::append_json_string(expected, st->failure().message());
+  EXPECT_EQ(failing.body(), expected + "}");
+  auto not_ready = c.get("/readyz");
+  EXPECT_EQ(not_ready.result_int(), 503);
+  EXPECT_EQ(not_ready.body(), R"({"status":"not ready"})");
 }
 
 // Creates promotion n and returns its record's LSN, without waiting for the disk.
