@@ -146,6 +146,84 @@ TEST(ConfigParsing, ErrorsNameTheFileAndTheField) {
   }
 }
 
+// A document with `value` at `field`: "limits.x", "organisations[0].x" or "api_keys[0].x"
+// (with the organisation and a valid key around it).
+std::string document_with(std::string_view field, std::string_view value) {
+  const std::string v(value);
+  const auto dot = field.find('.');
+  const std::string section(field.substr(0, dot)), name(field.substr(dot + 1));
+  if (section == "organisations[0]") return R"({"organisations": [{"org_id": 1, ")" + name + "\": " + v + "}]}";
+  if (section == "api_keys[0]") {
+    return R"({"organisations": [{"org_id": 1}], "api_keys": [{"name": "k", "org_id": 1,
+        "salt": "0011223344556677", "secret_sha256": ")" + std::string(64, 'a') + R"(", ")" + name + "\": " + v + "}]}";
+  }
+  return "{\"" + section + "\": {\"" + name + "\": " + v + "}}";
+}
+
+// operations.md's configuration table: each bounded field refuses one past either end, naming
+// the field and the range the table gives, and takes both ends.
+TEST(ConfigParsing, EveryBoundedFieldRefusesOnePastItsDocumentedRange) {
+  struct Range {
+    const char* field;
+    std::uint64_t lo, hi;
+  };
+  const Range ranges[] = {
+      {"limits.body_bytes_max", 1, 1073741824},
+      {"limits.header_bytes_max", 256, 1048576},
+      {"limits.read_timeout_ms", 1, 3600000},
+      {"limits.idle_timeout_ms", 1, 86400000},
+      {"limits.connections_max", 1, 10000000},
+      {"limits.pipeline_depth_max", 1, 1000000},
+      {"limits.background_jobs_max", 1, 1000000},
+      {"durability.fsync_interval_ms", 1, 60000},
+      {"durability.snapshot_interval_ms", 0, 86400000},
+      {"auth.token_ttl_s", 1, 604800},
+      {"auth.tokens_max", 1, 100000000},
+      {"rate_limits.auth_failures_per_minute", 1, 4294967295},
+      {"rate_limits.auth_failures_burst", 1, 4294967295},
+      {"organisations[0].active_promotions_max", 1, 4294967295},
+      {"api_keys[0].rate_limit_per_minute", 1, 4294967295},
+      {"api_keys[0].rate_limit_burst", 1, 4294967295},
+  };
+  for (const Range& r : ranges) {
+    const std::string refused = "'" + std::string(r.field) + "': must be an integer between " +
+                                std::to_string(r.lo) + " and " + std::to_string(r.hi);
+    const std::string below = r.lo == 0 ? "-1" : std::to_string(r.lo - 1);
+    for (const std::string& v : {below, std::to_string(r.hi + 1)}) {
+      EXPECT_NE(error_of(document_with(r.field, v)).find(refused), std::string::npos)
+          << r.field << " = " << v << ": " << error_of(document_with(r.field, v));
+    }
+    for (const std::uint64_t v : {r.lo, r.hi}) {
+      EXPECT_EQ(error_of(document_with(r.field, std::to_string(v))), "") << r.field << " = " << v;
+    }
+  }
+  EXPECT_NE(error_of(R"({"threads": 1025})").find("'threads': must be an integer between 0 and 1024"),
+            std::string::npos);
+}
+
+// The other rules of the table, each refused with its field named.
+TEST(ConfigParsing, FieldsOutsideTheirDocumentedRulesAreRefusedByName) {
+  const std::pair<std::string, const char*> refused[] = {
+      {R"({"demo": 1})", "'demo': expected true or false"},
+      {R"({"limits": 5})", "'limits': expected an object"},
+      {R"({"access_log": {"sample_rate": 1.5}})", "'access_log.sample_rate': expected a number from 0 to 1"},
+      {R"({"organisations": [{"org_id": 0}]})", "'organisations[0].org_id': must be an integer between 1"},
+      {document_with("organisations[0].redemption_strategy", R"("SOMETIMES")"),
+       "'organisations[0].redemption_strategy': expected WITHOUT_CART_EVALUATION or WITH_CART_EVALUATION"},
+      {R"({"organisations": [{"org_id": 1}, {"org_id": 1}]})", "'organisations[1].org_id': duplicate organisation"},
+      {R"({"organisations": [{"org_id": 1}], "api_keys": [{"name": "k", "org_id": 1, "salt": "00112233",
+          "secret_sha256": ")" + std::string(64, 'a') + R"("}]})",
+       "'api_keys[0].salt': expected at least 16 hex characters"},
+      {R"({"organisations": [{"org_id": 1}], "api_keys": [{"name": "k", "org_id": 1, "salt": "0011223344556677",
+          "secret_sha256": ")" + std::string(64, 'a') + R"("}, {"name": "k", "org_id": 1,
+          "salt": "0011223344556677", "secret_sha256": ")" + std::string(64, 'a') + R"("}]})",
+       "'api_keys[1].name': duplicate key name"},
+  };
+  for (const auto& [json, message] : refused) {
+    EXPECT_NE(error_of(json).find(message), std::string::npos) << json << "\n" << error_of(json);
+  }
+}
+
 TEST(ConfigParsing, ApiKeysNeedHashedSecretsAndAKnownOrganisation) {
   const std::string org = R"("organisations": [{"org_id": 1}])";
   EXPECT_NE(error_of("{" + org + R"(, "api_keys": [{"name": "k", "org_id": 1, "salt": "0011223344556677",
