@@ -100,8 +100,32 @@ TEST(Keys, AddListRevokeRoundTripStoresOnlyTheHash) {
   const std::string after = read_file(config);
   EXPECT_EQ(after.find("checkout-eu"), std::string::npos) << after;
   EXPECT_NE(after.find("\"name\": \"reports\""), std::string::npos) << after;
-  EXPECT_EQ(
-      run_ledgerctl({"keys", "revoke", "--config", config, "--name", "checkout-eu"}).exit_code, 2);
+  auto again = run_ledgerctl({"keys", "revoke", "--config", config, "--name", "checkout-eu"});
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_NE(again.err.find("ledgerctl: no key named 'checkout-eu' in " + config), std::string::npos)
+      << again.err;
+  EXPECT_EQ(read_file(config), after);
+  std::filesystem::remove_all(dir);
+}
+
+// ledgerctl.md: a name must be non-empty, and --rate-per-minute and --burst are
+// 1..4294967295; each is refused before the file is touched (here: before it is created).
+TEST(Keys, AnEmptyNameAndZeroLimitsAreRefusedBeforeTheFileIsWritten) {
+  const std::string dir = make_temp_dir();
+  const std::string config = dir + "/c.json";
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--name", ""}, "ledgerctl: --name: required, non-empty"},
+      {{"--name", "a", "--rate-per-minute", "0"}, "--rate-per-minute and --burst must be between 1 and 4294967295"},
+      {{"--name", "a", "--burst", "0"}, "--rate-per-minute and --burst must be between 1 and 4294967295"},
+  };
+  for (const auto& [flags, message] : cases) {
+    std::vector<std::string> args = {"keys", "add", "--config", config, "--org", "1"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    auto r = run_ledgerctl(args);
+    EXPECT_EQ(r.exit_code, 2) << r.out;
+    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(config)) << message;
+  }
   std::filesystem::remove_all(dir);
 }
 

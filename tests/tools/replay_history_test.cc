@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "fixture.h"
+#include "wal/file.h"
+#include "wal/reader.h"
 
 namespace codeledger::tools::testing {
 namespace {
@@ -96,6 +98,54 @@ TEST(Replay, BeyondTheEndOfTheLogIsAnError) {
       run_ledgerctl({"replay", "--until", "999999", "--data-dir", LedgerHistory::get().data_dir()});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("the log ends at lsn"), std::string::npos) << r.err;
+}
+
+// A copy of the history's data directory with a byte of segment `index`'s first record
+// flipped (not the last segment: damage there would be a torn tail, which is cut).
+std::string copy_with_damaged_segment(std::size_t index) {
+  const auto& h = LedgerHistory::get();
+  const std::string copy = make_temp_dir() + "/data";
+  std::filesystem::copy(h.data_dir(), copy);
+  std::fstream f(copy + "/" + h.segment_name(index), std::ios::in | std::ios::out | std::ios::binary);
+  f.seekg(100);  // inside its first records (after the 28-byte segment header)
+  char c = 0;
+  f.get(c);
+  f.seekp(100);
+  f.put(static_cast<char>(c ^ 0x10));
+  return copy;
+}
+
+// ledgerctl.md: "damage before the tail stops dump, history and replay with the file and
+// offset (exit 1)"; history "prints what it read and then stops".
+TEST(History, PrintsWhatItReadThenStopsAtDamage) {
+  const auto& h = LedgerHistory::get();
+  const auto clean = run_ledgerctl({"history", "SPRING100001", "--data-dir", h.data_dir()});
+  ASSERT_EQ(clean.exit_code, 0) << clean.err;
+  const std::string copy = copy_with_damaged_segment(1);  // after SPRING100001's events
+  auto r = run_ledgerctl({"history", "SPRING100001", "--data-dir", copy});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(r.out, clean.out) << "the events read before the damage";
+  EXPECT_NE(r.err.find(" record in " + copy + "/" + h.segment_name(1) + " at offset "), std::string::npos)
+      << r.err;
+  std::filesystem::remove_all(std::filesystem::path(copy).parent_path());
+}
+
+// ledgerctl.md: replay --until N "reads the log after [the snapshot], so damage ... after N
+// does not stop it (exit 0)"; damage it has to read stops it (exit 1).
+TEST(Replay, StopsAtDamageItReadsButNotAtDamagePastN) {
+  const auto& h = LedgerHistory::get();
+  const std::string copy = copy_with_damaged_segment(1);
+  auto segs = wal::list_segments(wal::posix_fs(), copy);
+  ASSERT_TRUE(segs.ok() && segs->size() >= 3);
+  const std::uint64_t before_damage = (*segs)[1].first_lsn - 1;
+  ASSERT_GE(before_damage, h.snapshot_lsn());
+  auto short_of_it = run_ledgerctl({"replay", "--until", std::to_string(before_damage), "--data-dir", copy});
+  EXPECT_EQ(short_of_it.exit_code, 0) << short_of_it.err;
+  auto through_it = run_ledgerctl({"replay", "--until", std::to_string((*segs)[2].first_lsn), "--data-dir", copy});
+  EXPECT_EQ(through_it.exit_code, 1) << through_it.out;
+  EXPECT_NE(through_it.err.find(" record in " + copy + "/" + h.segment_name(1) + " at offset "), std::string::npos)
+      << through_it.err;
+  std::filesystem::remove_all(std::filesystem::path(copy).parent_path());
 }
 
 TEST(History, ListsLinkRedeemReverseWithKeyNames) {

@@ -24,7 +24,8 @@ class StrayFiles : public ::testing::Test {
     for (const char* name : {"wal-zzzz.log", "wal-0000000000000001.log.bak",
                              "wal-000000000000000A.log", "snap-xyz.snap",
                              "wal-0000000000000039.log.dropped", "wal-0000000000000039.log.dropped.1",
-                             "snap-0000000000000039.snap.corrupt", "config.json", "WAL-NOTES.txt",
+                             "snap-0000000000000039.snap.corrupt", "snap-0000000000000040.snap.tmp",
+                             "config.json", "WAL-NOTES.txt",
                              "wal-prepared.tmp"}) {
       std::ofstream(data_ + "/" + name) << "not a segment";
     }
@@ -61,9 +62,13 @@ TEST_F(StrayFiles, EveryDataDirCommandNotesEachLookalikeOnceAndStillSucceeds) {
     EXPECT_NE(r.err.find("snap-0000000000000039.snap.corrupt: a snapshot that failed its checks"),
               std::string::npos)
         << cmd[0] << ": " << r.err;
+    EXPECT_NE(r.err.find("snap-0000000000000040.snap.tmp: an unfinished snapshot (temp file being written, "
+                         "or left by a crash)"),
+              std::string::npos)
+        << cmd[0] << ": " << r.err;
     for (const char* name : {"wal-zzzz.log", "wal-0000000000000001.log.bak",
                              "wal-000000000000000A.log", "snap-xyz.snap", ".log.dropped:",
-                             ".log.dropped.1:", ".snap.corrupt:"}) {
+                             ".log.dropped.1:", ".snap.corrupt:", ".snap.tmp:"}) {
       EXPECT_EQ(mentions(r.err, name), 1u) << cmd[0] << ": " << name << "\n" << r.err;
     }
   }

@@ -192,6 +192,39 @@ TEST(WalVerify, ASnapshotThatDoesNotDecodeIsBadEvenWithGoodChecksums) {
   std::filesystem::remove_all(std::filesystem::path(copy).parent_path());
 }
 
+// ledgerctl.md, "wal verify": a snapshot is checked "as the server's start-up does: header
+// checksum, size, payload checksum, that the header's covered LSN is the one in the file name".
+TEST(WalVerify, ASnapshotWithABadChecksumOrAnotherLsnInItsNameIsBad) {
+  const auto& h = LedgerHistory::get();
+  char name[64];
+  std::snprintf(name, sizeof name, "snap-%016llx.snap", static_cast<unsigned long long>(h.snapshot_lsn()));
+  char renamed[64];
+  std::snprintf(renamed, sizeof renamed, "snap-%016llx.snap", static_cast<unsigned long long>(h.snapshot_lsn() + 1));
+  const std::string copy = make_temp_dir() + "/data";
+  std::filesystem::copy(h.data_dir(), copy);
+  {
+    std::fstream f(copy + "/" + name, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(wal::format::kSnapshotHeaderBytes + 4);  // a payload byte, its checksum left as it was
+    char c = 0;
+    f.get(c);
+    f.seekp(wal::format::kSnapshotHeaderBytes + 4);
+    f.put(static_cast<char>(c ^ 0x01));
+  }
+  auto flipped = run_ledgerctl({"wal", "verify", "--data-dir", copy});
+  EXPECT_EQ(flipped.exit_code, 1) << flipped.out << flipped.err;
+  EXPECT_NE(flipped.out.find("BAD snapshot " + copy + "/" + name + ": payload checksum mismatch"), std::string::npos)
+      << flipped.out;
+  std::filesystem::copy_file(h.data_dir() + "/" + name, copy + "/" + renamed);
+  std::filesystem::remove(copy + "/" + name);
+  auto misnamed = run_ledgerctl({"wal", "verify", "--data-dir", copy});
+  EXPECT_EQ(misnamed.exit_code, 1) << misnamed.out << misnamed.err;
+  EXPECT_NE(misnamed.out.find("BAD snapshot " + copy + "/" + renamed + ": covered lsn " +
+                              std::to_string(h.snapshot_lsn()) + " does not match the file name"),
+            std::string::npos)
+      << misnamed.out;
+  std::filesystem::remove_all(std::filesystem::path(copy).parent_path());
+}
+
 TEST(WalVerify, MissingDirectoryIsAnIoError) {
   auto r = run_ledgerctl({"wal", "verify", "--data-dir", "/nonexistent/ledgerctl"});
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
@@ -268,6 +301,10 @@ TEST(WalDump, FiltersThatCanNeverMatchAreErrors) {
     EXPECT_EQ(r.exit_code, 2) << args[4] << ": " << r.out;
     EXPECT_EQ(r.out, "") << args[4];
   }
+  auto crossed = run_ledgerctl({"wal", "dump", "--from-lsn", "5", "--to-lsn", "3", "--data-dir", h.data_dir()});
+  EXPECT_EQ(crossed.exit_code, 2) << crossed.out;
+  EXPECT_EQ(crossed.out, "");
+  EXPECT_NE(crossed.err.find("--from-lsn"), std::string::npos) << crossed.err;
   // The message names the flag that was given, not a --from-lsn that was not.
   auto zero = run_ledgerctl({"wal", "dump", "--to-lsn", "0", "--data-dir", h.data_dir()});
   EXPECT_EQ(zero.exit_code, 2) << zero.out;
