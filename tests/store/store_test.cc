@@ -7,10 +7,13 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <thread>
 
 #include "store_test_util.h"
 #include "tests/support/thread_names.h"
+#include "wal/crc32c.h"
+#include "wal/format.h"
 #include "wal/record.h"
 
 namespace codeledger::store {
@@ -92,6 +95,64 @@ TEST(Store, ASnapshotNamedForAnotherLsnIsSkippedAndNamed) {
   ASSERT_EQ(store->recovery().snapshots_skipped.size(), 1u);
   EXPECT_EQ(store->recovery().snapshots_skipped[0],
             misnamed + ": covered lsn " + std::to_string(*older) + " does not match the file name");
+}
+
+// wal-format.md: a snapshot whose checksums hold but whose payload does not decode "is
+// skipped like a corrupt one: the server ... tr[ies] the next older one".
+TEST(Store, ASnapshotThatDoesNotDecodeIsSkippedForTheOlderOne) {
+  wal::FaultFs fs;
+  auto store = open_store(fs, options_on(fs));
+  Workload w(5);
+  ASSERT_EQ(w.run(*store, 40), 40);
+  auto older = store->snapshot_now();
+  ASSERT_TRUE(older.ok()) << older.status().message();
+  ASSERT_EQ(w.run(*store, 40), 40);
+  auto newer = store->snapshot_now();
+  ASSERT_TRUE(newer.ok()) << newer.status().message();
+  const std::uint64_t hash = store->ledger().state_hash();
+  crash(fs, store);
+  const std::string path = "/data/" + wal::snapshot_name(*newer);
+  std::string image = fs.contents(path);
+  constexpr std::size_t kHeader = wal::format::kSnapshotHeaderBytes;
+  ASSERT_EQ(image[kHeader], 1);  // the payload's version byte
+  image[kHeader] = 2;
+  const std::uint32_t payload_crc = wal::crc32c(image.data() + kHeader, image.size() - kHeader);
+  std::memcpy(image.data() + 40, &payload_crc, 4);  // header: payload_crc at 40
+  const std::uint32_t header_crc = wal::crc32c(image.data(), wal::format::kSnapshotHeaderCrcOffset);
+  std::memcpy(image.data() + wal::format::kSnapshotHeaderCrcOffset, &header_crc, 4);
+  fs.write_raw(path, image);
+  store = open_store(fs, options_on(fs));
+  ASSERT_TRUE(store);
+  EXPECT_EQ(store->recovery().snapshot_lsn, *older);
+  EXPECT_EQ(store->ledger().state_hash(), hash);
+  ASSERT_EQ(store->recovery().snapshots_skipped.size(), 1u);
+  EXPECT_NE(store->recovery().snapshots_skipped[0].find("unknown snapshot version 2"), std::string::npos)
+      << store->recovery().snapshots_skipped[0];
+}
+
+// operations.md, "What start-up reads": segments wholly covered by the newest valid snapshot
+// are not read at start, so damage in one of them does not stop the server.
+TEST(Store, DamageInASegmentTheSnapshotCoversDoesNotStopTheStart) {
+  wal::FaultFs fs;
+  auto store = open_store(fs, options_on(fs));
+  Workload w(9);
+  ASSERT_EQ(w.run(*store, 300), 300);
+  auto snap = store->snapshot_now();
+  ASSERT_TRUE(snap.ok()) << snap.status().message();
+  ASSERT_EQ(w.run(*store, 40), 40);
+  const std::uint64_t hash = store->ledger().state_hash();
+  crash(fs, store);
+  auto segs = wal::list_segments(fs, "/data");
+  ASSERT_TRUE(segs.ok() && segs->size() >= 2) << (segs.ok() ? segs->size() : 0);
+  ASSERT_LE((*segs)[1].first_lsn, *snap + 1) << "the first segment must lie wholly under the snapshot";
+  const std::string first = "/data/" + (*segs)[0].name;
+  std::string bytes = fs.contents(first);
+  bytes[bytes.size() / 2] ^= 0x10;
+  fs.write_raw(first, bytes);
+  store = open_store(fs, options_on(fs));
+  ASSERT_TRUE(store);
+  EXPECT_EQ(store->recovery().snapshot_lsn, *snap);
+  EXPECT_EQ(store->ledger().state_hash(), hash);
 }
 
 TEST(Store, CleanCloseWritesASnapshotAndReopensWithoutReplay) {
