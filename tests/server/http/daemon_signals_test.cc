@@ -318,6 +318,22 @@ TEST_F(DaemonSignals, ABadValueInAnySourceExitsWith2BeforeTheDataDirectoryIsTouc
   }
 }
 
+// operations.md, "The data directory": a mistyped path is refused rather than turned into a
+// new, empty ledger, with exit status 1 and the message the store gives.
+TEST_F(DaemonSignals, AMistypedDataDirectoryIsRefusedWithExit1AndNothingIsCreated) {
+  const fs::path missing_parent = dir_ / "nx" / "a";
+  Child d(dir_, {"--listen", "127.0.0.1:0", "--data-dir", (missing_parent / "b").string()});
+  ASSERT_TRUE(d.started());
+  const int status = d.wait_exit();
+  EXPECT_TRUE(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 1) << status << "\n" << d.err();
+  EXPECT_NE(d.err().find("codeledgerd: cannot open data dir " + (missing_parent / "b").string() +
+                         ": parent directory " + missing_parent.string() + " does not exist"),
+            std::string::npos)
+      << d.err();
+  EXPECT_FALSE(fs::exists(dir_ / "nx"));
+  EXPECT_EQ(d.out().find("listening"), std::string::npos) << d.out();
+}
+
 // operations.md, "Reloading keys and limits": a file that does not parse changes nothing;
 // SIGHUP logs `codeledgerd: SIGHUP: ` and the reason, POST /admin/reload answers 400 with it,
 // and codeledger_config_reloads_total counts both outcomes.
