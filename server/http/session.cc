@@ -154,7 +154,8 @@ void Session::read_head() {
                             : Clock::now() + std::chrono::milliseconds(state_.limits.idle_timeout_ms);
   const std::size_t room = buffer_.max_size() - buffer_.size();
   socket_.async_read_some(buffer_.prepare(std::min(room, kReadChunkBytes)),
-                          beast::bind_front_handler(&Session::on_read_some, shared_from_this()));
+                          net::bind_allocator(HandlerAllocator<char>(read_memory_),
+                                              beast::bind_front_handler(&Session::on_read_some, shared_from_this())));
 }
 
 // Drops the CRLFs (within the bound) that open the buffer; the screen refuses any beyond it.
@@ -205,7 +206,10 @@ void Session::on_head(std::size_t head_bytes) {
     // handler that woke it has returned (run_io_thread), so a request must be handled from
     // the queue, as async_read's completion was. Through the io_context's own executor when
     // it is one (always, in this server): the type-erased one allocates twice more a post.
-    auto handle = beast::bind_front_handler(&Session::on_read, shared_from_this(), ec, 0);
+    // The read that brought the head has freed its slot before calling us, so the post
+    // takes it (handler_memory.h).
+    auto handle = net::bind_allocator(HandlerAllocator<char>(read_memory_),
+                                      beast::bind_front_handler(&Session::on_read, shared_from_this(), ec, 0));
     const net::any_io_executor ex = socket_.get_executor();
     if (const auto* io = ex.target<net::io_context::executor_type>()) {
       return net::post(*io, std::move(handle));
@@ -350,7 +354,8 @@ void Session::do_write() {
   const std::array<net::const_buffer, 2> answer{net::buffer(head_),
                                                  net::buffer(reply_.body.data(), body_bytes)};
   net::async_write(socket_, answer,
-                   beast::bind_front_handler(&Session::on_write, shared_from_this()));
+                   net::bind_allocator(HandlerAllocator<char>(write_memory_),
+                                       beast::bind_front_handler(&Session::on_write, shared_from_this())));
 }
 
 void Session::on_write(beast::error_code ec, std::size_t bytes) {

@@ -36,6 +36,7 @@
 #include "server/http/dispatcher.h"
 #include "server/http/durable_queue.h"
 #include "server/http/gates.h"
+#include "server/http/handler_memory.h"
 #include "server/http/metrics.h"
 #include "server/http/rate_limit.h"
 #include "server/http/request_parser.h"
@@ -168,6 +169,9 @@ class Session : public std::enable_shared_from_this<Session> {
   AuthMemo auth_memo_;  // this connection's last accepted Basic credentials
   std::size_t route_ = 0;
   Clock::time_point read_done_{};
+  // The request's read and the answer's write, each one at a time (handler_memory.h).
+  HandlerMemory read_memory_;
+  HandlerMemory write_memory_;
 };
 
 }  // namespace codeledger::server

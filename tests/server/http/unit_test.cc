@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory_resource>
 #include <new>
@@ -13,6 +14,7 @@
 #include "server/http/access_log.h"
 #include "server/http/answer_body.h"
 #include "server/http/errors.h"
+#include "server/http/handler_memory.h"
 #include "server/http/head_screen.h"
 #include "server/http/request_parser.h"
 #include "server/http/response_head.h"
@@ -21,6 +23,32 @@
 
 namespace codeledger::server {
 namespace {
+
+// A session's operation takes its slot; a second one at the same time, or one larger than
+// the slot, gets heap memory instead, and freeing the first makes the slot free again.
+TEST(HandlerMemory, OneOperationAtATimeUsesTheSlotTheRestTheHeap) {
+  HandlerMemory memory;
+  HandlerAllocator<char> alloc(memory);
+  char* first = alloc.allocate(256);
+  char* second = alloc.allocate(256);
+  ASSERT_NE(first, second);
+  first[0] = second[0] = 'x';  // both usable (ASan checks the heap one's bounds)
+  alloc.deallocate(second, 256);
+  alloc.deallocate(first, 256);
+  EXPECT_EQ(alloc.allocate(256), first) << "the slot is free again";
+  char* large = alloc.allocate(4096);
+  EXPECT_NE(large, first);
+  large[4095] = 'x';
+  alloc.deallocate(large, 4096);
+  alloc.deallocate(first, 256);
+  // A rebound copy shares the slot, as Asio's rebinding to its operation type needs.
+  HandlerAllocator<std::max_align_t> rebound(alloc);
+  EXPECT_TRUE(rebound == alloc);
+  auto* op = rebound.allocate(2);
+  EXPECT_EQ(static_cast<void*>(op), static_cast<void*>(first));
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(op) % alignof(std::max_align_t), 0u);
+  rebound.deallocate(op, 2);
+}
 
 Reply ok_reply(RequestContext&) { return {}; }
 
