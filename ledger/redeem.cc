@@ -1,5 +1,6 @@
 // Redeem (all items or nothing, idempotent by transactionIdentifier) and its reversal.
 #include <algorithm>
+#include <limits>
 
 #include "ledger/internal.h"
 
@@ -62,15 +63,31 @@ struct Pending {
   }
 };
 
+// Uses are counted in 32 bits per code and per customer and promotion (the record's size
+// matters at 10 million codes): a count that would pass the most they hold is refused, or it
+// would wrap to an unused code (probe 36a: a multi-use code redeemed 2^32 times read as new).
+constexpr std::uint64_t kUsesCountedMax = std::numeric_limits<std::uint32_t>::max();
+
+// Sums in 64 bits, so neither the limit check nor the counter can wrap.
+std::uint64_t uses_after(std::uint32_t used, std::uint32_t pending, std::uint32_t count) {
+  return std::uint64_t{used} + pending + count;
+}
+
 Status check_customer_limit(const PromotionState& p, const Customer* c, Pending& pend,
                             std::uint32_t count) {
   std::uint32_t& pp = Pending::slot(pend.promos, p.number);
   std::uint32_t max = p.spec.per_customer_redemptions_max;
   std::uint32_t used = c != nullptr ? c->counter_value(p.number).redemptions : 0;
-  if (max != 0 && used + pp + count > max) {
+  const std::uint64_t after = uses_after(used, pp, count);
+  if (max != 0 && after > max) {
     return Status(ErrorCode::kRedemptionValidationFailed,
                   "customer reached the per-customer redemption limit (" + std::to_string(max) +
                       ") of promotion '" + p.spec.name + "'");
+  }
+  if (after > kUsesCountedMax) {
+    return Status(ErrorCode::kRedemptionValidationFailed,
+                  "customer reached " + std::to_string(kUsesCountedMax) +
+                      " redemptions of promotion '" + p.spec.name + "', the most that are counted");
   }
   pp += count;
   return Status::Ok();
@@ -117,9 +134,11 @@ Status decide_code_uses(const CodeRecord& r, const PromotionState& p, std::uint3
                         const Customer* c, Pending& pend) {
   std::uint32_t& pc = Pending::slot(pend.codes, &r);
   std::uint32_t max = p.spec.per_code_redemptions_max;
-  if (max != 0 && r.redemption_count + pc + count > max) {
+  const std::uint64_t after = uses_after(r.redemption_count, pc, count);
+  if ((max != 0 && after > max) || after > kUsesCountedMax) {
     return Status(ErrorCode::kCodeAlreadyRedeemed,
-                  "code '" + std::string(r.key.view()) + "' has already been fully redeemed");
+                  "code '" + std::string(r.key.view()) + "' has already been fully redeemed" +
+                      (max == 0 ? " (" + std::to_string(kUsesCountedMax) + " uses, the most that are counted)" : ""));
   }
   pc += count;
   return check_customer_limit(p, c, pend, count);
