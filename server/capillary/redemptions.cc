@@ -14,7 +14,10 @@ constexpr std::int64_t kRedemptionCountMax = 1'000;
 constexpr std::int64_t kAmountMax = INT64_MAX / 4;  // minor units; never summed (ledger, redeem.cc)
 
 // One entry of redemptions[]: {code, mode?} or {earnedPromotionId}, plus optional
-// promotionId, discount and redemptionCount.
+// promotionId, discount and redemptionCount. The code's text is read, not judged: every
+// item's fields are read before any code is (judge_code), so a text over kCodeTextBytesMax in
+// a later item is the 400 api.md promises ("before any code is judged"), not a 90x for an
+// earlier item's code.
 Status read_item(wire::dom::element e, std::size_t index, ledger::RedemptionItem& item) {
   const std::string where = "redemptions[" + std::to_string(index) + "]";
   wire::dom::object obj;
@@ -31,20 +34,24 @@ Status read_item(wire::dom::element e, std::size_t index, ledger::RedemptionItem
                   where + " must name exactly one of code and earnedPromotionId"));
   }
   if (!f.ok()) return f.status();
-  if (code) {
-    auto key = ledger::CodeKey::make(*code);
-    if (!key.ok()) {
-      // An empty code names nothing after the field: "redemptions[0].code: code '' is ...".
-      const std::string subject = where + ".code" + (code->empty() ? "" : " " + std::string(*code));
-      return Status(key.status().code(), about(subject, key.status().message()));
-    }
-    item.code = *key;
-    item.mode = mode.value_or(ledger::Mode::kDiscount);
-  }
+  if (code) item.mode = mode.value_or(ledger::Mode::kDiscount);
   item.earned_promotion_id = earned;
   if (promotion) item.promotion_id = *promotion;
   item.discount = discount.value_or(0);
   item.count = static_cast<std::uint32_t>(count.value_or(1));
+  return Status::Ok();
+}
+
+// 902-905 for a malformed code of item `index`, naming the item's field.
+Status judge_code(std::size_t index, std::string_view code, ledger::RedemptionItem& item) {
+  auto key = ledger::CodeKey::make(code);
+  if (!key.ok()) {
+    // An empty code names nothing after the field: "redemptions[0].code: code '' is ...".
+    const std::string subject = "redemptions[" + std::to_string(index) + "].code" +
+                                (code.empty() ? "" : " " + std::string(code));
+    return Status(key.status().code(), about(subject, key.status().message()));
+  }
+  item.code = *key;
   return Status::Ok();
 }
 
@@ -77,6 +84,14 @@ Result<ledger::RedeemRequest> read_redeem(wire::dom::object body, const RequestC
   for (wire::dom::element e : *items) {
     ledger::RedemptionItem& item = req.items.emplace_back();
     if (Status s = read_item(e, index++, item); !s.ok()) return s;
+  }
+  index = 0;
+  for (wire::dom::element e : *items) {
+    std::string_view code;  // read_item found it a string within bounds, absent or null
+    if (e["code"].get(code) == simdjson::SUCCESS) {
+      if (Status s = judge_code(index, code, req.items[index]); !s.ok()) return s;
+    }
+    ++index;
   }
   return req;
 }

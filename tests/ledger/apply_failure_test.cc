@@ -59,6 +59,46 @@ TEST_F(LedgerTest, AnImportOfCodesInOneShardMakesAllTheirRoomBeforeItIsLogged) {
   import(p, codes);
 }
 
+// api.md:607-609: a generate that runs out of memory between two batches of 16 384 codes
+// answers `out of memory after generating N of M codes, which are kept`, and the N codes
+// stay, logged. With one shard a batch's codes share one code table of 4 096-record chunks:
+// the first batch takes 4 chunks, the second cannot get a fifth before it is logged.
+TEST(GenerateMemory, RunningOutBetweenBatchesKeepsAndLogsTheBatchesBefore) {
+  RecordingSink sink;
+  LedgerOptions one_shard;
+  one_shard.shard_count = 1;
+  Ledger ledger(one_shard, &sink);
+  ASSERT_TRUE(ledger.configure_org(kOrg, {}).ok());
+  Op o{kOrg, "key", kNow};
+  PromotionSpec spec;
+  spec.name = "p";
+  auto p = ledger.create_promotion(o, spec);
+  ASSERT_TRUE(p.ok());
+  const auto logged = sink.events().size();
+  GenerateSpec g;
+  g.count = 20'000;
+  g.length = 10;
+  auto made = [&] {
+    ChunkLimit four(4);
+    return ledger.generate_codes(o, p->id, g, 3);
+  }();
+  EXPECT_CODE(made, kInternal);
+  EXPECT_EQ(made.status().message(),
+            "out of memory after generating 16384 of 20000 codes, which are kept");
+  ASSERT_EQ(sink.events().size(), logged + 1);
+  auto batch = decode_event(sink.events().back());
+  ASSERT_TRUE(batch.ok());
+  ASSERT_TRUE(std::holds_alternative<CodesAdded>(batch->body));
+  EXPECT_EQ(std::get<CodesAdded>(batch->body).codes.size(), 16'384u);
+  EXPECT_EQ(ledger.stats().front().codes, 16'384u);
+  // The 3 616 codes not made gave their room under codes_max back.
+  ASSERT_TRUE(ledger.set_codes_max(kOrg, 20'000).ok());
+  g.count = 3'616;
+  auto rest = ledger.generate_codes(o, p->id, g, 4);
+  ASSERT_TRUE(rest.ok()) << rest.status().message();
+  EXPECT_EQ(rest->generated, 3'616u);
+}
+
 // In the death test's child: a redemption whose new customer needs memory that cannot be
 // had once its event is logged.
 void redeem_while_slabs_fail() {

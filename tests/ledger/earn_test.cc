@@ -105,6 +105,39 @@ TEST_F(LedgerTest, AnIssueRetriedInTheSameContextAnswersTheFirstEntry) {
   EXPECT_CODE((*ledger_.issue(o, p.id, "other", just_one))[0].earned, kLimitExceeded);
 }
 
+// api.md:350-352: "The promotion is checked before the retry is recognised: a retry after the
+// promotion ended or was deactivated gets 706 or 707 like a new issue, and the customer's
+// wallet still shows the entry issued the first time."
+TEST_F(LedgerTest, AnIssueRetriedAfterThePromotionEndedOrWasDeactivatedIsRefusedLikeANewOne) {
+  PromotionSpec spec;
+  spec.valid_till_ms = kNow + kDay;
+  auto p = issuable("ending", spec);
+  Op o = op();
+  std::vector<CustomerId> one{1};
+  auto issued = ledger_.issue(o, p.id, "ctx", one);
+  ASSERT_TRUE(issued.ok() && (*issued)[0].earned.ok());
+  const auto hash = ledger_.state_hash();
+  const auto logged = sink_.events().size();
+  Op late = op(kOrg, kNow + 2 * kDay);
+  EXPECT_CODE(ledger_.issue(late, p.id, "ctx", one), kPromotionExpired);
+  EXPECT_EQ(ledger_.state_hash(), hash);
+  EXPECT_EQ(sink_.events().size(), logged);
+
+  PromotionPatch off;
+  off.active = false;
+  ASSERT_TRUE(ledger_.update_promotion(o, p.id, off).ok());
+  const Lsn deactivated = ledger_.last_lsn();
+  const auto off_hash = ledger_.state_hash();
+  Op retry = op();
+  EXPECT_CODE(ledger_.issue(retry, p.id, "ctx", one), kPromotionTypeNotSupported);
+  EXPECT_GE(retry.visible_lsn, deactivated) << "the 707 reveals the deactivation";
+  EXPECT_EQ(ledger_.state_hash(), off_hash);
+  auto wallet = ledger_.wallet(o, 1);
+  ASSERT_TRUE(wallet.ok());
+  ASSERT_EQ(wallet->size(), 1u);
+  EXPECT_EQ(wallet->front().id, (*issued)[0].earned->id);
+}
+
 TEST_F(LedgerTest, RevokeEarnsReportsEachOutcome) {
   auto p = issuable("earn");
   Op o = op();

@@ -1,9 +1,11 @@
 // Promotion and code administration and the customer upsert: shapes, errors, all-or-nothing
 // imports, export paging, and organisation isolation.
+#include <algorithm>
 #include <cctype>
 #include <set>
 
 #include "fixture.h"
+#include "ledger/chunk_arena.h"
 
 namespace codeledger::server::capillary::testing {
 namespace {
@@ -205,8 +207,15 @@ TEST_F(AdminTest, UpdateActivateDeactivateGetAndList) {
 TEST_F(AdminTest, UpdateErrors) {
   const std::string id(std::string_view(data(create(R"({"name":"P","mode":"DISCOUNT"})"))["id"]));
   const auto before = ledger_.state_hash();
-  EXPECT_EQ(error_codes(on(&update_promotion, http::verb::put, id, {}, R"({"mode":"DISCOUNT"})")),
-            std::vector<std::int64_t>{400});
+  // api.md:527 "Any of the create fields except `mode` and `kind` (fixed at creation: 400 if
+  // given)", also when the value given is the one the promotion has.
+  for (const char* fixed : {R"({"mode":"DISCOUNT"})", R"({"kind":"ISSUABLE"})",
+                            R"({"kind":"CODE_LINKED","name":"P2"})"}) {
+    Reply r = on(&update_promotion, http::verb::put, id, {}, fixed);
+    EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{400}) << fixed << " -> " << r.body;
+    const std::string_view field = std::string_view(fixed).substr(2, 4);  // mode or kind
+    EXPECT_EQ(first_message(r), std::string(field) + " cannot be changed") << r.body;
+  }
   EXPECT_EQ(error_codes(on(&update_promotion, http::verb::put, id, {}, R"({"active":1})")),
             std::vector<std::int64_t>{400});
   EXPECT_EQ(error_codes(on(&update_promotion, http::verb::put, "0123456789abcdef01234567", {},
@@ -252,6 +261,22 @@ TEST_F(AdminTest, ImportIsAllOrNothing) {
   EXPECT_EQ(ledger_.state_hash(), before);
   Reply get = call(&get_codes, http::verb::get, "/x?codes=GOOD01&mode=DISCOUNT");
   EXPECT_EQ(error_codes(get), std::vector<std::int64_t>{1001});
+}
+
+// api.md:72-75: a code text over 1 024 bytes is a wrong field (400 naming it) "that fails the
+// whole call, an import included, before any code is judged": the malformed and the existing
+// code before it are not listed, and nothing is imported.
+TEST_F(AdminTest, AnImportHoldingACodeTextOver1024BytesIs400BeforeAnyCodeIsJudged) {
+  const std::string id = make_code_promotion({"EXIST1"});
+  const auto before = ledger_.state_hash();
+  Reply r = on(&import_codes, http::verb::post, id, "/codes",
+               R"({"codes":["bad-1","EXIST1",")" + std::string(1025, 'L') + R"(","GOOD01"]})");
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{400}) << r.body.substr(0, 300);
+  EXPECT_EQ(first_message(r), "codes[2] is longer than 1024 bytes");
+  EXPECT_TRUE(data(r).is_null()) << r.body.substr(0, 300);
+  EXPECT_EQ(ledger_.state_hash(), before);
+  EXPECT_EQ(error_codes(call(&get_codes, http::verb::get, "/x?codes=GOOD01&mode=DISCOUNT")),
+            std::vector<std::int64_t>{1001});
 }
 
 // The errors come in request order, so the first one (which sets the HTTP status) is the
@@ -363,16 +388,22 @@ TEST_F(AdminTest, ImportErrors) {
   EXPECT_EQ(ledger_.state_hash(), before);
 }
 
-TEST_F(AdminTest, GenerateIsDeterministicForASeedAndExportPagesThroughAll) {
+// Determinism is GenerateDeterminism's (below); this one checks the codes' shape and that the
+// export pages through every one of them.
+TEST_F(AdminTest, GenerateMakesCodesOfTheAskedShapeAndExportPagesThroughAll) {
   const std::string id = make_code_promotion({});
   Reply g = on(&generate_codes, http::verb::post, id, "/codes/generate",
                R"({"count":25,"length":10,"prefix":"GN","seed":42})");
   ASSERT_EQ(g.status, http::status::ok) << g.body;
   EXPECT_EQ(std::int64_t(data(g)["generated"]), 25);
-  for (dom::element s : data(g)["sample"].get_array()) {
-    const std::string_view code(s);
-    EXPECT_EQ(code.size(), 10u);
-    EXPECT_EQ(code.substr(0, 2), "GN");
+  std::vector<std::string> sample;
+  for (dom::element s : data(g)["sample"].get_array()) sample.emplace_back(std::string_view(s));
+  // An empty sample would make the shape checks below pass vacuously.
+  ASSERT_FALSE(sample.empty()) << g.body;
+  EXPECT_LE(sample.size(), 25u);
+  for (const std::string& code : sample) {
+    EXPECT_EQ(code.size(), 10u) << code;
+    EXPECT_EQ(code.substr(0, 2), "GN") << code;
   }
   std::set<std::string> seen;
   std::string cursor;
@@ -385,6 +416,127 @@ TEST_F(AdminTest, GenerateIsDeterministicForASeedAndExportPagesThroughAll) {
     cursor = std::string(std::string_view(data(e)["nextCursor"]));
   }
   EXPECT_EQ(seen.size(), 25u);
+  for (const std::string& code : sample) {
+    EXPECT_EQ(seen.count(code), 1u) << code << " was not stored";
+  }
+}
+
+// One run of generate calls on a fresh ledger: its own fixture, so that two runs of the same
+// calls can be compared (api.md:593-597).
+class GenerateRun : public AdminTest {
+ public:
+  void TestBody() override {}
+  void start() { SetUp(); }
+  std::string promotion(std::string_view name, std::string_view mode = "DISCOUNT") {
+    Reply r = create(R"({"name":")" + std::string(name) + R"(","mode":")" + std::string(mode) +
+                     "\"}");
+    EXPECT_EQ(r.status, http::status::ok) << r.body;
+    return std::string(std::string_view(data(r)["id"]));
+  }
+  // The sample of a generate call of `count` codes with seed 42.
+  std::vector<std::string> generate(const std::string& id, int count) {
+    Reply r = on(&generate_codes, http::verb::post, id, "/codes/generate",
+                 R"({"count":)" + std::to_string(count) + R"(,"seed":42})");
+    EXPECT_EQ(r.status, http::status::ok) << r.body;
+    std::vector<std::string> sample;
+    for (dom::element c : data(r)["sample"].get_array()) sample.emplace_back(std::string_view(c));
+    EXPECT_FALSE(sample.empty()) << r.body;
+    return sample;
+  }
+  // Every code of the promotion, in export order (one page: the tests stay under 10 000).
+  std::vector<std::string> codes(const std::string& id) {
+    Reply r = on(&export_codes, http::verb::get, id, "/codes?limit=10000");
+    EXPECT_EQ(r.status, http::status::ok) << r.body;
+    EXPECT_TRUE(data(r)["nextCursor"].is_null()) << r.body;
+    std::vector<std::string> out;
+    for (dom::element c : data(r)["codes"].get_array()) {
+      out.emplace_back(std::string_view(c["code"]));
+    }
+    return out;
+  }
+};
+
+struct RunCodes {
+  std::vector<std::string> sample_first, sample_again, sample_other;
+  std::vector<std::string> first, after_again, other;
+  bool operator==(const RunCodes&) const = default;
+};
+
+// The same seed twice for one promotion, then once for a promotion of the other mode (whose
+// codes need not differ from the first's: codes are unique per organisation and mode).
+RunCodes same_calls_on_an_empty_ledger() {
+  GenerateRun run;
+  run.start();
+  const std::string id = run.promotion("first");
+  const std::string other = run.promotion("other", "PAYMENT_VOUCHER");
+  RunCodes out;
+  out.sample_first = run.generate(id, 50);
+  out.first = run.codes(id);
+  out.sample_again = run.generate(id, 50);
+  out.after_again = run.codes(id);
+  out.sample_other = run.generate(other, 50);
+  out.other = run.codes(other);
+  return out;
+}
+
+std::set<std::string> as_set(const std::vector<std::string>& v) { return {v.begin(), v.end()}; }
+
+TEST(GenerateDeterminism, TheSameCallsInTheSameOrderOnAnEmptyLedgerGiveTheSameCodes) {
+  const RunCodes one = same_calls_on_an_empty_ledger();
+  const RunCodes two = same_calls_on_an_empty_ledger();
+  ASSERT_EQ(one.first.size(), 50u);
+  ASSERT_EQ(one.after_again.size(), 100u);
+  ASSERT_EQ(one.other.size(), 50u);
+  EXPECT_TRUE(one == two);
+}
+
+TEST(GenerateDeterminism, TheSameSeedForAnotherPromotionGivesFreshCodes) {
+  const RunCodes run = same_calls_on_an_empty_ledger();
+  ASSERT_EQ(run.other.size(), 50u);
+  std::vector<std::string> shared;
+  const std::set<std::string> first = as_set(run.first), other = as_set(run.other);
+  std::set_intersection(first.begin(), first.end(), other.begin(), other.end(),
+                        std::back_inserter(shared));
+  EXPECT_TRUE(shared.empty()) << shared.size() << " codes repeated, e.g. " << shared.front();
+}
+
+// Were the seed not mixed with the codes the promotion holds, the second call would draw the
+// first call's codes again, drop them as existing and go on drawing: its codes would then be
+// the ones a single call for both counts gives. They are not.
+TEST(GenerateDeterminism, TheSameSeedAgainForTheSamePromotionGivesFreshCodes) {
+  const RunCodes twice = same_calls_on_an_empty_ledger();
+  GenerateRun once;
+  once.start();
+  const std::string id = once.promotion("first");
+  once.generate(id, 100);
+  const std::set<std::string> all_at_once = as_set(once.codes(id));
+  ASSERT_EQ(all_at_once.size(), 100u);
+  ASSERT_EQ(twice.after_again.size(), 100u);
+  EXPECT_NE(as_set(twice.after_again), all_at_once);
+  const std::set<std::string> first = as_set(twice.first);
+  for (const std::string& code : twice.sample_again) {
+    EXPECT_EQ(first.count(code), 0u) << code << " was given by the first call";
+  }
+}
+
+// api.md:619-620 "`limit` 1–10 000 (default 1 000). Errors: 400 (bad limit ...)";
+// operations.md:109 "400 for a larger `limit`".
+TEST_F(AdminTest, ExportLimitIsUpTo10000AndDefaultsTo1000) {
+  const std::string id = make_code_promotion({});
+  Reply g = on(&generate_codes, http::verb::post, id, "/codes/generate",
+               R"({"count":1001,"seed":7})");
+  ASSERT_EQ(g.status, http::status::ok) << g.body;
+  Reply over = on(&export_codes, http::verb::get, id, "/codes?limit=10001");
+  EXPECT_EQ(error_codes(over), std::vector<std::int64_t>{400}) << over.body;
+  EXPECT_EQ(first_message(over), "limit must be an integer from 1 to 10000");
+  Reply most = on(&export_codes, http::verb::get, id, "/codes?limit=10000");
+  ASSERT_EQ(most.status, http::status::ok) << most.body.substr(0, 300);
+  EXPECT_EQ(data(most)["codes"].get_array().size(), 1001u);
+  EXPECT_TRUE(data(most)["nextCursor"].is_null());
+  Reply plain = on(&export_codes, http::verb::get, id, "/codes");
+  ASSERT_EQ(plain.status, http::status::ok) << plain.body.substr(0, 300);
+  EXPECT_EQ(data(plain)["codes"].get_array().size(), 1000u);
+  EXPECT_FALSE(data(plain)["nextCursor"].is_null());
 }
 
 TEST_F(AdminTest, ExportLimitOrCursorGivenTwiceIs400) {
@@ -472,6 +624,66 @@ TEST_F(AdminTest, GenerateThatRunsOutOfSpaceAgainstExistingCodesIs409) {
   EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{409}) << r.body;
   EXPECT_NE(first_message(r).find("code space exhausted"), std::string::npos);
   EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+// The arenas hand out `chunks` more chunks while this lives, then throw bad_alloc as when
+// memory runs out (ChunkArena::chunks_left_for_testing).
+struct ChunkLimit {
+  explicit ChunkLimit(std::int64_t chunks) {
+    ledger::detail::ChunkArena::chunks_left_for_testing = chunks;
+  }
+  ~ChunkLimit() {
+    ledger::detail::ChunkArena::chunks_left_for_testing =
+        ledger::detail::ChunkArena::kUnlimitedChunks;
+  }
+};
+
+// One shard: a batch's codes all land in one code table, whose chunks hold 4 096 records, so
+// the first batch of 16 384 codes takes exactly 4 chunks and the second needs a fifth.
+class GenerateMemoryTest : public AdminTest {
+ protected:
+  static ledger::LedgerOptions one_shard() {
+    ledger::LedgerOptions o;
+    o.shard_count = 1;
+    return o;
+  }
+  GenerateMemoryTest() : AdminTest(one_shard()) {}
+};
+
+// api.md:607-609: "500 (`out of memory after generating N of M codes, which are kept`: the
+// server ran out of memory between two batches of 16 384 codes; the N codes stay, as after a
+// 409)". The first batch is committed, the second cannot get memory for its codes.
+TEST_F(GenerateMemoryTest, RunningOutOfMemoryBetweenBatchesIs500AndKeepsTheFirstBatch) {
+  const std::string id = make_code_promotion({});
+  const Reply r = [&] {
+    ChunkLimit four(4);
+    return on(&generate_codes, http::verb::post, id, "/codes/generate",
+              R"({"count":20000,"seed":3})");
+  }();
+  EXPECT_EQ(r.status, http::status::internal_server_error) << r.body;
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{500}) << r.body;
+  EXPECT_EQ(first_message(r),
+            "out of memory after generating 16384 of 20000 codes, which are kept");
+  Reply got = on(&get_promotion, http::verb::get, id);
+  EXPECT_EQ(std::int64_t(data(got)["codeCount"]), 16384) << got.body;
+  std::size_t exported = 0;
+  std::string cursor;
+  for (int page = 0; page < 3; ++page) {
+    Reply e = on(&export_codes, http::verb::get, id,
+                 "/codes?limit=10000" + (cursor.empty() ? std::string() : "&cursor=" + cursor));
+    ASSERT_EQ(e.status, http::status::ok) << e.body.substr(0, 300);
+    exported += data(e)["codes"].get_array().size();
+    if (data(e)["nextCursor"].is_null()) break;
+    cursor = std::string(std::string_view(data(e)["nextCursor"]));
+  }
+  EXPECT_EQ(exported, 16384u);
+  // The room the unmade codes had claimed under codes_max is given back.
+  ledger::OrgSettings s = *ledger_.org_settings(kOrgA);
+  s.codes_max = 16384 + 3616;
+  ASSERT_TRUE(ledger_.configure_org(kOrgA, s).ok());
+  Reply rest = on(&generate_codes, http::verb::post, id, "/codes/generate",
+                  R"({"count":3616,"seed":4})");
+  EXPECT_EQ(rest.status, http::status::ok) << rest.body;
 }
 
 TEST_F(AdminTest, CustomersBulkUpsert) {

@@ -78,6 +78,9 @@ TEST_F(CodesTest, LinkErrorsCarryTheDocumentedCodes) {
       {link_body("\"abc\"", kSeedCode), 1006},
       {link_body("null", kSeedCode), 1006},
       {link_body("1.5", kSeedCode), 1006},
+      // api.md:61-62: a decimal point or an exponent is 1006 even for a whole number.
+      {link_body("566881933.0", kSeedCode), 1006},
+      {link_body("5.66881933e8", kSeedCode), 1006},
       {link_body("566881933", "DQ-V73"), 902},
       {link_body("566881933", "DQCV7"), 903},
       {link_body("566881933", std::string(40, 'A')), 904},
@@ -123,6 +126,55 @@ TEST_F(CodesTest, LinkToAnotherCustomerIs1005) {
   Reply r = link(link_body("566135941", kSeedCode));
   EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{1005}) << r.body;
   EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+// api.md:102-103: a refusal, too, waits until the state it reveals is durable. A 1005 tells
+// that the code is linked, a 1004 that it was redeemed: each waits for that link's or
+// redemption's LSN.
+TEST_F(CodesTest, ALinkRefusalWaitsForTheStateItReveals) {
+  Reply linked = link(link_body("566881933", kSeedCode));
+  ASSERT_EQ(linked.status, http::status::ok) << linked.body;
+  ASSERT_GT(linked.await_lsn, 0u);
+  Reply taken = link(link_body("566135941", kSeedCode));
+  ASSERT_EQ(error_codes(taken), std::vector<std::int64_t>{1005}) << taken.body;
+  EXPECT_GE(taken.await_lsn, linked.await_lsn);
+
+  Reply redeemed = call(&redeem, http::verb::post, "/api_gateway/v1/promotions/redemptions",
+                        R"({"customerId":566881933,"transactionIdentifier":"t-1",)"
+                        R"("redemptions":[{"code":"USED01","mode":"DISCOUNT"}]})");
+  ASSERT_EQ(redeemed.status, http::status::ok) << redeemed.body;
+  ASSERT_GT(redeemed.await_lsn, linked.await_lsn);  // so the check below tells them apart
+  Reply used = link(link_body("566135941", "USED01"));
+  ASSERT_EQ(error_codes(used), std::vector<std::int64_t>{1004}) << used.body;
+  EXPECT_GE(used.await_lsn, redeemed.await_lsn);
+}
+
+// api.md:72-75: a code's text in a JSON body is read up to 1 024 bytes; a longer one is a
+// wrong field, 400 naming it, not a 904 quoting a kilobyte back. At 1 024 it is read and
+// judged as a code (904).
+TEST_F(CodesTest, LinkOfACodeTextOver1024BytesIs400NamingTheField) {
+  const auto before = ledger_.state_hash();
+  Reply over = link(link_body("566881933", std::string(1025, 'A')));
+  EXPECT_EQ(error_codes(over), std::vector<std::int64_t>{400}) << over.body.substr(0, 300);
+  EXPECT_EQ(first_message(over), "code is longer than 1024 bytes");
+  Reply at_limit = link(link_body("566881933", std::string(1024, 'A')));
+  EXPECT_EQ(error_codes(at_limit), std::vector<std::int64_t>{904}) << at_limit.body.substr(0, 300);
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+// api.md:74-75: in a query (`codes=`) a code over 1 024 bytes is 904 for that record; the
+// other codes are answered.
+TEST_F(CodesTest, GetOfACodeOver1024BytesIs904ForThatRecord) {
+  const std::string huge(2000, 'Z');
+  Reply r = call(&get_codes, http::verb::get,
+                 std::string(kGet) + "?codes=DQCV73," + huge + "&mode=DISCOUNT");
+  ASSERT_EQ(r.status, http::status::ok) << r.body.substr(0, 300);
+  ASSERT_EQ(data(r).get_array().size(), 1u);
+  EXPECT_EQ(std::string_view(data(r).at(0)["code"]), kSeedCode);
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{904}) << r.body.substr(0, 300);
+  Reply alone =
+      call(&get_codes, http::verb::get, std::string(kGet) + "?codes=" + huge + "&mode=DISCOUNT");
+  EXPECT_EQ(error_codes(alone), std::vector<std::int64_t>{904}) << alone.body.substr(0, 300);
 }
 
 TEST_F(CodesTest, LinkExpiredCodeIs1002) {

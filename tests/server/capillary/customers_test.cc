@@ -107,5 +107,48 @@ TEST_F(CustomersTest, EmptyCustomFieldNameIs400NamingTheField) {
   EXPECT_EQ(ledger_.state_hash(), before);
 }
 
+// api.md:635 "(1–1 000 per call; up to 64 custom fields, string values)"; operations.md:108
+// `profiles_per_upsert_max` 1,000, answered 400. Past either limit nothing is stored; at
+// them the call goes through.
+TEST_F(CustomersTest, MoreThan1000ProfilesIs400AndStoresNothing) {
+  const auto profiles = [](int n) {
+    std::string body = "[";
+    for (int i = 1; i <= n; ++i) {
+      body += std::string(i > 1 ? "," : "") + R"({"customerId":)" + std::to_string(i) + "}";
+    }
+    return body + "]";
+  };
+  const auto before = ledger_.state_hash();
+  Reply over = upsert(profiles(1001));
+  EXPECT_EQ(error_codes(over), std::vector<std::int64_t>{400}) << over.body;
+  EXPECT_EQ(first_message(over), "request body has more than 1000 items");
+  EXPECT_EQ(ledger_.state_hash(), before);
+  Reply most = upsert(profiles(1000));
+  ASSERT_EQ(most.status, http::status::ok) << most.body;
+  EXPECT_EQ(std::int64_t(data(most)["upserted"]), 1000);
+}
+
+TEST_F(CustomersTest, MoreThan64CustomFieldsIs400NamingTheCustomerAndStoresNothing) {
+  const auto with_fields = [](int n) {
+    std::string fields;
+    for (int i = 0; i < n; ++i) {
+      fields += std::string(i ? "," : "") + "\"f" + std::to_string(i) + "\":\"v\"";
+    }
+    return R"([{"customerId":6},{"customerId":8,"customFields":{)" + fields + "}}]";
+  };
+  const auto before = ledger_.state_hash();
+  Reply over = upsert(with_fields(65));
+  EXPECT_EQ(error_codes(over), std::vector<std::int64_t>{400}) << over.body;
+  EXPECT_EQ(first_message(over), "customers[1].customFields has more than 64 fields");
+  EXPECT_EQ(ledger_.state_hash(), before);  // customer 6, before it, was not stored either
+  Reply most = upsert(with_fields(64));
+  ASSERT_EQ(most.status, http::status::ok) << most.body;
+  ledger::Op op = setup_op();
+  auto stored = ledger_.find_customer(op, {ledger::MatchBy::kCustomField, "v", "f63"});
+  ASSERT_TRUE(stored.ok()) << stored.status().message();
+  EXPECT_EQ(stored->id, 8u);
+  EXPECT_EQ(stored->custom_fields.size(), 64u);
+}
+
 }  // namespace
 }  // namespace codeledger::server::capillary::testing

@@ -176,6 +176,51 @@ TEST_F(EarnTest, OversizeCustomerListIs400) {
   EXPECT_EQ(ledger_.state_hash(), before);
 }
 
+// api.md:350-352 "The promotion is checked before the retry is recognised: a retry after the
+// promotion ended or was deactivated gets 706 or 707 like a new issue, and the customer's
+// wallet still shows the entry issued the first time."
+class EarnRetryTest : public EarnTest {
+ protected:
+  void SetUp() override {
+    EarnTest::SetUp();
+    ASSERT_EQ(issue("[566881933]").status, http::status::ok);
+    ASSERT_EQ(earn_one(R"({"customerId":566135941})").status, http::status::ok);  // ctx-1
+  }
+  // Both retries (issueBulk in kContext, earn in ctx-1) are refused with `error`, change
+  // nothing, and each wallet still holds its one entry.
+  void expect_retries_refused(std::int64_t error) {
+    const auto before = ledger_.state_hash();
+    Reply bulk = issue("[566881933]");
+    EXPECT_EQ(error_codes(bulk), std::vector<std::int64_t>{error}) << bulk.body;
+    Reply single = earn_one(R"({"customerId":566135941})");
+    EXPECT_EQ(error_codes(single), std::vector<std::int64_t>{error}) << single.body;
+    EXPECT_EQ(ledger_.state_hash(), before);
+    for (const auto& [customer, context] : {std::pair{"566881933", std::string(kContext)},
+                                            std::pair{"566135941", std::string("ctx-1")}}) {
+      Reply w = wallet_of(customer);
+      ASSERT_EQ(data(w).get_array().size(), 1u) << w.body;
+      EXPECT_EQ(std::string_view(data(w).at(0)["earnedFromId"]), context);
+      EXPECT_EQ(std::string_view(data(w).at(0)["status"]), "ACTIVE");
+    }
+  }
+};
+
+TEST_F(EarnRetryTest, ARetryAfterThePromotionEndedIs706) {
+  now_ = kValidTill + 1;
+  expect_retries_refused(706);
+}
+
+TEST_F(EarnRetryTest, ARetryAfterThePromotionWasDeactivatedIs707AndWaitsForTheDeactivation) {
+  Reply off =
+      call(&deactivate_promotion, http::verb::post, "/x", {}, {{"promotionId", promotion_}});
+  ASSERT_EQ(off.status, http::status::ok) << off.body;
+  expect_retries_refused(707);
+  // The 707 reveals the deactivation (api.md:102-103): it waits for its LSN.
+  Reply again = issue("[566881933]");
+  EXPECT_GE(again.await_lsn, off.await_lsn);
+  EXPECT_GT(off.await_lsn, 0u);
+}
+
 TEST_F(EarnTest, SingleEarnReturnsTheIssuedRecord) {
   Reply r = earn_one(R"({"customerId":"566881933"})");
   ASSERT_EQ(r.status, http::status::ok) << r.body;
@@ -292,10 +337,12 @@ TEST_F(EarnTest, OtherOrganisationCannotIssueRevokeOrSeeWallets) {
 }
 
 }  // namespace
-TEST_F(EarnTest, ContextIdGivenTwiceIs400) {
+TEST_F(EarnTest, ContextIdGivenTwiceIs400AndIssuesNothing) {
+  const auto before = ledger_.state_hash();
   Reply r = issue("[566881933]", {}, "a&contextId=b");
   EXPECT_EQ(r.status, http::status::bad_request) << r.body;
   EXPECT_NE(r.body.find("contextId is given more than once"), std::string::npos) << r.body;
+  EXPECT_EQ(ledger_.state_hash(), before);
 }
 
 }  // namespace codeledger::server::capillary::testing

@@ -122,24 +122,51 @@ TEST_F(RedemptionsTest, CustomerIdAsStringIsAccepted) {
   EXPECT_EQ(r.status, http::status::ok) << r.body;
 }
 
-TEST_F(RedemptionsTest, SecondRedeemOfSingleUseCodeIs1004) {
+// api.md:227 "All items are redeemed together or not at all": a refusal changes nothing.
+TEST_F(RedemptionsTest, SecondRedeemOfSingleUseCodeIs1004AndChangesNothing) {
   ASSERT_EQ(redeem_now(redeem_body("txn-1", kSeedCode)).status, http::status::ok);
+  const auto before = ledger_.state_hash();
   Reply r = redeem_now(redeem_body("txn-2", kSeedCode));
   EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{1004}) << r.body;
+  EXPECT_EQ(ledger_.state_hash(), before);
 }
 
-TEST_F(RedemptionsTest, CodeLinkedToSomeoneElseIs1005) {
+TEST_F(RedemptionsTest, CodeLinkedToSomeoneElseIs1005AndChangesNothing) {
   Reply linked = call(&link_code, http::verb::post, "/api_gateway/v1/promotions/code/link",
                       R"({"customerId":566135941,"code":"SECOND1","mode":"DISCOUNT"})");
   ASSERT_EQ(linked.status, http::status::ok) << linked.body;
+  const auto before = ledger_.state_hash();
   Reply r = redeem_now(redeem_body("txn-1", "SECOND1"));
   EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{1005}) << r.body;
+  EXPECT_EQ(ledger_.state_hash(), before);
 }
 
-TEST_F(RedemptionsTest, ExpiredCodeIs1002) {
+// api.md:102-103 "an answer (success or refusal) is sent only once every state it reveals is
+// on disk": a 1004 tells that the code was redeemed and a 1005 that it is linked, so each
+// waits for the LSN of that redemption or link, not only successes do.
+TEST_F(RedemptionsTest, ARefusalWaitsForTheStateItReveals) {
+  Reply redeemed = redeem_now(redeem_body("txn-1", kSeedCode));
+  ASSERT_EQ(redeemed.status, http::status::ok) << redeemed.body;
+  ASSERT_GT(redeemed.await_lsn, 0u);
+  Reply used = redeem_now(redeem_body("txn-2", kSeedCode));
+  ASSERT_EQ(error_codes(used), std::vector<std::int64_t>{1004}) << used.body;
+  EXPECT_GE(used.await_lsn, redeemed.await_lsn);
+
+  Reply linked = call(&link_code, http::verb::post, "/api_gateway/v1/promotions/code/link",
+                      R"({"customerId":566135941,"code":"SECOND1","mode":"DISCOUNT"})");
+  ASSERT_EQ(linked.status, http::status::ok) << linked.body;
+  ASSERT_GT(linked.await_lsn, redeemed.await_lsn);  // so the check below tells them apart
+  Reply taken = redeem_now(redeem_body("txn-3", "SECOND1"));
+  ASSERT_EQ(error_codes(taken), std::vector<std::int64_t>{1005}) << taken.body;
+  EXPECT_GE(taken.await_lsn, linked.await_lsn);
+}
+
+TEST_F(RedemptionsTest, ExpiredCodeIs1002AndChangesNothing) {
   now_ = kValidTill + 1;
+  const auto before = ledger_.state_hash();
   Reply r = redeem_now(redeem_body("txn-1", kSeedCode));
   EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{1002}) << r.body;
+  EXPECT_EQ(ledger_.state_hash(), before);
 }
 
 TEST_F(RedemptionsTest, InactiveCodeOrCodeOfAnInactivePromotionIs1001AndChangesNothing) {
@@ -212,7 +239,8 @@ TEST_F(RedemptionsTest, EarnedPromotionExpiredIs1002AndOfAnInactivePromotionIs10
   EXPECT_EQ(ledger_.state_hash(), deactivated);
 }
 
-TEST_F(RedemptionsTest, UnknownCodeIs1001AndBadCodesAre90x) {
+TEST_F(RedemptionsTest, UnknownCodeIs1001AndBadCodesAre90xAndChangeNothing) {
+  const auto before = ledger_.state_hash();
   EXPECT_EQ(error_codes(redeem_now(redeem_body("t", "NOSUCH"))), std::vector<std::int64_t>{1001});
   EXPECT_EQ(error_codes(redeem_now(redeem_body("t", "AB-CD1"))), std::vector<std::int64_t>{902});
   EXPECT_EQ(error_codes(redeem_now(redeem_body("t", "ABC"))), std::vector<std::int64_t>{903});
@@ -224,28 +252,37 @@ TEST_F(RedemptionsTest, UnknownCodeIs1001AndBadCodesAre90x) {
             "redemptions[0].code ABC: code 'ABC' is shorter than 6 characters");
   EXPECT_EQ(first_message(redeem_now(redeem_body("t", ""))),
             "redemptions[0].code: code '' is shorter than 6 characters");
+  EXPECT_EQ(ledger_.state_hash(), before);
 }
 
-TEST_F(RedemptionsTest, InvalidCustomerIs1006) {
-  for (std::string_view c : {"0", "\"x1\"", "null", "-1"}) {
+// api.md:61-62: a customerId written with a decimal point or an exponent is 1006 too, even
+// when its value is a whole number.
+TEST_F(RedemptionsTest, InvalidCustomerIs1006AndChangesNothing) {
+  const auto before = ledger_.state_hash();
+  for (std::string_view c : {"0", "\"x1\"", "null", "-1", "566881933.0", "5.66881933e8"}) {
     Reply r = redeem_now(redeem_body("txn-1", kSeedCode, c));
     EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{1006}) << c << " -> " << r.body;
     EXPECT_NE(first_message(r).find("customerId"), std::string::npos);
   }
+  EXPECT_EQ(ledger_.state_hash(), before);
 }
 
-TEST_F(RedemptionsTest, OrgWithCartEvaluationIs1008) {
+TEST_F(RedemptionsTest, OrgWithCartEvaluationIs1008AndChangesNothing) {
   ledger::OrgSettings s = *ledger_.org_settings(kOrgA);
   s.strategy = ledger::RedemptionStrategy::kWithCartEvaluation;
   ASSERT_TRUE(ledger_.configure_org(kOrgA, s).ok());
+  const auto before = ledger_.state_hash();
   Reply r = redeem_now(redeem_body("txn-1", kSeedCode));
   EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{1008}) << r.body;
+  EXPECT_EQ(ledger_.state_hash(), before);
 }
 
-TEST_F(RedemptionsTest, DiscountAboveAmountIs1009) {
+TEST_F(RedemptionsTest, DiscountAboveAmountIs1009AndChangesNothing) {
+  const auto before = ledger_.state_hash();
   Reply r = redeem_now(R"({"customerId":566881933,"transactionIdentifier":"t","amount":100,)"
                        R"("redemptions":[{"code":"DQCV73","mode":"DISCOUNT","discount":500}]})");
   EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{1009}) << r.body;
+  EXPECT_EQ(ledger_.state_hash(), before);
 }
 
 // Each discount may be 2305843009213693951 (INT64_MAX / 4): 8 of them summed in an int64
@@ -309,11 +346,33 @@ TEST_F(RedemptionsTest, TransactionDateUpToTheLimitRendersInPlusAndMinusZones) {
   }
 }
 
-TEST_F(RedemptionsTest, PerCustomerRedemptionLimitIs1009) {
+TEST_F(RedemptionsTest, PerCustomerRedemptionLimitIs1009AndChangesNothing) {
   make_code_promotion({"LIMIT01", "LIMIT02"}, R"("perCustomerRedemptionLimit":1)", "limited");
   ASSERT_EQ(redeem_now(redeem_body("txn-1", "LIMIT01")).status, http::status::ok);
+  const auto before = ledger_.state_hash();
   Reply r = redeem_now(redeem_body("txn-2", "LIMIT02"));
   EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{1009}) << r.body;
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+// api.md:225 "redemptionCount | integer 1–1000": 1001 is a wrong field (400 naming it) and
+// redeems nothing; 1000 uses of a code that allows them go through.
+TEST_F(RedemptionsTest, ARedemptionCountAbove1000Is400AndUpToItIsAccepted) {
+  make_code_promotion({"MANY001"}, R"("perCodeRedemptionLimit":1000)", "many uses");
+  const auto body = [](std::string_view txn, int count) {
+    return R"({"customerId":566881933,"transactionIdentifier":")" + std::string(txn) +
+           R"(","redemptions":[{"code":"MANY001","redemptionCount":)" + std::to_string(count) +
+           "}]}";
+  };
+  const auto before = ledger_.state_hash();
+  Reply over = redeem_now(body("many-1", 1001));
+  EXPECT_EQ(error_codes(over), std::vector<std::int64_t>{400}) << over.body;
+  EXPECT_NE(first_message(over).find("redemptions[0].redemptionCount"), std::string::npos)
+      << over.body;
+  EXPECT_EQ(ledger_.state_hash(), before);
+  Reply most = redeem_now(body("many-2", 1000));
+  ASSERT_EQ(most.status, http::status::ok) << most.body;
+  EXPECT_EQ(std::int64_t(data(most)["redemptions"].at(0)["redemptionCount"]), 1000);
 }
 
 TEST_F(RedemptionsTest, BadBodiesAre400NamingTheFieldAndChangeNothing) {
@@ -367,6 +426,53 @@ TEST_F(RedemptionsTest, TooManyItemsIs400) {
                        "]}");
   EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{400});
   EXPECT_NE(first_message(r).find("redemptions has more than"), std::string::npos);
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+// api.md:228-231: a retry is answered the first result "once the retry's body is well-formed:
+// a field of the wrong type, more than 20 items or a malformed code (902-905) is refused
+// first, as in any request". A replay of such a body would hide the client's bug.
+TEST_F(RedemptionsTest, ARetryWithAMalformedBodyIsRefusedNotReplayed) {
+  ASSERT_EQ(redeem_now(redeem_body("txn-1", kSeedCode)).status, http::status::ok);
+  std::string items;
+  for (int i = 0; i < 21; ++i) items += std::string(i ? "," : "") + R"({"code":"DQCV73"})";
+  struct Case { std::string body; std::int64_t error; };
+  const Case cases[] = {
+      {R"({"customerId":566881933,"transactionIdentifier":"txn-1","amount":"2500",)"
+       R"("redemptions":[{"code":"DQCV73"}]})", 400},
+      {R"({"customerId":566881933,"transactionIdentifier":"txn-1","redemptions":[)" + items + "]}",
+       400},
+      {redeem_body("txn-1", "AB-CD1"), 902},
+      {redeem_body("txn-1", "ABC"), 903},
+      {redeem_body("txn-1", std::string(40, 'Q')), 904},
+      {redeem_body("txn-1", "dqcv73"), 905},
+  };
+  const auto before = ledger_.state_hash();
+  for (const Case& c : cases) {
+    Reply r = redeem_now(c.body);
+    EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{c.error}) << c.body << " -> " << r.body;
+    for (const auto& [name, value] : r.headers) EXPECT_NE(name, "Idempotent-Replayed") << c.body;
+  }
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+// api.md:72-75: a code's text in a JSON body is read up to 1 024 bytes; a longer one is a
+// wrong field (400 naming it) "that fails the whole call ... before any code is judged": the
+// valid item before it is not redeemed, and a malformed code before it is not what answers.
+TEST_F(RedemptionsTest, ACodeTextOver1024BytesIs400NamingTheItemAndRedeemsNothing) {
+  const auto before = ledger_.state_hash();
+  for (std::string_view first : {"DQCV73", "dq-cv7"}) {
+    Reply r = redeem_now(R"({"customerId":566881933,"transactionIdentifier":"long-1",)"
+                         R"("redemptions":[{"code":")" + std::string(first) + R"("},{"code":")" +
+                         std::string(1025, 'Q') + R"("}]})");
+    EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{400})
+        << first << ": " << r.body.substr(0, 300);
+    EXPECT_EQ(first_message(r), "redemptions[1].code is longer than 1024 bytes") << first;
+  }
+  EXPECT_EQ(ledger_.state_hash(), before);
+  // At 1 024 bytes the text is read, and judged a code: 904, longer than 39.
+  Reply at_limit = redeem_now(redeem_body("long-2", std::string(1024, 'Q')));
+  EXPECT_EQ(error_codes(at_limit), std::vector<std::int64_t>{904}) << at_limit.body.substr(0, 300);
   EXPECT_EQ(ledger_.state_hash(), before);
 }
 
@@ -464,6 +570,16 @@ TEST_F(RedemptionsTest, HistoryAnswersMalformedCodesPerCode) {
     EXPECT_EQ(error_codes(alone), std::vector<std::int64_t>{c.error}) << alone.body;
     EXPECT_NE(first_message(alone).find(c.code), std::string::npos) << alone.body;
   }
+}
+
+// api.md:74-75 (history errors are those of Get codes): a code over 1 024 bytes in the
+// query is 904 for that record.
+TEST_F(RedemptionsTest, HistoryOfACodeOver1024BytesIs904ForThatRecord) {
+  ASSERT_EQ(redeem_now(redeem_body("txn-1", kSeedCode)).status, http::status::ok);
+  Reply r = history("?codes=DQCV73," + std::string(1025, 'Z') + "&mode=DISCOUNT");
+  ASSERT_EQ(r.status, http::status::ok) << r.body.substr(0, 300);
+  EXPECT_EQ(data(r).get_array().size(), 1u);
+  EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{904}) << r.body.substr(0, 300);
 }
 
 TEST_F(RedemptionsTest, HistoryAcceptsTheCodeAliasAlongsideCodes) {
