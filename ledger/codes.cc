@@ -119,11 +119,24 @@ Result<CodeView> Ledger::link_code(Op& op, Mode mode, std::string_view code, Cus
 
 namespace {
 
+// The found code's history into out's view, or out replaced by why it does not fit in the
+// call's rows_left (LedgerLimits::history_rows_max). rows_left == nullptr: no history asked.
+void add_redemptions(detail::Impl& impl, Op& op, const detail::CodeTarget& t, std::size_t* rows_left,
+                     Result<CodeView>& out) {
+  if (rows_left == nullptr) return;
+  auto rows = impl.code_redemptions(*t.org, t.shard, t.lookup(), op.visible_lsn, *rows_left);
+  if (!rows.ok()) {
+    out = rows.status();
+    return;
+  }
+  out->redemptions = std::move(*rows);
+}
+
 // One code of a get into out, which holds a default view: filled in, or replaced by why
 // there is none. (No Status on the way: the found case then builds no error object.)
 // Inlined into both callers: a call here cost get_codes 3% of its instructions.
 [[gnu::always_inline]] inline void look_up_code(detail::Impl& impl, Op& op, Mode mode,
-                                                std::string_view text, bool include_redemptions,
+                                                std::string_view text, std::size_t* rows_left,
                                                 Result<CodeView>& out) {
   auto t = detail::resolve_code(impl, op.org, mode, text);
   if (!t.ok()) {
@@ -138,12 +151,9 @@ namespace {
     out = detail::code_not_found(text);
     return;
   }
-  CodeView& v = *out;
-  impl.fill_code_view(v, *t->org, s.codes.at(idx), t->hash);
+  impl.fill_code_view(*out, *t->org, s.codes.at(idx), t->hash);
   lock.unlock();
-  if (include_redemptions) {
-    v.redemptions = impl.code_redemptions(*t->org, t->shard, t->lookup(), op.visible_lsn);
-  }
+  add_redemptions(impl, op, *t, rows_left, out);
 }
 
 // Codes of a get that share one pass: the cache misses of a group's look-ups are in
@@ -156,9 +166,9 @@ constexpr std::size_t kLookUpGroup = 8;
 // that code, so the lock is never held across a miss (two threads holding a group's
 // shards at once ran at half the speed of one).
 void look_up_group(detail::Impl& impl, Op& op, Mode mode, std::span<const std::string> texts,
-                   bool include_redemptions, Result<CodeView>* out) {
+                   std::size_t* rows_left, Result<CodeView>* out) {
   if (texts.size() == 1) {  // nothing to overlap: one pass, one lock
-    return look_up_code(impl, op, mode, texts[0], include_redemptions, *out);
+    return look_up_code(impl, op, mode, texts[0], rows_left, *out);
   }
   std::array<detail::CodeTarget, kLookUpGroup> targets{};  // org == nullptr: answered already
   std::array<std::uint32_t, kLookUpGroup> found{};
@@ -193,9 +203,7 @@ void look_up_group(detail::Impl& impl, Op& op, Mode mode, std::span<const std::s
       detail::raise_lsn(op, s.applied_lsn);
       impl.fill_code_view(*out[k], *t.org, s.codes.at(found[k]), t.hash);
     }
-    if (include_redemptions) {
-      out[k]->redemptions = impl.code_redemptions(*t.org, t.shard, t.lookup(), op.visible_lsn);
-    }
+    add_redemptions(impl, op, t, rows_left, out[k]);
   }
 }
 
@@ -204,7 +212,8 @@ void look_up_group(detail::Impl& impl, Op& op, Mode mode, std::span<const std::s
 Result<CodeView> Ledger::get_code(Op& op, Mode mode, std::string_view code,
                                   bool include_redemptions) const {
   Result<CodeView> out(std::in_place);
-  look_up_code(*impl_, op, mode, code, include_redemptions, out);
+  std::size_t rows_left = impl_->options.limits.history_rows_max;
+  look_up_code(*impl_, op, mode, code, include_redemptions ? &rows_left : nullptr, out);
   return out;
 }
 
@@ -220,9 +229,11 @@ std::vector<Result<CodeView>> Ledger::get_codes(Op& op, Mode mode,
   }
   out.reserve(codes.size());
   for (std::size_t i = 0; i < codes.size(); ++i) out.emplace_back(std::in_place);
+  std::size_t rows_left = impl_->options.limits.history_rows_max;  // over the whole answer
   for (std::size_t at = 0; at < codes.size(); at += kLookUpGroup) {
     const std::size_t n = std::min(kLookUpGroup, codes.size() - at);
-    look_up_group(*impl_, op, mode, codes.subspan(at, n), include_redemptions, &out[at]);
+    look_up_group(*impl_, op, mode, codes.subspan(at, n), include_redemptions ? &rows_left : nullptr,
+                  &out[at]);
   }
   return out;
 }
@@ -236,6 +247,7 @@ std::vector<Result<std::vector<RedemptionView>>> Ledger::redemption_history(
                          std::to_string(impl_->options.limits.codes_per_call_max) + ") codes");
     return out;
   }
+  std::size_t rows_left = impl_->options.limits.history_rows_max;  // over the whole answer
   for (const std::string& text : codes) {
     auto t = detail::resolve_code(*impl_, op.org, mode, text);
     if (!t.ok()) {
@@ -251,7 +263,7 @@ std::vector<Result<std::vector<RedemptionView>>> Ledger::redemption_history(
         continue;
       }
     }
-    out.emplace_back(impl_->code_redemptions(*t->org, t->shard, t->lookup(), op.visible_lsn));
+    out.emplace_back(impl_->code_redemptions(*t->org, t->shard, t->lookup(), op.visible_lsn, rows_left));
   }
   return out;
 }

@@ -415,10 +415,23 @@ EarnedView Impl::earned_view(const OrgState& org, CustomerId customer,
   return v;
 }
 
+namespace {
+
+Status history_too_long(std::size_t rows_max) {
+  return Status(ErrorCode::kLimitExceeded,
+                "its redemption history does not fit in what is left of history_rows_max (" +
+                    std::to_string(rows_max) +
+                    " rows in one answer, over all its codes): ask for fewer codes at once; "
+                    "ledgerctl history reads a history of any length");
+}
+
+}  // namespace
+
 // Collects a code's redemption links under its shard lock, then reads each redemption
 // under its customer's shard lock (one lock at a time, so no ordering concern).
-std::vector<RedemptionView> Impl::code_redemptions(OrgState& org, std::uint32_t shard_index,
-                                                   const CodeLookup& key, Lsn& seen_lsn) {
+Result<std::vector<RedemptionView>> Impl::code_redemptions(OrgState& org, std::uint32_t shard_index,
+                                                           const CodeLookup& key, Lsn& seen_lsn,
+                                                           std::size_t& rows_left) {
   std::vector<std::pair<CustomerId, std::string_view>> refs;  // bytes live in the arena
   std::string_view promotion_name;  // the promotion's immutable version: lives as long as we do
   {
@@ -426,14 +439,16 @@ std::vector<RedemptionView> Impl::code_redemptions(OrgState& org, std::uint32_t 
     std::lock_guard lock(sh.mu);
     seen_lsn = std::max(seen_lsn, sh.applied_lsn);
     std::uint32_t idx = sh.codes.find(key);
-    if (idx == CodeTable::kNone) return {};
+    if (idx == CodeTable::kNone) return std::vector<RedemptionView>{};
     if (const PromotionState* p = org.promotion(sh.codes.at(idx).promo_number)) {
       promotion_name = p->spec.name;
     }
     for (std::uint32_t l = sh.codes.at(idx).last_link; l != 0; l = sh.links[l - 1].prev) {
+      if (refs.size() == rows_left) return history_too_long(options.limits.history_rows_max);
       refs.emplace_back(sh.links[l - 1].customer, sh.links[l - 1].transaction_identifier);
     }
   }
+  rows_left -= refs.size();
   std::reverse(refs.begin(), refs.end());  // oldest first
   std::vector<RedemptionView> out;
   for (const auto& [cust, txn] : refs) {

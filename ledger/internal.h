@@ -593,8 +593,11 @@ class Impl {
   // import behind its code count.
   PromotionView promotion_view(Op& op, const OrgState& org, const PromotionState& p) const;
   EarnedView earned_view(const OrgState& org, CustomerId customer, const EarnedRecord& e) const;
-  std::vector<RedemptionView> code_redemptions(OrgState& org, std::uint32_t shard_index,
-                                               const CodeLookup& key, Lsn& seen_lsn);
+  // The code's history, oldest first, when it holds at most rows_left rows (taken from
+  // rows_left); otherwise kLimitExceeded, having read no more than rows_left + 1 links.
+  Result<std::vector<RedemptionView>> code_redemptions(OrgState& org, std::uint32_t shard_index,
+                                                       const CodeLookup& key, Lsn& seen_lsn,
+                                                       std::size_t& rows_left);
 
  private:
   void apply_promotion(const EventHeader& h, OrgState& org, const PromotionCreated& e);

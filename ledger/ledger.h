@@ -49,6 +49,9 @@ struct LedgerLimits {
   std::size_t name_bytes_max = 128;
   std::size_t identifier_bytes_max = 128;          // transactionIdentifier, contextId, ...
   std::size_t export_page_max = 10'000;
+  // Redemption rows in one answer (history, get with its redemptions), over all its codes: a
+  // read-scope GET listing a much-used code thousands of times built gigabytes (probe 36a).
+  std::size_t history_rows_max = 10'000;
 };
 
 struct LedgerOptions {
