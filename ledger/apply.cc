@@ -286,14 +286,23 @@ void index_profile(CustomerIndexes& ix, const CustomerProfile& p, bool add) {
   }
 }
 
+void hold_profile(OrgState& org, const CustomerProfile& p, bool add) {
+  index_profile(org.indexes, p, add);
+  if (add) {
+    org.profile_bytes.fetch_add(profile_bytes(p), std::memory_order_relaxed);
+  } else {
+    org.profile_bytes.fetch_sub(profile_bytes(p), std::memory_order_relaxed);
+  }
+}
+
 void Impl::apply_upserted(const EventHeader& h, OrgState& org, const CustomersUpserted& e) {
   std::lock_guard lock(org.index_mu);
   for (const CustomerProfile& p : e.profiles) {
     Shard& cs = shard(customer_shard(org.id, p.id));
     Customer& c = cs.customer_or_create(org, p.id);
-    if (c.identified) index_profile(org.indexes, *c.identified, false);
+    if (c.identified) hold_profile(org, *c.identified, false);
     c.set_profile(p);
-    if (c.identified) index_profile(org.indexes, *c.identified, true);
+    if (c.identified) hold_profile(org, *c.identified, true);
     touch(cs, h.lsn);
   }
 }

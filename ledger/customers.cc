@@ -97,6 +97,28 @@ Status check_identifiers_unique(const OrgState& org, std::span<const CustomerPro
   return Status::Ok();
 }
 
+// 413 when storing `stored` in place of the customers' profiles would take the org past
+// profile_bytes_per_org_max. Under upsert_mu and the customers' shard locks, so neither the
+// org's count nor the profiles replaced can change before the commit.
+Status check_profile_room(detail::Impl& impl, const OrgState& org,
+                          std::span<const CustomerProfile> stored) {
+  std::uint64_t adding = 0, replacing = 0;
+  for (const CustomerProfile& p : stored) {
+    adding += profile_bytes(p);
+    detail::Shard& cs = impl.shard(impl.customer_shard(org.id, p.id));
+    if (const detail::Customer* c = cs.customer(org.id, p.id); c != nullptr && c->identified) {
+      replacing += profile_bytes(*c->identified);
+    }
+  }
+  const std::uint64_t held = org.profile_bytes.load(std::memory_order_relaxed);
+  const std::uint64_t max = impl.options.limits.profile_bytes_per_org_max;
+  if (adding <= replacing || held - replacing + adding <= max) return Status::Ok();
+  return Status(ErrorCode::kLimitExceeded,
+                "customer profiles would take " + std::to_string(held - replacing + adding) +
+                    " bytes, past profile_bytes_per_org_max (" + std::to_string(max) +
+                    "); the organisation's profiles take " + std::to_string(held));
+}
+
 }  // namespace
 
 Result<std::size_t> Ledger::upsert_customers(Op& op, std::span<const CustomerProfile> profiles) {
@@ -127,6 +149,7 @@ Result<std::size_t> Ledger::upsert_customers(Op& op, std::span<const CustomerPro
   for (const auto& p : stored) shards.push_back(impl_->customer_shard(org->id, p.id));
   detail::ShardGuard guard(*impl_, std::move(shards));
   detail::raise_lsn(op, guard.max_lsn());
+  if (Status s = check_profile_room(*impl_, *org, stored); !s.ok()) return s;
   const std::size_t count = stored.size();
   Event ev{impl_->header(op), CustomersUpserted{std::move(stored)}};
   if (Status s = impl_->commit(op, ev); !s.ok()) return s;

@@ -163,6 +163,8 @@ struct OrgState {
   // Serialises customer upserts of this org, each from its identifier check to its commit
   // (customers.cc). Taken before any shard lock.
   std::mutex upsert_mu;
+  // profile_bytes of the stored profiles (set by apply, under index_mu; read by upserts).
+  std::atomic<std::uint64_t> profile_bytes{0};
 
   const PromotionState* promotion(std::uint32_t number) const {
     if (number == 0 || number > promotion_count.load(std::memory_order_acquire)) return nullptr;
@@ -636,6 +638,8 @@ inline bool promotion_ended(const PromotionSpec& s, TimeMs now) {
 std::string code_text(const CodeKey& k);
 // Adds (or removes) a profile's identifiers to the org's secondary indexes (index_mu held).
 void index_profile(CustomerIndexes& ix, const CustomerProfile& p, bool add);
+// index_profile, and the profile's profile_bytes added to (or taken from) the org's count.
+void hold_profile(OrgState& org, const CustomerProfile& p, bool add);
 // CustomerIndexes::by_custom's key: a field name holds no NUL (the upsert refuses one).
 inline std::string custom_field_key(std::string_view name, std::string_view value) {
   std::string key;

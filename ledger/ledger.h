@@ -52,6 +52,9 @@ struct LedgerLimits {
   // Redemption rows in one answer (history, get with its redemptions), over all its codes: a
   // read-scope GET listing a much-used code thousands of times built gigabytes (probe 36a).
   std::size_t history_rows_max = 10'000;
+  // Customer profiles an organisation may hold, in profile_bytes (types.h): a profile of 64
+  // custom fields took 64 KB of memory, and nothing bounded how many (probe 36a).
+  std::uint64_t profile_bytes_per_org_max = 1ull << 30;
 };
 
 struct LedgerOptions {

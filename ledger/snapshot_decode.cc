@@ -148,7 +148,7 @@ Status SnapshotLoader::customers() {
     c.set_profile(std::move(profile));
     if (c.identified) {
       std::lock_guard lock(st.index_mu);
-      detail::index_profile(st.indexes, *c.identified, true);
+      detail::hold_profile(st, *c.identified, true);
     }
     c.earned.resize(earned);
     for (auto& e : c.earned) {

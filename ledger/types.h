@@ -167,6 +167,12 @@ struct CustomerProfile {
   std::vector<std::pair<std::string, std::string>> custom_fields;
 };
 
+// What a stored profile counts toward LedgerLimits::profile_bytes_per_org_max: the bytes of
+// its texts plus kProfileFieldOverheadBytes for each custom field (its index entry and
+// nodes), about what it takes in memory (docs/operations.md, "Memory").
+inline constexpr std::uint64_t kProfileFieldOverheadBytes = 256;
+std::uint64_t profile_bytes(const CustomerProfile& p);
+
 struct OrgSettings {
   RedemptionStrategy strategy = RedemptionStrategy::kWithoutCartEvaluation;
   std::string time_zone = "UTC";             // IANA name; used by server/ for *ISO fields
