@@ -25,6 +25,7 @@ TEST(DocumentedDefaults, TheLedgerLimitsAreTheDocumentedOnes) {
   EXPECT_EQ(limits.identifier_bytes_max, 128u);
   EXPECT_EQ(limits.export_page_max, 10'000u);
   EXPECT_EQ(limits.history_rows_max, 10'000u);       // api.md, "Redemption history"
+  EXPECT_EQ(limits.profile_bytes_per_org_max, 1ull << 30);  // api.md, "Customers"
 }
 
 // operations.md:83-87: an organisation's defaults (the configuration starts from these).
