@@ -127,6 +127,9 @@ Result<PromotionView> Ledger::update_promotion(Op& op, const ObjectId& id,
   if (name_taken(*org, spec.name, cur->number)) {
     return Status(ErrorCode::kConflict, "promotion name '" + spec.name + "' is already taken");
   }
+  // An update that changes nothing is answered as it stands: logged, it took a record and a
+  // kept version each time (probe 36a: 200,000 identical PUTs, 54 MB).
+  if (spec == cur->spec) return impl_->promotion_view(op, *org, *cur);
   Event ev{impl_->header(op), PromotionUpdated{id, spec}};
   if (Status s = impl_->commit(op, ev); !s.ok()) return s;
   return impl_->promotion_view(op, *org, *org->find_promotion(id));

@@ -77,6 +77,7 @@ struct PromotionSpec {
   std::uint32_t per_customer_redemptions_max = 0;
   std::uint32_t per_customer_earns_max = 0;
   TimeMs earn_validity_ms = 0;                 // issued entries valid this long (0 = promotion end)
+  bool operator==(const PromotionSpec&) const = default;
 };
 
 // Optional fields of an update; unset fields keep their value.
