@@ -158,6 +158,7 @@ Result<ImportReport> Ledger::import_codes(Op& op, const ObjectId& promotion,
       positions.push_back(at);
     }
   }
+  impl_->reserve_code_room(hashes, /*lock_each=*/true);
   detail::ShardGuard guard(*impl_, distinct_shards(*impl_, hashes));
   detail::raise_lsn(op, guard.max_lsn());
   for (std::size_t i = 0; i < body.codes.size(); ++i) {
@@ -299,6 +300,7 @@ Status generate_batches(detail::Impl& impl, Op& op, OrgState& org, const Promoti
       body.codes.push_back(*CodeKey::make(buf));
       hashes.push_back(h);
     }
+    impl.reserve_code_room(hashes, /*lock_each=*/true);
     detail::ShardGuard guard(impl, distinct_shards(impl, hashes));
     std::size_t kept = 0;
     for (std::size_t i = 0; i < body.codes.size(); ++i) {

@@ -308,11 +308,13 @@ EventHeader Impl::header(const Op& op) const {
   return h;
 }
 
-void Impl::reserve_code_room(const std::vector<std::uint64_t>& hashes) {
+void Impl::reserve_code_room(const std::vector<std::uint64_t>& hashes, bool lock_each) {
   std::vector<std::size_t> per_shard(shard_count(), 0);
   for (std::uint64_t h : hashes) ++per_shard[shard_of(h)];
   for (std::uint32_t si = 0; si < per_shard.size(); ++si) {
     if (per_shard[si] == 0) continue;
+    std::unique_lock lock(shard(si).mu, std::defer_lock);
+    if (lock_each) lock.lock();
     CodeTable& codes = shard(si).codes;
     codes.reserve(codes.size() + per_shard[si]);
   }
