@@ -126,17 +126,27 @@ class ParamsBuilder {
 
   Status json_scalar(wire::dom::element e, std::string_view field, std::string& out);
   Status json_member(std::string_view name, wire::dom::element value);
-  Entry& entry(std::string_view name);
+  Entry* entry(std::string_view name);
+  static Status too_many_names();
 
   Params& p_;
 };
 
-Params::Entry& ParamsBuilder::entry(std::string_view name) {
-  for (Entry& e : p_.entries_) {
-    if (e.name == name) return e;
+// The entry named `name`, added when it is new; nullptr when it would be one distinct name
+// more than kFieldNamesMax (the caller refuses the body with too_many_names()).
+Params::Entry* ParamsBuilder::entry(std::string_view name) {
+  if (const auto it = p_.by_name_.find(name); it != p_.by_name_.end()) {
+    return &p_.entries_[it->second];
   }
-  p_.entries_.push_back(Entry{std::string(name), Shape::kScalar, {}});
-  return p_.entries_.back();
+  if (p_.entries_.size() == kFieldNamesMax) return nullptr;
+  p_.by_name_.emplace(std::string(name), p_.entries_.size());
+  p_.entries_.push_back(Entry{Shape::kScalar, {}});
+  return &p_.entries_.back();
+}
+
+Status ParamsBuilder::too_many_names() {
+  return bad("request body", "has more than " + std::to_string(kFieldNamesMax) +
+                                 " distinct field names");
 }
 
 Status ParamsBuilder::json_scalar(wire::dom::element e, std::string_view field, std::string& out) {
@@ -170,24 +180,24 @@ Status ParamsBuilder::json_scalar(wire::dom::element e, std::string_view field, 
 Status ParamsBuilder::json_member(std::string_view name, wire::dom::element value) {
   using wire::dom::element_type;
   if (value.type() == element_type::NULL_VALUE) return Status::Ok();  // null = not given
+  Entry* e = entry(name);
+  if (e == nullptr) return too_many_names();
   if (value.type() == element_type::OBJECT) {
-    entry(name).shape = Shape::kNested;
+    e->shape = Shape::kNested;
     return Status::Ok();
   }
   if (value.type() != element_type::ARRAY) {
-    Entry& e = entry(name);
-    e.values.emplace_back();
-    return json_scalar(value, name, e.values.back());
+    e->values.emplace_back();
+    return json_scalar(value, name, e->values.back());
   }
   wire::dom::array items;
   if (Status s = wire::read_array(value, name, kListItemsMax, items); !s.ok()) return s;
-  Entry& e = entry(name);
-  e.shape = Shape::kList;
+  e->shape = Shape::kList;
   std::size_t index = 0;
   for (wire::dom::element item : items) {
     const std::string field = std::string(name) + "[" + std::to_string(index++) + "]";
-    e.values.emplace_back();
-    if (Status s = json_scalar(item, field, e.values.back()); !s.ok()) return s;
+    e->values.emplace_back();
+    if (Status s = json_scalar(item, field, e->values.back()); !s.ok()) return s;
   }
   return Status::Ok();
 }
@@ -227,17 +237,18 @@ Status ParamsBuilder::from_xml(std::string_view body) {
     if (++count > kListItemsMax) {
       return bad("request body", "has more than " + std::to_string(kListItemsMax) + " elements");
     }
-    Entry& e = entry(child.name());
+    Entry* e = entry(child.name());
+    if (e == nullptr) return too_many_names();
     if (child.find_child([](pugi::xml_node n) { return n.type() == pugi::node_element; })) {
-      e.shape = Shape::kNested;
+      e->shape = Shape::kNested;
       continue;
     }
     std::string_view text = child.child_value();
     if (text.size() > kValueBytesMax) {
       return bad(child.name(), "is longer than " + std::to_string(kValueBytesMax) + " bytes");
     }
-    e.values.emplace_back(text);
-    if (e.values.size() > 1 && e.shape == Shape::kScalar) e.shape = Shape::kList;
+    e->values.emplace_back(text);
+    if (e->values.size() > 1 && e->shape == Shape::kScalar) e->shape = Shape::kList;
   }
   return Status::Ok();
 }
@@ -252,10 +263,8 @@ Result<Params> Params::parse(std::string_view body) {
 }
 
 const Params::Entry* Params::find(std::string_view name) const {
-  for (const Entry& e : entries_) {
-    if (e.name == name) return &e;
-  }
-  return nullptr;
+  const auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : &entries_[it->second];
 }
 
 bool Params::has(std::string_view name) const {

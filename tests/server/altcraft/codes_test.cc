@@ -99,6 +99,79 @@ TEST_F(CodesTest, ActivateMovesPastAKeyAnotherRedemptionHolds) {
   EXPECT_EQ(code_view("AAA222").redemption_count, 1u);  // the other redemption, untouched
 }
 
+// What get and activate read from a code's history, pinned so that a cheaper way of reading
+// it (probe 36a: both built the whole history on every call) keeps the answers: `activated`
+// is the first use that still stands, and activate's use number follows every row of the
+// history, reversed uses, other profiles' uses and earlier activate keys included.
+class CodeHistoryTest : public CodesTest {
+ protected:
+  static constexpr ledger::TimeMs kMinute = 60'000;
+
+  void SetUp() override {
+    CodesTest::SetUp();
+    multi_ = std::to_string(make_program(kOrgA, {"MULTI7"}, /*per_code_max=*/0));
+    link("MULTI7", kCustomer1);
+  }
+  std::string activated() {
+    return std::string(std::string_view(
+        data(call(&get_code, json(R"("loyalty_id":)" + multi_ + R"(,"code":"MULTI7")")))["activated"]));
+  }
+  void reverse(ledger::CustomerId customer, std::string_view txn) {
+    ledger::Op op = admin_op(kOrgA);
+    ASSERT_TRUE(ledger_->reverse_redemption(op, customer, txn).ok()) << txn;
+  }
+  // The transaction identifiers of the code's history, oldest first.
+  std::vector<std::string> keys() {
+    ledger::Op op = admin_op(kOrgA);
+    const std::string codes[] = {"MULTI7"};
+    auto history = ledger_->redemption_history(op, ledger::Mode::kDiscount, codes);
+    std::vector<std::string> out;
+    if (history.size() == 1 && history[0].ok()) {
+      for (const ledger::RedemptionView& r : *history[0]) out.push_back(r.transaction_identifier);
+    }
+    return out;
+  }
+  std::string multi_;  // MULTI7's loyalty_id: a program without a per-code limit
+};
+
+TEST_F(CodeHistoryTest, ActivatedIsTheFirstUseThatStillStands) {
+  redeem("MULTI7", kCustomer1, "first");
+  now_ += kMinute;
+  redeem("MULTI7", kCustomer1, "second");
+  now_ += kMinute;
+  redeem("MULTI7", kCustomer1, "third");
+  EXPECT_EQ(activated(), "2025-11-11T06:05:49Z");
+  reverse(kCustomer1, "first");
+  EXPECT_EQ(activated(), "2025-11-11T06:06:49Z");
+  reverse(kCustomer1, "second");
+  EXPECT_EQ(activated(), "2025-11-11T06:07:49Z");
+  reverse(kCustomer1, "third");
+  dom::element d = data(call(&get_code, json(R"("loyalty_id":)" + multi_ + R"(,"code":"MULTI7")")));
+  EXPECT_FALSE(bool(d["is_activated"]));
+  EXPECT_EQ(std::string_view(d["activated"]), "");
+}
+
+TEST_F(CodeHistoryTest, ActivateNumbersTheUseAfterEveryRowAndEveryEarlierKey) {
+  redeem("MULTI7", kCustomer1, "cap-1");
+  redeem("MULTI7", kCustomer1, "cap-2");
+  reverse(kCustomer1, "cap-1");  // a reversed use still takes its number
+  ASSERT_EQ(error(activate_json("MULTI7", multi_)), 0);
+  ASSERT_EQ(error(activate_json("MULTI7", multi_)), 0);
+  // A key named by a Capillary client, past the rows: the next activate follows it.
+  redeem("MULTI7", kCustomer1, "altcraft:activate:MULTI7:9");
+  ASSERT_EQ(error(activate_json("MULTI7", multi_)), 0);
+  // Another profile's activate continues the code's numbering: no key is used twice.
+  ASSERT_EQ(error(call(&detach, json(R"("db_id":1,"loyalty_id":)" + multi_ +
+                                     R"(,"profile_id":"prof-1","code":"MULTI7")"))), 0);
+  link("MULTI7", kCustomer2);
+  ASSERT_EQ(error(activate_json("MULTI7", multi_)), 0);
+  EXPECT_EQ(keys(), (std::vector<std::string>{"cap-1", "cap-2", "altcraft:activate:MULTI7:3",
+                                              "altcraft:activate:MULTI7:4", "altcraft:activate:MULTI7:9",
+                                              "altcraft:activate:MULTI7:10",
+                                              "altcraft:activate:MULTI7:11"}));
+  EXPECT_EQ(code_view("MULTI7").redemption_count, 6u);  // seven rows, cap-1 reversed
+}
+
 TEST_F(CodesTest, ActivateInXml) {
   link("AAA111", kCustomer1);
   Reply r = call(&activate, xml("<code>AAA111</code><loyalty_id>1</loyalty_id><format>xml</format>"));

@@ -1,7 +1,8 @@
 // The byte limit of each field and the item limit of lists (docs/api.md, Altcraft "Limits"):
 // at its limit a value gets the field's ordinary answer, one byte over it a 400 naming the
 // field; a code of 40 to 1 024 bytes is 904 like any code over 39 characters; a list or an
-// XML body over 100 000 items is refused whole. Nothing changes on a refusal.
+// XML body over 100 000 items is refused whole, and so is a body of more than 64 distinct
+// field names. Nothing changes on a refusal.
 #include "fixture.h"
 #include "server/altcraft/params.h"
 
@@ -151,6 +152,76 @@ TEST_F(SmallImportLimitTest, ListOverThe100000ItemLimitIs400AndImportsNothing) {
   Answer x = answer(call(&import_codes, xml_codes(kListItemsMax - 1)));
   EXPECT_EQ(x.error, 400);
   EXPECT_EQ(x.error_text, "request body has more than 100000 elements");
+  EXPECT_EQ(ledger_->state_hash(), before);
+}
+
+// `count` distinct unknown fields x0, x1, ... (ignored by every method), as XML elements or
+// JSON members (with a leading comma).
+std::string xml_extra_names(std::size_t count) {
+  std::string out;
+  for (std::size_t i = 0; i < count; ++i) out += "<x" + std::to_string(i) + ">1</x" + std::to_string(i) + ">";
+  return out;
+}
+std::string json_extra_names(std::size_t count) {
+  std::string out;
+  for (std::size_t i = 0; i < count; ++i) out += ",\"x" + std::to_string(i) + "\":1";
+  return out;
+}
+
+// Probe 36a: each field name was looked up among every name read before it, so an XML body
+// of 99 000 distinct element names cost 12 s of an io thread, before authentication. A body
+// now holds at most 64 distinct names: at 64 it gets the method's answer, at 65 a 400 naming
+// the limit, in either format, also without a token, and nothing changes.
+TEST_F(LimitsTest, BodyOfMoreThan64DistinctFieldNamesIs400AndChangesNothing) {
+  ASSERT_EQ(kFieldNamesMax, 64u);
+  // attach's own fields: token, db_id, loyalty_id, profile_id, code (five names).
+  const std::string xml_attach = "<db_id>1</db_id><loyalty_id>1</loyalty_id>"
+                                 "<profile_id>prof-1</profile_id><code>AAA111</code>";
+  const std::string json_attach = R"("db_id":1,"loyalty_id":1,"profile_id":"prof-1","code":"AAA111")";
+  const std::string over = "request body has more than 64 distinct field names";
+  const auto before = ledger_->state_hash();
+  for (const std::string& body :
+       {xml(xml_attach + xml_extra_names(60)), json(json_attach + json_extra_names(60)),
+        xml(xml_attach + xml_extra_names(61), ""), json(json_attach + json_extra_names(61), "")}) {
+    const Answer a = answer(call(&attach, body));
+    EXPECT_EQ(a.error, 400) << body.substr(0, 80);
+    EXPECT_EQ(a.error_text, over) << body.substr(0, 80);
+  }
+  EXPECT_EQ(ledger_->state_hash(), before);
+  EXPECT_EQ(code_view("AAA111").customer, 0u);
+  // One name fewer: the attach is done.
+  ASSERT_EQ(error(call(&attach, xml(xml_attach + xml_extra_names(59)))), 0);
+  EXPECT_EQ(code_view("AAA111").customer, kCustomer1);
+  Reply j = call(&get_code, json(R"("loyalty_id":1,"code":"AAA111")" + json_extra_names(61)));
+  ASSERT_EQ(error(j), 0) << j.body;
+  EXPECT_TRUE(bool(data(j)["is_attached"]));
+}
+
+// A list element repeats its name: however many times it repeats, and wherever among the
+// other fields, it is one name and one list, so an import of 63 other names and any number
+// of <codes> is read whole.
+TEST_F(LimitsTest, RepeatedListElementIsOneFieldNameWhereverItRepeats) {
+  std::string body = "<xml><token>token-a</token><loyalty_id>1</loyalty_id>";
+  for (std::size_t i = 0; i < 1'000; ++i) {
+    body += "<codes>C" + std::to_string(100'000 + i) + "</codes>";
+    // The other 61 names (64 less token, loyalty_id, codes) between the first codes.
+    if (i < kFieldNamesMax - 3) body += "<x" + std::to_string(i) + "/>";
+  }
+  body += "</xml>";
+  Reply r = call(&import_codes, body);
+  ASSERT_EQ(error(r), 0) << r.body.substr(0, 200);
+  EXPECT_EQ(std::int64_t(parse(r)["inserted"]), 1'000);
+  EXPECT_EQ(code_view("C100999").promotion_id, program_id(kOrgA, 1));
+  // One more distinct name, after the list, is the 400, and nothing is imported.
+  const auto before = ledger_->state_hash();
+  std::string renamed = body;
+  for (std::size_t at = 0; (at = renamed.find("<codes>C100", at)) != std::string::npos;) {
+    renamed.replace(at, 11, "<codes>D100");  // new codes, so an import would change the state
+  }
+  renamed.insert(renamed.size() - 6, "<one_more/>");
+  Answer a = answer(call(&import_codes, renamed));
+  EXPECT_EQ(a.error, 400);
+  EXPECT_EQ(a.error_text, "request body has more than 64 distinct field names");
   EXPECT_EQ(ledger_->state_hash(), before);
 }
 
