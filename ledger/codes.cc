@@ -1,6 +1,7 @@
 // Commands on single codes: link (seed 000), get (seed 002), history, and the Altcraft
 // unlink / update / attach-from-pool.
 #include <array>
+#include <limits>
 
 #include "ledger/internal.h"
 
@@ -208,6 +209,13 @@ void look_up_group(detail::Impl& impl, Op& op, Mode mode, std::span<const std::s
 }
 
 }  // namespace
+
+Result<CodeView> Ledger::get_code_with_whole_history(Op& op, Mode mode, std::string_view code) const {
+  Result<CodeView> out(std::in_place);
+  std::size_t rows_left = std::numeric_limits<std::size_t>::max();
+  look_up_code(*impl_, op, mode, code, &rows_left, out);
+  return out;
+}
 
 Result<CodeView> Ledger::get_code(Op& op, Mode mode, std::string_view code,
                                   bool include_redemptions) const {

@@ -184,6 +184,11 @@ class Ledger {
   // Seed 002 for one code: what get_codes gives for it, without the vector.
   Result<CodeView> get_code(Op& op, Mode mode, std::string_view code,
                             bool include_redemptions) const;
+  // get_code with its whole redemption history, past history_rows_max: Altcraft's get and
+  // activate read it for the first use that stands and the next use's number, and answer
+  // neither with the rows, so the bound on an answer's rows is not theirs. Its cost grows
+  // with the history (docs/api.md, Altcraft "get").
+  Result<CodeView> get_code_with_whole_history(Op& op, Mode mode, std::string_view code) const;
   // Seed 002: one result per requested code, in request order.
   std::vector<Result<CodeView>> get_codes(Op& op, Mode mode, std::span<const std::string> codes,
                                           bool include_redemptions) const;

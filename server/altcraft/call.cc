@@ -190,7 +190,9 @@ Result<std::optional<std::string>> code_param(Call& call, Need need) {
 
 Result<ledger::CodeView> code_in_program(Call& call, const Program& program,
                                          const std::string& code, bool with_redemptions) {
-  auto found = call.ledger().get_code(call.op(), program.view.spec.mode, code, with_redemptions);
+  const ledger::Mode mode = program.view.spec.mode;
+  auto found = with_redemptions ? call.ledger().get_code_with_whole_history(call.op(), mode, code)
+                                : call.ledger().get_code(call.op(), mode, code, false);
   const bool missing = !found.ok() && found.status().code() == ErrorCode::kInvalidCode;
   if (missing || (found.ok() && !(found->promotion_id == program.view.id))) {
     return not_found("promo code '" + code + "' not found in loyalty program " +

@@ -172,6 +172,16 @@ TEST_F(CodeHistoryTest, ActivateNumbersTheUseAfterEveryRowAndEveryEarlierKey) {
   EXPECT_EQ(code_view("MULTI7").redemption_count, 6u);  // seven rows, cap-1 reversed
 }
 
+// get and activate read the whole history, past the 10,000 rows a Capillary history answer
+// holds (ledger history_rows_max): its bound is on an answer's rows, and these answer none.
+TEST_F(CodeHistoryTest, GetAndActivateWorkPastTheRowsOfAHistoryAnswer) {
+  constexpr int kRows = 10'001;
+  for (int i = 0; i < kRows; ++i) redeem("MULTI7", kCustomer1, "use-" + std::to_string(i));
+  EXPECT_EQ(activated(), "2025-11-11T06:05:49Z");
+  ASSERT_EQ(error(activate_json("MULTI7", multi_)), 0);
+  EXPECT_EQ(code_view("MULTI7").redemption_count, kRows + 1u);
+}
+
 TEST_F(CodesTest, ActivateInXml) {
   link("AAA111", kCustomer1);
   Reply r = call(&activate, xml("<code>AAA111</code><loyalty_id>1</loyalty_id><format>xml</format>"));
