@@ -110,10 +110,9 @@ store::StoreOptions store_options(const server::Config& config) {
   o.clock_ms = server::service_clock_ms;          // snapshot times and ages
   o.wal.clock_ms = server::retention_clock_ms;    // retention by age
   for (const auto& org : config.organisations) o.orgs.emplace_back(org.org, org.settings);
-  o.on_progress = [](const store::ReplayProgress& p) {
-    std::cerr << "codeledgerd: replayed " << p.records << " records (lsn " << p.lsn << ", "
-              << p.elapsed_ms << " ms)\n";
-  };
+  // o.log and o.progress as they are: the store's long steps (snapshot load, log replay,
+  // snapshot builds, the stop's build wait and shutdown snapshot) are said on stderr after
+  // their first second, once a second while they run, and once when they end.
   return o;
 }
 

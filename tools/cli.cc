@@ -213,12 +213,19 @@ std::string format_iso_time(std::int64_t ms) {
   return buf;
 }
 
+void progress_line(const std::string& line) {
+  std::fprintf(stderr, "ledgerctl: %s\n", line.c_str());  // one call: lines do not interleave
+}
+
 Progress::Progress(std::string what) : what_(std::move(what)) {}
 
-void Progress::tick(std::uint64_t lsn) {
+void Progress::tick(std::uint64_t lsn, std::size_t bytes) {
   ++records_;
   // Reading the clock per record would cost more than the rest of a dump line.
-  if (records_ % 4096 != 0) return;
+  bytes_unchecked_ += bytes;
+  if (++records_unchecked_ < 4096 && bytes_unchecked_ < (1u << 20)) return;
+  records_unchecked_ = 0;
+  bytes_unchecked_ = 0;
   const auto now = Clock::now();
   const bool second_passed = now - last_print_ >= std::chrono::seconds(1);
   const bool million_more = records_ - last_printed_records_ >= 1'000'000;

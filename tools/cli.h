@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -71,12 +72,20 @@ std::int64_t parse_iso_time_or_throw(std::string_view text, std::string_view wha
 // Epoch milliseconds as "2024-05-01T14:03:00.000Z"; 0 prints as "-" (no time set).
 std::string format_iso_time(std::int64_t ms);
 
+// "ledgerctl: <line>" on stderr: the lines of store::LongStep steps (a snapshot's decode,
+// the summary), which print from a helper thread.
+void progress_line(const std::string& line);
+
 // A progress line on stderr for long runs: silent for the first second (short runs stay
-// quiet), then at most once a second and at least every million records.
+// quiet), then at most once a second and at least every million records. The clock is read
+// every 4096 records or every MiB of records, whichever comes first: a code generate's
+// record is 200 KB and takes tens of milliseconds to apply, so 4096 of them went minutes
+// without a line (probe 36b).
 class Progress {
  public:
   explicit Progress(std::string what);
-  void tick(std::uint64_t lsn);
+  // One record read; `bytes`: its payload's size.
+  void tick(std::uint64_t lsn, std::size_t bytes = 0);
   std::uint64_t records() const { return records_; }
 
  private:
@@ -86,6 +95,8 @@ class Progress {
   Clock::time_point last_print_ = started_;
   std::uint64_t records_ = 0;
   std::uint64_t last_printed_records_ = 0;
+  std::uint64_t records_unchecked_ = 0;  // since the clock was last read
+  std::uint64_t bytes_unchecked_ = 0;
 };
 
 }  // namespace codeledger::tools

@@ -22,6 +22,9 @@ using crypto::to_hex;
 
 constexpr std::size_t kSaltBytes = 16;
 constexpr std::uint64_t kRateLimitMax = UINT32_MAX;  // server/http/config.h: std::uint32_t
+// server/http/config.h's kApiKeyNameBytesMax: codeledgerd refuses a longer name (it goes
+// into every log record), so a key added here must not have one.
+constexpr std::size_t kApiKeyNameBytesMax = 128;
 // 24 bytes print as 48 hex characters: never mistaken for a 32-character md5hex, which the
 // token endpoint would otherwise try to use as a digest first.
 constexpr std::size_t kSecretBytes = 24;
@@ -54,12 +57,16 @@ std::string config_path(const Args& args) {
   return *p;
 }
 
-// The server's own rule (server/crypto/api_key_name.h), so a key ledgerctl adds always
-// loads.
+// The server's own rules (server/crypto/api_key_name.h and the length bound), so a key
+// ledgerctl adds always loads.
 std::string required_name(const Args& args) {
   auto name = args.get("name");
   if (!name || !crypto::valid_api_key_name(*name)) {
     throw CliError("--name: required, " + std::string(crypto::kApiKeyNameRule));
+  }
+  if (name->size() > kApiKeyNameBytesMax) {
+    throw CliError("--name: at most " + std::to_string(kApiKeyNameBytesMax) + " bytes, got " +
+                   std::to_string(name->size()) + " (the name is written into every log record)");
   }
   return *name;
 }

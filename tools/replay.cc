@@ -1,7 +1,9 @@
 // `replay --until <time|LSN>`: the ledger as of that moment, from the newest snapshot at or
 // before it plus the WAL after that snapshot (or the WAL alone), through Ledger::apply, the
 // code live traffic runs.
+#include <atomic>
 #include <cinttypes>
+#include <csignal>
 #include <cstdio>
 #include <memory>
 
@@ -52,10 +54,11 @@ Rebuilt load_base(const std::string& dir, std::uint64_t target) {
   for (const auto& s : *snaps) {
     if (s.covered_lsn > target) continue;
     const std::string path = wal::join_path(dir, s.name);
-    wal::SnapshotInfo info = inspect_snapshot_file(path);
+    SnapshotProgress progress("replay", path, s.payload_bytes);
+    wal::SnapshotInfo info = inspect_snapshot_file(path, &progress);
     std::string problem = info.problem;
     auto into = std::make_unique<ledger::Ledger>();
-    if (info.valid && load_snapshot_file(path, info, *into, &problem)) {
+    if (info.valid && load_snapshot_file(path, info, *into, &problem, &progress)) {
       return {std::move(into), info.covered_lsn, s.name, 0, info.time_ms};
     }
     std::fprintf(stderr, "ledgerctl: skipping snapshot %s: %s\n", s.name.c_str(), problem.c_str());
@@ -108,7 +111,10 @@ int run_replay(const Words& words) {
     throw CliError::usage("choose one of --write-snapshot FILE and --summary");
   }
   // Checked before a replay that may take minutes, and again just before the rename.
-  if (auto file = args.get("write-snapshot")) check_new_snapshot_path(*file);
+  if (auto file = args.get("write-snapshot")) {
+    check_new_snapshot_path(*file);
+    remove_stale_staging_dirs(*file);
+  }
   // Parsed before the directory is read, so a typo is not buried under its notes.
   const bool by_lsn = all_digits(*until);
   const std::uint64_t until_lsn = by_lsn ? parse_u64(*until, "--until") : 0;
@@ -120,11 +126,21 @@ int run_replay(const Words& words) {
   std::fprintf(stderr, "ledgerctl: rebuilt lsn %" PRIu64 " from %s + %" PRIu64 " wal records\n",
                target, r.snapshot_lsn ? r.snapshot_name.c_str() : "no snapshot", r.replayed);
   if (auto file = args.get("write-snapshot")) {
+    std::atomic<const char*> phase{"encoding"};
+    store::LongStep step(progress_line, "replay: writing " + *file,
+                         [&phase] { return std::string(phase.load()); });
     std::string bytes;
     ledger.encode_snapshot(bytes);
-    write_snapshot_file(*file, target, r.last_time_ms, bytes);
+    phase = "writing it";
+    const int late_signal = write_snapshot_file(*file, target, r.last_time_ms, bytes);
+    step.done("replay: " + *file + " written");
     std::printf("wrote %s: covers lsn %" PRIu64 ", %zu payload bytes, state hash %016" PRIx64 "\n",
                 file->c_str(), target, bytes.size(), ledger.state_hash());
+    if (late_signal != 0) {
+      std::fflush(stdout);
+      std::fprintf(stderr, "ledgerctl: %s came once %s was complete: it is kept, and the run "
+                   "ends as done\n", late_signal == SIGINT ? "SIGINT" : "SIGTERM", file->c_str());
+    }
     return kExitOk;
   }
   print_summary(ledger, stdout);

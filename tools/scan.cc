@@ -82,7 +82,7 @@ wal::ReadReport scan_records(const ScanOptions& options, const RecordVisitorFn& 
   Progress progress(options.progress_what);
   bool stopped = false;
   auto visitor = [&](const wal::RecordRef& rec) -> wal::Status {
-    progress.tick(rec.lsn);
+    progress.tick(rec.lsn, rec.payload.size());
     if (!visit(rec)) {
       stopped = true;
       return wal::Status(wal::Code::kNotFound, "stopped by the visitor");

@@ -26,7 +26,8 @@ int inspect(const std::string& path) {
   std::error_code ec;
   const auto file_bytes = std::filesystem::file_size(path, ec);
   if (ec) throw CliError("cannot read snapshot " + path + ": " + ec.message());
-  const wal::SnapshotInfo info = inspect_snapshot_file(path);
+  SnapshotProgress progress("snapshot inspect", path, file_bytes);
+  const wal::SnapshotInfo info = inspect_snapshot_file(path, &progress);
   std::printf("file         %s\n", path.c_str());
   std::printf("size         %ju bytes\n", static_cast<std::uintmax_t>(file_bytes));
   std::printf("covered lsn  %" PRIu64 "\n", info.covered_lsn);
@@ -37,7 +38,7 @@ int inspect(const std::string& path) {
   if (!info.valid) return kExitProblems;
   ledger::Ledger ledger;
   std::string problem;
-  if (!load_snapshot_file(path, info, ledger, &problem)) {
+  if (!load_snapshot_file(path, info, ledger, &problem, &progress)) {
     std::printf("payload      BAD: %s\n", problem.c_str());
     return kExitProblems;
   }

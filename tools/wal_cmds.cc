@@ -100,18 +100,21 @@ int wal_dump(const Args& args) {
 // Snapshot files are part of what recovery trusts, so verify checks them as recovery does:
 // header, size, checksums, name, and that the payload decodes (one whose checksums hold but
 // whose payload does not decode is skipped by the server; verify used to pass it; probe 34a).
-// Each is decoded into its own ledger, freed before the next.
+// Each is decoded into its own ledger, freed before the next. The listing reads headers
+// only; each file is then read whole for its checksum, with a progress line when long.
 int verify_snapshots(const std::string& dir) {
-  auto snaps = wal::list_snapshots(wal::posix_fs(), dir, true);
+  auto snaps = wal::list_snapshots(wal::posix_fs(), dir, false);
   if (!snaps.ok()) throw CliError("cannot list snapshots: " + snaps.status().message());
   int bad = 0;
-  for (const auto& s : *snaps) {
-    const std::string path = wal::join_path(dir, s.name);
+  for (const auto& listed : *snaps) {
+    const std::string path = wal::join_path(dir, listed.name);
+    SnapshotProgress progress("wal verify", path, listed.payload_bytes);
+    const wal::SnapshotInfo s = inspect_snapshot_file(path, &progress);
     std::string problem = s.problem;
     bool ok = s.valid;
     if (ok) {
       ledger::Ledger decoded;
-      ok = load_snapshot_file(path, s, decoded, &problem);
+      ok = load_snapshot_file(path, s, decoded, &problem, &progress);
     }
     if (ok) {
       std::printf("snapshot %s: ok (covers lsn %llu)\n", s.name.c_str(),
@@ -132,7 +135,7 @@ int wal_verify(const Args& args) {
   ro.from_lsn = std::max<std::uint64_t>(1, first_retained_lsn(dir));
   Progress progress("wal verify");
   auto visit = [&](const wal::RecordRef& rec) -> wal::Status {
-    progress.tick(rec.lsn);
+    progress.tick(rec.lsn, rec.payload.size());
     auto e = store::decode_record(rec, wal::join_path(dir, rec.file));
     return e.ok() ? wal::Status::Ok() : wal::Status(wal::Code::kCorruption, e.status().message());
   };

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <utility>
 
 #include "server/http/crypto.h"
 
@@ -57,6 +58,7 @@ Auth::Auth(const Config& config, Clock clock)
 
 void Auth::reload_keys(const Config& config) {
   auto table = std::make_unique<KeyTable>();
+  table->reserve(config.api_keys.size());
   for (const ApiKeyConfig& k : config.api_keys) {
     Key key;
     key.caller = Caller{k.org, k.name, k.scopes};
@@ -66,25 +68,31 @@ void Auth::reload_keys(const Config& config) {
   }
   const KeyTable& published = *table;
   std::lock_guard lock(reload_mu_);
-  keys_.store(table.get(), std::memory_order_release);
+  // seq_cst: ordered before wait_for_readers()'s reads of the readers' slots.
+  keys_.store(table.get(), std::memory_order_seq_cst);
   generation_.fetch_add(1, std::memory_order_acq_rel);
-  key_tables_.push_back(std::move(table));
-  // Lookups would refuse these tokens anyway; dropping them now frees their places under
-  // tokens_max. (A token issued by a check that began before the store is refused and dropped
-  // at its first lookup.)
-  std::lock_guard tokens_lock(tokens_mu_);
-  drop_tokens_of_removed_keys(published);
-}
+  const std::unique_ptr<KeyTable> retired = std::exchange(key_table_, std::move(table));
+  {
+    // Lookups would refuse these tokens anyway; dropping them now frees their places under
+    // tokens_max. (A token issued by a check that began before the store is refused and
+    // dropped at its first lookup.)
+    std::lock_guard tokens_lock(tokens_mu_);
+    drop_tokens_of_removed_keys(published);
+  }
+  // Not before tokens_mu_ is released: an issue reading the old table may be waiting for it.
+  if (retired) wait_for_readers();
+}  // `retired` is freed here: no look-up can still hold it
 
 std::optional<Caller> Auth::check_key(std::string_view key,
                                       std::string_view md5hex_password) const {
+  const ReadSection section;  // until the caller is copied out of the table
   const Key* k = find_key(key, md5hex_password);
   if (k == nullptr) return std::nullopt;
   return k->caller;
 }
 
 const Auth::Key* Auth::find_key(std::string_view key, std::string_view md5hex_password) const {
-  const KeyTable& keys = *keys_.load(std::memory_order_acquire);
+  const KeyTable& keys = *keys_.load(std::memory_order_seq_cst);  // see read_section.h
   const auto it = keys.find(key);
   const Key& k = it == keys.end() ? decoy_ : it->second;
   // Clients may send the digest in either case; the stored hash is over lowercase hex.
@@ -169,7 +177,8 @@ void Auth::make_room(ledger::TimeMs now_ms, const std::string& issuer) {
   // Still full of live tokens: one goes, so issuing never fails. The store never holds more
   // than tokens_max, so one is enough.
   if (expiry_order_.size() < tokens_max_) return;
-  const std::size_t keys = std::max<std::size_t>(1, keys_.load(std::memory_order_acquire)->size());
+  // Inside generate_token's ReadSection.
+  const std::size_t keys = std::max<std::size_t>(1, keys_.load(std::memory_order_seq_cst)->size());
   const std::size_t share = std::max<std::size_t>(1, tokens_max_ / keys);
   auto payer = by_key_.find(issuer);
   if (payer == by_key_.end() || payer->second.size() < share) {
@@ -236,6 +245,7 @@ void Auth::forget_token(const std::string& digest) const {
 
 std::optional<IssuedToken> Auth::generate_token(std::string_view key, std::string_view secret,
                                                 const std::function<bool(const Caller&)>& admit) {
+  const ReadSection section;  // `issuer` points into the table until the token is stored
   const Key* issuer = find_key(key, is_md5_hex(secret) ? std::string(secret) : md5_hex(secret));
   if (issuer == nullptr && is_md5_hex(secret)) issuer = find_key(key, md5_hex(secret));
   if (issuer == nullptr) return std::nullopt;
@@ -253,6 +263,7 @@ std::optional<IssuedToken> Auth::generate_token(std::string_view key, std::strin
 }
 
 Auth::TokenLookup Auth::look_up_token(const std::string& digest, ledger::TimeMs now_ms) const {
+  const ReadSection section;  // the issuing key is read from the table below
   Stripe& s = stripe_for(digest);
   std::lock_guard lock(s.mu);
   const auto it = s.tokens.find(digest);
@@ -260,7 +271,7 @@ Auth::TokenLookup Auth::look_up_token(const std::string& digest, ledger::TimeMs 
   if (it->second.expires_ms <= now_ms) return {std::nullopt, true};
   // A reload may have revoked or replaced the key, or changed its scopes, since the token
   // was issued.
-  const Key* key = issuing_key(*keys_.load(std::memory_order_acquire), it->second);
+  const Key* key = issuing_key(*keys_.load(std::memory_order_seq_cst), it->second);
   if (key == nullptr) return {std::nullopt, true};
   return {key->caller, false};
 }

@@ -12,8 +12,9 @@
 // organisation's tokens by issuing in a loop (probe 34c).
 //
 // Thread safety: the key table is immutable once published; reload_keys() publishes a new
-// one atomically (in-flight lookups finish on the old table, which is retired, not freed,
-// until the Auth is destroyed). The token map is guarded per stripe, so lookups on different
+// one atomically, waits until every look-up that may still read the old one has ended (each
+// reads inside a ReadSection, read_section.h), then frees it: one table at a time, however
+// many reloads. The token map is guarded per stripe, so lookups on different
 // stripes never wait for each other; everything that adds or removes a token also holds
 // tokens_mu_ (always taken before a stripe's mutex), which keeps the index and the stripes in
 // step. Every method may be called from any io thread.
@@ -33,6 +34,7 @@
 
 #include "server/http/config.h"
 #include "server/http/handler.h"
+#include "server/http/read_section.h"
 #include "server/http/service_clock.h"
 
 namespace codeledger::server {
@@ -89,7 +91,9 @@ class Auth final : public TokenAuthority {
 
   // Replaces the keys (names, secrets, scopes) with config.api_keys. Tokens of keys that are
   // gone stop working and are dropped (they no longer count against tokens_max); tokens of
-  // keys that remain answer with the key's new scopes.
+  // keys that remain answer with the key's new scopes. Returns once the old table is freed:
+  // it waits for look-ups already reading it (microseconds), so it must not be called from
+  // inside a ReadSection.
   void reload_keys(const Config& config);
 
  private:
@@ -134,8 +138,8 @@ class Auth final : public TokenAuthority {
   // The key that issued `entry` as it stands in `keys`, or nullptr when it was removed or
   // replaced (the name now belongs to a key with another secret or organisation).
   static const Key* issuing_key(const KeyTable& keys, const TokenEntry& entry);
-  // check_key's work: the key whose secret was presented, from the current table (tables
-  // are never freed before the Auth, so the pointer stays valid), or nullptr.
+  // check_key's work: the key whose secret was presented, from the current table, or
+  // nullptr. The caller holds a ReadSection for as long as it uses the pointer.
   const Key* find_key(std::string_view key, std::string_view md5hex_password) const;
 
   // These four with tokens_mu_ held. make_room: expired tokens go, and when tokens_max live
@@ -148,10 +152,11 @@ class Auth final : public TokenAuthority {
   // Takes tokens_mu_: drops a token a lookup found stale, if nothing dropped it meanwhile.
   void forget_token(const std::string& digest) const;
 
+  // The published table, read (seq_cst, read_section.h) inside a ReadSection only.
   std::atomic<const KeyTable*> keys_{nullptr};
   std::atomic<std::uint64_t> generation_{0};  // +1 per reload_keys: AuthMemo validity
   std::mutex reload_mu_;
-  std::vector<std::unique_ptr<KeyTable>> key_tables_;  // guarded by reload_mu_; last is current
+  std::unique_ptr<KeyTable> key_table_;  // guarded by reload_mu_: owns what keys_ points at
 
   // Constant after construction.
   Key decoy_;                  // hashed for unknown key names so timing does not reveal them

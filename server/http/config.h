@@ -20,7 +20,7 @@
 //     "organisations": [{"org_id": 100737 (required), "time_zone": "UTC",
 //                        "redemption_strategy": "WITHOUT_CART_EVALUATION",
 //                        "active_promotions_max": 1000, "codes_max": 10000000}],
-//     "api_keys": [{"name": "demo" (required), "org_id": 100737 (required),
+//     "api_keys": [{"name": "demo" (required, 1-128 bytes), "org_id": 100737 (required),
 //                   "scopes": ["read", "write", "admin"], "salt": "<hex>" (required),
 //                   "secret_sha256": "<64 hex>" (required),
 //                   "rate_limit_per_minute": 1000, "rate_limit_burst": 100}] }
@@ -61,8 +61,14 @@ struct OrgConfig {
   ledger::OrgSettings settings;
 };
 
+// An API key's name is written into every log record its requests make: bounded like the
+// ledger's other identifiers (LedgerLimits::identifier_bytes_max). Before, a 10,000-byte
+// name made every record 10 KB (probe 36a). `ledgerctl keys add` has the same bound
+// (tools/keys.cc), so a key it adds always loads.
+inline constexpr std::size_t kApiKeyNameBytesMax = 128;
+
 struct ApiKeyConfig {
-  std::string name;
+  std::string name;  // 1..kApiKeyNameBytesMax bytes
   ledger::OrgId org = 0;
   std::uint8_t scopes = 0;        // bit set of Scope
   std::string salt_hex;

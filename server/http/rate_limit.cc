@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <utility>
 
 #include "ledger/status.h"
 #include "server/crypto/secrets.h"
 #include "server/http/metrics.h"
+#include "server/http/read_section.h"
 
 namespace codeledger::server {
 namespace {
@@ -140,14 +142,20 @@ RateLimiter::RateLimiter(const std::vector<ApiKeyConfig>& keys, RatePolicy auth_
 
 RateLimiter::~RateLimiter() = default;
 
+std::string_view RateLimiter::policy_text(const RatePolicy& policy) {
+  auto [it, added] = policy_texts_.try_emplace(policy.per_minute);
+  if (added) it->second = rate_limit_policy_header(kKeyPolicyName, policy);
+  return it->second;
+}
+
 void RateLimiter::reload(const std::vector<ApiKeyConfig>& keys) {
   std::lock_guard lock(reload_mu_);
-  const Table* old = table_.load(std::memory_order_acquire);
+  const Table* old = table_owned_.get();  // only reloads, serialised here, free tables
   auto table = std::make_unique<Table>();
+  table->reserve(keys.size());
   for (const ApiKeyConfig& k : keys) {
     const RatePolicy policy{k.rate_limit_per_minute, k.rate_limit_burst};
-    KeyEntry entry{GcraParams::from(policy), nullptr,
-                   rate_limit_policy_header(kKeyPolicyName, policy)};
+    KeyEntry entry{GcraParams::from(policy), nullptr, policy_text(policy)};
     if (old) {
       if (auto it = old->find(k.name); it != old->end()) {
         entry.cell = it->second.cell;
@@ -161,17 +169,20 @@ void RateLimiter::reload(const std::vector<ApiKeyConfig>& keys) {
     if (!entry.cell) entry.cell = std::make_shared<KeyCell>();
     table->emplace(k.name, std::move(entry));
   }
-  table_.store(table.get(), std::memory_order_release);
-  tables_.push_back(std::move(table));
-}
+  // seq_cst: ordered before wait_for_readers()'s reads of the readers' slots.
+  table_.store(table.get(), std::memory_order_seq_cst);
+  const std::unique_ptr<Table> retired = std::exchange(table_owned_, std::move(table));
+  if (retired) wait_for_readers();
+}  // `retired` is freed here (and the cells of keys that went with it): no look-up holds it
 
 const RateLimiter::KeyEntry* RateLimiter::find(std::string_view key) const {
-  const Table* t = table_.load(std::memory_order_acquire);
+  const Table* t = table_.load(std::memory_order_seq_cst);  // see read_section.h
   const auto it = t->find(key);  // transparent: no temporary string
   return it == t->end() ? nullptr : &it->second;
 }
 
 RateDecision RateLimiter::admit_key(std::string_view key) const {
+  const ReadSection section;  // `e` and its cell are the table's until it ends
   const KeyEntry* e = find(key);
   if (!e) return {};
   RateDecision d = e->cell->gcra.take(clock_(), e->params);
@@ -213,7 +224,8 @@ std::shared_ptr<void> RateLimiter::hold_unverified_place(AddressSlot client) {
 }
 
 void RateLimiter::append_metrics(std::string& out) const {
-  const Table* t = table_.load(std::memory_order_acquire);
+  const ReadSection section;  // the rows below point into the table
+  const Table* t = table_.load(std::memory_order_seq_cst);
   std::vector<const Table::value_type*> rows;
   for (const auto& row : *t) rows.push_back(&row);
   std::sort(rows.begin(), rows.end(), [](auto* a, auto* b) { return a->first < b->first; });

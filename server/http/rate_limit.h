@@ -5,9 +5,12 @@
 // Each key has one 64-bit theoretical arrival time (TAT, nanoseconds) updated by a CAS loop:
 // no lock, and two keys never touch the same cache line's state, so unrelated keys never
 // serialise. The key table is immutable once published; reload() publishes a new table that
-// shares the cells of keys that remain (their state survives) and retires the old table
-// until the limiter is destroyed (reloads are rare operator actions, so retired tables cost
-// a few hundred bytes per key per reload and readers never need a reference count).
+// shares the cells of keys that remain (their state survives), waits until every look-up
+// that may still read the old table has ended (each reads inside a ReadSection,
+// read_section.h), then frees it: readers take no lock and no reference count, and a reload
+// no longer keeps the table it replaced (probe 36a: about 685 B per key per reload, kept
+// until the process ended). The RateLimit-Policy texts that answers view are not in the
+// table: the limiter keeps one per distinct rate it has been given (see RateDecision).
 //
 // Failed authentication is charged to a fixed array of cells indexed by a hash of the
 // client address: bounded memory whatever the number of attacking addresses. Colliding
@@ -25,6 +28,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -60,7 +64,10 @@ struct RateDecision {
   std::int64_t retry_after_ns = 0;  // rejected: wait this long for the next admission
   std::int64_t reset_ns = 0;        // time until the bucket is full again
   // The RateLimit-Policy value this was decided under (empty from GcraCell alone): text the
-  // limiter keeps until it is destroyed, so answers hold a view of it, not a copy.
+  // limiter keeps until it is destroyed, so answers hold a view of it, not a copy. An answer
+  // may wait (for durability, in the background lane) long after a reload freed the table
+  // it was decided from, so the text lives apart from the table: one per distinct
+  // rate_limit_per_minute ever loaded, tens of bytes each.
   std::string_view policy;
 };
 
@@ -129,7 +136,9 @@ class RateLimiter {
   static constexpr std::uint8_t kUnverifiedPlacesMax = 2;
   std::shared_ptr<void> hold_unverified_place(AddressSlot client);
 
-  // Publishes new per-key limits; keys that remain keep their state and counters.
+  // Publishes new per-key limits; keys that remain keep their state and counters. Returns
+  // once the old table is freed: it waits for look-ups already reading it (microseconds), so
+  // it must not be called from inside a ReadSection.
   void reload(const std::vector<ApiKeyConfig>& keys);
 
   // codeledger_rate_limited_requests_total{key=...} and friends, Prometheus text.
@@ -145,7 +154,7 @@ class RateLimiter {
   struct KeyEntry {
     GcraParams params;
     std::shared_ptr<KeyCell> cell;
-    std::string policy_header;
+    std::string_view policy_header;  // in policy_texts_
   };
   struct NameHash {
     using is_transparent = void;
@@ -156,14 +165,21 @@ class RateLimiter {
   // crowd them.
   static constexpr std::size_t kAddressCells = 65'536;  // power of two
 
+  // The caller holds a ReadSection for as long as it uses the entry.
   const KeyEntry* find(std::string_view key) const;
+  // The RateLimit-Policy text of `policy`, made at its rate's first use; reload_mu_ held.
+  std::string_view policy_text(const RatePolicy& policy);
 
   NanoClock clock_;
   GcraParams failure_params_;
   std::string failure_policy_header_;
+  // The published table, read (seq_cst, read_section.h) inside a ReadSection only.
   std::atomic<const Table*> table_{nullptr};
   std::mutex reload_mu_;
-  std::vector<std::unique_ptr<Table>> tables_;  // guarded by reload_mu_; last is current
+  std::unique_ptr<Table> table_owned_;  // guarded by reload_mu_: owns what table_ points at
+  // per_minute -> its RateLimit-Policy text. Guarded by reload_mu_ for inserting; entries are
+  // never changed or removed (map nodes stay put), so answers may view them lock-free.
+  std::map<std::uint32_t, std::string> policy_texts_;
   mutable std::unique_ptr<GcraCell[]> address_cells_;
   std::unique_ptr<std::atomic<std::uint8_t>[]> unverified_places_;  // per address slot
   const std::string address_key_;  // the SipHash key of slot_of(), random per process

@@ -65,8 +65,10 @@ std::string Store::lock_holder_pid() const {
 
 // A kill -9 during a snapshot leaves its temp file, as big as the state, until the next
 // snapshot succeeds; at start it is garbage for sure (the lock says no one else is writing
-// one). Before the log's first zero fill, which may need that space. Best effort: a file
-// that cannot be removed now is swept again after the next snapshot.
+// one). Removed as soon as the lock is held, before recovery: a recovery of a large ledger
+// takes tens of seconds, and the log's first zero fill may need that space (it stayed for
+// the whole recovery; probe 36b). Best effort: a file that cannot be removed now is swept
+// again after the next snapshot.
 void Store::remove_snapshot_leftovers() {
   auto removed = wal::remove_snapshot_temp_files(*fs_, options_.data_dir);
   if (!removed.ok()) {

@@ -4,6 +4,7 @@
 #include <deque>
 #include <mutex>
 #include <new>
+#include <optional>
 #include <thread>
 
 #include "server/store/record_event.h"
@@ -24,28 +25,67 @@ std::string RecoveryReport::summary() const {
   return s;
 }
 
+namespace {
+
+// Codes a record adds (a generate's up to 16,384, an import's up to 10,000): the replay's
+// measure of work beside its records.
+std::uint64_t codes_added(const ledger::Event& event) {
+  const auto* added = std::get_if<ledger::CodesAdded>(&event.body);
+  return added ? added->codes.size() : 0;
+}
+
+}  // namespace
+
+std::uint64_t Store::codes_in(const ledger::Ledger& ledger) {
+  std::uint64_t n = 0;
+  for (const auto& org : ledger.stats()) n += org.codes;
+  return n;
+}
+
 // A fresh ledger holding the newest snapshot that both checks out on disk and decodes;
 // a snapshot that fails to decode is skipped like a corrupt one (the next older is tried).
+// The decode cannot say how far it is, so recovery's progress line says which snapshot,
+// its size, and which of the three passes over it runs.
 Result<std::unique_ptr<ledger::Ledger>> Store::load_snapshot_into_new_ledger(
-    ledger::EventSink* sink, wal::SnapshotInfo* loaded, std::vector<std::string>* skipped) {
+    ledger::EventSink* sink, wal::SnapshotInfo* loaded, std::vector<std::string>* skipped,
+    bool say_progress) {
   *loaded = wal::SnapshotInfo{};
   auto all = wal::list_snapshots(*fs_, options_.data_dir, false);
   if (!all.ok()) return Status(ErrorCode::kInternal, all.status().message());
   for (const auto& candidate : *all) {
+    std::atomic<const char*> phase{"checking its checksum"};
+    std::optional<LongStep> step;
+    if (say_progress) {
+      step.emplace(options_.log,
+                   "recovery: loading snapshot " + candidate.name + " (" +
+                       megabytes(candidate.payload_bytes) + ", covers lsn " +
+                       std::to_string(candidate.covered_lsn) + ")",
+                   [&phase] { return std::string(phase.load()); }, options_.progress);
+    }
+    const auto skip = [&](const std::string& problem) {
+      skipped->push_back(candidate.name + ": " + problem);
+      if (step) step->done("recovery: skipped snapshot " + candidate.name + ": " + problem);
+    };
     auto info = wal::inspect_snapshot(*fs_, wal::join_path(options_.data_dir, candidate.name));
     if (!info.ok()) return Status(ErrorCode::kInternal, info.status().message());
     if (!info->valid) {
-      skipped->push_back(candidate.name + ": " + info->problem);
+      skip(info->problem);
       continue;
     }
+    phase = "reading it";
     auto bytes = fs_->read_range(wal::join_path(options_.data_dir, candidate.name),
                                  wal::format::kSnapshotHeaderBytes, info->payload_bytes);
     if (!bytes.ok()) return Status(ErrorCode::kInternal, bytes.status().message());
+    phase = "decoding it";
     auto target = std::make_unique<ledger::Ledger>(options_.ledger, sink);
     Status st = target->decode_snapshot(*bytes);
     if (!st.ok()) {
-      skipped->push_back(candidate.name + ": does not decode: " + st.message());
+      skip("does not decode: " + st.message());
       continue;
+    }
+    if (step) {
+      step->done("recovery: loaded snapshot " + candidate.name + " (" +
+                 std::to_string(codes_in(*target)) + " codes)");
     }
     *loaded = *info;
     loaded->name = candidate.name;
@@ -99,12 +139,11 @@ class EventQueue {
   bool finished_ = false, stopped_ = false;
 };
 
-// Applies what the reader queued, in order, reporting progress every progress_every_records
-// and asking `stop` before each batch.
-Status apply_events(ledger::Ledger& target, EventQueue& queue, const StoreOptions& options,
-                    const std::function<bool()>& stop) {
-  const Stopwatch stopwatch;
-  std::uint64_t replayed = 0;
+// Applies what the reader queued, in order, keeping `counters` (when given) up to date and
+// asking `stop` before each batch.
+Status apply_events(ledger::Ledger& target, EventQueue& queue, const std::function<bool()>& stop,
+                    ReplayCounters* counters) {
+  std::uint64_t replayed = 0, codes = 0;
   std::vector<ledger::Event> batch;
   while (queue.pop(batch)) {
     if (stop && stop()) {
@@ -117,8 +156,12 @@ Status apply_events(ledger::Ledger& target, EventQueue& queue, const StoreOption
         return Status(ErrorCode::kInternal, "apply of lsn " + std::to_string(event.header.lsn) +
                                                 " failed: " + st.message());
       }
-      if (++replayed % options.progress_every_records == 0 && options.on_progress) {
-        options.on_progress({replayed, event.header.lsn, stopwatch.elapsed_ms()});
+      ++replayed;
+      if (counters) {
+        codes += codes_added(event);
+        counters->records.store(replayed, std::memory_order_relaxed);
+        counters->codes.store(codes, std::memory_order_relaxed);
+        counters->lsn.store(event.header.lsn, std::memory_order_relaxed);
       }
     }
   }
@@ -131,19 +174,23 @@ Status apply_events(ledger::Ledger& target, EventQueue& queue, const StoreOption
 // applies them in log order. Apply is mostly cache misses in the code index, decode mostly
 // arithmetic, so the overlap roughly halves the wall time of a long replay.
 Status Store::replay_wal(ledger::Ledger& target, const wal::ReadOptions& ro,
-                         wal::ReadReport* report, const std::function<bool()>& stop) {
+                         wal::ReadReport* report, const std::function<bool()>& stop,
+                         ReplayCounters* counters) {
   EventQueue queue;
   wal::Result<wal::ReadReport> read = wal::ReadReport{};
   std::thread reader([&] {
     std::vector<ledger::Event> batch;
+    std::uint64_t batch_codes = 0;
     bool consumer_stopped = false;
     auto visit = [&](const wal::RecordRef& rec) -> wal::Status {
       auto event = decode_record(rec, std::string(rec.file));
       if (!event.ok()) return wal::Status(wal::Code::kCorruption, event.status().message());
+      batch_codes += codes_added(*event);
       batch.push_back(std::move(*event));
-      if (batch.size() == EventQueue::kBatchEvents) {
+      if (batch.size() == EventQueue::kBatchEvents || batch_codes >= kReplayBatchCodes) {
         consumer_stopped = !queue.push(std::move(batch));
         batch.clear();
+        batch_codes = 0;
         if (consumer_stopped) return wal::Status(wal::Code::kFailed, "replay stopped");
       }
       return wal::Status::Ok();
@@ -161,7 +208,7 @@ Status Store::replay_wal(ledger::Ledger& target, const wal::ReadOptions& ro,
   // end would terminate the process (probe 35b).
   Status applied;
   try {
-    applied = apply_events(target, queue, options_, stop);
+    applied = apply_events(target, queue, stop, counters);
   } catch (...) {
     queue.stop();
     reader.join();
@@ -188,7 +235,24 @@ Status Store::replay_log_after_snapshot(const wal::SnapshotInfo& snapshot) {
   ro.policy = options_.recovery;
   ro.from_lsn = snapshot.covered_lsn + 1;
   ro.end_lsn_min = snapshot.covered_lsn;
-  if (Status st = replay_wal(*ledger_, ro, &recovery_.wal, options_.stop_recovery); !st.ok()) return st;
+  ReplayCounters counters;
+  LongStep step(options_.log,
+                "recovery: replaying the log " +
+                    (snapshot.covered_lsn ? "after lsn " + std::to_string(snapshot.covered_lsn)
+                                          : std::string("from its start")),
+                [&counters] {
+                  return std::to_string(counters.records.load()) + " records, " +
+                         std::to_string(counters.codes.load()) + " codes added, lsn " +
+                         std::to_string(counters.lsn.load());
+                },
+                options_.progress);
+  if (Status st = replay_wal(*ledger_, ro, &recovery_.wal, options_.stop_recovery, &counters);
+      !st.ok()) {
+    return st;
+  }
+  step.done("recovery: replayed " + std::to_string(counters.records.load()) + " records (" +
+            std::to_string(counters.codes.load()) + " codes added) up to lsn " +
+            std::to_string(counters.lsn.load()));
   if (snapshot.covered_lsn > 0 && recovery_.wal.segments == 0) {
     log("data directory " + options_.data_dir + " holds no log segment: starting from " +
         snapshot.name + " alone (a restore from a snapshot); the log continues at lsn " +
@@ -217,7 +281,8 @@ Status Store::refuse_log_below_snapshot(const wal::Status& read) const {
 Status Store::recover() {
   const Stopwatch stopwatch;
   wal::SnapshotInfo snapshot;
-  auto loaded = load_snapshot_into_new_ledger(sink_.get(), &snapshot, &recovery_.snapshots_skipped);
+  auto loaded = load_snapshot_into_new_ledger(sink_.get(), &snapshot, &recovery_.snapshots_skipped,
+                                              true);
   if (!loaded.ok()) return loaded.status();
   ledger_ = std::move(*loaded);
   const std::uint64_t snap_lsn = snapshot.covered_lsn;
@@ -233,7 +298,6 @@ Status Store::recover() {
     if (Status st = configure_org(org, settings); !st.ok()) return st;
   }
   recovery_.last_lsn = std::max({recovery_.wal.last_lsn, snap_lsn, ledger_->last_lsn()});
-  remove_snapshot_leftovers();
   wal::WalOptions wo = options_.wal;
   wo.dir = options_.data_dir;
   if (!wo.clock_ms) wo.clock_ms = options_.clock_ms;  // retention by age may have its own

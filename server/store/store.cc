@@ -49,7 +49,6 @@ Store::Store(StoreOptions options)
           .count();
     };
   }
-  if (options_.progress_every_records == 0) options_.progress_every_records = 1;
   if (!options_.log) {
     options_.log = [](const std::string& line) {
       const std::string text = "codeledgerd: " + line + "\n";
@@ -73,6 +72,7 @@ Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
 }
 
 Status Store::start() {
+  remove_snapshot_leftovers();  // first: they may be as big as the state, and the disk full
   if (Status st = recover(); !st.ok()) return st;
   sink_->attach(writer_.get());
   prefault_ = std::make_unique<PrefaultThread>(*ledger_);
@@ -168,20 +168,39 @@ Result<std::uint64_t> Store::snapshot_now() {
   const std::uint64_t target = writer_->durable_lsn();
   const std::uint64_t base = last_snapshot_lsn();
   if (target <= base) return base;
+  building_lsn_ = target;
   // A build needs a second ledger's memory and a reader thread; without them the snapshot
   // fails like any other: the live ledger is untouched and the previous snapshot stays.
-  const Status built = unless_out_of_memory("building it", "", [&] { return build_snapshot(target); });
+  const Status built = unless_out_of_memory("building it", "", [&] {
+    // A long build says when it began (its first second) and when it ended, no more: it
+    // runs every snapshot_interval_ms in the background while the server serves, and a
+    // line each second of it would bury the log. A failure is said by snapshot_loop.
+    StepTiming timing = options_.progress;
+    timing.every_ms = 0;
+    Phase phase{"building: loading the previous snapshot"};
+    LongStep step(options_.log, "snapshot at lsn " + std::to_string(target),
+                  [&phase] { return std::string(phase.load()); }, timing);
+    std::uint64_t bytes = 0;
+    Status st = build_snapshot(target, phase, &bytes);
+    if (st.ok()) {
+      step.done("snapshot at lsn " + std::to_string(target) + ": written as " +
+                wal::snapshot_name(target) + " (" + std::to_string(bytes) + " bytes)");
+    }
+    return st;
+  });
+  building_lsn_ = 0;
   if (Status st = note_snapshot_result(target, built); !st.ok()) return st;
   return target;
 }
 
 // Private ledger: last snapshot + durable WAL up to target. No live lock is taken.
-Status Store::build_snapshot(std::uint64_t target) {
+Status Store::build_snapshot(std::uint64_t target, Phase& phase, std::uint64_t* bytes_written) {
   const Stopwatch stopwatch;
   wal::SnapshotInfo loaded;
   std::vector<std::string> skipped;
-  auto shadow = load_snapshot_into_new_ledger(nullptr, &loaded, &skipped);
+  auto shadow = load_snapshot_into_new_ledger(nullptr, &loaded, &skipped, false);
   if (!shadow.ok()) return shadow.status();
+  phase = "building: replaying the log";
   wal::ReadOptions ro;
   ro.policy = wal::RecoveryPolicy::kStrict;
   ro.from_lsn = loaded.covered_lsn + 1;
@@ -199,10 +218,13 @@ Status Store::build_snapshot(std::uint64_t target) {
       if (Status st = (*shadow)->configure_org(org, settings); !st.ok()) return st;
     }
   }
+  phase = "building: encoding";
   std::string bytes;
   (*shadow)->encode_snapshot(bytes);
   shadow->reset();  // give the memory back before the write
+  phase = "writing it";
   if (Status st = write_snapshot_bytes(target, bytes); !st.ok()) return st;
+  *bytes_written = bytes.size();
   std::lock_guard lock(mu_);
   stats_.last_snapshot_build_ms = stopwatch.elapsed_ms();
   return Status::Ok();
@@ -227,6 +249,7 @@ void Store::snapshot_loop() {
     }
     if (stop_) return;
     snapshot_requested_ = false;
+    build_running_ = true;
     lock.unlock();
     try {
       auto r = snapshot_now();
@@ -245,6 +268,7 @@ void Store::snapshot_loop() {
       // end the process; the failure is counted, and the next try says more.
     }
     lock.lock();
+    build_running_ = false;
   }
 }
 
@@ -253,9 +277,20 @@ void Store::snapshot_loop() {
 // call_once left it to run again from the destructor, which aborted (probe 35c).
 Status Store::write_shutdown_snapshot(std::uint64_t last) {
   try {
+    Phase phase{"encoding the live ledger"};
+    LongStep step(options_.log,
+                  "stop: shutdown snapshot at lsn " + std::to_string(last) + " (" +
+                      std::to_string(codes_in(*ledger_)) + " codes)",
+                  [&phase] { return std::string(phase.load()); }, options_.progress);
     std::string bytes;
     ledger_->encode_snapshot(bytes);
-    return write_snapshot_bytes(last, bytes);
+    phase = "writing it";
+    Status st = write_snapshot_bytes(last, bytes);
+    if (st.ok()) {
+      step.done("stop: shutdown snapshot " + wal::snapshot_name(last) + " written (" +
+                std::to_string(bytes.size()) + " bytes)");
+    }
+    return st;
   } catch (const std::exception& e) {
     return Status(ErrorCode::kInternal, std::string("out of memory writing the shutdown snapshot (") +
                                             e.what() + "); the log holds every write, and the "
@@ -263,14 +298,32 @@ Status Store::write_shutdown_snapshot(std::uint64_t last) {
   }
 }
 
+// A build in progress cannot be interrupted: the stop waits for it, and says so when long.
+void Store::join_snapshot_thread(bool build_running) {
+  if (!build_running) {
+    snapshot_thread_.join();
+    return;
+  }
+  LongStep step(options_.log, "stop: waiting for the snapshot build in progress",
+                [this] {
+                  const std::uint64_t lsn = building_lsn_.load();
+                  return lsn ? "lsn " + std::to_string(lsn) : std::string();
+                },
+                options_.progress);
+  snapshot_thread_.join();
+  step.done("stop: the snapshot build in progress ended");
+}
+
 Status Store::close() {
   std::call_once(closed_, [this] {
+    bool build_running = false;
     {
       std::lock_guard lock(mu_);
       stop_ = true;
+      build_running = build_running_;
     }
     cv_.notify_all();
-    if (snapshot_thread_.joinable()) snapshot_thread_.join();
+    if (snapshot_thread_.joinable()) join_snapshot_thread(build_running);
     if (!writer_) return;
     close_status_ = unavailable(writer_->flush());
     // Traffic has stopped: the live ledger is at exactly the last staged LSN.

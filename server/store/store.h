@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "ledger/ledger.h"
+#include "server/store/long_step.h"
 #include "server/store/prefault_thread.h"
 #include "wal/file.h"
 #include "wal/reader.h"
@@ -43,13 +44,13 @@
 
 namespace codeledger::store {
 
-struct ReplayProgress {
-  std::uint64_t records = 0;   // replayed so far
-  std::uint64_t lsn = 0;       // last replayed
-  std::int64_t elapsed_ms = 0;
-};
-
+// The log is replayed in batches (read and decoded on one thread, applied on another) of
+// kReplayBatchRecords records, or fewer when they add kReplayBatchCodes codes or more: a
+// code generate's record holds up to 16,384 codes, an import's up to 10,000, so 512 of
+// them were up to 8.4 million codes, and a stop asked for during recovery (checked between
+// batches) waited seconds for one (probe 36b).
 inline constexpr std::size_t kReplayBatchRecords = 512;
+inline constexpr std::size_t kReplayBatchCodes = 65'536;
 inline constexpr std::string_view kRecoveryStoppedMessage = "recovery stopped on request";
 
 struct StoreOptions {
@@ -63,14 +64,17 @@ struct StoreOptions {
   wal::RecoveryPolicy recovery = wal::RecoveryPolicy::kTruncateTail;
   ledger::LedgerOptions ledger;
   std::vector<std::pair<ledger::OrgId, ledger::OrgSettings>> orgs;  // from configuration
-  // Called every progress_every_records records of a replay (recovery or snapshot build).
-  std::function<void(const ReplayProgress&)> on_progress;
-  std::uint64_t progress_every_records = 1'000'000;
-  // Asked between batches of kReplayBatchRecords while recovery replays the log (not while
-  // it loads the snapshot, nor in a snapshot build): true ends the replay, and Store::open
-  // fails with kRecoveryStoppedMessage. The replay only reads, so the data directory stays
-  // as it was; the next start recovers from the beginning. codeledgerd: a SIGTERM or SIGINT
-  // during start-up.
+  // Long steps are said on `log` as they go (LongStep): the snapshot's load and the log's
+  // replay at start, a snapshot build, and close()'s wait for a build in progress and its
+  // shutdown snapshot. Nothing for a step shorter than progress.quiet_ms; then a line every
+  // progress.every_ms (a background build: its first line only) and one when it ends.
+  // Tests set quiet_ms 0 to see every step's first and last line.
+  StepTiming progress;
+  // Asked between batches (kReplayBatchRecords, kReplayBatchCodes) while recovery replays
+  // the log (not while it loads the snapshot, nor in a snapshot build): true ends the
+  // replay, and Store::open fails with kRecoveryStoppedMessage. The replay only reads, so
+  // the data directory stays as it was; the next start recovers from the beginning.
+  // codeledgerd: a SIGTERM or SIGINT during start-up.
   std::function<bool()> stop_recovery;
   wal::FileSystem* fs = nullptr;             // nullptr: the real file system
   std::function<std::int64_t()> clock_ms;    // snapshot timestamps; default: system clock
@@ -105,6 +109,13 @@ struct StoreStats {
 };
 
 class WalSink;
+
+// How far a replay is, for its progress line: the applying thread writes, LongStep's reads.
+struct ReplayCounters {
+  std::atomic<std::uint64_t> records{0};
+  std::atomic<std::uint64_t> codes{0};  // added by the records applied (imports, generates)
+  std::atomic<std::uint64_t> lsn{0};
+};
 
 class Store {
  public:
@@ -159,17 +170,26 @@ class Store {
 
   // recovery.cc
   Status recover();
+  // `say_progress`: recovery's load, said as a long step (a build says its own).
   Result<std::unique_ptr<ledger::Ledger>> load_snapshot_into_new_ledger(
-      ledger::EventSink* sink, wal::SnapshotInfo* loaded, std::vector<std::string>* skipped);
+      ledger::EventSink* sink, wal::SnapshotInfo* loaded, std::vector<std::string>* skipped,
+      bool say_progress);
   Status replay_log_after_snapshot(const wal::SnapshotInfo& snapshot);
   Status refuse_log_below_snapshot(const wal::Status& read) const;
   // `stop`: asked between batches (StoreOptions::stop_recovery); empty: never stops.
+  // `counters`: kept up to date when given.
   Status replay_wal(ledger::Ledger& target, const wal::ReadOptions& read,
-                    wal::ReadReport* report, const std::function<bool()>& stop = {});
+                    wal::ReadReport* report, const std::function<bool()>& stop = {},
+                    ReplayCounters* counters = nullptr);
 
   Status start();  // open(), after the data directory is ours: recovery and the threads
-  Status build_snapshot(std::uint64_t target);
+  // What a build or the shutdown snapshot is doing, for its progress line (static text).
+  using Phase = std::atomic<const char*>;
+  Status build_snapshot(std::uint64_t target, Phase& phase, std::uint64_t* bytes_written);
   Status write_shutdown_snapshot(std::uint64_t last);
+  // close(): said when it waits long for a build in progress.
+  void join_snapshot_thread(bool build_running);
+  static std::uint64_t codes_in(const ledger::Ledger& ledger);
   Status write_snapshot_bytes(std::uint64_t lsn, const std::string& bytes);
   Status note_snapshot_result(std::uint64_t lsn, const Status& st);
   std::uint64_t last_snapshot_lsn() const;
@@ -193,11 +213,13 @@ class Store {
   std::map<ledger::OrgId, ledger::OrgSettings> orgs_;  // guarded by orgs_mu_
 
   std::mutex snapshot_build_mu_;  // one snapshot build at a time
+  std::atomic<std::uint64_t> building_lsn_{0};  // the build in progress; 0: none
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;                 // guarded by mu_
   bool snapshot_requested_ = false;   // guarded by mu_
+  bool build_running_ = false;        // guarded by mu_: snapshot_loop took a request
   StoreStats stats_;                  // guarded by mu_ (wal part filled on read)
   std::thread snapshot_thread_;
   std::once_flag closed_;

@@ -69,6 +69,51 @@ TEST(RecoveryStop, AStopDuringTheReplayEndsItAndLeavesTheDirectoryAsItWas) {
   EXPECT_GE(store->recovery().replayed, static_cast<std::uint64_t>(kCommands));
 }
 
+// Codes count as well as records: a batch ends once its records add kReplayBatchCodes
+// codes, so a log of bulk records is asked about a stop every few of them. Batches were
+// 512 records alone, and 512 generate records are 8.4 million codes: a SIGTERM waited
+// seconds for the first batch to be read and applied (probe 36b).
+TEST(RecoveryStop, ALogOfBulkImportsIsAskedEveryFewRecords) {
+  constexpr int kImports = 20;
+  constexpr int kCodesEach = 10'000;  // the most one import takes
+  wal::FaultFs fs;
+  Workload w(14);
+  {
+    auto store = open_store(fs, options_on(fs));
+    ledger::Op op = w.op();
+    ledger::PromotionSpec spec;
+    spec.name = "bulk";
+    auto promotion = store->ledger().create_promotion(op, spec);
+    ASSERT_TRUE(promotion.ok());
+    for (int i = 0; i < kImports; ++i) {
+      std::vector<std::string> codes;
+      for (int k = 0; k < kCodesEach; ++k) codes.push_back(testing::code_name(i * kCodesEach + k));
+      op = w.op();
+      ASSERT_TRUE(store->ledger().import_codes(op, promotion->id, codes, {}).ok());
+    }
+    ASSERT_TRUE(store->wait_durable(store->ledger().last_lsn()).ok());
+    crash(fs, store);
+  }
+  StoreOptions o = options_on(fs);
+  int asked = 0;
+  o.stop_recovery = [&] { return ++asked == 2; };  // after the first batch
+  auto stopped = Store::open(o);
+  ASSERT_FALSE(stopped.ok());
+  // The promotion's record, then imports until their codes reach kReplayBatchCodes.
+  const std::size_t first_batch = 1 + (kReplayBatchCodes + kCodesEach - 1) / kCodesEach;
+  EXPECT_EQ(stopped.status().message(),
+            std::string(kRecoveryStoppedMessage) + " after " + std::to_string(first_batch) +
+                " of the log's records; the data directory was left as it was");
+
+  o.stop_recovery = [&] { ++asked; return false; };
+  asked = 0;
+  auto store = open_store(fs, o);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->recovery().replayed, static_cast<std::uint64_t>(kImports + 1));
+  // 21 records in batches of 8, 7 and 6 (the last one's codes under the mark).
+  EXPECT_EQ(asked, 3);
+}
+
 // Asked once a batch and never true: the replay runs to its end as without it.
 TEST(RecoveryStop, AStopNeverAskedForChangesNothing) {
   wal::FaultFs fs;

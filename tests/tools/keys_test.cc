@@ -129,6 +129,31 @@ TEST(Keys, AnEmptyNameAndZeroLimitsAreRefusedBeforeTheFileIsWritten) {
   std::filesystem::remove_all(dir);
 }
 
+// codeledgerd refuses a key name over 128 bytes (it is written into every log record, probe
+// 36a); keys add refuses it too, counting bytes, not characters, before the file is written.
+TEST(Keys, ANameOverTheServers128BytesIsRefusedBeforeTheFileIsWritten) {
+  const std::string dir = make_temp_dir();
+  const std::string config = dir + "/c.json";
+  std::string u_umlauts;  // 65 x U+00FC: 65 characters, 130 bytes in UTF-8
+  for (int i = 0; i < 65; ++i) u_umlauts += "\xC3\xBC";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {std::string(129, 'k'), "ledgerctl: --name: at most 128 bytes, got 129"},
+      {u_umlauts, "ledgerctl: --name: at most 128 bytes, got 130"},
+  };
+  for (const auto& [name, message] : cases) {
+    auto r = run_ledgerctl({"keys", "add", "--config", config, "--name", name, "--org", "1"});
+    EXPECT_EQ(r.exit_code, 2) << r.out;
+    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+    EXPECT_EQ(r.out.find("secret"), std::string::npos) << "a secret for a key never stored";
+    EXPECT_FALSE(std::filesystem::exists(config)) << message;
+  }
+  const std::string longest(128, 'k');
+  auto add = run_ledgerctl({"keys", "add", "--config", config, "--name", longest, "--org", "1"});
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  EXPECT_NE(read_file(config).find("\"name\": \"" + longest + "\""), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
 // Columns are padded by display width, not bytes: a name such as "wr ü7" (6 bytes, 5
 // columns) shifted ORG, SCOPES, RATE/MIN and BURST one to the left (probe 34a). The widths
 // below are counted by hand: a CJK character takes two columns, a combining accent none.

@@ -285,6 +285,43 @@ std::uint16_t listening_port(const std::string& out) {
   return at == std::string::npos ? 0 : static_cast<std::uint16_t>(std::stoi(out.substr(at + marker.size())));
 }
 
+// operations.md, "Clean shutdown": a stop that waits says so, once its first second has
+// passed, with what it waits for, and says when that ended. Here a request in flight: its
+// head has begun to arrive, so the stop waits for it (up to 10 s) instead of closing it.
+TEST_F(DaemonSignals, AStopThatWaitsForARequestInFlightSaysWhatItWaitsForAndWhenItEnds) {
+  std::vector<std::string> args = demo_args();
+  args.insert(args.end(), {"--threads", "1"});
+  Child d(dir_, args);
+  ASSERT_TRUE(d.started());
+  ASSERT_TRUE(d.wait_for_output("codeledgerd listening on http://127.0.0.1:")) << d.err();
+  const std::uint16_t port = listening_port(d.out());
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  const std::string head = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n";  // no blank line yet
+  ASSERT_EQ(::send(fd, head.data(), head.size(), MSG_NOSIGNAL), static_cast<ssize_t>(head.size()));
+  {
+    // One io thread: once it has answered this, it has read the head above, sent earlier.
+    codeledger::testing::HttpClient c(port);
+    ASSERT_EQ(c.get("/healthz").result_int(), 200);
+  }
+  d.signal(SIGTERM);
+  const bool waiting = d.wait_for_output(
+      "codeledgerd: stop: waiting for requests in flight (up to 10000 ms): open connections: 1, ", true);
+  ::close(fd);  // the client goes: nothing is in flight any more
+  ASSERT_TRUE(waiting) << d.err();
+  EXPECT_TRUE(exited_cleanly(d.wait_exit())) << d.err();
+  const std::string err = d.err();
+  EXPECT_EQ(count(err, "codeledgerd: stop: requests in flight answered in "), 1u) << err;
+  EXPECT_LT(err.find("codeledgerd: SIGTERM: stopping"), err.find("codeledgerd: stop: waiting for requests"))
+      << err;
+  EXPECT_EQ(count(err, "stop: waiting for bulk calls"), 0u) << "none ran: " << err;
+  EXPECT_NE(d.out().find("codeledgerd: stopped"), std::string::npos) << d.out();
+}
+
 // operations.md: "A bad value in any source stops start-up with exit code 2 and names the
 // source and the field ..., before the data directory is opened: nothing is recovered, seeded
 // or written." One bad value from each source: a flag, the environment, the config file.

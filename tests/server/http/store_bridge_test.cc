@@ -43,6 +43,16 @@ TEST(StoreBridge, OnlySyncWantsIdleHints) {
   }
 }
 
+// Writes until an injected fdatasync failure has made the store's log fail for good.
+void fail_the_log(wal::FaultFs& fs, store::Store& st) {
+  fs.inject({wal::FaultOp::kSync, 1, true});
+  store::testing::Workload w(4);
+  for (int i = 0; i < 200 && st.healthy(); ++i) {
+    w.step(st);
+    (void)st.wait_durable(st.ledger().last_lsn());
+  }
+}
+
 TEST(StoreBridge, AFailedLogNeverAcksAtOnce) {
   wal::FaultFs fs;
   store::StoreOptions o = options_on(fs);
@@ -51,12 +61,7 @@ TEST(StoreBridge, AFailedLogNeverAcksAtOnce) {
   ASSERT_NE(st, nullptr);
   server::StoreBridge bridge(*st);
   ASSERT_TRUE(bridge.acks_at_once());
-  fs.inject({wal::FaultOp::kSync, 1, true});
-  store::testing::Workload w(4);
-  for (int i = 0; i < 200 && st->healthy(); ++i) {
-    w.step(*st);
-    (void)st->wait_durable(st->ledger().last_lsn());
-  }
+  fail_the_log(fs, *st);
   ASSERT_FALSE(st->healthy());
   EXPECT_FALSE(bridge.acks_at_once());
 }
@@ -74,12 +79,7 @@ TEST(StoreBridge, AFailedLogMakesHealthAndReadinessAnswer503) {
   HttpClient c = srv.client();
   ASSERT_EQ(c.get("/healthz").result_int(), 200);
   ASSERT_EQ(c.get("/readyz").result_int(), 200);
-  fs.inject({wal::FaultOp::kSync, 1, true});
-  store::testing::Workload w(4);
-  for (int i = 0; i < 200 && st->healthy(); ++i) {
-    w.step(*st);
-    (void)st->wait_durable(st->ledger().last_lsn());
-  }
+  fail_the_log(fs, *st);
   ASSERT_FALSE(st->healthy());
   auto failing = c.get("/healthz");
   EXPECT_EQ(failing.result_int(), 503);
