@@ -1,8 +1,12 @@
 #include "tools/ledger_summary.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cinttypes>
 #include <string>
+
+#include "server/store/long_step.h"
+#include "tools/cli.h"
 
 namespace codeledger::tools {
 namespace {
@@ -33,9 +37,17 @@ std::vector<OrgSummary> summarize(const ledger::Ledger& ledger) {
 }
 
 void print_summary(const ledger::Ledger& ledger, std::FILE* out) {
-  print_summary_table(summarize(ledger), out);
+  // A pass over every code, then the state hash: seconds at ten million codes, said when
+  // they last (the progress line of ledgerctl's other long steps).
+  std::atomic<const char*> phase{"counting linked codes"};
+  store::LongStep step(progress_line, "summary", [&phase] { return std::string(phase.load()); });
+  const std::vector<OrgSummary> rows = summarize(ledger);
+  phase = "computing the state hash";
+  const std::uint64_t hash = ledger.state_hash();
+  step.done("summary: computed");
+  print_summary_table(rows, out);
   std::fprintf(out, "last lsn     %" PRIu64 "\n", ledger.last_lsn());
-  std::fprintf(out, "state hash   %016" PRIx64 "\n", ledger.state_hash());
+  std::fprintf(out, "state hash   %016" PRIx64 "\n", hash);
 }
 
 void print_summary_table(const std::vector<OrgSummary>& rows, std::FILE* out) {
