@@ -194,7 +194,7 @@ empty variables are ignored):
 
 Signals: SIGTERM/SIGINT stop gracefully (stop accepting, finish in-flight requests, final
 fsync and snapshot); during start-up they stop it before it serves (a log replay stops at
-its next batch of 512 records); a second one during the stop is logged and changes nothing. SIGHUP
+its next batch of 512 records or 65,536 codes); a second one during the stop is logged and changes nothing. SIGHUP
 reloads API keys and rate limits from the config file without dropping connections (as POST
 /admin/reload); before serving it is logged and ignored. Signal messages go to stderr.
 SIGPIPE is ignored: a reader of stdout or stderr that goes away does not end the server. Every

@@ -71,47 +71,49 @@ TEST(Store, RecoveryFromSnapshotPlusWalEqualsWalOnly) {
   EXPECT_EQ(replayed->ledger().state_hash(), hash);
 }
 
+// A log of 80 commands with a snapshot after 40 and one after 80, then a crash: the
+// snapshots' LSNs and the state they hold.
+struct TwoSnapshots {
+  std::uint64_t older = 0, newer = 0, hash = 0;
+};
+TwoSnapshots two_snapshots_then_crash(wal::FaultFs& fs, std::uint32_t seed) {
+  TwoSnapshots out;
+  auto store = open_store(fs, options_on(fs));
+  Workload w(seed);
+  EXPECT_EQ(w.run(*store, 40), 40);
+  auto older = store->snapshot_now();
+  EXPECT_TRUE(older.ok()) << older.status().message();
+  EXPECT_EQ(w.run(*store, 40), 40);
+  auto newer = store->snapshot_now();
+  EXPECT_TRUE(newer.ok()) << newer.status().message();
+  out = {older.ok() ? *older : 0, newer.ok() ? *newer : 0, store->ledger().state_hash()};
+  crash(fs, store);
+  return out;
+}
+
 // A snapshot file whose header covers another LSN than its name says (a restore copied under
 // the wrong name) is skipped and named, not loaded: the newest is picked by name, so it
 // would shadow every later snapshot (probe 32: the server loaded it, ledgerctl called it BAD).
 TEST(Store, ASnapshotNamedForAnotherLsnIsSkippedAndNamed) {
   wal::FaultFs fs;
+  const auto [older, newer, hash] = two_snapshots_then_crash(fs, 4);
+  const std::string misnamed = wal::snapshot_name(newer + 100);
+  fs.write_raw("/data/" + misnamed, fs.contents("/data/" + wal::snapshot_name(older)));
   auto store = open_store(fs, options_on(fs));
-  Workload w(4);
-  ASSERT_EQ(w.run(*store, 40), 40);
-  auto older = store->snapshot_now();
-  ASSERT_TRUE(older.ok()) << older.status().message();
-  ASSERT_EQ(w.run(*store, 40), 40);
-  auto newer = store->snapshot_now();
-  ASSERT_TRUE(newer.ok()) << newer.status().message();
-  const std::uint64_t hash = store->ledger().state_hash();
-  crash(fs, store);
-  const std::string misnamed = wal::snapshot_name(*newer + 100);
-  fs.write_raw("/data/" + misnamed, fs.contents("/data/" + wal::snapshot_name(*older)));
-  store = open_store(fs, options_on(fs));
   ASSERT_TRUE(store);
-  EXPECT_EQ(store->recovery().snapshot_lsn, *newer);
+  EXPECT_EQ(store->recovery().snapshot_lsn, newer);
   EXPECT_EQ(store->ledger().state_hash(), hash);
   ASSERT_EQ(store->recovery().snapshots_skipped.size(), 1u);
   EXPECT_EQ(store->recovery().snapshots_skipped[0],
-            misnamed + ": covered lsn " + std::to_string(*older) + " does not match the file name");
+            misnamed + ": covered lsn " + std::to_string(older) + " does not match the file name");
 }
 
 // wal-format.md: a snapshot whose checksums hold but whose payload does not decode "is
 // skipped like a corrupt one: the server ... tr[ies] the next older one".
 TEST(Store, ASnapshotThatDoesNotDecodeIsSkippedForTheOlderOne) {
   wal::FaultFs fs;
-  auto store = open_store(fs, options_on(fs));
-  Workload w(5);
-  ASSERT_EQ(w.run(*store, 40), 40);
-  auto older = store->snapshot_now();
-  ASSERT_TRUE(older.ok()) << older.status().message();
-  ASSERT_EQ(w.run(*store, 40), 40);
-  auto newer = store->snapshot_now();
-  ASSERT_TRUE(newer.ok()) << newer.status().message();
-  const std::uint64_t hash = store->ledger().state_hash();
-  crash(fs, store);
-  const std::string path = "/data/" + wal::snapshot_name(*newer);
+  const auto [older, newer, hash] = two_snapshots_then_crash(fs, 5);
+  const std::string path = "/data/" + wal::snapshot_name(newer);
   std::string image = fs.contents(path);
   constexpr std::size_t kHeader = wal::format::kSnapshotHeaderBytes;
   ASSERT_EQ(image[kHeader], 1);  // the payload's version byte
@@ -121,9 +123,9 @@ TEST(Store, ASnapshotThatDoesNotDecodeIsSkippedForTheOlderOne) {
   const std::uint32_t header_crc = wal::crc32c(image.data(), wal::format::kSnapshotHeaderCrcOffset);
   std::memcpy(image.data() + wal::format::kSnapshotHeaderCrcOffset, &header_crc, 4);
   fs.write_raw(path, image);
-  store = open_store(fs, options_on(fs));
+  auto store = open_store(fs, options_on(fs));
   ASSERT_TRUE(store);
-  EXPECT_EQ(store->recovery().snapshot_lsn, *older);
+  EXPECT_EQ(store->recovery().snapshot_lsn, older);
   EXPECT_EQ(store->ledger().state_hash(), hash);
   ASSERT_EQ(store->recovery().snapshots_skipped.size(), 1u);
   EXPECT_NE(store->recovery().snapshots_skipped[0].find("unknown snapshot version 2"), std::string::npos)
