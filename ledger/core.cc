@@ -72,22 +72,6 @@ std::uint32_t CodeTable::insert_if_absent(const CodeRecord& r, std::uint64_t has
 
 // ---- Customers ----
 
-}  // namespace codeledger::ledger::detail
-
-namespace codeledger::ledger {
-
-std::uint64_t profile_bytes(const CustomerProfile& p) {
-  std::uint64_t bytes = p.external_id.size() + p.email.size() + p.phone.size();
-  for (const auto& [name, value] : p.custom_fields) {
-    bytes += name.size() + value.size() + kProfileFieldOverheadBytes;
-  }
-  return bytes;
-}
-
-}  // namespace codeledger::ledger
-
-namespace codeledger::ledger::detail {
-
 void Customer::set_profile(CustomerProfile p) {
   const bool has_identifiers = !p.external_id.empty() || !p.email.empty() || !p.phone.empty() ||
                                !p.custom_fields.empty();

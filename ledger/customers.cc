@@ -8,6 +8,14 @@ namespace codeledger::ledger {
 
 using detail::OrgState;
 
+std::uint64_t profile_bytes(const CustomerProfile& p) {
+  std::uint64_t bytes = p.external_id.size() + p.email.size() + p.phone.size();
+  for (const auto& [name, value] : p.custom_fields) {
+    bytes += name.size() + value.size() + kProfileFieldOverheadBytes;
+  }
+  return bytes;
+}
+
 namespace {
 
 Status check_profile(const CustomerProfile& p, std::size_t bytes_max) {
