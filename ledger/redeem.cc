@@ -178,7 +178,7 @@ Status decide_earned(const OrgState& org, Customer* c, const ObjectId& eid, Time
 
 }  // namespace
 
-Result<RedeemOutcome> Ledger::redeem(Op& op, const RedeemRequest& req) {
+Result<RedeemOutcome> Ledger::redeem(Op& op, RedeemRequest req) {
   if (Status s = check_request(req, impl_->options.limits); !s.ok()) return s;
   OrgState* org = impl_->find_org(op.org);
   if (org == nullptr) return Status(ErrorCode::kInvalidCode, "no such code or earned promotion");
@@ -221,7 +221,7 @@ Result<RedeemOutcome> Ledger::redeem(Op& op, const RedeemRequest& req) {
   if (Status s = check_discounts(req); !s.ok()) return s;
   Event ev{impl_->header(op), Redeemed{}};
   RedemptionView& v = std::get<Redeemed>(ev.body).redemption;
-  v.items = req.items;
+  v.items = std::move(req.items);
   Pending pend;
   detail::InlineVec<detail::CodeHit, 4> hits;  // code items in order, handed to apply
   for (std::size_t i = 0; i < v.items.size(); ++i) {
@@ -246,8 +246,9 @@ Result<RedeemOutcome> Ledger::redeem(Op& op, const RedeemRequest& req) {
   v.id = detail::mint_id(op.now_ms, key.hash);
   v.org = org->id;
   v.customer = req.customer;
-  v.transaction_identifier = req.transaction_identifier;
-  v.transaction_number = req.transaction_number;
+  // key.txn views the identifier: only key.hash is used from here on.
+  v.transaction_identifier = std::move(req.transaction_identifier);
+  v.transaction_number = std::move(req.transaction_number);
   v.transaction_date_ms = req.transaction_date_ms;
   v.amount = req.amount;
   v.redeemed_ms = op.now_ms;

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "ledger/status.h"
 
 namespace codeledger::ledger {
@@ -108,6 +110,10 @@ struct RedemptionItem {
   std::uint32_t count = 1;                   // redemptionCount
 };
 
+// A redemption's items, up to 20. Most name one code: that one is held inline, so a redeem
+// request and its answer take no heap block for their items (the design brief's hot path).
+using RedemptionItems = boost::container::small_vector<RedemptionItem, 1>;
+
 struct RedemptionView {
   ObjectId id;
   OrgId org = 0;
@@ -119,7 +125,7 @@ struct RedemptionView {
   TimeMs redeemed_ms = 0;
   bool reversed = false;
   TimeMs reversed_ms = 0;
-  std::vector<RedemptionItem> items;
+  RedemptionItems items;
   // Of the first item; in a code's history (code_redemptions), of that code's promotion.
   std::string promotion_name;
 };

@@ -82,7 +82,7 @@ Field object_list_field(std::string key, const std::vector<Field>& objects, bool
 
 // Every field of an item; code and earn_id only when the item has them (the log's has_code
 // and has_earned flags).
-Field items_field(const std::vector<ledger::RedemptionItem>& items) {
+Field items_field(const ledger::RedemptionItems& items) {
   std::vector<Field> objects;
   for (const auto& it : items) {
     std::vector<Field> f;

@@ -118,7 +118,7 @@ Reply redeem(RequestContext& ctx) {
   if (!request.ok()) return capillary_error(request.status());
 
   ledger::Op op = make_op(ctx);
-  auto outcome = ctx.ledger.redeem(op, *request);
+  auto outcome = ctx.ledger.redeem(op, std::move(*request));
   if (!outcome.ok()) return fail(outcome.status(), op);
   Envelope env;
   write_redemption(env.data(), outcome->redemption, org_zone(ctx));
