@@ -222,6 +222,11 @@ std::uint64_t WalWriter::last_lsn() const {
   return staged_last_lsn_;
 }
 
+bool WalWriter::holding_staged_records() const {
+  std::lock_guard lock(mu_);
+  return writer_waiting_ && !staging_.empty();
+}
+
 Status WalWriter::failure() const {
   std::lock_guard lock(waiters_mu_);
   return failure_;

@@ -185,6 +185,11 @@ class WalWriter {
 
   std::uint64_t durable_lsn() const { return durable_lsn_.load(std::memory_order_acquire); }
   std::uint64_t last_lsn() const;  // last LSN handed out by append
+  // The writer thread has looked at the records staged now and waits without taking them: a
+  // batch below overlap_min_bytes behind the sync in flight, or kAsync/kNone's interval (or it
+  // has just been woken to take them). For tests that check a batch was held back: until
+  // this is true, the writer may simply not have run yet.
+  bool holding_staged_records() const;
   bool healthy() const { return !failed_.load(std::memory_order_acquire); }
   Status failure() const;
   Durability durability() const { return options_.durability; }

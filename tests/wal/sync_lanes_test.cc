@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "tests/support/eventually.h"
 #include "wal/fault_fs.h"
 #include "wal/sync_lanes.h"
 #include "wal_test_util.h"
@@ -16,6 +17,7 @@
 namespace codeledger::wal {
 namespace {
 
+using codeledger::testing::eventually;
 using testing::append_payload;
 using testing::read_all;
 
@@ -172,7 +174,9 @@ TEST_P(Lanes, ASmallBatchWaitsForTheSyncInFlightABigOneOverlaps) {
   auto first = append_payload(*w);
   gate.wait_entered(1);
   auto second = append_payload(*w);  // ~40 bytes staged: below 300, so it waits
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // Once the writer has seen it and gone back to waiting (not merely not run yet), a lane is
+  // free and the batch still was not taken.
+  EXPECT_TRUE(eventually([&] { return w->holding_staged_records(); }));
   EXPECT_EQ(w->stats().batches, 1u);
   gate.release(1);
   ASSERT_TRUE(w->wait_durable(*first).ok());

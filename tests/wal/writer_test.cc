@@ -3,11 +3,15 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <fstream>
+#include <atomic>
+#include <condition_variable>
 #include <future>
+#include <mutex>
 #include <thread>
 
+#include "tests/support/eventually.h"
 #include "tests/support/thread_names.h"
+#include "tests/support/thread_sleeps.h"
 #include "wal/fault_fs.h"
 #include "wal/record.h"
 #include "wal_test_util.h"
@@ -15,6 +19,10 @@
 namespace codeledger::wal {
 namespace {
 
+using codeledger::testing::asleep;
+using codeledger::testing::eventually;
+using codeledger::testing::thread_id;
+using codeledger::testing::voluntary_sleeps;
 using testing::append_payload;
 using testing::kDir;
 using testing::payload_for;
@@ -153,18 +161,35 @@ TEST_P(Writer, AsyncModeSyncsWithinTheInterval) {
   EXPECT_TRUE((*w)->wait_durable(*append_payload(**w)).ok());
 }
 
-// How many times this process's thread of that name has gone to sleep (voluntary context
-// switches): each one a wake-up later.
-long sleeps_of(const char* name) {
-  for (const auto& t : codeledger::testing::named_threads()) {
-    if (t.name != name) continue;
-    std::ifstream status("/proc/self/task/" + std::to_string(t.tid) + "/status");
-    for (std::string line; std::getline(status, line);) {
-      if (line.rfind("voluntary_ctxt_switches:", 0) == 0) return std::stol(line.substr(24));
+// A thread that sleeps `period` at a time on a condition variable, as a timed writer that woke
+// once an interval would, and counts its wake-ups. A writer that stayed asleep while this one
+// woke N times on the same machine had N chances to wake and took none; a wall-clock window
+// proves nothing when the machine is so loaded that no thread ran in it.
+class ReferenceSleeper {
+ public:
+  explicit ReferenceSleeper(std::chrono::milliseconds period)
+      : thread_([this, period] { run(period); }) {}
+  ~ReferenceSleeper() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
     }
+    cv_.notify_one();
+    thread_.join();
   }
-  return -1;
-}
+  long wakeups() const { return wakeups_.load(); }
+
+ private:
+  void run(std::chrono::milliseconds period) {
+    std::unique_lock lock(mu_);
+    while (!cv_.wait_for(lock, period, [this] { return stop_; })) ++wakeups_;
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;  // guarded by mu_
+  std::atomic<long> wakeups_{0};
+  std::thread thread_;  // last: starts once the members it uses exist
+};
 
 // kAsync and kNone batch by time, but an idle log has nothing to batch: its writer sleeps
 // until a record comes rather than waking once an interval (200 times a second at 5 ms), and
@@ -179,11 +204,17 @@ TEST_P(Writer, AnIdleTimedWriterSleepsUntilARecordComes) {
     auto w = WalWriter::open(fs, o, 1);
     ASSERT_TRUE(w.ok());
     ASSERT_TRUE((*w)->wait_durable(*append_payload(**w)).ok());
-    std::this_thread::sleep_for(20ms);
-    const long before = sleeps_of("wal-writer");
-    ASSERT_GE(before, 0);
-    std::this_thread::sleep_for(300ms);
-    EXPECT_LT(sleeps_of("wal-writer") - before, 10);  // 150 with a wake-up every 2 ms
+    const int writer = thread_id("wal-writer");
+    ASSERT_NE(writer, 0);
+    // Counted from its idle sleep, not from the batch it was finishing.
+    ASSERT_TRUE(eventually([&] { return asleep(writer); }));
+    const long before = voluntary_sleeps(writer);
+    {
+      // 150 intervals, as long as it takes this machine to give a 2 ms sleeper 150 wake-ups.
+      ReferenceSleeper reference(std::chrono::milliseconds(o.fsync_interval_ms));
+      ASSERT_TRUE(eventually([&] { return reference.wakeups() >= 150; }, 60s));
+    }
+    EXPECT_LT(voluntary_sleeps(writer) - before, 10);  // 150 with a wake-up every 2 ms
     auto lsn = append_payload(**w);
     ASSERT_TRUE(lsn.ok());
     for (int i = 0; i < 200 && (*w)->durable_lsn() < *lsn; ++i) std::this_thread::sleep_for(5ms);
@@ -214,7 +245,10 @@ TEST_P(Writer, NoneModeWritesOneBatchPerIntervalOrWaiter) {
   auto w = WalWriter::open(fs, o, 1);
   ASSERT_TRUE(w.ok());
   for (int i = 0; i < 50; ++i) ASSERT_TRUE(append_payload(**w).ok());
-  EXPECT_EQ((*w)->stats().batches, 0u);  // nothing written yet: the interval is a minute
+  // Nothing written yet, the interval being a minute: checked once the writer has seen the
+  // records and gone back to sleep, not before it has run at all.
+  EXPECT_TRUE(eventually([&] { return (*w)->holding_staged_records(); }));
+  EXPECT_EQ((*w)->stats().batches, 0u);
   ASSERT_TRUE((*w)->flush().ok());        // the waiter wakes the writer
   EXPECT_EQ((*w)->stats().batches, 1u);
   EXPECT_EQ((*w)->stats().records, 50u);

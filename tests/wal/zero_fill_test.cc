@@ -4,10 +4,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <thread>
 
+#include "tests/support/eventually.h"
+#include "tests/support/thread_sleeps.h"
 #include "wal/fault_fs.h"
 #include "wal/format.h"
 #include "wal/preallocator.h"
@@ -395,11 +398,43 @@ TEST(ZeroFill, FirstSegmentAfterOpenIsSmall) {
 constexpr std::uint64_t kPieces = 8;
 
 void wait_for_zero_pieces(FaultFs& fs, std::uint64_t n) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (fs.calls(FaultOp::kZeroFill) < n && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_TRUE(codeledger::testing::eventually([&] { return fs.calls(FaultOp::kZeroFill) >= n; }))
+      << fs.calls(FaultOp::kZeroFill) << " pieces";
+}
+
+// FaultFs that sees a zero fill's rests: the calls after each piece (AfterZeroPiece), where a
+// paced fill waits. A rest counts as begun when the call starts and as ended when it returns.
+class RestWatchingFs final : public FaultFs {
+ public:
+  Result<std::unique_ptr<WritableFile>> create_zeroed(const std::string& path,
+                                                      std::uint64_t size_bytes,
+                                                      AfterZeroPiece after_piece) override {
+    return FaultFs::create_zeroed(path, size_bytes, [&](std::chrono::microseconds took) {
+      filler_ = static_cast<int>(::gettid());
+      ++rests_begun_;
+      after_piece(took);
+      ++rests_ended_;
+    });
   }
-  ASSERT_GE(fs.calls(FaultOp::kZeroFill), n);
+  std::uint64_t rests_ended() const { return rests_ended_; }
+
+  // The fill has begun rest number n and is asleep in it: it has had its chance to write the
+  // next piece at once and rests instead. Read in this order, so the sleep seen was in rest n.
+  bool asleep_in_rest(std::uint64_t n) const {
+    return rests_begun_ >= n && codeledger::testing::asleep(filler_) && rests_ended_ < n;
+  }
+
+ private:
+  std::atomic<int> filler_{0};  // the thread of the latest rest
+  std::atomic<std::uint64_t> rests_begun_{0};
+  std::atomic<std::uint64_t> rests_ended_{0};
+};
+
+// Until the fill is asleep in rest n, at most 20 s.
+void wait_asleep_in_rest(const RestWatchingFs& fs, std::uint64_t n) {
+  ASSERT_TRUE(codeledger::testing::eventually([&] { return fs.asleep_in_rest(n); }))
+      << "the fill never rested after piece " << n << " (rests ended: " << fs.rests_ended()
+      << ", pieces: " << fs.calls(FaultOp::kZeroFill) << ")";
 }
 
 // A preallocator of kPieces pieces whose fill rests `rest` after each piece.
@@ -412,19 +447,20 @@ std::unique_ptr<SegmentPreallocator> resting_preallocator(FaultFs& fs, std::chro
 }
 
 TEST(ZeroFill, BackgroundFillRestsBetweenPieces) {
-  FaultFs fs;
+  RestWatchingFs fs;
   auto p = resting_preallocator(fs, std::chrono::seconds(2));
   p->request();
-  wait_for_zero_pieces(fs, 1);
+  wait_asleep_in_rest(fs, 1);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  EXPECT_EQ(fs.calls(FaultOp::kZeroFill), 1u);  // resting after the first piece
+  EXPECT_EQ(fs.rests_ended(), 0u);              // still resting after the first piece,
+  EXPECT_EQ(fs.calls(FaultOp::kZeroFill), 1u);  // and no second piece meanwhile
   p->discard();                                  // cuts the rest short: no 14 s wait
   EXPECT_FALSE(fs.exists(kPrepared));
 }
 
 // A writer that needs the file does not wait out the rests: take() finishes the fill unpaced.
 TEST(ZeroFill, TakeFinishesTheFillWithoutRests) {
-  FaultFs fs;
+  RestWatchingFs fs;
   auto p = resting_preallocator(fs, std::chrono::seconds(60));
   p->request();
   wait_for_zero_pieces(fs, 1);
@@ -436,8 +472,9 @@ TEST(ZeroFill, TakeFinishesTheFillWithoutRests) {
   EXPECT_EQ((*file)->size_bytes(), kPieces * kZeroFillChunkBytes);
   // A second fill rests again: the hurry was for the fill that was taken.
   p->request();
-  wait_for_zero_pieces(fs, kPieces + 1);
+  wait_asleep_in_rest(fs, kPieces + 1);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(fs.rests_ended(), kPieces);
   EXPECT_EQ(fs.calls(FaultOp::kZeroFill), kPieces + 1);
 }
 
