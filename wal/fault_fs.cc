@@ -354,7 +354,20 @@ Result<std::string> FaultFs::read_range(const std::string& path, std::uint64_t o
   if (it == names_.end()) return Status(Code::kNotFound, "open " + path + ": no such file");
   const std::string& d = it->second->data;
   if (offset >= d.size()) return std::string();
-  return d.substr(offset, length);
+  std::string out = d.substr(offset, length);
+  bytes_read_[path] += out.size();
+  return out;
+}
+
+std::uint64_t FaultFs::bytes_read(const std::string& path) const {
+  std::lock_guard lock(mu_);
+  if (!path.empty()) {
+    auto it = bytes_read_.find(path);
+    return it == bytes_read_.end() ? 0 : it->second;
+  }
+  std::uint64_t all = 0;
+  for (const auto& [name, n] : bytes_read_) all += n;
+  return all;
 }
 
 Status FaultFs::truncate(const std::string& path, std::uint64_t size_bytes) {

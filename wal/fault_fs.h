@@ -49,6 +49,9 @@ class FaultFs : public FileSystem {
   void clear_faults();
   // Calls of op so far (successful or failed), counted since construction.
   std::uint64_t calls(FaultOp op) const;
+  // Bytes read_file and read_range have returned since construction: of the file at `path`
+  // (by name: a file renamed over it counts on), or of every file when path is empty.
+  std::uint64_t bytes_read(const std::string& path = {}) const;
   // A failed write or zero-fill piece leaves this many bytes of its data in the file (a
   // partial write). A failed truncate changes nothing.
   void set_failed_write_keeps_bytes(std::size_t n);
@@ -134,6 +137,7 @@ class FaultFs : public FileSystem {
   std::map<std::string, InodePtr> names_;          // guarded by mu_
   std::map<std::string, InodePtr> durable_names_;  // guarded by mu_
   std::uint64_t calls_[kFaultOpCount] = {};        // guarded by mu_
+  std::map<std::string, std::uint64_t> bytes_read_;  // guarded by mu_, by path
   std::uint64_t since_fault_[kFaultOpCount] = {};  // guarded by mu_
   std::map<int, Fault> faults_;                    // guarded by mu_, by op
   std::size_t failed_write_keep_bytes_ = 0;        // guarded by mu_

@@ -10,6 +10,20 @@
 namespace codeledger::wal {
 namespace {
 
+bool payload_length_matches(std::uint64_t payload_bytes, SnapshotInfo& info) {
+  if (payload_bytes == info.payload_bytes) return true;
+  info.valid = false;
+  info.problem = "payload length " + std::to_string(info.payload_bytes) + " does not match the file size";
+  return false;
+}
+
+bool payload_checksum_matches(std::string_view payload, SnapshotInfo& info) {
+  if (crc32c(payload) == info.payload_crc) return true;
+  info.valid = false;
+  info.problem = "payload checksum mismatch";
+  return false;
+}
+
 // Checks the header (and the payload when bytes hold it) and fills info.
 void check_snapshot_bytes(std::string_view b, std::uint64_t file_bytes, bool verify_payload,
                           SnapshotInfo& info) {
@@ -34,14 +48,8 @@ void check_snapshot_bytes(std::string_view b, std::uint64_t file_bytes, bool ver
   info.time_ms = static_cast<std::int64_t>(get_u64(b.data() + 24));
   info.payload_bytes = get_u64(b.data() + 32);
   info.payload_crc = get_u32(b.data() + 40);
-  if (info.payload_bytes != file_bytes - format::kSnapshotHeaderBytes) {
-    info.problem = "payload length " + std::to_string(info.payload_bytes) +
-                   " does not match the file size";
-    return;
-  }
-  if (verify_payload &&
-      crc32c(b.data() + format::kSnapshotHeaderBytes, info.payload_bytes) != info.payload_crc) {
-    info.problem = "payload checksum mismatch";
+  if (!payload_length_matches(file_bytes - format::kSnapshotHeaderBytes, info)) return;
+  if (verify_payload && !payload_checksum_matches(b.substr(format::kSnapshotHeaderBytes), info)) {
     return;
   }
   info.valid = true;
@@ -144,22 +152,31 @@ Result<std::vector<SnapshotInfo>> list_snapshots(FileSystem& fs, const std::stri
   return out;
 }
 
+Result<std::string> read_snapshot_payload(FileSystem& fs, const std::string& dir, SnapshotInfo& info) {
+  // One byte past the header's length: a file that grew since its header was read shows.
+  auto payload = fs.read_range(join_path(dir, info.name), format::kSnapshotHeaderBytes,
+                               info.payload_bytes + 1);
+  if (!payload.ok()) return payload.status();
+  if (payload_length_matches(payload->size(), info)) payload_checksum_matches(*payload, info);
+  return payload;
+}
+
 Result<std::optional<LoadedSnapshot>> load_newest_snapshot(FileSystem& fs, const std::string& dir,
                                                            std::vector<std::string>* skipped) {
   auto all = list_snapshots(fs, dir, false);
   if (!all.ok()) return all.status();
-  for (const auto& candidate : *all) {
-    auto bytes = fs.read_file(join_path(dir, candidate.name));
-    if (!bytes.ok()) return bytes.status();
-    LoadedSnapshot loaded;
-    loaded.info.name = candidate.name;
-    check_snapshot_bytes(*bytes, bytes->size(), true, loaded.info);
-    check_name_matches(loaded.info);
-    if (!loaded.info.valid) {
-      if (skipped) skipped->push_back(candidate.name + ": " + loaded.info.problem);
+  for (auto& candidate : *all) {
+    std::string payload;
+    if (candidate.valid) {
+      auto read = read_snapshot_payload(fs, dir, candidate);
+      if (!read.ok()) return read.status();
+      payload = std::move(*read);
+    }
+    if (!candidate.valid) {
+      if (skipped) skipped->push_back(candidate.name + ": " + candidate.problem);
       continue;
     }
-    loaded.payload = bytes->substr(format::kSnapshotHeaderBytes);
+    LoadedSnapshot loaded{std::move(candidate), std::move(payload), {}};
     if (skipped) loaded.skipped = *skipped;
     return std::optional<LoadedSnapshot>(std::move(loaded));
   }
@@ -179,20 +196,25 @@ Result<std::vector<DirEntry>> remove_snapshot_temp_files(FileSystem& fs, const s
   return removed;
 }
 
-Status prune_snapshots(FileSystem& fs, const std::string& dir, std::size_t keep_count) {
+Result<std::vector<std::string>> prune_snapshots(FileSystem& fs, const std::string& dir,
+                                                 std::size_t keep_count,
+                                                 const std::set<std::string>& checked) {
   if (auto swept = remove_snapshot_temp_files(fs, dir); !swept.ok()) return swept.status();
-  auto all = list_snapshots(fs, dir, true);
+  auto all = list_snapshots(fs, dir, false);
   if (!all.ok()) return all.status();
-  std::size_t kept = 0;
-  for (const auto& s : *all) {
-    if (s.valid && kept < keep_count) {
-      ++kept;
+  std::vector<std::string> kept;
+  for (auto& s : *all) {
+    if (s.valid && kept.size() < keep_count && !checked.contains(s.name)) {
+      if (auto read = read_snapshot_payload(fs, dir, s); !read.ok()) return read.status();
+    }
+    if (s.valid && kept.size() < keep_count) {
+      kept.push_back(s.name);
       continue;
     }
-    if (kept < keep_count) continue;  // keep corrupt ones until enough good ones are newer
+    if (kept.size() < keep_count) continue;  // keep corrupt ones until enough good ones are newer
     if (Status st = fs.remove(join_path(dir, s.name)); !st.ok()) return st;
   }
-  return Status::Ok();
+  return kept;
 }
 
 }  // namespace codeledger::wal

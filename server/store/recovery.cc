@@ -45,15 +45,16 @@ std::uint64_t Store::codes_in(const ledger::Ledger& ledger) {
 // A fresh ledger holding the newest snapshot that both checks out on disk and decodes;
 // a snapshot that fails to decode is skipped like a corrupt one (the next older is tried).
 // The decode cannot say how far it is, so recovery's progress line says which snapshot,
-// its size, and which of the three passes over it runs.
+// its size, and which of the two passes over it runs (reading it with its checksum,
+// decoding it).
 Result<std::unique_ptr<ledger::Ledger>> Store::load_snapshot_into_new_ledger(
     ledger::EventSink* sink, wal::SnapshotInfo* loaded, std::vector<std::string>* skipped,
     bool say_progress) {
   *loaded = wal::SnapshotInfo{};
   auto all = wal::list_snapshots(*fs_, options_.data_dir, false);
   if (!all.ok()) return Status(ErrorCode::kInternal, all.status().message());
-  for (const auto& candidate : *all) {
-    std::atomic<const char*> phase{"checking its checksum"};
+  for (auto& candidate : *all) {
+    std::atomic<const char*> phase{"reading it"};
     std::optional<LongStep> step;
     if (say_progress) {
       step.emplace(options_.log,
@@ -66,16 +67,18 @@ Result<std::unique_ptr<ledger::Ledger>> Store::load_snapshot_into_new_ledger(
       skipped->push_back(candidate.name + ": " + problem);
       if (step) step->done("recovery: skipped snapshot " + candidate.name + ": " + problem);
     };
-    auto info = wal::inspect_snapshot(*fs_, wal::join_path(options_.data_dir, candidate.name));
-    if (!info.ok()) return Status(ErrorCode::kInternal, info.status().message());
-    if (!info->valid) {
-      skip(info->problem);
+    if (!candidate.valid) {
+      skip(candidate.problem);
       continue;
     }
-    phase = "reading it";
-    auto bytes = fs_->read_range(wal::join_path(options_.data_dir, candidate.name),
-                                 wal::format::kSnapshotHeaderBytes, info->payload_bytes);
+    // Read once, checksum and decode on the same bytes (probe 36b: the whole file was read
+    // twice, once for its checksum, once for the payload).
+    auto bytes = wal::read_snapshot_payload(*fs_, options_.data_dir, candidate);
     if (!bytes.ok()) return Status(ErrorCode::kInternal, bytes.status().message());
+    if (!candidate.valid) {
+      skip(candidate.problem);
+      continue;
+    }
     phase = "decoding it";
     auto target = std::make_unique<ledger::Ledger>(options_.ledger, sink);
     Status st = target->decode_snapshot(*bytes);
@@ -87,8 +90,8 @@ Result<std::unique_ptr<ledger::Ledger>> Store::load_snapshot_into_new_ledger(
       step->done("recovery: loaded snapshot " + candidate.name + " (" +
                  std::to_string(codes_in(*target)) + " codes)");
     }
-    *loaded = *info;
-    loaded->name = candidate.name;
+    *loaded = candidate;
+    note_snapshot_checked(candidate.name);
     return target;
   }
   return std::make_unique<ledger::Ledger>(options_.ledger, sink);

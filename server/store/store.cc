@@ -133,14 +133,34 @@ Status Store::write_snapshot_bytes(std::uint64_t lsn, const std::string& bytes) 
     log("snapshot " + wal::snapshot_name(lsn) + " on disk failed its checks; kept as " + set_aside +
         " and replaced by a new one");
   }
-  if (st.ok()) st = wal::prune_snapshots(*fs_, options_.data_dir, options_.snapshots_kept_count);
   if (!st.ok()) return Status(ErrorCode::kInternal, st.message());
+  note_snapshot_checked(wal::snapshot_name(lsn));
+  if (Status pruned = prune_snapshots(); !pruned.ok()) return pruned;
   // Only now may retention drop segments the snapshot covers.
   writer_->set_snapshot_lsn(lsn);
   std::lock_guard lock(mu_);
   ++stats_.snapshots_written;
   stats_.last_snapshot_lsn = lsn;
   stats_.last_snapshot_time_ms = written_ms;
+  return Status::Ok();
+}
+
+void Store::note_snapshot_checked(const std::string& name) {
+  std::lock_guard lock(mu_);
+  checked_snapshots_.insert(name);
+}
+
+// What is kept is what stays checked: the set never outgrows snapshots_kept_count.
+Status Store::prune_snapshots() {
+  std::set<std::string> checked;
+  {
+    std::lock_guard lock(mu_);
+    checked = checked_snapshots_;
+  }
+  auto kept = wal::prune_snapshots(*fs_, options_.data_dir, options_.snapshots_kept_count, checked);
+  if (!kept.ok()) return Status(ErrorCode::kInternal, kept.status().message());
+  std::lock_guard lock(mu_);
+  checked_snapshots_ = std::set<std::string>(kept->begin(), kept->end());
   return Status::Ok();
 }
 

@@ -29,6 +29,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -191,6 +192,10 @@ class Store {
   void join_snapshot_thread(bool build_running);
   static std::uint64_t codes_in(const ledger::Ledger& ledger);
   Status write_snapshot_bytes(std::uint64_t lsn, const std::string& bytes);
+  // A snapshot file this process wrote or read whole and found good: pruning need not read
+  // it again for its checksum (wal::prune_snapshots).
+  void note_snapshot_checked(const std::string& name);
+  Status prune_snapshots();
   Status note_snapshot_result(std::uint64_t lsn, const Status& st);
   std::uint64_t last_snapshot_lsn() const;
   void snapshot_loop();
@@ -221,6 +226,7 @@ class Store {
   bool snapshot_requested_ = false;   // guarded by mu_
   bool build_running_ = false;        // guarded by mu_: snapshot_loop took a request
   StoreStats stats_;                  // guarded by mu_ (wal part filled on read)
+  std::set<std::string> checked_snapshots_;  // guarded by mu_: see note_snapshot_checked
   std::thread snapshot_thread_;
   std::once_flag closed_;
   Status close_status_;

@@ -124,7 +124,7 @@ TEST(StoreProgress, TheStartUpSaysWhichSnapshotItLoadsAndWhatItReplays) {
   const auto loading = lines_with(log, first);
   ASSERT_EQ(loading.size(), 1u) << log.all();
   EXPECT_TRUE(contains(loading[0], " MB, covers lsn " + std::to_string(*snap) +
-                                       "): checking its checksum, 0.0 s"))
+                                       "): reading it, 0.0 s"))
       << loading[0];
   std::uint64_t codes = 0;
   for (const auto& org : store->ledger().stats()) codes += org.codes;

@@ -144,5 +144,68 @@ TEST(Snapshot, PruneKeepsTheNewestValid) {
   EXPECT_EQ(info->payload_bytes, 2u);
 }
 
+// The payload's last byte changed, the file's length kept: only its checksum tells.
+void damage_payload(FaultFs& fs, std::uint64_t lsn) {
+  const std::string path = join_path(kDir, snapshot_name(lsn));
+  std::string bytes = fs.contents(path);
+  bytes.back() ^= 0x5a;
+  fs.write_raw(path, bytes);
+}
+
+TEST(Snapshot, PruneTrustsTheSnapshotsTheCallerCheckedAndReadsTheOthers) {
+  for (bool checked_by_caller : {false, true}) {
+    FaultFs fs;
+    for (std::uint64_t lsn = 1; lsn <= 3; ++lsn) {
+      ASSERT_TRUE(write_snapshot(fs, kDir, lsn, 0, "state " + std::to_string(lsn)).ok());
+    }
+    damage_payload(fs, 3);
+    std::set<std::string> checked;
+    if (checked_by_caller) checked = {snapshot_name(3), snapshot_name(2)};
+    const std::uint64_t read_before = fs.bytes_read();
+    auto kept = prune_snapshots(fs, kDir, 2, checked);
+    ASSERT_TRUE(kept.ok());
+    const std::uint64_t read = fs.bytes_read() - read_before;
+    if (checked_by_caller) {
+      // Taken as good without a read of its payload: only the three headers were read.
+      EXPECT_EQ(*kept, (std::vector<std::string>{snapshot_name(3), snapshot_name(2)}));
+      EXPECT_EQ(read, 3 * format::kSnapshotHeaderBytes);
+      EXPECT_FALSE(fs.exists(join_path(kDir, snapshot_name(1))));
+    } else {
+      // Read and found damaged: kept as evidence, the two good ones under it kept too.
+      EXPECT_EQ(*kept, (std::vector<std::string>{snapshot_name(2), snapshot_name(1)}));
+      EXPECT_TRUE(fs.exists(join_path(kDir, snapshot_name(3))));
+      EXPECT_TRUE(fs.exists(join_path(kDir, snapshot_name(1))));
+    }
+  }
+}
+
+TEST(Snapshot, APayloadIsReadOnceAndRefusedWhenItsLengthOrChecksumIsWrong) {
+  FaultFs fs;
+  ASSERT_TRUE(write_snapshot(fs, kDir, 4, 0, "four").ok());
+  ASSERT_TRUE(write_snapshot(fs, kDir, 6, 0, "six").ok());
+  auto all = list_snapshots(fs, kDir, false);
+  ASSERT_TRUE(all.ok() && all->size() == 2u);
+  SnapshotInfo six = (*all)[0];
+  SnapshotInfo four = (*all)[1];
+  const std::uint64_t read_before = fs.bytes_read();
+  auto payload = read_snapshot_payload(fs, kDir, six);
+  ASSERT_TRUE(payload.ok());
+  EXPECT_TRUE(six.valid);
+  EXPECT_EQ(*payload, "six");
+  EXPECT_EQ(fs.bytes_read() - read_before, 3u);  // the payload alone, once
+
+  const std::string four_path = join_path(kDir, snapshot_name(4));
+  fs.write_raw(four_path, fs.contents(four_path) + "!");  // grew after its header was read
+  ASSERT_TRUE(read_snapshot_payload(fs, kDir, four).ok());
+  EXPECT_FALSE(four.valid);
+  EXPECT_EQ(four.problem, "payload length 4 does not match the file size");
+
+  damage_payload(fs, 6);
+  SnapshotInfo damaged = (*all)[0];
+  ASSERT_TRUE(read_snapshot_payload(fs, kDir, damaged).ok());
+  EXPECT_FALSE(damaged.valid);
+  EXPECT_EQ(damaged.problem, "payload checksum mismatch");
+}
+
 }  // namespace
 }  // namespace codeledger::wal
