@@ -160,10 +160,11 @@ ShardGuard::ShardGuard(Impl& impl, const std::vector<std::uint32_t>& shards) : i
 
 // Insertion sort: the list is nearly always two or three shards, where std::sort's set-up
 // costs more than the sorting.
-static void sort_small(std::uint32_t* first, std::uint32_t* last) {
-  for (std::uint32_t* i = first; i != last; ++i) {
+template <class It>
+static void sort_small(It first, It last) {
+  for (It i = first; i != last; ++i) {
     std::uint32_t v = *i;
-    std::uint32_t* j = i;
+    It j = i;
     for (; j != first && *(j - 1) > v; --j) *j = *(j - 1);
     *j = v;
   }
@@ -175,8 +176,7 @@ void ShardGuard::sort_unique() {
   } else {
     std::sort(shards_.begin(), shards_.end());
   }
-  shards_.shrink(static_cast<std::size_t>(std::unique(shards_.begin(), shards_.end()) -
-                                          shards_.begin()));
+  shards_.erase(std::unique(shards_.begin(), shards_.end()), shards_.end());
 }
 
 void ShardGuard::lock_all() {
@@ -191,10 +191,10 @@ void ShardGuard::extend(const ShardList& more) {
   for (auto s : more) {
     if (std::find(shards_.begin(), shards_.end(), s) == shards_.end()) shards_.push_back(s);
   }
-  std::uint32_t* added = shards_.begin() + held;
+  const auto added = shards_.begin() + static_cast<std::ptrdiff_t>(held);
   sort_small(added, shards_.end());
   // Ascending: a blocking lock() is only ever taken above every shard held.
-  for (std::uint32_t* s = added; s != shards_.end(); ++s) {
+  for (auto s = added; s != shards_.end(); ++s) {
     Shard& sh = impl_.shard(*s);
     if (*s > top) {
       sh.mu.lock();
