@@ -4,6 +4,7 @@
 // code or customer: it skips that element, so a semantically odd log cannot corrupt memory.
 #include <algorithm>
 
+#include "ledger/code_uses.h"
 #include "ledger/internal.h"
 
 namespace codeledger::ledger::detail {
@@ -170,7 +171,7 @@ void Impl::apply_redeemed(const EventHeader& h, OrgState& org, const Redeemed& e
   const std::uint64_t chash = customer_hash(org.id, v.customer);
   Shard& cs = shard(shard_of(chash));
   Customer& c = cs.customer_or_create(org, v.customer, chash);
-  // Stored first: the code links below share its identifier's bytes (see RedemptionLink).
+  // Stored first: the code links below point at it (see RedemptionLink).
   const std::uint64_t key_hash =
       hint.redemption_key_hash != 0
           ? hint.redemption_key_hash
@@ -179,8 +180,7 @@ void Impl::apply_redeemed(const EventHeader& h, OrgState& org, const Redeemed& e
   // read its clock, so that times never go back in LSN order (wal/writer.h, append).
   RedemptionRef stored = RedemptionRef::of(v);
   stored.redeemed_ms = h.time_ms;
-  const std::string_view txn =
-      cs.put_redemption(org.id, c, stored, key_hash).transaction_identifier();
+  const StoredRedemption& redemption = cs.put_redemption(org.id, c, stored, key_hash);
   std::size_t code_k = 0;
   for (const RedemptionItem& item : v.items) {
     const PromotionState* p = org.find_promotion(item.promotion_id);
@@ -190,8 +190,7 @@ void Impl::apply_redeemed(const EventHeader& h, OrgState& org, const Redeemed& e
       if (CodeRecord* r = hinted_code(hint, code_k++, org, item.mode, *item.code, &si)) {
         Shard& s = shard(si);
         r->redemption_count += item.count;
-        s.links.push_back(RedemptionLink{r->last_link, v.customer, txn});
-        r->last_link = s.links.size();
+        add_use(s, *r, redemption);
         touch(s, h.lsn);
       }
     } else if (item.earned_promotion_id) {
@@ -212,6 +211,9 @@ void Impl::apply_reversed(const EventHeader& h, OrgState& org, const RedemptionR
   StoredRedemption* found = cs.find_redemption(org.id, *c, e.transaction_identifier);
   if (found == nullptr || found->reversed) return;
   StoredRedemption& v = *found;
+  // Marked first: each code's use summary then sees it reversed (note_reversal).
+  v.reversed = true;
+  v.reversed_ms = h.time_ms;
   for (const RedemptionItem& item : v.item_span()) {
     const PromotionState* p = org.find_promotion(item.promotion_id);
     if (item.code) {
@@ -220,6 +222,7 @@ void Impl::apply_reversed(const EventHeader& h, OrgState& org, const RedemptionR
         r->redemption_count -= std::min(r->redemption_count, item.count);
         Shard& s = shard(si);
         if (r->redemption_count == 0) lower_pool_hint(s, org.slot, r->promo_number, idx);
+        note_reversal(s, *r, v);
         touch(s, h.lsn);
       }
     } else if (item.earned_promotion_id) {
@@ -232,8 +235,6 @@ void Impl::apply_reversed(const EventHeader& h, OrgState& org, const RedemptionR
       pc.redemptions -= std::min(pc.redemptions, item.count);
     }
   }
-  v.reversed = true;
-  v.reversed_ms = h.time_ms;
   touch(cs, h.lsn);
 }
 
@@ -243,8 +244,8 @@ void Impl::apply_earned(const EventHeader& h, OrgState& org, const PromotionsEar
   for (const EarnedEntry& entry : e.entries) {
     Shard& cs = shard(customer_shard(org.id, entry.customer));
     Customer& c = cs.customer_or_create(org, entry.customer);
-    c.earned.push_back(EarnedRecord{entry.id, p->number, e.context_id, h.time_ms,
-                                    entry.valid_till_ms, EarnStatus::kActive});
+    c.wallet.add(EarnedRecord{entry.id, p->number, e.context_id, h.time_ms,
+                              entry.valid_till_ms, EarnStatus::kActive});
     c.counter(p->number).earns += 1;
     touch(cs, h.lsn);
   }

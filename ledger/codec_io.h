@@ -89,6 +89,14 @@ class Reader {
     pos_ += n;
     return true;
   }
+  // The string's bytes in place: valid as long as the input is.
+  bool str_view(std::string_view& s) {
+    std::uint64_t n;
+    if (!varint(n) || !need(n)) return false;
+    s = in_.substr(pos_, n);
+    pos_ += n;
+    return true;
+  }
   bool id(ObjectId& o) {
     if (!need(12)) return false;
     std::memcpy(o.bytes.data(), in_.data() + pos_, 12);

@@ -1,7 +1,6 @@
 // Commands on single codes: link (seed 000), get (seed 002), history, and the Altcraft
 // unlink / update / attach-from-pool.
 #include <array>
-#include <limits>
 
 #include "ledger/internal.h"
 
@@ -210,26 +209,12 @@ void look_up_group(detail::Impl& impl, Op& op, Mode mode, std::span<const std::s
 
 }  // namespace
 
-namespace {
-
-// One code, with at most rows_max rows of its history (0: without its history).
-Result<CodeView> one_code(detail::Impl& impl, Op& op, Mode mode, std::string_view code,
-                          std::size_t rows_max) {
-  Result<CodeView> out(std::in_place);
-  std::size_t rows_left = rows_max;
-  look_up_code(impl, op, mode, code, rows_max == 0 ? nullptr : &rows_left, out);
-  return out;
-}
-
-}  // namespace
-
-Result<CodeView> Ledger::get_code_with_whole_history(Op& op, Mode mode, std::string_view code) const {
-  return one_code(*impl_, op, mode, code, std::numeric_limits<std::size_t>::max());
-}
-
 Result<CodeView> Ledger::get_code(Op& op, Mode mode, std::string_view code,
                                   bool include_redemptions) const {
-  return one_code(*impl_, op, mode, code, include_redemptions ? impl_->options.limits.history_rows_max : 0);
+  Result<CodeView> out(std::in_place);
+  std::size_t rows_left = impl_->options.limits.history_rows_max;
+  look_up_code(*impl_, op, mode, code, include_redemptions ? &rows_left : nullptr, out);
+  return out;
 }
 
 std::vector<Result<CodeView>> Ledger::get_codes(Op& op, Mode mode,

@@ -93,20 +93,6 @@ PromoCounter Customer::counter_value(std::uint32_t number) const {
   return PromoCounter{number, 0, 0};
 }
 
-EarnedRecord* Customer::find_earned(const ObjectId& eid) {
-  for (auto& e : earned) {
-    if (e.id == eid) return &e;
-  }
-  return nullptr;
-}
-
-const EarnedRecord* Customer::find_earned_in(std::uint32_t number, std::string_view context_id) const {
-  for (const auto& e : earned) {
-    if (e.promo_number == number && e.context_id == context_id) return &e;
-  }
-  return nullptr;
-}
-
 // Impl's ByteArenas take 64 KiB chunks and hand anything above an eighth of that to malloc.
 static_assert(sizeof(Customer) * CustomerTable::kChunkRecords <= (std::size_t{64} << 10) / 8,
               "a chunk of customers must stay a bump allocation");
@@ -199,7 +185,7 @@ void ShardGuard::extend(const ShardList& more) {
     if (*s > top) {
       sh.mu.lock();
     } else if (!sh.mu.try_lock()) {
-      for (std::uint32_t* t = added; t != s; ++t) impl_.shard(*t).mu.unlock();
+      for (auto t = added; t != s; ++t) impl_.shard(*t).mu.unlock();
       for (std::size_t i = held; i-- > 0;) impl_.shard(shards_[i]).mu.unlock();
       lock_all();
       return;
@@ -429,12 +415,12 @@ Status history_too_long(std::size_t rows_max) {
 
 }  // namespace
 
-// Collects a code's redemption links under its shard lock, then reads each redemption
-// under its customer's shard lock (one lock at a time, so no ordering concern).
+// Collects a code's uses under its shard lock, then reads each redemption under its
+// customer's shard lock (one lock at a time, so no ordering concern).
 Result<std::vector<RedemptionView>> Impl::code_redemptions(OrgState& org, std::uint32_t shard_index,
                                                            const CodeLookup& key, Lsn& seen_lsn,
                                                            std::size_t& rows_left) {
-  std::vector<std::pair<CustomerId, std::string_view>> refs;  // bytes live in the arena
+  std::vector<const StoredRedemption*> uses;  // records never move (RedemptionLink)
   std::string_view promotion_name;  // the promotion's immutable version: lives as long as we do
   {
     Shard& sh = shard(shard_index);
@@ -446,25 +432,22 @@ Result<std::vector<RedemptionView>> Impl::code_redemptions(OrgState& org, std::u
       promotion_name = p->spec.name;
     }
     for (std::uint32_t l = sh.codes.at(idx).last_link; l != 0; l = sh.links[l - 1].prev) {
-      if (refs.size() == rows_left) return history_too_long(options.limits.history_rows_max);
-      refs.emplace_back(sh.links[l - 1].customer, sh.links[l - 1].transaction_identifier);
+      if (uses.size() == rows_left) return history_too_long(options.limits.history_rows_max);
+      uses.push_back(sh.links[l - 1].redemption);
     }
   }
-  rows_left -= refs.size();
-  std::reverse(refs.begin(), refs.end());  // oldest first
+  rows_left -= uses.size();
+  std::reverse(uses.begin(), uses.end());  // oldest first
   std::vector<RedemptionView> out;
-  for (const auto& [cust, txn] : refs) {
-    Shard& cs = shard(customer_shard(org.id, cust));
+  out.reserve(uses.size());
+  for (const StoredRedemption* r : uses) {
+    Shard& cs = shard(customer_shard(org.id, r->customer));  // the customer never changes
     std::lock_guard lock(cs.mu);
     seen_lsn = std::max(seen_lsn, cs.applied_lsn);
-    if (Customer* c = cs.customer(org.id, cust)) {
-      if (const StoredRedemption* r = cs.find_redemption(org.id, *c, txn)) {
-        out.push_back(r->view());
-        // A history row is the code's: its promotion's name, not the redemption's first
-        // item's (a redemption may span promotions; probe 32b).
-        out.back().promotion_name = promotion_name;
-      }
-    }
+    out.push_back(r->view());
+    // A history row is the code's: its promotion's name, not the redemption's first
+    // item's (a redemption may span promotions; probe 32b).
+    out.back().promotion_name = promotion_name;
   }
   return out;
 }

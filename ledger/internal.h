@@ -35,6 +35,7 @@
 #include "ledger/number_index.h"
 #include "ledger/shard_mutex.h"
 #include "ledger/redemption_store.h"
+#include "ledger/wallet.h"
 
 namespace codeledger::ledger::detail {
 
@@ -270,26 +271,26 @@ using InlineVec = boost::container::small_vector<T, N>;
 
 using ShardList = InlineVec<std::uint32_t, 8>;
 
-// One redemption of a code, chained newest-first per code; the redemption itself lives
-// with the customer (same org as the code). The identifier's bytes are the stored
-// redemption's, in the customer shard's ByteArena: written before the command released
-// that shard and this one, never changed or freed after, so this shard's lock is enough
-// to read them. (A snapshot's links arrive before their redemptions: a copy in this
-// shard's arena then.)
+// One use of a code: a redemption naming it, chained per code both ways (1-based indices
+// into Shard::links, 0 = none). The redemption lives with its customer (same org as the
+// code), in that shard's RedemptionStore, whose records never move. This shard's lock is
+// enough to read it: its org, customer, identifier and time are written before the command
+// that stores it releases this shard and never change after (a log naming one transaction
+// twice rewrites it in place, which only a replay does, before any reader), and its
+// reversal is written under the locks of every code shard it names, this one included.
+//
+// The code's use summary (code_uses.h) rides on its newest link, so a code costs no field
+// for it: Altcraft's get and activate read it in O(1) instead of the whole history.
 struct RedemptionLink {
-  std::uint32_t prev = 0;  // 1-based, 0 = end
-  CustomerId customer = 0;
-  std::string_view transaction_identifier;
+  std::uint32_t prev = 0;  // the code's previous (older) use
+  std::uint32_t next = 0;  // its next (newer) use: where a reversal looks for the next standing
+  const StoredRedemption* redemption = nullptr;
+  std::uint32_t uses = 0;  // the code's uses up to this one, reversed ones too (1-based place)
+  // Kept up to date on the newest link only (each new link copies it forward):
+  std::uint32_t first_standing = 0;         // the oldest use not reversed, 0 = none
+  std::uint64_t highest_activate_use = 0;   // highest N of the uses' activate keys (activate_key.h)
 };
-
-struct EarnedRecord {
-  ObjectId id;
-  std::uint32_t promo_number = 0;
-  std::string context_id;
-  TimeMs event_time_ms = 0;
-  TimeMs valid_till_ms = 0;
-  EarnStatus status = EarnStatus::kActive;
-};
+static_assert(sizeof(RedemptionLink) == 32, "one per use of a code: drives the memory budget");
 
 struct PromoCounter {
   std::uint32_t number = 0;
@@ -306,7 +307,7 @@ struct Customer {
   // upsert gave some: most customers come from a redemption or an issue and never have
   // any, and inline they were over half a new customer's bytes.
   std::unique_ptr<CustomerProfile> identified;
-  std::vector<EarnedRecord> earned;
+  Wallet wallet;
   // Inline: most customers use one or two promotions, and a new customer's first
   // redemption should not cost a heap allocation for its counter.
   InlineVec<PromoCounter, 2> counters;
@@ -324,10 +325,7 @@ struct Customer {
   void set_profile(CustomerProfile p);  // p.id == id
   PromoCounter& counter(std::uint32_t number);
   PromoCounter counter_value(std::uint32_t number) const;
-  EarnedRecord* find_earned(const ObjectId& id);
-  // The entry of promotion `number` issued in context `context_id`, if any (a wallet holds
-  // a handful of entries: a scan).
-  const EarnedRecord* find_earned_in(std::uint32_t number, std::string_view context_id) const;
+  EarnedRecord* find_earned(const ObjectId& id) { return wallet.find(id); }
 };
 
 // A shard's customers: records in fixed chunks in creation order (never moved, so a
@@ -394,7 +392,7 @@ struct alignas(64) Shard {
   // "last LSN" word would be written by every thread on every mutation).
   std::atomic<Lsn> published_lsn{0};
   CodeTable codes;      // guarded by mu
-  ByteArena bytes;  // customers, redemption records and link identifiers of this shard
+  ByteArena bytes;  // customers, redemption records and code links of this shard
   CustomerTable customers;  // in `bytes`: no malloc per new customer
   RedemptionStore redemptions;
   ArenaVec<RedemptionLink, 128> links;

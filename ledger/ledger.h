@@ -49,6 +49,9 @@ struct LedgerLimits {
   std::size_t name_bytes_max = 128;
   std::size_t identifier_bytes_max = 128;          // transactionIdentifier, contextId, ...
   std::size_t export_page_max = 10'000;
+  // Wallet entries in one wallet answer (a page; its nextCursor leads on). Built under the
+  // customer's shard lock: a whole 200,005-entry wallet was 77 MB and 301 ms (probe 36a).
+  std::size_t wallet_page_max = 10'000;
   // Redemption rows in one answer (history, get with its redemptions), over all its codes: a
   // read-scope GET listing a much-used code thousands of times built gigabytes (probe 36a).
   std::size_t history_rows_max = 10'000;
@@ -97,6 +100,15 @@ struct CodePage {
   std::string next_cursor;          // empty when done
 };
 
+// A code and the summary of its uses that Altcraft's get and activate read, kept up to date
+// by every redeem and reversal (code_uses.h): the same figures its whole history gives.
+struct CodeUses {
+  CodeView code;                           // without its redemptions
+  std::uint64_t history_rows = 0;          // redemptions naming the code, reversed ones too
+  TimeMs first_standing_ms = kNoTime;      // redeemed_ms of the oldest not reversed; none: kNoTime
+  std::uint64_t highest_activate_use = 0;  // highest N of their activate keys (activate_key.h)
+};
+
 struct RedeemRequest {
   CustomerId customer = 0;
   std::string transaction_identifier;   // idempotency key, per organisation and customer
@@ -112,6 +124,12 @@ struct RedeemRequest {
 struct RedeemOutcome {
   RedemptionView redemption;
   bool replayed = false;            // same transactionIdentifier seen before: first result
+};
+
+// A page of a customer's wallet, oldest entry first.
+struct WalletPage {
+  std::vector<EarnedView> entries;
+  std::string next_cursor;          // empty on the last page
 };
 
 struct IssueResult {
@@ -184,11 +202,9 @@ class Ledger {
   // Seed 002 for one code: what get_codes gives for it, without the vector.
   Result<CodeView> get_code(Op& op, Mode mode, std::string_view code,
                             bool include_redemptions) const;
-  // get_code with its whole redemption history, past history_rows_max: Altcraft's get and
-  // activate read it for the first use that stands and the next use's number, and answer
-  // neither with the rows, so the bound on an answer's rows is not theirs. Its cost grows
-  // with the history (docs/api.md, Altcraft "get").
-  Result<CodeView> get_code_with_whole_history(Op& op, Mode mode, std::string_view code) const;
+  // The code (without its redemptions) and its use summary: what Altcraft's get and
+  // activate read of its history, in O(1) however long the history is (code_uses.h).
+  Result<CodeUses> get_code_uses(Op& op, Mode mode, std::string_view code) const;
   // Seed 002: one result per requested code, in request order.
   std::vector<Result<CodeView>> get_codes(Op& op, Mode mode, std::span<const std::string> codes,
                                           bool include_redemptions) const;
@@ -206,7 +222,11 @@ class Ledger {
                                          std::span<const CustomerId> customers);
   Result<std::vector<RevokeResult>> revoke_earns(Op& op, CustomerId customer,
                                                  std::span<const EarnRevokeRequest> requests);
-  Result<std::vector<EarnedView>> wallet(Op& op, CustomerId customer) const;
+  // The wallet a page at a time: up to `limit` entries (0, or over wallet_page_max:
+  // wallet_page_max) from `cursor` (empty: the first entry), as handed out in a page's
+  // next_cursor. kInvalidRequest for a cursor that names no position of this wallet.
+  Result<WalletPage> wallet(Op& op, CustomerId customer, std::string_view cursor = {},
+                            std::size_t limit = 0) const;
 
   // Customers. Stores each customer's last entry of `profiles` and answers how many customers
   // it stored. kConflict, storing nothing, when an externalId, email or phone would belong to

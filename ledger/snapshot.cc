@@ -60,8 +60,8 @@ void put_code(Writer& w, OrgId org, const CodeRecord& r, const Shard& s) {
   for (std::uint32_t l = r.last_link; l != 0; l = s.links[l - 1].prev) links.push_back(&s.links[l - 1]);
   w.varint(links.size());
   for (auto it = links.rbegin(); it != links.rend(); ++it) {
-    w.varint((*it)->customer);
-    w.str((*it)->transaction_identifier);
+    w.varint((*it)->redemption->customer);
+    w.str((*it)->redemption->transaction_identifier());
   }
 }
 
@@ -69,8 +69,8 @@ void put_code(Writer& w, OrgId org, const CodeRecord& r, const Shard& s) {
 void put_customer_core(Writer& w, OrgId org, const Customer& c) {
   w.varint(org);
   detail::put_profile(w, c.profile());
-  w.varint(c.earned.size());
-  for (const auto& e : c.earned) {
+  w.varint(c.wallet.size());
+  for (const auto& e : c.wallet.entries()) {
     w.id(e.id);
     w.varint(e.promo_number);
     w.str(e.context_id);

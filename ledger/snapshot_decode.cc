@@ -3,6 +3,7 @@
 // the caller discards it (recovery then tries an older snapshot).
 #include <numeric>
 
+#include "ledger/code_uses.h"
 #include "ledger/codec_io.h"
 #include "ledger/internal.h"
 
@@ -23,15 +24,26 @@ Status malformed(const char* what) {
 
 class SnapshotLoader {
  public:
-  SnapshotLoader(detail::Impl& impl, Reader& r, Lsn lsn) : impl_(impl), r_(r), lsn_(lsn) {}
+  SnapshotLoader(detail::Impl& impl, Reader& r, Lsn lsn)
+      : impl_(impl), r_(r), lsn_(lsn), uses_(impl.shard_count()) {}
 
   Status orgs();
   Status codes();
   Status customers();
+  // Points every code's uses at their redemptions, which arrive after the codes, and finds
+  // each code's first standing use (code_uses.h).
+  Status resolve_uses();
 
  private:
+  // A code's use as the snapshot names it, until its redemption is loaded.
+  struct NamedUse {
+    CustomerId customer = 0;
+    std::string_view transaction_identifier;  // into the snapshot's bytes
+  };
+
   Result<OrgState*> org(OrgId id) { return impl_.get_or_create_org(id); }
-  bool link(Shard& s, CodeRecord& rec);
+  bool link(std::uint32_t shard_index, CodeRecord& rec);
+  Status resolve_uses(std::uint32_t shard_index);
   // Sizes every shard's index once for its share of n codes (hashing spreads them evenly;
   // a shard that gets more grows as usual).
   void reserve_codes(std::uint64_t n) {
@@ -43,7 +55,7 @@ class SnapshotLoader {
   detail::Impl& impl_;
   Reader& r_;
   Lsn lsn_;
-  std::string txn_;  // scratch for a link's identifier before it is copied into an arena
+  std::vector<std::vector<NamedUse>> uses_;  // [shard][link - 1], beside Shard::links
 };
 
 Status SnapshotLoader::orgs() {
@@ -86,18 +98,41 @@ Status SnapshotLoader::orgs() {
   return Status::Ok();
 }
 
-bool SnapshotLoader::link(Shard& s, CodeRecord& rec) {
+bool SnapshotLoader::link(std::uint32_t shard_index, CodeRecord& rec) {
   std::uint64_t n = 0;
   if (!r_.count(n)) return false;
   for (std::uint64_t i = 0; i < n; ++i) {
-    detail::RedemptionLink l;
-    if (!(r_.varint(l.customer) && r_.str(txn_))) return false;
-    l.transaction_identifier = s.bytes.copy(txn_);
-    l.prev = rec.last_link;
-    s.links.push_back(l);
-    rec.last_link = s.links.size();
+    NamedUse use;
+    if (!(r_.varint(use.customer) && r_.str_view(use.transaction_identifier))) return false;
+    detail::append_use(impl_.shard(shard_index), rec, use.transaction_identifier);
+    uses_[shard_index].push_back(use);
   }
   return true;
+}
+
+Status SnapshotLoader::resolve_uses() {
+  for (std::uint32_t i = 0; i < impl_.shard_count(); ++i) {
+    if (Status s = resolve_uses(i); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status SnapshotLoader::resolve_uses(std::uint32_t shard_index) {
+  Shard& s = impl_.shard(shard_index);
+  for (std::uint32_t k = 0; k < s.codes.size(); ++k) {
+    const CodeRecord& rec = s.codes.at(k);
+    const OrgId org = impl_.org_by_slot(rec.org_slot)->id;
+    for (std::uint32_t l = rec.last_link; l != 0; l = s.links[l - 1].prev) {
+      const NamedUse& use = uses_[shard_index][l - 1];
+      Shard& cs = impl_.shard(impl_.customer_shard(org, use.customer));
+      Customer* c = cs.customer(org, use.customer);
+      s.links[l - 1].redemption =
+          c != nullptr ? cs.find_redemption(org, *c, use.transaction_identifier) : nullptr;
+      if (s.links[l - 1].redemption == nullptr) return malformed("a code's use names no redemption");
+    }
+    detail::restate_first_standing(s, rec);
+  }
+  return Status::Ok();
 }
 
 Status SnapshotLoader::codes() {
@@ -120,8 +155,9 @@ Status SnapshotLoader::codes() {
     rec.org_slot = st.slot;
     Mode mode = static_cast<Mode>(rec.mode);
     const std::uint64_t hash = detail::code_hash(id, mode, rec.key.view());
-    Shard& s = impl_.shard(impl_.shard_of(hash));
-    if (!link(s, rec)) return malformed("code redemption links");
+    const std::uint32_t shard_index = impl_.shard_of(hash);
+    Shard& s = impl_.shard(shard_index);
+    if (!link(shard_index, rec)) return malformed("code redemption links");
     // A duplicate fails the whole load, so the links it pushed are discarded with the ledger.
     if (s.codes.insert_if_absent(rec, hash) == detail::CodeTable::kNone) return malformed("duplicate code");
     st.code_counts[rec.promo_number - 1].fetch_add(1);
@@ -150,8 +186,8 @@ Status SnapshotLoader::customers() {
       std::lock_guard lock(st.index_mu);
       detail::hold_profile(st, *c.identified, true);
     }
-    c.earned.resize(earned);
-    for (auto& e : c.earned) {
+    std::vector<detail::EarnedRecord> entries(earned);
+    for (auto& e : entries) {
       std::uint8_t status = 0;
       if (!(r_.id(e.id) && r_.u32(e.promo_number) && r_.str(e.context_id) &&
             r_.svarint(e.event_time_ms) && r_.svarint(e.valid_till_ms) && r_.u8(status) &&
@@ -160,6 +196,7 @@ Status SnapshotLoader::customers() {
       }
       e.status = static_cast<EarnStatus>(status);
     }
+    c.wallet.assign(std::move(entries));  // indexed here: the snapshot holds no index
     std::uint64_t counters = 0, redemptions = 0;
     if (!r_.count(counters)) return malformed("counters");
     for (std::uint64_t k = 0; k < counters; ++k) {
@@ -203,6 +240,7 @@ Status Ledger::decode_snapshot(std::string_view bytes) {
     if (Status s = loader.codes(); !s.ok()) return s;
     if (Status s = loader.customers(); !s.ok()) return s;
     if (!r.done()) return malformed("trailing bytes");
+    if (Status s = loader.resolve_uses(); !s.ok()) return s;
   }
   impl_->set_last_lsn(lsn);
   return Status::Ok();

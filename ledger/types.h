@@ -188,6 +188,11 @@ struct OrgSettings {
   // organisation cannot fill the server's memory for all. Configuration only: snapshots
   // keep the other settings but not this one.
   std::uint64_t codes_max = 10'000'000;
+  // Entries one customer's wallet may hold, redeemed and revoked ones included (they stay,
+  // as its history): an issue past it is refused for that customer (413), so one customer's
+  // wallet cannot grow without bound. Checked by issue alone: a replayed log is applied
+  // whatever the limit is now. Configuration only, like codes_max.
+  std::uint32_t wallet_entries_max = 10'000;
 };
 
 }  // namespace codeledger::ledger

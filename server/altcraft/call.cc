@@ -188,17 +188,34 @@ Result<std::optional<std::string>> code_param(Call& call, Need need) {
   return std::optional<std::string>(std::string(*text));
 }
 
-Result<ledger::CodeView> code_in_program(Call& call, const Program& program,
-                                         const std::string& code, bool with_redemptions) {
-  const ledger::Mode mode = program.view.spec.mode;
-  auto found = with_redemptions ? call.ledger().get_code_with_whole_history(call.op(), mode, code)
-                                : call.ledger().get_code(call.op(), mode, code, false);
+namespace {
+
+const ledger::CodeView& view_of(const ledger::CodeView& v) { return v; }
+const ledger::CodeView& view_of(const ledger::CodeUses& u) { return u.code; }
+
+// `found`, unless the code is missing from the program (or is another program's): 404.
+template <class Found>
+Result<Found> within_program(Result<Found> found, const Program& program, const std::string& code) {
   const bool missing = !found.ok() && found.status().code() == ErrorCode::kInvalidCode;
-  if (missing || (found.ok() && !(found->promotion_id == program.view.id))) {
+  if (missing || (found.ok() && !(view_of(*found).promotion_id == program.view.id))) {
     return not_found("promo code '" + code + "' not found in loyalty program " +
                      std::to_string(program.number));
   }
   return found;
+}
+
+}  // namespace
+
+Result<ledger::CodeView> code_in_program(Call& call, const Program& program,
+                                         const std::string& code) {
+  return within_program(call.ledger().get_code(call.op(), program.view.spec.mode, code, false),
+                        program, code);
+}
+
+Result<ledger::CodeUses> code_uses_in_program(Call& call, const Program& program,
+                                              const std::string& code) {
+  return within_program(call.ledger().get_code_uses(call.op(), program.view.spec.mode, code),
+                        program, code);
 }
 
 }  // namespace codeledger::server::altcraft

@@ -91,6 +91,10 @@ Result<std::optional<std::string>> code_param(Call& call, Need need);
 // The code in the loyalty program: 404 when it does not exist there (also when it belongs
 // to another program of the organisation).
 Result<ledger::CodeView> code_in_program(Call& call, const Program& program,
-                                         const std::string& code, bool with_redemptions = false);
+                                         const std::string& code);
+// The same, with the code's use summary: what get and activate read of its history, in
+// O(1) however long that is (ledger Ledger::get_code_uses).
+Result<ledger::CodeUses> code_uses_in_program(Call& call, const Program& program,
+                                              const std::string& code);
 
 }  // namespace codeledger::server::altcraft

@@ -2,12 +2,12 @@
 #include <date/date.h>
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <sstream>
 #include <string_view>
 
+#include "ledger/activate_key.h"
 #include "server/altcraft/call.h"
 #include "server/altcraft/handlers.h"
 
@@ -65,14 +65,6 @@ std::optional<ledger::TimeMs> parse_rfc3339(std::string_view text) {
   return tp.time_since_epoch().count();
 }
 
-// The time of the code's first redemption that still stands (kNoTime when none).
-ledger::TimeMs first_activation(const ledger::CodeView& v) {
-  for (const ledger::RedemptionView& r : v.redemptions) {
-    if (!r.reversed) return r.redeemed_ms;
-  }
-  return ledger::kNoTime;
-}
-
 // Altcraft's profile_id: the profile's external id, or its customer id when it has none
 // (profiles created through the Capillary dialect may carry only the numeric id).
 std::string profile_id(Call& call, ledger::CustomerId customer) {
@@ -82,10 +74,12 @@ std::string profile_id(Call& call, ledger::CustomerId customer) {
   return m.value;
 }
 
-Value code_info(Call& call, const Program& program, const ledger::CodeView& v) {
+// `activated`: the time of the code's first redemption that still stands.
+Value code_info(Call& call, const Program& program, const ledger::CodeUses& uses) {
+  const ledger::CodeView& v = uses.code;
   const ledger::TimeMs till = v.valid_till_ms;  // within the program's end (CodeView)
   const bool expired = till != ledger::kNoTime && call.op().now_ms > till;
-  const ledger::TimeMs activated = first_activation(v);
+  const ledger::TimeMs activated = uses.first_standing_ms;
   auto time_or_empty = [&](ledger::TimeMs ms, bool show) {
     return Value::string(show && ms != ledger::kNoTime ? call.rfc3339(ms) : std::string());
   };
@@ -116,9 +110,9 @@ Reply get_code(RequestContext& ctx) {
   if (!program.ok()) return call.fail(program.status());
   auto code = code_param(call, Need::kRequired);
   if (!code.ok()) return call.fail(code.status());
-  auto v = code_in_program(call, *program, **code, /*with_redemptions=*/true);
-  if (!v.ok()) return call.fail(v.status());
-  return call.ok(code_info(call, *program, *v));
+  auto uses = code_uses_in_program(call, *program, **code);
+  if (!uses.ok()) return call.fail(uses.status());
+  return call.ok(code_info(call, *program, *uses));
 }
 
 // Altcraft's activate carries no idempotency key, so each activate is one new use. The
@@ -134,41 +128,34 @@ Reply get_code(RequestContext& ctx) {
 // concurrent winner or held key we can tolerate.
 constexpr int kActivateAttemptsMax = 16;
 
-// The number after the code's uses and after every activate key its history holds: a key
-// skipped past a held one (below) is not tried again by the next activate.
-std::uint64_t next_use(const ledger::CodeView& v, const std::string& prefix) {
-  std::uint64_t last = v.redemptions.size();
-  for (const ledger::RedemptionView& r : v.redemptions) {
-    const std::string_view txn = r.transaction_identifier;
-    if (!txn.starts_with(prefix)) continue;
-    std::uint64_t n = 0;
-    const auto [end, ec] = std::from_chars(txn.data() + prefix.size(), txn.data() + txn.size(), n);
-    if (ec == std::errc() && end == txn.data() + txn.size()) last = std::max(last, n);
-  }
-  return last + 1;
+// The number after the code's uses (its history rows, reversed uses too) and after every
+// activate key its uses hold: a key skipped past a held one (below) is not tried again by
+// the next activate.
+std::uint64_t next_use(const ledger::CodeUses& uses) {
+  return std::max(uses.history_rows, uses.highest_activate_use) + 1;
 }
 
 Result<ledger::RedeemOutcome> redeem_next_use(Call& call, const Program& program,
                                               const std::string& code) {
-  const std::string prefix = "altcraft:activate:" + code + ":";
   // Each attempt after the first follows a replay: one more key found taken.
   for (int attempt = 0; attempt < kActivateAttemptsMax; ++attempt) {
-    auto v = code_in_program(call, program, code, /*with_redemptions=*/true);
-    if (!v.ok()) return v.status();
-    if (v->customer == 0) {
+    auto uses = code_uses_in_program(call, program, code);
+    if (!uses.ok()) return uses.status();
+    const ledger::CodeView& v = uses->code;
+    if (v.customer == 0) {
       return Status(ErrorCode::kInvalidRequest, "promo code '" + code +
                         "' is not attached to a profile: attach it before activating");
     }
     ledger::RedeemRequest req;
-    req.customer = v->customer;
+    req.customer = v.customer;
     req.transaction_identifier =
-        prefix + std::to_string(next_use(*v, prefix) + static_cast<std::uint64_t>(attempt));
+        ledger::activate_key(code, next_use(*uses) + static_cast<std::uint64_t>(attempt));
     req.transaction_date_ms = call.op().now_ms;
     ledger::RedemptionItem item;
-    item.code = v->code;
+    item.code = v.code;
     item.mode = program.view.spec.mode;
     req.items.push_back(item);
-    auto redeemed = call.ledger().redeem(call.op(), req);
+    auto redeemed = call.ledger().redeem(call.op(), std::move(req));
     if (!redeemed.ok() || !redeemed->replayed) return redeemed;
   }
   return Status(ErrorCode::kCodeAlreadyRedeemed,

@@ -1,6 +1,5 @@
 // Code administration of a code-linked promotion: import a list, generate, export a page.
 #include <algorithm>
-#include <charconv>
 #include <random>
 
 #include "server/capillary/common.h"
@@ -14,7 +13,6 @@ using wire::Need;
 namespace {
 
 constexpr std::size_t kAlphabetBytesMax = 64;
-constexpr std::size_t kCursorBytesMax = 256;
 constexpr std::int64_t kGenerateLengthDefault = 8;
 
 ledger::CodeImportOptions read_validity(wire::Fields& f) {
@@ -61,32 +59,6 @@ Result<ledger::GenerateSpec> read_generate(wire::dom::object body, std::size_t c
   if (prefix) spec.prefix = std::string(*prefix);
   if (alphabet) spec.alphabet = std::string(*alphabet);
   return spec;
-}
-
-Status read_export_query(const RequestContext& ctx, std::string_view& cursor, std::size_t& limit) {
-  const std::size_t page_max = ctx.ledger.options().limits.export_page_max;
-  limit = std::min(kExportPageDefault, page_max);
-  const std::string* c = nullptr;
-  const std::string* l = nullptr;
-  if (Status s = query_one(ctx, "cursor", c); !s.ok()) return s;
-  if (Status s = query_one(ctx, "limit", l); !s.ok()) return s;
-  if (c != nullptr) {
-    if (c->size() > kCursorBytesMax) {
-      return Status(ErrorCode::kInvalidRequest,
-                    "cursor is longer than " + std::to_string(kCursorBytesMax) + " bytes");
-    }
-    cursor = *c;
-  }
-  if (l != nullptr) {
-    std::size_t v = 0;
-    auto [ptr, ec] = std::from_chars(l->data(), l->data() + l->size(), v);
-    if (ec != std::errc() || ptr != l->data() + l->size() || v == 0 || v > page_max) {
-      return Status(ErrorCode::kInvalidRequest,
-                    "limit must be an integer from 1 to " + std::to_string(page_max));
-    }
-    limit = v;
-  }
-  return Status::Ok();
 }
 
 }  // namespace
@@ -147,7 +119,10 @@ Reply export_codes(RequestContext& ctx) {
   std::string_view cursor;
   std::size_t limit = 0;
   Status s = path_promotion_id(ctx, promotion);
-  if (s.ok()) s = read_export_query(ctx, cursor, limit);
+  if (s.ok()) {
+    s = query_page(ctx, kExportPageDefault, ctx.ledger.options().limits.export_page_max, cursor,
+                   limit);
+  }
   if (!s.ok()) return capillary_error(s);
 
   ledger::Op op = make_op(ctx);

@@ -1,5 +1,6 @@
 #include "server/capillary/common.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "server/http/answer_body.h"
@@ -78,6 +79,15 @@ void Envelope::add_error(const Status& status) {
       .field("code", static_cast<int>(status.code()))
       .field("message", status.message())
       .end_object();
+}
+
+void Envelope::next_cursor(std::string_view cursor) {
+  data_writer_.key("nextCursor");
+  if (cursor.empty()) {
+    data_writer_.null();
+  } else {
+    data_writer_.value(cursor);
+  }
 }
 
 Reply Envelope::finish(bool any_success, ledger::Lsn await_lsn) {
@@ -159,6 +169,30 @@ Status query_codes(const RequestContext& ctx, std::size_t codes_max, std::vector
     if (Status s = split_codes(value, codes_max, out); !s.ok()) return s;
   }
   if (out.empty()) return bad_query("codes", "is required (one or more codes, comma separated)");
+  return Status::Ok();
+}
+
+Status query_page(const RequestContext& ctx, std::size_t limit_default, std::size_t page_max,
+                  std::string_view& cursor, std::size_t& limit) {
+  limit = std::min(limit_default, page_max);
+  const std::string* c = nullptr;
+  const std::string* l = nullptr;
+  if (Status s = query_one(ctx, "cursor", c); !s.ok()) return s;
+  if (Status s = query_one(ctx, "limit", l); !s.ok()) return s;
+  if (c != nullptr) {
+    if (c->size() > kCursorBytesMax) {
+      return bad_query("cursor", "is longer than " + std::to_string(kCursorBytesMax) + " bytes");
+    }
+    cursor = *c;
+  }
+  if (l != nullptr) {
+    std::size_t v = 0;
+    auto [ptr, ec] = std::from_chars(l->data(), l->data() + l->size(), v);
+    if (ec != std::errc() || ptr != l->data() + l->size() || v == 0 || v > page_max) {
+      return bad_query("limit", "must be an integer from 1 to " + std::to_string(page_max));
+    }
+    limit = v;
+  }
   return Status::Ok();
 }
 

@@ -21,6 +21,8 @@ namespace codeledger::server::capillary {
 // Bytes of a caller-supplied value quoted back in an error message.
 inline constexpr std::size_t kQuotedValueBytesMax = 64;
 inline constexpr std::size_t kExportPageDefault = 1'000;
+// Longest `cursor` read from a query: the ledger's cursors are a few digits.
+inline constexpr std::size_t kCursorBytesMax = 256;
 // Longest code text read from a body; longer than CodeKey::kMaxLength is already 904, this
 // only bounds what a message may quote.
 inline constexpr std::size_t kCodeTextBytesMax = 1'024;
@@ -49,6 +51,9 @@ class Envelope {
   wire::JsonWriter& data() { return data_writer_; }
   void add_error(const Status& status);
   bool has_errors() const { return first_error_ != ErrorCode::kOk; }
+  // A member "nextCursor" beside data, after data is complete: the cursor of a paged list
+  // whose data is the array clients already read (null when `cursor` is empty: the last page).
+  void next_cursor(std::string_view cursor);
   // `any_success`: whether data holds at least one record (or the call is not per-record).
   Reply finish(bool any_success, ledger::Lsn await_lsn);
 
@@ -78,6 +83,10 @@ Status query_one(const RequestContext& ctx, std::string_view name, const std::st
 Status query_mode(const RequestContext& ctx, ledger::Mode& out);
 Status query_bool(const RequestContext& ctx, std::string_view name, bool& out);
 Status query_codes(const RequestContext& ctx, std::size_t codes_max, std::vector<std::string>& out);
+// A paged list's `cursor` (empty when absent; at most kCursorBytesMax bytes) and `limit`
+// (1..page_max, `limit_default` when absent): 400 naming the parameter otherwise.
+Status query_page(const RequestContext& ctx, std::size_t limit_default, std::size_t page_max,
+                  std::string_view& cursor, std::size_t& limit);
 // Path parameter {promotionId}: 400 unless it is a 24-character hexadecimal id.
 Status path_promotion_id(const RequestContext& ctx, ledger::ObjectId& out);
 

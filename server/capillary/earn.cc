@@ -167,20 +167,30 @@ Reply revoke_earn(RequestContext& ctx) {
   return env.finish(any, op.visible_lsn);
 }
 
+// `data` stays the array of entries the seed's clients read, a page of it; the cursor of
+// the next page goes beside it.
 Reply customer_wallet(RequestContext& ctx) {
   ledger::CustomerId customer = 0;
-  if (Status s = wire::parse_customer_id(ctx.path.get("customerId"), "customerId", customer);
-      !s.ok()) {
-    return capillary_error(s);
+  std::string_view cursor;
+  std::size_t limit = 0;
+  Status s = wire::parse_customer_id(ctx.path.get("customerId"), "customerId", customer);
+  if (s.ok()) {
+    // Without `limit`, a page as large as they come: as large as a wallet grows under the
+    // default wallet_entries_max, so a client of Capillary's unpaged wallet API that reads
+    // `data` alone still sees whole wallets.
+    const std::size_t page_max = ctx.ledger.options().limits.wallet_page_max;
+    s = query_page(ctx, page_max, page_max, cursor, limit);
   }
+  if (!s.ok()) return capillary_error(s);
   ledger::Op op = make_op(ctx);
-  auto entries = ctx.ledger.wallet(op, customer);
-  if (!entries.ok()) return fail(entries.status(), op);
+  auto page = ctx.ledger.wallet(op, customer, cursor, limit);
+  if (!page.ok()) return fail(page.status(), op);
   const wire::IsoZone zone = org_zone(ctx);
   Envelope env;
   env.data().begin_array();
-  for (const ledger::EarnedView& e : *entries) write_wallet_entry(env.data(), e, zone);
+  for (const ledger::EarnedView& e : page->entries) write_wallet_entry(env.data(), e, zone);
   env.data().end_array();
+  env.next_cursor(page->next_cursor);
   return env.finish(true, op.visible_lsn);
 }
 

@@ -362,6 +362,7 @@ void note_org_changes(const std::vector<OrgConfig>& a, const std::vector<OrgConf
     note(path + ".time_zone", x.time_zone != y.time_zone);
     note(path + ".redemption_strategy", x.strategy != y.strategy);
     note(path + ".active_promotions_max", x.active_promotions_max != y.active_promotions_max);
+    note(path + ".wallet_entries_max", x.wallet_entries_max != y.wallet_entries_max);
   }
   for (const OrgConfig& org : a) {
     note("organisations (organisation " + std::to_string(org.org) + " removed)",

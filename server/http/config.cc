@@ -220,7 +220,7 @@ Status read_org(const Reader& r, dom::element e, const std::string& path, Config
   dom::object o;
   if (e.get_object().get(o) != simdjson::SUCCESS) return r.fail(path, "expected an object");
   CL_TRY(r.check_keys(o, path, {"org_id", "time_zone", "redemption_strategy",
-                                "active_promotions_max", "codes_max"}));
+                                "active_promotions_max", "codes_max", "wallet_entries_max"}));
   OrgConfig org;
   dom::element id;
   if (o["org_id"].get(id) != simdjson::SUCCESS) return r.fail(path + ".org_id", "required");
@@ -241,6 +241,8 @@ Status read_org(const Reader& r, dom::element e, const std::string& path, Config
   }
   CL_TRY(r.get_uint(o, path, "active_promotions_max", org.settings.active_promotions_max, 1));
   CL_TRY(r.get_uint(o, path, "codes_max", org.settings.codes_max, 1, 1ull << 40));
+  CL_TRY(r.get_uint(o, path, "wallet_entries_max", org.settings.wallet_entries_max, 1,
+                    1'000'000'000));
   if (!seen.orgs.insert(org.org).second) return r.fail(path + ".org_id", "duplicate organisation");
   c.organisations.push_back(std::move(org));
   return {};

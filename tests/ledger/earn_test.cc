@@ -24,8 +24,8 @@ TEST_F(LedgerTest, IssueBulkFillsWallets) {
   EXPECT_EQ(e.valid_till_ms, kNow + kDay);
   auto w = ledger_.wallet(o, 566881933);
   ASSERT_TRUE(w.ok());
-  ASSERT_EQ(w->size(), 1u);
-  EXPECT_EQ((*w)[0].id, e.id);
+  ASSERT_EQ(w->entries.size(), 1u);
+  EXPECT_EQ(w->entries[0].id, e.id);
 }
 
 TEST_F(LedgerTest, IssueRequestWideErrors) {
@@ -93,7 +93,7 @@ TEST_F(LedgerTest, AnIssueRetriedInTheSameContextAnswersTheFirstEntry) {
   EXPECT_TRUE((*r)[2].earned.ok()) << "customer 3 is new in this context";
   EXPECT_EQ(ledger_.last_lsn(), lsn + 1) << "one event, for customer 3 only";
   EXPECT_GE(retry.visible_lsn, lsn) << "the answer waits for the first entries to be durable";
-  EXPECT_EQ(ledger_.wallet(o, 1)->size(), 1u);
+  EXPECT_EQ(ledger_.wallet(o, 1)->entries.size(), 1u);
   // A revoked entry stays revoked: the retry answers it, it does not re-grant.
   std::vector<EarnRevokeRequest> revoke{{p.id, {one}}};
   ASSERT_TRUE((*ledger_.revoke_earns(o, 1, revoke))[0].status.ok());
@@ -134,8 +134,8 @@ TEST_F(LedgerTest, AnIssueRetriedAfterThePromotionEndedOrWasDeactivatedIsRefused
   EXPECT_EQ(ledger_.state_hash(), off_hash);
   auto wallet = ledger_.wallet(o, 1);
   ASSERT_TRUE(wallet.ok());
-  ASSERT_EQ(wallet->size(), 1u);
-  EXPECT_EQ(wallet->front().id, (*issued)[0].earned->id);
+  ASSERT_EQ(wallet->entries.size(), 1u);
+  EXPECT_EQ(wallet->entries.front().id, (*issued)[0].earned->id);
 }
 
 TEST_F(LedgerTest, RevokeEarnsReportsEachOutcome) {
@@ -194,7 +194,7 @@ TEST_F(LedgerTest, AnEarnedPromotionIsNotRedeemableBeforeItsPromotionStarts) {
   ASSERT_TRUE(issued.ok()) << issued.status().message();
   const RedeemRequest req = redeem_earned(1, "t", (*issued)[0].earned->id);
   EXPECT_CODE(ledger_.redeem(o, req), kCodeExpired);
-  EXPECT_EQ((*ledger_.wallet(o, 1))[0].status, EarnStatus::kActive);  // nothing written
+  EXPECT_EQ(ledger_.wallet(o, 1)->entries[0].status, EarnStatus::kActive);  // nothing written
   Op started = op(kOrg, kNow + kDay);
   EXPECT_TRUE(ledger_.redeem(started, req).ok());
 }

@@ -133,7 +133,7 @@ TEST_F(LedgerTest, EarnedPromotionRedeemsOnceAndReverseRestoresIt) {
   req.customer = 6;
   EXPECT_CODE(ledger_.redeem(o, req), kEarnedPromotionNotFound);
   ASSERT_TRUE(ledger_.reverse_redemption(o, 5, "e1").ok());
-  EXPECT_EQ((*ledger_.wallet(o, 5))[0].status, EarnStatus::kActive);
+  EXPECT_EQ(ledger_.wallet(o, 5)->entries[0].status, EarnStatus::kActive);
 }
 
 TEST_F(LedgerTest, CrossOrganisationSeesNothing) {
@@ -165,10 +165,10 @@ TEST_F(LedgerTest, CrossOrganisationSeesNothing) {
   EXPECT_CODE(ledger_.unlink_code(x, Mode::kDiscount, "MINE001", 5), kInvalidCode);
   EXPECT_CODE(ledger_.update_code(x, Mode::kDiscount, "MINE001", 1, std::nullopt), kInvalidCode);
   EXPECT_CODE(ledger_.redemption_history(x, Mode::kDiscount, codes)[0], kInvalidCode);
-  EXPECT_TRUE(ledger_.wallet(x, 5)->empty());
+  EXPECT_TRUE(ledger_.wallet(x, 5)->entries.empty());
   EXPECT_CODE(ledger_.find_customer(x, {MatchBy::kEmail, "a@b.c", ""}), kNotFound);
   EXPECT_CODE(ledger_.find_customer(x, {MatchBy::kCustomerId, "5", ""}), kNotFound);
-  std::vector<EarnRevokeRequest> rr{{q.id, {(*ledger_.wallet(o, 5))[0].id}}};
+  std::vector<EarnRevokeRequest> rr{{q.id, {ledger_.wallet(o, 5)->entries[0].id}}};
   auto rv = ledger_.revoke_earns(x, 5, rr);
   ASSERT_TRUE(rv.ok());
   EXPECT_EQ((*rv)[0].status.code(), ErrorCode::kEarnedPromotionNotFound);
@@ -274,7 +274,7 @@ TEST_F(LedgerTest, ARedemptionAndAnIssueCarryTheTimeTheirRecordIsStampedWith) {
   auto issued = ledger_.issue(o, q.id, "c", cust);
   ASSERT_TRUE(issued.ok());
   EXPECT_EQ((*issued)[0].earned->event_time_ms, kNow + 5);
-  EXPECT_EQ((*ledger_.wallet(o, 1))[0].event_time_ms, kNow + 5);
+  EXPECT_EQ(ledger_.wallet(o, 1)->entries[0].event_time_ms, kNow + 5);
   expect_log_rebuilds(sink_, ledger_);
 }
 

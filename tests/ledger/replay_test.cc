@@ -38,8 +38,9 @@ void random_history(LedgerTest* t, Ledger& l, std::uint64_t seed, std::vector<Ob
       case 4: (void)l.issue(o, pid, "ctx" + std::to_string(step), cust); break;
       case 5: {
         auto w = l.wallet(o, cust[0]);
-        if (w.ok() && !w->empty()) {
-          std::vector<EarnRevokeRequest> rr{{(*w)[0].promotion_id, {(*w)[0].id}}};
+        if (w.ok() && !w->entries.empty()) {
+          const EarnedView& e = w->entries[0];
+          std::vector<EarnRevokeRequest> rr{{e.promotion_id, {e.id}}};
           (void)l.revoke_earns(o, cust[0], rr);
         }
         break;

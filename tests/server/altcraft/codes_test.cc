@@ -172,8 +172,38 @@ TEST_F(CodeHistoryTest, ActivateNumbersTheUseAfterEveryRowAndEveryEarlierKey) {
   EXPECT_EQ(code_view("MULTI7").redemption_count, 6u);  // seven rows, cap-1 reversed
 }
 
-// get and activate read the whole history, past the 10,000 rows a Capillary history answer
-// holds (ledger history_rows_max): its bound is on an answer's rows, and these answer none.
+// get and activate read the code's use summary (ledger get_code_uses), which a snapshot load
+// rebuilds: reversing the first activation moves `activated` to the next use that stands, a
+// restart answers get byte for byte as before, and numbering goes on past every key.
+TEST_F(CodeHistoryTest, ReversingTheFirstActivationMovesActivatedAndSurvivesARestart) {
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(error(activate_json("MULTI7", multi_)), 0);
+    now_ += kMinute;
+  }
+  reverse(kCustomer1, "altcraft:activate:MULTI7:2");
+  EXPECT_EQ(activated(), "2025-11-11T06:05:49Z");
+  reverse(kCustomer1, "altcraft:activate:MULTI7:1");
+  EXPECT_EQ(activated(), "2025-11-11T06:07:49Z");  // the third: the second is reversed too
+  const std::string get_body = R"("loyalty_id":)" + multi_ + R"(,"code":"MULTI7")";
+  const std::string before = call(&get_code, json(get_body)).body;
+
+  std::string snapshot;
+  ledger_->encode_snapshot(snapshot);
+  ledger_ = std::make_unique<ledger::Ledger>();
+  ledger::OrgSettings b;
+  b.time_zone = "Asia/Kolkata";
+  ASSERT_TRUE(ledger_->configure_org(kOrgA, {}).ok());
+  ASSERT_TRUE(ledger_->configure_org(kOrgB, b).ok());
+  ASSERT_TRUE(ledger_->decode_snapshot(snapshot).ok());
+  EXPECT_EQ(call(&get_code, json(get_body)).body, before);
+
+  ASSERT_EQ(error(activate_json("MULTI7", multi_)), 0);
+  EXPECT_EQ(keys().back(), "altcraft:activate:MULTI7:4");
+  EXPECT_EQ(activated(), "2025-11-11T06:07:49Z");
+}
+
+// get and activate count every use, past the 10,000 rows a Capillary history answer holds
+// (ledger history_rows_max): its bound is on an answer's rows, and these answer none.
 TEST_F(CodeHistoryTest, GetAndActivateWorkPastTheRowsOfAHistoryAnswer) {
   constexpr int kRows = 10'001;
   for (int i = 0; i < kRows; ++i) redeem("MULTI7", kCustomer1, "use-" + std::to_string(i));

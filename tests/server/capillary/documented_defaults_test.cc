@@ -24,6 +24,7 @@ TEST(DocumentedDefaults, TheLedgerLimitsAreTheDocumentedOnes) {
   EXPECT_EQ(limits.name_bytes_max, 128u);
   EXPECT_EQ(limits.identifier_bytes_max, 128u);
   EXPECT_EQ(limits.export_page_max, 10'000u);
+  EXPECT_EQ(limits.wallet_page_max, 10'000u);        // api.md, "Wallet"
   EXPECT_EQ(limits.history_rows_max, 10'000u);       // api.md, "Redemption history"
   EXPECT_EQ(limits.profile_bytes_per_org_max, 1ull << 30);  // api.md, "Customers"
 }
@@ -35,6 +36,7 @@ TEST(DocumentedDefaults, AnOrganisationsSettingsAreTheDocumentedOnes) {
   EXPECT_EQ(org.strategy, ledger::RedemptionStrategy::kWithoutCartEvaluation);
   EXPECT_EQ(org.active_promotions_max, 1'000u);
   EXPECT_EQ(org.codes_max, 10'000'000u);
+  EXPECT_EQ(org.wallet_entries_max, 10'000u);  // api.md, "Issue a promotion to customers"
 }
 
 // api.md:72-75 (a code text is read up to 1 024 bytes) and api.md:91, 619-620 (an export page

@@ -1,5 +1,6 @@
 // Seed 003 issueBulk, single earn, revokeEarn and the wallet: shapes and every error code.
 #include "fixture.h"
+#include "server/capillary/common.h"
 
 namespace codeledger::server::capillary::testing {
 namespace {
@@ -8,6 +9,8 @@ constexpr std::string_view kContext = "68fb1c9731d91c625a8d9e80";  // seed 003 c
 
 class EarnTest : public CapillaryTest {
  protected:
+  EarnTest() = default;
+  explicit EarnTest(ledger::LedgerOptions options) : CapillaryTest(options, nullptr) {}
   void SetUp() override {
     CapillaryTest::SetUp();
     promotion_ = make_issuable_promotion();
@@ -35,10 +38,23 @@ class EarnTest : public CapillaryTest {
     return call(&revoke_earn, http::verb::post, "/api_gateway/v1/promotions/revokeEarn", body, {},
                 caller);
   }
-  Reply wallet_of(std::string_view customer, const Caller* caller = nullptr) {
+  Reply wallet_of(std::string_view customer, const Caller* caller = nullptr,
+                  std::string_view query = {}) {
     return call(&customer_wallet, http::verb::get,
-                "/api_gateway/v1/promotions/customer/" + std::string(customer), {},
-                {{"customerId", customer}}, caller);
+                "/api_gateway/v1/promotions/customer/" + std::string(customer) + std::string(query),
+                {}, {{"customerId", customer}}, caller);
+  }
+  Reply wallet_page(std::string_view query) { return wallet_of("566881933", nullptr, query); }
+  // Entries of `promotion_` for kCustomer, one context each ("ctx-0", "ctx-1", ...).
+  void fill_wallet(std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+      ASSERT_EQ(issue("[566881933]", {}, "ctx-" + std::to_string(i)).status, http::status::ok);
+    }
+  }
+  void set_wallet_max(std::uint32_t max) {
+    ledger::OrgSettings s = *ledger_.org_settings(kOrgA);
+    s.wallet_entries_max = max;
+    ASSERT_TRUE(ledger_.configure_org(kOrgA, s).ok());
   }
   std::string revoke_body(std::string_view earn_id) {
     return R"({"customerId":566881933,"earnRevokeDetails":[{"promotionId":")" + promotion_ +
@@ -334,6 +350,112 @@ TEST_F(EarnTest, OtherOrganisationCannotIssueRevokeOrSeeWallets) {
                         {{"promotionId", promotion_}});
   EXPECT_EQ(error_codes(b_earn), std::vector<std::int64_t>{404});
   EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+// The wallet is read a page at a time: `data` stays the array of entries, and `nextCursor`
+// beside it leads to the next page (null on the last one).
+TEST_F(EarnTest, WalletPagesFollowNextCursorUntilItIsNull) {
+  fill_wallet(5);
+  Reply whole = wallet_page("");
+  ASSERT_EQ(whole.status, http::status::ok) << whole.body;
+  EXPECT_EQ(data(whole).get_array().size(), 5u) << "within the default page";
+  EXPECT_TRUE(parse(whole)["nextCursor"].is_null());
+
+  std::vector<std::string> contexts;
+  std::vector<std::size_t> sizes;
+  std::string query = "?limit=2";
+  for (int pages = 0; pages < 10; ++pages) {
+    Reply r = wallet_page(query);
+    ASSERT_EQ(r.status, http::status::ok) << r.body;
+    dom::array entries = data(r).get_array();
+    sizes.push_back(entries.size());
+    for (dom::element e : entries) contexts.emplace_back(std::string_view(e["earnedFromId"]));
+    dom::element next = parse(r)["nextCursor"];
+    if (next.is_null()) break;
+    query = "?limit=2&cursor=" + std::string(std::string_view(next));
+  }
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{2, 2, 1}));
+  EXPECT_EQ(contexts, (std::vector<std::string>{"ctx-0", "ctx-1", "ctx-2", "ctx-3", "ctx-4"}));
+  Reply full_last = wallet_page("?limit=5");
+  EXPECT_TRUE(parse(full_last)["nextCursor"].is_null()) << "no cursor to an empty page";
+}
+
+// A wallet read without `limit` is a page of wallet_page_max entries (here 4): as many as a
+// wallet holds under the default wallet_entries_max, so a client of Capillary's unpaged
+// wallet API that reads `data` alone sees the whole wallet.
+class WalletDefaultPageTest : public EarnTest {
+ protected:
+  static ledger::LedgerOptions with_page_max(std::size_t n) {
+    ledger::LedgerOptions o;
+    o.limits.wallet_page_max = n;
+    return o;
+  }
+  WalletDefaultPageTest() : EarnTest(with_page_max(4)) {}
+};
+
+TEST_F(WalletDefaultPageTest, WithoutLimitAPageHoldsWalletPageMaxEntries) {
+  fill_wallet(4);
+  Reply whole = wallet_page("");
+  ASSERT_EQ(whole.status, http::status::ok) << whole.body;
+  EXPECT_EQ(data(whole).get_array().size(), 4u);
+  EXPECT_TRUE(parse(whole)["nextCursor"].is_null());
+  ASSERT_EQ(issue("[566881933]", {}, "ctx-4").status, http::status::ok);
+  Reply first = wallet_page("");
+  EXPECT_EQ(data(first).get_array().size(), 4u);
+  ASSERT_FALSE(parse(first)["nextCursor"].is_null());
+  Reply rest = wallet_page("?cursor=" + std::string(std::string_view(parse(first)["nextCursor"])));
+  EXPECT_EQ(data(rest).get_array().size(), 1u);
+}
+
+TEST_F(EarnTest, WalletWithABadLimitOrCursorIs400AndChangesNothing) {
+  fill_wallet(3);
+  const auto before = ledger_.state_hash();
+  const std::string too_long(kCursorBytesMax + 1, 'w');
+  const std::size_t page_max = ledger_.options().limits.wallet_page_max;
+  struct Case { std::string query; std::string says; };
+  const Case cases[] = {
+      {"?limit=0", "limit must be an integer from 1 to " + std::to_string(page_max)},
+      {"?limit=-1", "limit must be"},
+      {"?limit=abc", "limit must be"},
+      {"?limit=" + std::to_string(page_max + 1), "limit must be"},
+      {"?limit=1&limit=2", "limit is given more than once"},
+      {"?cursor=w1&cursor=w2", "cursor is given more than once"},
+      {"?cursor=" + too_long, "cursor is longer than 256 bytes"},
+      {"?cursor=bogus", "cursor is not valid"},
+      {"?cursor=w4", "cursor is not valid"},  // past the wallet's end
+  };
+  for (const Case& c : cases) {
+    Reply r = wallet_page(c.query);
+    EXPECT_EQ(r.status, http::status::bad_request) << c.query;
+    EXPECT_EQ(error_codes(r), std::vector<std::int64_t>{400}) << c.query << " -> " << r.body;
+    EXPECT_NE(first_message(r).find(c.says), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+// api.md, "Issue a promotion to customers": a customer whose wallet holds the organisation's
+// wallet_entries_max entries is refused (413) for itself alone; the last place is given.
+TEST_F(EarnTest, IssuePastTheWalletLimitIs413ForThatCustomerAndChangesNothing) {
+  set_wallet_max(3);
+  fill_wallet(2);
+  ASSERT_EQ(issue("[566881933]", {}, "ctx-2").status, http::status::ok) << "the third fits";
+  const auto before = ledger_.state_hash();
+  Reply alone = issue("[566881933]", {}, "ctx-3");
+  EXPECT_EQ(alone.status, http::status::bad_request) << alone.body;
+  EXPECT_EQ(error_codes(alone), std::vector<std::int64_t>{413});
+  EXPECT_NE(first_message(alone).find("wallet holds 3 entries"), std::string::npos) << alone.body;
+  EXPECT_NE(first_message(alone).find("wallet_entries_max (3"), std::string::npos) << alone.body;
+  Reply one = earn_one(R"({"customerId":566881933})", {}, "ctx-4");
+  EXPECT_EQ(error_codes(one), std::vector<std::int64_t>{413}) << one.body;
+  EXPECT_TRUE(data(one).is_null());
+  EXPECT_EQ(ledger_.state_hash(), before);
+
+  Reply mixed = issue("[566881933, 566135941]", {}, "ctx-5");
+  ASSERT_EQ(mixed.status, http::status::ok) << mixed.body;
+  EXPECT_EQ(data(mixed).get_object().size(), 1u) << "566135941 is issued";
+  EXPECT_EQ(error_codes(mixed), std::vector<std::int64_t>{413});
+  EXPECT_NE(first_message(mixed).find("566881933"), std::string::npos);
+  EXPECT_EQ(data(wallet_page("")).get_array().size(), 3u);
 }
 
 }  // namespace

@@ -41,7 +41,7 @@ TEST(ConfigParsing, FullDocumentIsRead) {
     "auth": {"token_ttl_s": 60, "tokens_max": 1000},
     "organisations": [{"org_id": 5, "time_zone": "Asia/Kolkata",
                        "redemption_strategy": "WITH_CART_EVALUATION", "active_promotions_max": 9,
-                       "codes_max": 1099511627776}],
+                       "codes_max": 1099511627776, "wallet_entries_max": 1000000000}],
     "api_keys": [{"name": "k", "org_id": 5, "scopes": ["read", "admin"],
                   "salt": "00112233445566778899aabbccddeeff",
                   "secret_sha256": "d62f7b673c4a38d9082e1cedec2903d910a0d0b45781d0def6f1df79f20edc0e",
@@ -76,6 +76,8 @@ TEST(ConfigParsing, FullDocumentIsRead) {
   EXPECT_EQ(c.organisations[0].settings.strategy, ledger::RedemptionStrategy::kWithCartEvaluation);
   EXPECT_EQ(c.organisations[0].settings.codes_max, 1ull << 40);
   EXPECT_EQ(ledger::OrgSettings{}.codes_max, 10'000'000u);
+  EXPECT_EQ(c.organisations[0].settings.wallet_entries_max, 1'000'000'000u);
+  EXPECT_EQ(ledger::OrgSettings{}.wallet_entries_max, 10'000u);
   ASSERT_EQ(c.api_keys.size(), 1u);
   EXPECT_EQ(c.api_keys[0].scopes, 5);
   EXPECT_EQ(c.api_keys[0].rate_limit_per_minute, 50u);
@@ -186,6 +188,7 @@ TEST(ConfigParsing, EveryBoundedFieldRefusesOnePastItsDocumentedRange) {
       {"rate_limits.auth_failures_per_minute", 1, 4294967295},
       {"rate_limits.auth_failures_burst", 1, 4294967295},
       {"organisations[0].active_promotions_max", 1, 4294967295},
+      {"organisations[0].wallet_entries_max", 1, 1000000000},
       {"api_keys[0].rate_limit_per_minute", 1, 4294967295},
       {"api_keys[0].rate_limit_burst", 1, 4294967295},
   };

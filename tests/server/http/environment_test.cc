@@ -184,13 +184,15 @@ TEST(ConfigSources, AReloadNamesTheChangedFieldsThatNeedARestart) {
   auto after = parse_config(R"({"listen": "127.0.0.1:7001", "data_dir": "/b",
       "durability": {"mode": "none"}, "access_log": {"sample_rate": 0.5},
       "limits": {"body_bytes_max": 10},
-      "organisations": [{"org_id": 5, "time_zone": "Asia/Kolkata", "codes_max": 5},
+      "organisations": [{"org_id": 5, "time_zone": "Asia/Kolkata", "codes_max": 5,
+                         "wallet_entries_max": 20},
                         {"org_id": 7}]})", "t");
   ASSERT_TRUE(after.ok()) << after.status().message();
   // codes_max is applied by the reload itself (Server::reload), so it is not named.
   EXPECT_EQ(fields_needing_restart(*before, *after),
             (std::vector<std::string>{"listen", "data_dir", "durability.mode",
                                       "limits.body_bytes_max", "organisations[0].time_zone",
+                                      "organisations[0].wallet_entries_max",
                                       "organisations[1] (organisation 7 added)",
                                       "organisations (organisation 6 removed)"}));
   EXPECT_TRUE(fields_needing_restart(*before, *before).empty());
