@@ -140,6 +140,9 @@ Status Store::write_snapshot_bytes(std::uint64_t lsn, const std::string& bytes) 
   writer_->set_snapshot_lsn(lsn);
   std::lock_guard lock(mu_);
   ++stats_.snapshots_written;
+  // With the count, not after it in note_snapshot_result: stats() never shows a written
+  // snapshot beside the error of the attempt before it.
+  stats_.last_snapshot_error.clear();
   stats_.last_snapshot_lsn = lsn;
   stats_.last_snapshot_time_ms = written_ms;
   return Status::Ok();

@@ -8,11 +8,13 @@
 
 #include "ledger/chunk_arena.h"
 #include "store_test_util.h"
+#include "tests/support/eventually.h"
 #include "wal/record.h"
 
 namespace codeledger::store {
 namespace {
 
+using codeledger::testing::eventually;
 using testing::LogLines;
 using testing::open_store;
 using testing::options_on;
@@ -23,13 +25,6 @@ StoreOptions logged_options(wal::FaultFs& fs, LogLines& log) {
   StoreOptions o = options_on(fs);
   o.log = log.sink();
   return o;
-}
-
-// Up to 10 s for pred() (a background thread acts).
-template <class Pred>
-bool eventually(Pred pred) {
-  for (int i = 0; i < 1000 && !pred(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  return pred();
 }
 
 TEST(FailureLog, AStickyLogFailureIsLoggedOnceWhenItHappens) {

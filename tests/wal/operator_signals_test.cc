@@ -16,11 +16,13 @@
 #include "wal/format.h"
 #include "wal/record.h"
 #include "wal/snapshot.h"
+#include "tests/support/eventually.h"
 #include "wal_test_util.h"
 
 namespace codeledger::wal {
 namespace {
 
+using codeledger::testing::eventually;
 using testing::append_payload;
 using testing::kDir;
 
@@ -41,12 +43,6 @@ struct Lines {
     return n;
   }
 };
-
-template <class Pred>
-bool eventually(Pred pred) {
-  for (int i = 0; i < 1000 && !pred(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  return pred();
-}
 
 std::string scratch_dir() {
   std::string tmpl = (std::filesystem::temp_directory_path() / "wal-lock-XXXXXX").string();
