@@ -17,11 +17,16 @@ class WalletTest : public LedgerTest {
   // `n` entries of promotion p for the customer, one context each; their ids, oldest first.
   std::vector<ObjectId> fill(const PromotionView& p, CustomerId customer, std::size_t n,
                              std::size_t first = 0) {
+    return fill_in(ledger_, p, customer, n, first);
+  }
+  // The same in ledger l.
+  std::vector<ObjectId> fill_in(Ledger& l, const PromotionView& p, CustomerId customer,
+                                std::size_t n, std::size_t first = 0) {
     std::vector<ObjectId> ids;
     std::vector<CustomerId> one{customer};
     for (std::size_t i = first; i < first + n; ++i) {
       Op o = op();
-      auto r = ledger_.issue(o, p.id, context(i), one);
+      auto r = l.issue(o, p.id, context(i), one);
       EXPECT_TRUE(r.ok() && (*r)[0].earned.ok()) << i;
       if (r.ok() && (*r)[0].earned.ok()) ids.push_back((*r)[0].earned->id);
     }
@@ -36,6 +41,14 @@ class WalletTest : public LedgerTest {
     EXPECT_TRUE(w.ok());
     EXPECT_TRUE(w->next_cursor.empty());
     return w->entries;
+  }
+
+  // An ISSUABLE promotion named `name` in ledger l, whose organisation is configured.
+  static Result<PromotionView> issuable_in(Ledger& l, Op& o, std::string name) {
+    PromotionSpec spec;
+    spec.kind = PromotionKind::kIssuable;
+    spec.name = std::move(name);
+    return l.create_promotion(o, spec);
   }
 
   void set_wallet_max(Ledger& l, std::uint32_t max) {
@@ -102,21 +115,12 @@ TEST_F(WalletTest, LookUpsInAScannedWalletAndAnIndexedOneAnswerAlike) {
   for (const std::size_t n : {std::size_t{3}, kIndexed - 1, kIndexed, 3 * kIndexed + 5}) {
     Ledger l(small_options(), nullptr);
     ASSERT_TRUE(l.configure_org(kOrg, {}).ok());
-    PromotionSpec spec;
-    spec.kind = PromotionKind::kIssuable;
-    spec.name = "p";
     Op o = op();
-    auto p = l.create_promotion(o, spec);
-    spec.name = "q";
-    auto q = l.create_promotion(o, spec);
+    auto p = issuable_in(l, o, "p");
+    auto q = issuable_in(l, o, "q");
     ASSERT_TRUE(p.ok() && q.ok());
-    std::vector<ObjectId> ids;
-    std::vector<CustomerId> one{1};
-    for (std::size_t i = 0; i < n; ++i) {
-      auto issued = l.issue(o, p->id, context(i), one);
-      ASSERT_TRUE(issued.ok() && (*issued)[0].earned.ok());
-      ids.push_back((*issued)[0].earned->id);
-    }
+    const std::vector<ObjectId> ids = fill_in(l, *p, 1, n);
+    ASSERT_EQ(ids.size(), n);
     SCOPED_TRACE("wallet of " + std::to_string(n));
     expect_lookups_answer(l, *p, *q, ids);
   }
@@ -211,14 +215,10 @@ TEST_F(WalletTest, APageHoldsAtMostWalletPageMaxEntries) {
   options.limits.wallet_page_max = 4;
   Ledger l(options, nullptr);
   ASSERT_TRUE(l.configure_org(kOrg, {}).ok());
-  PromotionSpec spec;
-  spec.kind = PromotionKind::kIssuable;
-  spec.name = "p";
   Op o = op();
-  auto p = l.create_promotion(o, spec);
+  auto p = issuable_in(l, o, "p");
   ASSERT_TRUE(p.ok());
-  std::vector<CustomerId> one{1};
-  for (std::size_t i = 0; i < 6; ++i) ASSERT_TRUE(l.issue(o, p->id, context(i), one).ok());
+  ASSERT_EQ(fill_in(l, *p, 1, 6).size(), 6u);
   for (const std::size_t limit : {std::size_t{0}, std::size_t{4}, std::size_t{100}}) {
     auto page = l.wallet(o, 1, {}, limit);
     ASSERT_TRUE(page.ok());
