@@ -146,11 +146,10 @@ ShardGuard::ShardGuard(Impl& impl, const std::vector<std::uint32_t>& shards) : i
 
 // Insertion sort: the list is nearly always two or three shards, where std::sort's set-up
 // costs more than the sorting.
-template <class It>
-static void sort_small(It first, It last) {
-  for (It i = first; i != last; ++i) {
+static void sort_small(std::uint32_t* first, std::uint32_t* last) {
+  for (std::uint32_t* i = first; i != last; ++i) {
     std::uint32_t v = *i;
-    It j = i;
+    std::uint32_t* j = i;
     for (; j != first && *(j - 1) > v; --j) *j = *(j - 1);
     *j = v;
   }
@@ -162,7 +161,8 @@ void ShardGuard::sort_unique() {
   } else {
     std::sort(shards_.begin(), shards_.end());
   }
-  shards_.erase(std::unique(shards_.begin(), shards_.end()), shards_.end());
+  shards_.shrink(static_cast<std::size_t>(std::unique(shards_.begin(), shards_.end()) -
+                                          shards_.begin()));
 }
 
 void ShardGuard::lock_all() {
@@ -177,10 +177,10 @@ void ShardGuard::extend(const ShardList& more) {
   for (auto s : more) {
     if (std::find(shards_.begin(), shards_.end(), s) == shards_.end()) shards_.push_back(s);
   }
-  const auto added = shards_.begin() + static_cast<std::ptrdiff_t>(held);
+  std::uint32_t* added = shards_.begin() + held;
   sort_small(added, shards_.end());
   // Ascending: a blocking lock() is only ever taken above every shard held.
-  for (auto s = added; s != shards_.end(); ++s) {
+  for (std::uint32_t* s = added; s != shards_.end(); ++s) {
     Shard& sh = impl_.shard(*s);
     if (*s > top) {
       sh.mu.lock();
