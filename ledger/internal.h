@@ -30,6 +30,7 @@
 
 #include "ledger/byte_arena.h"
 #include "ledger/chunk_arena.h"
+#include "ledger/inline_vec.h"
 #include "ledger/ledger.h"
 #include "ledger/number_index.h"
 #include "ledger/shard_mutex.h"
@@ -261,52 +262,7 @@ class CodeTable {
   NumberIndex index_;  // record number + 1
 };
 
-// A vector of trivially copyable values that lives inline up to N elements and only
-// touches the heap beyond that: per-request scratch (shards, hashes, pending uses) of a
-// redeem, which almost always names one or two codes.
-template <class T, std::size_t N>
-class InlineVec {
- public:
-  InlineVec() = default;
-  InlineVec(std::initializer_list<T> init) {
-    for (const T& v : init) push_back(v);
-  }
-  void push_back(const T& v) {
-    if (size_ < N) {
-      inline_[size_++] = v;
-      return;
-    }
-    if (heap_.empty()) heap_.assign(inline_.begin(), inline_.end());
-    heap_.push_back(v);
-    ++size_;
-  }
-  T* data() { return size_ <= N ? inline_.data() : heap_.data(); }
-  const T* data() const { return size_ <= N ? inline_.data() : heap_.data(); }
-  T& operator[](std::size_t i) { return data()[i]; }
-  const T& operator[](std::size_t i) const { return data()[i]; }
-  T& back() { return data()[size_ - 1]; }
-  T* begin() { return data(); }
-  T* end() { return data() + size_; }
-  const T* begin() const { return data(); }
-  const T* end() const { return data() + size_; }
-  std::size_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
-  void shrink(std::size_t n) {
-    if (n >= size_) return;
-    if (size_ > N && n <= N) {
-      std::copy(heap_.begin(), heap_.begin() + static_cast<std::ptrdiff_t>(n), inline_.begin());
-      heap_.clear();
-    } else if (size_ > N) {
-      heap_.resize(n);
-    }
-    size_ = n;
-  }
-
- private:
-  std::array<T, N> inline_{};
-  std::vector<T> heap_;
-  std::size_t size_ = 0;
-};
+using ledger::InlineVec;  // inline_vec.h: per-request scratch of a redeem, counters
 
 using ShardList = InlineVec<std::uint32_t, 8>;
 

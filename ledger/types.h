@@ -9,8 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include <boost/container/small_vector.hpp>
-
+#include "ledger/inline_vec.h"
 #include "ledger/status.h"
 
 namespace codeledger::ledger {
@@ -112,7 +111,7 @@ struct RedemptionItem {
 
 // A redemption's items, up to 20. Most name one code: that one is held inline, so a redeem
 // request and its answer take no heap block for their items (the design brief's hot path).
-using RedemptionItems = boost::container::small_vector<RedemptionItem, 1>;
+using RedemptionItems = InlineVec<RedemptionItem, 1>;
 
 struct RedemptionView {
   ObjectId id;
