@@ -2,7 +2,7 @@
 // (redeem, reverse, revoke) and by promotion and contextId (an issue's retry check).
 //
 // Why an index: a wallet has no bound in the log (a replayed log is applied whatever the
-// per-customer cap is now, see LedgerLimits::wallet_entries_per_customer_max), and every
+// per-customer cap is now, see OrgSettings::wallet_entries_max), and every
 // look-up ran under the customer's shard lock. Scans of a 200,005-entry wallet made a
 // redeem of its newest entry take 9.6 ms and a revoke of 1,000 ids 1.15 s, with every other
 // command of that shard waiting (probe 36a). Most wallets hold one or two entries, though:
