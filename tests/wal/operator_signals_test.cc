@@ -185,12 +185,21 @@ TEST(WriterLog, ABackgroundZeroFillFailureIsLoggedAndCountedWhenItHappens) {
 }
 
 // Appends until the log rotates into its second segment or refuses a record; the last LSN.
+// A few records at a time, each step durable before the count is read: append() does not wait
+// for the writer, so a writer thread kept off the CPU (a loaded machine) found several
+// segments' worth staged and rotated through them all in one batch (segments_created 3 to 9).
+// A step is far smaller than a segment, so the one that reaches the second segment rotates
+// exactly once; a rotation that fails fails its step's wait, and the loop stops there.
 std::uint64_t append_past_one_segment(WalWriter& w) {
+  constexpr int kRecordsPerStep = 64;  // about 3 KiB of the 1 MiB segment
   std::uint64_t last = 0;
   while (w.stats().segments_created < 2) {
-    auto lsn = append_payload(w);
-    if (!lsn.ok()) break;
-    last = *lsn;
+    for (int i = 0; i < kRecordsPerStep; ++i) {
+      auto lsn = append_payload(w);
+      if (!lsn.ok()) return last;
+      last = *lsn;
+    }
+    if (!w.wait_durable(last).ok()) break;
   }
   return last;
 }
@@ -204,7 +213,9 @@ TEST(WriterLog, AFailedBackgroundZeroFillIsRetriedAtRotationAndTheLogGoesOn) {
   ASSERT_NE(w, nullptr);
   const std::uint64_t last = append_past_one_segment(*w);
   ASSERT_TRUE(w->wait_durable(last).ok());
-  EXPECT_TRUE(append_payload(*w).ok());
+  auto after = append_payload(*w);
+  ASSERT_TRUE(after.ok()) << after.status().message();
+  EXPECT_TRUE(w->wait_durable(*after).ok()) << "records go on into the new segment";
   EXPECT_TRUE(w->healthy());
   EXPECT_EQ(w->stats().segments_created, 2u);
   EXPECT_EQ(lines.count("retried at rotation and succeeded"), 1u);
