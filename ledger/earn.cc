@@ -144,10 +144,14 @@ Result<std::vector<IssueResult>> Ledger::issue(Op& op, const ObjectId& promotion
   detail::raise_lsn(op, p->lsn);
   if (Status s = check_issuable(*org, *p, op.now_ms); !s.ok()) return s;
 
+  // A customer listed again is issued and answered once. A set, not a search of `unique`:
+  // 1,000 customers were half a million comparisons a call.
   std::vector<CustomerId> unique;
+  tsl::robin_set<CustomerId> listed;
+  listed.reserve(customers.size());
   std::vector<std::uint32_t> shards;
   for (CustomerId c : customers) {
-    if (std::find(unique.begin(), unique.end(), c) != unique.end()) continue;
+    if (!listed.insert(c).second) continue;
     unique.push_back(c);
     shards.push_back(impl_->customer_shard(org->id, c));
   }
