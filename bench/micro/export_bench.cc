@@ -1,0 +1,169 @@
+// What a code export costs the look-ups beside it. An export page scans every shard's code
+// records for its promotion's codes, so a page of a small promotion in a large ledger reads
+// all of them; each look-up of a code in the shard being scanned waits for the scan.
+//
+// Run (Release):  micro_bench --benchmark_filter='Export'
+// BM_LookupBesideExports: one thread looks codes up while another exports the small
+// promotion's codes page after page; the counters give the look-ups' p99, p99.9 and longest
+// time (µs) and the pages exported a second. BM_LookupAlone is the same loop with no export,
+// for the ratio. BM_ExportSmallPromotion is one page's time on its own.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "ledger/ledger.h"
+
+namespace {
+
+using namespace codeledger::ledger;
+using Clock = std::chrono::steady_clock;
+
+constexpr OrgId kOrg = 9;
+constexpr TimeMs kNow = 1'762'841'149'535;
+constexpr std::size_t kSmallPromotionCodes = 100;
+
+// 2M codes in the large promotion by default (CODELEDGER_BENCH_EXPORT_CODES to change).
+std::size_t large_code_count() {
+  static const std::size_t n = [] {
+    const char* env = std::getenv("CODELEDGER_BENCH_EXPORT_CODES");
+    std::size_t v = env != nullptr ? std::strtoull(env, nullptr, 10) : 0;
+    return v >= 10'000 ? v / 10'000 * 10'000 : std::size_t{2'000'000};
+  }();
+  return n;
+}
+
+Op make_op() {
+  Op o;
+  o.org = kOrg;
+  o.api_key = "bench";
+  o.now_ms = kNow;
+  return o;
+}
+
+std::string code_name(char tag, std::size_t i) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%c%09zu", tag, i);
+  return buf;
+}
+
+struct ExportWorld {
+  Ledger ledger{{}, nullptr};
+  ObjectId small;
+  std::vector<std::string> large_codes;
+
+  ExportWorld() {
+    (void)ledger.configure_org(kOrg, {});
+    large_codes = names('B', large_code_count());
+    (void)import(large_codes, "large");
+    small = import(names('S', kSmallPromotionCodes), "small");
+    std::shuffle(large_codes.begin(), large_codes.end(), std::mt19937_64(7));
+  }
+
+  static std::vector<std::string> names(char tag, std::size_t n) {
+    std::vector<std::string> out;
+    out.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) out.push_back(code_name(tag, i));
+    return out;
+  }
+
+  ObjectId import(const std::vector<std::string>& codes, const char* name) {
+    Op o = make_op();
+    PromotionSpec spec;
+    spec.name = name;
+    ObjectId id = ledger.create_promotion(o, spec)->id;
+    for (std::size_t i = 0; i < codes.size(); i += 10'000) {
+      std::size_t n = std::min<std::size_t>(10'000, codes.size() - i);
+      (void)ledger.import_codes(o, id, std::span<const std::string>(codes.data() + i, n), {});
+    }
+    return id;
+  }
+
+  // The whole small promotion, page by page; returns the codes seen.
+  std::size_t export_small() {
+    Op o = make_op();
+    std::string cursor;
+    std::size_t seen = 0;
+    do {
+      auto page = ledger.export_codes(o, small, cursor, 0);
+      if (!page.ok()) return 0;
+      seen += page->codes.size();
+      cursor = page->next_cursor;
+    } while (!cursor.empty());
+    return seen;
+  }
+};
+
+ExportWorld& world() {
+  static ExportWorld w;
+  return w;
+}
+
+// Look-ups timed one by one; percentiles from the sorted times.
+void lookup_loop(benchmark::State& state, ExportWorld& w) {
+  Op o = make_op();
+  std::vector<double> us;
+  us.reserve(1 << 20);
+  std::size_t i = 0, missed = 0;
+  for (auto _ : state) {
+    const std::string& code = w.large_codes[i++ % w.large_codes.size()];
+    auto t0 = Clock::now();
+    auto r = w.ledger.get_code(o, Mode::kDiscount, code, false);
+    auto t1 = Clock::now();
+    benchmark::DoNotOptimize(r);
+    missed += !r.ok();
+    if (us.size() < us.capacity()) us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+  }
+  if (missed != 0) state.SkipWithError("a look-up missed its code");
+  std::sort(us.begin(), us.end());
+  auto at = [&](double q) { return us.empty() ? 0.0 : us[static_cast<std::size_t>(q * static_cast<double>(us.size() - 1))]; };
+  state.counters["p99_us"] = at(0.99);
+  state.counters["p999_us"] = at(0.999);
+  state.counters["max_us"] = us.empty() ? 0.0 : us.back();
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_LookupAlone(benchmark::State& state) { lookup_loop(state, world()); }
+BENCHMARK(BM_LookupAlone)->UseRealTime()->MinTime(2.0);
+
+void BM_LookupBesideExports(benchmark::State& state) {
+  ExportWorld& w = world();
+  std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> pages{0};
+  bool short_export = false;
+  auto t0 = Clock::now();
+  std::thread exporter([&] {
+    while (!stop.load(std::memory_order_relaxed)) {
+      short_export |= w.export_small() != kSmallPromotionCodes;
+      pages.fetch_add(1, std::memory_order_relaxed);
+    }
+  });
+  lookup_loop(state, w);
+  stop = true;
+  exporter.join();
+  double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  if (short_export) state.SkipWithError("an export missed codes");
+  state.counters["export_pages_per_s"] = static_cast<double>(pages.load()) / seconds;
+}
+BENCHMARK(BM_LookupBesideExports)->UseRealTime()->MinTime(2.0);
+
+void BM_ExportSmallPromotion(benchmark::State& state) {
+  ExportWorld& w = world();
+  std::size_t seen = 0;
+  for (auto _ : state) seen += w.export_small();
+  if (seen != kSmallPromotionCodes * static_cast<std::size_t>(state.iterations())) {
+    state.SkipWithError("an export missed codes");
+  }
+  state.counters["codes_scanned_per_page"] = static_cast<double>(w.large_codes.size() + kSmallPromotionCodes);
+}
+BENCHMARK(BM_ExportSmallPromotion)->Unit(benchmark::kMillisecond);
+
+}  // namespace
