@@ -65,19 +65,28 @@ Field object_of(const std::vector<Field>& fields) {
   return f;
 }
 
-// A list of objects: in full in JSON; for people, the first kHumanListItemsMax and a count
-// of the rest when `abbreviate`.
-Field object_list_field(std::string key, const std::vector<Field>& objects, bool abbreviate) {
+// A list: in full in JSON; for people, the first kHumanListItemsMax items and a count of the
+// rest when `abbreviate`. json_of and human_of render one item.
+template <class Item, class JsonOf, class HumanOf>
+Field list_of(std::string key, const std::vector<Item>& items, bool abbreviate, JsonOf json_of,
+              HumanOf human_of) {
   Field f{std::move(key), "[", ""};
-  for (std::size_t i = 0; i < objects.size(); ++i) {
-    f.json += (i ? "," : "") + objects[i].json;
-    if (!abbreviate || i < kHumanListItemsMax) f.human += (i ? "," : "") + objects[i].human;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    f.json += (i ? "," : "") + json_of(items[i]);
+    if (!abbreviate || i < kHumanListItemsMax) f.human += (i ? "," : "") + human_of(items[i]);
   }
   f.json += "]";
-  if (abbreviate && objects.size() > kHumanListItemsMax) {
-    f.human += ",...(+" + std::to_string(objects.size() - kHumanListItemsMax) + ")";
+  if (abbreviate && items.size() > kHumanListItemsMax) {
+    f.human += ",...(+" + std::to_string(items.size() - kHumanListItemsMax) + ")";
   }
   return f;
+}
+
+// A list of objects (object_of), each rendered as it already is.
+Field object_list_field(std::string key, const std::vector<Field>& objects, bool abbreviate) {
+  const auto json = [](const Field& o) -> const std::string& { return o.json; };
+  const auto human = [](const Field& o) -> const std::string& { return o.human; };
+  return list_of(std::move(key), objects, abbreviate, json, human);
 }
 
 // Every field of an item; code and earn_id only when the item has them (the log's has_code
@@ -177,17 +186,10 @@ Field time_field(std::string key, std::int64_t ms) {
   return {std::move(key), ms ? json_quote(format_iso_time(ms)) : "null", format_iso_time(ms)};
 }
 
+// Strings: quoted in JSON, bare for people (ids and codes need no quotes), always abbreviated.
 Field list_field(std::string key, const std::vector<std::string>& values) {
-  Field f{std::move(key), "[", ""};
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    f.json += (i ? "," : "") + json_quote(values[i]);
-    if (i < kHumanListItemsMax) f.human += (i ? "," : "") + values[i];
-  }
-  f.json += "]";
-  if (values.size() > kHumanListItemsMax) {
-    f.human += ",...(+" + std::to_string(values.size() - kHumanListItemsMax) + ")";
-  }
-  return f;
+  return list_of(std::move(key), values, true, json_quote,
+                 [](const std::string& v) -> const std::string& { return v; });
 }
 
 std::string_view event_type(const ledger::EventBody& body) {

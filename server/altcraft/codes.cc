@@ -101,18 +101,30 @@ Value code_info(Call& call, const Program& program, const ledger::CodeUses& uses
   return data;
 }
 
-}  // namespace
-
-Reply get_code(RequestContext& ctx) {
+// What get, activate and update read first, in the order their refusals are checked: the
+// caller (with `scope`), loyalty_id, then the required code; `answer` gets the call, the
+// program and the code text. A template, so the handler's lambda is inlined: the request
+// path gains no call through a pointer and no copy of the program or the code.
+template <class Answer>
+Reply with_program_code(RequestContext& ctx, Scope scope, Answer answer) {
   Call call(ctx);
-  if (auto refused = call.open(Scope::kRead)) return std::move(*refused);
+  if (auto refused = call.open(scope)) return std::move(*refused);
   auto program = loyalty_program(call);
   if (!program.ok()) return call.fail(program.status());
   auto code = code_param(call, Need::kRequired);
   if (!code.ok()) return call.fail(code.status());
-  auto uses = code_uses_in_program(call, *program, **code);
-  if (!uses.ok()) return call.fail(uses.status());
-  return call.ok(code_info(call, *program, *uses));
+  return answer(call, *program, **code);
+}
+
+}  // namespace
+
+Reply get_code(RequestContext& ctx) {
+  return with_program_code(ctx, Scope::kRead, [](Call& call, const Program& program,
+                                                 const std::string& code) {
+    auto uses = code_uses_in_program(call, program, code);
+    if (!uses.ok()) return call.fail(uses.status());
+    return call.ok(code_info(call, program, *uses));
+  });
 }
 
 // Altcraft's activate carries no idempotency key, so each activate is one new use. The
@@ -163,49 +175,43 @@ Result<ledger::RedeemOutcome> redeem_next_use(Call& call, const Program& program
 }
 
 Reply activate(RequestContext& ctx) {
-  Call call(ctx);
-  if (auto refused = call.open(Scope::kWrite)) return std::move(*refused);
-  auto program = loyalty_program(call);
-  if (!program.ok()) return call.fail(program.status());
-  auto code = code_param(call, Need::kRequired);
-  if (!code.ok()) return call.fail(code.status());
-  auto redeemed = redeem_next_use(call, *program, **code);
-  if (!redeemed.ok()) return call.fail(redeemed.status());
-  return call.ok(Value());
+  return with_program_code(ctx, Scope::kWrite, [](Call& call, const Program& program,
+                                                  const std::string& code) {
+    auto redeemed = redeem_next_use(call, program, code);
+    if (!redeemed.ok()) return call.fail(redeemed.status());
+    return call.ok(Value());
+  });
 }
 
 // `activated` is the code's active flag (Altcraft: "promo code activation or
 // deactivation"), not a redemption; `expire_date` is its validTill.
 Reply update(RequestContext& ctx) {
-  Call call(ctx);
-  if (auto refused = call.open(Scope::kWrite)) return std::move(*refused);
-  auto program = loyalty_program(call);
-  if (!program.ok()) return call.fail(program.status());
-  auto code = code_param(call, Need::kRequired);
-  if (!code.ok()) return call.fail(code.status());
-  const auto date_text = call.params().text("expire_date", Need::kOptional, kDateBytesMax);
-  const auto active = call.params().boolean("activated", Need::kOptional);
-  if (!call.params().ok()) return call.fail(call.params().status());
-  if (!date_text && !active) {
-    return call.fail(Status(ErrorCode::kInvalidRequest,
-                            "give expire_date, activated or both: there is nothing to update"));
-  }
-  std::optional<ledger::TimeMs> till;
-  if (date_text) {
-    till = parse_rfc3339(*date_text);
-    // The same range as every time the Capillary dialect takes (wire::kIsoTimeMaxMs): the
-    // date must read back with a four-digit year in every zone.
-    if (!till || *till <= 0 || *till > wire::kIsoTimeMaxMs) {
+  return with_program_code(ctx, Scope::kWrite, [](Call& call, const Program& program,
+                                                  const std::string& code) {
+    const auto date_text = call.params().text("expire_date", Need::kOptional, kDateBytesMax);
+    const auto active = call.params().boolean("activated", Need::kOptional);
+    if (!call.params().ok()) return call.fail(call.params().status());
+    if (!date_text && !active) {
       return call.fail(Status(ErrorCode::kInvalidRequest,
-                              "expire_date must be an RFC 3339 date-time after 1970 and before "
-                              "9999-12-31, such as 2018-08-25T08:00:00Z"));
+                              "give expire_date, activated or both: there is nothing to update"));
     }
-  }
-  auto v = code_in_program(call, *program, **code);
-  if (!v.ok()) return call.fail(v.status());
-  auto updated = call.ledger().update_code(call.op(), program->view.spec.mode, **code, till, active);
-  if (!updated.ok()) return call.fail(updated.status());
-  return call.ok(Value());
+    std::optional<ledger::TimeMs> till;
+    if (date_text) {
+      till = parse_rfc3339(*date_text);
+      // The same range as every time the Capillary dialect takes (wire::kIsoTimeMaxMs): the
+      // date must read back with a four-digit year in every zone.
+      if (!till || *till <= 0 || *till > wire::kIsoTimeMaxMs) {
+        return call.fail(Status(ErrorCode::kInvalidRequest,
+                                "expire_date must be an RFC 3339 date-time after 1970 and before "
+                                "9999-12-31, such as 2018-08-25T08:00:00Z"));
+      }
+    }
+    auto v = code_in_program(call, program, code);
+    if (!v.ok()) return call.fail(v.status());
+    auto updated = call.ledger().update_code(call.op(), program.view.spec.mode, code, till, active);
+    if (!updated.ok()) return call.fail(updated.status());
+    return call.ok(Value());
+  });
 }
 
 }  // namespace codeledger::server::altcraft

@@ -108,13 +108,18 @@ class Reader {
     if (!st_.ok()) return st_;         \
   } while (0)
 
-Status read_limits(const Reader& r, dom::object root, Config& c) {
+// A section the operator may leave out (its defaults stand); present, it must be an object,
+// which `read` reads.
+template <class Fn>
+Status read_section(const Reader& r, dom::object root, std::string_view name, Fn&& read) {
+  dom::element e;
+  if (root[name].get(e) != simdjson::SUCCESS) return {};
   dom::object o;
-  if (root["limits"].get(o) != simdjson::SUCCESS) {
-    dom::element e;
-    return root["limits"].get(e) == simdjson::SUCCESS ? r.fail("limits", "expected an object")
-                                                       : Status{};
-  }
+  if (e.get_object().get(o) != simdjson::SUCCESS) return r.fail(name, "expected an object");
+  return read(o);
+}
+
+Status read_limits(const Reader& r, dom::object o, Config& c) {
   CL_TRY(r.check_keys(o, "limits", {"body_bytes_max", "header_bytes_max", "read_timeout_ms",
                                     "idle_timeout_ms", "connections_max", "pipeline_depth_max",
                                     "background_jobs_max"}));
@@ -129,14 +134,7 @@ Status read_limits(const Reader& r, dom::object root, Config& c) {
   return {};
 }
 
-Status read_durability(const Reader& r, dom::object root, Config& c) {
-  dom::object o;
-  if (root["durability"].get(o) != simdjson::SUCCESS) {
-    dom::element e;
-    return root["durability"].get(e) == simdjson::SUCCESS
-               ? r.fail("durability", "expected an object")
-               : Status{};
-  }
+Status read_durability(const Reader& r, dom::object o, Config& c) {
   CL_TRY(r.check_keys(o, "durability",
                       {"mode", "fsync_interval_ms", "snapshot_interval_ms", "preallocate",
                        "sync_lanes", "group_commit_wait_us", "group_commit_quiet_us",
@@ -171,38 +169,26 @@ Status read_durability(const Reader& r, dom::object root, Config& c) {
   return r.get_uint(o, "durability", "fsync_interval_ms", c.fsync_interval_ms, 1, 60'000);
 }
 
-Status read_auth(const Reader& r, dom::object root, Config& c) {
-  dom::object o;
-  if (root["auth"].get(o) != simdjson::SUCCESS) {
-    dom::element e;
-    return root["auth"].get(e) == simdjson::SUCCESS ? r.fail("auth", "expected an object")
-                                                     : Status{};
-  }
+Status read_auth(const Reader& r, dom::object o, Config& c) {
   CL_TRY(r.check_keys(o, "auth", {"token_ttl_s", "tokens_max"}));
   CL_TRY(r.get_uint(o, "auth", "token_ttl_s", c.token_ttl_s, 1, 7 * 86'400));
   return r.get_uint(o, "auth", "tokens_max", c.tokens_max, 1, 100'000'000);
 }
 
 // "rate_limits" and "access_log": the front door's own knobs.
-Status read_front_door(const Reader& r, dom::object root, Config& c) {
-  dom::element e;
-  if (root["rate_limits"].get(e) == simdjson::SUCCESS) {
-    dom::object o;
-    if (e.get_object().get(o) != simdjson::SUCCESS) return r.fail("rate_limits", "expected an object");
-    CL_TRY(r.check_keys(o, "rate_limits", {"auth_failures_per_minute", "auth_failures_burst"}));
-    CL_TRY(r.get_uint(o, "rate_limits", "auth_failures_per_minute", c.auth_failures_per_minute, 1));
-    CL_TRY(r.get_uint(o, "rate_limits", "auth_failures_burst", c.auth_failures_burst, 1));
-  }
-  if (root["access_log"].get(e) == simdjson::SUCCESS) {
-    dom::object o;
-    if (e.get_object().get(o) != simdjson::SUCCESS) return r.fail("access_log", "expected an object");
-    CL_TRY(r.check_keys(o, "access_log", {"sample_rate"}));
-    dom::element rate;
-    if (o["sample_rate"].get(rate) == simdjson::SUCCESS) {
-      if (rate.get_double().get(c.access_log_sample_rate) != simdjson::SUCCESS ||
-          !(c.access_log_sample_rate >= 0 && c.access_log_sample_rate <= 1)) {
-        return r.fail("access_log.sample_rate", "expected a number from 0 to 1");
-      }
+Status read_rate_limits(const Reader& r, dom::object o, Config& c) {
+  CL_TRY(r.check_keys(o, "rate_limits", {"auth_failures_per_minute", "auth_failures_burst"}));
+  CL_TRY(r.get_uint(o, "rate_limits", "auth_failures_per_minute", c.auth_failures_per_minute, 1));
+  return r.get_uint(o, "rate_limits", "auth_failures_burst", c.auth_failures_burst, 1);
+}
+
+Status read_access_log(const Reader& r, dom::object o, Config& c) {
+  CL_TRY(r.check_keys(o, "access_log", {"sample_rate"}));
+  dom::element rate;
+  if (o["sample_rate"].get(rate) == simdjson::SUCCESS) {
+    if (rate.get_double().get(c.access_log_sample_rate) != simdjson::SUCCESS ||
+        !(c.access_log_sample_rate >= 0 && c.access_log_sample_rate <= 1)) {
+      return r.fail("access_log.sample_rate", "expected a number from 0 to 1");
     }
   }
   return {};
@@ -323,6 +309,16 @@ Status read_array(const Reader& r, dom::object root, std::string_view name, Fn&&
   return {};
 }
 
+// The optional sections in turn; the first error found is the one reported, so this order
+// (durability, limits, the front door's two, auth) is part of what an operator sees.
+Status read_sections(const Reader& r, dom::object root, Config& c) {
+  CL_TRY(read_section(r, root, "durability", [&](dom::object o) { return read_durability(r, o, c); }));
+  CL_TRY(read_section(r, root, "limits", [&](dom::object o) { return read_limits(r, o, c); }));
+  CL_TRY(read_section(r, root, "rate_limits", [&](dom::object o) { return read_rate_limits(r, o, c); }));
+  CL_TRY(read_section(r, root, "access_log", [&](dom::object o) { return read_access_log(r, o, c); }));
+  return read_section(r, root, "auth", [&](dom::object o) { return read_auth(r, o, c); });
+}
+
 Status read_top(const Reader& r, dom::object root, Config& c) {
   CL_TRY(r.check_keys(root, "", {"listen", "threads", "data_dir", "durability", "limits", "auth",
                                  "organisations", "api_keys", "demo", "rate_limits",
@@ -341,10 +337,7 @@ Status read_top(const Reader& r, dom::object root, Config& c) {
   if (root["demo"].get(demo) == simdjson::SUCCESS && demo.get_bool().get(c.demo) != simdjson::SUCCESS) {
     return r.fail("demo", "expected true or false");
   }
-  CL_TRY(read_durability(r, root, c));
-  CL_TRY(read_limits(r, root, c));
-  CL_TRY(read_front_door(r, root, c));
-  return read_auth(r, root, c);
+  return read_sections(r, root, c);
 }
 
 }  // namespace
