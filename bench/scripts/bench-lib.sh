@@ -33,6 +33,18 @@ data_dir_note() {  # $1 the run's scratch directory
   fi
 }
 
+# -h / --help: the script's opening comment, from the line after #! to the first line that
+# is not a comment.
+print_usage() {
+  awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"
+}
+
+# Exits 2 with "NAME: unknown argument ARG".
+unknown_argument() {  # $1 the script's name, $2 the argument
+  echo "$1: unknown argument $2" >&2
+  exit 2
+}
+
 # Exits 2 with "NAME: FLAG needs a value" when a flag that takes one ends the command line.
 need_value() {  # $1 the script's name, $2 the flag, $3 the arguments left ($#, the flag's own included)
   [ "$3" -ge 2 ] || { echo "$1: $2 needs a value" >&2; exit 2; }
@@ -200,6 +212,12 @@ write_config() {  # $1 durability mode, $2 data dir, $3 sync lanes (default 1) -
                "rate_limit_per_minute": 4000000000, "rate_limit_burst": 100000000}]}
 JSON
   echo "$path"
+}
+
+# The durability mode in --target $1's config: the ceiling answers without a ledger or a log,
+# so none; none, async and sync are their own.
+config_durability() {
+  if [ "$1" = ceiling ]; then echo none; else echo "$1"; fi
 }
 
 # The binary that serves --target $1 (ceiling: ceiling-server; none, async, sync:

@@ -25,7 +25,8 @@ SECONDS_MAX=3600
 FORCE_BUILD=0
 TEST=CrashLoop.AcknowledgedOperationsSurviveSigkill
 
-# need_value, require_whole, require_build_dir, make_work_dir and stop_descendants
+# print_usage, unknown_argument, need_value, require_whole, require_build_dir, make_work_dir
+# and stop_descendants
 source "$ROOT/bench/scripts/bench-lib.sh"
 
 while [ $# -gt 0 ]; do
@@ -36,8 +37,8 @@ while [ $# -gt 0 ]; do
     --build-dir) BUILD=$2; shift ;;
     --build) FORCE_BUILD=1 ;;
     --two-lanes) TEST=CrashLoop.AcknowledgedOperationsSurviveSigkillWithTwoSyncLanes ;;
-    -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
-    *) echo "crash-loop: unknown argument $1" >&2; exit 2 ;;
+    -h|--help) print_usage; exit 0 ;;
+    *) unknown_argument crash-loop "$1" ;;
   esac
   shift
 done

@@ -42,8 +42,9 @@ COUNT=server
 DAEMON=
 LOAD=
 DUMP_TO=
-# need_value, require_whole, make_work_dir, free_port, wait_port, stop_pid, the bench key
-# (KEY, SECRET), write_config, server_binary, launch_redis, require_binaries, wait_load_ready
+# print_usage, unknown_argument, need_value, require_whole, make_work_dir, free_port,
+# wait_port, stop_pid, the bench key (KEY, SECRET), write_config, config_durability,
+# server_binary, launch_redis, require_binaries, wait_load_ready
 source "$ROOT/bench/scripts/bench-lib.sh"
 
 while [ $# -gt 0 ]; do
@@ -60,8 +61,8 @@ while [ $# -gt 0 ]; do
     --load) LOAD=$2; shift ;;
     --build-dir) BUILD=$2; shift ;;
     --dump) DUMP_TO=$2; shift ;;
-    -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
-    *) echo "instructions: unknown argument $1" >&2; exit 2 ;;
+    -h|--help) print_usage; exit 0 ;;
+    *) unknown_argument instructions "$1" ;;
   esac
   shift
 done
@@ -103,8 +104,7 @@ if [ "$TARGET" = redis ]; then
   wait_port "$PORT" "$SERVER_PID"
   TARGET_FLAGS=(--target redis --port "$PORT")
 else
-  MODE=$TARGET; [ "$MODE" = ceiling ] && MODE=none
-  CONFIG=$(write_config "$MODE" "$WORK/data")
+  CONFIG=$(write_config "$(config_durability "$TARGET")" "$WORK/data")
   SERVER=$(server_binary "$TARGET" "$BUILD" "$DAEMON")
   require_binaries instructions "$LOAD" "$SERVER"
   UNDER=()

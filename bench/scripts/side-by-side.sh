@@ -71,8 +71,9 @@ PIN=                     # --pin SERVER_CPUS:LOAD_CPUS (empty: not pinned)
 POOL=                    # --pool: ledger-load's open loop sends on any idle connection
 
 # make_work_dir, data_dir_note, free_port, wait_port, metrics, the bench key (KEY, SECRET),
-# write_config, launch_redis, set_pin, pin_note, need_value, require_whole,
-# require_build_dir, require_binaries and ledger-load's limits (LOAD_CODES_MAX, LOAD_RATE_MAX)
+# write_config, launch_redis, set_pin, pin_note, print_usage, unknown_argument, need_value,
+# require_whole, require_build_dir, require_binaries and ledger-load's limits
+# (LOAD_CODES_MAX, LOAD_RATE_MAX)
 source "$ROOT/bench/scripts/bench-lib.sh"
 
 while [ $# -gt 0 ]; do
@@ -98,8 +99,8 @@ while [ $# -gt 0 ]; do
     --rounds) ROUNDS=$2; shift ;;
     --data-dir) DATA_DIR=$2; shift ;;
     --pin) PIN=$2; shift ;;
-    -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
-    *) echo "side-by-side: unknown argument $1" >&2; exit 2 ;;
+    -h|--help) print_usage; exit 0 ;;
+    *) unknown_argument side-by-side "$1" ;;
   esac
   shift
 done

@@ -19,8 +19,9 @@ BUILD=$ROOT/build/release
 CODES=1000000
 SNAPSHOTS=6
 DAEMON=
-# need_value, require_whole, require_build_dir, require_binaries, make_work_dir, free_port,
-# wait_port, write_config, metrics, stop_pid, KEY and SECRET: bench-lib.sh.
+# print_usage, unknown_argument, need_value, require_whole, require_build_dir,
+# require_binaries, make_work_dir, free_port, wait_port, write_config, metrics, stop_pid,
+# KEY and SECRET: bench-lib.sh.
 source "$ROOT/bench/scripts/bench-lib.sh"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -31,8 +32,8 @@ while [ $# -gt 0 ]; do
     --snapshots) SNAPSHOTS=$2; shift ;;
     --daemon) DAEMON=$2; shift ;;
     --build-dir) BUILD=$2; shift ;;
-    -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
-    *) echo "snapshot-rss: unknown argument $1" >&2; exit 2 ;;
+    -h|--help) print_usage; exit 0 ;;
+    *) unknown_argument snapshot-rss "$1" ;;
   esac
   shift
 done

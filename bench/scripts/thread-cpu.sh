@@ -49,10 +49,11 @@ VCPU_GAPS=0
 POOL=0
 DATA_DIR=
 PIN=
-# need_value, require_whole, require_choice, require_build_dir, ledger-load's limits
-# (LOAD_CODES_MAX, LOAD_RATE_MAX), make_work_dir, data_dir_note, free_port, wait_port,
-# stop_pid, metrics, the bench key (KEY, SECRET), write_config, server_binary,
-# require_binaries, wait_load_ready, load_failed, set_pin and pin_note
+# print_usage, unknown_argument, need_value, require_whole, require_choice,
+# require_build_dir, ledger-load's limits (LOAD_CODES_MAX, LOAD_RATE_MAX), make_work_dir,
+# data_dir_note, free_port, wait_port, stop_pid, metrics, the bench key (KEY, SECRET),
+# write_config, config_durability, server_binary, require_binaries, wait_load_ready,
+# load_failed, set_pin and pin_note
 source "$ROOT/bench/scripts/bench-lib.sh"
 
 while [ $# -gt 0 ]; do
@@ -74,8 +75,8 @@ while [ $# -gt 0 ]; do
     --pool) POOL=1 ;;
     --data-dir) DATA_DIR=$2; shift ;;
     --pin) PIN=$2; shift ;;
-    -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
-    *) echo "thread-cpu: unknown argument $1" >&2; exit 2 ;;
+    -h|--help) print_usage; exit 0 ;;
+    *) unknown_argument thread-cpu "$1" ;;
   esac
   shift
 done
@@ -108,8 +109,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-MODE=$TARGET; [ "$MODE" = ceiling ] && MODE=none
-CONFIG=$(write_config "$MODE" "$WORK/data")
+CONFIG=$(write_config "$(config_durability "$TARGET")" "$WORK/data")
 PORT=$(free_port)
 SERVER=$(server_binary "$TARGET" "$BUILD" "$DAEMON")
 LOAD=${LOAD:-$BUILD/bench/ledger-load}
