@@ -120,4 +120,22 @@ void LedgerHistory::record(store::Store& s, const std::string& what, std::int64_
   steps_.push_back({what, lsn, time_ms, s.ledger().state_hash()});
 }
 
+std::string copy_of_history() {
+  const std::string copy = make_temp_dir() + "/data";
+  std::filesystem::copy(LedgerHistory::get().data_dir(), copy);
+  return copy;
+}
+
+std::string copy_with_damaged_segment(std::size_t index) {
+  const std::string copy = copy_of_history();
+  std::fstream f(copy + "/" + LedgerHistory::get().segment_name(index),
+                 std::ios::in | std::ios::out | std::ios::binary);
+  f.seekg(100);  // inside its first record (28-byte segment header + 28-byte record header)
+  char c = 0;
+  f.get(c);
+  f.seekp(100);
+  f.put(static_cast<char>(c ^ 0x10));
+  return copy;
+}
+
 }  // namespace codeledger::tools::testing

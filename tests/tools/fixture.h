@@ -35,6 +35,12 @@ struct RunResult {
 RunResult run_ledgerctl(const std::vector<std::string>& args);
 
 std::string make_temp_dir();
+// A copy of the history's data directory ("<scratch>/data"), for a test that damages it; the
+// test removes the scratch directory (the copy's parent) when done.
+std::string copy_of_history();
+// Such a copy with a byte of segment `index`'s first record flipped (not the last segment:
+// damage there would be a torn tail, which is cut).
+std::string copy_with_damaged_segment(std::size_t index);
 std::vector<std::string> lines_of(const std::string& text);
 std::string read_file(const std::string& path);
 

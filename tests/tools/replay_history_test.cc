@@ -100,21 +100,6 @@ TEST(Replay, BeyondTheEndOfTheLogIsAnError) {
   EXPECT_NE(r.err.find("the log ends at lsn"), std::string::npos) << r.err;
 }
 
-// A copy of the history's data directory with a byte of segment `index`'s first record
-// flipped (not the last segment: damage there would be a torn tail, which is cut).
-std::string copy_with_damaged_segment(std::size_t index) {
-  const auto& h = LedgerHistory::get();
-  const std::string copy = make_temp_dir() + "/data";
-  std::filesystem::copy(h.data_dir(), copy);
-  std::fstream f(copy + "/" + h.segment_name(index), std::ios::in | std::ios::out | std::ios::binary);
-  f.seekg(100);  // inside its first records (after the 28-byte segment header)
-  char c = 0;
-  f.get(c);
-  f.seekp(100);
-  f.put(static_cast<char>(c ^ 0x10));
-  return copy;
-}
-
 // ledgerctl.md: "damage before the tail stops dump, history and replay with the file and
 // offset (exit 1)"; history "prints what it read and then stops".
 TEST(History, PrintsWhatItReadThenStopsAtDamage) {

@@ -12,6 +12,13 @@
 namespace codeledger::tools::testing {
 namespace {
 
+// A snapshot's file name as the store writes it: snap-<covered LSN, 16 hex digits>.snap.
+std::string snapshot_file_name(std::uint64_t lsn) {
+  char name[64];
+  std::snprintf(name, sizeof name, "snap-%016llx.snap", static_cast<unsigned long long>(lsn));
+  return name;
+}
+
 std::size_t count_containing(const std::vector<std::string>& lines, const std::string& what) {
   std::size_t n = 0;
   for (const auto& l : lines) n += l.find(what) != std::string::npos;
@@ -94,19 +101,8 @@ TEST(WalVerify, CleanLogPasses) {
 }
 
 TEST(WalVerify, BitFlipFailsNamingFileAndOffset) {
-  const auto& h = LedgerHistory::get();
-  const std::string copy = make_temp_dir() + "/data";
-  std::filesystem::copy(h.data_dir(), copy);
-  const std::string seg = h.segment_name(0);
-  {
-    std::fstream f(copy + "/" + seg, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekg(
-        100);  // inside the first record's payload (28-byte segment header + 28-byte record header)
-    char c = 0;
-    f.get(c);
-    f.seekp(100);
-    f.put(static_cast<char>(c ^ 0x10));
-  }
+  const std::string copy = copy_with_damaged_segment(0);
+  const std::string seg = LedgerHistory::get().segment_name(0);
   auto r = run_ledgerctl({"wal", "verify", "--data-dir", copy});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.out.find("BAD wal: bad record in " + copy + "/" + seg + " at offset 28"),
@@ -122,10 +118,8 @@ TEST(WalVerify, BitFlipFailsNamingFileAndOffset) {
 // A record of a type the store never writes, with a checksum that holds: verify and dump
 // refuse it, naming it (they used to pass and show it, and the server applied it; probe 34a).
 TEST(WalVerify, ARecordOfAnotherTypeIsRefusedEvenWithAGoodChecksum) {
-  const auto& h = LedgerHistory::get();
-  const std::string copy = make_temp_dir() + "/data";
-  std::filesystem::copy(h.data_dir(), copy);
-  const std::string seg = h.segment_name(0);
+  const std::string copy = copy_of_history();
+  const std::string seg = LedgerHistory::get().segment_name(0);
   {
     std::fstream f(copy + "/" + seg, std::ios::in | std::ios::out | std::ios::binary);
     std::string image((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
@@ -157,12 +151,8 @@ TEST(WalVerify, ARecordOfAnotherTypeIsRefusedEvenWithAGoodChecksum) {
 // header, size, checksums and name and passed it (exit 0; probe 34a).
 TEST(WalVerify, ASnapshotThatDoesNotDecodeIsBadEvenWithGoodChecksums) {
   const auto& h = LedgerHistory::get();
-  const std::string copy = make_temp_dir() + "/data";
-  std::filesystem::copy(h.data_dir(), copy);
-  char name[64];
-  std::snprintf(name, sizeof name, "snap-%016llx.snap",
-                static_cast<unsigned long long>(h.snapshot_lsn()));
-  const std::string snap = copy + "/" + name;
+  const std::string copy = copy_of_history();
+  const std::string snap = copy + "/" + snapshot_file_name(h.snapshot_lsn());
   {
     std::fstream f(snap, std::ios::in | std::ios::out | std::ios::binary);
     std::string image((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
@@ -196,12 +186,9 @@ TEST(WalVerify, ASnapshotThatDoesNotDecodeIsBadEvenWithGoodChecksums) {
 // checksum, size, payload checksum, that the header's covered LSN is the one in the file name".
 TEST(WalVerify, ASnapshotWithABadChecksumOrAnotherLsnInItsNameIsBad) {
   const auto& h = LedgerHistory::get();
-  char name[64];
-  std::snprintf(name, sizeof name, "snap-%016llx.snap", static_cast<unsigned long long>(h.snapshot_lsn()));
-  char renamed[64];
-  std::snprintf(renamed, sizeof renamed, "snap-%016llx.snap", static_cast<unsigned long long>(h.snapshot_lsn() + 1));
-  const std::string copy = make_temp_dir() + "/data";
-  std::filesystem::copy(h.data_dir(), copy);
+  const std::string name = snapshot_file_name(h.snapshot_lsn());
+  const std::string renamed = snapshot_file_name(h.snapshot_lsn() + 1);
+  const std::string copy = copy_of_history();
   {
     std::fstream f(copy + "/" + name, std::ios::in | std::ios::out | std::ios::binary);
     f.seekg(wal::format::kSnapshotHeaderBytes + 4);  // a payload byte, its checksum left as it was

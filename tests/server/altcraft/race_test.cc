@@ -25,6 +25,23 @@ std::int64_t error_of(const Reply& r) {
 
 class PoolRaceTest : public AltcraftTest {
  protected:
+  // Sends request(i) from kThreads threads at once and counts the answers by error number.
+  template <class Request>
+  std::map<std::int64_t, int> race(Request request) {
+    std::mutex mu;
+    std::map<std::int64_t, int> errors;
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i) {
+      threads.emplace_back([&, i] {
+        const std::int64_t err = error_of(request(i));
+        std::lock_guard lock(mu);
+        ++errors[err];
+      });
+    }
+    for (auto& t : threads) t.join();
+    return errors;
+  }
+
   void SetUp() override {
     AltcraftTest::SetUp();
     std::vector<ledger::CustomerProfile> profiles(kThreads);
@@ -87,25 +104,10 @@ TEST_F(PoolRaceTest, SixteenThreadsNeverShareACodeAndExhaustionIsReported) {
 }
 
 TEST_F(PoolRaceTest, ConcurrentAttachesOfOneUnknownCodeImportItOnceAndAttachOnce) {
-  std::mutex mu;
-  std::map<std::int64_t, int> errors;
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kThreads; ++i) {
-    threads.emplace_back([&, i] {
-      Reply r = call(&attach, json(R"("db_id":1,"loyalty_id":1,"code":"FRESH1","profile_id":"racer-)" +
-                                   std::to_string(i) + "\""));
-      simdjson::dom::parser parser;
-      simdjson::dom::element root;
-      const std::string copy = r.body;
-      std::int64_t err = -1;
-      if (parser.parse(copy).get(root) == simdjson::SUCCESS) {
-        err = root["error"].get_int64().value_unsafe();
-      }
-      std::lock_guard lock(mu);
-      ++errors[err];
-    });
-  }
-  for (auto& t : threads) t.join();
+  auto errors = race([&](int i) {
+    return call(&attach, json(R"("db_id":1,"loyalty_id":1,"code":"FRESH1","profile_id":"racer-)" +
+                              std::to_string(i) + "\""));
+  });
   EXPECT_EQ(errors[0], 1);
   EXPECT_EQ(errors[1005], kThreads - 1);
   EXPECT_GE(code_view("FRESH1").customer, 900000u);
@@ -117,19 +119,10 @@ TEST_F(PoolRaceTest, ConcurrentActivatesOfASingleUseCodeHaveExactlyOneWinner) {
   ASSERT_EQ(error_of(call(&attach, json(R"("db_id":1,"loyalty_id":)" + std::to_string(number_) +
                                         R"(,"code":"RACE00","profile_id":"racer-0")"))),
             0);
-  std::mutex mu;
-  std::map<std::int64_t, int> errors;
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kThreads; ++i) {
-    threads.emplace_back([&] {
-      Reply r = call(&activate, json(R"("loyalty_id":)" + std::to_string(number_) +
-                                     R"(,"code":"RACE00")"));
-      const std::int64_t err = error_of(r);
-      std::lock_guard lock(mu);
-      ++errors[err];
-    });
-  }
-  for (auto& t : threads) t.join();
+  auto errors = race([&](int) {
+    return call(&activate, json(R"("loyalty_id":)" + std::to_string(number_) +
+                                R"(,"code":"RACE00")"));
+  });
   EXPECT_EQ(errors[0], 1);
   EXPECT_EQ(errors[1004], kThreads - 1);
   EXPECT_EQ(code_view("RACE00").redemption_count, 1u);

@@ -16,6 +16,7 @@
 
 #include "server/http/head_screen.h"
 #include "server/http/request_parser.h"
+#include "tests/support/test_routes.h"
 #include "tests/support/test_server.h"
 
 namespace codeledger::testing {
@@ -33,16 +34,11 @@ Reply echo(RequestContext& ctx) {
   r.body = "{\"name\":\"" + std::string(ctx.path.get("name")) + "\",\"q\":\"" + (q ? *q : "") + "\"}";
   return r;
 }
-Reply write_route(RequestContext& ctx) {
-  Reply r;
-  r.body = "{\"bytes\":" + std::to_string(ctx.request.body().size()) + "}";
-  return r;
-}
 
 std::vector<Route> framing_routes() {
   return {
       {http::verb::get, "/t/echo/{name}", &echo, Scope::kRead},
-      {http::verb::post, "/t/write", &write_route, Scope::kWrite},
+      {http::verb::post, "/t/write", &body_size_route, Scope::kWrite},
   };
 }
 

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "server/http/errors.h"
+#include "tests/support/test_routes.h"
 #include "tests/support/test_server.h"
 #include "tests/support/thread_names.h"
 
@@ -29,11 +30,6 @@ Reply echo(RequestContext& ctx) {
   const std::string* q = ctx.query.find("q");
   r.body = "{\"name\":\"" + std::string(ctx.path.get("name")) + "\",\"q\":\"" + (q ? *q : "") +
            "\",\"org\":" + std::to_string(ctx.caller.org) + "}";
-  return r;
-}
-Reply write_route(RequestContext& ctx) {
-  Reply r;
-  r.body = "{\"bytes\":" + std::to_string(ctx.request.body().size()) + "}";
   return r;
 }
 Reply admin_route(RequestContext&) { return Reply{}; }
@@ -106,7 +102,7 @@ Reply long_route(RequestContext&) {
 std::vector<Route> test_routes() {
   return {
       {http::verb::get, "/t/echo/{name}", &echo, Scope::kRead},
-      {http::verb::post, "/t/write", &write_route, Scope::kWrite},
+      {http::verb::post, "/t/write", &body_size_route, Scope::kWrite},
       {http::verb::get, "/t/admin", &admin_route, Scope::kAdmin},
       {http::verb::post, "/api/v1.1/t/ping", &altcraft_route, Scope::kRead},
       {http::verb::get, "/t/durable", &durable_route, Scope::kRead},
