@@ -16,6 +16,12 @@ namespace codeledger::ledger {
 
 inline constexpr std::string_view kActivateKeyPrefix = "altcraft:activate:";
 
+// The highest N counted. Activate numbers grow by one a use, so no code's activates come near
+// it (a billion a second would take 30 years); a larger N can only be a name some client
+// chose, and counting it made the next activate's number (N + 1, plus one per held key)
+// wrap past 2^64 to 0, 1, ... until every activate of the code was refused.
+inline constexpr std::uint64_t kActivateUseMax = 1'000'000'000'000'000'000;
+
 inline std::string activate_key(std::string_view code, std::uint64_t use) {
   std::string key;
   key.reserve(kActivateKeyPrefix.size() + code.size() + 21);
@@ -24,8 +30,8 @@ inline std::string activate_key(std::string_view code, std::uint64_t use) {
   return key;
 }
 
-// N when txn is the activate key of `code` for use N (N all digits, fitting 64 bits; a
-// Capillary client may name its transaction that way too, and it counts the same).
+// N when txn is the activate key of `code` for use N (N all digits, at most kActivateUseMax;
+// a Capillary client may name its transaction that way too, and it counts the same).
 inline std::optional<std::uint64_t> activate_key_use(std::string_view txn, std::string_view code) {
   if (!txn.starts_with(kActivateKeyPrefix)) return std::nullopt;
   txn.remove_prefix(kActivateKeyPrefix.size());
@@ -36,7 +42,7 @@ inline std::optional<std::uint64_t> activate_key_use(std::string_view txn, std::
   std::uint64_t use = 0;
   const char* end = txn.data() + txn.size();
   const auto [stop, ec] = std::from_chars(txn.data(), end, use);
-  if (ec != std::errc() || stop != end) return std::nullopt;
+  if (ec != std::errc() || stop != end || use > kActivateUseMax) return std::nullopt;
   return use;
 }
 

@@ -2,7 +2,13 @@
 // staging, replay calls it through Ledger::apply; both hold the same locks. apply trusts
 // the event (commands validated it) but never crashes on one that names a missing
 // code or customer: it skips that element, so a semantically odd log cannot corrupt memory.
+// A Redeemed event naming a customer's transaction again (an auditor's or restored log; a
+// live command answers a repeated transaction with its first result and logs nothing) is
+// applied too, not refused: the redemption is rewritten to what the later event says, its
+// earlier items' code uses dropped (drop_uses), as a snapshot of the result then holds it.
 #include <algorithm>
+#include <optional>
+#include <span>
 
 #include "ledger/code_uses.h"
 #include "ledger/internal.h"
@@ -180,7 +186,12 @@ void Impl::apply_redeemed(const EventHeader& h, OrgState& org, const Redeemed& e
   // read its clock, so that times never go back in LSN order (wal/writer.h, append).
   RedemptionRef stored = RedemptionRef::of(v);
   stored.redeemed_ms = h.time_ms;
-  const StoredRedemption& redemption = cs.put_redemption(org.id, c, stored, key_hash);
+  std::optional<std::span<const RedemptionItem>> replaced;
+  const StoredRedemption& redemption = cs.put_redemption(org.id, c, stored, key_hash, &replaced);
+  // A log naming the transaction again (never a live command: it answers a repeated one
+  // with its first result) rewrote the record: the uses it named before are gone, and it is
+  // still one redemption.
+  if (replaced) drop_replaced_uses(org, *replaced, redemption);
   std::size_t code_k = 0;
   for (const RedemptionItem& item : v.items) {
     const PromotionState* p = org.find_promotion(item.promotion_id);
@@ -200,8 +211,21 @@ void Impl::apply_redeemed(const EventHeader& h, OrgState& org, const Redeemed& e
     }
     if (number != 0) c.counter(number).redemptions += item.count;
   }
-  ++cs.counts(org.slot).redemptions;
+  if (!replaced) ++cs.counts(org.slot).redemptions;
   touch(cs, h.lsn);
+}
+
+// The rewritten record's earlier items: each code they named loses its uses of the record
+// (code_uses.h, drop_uses). shards_for locked those codes' shards.
+void Impl::drop_replaced_uses(OrgState& org, std::span<const RedemptionItem> items,
+                              const StoredRedemption& redemption) {
+  for (const RedemptionItem& item : items) {
+    if (!item.code) continue;
+    std::uint32_t si = 0;
+    if (CodeRecord* r = locked_code(org, item.mode, *item.code, &si)) {
+      drop_uses(shard(si), *r, redemption);
+    }
+  }
 }
 
 void Impl::apply_reversed(const EventHeader& h, OrgState& org, const RedemptionReversed& e) {
@@ -312,6 +336,18 @@ std::vector<std::uint32_t> Impl::shards_for(const Event& event, OrgState& org) {
   std::vector<std::uint32_t> out;
   auto add_code = [&](Mode m, const CodeKey& k) { out.push_back(code_shard(org.id, m, k.view())); };
   auto add_customer = [&](CustomerId c) { out.push_back(customer_shard(org.id, c)); };
+  // The codes of the customer's stored redemption of transaction `txn`, if any.
+  auto add_stored_codes = [&](CustomerId customer, std::string_view txn) {
+    Shard& cs = shard(customer_shard(org.id, customer));
+    std::lock_guard lock(cs.mu);
+    Customer* c = cs.customer(org.id, customer);
+    if (c == nullptr) return;
+    const StoredRedemption* v = cs.find_redemption(org.id, *c, txn);
+    if (v == nullptr) return;
+    for (const auto& item : v->item_span()) {
+      if (item.code) add_code(item.mode, *item.code);
+    }
+  };
   std::visit(
       Overloaded{
           [&](const PromotionCreated&) {}, [&](const PromotionUpdated&) {},
@@ -328,18 +364,12 @@ std::vector<std::uint32_t> Impl::shards_for(const Event& event, OrgState& org) {
             for (const auto& item : e.redemption.items) {
               if (item.code) add_code(item.mode, *item.code);
             }
+            // A record this event rewrites loses the uses of the codes it named (drop_uses).
+            add_stored_codes(e.redemption.customer, e.redemption.transaction_identifier);
           },
           [&](const RedemptionReversed& e) {
             add_customer(e.customer);
-            Shard& cs = shard(out.back());
-            std::lock_guard lock(cs.mu);
-            Customer* c = cs.customer(org.id, e.customer);
-            if (c == nullptr) return;
-            const StoredRedemption* v = cs.find_redemption(org.id, *c, e.transaction_identifier);
-            if (v == nullptr) return;
-            for (const auto& item : v->item_span()) {
-              if (item.code) add_code(item.mode, *item.code);
-            }
+            add_stored_codes(e.customer, e.transaction_identifier);
           },
           [&](const PromotionsEarned& e) {
             for (const auto& entry : e.entries) add_customer(entry.customer);

@@ -52,6 +52,57 @@ void restate_first_standing(Shard& s, const CodeRecord& r) {
   s.links[r.last_link - 1].first_standing = first;
 }
 
+namespace {
+
+// Link l out of code r's chain. Its slot stays (links never move), reached by no chain; the
+// next snapshot load leaves it behind.
+void unlink_use(Shard& s, CodeRecord& r, std::uint32_t l) {
+  RedemptionLink& link = s.links[l - 1];
+  if (link.next != 0) {
+    s.links[link.next - 1].prev = link.prev;
+  } else {
+    r.last_link = link.prev;
+  }
+  if (link.prev != 0) s.links[link.prev - 1].next = link.next;
+  link = RedemptionLink{};
+}
+
+// Every figure of the summary from the chain, oldest use first, as append_use and
+// restate_first_standing build them; each link's place too.
+void restate_summary(Shard& s, const CodeRecord& r) {
+  if (r.last_link == 0) return;
+  std::uint32_t oldest = r.last_link;
+  while (s.links[oldest - 1].prev != 0) oldest = s.links[oldest - 1].prev;
+  std::uint32_t uses = 0, first = 0;
+  std::uint64_t highest = 0;
+  for (std::uint32_t l = oldest; l != 0; l = s.links[l - 1].next) {
+    RedemptionLink& link = s.links[l - 1];
+    link.uses = ++uses;
+    if (first == 0 && !link.redemption->reversed) first = l;
+    if (auto use = activate_key_use(link.redemption->transaction_identifier(), r.key.view())) {
+      highest = std::max(highest, *use);
+    }
+  }
+  RedemptionLink& newest = s.links[r.last_link - 1];
+  newest.first_standing = first;
+  newest.highest_activate_use = highest;
+}
+
+}  // namespace
+
+void drop_uses(Shard& s, CodeRecord& r, const StoredRedemption& redemption) {
+  bool dropped = false;
+  for (std::uint32_t l = r.last_link; l != 0;) {
+    const std::uint32_t older = s.links[l - 1].prev;
+    if (s.links[l - 1].redemption == &redemption) {
+      unlink_use(s, r, l);
+      dropped = true;
+    }
+    l = older;
+  }
+  if (dropped) restate_summary(s, r);
+}
+
 }  // namespace codeledger::ledger::detail
 
 namespace codeledger::ledger {

@@ -31,4 +31,10 @@ void note_reversal(Shard& s, const CodeRecord& r, const StoredRedemption& revers
 // arrive before the redemptions that say which uses are reversed.
 void restate_first_standing(Shard& s, const CodeRecord& r);
 
+// Takes code r's uses of `redemption` out of its chain and states the summary afresh from the
+// uses left: a log naming one transaction twice rewrote the record, whose earlier items are
+// no longer uses (the ones it names now are added as new uses). O(the code's uses); replay
+// only, never a live command.
+void drop_uses(Shard& s, CodeRecord& r, const StoredRedemption& redemption);
+
 }  // namespace codeledger::ledger::detail

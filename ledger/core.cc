@@ -119,12 +119,14 @@ Customer& Shard::customer_or_create(OrgState& org, CustomerId id, std::uint64_t 
 }
 
 StoredRedemption& Shard::put_redemption(OrgId org, Customer& c, RedemptionRef r,
-                                        std::uint64_t key_hash) {
+                                        std::uint64_t key_hash,
+                                        std::optional<std::span<const RedemptionItem>>* replaced) {
   // The store indexes by the record's own org and customer: make them the owner's, so a
   // snapshot that disagrees cannot leave a redemption its customer cannot find.
   r.org = org;
   r.customer = c.id;
   if (StoredRedemption* old = find_redemption(c, {org, r.customer, r.transaction_identifier, key_hash})) {
+    if (replaced != nullptr) *replaced = old->item_span();
     redemptions.replace(*old, r);
     return *old;
   }

@@ -20,7 +20,9 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -271,8 +273,10 @@ using ShardList = InlineVec<std::uint32_t, 8>;
 // code), in that shard's RedemptionStore, whose records never move. This shard's lock is
 // enough to read it: its org, customer, identifier and time are written before the command
 // that stores it releases this shard and never change after (a log naming one transaction
-// twice rewrites it in place, which only a replay does, before any reader), and its
-// reversal is written under the locks of every code shard it names, this one included.
+// twice rewrites it in place, which only a replay does, under the locks of every code shard
+// the record named before and names after, and the uses it named before leave their codes'
+// chains: drop_uses), and its reversal is written under the locks of every code shard it
+// names, this one included.
 //
 // The code's use summary (code_uses.h) rides on its newest link, so a code costs no field
 // for it: Altcraft's get and activate read it in O(1) instead of the whole history.
@@ -423,7 +427,10 @@ struct alignas(64) Shard {
   }
   // Adds or (same transaction identifier) replaces a redemption of the customer; returns the
   // stored record. key_hash: RedemptionKey::make(org, c.id, r.transaction_identifier).hash.
-  StoredRedemption& put_redemption(OrgId org, Customer& c, RedemptionRef r, std::uint64_t key_hash);
+  // When it replaces one and `replaced` is given, *replaced is set to the items the record
+  // held before (their bytes stay in the arena): the codes whose uses they were.
+  StoredRedemption& put_redemption(OrgId org, Customer& c, RedemptionRef r, std::uint64_t key_hash,
+                                   std::optional<std::span<const RedemptionItem>>* replaced = nullptr);
   StoredRedemption& put_redemption(OrgId org, Customer& c, RedemptionRef r) {
     return put_redemption(org, c, r, RedemptionKey::make(org, c.id, r.transaction_identifier).hash);
   }
@@ -566,6 +573,8 @@ class Impl {
                    std::uint64_t claimed);
   void apply_redeemed(const EventHeader& h, OrgState& org, const Redeemed& e,
                       const ApplyHint& hint);
+  void drop_replaced_uses(OrgState& org, std::span<const RedemptionItem> items,
+                          const StoredRedemption& redemption);
   void apply_reversed(const EventHeader& h, OrgState& org, const RedemptionReversed& e);
   void apply_earned(const EventHeader& h, OrgState& org, const PromotionsEarned& e);
   void apply_revoked(const EventHeader& h, OrgState& org, const EarnsRevoked& e);
