@@ -1,9 +1,11 @@
 // Bulk code commands: import (all or nothing), generate (seeded, in batched events) and
 // export (cursor pages).
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdio>
 #include <new>
+#include <span>
 
 #include <tsl/robin_set.h>
 
@@ -384,38 +386,63 @@ bool parse_cursor(std::string_view c, std::uint32_t* shard, std::uint32_t* index
 
 namespace {
 
-// Records read under one hold of a shard's lock. An export reads every code record of the
-// ledger to find its promotion's, and a link, redeem or look-up of a code in the shard being
-// read waits for the hold: a whole shard at once, 31,000 records at 2M codes, held look-ups
-// for milliseconds (docs/benchmarks-history.md, session 38). Records never move or go away,
-// so the scan takes up at the same record number after letting go.
-constexpr std::uint32_t kExportRecordsPerHold = 1024;
+// Code views made under one hold of a shard's lock. An export looks at every code record of
+// the ledger to find its promotion's, and a link, redeem or look-up of a code in the shard
+// being read waits while the lock is held: a scan of a whole shard under one hold (31,000
+// records at 2M codes) held look-ups for a tenth of a millisecond and more, and short holds
+// taken back to back kept a waiter out as long (docs/benchmarks-history.md, session 38). So
+// the records are searched without the lock, which is taken only to learn where the next
+// run of records lies and to copy out the views of the codes found.
+constexpr std::size_t kExportViewsPerHold = 64;
 
-// Adds shard si's codes of promotion `promo` from record `from` on to the page, one hold of
-// the lock at a time. True when the page is full: its next_cursor then names the next code.
+// Views of the records numbered in `found` (all of the promotion) onto the page, under one
+// hold. True when the page was full before the last of them: next_cursor then names it.
+bool add_export_views(detail::Impl& impl, Op& op, Shard& s, const OrgState& org,
+                      std::uint32_t si, std::span<const std::uint32_t> found, std::size_t limit,
+                      CodePage& page) {
+  std::lock_guard lock(s.mu);
+  detail::raise_lsn(op, s.applied_lsn);
+  for (std::uint32_t i : found) {
+    if (page.codes.size() == limit) {
+      // The cursor names the next page's first code, found before it is handed out: a
+      // cursor past the last code would lead the client to an empty page.
+      // Formatted with snprintf: GCC 12 -O3 reports a false -Wrestrict on string appends.
+      char buf[32];
+      int n = std::snprintf(buf, sizeof buf, "c%u.%u", si, i);
+      page.next_cursor.assign(buf, static_cast<std::size_t>(n));
+      return true;
+    }
+    page.codes.push_back(impl.code_view(org, s.codes.at(i)));
+  }
+  return false;
+}
+
+// Adds shard si's codes of promotion `promo` from record `from` on to the page. True when
+// the page is full: its next_cursor then names the next code.
 bool export_from_shard(detail::Impl& impl, Op& op, const OrgState& org, std::uint32_t promo,
                        std::uint32_t si, std::uint32_t from, std::size_t limit, CodePage& page) {
   Shard& s = impl.shard(si);
+  std::array<std::uint32_t, kExportViewsPerHold> found;
   for (std::uint32_t i = from;;) {
-    std::lock_guard lock(s.mu);
-    detail::raise_lsn(op, s.applied_lsn);
-    const std::uint32_t size = s.codes.size();
-    if (i >= size) return false;  // a cursor may name any record number
-    const std::uint32_t end = i + std::min(size - i, kExportRecordsPerHold);
-    for (; i < end; ++i) {
-      const CodeRecord& r = s.codes.at(i);
-      if (r.org_slot != org.slot || r.promo_number != promo) continue;
-      if (page.codes.size() == limit) {
-        // The cursor names the next page's first code, found before it is handed out: a
-        // cursor past the last code would lead the client to an empty page.
-        // Formatted with snprintf: GCC 12 -O3 reports a false -Wrestrict on string appends.
-        char buf[32];
-        int n = std::snprintf(buf, sizeof buf, "c%u.%u", si, i);
-        page.next_cursor.assign(buf, static_cast<std::size_t>(n));
+    std::span<const CodeRecord> run;
+    {
+      std::lock_guard lock(s.mu);
+      detail::raise_lsn(op, s.applied_lsn);
+      run = s.codes.run_from(i);  // empty past the end, where a cursor may point
+    }
+    if (run.empty()) return false;
+    for (std::size_t k = 0; k < run.size();) {
+      std::size_t n = 0;
+      for (; k < run.size() && n < found.size(); ++k) {  // without the lock: org and promotion
+        if (run[k].org_slot == org.slot && run[k].promo_number == promo) {
+          found[n++] = i + static_cast<std::uint32_t>(k);
+        }
+      }
+      if (n > 0 && add_export_views(impl, op, s, org, si, {found.data(), n}, limit, page)) {
         return true;
       }
-      page.codes.push_back(impl.code_view(org, r));
     }
+    i += static_cast<std::uint32_t>(run.size());
   }
 }
 

@@ -242,6 +242,15 @@ class CodeTable {
     return chunks_[i / kChunkRecords][i % kChunkRecords];
   }
   std::uint32_t size() const { return size_; }
+  // Records i, i+1, ... up to the end of i's chunk or of the table, whichever comes first
+  // (none when i is past the end). Taken under the shard's lock; what a record never changes
+  // once added (key, org slot, mode, promotion number) may then be read from the run without
+  // the lock, since records never move (export_codes reads whole shards so).
+  std::span<const CodeRecord> run_from(std::uint32_t i) const {
+    if (i >= size_) return {};
+    const std::uint64_t chunk_end = (std::uint64_t{i} / kChunkRecords + 1) * kChunkRecords;
+    return {&at(i), static_cast<std::size_t>(std::min<std::uint64_t>(size_, chunk_end) - i)};
+  }
   // Room for n records: the index sized and their chunks taken from the arena now, so that
   // adding them allocates nothing (insert_if_absent uses a chunk already held). Commands
   // call it before their event is logged (Impl::reserve_code_room).

@@ -5,7 +5,8 @@
 // Run (Release):  micro_bench --benchmark_filter='Export'
 // BM_LookupBesideExports: one thread looks codes up while another exports the small
 // promotion's codes page after page; the counters give the look-ups' p99, p99.9 and longest
-// time (µs) and the pages exported a second. BM_LookupAlone is the same loop with no export,
+// time (µs) and the pages exported a second (a small promotion read whole, or pages of 1,000
+// of the large one). BM_LookupAlone is the same loop with no export,
 // for the ratio. BM_ExportSmallPromotion is one page's time on its own.
 #include <benchmark/benchmark.h>
 
@@ -57,13 +58,13 @@ std::string code_name(char tag, std::size_t i) {
 
 struct ExportWorld {
   Ledger ledger{{}, nullptr};
-  ObjectId small;
+  ObjectId small, large;
   std::vector<std::string> large_codes;
 
   ExportWorld() {
     (void)ledger.configure_org(kOrg, {});
     large_codes = names('B', large_code_count());
-    (void)import(large_codes, "large");
+    large = import(large_codes, "large");
     small = import(names('S', kSmallPromotionCodes), "small");
     std::shuffle(large_codes.begin(), large_codes.end(), std::mt19937_64(7));
   }
@@ -100,6 +101,16 @@ struct ExportWorld {
     } while (!cursor.empty());
     return seen;
   }
+
+  // The next page of 1,000 of the large promotion after `cursor` (from the start again after
+  // the last); false when a page fell short before the end.
+  bool export_large_page(std::string& cursor) {
+    Op o = make_op();
+    auto page = ledger.export_codes(o, large, cursor, 1'000);
+    if (!page.ok()) return false;
+    cursor = page->next_cursor;
+    return page->codes.size() == 1'000 || cursor.empty();
+  }
 };
 
 ExportWorld& world() {
@@ -134,15 +145,20 @@ void lookup_loop(benchmark::State& state, ExportWorld& w) {
 void BM_LookupAlone(benchmark::State& state) { lookup_loop(state, world()); }
 BENCHMARK(BM_LookupAlone)->UseRealTime()->MinTime(2.0);
 
+// Arg 0: the exporter reads the small promotion whole, again and again (every page reads
+// every record of the ledger); arg 1: pages of 1,000 of the large promotion, in turn.
 void BM_LookupBesideExports(benchmark::State& state) {
   ExportWorld& w = world();
+  const bool large_pages = state.range(0) == 1;
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> pages{0};
   bool short_export = false;
   auto t0 = Clock::now();
   std::thread exporter([&] {
+    std::string cursor;
     while (!stop.load(std::memory_order_relaxed)) {
-      short_export |= w.export_small() != kSmallPromotionCodes;
+      short_export |= large_pages ? !w.export_large_page(cursor)
+                                  : w.export_small() != kSmallPromotionCodes;
       pages.fetch_add(1, std::memory_order_relaxed);
     }
   });
@@ -153,7 +169,7 @@ void BM_LookupBesideExports(benchmark::State& state) {
   if (short_export) state.SkipWithError("an export missed codes");
   state.counters["export_pages_per_s"] = static_cast<double>(pages.load()) / seconds;
 }
-BENCHMARK(BM_LookupBesideExports)->UseRealTime()->MinTime(2.0);
+BENCHMARK(BM_LookupBesideExports)->Arg(0)->Arg(1)->UseRealTime()->MinTime(2.0);
 
 void BM_ExportSmallPromotion(benchmark::State& state) {
   ExportWorld& w = world();

@@ -1,6 +1,7 @@
-// Export pages read a shard's code records a bounded run at a time, letting the shard's lock
-// go between runs (ledger/code_batch.cc, export_from_shard): shards of more records than one
-// run must still give every code of the promotion exactly once, with links going on beside.
+// Export pages search a shard's code records without its lock, taking it only to learn where
+// the next run of records lies (a chunk's worth at most) and to copy out the views of up to 64
+// codes found (ledger/code_batch.cc, export_from_shard): shards of more records than one run
+// must still give every code of the promotion exactly once, with links going on beside.
 #include <atomic>
 #include <cstdio>
 #include <map>
@@ -13,9 +14,9 @@ namespace {
 
 class ExportTest : public LedgerTest {
  protected:
-  // 40,000 codes over the fixture's 16 shards: about 2,500 records a shard, more than two
-  // runs' worth each.
-  static constexpr int kLarge = 40'000;
+  // 100,000 codes over the fixture's 16 shards: about 6,250 records a shard, more than one
+  // run (a chunk of 4,096 records) each.
+  static constexpr int kLarge = 100'000;
   static constexpr int kSmall = 1'500;
 
   std::vector<std::string> numbered(char tag, int n) {
@@ -69,7 +70,7 @@ TEST_F(ExportTest, ShardsOfManyRecordsGiveEveryCodeOnce) {
   auto small_codes = numbered('S', kSmall);
   import_in_calls(large, large_codes);
   import_in_calls(small, small_codes);
-  // Page sizes whose cursors fall inside runs, at their ends and across shards.
+  // Page sizes whose cursors fall inside runs and view holds, at their ends and across shards.
   for (std::size_t limit : {7u, 1024u, 10'000u}) {
     expect_each_once(export_all(small, limit), small_codes);
     expect_each_once(export_all(large, limit), large_codes);
