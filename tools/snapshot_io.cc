@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -56,6 +57,15 @@ class InterruptGuard {
   InterruptGuard(const InterruptGuard&) = delete;
   InterruptGuard& operator=(const InterruptGuard&) = delete;
 
+  // Makes the staging directory (`create`, a wal::Status) with the signal thread held off: a
+  // stop that came first holds the lock until the exit, so the directory is never made after
+  // the stop removed it (it would stay behind).
+  template <class Create>
+  wal::Status create_staging(Create&& create) {
+    std::lock_guard lock(mu_);
+    return create();
+  }
+
   // Puts the file at its name (`rename`, true when done) with the signal thread held off: a
   // signal either stopped the run before, or comes after and is only said.
   template <class Rename>
@@ -100,8 +110,7 @@ class InterruptGuard {
         continue;
       }
       // Held until the exit: the writing thread can no longer rename the file into place.
-      std::error_code ec;
-      fs::remove_all(staging_, ec);
+      const std::error_code ec = remove_staging();
       const std::string removed = ec ? "not removed: " + ec.message() : std::string("removed");
       std::fprintf(stderr,
                    "ledgerctl: %s: stopped; %s was not written (its unfinished copy in %s was %s)\n",
@@ -110,6 +119,20 @@ class InterruptGuard {
       std::fflush(stderr);
       std::_Exit(128 + signo);
     }
+  }
+
+  // The writing thread goes on while this runs, and may add its file to the directory
+  // meanwhile: remove_all then fails (not empty), so it is tried again. Once the directory is
+  // gone nothing can be added to it. (One try left it behind in 1 of 5 runs of
+  // SnapshotWrite.CtrlC... on a busy machine.)
+  std::error_code remove_staging() {
+    std::error_code ec;
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      fs::remove_all(staging_, ec);
+      if (!ec) return ec;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return ec;
   }
 
   const fs::path staging_;
@@ -204,7 +227,10 @@ int write_snapshot_file(const std::string& path, std::uint64_t covered_lsn, std:
     throw CliError("cannot write snapshot " + path + ": " + what);
   };
   wal::FileSystem& posix = wal::posix_fs();
-  if (wal::Status st = posix.create_dir(staging.string()); !st.ok()) fail(st.message());
+  if (wal::Status st = guard.create_staging([&] { return posix.create_dir(staging.string()); });
+      !st.ok()) {
+    fail(st.message());
+  }
   if (wal::Status st = wal::write_snapshot(posix, staging.string(), covered_lsn, time_ms, payload);
       !st.ok()) {
     fail(st.message());
