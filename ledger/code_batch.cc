@@ -271,7 +271,61 @@ Status check_generate_spec(const GenerateSpec& g, const LedgerLimits& limits) {
   return Status::Ok();
 }
 
-// Draws and commits the codes of one generate call in events of at most codes_per_event_max,
+// One shard's share of a generate batch: those of its codes the shard does not hold yet,
+// committed as one event under that shard's lock alone. A batch logged as one event touched
+// every shard, so it held every shard's lock while it was checked, logged and applied, and
+// links, redeems and look-ups on every shard waited for it, batch after batch
+// (docs/benchmarks-history.md, session 38).
+Status commit_shard_share(detail::Impl& impl, Op& op, OrgState& org, Mode mode,
+                          const CodesAdded& shape, std::uint32_t si, std::span<const CodeKey> codes,
+                          std::span<const std::uint64_t> hashes, GenerateReport& report) {
+  CodesAdded body{shape.promotion_id, shape.redeemable_from_ms, shape.valid_till_ms, {}};
+  body.codes.reserve(codes.size());
+  detail::ShardGuard guard(impl, detail::ShardList{si});
+  Shard& s = impl.shard(si);
+  for (std::size_t i = 0; i < codes.size(); ++i) {
+    if (s.codes.find(detail::CodeLookup{org.slot, mode, codes[i].view(), hashes[i]}) ==
+        CodeTable::kNone) {
+      body.codes.push_back(codes[i]);
+    }
+  }
+  const std::size_t kept = body.codes.size();
+  if (kept == 0) return Status::Ok();
+  for (std::size_t i = 0; i < kept && report.sample.size() < 10; ++i) {
+    report.sample.emplace_back(body.codes[i].view());
+  }
+  s.codes.reserve(s.codes.size() + kept);  // apply then allocates nothing (reserve_code_room)
+  Event ev{impl.header(op), std::move(body)};
+  if (Status st = impl.commit(op, ev, detail::ApplyHint{.org = &org, .codes_claimed = kept});
+      !st.ok()) {
+    return st;
+  }
+  report.generated += kept;
+  return Status::Ok();
+}
+
+// The batch's codes and hashes reordered by shard (a counting sort: 64 shards, 16,384 codes);
+// returns where each shard's run starts, shard_count() + 1 entries.
+std::vector<std::size_t> order_by_shard(const detail::Impl& impl, std::vector<CodeKey>& codes,
+                                        std::vector<std::uint64_t>& hashes) {
+  std::vector<std::size_t> start(impl.shard_count() + 1, 0);
+  for (std::uint64_t h : hashes) ++start[impl.shard_of(h) + 1];
+  for (std::size_t si = 1; si < start.size(); ++si) start[si] += start[si - 1];
+  std::vector<std::size_t> next(start.begin(), start.end() - 1);
+  std::vector<CodeKey> sorted_codes(codes.size());
+  std::vector<std::uint64_t> sorted_hashes(hashes.size());
+  for (std::size_t i = 0; i < codes.size(); ++i) {
+    const std::size_t at = next[impl.shard_of(hashes[i])]++;
+    sorted_codes[at] = codes[i];
+    sorted_hashes[at] = hashes[i];
+  }
+  codes.swap(sorted_codes);
+  hashes.swap(sorted_hashes);
+  return start;
+}
+
+// Draws and commits the codes of one generate call in batches of at most
+// codes_per_event_max, each logged as one event per shard it touches (commit_shard_share),
 // their room already claimed (claim_codes); report.generated counts the committed ones.
 Status generate_batches(detail::Impl& impl, Op& op, OrgState& org, const PromotionState& promo,
                         const GenerateSpec& spec, std::uint64_t seed, GenerateReport& report) {
@@ -283,49 +337,35 @@ Status generate_batches(detail::Impl& impl, Op& op, OrgState& org, const Promoti
   std::string buf = spec.prefix;
   buf.resize(spec.length);
   const std::size_t alpha = spec.alphabet.size();
+  const CodesAdded shape = codes_event(promo, spec.validity, op.now_ms);
   tsl::robin_set<std::uint64_t> seen;
+  std::vector<CodeKey> codes;
   std::vector<std::uint64_t> hashes;
   while (report.generated < spec.count && attempts_left > 0) {
     std::size_t need =
         std::min(spec.count - report.generated, impl.options.limits.codes_per_event_max);
-    CodesAdded body = codes_event(promo, spec.validity, op.now_ms);
-    body.codes.reserve(need);
     seen.clear();
+    codes.clear();
     hashes.clear();
-    while (body.codes.size() < need && attempts_left > 0) {
+    while (codes.size() < need && attempts_left > 0) {
       --attempts_left;
       for (std::size_t i = spec.prefix.size(); i < spec.length; ++i) {
         buf[i] = spec.alphabet[rng.next() % alpha];
       }
       std::uint64_t h = detail::code_hash(org.id, mode, buf);
       if (!seen.insert(h).second) continue;
-      body.codes.push_back(*CodeKey::make(buf));
+      codes.push_back(*CodeKey::make(buf));
       hashes.push_back(h);
     }
     impl.reserve_code_room(hashes, /*lock_each=*/true);
-    detail::ShardGuard guard(impl, distinct_shards(impl, hashes));
-    std::size_t kept = 0;
-    for (std::size_t i = 0; i < body.codes.size(); ++i) {
-      Shard& s = impl.shard(impl.shard_of(hashes[i]));
-      detail::CodeLookup k{org.slot, mode, body.codes[i].view(), hashes[i]};
-      if (s.codes.find(k) == CodeTable::kNone) {
-        body.codes[kept] = body.codes[i];
-        hashes[kept++] = hashes[i];
-      }
+    const std::vector<std::size_t> start = order_by_shard(impl, codes, hashes);
+    for (std::uint32_t si = 0; si < impl.shard_count(); ++si) {
+      const std::size_t from = start[si], n = start[si + 1] - from;
+      if (n == 0) continue;
+      Status st = commit_shard_share(impl, op, org, mode, shape, si, {codes.data() + from, n},
+                                     {hashes.data() + from, n}, report);
+      if (!st.ok()) return st;
     }
-    body.codes.resize(kept);
-    hashes.resize(kept);
-    if (kept == 0) continue;
-    for (std::size_t i = 0; i < kept && report.sample.size() < 10; ++i) {
-      report.sample.emplace_back(body.codes[i].view());
-    }
-    impl.reserve_code_room(hashes);
-    Event ev{impl.header(op), std::move(body)};
-    if (Status s = impl.commit(op, ev, detail::ApplyHint{.org = &org, .codes_claimed = kept});
-        !s.ok()) {
-      return s;
-    }
-    report.generated += kept;
   }
   return Status::Ok();
 }
