@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <sstream>
 #include <string_view>
 
@@ -140,11 +141,18 @@ Reply get_code(RequestContext& ctx) {
 // concurrent winner or held key we can tolerate.
 constexpr int kActivateAttemptsMax = 16;
 
-// The number after the code's uses (its history rows, reversed uses too) and after every
-// activate key its uses hold: a key skipped past a held one (below) is not tried again by
-// the next activate.
-std::uint64_t next_use(const ledger::CodeUses& uses) {
-  return std::max(uses.history_rows, uses.highest_activate_use) + 1;
+// The number an attempt claims: the one after the code's uses (its history rows, reversed
+// uses too) and after every activate key its uses hold, so that a key skipped past a held one
+// (below) is not tried again by the next activate, plus one per key found held. None past
+// kActivateUseMax, where the ledger stops counting keys (activate_key.h): a use claimed above
+// it would not move the next activate's number, which would walk the same held keys again;
+// and no sum here wraps past 2^64. Saturating instead would try the max's key, held after one
+// use, on every attempt, and refuse as "being activated concurrently", which it is not.
+std::optional<std::uint64_t> activate_use(const ledger::CodeUses& uses, int attempt) {
+  const std::uint64_t last = std::max(uses.history_rows, uses.highest_activate_use);
+  const std::uint64_t step = 1 + static_cast<std::uint64_t>(attempt);  // attempt < 16
+  if (last > ledger::kActivateUseMax - step) return std::nullopt;
+  return last + step;
 }
 
 Result<ledger::RedeemOutcome> redeem_next_use(Call& call, const Program& program,
@@ -158,10 +166,16 @@ Result<ledger::RedeemOutcome> redeem_next_use(Call& call, const Program& program
       return Status(ErrorCode::kInvalidRequest, "promo code '" + code +
                         "' is not attached to a profile: attach it before activating");
     }
+    const std::optional<std::uint64_t> use = activate_use(*uses, attempt);
+    if (!use) {
+      return Status(ErrorCode::kCodeAlreadyRedeemed,
+                    "promo code '" + code + "' has no activate number left: one of its redemptions "
+                    "is named altcraft:activate:" + code + ":N with N near 10^18, the highest "
+                    "number counted");
+    }
     ledger::RedeemRequest req;
     req.customer = v.customer;
-    req.transaction_identifier =
-        ledger::activate_key(code, next_use(*uses) + static_cast<std::uint64_t>(attempt));
+    req.transaction_identifier = ledger::activate_key(code, *use);
     req.transaction_date_ms = call.op().now_ms;
     ledger::RedemptionItem item;
     item.code = v.code;

@@ -3,6 +3,7 @@
 // Capillary sees linked (and the reverse), and every Altcraft mutation is an event recorded
 // with the Altcraft dialect.
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "fixture.h"
@@ -179,6 +180,78 @@ TEST_F(CrossDialectTest, UpsertGivingAnotherCustomerTheProfileIdIsRefusedAndMatc
   EXPECT_EQ(again.status, http::status::ok) << again.body;
   ASSERT_EQ(error(call(&detach, json(R"("db_id":1,"loyalty_id":1,"profile_id":"prof-1","code":"AAA111")"))), 0);
   EXPECT_EQ(code_view("AAA111").customer, 0u);
+}
+
+// A Capillary client may name its transaction as an activate would, with any N. Named
+// altcraft:activate:CODE:2^64-1, it made the next activate's number wrap past 2^64 to 0, 1, ...
+// until, 16 keys held, every activate of the code was refused. A number above 10^18 (ledger
+// kActivateUseMax) now counts as no activate, and activates number on after the code's uses.
+class ActivateKeyNamedByCapillaryTest : public CrossDialectTest {
+ protected:
+  void SetUp() override {
+    CrossDialectTest::SetUp();
+    multi_ = std::to_string(make_program(kOrgA, {"MULTI9"}, /*per_code_max=*/0));
+    link("MULTI9", kCustomer1);
+  }
+  Reply capillary_redeem(std::string_view txn) {
+    return capillary(&capillary::redeem, http::verb::post, "/api_gateway/v1/promotions/redemptions",
+                     R"({"customerId":566881933,"transactionIdentifier":")" + std::string(txn) +
+                         R"(","amount":2500,)"
+                         R"("redemptions":[{"code":"MULTI9","mode":"DISCOUNT","discount":250}]})",
+                     {});
+  }
+  Reply activate_multi() {
+    return call(&activate, json(R"("loyalty_id":)" + multi_ + R"(,"code":"MULTI9")"));
+  }
+  // The transaction identifiers of MULTI9's history, oldest first.
+  std::vector<std::string> keys() {
+    ledger::Op op = admin_op(kOrgA);
+    const std::string codes[] = {"MULTI9"};
+    auto history = ledger_->redemption_history(op, ledger::Mode::kDiscount, codes);
+    std::vector<std::string> out;
+    if (history.size() == 1 && history[0].ok()) {
+      for (const ledger::RedemptionView& r : *history[0]) out.push_back(r.transaction_identifier);
+    }
+    return out;
+  }
+  std::string multi_;  // MULTI9's loyalty_id: a program without a per-code limit
+};
+
+TEST_F(ActivateKeyNamedByCapillaryTest, ActivatesGoOnAfterARedemptionNamedActivateUse2To64Minus1) {
+  const Reply named = capillary_redeem("altcraft:activate:MULTI9:18446744073709551615");
+  ASSERT_EQ(named.status, http::status::ok) << named.body;
+  // More activates than redeem_next_use's 16 attempts: each held key cost one before.
+  constexpr int kActivates = 20;
+  std::vector<std::string> expected = {"altcraft:activate:MULTI9:18446744073709551615"};
+  for (int i = 0; i < kActivates; ++i) {
+    const Reply r = activate_multi();
+    ASSERT_EQ(error(r), 0) << "activate " << i + 1 << ": " << r.body;
+    expected.push_back("altcraft:activate:MULTI9:" + std::to_string(i + 2));  // after the named use
+  }
+  const Reply got = call(&get_code, json(R"("loyalty_id":)" + multi_ + R"(,"code":"MULTI9")"));
+  ASSERT_EQ(error(got), 0) << got.body;
+  dom::element d = data(got);
+  EXPECT_TRUE(bool(d["is_activated"]));
+  EXPECT_EQ(std::string_view(d["activated"]), "2025-11-11T06:05:49Z");
+  EXPECT_EQ(code_view("MULTI9").redemption_count, kActivates + 1u);
+  EXPECT_EQ(keys(), expected);
+}
+
+// Up to 10^18 a named number counts, and activates follow it; an activate never claims a
+// number above it (the ledger would not count it, so the next activate would walk the same
+// held keys again): it is refused, 1004, and nothing is redeemed.
+TEST_F(ActivateKeyNamedByCapillaryTest, ActivateIsRefusedPastTheHighestCountedNumber) {
+  const Reply named = capillary_redeem("altcraft:activate:MULTI9:999999999999999999");
+  ASSERT_EQ(named.status, http::status::ok) << named.body;
+  const Reply last = activate_multi();
+  ASSERT_EQ(error(last), 0) << last.body;
+  EXPECT_EQ(keys().back(), "altcraft:activate:MULTI9:1000000000000000000");
+  const Answer refused = answer(activate_multi());
+  EXPECT_EQ(refused.error, 1004);
+  EXPECT_EQ(refused.error_text,
+            "promo code 'MULTI9' has no activate number left: one of its redemptions is named "
+            "altcraft:activate:MULTI9:N with N near 10^18, the highest number counted");
+  EXPECT_EQ(code_view("MULTI9").redemption_count, 2u);
 }
 
 // Records every staged event's header.
