@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/micro/ledger_setup.h"
 #include "ledger/ledger.h"
 
 namespace {
@@ -36,29 +37,18 @@ constexpr OrgId kOrg = 9;
 constexpr TimeMs kNow = 1'762'841'149'535;
 constexpr std::size_t kSmallPromotionCodes = 100;
 
-// 2M codes in the large promotion by default (CODELEDGER_BENCH_EXPORT_CODES to change).
+// 2M codes in the large promotion by default (CODELEDGER_BENCH_EXPORT_CODES to change, in
+// whole imports of 10,000).
 std::size_t large_code_count() {
-  static const std::size_t n = [] {
-    const char* env = std::getenv("CODELEDGER_BENCH_EXPORT_CODES");
-    std::size_t v = env != nullptr ? std::strtoull(env, nullptr, 10) : 0;
-    return v >= 10'000 ? v / 10'000 * 10'000 : std::size_t{2'000'000};
-  }();
+  static const std::size_t n =
+      codeledger::bench::count_from_env("CODELEDGER_BENCH_EXPORT_CODES", 10'000, 2'000'000) /
+      10'000 * 10'000;
   return n;
 }
 
-Op make_op() {
-  Op o;
-  o.org = kOrg;
-  o.api_key = "bench";
-  o.now_ms = kNow;
-  return o;
-}
+Op make_op() { return codeledger::bench::bench_op(kOrg, kNow); }
 
-std::string code_name(char tag, std::size_t i) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%c%09zu", tag, i);
-  return buf;
-}
+std::string code_name(char tag, std::size_t i) { return codeledger::bench::numbered_code(tag, i, 9); }
 
 struct ExportWorld {
   Ledger ledger{{}, nullptr};

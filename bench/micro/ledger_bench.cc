@@ -29,6 +29,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "bench/micro/ledger_setup.h"
 #include "ledger/ledger.h"
 
 namespace {
@@ -40,27 +41,14 @@ constexpr TimeMs kNow = 1'762'841'149'535;
 
 // 1M codes per promotion by default; smaller under valgrind (CODELEDGER_BENCH_CODES).
 std::size_t code_count() {
-  static const std::size_t n = [] {
-    const char* env = std::getenv("CODELEDGER_BENCH_CODES");
-    std::size_t v = env != nullptr ? std::strtoull(env, nullptr, 10) : 0;
-    return v >= 10'000 ? v : std::size_t{1'000'000};
-  }();
+  static const std::size_t n =
+      codeledger::bench::count_from_env("CODELEDGER_BENCH_CODES", 10'000, 1'000'000);
   return n;
 }
 
-Op make_op() {
-  Op o;
-  o.org = kOrg;
-  o.api_key = "bench";
-  o.now_ms = kNow;
-  return o;
-}
+Op make_op() { return codeledger::bench::bench_op(kOrg, kNow); }
 
-std::string code_name(char tag, std::size_t i) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%c%08zu", tag, i);
-  return buf;
-}
+std::string code_name(char tag, std::size_t i) { return codeledger::bench::numbered_code(tag, i, 8); }
 
 // What the WAL sink does inside the critical section: take the next LSN from one shared
 // counter and encode the event into a staging buffer (here a reused per-thread buffer).
