@@ -4,6 +4,7 @@
 // times Store::open on it: directory scan, snapshot load and decode, WAL read, CRC checks,
 // event decode and Ledger::apply, exactly what codeledgerd does at start.
 //
+// BM_RecoveryWalReplay replays a log of links, BM_RecoveryRedeemReplay one of redemptions.
 // Run (Release; CODELEDGER_BENCH_RECORDS overrides the 1M default):
 //   micro_bench --benchmark_filter=Recovery
 // The counters s_per_M_records / s_per_M_codes are the figures to compare with the targets.
@@ -146,6 +147,42 @@ void BM_RecoveryWalReplay(benchmark::State& state) {
   state.counters["s_per_M_records"] = opens.mean_s / (static_cast<double>(opens.replayed) / 1e6);
 }
 BENCHMARK(BM_RecoveryWalReplay)->UseManualTime()->Iterations(3)->Unit(benchmark::kMillisecond);
+
+// A log of `record_count()` redemptions, each of its own code by its own customer under its
+// own transaction (plus the import records): what a restart after a peak sale's checkouts
+// replays. Each replayed redemption creates a customer and a stored redemption and, since
+// session 38, first looks the customer's transaction up (a log may name one twice).
+const std::string& redeem_log_dir() {
+  static const std::string dir = [] {
+    std::string d = fresh_dir("redeem-wal");
+    const std::size_t records = record_count();
+    auto s = open_or_die(options_in(d, false));
+    const auto names = import_codes(s->ledger(), records);
+    for (std::size_t i = 0; i < records; ++i) {
+      Op o = make_op(1'762'000'000'000 + static_cast<TimeMs>(i));
+      RedeemRequest req;
+      req.customer = i + 1;
+      char txn[24];  // snprintf: GCC 12 -O3 warns falsely on "T" + std::to_string(i)
+      std::snprintf(txn, sizeof txn, "T%zu", i);
+      req.transaction_identifier = txn;
+      RedemptionItem item;
+      item.code = *CodeKey::make(names[i]);
+      req.items.push_back(item);
+      if (!s->ledger().redeem(o, std::move(req)).ok()) std::abort();
+    }
+    if (!s->close().ok()) std::abort();
+    std::atexit([] { std::filesystem::remove_all(redeem_log_dir()); });
+    return d;
+  }();
+  return dir;
+}
+
+void BM_RecoveryRedeemReplay(benchmark::State& state) {
+  const TimedOpens opens = time_opens(state, redeem_log_dir());
+  state.counters["records"] = static_cast<double>(opens.replayed);
+  state.counters["s_per_M_records"] = opens.mean_s / (static_cast<double>(opens.replayed) / 1e6);
+}
+BENCHMARK(BM_RecoveryRedeemReplay)->UseManualTime()->Iterations(3)->Unit(benchmark::kMillisecond);
 
 // The reading half alone (segment reads, CRC checks, event decode, no apply): the share of
 // a replay that the reader thread carries.
