@@ -281,6 +281,11 @@ EventHeader Impl::header(const Op& op) const {
 }
 
 void Impl::reserve_code_room(const std::vector<std::uint64_t>& hashes, bool lock_each) {
+  // A bulk call writes its records under shard locks (an import under all it touches): the
+  // record memory its chunks come from is faulted in first, here, before any lock, or the
+  // kernel zeroed fresh huge pages (0.3-8 ms each on this VM, session 8) with the locks held
+  // (docs/benchmarks-history.md, session 38). The next 4 MiB: a batch takes at most 1.4.
+  if (lock_each) arena_.fill();
   std::vector<std::size_t> per_shard(shard_count(), 0);
   for (std::uint64_t h : hashes) ++per_shard[shard_of(h)];
   for (std::uint32_t si = 0; si < per_shard.size(); ++si) {
