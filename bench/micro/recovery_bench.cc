@@ -98,23 +98,31 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-// A log of `record_count()` link records (plus the few import records that create their
-// codes), no snapshot: each record is one event a checkout service sent. Written once per
-// process and shared by the benchmarks that read it.
+// A log of `record_count()` records, one per code, each written by `add(ledger, op, code,
+// i)` after the few import records that create the codes; no snapshot. Removed at exit.
+template <class Add>
+std::string write_log(const char* name, Add add) {
+  std::string d = fresh_dir(name);
+  const std::size_t records = record_count();
+  auto s = open_or_die(options_in(d, false));
+  const auto names = import_codes(s->ledger(), records);
+  for (std::size_t i = 0; i < records; ++i) {
+    Op o = make_op(1'762'000'000'000 + static_cast<TimeMs>(i));
+    if (!add(s->ledger(), o, names[i], i)) std::abort();
+  }
+  if (!s->close().ok()) std::abort();
+  return d;
+}
+
+// Each record one link a checkout service sent. Written once per process and shared by the
+// benchmarks that read it.
 const std::string& link_log_dir() {
-  static const std::string dir = [] {
-    std::string d = fresh_dir("wal");
-    const std::size_t records = record_count();
-    auto s = open_or_die(options_in(d, false));
-    const auto names = import_codes(s->ledger(), records);
-    for (std::size_t i = 0; i < records; ++i) {
-      Op o = make_op(1'762'000'000'000 + static_cast<TimeMs>(i));
-      if (!s->ledger().link_code(o, Mode::kDiscount, names[i], i + 1).ok()) std::abort();
-    }
-    if (!s->close().ok()) std::abort();
-    std::atexit([] { std::filesystem::remove_all(link_log_dir()); });
-    return d;
-  }();
+  static const std::string dir = write_log("wal", [](Ledger& l, Op& o, const std::string& code,
+                                                     std::size_t i) {
+    return l.link_code(o, Mode::kDiscount, code, i + 1).ok();
+  });
+  static const bool removed_at_exit = std::atexit([] { std::filesystem::remove_all(dir); }) == 0;
+  (void)removed_at_exit;
   return dir;
 }
 
@@ -139,49 +147,41 @@ TimedOpens time_opens(benchmark::State& state, const std::string& dir) {
   return out;
 }
 
-// Whole recovery of the link log: read, check, decode and apply (Store::open).
-void BM_RecoveryWalReplay(benchmark::State& state) {
-  const std::string& dir = link_log_dir();
+// Store::open of a log, timed, with its records and seconds per million records.
+void replay(benchmark::State& state, const std::string& dir) {
   const TimedOpens opens = time_opens(state, dir);
   state.counters["records"] = static_cast<double>(opens.replayed);
   state.counters["s_per_M_records"] = opens.mean_s / (static_cast<double>(opens.replayed) / 1e6);
 }
+
+// Whole recovery of the link log: read, check, decode and apply (Store::open).
+void BM_RecoveryWalReplay(benchmark::State& state) { replay(state, link_log_dir()); }
 BENCHMARK(BM_RecoveryWalReplay)->UseManualTime()->Iterations(3)->Unit(benchmark::kMillisecond);
 
-// A log of `record_count()` redemptions, each of its own code by its own customer under its
-// own transaction (plus the import records): what a restart after a peak sale's checkouts
-// replays. Each replayed redemption creates a customer and a stored redemption and, since
-// session 38, first looks the customer's transaction up (a log may name one twice).
+// A log of redemptions, each of its own code by its own customer under its own transaction:
+// what a restart after a peak sale's checkouts replays. Each replayed redemption creates a
+// customer and a stored redemption and, since session 38, first looks the customer's
+// transaction up (a log may name one twice).
 const std::string& redeem_log_dir() {
-  static const std::string dir = [] {
-    std::string d = fresh_dir("redeem-wal");
-    const std::size_t records = record_count();
-    auto s = open_or_die(options_in(d, false));
-    const auto names = import_codes(s->ledger(), records);
-    for (std::size_t i = 0; i < records; ++i) {
-      Op o = make_op(1'762'000'000'000 + static_cast<TimeMs>(i));
-      RedeemRequest req;
-      req.customer = i + 1;
-      char txn[24];  // snprintf: GCC 12 -O3 warns falsely on "T" + std::to_string(i)
-      std::snprintf(txn, sizeof txn, "T%zu", i);
-      req.transaction_identifier = txn;
-      RedemptionItem item;
-      item.code = *CodeKey::make(names[i]);
-      req.items.push_back(item);
-      if (!s->ledger().redeem(o, std::move(req)).ok()) std::abort();
-    }
-    if (!s->close().ok()) std::abort();
-    std::atexit([] { std::filesystem::remove_all(redeem_log_dir()); });
-    return d;
-  }();
+  static const std::string dir = write_log("redeem-wal", [](Ledger& l, Op& o,
+                                                            const std::string& code,
+                                                            std::size_t i) {
+    RedeemRequest req;
+    req.customer = i + 1;
+    char txn[24];  // snprintf: GCC 12 -O3 warns falsely on "T" + std::to_string(i)
+    std::snprintf(txn, sizeof txn, "T%zu", i);
+    req.transaction_identifier = txn;
+    RedemptionItem item;
+    item.code = *CodeKey::make(code);
+    req.items.push_back(item);
+    return l.redeem(o, std::move(req)).ok();
+  });
+  static const bool removed_at_exit = std::atexit([] { std::filesystem::remove_all(dir); }) == 0;
+  (void)removed_at_exit;
   return dir;
 }
 
-void BM_RecoveryRedeemReplay(benchmark::State& state) {
-  const TimedOpens opens = time_opens(state, redeem_log_dir());
-  state.counters["records"] = static_cast<double>(opens.replayed);
-  state.counters["s_per_M_records"] = opens.mean_s / (static_cast<double>(opens.replayed) / 1e6);
-}
+void BM_RecoveryRedeemReplay(benchmark::State& state) { replay(state, redeem_log_dir()); }
 BENCHMARK(BM_RecoveryRedeemReplay)->UseManualTime()->Iterations(3)->Unit(benchmark::kMillisecond);
 
 // The reading half alone (segment reads, CRC checks, event decode, no apply): the share of
