@@ -134,20 +134,22 @@ Reply get_code(RequestContext& ctx) {
 // racing activates may claim the same number: the ledger then answers the loser with the
 // winner's redemption (replayed), which is NOT the loser's success, so it re-reads the code
 // and claims the next use, and a used-up code answers 1004. Each replay also moves the
-// number one further: the key may be held by a redemption that is not this code's (a
-// Capillary client free to name its transaction "altcraft:activate:CODE:1"), and re-reading
-// the code then gives the same number again, which refused the activate for good (probe 32c).
-// Numbers skipped that way stay unused. Bounded by the code's use limit, plus one attempt per
-// concurrent winner or held key we can tolerate.
+// number one further: the key may be held by a redemption that is not this code's (one a
+// Capillary client named "altcraft:activate:CODE:1" before Capillary's redeem reserved the
+// prefix, kept in an old log or snapshot), and re-reading the code then gives the same
+// number again, which refused the activate for good (probe 32c). Numbers skipped that way
+// stay unused. Bounded by the code's use limit, plus one attempt per concurrent winner or
+// held key we can tolerate: since the prefix is reserved, no client can add held keys.
 constexpr int kActivateAttemptsMax = 16;
 
 // The number an attempt claims: the one after the code's uses (its history rows, reversed
 // uses too) and after every activate key its uses hold, so that a key skipped past a held one
 // (below) is not tried again by the next activate, plus one per key found held. None past
-// kActivateUseMax, where the ledger stops counting keys (activate_key.h): a use claimed above
-// it would not move the next activate's number, which would walk the same held keys again;
-// and no sum here wraps past 2^64. Saturating instead would try the max's key, held after one
-// use, on every attempt, and refuse as "being activated concurrently", which it is not.
+// kActivateUseMax, where the ledger stops counting keys (activate_key.h; only a key named
+// before the prefix was reserved comes near it): a use claimed above it would not move the
+// next activate's number, which would walk the same held keys again; and no sum here wraps
+// past 2^64. Saturating instead would try the max's key, held after one use, on every
+// attempt, and refuse as "being activated concurrently", which it is not.
 std::optional<std::uint64_t> activate_use(const ledger::CodeUses& uses, int attempt) {
   const std::uint64_t last = std::max(uses.history_rows, uses.highest_activate_use);
   const std::uint64_t step = 1 + static_cast<std::uint64_t>(attempt);  // attempt < 16

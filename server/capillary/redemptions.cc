@@ -1,4 +1,5 @@
 // Redeem (Capillary's redemption body), redemption history per code, and reversal.
+#include "ledger/activate_key.h"
 #include "server/capillary/common.h"
 #include "server/capillary/handlers.h"
 #include "server/capillary/views.h"
@@ -67,6 +68,15 @@ Result<ledger::RedeemRequest> read_redeem(wire::dom::object body, const RequestC
   const auto items = f.array("redemptions", Need::kRequired, limits.items_per_redemption_max);
   if (f.ok() && txn_id->empty()) {
     f.fail(Status(ErrorCode::kInvalidRequest, "transactionIdentifier must not be empty"));
+  }
+  // Only Altcraft's activate names a redemption so: a client naming one could hold the keys
+  // a code's next activates claim, or push its activate number to the bound, and lock its
+  // activates out (ledger/activate_key.h). Reading and reversing such names stay open.
+  if (f.ok() && txn_id->starts_with(ledger::kActivateKeyPrefix)) {
+    f.fail(Status(ErrorCode::kInvalidRequest,
+                  "transactionIdentifier must not start with '" +
+                      std::string(ledger::kActivateKeyPrefix) +
+                      "': that prefix is reserved for Altcraft's activate"));
   }
   if (f.ok() && items->size() == 0) {
     f.fail(Status(ErrorCode::kInvalidRequest, "redemptions must hold at least one item"));

@@ -87,10 +87,11 @@ TEST_F(CodesTest, ActivateRedeemsAnAttachedCode) {
   EXPECT_EQ(code_view("AAA111").redemption_count, 1u);
 }
 
-// A Capillary client may name its transaction "altcraft:activate:AAA111:1" for another code;
-// activate then found its key held and, re-reading the same count, tried the same key until
-// it gave up with "being activated concurrently; try again", for good (probe 32c). It now
-// moves past a held key, and the next activate does not try it again.
+// A log from before Capillary's redeem reserved the prefix may hold a redemption of another
+// code named "altcraft:activate:AAA111:1" (set up directly in the ledger, as its replay
+// would); activate then found its key held and, re-reading the same count, tried the same key
+// until it gave up with "being activated concurrently; try again", for good (probe 32c). It
+// now moves past a held key, and the next activate does not try it again.
 TEST_F(CodesTest, ActivateMovesPastAKeyAnotherRedemptionHolds) {
   link("AAA111", kCustomer1);
   redeem("AAA222", kCustomer1, "altcraft:activate:AAA111:1");
@@ -157,7 +158,7 @@ TEST_F(CodeHistoryTest, ActivateNumbersTheUseAfterEveryRowAndEveryEarlierKey) {
   reverse(kCustomer1, "cap-1");  // a reversed use still takes its number
   ASSERT_EQ(error(activate_json("MULTI7", multi_)), 0);
   ASSERT_EQ(error(activate_json("MULTI7", multi_)), 0);
-  // A key named by a Capillary client, past the rows: the next activate follows it.
+  // A key past the rows, named by a client in an old log: the next activate follows it.
   redeem("MULTI7", kCustomer1, "altcraft:activate:MULTI7:9");
   ASSERT_EQ(error(activate_json("MULTI7", multi_)), 0);
   // Another profile's activate continues the code's numbering: no key is used twice.

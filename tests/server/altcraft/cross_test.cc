@@ -182,23 +182,34 @@ TEST_F(CrossDialectTest, UpsertGivingAnotherCustomerTheProfileIdIsRefusedAndMatc
   EXPECT_EQ(code_view("AAA111").customer, 0u);
 }
 
-// A Capillary client may name its transaction as an activate would, with any N. Named
-// altcraft:activate:CODE:2^64-1, it made the next activate's number wrap past 2^64 to 0, 1, ...
-// until, 16 keys held, every activate of the code was refused. A number above 10^18 (ledger
-// kActivateUseMax) now counts as no activate, and activates number on after the code's uses.
-class ActivateKeyNamedByCapillaryTest : public CrossDialectTest {
+// Transaction identifiers "altcraft:activate:CODE:N" are Altcraft activate's (ledger
+// activate_key.h). Capillary's redeem took any name before the prefix was reserved, so logs
+// and snapshots may hold redemptions named so with any N: activates must go on past them.
+// These set such old data up directly in the ledger, as replaying an old log would; through
+// the API, Capillary's redeem now refuses the prefix and changes nothing.
+class ActivateKeyPrefixTest : public CrossDialectTest {
  protected:
   void SetUp() override {
     CrossDialectTest::SetUp();
     multi_ = std::to_string(make_program(kOrgA, {"MULTI9"}, /*per_code_max=*/0));
     link("MULTI9", kCustomer1);
   }
-  Reply capillary_redeem(std::string_view txn) {
+  Reply capillary_redeem(std::string_view txn, std::string_view code = "MULTI9") {
     return capillary(&capillary::redeem, http::verb::post, "/api_gateway/v1/promotions/redemptions",
                      R"({"customerId":566881933,"transactionIdentifier":")" + std::string(txn) +
-                         R"(","amount":2500,)"
-                         R"("redemptions":[{"code":"MULTI9","mode":"DISCOUNT","discount":250}]})",
+                         R"(","amount":2500,"redemptions":[{"code":")" + std::string(code) +
+                         R"(","mode":"DISCOUNT","discount":250}]})",
                      {});
+  }
+  // Capillary's answer to a redeem under the reserved prefix: 400 naming the field.
+  void expect_prefix_refused(const Reply& r) {
+    EXPECT_EQ(r.status, http::status::bad_request) << r.body;
+    dom::element error;
+    ASSERT_EQ(parse(r)["errors"].at(0).get(error), simdjson::SUCCESS) << r.body;
+    EXPECT_EQ(std::int64_t(error["code"]), 400) << r.body;
+    EXPECT_EQ(std::string_view(error["message"]),
+              "transactionIdentifier must not start with 'altcraft:activate:': that prefix is "
+              "reserved for Altcraft's activate") << r.body;
   }
   Reply activate_multi() {
     return call(&activate, json(R"("loyalty_id":)" + multi_ + R"(,"code":"MULTI9")"));
@@ -214,18 +225,27 @@ class ActivateKeyNamedByCapillaryTest : public CrossDialectTest {
     }
     return out;
   }
+  // Activates MULTI9 `count` times; each must succeed.
+  void activate_times(int count) {
+    for (int i = 0; i < count; ++i) {
+      const Reply r = activate_multi();
+      ASSERT_EQ(error(r), 0) << "activate " << i + 1 << ": " << r.body;
+    }
+  }
   std::string multi_;  // MULTI9's loyalty_id: a program without a per-code limit
 };
 
-TEST_F(ActivateKeyNamedByCapillaryTest, ActivatesGoOnAfterARedemptionNamedActivateUse2To64Minus1) {
-  const Reply named = capillary_redeem("altcraft:activate:MULTI9:18446744073709551615");
-  ASSERT_EQ(named.status, http::status::ok) << named.body;
+// Named altcraft:activate:CODE:2^64-1 (old data), it made the next activate's number wrap past
+// 2^64 to 0, 1, ... until, 16 keys held, every activate of the code was refused. A number
+// above 10^18 (ledger kActivateUseMax) counts as no activate: activates number on after the
+// code's uses.
+TEST_F(ActivateKeyPrefixTest, ActivatesGoOnAfterAnOldRedemptionNamedActivateUse2To64Minus1) {
+  redeem("MULTI9", kCustomer1, "altcraft:activate:MULTI9:18446744073709551615");
   // More activates than redeem_next_use's 16 attempts: each held key cost one before.
   constexpr int kActivates = 20;
+  activate_times(kActivates);
   std::vector<std::string> expected = {"altcraft:activate:MULTI9:18446744073709551615"};
   for (int i = 0; i < kActivates; ++i) {
-    const Reply r = activate_multi();
-    ASSERT_EQ(error(r), 0) << "activate " << i + 1 << ": " << r.body;
     expected.push_back("altcraft:activate:MULTI9:" + std::to_string(i + 2));  // after the named use
   }
   const Reply got = call(&get_code, json(R"("loyalty_id":)" + multi_ + R"(,"code":"MULTI9")"));
@@ -237,14 +257,12 @@ TEST_F(ActivateKeyNamedByCapillaryTest, ActivatesGoOnAfterARedemptionNamedActiva
   EXPECT_EQ(keys(), expected);
 }
 
-// Up to 10^18 a named number counts, and activates follow it; an activate never claims a
+// Up to 10^18 an old named number counts, and activates follow it; an activate never claims a
 // number above it (the ledger would not count it, so the next activate would walk the same
 // held keys again): it is refused, 1004, and nothing is redeemed.
-TEST_F(ActivateKeyNamedByCapillaryTest, ActivateIsRefusedPastTheHighestCountedNumber) {
-  const Reply named = capillary_redeem("altcraft:activate:MULTI9:999999999999999999");
-  ASSERT_EQ(named.status, http::status::ok) << named.body;
-  const Reply last = activate_multi();
-  ASSERT_EQ(error(last), 0) << last.body;
+TEST_F(ActivateKeyPrefixTest, ActivateIsRefusedPastTheHighestCountedNumberOfOldData) {
+  redeem("MULTI9", kCustomer1, "altcraft:activate:MULTI9:999999999999999999");
+  activate_times(1);
   EXPECT_EQ(keys().back(), "altcraft:activate:MULTI9:1000000000000000000");
   const Answer refused = answer(activate_multi());
   EXPECT_EQ(refused.error, 1004);
@@ -252,6 +270,67 @@ TEST_F(ActivateKeyNamedByCapillaryTest, ActivateIsRefusedPastTheHighestCountedNu
             "promo code 'MULTI9' has no activate number left: one of its redemptions is named "
             "altcraft:activate:MULTI9:N with N near 10^18, the highest number counted");
   EXPECT_EQ(code_view("MULTI9").redemption_count, 2u);
+}
+
+TEST_F(ActivateKeyPrefixTest, CapillaryRedeemNamedAsAnActivateIsRefusedAndChangesNothing) {
+  const auto before = ledger_->state_hash();
+  expect_prefix_refused(capillary_redeem("altcraft:activate:MULTI9:1"));
+  EXPECT_EQ(ledger_->state_hash(), before);
+  EXPECT_EQ(code_view("MULTI9").redemption_count, 0u);
+  activate_times(2);
+  EXPECT_EQ(keys(), (std::vector<std::string>{"altcraft:activate:MULTI9:1",
+                                              "altcraft:activate:MULTI9:2"}));
+  // Held by an activate now, the name is refused all the same, not answered as a replay.
+  const auto activated = ledger_->state_hash();
+  const Reply again = capillary_redeem("altcraft:activate:MULTI9:1");
+  expect_prefix_refused(again);
+  for (const auto& [name, value] : again.headers) EXPECT_NE(name, "Idempotent-Replayed");
+  EXPECT_EQ(ledger_->state_hash(), activated);
+}
+
+// Only new redemptions are refused: one named so that exists already (an activate's, or an old
+// log's) is read with Capillary's history and reversed with Capillary's reverse as any other.
+TEST_F(ActivateKeyPrefixTest, CapillaryReadsAndReversesAnActivatesRedemption) {
+  activate_times(1);
+  QueryParams q;
+  q.add("codes", "MULTI9");
+  q.add("mode", "DISCOUNT");
+  const Reply history = capillary(&capillary::redemption_history, http::verb::get,
+                                  "/api_gateway/v1/promotions/redemptions?codes=MULTI9&mode=DISCOUNT",
+                                  {}, q);
+  ASSERT_EQ(history.status, http::status::ok) << history.body;
+  EXPECT_EQ(std::string_view(data(history).at(0)["transactionIdentifier"]),
+            "altcraft:activate:MULTI9:1");
+  const Reply reversed = capillary(
+      &capillary::reverse_redemption, http::verb::post, "/api_gateway/v1/promotions/redemptions/reverse",
+      R"({"customerId":566881933,"transactionIdentifier":"altcraft:activate:MULTI9:1"})", {});
+  ASSERT_EQ(reversed.status, http::status::ok) << reversed.body;
+  EXPECT_TRUE(bool(data(reversed)["reversed"]));
+  EXPECT_EQ(code_view("MULTI9").redemption_count, 0u);
+  activate_times(1);  // the reversed use keeps its number
+  EXPECT_EQ(keys().back(), "altcraft:activate:MULTI9:2");
+}
+
+// The first lockout, tried through the API: a redemption named with the highest counted
+// number left the code no activate number (1004 for good). It is refused now.
+TEST_F(ActivateKeyPrefixTest, TheHighestActivateNumberCannotBeNamedThroughCapillary) {
+  expect_prefix_refused(capillary_redeem("altcraft:activate:MULTI9:999999999999999999"));
+  activate_times(2);
+  EXPECT_EQ(keys(), (std::vector<std::string>{"altcraft:activate:MULTI9:1",
+                                              "altcraft:activate:MULTI9:2"}));
+}
+
+// The second lockout, tried through the API: 17 redemptions of another code holding the
+// code's next activate keys made every activate walk into held keys and answer "being
+// activated concurrently". They are refused now.
+TEST_F(ActivateKeyPrefixTest, TheNextActivateKeysCannotBeHeldThroughCapillary) {
+  make_program(kOrgA, {"OTHER9"}, /*per_code_max=*/0);
+  for (int use = 1; use <= 17; ++use) {
+    expect_prefix_refused(capillary_redeem("altcraft:activate:MULTI9:" + std::to_string(use), "OTHER9"));
+  }
+  EXPECT_EQ(code_view("OTHER9").redemption_count, 0u);
+  activate_times(1);
+  EXPECT_EQ(keys(), std::vector<std::string>{"altcraft:activate:MULTI9:1"});
 }
 
 // Records every staged event's header.

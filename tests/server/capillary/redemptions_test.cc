@@ -381,6 +381,9 @@ TEST_F(RedemptionsTest, BadBodiesAre400NamingTheFieldAndChangeNothing) {
       {R"({"customerId":566881933,"redemptions":[{"code":"DQCV73"}]})", "transactionIdentifier"},
       {R"({"customerId":566881933,"transactionIdentifier":"","redemptions":[{"code":"DQCV73"}]})",
        "transactionIdentifier"},
+      // Reserved for Altcraft's activate (ledger/activate_key.h).
+      {R"({"customerId":566881933,"transactionIdentifier":"altcraft:activate:DQCV73:1",)"
+       R"("redemptions":[{"code":"DQCV73"}]})", "transactionIdentifier"},
       {R"({"customerId":566881933,"transactionIdentifier":"t"})", "redemptions"},
       {R"({"customerId":566881933,"transactionIdentifier":"t","redemptions":[]})", "redemptions"},
       {R"({"customerId":566881933,"transactionIdentifier":"t","redemptions":{}})", "redemptions"},
