@@ -80,6 +80,11 @@ void ChunkArena::prefault() {
   fill(false);  // someone else at it (or a chunk being handed out): they will do
 }
 
+void ChunkArena::fault_in(void* chunk) const {
+  char* from = static_cast<char*>(chunk);
+  populate(from, from + chunk_bytes_);
+}
+
 void ChunkArena::hand_off_prefault(std::function<void()> wake) {
   wake_helper_ = std::move(wake);
   // The first fill at once, not at the first command: a fresh or just recovered ledger has

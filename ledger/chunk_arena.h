@@ -57,6 +57,10 @@ class ChunkArena {
   static constexpr std::int64_t kUnlimitedChunks = std::numeric_limits<std::int64_t>::max();
   static std::atomic<std::int64_t> chunks_left_for_testing;
 
+  // Faults in one chunk this arena handed out, without writing to it: for a command that
+  // took chunks under a lock and writes them under a later one (Impl::reserve_shard_room).
+  void fault_in(void* chunk) const;
+
   // Faulted-in memory ahead of the next chunk (the prepared next slab included).
   std::size_t faulted_ahead_bytes() const {
     return static_cast<std::size_t>(headroom_.load(std::memory_order_relaxed));

@@ -283,7 +283,12 @@ Status commit_shard_share(detail::Impl& impl, Op& op, OrgState& org, Mode mode,
   body.codes.reserve(codes.size());
   detail::ShardGuard guard(impl, detail::ShardList{si});
   Shard& s = impl.shard(si);
+  // The index slots are read a few codes ahead, so that their cache misses overlap instead
+  // of each holding the lock for a whole trip to memory.
+  constexpr std::size_t kAhead = 8;
+  for (std::size_t i = 0; i < std::min(kAhead, codes.size()); ++i) s.codes.prefetch(hashes[i]);
   for (std::size_t i = 0; i < codes.size(); ++i) {
+    if (i + kAhead < codes.size()) s.codes.prefetch(hashes[i + kAhead]);
     if (s.codes.find(detail::CodeLookup{org.slot, mode, codes[i].view(), hashes[i]}) ==
         CodeTable::kNone) {
       body.codes.push_back(codes[i]);

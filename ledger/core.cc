@@ -290,11 +290,34 @@ void Impl::reserve_code_room(const std::vector<std::uint64_t>& hashes, bool lock
   for (std::uint64_t h : hashes) ++per_shard[shard_of(h)];
   for (std::uint32_t si = 0; si < per_shard.size(); ++si) {
     if (per_shard[si] == 0) continue;
-    std::unique_lock lock(shard(si).mu, std::defer_lock);
-    if (lock_each) lock.lock();
+    if (lock_each) {
+      reserve_shard_room(shard(si), per_shard[si]);
+      continue;
+    }
     CodeTable& codes = shard(si).codes;
     codes.reserve(codes.size() + per_shard[si]);
   }
+}
+
+// One shard's room for n more codes, for a bulk add that holds no lock yet: the memory the
+// room needs is faulted in with the lock released. Why: the shards grow evenly, so one
+// batch takes a new record chunk in most of them at once (64 x 352 KiB, past what fill()
+// keeps ahead) or doubles most of their indexes, and the kernel zeroed those pages under
+// each shard's lock: look-ups of the shard waited up to milliseconds (session 39).
+void Impl::reserve_shard_room(Shard& s, std::size_t n) {
+  std::vector<void*> taken;
+  std::size_t growth = 0;
+  {
+    std::lock_guard lock(s.mu);
+    growth = s.codes.index_growth_for(s.codes.size() + n);
+    if (growth == 0) taken = s.codes.reserve(s.codes.size() + n);
+  }
+  if (growth != 0) {
+    NumberIndex::Spare spare(growth);  // allocated and faulted in with no lock held
+    std::lock_guard lock(s.mu);
+    taken = s.codes.reserve(s.codes.size() + n, &spare);
+  }
+  for (void* chunk : taken) arena_.fault_in(chunk);
 }
 
 Status Impl::commit(Op& op, Event& event, const ApplyHint& hint) {

@@ -253,13 +253,22 @@ class CodeTable {
   }
   // Room for n records: the index sized and their chunks taken from the arena now, so that
   // adding them allocates nothing (insert_if_absent uses a chunk already held). Commands
-  // call it before their event is logged (Impl::reserve_code_room).
-  void reserve(std::size_t n) {
-    index_.reserve(n);
+  // call it before their event is logged (Impl::reserve_code_room). Returns the chunks it
+  // took, for the caller to fault in once the lock is released; the index grows into
+  // `spare` when it has the capacity index_growth_for(n) asked for.
+  std::vector<void*> reserve(std::size_t n, NumberIndex::Spare* spare = nullptr) {
+    index_.reserve(n, spare);
     const std::size_t chunks = (n + kChunkRecords - 1) / kChunkRecords;
     chunks_.reserve(chunks);
-    while (chunks_.size() < chunks) chunks_.push_back(static_cast<CodeRecord*>(arena_.allocate()));
+    std::vector<void*> taken;
+    while (chunks_.size() < chunks) {
+      chunks_.push_back(static_cast<CodeRecord*>(arena_.allocate()));
+      taken.push_back(chunks_.back());
+    }
+    return taken;
   }
+  // The index capacity reserve(n) grows to, 0 if none (NumberIndex::growth_for).
+  std::size_t index_growth_for(std::size_t n) const { return index_.growth_for(n); }
 
  private:
   static bool same_key(const CodeLookup& k, const CodeRecord& r) {
@@ -539,6 +548,7 @@ class Impl {
   // not all 64 at once (probe 36b: look-ups stalled 0.1-0.3 s at each doubling of an import
   // or generate); the reservation under the guard then finds the room made.
   void reserve_code_room(const std::vector<std::uint64_t>& hashes, bool lock_each = false);
+  void reserve_shard_room(Shard& s, std::size_t n);
 
   OrgState* find_org(OrgId org) const;
   OrgState* org_by_slot(std::uint16_t slot) const {

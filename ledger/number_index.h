@@ -22,7 +22,9 @@
 // every entry under the shard lock and faulted the new table's pages in on the io thread
 // that ran into it, and with the load spread evenly the shards grew within the same
 // fraction of a second: an open loop's p99 for that second went from 0.3 ms to 4 ms
-// (docs/benchmarks-history.md, session 17). reserve() still grows at once (bulk loads).
+// (docs/benchmarks-history.md, session 17). reserve() grows at once (bulk loads), unless it
+// is handed a Spare: a table its caller made, and faulted in, before taking the lock, which
+// then becomes the newer table of an incremental growth (session 39).
 #pragma once
 
 #include <sys/mman.h>
@@ -90,14 +92,23 @@ class NumberIndex {
     insert_if_absent(hash, number, [](std::uint32_t) { return false; });
   }
 
-  // Room for n numbers without growing; grows at once (a growth under way is finished).
-  void reserve(std::size_t n) {
-    while (old_ != nullptr) migrate_some();
+  class Spare;
+
+  // The capacity reserve(n) grows to, or 0 when the table (the newer one, while growing)
+  // has room for n numbers already.
+  std::size_t growth_for(std::size_t n) const {
     std::size_t cap = capacity();
-    if (n * 4 <= cap * 3 && owned_) return;
+    if (n * 4 <= cap * 3 && owned_) return 0;
     while (n * 4 > cap * 3 || cap < kMinCapacity) cap *= 2;
-    rehash(cap);
+    return cap;
   }
+
+  // Room for n numbers: the next inserts up to n allocate nothing (a growth under way goes
+  // on with them, moving slots across, which allocates nothing either). Grows at once, into
+  // `spare` when it has the capacity growth_for(n) asked for; a spare for a large table
+  // that is not growing starts an incremental growth instead, so that nothing is copied
+  // under the caller's lock.
+  void reserve(std::size_t n, Spare* spare = nullptr);
 
  private:
   struct Slot {
@@ -179,12 +190,20 @@ class NumberIndex {
     if (old_ != nullptr) return migrate_some();
     if (owned_ && (size_ + 1) * 4 <= capacity() * 3) return;
     const std::size_t cap = std::max(capacity() * 2, kMinCapacity);
-    if (!owned_ || capacity() < kIncrementalFromSlots) return rehash(cap);
+    if (!grows_incrementally()) return rehash(cap, allocate(cap));
+    start_growth(allocate(cap), cap);
+    migrate_some();
+  }
+
+  bool grows_incrementally() const { return owned_ && capacity() >= kIncrementalFromSlots; }
+
+  // The current table becomes the old one, emptied into `fresh` (cap slots, at least twice
+  // as many) by the inserts that follow.
+  void start_growth(Table fresh, std::size_t cap) {
     old_mask_ = mask();
     old_ = std::move(owned_);
     cursor_ = 0;
-    install(allocate(cap), cap);
-    migrate_some();
+    install(std::move(fresh), cap);
   }
 
   void migrate_some() {
@@ -209,9 +228,8 @@ class NumberIndex {
     retired_bytes_ -= step;
   }
 
-  // All at once: the current table's entries into a new one of cap slots.
-  void rehash(std::size_t cap) {
-    Table fresh = allocate(cap);
+  // All at once: the current table's entries into `fresh`, a new one of cap slots.
+  void rehash(std::size_t cap, Table fresh) {
     const Slot* old = slots_.load(std::memory_order_relaxed);
     const std::size_t old_cap = capacity();
     for (std::size_t k = 0; k < old_cap; ++k) {
@@ -231,5 +249,36 @@ class NumberIndex {
   std::size_t retired_bytes_ = 0;
   std::size_t size_ = 0;
 };
+
+// A table of a given capacity, made without the index's lock: allocated and, when mapped,
+// faulted in. Why: the kernel zeroing a growth's fresh pages under a shard lock held up
+// every look-up of that shard (docs/benchmarks-history.md, session 39).
+class NumberIndex::Spare {
+ public:
+  explicit Spare(std::size_t capacity) : table_(allocate(capacity)), capacity_(capacity) {
+#ifdef MADV_POPULATE_WRITE
+    if (table_.get_deleter().bytes >= kMapBytes) {
+      (void)madvise(table_.get(), table_.get_deleter().bytes, MADV_POPULATE_WRITE);
+    }
+#endif
+  }
+  std::size_t capacity() const { return capacity_; }
+
+ private:
+  friend class NumberIndex;
+  Table table_;
+  std::size_t capacity_;
+};
+
+inline void NumberIndex::reserve(std::size_t n, Spare* spare) {
+  const std::size_t cap = growth_for(n);
+  if (cap == 0) return;
+  const bool use_spare = spare != nullptr && spare->capacity_ == cap && spare->table_;
+  if (use_spare && old_ == nullptr && grows_incrementally()) {
+    return start_growth(std::move(spare->table_), cap);
+  }
+  while (old_ != nullptr) migrate_some();
+  rehash(cap, use_spare ? std::move(spare->table_) : allocate(cap));
+}
 
 }  // namespace codeledger::ledger::detail

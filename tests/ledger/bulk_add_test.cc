@@ -68,5 +68,34 @@ TEST_F(LedgerTest, AGenerateLeavesOutCodesTheShardsAlreadyHold) {
   expect_log_rebuilds(sink_, ledger_);
 }
 
+// A generate large enough to double every shard's index a few times, each growth made with a
+// table faulted in before the shard's lock (Impl::reserve_shard_room) and moved across by
+// the inserts that follow: every code generated is found, the count is right, and the log
+// rebuilds the same ledger.
+TEST_F(LedgerTest, AGenerateThatGrowsTheShardIndexesKeepsEveryCode) {
+  auto p = promotion("p");
+  Op o = op();
+  GenerateSpec g;
+  g.count = 120'000;  // 7,500 a shard: past the 4,096-slot tables that grow incrementally
+  g.length = 12;
+  const std::size_t logged = sink_.events().size();
+  auto made = ledger_.generate_codes(o, p.id, g, 5);
+  ASSERT_TRUE(made.ok()) << made.status().message();
+  ASSERT_EQ(made->generated, g.count);
+  EXPECT_EQ(ledger_.get_promotion(o, p.id)->code_count, g.count);
+  const auto events = sink_.events();
+  std::size_t found = 0;
+  for (std::size_t i = logged; i < events.size(); ++i) {
+    auto e = decode_event(events[i]);
+    ASSERT_TRUE(e.ok());
+    for (const auto& c : std::get<CodesAdded>(e->body).codes) {
+      ASSERT_TRUE(ledger_.get_code(o, Mode::kDiscount, c.view(), false).ok()) << c.view();
+      ++found;
+    }
+  }
+  EXPECT_EQ(found, g.count);
+  expect_log_rebuilds(sink_, ledger_);
+}
+
 }  // namespace
 }  // namespace codeledger::ledger::testing

@@ -3,6 +3,8 @@
 // (hand_off_prefault), prefault() only wakes it, and its fill() keeps the next chunks
 // faulted in across slab boundaries.
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <functional>
@@ -98,6 +100,33 @@ TEST(ChunkArenaTest, HandingOutChunksKeepsTheHelperFillingWithoutPrefaultCalls) 
 TEST(ChunkArenaTest, PrefaultNeverDisturbsHandedOutChunks) {
   ChunkArena arena(kChunkBytes);
   allocate_and_check_chunks(arena, [](int) {});
+}
+
+// Pages of [p, p + bytes) in memory now (mincore), p page-aligned.
+std::size_t resident_pages(const void* p, std::size_t bytes) {
+  const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  std::vector<unsigned char> in((bytes + page - 1) / page);
+  EXPECT_EQ(mincore(const_cast<void*>(p), bytes, in.data()), 0);
+  std::size_t n = 0;
+  for (unsigned char v : in) n += v & 1;
+  return n;
+}
+
+// fault_in() brings a handed-out chunk in without writing to it: a bulk add takes its chunks
+// under a shard lock, faults them in after releasing it, and writes its records under the
+// next one (Impl::reserve_shard_room). The chunk here is larger than glibc ever serves from
+// reused heap memory (32 MiB), so it is a fresh mapping: not in memory before.
+TEST(ChunkArenaTest, FaultInBringsAChunkInAndKeepsWhatItHolds) {
+  constexpr std::size_t kBigChunk = std::size_t{40} << 20;
+  ChunkArena arena(kBigChunk);
+  auto* chunk = static_cast<unsigned char*>(arena.allocate());
+  const std::size_t pages = kBigChunk / static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  ASSERT_LT(resident_pages(chunk, kBigChunk), pages / 2) << "a fresh chunk is mostly not in memory";
+  chunk[0] = 0x5a;  // as a concurrent insert writing the chunk's first record would
+  arena.fault_in(chunk);
+  EXPECT_EQ(resident_pages(chunk, kBigChunk), pages);
+  EXPECT_EQ(chunk[0], 0x5a);
+  EXPECT_EQ(chunk[kBigChunk - 1], 0);
 }
 
 }  // namespace

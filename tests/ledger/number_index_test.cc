@@ -3,6 +3,7 @@
 // still answer right.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <random>
@@ -117,7 +118,8 @@ TEST(NumberIndexTest, LargeTablesGrowAFewSlotsPerInsert) {
   EXPECT_EQ(find(ix, spread, k + 1), 0u);
 }
 
-TEST(NumberIndexTest, ReserveFinishesAGrowthUnderWay) {
+// Without room in the newer table, reserve() finishes the growth under way and grows at once.
+TEST(NumberIndexTest, ReserveBeyondAGrowthUnderWayFinishesIt) {
   NumberIndex ix;
   std::uint32_t k = 0;
   while (!ix.growing()) {
@@ -130,8 +132,86 @@ TEST(NumberIndexTest, ReserveFinishesAGrowthUnderWay) {
   for (std::uint32_t j = 1; j <= k; ++j) ASSERT_EQ(find(ix, spread, j), j) << j;
 }
 
+// Fills a table past kIncrementalFromSlots up to its last insert before growing; returns the
+// keys 1..k it holds.
+std::uint32_t fill_to_the_brim(NumberIndex& ix) {
+  std::uint32_t k = 0;
+  const auto brim = [&ix] {
+    return ix.capacity() >= 8'192 && !ix.growing() && (ix.size() + 1) * 4 > ix.capacity() * 3;
+  };
+  while (!brim()) {
+    ++k;
+    ix.insert(spread(k), k);
+  }
+  return k;
+}
+
+// A spare of the capacity reserve() needs becomes the newer table of an incremental growth:
+// nothing is copied under the caller's lock, the inserts move the old slots across, and
+// every key stays found throughout.
+TEST(NumberIndexTest, ReserveIntoASpareStartsAnIncrementalGrowth) {
+  NumberIndex ix;
+  std::uint32_t k = fill_to_the_brim(ix);
+  const std::size_t old_capacity = ix.capacity();
+  const std::size_t want = ix.size() + 1'000;
+  const std::size_t cap = ix.growth_for(want);
+  ASSERT_EQ(cap, old_capacity * 2);
+  NumberIndex::Spare spare(cap);
+  ix.reserve(want, &spare);
+  EXPECT_TRUE(ix.growing()) << "a spare starts an incremental growth, not a rehash";
+  EXPECT_EQ(ix.capacity(), cap);
+  EXPECT_EQ(ix.growth_for(want), 0u) << "the room is there already";
+  for (std::uint32_t j = 1; j <= k; ++j) ASSERT_EQ(find(ix, spread, j), j) << j;
+  while (ix.size() < want) {
+    ++k;
+    ix.insert(spread(k), k);
+    if (k % 97 == 0) {
+      for (std::uint32_t j = 1; j <= k; j += 31) ASSERT_EQ(find(ix, spread, j), j) << j;
+    }
+  }
+  EXPECT_EQ(ix.capacity(), cap) << "no growth within the reservation";
+  while (ix.growing()) {
+    ++k;
+    ix.insert(spread(k), k);
+  }
+  EXPECT_EQ(ix.capacity(), cap);
+  for (std::uint32_t j = 1; j <= k; ++j) ASSERT_EQ(find(ix, spread, j), j) << j;
+  EXPECT_EQ(find(ix, spread, k + 1), 0u);
+}
+
+// A spare made for a capacity the index no longer needs (it changed between the caller's
+// two holds of the lock) is left alone: the index grows at once, to what it needs.
+TEST(NumberIndexTest, ASpareOfAnotherCapacityIsLeftAlone) {
+  NumberIndex ix;
+  const std::uint32_t k = fill_to_the_brim(ix);
+  const std::size_t want = ix.size() + 1'000;
+  const std::size_t cap = ix.growth_for(want);
+  NumberIndex::Spare spare(cap * 2);
+  ix.reserve(want, &spare);
+  EXPECT_FALSE(ix.growing());
+  EXPECT_EQ(ix.capacity(), cap);
+  for (std::uint32_t j = 1; j <= k; ++j) ASSERT_EQ(find(ix, spread, j), j) << j;
+}
+
+// While a growth is under way and its newer table has the room, reserve() leaves the
+// moving to the inserts, as they would have done anyway: finishing it at once copied the
+// rest of the old table under the caller's lock.
+TEST(NumberIndexTest, ReserveWithRoomLeavesAGrowthUnderWayToTheInserts) {
+  NumberIndex ix;
+  std::uint32_t k = 0;
+  while (!ix.growing()) {
+    ++k;
+    ix.insert(spread(k), k);
+  }
+  const std::size_t cap = ix.capacity();
+  ix.reserve(ix.size() + 100);
+  EXPECT_TRUE(ix.growing());
+  EXPECT_EQ(ix.capacity(), cap);
+  for (std::uint32_t j = 1; j <= k; ++j) ASSERT_EQ(find(ix, spread, j), j) << j;
+}
+
 // Random inserts (new keys, repeats of old ones, keys whose hashes share their low bits),
-// finds and the odd reserve(), checked against std::unordered_map at every step, through
+// finds and the odd reserve() (with a spare or without), checked against std::unordered_map at every step, through
 // several incremental growths.
 TEST(NumberIndexTest, AgreesWithAMapThroughIncrementalGrowths) {
   NumberIndex ix;
@@ -158,7 +238,13 @@ TEST(NumberIndexTest, AgreesWithAMapThroughIncrementalGrowths) {
       const auto it = model.find(k);
       ASSERT_EQ(ix.find(hash_of(k), same(k)), it == model.end() ? 0u : it->second) << "step " << step;
     } else if (rng() % 50 == 0) {
-      ix.reserve(model.size() + rng() % 5'000);
+      const std::size_t want = model.size() + rng() % 5'000;
+      if (rng() % 2 == 0) {
+        ix.reserve(want);
+      } else {  // as a bulk add does: the spare made first, its capacity asked for
+        NumberIndex::Spare spare(std::max<std::size_t>(ix.growth_for(want), 16));
+        ix.reserve(want, &spare);
+      }
     }
     grew = grew || ix.growing();
     ASSERT_EQ(ix.size(), model.size());
