@@ -130,15 +130,32 @@ Status decide_code(const CodeRecord* r, const PromotionState* p, const RedeemReq
   return Status::Ok();
 }
 
+// 1004 for a code item asking more uses than the code has left. "Fully redeemed" only when
+// none is left: a cashier told so about a fresh single-use code asked for 2 uses would
+// think it spent (probe 39).
+Status code_uses_refused(const CodeRecord& r, std::uint64_t used, std::uint32_t count,
+                         std::uint32_t max) {
+  const std::string code = "code '" + std::string(r.key.view()) + "'";
+  if (max == 0) {
+    return Status(ErrorCode::kCodeAlreadyRedeemed,
+                  code + " has already been fully redeemed (" + std::to_string(kUsesCountedMax) +
+                      " uses, the most that are counted)");
+  }
+  if (used >= max) {
+    return Status(ErrorCode::kCodeAlreadyRedeemed, code + " has already been fully redeemed");
+  }
+  return Status(ErrorCode::kCodeAlreadyRedeemed,
+                code + " has " + std::to_string(max - used) + " of its " + std::to_string(max) +
+                    " uses left, " + std::to_string(count) + " asked for");
+}
+
 Status decide_code_uses(const CodeRecord& r, const PromotionState& p, std::uint32_t count,
                         const Customer* c, Pending& pend) {
   std::uint32_t& pc = Pending::slot(pend.codes, &r);
   std::uint32_t max = p.spec.per_code_redemptions_max;
   const std::uint64_t after = uses_after(r.redemption_count, pc, count);
   if ((max != 0 && after > max) || after > kUsesCountedMax) {
-    return Status(ErrorCode::kCodeAlreadyRedeemed,
-                  "code '" + std::string(r.key.view()) + "' has already been fully redeemed" +
-                      (max == 0 ? " (" + std::to_string(kUsesCountedMax) + " uses, the most that are counted)" : ""));
+    return code_uses_refused(r, uses_after(r.redemption_count, pc, 0), count, max);
   }
   pc += count;
   return check_customer_limit(p, c, pend, count);

@@ -13,6 +13,27 @@ TEST_F(LedgerTest, SecondRedeemOfSingleUseCodeFails) {
   EXPECT_CODE(redeem_code("ONCE001", 1, "t2"), kCodeAlreadyRedeemed);
 }
 
+// Asking more uses than a code has left is 1004, and the message says how many are left:
+// "fully redeemed" only once none is (probe 39: a fresh single-use code asked for 2 uses
+// was reported spent).
+TEST_F(LedgerTest, AskingMoreUsesThanLeftSaysHowManyAreLeft) {
+  PromotionSpec spec;
+  spec.per_code_redemptions_max = 3;
+  auto multi = promotion("multi", spec);
+  import(multi, {"THREE01"});
+  auto single = promotion("single");
+  import(single, {"ONCE002"});
+  auto asked = redeem_code("ONCE002", 1, "t1", 2);
+  ASSERT_EQ(asked.status().code(), ErrorCode::kCodeAlreadyRedeemed);
+  EXPECT_EQ(asked.status().message(), "code 'ONCE002' has 1 of its 1 uses left, 2 asked for");
+  ASSERT_TRUE(redeem_code("ONCE002", 1, "t2").ok()) << "the refusal used nothing up";
+  EXPECT_EQ(redeem_code("ONCE002", 1, "t3").status().message(),
+            "code 'ONCE002' has already been fully redeemed");
+  ASSERT_TRUE(redeem_code("THREE01", 1, "t4").ok());
+  EXPECT_EQ(redeem_code("THREE01", 1, "t5", 3).status().message(),
+            "code 'THREE01' has 2 of its 3 uses left, 3 asked for");
+}
+
 TEST_F(LedgerTest, SameTransactionReplaysFirstResult) {
   PromotionSpec spec;
   spec.per_code_redemptions_max = 5;
