@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "tools/cli.h"
+#include "tools/event_text.h"
 
 namespace codeledger::tools {
 
@@ -20,7 +21,7 @@ std::optional<CodeTouch> CodeTracker::on_added(ledger::OrgId org, const ledger::
   for (const auto& c : e.codes) {
     if (!is_target(c)) continue;
     std::string detail = "promotion " + e.promotion_id.hex();
-    if (promo != promotions_.end()) detail += " (" + promo->second.name + ")";
+    if (promo != promotions_.end()) detail += " (" + human_text(promo->second.name) + ")";
     if (e.valid_till_ms) detail += ", valid till " + format_iso_time(e.valid_till_ms);
     return CodeTouch{"imported", detail, 0};
   }
@@ -32,8 +33,12 @@ std::optional<CodeTouch> CodeTracker::on_redeemed(ledger::OrgId org, const ledge
   for (const auto& item : r.items) {
     if (!item.code || !is_target(*item.code) || !wanted(org, item.mode)) continue;
     redemptions_.insert({org, r.customer, r.transaction_identifier});
-    std::string detail = "transaction " + r.transaction_identifier;
-    if (!r.transaction_number.empty()) detail += " (number " + r.transaction_number + ")";
+    // Client-supplied text goes through human_text: a transactionIdentifier holding ESC or a
+    // newline forged colours and whole audit lines here (probe 39).
+    std::string detail = "transaction " + human_text(r.transaction_identifier);
+    if (!r.transaction_number.empty()) {
+      detail += " (number " + human_text(r.transaction_number) + ")";
+    }
     detail += ", amount " + std::to_string(r.amount) + ", discount " +
               std::to_string(item.discount) + ", redemption " + r.id.hex();
     return CodeTouch{"redeemed", detail, r.customer};
@@ -44,7 +49,7 @@ std::optional<CodeTouch> CodeTracker::on_redeemed(ledger::OrgId org, const ledge
 std::optional<CodeTouch> CodeTracker::on_reversed(ledger::OrgId org,
                                                   const ledger::RedemptionReversed& e) {
   if (!redemptions_.count({org, e.customer, e.transaction_identifier})) return std::nullopt;
-  return CodeTouch{"reversed", "transaction " + e.transaction_identifier, e.customer};
+  return CodeTouch{"reversed", "transaction " + human_text(e.transaction_identifier), e.customer};
 }
 
 std::optional<CodeTouch> CodeTracker::observe(const ledger::Event& event) {

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "server/crypto/api_key_name.h"
 #include "tools/cli.h"
 
 namespace codeledger::tools {
@@ -35,22 +36,6 @@ void add_spec(std::vector<Field>& f, const ledger::PromotionSpec& s) {
   f.push_back(unum_field("per_customer_redemptions_max", s.per_customer_redemptions_max));
   f.push_back(unum_field("per_customer_earns_max", s.per_customer_earns_max));
   f.push_back(num_field("earn_validity_ms", s.earn_validity_ms));
-}
-
-// Quoted for people when the bare text would be ambiguous in "key=value" lists, nested
-// "(k=v,...)" objects included, or would break the line: empty, or holding a space, a
-// separator, a quote or a control character.
-std::string human_text(std::string_view v) {
-  constexpr std::string_view kSeparators = " ,()[]=\"\\";
-  bool plain = !v.empty();
-  for (char ch : v) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c < 0x20 || c == 0x7f || kSeparators.find(ch) != std::string_view::npos) {
-      plain = false;
-      break;
-    }
-  }
-  return plain ? std::string(v) : json_quote(v);
 }
 
 // One object: a JSON object, and "(k=v,...)" for people.
@@ -150,25 +135,69 @@ std::vector<std::string> code_texts(const std::vector<ledger::CodeKey>& codes) {
   return out;
 }
 
+// Bytes of the UTF-8 sequence that starts at s[i]: its lead byte and the continuation
+// bytes that follow, as many as the lead announces; 1 for ASCII and for a stray byte.
+std::size_t sequence_bytes(std::string_view s, std::size_t i) {
+  const auto lead = static_cast<unsigned char>(s[i]);
+  const std::size_t announced = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+  const auto continues = [&](std::size_t k) {
+    return i + k < s.size() && (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+  };
+  std::size_t n = 1;
+  while (n < announced && continues(n)) ++n;
+  return n;
+}
+
+// "\u0085" for a control character's sequence (1 to 3 bytes: C0, DEL, C1, U+2028/U+2029).
+std::string unicode_escape(std::string_view seq) {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(seq[k]) + 0u; };
+  unsigned cp = b(0);
+  if (seq.size() == 2) cp = ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
+  if (seq.size() == 3) cp = ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "\\u%04x", cp);
+  return buf;
+}
+
 }  // namespace
 
+// Every control character the server refuses in key names (crypto::has_control_char: C0,
+// DEL, C1, U+2028, U+2029) is escaped, not only the C0 ones JSON requires: a quoted value is
+// what people see of a client's text, and an escape sequence or line break left raw in it
+// reaches their terminal (probe 39: ESC and CSI in a transactionIdentifier).
 std::string json_quote(std::string_view s) {
   std::string out = "\"";
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {  // nearly every byte: codes, ids
+      out += s[i++];
+      continue;
+    }
+    const std::string_view seq = s.substr(i, sequence_bytes(s, i));
+    i += seq.size();
+    if (seq == "\"" || seq == "\\") {
       out += '\\';
-      out += ch;
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
+      out += seq;
+    } else if (crypto::has_control_char(seq)) {
+      out += unicode_escape(seq);
     } else {
-      out += ch;
+      out += seq;
     }
   }
   return out + "\"";
 }
+
+// Quoted for people when the bare text would be ambiguous in "key=value" lists, nested
+// "(k=v,...)" objects included, or would break the line: empty, or holding a space, a
+// separator, a quote or a control character.
+std::string human_text(std::string_view v) {
+  constexpr std::string_view kSeparators = " ,()[]=\"\\";
+  const bool plain = !v.empty() && v.find_first_of(kSeparators) == std::string_view::npos &&
+                     !crypto::has_control_char(v);
+  return plain ? std::string(v) : json_quote(v);
+}
+
+std::string api_key_text(std::string_view name) { return name.empty() ? "-" : human_text(name); }
 
 Field str_field(std::string key, std::string_view v) {
   return {std::move(key), json_quote(v), human_text(v)};
@@ -186,10 +215,10 @@ Field time_field(std::string key, std::int64_t ms) {
   return {std::move(key), ms ? json_quote(format_iso_time(ms)) : "null", format_iso_time(ms)};
 }
 
-// Strings: quoted in JSON, bare for people (ids and codes need no quotes), always abbreviated.
+// Strings: quoted in JSON, for people as any text (ids and codes, all a list holds, come out
+// bare), always abbreviated.
 Field list_field(std::string key, const std::vector<std::string>& values) {
-  return list_of(std::move(key), values, true, json_quote,
-                 [](const std::string& v) -> const std::string& { return v; });
+  return list_of(std::move(key), values, true, json_quote, human_text);
 }
 
 std::string_view event_type(const ledger::EventBody& body) {
@@ -271,7 +300,7 @@ std::string render_human(const ledger::Event& event, const std::vector<Field>& f
   const auto& h = event.header;
   std::string line =
       "lsn " + std::to_string(h.lsn) + "  " + format_iso_time(h.time_ms) + "  org " +
-      std::to_string(h.org) + "  key " + (h.api_key.empty() ? std::string("-") : h.api_key) + "  " +
+      std::to_string(h.org) + "  key " + api_key_text(h.api_key) + "  " +
       std::string(ledger::to_string(h.dialect)) + "  " + std::string(event_type(event.body));
   for (const auto& f : fields) line += " " + f.key + "=" + f.human;
   return line;

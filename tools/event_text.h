@@ -18,7 +18,16 @@ struct Field {
   std::string human;
 };
 
+// A JSON string literal. Besides what JSON requires, every control character is escaped
+// (C1, DEL, U+2028 and U+2029 too), so the literal is safe to print on a terminal.
 std::string json_quote(std::string_view s);
+// Client-supplied text for people (docs/ledgerctl.md, "Text"): bare, or JSON-quoted when it
+// is empty or holds a space, a separator (",()[]="), a quote, a backslash or a control
+// character, so that no value can pass for another field, start a line or reach the terminal
+// as an escape sequence. `wal dump`, `history` and `keys list` print text only through it.
+std::string human_text(std::string_view v);
+// An API key's name for people: human_text, or "-" for none (events the server made itself).
+std::string api_key_text(std::string_view name);
 
 Field str_field(std::string key, std::string_view value);
 Field num_field(std::string key, std::int64_t value);

@@ -41,7 +41,7 @@ void print_human(const ledger::Event& e, const CodeTouch& t) {
   const auto& h = e.header;
   const std::string line =
       row(format_iso_time(h.time_ms), std::to_string(h.lsn), std::to_string(h.org),
-          h.api_key.empty() ? "-" : h.api_key, ledger::to_string(h.dialect),
+          api_key_text(h.api_key), ledger::to_string(h.dialect),
           t.customer ? std::to_string(t.customer) : "-", t.change, t.detail);
   std::printf("%s\n", line.c_str());
 }

@@ -5,10 +5,13 @@
 #include <cstdio>
 #include <filesystem>
 
+#include <simdjson.h>
+
 #include "server/crypto/api_key_name.h"
 #include "server/crypto/secrets.h"
 #include "tools/cli.h"
 #include "tools/commands.h"
+#include "tools/event_text.h"
 #include "tools/keys_config.h"
 #include "tools/text_width.h"
 
@@ -57,13 +60,25 @@ std::string config_path(const Args& args) {
   return *p;
 }
 
-// The server's own rules (server/crypto/api_key_name.h and the length bound), so a key
-// ledgerctl adds always loads.
+// Text a flag writes into the config must be UTF-8: codeledgerd reads the file with
+// simdjson, which refuses the whole document for one bad byte, and so does every later
+// `keys` command, which then cannot undo the change (probe 39: --name $'x\xff').
+void require_utf8(std::string_view flag, const std::string& text) {
+  if (!simdjson::validate_utf8(text.data(), text.size())) {
+    throw CliError("--" + std::string(flag) +
+                   ": not valid UTF-8 (codeledgerd would refuse the whole config file)");
+  }
+}
+
+// The server's own rules (server/crypto/api_key_name.h, UTF-8 JSON and the length bound), so
+// a key ledgerctl adds always loads. --name is the only free text keys add writes: the
+// other flags are numbers and scopes from a fixed list.
 std::string required_name(const Args& args) {
   auto name = args.get("name");
   if (!name || !crypto::valid_api_key_name(*name)) {
     throw CliError("--name: required, " + std::string(crypto::kApiKeyNameRule));
   }
+  require_utf8("name", *name);
   if (name->size() > kApiKeyNameBytesMax) {
     throw CliError("--name: at most " + std::to_string(kApiKeyNameBytesMax) + " bytes, got " +
                    std::to_string(name->size()) + " (the name is written into every log record)");
@@ -94,13 +109,15 @@ int keys_add(const Args& args) {
   const std::string secret = to_hex(random_bytes(kSecretBytes));
   key.salt_hex = to_hex(salt);
   key.secret_sha256_hex = salted_secret_hash(salt, md5_hex(secret));
-  if (!config.has_org(key.org)) {
-    config.add_org(key.org);
+  const bool org_added = !config.has_org(key.org);
+  if (org_added) config.add_org(key.org);
+  config.keys().push_back(key);
+  config.save();
+  // Said only once the file holds it: a failed save added nothing (probe 39).
+  if (org_added) {
     std::fprintf(stderr, "ledgerctl: organisation %llu added to 'organisations' with defaults\n",
                  static_cast<unsigned long long>(key.org));
   }
-  config.keys().push_back(key);
-  config.save();
   std::printf("name    %s\norg     %llu\nscopes  %s\nlimit   %llu/min, burst %llu\nsecret  %s\n",
               key.name.c_str(), static_cast<unsigned long long>(key.org), join(*key.scopes).c_str(),
               static_cast<unsigned long long>(*key.rate_limit_per_minute),
@@ -122,7 +139,9 @@ int keys_list(const Args& args) {
   std::printf("%s %12s  %s %10s %8s\n", pad_right("NAME", 24).c_str(), "ORG",
               pad_right("SCOPES", 16).c_str(), "RATE/MIN", "BURST");
   for (const auto& k : config.keys()) {
-    std::printf("%s %12llu  %s %10llu %8llu\n", pad_right(k.name, 24).c_str(),
+    // A hand-edited config may hold any name (codeledgerd refuses it, revoke removes it):
+    // printed as dump and history print text, never raw to the terminal.
+    std::printf("%s %12llu  %s %10llu %8llu\n", pad_right(human_text(k.name), 24).c_str(),
                 static_cast<unsigned long long>(k.org),
                 pad_right(k.scopes ? join(*k.scopes) : "read,write", 16).c_str(),
                 static_cast<unsigned long long>(k.rate_limit_per_minute.value_or(1000)),

@@ -75,6 +75,7 @@ wal::ReadReport scan_records(const ScanOptions& options, const RecordVisitorFn& 
   // Truncate-tail without repair: the server's own start-up rule, but only reported.
   ro.policy = wal::RecoveryPolicy::kTruncateTail;
   ro.repair = false;
+  ro.damage_consequence = "codeledgerd would refuse to start";  // this tool is not starting
   ro.until_lsn = options.until_lsn;
   const std::uint64_t first = first_retained_lsn(options.data_dir);
   // Retention may have removed old segments; reading starts where the log now begins.

@@ -102,6 +102,8 @@ class Reader {
   // While true the read may still end below end_lsn_min, so it must not repair anything yet.
   bool below_end_lsn_min() const { return expected_ - 1 < opt_.end_lsn_min; }
   Status ends_too_early(const std::string& where) const;
+  // kTruncateTail's refusal: what is wrong, the caller's consequence, what a cut would drop.
+  Status refuse_damage(const std::string& what, std::string_view dropped) const;
 
   FileSystem& fs_;
   const std::string& dir_;
@@ -143,6 +145,12 @@ Status Reader::ends_too_early(const std::string& where) const {
                                         std::to_string(expected_ - 1) +
                                         " (" + where + "), below lsn " +
                                         std::to_string(opt_.end_lsn_min));
+}
+
+Status Reader::refuse_damage(const std::string& what, std::string_view dropped) const {
+  return Status(Code::kCorruption, what + "; " + std::string(opt_.damage_consequence) +
+                                       ", point-in-time recovery would drop " +
+                                       std::string(dropped));
 }
 
 Status Reader::read_segment(std::size_t i) {
@@ -195,14 +203,10 @@ Status Reader::handle_bad(std::size_t i, std::string_view data, std::uint64_t of
   }
   if (opt_.policy == RecoveryPolicy::kTruncateTail) {
     if (i + 1 != segs_.size()) {
-      return Status(Code::kCorruption, why + " in " + where +
-                                           " (not the last segment); refusing to start, "
-                                           "point-in-time recovery would drop everything after");
+      return refuse_damage(why + " in " + where + " (not the last segment)", "everything after");
     }
     if (count_valid_after(data, offset + 1, expected_, true) > 0) {
-      return Status(Code::kCorruption, why + " in " + where +
-                                           " with valid records after it; refusing to start, "
-                                           "point-in-time recovery would drop them");
+      return refuse_damage(why + " in " + where + " with valid records after it", "them");
     }
   }
   return cut(i, data, offset, why);

@@ -60,6 +60,11 @@ struct ReadOptions {
   // no segment at all meets it (report.segments == 0): that is a restore from a snapshot
   // file alone, and the new log starts right after it.
   std::uint64_t end_lsn_min = 0;
+  // What the caller does about damage before the tail, which kTruncateTail refuses: the
+  // refusal says what is wrong and where, then this, then what point-in-time recovery would
+  // drop. The default is the server's start-up; a read-only tool is not starting, and says
+  // so in its own words (ledgerctl: "codeledgerd would refuse to start").
+  std::string_view damage_consequence = "refusing to start";
 };
 
 struct RecordRef {

@@ -4,19 +4,13 @@
 // ASCII. Probe 34a found fields left out (a redemption's dates, org, reversal and promotion
 // name; an earned entry's validity; every profile field), customer ids as strings in lists
 // but numbers elsewhere, and history's columns padded by bytes.
-#include <filesystem>
-
 #include "fixture.h"
 #include "ledger/events.h"
-#include "wal/file.h"
-#include "wal/format.h"
-#include "wal/writer.h"
 
 namespace codeledger::tools::testing {
 namespace {
 
 using ledger::Dialect;
-using ledger::Event;
 
 constexpr ledger::CustomerId kBigCustomer = 9'223'372'036'854'775'807;  // 2^63-1
 const std::string kUmlautKey = "wr \xC3\xBC" "7";                           // "wr ü7": 5 columns
@@ -32,14 +26,8 @@ const ledger::ObjectId kRedemption = oid("bbbbbbbbbbbbbbbbbbbb0001");
 const ledger::ObjectId kEarn1 = oid("cccccccccccccccccccc0001");
 const ledger::ObjectId kEarn2 = oid("cccccccccccccccccccc0002");
 
-struct Entry {
-  std::string key;
-  Dialect dialect;
-  ledger::EventBody body;
-};
-
-std::vector<Entry> events() {
-  std::vector<Entry> out;
+std::vector<CraftedEvent> events() {
+  std::vector<CraftedEvent> out;
   ledger::PromotionSpec spec;
   spec.name = kPromoName;
   out.push_back({"admin-1", Dialect::kAdmin, ledger::PromotionCreated{kPromo, 1, spec}});
@@ -103,43 +91,10 @@ std::vector<Entry> events() {
 }
 
 // The events above as records 1..10 of a fresh log, a minute apart from kStartMs.
-class CraftedLog {
- public:
-  static const CraftedLog& get() {
-    static const CraftedLog log;
-    return log;
-  }
-  ~CraftedLog() { std::filesystem::remove_all(std::filesystem::path(dir_).parent_path()); }
-  const std::string& dir() const { return dir_; }
-
- private:
-  CraftedLog() : dir_(make_temp_dir() + "/data") {
-    std::filesystem::create_directory(dir_);
-    wal::WalOptions o;
-    o.dir = dir_;
-    o.preallocate = false;
-    auto w = wal::WalWriter::open(wal::posix_fs(), o, 1);
-    if (!w.ok()) {
-      ADD_FAILURE() << w.status().message();
-      return;
-    }
-    std::int64_t t = kStartMs;
-    for (const Entry& en : events()) {
-      t += kStepMs;
-      auto lsn = (*w)->append(wal::format::kRecordTypeData, t,
-                              [&](std::uint64_t lsn, std::int64_t time_ms, std::string& out) {
-                                Event e;
-                                e.header = {lsn, time_ms, kOrg, en.key, en.dialect};
-                                e.body = en.body;
-                                ledger::encode_event(e, out);
-                              });
-      EXPECT_TRUE(lsn.ok());
-    }
-    EXPECT_TRUE((*w)->flush().ok());
-    EXPECT_TRUE((*w)->close().ok());
-  }
-  std::string dir_;
-};
+const CraftedLog& crafted_log() {
+  static const CraftedLog log(events());
+  return log;
+}
 
 const std::vector<std::string> kJsonLines{
     R"({"lsn":1,"time":"2023-11-14T22:14:20.000Z","time_ms":1700000060000,"org":7,"api_key":"admin-1","dialect":"admin","type":"promotion_created","promotion_id":"aaaaaaaaaaaaaaaaaaaa0001","number":1,"name":"ёлка sale","mode":"DISCOUNT","kind":"CODE_LINKED","valid_from":null,"valid_till":null,"active":true,"per_code_redemptions_max":1,"per_customer_redemptions_max":0,"per_customer_earns_max":0,"earn_validity_ms":0})",
@@ -160,10 +115,10 @@ const std::vector<std::string> kJsonLines{
 const std::vector<std::string> kHumanLines{
     R"(lsn 1  2023-11-14T22:14:20.000Z  org 7  key admin-1  admin  promotion_created promotion_id=aaaaaaaaaaaaaaaaaaaa0001 number=1 name="ёлка sale" mode=DISCOUNT kind=CODE_LINKED valid_from=- valid_till=- active=true per_code_redemptions_max=1 per_customer_redemptions_max=0 per_customer_earns_max=0 earn_validity_ms=0)",
     R"(lsn 2  2023-11-14T22:15:20.000Z  org 7  key admin-1  admin  codes_added promotion_id=aaaaaaaaaaaaaaaaaaaa0001 redeemable_from=2023-11-14T22:13:20.000Z valid_till=2027-01-15T08:00:00.000Z count=7 codes=CODE000001,CODE000002,CODE000003,CODE000004,CODE000005,...(+2))",
-    R"(lsn 3  2023-11-14T22:16:20.000Z  org 7  key wr ü7  capillary  code_linked mode=DISCOUNT code=CODE000001 customer=9223372036854775807)",
+    R"(lsn 3  2023-11-14T22:16:20.000Z  org 7  key "wr ü7"  capillary  code_linked mode=DISCOUNT code=CODE000001 customer=9223372036854775807)",
     R"(lsn 4  2023-11-14T22:17:20.000Z  org 7  key 收银台  altcraft  code_updated mode=DISCOUNT code=CODE000001 valid_till=2027-01-15T08:00:01.000Z)",
     R"(lsn 5  2023-11-14T22:18:20.000Z  org 7  key admin-1  admin  code_updated mode=DISCOUNT code=CODE000001 active=false)",
-    R"(lsn 6  2023-11-14T22:19:20.000Z  org 7  key wr ü7  capillary  redeemed redemption_id=bbbbbbbbbbbbbbbbbbbb0001 redemption_org=7 customer=9223372036854775807 transaction_identifier=T-1 transaction_number="" transaction_date=9999-12-30T23:59:59.999Z amount=5000 redemption_date=2023-11-14T22:19:20.000Z reversed=true reversed_on=2023-11-14T22:29:59.000Z items=(code=CODE000001,mode=DISCOUNT,promotion_id=aaaaaaaaaaaaaaaaaaaa0001,discount=500,count=2),(earn_id=cccccccccccccccccccc0001,mode=PAYMENT_VOUCHER,promotion_id=aaaaaaaaaaaaaaaaaaaa0002,discount=-100,count=1) promotion_name="ёлка sale")",
+    R"(lsn 6  2023-11-14T22:19:20.000Z  org 7  key "wr ü7"  capillary  redeemed redemption_id=bbbbbbbbbbbbbbbbbbbb0001 redemption_org=7 customer=9223372036854775807 transaction_identifier=T-1 transaction_number="" transaction_date=9999-12-30T23:59:59.999Z amount=5000 redemption_date=2023-11-14T22:19:20.000Z reversed=true reversed_on=2023-11-14T22:29:59.000Z items=(code=CODE000001,mode=DISCOUNT,promotion_id=aaaaaaaaaaaaaaaaaaaa0001,discount=500,count=2),(earn_id=cccccccccccccccccccc0001,mode=PAYMENT_VOUCHER,promotion_id=aaaaaaaaaaaaaaaaaaaa0002,discount=-100,count=1) promotion_name="ёлка sale")",
     R"(lsn 7  2023-11-14T22:20:20.000Z  org 7  key 收银台  altcraft  redemption_reversed customer=9223372036854775807 transaction_identifier=T-1)",
     R"(lsn 8  2023-11-14T22:21:20.000Z  org 7  key admin-1  admin  promotions_earned promotion_id=aaaaaaaaaaaaaaaaaaaa0002 context_id="ctx 1" entries=(earn_id=cccccccccccccccccccc0001,customer=9223372036854775807,valid_till=2027-01-15T08:00:00.000Z),(earn_id=cccccccccccccccccccc0002,customer=5,valid_till=-))",
     R"(lsn 9  2023-11-14T22:22:20.000Z  org 7  key admin-1  admin  earns_revoked customer=5 earn_ids=cccccccccccccccccccc0002)",
@@ -171,7 +126,7 @@ const std::vector<std::string> kHumanLines{
 };
 
 TEST(EventFields, JsonDumpShowsEveryFieldOfEveryEvent) {
-  auto r = run_ledgerctl({"wal", "dump", "--json", "--data-dir", CraftedLog::get().dir()});
+  auto r = run_ledgerctl({"wal", "dump", "--json", "--data-dir", crafted_log().dir()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(lines_of(r.out), kJsonLines);
 }
@@ -179,7 +134,7 @@ TEST(EventFields, JsonDumpShowsEveryFieldOfEveryEvent) {
 // Customer ids are JSON numbers everywhere, in lists of entries and profiles as in scalar
 // fields (lists had them as strings: ["9223372036854775807"]).
 TEST(EventFields, CustomerIdsAreNumbersInEveryJsonField) {
-  auto r = run_ledgerctl({"wal", "dump", "--json", "--data-dir", CraftedLog::get().dir()});
+  auto r = run_ledgerctl({"wal", "dump", "--json", "--data-dir", crafted_log().dir()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.find("\"9223372036854775807\""), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("\"customers\""), std::string::npos) << r.out;
@@ -193,29 +148,30 @@ TEST(EventFields, CustomerIdsAreNumbersInEveryJsonField) {
 }
 
 TEST(EventFields, HumanDumpShowsEveryFieldOfEveryEvent) {
-  auto r = run_ledgerctl({"wal", "dump", "--data-dir", CraftedLog::get().dir()});
+  auto r = run_ledgerctl({"wal", "dump", "--data-dir", crafted_log().dir()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(lines_of(r.out), kHumanLines);
 }
 
-// The API KEY column is padded by display width: "wr ü7" takes 5 columns and "收银台" 6, so
-// DIALECT starts in the same column on every line (padded by bytes, it started 1 and 3
-// columns early; probe 34a). A 19-digit customer overflows its 9 columns, as any long value.
+// The API KEY column is padded by display width: "wr ü7" takes 7 columns quoted (it holds a
+// space) and "收银台" 6, so DIALECT starts in the same column on every line (padded by
+// bytes, it started 1 and 3 columns early; probe 34a). A 19-digit customer overflows its 9
+// columns, as any long value.
 TEST(EventFields, HistoryColumnsAlignForNonAsciiKeyNames) {
-  auto r = run_ledgerctl({"history", "CODE000001", "--data-dir", CraftedLog::get().dir()});
+  auto r = run_ledgerctl({"history", "CODE000001", "--data-dir", crafted_log().dir()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::vector<std::string> want{
       R"(TIME                          LSN      ORG  API KEY          DIALECT   CUSTOMER  CHANGE    DETAIL)",
-      R"(2023-11-14T22:15:20.000Z        2        7  admin-1          admin     -         imported  promotion aaaaaaaaaaaaaaaaaaaa0001 (ёлка sale), valid till 2027-01-15T08:00:00.000Z)",
-      R"(2023-11-14T22:16:20.000Z        3        7  wr ü7            capillary 9223372036854775807 linked    to customer 9223372036854775807)",
+      R"(2023-11-14T22:15:20.000Z        2        7  admin-1          admin     -         imported  promotion aaaaaaaaaaaaaaaaaaaa0001 ("ёлка sale"), valid till 2027-01-15T08:00:00.000Z)",
+      R"(2023-11-14T22:16:20.000Z        3        7  "wr ü7"          capillary 9223372036854775807 linked    to customer 9223372036854775807)",
       R"(2023-11-14T22:17:20.000Z        4        7  收银台           altcraft  9223372036854775807 updated   valid till 2027-01-15T08:00:01.000Z)",
       R"(2023-11-14T22:18:20.000Z        5        7  admin-1          admin     9223372036854775807 updated   deactivated)",
-      R"(2023-11-14T22:19:20.000Z        6        7  wr ü7            capillary 9223372036854775807 redeemed  transaction T-1, amount 5000, discount 500, redemption bbbbbbbbbbbbbbbbbbbb0001)",
+      R"(2023-11-14T22:19:20.000Z        6        7  "wr ü7"          capillary 9223372036854775807 redeemed  transaction T-1, amount 5000, discount 500, redemption bbbbbbbbbbbbbbbbbbbb0001)",
       R"(2023-11-14T22:20:20.000Z        7        7  收银台           altcraft  9223372036854775807 reversed  transaction T-1)",
   };
   EXPECT_EQ(lines_of(r.out), want);
   // --json: the dump's line with change and detail added.
-  auto j = run_ledgerctl({"history", "CODE000001", "--json", "--data-dir", CraftedLog::get().dir()});
+  auto j = run_ledgerctl({"history", "CODE000001", "--json", "--data-dir", crafted_log().dir()});
   ASSERT_EQ(j.exit_code, 0) << j.err;
   const auto json = lines_of(j.out);
   ASSERT_EQ(json.size(), 6u) << j.out;

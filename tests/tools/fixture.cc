@@ -9,7 +9,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "wal/format.h"
 #include "wal/reader.h"
+#include "wal/writer.h"
 
 namespace codeledger::tools::testing {
 namespace {
@@ -52,6 +54,37 @@ std::string make_temp_dir() {
   std::string tmpl = (std::filesystem::temp_directory_path() / "ledgerctl-test-XXXXXX").string();
   if (::mkdtemp(tmpl.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
   return tmpl;
+}
+
+CraftedLog::CraftedLog(const std::vector<CraftedEvent>& events) : dir_(make_temp_dir() + "/data") {
+  std::filesystem::create_directory(dir_);
+  wal::WalOptions o;
+  o.dir = dir_;
+  o.preallocate = false;
+  auto w = wal::WalWriter::open(wal::posix_fs(), o, 1);
+  if (!w.ok()) {
+    ADD_FAILURE() << w.status().message();
+    return;
+  }
+  std::int64_t t = kStartMs;
+  for (const CraftedEvent& en : events) {
+    t += kStepMs;
+    auto lsn = (*w)->append(wal::format::kRecordTypeData, t,
+                            [&](std::uint64_t lsn, std::int64_t time_ms, std::string& out) {
+                              ledger::Event e;
+                              e.header = {lsn, time_ms, kOrg, en.api_key, en.dialect};
+                              e.body = en.body;
+                              ledger::encode_event(e, out);
+                            });
+    EXPECT_TRUE(lsn.ok());
+  }
+  EXPECT_TRUE((*w)->flush().ok());
+  EXPECT_TRUE((*w)->close().ok());
+}
+
+CraftedLog::~CraftedLog() {
+  std::error_code ec;
+  std::filesystem::remove_all(std::filesystem::path(dir_).parent_path(), ec);
 }
 
 std::vector<std::string> lines_of(const std::string& text) {

@@ -41,6 +41,27 @@ std::string copy_of_history();
 // Such a copy with a byte of segment `index`'s first record flipped (not the last segment:
 // damage there would be a torn tail, which is cut).
 std::string copy_with_damaged_segment(std::size_t index);
+// One record of a log written record by record, for values no live server writes (API key
+// names that are not ASCII, a client's text with control characters, the extremes).
+struct CraftedEvent {
+  std::string api_key;
+  ledger::Dialect dialect;
+  ledger::EventBody body;
+};
+// `events` as records 1..n of a fresh log in "<new temp dir>/data", a minute apart from
+// kStartMs, all of org kOrg; the temp directory goes when the log does.
+class CraftedLog {
+ public:
+  explicit CraftedLog(const std::vector<CraftedEvent>& events);
+  ~CraftedLog();
+  CraftedLog(const CraftedLog&) = delete;
+  CraftedLog& operator=(const CraftedLog&) = delete;
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::string dir_;
+};
+
 std::vector<std::string> lines_of(const std::string& text);
 std::string read_file(const std::string& path);
 

@@ -156,18 +156,21 @@ TEST(Keys, ANameOverTheServers128BytesIsRefusedBeforeTheFileIsWritten) {
 
 // Columns are padded by display width, not bytes: a name such as "wr ü7" (6 bytes, 5
 // columns) shifted ORG, SCOPES, RATE/MIN and BURST one to the left (probe 34a). The widths
-// below are counted by hand: a CJK character takes two columns, a combining accent none.
+// below are counted by hand: a CJK character takes two columns, a combining accent none; a
+// name with a space is shown quoted, as history and wal dump show it (two columns more).
 TEST(Keys, ListPadsNonAsciiNamesByDisplayWidth) {
   const std::string dir = make_temp_dir();
   const std::string config = dir + "/codeledger.json";
   struct Name {
     std::string text;
+    std::string shown;
     std::size_t columns;
   };
-  const std::vector<Name> names{{"ascii-7", 7},
-                                {"wr \xC3\xBC" "7", 5},                  // wr ü7
-                                {"\xE6\x94\xB6\xE9\x93\xB6\xE5\x8F\xB0", 6},  // 收银台
-                                {"caf" "e\xCC\x81", 4}};                 // café, e + U+0301
+  const std::vector<Name> names{{"ascii-7", "ascii-7", 7},
+                                {"wr \xC3\xBC" "7", "\"wr \xC3\xBC" "7\"", 7},  // "wr ü7"
+                                {"\xE6\x94\xB6\xE9\x93\xB6\xE5\x8F\xB0",
+                                 "\xE6\x94\xB6\xE9\x93\xB6\xE5\x8F\xB0", 6},      // 收银台
+                                {"caf" "e\xCC\x81", "caf" "e\xCC\x81", 4}};      // café, e + U+0301
   for (const auto& n : names) {
     auto add = run_ledgerctl({"keys", "add", "--config", config, "--name", n.text, "--org", "7"});
     ASSERT_EQ(add.exit_code, 0) << n.text << ": " << add.err;
@@ -178,7 +181,7 @@ TEST(Keys, ListPadsNonAsciiNamesByDisplayWidth) {
   ASSERT_EQ(lines.size(), names.size() + 1) << list.out;
   EXPECT_EQ(lines[0], "NAME                              ORG  SCOPES             RATE/MIN    BURST");
   for (std::size_t i = 0; i < names.size(); ++i) {
-    const std::string want = names[i].text + std::string(24 - names[i].columns, ' ') +
+    const std::string want = names[i].shown + std::string(24 - names[i].columns, ' ') +
                              "            7  read,write             1000      100";
     EXPECT_EQ(lines[i + 1], want) << list.out;
   }
@@ -283,6 +286,59 @@ TEST(Keys, NamesWithControlCharactersAreRejected) {
     EXPECT_NE(r.err.find("control characters"), std::string::npos) << r.err;
   }
   EXPECT_FALSE(std::filesystem::exists(config));
+  std::filesystem::remove_all(dir);
+}
+
+// A name that is not UTF-8 was written raw: codeledgerd then refused the whole config ("not
+// valid JSON: The input is not valid UTF-8"), and so did every later keys command, so the
+// tool could not undo its own change (probe 39). Refused now, the file left as it was.
+TEST(Keys, ANameThatIsNotUtf8IsRefusedAndTheConfigStillLoads) {
+  const std::string dir = make_temp_dir();
+  const std::string config = dir + "/c.json";
+  std::ofstream(config) << kExisting;
+  // A stray byte, a cut sequence, Latin-1, a UTF-16 surrogate, an overlong '/'.
+  for (const char* name : {"x\xff", "x\xC3", "caf\xE9", "\xED\xA0\x80", "\xC0\xAF"}) {
+    auto r = run_ledgerctl({"keys", "add", "--config", config, "--name", name, "--org", "100737"});
+    EXPECT_EQ(r.exit_code, 2) << r.out;
+    EXPECT_NE(r.err.find("ledgerctl: --name: not valid UTF-8"), std::string::npos) << r.err;
+    EXPECT_EQ(r.out.find("secret"), std::string::npos) << "a secret for a key never stored";
+    EXPECT_EQ(read_file(config), kExisting);
+  }
+  EXPECT_EQ(run_ledgerctl({"keys", "list", "--config", config}).exit_code, 0);
+  std::filesystem::remove_all(dir);
+}
+
+// keys add said "organisation 1 added to 'organisations'" before it wrote the file, and then
+// failed to write it: nothing had been added (probe 39). It says so only after the write.
+TEST(Keys, TheOrganisationIsSaidToBeAddedOnlyOnceTheFileIsWritten) {
+  const std::string dir = make_temp_dir();
+  const std::string added = "ledgerctl: organisation 1 added to 'organisations' with defaults";
+  auto failed = run_ledgerctl(
+      {"keys", "add", "--config", dir + "/no/such/dir/k.json", "--name", "x", "--org", "1"});
+  EXPECT_EQ(failed.exit_code, 2) << failed.out;
+  EXPECT_NE(failed.err.find("cannot create"), std::string::npos) << failed.err;
+  EXPECT_EQ(failed.err.find(added), std::string::npos) << failed.err;
+  auto written = run_ledgerctl({"keys", "add", "--config", dir + "/k.json", "--name", "x", "--org", "1"});
+  EXPECT_EQ(written.exit_code, 0) << written.err;
+  EXPECT_EQ(written.err.find(added), 0u) << written.err;
+  std::filesystem::remove_all(dir);
+}
+
+// A hand-edited config may name a key with an escaped control character: valid JSON, which
+// codeledgerd refuses and `keys revoke` removes. `keys list` printed it raw, ESC and all.
+TEST(Keys, ListQuotesANameWithAControlCharacter) {
+  const std::string dir = make_temp_dir();
+  const std::string config = dir + "/c.json";
+  std::ofstream(config) << R"({"api_keys": [{"name": "\u001b[2Jwiped", "org_id": 1, )"
+                        << R"("salt": "00", "secret_sha256": "00"}]})";
+  auto list = run_ledgerctl({"keys", "list", "--config", config});
+  EXPECT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_EQ(list.out.find('\x1b'), std::string::npos) << list.out;
+  const auto lines = lines_of(list.out);
+  ASSERT_EQ(lines.size(), 2u) << list.out;
+  const std::string shown = R"("\u001b[2Jwiped")";  // 16 columns, padded to 24
+  EXPECT_EQ(lines[1].rfind(shown + std::string(8 + 1 + 11, ' ') + "1  read,write", 0), 0u)
+      << lines[1];
   std::filesystem::remove_all(dir);
 }
 

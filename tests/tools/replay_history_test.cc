@@ -115,6 +115,31 @@ TEST(History, PrintsWhatItReadThenStopsAtDamage) {
   std::filesystem::remove_all(std::filesystem::path(copy).parent_path());
 }
 
+// The reader's refusal of damage before the tail said "refusing to start", the server's
+// words, although a read-only tool is not starting (probe 39): each command that reads the
+// log now says what is wrong, then what codeledgerd would do with it.
+TEST(Ledgerctl, DamageBeforeTheTailSaysWhatTheServerWouldDoNotThatTheToolRefusesToStart) {
+  const auto& h = LedgerHistory::get();
+  const std::string copy = copy_with_damaged_segment(1);
+  const std::string where = " record in " + copy + "/" + h.segment_name(1) + " at offset ";
+  const std::string consequence =
+      " (not the last segment); codeledgerd would refuse to start, point-in-time recovery would "
+      "drop everything after\n";
+  const std::vector<std::vector<std::string>> commands{
+      {"wal", "dump"},
+      {"history", "SPRING100001"},
+      {"replay", "--until", std::to_string(h.steps().back().lsn)}};
+  for (auto args : commands) {
+    args.insert(args.end(), {"--data-dir", copy});
+    auto r = run_ledgerctl(args);
+    EXPECT_EQ(r.exit_code, 1) << args[0] << ": " << r.err;
+    EXPECT_NE(r.err.find(where), std::string::npos) << args[0] << ": " << r.err;
+    EXPECT_TRUE(r.err.ends_with(consequence)) << args[0] << ": " << r.err;
+    EXPECT_EQ(r.err.find("refusing to start"), std::string::npos) << args[0] << ": " << r.err;
+  }
+  std::filesystem::remove_all(std::filesystem::path(copy).parent_path());
+}
+
 // ledgerctl.md: replay --until N "reads the log after [the snapshot], so damage ... after N
 // does not stop it (exit 0)"; damage it has to read stops it (exit 1).
 TEST(Replay, StopsAtDamageItReadsButNotAtDamagePastN) {

@@ -214,6 +214,30 @@ TEST_P(Reader, CorruptionInTheMiddleRefusesUnderTruncateTailAndIsCutUnderPointIn
       << pit.report.notes[0];
 }
 
+// The refusal says what is wrong and where, then what the caller does about it: by default
+// the server's start-up words, which its operators know (docs/operations.md); a read-only
+// tool, which is not starting, gives its own (probe 39).
+TEST_P(Reader, RefusalOfDamageBeforeTheTailEndsWithTheCallersConsequence) {
+  Log log = write_log();
+  std::string damaged = log.bytes;
+  damaged[log.offsets[1] + format::kRecordHeaderBytes] ^= 0x40;  // payload of lsn 2
+  FaultFs fs;
+  fs.write_raw(log.path, on_disk(damaged));
+  const std::string what = "bad record in " + log.path + " at offset " +
+                           std::to_string(log.offsets[1]) + " with valid records after it; ";
+  ReadOptions o;
+  const auto ignore = [](const RecordRef&) { return Status::Ok(); };
+  auto server = read_wal(fs, kDir, o, ignore);
+  ASSERT_EQ(server.status().code(), Code::kCorruption);
+  EXPECT_EQ(server.status().message(),
+            what + "refusing to start, point-in-time recovery would drop them");
+  o.damage_consequence = "codeledgerd would refuse to start";
+  auto tool = read_wal(fs, kDir, o, ignore);
+  ASSERT_EQ(tool.status().code(), Code::kCorruption);
+  EXPECT_EQ(tool.status().message(),
+            what + "codeledgerd would refuse to start, point-in-time recovery would drop them");
+}
+
 TEST_P(Reader, DamageInAnOlderSegmentRefusesAndPointInTimeSetsLaterSegmentsAside) {
   FaultFs fs;
   write_log(format::kSegmentBytesMin, 200, &fs);
