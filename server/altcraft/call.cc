@@ -35,26 +35,42 @@ std::string_view bearer_token(std::string_view authorization) {
 std::optional<Reply> Call::open(Scope scope) {
   // The answer format is known before the body is read only from the query string
   // (Altcraft lets `format` travel in the URL); a body that cannot be read is answered in it.
-  if (const std::string* f = ctx_.query.find("format")) {
-    format_ = parse_format(*f).value_or(Format::kJson);
-  }
+  const std::string* query_format = nullptr;
+  if (Status s = read_query_format(query_format); !s.ok()) return fail(s);
   auto parsed = Params::parse(ctx_.request.body());
   if (!parsed.ok()) return fail(parsed.status());
   params_ = std::move(*parsed);
-  if (Status s = read_format(); !s.ok()) return fail(s);
+  if (Status s = read_format(query_format); !s.ok()) return fail(s);
   return authenticate(scope);
 }
 
-Status Call::read_format() {
+// `format` in the query string, given at most once: a repeated one is refused rather than
+// read by its first value, which a proxy in front may have read otherwise (the Capillary
+// dialect's rule for every query parameter, docs/api.md Conventions). The refusal is
+// answered in JSON: which format was asked is unknown.
+Status Call::read_query_format(const std::string*& out) {
+  out = ctx_.query.find("format");
+  if (out == nullptr) return Status::Ok();
+  if (ctx_.query.count("format") > 1) {
+    return bad("format is given more than once in the query string");
+  }
+  format_ = parse_format(*out).value_or(Format::kJson);
+  return Status::Ok();
+}
+
+// The body's `format`, or the query's. Given in both with different values, it is refused:
+// which of two places wins is a rule a client would have to guess. The same value in both is
+// one answer to one question, and served. The refusal is answered in the query's format, as
+// a body that cannot be read is.
+Status Call::read_format(const std::string* query_format) {
   std::optional<std::string_view> text = params_.text("format", Need::kOptional, 16);
   if (!params_.ok()) return params_.status();
-  if (!text) {
-    const std::string* q = ctx_.query.find("format");
-    if (q == nullptr) return Status::Ok();
-    text = *q;
-  }
-  const auto f = parse_format(*text);
+  if (!text && query_format == nullptr) return Status::Ok();
+  const auto f = parse_format(text ? *text : std::string_view(*query_format));
   if (!f) return bad("format must be json or xml");
+  if (text && query_format != nullptr && parse_format(*query_format) != f) {
+    return bad("format is given in the body and in the query string with different values");
+  }
   format_ = *f;
   return Status::Ok();
 }
@@ -117,18 +133,19 @@ std::string Call::rfc3339(ledger::TimeMs ms) const {
 }
 
 Status check_database(Call& call) {
-  const auto db = call.params().integer("db_id", Need::kRequired, INT64_MIN, INT64_MAX);
+  const auto db = call.params().integer("db_id", Need::kRequired, 1, INT64_MAX);
   if (!call.params().ok()) return call.params().status();
   if (*db != kDefaultDatabaseId) return not_found("database " + std::to_string(*db) + " not found");
   return Status::Ok();
 }
 
 Result<Program> loyalty_program(Call& call) {
-  const auto id = call.params().integer("loyalty_id", Need::kRequired, INT64_MIN, INT64_MAX);
+  // Promotion numbers count from 1 and are 32-bit (ledger/events.h): a number outside that
+  // range names no program of any organisation, so it is a bad field, not a 404.
+  const auto id = call.params().integer("loyalty_id", Need::kRequired, 1, UINT32_MAX);
   if (!call.params().ok()) return call.params().status();
-  const std::string name = "loyalty program " + std::to_string(*id);
-  if (*id <= 0 || *id > UINT32_MAX) return not_found(name + " not found");
   const auto number = static_cast<std::uint32_t>(*id);
+  const std::string name = "loyalty program " + std::to_string(number);
   auto view = call.ledger().get_promotion_by_number(call.op(), number);
   if (!view.ok()) {
     if (view.status().code() == ErrorCode::kNotFound) return not_found(name + " not found");

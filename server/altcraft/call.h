@@ -56,7 +56,8 @@ class Call {
   std::string rfc3339(ledger::TimeMs ms) const;
 
  private:
-  Status read_format();
+  Status read_query_format(const std::string*& out);
+  Status read_format(const std::string* query_format);
   std::optional<Reply> authenticate(Scope scope);
 
   RequestContext& ctx_;
@@ -67,7 +68,7 @@ class Call {
   mutable std::optional<wire::IsoZone> zone_;  // looked up on first use
 };
 
-// db_id (required): 404 unless it names one of the organisation's databases.
+// db_id (required, 1 or more): 404 unless it names one of the organisation's databases.
 Status check_database(Call& call);
 
 // A loyalty program: a code-linked promotion and its number (Altcraft's loyalty_id).
@@ -76,8 +77,8 @@ struct Program {
   std::uint32_t number = 0;
 };
 
-// loyalty_id (required): the organisation's promotion with that number. 404 when there is
-// none (another organisation's numbers are never visible), 707 when it holds no codes.
+// loyalty_id (required, 1 to 2^32-1): the organisation's promotion with that number. 404 when
+// there is none (another organisation's numbers are never visible), 707 when it holds no codes.
 Result<Program> loyalty_program(Call& call);
 
 // `matching` (profile_id by default, email, phone, custom with field_name/field_value) and

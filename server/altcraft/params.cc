@@ -7,6 +7,8 @@
 #include <string>
 #include <utility>
 
+#include "server/wire/xml_text.h"
+
 namespace codeledger::server::altcraft {
 
 namespace {
@@ -25,13 +27,6 @@ std::string_view trim(std::string_view s) {
     s.remove_suffix(1);
   }
   return s;
-}
-
-// XML 1.0's Char production: tab, LF, CR, and from U+0020 on, but the surrogates, U+FFFE
-// and U+FFFF.
-bool xml_char(std::uint32_t c) {
-  return c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) ||
-         (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
 }
 
 // The code point of the character reference at `body[at]` ("&#48;", "&#x30;"), or nullopt
@@ -60,7 +55,7 @@ std::optional<std::uint32_t> char_reference(std::string_view body, std::size_t a
 std::optional<std::string> xml_chars_error(std::string_view body) {
   for (std::size_t i = 0; i < body.size(); ++i) {
     const auto byte = static_cast<unsigned char>(body[i]);
-    if (byte < 0x20 && !xml_char(byte)) {
+    if (byte < 0x20 && !wire::is_xml_char(byte)) {
       return "a control character (byte " + std::to_string(byte) + ") at byte " + std::to_string(i);
     }
   }
@@ -74,7 +69,7 @@ std::optional<std::string> xml_chars_error(std::string_view body) {
       if (i == std::string_view::npos) return std::nullopt;
     }
     if (!body.substr(i).starts_with("&#")) continue;
-    if (const auto c = char_reference(body, i); c && !xml_char(*c)) {
+    if (const auto c = char_reference(body, i); c && !wire::is_xml_char(*c)) {
       return "a character reference to no XML character (" +
              std::string(body.substr(i, body.find(';', i) - i + 1)) + ") at byte " + std::to_string(i);
     }

@@ -5,6 +5,7 @@
 #include "server/http/answer_body.h"
 #include "server/http/errors.h"
 #include "server/wire/json_writer.h"
+#include "server/wire/xml_text.h"
 
 namespace codeledger::server::altcraft {
 
@@ -46,7 +47,7 @@ void write_xml(pugi::xml_node parent, std::string_view name, const Value& v) {
     case Value::Kind::kList:
       return;
     case Value::Kind::kString:
-      if (!v.text().empty()) node.text().set(v.text().c_str());
+      if (!v.text().empty()) node.text().set(wire::xml_char_data(v.text()).c_str());
       return;
     case Value::Kind::kInteger:
       node.text().set(static_cast<long long>(v.number()));
@@ -76,7 +77,7 @@ Reply render_xml(const Value& data, const Extras& extras, int error, std::string
   for (const auto& [name, value] : extras) write_xml(root, name, value);
   root.append_child("error").text().set(error);
   pugi::xml_node error_text = root.append_child("error_text");
-  if (!text.empty()) error_text.text().set(std::string(text).c_str());
+  if (!text.empty()) error_text.text().set(wire::xml_char_data(text).c_str());
   Reply reply;
   reply.status = status;
   reply.content_type = content_type(Format::kXml);

@@ -5,7 +5,10 @@
 //
 // XML shape: an object member is an element named after it; a list member is that element
 // repeated once per item (the way Altcraft's own XML requests repeat <codes>); an empty list
-// is one empty element; null and "" are an empty element.
+// is one empty element; null and "" are an empty element. Text goes through
+// wire::xml_char_data: a character XML 1.0 cannot carry (a control character a client put in
+// a profile or a code) is written as U+FFFD, so the answer stays well-formed; pugixml alone
+// would write it as "&#1;", which XML forbids too, and cut the text at a NUL.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,7 @@
 // Customer profiles: bulk upsert, so the Altcraft dialect can match on the identifiers.
 #include "server/capillary/common.h"
 #include "server/capillary/handlers.h"
+#include "server/crypto/api_key_name.h"
 
 namespace codeledger::server::capillary {
 
@@ -9,6 +10,24 @@ using wire::Need;
 namespace {
 
 constexpr std::size_t kCustomFieldsMax = 64;
+
+// What a promotion's name may not hold either (promotions.cc): no NUL, line break or other
+// control character. A profile's identifiers and custom fields are what Altcraft's matching
+// compares, and an XML request cannot carry most of them (a control character other than
+// tab, LF and CR is refused there), so such a profile could not be matched from XML; they
+// also come back in answers (get's profile_id) and in messages, where XML cannot carry them
+// and shows U+FFFD instead (probe 39).
+Status holds_control_chars(const std::string& field) {
+  return Status(ErrorCode::kInvalidRequest, field + " must not hold control characters");
+}
+
+// An optional identifier of the profile (externalId, email, phone): "" when absent.
+std::string identifier(wire::Fields& f, const std::string& where, std::string_view name,
+                       std::size_t bytes_max) {
+  const std::string_view text = f.string(name, Need::kOptional, bytes_max).value_or("");
+  if (crypto::has_control_char(text)) f.fail(holds_control_chars(where + std::string(name)));
+  return std::string(text);
+}
 
 Status read_custom_fields(wire::Fields& f, std::string_view where, std::size_t bytes_max,
                           ledger::CustomerProfile& p) {
@@ -22,17 +41,19 @@ Status read_custom_fields(wire::Fields& f, std::string_view where, std::size_t b
     std::string_view text;
     const std::string field = std::string(where) + "customFields." + std::string(name);
     // The ledger keys custom fields as name NUL value: an empty name or a NUL in it is
-    // refused here, so the message names the field as for every other 400.
-    if (name.empty() || name.find('\0') != std::string_view::npos) {
+    // refused here (as every control character is), so the message names the field as for
+    // every other 400.
+    if (name.empty() || crypto::has_control_char(name)) {
       return Status(ErrorCode::kInvalidRequest,
                     std::string(where) + "customFields has a field name that is empty or holds a "
-                                         "NUL character");
+                                         "control character");
     }
     if (name.size() > bytes_max) {
       return Status(ErrorCode::kInvalidRequest, field + " name is longer than " +
                                                     std::to_string(bytes_max) + " bytes");
     }
     if (Status s = wire::read_string(value, field, bytes_max, text); !s.ok()) return s;
+    if (crypto::has_control_char(text)) return holds_control_chars(field);
     p.custom_fields.emplace_back(std::string(name), std::string(text));
   }
   return Status::Ok();
@@ -43,12 +64,13 @@ Status read_profile(wire::dom::element e, std::size_t index, std::size_t bytes_m
   const std::string where = "customers[" + std::to_string(index) + "]";
   wire::dom::object obj;
   if (Status s = wire::read_object(e, where, obj); !s.ok()) return s;
-  wire::Fields f(obj, where + ".");
+  const std::string prefix = where + ".";
+  wire::Fields f(obj, prefix);
   p.id = f.customer_id("customerId", Need::kRequired).value_or(0);
-  p.external_id = std::string(f.string("externalId", Need::kOptional, bytes_max).value_or(""));
-  p.email = std::string(f.string("email", Need::kOptional, bytes_max).value_or(""));
-  p.phone = std::string(f.string("phone", Need::kOptional, bytes_max).value_or(""));
-  return read_custom_fields(f, where + ".", bytes_max, p);
+  p.external_id = identifier(f, prefix, "externalId", bytes_max);
+  p.email = identifier(f, prefix, "email", bytes_max);
+  p.phone = identifier(f, prefix, "phone", bytes_max);
+  return read_custom_fields(f, prefix, bytes_max, p);
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 
 #include <simdjson.h>
 
+#include "server/wire/utf8.h"
+
 namespace codeledger::server::wire {
 namespace {
 
@@ -29,28 +31,6 @@ void append_escape(std::string& out, unsigned char c) {
   }
 }
 
-// Length of the well-formed UTF-8 sequence starting at s[i] (RFC 3629: no overlongs, no
-// surrogates, nothing above U+10FFFF), or 0 when it is malformed.
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  const auto cont = [&](std::size_t k) { return i + k < s.size() && (b(k) & 0xC0) == 0x80; };
-  const unsigned char c = b(0);
-  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    if (!cont(1) || !cont(2)) return 0;
-    if (c == 0xE0 && b(1) < 0xA0) return 0;   // overlong
-    if (c == 0xED && b(1) >= 0xA0) return 0;  // surrogate
-    return 3;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    if (!cont(1) || !cont(2) || !cont(3)) return 0;
-    if (c == 0xF0 && b(1) < 0x90) return 0;   // overlong
-    if (c == 0xF4 && b(1) >= 0x90) return 0;  // above U+10FFFF
-    return 4;
-  }
-  return 0;
-}
-
 // Slow path for text that is not valid UTF-8: copy good sequences, replace bad bytes.
 void append_repairing(std::string& out, std::string_view text) {
   std::size_t i = 0;
@@ -63,7 +43,7 @@ void append_repairing(std::string& out, std::string_view text) {
     }
     const std::size_t n = utf8_sequence_length(text, i);
     if (n == 0) {
-      out.append("\xEF\xBF\xBD");  // U+FFFD REPLACEMENT CHARACTER
+      out.append(kReplacementCharacter);
       ++i;
     } else {
       out.append(text.data() + i, n);

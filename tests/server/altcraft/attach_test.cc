@@ -222,7 +222,31 @@ TEST_F(AttachTest, UnknownDatabaseAndLoyaltyProgramAre404) {
   Answer loyalty = answer(call(&attach, json(R"("db_id":1,"loyalty_id":9,"profile_id":"prof-1")")));
   EXPECT_EQ(loyalty.error, 404);
   EXPECT_EQ(loyalty.error_text, "loyalty program 9 not found");
-  EXPECT_EQ(error(call(&attach, json(R"("db_id":1,"loyalty_id":0,"profile_id":"prof-1")"))), 404);
+  Answer last = answer(call(&attach, json(R"("db_id":9223372036854775807,"loyalty_id":1,)"
+                                          R"("profile_id":"prof-1")")));
+  EXPECT_EQ(last.error_text, "database 9223372036854775807 not found");
+  last = answer(call(&attach, json(R"("db_id":1,"loyalty_id":4294967295,"profile_id":"prof-1")")));
+  EXPECT_EQ(last.error_text, "loyalty program 4294967295 not found");
+}
+
+// The message names the range that is read: loyalty programs are numbered from 1 in 32 bits,
+// databases from 1. It said -9223372036854775808 to 9223372036854775807 and answered a
+// negative number 404 (probe 39, item 11).
+TEST_F(AttachTest, IdsOutsideTheirRangeAre400NamingIt) {
+  const auto before = ledger_->state_hash();
+  for (const char* loyalty : {R"("3x")", "true", "0", "-1", R"("-5")", "4294967296"}) {
+    Answer a = answer(call(&attach, json(R"("db_id":1,"profile_id":"prof-1","loyalty_id":)" +
+                                         std::string(loyalty))));
+    EXPECT_EQ(a.error, 400) << loyalty;
+    EXPECT_EQ(a.error_text, "loyalty_id must be an integer from 1 to 4294967295") << loyalty;
+  }
+  for (const char* db : {R"("x")", "0", "-1"}) {
+    Answer a = answer(call(&attach, json(R"("loyalty_id":1,"profile_id":"prof-1","db_id":)" +
+                                         std::string(db))));
+    EXPECT_EQ(a.error, 400) << db;
+    EXPECT_EQ(a.error_text, "db_id must be an integer from 1 to 9223372036854775807") << db;
+  }
+  EXPECT_EQ(ledger_->state_hash(), before);
 }
 
 TEST_F(AttachTest, IssuablePromotionIsNotALoyaltyProgram707) {

@@ -119,6 +119,34 @@ TEST_F(AuthTest, FormatMayTravelInTheQueryString) {
   EXPECT_EQ(error(r), 0);
 }
 
+// A repeated query parameter is refused, not read by its first value (docs/api.md
+// Conventions); which format was meant is unknown, so the refusal is JSON (probe 39, item 10).
+TEST_F(AuthTest, FormatGivenTwiceInTheQueryIs400InJson) {
+  for (const char* query : {"?format=xml&format=json", "?format=xml&format=xml"}) {
+    Answer a = answer(call(&get_code, json(kGetFields), nullptr, {},
+                           std::string("/api/v1.1/promocodes/get") + query));
+    EXPECT_FALSE(a.xml) << query;
+    EXPECT_EQ(a.error, 400) << query;
+    EXPECT_EQ(a.error_text, "format is given more than once in the query string") << query;
+  }
+}
+
+// One field, two places: refused rather than one of them winning (the body won before).
+// Answered in the query's format, known before the body is read.
+TEST_F(AuthTest, FormatInTheBodyAndTheQueryWithDifferentValuesIs400) {
+  const std::string fields = std::string(kGetFields) + R"(,"format":"json")";
+  Answer a = answer(call(&get_code, json(fields), nullptr, {}, "/api/v1.1/promocodes/get?format=xml"));
+  EXPECT_TRUE(a.xml);
+  EXPECT_EQ(a.error, 400);
+  EXPECT_EQ(a.error_text, "format is given in the body and in the query string with different values");
+  // The same value in both places is one answer, served.
+  Answer same = answer(call(&get_code, xml("<loyalty_id>1</loyalty_id><code>AAA111</code>"
+                                           "<format>xml</format>"),
+                            nullptr, {}, "/api/v1.1/promocodes/get?format=xml"));
+  EXPECT_TRUE(same.xml);
+  EXPECT_EQ(same.error, 0) << same.error_text;
+}
+
 TEST_F(AuthTest, MissingTokenAuthorityIs500) {
   with_tokens_ = false;
   Reply r = call(&get_code, json(kGetFields));

@@ -1,5 +1,6 @@
 #include "fixture.h"
 
+#include "server/http/router.h"
 #include "tests/support/documented_status.h"
 
 namespace codeledger::server::altcraft::testing {
@@ -55,13 +56,8 @@ Reply AltcraftTest::call(Handler h, std::string_view body, const Caller* header_
   if (!authorization.empty()) req.set(http::field::authorization, authorization);
   req.body() = std::string(body);
   req.prepare_payload();
-  QueryParams query;
-  const std::size_t mark = target.find('?');
-  if (mark != std::string_view::npos) {
-    const std::string_view q = target.substr(mark + 1);
-    const std::size_t eq = q.find('=');
-    query.add(std::string(q.substr(0, eq)), std::string(q.substr(eq + 1)));
-  }
+  QueryParams query;  // read as the dispatcher reads it
+  EXPECT_TRUE(parse_query(split_target(target).query, query)) << target;
   PathParams path;
   const Caller none;
   RequestContext ctx{req, header_caller ? *header_caller : none, query, path, *ledger_, now_,

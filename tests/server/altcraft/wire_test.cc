@@ -7,6 +7,7 @@
 
 #include "server/altcraft/params.h"
 #include "server/altcraft/reply.h"
+#include "server/wire/xml_text.h"
 
 namespace codeledger::server::altcraft {
 namespace {
@@ -157,6 +158,26 @@ TEST(AltcraftReply, DomainErrorsUseTheLedgerNumberAndErrorsHStatus) {
   Reply x = error_reply(Format::kXml, Status(ErrorCode::kNotFound, "gone"));
   EXPECT_EQ(x.status, http::status::not_found);
   EXPECT_EQ(x.body, "<xml>\n<data></data>\n<error>404</error>\n<error_text>gone</error_text>\n</xml>\n");
+}
+
+// XML 1.0's Char production, and what the XML writer makes of the rest (xml_text.h).
+TEST(WireXmlText, CharactersOutsideXmlAndBadUtf8BecomeReplacementCharacters) {
+  const std::string fffd = "\xEF\xBF\xBD";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"plain <&> text", "plain <&> text"},
+      {"\t\n\r\x7F", "\t\n\r\x7F"},  // the controls XML allows, and DEL
+      {std::string("a\0b", 3), "a" + fffd + "b"},
+      {"\x01\x08\x0B\x0C\x1F", fffd + fffd + fffd + fffd + fffd},
+      {"\xED\x9F\xBF\xEE\x80\x80", "\xED\x9F\xBF\xEE\x80\x80"},  // U+D7FF, U+E000
+      {"\xEF\xBF\xBD", fffd},                                    // U+FFFD itself
+      {"\xEF\xBF\xBE|\xEF\xBF\xBF", fffd + "|" + fffd},          // U+FFFE, U+FFFF
+      {"\xF0\x90\x80\x80\xF4\x8F\xBF\xBF", "\xF0\x90\x80\x80\xF4\x8F\xBF\xBF"},  // U+10000, U+10FFFF
+      {"\xED\xA0\x80", fffd + fffd + fffd},  // a surrogate, encoded: three bad bytes
+      {"\xC0\xAF|\xFF|\xC3", fffd + fffd + "|" + fffd + "|" + fffd},  // overlong, stray, cut
+  };
+  for (const auto& [text, written] : cases) EXPECT_EQ(wire::xml_char_data(text), written) << text;
+  EXPECT_TRUE(wire::is_xml_char(0x10FFFF));
+  EXPECT_FALSE(wire::is_xml_char(0x110000));
 }
 
 }  // namespace
