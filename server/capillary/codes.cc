@@ -57,4 +57,18 @@ Reply get_codes(RequestContext& ctx) {
   return env.finish(any, op.visible_lsn);
 }
 
+// Seed 002's own example request is `curl ... --data ''`, which curl sends as a POST with an
+// empty body: clients copied from it are served exactly as the GET. A body is refused, not
+// ignored: the look-up reads only the query, and a client that put its codes in the body
+// would otherwise get an answer about other codes, or a 400 about a missing parameter that
+// it believes it sent.
+Reply get_codes_posted(RequestContext& ctx) {
+  if (!ctx.request.body().empty()) {
+    return capillary_error(http::status::bad_request, 400,
+                           "POST /api_gateway/v1/promotions/code takes no body: give codes and "
+                           "mode in the query string, as for GET");
+  }
+  return get_codes(ctx);
+}
+
 }  // namespace codeledger::server::capillary

@@ -10,6 +10,7 @@ namespace codeledger::server::capillary {
 // codes.cc: seed 000 link and seed 002 lookup.
 Reply link_code(RequestContext& ctx);                 // POST promotions/code/link
 Reply get_codes(RequestContext& ctx);                 // GET  promotions/code
+Reply get_codes_posted(RequestContext& ctx);          // POST promotions/code, empty body (seed 002's curl)
 
 // redemptions.cc
 Reply redeem(RequestContext& ctx);                    // POST promotions/redemptions

@@ -7,10 +7,12 @@ namespace codeledger::server::capillary {
 std::vector<Route> capillary_routes() {
   using http::verb;
   const std::string p = "/api_gateway/v1/promotions";
-  // Literal paths first: a first-match router must not read "code" as a {promotionId}.
+  // The router never reads a literal word here ("code", "customer") as a {promotionId}
+  // (server/http/router.h); literal paths come first all the same, for the reader.
   return {
       {verb::post, p + "/code/link", &link_code, Scope::kWrite},
       {verb::get, p + "/code", &get_codes, Scope::kRead},
+      {verb::post, p + "/code", &get_codes_posted, Scope::kRead},  // seed 002's example request
       {verb::post, p + "/redemptions/reverse", &reverse_redemption, Scope::kWrite},
       {verb::post, p + "/redemptions", &redeem, Scope::kWrite},
       {verb::get, p + "/redemptions", &redemption_history, Scope::kRead},

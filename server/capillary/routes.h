@@ -1,7 +1,7 @@
 // The Capillary cart-promotion dialect (`/api_gateway/v1/...`, seeds 000-003): the route
-// table the HTTP router serves. Handlers are free functions (see server/http/handler.h);
-// literal segments come before `{name}` segments that could match the same path, so a
-// first-match router picks `/promotions/code` over `/promotions/{promotionId}`.
+// table the HTTP router serves. Handlers are free functions (see server/http/handler.h).
+// The router never takes a literal segment of one route (`/promotions/code`) as the value
+// of another's `{name}` (`/promotions/{promotionId}`), whatever the order or the method.
 #pragma once
 
 #include <vector>

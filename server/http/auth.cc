@@ -19,8 +19,19 @@ constexpr std::size_t kMd5HexChars = 32;
 // ASCII only, inline: std::tolower is a locale-aware libc call per character.
 char lower_char(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
-bool iequals_prefix(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && boost::beast::iequals(s.substr(0, prefix.size()), prefix);
+// The credentials after `scheme` and the spaces that follow it in an Authorization value, or
+// nullopt when the value is of another scheme. Empty when they are missing: a field value
+// loses its trailing spaces, so "Bearer " arrives as "Bearer".
+std::optional<std::string_view> credentials_of(std::string_view authorization,
+                                               std::string_view scheme) {
+  if (authorization.size() < scheme.size() ||
+      !boost::beast::iequals(authorization.substr(0, scheme.size()), scheme)) {
+    return std::nullopt;
+  }
+  std::string_view rest = authorization.substr(scheme.size());
+  if (!rest.empty() && rest.front() != ' ') return std::nullopt;  // "Bearerish"
+  while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+  return rest;
 }
 
 bool is_md5_hex(std::string_view s) {
@@ -108,10 +119,8 @@ const Auth::Key* Auth::find_key(std::string_view key, std::string_view md5hex_pa
   return &k;
 }
 
-AuthResult Auth::authenticate_basic(std::string_view authorization) const {
+AuthResult Auth::authenticate_basic(std::string_view encoded) const {
   namespace b64 = boost::beast::detail::base64;
-  std::string_view encoded = authorization.substr(6);
-  while (!encoded.empty() && encoded.front() == ' ') encoded.remove_prefix(1);
   // "key:md5hex" fits the stack buffer for any sane key name; longer ones go to the heap.
   std::array<char, 256> stack_buffer;
   std::string heap_buffer;
@@ -140,13 +149,14 @@ AuthResult Auth::authenticate_basic(std::string_view authorization) const {
 
 AuthResult Auth::authenticate(std::string_view authorization, AuthMemo* memo) const {
   if (authorization.empty()) return {std::nullopt, "missing Authorization header"};
-  if (iequals_prefix(authorization, "basic ")) {
+  if (const auto basic = credentials_of(authorization, "basic")) {
+    if (basic->empty()) return {std::nullopt, "missing credentials after Basic"};
     // Read before the check: a reload landing in between leaves the memo marked stale.
     const std::uint64_t generation = generation_.load(std::memory_order_acquire);
     const bool remembered = memo && memo->generation == generation &&
                             constant_time_equal(authorization, memo->authorization);
     if (remembered) return {memo->caller, {}};
-    AuthResult result = authenticate_basic(authorization);
+    AuthResult result = authenticate_basic(*basic);
     if (memo && result.caller) {
       memo->authorization.assign(authorization);
       memo->caller = *result.caller;
@@ -154,10 +164,9 @@ AuthResult Auth::authenticate(std::string_view authorization, AuthMemo* memo) co
     }
     return result;
   }
-  if (iequals_prefix(authorization, "bearer ")) {
-    std::string_view token = authorization.substr(7);
-    while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-    auto caller = authenticate_token(token);
+  if (const auto token = credentials_of(authorization, "bearer")) {
+    if (token->empty()) return {std::nullopt, "missing access token after Bearer"};
+    auto caller = authenticate_token(*token);
     if (!caller) return {std::nullopt, "invalid or expired access token"};
     return {std::move(caller), {}};
   }

@@ -127,7 +127,7 @@ class Auth final : public TokenAuthority {
   Stripe& stripe_for(std::string_view digest) const;
   TokenLookup look_up_token(const std::string& digest, ledger::TimeMs now_ms) const;
 
-  AuthResult authenticate_basic(std::string_view authorization) const;
+  AuthResult authenticate_basic(std::string_view encoded) const;  // base64(key:md5hex)
 
   struct NameHash {
     using is_transparent = void;

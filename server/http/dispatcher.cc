@@ -105,6 +105,17 @@ Dispatcher::Dispatcher(ledger::Ledger& ledger, Auth& auth, Router router, Clock 
       metrics_(metrics) {}
 
 Reply Dispatcher::handle(const HttpRequest& request, RequestInfo& info) const {
+  Reply reply = route_and_call(request, info);
+  // RFC 9110 15.5.2: every 401 carries a challenge, also those a handler answers itself
+  // (the token endpoint's wrong secret, an Altcraft body token); the scheme named is the
+  // one every client of this server can use.
+  if (reply.status == http::status::unauthorized) {
+    reply.headers.emplace_back("WWW-Authenticate", "Basic realm=\"codeledger\"");
+  }
+  return reply;
+}
+
+Reply Dispatcher::route_and_call(const HttpRequest& request, RequestInfo& info) const {
   // Unrouted answers are counted under the route one past the router's endpoints.
   info.route = router_.size();
   const Target target = split_target(request.target());
@@ -113,23 +124,25 @@ Reply Dispatcher::handle(const HttpRequest& request, RequestInfo& info) const {
     return envelope_error(target.path, http::status::bad_request,
                           "malformed percent-escape in the query string");
   }
+  std::string decoded;  // the path's storage when it had escapes to decode; params view it
+  const std::string_view path = decode_unreserved(target.path, decoded);
   PathParams params;
-  const RouteMatch match = router_.match(request.method(), target.path, params);
+  const RouteMatch match = router_.match(request.method(), path, params);
   if (match.kind == RouteMatch::Kind::kNotFound) {
-    return envelope_error(target.path, http::status::not_found, "no such endpoint");
+    return envelope_error(path, http::status::not_found, "no such endpoint");
   }
   if (match.kind == RouteMatch::Kind::kMethodNotAllowed) {
-    return with_header(envelope_error(target.path, http::status::method_not_allowed,
+    return with_header(envelope_error(path, http::status::method_not_allowed,
                                       "method not allowed; allowed: " + match.allow),
                        "Allow", match.allow);
   }
   info.route = match.index;
   try {
-    return call(*match.endpoint, request, target.path, query, params, info);
+    return call(*match.endpoint, request, path, query, params, info);
   } catch (const std::exception&) {
     // Handlers report errors as values; an exception here is a bug or bad_alloc. The
     // connection survives, the client gets a 500 rather than a reset.
-    return envelope_error(target.path, http::status::internal_server_error, "internal error");
+    return envelope_error(path, http::status::internal_server_error, "internal error");
   }
 }
 
@@ -154,8 +167,7 @@ std::optional<Reply> Dispatcher::authenticate(std::string_view authorization, st
     return std::nullopt;
   }
   if (auto refused = count_auth_failure(limiter_, metrics_, info.client_slot, path)) return refused;
-  return with_header(envelope_error(path, http::status::unauthorized, auth.error),
-                     "WWW-Authenticate", "Basic realm=\"codeledger\"");
+  return envelope_error(path, http::status::unauthorized, auth.error);  // handle() adds the challenge
 }
 
 Reply Dispatcher::call(const Endpoint& endpoint, const HttpRequest& request, std::string_view path,

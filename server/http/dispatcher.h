@@ -65,6 +65,7 @@ class Dispatcher {
   }
 
  private:
+  Reply route_and_call(const HttpRequest& request, RequestInfo& info) const;
   Reply call(const Endpoint& endpoint, const HttpRequest& request, std::string_view path,
              const QueryParams& query, const PathParams& params, RequestInfo& info) const;
   Reply call_checking_credentials(const Endpoint& endpoint, const HttpRequest& request,

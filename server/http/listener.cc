@@ -7,6 +7,10 @@
 #include <sys/socket.h>
 
 #include <cstdio>
+#include <string>
+
+#include "server/http/errors.h"
+#include "server/http/response_head.h"
 
 namespace codeledger::server {
 namespace {
@@ -15,15 +19,23 @@ constexpr auto kAcceptBackoff = std::chrono::milliseconds(50);
 constexpr auto kAcceptErrorLogEvery = std::chrono::seconds(10);
 using reuse_port = net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
-// The whole answer to a connection over connections_max, written without a session.
-constexpr std::string_view kOverCapacity =
-    "HTTP/1.1 503 Service Unavailable\r\n"
-    "Content-Type: application/json\r\n"
-    "Connection: close\r\n"
-    "Retry-After: 1\r\n"
-    "Content-Length: 88\r\n"
-    "\r\n"
-    R"J({"data":null,"errors":[{"code":503,"message":"too many connections (connections_max)"}]})J";
+constexpr std::string_view kOverCapacity = "too many connections (connections_max)";
+// Not the limit's text: a connection the stopping server still accepted (before its acceptor
+// closed) is refused for that, and naming connections_max sent operators after the wrong
+// limit (probe 39, item 8).
+constexpr std::string_view kStopping = "the server is stopping: it accepts no new connections";
+
+// The whole answer to a connection refused at accept, written without a session. No request
+// has been read, so it is in the Capillary envelope. Only a full server is worth retrying
+// soon (Retry-After); a stopping one comes back, if at all, after a restart.
+std::string refusal_answer(std::string_view message, bool retry_soon, std::string_view date) {
+  Reply reply = envelope_error({}, http::status::service_unavailable, message);
+  if (retry_soon) reply.headers.emplace_back("Retry-After", "1");
+  std::string answer;
+  append_response_head(answer, reply, date, /*keep_alive=*/false);
+  answer += reply.body;
+  return answer;
+}
 
 }  // namespace
 
@@ -61,11 +73,13 @@ void Listener::do_accept() {
   acceptor_.async_accept(ioc_, beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
 }
 
-void Listener::refuse(tcp::socket& socket) {
+void Listener::refuse(tcp::socket& socket, bool stopping) {
+  const std::string answer = stopping ? refusal_answer(kStopping, false, worker_.date.view())
+                                      : refusal_answer(kOverCapacity, true, worker_.date.view());
   // Best effort and never blocking: a refused client must not cost us a thread.
   beast::error_code ec;
   socket.non_blocking(true, ec);
-  socket.write_some(net::buffer(kOverCapacity.data(), kOverCapacity.size()), ec);
+  socket.write_some(net::buffer(answer), ec);
   socket.shutdown(tcp::socket::shutdown_both, ec);
   socket.close(ec);
 }
@@ -90,10 +104,11 @@ void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
     socket.set_option(tcp::no_delay(true), ec);
     // Count first, then check: exact under concurrent accepts on other threads.
     const std::size_t before = state_.connections.fetch_add(1, std::memory_order_acq_rel);
-    if (before >= state_.limits.connections_max || state_.stopping.load()) {
+    const bool stopping = state_.stopping.load(std::memory_order_acquire);
+    if (stopping || before >= state_.limits.connections_max) {
       state_.connections.fetch_sub(1, std::memory_order_acq_rel);
-      state_.connections_refused.fetch_add(1, std::memory_order_relaxed);
-      refuse(socket);
+      if (!stopping) state_.connections_refused.fetch_add(1, std::memory_order_relaxed);
+      refuse(socket, stopping);
     } else {
       std::make_shared<Session>(std::move(socket), state_, worker_)->run();
     }

@@ -32,7 +32,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
  private:
   void do_accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
-  void refuse(tcp::socket& socket);
+  // Answers 503 and closes: the server is stopping, or (otherwise) at connections_max.
+  void refuse(tcp::socket& socket, bool stopping);
   void report_accept_error(const beast::error_code& ec);
 
   net::io_context& ioc_;

@@ -14,7 +14,8 @@
 //
 // The parser also notes what the session needs to frame the exchange, each O(1) per field:
 // whether any Connection field says `close` (connection_persists), the Expect field
-// (expectation), and it reduces an absolute-form target to origin form (on_request_impl).
+// (expectation), and it reduces an absolute-form target to origin form (on_request_impl),
+// noting userinfo in it (target_had_userinfo).
 //
 // The target and the kept fields come from the session's arena (Session::arena_), released
 // whole before the next request's parser: with the heap they were two allocations a
@@ -59,6 +60,16 @@ inline std::optional<std::string_view> absolute_form_rest(std::string_view targe
   return rest == std::string_view::npos ? std::string_view{} : target.substr(rest);
 }
 
+// Whether an http(s) absolute-form target's authority holds userinfo ("http://u:p@h/"): RFC
+// 9110 4.2.4 says to treat such a target as an error (a password in a URI is a leak, and a
+// proxy may read the host differently).
+inline bool absolute_form_has_userinfo(std::string_view target) {
+  const std::optional<std::string_view> rest = absolute_form_rest(target);
+  if (!rest) return false;
+  const std::string_view before_path = target.substr(0, target.size() - rest->size());
+  return before_path.find('@') != std::string_view::npos;
+}
+
 // What the request's Expect field asks (RFC 9110 10.1.1).
 enum class Expectation : std::uint8_t { kNone, kContinue, kUnknown };
 
@@ -78,6 +89,8 @@ class RequestParser final
   // (HTTP/1.0 needs keep-alive), but let an HTTP/1.0 keep-alive outweigh a close.
   bool connection_persists() const { return !close_requested_ && keep_alive(); }
   Expectation expectation() const { return expectation_; }
+  // The start line's target was an absolute form with userinfo (the session refuses it).
+  bool target_had_userinfo() const { return target_had_userinfo_; }
 
  private:
   // Overrides Beast's (private) hook, which inserts every field.
@@ -115,6 +128,7 @@ class RequestParser final
     const std::optional<std::string_view> rest =
         target.starts_with('/') ? std::nullopt : absolute_form_rest(target);
     if (!rest) return get().target(target);
+    target_had_userinfo_ = absolute_form_has_userinfo(target);
     if (rest->starts_with('/')) return get().target(*rest);
     get().target("/" + std::string(*rest));  // "http://h" or "http://h?q": rare, may allocate
   }
@@ -131,6 +145,7 @@ class RequestParser final
   }
 
   bool close_requested_ = false;
+  bool target_had_userinfo_ = false;
   Expectation expectation_ = Expectation::kNone;
 };
 

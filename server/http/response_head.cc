@@ -89,7 +89,7 @@ bool status_has_body(http::status status) {
 }
 
 void append_response_head(std::string& out, const Reply& reply, std::string_view date,
-                          bool keep_alive) {
+                          bool keep_alive, bool announce_keep_alive) {
   HeadText head(out);
   head.put("HTTP/1.1 ");
   head.number(static_cast<unsigned>(reply.status));
@@ -108,7 +108,11 @@ void append_response_head(std::string& out, const Reply& reply, std::string_view
     head.number(reply.body.size());
     head.put("\r\n");
   }
-  if (!keep_alive) head.put("Connection: close\r\n");
+  if (!keep_alive) {
+    head.put("Connection: close\r\n");
+  } else if (announce_keep_alive) {
+    head.put("Connection: keep-alive\r\n");
+  }
   head.put("\r\n");
 }
 

@@ -20,8 +20,11 @@ namespace codeledger::server {
 // Content-Length (not for 1xx, 204 and 304, which carry no body) and "Connection: close"
 // when keep_alive is false, then the blank line. A header whose name or value holds a CR,
 // LF or NUL is left out (a handler bug must not split the answer).
+// `announce_keep_alive`: the client is HTTP/1.0, which takes an answer as ending at the close
+// unless it says "Connection: keep-alive" (RFC 9112 9.3 and Appendix C.2.2); written when
+// the connection stays open. HTTP/1.1 persists by default and needs no field.
 void append_response_head(std::string& out, const Reply& reply, std::string_view date,
-                          bool keep_alive);
+                          bool keep_alive, bool announce_keep_alive = false);
 
 // Whether an answer with this status carries a body (RFC 9110: not 1xx, 204, 304).
 bool status_has_body(http::status status);

@@ -1,5 +1,6 @@
 #include "server/http/router.h"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -10,6 +11,38 @@ namespace {
 
 bool is_param(std::string_view segment) {
   return segment.size() >= 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+// The Allow header's value: each method once, in one order whatever the routes' order, and
+// HEAD wherever GET is (Router::match).
+std::string allow_text(std::vector<http::verb> methods) {
+  if (std::find(methods.begin(), methods.end(), http::verb::get) != methods.end()) {
+    methods.push_back(http::verb::head);
+  }
+  std::sort(methods.begin(), methods.end());
+  methods.erase(std::unique(methods.begin(), methods.end()), methods.end());
+  std::string text;
+  for (const http::verb m : methods) {
+    if (!text.empty()) text += ", ";
+    text += http::to_string(m);
+  }
+  return text;
+}
+
+// RFC 3986 2.3.
+bool is_unreserved(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~';
+}
+
+// The character "%XY" at the start of `escape` stands for when it is unreserved, else 0.
+char unreserved_escape(std::string_view escape) {
+  if (escape.size() < 3 || escape[0] != '%') return 0;
+  const int hi = hex_digit_value(escape[1]);
+  const int lo = hex_digit_value(escape[2]);
+  if (hi < 0 || lo < 0) return 0;
+  const char c = static_cast<char>(hi * 16 + lo);
+  return is_unreserved(c) ? c : 0;
 }
 
 }  // namespace
@@ -49,10 +82,14 @@ void Router::add(Endpoint endpoint) {
     const std::string_view segment = pattern[i];
     const bool param = is_param(segment);
     const std::string_view text = param ? segment.substr(1, segment.size() - 2) : segment;
-    c.segments.push_back(Segment{std::string(text), param});
-    (param ? params : c.literals) += 1;
+    c.segments.push_back(Segment{std::string(text), param, {}});
+    if (param) ++params;
   }
   CL_CHECK(params <= PathParams::kMax);
+  for (Compiled& other : endpoints_) {
+    reserve_words(c, other);
+    reserve_words(other, c);
+  }
   c.endpoint = std::move(endpoint);
   by_length_[pattern.size()].push_back(endpoints_.size());
   if (params == 0) literal_[c.endpoint.pattern].push_back(endpoints_.size());
@@ -65,11 +102,33 @@ void Router::add(const Route& route) {
                /*checks_credentials=*/false, route.lane});
 }
 
+// Walks both patterns from the start while they are alike (the same literal, or a parameter
+// in both); where they first differ, a parameter of `owner` facing a literal of `other`
+// reserves that literal. Past that place the two can never match one path, so nothing
+// further is reserved: "/promotions/customer/{customerId}" takes "code" as a customer id.
+void Router::reserve_words(Compiled& owner, const Compiled& other) {
+  const std::size_t n = std::min(owner.segments.size(), other.segments.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    Segment& mine = owner.segments[i];
+    const Segment& theirs = other.segments[i];
+    if (mine.param && theirs.param) continue;
+    if (!mine.param && !theirs.param && mine.text == theirs.text) continue;
+    const bool known = std::find(mine.reserved.begin(), mine.reserved.end(), theirs.text) !=
+                       mine.reserved.end();
+    if (mine.param && !known) mine.reserved.push_back(theirs.text);
+    return;
+  }
+}
+
+bool Router::Segment::takes(std::string_view value) const {
+  if (!param) return value == text;
+  return !value.empty() && std::find(reserved.begin(), reserved.end(), value) == reserved.end();
+}
+
 bool Router::matches(const Compiled& c, const PathSegments& path, PathParams* params) {
   if (c.segments.size() != path.size()) return false;
   for (std::size_t i = 0; i < c.segments.size(); ++i) {
-    const Segment& want = c.segments[i];
-    if (want.param ? path[i].empty() : path[i] != want.text) return false;
+    if (!c.segments[i].takes(path[i])) return false;
   }
   if (params) {
     for (std::size_t i = 0; i < c.segments.size(); ++i) {
@@ -96,32 +155,24 @@ RouteMatch Router::match(http::verb asked, std::string_view path, PathParams& pa
       if (endpoints_[i].endpoint.method == method) return found(i);
     }
   }
-  RouteMatch result;
-  // Literal patterns win over parameterised ones ("/promotions/customer/{id}" is not
-  // "/promotions/{promotionId}/..."): of the patterns that match, the one with the most
-  // literal segments is taken.
+  // Patterns that match one path are alike at every segment (a parameter does not take a
+  // word another pattern has at its place: reserve_words), so they differ only in method:
+  // the one with the asked method is the endpoint, the others are what Allow lists.
   const PathSegments segments(path);
-  const Compiled* best = nullptr;
+  std::vector<http::verb> allowed;
   for (const std::size_t i : by_length_[segments.size()]) {
     const Compiled& c = endpoints_[i];
     if (!matches(c, segments, nullptr)) continue;
-    if (c.endpoint.method != method) {
-      const std::string_view name = http::to_string(c.endpoint.method);
-      if (result.allow.find(name) == std::string::npos) {
-        if (!result.allow.empty()) result.allow += ", ";
-        result.allow += name;
-      }
-      continue;
+    if (c.endpoint.method == method) {
+      matches(c, segments, &params);
+      return found(i);
     }
-    if (!best || c.literals > best->literals) best = &c;
+    allowed.push_back(c.endpoint.method);
   }
-  if (best) {
-    matches(*best, segments, &params);
-    return found(static_cast<std::size_t>(best - endpoints_.data()));
-  }
-  if (!result.allow.empty()) {
+  RouteMatch result;
+  if (!allowed.empty()) {
     result.kind = RouteMatch::Kind::kMethodNotAllowed;
-    if (result.allow.find("GET") != std::string::npos) result.allow += ", HEAD";
+    result.allow = allow_text(std::move(allowed));
   }
   return result;
 }
@@ -151,6 +202,24 @@ bool percent_decode(std::string_view in, std::string& out) {
     }
   }
   return true;
+}
+
+std::string_view decode_unreserved(std::string_view path, std::string& storage) {
+  std::size_t at = path.find('%');
+  while (at != std::string_view::npos && unreserved_escape(path.substr(at)) == 0) {
+    at = path.find('%', at + 1);
+  }
+  if (at == std::string_view::npos) return path;  // the usual case: nothing copied
+  storage.assign(path.substr(0, at));
+  for (std::size_t i = at; i < path.size(); ++i) {
+    if (const char c = unreserved_escape(path.substr(i)); c != 0) {
+      storage.push_back(c);
+      i += 2;
+    } else {
+      storage.push_back(path[i]);
+    }
+  }
+  return storage;
 }
 
 bool parse_query(std::string_view query, QueryParams& params) {

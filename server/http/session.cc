@@ -197,6 +197,10 @@ void Session::on_head(std::size_t head_bytes) {
   }
   beast::error_code ec;
   const bool parsed = parse_buffered(ec);
+  if (!ec && parser_->target_had_userinfo()) {
+    return fail_and_close(http::status::bad_request, parser_->get().target(),
+                          "userinfo in the request target is not accepted (RFC 9110 4.2.4)");
+  }
   if (!ec && parser_->expectation() == Expectation::kUnknown) {
     return fail_and_close(http::status::expectation_failed, parser_->get().target(),
                           "unsupported Expect field; only 100-continue is understood");
@@ -339,7 +343,8 @@ void Session::reply_not_durable() {
 void Session::on_handled() {
   if (state_.stopping.load(std::memory_order_acquire)) keep_alive_ = false;
   head_.clear();
-  append_response_head(head_, reply_, worker_.date.view(), keep_alive_);
+  const bool http10 = parser_->get().version() < 11;
+  append_response_head(head_, reply_, worker_.date.view(), keep_alive_, http10);
   do_write();
 }
 

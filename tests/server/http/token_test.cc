@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "server/dialects/routes.h"
 #include "server/http/auth.h"
 #include "tests/support/test_server.h"
 
@@ -61,6 +62,67 @@ TEST(TokenGenerate, SecretIsThePasswordOrItsMd5Hex) {
   // The md5 hex of something else, or of the md5 hex, is a wrong secret.
   expect_refused(c, body_of(kAliceRw.name, server::md5_hex("nope")), 401);
   expect_refused(c, body_of(kAliceRw.name, server::md5_hex(md5)), 401);
+}
+
+// RFC 9110 15.5.2: a 401 carries a challenge. The token endpoint's did not, though every
+// other 401 and docs/api.md ("Errors of every endpoint") do (probe 39, item 11).
+TEST(TokenGenerate, AWrongSecretIs401WithTheChallengeOfEvery401) {
+  TestServer srv;
+  HttpClient c = srv.client();
+  auto r = c.post(std::string(kTokenPath), body_of(kAliceRw.name, "wrong"));
+  EXPECT_EQ(r.result_int(), 401) << r.body();
+  EXPECT_EQ(r[http::field::www_authenticate], R"(Basic realm="codeledger")");
+  auto header = c.post("/admin/reload", "", {{"Authorization", "Bearer nope"}});
+  EXPECT_EQ(header.result_int(), 401) << header.body();
+  EXPECT_EQ(header[http::field::www_authenticate], R"(Basic realm="codeledger")");
+}
+
+// Tokens live in the server's memory only (docs/api.md, "Token"): the server started after a
+// restart refuses a token of the one before it, as a header and as Altcraft's body token.
+TEST(TokenUse, ATokenEndsWithTheServerThatIssuedIt) {
+  std::string token;
+  {
+    TestServer before(server::dialect_routes());
+    HttpClient c = before.client();
+    auto gen = c.post(std::string(kTokenPath), body_of(kAliceRw.name, kAliceRw.password));
+    ASSERT_EQ(gen.result_int(), 200) << gen.body();
+    token = gen.body().substr(gen.body().find("\"accessToken\":\"") + 15, 64);
+    EXPECT_EQ(c.get("/api_gateway/v1/promotions", {{"Authorization", "Bearer " + token}}).result_int(), 200);
+  }
+  TestServer after(server::dialect_routes());
+  HttpClient c = after.client();
+  auto header = c.get("/api_gateway/v1/promotions", {{"Authorization", "Bearer " + token}});
+  EXPECT_EQ(header.result_int(), 401) << header.body();
+  EXPECT_NE(header.body().find(R"("message":"invalid or expired access token")"), std::string::npos)
+      << header.body();
+  auto body = c.post("/api/v1.1/promocodes/get", R"({"token":")" + token + R"(","loyalty_id":1,"code":"DQCV73"})");
+  EXPECT_EQ(body.result_int(), 401) << body.body();
+  EXPECT_NE(body.body().find(R"("error_text":"API token is invalid or expired")"), std::string::npos)
+      << body.body();
+}
+
+// `Authorization: Bearer ` (the token left out, as an unset variable in a script leaves it)
+// names the missing token, not the scheme that was sent (probe 39, item 11).
+TEST(TokenUse, ASchemeWithoutItsCredentialsIs401SayingTheyAreMissing) {
+  TestServer srv;
+  HttpClient c = srv.client();
+  struct Case {
+    std::string authorization;
+    std::string message;
+  };
+  const Case cases[] = {
+      {"Bearer ", "missing access token after Bearer"},
+      {"Bearer", "missing access token after Bearer"},
+      {"bearer    ", "missing access token after Bearer"},
+      {"Basic ", "missing credentials after Basic"},
+      {"Digest abc", "unsupported Authorization scheme (Basic or Bearer)"},
+  };
+  for (const Case& tc : cases) {
+    SCOPED_TRACE(tc.authorization);
+    auto r = c.post("/admin/reload", "", {{"Authorization", tc.authorization}});
+    EXPECT_EQ(r.result_int(), 401) << r.body();
+    EXPECT_NE(r.body().find(R"("message":")" + tc.message + "\""), std::string::npos) << r.body();
+  }
 }
 
 // An issue is charged to the issuing key's rate limit like any request, and a refused one
