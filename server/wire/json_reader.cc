@@ -173,10 +173,15 @@ Status read_string(dom::element e, std::string_view field, std::size_t bytes_max
 
 Status read_integer(dom::element e, std::string_view field, std::int64_t min, std::int64_t max,
                     std::int64_t& out) {
+  const auto out_of_range = [&] {
+    return invalid(field, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+  };
   std::int64_t v = 0;
   switch (e.type()) {
     case dom::element_type::INT64: v = std::int64_t(e); break;
-    case dom::element_type::UINT64: return invalid(field, "is too large");
+    // Past INT64_MAX: out of every range, and said the same way as any value out of it
+    // (probe 39: seed -1 and seed 2^64-1 had two wordings).
+    case dom::element_type::UINT64: return out_of_range();
     case dom::element_type::DOUBLE: {
       // 1000.0 is an integer written as a decimal; 10.5 is not.
       const double d = double(e);
@@ -186,9 +191,7 @@ Status read_integer(dom::element e, std::string_view field, std::int64_t min, st
     }
     default: return wrong_type(e, field, "an integer");
   }
-  if (v < min || v > max) {
-    return invalid(field, "must be between " + std::to_string(min) + " and " + std::to_string(max));
-  }
+  if (v < min || v > max) return out_of_range();
   out = v;
   return Status::Ok();
 }
