@@ -22,9 +22,9 @@
 // every entry under the shard lock and faulted the new table's pages in on the io thread
 // that ran into it, and with the load spread evenly the shards grew within the same
 // fraction of a second: an open loop's p99 for that second went from 0.3 ms to 4 ms
-// (docs/benchmarks-history.md, session 17). reserve() grows at once (bulk loads), unless it
-// is handed a Spare: a table its caller made, and faulted in, before taking the lock, which
-// then becomes the newer table of an incremental growth (session 39).
+// (docs/benchmarks-history.md, session 17). reserve() grows at once (bulk loads and bulk
+// adds), into a Spare when its caller made one, faulted in, before taking the lock: the
+// copy is then all that runs under the lock (session 39).
 #pragma once
 
 #include <sys/mman.h>
@@ -103,11 +103,12 @@ class NumberIndex {
     return cap;
   }
 
-  // Room for n numbers: the next inserts up to n allocate nothing (a growth under way goes
-  // on with them, moving slots across, which allocates nothing either). Grows at once, into
-  // `spare` when it has the capacity growth_for(n) asked for; a spare for a large table
-  // that is not growing starts an incremental growth instead, so that nothing is copied
-  // under the caller's lock.
+  // Room for n numbers: the next inserts up to n allocate nothing (a growth under way with
+  // room goes on with them, moving slots across, which allocates nothing either). Otherwise
+  // grows at once, a growth under way finished first, into `spare` when it has the capacity
+  // growth_for(n) asked for. Why not an incremental growth into the spare: until it ends
+  // every miss probes both tables, and a bulk add's checks are all misses (imports 10-15 %
+  // slower, session 39).
   void reserve(std::size_t n, Spare* spare = nullptr);
 
  private:
@@ -190,20 +191,12 @@ class NumberIndex {
     if (old_ != nullptr) return migrate_some();
     if (owned_ && (size_ + 1) * 4 <= capacity() * 3) return;
     const std::size_t cap = std::max(capacity() * 2, kMinCapacity);
-    if (!grows_incrementally()) return rehash(cap, allocate(cap));
-    start_growth(allocate(cap), cap);
-    migrate_some();
-  }
-
-  bool grows_incrementally() const { return owned_ && capacity() >= kIncrementalFromSlots; }
-
-  // The current table becomes the old one, emptied into `fresh` (cap slots, at least twice
-  // as many) by the inserts that follow.
-  void start_growth(Table fresh, std::size_t cap) {
+    if (!owned_ || capacity() < kIncrementalFromSlots) return rehash(cap, allocate(cap));
     old_mask_ = mask();
     old_ = std::move(owned_);
     cursor_ = 0;
-    install(std::move(fresh), cap);
+    install(allocate(cap), cap);
+    migrate_some();
   }
 
   void migrate_some() {
@@ -263,6 +256,7 @@ class NumberIndex::Spare {
 #endif
   }
   std::size_t capacity() const { return capacity_; }
+  bool taken() const { return !table_; }  // reserve() grew into it
 
  private:
   friend class NumberIndex;
@@ -274,9 +268,6 @@ inline void NumberIndex::reserve(std::size_t n, Spare* spare) {
   const std::size_t cap = growth_for(n);
   if (cap == 0) return;
   const bool use_spare = spare != nullptr && spare->capacity_ == cap && spare->table_;
-  if (use_spare && old_ == nullptr && grows_incrementally()) {
-    return start_growth(std::move(spare->table_), cap);
-  }
   while (old_ != nullptr) migrate_some();
   rehash(cap, use_spare ? std::move(spare->table_) : allocate(cap));
 }
