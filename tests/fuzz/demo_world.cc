@@ -144,6 +144,9 @@ std::vector<std::string> http_seed_requests() {
        R"({"db_id":1,"loyalty_id":1,"matching":"profile_id","profile_id":"crm-42","code":"DQCV73"})"},
       {"/api/v1.1/promocodes/get", http::verb::post, 0, 1, "", R"({"loyalty_id":1,"code":"DQCV73"})"},
       {"/api/v1.1/promocodes/activate", http::verb::post, 0, 1, "", R"({"loyalty_id":1,"code":"DQCV73"})"},
+      // An XML answer echoing characters XML 1.0 cannot carry (a C0 control, U+FFFF).
+      {"/api/v1.1/promocodes/get", http::verb::post, 0, 1, "format=xml",
+       R"({"loyalty_id":1,"code":"AB\u0001C\uFFFFD"})"},
       {"/api/v1.1/promocodes/update", http::verb::post, 0, 1, "",
        R"({"loyalty_id":1,"code":"DQCV73","activated":false,"expire_date":"2026-08-25T08:00:00Z"})"},
       {"/api/v1.1/promocodes/detach", http::verb::post, 0, 1, "",

@@ -10,6 +10,9 @@
 //     too (state changes only through logged events; the hash serialises the whole state,
 //     which per request took a third of the fuzzer's time). Bad input gets a clear error and
 //     no partial write (docs/api.md);
+//   - every XML answer is a well-formed XML 1.0 document: it parses, holds only characters
+//     XML 1.0 allows and valid UTF-8, and no character reference (the writer replaces what
+//     XML cannot carry with U+FFFD; a reference such as &#1; is refused by XML 1.0 too);
 //   - no request reads or changes the other organisation (kOtherOrgId, no key of its own):
 //     its counts, its marked code and its marked promotion are unchanged, and no answer
 //     shows one of its promotion ids (every view of its promotions or codes carries one) or
@@ -31,7 +34,10 @@
 #include <string>
 #include <string_view>
 
+#include <pugixml.hpp>
+
 #include "server/http/crypto.h"
+#include "server/wire/xml_text.h"
 #include "tests/fuzz/demo_world.h"
 #include "tests/fuzz/fuzz_targets.h"
 
@@ -74,6 +80,15 @@ std::string fill_pattern(std::string_view pattern, std::uint8_t choice, const De
   return out;
 }
 
+// An Altcraft answer in XML (docs/api.md, "Answer format"): well-formed XML 1.0, which a
+// strict parser reads whole. pugixml alone is lenient (it reads "&#1;" and U+FFFF), so the
+// characters are checked against XML 1.0's set as well.
+bool well_formed_xml(const std::string& body) {
+  pugi::xml_document doc;
+  if (!doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8)) return false;
+  return body.find("&#") == std::string::npos && server::wire::xml_char_data(body) == body;
+}
+
 // `whole` is the input all requests came from: an earlier request may have stored what a later
 // answer shows (a contextId, a code), so the leak check skips what the input itself carried.
 void dispatch_one(DemoWorld& w, std::string_view input, std::string_view whole, bool check_hash) {
@@ -104,6 +119,9 @@ void dispatch_one(DemoWorld& w, std::string_view input, std::string_view whole, 
                  target.c_str(), status, reply.body.c_str());
   }
   CL_FUZZ_CHECK(status != 500, "an answer was 500 (a handler threw, or an internal error)");
+  if (reply.content_type.find("xml") != std::string_view::npos) {
+    CL_FUZZ_CHECK(well_formed_xml(reply.body), "an XML answer is not well-formed XML 1.0");
+  }
   CL_FUZZ_CHECK(w.other_org_state() == other_before, "a request changed the other organisation");
   const std::string other_org_marks[] = {w.other_ids.code_promotion.hex(), w.other_ids.issuable_promotion.hex(),
                                    std::string(kOtherOrgMarker)};
