@@ -98,10 +98,12 @@ bool upper_alnum(char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9
 Status claim_codes(OrgState& org, std::uint64_t n) {
   const std::uint64_t max = org.codes_max.load(std::memory_order_relaxed);
   if (org.codes.claim(n, max)) return Status::Ok();
+  const auto codes = [](std::uint64_t k) { return std::to_string(k) + (k == 1 ? " code" : " codes"); };
   return Status(ErrorCode::kLimitExceeded,
-                std::to_string(n) + " more codes would take organisation " +
-                    std::to_string(org.id) + " past codes_max (" + std::to_string(max) +
-                    "): it holds " + std::to_string(org.codes.held()) + " codes");
+                std::to_string(n) + (n == 1 ? " more code" : " more codes") +
+                    " would take organisation " + std::to_string(org.id) +
+                    " past codes_max (" + std::to_string(max) + "): it holds " +
+                    codes(org.codes.held()));
 }
 
 // Claims room for the n codes of `ev` and commits it; a refused commit gives the room back,

@@ -118,6 +118,14 @@ Status decide_code(const CodeRecord* r, const PromotionState* p, const RedeemReq
     return Status(ErrorCode::kInvalidCode, "code '" + std::string(text) + "' is not active");
   }
   if (now < detail::code_redeemable_from(*r, *p)) {
+    // A promotion moved or shortened after the import can close a code's window before it
+    // opens: "not yet" would then promise a use that never comes (probe 39).
+    const TimeMs till = detail::code_valid_till(*r, *p);
+    if (till != kNoTime && till < detail::code_redeemable_from(*r, *p)) {
+      return Status(ErrorCode::kCodeExpired,
+                    "code '" + std::string(text) + "' will never be redeemable: its window opens "
+                    "after it closes (its own redeemableFrom is past its promotion's validTill)");
+    }
     return Status(ErrorCode::kCodeExpired, "code '" + std::string(text) + "' is not yet redeemable");
   }
   if (detail::code_expired(*r, *p, now)) {

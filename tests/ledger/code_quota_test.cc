@@ -66,7 +66,10 @@ TEST_F(CodeQuotaTest, AnImportPastCodesMaxIsRefusedWholeAndOneUpToItPasses) {
   unchanged();
   import(p, numbered("AAA", 3, 2));
   EXPECT_EQ(codes_held(), 5u);
-  EXPECT_CODE(try_import(p, numbered("AAA", 5, 1)), kLimitExceeded);
+  auto one_more = try_import(p, numbered("AAA", 5, 1));
+  EXPECT_CODE(one_more, kLimitExceeded);
+  EXPECT_EQ(one_more.status().message().rfind("1 more code would take", 0), 0u)
+      << one_more.status().message();  // one code, not "1 more codes"
 }
 
 TEST_F(CodeQuotaTest, AGeneratePastCodesMaxIsRefusedBeforeAnyCodeIsAdded) {

@@ -307,6 +307,30 @@ TEST_F(LedgerTest, ImportWindowIsCheckedAfterDefaultsFromThePromotion) {
   EXPECT_EQ(r->imported, 1u);
 }
 
+// A promotion shortened after an import can end before a code's own window opens: the code
+// is then refused as never redeemable, not as "not yet redeemable", which promised a use that
+// never comes (probe 39).
+TEST_F(LedgerTest, ACodeWhoseWindowNoLongerOpensSaysItWillNeverBeRedeemable) {
+  PromotionSpec spec;
+  spec.valid_till_ms = kNow + 10 * kDay;
+  auto p = promotion("p", spec);
+  CodeImportOptions own;
+  own.redeemable_from_ms = kNow + 2 * kDay;
+  own.valid_till_ms = kNow + 3 * kDay;
+  import(p, {"WINOWN01"}, kOrg, own);
+  EXPECT_EQ(redeem_code("WINOWN01", 1, "early").status().message(),
+            "code 'WINOWN01' is not yet redeemable");
+  Op o = op();
+  PromotionPatch shortened;
+  shortened.valid_till_ms = kNow + kDay;
+  ASSERT_TRUE(ledger_.update_promotion(o, p.id, shortened).ok());
+  auto refused = redeem_code("WINOWN01", 1, "never");
+  EXPECT_EQ(refused.status().code(), ErrorCode::kCodeExpired);
+  EXPECT_EQ(refused.status().message(),
+            "code 'WINOWN01' will never be redeemable: its window opens after it closes (its own "
+            "redeemableFrom is past its promotion's validTill)");
+}
+
 // A code imported without a window of its own follows its promotion's: extended, or opened
 // early, the promotion takes its codes along. The window was copied in at import, so an
 // extended promotion's codes stayed expired, and a look-up reported the copied end rather
