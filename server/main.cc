@@ -136,7 +136,8 @@ using ReloadSource = std::function<Result<server::ReloadedConfig>()>;
 
 // SIGHUP and POST /admin/reload read the same sources again (file, environment, flags) and
 // apply only the keys and the access log's rate; a changed field that needs a restart is
-// named in one line instead of being ignored without a word. `started` is the configuration
+// named in one line (Server::reload_from_source, once the reload is applied) instead of
+// being ignored without a word. `started` is the configuration
 // as resolved at start (before fd_limit may lower connections_max).
 ReloadSource reload_source(server::CommandLine cli, server::Config started) {
   return [cli = std::move(cli), started = std::move(started)]() -> Result<server::ReloadedConfig> {
@@ -145,9 +146,6 @@ ReloadSource reload_source(server::CommandLine cli, server::Config started) {
     server::ReloadedConfig reloaded{std::move(*next), {}};
     reloaded.needs_restart = server::fields_needing_restart(started, reloaded.config);
     server::keep_demo_key_as_started(started, reloaded.config);
-    std::string fields;
-    for (const std::string& f : reloaded.needs_restart) fields += (fields.empty() ? "" : ", ") + f;
-    if (!fields.empty()) server::log_line("reload: not applied until a restart: " + fields);
     return reloaded;
   };
 }

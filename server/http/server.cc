@@ -252,6 +252,8 @@ std::vector<Endpoint> Server::own_endpoints() {
                            }
                            const auto needs_restart = reload_from_source();
                            if (!needs_restart.ok()) {
+                             // As SIGHUP's refusal is: the operator's log says it too.
+                             log_line("POST /admin/reload: " + needs_restart.status().message());
                              return capillary_error(http::status::bad_request, 400,
                                                     needs_restart.status().message());
                            }
@@ -343,6 +345,11 @@ Result<std::vector<std::string>> Server::reload_from_source() {
     return next.status();
   }
   if (Status st = reload(next->config); !st.ok()) return st;
+  // Only once applied: a refused reload changes nothing, and naming fields "not applied
+  // until a restart" then read as if the rest had been (second probe, session 39).
+  std::string fields;
+  for (const std::string& f : next->needs_restart) fields += (fields.empty() ? "" : ", ") + f;
+  if (!fields.empty()) log_line("reload: not applied until a restart: " + fields);
   return std::move(next->needs_restart);
 }
 

@@ -474,6 +474,18 @@ TEST_F(DaemonSignals, SighupReportsOnStderrAndNamesFieldsThatNeedARestart) {
                                 "listen, durability.mode\ncodeledgerd: SIGHUP: keys and limits reloaded\n",
                                 true)) << d.err();
   EXPECT_EQ(d.out().find("SIGHUP"), std::string::npos) << d.out();
+  // A reload refused whole (a key of an organisation the server was not started with)
+  // changes nothing: it is logged as refused, and no field is named as "not applied until a
+  // restart", as if the rest had been (second probe, session 39).
+  const std::size_t before = d.err().size();
+  std::ofstream(config) << R"({"listen": "127.0.0.1:2", "data_dir": ")" << (dir_ / "fresh").string()
+                        << R"(", "organisations": [{"org_id": 1}, {"org_id": 2}], "api_keys": [{"name": "k2", "org_id": 2, )"
+                        << R"("salt": "00112233445566778899aabbccddeeff", "secret_sha256": ")"
+                        << std::string(64, 'a') << R"("}]})";
+  d.signal(SIGHUP);
+  ASSERT_TRUE(d.wait_for_output("codeledgerd: SIGHUP: reload: api_keys[0] ('k2') names organisation 2", true))
+      << d.err();
+  EXPECT_EQ(d.err().find("not applied until a restart", before), std::string::npos) << d.err();
   d.signal(SIGTERM);
   EXPECT_TRUE(exited_cleanly(d.wait_exit())) << d.err();
 }
