@@ -118,14 +118,20 @@ TEST(NumberIndexTest, LargeTablesGrowAFewSlotsPerInsert) {
   EXPECT_EQ(find(ix, spread, k + 1), 0u);
 }
 
-// Without room in the newer table, reserve() finishes the growth under way and grows at once.
-TEST(NumberIndexTest, ReserveBeyondAGrowthUnderWayFinishesIt) {
-  NumberIndex ix;
+// Inserts keys 1, 2, ... until a growth is under way; returns the last key.
+std::uint32_t fill_until_growing(NumberIndex& ix) {
   std::uint32_t k = 0;
   while (!ix.growing()) {
     ++k;
     ix.insert(spread(k), k);
   }
+  return k;
+}
+
+// Without room in the newer table, reserve() finishes the growth under way and grows at once.
+TEST(NumberIndexTest, ReserveBeyondAGrowthUnderWayFinishesIt) {
+  NumberIndex ix;
+  const std::uint32_t k = fill_until_growing(ix);
   ix.reserve(100'000);
   EXPECT_FALSE(ix.growing());
   EXPECT_GE(ix.capacity() * 3, std::size_t{100'000} * 4);
@@ -191,11 +197,7 @@ TEST(NumberIndexTest, ASpareOfAnotherCapacityIsLeftAlone) {
 // rest of the old table under the caller's lock.
 TEST(NumberIndexTest, ReserveWithRoomLeavesAGrowthUnderWayToTheInserts) {
   NumberIndex ix;
-  std::uint32_t k = 0;
-  while (!ix.growing()) {
-    ++k;
-    ix.insert(spread(k), k);
-  }
+  const std::uint32_t k = fill_until_growing(ix);
   const std::size_t cap = ix.capacity();
   ix.reserve(ix.size() + 100);
   EXPECT_TRUE(ix.growing());
