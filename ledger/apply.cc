@@ -268,6 +268,7 @@ void Impl::apply_earned(const EventHeader& h, OrgState& org, const PromotionsEar
   for (const EarnedEntry& entry : e.entries) {
     Shard& cs = shard(customer_shard(org.id, entry.customer));
     Customer& c = cs.customer_or_create(org, entry.customer);
+    // The log's end is the entry's own (events.h, EarnedEntry).
     c.wallet.add(EarnedRecord{entry.id, p->number, e.context_id, h.time_ms,
                               entry.valid_till_ms, EarnStatus::kActive});
     c.counter(p->number).earns += 1;

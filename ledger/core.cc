@@ -417,18 +417,21 @@ PromotionView Impl::promotion_view(Op& op, const OrgState& org, const PromotionS
   return v;
 }
 
-EarnedView Impl::earned_view(const OrgState& org, CustomerId customer,
+EarnedView Impl::earned_view(Op& op, const OrgState& org, CustomerId customer,
                              const EarnedRecord& e) const {
   EarnedView v;
   v.id = e.id;
   v.customer = customer;
+  v.valid_till_ms = e.own_valid_till_ms;
+  // The end redeem enforces, not the entry's own part of it.
   if (const PromotionState* p = org.promotion(e.promo_number)) {
+    raise_lsn(op, p->lsn);
     v.promotion_id = p->id;
     v.promotion_name = p->spec.name;
+    v.valid_till_ms = entry_valid_till(e, *p);
   }
   v.earned_from_id = e.context_id;
   v.event_time_ms = e.event_time_ms;
-  v.valid_till_ms = e.valid_till_ms;
   v.status = e.status;
   return v;
 }

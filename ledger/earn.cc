@@ -51,13 +51,14 @@ Status check_issuable(const OrgState& org, const PromotionState& p, TimeMs now) 
   return Status::Ok();
 }
 
+// An entry's own end, kNoTime without earnValidityMs. The promotion's end is left out: it is
+// read with the entry (detail::entry_valid_till), so a later update of it moves the entry.
 // earnValidityMs runs from when the entry becomes redeemable: issued ahead of the
 // promotion's start, from validFrom. From the issue it could end before the start, an entry
 // never redeemable (probe 32b).
-TimeMs earned_valid_till(const PromotionSpec& s, TimeMs now) {
-  if (s.earn_validity_ms <= 0) return s.valid_till_ms;
-  const TimeMs by_validity = std::max(now, s.valid_from_ms) + s.earn_validity_ms;
-  return detail::earlier_end(s.valid_till_ms, by_validity);
+TimeMs own_valid_till(const PromotionSpec& s, TimeMs now) {
+  if (s.earn_validity_ms <= 0) return kNoTime;
+  return std::max(now, s.valid_from_ms) + s.earn_validity_ms;
 }
 
 // Why the customer gets no new entry of promotion p, or Ok: its per-customer earn limit, or
@@ -162,7 +163,7 @@ Result<std::vector<IssueResult>> Ledger::issue(Op& op, const ObjectId& promotion
   auto& body = std::get<PromotionsEarned>(ev.body);
   std::vector<IssueResult> results;
   std::vector<std::size_t> issued_now;  // results that are this event's entries
-  TimeMs till = earned_valid_till(p->spec, op.now_ms);
+  const TimeMs own_till = own_valid_till(p->spec, op.now_ms);
   const std::size_t wallet_max = wallet_entries_max(*org);
   for (CustomerId cid : unique) {
     const Customer* c = impl_->shard(impl_->customer_shard(org->id, cid)).customer(org->id, cid);
@@ -172,7 +173,7 @@ Result<std::vector<IssueResult>> Ledger::issue(Op& op, const ObjectId& promotion
     // guard's LSN already covers that entry, so the answer waits for it to be durable.
     const EarnedRecord* first = c != nullptr ? c->wallet.find_issued(p->number, context_id) : nullptr;
     if (first != nullptr) {
-      results.push_back({cid, impl_->earned_view(*org, cid, *first)});
+      results.push_back({cid, impl_->earned_view(op, *org, cid, *first)});
       continue;
     }
     if (Status refused = refuse_new_entry(c, cid, *p, wallet_max); !refused.ok()) {
@@ -182,12 +183,13 @@ Result<std::vector<IssueResult>> Ledger::issue(Op& op, const ObjectId& promotion
     std::uint64_t salt = detail::hash_bytes(
         context_id, detail::customer_hash(org->id, cid) ^ (std::uint64_t{p->number} << 40) ^
                         (c != nullptr ? c->wallet.size() : 0));
-    EarnedEntry entry{detail::mint_id(op.now_ms, salt), cid, till};
-    EarnedView v{entry.id, cid, p->id, p->spec.name, std::string(context_id), op.now_ms, till,
-                 EarnStatus::kActive};
+    EarnedEntry entry{detail::mint_id(op.now_ms, salt), cid, own_till};
+    // Answered as the wallet will show it: the record apply adds, read the same way.
+    const EarnedRecord added{entry.id, p->number, std::string(context_id), op.now_ms, own_till,
+                             EarnStatus::kActive};
     body.entries.push_back(entry);
     issued_now.push_back(results.size());
-    results.push_back({cid, std::move(v)});
+    results.push_back({cid, impl_->earned_view(op, *org, cid, added)});
   }
   if (!body.entries.empty()) {
     if (Status s = impl_->commit(op, ev); !s.ok()) return s;
@@ -269,7 +271,7 @@ Result<WalletPage> Ledger::wallet(Op& op, CustomerId customer, std::string_view 
   const std::size_t end = from + std::min(limit, entries.size() - from);
   page.entries.reserve(end - from);
   for (std::size_t i = from; i < end; ++i) {
-    page.entries.push_back(impl_->earned_view(*org, customer, entries[i]));
+    page.entries.push_back(impl_->earned_view(op, *org, customer, entries[i]));
   }
   if (end < entries.size()) page.next_cursor = "w" + std::to_string(end);
   return page;

@@ -41,6 +41,10 @@ struct CodeUpdated {
 };
 struct Redeemed { RedemptionView redemption; };                 // items carry promotion ids
 struct RedemptionReversed { CustomerId customer = 0; std::string transaction_identifier; };
+// valid_till_ms is the entry's own end (earnValidityMs; 0: none), its promotion's not folded
+// in, so a promotion update moves the entry's end. Older logs hold the earlier of the two as
+// it was at the issue; read the same way, that stays the entry's own end
+// (docs/wal-format.md, promotions_earned).
 struct EarnedEntry { ObjectId id; CustomerId customer = 0; TimeMs valid_till_ms = 0; };
 struct PromotionsEarned {
   ObjectId promotion_id;

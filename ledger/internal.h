@@ -578,7 +578,9 @@ class Impl {
   // Raises op's visible LSN to every state the view shows: the promotion's version and the
   // import behind its code count.
   PromotionView promotion_view(Op& op, const OrgState& org, const PromotionState& p) const;
-  EarnedView earned_view(const OrgState& org, CustomerId customer, const EarnedRecord& e) const;
+  // Raises op's visible LSN to the promotion version whose end and name the view shows.
+  EarnedView earned_view(Op& op, const OrgState& org, CustomerId customer,
+                         const EarnedRecord& e) const;
   // The code's history, oldest first, when it holds at most rows_left rows (taken from
   // rows_left); otherwise kLimitExceeded, having read no more than rows_left + 1 links.
   Result<std::vector<RedemptionView>> code_redemptions(OrgState& org, std::uint32_t shard_index,
@@ -650,6 +652,17 @@ inline TimeMs code_valid_till(const CodeRecord& r, const PromotionState& p) {
 }
 inline bool code_expired(const CodeRecord& r, const PromotionState& p, TimeMs now) {
   const TimeMs till = code_valid_till(r, p);
+  return till != kNoTime && now > till;
+}
+// A wallet entry's end is its own within its promotion's current end, as a code's is: kept
+// apart, a promotion extended, shortened or given an end after the issue moves its entries'
+// end, where a promotion end frozen into the entry at the issue did not. Redeem and every
+// view of an entry read this one end.
+inline TimeMs entry_valid_till(const EarnedRecord& e, const PromotionState& p) {
+  return earlier_end(e.own_valid_till_ms, p.spec.valid_till_ms);
+}
+inline bool entry_expired(const EarnedRecord& e, const PromotionState& p, TimeMs now) {
+  const TimeMs till = entry_valid_till(e, p);
   return till != kNoTime && now > till;
 }
 // The code's own flag and its promotion's: what link and redeem check (1001).

@@ -169,7 +169,7 @@ Status decide_code_uses(const CodeRecord& r, const PromotionState& p, std::uint3
   return check_customer_limit(p, c, pend, count);
 }
 
-Status decide_earned(const OrgState& org, Customer* c, const ObjectId& eid, TimeMs now,
+Status decide_earned(const OrgState& org, Customer* c, const ObjectId& eid, Op& op,
                      Pending& pend, RedemptionItem& item) {
   EarnedRecord* e = c != nullptr ? c->find_earned(eid) : nullptr;
   if (e == nullptr) {
@@ -184,15 +184,16 @@ Status decide_earned(const OrgState& org, Customer* c, const ObjectId& eid, Time
     return Status(ErrorCode::kEarnedPromotionRevoked, "earned promotion " + eid.hex() + " is revoked");
   }
   const PromotionState* p = org.promotion(e->promo_number);
+  if (p != nullptr) detail::raise_lsn(op, p->lsn);  // the answer depends on its window
   if (p == nullptr || !p->spec.active) {
     return Status(ErrorCode::kInvalidCode, "promotion of earned " + eid.hex() + " is not active");
   }
   // Issued ahead of its promotion's start (issueBulk accepts that, as a link accepts a code
   // of a promotion not started yet): redeemable from validFrom on, as a code is.
-  if (now < p->spec.valid_from_ms) {
+  if (op.now_ms < p->spec.valid_from_ms) {
     return Status(ErrorCode::kCodeExpired, "earned promotion " + eid.hex() + " is not yet redeemable");
   }
-  if ((e->valid_till_ms != kNoTime && now > e->valid_till_ms) || detail::promotion_ended(p->spec, now)) {
+  if (detail::entry_expired(*e, *p, op.now_ms)) {
     return Status(ErrorCode::kCodeExpired, "earned promotion " + eid.hex() + " has expired");
   }
   pend.earned.push_back(e);
@@ -252,7 +253,7 @@ Result<RedeemOutcome> Ledger::redeem(Op& op, RedeemRequest req) {
   for (std::size_t i = 0; i < v.items.size(); ++i) {
     RedemptionItem& item = v.items[i];
     if (item.earned_promotion_id) {
-      Status s = decide_earned(*org, c, *item.earned_promotion_id, op.now_ms, pend, item);
+      Status s = decide_earned(*org, c, *item.earned_promotion_id, op, pend, item);
       if (!s.ok()) return s;
       continue;
     }

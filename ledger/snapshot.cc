@@ -75,7 +75,7 @@ void put_customer_core(Writer& w, OrgId org, const Customer& c) {
     w.varint(e.promo_number);
     w.str(e.context_id);
     w.svarint(e.event_time_ms);
-    w.svarint(e.valid_till_ms);
+    w.svarint(e.own_valid_till_ms);
     w.u8(static_cast<std::uint8_t>(e.status));
   }
   w.varint(c.counters.size());

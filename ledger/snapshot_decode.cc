@@ -190,7 +190,7 @@ Status SnapshotLoader::customers() {
     for (auto& e : entries) {
       std::uint8_t status = 0;
       if (!(r_.id(e.id) && r_.u32(e.promo_number) && r_.str(e.context_id) &&
-            r_.svarint(e.event_time_ms) && r_.svarint(e.valid_till_ms) && r_.u8(status) &&
+            r_.svarint(e.event_time_ms) && r_.svarint(e.own_valid_till_ms) && r_.u8(status) &&
             status <= 2)) {
         return malformed("earned promotion");
       }

@@ -160,6 +160,7 @@ struct EarnedView {
   std::string promotion_name;
   std::string earned_from_id;                // contextId
   TimeMs event_time_ms = 0;
+  // What redeem enforces: the entry's own end within its promotion's current one (0 = none).
   TimeMs valid_till_ms = 0;
   EarnStatus status = EarnStatus::kActive;
 };

@@ -30,7 +30,9 @@ struct EarnedRecord {
   std::uint32_t promo_number = 0;
   std::string context_id;
   TimeMs event_time_ms = 0;
-  TimeMs valid_till_ms = 0;
+  // Its own end (kNoTime: none), from earnValidityMs, without its promotion's: that is read
+  // when the entry is, so a promotion update moves it (detail::entry_valid_till).
+  TimeMs own_valid_till_ms = kNoTime;
   EarnStatus status = EarnStatus::kActive;
 };
 

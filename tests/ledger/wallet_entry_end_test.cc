@@ -1,0 +1,164 @@
+// A wallet entry's end is its own (earnValidityMs) within its promotion's CURRENT end, as a
+// code's is: a promotion extended, shortened or given an end after the issue moves its
+// entries' end along. An entry used to keep the promotion's end as it was at the issue: after
+// an extension redeem refused it as expired, and an entry of a promotion without an end
+// showed none after the promotion was given one that redeem enforced. The wallet, the
+// issue's answer and redeem must all tell the same end, also after a replay or snapshot load.
+#include "tests/ledger/fixture.h"
+
+namespace codeledger::ledger::testing {
+namespace {
+
+constexpr CustomerId kCustomer = 1;
+
+class WalletEntryEndTest : public LedgerTest {
+ protected:
+  // Issues promotion p to kCustomer in context `ctx` at kNow; the entry's id.
+  ObjectId issue_entry(const PromotionView& p, const std::string& ctx = "c") {
+    Op o = op();
+    std::vector<CustomerId> one{kCustomer};
+    auto r = ledger_.issue(o, p.id, ctx, one);
+    EXPECT_TRUE(r.ok() && (*r)[0].earned.ok());
+    return r.ok() && (*r)[0].earned.ok() ? (*r)[0].earned->id : ObjectId{};
+  }
+  void set_promotion_end(const PromotionView& p, TimeMs till) {
+    Op o = op();
+    PromotionPatch patch;
+    patch.valid_till_ms = till;
+    auto r = ledger_.update_promotion(o, p.id, patch);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+  }
+  // The validTill the wallet shows for kCustomer's first entry in ledger l.
+  static TimeMs shown_end(Ledger& l) {
+    Op o;
+    o.org = kOrg;
+    o.now_ms = kNow;
+    auto w = l.wallet(o, kCustomer);
+    EXPECT_TRUE(w.ok() && !w->entries.empty());
+    return w.ok() && !w->entries.empty() ? w->entries[0].valid_till_ms : -1;
+  }
+  TimeMs shown_end() { return shown_end(ledger_); }
+  static Status redeem_at(Ledger& l, const ObjectId& entry, TimeMs now, std::string txn) {
+    RedeemRequest req;
+    req.customer = kCustomer;
+    req.transaction_identifier = std::move(txn);
+    RedemptionItem item;
+    item.earned_promotion_id = entry;
+    req.items.push_back(item);
+    Op o;
+    o.org = kOrg;
+    o.api_key = "k";
+    o.now_ms = now;
+    auto r = l.redeem(o, req);
+    return r.ok() ? Status::Ok() : r.status();
+  }
+  Status redeem_at(const ObjectId& entry, TimeMs now, std::string txn = "t") {
+    return redeem_at(ledger_, entry, now, std::move(txn));
+  }
+};
+
+TEST_F(WalletEntryEndTest, ExtendingThePromotionAfterAnIssueExtendsItsEntries) {
+  PromotionSpec spec;
+  spec.valid_till_ms = kNow + kDay;
+  auto p = issuable("p", spec);
+  const ObjectId entry = issue_entry(p);
+  EXPECT_EQ(shown_end(), kNow + kDay);
+  set_promotion_end(p, kNow + 5 * kDay);
+  EXPECT_EQ(shown_end(), kNow + 5 * kDay);
+  EXPECT_TRUE(redeem_at(entry, kNow + 2 * kDay).ok()) << "the promotion runs until day 5";
+}
+
+TEST_F(WalletEntryEndTest, AnEntryOfAPromotionWithoutAnEndTakesTheEndItIsGivenLater) {
+  auto p = issuable("p");
+  const ObjectId entry = issue_entry(p);
+  EXPECT_EQ(shown_end(), kNoTime);
+  set_promotion_end(p, kNow + kDay);
+  EXPECT_EQ(shown_end(), kNow + kDay);
+  // The issue's retry answers the entry as it stands now: with that end too.
+  Op o = op();
+  std::vector<CustomerId> one{kCustomer};
+  auto retry = ledger_.issue(o, p.id, "c", one);
+  ASSERT_TRUE(retry.ok() && (*retry)[0].earned.ok());
+  EXPECT_EQ((*retry)[0].earned->valid_till_ms, kNow + kDay);
+  EXPECT_CODE(redeem_at(entry, kNow + 2 * kDay), kCodeExpired);
+  EXPECT_TRUE(redeem_at(entry, kNow + kDay).ok()) << "its last millisecond still redeems";
+}
+
+TEST_F(WalletEntryEndTest, EarnValidityShorterThanThePromotionStillBoundsTheEntry) {
+  PromotionSpec spec;
+  spec.valid_till_ms = kNow + 10 * kDay;
+  spec.earn_validity_ms = kDay;
+  auto p = issuable("p", spec);
+  const ObjectId entry = issue_entry(p);
+  set_promotion_end(p, kNow + 20 * kDay);
+  EXPECT_EQ(shown_end(), kNow + kDay);
+  EXPECT_CODE(redeem_at(entry, kNow + 2 * kDay), kCodeExpired);
+  EXPECT_TRUE(redeem_at(entry, kNow + kDay).ok());
+}
+
+// The promotion's end before earnValidityMs runs out at the issue, then after an extension:
+// the entry's own end takes over where it is the earlier one.
+TEST_F(WalletEntryEndTest, AnEntryCutByItsPromotionsEndGetsItsOwnEndBackWhenExtended) {
+  PromotionSpec spec;
+  spec.valid_till_ms = kNow + kDay;
+  spec.earn_validity_ms = 3 * kDay;
+  auto p = issuable("p", spec);
+  Op o = op();
+  std::vector<CustomerId> one{kCustomer};
+  auto issued = ledger_.issue(o, p.id, "c", one);
+  ASSERT_TRUE(issued.ok() && (*issued)[0].earned.ok());
+  EXPECT_EQ((*issued)[0].earned->valid_till_ms, kNow + kDay) << "the issue's answer";
+  EXPECT_EQ(shown_end(), kNow + kDay);
+  set_promotion_end(p, kNow + 10 * kDay);
+  EXPECT_EQ(shown_end(), kNow + 3 * kDay);
+  const ObjectId entry = (*issued)[0].earned->id;
+  EXPECT_CODE(redeem_at(entry, kNow + 4 * kDay), kCodeExpired);
+  EXPECT_TRUE(redeem_at(entry, kNow + 2 * kDay).ok());
+}
+
+TEST_F(WalletEntryEndTest, ShorteningThePromotionBoundsItsEntries) {
+  PromotionSpec spec;
+  spec.valid_till_ms = kNow + 10 * kDay;
+  spec.earn_validity_ms = 5 * kDay;
+  auto p = issuable("p", spec);
+  const ObjectId entry = issue_entry(p);
+  EXPECT_EQ(shown_end(), kNow + 5 * kDay);
+  set_promotion_end(p, kNow + kDay);
+  EXPECT_EQ(shown_end(), kNow + kDay);
+  EXPECT_CODE(redeem_at(entry, kNow + 2 * kDay), kCodeExpired);
+}
+
+// What the log and a snapshot hold gives the same ends and the same answers: entries of an
+// extended promotion and of one given an end after the issue.
+TEST_F(WalletEntryEndTest, AReplayAndASnapshotLoadKeepTheEntriesEnds) {
+  PromotionSpec ending;
+  ending.valid_till_ms = kNow + kDay;
+  auto extended = issuable("extended", ending);
+  auto endless = issuable("endless");
+  const ObjectId first = issue_entry(extended, "a");
+  const ObjectId second = issue_entry(endless, "b");
+  set_promotion_end(extended, kNow + 5 * kDay);
+  set_promotion_end(endless, kNow + 2 * kDay);
+  std::string snap;
+  ledger_.encode_snapshot(snap);
+  Ledger restored(small_options());
+  ASSERT_TRUE(restored.decode_snapshot(snap).ok());
+  Ledger replayed(small_options());
+  for (const auto& bytes : sink_.events()) ASSERT_TRUE(replayed.apply(*decode_event(bytes)).ok());
+  for (Ledger* l : {&ledger_, &restored, &replayed}) {
+    Op o;
+    o.org = kOrg;
+    o.now_ms = kNow;
+    auto w = l->wallet(o, kCustomer);
+    ASSERT_TRUE(w.ok());
+    ASSERT_EQ(w->entries.size(), 2u);
+    EXPECT_EQ(w->entries[0].valid_till_ms, kNow + 5 * kDay);
+    EXPECT_EQ(w->entries[1].valid_till_ms, kNow + 2 * kDay);
+    EXPECT_TRUE(redeem_at(*l, first, kNow + 4 * kDay, "t1").ok());
+    EXPECT_CODE(redeem_at(*l, second, kNow + 3 * kDay, "t2"), kCodeExpired);
+  }
+  EXPECT_EQ(restored.state_hash(), replayed.state_hash());
+}
+
+}  // namespace
+}  // namespace codeledger::ledger::testing
