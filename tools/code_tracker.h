@@ -6,9 +6,9 @@
 
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "ledger/events.h"
 
@@ -20,16 +20,21 @@ struct CodeTarget {
   std::optional<ledger::Mode> mode;
 };
 
+// What one event did to the code in one mode. A code name can exist in both modes (they are
+// two codes), so one event can touch it twice: a redemption or reversal naming both.
 struct CodeTouch {
-  std::string change;  // "linked", "redeemed", ... (history's column)
-  std::string detail;  // the rest, for people
+  std::optional<ledger::Mode> mode;  // none: an import whose promotion predates the log
+  std::string change;                // "linked", "redeemed", ... (history's column)
+  std::string detail;                // the rest, for people
   ledger::CustomerId customer = 0;
 };
 
 class CodeTracker {
  public:
   explicit CodeTracker(CodeTarget target) : target_(std::move(target)) {}
-  std::optional<CodeTouch> observe(const ledger::Event& event);
+  // Empty when the event did not touch the code (in the target's org and mode); at most one
+  // touch per mode, in the order the event names the modes.
+  std::vector<CodeTouch> observe(const ledger::Event& event);
 
  private:
   struct Promotion {
@@ -40,16 +45,25 @@ class CodeTracker {
   using CodeSlot = std::pair<ledger::OrgId, ledger::Mode>;  // where the code lives
   using TxnKey = std::tuple<ledger::OrgId, ledger::CustomerId, std::string>;
 
+  // What one redemption did to the code in one mode.
+  struct Use {
+    ledger::Mode mode;
+    std::int64_t discount = 0;  // its items' discounts, summed
+    std::uint64_t uses = 0;     // its items' counts, summed
+  };
+
   bool wanted(ledger::OrgId org, std::optional<ledger::Mode> mode) const;
   bool is_target(const ledger::CodeKey& code) const { return code.view() == target_.code; }
-  std::optional<CodeTouch> on_added(ledger::OrgId org, const ledger::CodesAdded& e);
-  std::optional<CodeTouch> on_redeemed(ledger::OrgId org, const ledger::Redeemed& e);
-  std::optional<CodeTouch> on_reversed(ledger::OrgId org, const ledger::RedemptionReversed& e);
+  std::vector<Use> uses_in(ledger::OrgId org, const ledger::RedemptionView& r) const;
+  std::vector<CodeTouch> on_added(ledger::OrgId org, const ledger::CodesAdded& e);
+  std::vector<CodeTouch> on_updated(ledger::OrgId org, const ledger::CodeUpdated& e);
+  std::vector<CodeTouch> on_redeemed(ledger::OrgId org, const ledger::Redeemed& e);
+  std::vector<CodeTouch> on_reversed(ledger::OrgId org, const ledger::RedemptionReversed& e);
 
   CodeTarget target_;
   std::map<PromoKey, Promotion> promotions_;
   std::map<CodeSlot, ledger::CustomerId> linked_;
-  std::set<TxnKey> redemptions_;  // transactions that redeemed the code
+  std::map<TxnKey, std::vector<ledger::Mode>> redeemed_modes_;  // transactions that redeemed it
 };
 
 }  // namespace codeledger::tools

@@ -1,4 +1,5 @@
-// `history <code>`: every event that touched one code, oldest first, with who did it.
+// `history <code>`: every event that touched one code, oldest first, with who did it: a row
+// per mode the event touched it in.
 #include <cinttypes>
 #include <cstdio>
 #include <string>
@@ -27,28 +28,42 @@ CodeTarget history_target(const Args& args) {
   return t;
 }
 
-// Text columns are padded by display width, not bytes: a key named "wr ü7" (6 bytes, 5
-// columns) shifted every later column one to the left (probe 34a).
-std::string row(std::string_view time, std::string_view lsn, std::string_view org,
-                std::string_view key, std::string_view dialect, std::string_view customer,
-                std::string_view change, std::string_view detail) {
-  return pad_right(time, 24) + " " + pad_left(lsn, 8) + " " + pad_left(org, 8) + "  " +
-         pad_right(key, 16) + " " + pad_right(dialect, 9) + " " + pad_right(customer, 9) + " " +
-         pad_right(change, 9) + " " + std::string(detail);
+// One row of the table. Text columns are padded by display width, not bytes: a key named
+// "wr ü7" (6 bytes, 5 columns) shifted every later column one to the left (probe 34a).
+struct Row {
+  std::string_view time, lsn, org, mode, key, dialect, customer, change, detail;
+};
+
+std::string row_text(const Row& r) {
+  return pad_right(r.time, 24) + " " + pad_left(r.lsn, 8) + " " + pad_left(r.org, 8) + "  " +
+         pad_right(r.mode, 15) + " " + pad_right(r.key, 16) + " " + pad_right(r.dialect, 9) +
+         " " + pad_right(r.customer, 9) + " " + pad_right(r.change, 9) + " " +
+         std::string(r.detail);
+}
+
+// The code's mode as the dump names modes; none when its promotion predates the log.
+Field mode_field(std::optional<ledger::Mode> mode) {
+  if (mode) return str_field("mode", ledger::to_string(*mode));
+  return {"mode", "null", "-"};
 }
 
 void print_human(const ledger::Event& e, const CodeTouch& t) {
   const auto& h = e.header;
   const std::string line =
-      row(format_iso_time(h.time_ms), std::to_string(h.lsn), std::to_string(h.org),
-          api_key_text(h.api_key), ledger::to_string(h.dialect),
-          t.customer ? std::to_string(t.customer) : "-", t.change, t.detail);
+      row_text({format_iso_time(h.time_ms), std::to_string(h.lsn), std::to_string(h.org),
+                mode_field(t.mode).human, api_key_text(h.api_key), ledger::to_string(h.dialect),
+                t.customer ? std::to_string(t.customer) : "-", t.change, t.detail});
   std::printf("%s\n", line.c_str());
 }
 
+// The dump's line with change, detail and mode added: the body's own "mode" (a link's,
+// an unlink's, an update's) is the same value and comes first in it, so it is not repeated.
 void print_json(const ledger::Event& e, const CodeTouch& t) {
-  std::vector<Field> fields{str_field("change", t.change), str_field("detail", t.detail)};
-  for (auto& f : body_fields(e)) fields.push_back(std::move(f));
+  std::vector<Field> fields{str_field("change", t.change), str_field("detail", t.detail),
+                            mode_field(t.mode)};
+  for (auto& f : body_fields(e)) {
+    if (f.key != "mode") fields.push_back(std::move(f));
+  }
   std::printf("%s\n", render_json(e, fields).c_str());
 }
 
@@ -80,16 +95,15 @@ int run_history(const Words& words) {
   so.data_dir = data_dir_noting_strays(args);
   so.progress_what = "history";
   if (!json) {
-    std::printf("%s\n",
-                row("TIME", "LSN", "ORG", "API KEY", "DIALECT", "CUSTOMER", "CHANGE", "DETAIL")
-                    .c_str());
+    std::printf("%s\n", row_text({"TIME", "LSN", "ORG", "MODE", "API KEY", "DIALECT", "CUSTOMER",
+                                  "CHANGE", "DETAIL"})
+                            .c_str());
   }
   std::uint64_t found = 0;
   scan_events(so, [&](const ledger::Event& e, const wal::RecordRef&) {
-    auto touch = tracker.observe(e);
-    if (!touch) return true;
-    json ? print_json(e, *touch) : print_human(e, *touch);
-    ++found;
+    const std::vector<CodeTouch> touches = tracker.observe(e);
+    for (const CodeTouch& t : touches) json ? print_json(e, t) : print_human(e, t);
+    found += touches.empty() ? 0 : 1;
     return true;
   });
   std::fflush(stdout);

@@ -161,16 +161,16 @@ TEST(EventFields, HistoryColumnsAlignForNonAsciiKeyNames) {
   auto r = run_ledgerctl({"history", "CODE000001", "--data-dir", crafted_log().dir()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::vector<std::string> want{
-      R"(TIME                          LSN      ORG  API KEY          DIALECT   CUSTOMER  CHANGE    DETAIL)",
-      R"(2023-11-14T22:15:20.000Z        2        7  admin-1          admin     -         imported  promotion aaaaaaaaaaaaaaaaaaaa0001 ("ёлка sale"), valid till 2027-01-15T08:00:00.000Z)",
-      R"(2023-11-14T22:16:20.000Z        3        7  "wr ü7"          capillary 9223372036854775807 linked    to customer 9223372036854775807)",
-      R"(2023-11-14T22:17:20.000Z        4        7  收银台           altcraft  9223372036854775807 updated   valid till 2027-01-15T08:00:01.000Z)",
-      R"(2023-11-14T22:18:20.000Z        5        7  admin-1          admin     9223372036854775807 updated   deactivated)",
-      R"(2023-11-14T22:19:20.000Z        6        7  "wr ü7"          capillary 9223372036854775807 redeemed  transaction T-1, amount 5000, discount 500, redemption bbbbbbbbbbbbbbbbbbbb0001)",
-      R"(2023-11-14T22:20:20.000Z        7        7  收银台           altcraft  9223372036854775807 reversed  transaction T-1)",
+      R"(TIME                          LSN      ORG  MODE            API KEY          DIALECT   CUSTOMER  CHANGE    DETAIL)",
+      R"(2023-11-14T22:15:20.000Z        2        7  DISCOUNT        admin-1          admin     -         imported  promotion aaaaaaaaaaaaaaaaaaaa0001 ("ёлка sale"), valid till 2027-01-15T08:00:00.000Z)",
+      R"(2023-11-14T22:16:20.000Z        3        7  DISCOUNT        "wr ü7"          capillary 9223372036854775807 linked    to customer 9223372036854775807)",
+      R"(2023-11-14T22:17:20.000Z        4        7  DISCOUNT        收银台           altcraft  9223372036854775807 updated   valid till 2027-01-15T08:00:01.000Z)",
+      R"(2023-11-14T22:18:20.000Z        5        7  DISCOUNT        admin-1          admin     9223372036854775807 updated   deactivated)",
+      R"(2023-11-14T22:19:20.000Z        6        7  DISCOUNT        "wr ü7"          capillary 9223372036854775807 redeemed  transaction T-1, amount 5000, discount 500, uses 2, redemption bbbbbbbbbbbbbbbbbbbb0001)",
+      R"(2023-11-14T22:20:20.000Z        7        7  DISCOUNT        收银台           altcraft  9223372036854775807 reversed  transaction T-1)",
   };
   EXPECT_EQ(lines_of(r.out), want);
-  // --json: the dump's line with change and detail added.
+  // --json: the dump's line with change, detail and the code's mode added.
   auto j = run_ledgerctl({"history", "CODE000001", "--json", "--data-dir", crafted_log().dir()});
   ASSERT_EQ(j.exit_code, 0) << j.err;
   const auto json = lines_of(j.out);
@@ -178,7 +178,7 @@ TEST(EventFields, HistoryColumnsAlignForNonAsciiKeyNames) {
   const std::string redeemed = kJsonLines[5];
   const std::string head = redeemed.substr(0, redeemed.find(",\"redemption_id\""));
   EXPECT_EQ(json[4], head +
-                         R"(,"change":"redeemed","detail":"transaction T-1, amount 5000, discount 500, redemption bbbbbbbbbbbbbbbbbbbb0001")" +
+                         R"(,"change":"redeemed","detail":"transaction T-1, amount 5000, discount 500, uses 2, redemption bbbbbbbbbbbbbbbbbbbb0001","mode":"DISCOUNT")" +
                          redeemed.substr(head.size()));
 }
 
