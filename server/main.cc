@@ -81,24 +81,54 @@ Result<std::string> seed_demo_if_empty(ledger::Ledger& ledger) {
   return std::string("{promotionId}");
 }
 
-void print_demo_help(const std::string& base, const std::string& issuable_id) {
+// The demo key's credentials as the banner's curl lines carry them. A config may define a
+// "demo" key of its own, which --demo keeps: the embedded password then answers 401, and the
+// key's own password is known to the server only as a salted hash. So the banner asks the
+// running server's key table whether it takes the embedded password, and otherwise prints
+// placeholders.
+struct DemoCredentials {
+  bool embedded = false;   // the server takes the embedded password for the demo organisation
+  std::string basic_user;  // key:md5hex(password), as curl -u takes it
+  std::string secret;      // the password, as POST /v3/oauth/token/generate takes it
+};
+
+DemoCredentials demo_credentials(const server::Auth& auth) {
+  const std::string key(cap::kDemoKeyName);
   const std::string md5 = server::md5_hex(cap::kDemoPassword);
-  const std::string user = std::string(cap::kDemoKeyName) + ":" + md5;
-  std::cout << "demo API key: " << cap::kDemoKeyName << "  password: " << cap::kDemoPassword
-            << "  (Basic credentials are key:md5hex(password) = " << user << ")\n"
-            << "try:\n"
-            << "  curl -s -u '" << user << "' -H 'Content-Type: application/json' "
+  const auto caller = auth.check_key(key, md5);
+  if (caller && caller->org == cap::kDemoOrgId) {
+    return {true, key + ":" + md5, std::string(cap::kDemoPassword)};
+  }
+  return {false, key + ":<md5hex(password)>", "<password>"};
+}
+
+void print_demo_key(const DemoCredentials& c) {
+  if (c.embedded) {
+    std::cout << "demo API key: " << cap::kDemoKeyName << "  password: " << cap::kDemoPassword
+              << "  (Basic credentials are key:md5hex(password) = " << c.basic_user << ")\n";
+    return;
+  }
+  std::cout << "demo API key: " << cap::kDemoKeyName << " is the config's own, not the embedded "
+            << "demo key: its password is not printed (the server holds only its salted hash); "
+            << "put it where the lines below say <password>, and its md5hex where they say "
+            << "<md5hex(password)>\n";
+}
+
+void print_demo_help(const std::string& base, const std::string& issuable_id,
+                     const DemoCredentials& c) {
+  print_demo_key(c);
+  const std::string user = "-u '" + c.basic_user + "' ";
+  std::cout << "try:\n"
+            << "  curl -s " << user << "-H 'Content-Type: application/json' "
             << "-d '{\"customerId\": 566881933, \"code\": \"" << cap::kDemoCode
             << "\", \"mode\": \"DISCOUNT\"}' " << base << "/api_gateway/v1/promotions/code/link\n"
-            << "  curl -s -u '" << user << "' '" << base
+            << "  curl -s " << user << "'" << base
             << "/api_gateway/v1/promotions/code?codes=" << cap::kDemoCode << "&mode=DISCOUNT'\n"
-            << "  curl -s -H '" << "Authorization: " << server::capillary_basic_header(cap::kDemoKeyName, cap::kDemoPassword)
-            << "' -H 'Content-Type: application/json' -d '[566881933, 566135941]' '" << base
-            << "/api_gateway/v1/promotions/" << issuable_id
-            << "/issueBulk?contextId=68fb1c9731d91c625a8d9e80'\n"
+            << "  curl -s " << user << "-H 'Content-Type: application/json' "
+            << "-d '[566881933, 566135941]' '" << base << "/api_gateway/v1/promotions/"
+            << issuable_id << "/issueBulk?contextId=68fb1c9731d91c625a8d9e80'\n"
             << "  curl -s -H 'Content-Type: application/json' -d '{\"key\": \"" << cap::kDemoKeyName
-            << "\", \"secret\": \"" << cap::kDemoPassword << "\"}' " << base
-            << "/v3/oauth/token/generate\n";
+            << "\", \"secret\": \"" << c.secret << "\"}' " << base << "/v3/oauth/token/generate\n";
 }
 
 store::StoreOptions store_options(const server::Config& config) {
@@ -191,7 +221,7 @@ int serve(const server::Config& config, store::Store& store, ReloadSource reload
   std::cout << "codeledgerd listening on " << base << " (" << srv.threads()
             << (srv.threads() == 1 ? " thread" : " threads") << ", data_dir "
             << config.data_dir << ", durability " << wal::to_string(config.durability) << ")\n";
-  if (config.demo) print_demo_help(base, issuable_id);
+  if (config.demo) print_demo_help(base, issuable_id, demo_credentials(srv.auth()));
   std::cout.flush();
   signals.wait_for_stop();  // the signal thread logs it
   srv.stop();

@@ -19,6 +19,15 @@ Status bad(std::string_view field, std::string_view what) {
   return Status(ErrorCode::kInvalidRequest, std::move(msg));
 }
 
+// ", not <type>" after what a reader takes, for a value of a JSON type no reader takes.
+std::string not_a(std::string_view unreadable_type) {
+  return unreadable_type.empty() ? std::string() : ", not " + std::string(unreadable_type);
+}
+
+std::string integer_range(std::int64_t min, std::int64_t max) {
+  return "must be an integer from " + std::to_string(min) + " to " + std::to_string(max);
+}
+
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) {
     s.remove_prefix(1);
@@ -119,7 +128,7 @@ class ParamsBuilder {
   using Entry = Params::Entry;
   using Shape = Params::Shape;
 
-  Status json_scalar(wire::dom::element e, std::string_view field, std::string& out);
+  Status json_value(wire::dom::element e, std::string_view field, Entry& entry);
   Status json_member(std::string_view name, wire::dom::element value);
   Entry* entry(std::string_view name);
   static Status too_many_names();
@@ -135,7 +144,7 @@ Params::Entry* ParamsBuilder::entry(std::string_view name) {
   }
   if (p_.entries_.size() == kFieldNamesMax) return nullptr;
   p_.by_name_.emplace(std::string(name), p_.entries_.size());
-  p_.entries_.push_back(Entry{Shape::kScalar, {}});
+  p_.entries_.emplace_back();
   return &p_.entries_.back();
 }
 
@@ -144,8 +153,12 @@ Status ParamsBuilder::too_many_names() {
                                  " distinct field names");
 }
 
-Status ParamsBuilder::json_scalar(wire::dom::element e, std::string_view field, std::string& out) {
+// Adds e to the entry's values as text. A type no reader takes is not refused here: which
+// types a field takes is known only to its reader (text, integer, boolean), so the entry
+// remembers it and the reader refuses it saying what it takes.
+Status ParamsBuilder::json_value(wire::dom::element e, std::string_view field, Entry& entry) {
   using wire::dom::element_type;
+  std::string& out = entry.values.emplace_back();
   switch (e.type()) {
     case element_type::STRING: {
       std::string_view text;
@@ -167,8 +180,11 @@ Status ParamsBuilder::json_scalar(wire::dom::element e, std::string_view field, 
       return Status::Ok();
     }
     default:
-      return bad(field, "must be a string, an integer or a boolean, not " +
-                            std::string(wire::json_type_name(e)));
+      if (entry.unreadable_at == Entry::kNone) {
+        entry.unreadable_at = entry.values.size() - 1;
+        entry.unreadable_type = wire::json_type_name(e);
+      }
+      return Status::Ok();
   }
 }
 
@@ -181,18 +197,14 @@ Status ParamsBuilder::json_member(std::string_view name, wire::dom::element valu
     e->shape = Shape::kNested;
     return Status::Ok();
   }
-  if (value.type() != element_type::ARRAY) {
-    e->values.emplace_back();
-    return json_scalar(value, name, e->values.back());
-  }
+  if (value.type() != element_type::ARRAY) return json_value(value, name, *e);
   wire::dom::array items;
   if (Status s = wire::read_array(value, name, kListItemsMax, items); !s.ok()) return s;
   e->shape = Shape::kList;
   std::size_t index = 0;
   for (wire::dom::element item : items) {
     const std::string field = std::string(name) + "[" + std::to_string(index++) + "]";
-    e->values.emplace_back();
-    if (Status s = json_scalar(item, field, e->values.back()); !s.ok()) return s;
+    if (Status s = json_value(item, field, *e); !s.ok()) return s;
   }
   return Status::Ok();
 }
@@ -265,6 +277,7 @@ const Params::Entry* Params::find(std::string_view name) const {
 bool Params::has(std::string_view name) const {
   const Entry* e = find(name);
   if (e == nullptr) return false;
+  if (e->unreadable_at != Entry::kNone) return true;
   for (const std::string& v : e->values) {
     if (!trim(v).empty()) return true;
   }
@@ -284,8 +297,8 @@ const Params::Entry* Params::required(std::string_view name, Need need) {
   return find(name);
 }
 
-std::optional<std::string_view> Params::scalar(std::string_view name, Need need,
-                                               std::size_t bytes_max) {
+std::optional<Params::Scalar> Params::scalar(std::string_view name, Need need,
+                                             std::size_t bytes_max) {
   const Entry* e = required(name, need);
   if (e == nullptr) return std::nullopt;
   if (e->shape == Shape::kNested) {
@@ -301,22 +314,33 @@ std::optional<std::string_view> Params::scalar(std::string_view name, Need need,
     fail(bad(name, "is longer than " + std::to_string(bytes_max) + " bytes"));
     return std::nullopt;
   }
-  return v;
+  return Scalar{v, e->unreadable_at == 0 ? e->unreadable_type : std::string_view()};
 }
 
 std::optional<std::string_view> Params::text(std::string_view name, Need need,
                                              std::size_t bytes_max) {
-  return scalar(name, need, bytes_max);
+  const auto v = scalar(name, need, bytes_max);
+  if (!v) return std::nullopt;
+  if (!v->unreadable_type.empty()) {
+    fail(bad(name, "must be a string" + not_a(v->unreadable_type)));
+    return std::nullopt;
+  }
+  return v->text;
 }
 
 std::optional<std::int64_t> Params::integer(std::string_view name, Need need, std::int64_t min,
-                                            std::int64_t max) {
+                                            std::int64_t max, Spelling spelling) {
   const auto v = scalar(name, need, kValueBytesMax);
   if (!v) return std::nullopt;
+  const std::string_view text = v->text;  // "" for an unreadable value: refused below
   std::int64_t out = 0;
-  const auto r = std::from_chars(v->data(), v->data() + v->size(), out);
-  if (r.ec != std::errc() || r.ptr != v->data() + v->size() || out < min || out > max) {
-    fail(bad(name, "must be an integer from " + std::to_string(min) + " to " + std::to_string(max)));
+  const auto r = std::from_chars(text.data(), text.data() + text.size(), out);
+  if (r.ec != std::errc() || r.ptr != text.data() + text.size() || out < min || out > max) {
+    fail(bad(name, integer_range(min, max) + not_a(v->unreadable_type)));
+    return std::nullopt;
+  }
+  if (spelling == Spelling::kCanonical && text != std::to_string(out)) {
+    fail(bad(name, integer_range(min, max) + " without leading zeros"));
     return std::nullopt;
   }
   return out;
@@ -325,9 +349,11 @@ std::optional<std::int64_t> Params::integer(std::string_view name, Need need, st
 std::optional<bool> Params::boolean(std::string_view name, Need need) {
   const auto v = scalar(name, need, kValueBytesMax);
   if (!v) return std::nullopt;
-  if (*v == "true" || *v == "1") return true;
-  if (*v == "false" || *v == "0") return false;
-  fail(bad(name, "must be true or false"));
+  if (v->unreadable_type.empty()) {
+    if (v->text == "true" || v->text == "1") return true;
+    if (v->text == "false" || v->text == "0") return false;
+  }
+  fail(bad(name, "must be true or false" + not_a(v->unreadable_type)));
   return std::nullopt;
 }
 
@@ -342,6 +368,12 @@ std::optional<std::vector<std::string_view>> Params::list(std::string_view name,
   std::vector<std::string_view> out;
   out.reserve(e->values.size());
   for (const std::string& raw : e->values) {
+    if (out.size() == e->unreadable_at) {
+      std::string field(name);  // a list item by its index, a single value by the name
+      if (e->shape == Shape::kList) field += "[" + std::to_string(out.size()) + "]";
+      fail(bad(field, "must be a string" + not_a(e->unreadable_type)));
+      return std::nullopt;
+    }
     std::string_view v = trim(raw);
     if (v.size() > bytes_max) {
       fail(bad(name, "has a value longer than " + std::to_string(bytes_max) + " bytes"));

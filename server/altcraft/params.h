@@ -7,7 +7,9 @@
 // cannot lie. XML is parsed by pugixml (no DTD, no external entities), JSON by server/wire.
 //
 // Reads follow wire::Fields: the first failure sticks (a 400 naming the field), later reads
-// return nullopt, and the handler checks ok() once.
+// return nullopt, and the handler checks ok() once. A JSON value no reader takes (a number
+// with a fraction, an object or an array as a list item) is refused by the reader of its
+// field, which says what that field takes; the parse cannot know it.
 #pragma once
 
 #include <cstddef>
@@ -41,6 +43,10 @@ inline constexpr std::size_t kFieldNamesMax = 64;
 
 enum class Format : std::uint8_t { kJson, kXml };
 
+// How an integer may be written. kAny: numeric text as from_chars reads it ("05" is 5).
+// kCanonical: only as the server writes numbers, without leading zeros (`limit`).
+enum class Spelling : std::uint8_t { kAny, kCanonical };
+
 // True when the body is an XML document (its first non-space byte is '<').
 bool body_is_xml(std::string_view body);
 
@@ -55,7 +61,7 @@ class Params {
                                        std::size_t bytes_max = kValueBytesMax);
   // An integer given as a number or as numeric text ("5" and 5 are the same loyalty_id).
   std::optional<std::int64_t> integer(std::string_view name, Need need, std::int64_t min,
-                                      std::int64_t max);
+                                      std::int64_t max, Spelling spelling = Spelling::kAny);
   // true/false (JSON booleans, or the text true, false, 1, 0).
   std::optional<bool> boolean(std::string_view name, Need need);
   // A JSON array of scalars or a repeated XML element; a single scalar is a list of one.
@@ -70,8 +76,18 @@ class Params {
  private:
   enum class Shape : std::uint8_t { kScalar, kList, kNested };
   struct Entry {  // named by its key in by_name_
+    static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
     Shape shape = Shape::kScalar;
     std::vector<std::string> values;
+    // The first value of a JSON type no reader takes, kept as "" (kNone: there is none), and
+    // that type as wire::json_type_name names it (static text).
+    std::size_t unreadable_at = kNone;
+    std::string_view unreadable_type;
+  };
+  // A single value; unreadable_type is empty unless it is of a type no reader takes.
+  struct Scalar {
+    std::string_view text;
+    std::string_view unreadable_type;
   };
   friend class ParamsBuilder;
 
@@ -82,7 +98,7 @@ class Params {
 
   const Entry* find(std::string_view name) const;
   const Entry* required(std::string_view name, Need need);
-  std::optional<std::string_view> scalar(std::string_view name, Need need, std::size_t bytes_max);
+  std::optional<Scalar> scalar(std::string_view name, Need need, std::size_t bytes_max);
 
   std::vector<Entry> entries_;
   // entries_' index by name: a repeated list element (100 000 <codes>) finds its entry in

@@ -99,7 +99,7 @@ Reply export_all(RequestContext& ctx) {
   if (!program.ok()) return call.fail(program.status());
   const auto page_max = static_cast<std::int64_t>(call.ledger().options().limits.export_page_max);
   const auto cursor = call.params().text("cursor", Need::kOptional);
-  const auto limit = call.params().integer("limit", Need::kOptional, 1, page_max);
+  const auto limit = call.params().integer("limit", Need::kOptional, 1, page_max, Spelling::kCanonical);
   if (!call.params().ok()) return call.fail(call.params().status());
   auto page = call.ledger().export_codes(call.op(), program->view.id, cursor.value_or(""),
                                          static_cast<std::size_t>(limit.value_or(page_max)));

@@ -116,6 +116,27 @@ TEST_F(PoolTest, ExportAllPagesWithCursor) {
   EXPECT_EQ(error(call(&export_all, json(R"("loyalty_id":1,"cursor":"nonsense")"))), 400);
 }
 
+// limit is a plain decimal, as the server writes numbers: "05" and "010" were read as 5
+// and 10 (probe: defect 2b). A JSON number or numeric text without leading zeros reads.
+TEST_F(PoolTest, ExportAllTakesALimitOnlyInPlainDecimal) {
+  for (const std::string& body : {json(R"("loyalty_id":1,"limit":"05")"), json(R"("loyalty_id":1,"limit":"010")"),
+                                  xml("<loyalty_id>1</loyalty_id><limit>02</limit>")}) {
+    Answer a = answer(call(&export_all, body));
+    EXPECT_EQ(a.error, 400) << body;
+    EXPECT_EQ(a.error_text, "limit must be an integer from 1 to 10000 without leading zeros") << body;
+  }
+  for (const std::string& body : {json(R"("loyalty_id":1,"limit":2)"), json(R"("loyalty_id":1,"limit":"2")"),
+                                  xml("<loyalty_id>1</loyalty_id><limit>2</limit>")}) {
+    Reply r = call(&export_all, body);
+    ASSERT_EQ(error(r), 0) << body << ": " << r.body;
+    EXPECT_EQ(data(r).get_array().size(), 2u) << body;
+  }
+  EXPECT_EQ(answer(call(&export_all, json(R"("loyalty_id":1,"limit":"00")"))).error_text,
+            "limit must be an integer from 1 to 10000");
+  EXPECT_EQ(answer(call(&export_all, json(R"("loyalty_id":1,"limit":2.0)"))).error_text,
+            "limit must be an integer from 1 to 10000, not a number with a fraction or an exponent");
+}
+
 TEST_F(PoolTest, ImportAndExportNeedTheAdminScope) {
   Answer a = answer(call(&import_codes, json(R"("loyalty_id":1,"codes":["NEW001"])", kTokenAWrite)));
   EXPECT_EQ(a.error, 403);

@@ -15,10 +15,8 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,8 +26,8 @@
 #include "server/http/crypto.h"
 #include "server/http/config.h"
 #include "server/store/store.h"
+#include "tests/server/http/daemon_child.h"
 #include "tests/support/http_client.h"
-#include "tests/support/spawn.h"
 
 
 namespace codeledger::server {
@@ -38,80 +36,13 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+using daemon_testing::Child;
+using daemon_testing::daemon_binary;
+using daemon_testing::exited_cleanly;
+using daemon_testing::listening_port;
 
 constexpr std::size_t kRecoveryCodes = 600'000;
-constexpr auto kTimeout = 120s;  // sanitizer builds recover several times slower
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// $CODELEDGER_BIN_DIR (set by ctest), else the build tree this test binary sits in.
-std::string daemon_binary() {
-  const char* dir = std::getenv("CODELEDGER_BIN_DIR");
-  const fs::path bin_dir = dir != nullptr && *dir != '\0'
-                               ? fs::path(dir)
-                               : fs::read_symlink("/proc/self/exe").parent_path().parent_path();
-  return (bin_dir / "server" / "codeledgerd").string();
-}
-
-// codeledgerd as a child process (tests/crash/daemon.h does the same for the crash tests,
-// but always waits for the listening line; these tests signal it before that).
-class Child {
- public:
-  Child(const fs::path& dir, std::vector<std::string> args) : out_(dir / "out.txt"), err_(dir / "err.txt") {
-    args.insert(args.begin(), daemon_binary());
-    pid_ = codeledger::testing::spawn_with_output_files(std::move(args), out_.string(), err_.string(), nullptr);
-  }
-  ~Child() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-
-  bool started() const { return pid_ > 0; }
-  std::string out() const { return read_file(out_); }
-  std::string err() const { return read_file(err_); }
-  void signal(int signo) const { ::kill(pid_, signo); }
-  bool running() { return !exited(); }
-
-  // Until `text` shows in stdout (or stderr); false when the child exits first or on timeout.
-  bool wait_for_output(std::string_view text, bool in_stderr = false) {
-    for (const auto deadline = Clock::now() + kTimeout; Clock::now() < deadline;) {
-      if ((in_stderr ? err() : out()).find(text) != std::string::npos) return true;
-      if (exited()) return (in_stderr ? err() : out()).find(text) != std::string::npos;
-      std::this_thread::sleep_for(2ms);
-    }
-    return false;
-  }
-
-  // The wait status, or -1 when the child is still running at the timeout.
-  int wait_exit() {
-    for (const auto deadline = Clock::now() + kTimeout; Clock::now() < deadline;) {
-      if (exited()) return status_;
-      std::this_thread::sleep_for(5ms);
-    }
-    return -1;
-  }
-
- private:
-  bool exited() {
-    if (pid_ > 0 && ::waitpid(pid_, &status_, WNOHANG) == pid_) pid_ = -1;
-    return pid_ <= 0;
-  }
-
-  fs::path out_, err_;
-  pid_t pid_ = -1;
-  int status_ = -1;
-};
-
-bool exited_cleanly(int status) { return status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0; }
+constexpr auto kTimeout = daemon_testing::kChildTimeout;
 
 std::size_t count(const std::string& text, std::string_view what) {
   std::size_t n = 0;
@@ -276,13 +207,6 @@ TEST_F(DaemonSignals, SignalsDuringTheStopAreLoggedAndChangeNothing) {
     snapshot = snapshot || e.path().extension() == ".snap";
   }
   EXPECT_TRUE(snapshot) << "no shutdown snapshot";
-}
-
-// The port a child that printed its listening line serves on.
-std::uint16_t listening_port(const std::string& out) {
-  const std::string_view marker = "http://127.0.0.1:";
-  const auto at = out.find(marker);
-  return at == std::string::npos ? 0 : static_cast<std::uint16_t>(std::stoi(out.substr(at + marker.size())));
 }
 
 // operations.md, "Clean shutdown": a stop that waits says so, once its first second has
