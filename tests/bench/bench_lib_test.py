@@ -190,6 +190,22 @@ class SnapshotRssRefusesBadCounts(unittest.TestCase):
                     self.assertEqual(r.stderr, "snapshot-rss: " + message + "\n")
 
 
+class SnapshotStallRefusesBadCounts(unittest.TestCase):
+    """Checked before a server starts (the build dir holds no binaries)."""
+
+    def test_counts_and_seconds_must_be_whole_numbers_in_range(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            for args, message in ((("--codes", "0"), "--codes must be a whole number, 1..10000000"),
+                                  (("--rate", "x"), "--rate must be a whole number, 1..10000000"),
+                                  (("--duration", "1"), "--duration must be a whole number of seconds, 2..3600"),
+                                  (("--duration", "10", "--at", "10"), "--at must be a whole number of seconds, 1..9"),
+                                  (("--at",), "--at needs a value")):
+                with self.subTest(args=args):
+                    r = run_script("snapshot-stall.sh", tmp, *args)
+                    self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+                    self.assertEqual(r.stderr, "snapshot-stall: " + message + "\n")
+
+
 class ScriptsRefuseABadDataDir(unittest.TestCase):
     def test_each_script_exits_2_with_the_reason(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -320,7 +336,8 @@ class BuildDir(unittest.TestCase):
         # A typo used to configure and build a whole new tree there.
         with tempfile.TemporaryDirectory() as tmp:
             typo = os.path.join(tmp, "typo")
-            for script in ("side-by-side.sh", "thread-cpu.sh", "crash-loop.sh", "snapshot-rss.sh"):
+            for script in ("side-by-side.sh", "thread-cpu.sh", "crash-loop.sh", "snapshot-rss.sh",
+                           "snapshot-stall.sh"):
                 with self.subTest(script=script):
                     r = run_script(script, typo)
                     self.assertEqual(r.returncode, 2, r.stdout + r.stderr)

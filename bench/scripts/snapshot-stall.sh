@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# What a background snapshot does to the sync requests beside it. Starts codeledgerd
+# (durability sync) on a free loopback port, fills it with --codes linked codes (the
+# snapshot's size: about 40 bytes a code), then runs an open-loop redeem at --rate for
+# --duration seconds twice: alone, then with POST /admin/snapshot --at seconds in. Prints each
+# run's p99 and longest answer, second by second, and the snapshot's size and build time. The
+# server is stopped on exit.
+#
+# usage: bench/scripts/snapshot-stall.sh [--codes N] [--rate R] [--duration S] [--at S]
+#          [--daemon PATH] [--build-dir DIR] [--pin SERVER_CPUS:LOAD_CPUS]
+# Two builds in turns: --daemon OLD, then --daemon NEW, then OLD again. Session 40: with the
+# server on one vCPU, a build of 1M codes (73-82 MB, 7-15 s) raised the sync p99 from about
+# 5 ms to 12-40 ms while it ran (docs/benchmarks-history.md, session 40).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=$ROOT/build/release
+CODES=2000000
+RATE=10000
+DURATION=20
+AT=8
+DAEMON=
+SERVER_PIN=()
+LOAD_PIN=()
+# print_usage, unknown_argument, need_value, require_whole, require_build_dir,
+# require_binaries, make_work_dir, free_port, wait_port, write_config, metrics, stop_pid,
+# set_pin, pin_note, load_failed, KEY and SECRET: bench-lib.sh.
+source "$ROOT/bench/scripts/bench-lib.sh"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --codes|--rate|--duration|--at|--daemon|--build-dir|--pin) need_value snapshot-stall "$1" $# ;;
+  esac
+  case "$1" in
+    --codes) CODES=$2; shift ;;
+    --rate) RATE=$2; shift ;;
+    --duration) DURATION=$2; shift ;;
+    --at) AT=$2; shift ;;
+    --daemon) DAEMON=$2; shift ;;
+    --build-dir) BUILD=$2; shift ;;
+    --pin) set_pin snapshot-stall "$2"; shift ;;
+    -h|--help) print_usage; exit 0 ;;
+    *) unknown_argument snapshot-stall "$1" ;;
+  esac
+  shift
+done
+require_whole snapshot-stall --codes "$CODES" 1 "$LOAD_CODES_MAX"
+require_whole snapshot-stall --rate "$RATE" 1 "$LOAD_RATE_MAX"
+require_whole snapshot-stall --duration "$DURATION" 2 3600 seconds
+require_whole snapshot-stall --at "$AT" 1 $((DURATION - 1)) seconds
+
+SERVER_THREADS=1
+WORK=$(make_work_dir "" codeledger-snapshot-stall)
+SERVER_PID=
+cleanup() {
+  if [ -n "$SERVER_PID" ]; then stop_pid "$SERVER_PID"; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+CONFIG=$(write_config sync "$WORK/data")
+PORT=$(free_port)
+SERVER=${DAEMON:-$BUILD/server/codeledgerd}
+LOAD=$BUILD/bench/ledger-load
+require_build_dir snapshot-stall "$BUILD" "$ROOT/build/release" "$LOAD" "$SERVER"
+require_binaries snapshot-stall "$LOAD" "$SERVER"
+"${SERVER_PIN[@]}" "$SERVER" --config "$CONFIG" --listen "127.0.0.1:$PORT" > "$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+wait_port "$PORT" "$SERVER_PID" 10 "$WORK/server.log"
+metric() { metrics "$PORT" | awk -v name="$1" '$1 == name { print $2 }'; }
+AUTH="$KEY:$(printf %s "$SECRET" | md5sum | cut -d' ' -f1)"
+
+"${LOAD_PIN[@]}" "$LOAD" --port "$PORT" --key "$KEY" --secret "$SECRET" --scenario link \
+  --requests "$CODES" --codes "$CODES" --duration 600 --connections 16 --threads 1 \
+  --no-progress --no-verify --json /dev/null --html /dev/null > "$WORK/fill.out" 2>&1 ||
+  load_failed snapshot-stall "the fill" "$WORK/fill.out"
+
+# One open-loop redeem run, $1 its name; with $2 = snapshot, POST /admin/snapshot once the
+# load's progress line for second AT is out.
+run() {
+  "${LOAD_PIN[@]}" "$LOAD" --port "$PORT" --key "$KEY" --secret "$SECRET" --scenario redeem \
+    --rate "$RATE" --spin --duration "$DURATION" --codes $((RATE * DURATION + 1000)) \
+    --no-verify --json "$WORK/$1.json" --html /dev/null > "$WORK/$1.out" 2> "$WORK/$1.err" &
+  local load_pid=$! tag
+  if [ "${2:-}" = snapshot ]; then
+    tag=$(printf '[%4ds]' "$AT")
+    while kill -0 "$load_pid" 2>/dev/null && ! grep -qF "$tag" "$WORK/$1.err"; do sleep 0.05; done
+    curl -sf -o /dev/null -u "$AUTH" -X POST "http://127.0.0.1:$PORT/admin/snapshot"
+  fi
+  wait "$load_pid" || load_failed snapshot-stall "the $1 run" "$WORK/$1.err"
+}
+
+seconds() {  # $1 the run's name: p99 / longest answer (ms) of each second
+  python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+print(" ".join("%.1f/%.0f" % (p["p99_us"] / 1000, p["max_us"] / 1000) for p in r["timeline"]))
+' "$WORK/$1.json"
+}
+
+run alone
+written=$(metric codeledger_snapshots_written_total)
+run beside snapshot
+for _ in $(seq 1 600); do
+  [ "$(metric codeledger_snapshots_written_total)" != "$written" ] && break
+  sleep 0.1
+done
+snap=$(ls -1 "$WORK/data"/snap-*.snap 2>/dev/null | tail -1)
+echo "$(basename "$SERVER"): $CODES codes, redeem at $RATE/s, $(pin_note)"
+echo "  snapshot at second $AT: $(stat -c %s "$snap" 2>/dev/null || echo '?') bytes, built in $(metric codeledger_snapshot_last_build_ms) ms"
+echo "  p99/max ms by second, alone:   $(seconds alone)"
+echo "  p99/max ms by second, beside:  $(seconds beside)"
