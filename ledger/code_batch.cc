@@ -9,6 +9,7 @@
 
 #include <tsl/robin_set.h>
 
+#include "ledger/cursor_number.h"
 #include "ledger/internal.h"
 
 namespace codeledger::ledger {
@@ -416,17 +417,27 @@ Result<GenerateReport> Ledger::generate_codes(Op& op, const ObjectId& promotion,
 namespace {
 
 bool parse_cursor(std::string_view c, std::uint32_t* shard, std::uint32_t* index) {
-  if (c.empty()) {
-    *shard = 0;
-    *index = 0;
-    return true;
-  }
-  auto dot = c.find('.');
-  if (c[0] != 'c' || dot == std::string_view::npos) return false;
-  auto r1 = std::from_chars(c.data() + 1, c.data() + dot, *shard);
-  auto r2 = std::from_chars(c.data() + dot + 1, c.data() + c.size(), *index);
-  return r1.ec == std::errc() && r1.ptr == c.data() + dot && r2.ec == std::errc() &&
-         r2.ptr == c.data() + c.size();
+  *shard = 0;
+  *index = 0;
+  if (c.empty()) return true;
+  const auto dot = c.find('.');
+  return c[0] == 'c' && dot != std::string_view::npos &&
+         detail::parse_cursor_number(c.substr(1, dot - 1), shard) &&
+         detail::parse_cursor_number(c.substr(dot + 1), index);
+}
+
+// True when record `index` of shard `si` is a code of promotion `promo`: what every cursor
+// the export hands out names. Records are never removed and keep their place (also across a
+// restart: snapshots and the log add them again in order), so a cursor handed out stays
+// valid, and one naming anything else was never handed out.
+bool names_code_of(detail::Impl& impl, const OrgState& org, std::uint32_t promo, std::uint32_t si,
+                   std::uint32_t index) {
+  if (si >= impl.shard_count()) return false;
+  Shard& s = impl.shard(si);
+  std::lock_guard lock(s.mu);
+  if (index >= s.codes.size()) return false;
+  const CodeRecord& r = s.codes.at(index);
+  return r.org_slot == org.slot && r.promo_number == promo;
 }
 
 }  // namespace
@@ -475,7 +486,7 @@ bool export_from_shard(detail::Impl& impl, Op& op, const OrgState& org, std::uin
     {
       std::lock_guard lock(s.mu);
       detail::raise_lsn(op, s.applied_lsn);
-      run = s.codes.run_from(i);  // empty past the end, where a cursor may point
+      run = s.codes.run_from(i);  // empty past the end
     }
     if (run.empty()) return false;
     for (std::size_t k = 0; k < run.size();) {
@@ -500,12 +511,12 @@ Result<CodePage> Ledger::export_codes(Op& op, const ObjectId& promotion, std::st
   std::size_t page_max = impl_->options.limits.export_page_max;
   limit = (limit == 0 || limit > page_max) ? page_max : limit;
   std::uint32_t si = 0, idx = 0;
-  if (!parse_cursor(cursor, &si, &idx) || si > impl_->shard_count()) {
-    return Status(ErrorCode::kInvalidRequest, "cursor is not valid");
-  }
+  const Status bad_cursor(ErrorCode::kInvalidRequest, "cursor is not valid");
+  if (!parse_cursor(cursor, &si, &idx)) return bad_cursor;
   OrgState* org = nullptr;
   auto p = code_promotion(*impl_, op.org, promotion, &org);
   if (!p.ok()) return p.status();
+  if (!cursor.empty() && !names_code_of(*impl_, *org, (*p)->number, si, idx)) return bad_cursor;
   CodePage page;
   for (; si < impl_->shard_count(); ++si, idx = 0) {
     if (export_from_shard(*impl_, op, *org, (*p)->number, si, idx, limit, page)) break;

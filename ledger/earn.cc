@@ -6,6 +6,7 @@
 
 #include <tsl/robin_set.h>
 
+#include "ledger/cursor_number.h"
 #include "ledger/internal.h"
 
 namespace codeledger::ledger {
@@ -93,10 +94,7 @@ std::size_t wallet_entries_max(const OrgState& org) {
 bool parse_wallet_cursor(std::string_view cursor, std::size_t& position) {
   position = 0;
   if (cursor.empty()) return true;
-  if (cursor[0] != 'w') return false;
-  const char* end = cursor.data() + cursor.size();
-  auto [ptr, ec] = std::from_chars(cursor.data() + 1, end, position);
-  return ec == std::errc() && ptr == end;
+  return cursor[0] == 'w' && detail::parse_cursor_number(cursor.substr(1), &position);
 }
 
 Status not_found_promotion(const ObjectId& id) {

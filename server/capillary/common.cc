@@ -191,6 +191,11 @@ Status query_page(const RequestContext& ctx, std::size_t limit_default, std::siz
     if (ec != std::errc() || ptr != l->data() + l->size() || v == 0 || v > page_max) {
       return bad_query("limit", "must be an integer from 1 to " + std::to_string(page_max));
     }
+    // One spelling per value, as Altcraft's export takes its limit: "05" is not one we write.
+    if (*l != std::to_string(v)) {
+      return bad_query("limit", "must be an integer from 1 to " + std::to_string(page_max) +
+                                    " without leading zeros");
+    }
     limit = v;
   }
   return Status::Ok();

@@ -77,19 +77,31 @@ TEST_F(ExportTest, ShardsOfManyRecordsGiveEveryCodeOnce) {
   }
 }
 
-// A cursor's record number is the client's to send: one past a shard's last record reads
-// nothing more of that shard and goes on with the next.
-TEST_F(ExportTest, ACursorPastAShardsRecordsGoesOnWithTheNextShard) {
+// Every cursor the export hands out names a code of the promotion, spelled one way. One it
+// could not have handed out is refused like one that does not parse, as a wallet's is: past a
+// shard's records or the last shard, naming another promotion's record, or a handed-out
+// position with a leading zero. Before, "c0.4294967295" went on with shard 1 and "c16.0" gave
+// an empty page, both 200 (probe: defect 2c).
+TEST_F(ExportTest, ACursorTheExportDidNotHandOutIsRefused) {
   auto p = promotion("p");
+  auto other = promotion("other");
   import_in_calls(p, numbered('P', 3'000));
+  import_in_calls(other, numbered('O', 3'000));
   Op o = op();
-  auto from_next_shard = ledger_.export_codes(o, p.id, "c1.0", 10'000);
-  auto past_the_end = ledger_.export_codes(o, p.id, "c0.4294967295", 10'000);
-  ASSERT_TRUE(from_next_shard.ok() && past_the_end.ok());
-  ASSERT_FALSE(from_next_shard->codes.empty());
-  ASSERT_EQ(past_the_end->codes.size(), from_next_shard->codes.size());
-  for (std::size_t i = 0; i < past_the_end->codes.size(); ++i) {
-    EXPECT_EQ(past_the_end->codes[i].code.view(), from_next_shard->codes[i].code.view());
+  auto first = ledger_.export_codes(o, p.id, "", 10);
+  ASSERT_TRUE(first.ok() && !first->next_cursor.empty());
+  const std::string handed_out = first->next_cursor;
+  EXPECT_TRUE(ledger_.export_codes(o, p.id, handed_out, 10).ok());
+  const std::string with_zero = "c0" + handed_out.substr(1);
+  const std::string index_with_zero = handed_out.substr(0, handed_out.find('.') + 1) + "0" +
+                                      handed_out.substr(handed_out.find('.') + 1);
+  auto of_other = ledger_.export_codes(o, other.id, "", 10);
+  ASSERT_TRUE(of_other.ok() && !of_other->next_cursor.empty());
+  for (const std::string& c : {std::string("c0.4294967295"), std::string("c16.0"),
+                               std::string("c99.0"), with_zero, index_with_zero, of_other->next_cursor,
+                               std::string("c"), std::string("c."), std::string("c1."), std::string("c.1")}) {
+    SCOPED_TRACE(c);
+    EXPECT_CODE(ledger_.export_codes(o, p.id, c, 10), kInvalidRequest);
   }
 }
 

@@ -231,7 +231,9 @@ TEST_F(WalletTest, ACursorThatNamesNoPositionIsRefused) {
   auto p = issuable("p");
   fill(p, 1, 3);
   Op o = op();
-  for (const char* bad : {"x", "w", "w-1", "w1x", "c0.1", "w4", "w18446744073709551616"}) {
+  // "w01" and "w+1" name position 1 in a spelling the ledger never hands out.
+  for (const char* bad : {"x", "w", "w-1", "w1x", "c0.1", "w4", "w18446744073709551616", "w01",
+                          "w+1", "w00"}) {
     EXPECT_CODE(ledger_.wallet(o, 1, bad, 2), kInvalidRequest);
   }
   EXPECT_CODE(ledger_.wallet(o, 2, "w1", 2), kInvalidRequest);

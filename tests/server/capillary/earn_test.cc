@@ -417,6 +417,8 @@ TEST_F(EarnTest, WalletWithABadLimitOrCursorIs400AndChangesNothing) {
       {"?limit=0", "limit must be an integer from 1 to " + std::to_string(page_max)},
       {"?limit=-1", "limit must be"},
       {"?limit=abc", "limit must be"},
+      {"?limit=05", "limit must be an integer from 1 to " + std::to_string(page_max) +
+                        " without leading zeros"},
       {"?limit=" + std::to_string(page_max + 1), "limit must be"},
       {"?limit=1&limit=2", "limit is given more than once"},
       {"?cursor=w1&cursor=w2", "cursor is given more than once"},
