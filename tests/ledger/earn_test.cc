@@ -171,16 +171,6 @@ TEST_F(LedgerTest, RevokeEarnsReportsEachOutcome) {
   EXPECT_CODE(ledger_.wallet(o, 0), kInvalidCustomer);
 }
 
-// A redemption of one wallet entry.
-RedeemRequest redeem_earned(CustomerId customer, std::string txn, const ObjectId& earned) {
-  RedeemRequest req;
-  req.customer = customer;
-  req.transaction_identifier = std::move(txn);
-  RedemptionItem item;
-  item.earned_promotion_id = earned;
-  req.items.push_back(item);
-  return req;
-}
 
 // issueBulk may fill wallets before the promotion starts; what it issued is redeemable from
 // validFrom on, as a code of that promotion is (1002 before, nothing written).

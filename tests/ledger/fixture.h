@@ -136,6 +136,17 @@ class LedgerTest : public ::testing::Test {
   Ledger ledger_;
 };
 
+// A redemption of one wallet entry.
+inline RedeemRequest redeem_earned(CustomerId customer, std::string txn, const ObjectId& earned) {
+  RedeemRequest req;
+  req.customer = customer;
+  req.transaction_identifier = std::move(txn);
+  RedemptionItem item;
+  item.earned_promotion_id = earned;
+  req.items.push_back(item);
+  return req;
+}
+
 inline Status status_of(const Status& s) { return s; }
 template <class T>
 Status status_of(const Result<T>& r) {

@@ -39,12 +39,7 @@ class WalletEntryEndTest : public LedgerTest {
   }
   TimeMs shown_end() { return shown_end(ledger_); }
   static Status redeem_at(Ledger& l, const ObjectId& entry, TimeMs now, std::string txn) {
-    RedeemRequest req;
-    req.customer = kCustomer;
-    req.transaction_identifier = std::move(txn);
-    RedemptionItem item;
-    item.earned_promotion_id = entry;
-    req.items.push_back(item);
+    const RedeemRequest req = redeem_earned(kCustomer, std::move(txn), entry);
     Op o;
     o.org = kOrg;
     o.api_key = "k";

@@ -58,14 +58,9 @@ class WalletTest : public LedgerTest {
   }
 };
 
+// A redemption of one of customer 1's wallet entries.
 RedeemRequest redeem_earned(std::string txn, const ObjectId& earned) {
-  RedeemRequest req;
-  req.customer = 1;
-  req.transaction_identifier = std::move(txn);
-  RedemptionItem item;
-  item.earned_promotion_id = earned;
-  req.items.push_back(item);
-  return req;
+  return ::codeledger::ledger::testing::redeem_earned(1, std::move(txn), earned);
 }
 
 // Redeem, reverse, revoke and the retry check, on entries old and new, on ledger l
