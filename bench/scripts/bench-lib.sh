@@ -300,6 +300,38 @@ load_failed() {  # $1 the script's name, $2 what failed, $3 ledger-load's output
   exit 1
 }
 
+# One codeledgerd (durability $2, one io thread) for script $1 on a free loopback port, pinned
+# by SERVER_PIN, with its data and log in a new WORK directory that goes, with the server, on
+# exit. Takes BUILD, ROOT and DAEMON (empty: BUILD's codeledgerd); sets WORK, PORT, SERVER,
+# LOAD, SERVER_PID and metric (a /metrics value by name).
+start_scratch_server() {  # $1 the script's name, $2 durability mode
+  SERVER_THREADS=1
+  WORK=$(make_work_dir "" "codeledger-$1")
+  SERVER_PID=
+  trap 'if [ -n "$SERVER_PID" ]; then stop_pid "$SERVER_PID"; fi; rm -rf "$WORK"' EXIT
+  local config
+  config=$(write_config "$2" "$WORK/data")
+  PORT=$(free_port)
+  SERVER=${DAEMON:-$BUILD/server/codeledgerd}
+  LOAD=$BUILD/bench/ledger-load
+  require_build_dir "$1" "$BUILD" "$ROOT/build/release" "$LOAD" "$SERVER"
+  require_binaries "$1" "$LOAD" "$SERVER"
+  "${SERVER_PIN[@]}" "$SERVER" --config "$config" --listen "127.0.0.1:$PORT" > "$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  wait_port "$PORT" "$SERVER_PID" 10 "$WORK/server.log"
+}
+
+metric() { metrics "$PORT" | awk -v name="$1" '$1 == name { print $2 }'; }
+
+# Fills the server start_scratch_server started with $2 codes, each linked (ledger-load's link
+# scenario, 16 connections), pinned by LOAD_PIN; exits 1 with ledger-load's output on failure.
+fill_linked() {  # $1 the script's name, $2 codes
+  "${LOAD_PIN[@]}" "$LOAD" --port "$PORT" --key "$KEY" --secret "$SECRET" --scenario link \
+    --requests "$2" --codes "$2" --duration 600 --connections 16 --threads 1 --no-progress \
+    --no-verify --json /dev/null --html /dev/null > "$WORK/fill.out" 2>&1 ||
+    load_failed "$1" "the fill" "$WORK/fill.out"
+}
+
 # Waits up to $3 seconds (default 60) until the ledger-load writing to $1 (pid $2) reports its
 # set-up done ("codes ready"); false if it exited or the time ran out first.
 wait_load_ready() {

@@ -19,9 +19,8 @@ BUILD=$ROOT/build/release
 CODES=1000000
 SNAPSHOTS=6
 DAEMON=
-# print_usage, unknown_argument, need_value, require_whole, require_build_dir,
-# require_binaries, make_work_dir, free_port, wait_port, write_config, metrics, stop_pid,
-# KEY and SECRET: bench-lib.sh.
+# print_usage, unknown_argument, need_value, require_whole, start_scratch_server,
+# fill_linked, metric, KEY and SECRET: bench-lib.sh.
 source "$ROOT/bench/scripts/bench-lib.sh"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -40,33 +39,12 @@ done
 require_whole snapshot-rss --codes "$CODES" 1 "$LOAD_CODES_MAX"
 require_whole snapshot-rss --snapshots "$SNAPSHOTS" 1 100
 
-SERVER_THREADS=1
-WORK=$(make_work_dir "" codeledger-snapshot-rss)
-SERVER_PID=
-cleanup() {
-  if [ -n "$SERVER_PID" ]; then stop_pid "$SERVER_PID"; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-CONFIG=$(write_config none "$WORK/data")
-PORT=$(free_port)
-SERVER=${DAEMON:-$BUILD/server/codeledgerd}
-LOAD=$BUILD/bench/ledger-load
-require_build_dir snapshot-rss "$BUILD" "$ROOT/build/release" "$LOAD" "$SERVER"
-require_binaries snapshot-rss "$LOAD" "$SERVER"
-"$SERVER" --config "$CONFIG" --listen "127.0.0.1:$PORT" > "$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-wait_port "$PORT" "$SERVER_PID" 10 "$WORK/server.log"
+start_scratch_server snapshot-rss none
 
 rss_mib() { awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVER_PID/status"; }
-metric() { metrics "$PORT" | awk -v name="$1" '$1 == name { print $2 }'; }
 AUTH="$KEY:$(printf %s "$SECRET" | md5sum | cut -d' ' -f1)"
 
-"$LOAD" --port "$PORT" --key "$KEY" --secret "$SECRET" --scenario link --requests "$CODES" \
-  --codes "$CODES" --duration 600 --connections 16 --threads 1 --no-progress --no-verify \
-  --json /dev/null --html /dev/null > "$WORK/load.out" 2>&1 ||
-  load_failed snapshot-rss "the fill" "$WORK/load.out"
+fill_linked snapshot-rss "$CODES"
 # The one new write before each snapshot: a code imported into a promotion of our own.
 PROMOTION=$(curl -s -u "$AUTH" -H 'Content-Type: application/json' \
   -d '{"name":"snapshot-rss","mode":"DISCOUNT"}' \

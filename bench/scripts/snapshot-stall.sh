@@ -20,11 +20,8 @@ RATE=10000
 DURATION=20
 AT=8
 DAEMON=
-SERVER_PIN=()
-LOAD_PIN=()
-# print_usage, unknown_argument, need_value, require_whole, require_build_dir,
-# require_binaries, make_work_dir, free_port, wait_port, write_config, metrics, stop_pid,
-# set_pin, pin_note, load_failed, KEY and SECRET: bench-lib.sh.
+# print_usage, unknown_argument, need_value, require_whole, set_pin, pin_note,
+# start_scratch_server, fill_linked, metric, load_failed, KEY and SECRET: bench-lib.sh.
 source "$ROOT/bench/scripts/bench-lib.sh"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -48,31 +45,10 @@ require_whole snapshot-stall --rate "$RATE" 1 "$LOAD_RATE_MAX"
 require_whole snapshot-stall --duration "$DURATION" 2 3600 seconds
 require_whole snapshot-stall --at "$AT" 1 $((DURATION - 1)) seconds
 
-SERVER_THREADS=1
-WORK=$(make_work_dir "" codeledger-snapshot-stall)
-SERVER_PID=
-cleanup() {
-  if [ -n "$SERVER_PID" ]; then stop_pid "$SERVER_PID"; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-CONFIG=$(write_config sync "$WORK/data")
-PORT=$(free_port)
-SERVER=${DAEMON:-$BUILD/server/codeledgerd}
-LOAD=$BUILD/bench/ledger-load
-require_build_dir snapshot-stall "$BUILD" "$ROOT/build/release" "$LOAD" "$SERVER"
-require_binaries snapshot-stall "$LOAD" "$SERVER"
-"${SERVER_PIN[@]}" "$SERVER" --config "$CONFIG" --listen "127.0.0.1:$PORT" > "$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-wait_port "$PORT" "$SERVER_PID" 10 "$WORK/server.log"
-metric() { metrics "$PORT" | awk -v name="$1" '$1 == name { print $2 }'; }
+start_scratch_server snapshot-stall sync
 AUTH="$KEY:$(printf %s "$SECRET" | md5sum | cut -d' ' -f1)"
 
-"${LOAD_PIN[@]}" "$LOAD" --port "$PORT" --key "$KEY" --secret "$SECRET" --scenario link \
-  --requests "$CODES" --codes "$CODES" --duration 600 --connections 16 --threads 1 \
-  --no-progress --no-verify --json /dev/null --html /dev/null > "$WORK/fill.out" 2>&1 ||
-  load_failed snapshot-stall "the fill" "$WORK/fill.out"
+fill_linked snapshot-stall "$CODES"
 
 # One open-loop redeem run, $1 its name; with $2 = snapshot, POST /admin/snapshot once the
 # load's progress line for second AT is out.
