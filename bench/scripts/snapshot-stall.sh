@@ -15,10 +15,10 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$ROOT/build/release
-CODES=2000000
-RATE=10000
-DURATION=20
-AT=8
+CODES=1000000
+RATE=4000
+DURATION=30
+AT=20
 DAEMON=
 # print_usage, unknown_argument, need_value, require_whole, set_pin, pin_note,
 # start_scratch_server, fill_linked, metric, load_failed, KEY and SECRET: bench-lib.sh.
