@@ -282,7 +282,8 @@ Status read_key(const Reader& r, dom::element e, const std::string& path, Config
   CL_TRY(r.get_string(o, path, "salt", key.salt_hex, true));
   std::string bytes;
   if (key.salt_hex.size() < 16 || !from_hex(key.salt_hex, bytes)) {
-    return r.fail(path + ".salt", "expected at least 16 hex characters");
+    // Hex of whole bytes: an odd count (17 digits) is refused too, so the message says so.
+    return r.fail(path + ".salt", "expected an even number of hex characters, at least 16 (8 or more bytes)");
   }
   CL_TRY(r.get_string(o, path, "secret_sha256", key.secret_sha256_hex, true));
   if (key.secret_sha256_hex.size() != 64 || !from_hex(key.secret_sha256_hex, bytes)) {

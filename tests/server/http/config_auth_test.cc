@@ -220,7 +220,11 @@ TEST(ConfigParsing, FieldsOutsideTheirDocumentedRulesAreRefusedByName) {
       {R"({"organisations": [{"org_id": 1}, {"org_id": 1}]})", "'organisations[1].org_id': duplicate organisation"},
       {R"({"organisations": [{"org_id": 1}], "api_keys": [{"name": "k", "org_id": 1, "salt": "00112233",
           "secret_sha256": ")" + std::string(64, 'a') + R"("}]})",
-       "'api_keys[0].salt': expected at least 16 hex characters"},
+       "'api_keys[0].salt': expected an even number of hex characters, at least 16 (8 or more bytes)"},
+      // 17 digits: at least 16, but not whole bytes.
+      {R"({"organisations": [{"org_id": 1}], "api_keys": [{"name": "k", "org_id": 1, "salt": "00112233445566778",
+          "secret_sha256": ")" + std::string(64, 'a') + R"("}]})",
+       "'api_keys[0].salt': expected an even number of hex characters, at least 16 (8 or more bytes)"},
       {R"({"organisations": [{"org_id": 1}], "api_keys": [{"name": "k", "org_id": 1, "salt": "0011223344556677",
           "secret_sha256": ")" + std::string(64, 'a') + R"("}, {"name": "k", "org_id": 1,
           "salt": "0011223344556677", "secret_sha256": ")" + std::string(64, 'a') + R"("}]})",
