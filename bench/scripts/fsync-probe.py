@@ -16,7 +16,8 @@ benchmark machine one spinner that never sleeps gave a p99.9 of 16-17 ms, one th
 long as it spins 1.4-1.6 ms, about what an idle machine gives).
 
 usage: [BUSY=K [BUSY_DUTY=S/I]] bench/scripts/fsync-probe.py [PATH] [N]
-       (default build/fsync-probe.bin, 4000)
+       (default build/fsync-probe.bin, 4000; PATH must not exist: the probe makes that file,
+       fills it and removes it afterwards, and N is 1..10000000)
 """
 import os
 import signal
@@ -71,16 +72,37 @@ def stop(pids):
         os.waitpid(pid, 0)
 
 
+def parse_args(args):
+    """(path, n) from the command line, or exit: -h prints the usage; an option, a third
+    argument, a count that is not 1..10000000, or a PATH that exists is refused. Why the last:
+    the probe overwrites and then deletes its file, and `fsync-probe.py --help` once took
+    "--help" for the file to make."""
+    if args and args[0] in ("-h", "--help"):
+        print(__doc__.strip())
+        sys.exit(0)
+    usage = "usage: [BUSY=K [BUSY_DUTY=S/I]] fsync-probe.py [PATH] [N] (--help for more)"
+    options = [a for a in args if a.startswith("-")]
+    if options or len(args) > 2:
+        sys.exit("fsync-probe: unexpected argument %r; %s" % ((options or args[2:])[0], usage))
+    path = args[0] if args else "build/fsync-probe.bin"
+    count = args[1] if len(args) > 1 else "4000"
+    if not count.isdigit() or not 1 <= int(count) <= 10_000_000:
+        sys.exit("fsync-probe: N must be a whole number from 1 to 10000000, not %r" % count)
+    if os.path.lexists(path):
+        sys.exit("fsync-probe: %s exists; the probe makes its own file there and removes it "
+                 "afterwards, so name a path that does not exist" % path)
+    return path, int(count)
+
+
 def main():
-    path = sys.argv[1] if len(sys.argv) > 1 else "build/fsync-probe.bin"
-    n = int(sys.argv[2]) if len(sys.argv) > 2 else 4000
+    path, n = parse_args(sys.argv[1:])
     busy_text = os.environ.get("BUSY", "0")
     if not busy_text.isdigit() or int(busy_text) > 64:
         sys.exit("fsync-probe: BUSY must be a whole number 0..64")
     busy = int(busy_text)
     duty_text = os.environ.get("BUSY_DUTY", "")
     duty = parse_duty(duty_text)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)  # never someone else's file
     spinners = []
     try:
         os.write(fd, b"\0" * SIZE)

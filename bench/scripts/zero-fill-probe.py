@@ -77,8 +77,17 @@ def one(log_fd, fill_path, way):
 
 
 def main():
-    directory = sys.argv[1] if len(sys.argv) > 1 else "build"
-    turns = int(sys.argv[2]) if len(sys.argv) > 2 else 2
+    args = sys.argv[1:]
+    if args[:1] in (["-h"], ["--help"]):
+        print(__doc__.strip())
+        return
+    directory = args[0] if args else "build"
+    turns = args[1] if len(args) > 1 else "2"
+    if len(args) > 2 or directory.startswith("-") or not os.path.isdir(directory) \
+            or not turns.isdigit() or not 1 <= int(turns) <= 1000:
+        sys.exit("zero-fill-probe: usage: zero-fill-probe.py [DIR] [TURNS] (an existing "
+                 "directory, TURNS 1..1000; --help for more)")
+    turns = int(turns)
     log_path = os.path.join(directory, "zero-fill-probe.log")
     fill_path = os.path.join(directory, "zero-fill-probe.fill")
     log_fd = os.open(log_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)

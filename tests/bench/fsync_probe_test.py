@@ -50,5 +50,39 @@ class Run(unittest.TestCase):
         self.assertEqual(done.stdout, "")
 
 
+class Arguments(unittest.TestCase):
+    """The probe overwrites and deletes the file it is given: `fsync-probe.py --help` took
+    "--help" for that file (session 41)."""
+
+    def test_help_prints_the_usage_and_touches_nothing(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            done = subprocess.run([sys.executable, SCRIPT, "--help"], cwd=tmp,
+                                  capture_output=True, text=True, timeout=60)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            self.assertIn("usage: [BUSY=K [BUSY_DUTY=S/I]] bench/scripts/fsync-probe.py", done.stdout)
+            self.assertEqual(os.listdir(tmp), [])
+
+    def test_an_existing_file_is_refused_and_kept(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            kept = os.path.join(tmp, "segment")
+            with open(kept, "w") as f:
+                f.write("precious")
+            done = subprocess.run([sys.executable, SCRIPT, kept, "20"], capture_output=True,
+                                  text=True, timeout=60)
+            self.assertNotEqual(done.returncode, 0)
+            self.assertIn("exists", done.stderr)
+            with open(kept) as f:
+                self.assertEqual(f.read(), "precious")
+
+    def test_options_extra_arguments_and_bad_counts_are_refused(self):
+        for args, message in [(["-x"], "unexpected argument '-x'"),
+                              (["p", "20", "more"], "unexpected argument 'more'"),
+                              (["p", "0"], "N must be a whole number from 1 to 10000000"),
+                              (["p", "2k"], "N must be a whole number from 1 to 10000000")]:
+            with self.subTest(args=args), self.assertRaises(SystemExit) as refused:
+                fsync_probe.parse_args(args)
+            self.assertIn(message, str(refused.exception.code))
+
+
 if __name__ == "__main__":
     unittest.main()
