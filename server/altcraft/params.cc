@@ -24,6 +24,14 @@ std::string not_a(std::string_view unreadable_type) {
   return unreadable_type.empty() ? std::string() : ", not " + std::string(unreadable_type);
 }
 
+// How a refusal names one value of a field: a list's item by its index from 0 ("codes[3]"),
+// a single value by the field's name, in JSON and XML alike.
+std::string item_name(std::string_view name, bool in_list, std::size_t index) {
+  std::string field(name);
+  if (in_list) field += "[" + std::to_string(index) + "]";
+  return field;
+}
+
 std::string integer_range(std::int64_t min, std::int64_t max) {
   return "must be an integer from " + std::to_string(min) + " to " + std::to_string(max);
 }
@@ -109,6 +117,32 @@ Status one_root_only(const pugi::xml_document& doc, std::string_view body) {
   return Status::Ok();
 }
 
+// An element's character data as XML defines it: its text and CDATA pieces in order.
+// pugixml keeps no node for a comment or a processing instruction (parse_default) and keeps
+// the text on either side of one as two pieces; child_value() is only the first, so
+// "TRUNC0<!-- c -->XYZ" was read, and imported, as TRUNC0 (probe 2, F1).
+std::string character_data(pugi::xml_node element) {
+  std::string out;
+  for (pugi::xml_node piece : element.children()) {
+    if (piece.type() == pugi::node_pcdata || piece.type() == pugi::node_cdata) {
+      out += piece.value();
+    }
+  }
+  return out;
+}
+
+// How a refusal names an element's value, as its JSON twin's is named: an element given
+// once is a single value, a repeated one a list whose items count from 0 in document order.
+// It walks the siblings, so only refusals call it.
+std::string xml_field_name(pugi::xml_node element) {
+  const char* name = element.name();
+  std::size_t index = 0;
+  for (pugi::xml_node n = element.previous_sibling(name); n; n = n.previous_sibling(name)) {
+    ++index;
+  }
+  return item_name(name, index > 0 || element.next_sibling(name), index);
+}
+
 }  // namespace
 
 bool body_is_xml(std::string_view body) {
@@ -130,6 +164,7 @@ class ParamsBuilder {
 
   Status json_value(wire::dom::element e, std::string_view field, Entry& entry);
   Status json_member(std::string_view name, wire::dom::element value);
+  Status xml_member(pugi::xml_node element);
   Entry* entry(std::string_view name);
   static Status too_many_names();
 
@@ -167,12 +202,15 @@ Status ParamsBuilder::json_value(wire::dom::element e, std::string_view field, E
       return Status::Ok();
     }
     case element_type::INT64:
-    case element_type::UINT64: {
-      std::int64_t v = 0;
-      if (Status s = wire::read_integer(e, field, INT64_MIN, INT64_MAX, v); !s.ok()) return s;
-      out = std::to_string(v);
+      out = std::to_string(std::int64_t(e));
       return Status::Ok();
-    }
+    // 2^63 to 2^64-1 is a JSON number like any other: a text field's text, past the range of
+    // every integer field (whose reader says so in the field's own words), and ignored in a
+    // field nobody reads. Read through wire::read_integer, it failed the parse for every
+    // field with a range no field has (probe 2, F2).
+    case element_type::UINT64:
+      out = std::to_string(std::uint64_t(e));
+      return Status::Ok();
     case element_type::BOOL: {
       bool b = false;
       if (Status s = wire::read_bool(e, field, b); !s.ok()) return s;
@@ -226,8 +264,10 @@ Status ParamsBuilder::from_xml(std::string_view body) {
   }
   pugi::xml_document doc;
   // parse_default: no DOCTYPE processing, so no entity expansion beyond the five built-ins.
-  const pugi::xml_parse_result parsed =
-      doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8);
+  // parse_ws_pcdata keeps text that is only spaces: between two comments it is part of the
+  // value ("AB<!---->  <!---->CD" is "AB  CD", not ABCD); ends are trimmed as ever.
+  const pugi::xml_parse_result parsed = doc.load_buffer(
+      body.data(), body.size(), pugi::parse_default | pugi::parse_ws_pcdata, pugi::encoding_utf8);
   if (!parsed) {
     return Status(ErrorCode::kInvalidRequest, std::string("request body is not well-formed XML: ") +
                                                   parsed.description() + " at byte " +
@@ -244,19 +284,26 @@ Status ParamsBuilder::from_xml(std::string_view body) {
     if (++count > kListItemsMax) {
       return bad("request body", "has more than " + std::to_string(kListItemsMax) + " elements");
     }
-    Entry* e = entry(child.name());
-    if (e == nullptr) return too_many_names();
-    if (child.find_child([](pugi::xml_node n) { return n.type() == pugi::node_element; })) {
-      e->shape = Shape::kNested;
-      continue;
-    }
-    std::string_view text = child.child_value();
-    if (text.size() > kValueBytesMax) {
-      return bad(child.name(), "is longer than " + std::to_string(kValueBytesMax) + " bytes");
-    }
-    e->values.emplace_back(text);
-    if (e->values.size() > 1 && e->shape == Shape::kScalar) e->shape = Shape::kList;
+    if (Status s = xml_member(child); !s.ok()) return s;
   }
+  return Status::Ok();
+}
+
+// Adds one child element of <xml> to the entry of its name: a repeated element is a list.
+Status ParamsBuilder::xml_member(pugi::xml_node element) {
+  Entry* e = entry(element.name());
+  if (e == nullptr) return too_many_names();
+  if (element.find_child([](pugi::xml_node n) { return n.type() == pugi::node_element; })) {
+    e->shape = Shape::kNested;
+    return Status::Ok();
+  }
+  std::string text = character_data(element);
+  if (text.size() > kValueBytesMax) {
+    return bad(xml_field_name(element),
+               "is longer than " + std::to_string(kValueBytesMax) + " bytes");
+  }
+  e->values.push_back(std::move(text));
+  if (e->values.size() > 1 && e->shape == Shape::kScalar) e->shape = Shape::kList;
   return Status::Ok();
 }
 
@@ -365,18 +412,19 @@ std::optional<std::vector<std::string_view>> Params::list(std::string_view name,
     fail(bad(name, "must be a list of values, not a nested object"));
     return std::nullopt;
   }
+  const bool in_list = e->shape == Shape::kList;
   std::vector<std::string_view> out;
   out.reserve(e->values.size());
   for (const std::string& raw : e->values) {
     if (out.size() == e->unreadable_at) {
-      std::string field(name);  // a list item by its index, a single value by the name
-      if (e->shape == Shape::kList) field += "[" + std::to_string(out.size()) + "]";
-      fail(bad(field, "must be a string" + not_a(e->unreadable_type)));
+      fail(bad(item_name(name, in_list, out.size()),
+               "must be a string" + not_a(e->unreadable_type)));
       return std::nullopt;
     }
     std::string_view v = trim(raw);
     if (v.size() > bytes_max) {
-      fail(bad(name, "has a value longer than " + std::to_string(bytes_max) + " bytes"));
+      fail(bad(item_name(name, in_list, out.size()),
+               "is longer than " + std::to_string(bytes_max) + " bytes"));
       return std::nullopt;
     }
     out.push_back(v);

@@ -37,8 +37,7 @@ void write_json(wire::JsonWriter& w, const Value& v) {
 void write_xml(pugi::xml_node parent, std::string_view name, const Value& v) {
   const std::string tag(name);
   if (v.kind() == Value::Kind::kList) {
-    if (v.items().empty()) parent.append_child(tag.c_str());
-    for (const Value& item : v.items()) write_xml(parent, name, item);
+    for (const Value& item : v.items()) write_xml(parent, name, item);  // none for []
     return;
   }
   pugi::xml_node node = parent.append_child(tag.c_str());

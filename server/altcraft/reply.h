@@ -4,11 +4,13 @@
 // the two formats cannot drift apart.
 //
 // XML shape: an object member is an element named after it; a list member is that element
-// repeated once per item (the way Altcraft's own XML requests repeat <codes>); an empty list
-// is one empty element; null and "" are an empty element. Text goes through
-// wire::xml_char_data: a character XML 1.0 cannot carry (a control character a client put in
-// a profile or a code) is written as U+FFFD, so the answer stays well-formed; pugixml alone
-// would write it as "&#1;", which XML forbids too, and cut the text at a NUL.
+// repeated once per item (the way Altcraft's own XML requests repeat <codes>), so an empty
+// list is no element at all; null and "" are an empty element. (An empty list written as
+// one empty element had null's bytes, and a client counting <data> saw one item with no
+// fields: probe 2, F4.) Text goes through wire::xml_char_data: a character XML 1.0 cannot
+// carry (a control character a client put in a profile or a code) is written as U+FFFD, so
+// the answer stays well-formed; pugixml alone would write it as "&#1;", which XML forbids
+// too, and cut the text at a NUL.
 #pragma once
 
 #include <cstdint>

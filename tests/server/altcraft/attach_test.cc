@@ -231,22 +231,27 @@ TEST_F(AttachTest, UnknownDatabaseAndLoyaltyProgramAre404) {
 
 // The message names the range that is read: loyalty programs are numbered from 1 in 32 bits,
 // databases from 1. It said -9223372036854775808 to 9223372036854775807 and answered a
-// negative number 404 (probe 39, item 11).
+// negative number 404 (probe 39, item 11), and said so again for a JSON number from 2^63 to
+// 2^64-1 (probe 2, F2).
 TEST_F(AttachTest, IdsOutsideTheirRangeAre400NamingIt) {
   const auto before = ledger_->state_hash();
-  for (const char* loyalty : {R"("3x")", "true", "0", "-1", R"("-5")", "4294967296"}) {
+  for (const char* loyalty : {R"("3x")", "true", "0", "-1", R"("-5")", "4294967296",
+                              "9223372036854775808", "18446744073709551615"}) {
     Answer a = answer(call(&attach, json(R"("db_id":1,"profile_id":"prof-1","loyalty_id":)" +
                                          std::string(loyalty))));
     EXPECT_EQ(a.error, 400) << loyalty;
     EXPECT_EQ(a.error_text, "loyalty_id must be an integer from 1 to 4294967295") << loyalty;
   }
-  for (const char* db : {R"("x")", "0", "-1"}) {
+  for (const char* db : {R"("x")", "0", "-1", "9223372036854775808", R"("9223372036854775808")"}) {
     Answer a = answer(call(&attach, json(R"("loyalty_id":1,"profile_id":"prof-1","db_id":)" +
                                          std::string(db))));
     EXPECT_EQ(a.error, 400) << db;
     EXPECT_EQ(a.error_text, "db_id must be an integer from 1 to 9223372036854775807") << db;
   }
   EXPECT_EQ(ledger_->state_hash(), before);
+  // In a field no method reads such a number is ignored, as any other value there is.
+  Reply r = call(&get_code, json(R"("loyalty_id":1,"code":"AAA111","x_trace":12345678901234567890)"));
+  EXPECT_EQ(error(r), 0) << r.body;
 }
 
 TEST_F(AttachTest, IssuablePromotionIsNotALoyaltyProgram707) {

@@ -62,6 +62,19 @@ TEST_F(PoolTest, ImportInXmlTakesRepeatedCodesElements) {
   code_view("NEW002");
 }
 
+// A comment inside a code splits its text into two pieces; the code is both (probe 2, F1:
+// TRUNC0 was imported, and the call said so with error 0).
+TEST_F(PoolTest, ImportInXmlReadsACodeSplitByACommentOrCdataWhole) {
+  Reply r = call(&import_codes, xml("<loyalty_id>1</loyalty_id><codes>TRUNC0<!-- c -->XYZ</codes>"
+                                    "<codes>CMT1A<![CDATA[BCD]]></codes>"));
+  ASSERT_EQ(error(r), 0) << r.body;
+  EXPECT_EQ(std::int64_t(parse(r)["inserted"]), 2) << r.body;
+  EXPECT_EQ(code_view("TRUNC0XYZ").promotion_id, program_id(kOrgA, 1));
+  EXPECT_EQ(code_view("CMT1ABCD").promotion_id, program_id(kOrgA, 1));
+  // loyalty_id 1<!---->9 names program 19, which does not exist.
+  EXPECT_EQ(error(call(&get_code, xml("<loyalty_id>1<!---->9</loyalty_id><code>AAA111</code>"))), 404);
+}
+
 TEST_F(PoolTest, ImportNeedsCodes) {
   EXPECT_EQ(answer(call(&import_codes, json(R"("loyalty_id":1)"))).error_text, "codes is required");
   EXPECT_EQ(error(call(&import_codes, json(R"("loyalty_id":1,"codes":[{"a":1}])"))), 400);
@@ -94,6 +107,19 @@ TEST_F(PoolTest, ExportAllInXmlRepeatsDataPerCode) {
     ++n;
   }
   EXPECT_EQ(n, 3);
+}
+
+// A program without codes answers an empty list: [] in JSON, and in XML no <data> element
+// at all, since a list repeats its element once per item. It was one empty <data>, null's
+// shape, which a client counting <data> read as one code with no fields (probe 2, F4).
+TEST_F(PoolTest, ExportAllOfAProgramWithoutCodesIsAnEmptyList) {
+  ASSERT_EQ(make_program(kOrgA, {}), 2u);
+  Reply x = call(&export_all, xml("<loyalty_id>2</loyalty_id><format>xml</format>"));
+  ASSERT_EQ(error(x), 0) << x.body;
+  EXPECT_EQ(x.body, "<xml>\n<next_cursor></next_cursor>\n<error>0</error>\n"
+                    "<error_text>Successful operation</error_text>\n</xml>\n");
+  Reply j = call(&export_all, json(R"("loyalty_id":2)"));
+  EXPECT_EQ(j.body, R"({"data":[],"next_cursor":"","error":0,"error_text":"Successful operation"})");
 }
 
 TEST_F(PoolTest, ExportAllPagesWithCursor) {

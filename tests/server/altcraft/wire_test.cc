@@ -172,6 +172,81 @@ TEST(AltcraftParams, XmlWithASecondRootOrTextBesideTheRootIsRefused) {
   EXPECT_EQ(fine->text("code", Need::kRequired), "A1");
 }
 
+// An element's value is its whole character data: the text and CDATA pieces in order, with
+// comments and processing instructions left out, as XML defines it. It was the first piece
+// only: "TRUNC0<!-- c -->XYZ" imported TRUNC0, "1<!---->9" read loyalty program 1, and a
+// token was cut the same way (probe 2, F1).
+TEST(AltcraftParams, AnXmlValueIsAllItsTextAcrossCommentsCdataAndProcessingInstructions) {
+  auto p = Params::parse(
+      "<xml><codes>TRUNC0<!-- c -->XYZ</codes><loyalty_id>1<!---->9</loyalty_id>"
+      "<code>TRUNC0<?pi x?>XYZ</code><token>tok<!-- -->en<![CDATA[-a]]></token>"
+      "<note> AB<!---->  <![CDATA[ ]]><!---->CD </note><empty><!-- --><?pi?></empty></xml>");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_EQ(p->list("codes", Need::kRequired), (std::vector<std::string_view>{"TRUNC0XYZ"}));
+  EXPECT_EQ(p->integer("loyalty_id", Need::kRequired, 1, 4294967295), 19);
+  EXPECT_EQ(p->text("code", Need::kRequired), "TRUNC0XYZ");
+  EXPECT_EQ(p->text("token", Need::kRequired), "token-a");
+  // Spaces between the pieces are the value's; only its ends are trimmed.
+  EXPECT_EQ(p->text("note", Need::kRequired), "AB   CD");
+  EXPECT_FALSE(p->has("empty"));
+  EXPECT_TRUE(p->ok()) << p->status().message();
+}
+
+// A JSON integer from 2^63 to 2^64-1 (simdjson's uint64) is a number like any other: a text
+// field's text, outside every integer field's range in that field's own words, ignored in a
+// field no method reads. The parse refused it in any field, with "x must be between
+// -9223372036854775808 and 9223372036854775807" (probe 2, F2).
+TEST(AltcraftParams, AJsonIntegerPastInt64MaxIsReadAsAnyOtherNumber) {
+  auto p = Params::parse(R"({"x_trace": 12345678901234567890, "code": 9223372036854775808,)"
+                         R"( "codes": ["A1", 18446744073709551615]})");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_EQ(p->text("code", Need::kRequired), "9223372036854775808");
+  EXPECT_EQ(p->list("codes", Need::kRequired),
+            (std::vector<std::string_view>{"A1", "18446744073709551615"}));
+  EXPECT_TRUE(p->ok()) << p->status().message();
+  const std::vector<std::pair<std::string, std::string>> refused{
+      {"loyalty_id", "loyalty_id must be an integer from 1 to 4294967295"},
+      {"db_id", "db_id must be an integer from 1 to 9223372036854775807"}};
+  for (const auto& [field, message] : refused) {
+    auto q = Params::parse("{\"" + field + "\": 9223372036854775808}");
+    ASSERT_TRUE(q.ok()) << field << ": " << q.status().message();
+    EXPECT_FALSE(q->integer(field, Need::kRequired, 1, field == "db_id" ? INT64_MAX : 4294967295));
+    EXPECT_EQ(q->status().message(), message);
+  }
+  auto flag = Params::parse(R"({"activated": 18446744073709551615})");
+  ASSERT_TRUE(flag.ok()) << flag.status().message();
+  EXPECT_FALSE(flag->boolean("activated", Need::kRequired));
+  EXPECT_EQ(flag->status().message(), "activated must be true or false");
+  // 2^64 is past what JSON numbers are read as: the body is refused before any field.
+  EXPECT_FALSE(Params::parse(R"({"x_trace": 18446744073709551616})").ok());
+}
+
+// An over-long value is named as the JSON twin names it: an element given once by its name,
+// an element that repeats (a list) by its item's index from 0. XML named the list, where
+// JSON says "codes[1] is longer than 1024 bytes" (probe 2, F3).
+TEST(AltcraftParams, AnOverlongXmlListItemIsNamedByItsIndexAsInJson) {
+  const std::string long_value(kValueBytesMax + 1, 'A');
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"<codes>ABCDEF</codes><codes>" + long_value + "</codes>", "codes[1]"},
+      {"<codes>" + long_value + "</codes><loyalty_id>1</loyalty_id><codes>ABCDEF</codes>", "codes[0]"},
+      {"<codes>A1</codes><codes><x/></codes><other/><codes>" + long_value + "</codes>", "codes[2]"},
+      {"<codes>" + long_value + "</codes>", "codes"},
+      {"<code>" + long_value + "</code><codes>ABCDEF</codes>", "code"}};
+  for (const auto& [elements, field] : cases) {
+    auto x = Params::parse("<xml>" + elements + "</xml>");
+    ASSERT_FALSE(x.ok()) << field;
+    EXPECT_EQ(x.status().message(), field + " is longer than 1024 bytes");
+  }
+  auto j = Params::parse(R"({"codes": ["ABCDEF", ")" + long_value + "\"]}");
+  ASSERT_FALSE(j.ok());
+  EXPECT_EQ(j.status().message(), "codes[1] is longer than 1024 bytes");
+  // A reader's own smaller limit names the item the same way.
+  auto small = Params::parse("<xml><codes>ABCDEF</codes><codes>ABCDEFG</codes></xml>");
+  ASSERT_TRUE(small.ok());
+  EXPECT_FALSE(small->list("codes", Need::kRequired, 6));
+  EXPECT_EQ(small->status().message(), "codes[1] is longer than 6 bytes");
+}
+
 TEST(AltcraftReply, XmlListsRepeatTheElementAndTextIsEscaped) {
   Value data = Value::list();
   data.push(Value::object().add("code", Value::string("A<&>B")));
@@ -181,6 +256,24 @@ TEST(AltcraftReply, XmlListsRepeatTheElementAndTextIsEscaped) {
             "<xml>\n<data>\n<code>A&lt;&amp;&gt;B</code>\n</data>\n<data>\n<code>C</code>\n"
             "</data>\n<inserted>2</inserted>\n<error>0</error>\n"
             "<error_text>Successful operation</error_text>\n</xml>\n");
+}
+
+// A list repeats its element once per item, so an empty list is no element; null (and "")
+// stays one empty element. An empty list was one empty <data>, null's bytes, which a client
+// counting <data> read as one item with no fields (probe 2, F4).
+TEST(AltcraftReply, AnEmptyXmlListIsNoElementAndNullIsOneEmptyElement) {
+  const std::string tail = "<next_cursor></next_cursor>\n<error>0</error>\n"
+                           "<error_text>Successful operation</error_text>\n</xml>\n";
+  const Extras extras{{"next_cursor", Value::string("")}};
+  EXPECT_EQ(success(Format::kXml, Value::list(), extras).body, "<xml>\n" + tail);
+  EXPECT_EQ(success(Format::kXml, Value(), extras).body, "<xml>\n<data></data>\n" + tail);
+  EXPECT_EQ(success(Format::kXml, Value::object().add("codes", Value::list())).body,
+            "<xml>\n<data></data>\n<error>0</error>\n"
+            "<error_text>Successful operation</error_text>\n</xml>\n");
+  EXPECT_EQ(success(Format::kJson, Value::list(), extras).body,
+            R"({"data":[],"next_cursor":"","error":0,"error_text":"Successful operation"})");
+  EXPECT_EQ(success(Format::kJson, Value(), extras).body,
+            R"({"data":null,"next_cursor":"","error":0,"error_text":"Successful operation"})");
 }
 
 TEST(AltcraftReply, JsonEnvelopeKeepsMemberOrder) {
