@@ -94,14 +94,53 @@ std::optional<std::string> xml_chars_error(std::string_view body) {
   return std::nullopt;
 }
 
+// Where the markup that starts `rest` ends (one past its last byte), for what may stand
+// before the root element: a processing instruction, a comment, or a DOCTYPE with its
+// bracketed internal subset. npos for anything else.
+std::size_t prolog_markup_end(std::string_view rest) {
+  auto past = [rest](std::string_view close, std::size_t from = 0) {
+    const std::size_t at = rest.find(close, from);
+    return at == std::string_view::npos ? at : at + close.size();
+  };
+  if (rest.starts_with("<?")) return past("?>");
+  if (rest.starts_with("<!--")) return past("-->");
+  if (!rest.starts_with("<!DOCTYPE")) return std::string_view::npos;
+  const std::size_t open = rest.find_first_of("[>");
+  if (open == std::string_view::npos || rest[open] == '>') return past(">");
+  const std::size_t subset_end = rest.find(']', open);
+  return subset_end == std::string_view::npos ? subset_end : past(">", subset_end);
+}
+
+// True when the bytes before the root element hold anything but spaces and prolog markup.
+// pugixml keeps no node for such text, so "<!-- c -->junk<xml>...</xml>" read as if the junk
+// were not there (probe 2).
+bool prolog_holds_text(std::string_view prolog) {
+  std::size_t at = 0;
+  while (at < prolog.size()) {
+    if (std::string_view(" \t\r\n").find(prolog[at]) != std::string_view::npos) {
+      ++at;
+      continue;
+    }
+    if (prolog[at] != '<') return true;
+    const std::size_t length = prolog_markup_end(prolog.substr(at));
+    if (length == std::string_view::npos) return true;
+    at += length;
+  }
+  return false;
+}
+
 // pugixml reads on past the root element: "<xml>...</xml><xml/>" would use the first and drop
 // the rest, and text beside the root would be ignored. XML allows only comments and
-// processing instructions there.
+// processing instructions there (and a DOCTYPE before it).
 Status one_root_only(const pugi::xml_document& doc, std::string_view body) {
+  const Status text_outside(ErrorCode::kInvalidRequest,
+                            "request body is not well-formed XML: text outside the root element");
   // pugixml keeps no node for text after the last markup at the top level: look at the bytes.
-  if (!trim(body.substr(body.rfind('>') + 1)).empty()) {
-    return Status(ErrorCode::kInvalidRequest,
-                  "request body is not well-formed XML: text outside the root element");
+  if (!trim(body.substr(body.rfind('>') + 1)).empty()) return text_outside;
+  // Nor before the root: offset_debug() is where the root's name starts, just after its '<'.
+  const std::ptrdiff_t name_at = doc.document_element().offset_debug();
+  if (name_at > 0 && prolog_holds_text(body.substr(0, static_cast<std::size_t>(name_at - 1)))) {
+    return text_outside;
   }
   int elements = 0;
   for (pugi::xml_node n : doc.children()) {
@@ -109,10 +148,7 @@ Status one_root_only(const pugi::xml_document& doc, std::string_view body) {
       return Status(ErrorCode::kInvalidRequest,
                     "request body is not well-formed XML: more than one root element");
     }
-    if (n.type() == pugi::node_pcdata || n.type() == pugi::node_cdata) {
-      return Status(ErrorCode::kInvalidRequest,
-                    "request body is not well-formed XML: text outside the root element");
-    }
+    if (n.type() == pugi::node_pcdata || n.type() == pugi::node_cdata) return text_outside;
   }
   return Status::Ok();
 }
@@ -280,6 +316,13 @@ Status ParamsBuilder::from_xml(std::string_view body) {
   }
   std::size_t count = 0;
   for (pugi::xml_node child : root.children()) {
+    if (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata) {
+      // "<xml>junk<code>A1</code></xml>": a value outside any field, which nothing would read.
+      if (!trim(child.value()).empty()) {
+        return bad("request body", "has text directly inside <xml>: each value goes in its field's element");
+      }
+      continue;
+    }
     if (child.type() != pugi::node_element) continue;
     if (++count > kListItemsMax) {
       return bad("request body", "has more than " + std::to_string(kListItemsMax) + " elements");

@@ -161,15 +161,38 @@ TEST(AltcraftParams, XmlWithASecondRootOrTextBesideTheRootIsRefused) {
       {"<xml><code>A1</code></xml><xml><code>B2</code></xml>", "more than one root element"},
       {"<xml><code>A1</code></xml><other/>", "more than one root element"},
       {"<xml><code>A1</code></xml>trailing", "text outside the root element"},
-      {"<xml><code>A1</code></xml><![CDATA[x]]>", "text outside the root element"}};
+      {"<xml><code>A1</code></xml><![CDATA[x]]>", "text outside the root element"},
+      // Before the root too: pugixml dropped such text without a word (probe 2).
+      {"<!-- c -->junk<xml><code>A1</code></xml>", "text outside the root element"},
+      {"<?xml version=\"1.0\"?>junk\n<xml><code>A1</code></xml>", "text outside the root element"},
+      {"<!DOCTYPE xml [<!ELEMENT xml ANY>]> junk <xml><code>A1</code></xml>",
+       "text outside the root element"}};
   for (const auto& [body, why] : cases) {
     auto p = Params::parse(body);
     ASSERT_FALSE(p.ok()) << body;
     EXPECT_EQ(p.status().message(), "request body is not well-formed XML: " + why) << body;
   }
-  auto fine = Params::parse("<?xml version=\"1.0\"?><!-- a note --><xml><code>A1</code></xml>\n<!-- end -->\n");
-  ASSERT_TRUE(fine.ok()) << fine.status().message();
-  EXPECT_EQ(fine->text("code", Need::kRequired), "A1");
+  for (const char* body :
+       {"<?xml version=\"1.0\"?><!-- a note --><xml><code>A1</code></xml>\n<!-- end -->\n",
+        "\n<?xml version=\"1.0\"?>\n<!DOCTYPE xml [<!ELEMENT xml ANY> <!-- > -->]>\n<?pi a > b?>\n"
+        "<xml>\n  <code>A1</code>\n</xml>\n"}) {
+    auto fine = Params::parse(body);
+    ASSERT_TRUE(fine.ok()) << body << ": " << fine.status().message();
+    EXPECT_EQ(fine->text("code", Need::kRequired), "A1");
+  }
+}
+
+// Text directly inside <xml>, beside the fields' elements, is a value no field holds: it was
+// dropped without a word (probe 2). Spaces and line breaks between the elements are fine.
+TEST(AltcraftParams, TextDirectlyInsideTheRootIsRefused) {
+  for (const char* body : {"<xml>junk<code>A1</code></xml>", "<xml><code>A1</code><![CDATA[x]]></xml>",
+                           "<xml><code>A1</code>\n tail \n</xml>"}) {
+    auto p = Params::parse(body);
+    ASSERT_FALSE(p.ok()) << body;
+    EXPECT_EQ(p.status().message(),
+              "request body has text directly inside <xml>: each value goes in its field's element")
+        << body;
+  }
 }
 
 // An element's value is its whole character data: the text and CDATA pieces in order, with
