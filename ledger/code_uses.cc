@@ -126,7 +126,7 @@ Result<CodeUses> Ledger::get_code_uses(Op& op, Mode mode, std::string_view code)
   impl_->fill_code_view(out->code, *t->org, r, t->hash);
   if (r.last_link == 0) return out;
   const RedemptionLink& newest = s.links[r.last_link - 1];
-  out->history_rows = newest.uses;
+  out->use_count = newest.uses;
   out->highest_activate_use = newest.highest_activate_use;
   if (newest.first_standing != 0) {
     out->first_standing_ms = s.links[newest.first_standing - 1].redemption->redeemed_ms;

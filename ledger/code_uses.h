@@ -1,4 +1,4 @@
-// A code's use summary: how many uses it has had (its history rows, reversed uses too), the
+// A code's use summary: how many uses it has had (items naming it, reversed uses too), the
 // oldest use that still stands, and the highest activate key number among its uses
 // (activate_key.h). It rides on the code's newest RedemptionLink (internal.h), kept up to
 // date by every redeem and reversal and rebuilt by a snapshot load, so that Altcraft's get

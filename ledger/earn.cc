@@ -56,10 +56,12 @@ Status check_issuable(const OrgState& org, const PromotionState& p, TimeMs now) 
 // read with the entry (detail::entry_valid_till), so a later update of it moves the entry.
 // earnValidityMs runs from when the entry becomes redeemable: issued ahead of the
 // promotion's start, from validFrom. From the issue it could end before the start, an entry
-// never redeemable (probe 32b).
+// never redeemable (probe 32b). Capped at kEndMaxMs: each part is within it, their sum need
+// not be, and past it the ISO twin of validTill named another instant (probe 41).
 TimeMs own_valid_till(const PromotionSpec& s, TimeMs now) {
   if (s.earn_validity_ms <= 0) return kNoTime;
-  return std::max(now, s.valid_from_ms) + s.earn_validity_ms;
+  const TimeMs from = std::max(now, s.valid_from_ms);
+  return s.earn_validity_ms > kEndMaxMs - from ? kEndMaxMs : from + s.earn_validity_ms;
 }
 
 // Why the customer gets no new entry of promotion p, or Ok: its per-customer earn limit, or
@@ -90,7 +92,7 @@ std::size_t wallet_entries_max(const OrgState& org) {
 }
 
 // A wallet page's cursor: "w" and the position of the page's first entry (positions never
-// change, wallet.h). Empty: the first page.
+// change, wallet.h). Empty: the first page, as when absent.
 bool parse_wallet_cursor(std::string_view cursor, std::size_t& position) {
   position = 0;
   if (cursor.empty()) return true;
@@ -258,14 +260,17 @@ Result<WalletPage> Ledger::wallet(Op& op, CustomerId customer, std::string_view 
   if (!parse_wallet_cursor(cursor, from)) return bad_cursor;
   WalletPage page;
   OrgState* org = impl_->find_org(op.org);
-  if (org == nullptr) return from == 0 ? Result<WalletPage>(std::move(page)) : bad_cursor;
+  if (org == nullptr) return cursor.empty() ? Result<WalletPage>(std::move(page)) : bad_cursor;
   Shard& cs = impl_->shard(impl_->customer_shard(org->id, customer));
   std::lock_guard lock(cs.mu);
   detail::raise_lsn(op, cs.applied_lsn);
   const Customer* c = cs.customer(org->id, customer);
   const std::span<const EarnedRecord> entries =
       c != nullptr ? c->wallet.entries() : std::span<const EarnedRecord>();
-  if (from > entries.size()) return bad_cursor;
+  // A cursor names an entry of this wallet, as every one handed out does (none leads to an
+  // empty page): one past the last entry is refused like one further on, as the export
+  // refuses one past its last code (probe 41).
+  if (!cursor.empty() && from >= entries.size()) return bad_cursor;
   const std::size_t end = from + std::min(limit, entries.size() - from);
   page.entries.reserve(end - from);
   for (std::size_t i = from; i < end; ++i) {

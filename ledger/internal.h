@@ -581,8 +581,9 @@ class Impl {
   // Raises op's visible LSN to the promotion version whose end and name the view shows.
   EarnedView earned_view(Op& op, const OrgState& org, CustomerId customer,
                          const EarnedRecord& e) const;
-  // The code's history, oldest first, when it holds at most rows_left rows (taken from
-  // rows_left); otherwise kLimitExceeded, having read no more than rows_left + 1 links.
+  // The code's history, oldest first, one view per redemption naming it (however many of
+  // its items do), when it holds at most rows_left of them (taken from rows_left); otherwise
+  // kLimitExceeded, having collected no more than rows_left + 1 redemptions.
   Result<std::vector<RedemptionView>> code_redemptions(OrgState& org, std::uint32_t shard_index,
                                                        const CodeLookup& key, Lsn& seen_lsn,
                                                        std::size_t& rows_left);
@@ -657,13 +658,10 @@ inline bool code_expired(const CodeRecord& r, const PromotionState& p, TimeMs no
 // A wallet entry's end is its own within its promotion's current end, as a code's is: kept
 // apart, a promotion extended, shortened or given an end after the issue moves its entries'
 // end, where a promotion end frozen into the entry at the issue did not. Redeem and every
-// view of an entry read this one end.
+// view of an entry read this one end. An own end past kEndMaxMs, logged before issues capped
+// it (own_valid_till), reads as kEndMaxMs too, so its ISO twin names the same instant.
 inline TimeMs entry_valid_till(const EarnedRecord& e, const PromotionState& p) {
-  return earlier_end(e.own_valid_till_ms, p.spec.valid_till_ms);
-}
-inline bool entry_expired(const EarnedRecord& e, const PromotionState& p, TimeMs now) {
-  const TimeMs till = entry_valid_till(e, p);
-  return till != kNoTime && now > till;
+  return earlier_end(std::min(e.own_valid_till_ms, kEndMaxMs), p.spec.valid_till_ms);
 }
 // The code's own flag and its promotion's: what link and redeem check (1001).
 inline bool code_active(const CodeRecord& r, const PromotionState& p) {

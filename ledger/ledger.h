@@ -52,8 +52,9 @@ struct LedgerLimits {
   // Wallet entries in one wallet answer (a page; its nextCursor leads on). Built under the
   // customer's shard lock: a whole 200,005-entry wallet was 77 MB and 301 ms (probe 36a).
   std::size_t wallet_page_max = 10'000;
-  // Redemption rows in one answer (history, get with its redemptions), over all its codes: a
-  // read-scope GET listing a much-used code thousands of times built gigabytes (probe 36a).
+  // Redemption rows in one answer (history, get with its redemptions), over all its codes, a
+  // row per redemption of a code however many of its items name it: a read-scope GET listing
+  // a much-used code thousands of times built gigabytes (probe 36a).
   std::size_t history_rows_max = 10'000;
   // Customer profiles an organisation may hold, in profile_bytes (types.h): a profile of 64
   // custom fields took 64 KB of memory, and nothing bounded how many (probe 36a).
@@ -104,7 +105,9 @@ struct CodePage {
 // by every redeem and reversal (code_uses.h): the same figures its whole history gives.
 struct CodeUses {
   CodeView code;                           // without its redemptions
-  std::uint64_t history_rows = 0;          // redemptions naming the code, reversed ones too
+  // Items naming the code over its redemptions, reversed ones too: one per history row
+  // unless a redemption names the code in several items (one row, several uses).
+  std::uint64_t use_count = 0;
   TimeMs first_standing_ms = kNoTime;      // redeemed_ms of the oldest not reversed; none: kNoTime
   std::uint64_t highest_activate_use = 0;  // highest N of their activate keys (activate_key.h)
 };
@@ -224,7 +227,7 @@ class Ledger {
                                                  std::span<const EarnRevokeRequest> requests);
   // The wallet a page at a time: up to `limit` entries (0, or over wallet_page_max:
   // wallet_page_max) from `cursor` (empty: the first entry), as handed out in a page's
-  // next_cursor. kInvalidRequest for a cursor that names no position of this wallet.
+  // next_cursor. kInvalidRequest for a cursor that names no entry of this wallet.
   Result<WalletPage> wallet(Op& op, CustomerId customer, std::string_view cursor = {},
                             std::size_t limit = 0) const;
 

@@ -109,6 +109,33 @@ Status check_discounts(const RedeemRequest& req) {
   return Status::Ok();
 }
 
+// Where `now` falls in a redemption window from `from` to `till` (kNoTime: no end): the one
+// decision for codes and wallet entries. A promotion moved or shortened after the import or
+// the issue can close a window before it opens: kNever, as "not yet" would promise a use
+// that never comes (probe 39 for codes, probe 41 for entries).
+enum class WindowPlace { kOpen, kNotYet, kNever, kClosed };
+
+WindowPlace window_place(TimeMs from, TimeMs till, TimeMs now) {
+  const bool ends = till != kNoTime;
+  if (now < from) return ends && till < from ? WindowPlace::kNever : WindowPlace::kNotYet;
+  return ends && now > till ? WindowPlace::kClosed : WindowPlace::kOpen;
+}
+
+// 1002 for `subject` ("code 'X'", "earned promotion <id>") outside its window; `never_why`
+// says what closed it before it opens. Built only on a refusal: no string on the hot path.
+Status outside_window(WindowPlace place, const std::string& subject, std::string_view never_why) {
+  CL_CHECK(place != WindowPlace::kOpen);
+  if (place == WindowPlace::kNever) {
+    return Status(ErrorCode::kCodeExpired,
+                  subject + " will never be redeemable: its window opens after it closes (" +
+                      std::string(never_why) + ")");
+  }
+  if (place == WindowPlace::kNotYet) {
+    return Status(ErrorCode::kCodeExpired, subject + " is not yet redeemable");
+  }
+  return Status(ErrorCode::kCodeExpired, subject + " has expired");
+}
+
 // A code item: seed 002's errors. Before redeemableFrom is refused with 1002 ("not yet
 // redeemable"): the code's validity window has not started, which is what 1002 describes.
 Status decide_code(const CodeRecord* r, const PromotionState* p, const RedeemRequest& req,
@@ -117,19 +144,11 @@ Status decide_code(const CodeRecord* r, const PromotionState* p, const RedeemReq
   if (p == nullptr || !detail::code_active(*r, *p)) {
     return Status(ErrorCode::kInvalidCode, "code '" + std::string(text) + "' is not active");
   }
-  if (now < detail::code_redeemable_from(*r, *p)) {
-    // A promotion moved or shortened after the import can close a code's window before it
-    // opens: "not yet" would then promise a use that never comes (probe 39).
-    const TimeMs till = detail::code_valid_till(*r, *p);
-    if (till != kNoTime && till < detail::code_redeemable_from(*r, *p)) {
-      return Status(ErrorCode::kCodeExpired,
-                    "code '" + std::string(text) + "' will never be redeemable: its window opens "
-                    "after it closes (its own redeemableFrom is past its promotion's validTill)");
-    }
-    return Status(ErrorCode::kCodeExpired, "code '" + std::string(text) + "' is not yet redeemable");
-  }
-  if (detail::code_expired(*r, *p, now)) {
-    return Status(ErrorCode::kCodeExpired, "code '" + std::string(text) + "' has expired");
+  const WindowPlace place =
+      window_place(detail::code_redeemable_from(*r, *p), detail::code_valid_till(*r, *p), now);
+  if (place != WindowPlace::kOpen) {
+    return outside_window(place, "code '" + std::string(text) + "'",
+                          "its own redeemableFrom is past its promotion's validTill");
   }
   if (r->customer != 0 && r->customer != req.customer) {
     return Status(ErrorCode::kCodeLinkedToAnotherCustomer,
@@ -189,12 +208,14 @@ Status decide_earned(const OrgState& org, Customer* c, const ObjectId& eid, Op& 
     return Status(ErrorCode::kInvalidCode, "promotion of earned " + eid.hex() + " is not active");
   }
   // Issued ahead of its promotion's start (issueBulk accepts that, as a link accepts a code
-  // of a promotion not started yet): redeemable from validFrom on, as a code is.
-  if (op.now_ms < p->spec.valid_from_ms) {
-    return Status(ErrorCode::kCodeExpired, "earned promotion " + eid.hex() + " is not yet redeemable");
-  }
-  if (detail::entry_expired(*e, *p, op.now_ms)) {
-    return Status(ErrorCode::kCodeExpired, "earned promotion " + eid.hex() + " has expired");
+  // of a promotion not started yet): redeemable from validFrom on, as a code is, until its
+  // end. A validFrom moved past an entry's own end closes the window before it opens.
+  const WindowPlace place =
+      window_place(p->spec.valid_from_ms, detail::entry_valid_till(*e, *p), op.now_ms);
+  if (place != WindowPlace::kOpen) {
+    return outside_window(place, "earned promotion " + eid.hex(),
+                          "its own end, from earnValidityMs, is before its promotion's "
+                          "validFrom");
   }
   pend.earned.push_back(e);
   item.promotion_id = p->id;

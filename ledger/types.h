@@ -20,6 +20,11 @@ using TimeMs = std::int64_t;       // epoch milliseconds, UTC
 using Lsn = std::uint64_t;         // log sequence number; 0 = nothing logged
 
 inline constexpr TimeMs kNoTime = 0;
+// The latest time the ledger computes as an end (a wallet entry's, from earnValidityMs): the
+// bound of every time a request gives (docs/api.md, "Times"; server/wire's kIsoTimeMaxMs,
+// checked equal there), so that a time and its ISO twin keep a four-digit year. An end past
+// it is no practical end; capped, the number and its ISO text name the same instant.
+inline constexpr TimeMs kEndMaxMs = 253'402'214'399'999;  // 9999-12-30T23:59:59.999Z
 
 enum class Mode : std::uint8_t { kDiscount = 0, kPaymentVoucher = 1 };
 enum class PromotionKind : std::uint8_t { kCodeLinked = 0, kIssuable = 1 };

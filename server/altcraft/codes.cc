@@ -151,7 +151,7 @@ constexpr int kActivateAttemptsMax = 16;
 // past 2^64. Saturating instead would try the max's key, held after one use, on every
 // attempt, and refuse as "being activated concurrently", which it is not.
 std::optional<std::uint64_t> activate_use(const ledger::CodeUses& uses, int attempt) {
-  const std::uint64_t last = std::max(uses.history_rows, uses.highest_activate_use);
+  const std::uint64_t last = std::max(uses.use_count, uses.highest_activate_use);
   const std::uint64_t step = 1 + static_cast<std::uint64_t>(attempt);  // attempt < 16
   if (last > ledger::kActivateUseMax - step) return std::nullopt;
   return last + step;

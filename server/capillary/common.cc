@@ -7,6 +7,9 @@
 
 namespace codeledger::server::capillary {
 
+// An end the ledger caps (an entry's) must be one its ISO twin can show as it is.
+static_assert(ledger::kEndMaxMs == wire::kIsoTimeMaxMs);
+
 namespace {
 
 Status bad_query(std::string_view name, std::string_view what) {

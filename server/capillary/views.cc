@@ -98,12 +98,7 @@ void write_redemption(wire::JsonWriter& w, const ledger::RedemptionView& r,
 
 void write_history_rows(wire::JsonWriter& w, const std::vector<ledger::RedemptionView>& history,
                         std::string_view code, ledger::Mode mode, const wire::IsoZone& zone) {
-  // The ledger lists a redemption once per item that named the code, and one redemption's
-  // items are applied together, so its repeats are next to each other.
-  for (std::size_t i = 0; i < history.size(); ++i) {
-    if (i > 0 && history[i].id == history[i - 1].id) continue;
-    write_history_row(w, history[i], code, mode, zone);
-  }
+  for (const ledger::RedemptionView& r : history) write_history_row(w, r, code, mode, zone);
 }
 
 void write_issued(wire::JsonWriter& w, const ledger::EarnedView& e) {
@@ -114,6 +109,7 @@ void write_issued(wire::JsonWriter& w, const ledger::EarnedView& e) {
       .field("earnedFromId", e.earned_from_id)
       .field("eventTime", e.event_time_ms)
       .field("validTill", e.valid_till_ms)
+      .field("status", ledger::to_string(e.status))
       .end_object();
 }
 

@@ -19,11 +19,13 @@ void write_code(wire::JsonWriter& w, const ledger::CodeView& code, const wire::I
 void write_redemption(wire::JsonWriter& w, const ledger::RedemptionView& r,
                       const wire::IsoZone& zone);
 // GET redemptions and ?includeRedemptions: a code's history (`code` in `mode`), one row per
-// redemption, oldest first. A redemption that names the code in several items is one row with
-// their discounts added up (the ledger lists it once per item).
+// redemption, oldest first, as the ledger lists it. A redemption that names the code in
+// several items is one row with their discounts added up.
 void write_history_rows(wire::JsonWriter& w, const std::vector<ledger::RedemptionView>& history,
                         std::string_view code, ledger::Mode mode, const wire::IsoZone& zone);
-// Seed 003 issue record (exactly the documented fields).
+// Seed 003 issue record: the seed's fields, and the entry's status as the wallet shows it, so
+// that a retried issue (same contextId, answered with the entry as it stands) tells a revoked
+// or redeemed entry from a fresh grant (probe 41).
 void write_issued(wire::JsonWriter& w, const ledger::EarnedView& e);
 // Wallet entry: the issue record plus promotionName, status and *ISO fields.
 void write_wallet_entry(wire::JsonWriter& w, const ledger::EarnedView& e,

@@ -1,4 +1,4 @@
-// get_code_uses: a code's use summary (history rows, first standing use, highest activate
+// get_code_uses: a code's use summary (uses, first standing use, highest activate
 // key), kept on its newest link by every redeem and reversal, must give what the code's whole
 // history gives, live, after a replay of the log and after a snapshot load with the log's
 // tail replayed on top (Altcraft's get and activate read it instead of the history; probe 36a).
@@ -16,21 +16,24 @@ constexpr TimeMs kMinute = 60'000;
 
 // What the summary must equal: the same figures read from the whole history.
 struct Expected {
-  std::uint64_t history_rows = 0;
+  std::uint64_t uses = 0;  // items naming the code, over its history's rows
   TimeMs first_standing_ms = kNoTime;
   std::uint64_t highest_activate_use = 0;
   bool operator==(const Expected&) const = default;
 };
 
 std::ostream& operator<<(std::ostream& os, const Expected& e) {
-  return os << "{rows " << e.history_rows << ", first standing " << e.first_standing_ms
+  return os << "{uses " << e.uses << ", first standing " << e.first_standing_ms
             << ", highest activate use " << e.highest_activate_use << "}";
 }
 
 Expected from_history(const std::vector<RedemptionView>& rows, std::string_view code) {
   Expected e;
-  e.history_rows = rows.size();
   for (const RedemptionView& r : rows) {
+    // A row per redemption; a use per item naming the code (a redemption may name it twice).
+    for (const RedemptionItem& item : r.items) {
+      if (item.code && item.mode == Mode::kDiscount && item.code->view() == code) ++e.uses;
+    }
     if (!r.reversed && e.first_standing_ms == kNoTime) e.first_standing_ms = r.redeemed_ms;
     if (auto use = activate_key_use(r.transaction_identifier, code)) {
       e.highest_activate_use = std::max(e.highest_activate_use, *use);
@@ -54,7 +57,7 @@ class CodeUsesTest : public LedgerTest {
     if (!uses.ok()) return {};
     EXPECT_EQ(uses->code.code.view(), code);
     EXPECT_TRUE(uses->code.redemptions.empty()) << "the summary builds no history";
-    return {uses->history_rows, uses->first_standing_ms, uses->highest_activate_use};
+    return {uses->use_count, uses->first_standing_ms, uses->highest_activate_use};
   }
   Expected history_of(const std::string& code) { return history_of(ledger_, code); }
   Expected history_of(Ledger& ledger, const std::string& code) {
@@ -137,7 +140,7 @@ class CodeUsesTest : public LedgerTest {
   // The number Altcraft's activate claims next (server/altcraft/codes.cc): keys never repeat.
   std::uint64_t next_use(const std::string& code) {
     const Expected e = summary(ledger_, code);
-    return std::max(e.history_rows, e.highest_activate_use) + 1;
+    return std::max(e.uses, e.highest_activate_use) + 1;
   }
 
   // A redemption under the activate key `skip` past the next, or past that while the key is
@@ -231,7 +234,7 @@ TEST_F(CodeUsesTest, OnlyTheCodesOwnWellFormedActivateKeysCount) {
   EXPECT_EQ(summary(ledger_, code).highest_activate_use, 0u);
   redeem_items(11, std::string(kActivateKeyPrefix) + code + ":0042", {code});
   EXPECT_EQ(summary(ledger_, code).highest_activate_use, 42u);
-  EXPECT_EQ(summary(ledger_, code).history_rows, 6u);
+  EXPECT_EQ(summary(ledger_, code).uses, 6u);
   expect_summaries_match_history("after the keys");
 }
 
@@ -248,7 +251,7 @@ TEST_F(CodeUsesTest, AnActivateNumberNoActivateReachesIsNotCounted) {
                                    9'000'000'000'000'000'000ull}) {
     redeem_items(11, activate_key(code, huge), {code});
     const Expected e = summary(ledger_, code);
-    EXPECT_LE(std::max(e.history_rows, e.highest_activate_use), ~std::uint64_t{0} - kAttemptsRoom)
+    EXPECT_LE(std::max(e.uses, e.highest_activate_use), ~std::uint64_t{0} - kAttemptsRoom)
         << huge;
   }
   EXPECT_EQ(summary(ledger_, code), (Expected{4, kNow + kMinute, 3}));

@@ -22,9 +22,17 @@ class WalletEntryEndTest : public LedgerTest {
     return r.ok() && (*r)[0].earned.ok() ? (*r)[0].earned->id : ObjectId{};
   }
   void set_promotion_end(const PromotionView& p, TimeMs till) {
-    Op o = op();
     PromotionPatch patch;
     patch.valid_till_ms = till;
+    update(p, patch);
+  }
+  void set_promotion_start(const PromotionView& p, TimeMs from) {
+    PromotionPatch patch;
+    patch.valid_from_ms = from;
+    update(p, patch);
+  }
+  void update(const PromotionView& p, const PromotionPatch& patch) {
+    Op o = op();
     auto r = ledger_.update_promotion(o, p.id, patch);
     ASSERT_TRUE(r.ok()) << r.status().message();
   }
@@ -121,6 +129,82 @@ TEST_F(WalletEntryEndTest, ShorteningThePromotionBoundsItsEntries) {
   set_promotion_end(p, kNow + kDay);
   EXPECT_EQ(shown_end(), kNow + kDay);
   EXPECT_CODE(redeem_at(entry, kNow + 2 * kDay), kCodeExpired);
+}
+
+// An entry whose own end (earnValidityMs) comes before its promotion's start, moved after the
+// issue, can never be redeemed: it was refused as "not yet redeemable", which promised a use
+// that never comes and disagreed with the wallet's end; a code in the same place is "will
+// never be redeemable" (probe 41). An entry whose end simply passed has expired.
+TEST_F(WalletEntryEndTest, AnEntryThatEndsBeforeItsPromotionStartsWillNeverBeRedeemable) {
+  PromotionSpec spec;
+  spec.earn_validity_ms = kDay;
+  auto p = issuable("p", spec);
+  const ObjectId moved = issue_entry(p, "moved");
+  const ObjectId passed = issue_entry(p, "passed");
+  EXPECT_EQ(redeem_at(passed, kNow + 2 * kDay, "t1").message(),
+            "earned promotion " + passed.hex() + " has expired");
+  set_promotion_start(p, kNow + 5 * kDay);
+  const std::string never = "earned promotion " + moved.hex() +
+                            " will never be redeemable: its window opens after it closes (its "
+                            "own end, from earnValidityMs, is before its promotion's validFrom)";
+  for (TimeMs now : {kNow, kNow + 2 * kDay}) {
+    const Status s = redeem_at(moved, now, "t2");
+    EXPECT_CODE(s, kCodeExpired);
+    EXPECT_EQ(s.message(), never) << "at " << now;
+  }
+  EXPECT_EQ(shown_end(), kNow + kDay) << "the wallet shows the end that closed it";
+  EXPECT_EQ(redeem_at(moved, kNow + 6 * kDay, "t3").message(),
+            "earned promotion " + moved.hex() + " has expired");
+}
+
+// An entry's end is capped at kEndMaxMs, the bound of request times, so that its number and
+// its ISO twin name the same instant: issue time (or validFrom) plus an earnValidityMs near
+// the bound passed year 9999, where the twin showed the bound itself (probe 41).
+TEST_F(WalletEntryEndTest, AnEndPastTheTimeBoundIsCappedAtIt) {
+  PromotionSpec spec;
+  spec.earn_validity_ms = kEndMaxMs;
+  auto p = issuable("p", spec);
+  Op o = op();
+  std::vector<CustomerId> one{kCustomer};
+  auto issued = ledger_.issue(o, p.id, "c", one);
+  ASSERT_TRUE(issued.ok() && (*issued)[0].earned.ok());
+  EXPECT_EQ((*issued)[0].earned->valid_till_ms, kEndMaxMs) << "the issue's answer";
+  EXPECT_EQ(shown_end(), kEndMaxMs);
+
+  PromotionSpec ahead;
+  ahead.valid_from_ms = kNow + kDay;
+  ahead.earn_validity_ms = kEndMaxMs - kDay;  // from validFrom: past the bound by kNow
+  auto later = issuable("later", ahead);
+  auto from_start = ledger_.issue(o, later.id, "c", one);
+  ASSERT_TRUE(from_start.ok() && (*from_start)[0].earned.ok());
+  EXPECT_EQ((*from_start)[0].earned->valid_till_ms, kEndMaxMs);
+  PromotionSpec within;
+  within.earn_validity_ms = kEndMaxMs - kNow - 1;  // a millisecond short of it: as counted
+  auto short_of = issuable("short of the bound", within);
+  auto kept = ledger_.issue(o, short_of.id, "c", one);
+  ASSERT_TRUE(kept.ok() && (*kept)[0].earned.ok());
+  EXPECT_EQ((*kept)[0].earned->valid_till_ms, kEndMaxMs - 1);
+  const ObjectId entry = (*issued)[0].earned->id;
+  EXPECT_TRUE(redeem_at(entry, kEndMaxMs, "t1").ok()) << "its last millisecond still redeems";
+  expect_log_rebuilds(sink_, ledger_);
+}
+
+// An entry logged before issues capped its end (an older server wrote the sum as it came)
+// reads as capped too: its validTill and the ISO twin name the same instant.
+TEST_F(WalletEntryEndTest, AnUncappedEndFromAnOlderLogReadsAsTheBound) {
+  PromotionSpec spec;
+  spec.earn_validity_ms = kDay;
+  issue_entry(issuable("p", spec));
+  Ledger replica(small_options());
+  for (const auto& bytes : sink_.events()) {
+    auto e = decode_event(bytes);
+    ASSERT_TRUE(e.ok());
+    if (auto* earned = std::get_if<PromotionsEarned>(&e->body)) {
+      earned->entries.at(0).valid_till_ms = kEndMaxMs + kDay;  // as an older server logged it
+    }
+    ASSERT_TRUE(replica.apply(*e).ok());
+  }
+  EXPECT_EQ(shown_end(replica), kEndMaxMs);
 }
 
 // What the log and a snapshot hold gives the same ends and the same answers: entries of an

@@ -562,6 +562,8 @@ TEST_F(AdminTest, ExportPageThatEndsAtTheLastCodeHasNoCursor) {
   ASSERT_EQ(first.status, http::status::ok) << first.body;
   for (dom::element c : data(first)["codes"].get_array()) seen.emplace(std::string_view(c["code"]));
   ASSERT_FALSE(data(first)["nextCursor"].is_null()) << first.body;
+  // api.md, "Export": an empty cursor is the first page, as an absent one.
+  EXPECT_EQ(on(&export_codes, http::verb::get, id, "/codes?limit=3&cursor=").body, first.body);
   const std::string cursor(std::string_view(data(first)["nextCursor"]));
   Reply last = on(&export_codes, http::verb::get, id, "/codes?limit=3&cursor=" + cursor);
   ASSERT_EQ(last.status, http::status::ok) << last.body;

@@ -424,6 +424,7 @@ TEST_F(EarnTest, WalletWithABadLimitOrCursorIs400AndChangesNothing) {
       {"?cursor=w1&cursor=w2", "cursor is given more than once"},
       {"?cursor=" + too_long, "cursor is longer than 256 bytes"},
       {"?cursor=bogus", "cursor is not valid"},
+      {"?cursor=w3", "cursor is not valid"},  // one past the last entry: names none
       {"?cursor=w4", "cursor is not valid"},  // past the wallet's end
   };
   for (const Case& c : cases) {
@@ -433,6 +434,82 @@ TEST_F(EarnTest, WalletWithABadLimitOrCursorIs400AndChangesNothing) {
     EXPECT_NE(first_message(r).find(c.says), std::string::npos) << r.body;
   }
   EXPECT_EQ(ledger_.state_hash(), before);
+}
+
+// api.md, "Wallet": an empty cursor (`cursor=`) is the first page, as an absent one; a cursor
+// naming no entry of the wallet (also one never handed out: its end) is 400, here as in the
+// export, and a cursor on an empty wallet names none.
+TEST_F(EarnTest, AnEmptyCursorIsTheFirstPageAndOneNamingNoEntryIs400) {
+  fill_wallet(2);
+  Reply empty = wallet_page("?limit=1&cursor=");
+  ASSERT_EQ(empty.status, http::status::ok) << empty.body;
+  ASSERT_EQ(data(empty).get_array().size(), 1u);
+  EXPECT_EQ(std::string_view(data(empty).at(0)["earnedFromId"]), "ctx-0");
+  EXPECT_EQ(std::string_view(parse(empty)["nextCursor"]), "w1");
+  EXPECT_EQ(data(wallet_page("?cursor=w1")).get_array().size(), 1u) << "the last entry";
+  Reply end = wallet_page("?cursor=w2");
+  EXPECT_EQ(error_codes(end), std::vector<std::int64_t>{400}) << end.body;
+  EXPECT_EQ(first_message(end), "cursor is not valid");
+  EXPECT_EQ(error_codes(wallet_of("42", nullptr, "?cursor=w0")), std::vector<std::int64_t>{400});
+  EXPECT_EQ(data(wallet_of("42", nullptr, "?cursor=")).get_array().size(), 0u);
+}
+
+// api.md, "Issue a promotion to customers": a retry (same contextId) answers the entry as it
+// stands now, with its status: without it a revoked or redeemed entry looked like a fresh
+// grant, and a checkout resending a timed-out issue could not tell (probe 41).
+TEST_F(EarnTest, ARetriedIssueOrEarnAnswersTheEntryWithItsStatus) {
+  Reply issued = issue("[566881933]");
+  ASSERT_EQ(issued.status, http::status::ok) << issued.body;
+  EXPECT_EQ(std::string_view(data(issued)["566881933"]["status"]), "ACTIVE");
+  const std::string earn_id(std::string_view(data(issued)["566881933"]["id"]));
+  ASSERT_EQ(revoke(revoke_body(earn_id)).status, http::status::ok);
+  Reply retry = issue("[566881933]");
+  ASSERT_EQ(retry.status, http::status::ok) << retry.body;
+  EXPECT_EQ(std::string_view(data(retry)["566881933"]["id"]), earn_id);
+  EXPECT_EQ(std::string_view(data(retry)["566881933"]["status"]), "REVOKED");
+
+  Reply earned = earn_one(R"({"customerId":566135941})");
+  ASSERT_EQ(earned.status, http::status::ok) << earned.body;
+  EXPECT_EQ(std::string_view(data(earned)["status"]), "ACTIVE");
+  const std::string entry(std::string_view(data(earned)["id"]));
+  Reply redeemed = call(&redeem, http::verb::post, "/api_gateway/v1/promotions/redemptions",
+                        R"({"customerId":566135941,"transactionIdentifier":"e-1",)"
+                        R"("redemptions":[{"earnedPromotionId":")" + entry + R"("}]})");
+  ASSERT_EQ(redeemed.status, http::status::ok) << redeemed.body;
+  Reply again = earn_one(R"({"customerId":566135941})");
+  ASSERT_EQ(again.status, http::status::ok) << again.body;
+  EXPECT_EQ(std::string_view(data(again)["id"]), entry);
+  EXPECT_EQ(std::string_view(data(again)["status"]), "REDEEMED");
+  EXPECT_EQ(std::string_view(data(wallet_of("566135941")).at(0)["status"]), "REDEEMED");
+}
+
+// The contextId comes back as earnedFromId and is the key a retry is matched by: bytes that
+// are not UTF-8 were shown as U+FFFD, so %FF, %FE and U+FFFD itself issued three entries
+// that all looked alike (probe 41). Such a key, or one holding a control character as a name
+// may not, is 400 before anything is issued.
+TEST_F(EarnTest, AContextIdThatIsNotUtf8OrHoldsAControlCharacterIs400AndIssuesNothing) {
+  struct Case { std::string_view context; std::string_view says; };
+  const Case cases[] = {
+      {"%FF", "contextId is not valid UTF-8"},
+      {"ab%C3", "contextId is not valid UTF-8"},      // a sequence cut short
+      {"%C0%AF", "contextId is not valid UTF-8"},     // an overlong '/'
+      {"a%00b", "contextId must not hold control characters"},
+      {"a%0Ab", "contextId must not hold control characters"},
+      {"a%C2%85b", "contextId must not hold control characters"},  // U+0085, NEL
+  };
+  const auto before = ledger_.state_hash();
+  for (const Case& c : cases) {
+    Reply bulk = issue("[566881933]", {}, c.context);
+    EXPECT_EQ(error_codes(bulk), std::vector<std::int64_t>{400}) << c.context << ": " << bulk.body;
+    EXPECT_EQ(first_message(bulk), c.says) << c.context;
+    Reply one = earn_one(R"({"customerId":566881933})", {}, c.context);
+    EXPECT_EQ(error_codes(one), std::vector<std::int64_t>{400}) << c.context << ": " << one.body;
+    EXPECT_EQ(first_message(one), c.says) << c.context;
+  }
+  EXPECT_EQ(ledger_.state_hash(), before);
+  Reply shown = issue("[566881933]", {}, "%EF%BF%BD%C3%A9");  // U+FFFD and an e-acute: text
+  ASSERT_EQ(shown.status, http::status::ok) << shown.body;
+  EXPECT_EQ(std::string_view(data(shown)["566881933"]["earnedFromId"]), "\xEF\xBF\xBD\xC3\xA9");
 }
 
 // api.md, "Issue a promotion to customers": a customer whose wallet holds the organisation's

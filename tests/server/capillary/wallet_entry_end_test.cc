@@ -80,5 +80,24 @@ TEST_F(WalletEntryEndTest, EarnValidityStillBoundsTheEntryAndTheIssueAnswerTells
   EXPECT_EQ(error_codes(redeem_entry(entry, "t-1")), std::vector<std::int64_t>{1002});
 }
 
+// api.md, "Times": an entry's end is capped at the bound of request times, so its validTill
+// and validTillISO name the same instant. issue time + an earnValidityMs at the bound was
+// 255198904714027 (year 10057), shown as 9999-12-30T23:59:59Z (probe 41).
+TEST_F(WalletEntryEndTest, AnEndPastTheTimeBoundIsCappedAndItsIsoTwinNamesIt) {
+  Reply created = call(&create_promotion, http::verb::post, "/api_gateway/v1/promotions",
+                       R"({"name":"endless","mode":"DISCOUNT","kind":"ISSUABLE",)"
+                       R"("earnValidityMs":253402214399999})");
+  ASSERT_EQ(created.status, http::status::ok) << created.body;
+  const std::string p(std::string_view(data(created)["id"]));
+  Reply issued = call(&earn, http::verb::post, "/x?contextId=ctx", R"({"customerId":566881933})",
+                      {{"promotionId", p}});
+  ASSERT_EQ(issued.status, http::status::ok) << issued.body;
+  EXPECT_EQ(std::int64_t(data(issued)["validTill"]), 253402214399999);
+  Reply w = wallet();
+  ASSERT_EQ(w.status, http::status::ok) << w.body;
+  EXPECT_EQ(std::int64_t(data(w).at(0)["validTill"]), 253402214399999);
+  EXPECT_EQ(std::string_view(data(w).at(0)["validTillISO"]), "9999-12-30T23:59:59Z");
+}
+
 }  // namespace
 }  // namespace codeledger::server::capillary::testing
