@@ -44,7 +44,23 @@ struct RunControl {
   tcp::endpoint endpoint;
   Clock::time_point start;
   std::atomic<bool> stop{false};
-  std::atomic<std::uint64_t> issued{0};
+  std::atomic<std::uint64_t> issued{0};  // --requests: tickets taken, one a request sent
+  // When a request past --requests was refused (steady-clock ticks; 0: never). The open
+  // loop's schedule ends there: no slot after it is the run's.
+  std::atomic<Clock::rep> capped_at_ticks{0};
+
+  // A request past the cap was refused at `now`: the run stops, and the first refusal is
+  // where the cap ended it.
+  void end_at_cap(Clock::time_point now) {
+    Clock::rep none = 0;
+    capped_at_ticks.compare_exchange_strong(none, now.time_since_epoch().count());
+    stop.store(true);
+  }
+  std::optional<Clock::time_point> capped_at() const {
+    const Clock::rep ticks = capped_at_ticks.load();
+    if (ticks == 0) return std::nullopt;
+    return Clock::time_point(Clock::duration(ticks));
+  }
 
   // The end of the measured window (start + --duration). No open-loop slot at or after it is
   // sent, even before the stop flag is seen (probe 34d: a connection asleep on its next slot
@@ -80,6 +96,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void connect();
   void on_connect(boost::system::error_code ec);
   void next();
+  // --requests: takes the ticket of the request about to be sent; false past the cap (the
+  // run is then over).
+  bool take_ticket();
   void send();
   void on_write(boost::system::error_code ec);
   void read_http();

@@ -100,6 +100,9 @@ std::optional<std::string> inapplicable_flag(const Options& o, const std::set<st
     return std::string("--redis-scripts is for --target redis only");
   }
   if (has("--setup") && o.target == Target::kRedis) return std::string("--setup is for --target http only");
+  if ((has("--key") || has("--secret")) && o.target == Target::kRedis) {
+    return std::string("--key and --secret are for --target http only (Redis is driven without them)");
+  }
   return std::nullopt;
 }
 

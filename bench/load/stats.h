@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -35,11 +36,16 @@ struct ThreadStats {
   std::vector<std::uint64_t> failed_sends_per_second;  // requests whose write or read failed: no latency
   std::unordered_map<std::uint32_t, std::uint32_t> redeemed;  // code -> successful redeems
   std::vector<std::string> error_samples;
-  std::uint64_t connect_failures = 0;  // no request was sent: not a request, not an error
   std::uint64_t unsent_slots = 0;      // open loop: slots due before the end, never sent
+  // When the thread's last request ended (answered, failed, or given up on): a run the
+  // request cap ends is measured up to the last of these (runner.cc).
+  std::chrono::steady_clock::time_point last_answer{};
 
-  std::atomic<std::uint64_t> completed{0};  // progress line
-  std::atomic<std::uint64_t> failed{0};
+  // Read by the progress line while the run goes on.
+  std::atomic<std::uint64_t> completed{0};
+  std::atomic<std::uint64_t> failed{0};  // the requests counted as errors, as the report's errors
+  // No request was sent: not a request, not an error (shown apart on the progress line).
+  std::atomic<std::uint64_t> connect_failures{0};
   // Progress line: the last second this thread finished (high 32 bits) and that second's p99
   // in microseconds (low 32), in one word so the reader never gets one without the other.
   std::atomic<std::uint64_t> finished_second_p99{kNoFinishedSecond};

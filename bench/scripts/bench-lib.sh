@@ -159,6 +159,24 @@ stop_descendants() {
   for pid in "${DESCENDANTS[@]}"; do kill "$pid" 2>/dev/null || true; done
 }
 
+# Every script's exit: $1 (a command, which should call stop_descendants) runs however the
+# script ends. An INT sent to the script alone (kill -INT, not Ctrl-C, which signals the whole
+# group) would otherwise be ignored: bash acts on it only once its foreground command has
+# ended, and then only if that command died of it too. Trapped, it ends the script as a TERM
+# does, and the EXIT trap stops what was running.
+trap_exit() {  # $1 the command to run on exit
+  trap "$1" EXIT
+  trap 'exit 130' INT
+}
+
+# Runs "$@" in the background and waits for it. A trapped signal ends a wait at once, where
+# bash runs the trap for a foreground command only once it is done: so an INT to the script
+# alone stops a long load now, not when it ends (the fill's --duration is 600 s).
+run_interruptible() {
+  "$@" &
+  wait $!
+}
+
 # True while process $1 runs: it exists and is not a zombie (dead, its status not yet taken).
 running() {
   local stat
@@ -302,13 +320,14 @@ load_failed() {  # $1 the script's name, $2 what failed, $3 ledger-load's output
 
 # One codeledgerd (durability $2, one io thread) for script $1 on a free loopback port, pinned
 # by SERVER_PIN, with its data and log in a new WORK directory that goes, with the server, on
-# exit. Takes BUILD, ROOT and DAEMON (empty: BUILD's codeledgerd); sets WORK, PORT, SERVER,
-# LOAD, SERVER_PID and metric (a /metrics value by name).
+# exit, with whatever else the script started (stop_scratch_server). Takes BUILD, ROOT and
+# DAEMON (empty: BUILD's codeledgerd); sets WORK, PORT, SERVER, LOAD, SERVER_PID and metric
+# (a /metrics value by name).
 start_scratch_server() {  # $1 the script's name, $2 durability mode
   SERVER_THREADS=1
   WORK=$(make_work_dir "" "codeledger-$1")
   SERVER_PID=
-  trap 'if [ -n "$SERVER_PID" ]; then stop_pid "$SERVER_PID"; fi; rm -rf "$WORK"' EXIT
+  trap_exit stop_scratch_server
   local config
   config=$(write_config "$2" "$WORK/data")
   PORT=$(free_port)
@@ -321,12 +340,20 @@ start_scratch_server() {  # $1 the script's name, $2 durability mode
   wait_port "$PORT" "$SERVER_PID" 10 "$WORK/server.log"
 }
 
+# start_scratch_server's EXIT trap: the load it was waiting on first (stop_descendants), so no
+# ledger-load goes on loading a server that is gone, then the server and its directory.
+stop_scratch_server() {
+  stop_descendants
+  if [ -n "$SERVER_PID" ]; then stop_pid "$SERVER_PID"; fi
+  rm -rf "$WORK"
+}
+
 metric() { metrics "$PORT" | awk -v name="$1" '$1 == name { print $2 }'; }
 
 # Fills the server start_scratch_server started with $2 codes, each linked (ledger-load's link
 # scenario, 16 connections), pinned by LOAD_PIN; exits 1 with ledger-load's output on failure.
 fill_linked() {  # $1 the script's name, $2 codes
-  "${LOAD_PIN[@]}" "$LOAD" --port "$PORT" --key "$KEY" --secret "$SECRET" --scenario link \
+  run_interruptible "${LOAD_PIN[@]}" "$LOAD" --port "$PORT" --key "$KEY" --secret "$SECRET" --scenario link \
     --requests "$2" --codes "$2" --duration 600 --connections 16 --threads 1 --no-progress \
     --no-verify --json /dev/null --html /dev/null > "$WORK/fill.out" 2>&1 ||
     load_failed "$1" "the fill" "$WORK/fill.out"

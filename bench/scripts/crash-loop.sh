@@ -62,7 +62,9 @@ WORK=
 stop_servers_under() {  # $1 the scratch directory
   local proc cmdline
   for proc in /proc/[0-9]*; do
-    cmdline=$(tr '\0' ' ' < "$proc/cmdline" 2>/dev/null) || continue
+    # 2>/dev/null first: redirections apply left to right, and the < of a process that exited
+    # during the scan must fail quietly.
+    cmdline=$(tr '\0' ' ' 2>/dev/null < "$proc/cmdline") || continue
     if [[ "$cmdline" == *" --data-dir $1/"* ]]; then
       DESCENDANTS+=("${proc#/proc/}")
       kill "${proc#/proc/}" 2>/dev/null || true

@@ -23,6 +23,14 @@ def number(text):
     return int(text.replace(",", ""))
 
 
+def function_name(signature):
+    """A function's name without its parameter list: the first "(" that is not part of an
+    "(anonymous namespace)" starts it. Cutting at the very first "(" named every function of
+    an anonymous namespace after the namespace around it, and kept only the largest (probe 3:
+    run_io_thread and HeadText::put both read "codeledger::server::")."""
+    return re.sub(r"\((?!anonymous namespace\)).*", "", signature)
+
+
 def summarise(lines, request_function="Dispatcher::handle"):
     """(total instructions, requests, {function: inclusive instructions}, allocations)."""
     total, requests, functions, allocations = 0, 0, {}, 0
@@ -43,7 +51,7 @@ def summarise(lines, request_function="Dispatcher::handle"):
         elif mark == "*":
             # "file:function [object]": the function, without its object or parameter list
             name = re.sub(r"\s*\[[^\]]*\]\s*$", "", rest).split(":", 1)[-1]
-            name = re.sub(r"\(.*", "", name)
+            name = function_name(name)
             if name.startswith("codeledger::"):
                 functions[name] = max(functions.get(name, 0), cost)  # inlined pieces are smaller
     return total, requests, functions, allocations
@@ -57,7 +65,16 @@ def render(target, scenario, top, total, requests, functions, allocations):
     return "\n".join(out)
 
 
+USAGE = "usage: instructions-summary.py ANNOTATED TARGET SCENARIO TOP [REQUEST_FUNCTION]"
+
+
 def main(argv):
+    if "-h" in argv[1:] or "--help" in argv[1:]:
+        print(__doc__.strip())
+        sys.exit(0)
+    if len(argv) not in (5, 6) or not argv[4].isdigit():
+        print(USAGE, file=sys.stderr)
+        sys.exit(2)
     path, target, scenario, top = argv[1], argv[2], argv[3], int(argv[4])
     request_function = argv[5] if len(argv) > 5 else "Dispatcher::handle"
     with open(path, errors="replace") as f:

@@ -93,7 +93,7 @@ cleanup() {
   if [ -n "$SERVER_PID" ]; then stop_pid "$SERVER_PID"; fi
   rm -rf "$WORK"
 }
-trap cleanup EXIT
+trap_exit cleanup
 
 PORT=$(free_port)
 LOAD=${LOAD:-$BUILD/bench/ledger-load}
@@ -132,7 +132,7 @@ if [ "$COUNT" = server ]; then
   for _ in $(seq 1 100); do [ -s "$DUMP" ] && break; sleep 0.1; done
   REQUEST_FUNCTION="Dispatcher::handle"
 else
-  valgrind --tool=callgrind --callgrind-out-file="$WORK/cg.out" --toggle-collect='*scheduler::run(*' \
+  run_interruptible valgrind --tool=callgrind --callgrind-out-file="$WORK/cg.out" --toggle-collect='*scheduler::run(*' \
     "$LOAD" "${LOAD_ARGS[@]}" > "$WORK/load.out" 2>&1 ||
     load_failed instructions "the load failed" "$WORK/load.out"
   DUMP=$WORK/cg.out  # written as the load exits

@@ -337,6 +337,9 @@ def take_option(args, flag):
 
 def main(argv):
     args = argv[1:]
+    if "-h" in args or "--help" in args:
+        print(__doc__.strip())
+        return 0
     durable = "--not-durable" not in args
     peak_only = "--peak-only" in args
     args = [a for a in args if a not in ("--not-durable", "--peak-only")]

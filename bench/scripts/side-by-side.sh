@@ -19,7 +19,8 @@
 # --daemon: the codeledgerd binary to measure (default: the build dir's). Two builds side by
 #          side: run `--only ceiling,sync --closed-only --daemon OLD`, then the same with
 #          NEW, in turns, and compare each against the ceiling of its own turn.
-# --closed-only: skip the open-loop and peak-sale runs.
+# --closed-only: skip the open-loop and peak-sale runs (so it takes none of their options:
+#          --open-rate, --pool, --peak-duration).
 # --peak-only: only the peak sale, on codeledgerd with sync durability (--peak-duration,
 #          60 s unless given): a peak sale reproduced with one command. Exits 1 unless it
 #          had zero errors, zero double redemptions and zero lost acks; the picture is
@@ -69,6 +70,8 @@ SUFFIX=                  # -rK on closed-loop run names when there are several r
 DATA_DIR=                # parent of the run's scratch directory (empty: /tmp)
 PIN=                     # --pin SERVER_CPUS:LOAD_CPUS (empty: not pinned)
 POOL=                    # --pool: ledger-load's open loop sends on any idle connection
+REQUESTS_FLAG=0          # --requests was given (--quick sets the count without it)
+PEAK_DURATION_FLAG=0     # --peak-duration was given (--quick sets the duration without it)
 
 # make_work_dir, data_dir_note, free_port, wait_port, metrics, the bench key (KEY, SECRET),
 # write_config, launch_redis, set_pin, pin_note, print_usage, unknown_argument, need_value,
@@ -84,9 +87,9 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --quick) REQUESTS=20000; CONNECTIONS=16; RUN_CAP_S=5; OPEN_DURATION_S=3; OPEN_WARMUP_S=1
              PEAK_DURATION_S=3; PEAK_DURATION_GIVEN=1 ;;
-    --requests) REQUESTS=$2; shift ;;
+    --requests) REQUESTS=$2; REQUESTS_FLAG=1; shift ;;
     --connections) CONNECTIONS=$2; shift ;;
-    --peak-duration) PEAK_DURATION_S=$2; PEAK_DURATION_GIVEN=1; shift ;;
+    --peak-duration) PEAK_DURATION_S=$2; PEAK_DURATION_GIVEN=1; PEAK_DURATION_FLAG=1; shift ;;
     --build-dir) BUILD=$2; shift ;;
     --out) OUT=$2; shift ;;
     --two-lanes-too) TWO_LANES_TOO=1 ;;
@@ -120,13 +123,19 @@ done
 [ -n "${ONLY//,/}" ] || { echo "side-by-side: --only names no target" >&2; exit 2; }
 if [ "$PEAK_ONLY" = 1 ]; then
   if [ "$CLOSED_ONLY" = 1 ] || [ "$ROUNDS" != 1 ] || [ "$TWO_LANES_TOO" = 1 ] || [ -n "$OPEN_RATE" ] ||
-     [ "$ONLY" != "$ALL_TARGETS" ] || [ -n "$POOL" ]; then
+     [ "$ONLY" != "$ALL_TARGETS" ] || [ -n "$POOL" ] || [ "$REQUESTS_FLAG" = 1 ]; then
     echo "side-by-side: --peak-only runs the peak sale alone; it takes none of --closed-only," \
-         "--rounds, --two-lanes-too, --open-rate, --only and --pool" >&2
+         "--rounds, --two-lanes-too, --open-rate, --only, --pool and --requests" >&2
     exit 2
   fi
   ONLY=sync
   [ "$PEAK_DURATION_GIVEN" = 1 ] || PEAK_DURATION_S=60
+fi
+# --closed-only runs neither the open loop nor the peak sale: their flags would be ignored.
+if [ "$CLOSED_ONLY" = 1 ] && { [ -n "$OPEN_RATE" ] || [ -n "$POOL" ] || [ "$PEAK_DURATION_FLAG" = 1 ]; }; then
+  echo "side-by-side: --closed-only runs neither the open loop nor the peak sale; it takes none of" \
+       "--open-rate, --pool and --peak-duration" >&2
+  exit 2
 fi
 # The open loop sets up a fresh code for every request it may send (open_run).
 [ -z "$OPEN_RATE" ] ||
@@ -146,7 +155,7 @@ cleanup() {
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   [ -z "$WORK" ] || rm -rf "$WORK"
 }
-trap cleanup EXIT  # before the scratch directory is made, so no exit can leave it behind
+trap_exit cleanup  # before the scratch directory is made, so no exit can leave it behind
 WORK=$(make_work_dir "$DATA_DIR" codeledger-bench)
 if ! mkdir -p "$OUT" 2>/dev/null || [ ! -w "$OUT" ]; then
   echo "side-by-side: --out $OUT is not a directory it can write" >&2
@@ -183,9 +192,12 @@ ledger_load() {  # ledger-load with this run's connection and thread counts, no 
 load() {
   local name=$1; shift
   echo "== $name"
-  local out line status=0
-  out=$(ledger_load --json "$OUT/$name.json" --html "$OUT/$name.html" "$@") || status=$?
-  line=$(grep '^RESULT' <<< "$out" || true)
+  local line status=0
+  # Through a file, not $(...): a command substitution is waited on in the foreground, where
+  # an INT to the script alone would wait for the whole run (run_interruptible).
+  run_interruptible ledger_load --json "$OUT/$name.json" --html "$OUT/$name.html" "$@" \
+    > "$WORK/load.out" || status=$?
+  line=$(grep '^RESULT' "$WORK/load.out" || true)
   [ -n "$line" ] || line="RESULT failed=1"
   echo "$line"
   echo "$name $line load_exit=$status" >> "$RESULTS"
@@ -233,7 +245,7 @@ open_run() {  # $1 target name; redeem at OPEN_RATE for OPEN_DURATION_S against 
   pace=$(open_loop_pace "$CLIENT_THREADS")
   # The same load unmeasured first, so every target is measured warm (the sync server has
   # its closed runs behind it; the others start fresh).
-  ledger_load "${FLAGS[@]}" $pace $POOL --no-verify --json /dev/null --html /dev/null --scenario redeem \
+  run_interruptible ledger_load "${FLAGS[@]}" $pace $POOL --no-verify --json /dev/null --html /dev/null --scenario redeem \
     --rate "$OPEN_RATE" --duration "$OPEN_WARMUP_S" \
     --codes "$(( OPEN_RATE * OPEN_WARMUP_S + 1000 ))" > /dev/null 2>&1 || true
   load "$1-redeem-open" "${FLAGS[@]}" $pace $POOL --scenario redeem --rate "$OPEN_RATE" \

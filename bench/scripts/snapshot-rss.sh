@@ -4,7 +4,8 @@
 # is quick) on a free loopback port, fills it with ledger-load's link scenario (--codes codes,
 # each linked), then requests --snapshots snapshots, one new link before each (a snapshot
 # with nothing new is not written), and prints the resident memory (VmRSS) after the fill and
-# after each snapshot, with each build's time. The server is stopped on exit.
+# after each snapshot, with each build's time. The server, and a fill still running, are
+# stopped however the script ends (its end, a TERM, or an INT).
 #
 # usage: bench/scripts/snapshot-rss.sh [--codes N] [--snapshots N] [--daemon PATH]
 #          [--build-dir DIR]

@@ -107,7 +107,7 @@ cleanup() {
   if [ -n "$SERVER_PID" ]; then stop_pid "$SERVER_PID"; fi
   rm -rf "$WORK"
 }
-trap cleanup EXIT
+trap_exit cleanup
 
 CONFIG=$(write_config "$(config_durability "$TARGET")" "$WORK/data")
 PORT=$(free_port)

@@ -12,8 +12,11 @@ and interrupted stops the test and its server and removes their data; side-by-si
 leaves no scratch directory; thread-cpu.sh checks every flag before a server starts;
 wait_port waits for the process it started to listen (not any process on the port) and
 shows the end of its log when it died; a --build-dir that is neither the default nor a
-build is refused, not built in."""
+build is refused, not built in; a TERM, or an INT to the script alone, stops the load and the
+server of snapshot-stall.sh, snapshot-rss.sh and thread-cpu.sh, and snapshot-stall.sh spins
+one client thread only on a CPU of its own; ./dev peak-sale's SECONDS check."""
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -446,11 +449,20 @@ class SideBySidePeakOnly(unittest.TestCase):
 
     def test_closed_loop_options_beside_it_are_refused(self):
         for extra in (["--closed-only"], ["--rounds", "3"], ["--two-lanes-too"], ["--open-rate", "100"],
-                      ["--only", "sync"], ["--pool"]):
+                      ["--only", "sync"], ["--pool"], ["--requests", "5000"]):
             with self.subTest(extra=extra):
                 r = self.run_script("--peak-only", *extra)
                 self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
                 self.assertIn("side-by-side: --peak-only runs the peak sale alone", r.stderr)
+
+    def test_closed_only_refuses_the_open_loop_s_and_the_peak_sale_s_flags(self):
+        for extra in (["--open-rate", "100"], ["--pool"], ["--peak-duration", "5"]):
+            with self.subTest(extra=extra):
+                r = self.run_script("--closed-only", *extra)
+                self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+                self.assertIn("side-by-side: --closed-only runs neither the open loop nor the peak sale", r.stderr)
+        r = self.run_script("--closed-only", "--quick")  # --quick's own durations are not refused
+        self.assertIn("is not a writable directory", r.stderr)
 
     def test_a_peak_duration_outside_1_to_3600_seconds_is_refused(self):
         for seconds in ("0", "3601", "x", "1.5"):
@@ -466,6 +478,29 @@ class SideBySidePeakOnly(unittest.TestCase):
         self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
         self.assertNotIn("--peak-only", r.stderr)
         self.assertIn("is not a writable directory", r.stderr)
+
+
+class DevPeakSaleSeconds(unittest.TestCase):
+    """./dev peak-sale's check of SECONDS, before it installs or builds anything, run alone
+    (taken out of ./dev: running ./dev peak-sale would build)."""
+    DEV = os.path.join(HERE, "..", "..", "dev")
+
+    def ok(self, seconds):
+        snippet = 'eval "$(sed -n \'/^peak_sale_seconds_ok()/,/^}/p\' "$0")"; peak_sale_seconds_ok "$1"'
+        r = subprocess.run(["bash", "-c", snippet, self.DEV, seconds], capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.stderr, "")
+        return r.returncode == 0
+
+    def test_whole_seconds_from_1_to_3600_pass(self):
+        for seconds in ("1", "60", "3600"):
+            with self.subTest(seconds=seconds):
+                self.assertTrue(self.ok(seconds))
+
+    def test_anything_else_is_refused_quietly(self):
+        for seconds in ("0", "3601", "0060", "1.5", "", "-5", "9223372036854775808",
+                        "99999999999999999999"):
+            with self.subTest(seconds=seconds):
+                self.assertFalse(self.ok(seconds))
 
 
 class Pin(unittest.TestCase):
@@ -511,6 +546,115 @@ class Pin(unittest.TestCase):
                     r = run_script(script, tmp, "--pin", "0")
                     self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
                     self.assertIn(script[:-3] + ": --pin must be SERVER_CPUS:LOAD_CPUS", r.stderr)
+
+
+class ScratchServerScriptsInterrupted(unittest.TestCase):
+    """The scripts that start a server with a stand-in build: a 'codeledgerd' that listens
+    where it is told, and a 'ledger-load' that notes its pid, says its codes are ready and
+    sleeps, as snapshot-stall's and snapshot-rss's fill would for up to its --duration 600.
+    A TERM, or an INT to the script alone (kill -INT, not Ctrl-C's group), ends the script
+    and stops the load."""
+    FAKE_SERVER = """#!/usr/bin/env python3
+import os, socket, sys, time
+with open(os.environ["FAKE_REPORT"] + ".server", "a") as f:
+    f.write("%d\\n" % os.getpid())
+listen = sys.argv[sys.argv.index("--listen") + 1]
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(listen.rsplit(":", 1)[1]))); s.listen()
+time.sleep(60)
+"""
+    FAKE_LOAD = """#!/bin/sh
+echo "$*" >> "$FAKE_REPORT.args"
+case " $* " in *" --scenario link "*) [ -n "${FAKE_FILL_TOO:-}" ] && exit 0 ;; esac
+echo $$ >> "$FAKE_REPORT.load"
+echo "ledger-load: 1000 codes ready"
+exec sleep 60
+"""
+
+    def fake_build(self, tmp):
+        build = os.path.join(tmp, "build")
+        for rel, text in (("server/codeledgerd", self.FAKE_SERVER), ("bench/ledger-load", self.FAKE_LOAD)):
+            path = os.path.join(build, rel)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as f:
+                f.write(text)
+            os.chmod(path, 0o755)
+        return build
+
+    def interrupt(self, script_name, sig, *args, fill_too=False):
+        """Signals the script once its load runs (with fill_too: the load after the fill);
+        returns the command lines the load was started with."""
+        with tempfile.TemporaryDirectory() as tmp:
+            report = os.path.join(tmp, "report")
+            env = dict(os.environ, FAKE_REPORT=report)
+            if fill_too:
+                env["FAKE_FILL_TOO"] = "1"
+            script = subprocess.Popen(["bash", os.path.join(SCRIPTS, script_name), "--build-dir",
+                                       self.fake_build(tmp), "--codes", "1000", *args],
+                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                      env=env)
+            self.addCleanup(script.communicate)
+            self.addCleanup(script.kill)
+            load = wait_for_file(report + ".load")
+            server = wait_for_file(report + ".server")
+            for pid in (load, server):
+                self.addCleanup(lambda pid=pid: running(pid) and os.kill(pid, signal.SIGKILL))
+            self.assertTrue(running(load))
+            script.send_signal(sig)
+            script.communicate(timeout=20)
+            deadline = time.monotonic() + 5
+            while running(load) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            self.assertFalse(running(load), "the load outlived " + script_name)
+            self.assertFalse(running(server), "the server outlived " + script_name)
+            with open(report + ".args") as f:
+                return f.read().splitlines()
+
+    def test_a_term_to_snapshot_stall_stops_its_fill(self):
+        self.interrupt("snapshot-stall.sh", signal.SIGTERM)
+
+    def test_a_term_to_snapshot_rss_stops_its_fill(self):
+        self.interrupt("snapshot-rss.sh", signal.SIGTERM)
+
+    def test_an_int_to_snapshot_stall_alone_stops_its_fill(self):
+        self.interrupt("snapshot-stall.sh", signal.SIGINT)
+
+    def test_an_int_to_snapshot_rss_alone_stops_its_fill(self):
+        self.interrupt("snapshot-rss.sh", signal.SIGINT)
+
+    def test_a_term_to_snapshot_stall_in_its_measured_run_stops_that_load(self):
+        self.interrupt("snapshot-stall.sh", signal.SIGTERM, "--duration", "4", "--at", "2", fill_too=True)
+
+    def measured_run_flags(self, *pin):
+        """snapshot-stall's measured run's ledger-load flags, with the given --pin."""
+        lines = self.interrupt("snapshot-stall.sh", signal.SIGTERM, "--duration", "4", "--at", "2", *pin,
+                               fill_too=True)
+        self.assertEqual(len(lines), 2, lines)
+        self.assertIn("--scenario link", lines[0])
+        self.assertIn("--scenario redeem", lines[1])
+        return lines[1].split()
+
+    def test_snapshot_stall_does_not_spin_unpinned(self):
+        flags = self.measured_run_flags()
+        self.assertNotIn("--spin", flags)
+        self.assertEqual(flags[flags.index("--threads") + 1], "1")
+
+    @unittest.skipUnless(os.cpu_count() >= 2 and shutil.which("taskset"), "needs two CPUs and taskset")
+    def test_snapshot_stall_spins_one_thread_on_a_cpu_of_its_own(self):
+        flags = self.measured_run_flags("--pin", "1:0")
+        self.assertIn("--spin", flags)
+        self.assertEqual(flags[flags.index("--threads") + 1], "1")
+
+    @unittest.skipUnless(os.cpu_count() >= 2 and shutil.which("taskset"), "needs two CPUs and taskset")
+    def test_snapshot_stall_does_not_spin_beside_the_server(self):
+        flags = self.measured_run_flags("--pin", "0-1:1")
+        self.assertNotIn("--spin", flags)
+
+    def test_a_term_to_thread_cpu_stops_its_load(self):
+        self.interrupt("thread-cpu.sh", signal.SIGTERM)
+
+    def test_an_int_to_thread_cpu_alone_stops_its_load(self):
+        self.interrupt("thread-cpu.sh", signal.SIGINT)
 
 
 if __name__ == "__main__":

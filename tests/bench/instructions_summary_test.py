@@ -114,5 +114,40 @@ class InstructionsScriptArguments(unittest.TestCase):
         self.assertRegex(r.stderr, r"instructions: (.*ledger-load is missing|valgrind is missing)")
 
 
+class AnonymousNamespace(unittest.TestCase):
+    """Probe 3: every function of an anonymous namespace was listed as its enclosing
+    namespace ("codeledger::server::"), one entry for them all, keeping only the largest."""
+    LINES = [
+        " 9,000,000 (50.00%)  *  /w/server/http/listener.cc:codeledger::server::(anonymous namespace)::"
+        "run_io_thread(boost::asio::io_context&) [/w/codeledgerd]",
+        " 1,000,000 ( 5.00%)  *  /w/server/http/head.cc:codeledger::server::(anonymous namespace)::"
+        "HeadText::put(std::string_view) [/w/codeledgerd]",
+        "    10,000 ( 0.05%)  >   /w/server/http/dispatcher.cc:codeledger::server::Dispatcher::handle("
+        "boost::beast::http::message<true> const&) const (100x) [/w/codeledgerd]",
+        "18,000,000 (100.0%)  PROGRAM TOTALS",
+    ]
+
+    def test_each_function_keeps_its_own_name(self):
+        _, _, functions, _ = summary.summarise(self.LINES)
+        self.assertEqual(functions, {
+            "codeledger::server::(anonymous namespace)::run_io_thread": 9_000_000,
+            "codeledger::server::(anonymous namespace)::HeadText::put": 1_000_000})
+
+
+class Usage(unittest.TestCase):
+    SCRIPT = os.path.join(SCRIPTS, "instructions-summary.py")
+
+    def test_help_prints_the_usage(self):
+        r = subprocess.run(["python3", self.SCRIPT, "--help"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("usage: instructions-summary.py ANNOTATED TARGET SCENARIO TOP", r.stdout)
+        self.assertEqual(r.stderr, "")
+
+    def test_missing_arguments_print_the_usage(self):
+        r = subprocess.run(["python3", self.SCRIPT], capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(r.stderr, "usage: instructions-summary.py ANNOTATED TARGET SCENARIO TOP [REQUEST_FUNCTION]\n")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -85,8 +85,10 @@ class SlowServer {
 };
 
 Report run_lookups(std::uint16_t port, double rate_rps, double duration_s, bool progress = false,
-                   bool spin = false, std::uint32_t connections = 1, bool pool = false) {
+                   bool spin = false, std::uint32_t connections = 1, bool pool = false,
+                   std::uint64_t requests_max = 0) {
   Options o;
+  o.requests_max = requests_max;
   o.address = "127.0.0.1";
   o.port = port;
   o.scenario = Scenario::kLookup;
@@ -226,6 +228,73 @@ TEST(ProgressLine, EachSecondShowsItsP99) {
   EXPECT_EQ(line.substr(line.size() - 3), " ms") << line;
   EXPECT_NE(progress.find("[   2s]"), std::string::npos) << progress;
 }
+
+// The run's last second has its line too: the loop used to leave at the deadline before the
+// line of the second ending there was out (probe 3: a 3 s run printed [1s] and [2s] only).
+TEST(ProgressLine, TheLastSecondHasItsLine) {
+  SlowServer server(milliseconds(5));
+  ::testing::internal::CaptureStderr();
+  const Report r = run_lookups(server.port(), 0, 2.0, true);
+  const std::string progress = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(r.errors, 0u);
+  const auto last = progress.find("[   2s]");
+  ASSERT_NE(last, std::string::npos) << progress;
+  const std::string line = progress.substr(last, progress.find('\n', last) - last);
+  EXPECT_NE(line.find("errors 0  p99 "), std::string::npos) << line;
+  EXPECT_EQ(line.substr(line.size() - 3), " ms") << line << ": the last second's p99 is known";
+  EXPECT_EQ(progress.find("[   3s]"), std::string::npos) << progress;
+}
+
+// Failed connects sent no request: the line's errors are the report's, the connects apart
+// (probe 3: "errors 12" on the line, errors=2 connect_failures=30 in the report).
+TEST(ProgressLine, FailedConnectsAreShownApartFromErrors) {
+  std::uint16_t port = 0;
+  {
+    net::io_context ioc;
+    tcp::acceptor probe(ioc, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+    port = probe.local_endpoint().port();
+  }
+  ::testing::internal::CaptureStderr();
+  const Report r = run_lookups(port, 0, 1.5, true);
+  const std::string progress = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(r.errors, 0u);
+  ASSERT_GE(r.connect_failures, 2u);
+  const auto first = progress.find("[   1s]");
+  ASSERT_NE(first, std::string::npos) << progress;
+  const std::string line = progress.substr(first, progress.find('\n', first) - first);
+  EXPECT_NE(line.find("errors 0  p99 -  connect_failures "), std::string::npos) << line;
+}
+
+// --requests: the window ends at the last answer, not when the watcher next looks (every
+// 20 ms): one connection's 50 prompt answers took their latencies' sum and little more, where
+// the report said at least 20 ms (probe 3: 20 requests in 1.5 ms reported as 0.021 s).
+TEST(RequestCap, TheWindowEndsAtTheLastAnswer) {
+  SlowServer server(milliseconds(0));
+  const Report r = run_lookups(server.port(), 0, 5.0, false, false, 1, false, 50);
+  EXPECT_EQ(r.errors, 0u);
+  ASSERT_EQ(r.requests, 50u);
+  const double answers_s = r.latency.mean_us * 50 / 1e6;
+  EXPECT_GE(r.elapsed_s, answers_s * 0.95);
+  EXPECT_LT(r.elapsed_s, answers_s + 0.005) << "the latencies summed to " << answers_s << " s";
+  EXPECT_NEAR(r.throughput_rps, 50 / r.elapsed_s, 1e-6);
+}
+
+// The open loop with --requests sends exactly that many, and none of the schedule's slots
+// before the cap is unsent against a prompt server (probe 3: --requests 1500 on 4
+// connections sent 1497 and reported unsent slots, the tickets taken by connections asleep
+// on their slots when another reached the cap).
+void expect_the_cap_met_exactly(bool spin, bool pool) {
+  SlowServer server(milliseconds(0), 4);
+  const Report r = run_lookups(server.port(), 1000, 5.0, false, spin, 4, pool, 300);
+  EXPECT_EQ(r.errors, 0u);
+  EXPECT_EQ(r.requests, 300u);
+  EXPECT_EQ(r.unsent_slots, 0u);
+  EXPECT_NEAR(r.elapsed_s, 0.3, 0.02) << "300 slots at 1000 a second";
+}
+
+TEST(RequestCap, TheOpenLoopSendsExactlyTheCap) { expect_the_cap_met_exactly(false, false); }
+TEST(RequestCap, TheSpinningOpenLoopSendsExactlyTheCap) { expect_the_cap_met_exactly(true, false); }
+TEST(RequestCap, ThePooledOpenLoopSendsExactlyTheCap) { expect_the_cap_met_exactly(false, true); }
 
 // The client's CPU figure is CPU time, not time spent waiting: a client that waits 20 ms
 // for every answer is nearly idle, one whose server answers at once is busy.

@@ -346,5 +346,13 @@ class SummaryPage(unittest.TestCase):
         self.assertIn("usage: side-by-side-summary.py", r.stderr)
 
 
+class Usage(unittest.TestCase):
+    def test_help_prints_the_usage(self):
+        r = subprocess.run([sys.executable, SCRIPT, "--help"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("usage: side-by-side-summary.py [--not-durable]", r.stdout)
+        self.assertEqual(r.stderr, "")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -152,6 +152,8 @@ TEST(Options, FlagsForAnotherScenarioOrTargetAreRefused) {
             "--hot-codes shapes the hot-code scenario only");
   EXPECT_EQ(error_of({"--redis-scripts", "/tmp"}), "--redis-scripts is for --target redis only");
   EXPECT_EQ(error_of({"--target", "redis", "--setup", "generate"}), "--setup is for --target http only");
+  EXPECT_EQ(error_of({"--target", "redis", "--key", "bench", "--secret", "S"}),
+            "--key and --secret are for --target http only (Redis is driven without them)");
   EXPECT_EQ(error_of({"--key", "", "--secret", ""}),
             "--key and --secret must not be empty (neither flag: codeledgerd's --demo key)");
   EXPECT_EQ(error_of({"--scenario", "hot-code", "--hot-codes", "4", "--codes", "100"}), "");
