@@ -468,7 +468,7 @@ Result<std::vector<RedemptionView>> Impl::code_redemptions(OrgState& org, std::u
     // documented: a redemption naming the code in several items has a link for each, next
     // to each other (its items are applied together), but is one row, its discounts added
     // up. Charged per link, a code named in 20 items a redemption was refused at 501
-    // redemptions (probe 41). The answer's memory stays bounded by the rows it holds.
+    // redemptions (probe 41a). The answer's memory stays bounded by the rows it holds.
     for (std::uint32_t l = sh.codes.at(idx).last_link; l != 0; l = sh.links[l - 1].prev) {
       const StoredRedemption* r = sh.links[l - 1].redemption;
       if (!uses.empty() && uses.back() == r) continue;

@@ -57,7 +57,7 @@ Status check_issuable(const OrgState& org, const PromotionState& p, TimeMs now) 
 // earnValidityMs runs from when the entry becomes redeemable: issued ahead of the
 // promotion's start, from validFrom. From the issue it could end before the start, an entry
 // never redeemable (probe 32b). Capped at kEndMaxMs: each part is within it, their sum need
-// not be, and past it the ISO twin of validTill named another instant (probe 41).
+// not be, and past it the ISO twin of validTill named another instant (probe 41a).
 TimeMs own_valid_till(const PromotionSpec& s, TimeMs now) {
   if (s.earn_validity_ms <= 0) return kNoTime;
   const TimeMs from = std::max(now, s.valid_from_ms);
@@ -269,7 +269,7 @@ Result<WalletPage> Ledger::wallet(Op& op, CustomerId customer, std::string_view 
       c != nullptr ? c->wallet.entries() : std::span<const EarnedRecord>();
   // A cursor names an entry of this wallet, as every one handed out does (none leads to an
   // empty page): one past the last entry is refused like one further on, as the export
-  // refuses one past its last code (probe 41).
+  // refuses one past its last code (probe 41a).
   if (!cursor.empty() && from >= entries.size()) return bad_cursor;
   const std::size_t end = from + std::min(limit, entries.size() - from);
   page.entries.reserve(end - from);

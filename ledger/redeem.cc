@@ -112,7 +112,7 @@ Status check_discounts(const RedeemRequest& req) {
 // Where `now` falls in a redemption window from `from` to `till` (kNoTime: no end): the one
 // decision for codes and wallet entries. A promotion moved or shortened after the import or
 // the issue can close a window before it opens: kNever, as "not yet" would promise a use
-// that never comes (probe 39 for codes, probe 41 for entries).
+// that never comes (probe 39 for codes, probe 41a for entries).
 enum class WindowPlace { kOpen, kNotYet, kNever, kClosed };
 
 WindowPlace window_place(TimeMs from, TimeMs till, TimeMs now) {

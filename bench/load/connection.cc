@@ -107,7 +107,7 @@ void Connection::on_slot(Clock::time_point intended) {
 
 // The ticket is taken as the request goes out, not when the connection starts waiting for its
 // slot: a connection asleep on its slot when another reached the cap closes unsent, and a
-// ticket it had taken would have been a request never made (probe 3: --requests 1500 on 4
+// ticket it had taken would have been a request never made (probe 41c: --requests 1500 on 4
 // open-loop connections sent 1497).
 bool Connection::take_ticket() {
   const std::uint64_t cap = run_.options.requests_max;

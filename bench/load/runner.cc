@@ -158,7 +158,7 @@ Clock::time_point watch(RunControl& run, ProgressLine& progress) {
 
 // The measured window's end. A run the request cap ended is measured to its last answer: the
 // watcher notices the stop only at its next poll, up to kPollEvery later, which made a short
-// run's rate up to 20 ms of its window too low (probe 3: 20 requests in 1.5 ms read as
+// run's rate up to 20 ms of its window too low (probe 41c: 20 requests in 1.5 ms read as
 // 0.021 s). Otherwise the window ends when the watcher stopped the run, at the deadline.
 Clock::time_point window_end(const RunControl& run, const std::vector<std::unique_ptr<ThreadStats>>& stats,
                              Clock::time_point stopped) {

@@ -26,7 +26,7 @@ def number(text):
 def function_name(signature):
     """A function's name without its parameter list: the first "(" that is not part of an
     "(anonymous namespace)" starts it. Cutting at the very first "(" named every function of
-    an anonymous namespace after the namespace around it, and kept only the largest (probe 3:
+    an anonymous namespace after the namespace around it, and kept only the largest (probe 41c:
     run_io_thread and HeadText::put both read "codeledger::server::")."""
     return re.sub(r"\((?!anonymous namespace\)).*", "", signature)
 

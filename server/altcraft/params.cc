@@ -113,7 +113,7 @@ std::size_t prolog_markup_end(std::string_view rest) {
 
 // True when the bytes before the root element hold anything but spaces and prolog markup.
 // pugixml keeps no node for such text, so "<!-- c -->junk<xml>...</xml>" read as if the junk
-// were not there (probe 2).
+// were not there (probe 41b).
 bool prolog_holds_text(std::string_view prolog) {
   std::size_t at = 0;
   while (at < prolog.size()) {
@@ -156,7 +156,7 @@ Status one_root_only(const pugi::xml_document& doc, std::string_view body) {
 // An element's character data as XML defines it: its text and CDATA pieces in order.
 // pugixml keeps no node for a comment or a processing instruction (parse_default) and keeps
 // the text on either side of one as two pieces; child_value() is only the first, so
-// "TRUNC0<!-- c -->XYZ" was read, and imported, as TRUNC0 (probe 2, F1).
+// "TRUNC0<!-- c -->XYZ" was read, and imported, as TRUNC0 (probe 41b, F1).
 std::string character_data(pugi::xml_node element) {
   std::string out;
   for (pugi::xml_node piece : element.children()) {
@@ -243,7 +243,7 @@ Status ParamsBuilder::json_value(wire::dom::element e, std::string_view field, E
     // 2^63 to 2^64-1 is a JSON number like any other: a text field's text, past the range of
     // every integer field (whose reader says so in the field's own words), and ignored in a
     // field nobody reads. Read through wire::read_integer, it failed the parse for every
-    // field with a range no field has (probe 2, F2).
+    // field with a range no field has (probe 41b, F2).
     case element_type::UINT64:
       out = std::to_string(std::uint64_t(e));
       return Status::Ok();

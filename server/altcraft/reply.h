@@ -7,7 +7,7 @@
 // repeated once per item (the way Altcraft's own XML requests repeat <codes>), so an empty
 // list is no element at all; null and "" are an empty element. (An empty list written as
 // one empty element had null's bytes, and a client counting <data> saw one item with no
-// fields: probe 2, F4.) Text goes through wire::xml_char_data: a character XML 1.0 cannot
+// fields: probe 41b, F4.) Text goes through wire::xml_char_data: a character XML 1.0 cannot
 // carry (a control character a client put in a profile or a code) is written as U+FFFD, so
 // the answer stays well-formed; pugixml alone would write it as "&#1;", which XML forbids
 // too, and cut the text at a NUL.

@@ -15,7 +15,7 @@ namespace {
 // ?contextId= (required): recorded as the wallet entries' earnedFromId, and the key a retry
 // is matched by. It must be text an answer shows as it is: the JSON writer shows bytes that
 // are not UTF-8 as U+FFFD, so two keys looked alike and a retry with the key shown issued
-// again (probe 41). Checked as a JSON body is (simdjson's validator), and without the
+// again (probe 41a). Checked as a JSON body is (simdjson's validator), and without the
 // control characters a name may not hold either (promotions.cc), before anything is issued.
 Status query_context_id(const RequestContext& ctx, std::string_view& out) {
   const std::string* id = nullptr;

@@ -25,7 +25,7 @@ void write_history_rows(wire::JsonWriter& w, const std::vector<ledger::Redemptio
                         std::string_view code, ledger::Mode mode, const wire::IsoZone& zone);
 // Seed 003 issue record: the seed's fields, and the entry's status as the wallet shows it, so
 // that a retried issue (same contextId, answered with the entry as it stands) tells a revoked
-// or redeemed entry from a fresh grant (probe 41).
+// or redeemed entry from a fresh grant (probe 41a).
 void write_issued(wire::JsonWriter& w, const ledger::EarnedView& e);
 // Wallet entry: the issue record plus promotionName, status and *ISO fields.
 void write_wallet_entry(wire::JsonWriter& w, const ledger::EarnedView& e,

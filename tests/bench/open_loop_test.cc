@@ -230,7 +230,7 @@ TEST(ProgressLine, EachSecondShowsItsP99) {
 }
 
 // The run's last second has its line too: the loop used to leave at the deadline before the
-// line of the second ending there was out (probe 3: a 3 s run printed [1s] and [2s] only).
+// line of the second ending there was out (probe 41c: a 3 s run printed [1s] and [2s] only).
 TEST(ProgressLine, TheLastSecondHasItsLine) {
   SlowServer server(milliseconds(5));
   ::testing::internal::CaptureStderr();
@@ -246,7 +246,7 @@ TEST(ProgressLine, TheLastSecondHasItsLine) {
 }
 
 // Failed connects sent no request: the line's errors are the report's, the connects apart
-// (probe 3: "errors 12" on the line, errors=2 connect_failures=30 in the report).
+// (probe 41c: "errors 12" on the line, errors=2 connect_failures=30 in the report).
 TEST(ProgressLine, FailedConnectsAreShownApartFromErrors) {
   std::uint16_t port = 0;
   {
@@ -267,7 +267,7 @@ TEST(ProgressLine, FailedConnectsAreShownApartFromErrors) {
 
 // --requests: the window ends at the last answer, not when the watcher next looks (every
 // 20 ms): one connection's 50 prompt answers took their latencies' sum and little more, where
-// the report said at least 20 ms (probe 3: 20 requests in 1.5 ms reported as 0.021 s).
+// the report said at least 20 ms (probe 41c: 20 requests in 1.5 ms reported as 0.021 s).
 TEST(RequestCap, TheWindowEndsAtTheLastAnswer) {
   SlowServer server(milliseconds(0));
   const Report r = run_lookups(server.port(), 0, 5.0, false, false, 1, false, 50);
@@ -280,7 +280,7 @@ TEST(RequestCap, TheWindowEndsAtTheLastAnswer) {
 }
 
 // The open loop with --requests sends exactly that many, and none of the schedule's slots
-// before the cap is unsent against a prompt server (probe 3: --requests 1500 on 4
+// before the cap is unsent against a prompt server (probe 41c: --requests 1500 on 4
 // connections sent 1497 and reported unsent slots, the tickets taken by connections asleep
 // on their slots when another reached the cap).
 void expect_the_cap_met_exactly(bool spin, bool pool) {

@@ -74,7 +74,7 @@ TEST_F(HistoryRowsTest, TheRowsAreCountedOverEveryCodeOfTheAnswer) {
 
 // A row is a redemption, however many of its items name the code (their discounts added up
 // in the row): the bound was charged per item, so a code named in 20 items a redemption was
-// refused at 501 redemptions, 501 rows (probe 41).
+// refused at 501 redemptions, 501 rows (probe 41a).
 TEST_F(HistoryRowsTest, ARedemptionNamingTheCodeInManyItemsIsOneRow) {
   constexpr std::size_t kItems = 20;
   constexpr std::size_t kRedemptions = kRowsMax / kItems + 1;

@@ -134,7 +134,7 @@ TEST_F(WalletEntryEndTest, ShorteningThePromotionBoundsItsEntries) {
 // An entry whose own end (earnValidityMs) comes before its promotion's start, moved after the
 // issue, can never be redeemed: it was refused as "not yet redeemable", which promised a use
 // that never comes and disagreed with the wallet's end; a code in the same place is "will
-// never be redeemable" (probe 41). An entry whose end simply passed has expired.
+// never be redeemable" (probe 41a). An entry whose end simply passed has expired.
 TEST_F(WalletEntryEndTest, AnEntryThatEndsBeforeItsPromotionStartsWillNeverBeRedeemable) {
   PromotionSpec spec;
   spec.earn_validity_ms = kDay;
@@ -159,7 +159,7 @@ TEST_F(WalletEntryEndTest, AnEntryThatEndsBeforeItsPromotionStartsWillNeverBeRed
 
 // An entry's end is capped at kEndMaxMs, the bound of request times, so that its number and
 // its ISO twin name the same instant: issue time (or validFrom) plus an earnValidityMs near
-// the bound passed year 9999, where the twin showed the bound itself (probe 41).
+// the bound passed year 9999, where the twin showed the bound itself (probe 41a).
 TEST_F(WalletEntryEndTest, AnEndPastTheTimeBoundIsCappedAtIt) {
   PromotionSpec spec;
   spec.earn_validity_ms = kEndMaxMs;

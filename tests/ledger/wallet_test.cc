@@ -224,7 +224,7 @@ TEST_F(WalletTest, APageHoldsAtMostWalletPageMaxEntries) {
 
 // A cursor names an entry of the wallet, as every one handed out does. The end itself ("w3"
 // of three entries) was an empty last page, though no page hands it out and the export
-// refuses its own (probe 41); an empty cursor is the first page, as an absent one.
+// refuses its own (probe 41a); an empty cursor is the first page, as an absent one.
 TEST_F(WalletTest, ACursorThatNamesNoEntryIsRefused) {
   auto p = issuable("p");
   fill(p, 1, 3);

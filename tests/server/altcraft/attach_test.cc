@@ -232,7 +232,7 @@ TEST_F(AttachTest, UnknownDatabaseAndLoyaltyProgramAre404) {
 // The message names the range that is read: loyalty programs are numbered from 1 in 32 bits,
 // databases from 1. It said -9223372036854775808 to 9223372036854775807 and answered a
 // negative number 404 (probe 39, item 11), and said so again for a JSON number from 2^63 to
-// 2^64-1 (probe 2, F2).
+// 2^64-1 (probe 41b, F2).
 TEST_F(AttachTest, IdsOutsideTheirRangeAre400NamingIt) {
   const auto before = ledger_->state_hash();
   for (const char* loyalty : {R"("3x")", "true", "0", "-1", R"("-5")", "4294967296",

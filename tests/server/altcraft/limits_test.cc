@@ -114,7 +114,7 @@ TEST_F(LimitsTest, ImportAnswersEachCodeUpTo1024BytesOnItsOwn) {
                                                 std::string(1025, 'A') + "\"]")));
   EXPECT_EQ(over.error, 400);
   EXPECT_EQ(over.error_text, "codes[1] is longer than 1024 bytes");
-  // XML names the item as JSON does; it said "codes" (probe 2, F3).
+  // XML names the item as JSON does; it said "codes" (probe 41b, F3).
   Answer xml_over = answer(call(&import_codes, xml("<loyalty_id>1</loyalty_id><codes>NEW002</codes>"
                                                    "<codes>" + std::string(1025, 'A') + "</codes>")));
   EXPECT_EQ(xml_over.error, 400);

@@ -62,7 +62,7 @@ TEST_F(PoolTest, ImportInXmlTakesRepeatedCodesElements) {
   code_view("NEW002");
 }
 
-// A comment inside a code splits its text into two pieces; the code is both (probe 2, F1:
+// A comment inside a code splits its text into two pieces; the code is both (probe 41b, F1:
 // TRUNC0 was imported, and the call said so with error 0).
 TEST_F(PoolTest, ImportInXmlReadsACodeSplitByACommentOrCdataWhole) {
   Reply r = call(&import_codes, xml("<loyalty_id>1</loyalty_id><codes>TRUNC0<!-- c -->XYZ</codes>"
@@ -111,7 +111,7 @@ TEST_F(PoolTest, ExportAllInXmlRepeatsDataPerCode) {
 
 // A program without codes answers an empty list: [] in JSON, and in XML no <data> element
 // at all, since a list repeats its element once per item. It was one empty <data>, null's
-// shape, which a client counting <data> read as one code with no fields (probe 2, F4).
+// shape, which a client counting <data> read as one code with no fields (probe 41b, F4).
 TEST_F(PoolTest, ExportAllOfAProgramWithoutCodesIsAnEmptyList) {
   ASSERT_EQ(make_program(kOrgA, {}), 2u);
   Reply x = call(&export_all, xml("<loyalty_id>2</loyalty_id><format>xml</format>"));

@@ -162,7 +162,7 @@ TEST(AltcraftParams, XmlWithASecondRootOrTextBesideTheRootIsRefused) {
       {"<xml><code>A1</code></xml><other/>", "more than one root element"},
       {"<xml><code>A1</code></xml>trailing", "text outside the root element"},
       {"<xml><code>A1</code></xml><![CDATA[x]]>", "text outside the root element"},
-      // Before the root too: pugixml dropped such text without a word (probe 2).
+      // Before the root too: pugixml dropped such text without a word (probe 41b).
       {"<!-- c -->junk<xml><code>A1</code></xml>", "text outside the root element"},
       {"<?xml version=\"1.0\"?>junk\n<xml><code>A1</code></xml>", "text outside the root element"},
       {"<!DOCTYPE xml [<!ELEMENT xml ANY>]> junk <xml><code>A1</code></xml>",
@@ -183,7 +183,7 @@ TEST(AltcraftParams, XmlWithASecondRootOrTextBesideTheRootIsRefused) {
 }
 
 // Text directly inside <xml>, beside the fields' elements, is a value no field holds: it was
-// dropped without a word (probe 2). Spaces and line breaks between the elements are fine.
+// dropped without a word (probe 41b). Spaces and line breaks between the elements are fine.
 TEST(AltcraftParams, TextDirectlyInsideTheRootIsRefused) {
   for (const char* body : {"<xml>junk<code>A1</code></xml>", "<xml><code>A1</code><![CDATA[x]]></xml>",
                            "<xml><code>A1</code>\n tail \n</xml>"}) {
@@ -198,7 +198,7 @@ TEST(AltcraftParams, TextDirectlyInsideTheRootIsRefused) {
 // An element's value is its whole character data: the text and CDATA pieces in order, with
 // comments and processing instructions left out, as XML defines it. It was the first piece
 // only: "TRUNC0<!-- c -->XYZ" imported TRUNC0, "1<!---->9" read loyalty program 1, and a
-// token was cut the same way (probe 2, F1).
+// token was cut the same way (probe 41b, F1).
 TEST(AltcraftParams, AnXmlValueIsAllItsTextAcrossCommentsCdataAndProcessingInstructions) {
   auto p = Params::parse(
       "<xml><codes>TRUNC0<!-- c -->XYZ</codes><loyalty_id>1<!---->9</loyalty_id>"
@@ -218,7 +218,7 @@ TEST(AltcraftParams, AnXmlValueIsAllItsTextAcrossCommentsCdataAndProcessingInstr
 // A JSON integer from 2^63 to 2^64-1 (simdjson's uint64) is a number like any other: a text
 // field's text, outside every integer field's range in that field's own words, ignored in a
 // field no method reads. The parse refused it in any field, with "x must be between
-// -9223372036854775808 and 9223372036854775807" (probe 2, F2).
+// -9223372036854775808 and 9223372036854775807" (probe 41b, F2).
 TEST(AltcraftParams, AJsonIntegerPastInt64MaxIsReadAsAnyOtherNumber) {
   auto p = Params::parse(R"({"x_trace": 12345678901234567890, "code": 9223372036854775808,)"
                          R"( "codes": ["A1", 18446744073709551615]})");
@@ -246,7 +246,7 @@ TEST(AltcraftParams, AJsonIntegerPastInt64MaxIsReadAsAnyOtherNumber) {
 
 // An over-long value is named as the JSON twin names it: an element given once by its name,
 // an element that repeats (a list) by its item's index from 0. XML named the list, where
-// JSON says "codes[1] is longer than 1024 bytes" (probe 2, F3).
+// JSON says "codes[1] is longer than 1024 bytes" (probe 41b, F3).
 TEST(AltcraftParams, AnOverlongXmlListItemIsNamedByItsIndexAsInJson) {
   const std::string long_value(kValueBytesMax + 1, 'A');
   const std::vector<std::pair<std::string, std::string>> cases{
@@ -283,7 +283,7 @@ TEST(AltcraftReply, XmlListsRepeatTheElementAndTextIsEscaped) {
 
 // A list repeats its element once per item, so an empty list is no element; null (and "")
 // stays one empty element. An empty list was one empty <data>, null's bytes, which a client
-// counting <data> read as one item with no fields (probe 2, F4).
+// counting <data> read as one item with no fields (probe 41b, F4).
 TEST(AltcraftReply, AnEmptyXmlListIsNoElementAndNullIsOneEmptyElement) {
   const std::string tail = "<next_cursor></next_cursor>\n<error>0</error>\n"
                            "<error_text>Successful operation</error_text>\n</xml>\n";

@@ -456,7 +456,7 @@ TEST_F(EarnTest, AnEmptyCursorIsTheFirstPageAndOneNamingNoEntryIs400) {
 
 // api.md, "Issue a promotion to customers": a retry (same contextId) answers the entry as it
 // stands now, with its status: without it a revoked or redeemed entry looked like a fresh
-// grant, and a checkout resending a timed-out issue could not tell (probe 41).
+// grant, and a checkout resending a timed-out issue could not tell (probe 41a).
 TEST_F(EarnTest, ARetriedIssueOrEarnAnswersTheEntryWithItsStatus) {
   Reply issued = issue("[566881933]");
   ASSERT_EQ(issued.status, http::status::ok) << issued.body;
@@ -485,7 +485,7 @@ TEST_F(EarnTest, ARetriedIssueOrEarnAnswersTheEntryWithItsStatus) {
 
 // The contextId comes back as earnedFromId and is the key a retry is matched by: bytes that
 // are not UTF-8 were shown as U+FFFD, so %FF, %FE and U+FFFD itself issued three entries
-// that all looked alike (probe 41). Such a key, or one holding a control character as a name
+// that all looked alike (probe 41a). Such a key, or one holding a control character as a name
 // may not, is 400 before anything is issued.
 TEST_F(EarnTest, AContextIdThatIsNotUtf8OrHoldsAControlCharacterIs400AndIssuesNothing) {
   struct Case { std::string_view context; std::string_view says; };

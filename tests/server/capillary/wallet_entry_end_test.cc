@@ -82,7 +82,7 @@ TEST_F(WalletEntryEndTest, EarnValidityStillBoundsTheEntryAndTheIssueAnswerTells
 
 // api.md, "Times": an entry's end is capped at the bound of request times, so its validTill
 // and validTillISO name the same instant. issue time + an earnValidityMs at the bound was
-// 255198904714027 (year 10057), shown as 9999-12-30T23:59:59Z (probe 41).
+// 255198904714027 (year 10057), shown as 9999-12-30T23:59:59Z (probe 41a).
 TEST_F(WalletEntryEndTest, AnEndPastTheTimeBoundIsCappedAndItsIsoTwinNamesIt) {
   Reply created = call(&create_promotion, http::verb::post, "/api_gateway/v1/promotions",
                        R"({"name":"endless","mode":"DISCOUNT","kind":"ISSUABLE",)"
