@@ -3,6 +3,7 @@
 // stops everything at the deadline or the request cap.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -22,6 +23,12 @@ struct RunResult {
 };
 
 RunResult run_load(const Options& options, const Plan& plan);
+// The measured window's end: for a run the request cap ended (`capped`), its last answer
+// (the latest ThreadStats::last_answer after `start`); for any other, `stopped`, when the
+// watcher stopped it at the deadline.
+std::chrono::steady_clock::time_point window_end(bool capped, std::chrono::steady_clock::time_point start,
+                                                 const std::vector<std::unique_ptr<ThreadStats>>& stats,
+                                                 std::chrono::steady_clock::time_point stopped);
 // Merges the threads' figures into the report (everything but config and verify).
 void fill_report(const RunResult& result, Report& report);
 // Successful redeems per code, over all threads.

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -266,16 +267,31 @@ TEST(ProgressLine, FailedConnectsAreShownApartFromErrors) {
 }
 
 // --requests: the window ends at the last answer, not when the watcher next looks (every
-// 20 ms): one connection's 50 prompt answers took their latencies' sum and little more, where
-// the report said at least 20 ms (probe 41c: 20 requests in 1.5 ms reported as 0.021 s).
-TEST(RequestCap, TheWindowEndsAtTheLastAnswer) {
+// 20 ms), which reported at least 20 ms for any capped run (probe 41c: 20 requests in 1.5 ms
+// reported as 0.021 s). window_end is checked on its own, with times the test sets; the run
+// below only checks the window holds its answers (a bound on how short it is would time
+// this loaded machine, not the code).
+TEST(RequestCap, ACappedWindowEndsAtTheLastAnswer) {
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::unique_ptr<ThreadStats>> stats;
+  for (const auto answered : {milliseconds(2), milliseconds(3)}) {
+    stats.push_back(std::make_unique<ThreadStats>(1));
+    stats.back()->last_answer = start + answered;
+  }
+  const auto stopped = start + milliseconds(20);
+  EXPECT_EQ(window_end(true, start, stats, stopped), start + milliseconds(3));
+  EXPECT_EQ(window_end(false, start, stats, stopped), stopped) << "a run the deadline ended";
+  stats.clear();
+  EXPECT_EQ(window_end(true, start, stats, stopped), stopped) << "no answer at all";
+}
+
+TEST(RequestCap, ACappedRunsWindowHoldsItsAnswers) {
   SlowServer server(milliseconds(0));
   const Report r = run_lookups(server.port(), 0, 5.0, false, false, 1, false, 50);
   EXPECT_EQ(r.errors, 0u);
   ASSERT_EQ(r.requests, 50u);
-  const double answers_s = r.latency.mean_us * 50 / 1e6;
-  EXPECT_GE(r.elapsed_s, answers_s * 0.95);
-  EXPECT_LT(r.elapsed_s, answers_s + 0.005) << "the latencies summed to " << answers_s << " s";
+  // One connection answers one request after another: the window holds their latencies.
+  EXPECT_GE(r.elapsed_s, r.latency.mean_us * 50 / 1e6 * 0.95);
   EXPECT_NEAR(r.throughput_rps, 50 / r.elapsed_s, 1e-6);
 }
 
@@ -289,7 +305,10 @@ void expect_the_cap_met_exactly(bool spin, bool pool) {
   EXPECT_EQ(r.errors, 0u);
   EXPECT_EQ(r.requests, 300u);
   EXPECT_EQ(r.unsent_slots, 0u);
-  EXPECT_NEAR(r.elapsed_s, 0.3, 0.02) << "300 slots at 1000 a second";
+  // 300 slots at 1000 a second: the last one due at 0.299 s (the upper bound is loose: a
+  // loaded test machine may answer it late).
+  EXPECT_GE(r.elapsed_s, 0.29);
+  EXPECT_LT(r.elapsed_s, 0.5);
 }
 
 TEST(RequestCap, TheOpenLoopSendsExactlyTheCap) { expect_the_cap_met_exactly(false, false); }
