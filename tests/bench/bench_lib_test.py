@@ -66,6 +66,19 @@ def wait_for_file(path, seconds=10):
         return int(f.read())
 
 
+def write_fake_build(tmp, programs):
+    """A stand-in build directory under tmp: each {relative path: script text} written and made
+    executable. Returns the build directory."""
+    build = os.path.join(tmp, "build")
+    for rel, text in programs.items():
+        path = os.path.join(build, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, 0o755)
+    return build
+
+
 class StopDescendants(unittest.TestCase):
     # Like side-by-side.sh's load(): the command waited on runs inside a command
     # substitution and a pipeline, a grandchild of the script.
@@ -394,14 +407,8 @@ wait
 """
 
     def fake_build(self, tmp):
-        build = os.path.join(tmp, "build")
-        for rel, text in (("server/codeledgerd", "#!/bin/sh\n"), ("tests/crash_tests", self.FAKE_TEST)):
-            path = os.path.join(build, rel)
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "w") as f:
-                f.write(text)
-            os.chmod(path, 0o755)
-        return build
+        return write_fake_build(tmp, {"server/codeledgerd": "#!/bin/sh\n",
+                                      "tests/crash_tests": self.FAKE_TEST})
 
     def interrupt(self, signal_to, sig):
         with tempfile.TemporaryDirectory() as tmp:
@@ -572,14 +579,8 @@ exec sleep 60
 """
 
     def fake_build(self, tmp):
-        build = os.path.join(tmp, "build")
-        for rel, text in (("server/codeledgerd", self.FAKE_SERVER), ("bench/ledger-load", self.FAKE_LOAD)):
-            path = os.path.join(build, rel)
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "w") as f:
-                f.write(text)
-            os.chmod(path, 0o755)
-        return build
+        return write_fake_build(tmp, {"server/codeledgerd": self.FAKE_SERVER,
+                                      "bench/ledger-load": self.FAKE_LOAD})
 
     def interrupt(self, script_name, sig, *args, fill_too=False):
         """Signals the script once its load runs (with fill_too: the load after the fill);

@@ -4,6 +4,8 @@
 // an extension redeem refused it as expired, and an entry of a promotion without an end
 // showed none after the promotion was given one that redeem enforced. The wallet, the
 // issue's answer and redeem must all tell the same end, also after a replay or snapshot load.
+#include <optional>
+
 #include "tests/ledger/fixture.h"
 
 namespace codeledger::ledger::testing {
@@ -13,13 +15,20 @@ constexpr CustomerId kCustomer = 1;
 
 class WalletEntryEndTest : public LedgerTest {
  protected:
-  // Issues promotion p to kCustomer in context `ctx` at kNow; the entry's id.
-  ObjectId issue_entry(const PromotionView& p, const std::string& ctx = "c") {
+  // Issues promotion p to kCustomer in context `ctx` at kNow (a retry when it was issued in
+  // that context before); the entry as the issue's answer gives it, nullopt on a refusal.
+  std::optional<EarnedView> issue_answer(const PromotionView& p, const std::string& ctx = "c") {
     Op o = op();
     std::vector<CustomerId> one{kCustomer};
     auto r = ledger_.issue(o, p.id, ctx, one);
-    EXPECT_TRUE(r.ok() && (*r)[0].earned.ok());
-    return r.ok() && (*r)[0].earned.ok() ? (*r)[0].earned->id : ObjectId{};
+    if (!r.ok() || !(*r)[0].earned.ok()) return std::nullopt;
+    return *(*r)[0].earned;
+  }
+  // The same, for its id.
+  ObjectId issue_entry(const PromotionView& p, const std::string& ctx = "c") {
+    const auto e = issue_answer(p, ctx);
+    EXPECT_TRUE(e.has_value());
+    return e ? e->id : ObjectId{};
   }
   void set_promotion_end(const PromotionView& p, TimeMs till) {
     PromotionPatch patch;
@@ -78,11 +87,9 @@ TEST_F(WalletEntryEndTest, AnEntryOfAPromotionWithoutAnEndTakesTheEndItIsGivenLa
   set_promotion_end(p, kNow + kDay);
   EXPECT_EQ(shown_end(), kNow + kDay);
   // The issue's retry answers the entry as it stands now: with that end too.
-  Op o = op();
-  std::vector<CustomerId> one{kCustomer};
-  auto retry = ledger_.issue(o, p.id, "c", one);
-  ASSERT_TRUE(retry.ok() && (*retry)[0].earned.ok());
-  EXPECT_EQ((*retry)[0].earned->valid_till_ms, kNow + kDay);
+  const auto retry = issue_answer(p);
+  ASSERT_TRUE(retry.has_value());
+  EXPECT_EQ(retry->valid_till_ms, kNow + kDay);
   EXPECT_CODE(redeem_at(entry, kNow + 2 * kDay), kCodeExpired);
   EXPECT_TRUE(redeem_at(entry, kNow + kDay).ok()) << "its last millisecond still redeems";
 }
@@ -106,15 +113,13 @@ TEST_F(WalletEntryEndTest, AnEntryCutByItsPromotionsEndGetsItsOwnEndBackWhenExte
   spec.valid_till_ms = kNow + kDay;
   spec.earn_validity_ms = 3 * kDay;
   auto p = issuable("p", spec);
-  Op o = op();
-  std::vector<CustomerId> one{kCustomer};
-  auto issued = ledger_.issue(o, p.id, "c", one);
-  ASSERT_TRUE(issued.ok() && (*issued)[0].earned.ok());
-  EXPECT_EQ((*issued)[0].earned->valid_till_ms, kNow + kDay) << "the issue's answer";
+  const auto issued = issue_answer(p);
+  ASSERT_TRUE(issued.has_value());
+  EXPECT_EQ(issued->valid_till_ms, kNow + kDay) << "the issue's answer";
   EXPECT_EQ(shown_end(), kNow + kDay);
   set_promotion_end(p, kNow + 10 * kDay);
   EXPECT_EQ(shown_end(), kNow + 3 * kDay);
-  const ObjectId entry = (*issued)[0].earned->id;
+  const ObjectId entry = issued->id;
   EXPECT_CODE(redeem_at(entry, kNow + 4 * kDay), kCodeExpired);
   EXPECT_TRUE(redeem_at(entry, kNow + 2 * kDay).ok());
 }
@@ -164,27 +169,25 @@ TEST_F(WalletEntryEndTest, AnEndPastTheTimeBoundIsCappedAtIt) {
   PromotionSpec spec;
   spec.earn_validity_ms = kEndMaxMs;
   auto p = issuable("p", spec);
-  Op o = op();
-  std::vector<CustomerId> one{kCustomer};
-  auto issued = ledger_.issue(o, p.id, "c", one);
-  ASSERT_TRUE(issued.ok() && (*issued)[0].earned.ok());
-  EXPECT_EQ((*issued)[0].earned->valid_till_ms, kEndMaxMs) << "the issue's answer";
+  const auto issued = issue_answer(p);
+  ASSERT_TRUE(issued.has_value());
+  EXPECT_EQ(issued->valid_till_ms, kEndMaxMs) << "the issue's answer";
   EXPECT_EQ(shown_end(), kEndMaxMs);
 
   PromotionSpec ahead;
   ahead.valid_from_ms = kNow + kDay;
   ahead.earn_validity_ms = kEndMaxMs - kDay;  // from validFrom: past the bound by kNow
   auto later = issuable("later", ahead);
-  auto from_start = ledger_.issue(o, later.id, "c", one);
-  ASSERT_TRUE(from_start.ok() && (*from_start)[0].earned.ok());
-  EXPECT_EQ((*from_start)[0].earned->valid_till_ms, kEndMaxMs);
+  const auto from_start = issue_answer(later);
+  ASSERT_TRUE(from_start.has_value());
+  EXPECT_EQ(from_start->valid_till_ms, kEndMaxMs);
   PromotionSpec within;
   within.earn_validity_ms = kEndMaxMs - kNow - 1;  // a millisecond short of it: as counted
   auto short_of = issuable("short of the bound", within);
-  auto kept = ledger_.issue(o, short_of.id, "c", one);
-  ASSERT_TRUE(kept.ok() && (*kept)[0].earned.ok());
-  EXPECT_EQ((*kept)[0].earned->valid_till_ms, kEndMaxMs - 1);
-  const ObjectId entry = (*issued)[0].earned->id;
+  const auto kept = issue_answer(short_of);
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_EQ(kept->valid_till_ms, kEndMaxMs - 1);
+  const ObjectId entry = issued->id;
   EXPECT_TRUE(redeem_at(entry, kEndMaxMs, "t1").ok()) << "its last millisecond still redeems";
   expect_log_rebuilds(sink_, ledger_);
 }
